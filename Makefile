@@ -1,0 +1,87 @@
+# mod_sessiondemo — build with apxs, run a private demo, run the test suites.
+# Every target that needs Debian packages calls `deps` first, which installs
+# what is missing when run as root (and only says what is missing otherwise).
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+APXS        ?= apxs
+HTTPD       ?= /usr/sbin/apache2
+PORT        ?= 3011
+MEMCACHED   ?=
+TEMPLATEDIR ?= $(CURDIR)/templates
+
+SRCS   := mod_sessiondemo.c $(wildcard src/*.c)
+HDRS   := $(wildcard include/*.h)
+MODULE := .libs/mod_sessiondemo.so
+
+comma   := ,
+WARN    := -Wall -Wextra -Werror
+CSTD    := -std=c11
+# SANITIZE=1 builds the module and the unit tests with ASan + UBSan.
+ifeq ($(SANITIZE),1)
+SAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+
+APR_CFLAGS := $(shell pkg-config --cflags apr-1 2>/dev/null)
+APR_LIBS   := $(shell pkg-config --libs apr-1 apr-util-1 2>/dev/null)
+
+DEB_PACKAGES := make gcc libc6-dev perl pkg-config apache2-bin apache2-dev \
+  apache2-utils libapr1-dev libaprutil1-dev libssl-dev libjansson-dev \
+  memcached libapache2-mod-perl2 libwww-perl libhttp-cookies-perl curl
+
+.PHONY: all deps run test test-unit clean
+
+all: $(MODULE)
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "deps: installing:" $$missing; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "deps: missing Debian packages (run as root or install them):" $$missing; exit 1; \
+	  fi; \
+	fi
+
+$(MODULE): $(SRCS) $(HDRS) Makefile
+	$(APXS) -c -o mod_sessiondemo.la -Iinclude \
+	  $(addprefix -Wc$(comma),$(CSTD) $(WARN) $(SAN_CFLAGS)) $(addprefix -Wl$(comma),$(SAN_CFLAGS)) \
+	  -Wc,-DSD_DEFAULT_TEMPLATE_DIR='\"$(TEMPLATEDIR)\"' \
+	  $(SRCS) -lcrypto -ljansson
+	@test -f $(MODULE)
+
+# --- C unit tests of the pure units (TAP) ---------------------------------
+UNIT_BIN := t/unit/bin
+UNIT_CFLAGS := $(CSTD) $(WARN) -g -O1 -Iinclude -It/unit $(APR_CFLAGS) $(SAN_CFLAGS)
+UNIT_LIBS := $(APR_LIBS) -ljansson -lcrypto $(SAN_CFLAGS)
+
+$(UNIT_BIN)/test_cookie: t/unit/test_cookie.c src/cookie.c $(HDRS) t/unit/tap.h
+	@mkdir -p $(UNIT_BIN)
+	$(CC) $(UNIT_CFLAGS) -o $@ t/unit/test_cookie.c src/cookie.c $(UNIT_LIBS)
+
+$(UNIT_BIN)/test_template: t/unit/test_template.c src/template.c $(HDRS) t/unit/tap.h
+	@mkdir -p $(UNIT_BIN)
+	$(CC) $(UNIT_CFLAGS) -o $@ t/unit/test_template.c src/template.c $(UNIT_LIBS)
+
+$(UNIT_BIN)/test_json: t/unit/test_json.c src/json.c $(HDRS) t/unit/tap.h
+	@mkdir -p $(UNIT_BIN)
+	$(CC) $(UNIT_CFLAGS) -o $@ t/unit/test_json.c src/json.c $(UNIT_LIBS)
+
+$(UNIT_BIN)/test_form: t/unit/test_form.c src/form.c $(HDRS) t/unit/tap.h
+	@mkdir -p $(UNIT_BIN)
+	$(CC) $(UNIT_CFLAGS) -o $@ t/unit/test_form.c src/form.c $(UNIT_LIBS)
+
+UNIT_TESTS := $(patsubst t/unit/%.c,$(UNIT_BIN)/%,$(wildcard t/unit/test_*.c))
+
+test-unit: $(UNIT_TESTS)
+	prove --exec '' $(UNIT_TESTS)
+
+clean:
+	-perl t/TEST.PL -clean >/dev/null 2>&1
+	rm -rf .libs *.la *.lo *.slo *.o src/*.lo src/*.slo src/*.o src/.libs $(UNIT_BIN)
+
+run: deps all
+	PORT=$(PORT) MEMCACHED=$(MEMCACHED) scripts/run-demo.sh

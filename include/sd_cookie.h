@@ -1,0 +1,59 @@
+/* Signed session cookie codec, byte-compatible with express-session
+ * (cookie-signature + jshttp/cookie): value "s:<id>.<base64 HMAC-SHA256>",
+ * standard base64 with '=' stripped, URL-encoded like encodeURIComponent. */
+#ifndef SD_COOKIE_H
+#define SD_COOKIE_H
+
+#include <apr_pools.h>
+#include <apr_time.h>
+
+#define SD_SID_BYTES 24  /* random bytes per session ID (192 bits)          */
+#define SD_SID_LEN   32  /* base64url characters of a generated ID          */
+#define SD_SIG_LEN   43  /* base64 of a SHA-256 MAC without its one '='     */
+
+typedef struct {
+    const unsigned char *bytes; /* the secret as given (UTF-8), not NUL-bound */
+    apr_size_t len;
+} sd_secret;
+
+/* Fills out[] with a fresh base64url ID from RAND_bytes. Returns APR_EGENERAL
+ * when the CSPRNG fails (never falls back to a weaker source). */
+apr_status_t sd_cookie_new_id(char out[SD_SID_LEN + 1]);
+
+/* "s:<id>.<sig>" signed with `secret` (not URL-encoded). */
+char *sd_cookie_sign(apr_pool_t *p, const char *id, const sd_secret *secret);
+
+/* Checks a decoded cookie value against every secret in order, comparing in
+ * constant time. Returns the ID (from p) or NULL; *matched (if given) gets the
+ * index of the secret that verified, so callers can re-sign with secret 0. */
+const char *sd_cookie_unsign(apr_pool_t *p, const char *value,
+                             const sd_secret *secrets, int nsecrets,
+                             int *matched);
+
+/* Finds the first cookie called `name` in a Cookie request header with
+ * jshttp/cookie's rules (';'-split, trimmed, one pair of quotes stripped,
+ * URL-decoded only when it holds '%', raw text kept if decoding fails).
+ * Returns NULL when absent. */
+const char *sd_cookie_find(apr_pool_t *p, const char *header,
+                           const char *name);
+
+/* encodeURIComponent: keeps A-Z a-z 0-9 - _ . ! ~ * ' ( ), else %XX upper. */
+char *sd_cookie_uri_encode(apr_pool_t *p, const char *s);
+
+typedef struct {
+    const char *domain;    /* NULL: no Domain                               */
+    const char *path;      /* NULL: no Path                                 */
+    int has_expires;       /* 0: browser-session cookie                     */
+    apr_time_t expires;    /* used when has_expires                         */
+    int http_only;
+    int secure;
+    const char *same_site; /* "Strict", "Lax", "None" or NULL               */
+} sd_cookie_attrs;
+
+/* Set-Cookie value in express-session's attribute order:
+ * name=value; Domain; Path; Expires; HttpOnly; Secure; SameSite.
+ * `value` is URL-encoded here. */
+char *sd_cookie_header(apr_pool_t *p, const char *name, const char *value,
+                       const sd_cookie_attrs *attrs);
+
+#endif

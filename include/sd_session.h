@@ -1,0 +1,35 @@
+/* Session lifecycle: load from the signed cookie, create, regenerate,
+ * destroy, and the end-of-request save decision with its Set-Cookie.
+ * Knows the cookie and the store, never HTML or routes. */
+#ifndef SD_SESSION_H
+#define SD_SESSION_H
+
+#include <httpd.h>
+#include <jansson.h>
+
+#include "sd_config.h"
+
+typedef struct sd_session sd_session;
+
+/* Loads the session named by the request's cookie. Touches memcached only
+ * when a validly signed cookie is present. Without one (or for a miss, a
+ * corrupt value or an expired session) *out is a new empty session.
+ * Returns OK, or HTTP_SERVICE_UNAVAILABLE when the store cannot answer. */
+int sd_session_load(request_rec *r, const sd_config *conf, sd_session **out);
+
+/* The app's fields (everything but "cookie"), mutable. */
+json_t *sd_session_data(sd_session *s);
+
+/* New ID and empty data; the old key is deleted now (fixation defence).
+ * Returns OK or HTTP_SERVICE_UNAVAILABLE. */
+int sd_session_regenerate(sd_session *s);
+
+/* Deletes the stored session now and expires the cookie at commit.
+ * Returns OK or HTTP_SERVICE_UNAVAILABLE. */
+int sd_session_destroy(sd_session *s);
+
+/* Saves if needed and adds Set-Cookie to r->err_headers_out. Call once,
+ * before any body is sent. Returns OK or an HTTP error status (logged). */
+int sd_session_commit(sd_session *s);
+
+#endif

@@ -1,0 +1,44 @@
+/* The session store: memcached through apr_memcache, one client (with its
+ * connection pools) per child process. Routes never call this directly; the
+ * session unit does. */
+#ifndef SD_STORE_H
+#define SD_STORE_H
+
+#include <httpd.h>
+#include <apr_tables.h>
+
+typedef struct sd_store sd_store;
+
+typedef enum {
+    SD_STORE_OK,
+    SD_STORE_NOTFOUND,   /* a real miss: a live server said so            */
+    SD_STORE_EXISTS,     /* add: the key is taken                         */
+    SD_STORE_DOWN,       /* no server could answer: an outage, not a miss */
+    SD_STORE_ERROR       /* a live server refused the command (logged)    */
+} sd_store_result;
+
+/* memcached reads an exptime above 30 days as an absolute Unix time. */
+#define SD_STORE_RELATIVE_TTL_MAX 2592000
+
+/* Builds the client for `servers` (sd_memcache_server) from pchild. No
+ * socket is opened here: connections are made on first use. */
+apr_status_t sd_store_create(apr_pool_t *pchild, server_rec *s,
+                             const apr_array_header_t *servers,
+                             sd_store **out);
+
+/* *val is allocated from r->pool and NUL-terminated; use *len. */
+sd_store_result sd_store_get(sd_store *st, request_rec *r, const char *key,
+                             char **val, apr_size_t *len, apr_uint16_t *flags);
+
+/* ttl_seconds > 0; longer than 30 days is sent as an absolute time. */
+sd_store_result sd_store_set(sd_store *st, request_rec *r, const char *key,
+                             const char *val, apr_size_t len,
+                             apr_int64_t ttl_seconds, apr_uint16_t flags);
+sd_store_result sd_store_add(sd_store *st, request_rec *r, const char *key,
+                             const char *val, apr_size_t len,
+                             apr_int64_t ttl_seconds, apr_uint16_t flags);
+
+/* A missing key counts as deleted. */
+sd_store_result sd_store_delete(sd_store *st, request_rec *r, const char *key);
+
+#endif

@@ -1,0 +1,139 @@
+/* mod_sessiondemo: the login / profile / cart demo of the express-session
+ * tutorial as an httpd module, sessions in memcached. This file only wires
+ * the units into httpd: module record, directive table, hooks. */
+#include <httpd.h>
+#include <http_config.h>
+#include <http_core.h>
+#include <http_log.h>
+#include <http_protocol.h>
+#include <ap_mpm.h>
+
+#include "sd_config.h"
+#include "sd_log.h"
+#include "sd_module.h"
+#include "sd_routes.h"
+#include "sd_store.h"
+
+/* Runs after the configuration is read and merged, before `apache2 -t`
+ * reports "Syntax OK", so a missing secret or a broken template fails the
+ * syntax check as well as the start. Views compiled here live in pconf and
+ * are shared read-only by every child and thread. */
+static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                           apr_pool_t *ptemp, server_rec *s)
+{
+    const sd_views *main_views = NULL;
+    const char *main_dir = NULL;
+    (void)plog;
+    (void)ptemp;
+
+    for (server_rec *vs = s; vs; vs = vs->next) {
+        sd_config *conf = sd_config_get(vs);
+        const char *err = sd_config_finalize(pconf, vs, conf);
+
+        if (err) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, vs,
+                         SD_LOGNO(00001) "%s", err);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        if (main_dir && strcmp(main_dir, conf->template_dir) == 0) {
+            conf->views = main_views;
+            continue;
+        }
+        conf->views = sd_routes_load_views(pconf, conf->template_dir, &err);
+        if (!conf->views) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, vs,
+                         SD_LOGNO(00002) "SessionDemoTemplateDir: %s", err);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        if (!main_dir) {
+            main_dir = conf->template_dir;
+            main_views = conf->views;
+        }
+    }
+    return OK;
+}
+
+static int sd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp, server_rec *s)
+{
+    sd_config *conf = sd_config_get(s);
+    const sd_memcache_server *first;
+    (void)pconf;
+    (void)plog;
+    (void)ptemp;
+
+    /* The first pass of a start-up is a dry run; say it once, for real. */
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK;
+    }
+    first = &APR_ARRAY_IDX(conf->memcache, 0, sd_memcache_server);
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, SD_LOGNO(00003)
+                 "sessiondemo: %d memcached server(s), first %s:%d; cookie %s;"
+                 " max age %" APR_INT64_T_FMT " s; key prefix '%s'; templates %s",
+                 conf->memcache->nelts, first->host, (int)first->port,
+                 conf->cookie_name, conf->max_age, conf->key_prefix,
+                 conf->template_dir);
+    return OK;
+}
+
+/* One memcached client per child process, shared by its threads; servers
+ * with the same list share the same client. */
+static void sd_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    const apr_array_header_t *main_list = NULL;
+    sd_store *main_store = NULL;
+
+    for (server_rec *vs = s; vs; vs = vs->next) {
+        sd_config *conf = sd_config_get(vs);
+        if (main_list && conf->memcache == main_list) {
+            conf->store = main_store;
+            continue;
+        }
+        if (sd_store_create(pchild, vs, conf->memcache, &conf->store) != APR_SUCCESS) {
+            /* Logged by the store; requests that need it will answer 503. */
+            conf->store = NULL;
+        }
+        if (!main_list) {
+            main_list = conf->memcache;
+            main_store = conf->store;
+        }
+    }
+}
+
+static int sd_handler(request_rec *r)
+{
+    const sd_config *conf;
+
+    if (!r->handler || strcmp(r->handler, "sessiondemo") != 0) {
+        return DECLINED;
+    }
+    conf = sd_config_get(r->server);
+    if (!conf->store) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00004)
+                      "no memcached client in this process (see the start-up"
+                      " log); answering 503");
+        apr_table_setn(r->err_headers_out, "Retry-After", "5");
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    return sd_routes_handle(r, conf);
+}
+
+static void sd_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_check_config(sd_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(sd_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(sd_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(sd_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+AP_DECLARE_MODULE(sessiondemo) = {
+    STANDARD20_MODULE_STUFF,
+    NULL,               /* per-directory config: everything is per server */
+    NULL,
+    sd_config_create,
+    sd_config_merge,
+    sd_config_commands,
+    sd_register_hooks,
+    0                   /* flags */
+};

@@ -1,0 +1,377 @@
+/* Signed session cookie codec. Every rule here mirrors what express-session
+ * 1.19 (cookie-signature 1.0.7, jshttp/cookie 0.7.2) does, so that this module
+ * and a Node app can share one cookie; see express-session-interop.md §1-§3.
+ * Nothing in this file logs: a bad cookie is an ordinary guest, and the
+ * request-facing code decides what (if anything) is worth reporting. */
+#include "sd_cookie.h"
+
+#include <string.h>
+#include <limits.h>
+
+#include <apr_strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+/* The ID ends up in a memcached key (prefix + ID, at most 250 bytes), so a
+ * longer one could never have been stored by either side anyway. */
+#define SD_MAX_ID_LEN 200
+
+/* EVP_EncodeBlock of a 32-byte MAC: 44 characters, one '=', plus its NUL. */
+#define SD_SIG_B64_BUF (SD_SIG_LEN + 2)
+
+apr_status_t sd_cookie_new_id(char out[SD_SID_LEN + 1])
+{
+    unsigned char raw[SD_SID_BYTES];
+
+    out[0] = '\0';
+    /* No fallback on failure: a guessable session ID is worse than an error. */
+    if (RAND_bytes(raw, sizeof(raw)) != 1) {
+        OPENSSL_cleanse(raw, sizeof(raw));
+        return APR_EGENERAL;
+    }
+    /* 24 bytes is a multiple of 3, so the encoding is exactly 32 characters
+     * with no padding and fits out[] with its NUL. */
+    EVP_EncodeBlock((unsigned char *)out, raw, (int)sizeof(raw));
+    OPENSSL_cleanse(raw, sizeof(raw));
+    for (int i = 0; i < SD_SID_LEN; ++i) {
+        if (out[i] == '+') {
+            out[i] = '-';
+        }
+        else if (out[i] == '/') {
+            out[i] = '_';
+        }
+    }
+    out[SD_SID_LEN] = '\0';
+    return APR_SUCCESS;
+}
+
+/* Writes the canonical 43-character signature of id[0..idlen) into sig.
+ * Returns 0 when the secret is unusable or OpenSSL fails. */
+static int compute_sig(const char *id, apr_size_t idlen,
+                       const sd_secret *secret, char sig[SD_SIG_B64_BUF])
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int maclen = 0;
+    /* OpenSSL 3.0's one-shot HMAC() has refused a NULL key even with length
+     * 0, so an empty secret gets a harmless non-NULL pointer. */
+    unsigned char empty_key = 0;
+    const void *key;
+
+    if (secret == NULL || (secret->bytes == NULL && secret->len != 0)
+        || secret->len > (apr_size_t)INT_MAX) {
+        return 0;
+    }
+    key = secret->len ? (const void *)secret->bytes : (const void *)&empty_key;
+    if (HMAC(EVP_sha256(), key, (int)secret->len,
+             (const unsigned char *)id, idlen, mac, &maclen) == NULL
+        || maclen != 32) {
+        return 0;
+    }
+    if (EVP_EncodeBlock((unsigned char *)sig, mac, (int)maclen) != SD_SIG_LEN + 1) {
+        return 0;
+    }
+    /* cookie-signature strips the padding; a 32-byte MAC always has one '='. */
+    sig[SD_SIG_LEN] = '\0';
+    return 1;
+}
+
+char *sd_cookie_sign(apr_pool_t *p, const char *id, const sd_secret *secret)
+{
+    char sig[SD_SIG_B64_BUF];
+
+    if (id == NULL || !compute_sig(id, strlen(id), secret, sig)) {
+        return NULL;
+    }
+    return apr_pstrcat(p, "s:", id, ".", sig, NULL);
+}
+
+/* Printable ASCII only: the ID becomes part of a memcached text-protocol key,
+ * where a space or control character would split or corrupt the command. */
+static int id_is_acceptable(const char *id, apr_size_t len)
+{
+    if (len == 0 || len > SD_MAX_ID_LEN) {
+        return 0;
+    }
+    for (apr_size_t i = 0; i < len; ++i) {
+        unsigned char c = (unsigned char)id[i];
+        if (c < 0x21 || c > 0x7e) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+const char *sd_cookie_unsign(apr_pool_t *p, const char *value,
+                             const sd_secret *secrets, int nsecrets,
+                             int *matched)
+{
+    const char *body, *dot, *recv_sig;
+    apr_size_t idlen;
+    int found = -1;
+
+    if (matched != NULL) {
+        *matched = -1;
+    }
+    if (value == NULL || secrets == NULL || nsecrets <= 0
+        || value[0] != 's' || value[1] != ':') {
+        return NULL;
+    }
+    body = value + 2;
+    /* The last dot, because a custom genid may put dots in the ID. */
+    dot = strrchr(body, '.');
+    if (dot == NULL) {
+        return NULL;
+    }
+    idlen = (apr_size_t)(dot - body);
+    recv_sig = dot + 1;
+    /* These checks only look at public structure, so leaving early leaks
+     * nothing about the expected signature. */
+    if (!id_is_acceptable(body, idlen) || strlen(recv_sig) != SD_SIG_LEN) {
+        return NULL;
+    }
+
+    /* Compare against the canonical text rather than decoding the received
+     * base64: a decoder would also accept variants (other trailing bits,
+     * padding) that Node rejects. Every secret is tried so the time taken
+     * does not depend on which one matches. */
+    for (int i = 0; i < nsecrets; ++i) {
+        /* Zeroed so an unusable secret compares defined bytes that can
+         * never equal a received signature (it has no NUL in its 43). */
+        char sig[SD_SIG_B64_BUF] = { 0 };
+        int ok = compute_sig(body, idlen, &secrets[i], sig);
+        int eq = CRYPTO_memcmp(sig, recv_sig, SD_SIG_LEN) == 0;
+        if (ok && eq && found < 0) {
+            found = i;
+        }
+    }
+    if (found < 0) {
+        return NULL;
+    }
+    if (matched != NULL) {
+        *matched = found;
+    }
+    return apr_pstrmemdup(p, body, idlen);
+}
+
+static int hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Reads one "%XX" at s[i] (bounded by n); returns the byte or -1. */
+static int escape_at(const char *s, apr_size_t n, apr_size_t i)
+{
+    int hi, lo;
+    if (i >= n || n - i < 3 || s[i] != '%') {
+        return -1;
+    }
+    hi = hex_value((unsigned char)s[i + 1]);
+    lo = hex_value((unsigned char)s[i + 2]);
+    if (hi < 0 || lo < 0) {
+        return -1;
+    }
+    return hi * 16 + lo;
+}
+
+/* decodeURIComponent over bytes: returns NULL wherever JavaScript would throw
+ * (bad or truncated escape, escaped bytes that are not well-formed UTF-8) and
+ * also for an escaped NUL, which a C string cannot carry. Unescaped bytes are
+ * copied as they are, as Node does with the latin1 text of a header. */
+static char *uri_decode(apr_pool_t *p, const char *s, apr_size_t n)
+{
+    char *out = apr_palloc(p, n + 1);
+    apr_size_t o = 0, i = 0;
+
+    while (i < n) {
+        unsigned char b[4];
+        int c, need;
+        unsigned long cp;
+
+        if (s[i] != '%') {
+            out[o++] = s[i++];
+            continue;
+        }
+        if ((c = escape_at(s, n, i)) < 0) {
+            return NULL;
+        }
+        i += 3;
+        if (c == 0) {
+            return NULL;
+        }
+        if (c < 0x80) {
+            out[o++] = (char)c;
+            continue;
+        }
+        /* A multi-byte sequence: every continuation byte must be escaped too,
+         * and the whole must be shortest-form UTF-8 for a scalar value. */
+        if ((c & 0xe0) == 0xc0) { need = 1; cp = (unsigned long)(c & 0x1f); }
+        else if ((c & 0xf0) == 0xe0) { need = 2; cp = (unsigned long)(c & 0x0f); }
+        else if ((c & 0xf8) == 0xf0) { need = 3; cp = (unsigned long)(c & 0x07); }
+        else { return NULL; }
+        b[0] = (unsigned char)c;
+        for (int k = 1; k <= need; ++k) {
+            int cc = escape_at(s, n, i);
+            if (cc < 0 || (cc & 0xc0) != 0x80) {
+                return NULL;
+            }
+            i += 3;
+            b[k] = (unsigned char)cc;
+            cp = (cp << 6) | (unsigned long)(cc & 0x3f);
+        }
+        if ((need == 1 && cp < 0x80) || (need == 2 && cp < 0x800)
+            || (need == 3 && cp < 0x10000) || cp > 0x10ffff
+            || (cp >= 0xd800 && cp <= 0xdfff)) {
+            return NULL;
+        }
+        memcpy(out + o, b, (apr_size_t)need + 1);
+        o += (apr_size_t)need + 1;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static int is_ows(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+const char *sd_cookie_find(apr_pool_t *p, const char *header,
+                           const char *name)
+{
+    apr_size_t len, namelen, pos = 0;
+
+    if (header == NULL || name == NULL) {
+        return NULL;
+    }
+    len = strlen(header);
+    namelen = strlen(name);
+    /* jshttp/cookie returns nothing for a header shorter than "a=". */
+    if (len < 2) {
+        return NULL;
+    }
+
+    while (pos < len) {
+        apr_size_t end, eq, ks, ke, vs, ve;
+        const char *semi = memchr(header + pos, ';', len - pos);
+        const char *eqp;
+
+        end = semi ? (apr_size_t)(semi - header) : len;
+        eqp = memchr(header + pos, '=', end - pos);
+        if (eqp == NULL) {
+            /* A pair without '=' is not a cookie; jshttp skips it. */
+            pos = end + 1;
+            continue;
+        }
+        eq = (apr_size_t)(eqp - header);
+
+        ks = pos;
+        ke = eq;
+        while (ks < ke && is_ows(header[ks])) ++ks;
+        while (ke > ks && is_ows(header[ke - 1])) --ke;
+
+        if (ke - ks == namelen && memcmp(header + ks, name, namelen) == 0) {
+            const char *raw;
+            char *dec;
+
+            vs = eq + 1;
+            ve = end;
+            while (vs < ve && is_ows(header[vs])) ++vs;
+            while (ve > vs && is_ows(header[ve - 1])) --ve;
+            if (ve > vs && header[vs] == '"' && header[ve - 1] == '"') {
+                /* jshttp strips one pair; a lone '"' is both ends of that
+                 * pair and yields the empty string. */
+                if (ve - vs == 1) {
+                    return "";
+                }
+                ++vs;
+                --ve;
+            }
+            raw = apr_pstrmemdup(p, header + vs, ve - vs);
+            if (memchr(raw, '%', ve - vs) == NULL) {
+                return raw;
+            }
+            dec = uri_decode(p, raw, ve - vs);
+            /* The first occurrence wins even when it does not decode. */
+            return dec ? dec : raw;
+        }
+        pos = end + 1;
+    }
+    return NULL;
+}
+
+char *sd_cookie_uri_encode(apr_pool_t *p, const char *s)
+{
+    const char hex[] = "0123456789ABCDEF";
+    apr_size_t n, o = 0;
+    char *out;
+
+    if (s == NULL) {
+        return NULL;
+    }
+    n = strlen(s);
+    if (n > (APR_SIZE_MAX - 1) / 3) {
+        return NULL;
+    }
+    out = apr_palloc(p, n * 3 + 1);
+    for (apr_size_t i = 0; i < n; ++i) {
+        unsigned char c = (unsigned char)s[i];
+        /* Spelled out rather than apr_isalnum so the locale can never widen
+         * the set that passes through. */
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+            || (c >= '0' && c <= '9') || strchr("-_.!~*'()", c) != NULL) {
+            out[o++] = (char)c;
+        }
+        else {
+            out[o++] = '%';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 0x0f];
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+char *sd_cookie_header(apr_pool_t *p, const char *name, const char *value,
+                       const sd_cookie_attrs *attrs)
+{
+    sd_cookie_attrs none = { NULL, NULL, 0, 0, 0, 0, NULL };
+    char date[APR_RFC822_DATE_LEN];
+    const char *enc;
+    int with_date = 0;
+
+    if (name == NULL) {
+        return NULL;
+    }
+    if (attrs == NULL) {
+        attrs = &none;
+    }
+    enc = sd_cookie_uri_encode(p, value ? value : "");
+    if (enc == NULL) {
+        return NULL;
+    }
+    /* Only a time outside the calendar fails here; leaving Expires out then
+     * degrades to a browser-session cookie instead of a malformed header. */
+    if (attrs->has_expires && apr_rfc822_date(date, attrs->expires) == APR_SUCCESS) {
+        with_date = 1;
+    }
+
+    /* express-session's order; it never sends Max-Age, only Expires. */
+    return apr_pstrcat(p, name, "=", enc,
+                       attrs->domain ? "; Domain=" : "",
+                       attrs->domain ? attrs->domain : "",
+                       attrs->path ? "; Path=" : "",
+                       attrs->path ? attrs->path : "",
+                       with_date ? "; Expires=" : "",
+                       with_date ? date : "",
+                       attrs->http_only ? "; HttpOnly" : "",
+                       attrs->secure ? "; Secure" : "",
+                       attrs->same_site ? "; SameSite=" : "",
+                       attrs->same_site ? attrs->same_site : "",
+                       NULL);
+}

@@ -1,0 +1,345 @@
+/* Session lifecycle with express-session's semantics (saveUninitialized,
+ * resave, rolling, "modified" = data changed or ID changed), stored in
+ * express-session's format, plus what express-session lacks: server-side
+ * expiry on load, collision-safe ID creation with `add`, and a save that
+ * happens before the response so a failed write becomes an error page. */
+#include "sd_session.h"
+#include "sd_cookie.h"
+#include "sd_json.h"
+#include "sd_log.h"
+#include "sd_module.h"
+#include "sd_store.h"
+
+#include <http_log.h>
+#include <http_ssl.h>
+#include <apr_strings.h>
+
+#ifdef APLOG_USE_MODULE
+APLOG_USE_MODULE(sessiondemo);
+#endif
+
+/* connect-memcached's JSON flag: a peer Express app parses values with it. */
+#define SD_STORE_FLAGS_JSON 2
+/* memcached's default item size limit. */
+#define SD_STORE_MAX_VALUE (1024 * 1024)
+/* An unmodified session is re-saved (its TTL slid forward) only once less
+ * than this share of its lifetime is left, so read-only pages rarely write. */
+#define SD_REFRESH_SHARE 2
+#define SD_ADD_ATTEMPTS 3
+
+struct sd_session {
+    request_rec *r;
+    const sd_config *conf;
+    int had_cookie;            /* the request carried our cookie name      */
+    const char *cookie_id;     /* ID from a validly signed cookie, or NULL */
+    int resign;                /* verified by an old secret: re-issue      */
+    const char *id;            /* current ID; NULL until one is minted     */
+    json_t *data;
+    const char *loaded_data;   /* compact JSON of data as loaded           */
+    apr_time_t expires;        /* stored expiry of a loaded session, or 0  */
+    int is_new;
+    int destroyed;
+    int committed;
+};
+
+static const char *store_key(apr_pool_t *p, const sd_config *conf, const char *id)
+{
+    return apr_pstrcat(p, conf->key_prefix, id, NULL);
+}
+
+/* First occurrence of our cookie across every Cookie header line. */
+static const char *find_cookie(request_rec *r, const char *name)
+{
+    const apr_array_header_t *h = apr_table_elts(r->headers_in);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
+    for (int i = 0; i < h->nelts; ++i) {
+        if (e[i].key && strcasecmp(e[i].key, "Cookie") == 0) {
+            const char *v = sd_cookie_find(r->pool, e[i].val, name);
+            if (v) {
+                return v;
+            }
+        }
+    }
+    return NULL;
+}
+
+static void start_new(sd_session *s)
+{
+    s->is_new = 1;
+    s->id = NULL;
+    s->data = sd_json_track(s->r->pool, json_object());
+    s->loaded_data = "{}";
+    s->expires = 0;
+}
+
+/* Reads and vets the stored value. Returns OK (s filled, or started new
+ * when the value is unusable) or an HTTP error status. */
+static int load_stored(sd_session *s, const char *key)
+{
+    request_rec *r = s->r;
+    char *val = NULL;
+    apr_size_t len = 0;
+    apr_uint16_t flags = 0;
+    sd_json_record rec;
+    const char *err = NULL;
+    const json_t *expires;
+
+    switch (sd_store_get(s->conf->store, r, key, &val, &len, &flags)) {
+    case SD_STORE_OK:
+        break;
+    case SD_STORE_NOTFOUND:
+        /* Expired or destroyed elsewhere: a fresh ID, never the old one. */
+        start_new(s);
+        return OK;
+    default:
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    if (flags != SD_STORE_FLAGS_JSON || len > SD_STORE_MAX_VALUE
+        || !sd_json_record_decode(r->pool, val, len, &rec, &err)) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00301)
+                      "ignoring unusable stored session (flags %u, %" APR_SIZE_T_FMT
+                      " bytes): %s", (unsigned)flags, len,
+                      err ? err : "wrong flags or too large");
+        start_new(s);
+        return OK;
+    }
+
+    expires = json_object_get(rec.cookie, "expires");
+    if (json_is_string(expires)) {
+        apr_time_t t;
+        if (sd_iso8601_parse(json_string_value(expires), &t) == APR_SUCCESS) {
+            s->expires = t;
+        }
+    }
+    /* memcached's TTL is not the only guard: an entry it still returns past
+     * its recorded expiry (clock skew, a peer that sets long TTLs) is dead. */
+    if (s->expires && s->expires <= apr_time_now()) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, SD_LOGNO(00302)
+                      "stored session has expired; starting a new one");
+        if (sd_store_delete(s->conf->store, r, key) != SD_STORE_OK) {
+            return HTTP_SERVICE_UNAVAILABLE;
+        }
+        start_new(s);
+        return OK;
+    }
+
+    s->is_new = 0;
+    s->id = s->cookie_id;
+    s->data = rec.data;
+    s->loaded_data = sd_json_dump(r->pool, rec.data, NULL);
+    return OK;
+}
+
+int sd_session_load(request_rec *r, const sd_config *conf, sd_session **out)
+{
+    sd_session *s = apr_pcalloc(r->pool, sizeof(*s));
+    const char *value;
+    int matched = -1;
+
+    s->r = r;
+    s->conf = conf;
+    *out = s;
+
+    value = find_cookie(r, conf->cookie_name);
+    s->had_cookie = value != NULL;
+    if (value) {
+        s->cookie_id = sd_cookie_unsign(r->pool, value,
+                                        (const sd_secret *)conf->secrets->elts,
+                                        conf->secrets->nelts, &matched);
+        if (!s->cookie_id) {
+            /* Tampered, truncated or signed with a retired secret: a guest.
+             * Info, not warning: any client can send junk. */
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00303)
+                          "session cookie signature does not verify; treating"
+                          " the request as a new visitor");
+        }
+    }
+    if (!s->cookie_id) {
+        start_new(s);
+        return OK;
+    }
+    s->resign = matched > 0;
+    return load_stored(s, store_key(r->pool, conf, s->cookie_id));
+}
+
+json_t *sd_session_data(sd_session *s)
+{
+    return s->data;
+}
+
+int sd_session_regenerate(sd_session *s)
+{
+    if (!s->is_new && s->id
+        && sd_store_delete(s->conf->store, s->r,
+                           store_key(s->r->pool, s->conf, s->id)) != SD_STORE_OK) {
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    start_new(s);
+    /* Even with no data yet, a regenerated session counts as modified (its
+     * ID changed), as in express-session. */
+    s->loaded_data = NULL;
+    return OK;
+}
+
+int sd_session_destroy(sd_session *s)
+{
+    if (!s->is_new && s->id
+        && sd_store_delete(s->conf->store, s->r,
+                           store_key(s->r->pool, s->conf, s->id)) != SD_STORE_OK) {
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    s->destroyed = 1;
+    return OK;
+}
+
+static int request_is_secure(request_rec *r)
+{
+    return ap_ssl_conn_is_ssl(r->connection);
+}
+
+static void add_set_cookie(sd_session *s, const char *value, apr_time_t expires)
+{
+    request_rec *r = s->r;
+    const sd_config *conf = s->conf;
+    sd_cookie_attrs attrs = { 0 };
+
+    attrs.path = conf->cookie_path;
+    attrs.has_expires = 1;
+    attrs.expires = expires;
+    attrs.http_only = conf->cookie_http_only;
+    attrs.secure = conf->cookie_secure == SD_SECURE_ON
+                   || (conf->cookie_secure == SD_SECURE_AUTO && request_is_secure(r));
+    attrs.same_site = conf->cookie_same_site;
+    /* A browser would drop a Secure cookie set over plain http anyway;
+     * express-session skips it too, and so do we. */
+    if (attrs.secure && !request_is_secure(r)) {
+        return;
+    }
+    apr_table_addn(r->err_headers_out, "Set-Cookie",
+                   sd_cookie_header(r->pool, conf->cookie_name, value, &attrs));
+}
+
+/* The stored "cookie" object, field order as express-session writes it. */
+static json_t *cookie_object(sd_session *s, apr_time_t expires)
+{
+    const sd_config *conf = s->conf;
+    request_rec *r = s->r;
+    json_t *c = sd_json_track(r->pool, json_object());
+
+    json_object_set_new(c, "originalMaxAge", json_integer(conf->max_age * 1000));
+    json_object_set_new(c, "expires",
+                        json_string(sd_iso8601_format(r->pool, expires)));
+    if (conf->cookie_secure == SD_SECURE_ON
+        || (conf->cookie_secure == SD_SECURE_AUTO && request_is_secure(r))) {
+        json_object_set_new(c, "secure", json_true());
+    }
+    json_object_set_new(c, "httpOnly", json_boolean(conf->cookie_http_only));
+    json_object_set_new(c, "path", json_string(conf->cookie_path));
+    if (conf->cookie_same_site) {
+        /* express-session stores the lower-case option value. */
+        char *same_site = apr_pstrdup(r->pool, conf->cookie_same_site);
+        ap_str_tolower(same_site);
+        json_object_set_new(c, "sameSite", json_string(same_site));
+    }
+    return c;
+}
+
+/* Writes the session: `add` under a fresh ID for new sessions (retrying on
+ * the astronomically unlikely collision), `set` for existing ones. */
+static int save(sd_session *s, apr_time_t expires)
+{
+    request_rec *r = s->r;
+    apr_size_t len = 0;
+    char *value = sd_json_record_encode(r->pool, cookie_object(s, expires),
+                                        s->data, &len);
+    sd_store_result res;
+
+    if (!value) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00304)
+                      "session data cannot be encoded as JSON");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (len > SD_STORE_MAX_VALUE) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00305)
+                      "session of %" APR_SIZE_T_FMT " bytes exceeds memcached's"
+                      " item limit; not saved", len);
+        return HTTP_INSUFFICIENT_STORAGE;
+    }
+    if (!s->is_new) {
+        res = sd_store_set(s->conf->store, r, store_key(r->pool, s->conf, s->id),
+                           value, len, s->conf->max_age, SD_STORE_FLAGS_JSON);
+    }
+    else {
+        res = SD_STORE_EXISTS;
+        for (int attempt = 0; attempt < SD_ADD_ATTEMPTS && res == SD_STORE_EXISTS;
+             ++attempt) {
+            char id[SD_SID_LEN + 1];
+            if (sd_cookie_new_id(id) != APR_SUCCESS) {
+                ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00306)
+                              "the random number generator failed; no session"
+                              " ID can be made");
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+            s->id = apr_pstrdup(r->pool, id);
+            res = sd_store_add(s->conf->store, r, store_key(r->pool, s->conf, s->id),
+                               value, len, s->conf->max_age, SD_STORE_FLAGS_JSON);
+        }
+    }
+    if (res != SD_STORE_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00307)
+                      "session could not be saved; answering 503 so the"
+                      " change is not silently lost");
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    return OK;
+}
+
+int sd_session_commit(sd_session *s)
+{
+    request_rec *r = s->r;
+    const sd_config *conf = s->conf;
+    apr_time_t now = apr_time_now();
+    apr_time_t expires = now + apr_time_from_sec(conf->max_age);
+    int modified, write, send_cookie, rv;
+
+    if (s->committed) {
+        return OK;
+    }
+    s->committed = 1;
+
+    if (s->destroyed) {
+        if (s->had_cookie) {
+            add_set_cookie(s, "", apr_time_from_sec(0));
+        }
+        return OK;
+    }
+
+    modified = !s->loaded_data
+               || strcmp(s->loaded_data, sd_json_dump(r->pool, s->data, NULL)) != 0;
+    if (s->is_new) {
+        write = modified || conf->save_uninitialized;
+        send_cookie = write;
+    }
+    else {
+        int refresh_due = s->expires == 0
+            || s->expires - now < apr_time_from_sec(conf->max_age) / SD_REFRESH_SHARE;
+        write = modified || conf->resave || refresh_due;
+        send_cookie = modified || conf->rolling || s->resign;
+    }
+    if (!write && !send_cookie) {
+        return OK;
+    }
+    if (write && (rv = save(s, expires)) != OK) {
+        return rv;
+    }
+    if (!write) {
+        /* Re-issued cookie without a write: keep the stored expiry. */
+        expires = s->expires ? s->expires : expires;
+    }
+    if (send_cookie) {
+        const sd_secret *signer = (const sd_secret *)conf->secrets->elts;
+        add_set_cookie(s, sd_cookie_sign(r->pool, s->id, signer), expires);
+    }
+    return OK;
+}

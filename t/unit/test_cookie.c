@@ -1,0 +1,350 @@
+/* Unit tests for the signed-cookie codec. The expected strings are the real
+ * express-session / cookie-signature outputs from express-session-interop.md
+ * §6 (plus §2.3's rotation example), so a pass here means byte compatibility
+ * with Node, not just self-consistency. */
+#include "sd_cookie.h"
+#include "tap.h"
+
+#include <apr_general.h>
+#include <apr_strings.h>
+#include <apr_date.h>
+
+#define KC "keyboard cat"
+
+static sd_secret secret_of(const char *s)
+{
+    sd_secret k = { (const unsigned char *)s, strlen(s) };
+    return k;
+}
+
+/* Unsigns with one secret; the index is thrown away. */
+static const char *unsign1(apr_pool_t *p, const char *value, const char *secret)
+{
+    sd_secret k = secret_of(secret);
+    return sd_cookie_unsign(p, value, &k, 1, NULL);
+}
+
+static int is_b64url(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; ++i) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+              || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int main(void)
+{
+    apr_pool_t *p;
+    sd_secret kc, rot[2], bad[2];
+    sd_cookie_attrs deflt = { NULL, "/", 0, 0, 1, 0, NULL };
+    sd_cookie_attrs all;
+    apr_time_t exp28, exp28b;
+    apr_time_exp_t xt;
+    char id1[SD_SID_LEN + 1], id2[SD_SID_LEN + 1];
+    char longid[SD_SID_LEN * 8];
+    char *s;
+    const char *r;
+    int m;
+
+    apr_initialize();
+    apr_pool_create(&p, NULL);
+    kc = secret_of(KC);
+    rot[0] = secret_of("new secret");
+    rot[1] = secret_of(KC);
+
+    TAP_PLAN(98);
+
+    /* --- §6.1-6.3: signing and the default Set-Cookie ------------------- */
+    TAP_IS_STR(sd_cookie_sign(p, "abc", &kc),
+               "s:abc.BpxCrWRpvZMh/wk/djl34N+m+VQEU7K/5WenLwJCgFU", "6.1 sign abc");
+    TAP_IS_STR(sd_cookie_header(p, "connect.sid", sd_cookie_sign(p, "abc", &kc), &deflt),
+               "connect.sid=s%3Aabc.BpxCrWRpvZMh%2Fwk%2Fdjl34N%2Bm%2BVQEU7K%2F5WenLwJCgFU; Path=/; HttpOnly",
+               "6.1 default Set-Cookie");
+    TAP_IS_STR(unsign1(p, "s:abc.BpxCrWRpvZMh/wk/djl34N+m+VQEU7K/5WenLwJCgFU", KC), "abc",
+               "6.1 unsign abc");
+    s = sd_cookie_sign(p, "abc", &kc);
+    TAP_OK(s && strlen(s) == 2 + 3 + 1 + SD_SIG_LEN, "signature is %d chars", SD_SIG_LEN);
+
+    TAP_IS_STR(sd_cookie_sign(p, "Xy3_-k9QwErTyUiOpAsDfGhJkLzXcVbN", &kc),
+               "s:Xy3_-k9QwErTyUiOpAsDfGhJkLzXcVbN.lNx3Gg02jtCwATqktFh1S7ZIrY9tiOt+RhdG75BGT0Q",
+               "6.2 sign uid-safe style ID");
+    s = sd_cookie_sign(p, "Xy3_-k9QwErTyUiOpAsDfGhJkLzXcVbN", &kc);
+    TAP_OK(s && strlen(s) == 78, "6.2 raw value of a 32-char ID is 78 chars");
+    TAP_IS_STR(sd_cookie_header(p, "connect.sid", s, &deflt),
+               "connect.sid=s%3AXy3_-k9QwErTyUiOpAsDfGhJkLzXcVbN.lNx3Gg02jtCwATqktFh1S7ZIrY9tiOt%2BRhdG75BGT0Q; Path=/; HttpOnly",
+               "6.2 default Set-Cookie");
+    TAP_IS_STR(unsign1(p, s, KC), "Xy3_-k9QwErTyUiOpAsDfGhJkLzXcVbN", "6.2 unsign");
+
+    s = sd_cookie_sign(p, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &kc);
+    TAP_IS_STR(s, "s:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.RT5Cal5xFtX9GjJLGoiK+GzZ+cCRnZ5ZbIS8ml7E5Xo",
+               "6.3 sign 32 x A");
+    TAP_IS_STR(sd_cookie_header(p, "connect.sid", s, &deflt),
+               "connect.sid=s%3AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.RT5Cal5xFtX9GjJLGoiK%2BGzZ%2BcCRnZ5ZbIS8ml7E5Xo; Path=/; HttpOnly",
+               "6.3 default Set-Cookie");
+    TAP_IS_STR(unsign1(p, s, KC), "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "6.3 unsign");
+
+    /* --- §6.4: real IDs from the Express runs --------------------------- */
+    exp28 = apr_date_parse_rfc("Sat, 28 Nov 2026 09:24:59 GMT");
+    memset(&xt, 0, sizeof(xt));
+    xt.tm_year = 2026 - 1900; xt.tm_mon = 10; xt.tm_mday = 28;
+    xt.tm_hour = 9; xt.tm_min = 24; xt.tm_sec = 59;
+    TAP_OK(exp28 != APR_DATE_BAD && apr_time_exp_gmt_get(&exp28b, &xt) == APR_SUCCESS
+           && exp28 == exp28b, "Expires test date parses (apr_date and apr_time_exp agree)");
+    {
+        sd_cookie_attrs a = { NULL, "/", 1, exp28, 1, 0, NULL };
+        s = sd_cookie_sign(p, "iytEh9pT4i7BYAPatfrlrQb7XoAqm3SP", &kc);
+        TAP_IS_STR(s, "s:iytEh9pT4i7BYAPatfrlrQb7XoAqm3SP.GiB+2QD0cN42/Jebkph5OmR890MCGG+MMLKhPwtKjAU",
+                   "6.4 sign iytEh...");
+        TAP_IS_STR(sd_cookie_header(p, "connect.sid", s, &a),
+                   "connect.sid=s%3AiytEh9pT4i7BYAPatfrlrQb7XoAqm3SP.GiB%2B2QD0cN42%2FJebkph5OmR890MCGG%2BMMLKhPwtKjAU; Path=/; Expires=Sat, 28 Nov 2026 09:24:59 GMT; HttpOnly",
+                   "6.4 Set-Cookie with Expires");
+        /* Sub-second parts are truncated, as JavaScript's toUTCString does. */
+        a.expires = exp28 + apr_time_from_msec(999);
+        TAP_IS_STR(sd_cookie_header(p, "connect.sid", "x", &a),
+                   "connect.sid=x; Path=/; Expires=Sat, 28 Nov 2026 09:24:59 GMT; HttpOnly",
+                   "Expires drops milliseconds");
+    }
+    TAP_IS_STR(sd_cookie_sign(p, "nwH2JRqzRPhdFZQQeZuPPWplZJdhr64d", &kc),
+               "s:nwH2JRqzRPhdFZQQeZuPPWplZJdhr64d.KrtMOemc3bPAmuC3YcowL03x9UuWf7YgfDM6ZoxhbIA",
+               "6.4 sign nwH2...");
+    TAP_IS_STR(sd_cookie_sign(p, "gTpx-Qqk-uUgK-2jBqntMmmt3FphZStG", &kc),
+               "s:gTpx-Qqk-uUgK-2jBqntMmmt3FphZStG.Co7S+pNjqWauvIzBEvLFirr6ChJDwkQGv7As/GTBICk",
+               "6.4 sign gTpx...");
+    TAP_IS_STR(sd_cookie_header(p, "connect.sid",
+                                sd_cookie_sign(p, "CmodWroteThisId0123456789abcdef_", &kc), NULL),
+               "connect.sid=s%3ACmodWroteThisId0123456789abcdef_.NsxBc43IqPxJMg7d%2F6fuxzoAgUsGGZxf3%2F%2BjDIMW7Kg",
+               "6.4 C-written ID, bare name=value");
+
+    /* --- §6.5: other secrets --------------------------------------------- */
+    {
+        sd_secret snow = secret_of("s\xc3\xab" "cret\xe2\x98\x83");
+        char xs[101];
+        sd_secret longk;
+        memset(xs, 'x', 100);
+        xs[100] = '\0';
+        longk = secret_of(xs);
+        TAP_IS_STR(sd_cookie_sign(p, "abc", &snow),
+                   "s:abc.Rd5fYfWg3jlNGPPCUAniwtnChm90XImYVSW3xXgOE3E", "6.5 UTF-8 secret");
+        TAP_IS_STR(sd_cookie_sign(p, "abc", &longk),
+                   "s:abc.yUOuS6hTJW4NdBdputjgFRr92sxlRTnwvkd26f57bok",
+                   "6.5 100-byte secret (longer than the HMAC block)");
+        TAP_IS_STR(sd_cookie_sign(p, "abc", &rot[0]),
+                   "s:abc.oHSxOyPiHkOvUE716vx+MbE4bkH5ZA0SEsUACVtA2DE", "6.5 secret 'new secret'");
+        TAP_IS_STR(sd_cookie_unsign(p, "s:abc.Rd5fYfWg3jlNGPPCUAniwtnChm90XImYVSW3xXgOE3E",
+                                    &snow, 1, NULL), "abc", "6.5 unsign with UTF-8 secret");
+    }
+
+    /* --- §6.6: negative vectors, and the a.b.c edge --------------------- */
+    TAP_IS_STR(unsign1(p, "s:abc.BpxCrWRpvZMh/wk/djl34N+m+VQEU7K/5WenLwJCgFU=", KC), NULL,
+               "6.6 padding kept -> rejected");
+    TAP_IS_STR(unsign1(p, "s:abc.BpxCrWRpvZMh/wk/djl34N+m+VQEU7K/5WenLwJCgFU ", KC), NULL,
+               "6.6 trailing space -> rejected");
+    TAP_IS_STR(unsign1(p, "s:abc", KC), NULL, "6.6 no dot -> rejected");
+    TAP_IS_STR(unsign1(p, "s:", KC), NULL, "6.6 empty signed value -> rejected");
+    TAP_IS_STR(unsign1(p, "", KC), NULL, "6.6 empty cookie value -> rejected");
+    TAP_IS_STR(unsign1(p, "s:abc.wFpojh7FWZVfQ4riabk4rKbkgSSmPAKYQpkRJ1Xzl7U", KC), NULL,
+               "6.6 signed with 'other' -> rejected");
+    TAP_IS_STR(unsign1(p, "s:abc.wFpojh7FWZVfQ4riabk4rKbkgSSmPAKYQpkRJ1Xzl7U", "other"), "abc",
+               "6.6 ... but accepted with 'other'");
+    TAP_IS_STR(unsign1(p, "s:a.b.c.G8ReS2HiYVtvMBGFvZUGp5RaCauWFLUTjnnTm/EQ2aE", KC), "a.b.c",
+               "6.6 a.b.c: split at the last dot");
+
+    /* --- more rejections ------------------------------------------------- */
+    TAP_IS_STR(unsign1(p, "abc.BpxCrWRpvZMh/wk/djl34N+m+VQEU7K/5WenLwJCgFU", KC), NULL,
+               "valid signed value without 's:' -> rejected");
+    TAP_IS_STR(unsign1(p, "S:abc.BpxCrWRpvZMh/wk/djl34N+m+VQEU7K/5WenLwJCgFU", KC), NULL,
+               "'S:' is not 's:' (case-sensitive)");
+    TAP_IS_STR(unsign1(p, "s:abc.BpxCrWRpvZMh/wk/djl34N+m+VQEU7K/5WenLwJCgFu", KC), NULL,
+               "tampered: last signature char changed case");
+    TAP_IS_STR(unsign1(p, "s:abc.BpxCrWRpvZMh/wk/djl34N+m+VQEU7K/5WenLwJCgFV", KC), NULL,
+               "non-canonical base64 (same MAC bytes, other trailing bits) -> rejected");
+    TAP_IS_STR(unsign1(p, "s:abd.BpxCrWRpvZMh/wk/djl34N+m+VQEU7K/5WenLwJCgFU", KC), NULL,
+               "tampered: ID changed");
+    TAP_IS_STR(unsign1(p, "s:abc.BpxCrWRpvZMh/wk/djl34N+m+VQEU7K/5WenLwJCgF", KC), NULL,
+               "signature one char short -> rejected");
+    TAP_IS_STR(unsign1(p, "s:.BpxCrWRpvZMh/wk/djl34N+m+VQEU7K/5WenLwJCgFU", KC), NULL,
+               "empty ID -> rejected");
+    TAP_IS_STR(unsign1(p, NULL, KC), NULL, "NULL value -> NULL");
+    TAP_IS_STR(sd_cookie_unsign(p, "s:abc.BpxCrWRpvZMh/wk/djl34N+m+VQEU7K/5WenLwJCgFU", &kc, 0, NULL),
+               NULL, "no secrets -> rejected");
+    TAP_IS_STR(unsign1(p, sd_cookie_sign(p, "a b", &kc), KC), NULL,
+               "correctly signed ID with a space -> rejected");
+    TAP_IS_STR(unsign1(p, sd_cookie_sign(p, "a\tb", &kc), KC), NULL,
+               "correctly signed ID with a control char -> rejected");
+    TAP_IS_STR(unsign1(p, sd_cookie_sign(p, "ab\xc3\xa9", &kc), KC), NULL,
+               "correctly signed non-ASCII ID -> rejected");
+    memset(longid, 'A', 200);
+    longid[200] = '\0';
+    TAP_IS_STR(unsign1(p, sd_cookie_sign(p, longid, &kc), KC), longid,
+               "200-byte ID is the longest accepted");
+    longid[200] = 'A';
+    longid[201] = '\0';
+    TAP_IS_STR(unsign1(p, sd_cookie_sign(p, longid, &kc), KC), NULL,
+               "correctly signed 201-byte ID -> rejected");
+
+    /* --- rotation (§2.3) -------------------------------------------------- */
+    m = 42;
+    r = sd_cookie_unsign(p, "s:abc.BpxCrWRpvZMh/wk/djl34N+m+VQEU7K/5WenLwJCgFU", rot, 2, &m);
+    TAP_OK(r && strcmp(r, "abc") == 0 && m == 1, "rotation: old-secret cookie accepted, matched=1");
+    m = 42;
+    r = sd_cookie_unsign(p, "s:abc.oHSxOyPiHkOvUE716vx+MbE4bkH5ZA0SEsUACVtA2DE", rot, 2, &m);
+    TAP_OK(r && strcmp(r, "abc") == 0 && m == 0, "rotation: new-secret cookie accepted, matched=0");
+    m = 42;
+    r = sd_cookie_unsign(p, "s:abc.wFpojh7FWZVfQ4riabk4rKbkgSSmPAKYQpkRJ1Xzl7U", rot, 2, &m);
+    TAP_OK(r == NULL && m == -1, "rotation: unknown secret rejected, matched=-1");
+    TAP_IS_STR(sd_cookie_header(p, "connect.sid",
+                                sd_cookie_sign(p, "gTpx-Qqk-uUgK-2jBqntMmmt3FphZStG", &rot[0]), NULL),
+               "connect.sid=s%3AgTpx-Qqk-uUgK-2jBqntMmmt3FphZStG.ti9LRausOvMMkFQ%2Bj1r5vL4PHdrZbNqTdRDdr1mw7p0",
+               "rotation: re-issue with secrets[0] matches Express");
+    /* An empty or NULL secret in the list must not stop the later ones. */
+    bad[0].bytes = NULL;
+    bad[0].len = 5;
+    bad[1] = kc;
+    m = 42;
+    r = sd_cookie_unsign(p, "s:abc.BpxCrWRpvZMh/wk/djl34N+m+VQEU7K/5WenLwJCgFU", bad, 2, &m);
+    TAP_OK(r && strcmp(r, "abc") == 0 && m == 1, "unusable secret is skipped, next one verifies");
+
+    /* --- new IDs ------------------------------------------------------------ */
+    TAP_OK(sd_cookie_new_id(id1) == APR_SUCCESS && sd_cookie_new_id(id2) == APR_SUCCESS,
+           "new_id succeeds");
+    TAP_OK(strlen(id1) == SD_SID_LEN && is_b64url(id1, SD_SID_LEN), "new_id: 32 chars of [A-Za-z0-9_-]: %s", id1);
+    TAP_OK(strcmp(id1, id2) != 0, "two new IDs differ");
+    {
+        int good = 1;
+        for (int i = 0; i < 2000 && good; ++i) {
+            good = sd_cookie_new_id(id2) == APR_SUCCESS && strlen(id2) == SD_SID_LEN
+                   && is_b64url(id2, SD_SID_LEN);
+        }
+        TAP_OK(good, "2000 new IDs all well-formed (no '+', '/', '=')");
+    }
+    m = 42;
+    r = sd_cookie_unsign(p, sd_cookie_sign(p, id1, &rot[0]), rot, 2, &m);
+    TAP_OK(r && strcmp(r, id1) == 0 && m == 0, "sign -> unsign round trip of a new ID");
+
+    /* --- sd_cookie_find ---------------------------------------------------- */
+    TAP_IS_STR(sd_cookie_find(p, "connect.sid=abc", "connect.sid"), "abc", "find: simple");
+    TAP_IS_STR(sd_cookie_find(p, "a=1; connect.sid=abc; b=2", "connect.sid"), "abc",
+               "find: among others");
+    TAP_IS_STR(sd_cookie_find(p, "a=1; \t connect.sid\t =  \tabc \t ;b=2", "connect.sid"), "abc",
+               "find: spaces and tabs trimmed");
+    TAP_IS_STR(sd_cookie_find(p, "connect.sid=\"abc\"", "connect.sid"), "abc", "find: quoted");
+    TAP_IS_STR(sd_cookie_find(p, "connect.sid= \" a b \" ", "connect.sid"), " a b ",
+               "find: quotes stripped after trimming, inside kept");
+    TAP_IS_STR(sd_cookie_find(p, "connect.sid=\"abc", "connect.sid"), "\"abc",
+               "find: a single leading quote is kept");
+    TAP_IS_STR(sd_cookie_find(p, "connect.sid=\"", "connect.sid"), "",
+               "find: a lone quote is an empty value (jshttp 0.7.2)");
+    r = sd_cookie_find(p, "foo=bar; connect.sid=s%3Aabc.BpxCrWRpvZMh%2Fwk%2Fdjl34N%2Bm%2BVQEU7K%2F5WenLwJCgFU",
+                       "connect.sid");
+    TAP_IS_STR(r, "s:abc.BpxCrWRpvZMh/wk/djl34N+m+VQEU7K/5WenLwJCgFU", "find: %%-encoded value decoded");
+    TAP_IS_STR(unsign1(p, r, KC), "abc", "find -> unsign of the Set-Cookie value");
+    TAP_IS_STR(sd_cookie_find(p, "connect.sid=s:abc.BpxCrWRpvZMh/wk/djl34N+m+VQEU7K/5WenLwJCgFU",
+                              "connect.sid"),
+               "s:abc.BpxCrWRpvZMh/wk/djl34N+m+VQEU7K/5WenLwJCgFU", "find: undecoded value with ':' '/' '+'");
+    TAP_IS_STR(sd_cookie_find(p, "a=x+y%20z%3a", "a"), "x+y z:", "find: '+' stays '+', lower-case hex ok");
+    TAP_IS_STR(sd_cookie_find(p, "connect.sid=s%3Aabc%G1", "connect.sid"), "s%3Aabc%G1",
+               "find: invalid escape -> raw text kept");
+    TAP_IS_STR(sd_cookie_find(p, "connect.sid=abc%4", "connect.sid"), "abc%4",
+               "find: truncated escape -> raw text kept");
+    TAP_IS_STR(sd_cookie_find(p, "a=x%00y", "a"), "x%00y", "find: escaped NUL -> raw text kept");
+    TAP_IS_STR(sd_cookie_find(p, "a=%C3%A9%E2%98%83", "a"), "\xc3\xa9\xe2\x98\x83",
+               "find: escaped UTF-8 decoded");
+    TAP_IS_STR(sd_cookie_find(p, "a=%FF", "a"), "%FF", "find: escaped invalid UTF-8 -> raw (URIError)");
+    TAP_IS_STR(sd_cookie_find(p, "a=%C0%AF", "a"), "%C0%AF", "find: overlong UTF-8 -> raw");
+    TAP_IS_STR(sd_cookie_find(p, "a=%ED%A0%80", "a"), "%ED%A0%80", "find: escaped surrogate -> raw");
+    TAP_IS_STR(sd_cookie_find(p, "a=%C3A9", "a"), "%C3A9", "find: unescaped continuation -> raw");
+    TAP_IS_STR(sd_cookie_find(p, "connect.sid=bad; connect.sid=good", "connect.sid"), "bad",
+               "find: first occurrence wins");
+    TAP_IS_STR(sd_cookie_find(p, "connect.sid=%ZZ; connect.sid=good", "connect.sid"), "%ZZ",
+               "find: first occurrence wins even when it fails to decode");
+    TAP_IS_STR(sd_cookie_find(p, "foo=bar; baz=qux", "connect.sid"), NULL, "find: name absent");
+    TAP_IS_STR(sd_cookie_find(p, "xconnect.sid=1", "connect.sid"), NULL,
+               "find: name as a suffix of another name does not match");
+    TAP_IS_STR(sd_cookie_find(p, "xconnect.sid=1; connect.sid=2", "connect.sid"), "2",
+               "find: ... and the real one after it is found");
+    TAP_IS_STR(sd_cookie_find(p, "connect.sidx=1", "connect.sid"), NULL,
+               "find: name as a prefix of another name does not match");
+    TAP_IS_STR(sd_cookie_find(p, "", "connect.sid"), NULL, "find: empty header");
+    TAP_IS_STR(sd_cookie_find(p, "connect.sid; connect.sid=x", "connect.sid"), "x",
+               "find: pair without '=' skipped");
+    TAP_IS_STR(sd_cookie_find(p, "connect.sid", "connect.sid"), NULL, "find: only a bare name");
+    TAP_IS_STR(sd_cookie_find(p, NULL, "connect.sid"), NULL, "find: NULL header");
+    TAP_IS_STR(sd_cookie_find(p, "connect.sid=a=b", "connect.sid"), "a=b", "find: value keeps later '='");
+    TAP_IS_STR(sd_cookie_find(p, "connect.sid=; x=1", "connect.sid"), "", "find: empty value");
+    TAP_IS_STR(sd_cookie_find(p, ";;; ;", "connect.sid"), NULL, "find: only separators");
+    TAP_IS_STR(sd_cookie_find(p, "=", ""), NULL, "find: header shorter than 2 bytes yields nothing");
+
+    /* Arbitrary bytes: nothing may crash or read out of bounds (ASan run). */
+    {
+        const char alphabet[] = "=; \t\"%%0aF.s:cA\x01\x7f\x80\xff";
+        unsigned long seed = 12345;
+        char buf[64];
+        int sane = 1;
+        for (int iter = 0; iter < 20000; ++iter) {
+            size_t n = (size_t)(iter % 63);
+            for (size_t i = 0; i < n; ++i) {
+                seed = seed * 1103515245UL + 12345UL;
+                buf[i] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+            }
+            buf[n] = '\0';
+            r = sd_cookie_find(p, buf, "s");
+            if (r != NULL && strlen(r) > n) {
+                sane = 0;
+            }
+            (void)unsign1(p, r, KC);
+            (void)unsign1(p, buf, KC);
+            if (iter % 1000 == 0) {
+                apr_pool_clear(p);
+            }
+        }
+        TAP_OK(sane, "find/unsign survive 20000 random headers");
+    }
+
+    /* --- uri_encode and Set-Cookie -------------------------------------- */
+    TAP_IS_STR(sd_cookie_uri_encode(p, "!#$&'()*+,/:;=?@[]"),
+               "!%23%24%26'()*%2B%2C%2F%3A%3B%3D%3F%40%5B%5D", "uri_encode: reserved characters");
+    TAP_IS_STR(sd_cookie_uri_encode(p, "AZaz09-_.!~*'()"), "AZaz09-_.!~*'()",
+               "uri_encode: unreserved set untouched");
+    TAP_IS_STR(sd_cookie_uri_encode(p, " \"%<>\\^`{|}\x01\x7f\xc3\xa9"),
+               "%20%22%25%3C%3E%5C%5E%60%7B%7C%7D%01%7F%C3%A9",
+               "uri_encode: space, quote, percent, controls, UTF-8 bytes (upper-case hex)");
+    TAP_IS_STR(sd_cookie_uri_encode(p, ""), "", "uri_encode: empty string");
+    TAP_IS_STR(sd_cookie_uri_encode(p, NULL), NULL, "uri_encode: NULL");
+
+    all.domain = "example.com";
+    all.path = "/app";
+    all.has_expires = 1;
+    all.expires = exp28;
+    all.http_only = 1;
+    all.secure = 1;
+    all.same_site = "Strict";
+    s = sd_cookie_header(p, "connect.sid", "s:abc.x/y+z", &all);
+    TAP_IS_STR(s,
+               "connect.sid=s%3Aabc.x%2Fy%2Bz; Domain=example.com; Path=/app; "
+               "Expires=Sat, 28 Nov 2026 09:24:59 GMT; HttpOnly; Secure; SameSite=Strict",
+               "header: all attributes in express-session's order");
+    TAP_OK(s && strstr(s, "Max-Age") == NULL, "header: never Max-Age");
+    all.has_expires = 0;
+    all.http_only = 0;
+    all.domain = NULL;
+    all.same_site = "Lax";
+    TAP_IS_STR(sd_cookie_header(p, "connect.sid", "v", &all),
+               "connect.sid=v; Path=/app; Secure; SameSite=Lax",
+               "header: unset attributes left out (has_expires=0 ignores expires)");
+    {
+        /* What Express 5.3's res.clearCookie emits (§5.2 destroy). */
+        sd_cookie_attrs clear = { NULL, "/", 1, 0, 0, 0, NULL };
+        TAP_IS_STR(sd_cookie_header(p, "connect.sid", "", &clear),
+                   "connect.sid=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+                   "header: clear-cookie form at the epoch");
+    }
+    TAP_IS_STR(sd_cookie_header(p, NULL, "v", NULL), NULL, "header: NULL name -> NULL");
+
+    apr_pool_destroy(p);
+    apr_terminate();
+    TAP_DONE();
+}

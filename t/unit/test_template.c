@@ -1,0 +1,706 @@
+/* Unit tests for the Handlebars-subset template engine (src/template.c). */
+#include "sd_template.h"
+#include "tap.h"
+
+#include <apr_file_io.h>
+#include <apr_general.h>
+#include <apr_strings.h>
+#include <apr_thread_proc.h>
+
+#include <stdlib.h>
+
+/* Renders that disagree with strlen(): checked once at the end, since every
+ * helper-driven render below should produce NUL-free output. */
+static int len_mismatches;
+static int renders;
+
+static json_t *parse_view(const char *json)
+{
+    json_error_t jerr;
+    json_t *v = json_loads(json, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    if (!v) {
+        fprintf(stderr, "# bad test JSON %s: %s\n", json, jerr.text);
+        exit(255);
+    }
+    return v;
+}
+
+/* Compiles `src` as "t" and renders it against `json` (NULL = no view). */
+static const char *render(apr_pool_t *p, const char *src, const char *json)
+{
+    const char *err = NULL;
+    sd_template *t = sd_template_compile(p, "t", src, strlen(src), &err);
+    if (!t) {
+        return apr_pstrcat(p, "COMPILE ERROR: ", err, NULL);
+    }
+    json_t *view = json ? parse_view(json) : NULL;
+    apr_size_t len = (apr_size_t)-1;
+    char *out = sd_template_render(p, t, view, &len);
+    renders++;
+    if (len != strlen(out)) {
+        len_mismatches++;
+    }
+    json_decref(view);
+    return out;
+}
+
+/* The compile error for `src`, or a marker when it compiled. */
+static const char *compile_err(apr_pool_t *p, const char *name,
+                               const char *src, apr_size_t len)
+{
+    const char *err = NULL;
+    if (sd_template_compile(p, name, src, len, &err)) {
+        return "(compiled)";
+    }
+    return err ? err : "(NULL with no message)";
+}
+
+#define CERR(p, src) compile_err((p), "page.hbs", (src), strlen(src))
+
+/* "T" or "F" for {{#if v}} with v set to the JSON text (NULL = absent). */
+static const char *truth(apr_pool_t *p, const char *value_json)
+{
+    const char *view = value_json ? apr_pstrcat(p, "{\"v\":", value_json,
+                                                "}", NULL)
+                                  : "{}";
+    return render(p, "{{#if v}}T{{else}}F{{/if}}", view);
+}
+
+static const char *nested3(apr_pool_t *p, const char *view)
+{
+    return render(p,
+                  "{{#if a}}A{{#if b}}B{{#if c}}C{{else}}c{{/if}}"
+                  "{{else}}b{{/if}}{{else}}a{{/if}}",
+                  view);
+}
+
+static const char *newlines(apr_pool_t *p, int n)
+{
+    char *s = apr_palloc(p, (apr_size_t)n + 1);
+    memset(s, '\n', (apr_size_t)n);
+    s[n] = '\0';
+    return s;
+}
+
+/* n nested {{#if x}} each on its own line, closed again. */
+static const char *deep_ifs(apr_pool_t *p, int n)
+{
+    char *s = "";
+    for (int i = 0; i < n; i++) {
+        s = apr_pstrcat(p, s, "{{#if x}}\n", NULL);
+    }
+    s = apr_pstrcat(p, s, "deep", NULL);
+    for (int i = 0; i < n; i++) {
+        s = apr_pstrcat(p, s, "{{/if}}", NULL);
+    }
+    return s;
+}
+
+static const char *home_page =
+    "<!DOCTYPE html>\n"
+    "<html>\n"
+    "<head><title>{{ title }}</title></head>\n"
+    "<body>\n"
+    "{{! the greeting depends on the session }}\n"
+    "{{#if user.isLoggedIn}}\n"
+    "<p>Welcome back, {{ user.name }}!</p>\n"
+    "{{#if user.visitCount}}<p>Visits: {{user.visitCount}}</p>{{/if}}\n"
+    "<form method=\"post\" action=\"/logout\"><button>Log out</button></form>\n"
+    "{{else}}\n"
+    "<p>Please <a href=\"/login\">log in</a>.</p>\n"
+    "{{/if}}\n"
+    "</body>\n"
+    "</html>\n";
+
+static int write_file(apr_pool_t *p, const char *path, const char *data,
+                      apr_size_t len)
+{
+    apr_file_t *f;
+    apr_size_t written;
+    if (apr_file_open(&f, path, APR_FOPEN_WRITE | APR_FOPEN_CREATE |
+                      APR_FOPEN_TRUNCATE | APR_FOPEN_BINARY,
+                      APR_FPROT_OS_DEFAULT, p) != APR_SUCCESS) {
+        return 0;
+    }
+    int ok = apr_file_write_full(f, data, len, &written) == APR_SUCCESS;
+    return apr_file_close(f) == APR_SUCCESS && ok;
+}
+
+/* --- concurrency: one compiled template, several rendering threads ------ */
+
+typedef struct {
+    const sd_template *tpl;
+    const json_t *view;
+    const char *expected;
+    apr_pool_t *pool;   /* created by the main thread, used by one thread */
+    int failures;
+} render_job;
+
+static void *APR_THREAD_FUNC render_thread(apr_thread_t *thd, void *data)
+{
+    render_job *job = data;
+    for (int i = 0; i < 200; i++) {
+        apr_size_t len;
+        const char *out = sd_template_render(job->pool, job->tpl, job->view,
+                                             &len);
+        if (strcmp(out, job->expected) != 0 || len != strlen(job->expected)) {
+            job->failures++;
+        }
+        apr_pool_clear(job->pool);
+    }
+    apr_thread_exit(thd, APR_SUCCESS);
+    return NULL;
+}
+
+/* Feeds every prefix of `src` (in an exactly-sized heap buffer, so the
+ * sanitizers catch any read past len) through compile and render. */
+static int survives_prefixes(apr_pool_t *p, const char *src, apr_size_t len,
+                             const json_t *view)
+{
+    for (apr_size_t n = 0; n <= len; n++) {
+        char *buf = malloc(n ? n : 1);
+        if (!buf) {
+            return 0;
+        }
+        memcpy(buf, src, n);
+        const char *err = NULL;
+        sd_template *t = sd_template_compile(p, "fuzz", buf, n, &err);
+        free(buf);
+        if (t) {
+            apr_size_t out_len;
+            char *out = sd_template_render(p, t, view, &out_len);
+            if (out[out_len] != '\0') {
+                return 0;
+            }
+        } else if (!err || strncmp(err, "fuzz:", 5) != 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int main(void)
+{
+    apr_pool_t *pool;
+    const char *out;
+    apr_size_t len;
+
+    apr_initialize();
+    atexit(apr_terminate);
+    apr_pool_create(&pool, NULL);
+
+    TAP_PLAN(143);
+
+    /* --- plain text ----------------------------------------------------- */
+    {
+        sd_template *t = sd_template_compile(pool, "empty", "", 0, NULL);
+        len = 99;
+        out = t ? sd_template_render(pool, t, NULL, &len) : NULL;
+        TAP_OK(out && out[0] == '\0' && len == 0, "empty template renders "
+               "as empty string with len 0");
+    }
+    TAP_IS_STR(render(pool, "Hello, world!\n<b>raw & 'template' text</b>\n",
+                      "{}"),
+               "Hello, world!\n<b>raw & 'template' text</b>\n",
+               "plain text passes through unescaped");
+    TAP_IS_STR(render(pool, "a { b } c }} d {x} {", "{}"),
+               "a { b } c }} d {x} {", "lone braces are text");
+    {
+        static const char src[] = "a\0b{{x}}c\0";
+        sd_template *t = sd_template_compile(pool, "nul", src,
+                                             sizeof src - 1, NULL);
+        json_t *view = parse_view("{\"x\":\"<\"}");
+        out = t ? sd_template_render(pool, t, view, &len) : NULL;
+        TAP_OK(out && len == 9 && memcmp(out, "a\0b&lt;c\0", 10) == 0,
+               "NUL bytes in the source are text");
+        json_decref(view);
+    }
+    {
+        /* Only len bytes count: the tag after them must not be seen. */
+        const char *src = "abc{{unclosed";
+        sd_template *t = sd_template_compile(pool, "n", src, 3, NULL);
+        out = t ? sd_template_render(pool, t, NULL, &len) : NULL;
+        TAP_IS_STR(out, "abc", "source is read only up to len");
+    }
+
+    /* --- variables ------------------------------------------------------ */
+    TAP_IS_STR(render(pool, "Hi {{name}}.", "{\"name\":\"Ann\"}"), "Hi Ann.",
+               "top-level variable");
+    TAP_IS_STR(render(pool, "{{user.name}}", "{\"user\":{\"name\":\"Bob\"}}"),
+               "Bob", "nested path");
+    TAP_IS_STR(render(pool, "[{{ user.name }}]",
+                      "{\"user\":{\"name\":\"Bob\"}}"),
+               "[Bob]", "spaces inside the braces");
+    TAP_IS_STR(render(pool, "[{{\n\tuser.name\r\n}}]",
+                      "{\"user\":{\"name\":\"Bob\"}}"),
+               "[Bob]", "newlines and tabs inside the braces");
+    TAP_IS_STR(render(pool, "{{a.b.c.d}}", "{\"a\":{\"b\":{\"c\":{\"d\":\"deep\"}}}}"),
+               "deep", "four-segment path");
+    TAP_IS_STR(render(pool, "{{my-key_2.X9}}", "{\"my-key_2\":{\"X9\":\"ok\"}}"),
+               "ok", "segments with - _ digits and capitals");
+    TAP_IS_STR(render(pool, "<{{nope}}>", "{\"x\":1}"), "<>",
+               "missing top-level key renders empty");
+    TAP_IS_STR(render(pool, "<{{user.nope.name}}>", "{\"user\":{}}"), "<>",
+               "missing middle segment renders empty");
+    TAP_IS_STR(render(pool, "<{{user.name.first}}>",
+                      "{\"user\":{\"name\":\"Bob\"}}"),
+               "<>", "path through a string renders empty");
+    TAP_IS_STR(render(pool, "<{{a.0}}>", "{\"a\":[\"x\"]}"), "<>",
+               "path into an array renders empty");
+    TAP_IS_STR(render(pool, "<{{a}}|{{#if a}}y{{else}}n{{/if}}>", NULL),
+               "<|n>", "NULL view: everything missing");
+    TAP_IS_STR(render(pool, "<{{a}}>", "[1,2]"), "<>",
+               "non-object view: everything missing");
+    TAP_IS_STR(render(pool, "{{a}}{{a}}-{{b}}", "{\"a\":\"x\",\"b\":\"y\"}"),
+               "xx-y", "adjacent tags");
+
+    /* --- escaping ------------------------------------------------------- */
+    TAP_IS_STR(render(pool, "<p>{{v}}</p>",
+                      "{\"v\":\"<script>alert(\\\"x\\\")&'</script>\"}"),
+               "<p>&lt;script&gt;alert(&quot;x&quot;)&amp;&#x27;&lt;/script&gt;"
+               "</p>",
+               "script payload is escaped");
+    TAP_IS_STR(sd_html_escape(pool, "&", 1), "&amp;", "escape &");
+    TAP_IS_STR(sd_html_escape(pool, "<", 1), "&lt;", "escape <");
+    TAP_IS_STR(sd_html_escape(pool, ">", 1), "&gt;", "escape >");
+    TAP_IS_STR(sd_html_escape(pool, "\"", 1), "&quot;", "escape \"");
+    TAP_IS_STR(sd_html_escape(pool, "'", 1), "&#x27;", "escape '");
+    TAP_IS_STR(sd_html_escape(pool, "`", 1), "&#x60;", "escape `");
+    TAP_IS_STR(sd_html_escape(pool, "=", 1), "&#x3D;", "escape =");
+    TAP_IS_STR(sd_html_escape(pool, "a&b<c>d\"e'f`g=h", 15),
+               "a&amp;b&lt;c&gt;d&quot;e&#x27;f&#x60;g&#x3D;h",
+               "escape a mix keeps the other bytes");
+    TAP_IS_STR(sd_html_escape(pool, "plain text / ok", 15), "plain text / ok",
+               "nothing to escape");
+    TAP_IS_STR(sd_html_escape(pool, "", 0), "", "escape empty string");
+    TAP_IS_STR(sd_html_escape(pool, NULL, 0), "", "escape NULL, 0");
+    TAP_IS_STR(sd_html_escape(pool, "ab<cd", 3), "ab&lt;",
+               "escape honours len");
+    TAP_IS_STR(render(pool, "{{v}}", "{\"v\":\"caf\\u00e9 \\u2603\"}"),
+               "caf\xc3\xa9 \xe2\x98\x83", "UTF-8 passes through");
+    {
+        sd_template *t = sd_template_compile(pool, "t", "[{{v}}]", 7, NULL);
+        json_t *view = parse_view("{\"v\":\"a\\u0000<\"}");
+        out = sd_template_render(pool, t, view, &len);
+        TAP_OK(len == 8 && memcmp(out, "[a\0&lt;]", 9) == 0,
+               "NUL inside a string value is kept and counted");
+        json_decref(view);
+    }
+
+    /* --- value types ---------------------------------------------------- */
+    TAP_IS_STR(render(pool, "{{n}}", "{\"n\":42}"), "42", "integer");
+    TAP_IS_STR(render(pool, "{{n}}", "{\"n\":-7}"), "-7", "negative integer");
+    TAP_IS_STR(render(pool, "{{n}}", "{\"n\":9007199254740993}"),
+               "9007199254740993", "64-bit integer is exact");
+    TAP_IS_STR(render(pool, "{{n}}", "{\"n\":0}"), "0", "zero integer");
+    TAP_IS_STR(render(pool, "{{n}}", "{\"n\":3.5}"), "3.5", "real 3.5");
+    TAP_IS_STR(render(pool, "{{n}}", "{\"n\":0.1}"), "0.1", "real 0.1");
+    TAP_IS_STR(render(pool, "{{n}}", "{\"n\":2.0}"), "2",
+               "integral real prints without a fraction, like JS");
+    TAP_IS_STR(render(pool, "{{n}}", "{\"n\":-0.0}"), "0",
+               "negative zero prints as 0, like JS");
+    TAP_IS_STR(render(pool, "{{n}}", "{\"n\":1e21}"), "1e+21",
+               "large real uses exponent form");
+    TAP_IS_STR(render(pool, "{{n}}", "{\"n\":-1.25e-3}"), "-0.00125",
+               "small negative real");
+    TAP_IS_STR(render(pool, "{{b}}", "{\"b\":true}"), "true", "true");
+    TAP_IS_STR(render(pool, "{{b}}", "{\"b\":false}"), "false", "false");
+    TAP_IS_STR(render(pool, "<{{v}}>", "{\"v\":null}"), "<>",
+               "null renders empty");
+    TAP_IS_STR(render(pool, "<{{v}}>", "{\"v\":{\"a\":1}}"), "<>",
+               "object renders empty");
+    TAP_IS_STR(render(pool, "<{{v}}>", "{\"v\":[1,2]}"), "<>",
+               "array renders empty");
+    TAP_IS_STR(render(pool, "<{{v}}>", "{\"v\":\"\"}"), "<>",
+               "empty string renders empty");
+
+    /* --- truthiness (Handlebars rules) ---------------------------------- */
+    TAP_IS_STR(truth(pool, NULL), "F", "#if missing is false");
+    TAP_IS_STR(truth(pool, "null"), "F", "#if null is false");
+    TAP_IS_STR(truth(pool, "false"), "F", "#if false is false");
+    TAP_IS_STR(truth(pool, "0"), "F", "#if 0 is false");
+    TAP_IS_STR(truth(pool, "0.0"), "F", "#if 0.0 is false");
+    TAP_IS_STR(truth(pool, "-0.0"), "F", "#if -0.0 is false");
+    TAP_IS_STR(truth(pool, "\"\""), "F", "#if \"\" is false");
+    TAP_IS_STR(truth(pool, "[]"), "F", "#if [] is false");
+    TAP_IS_STR(truth(pool, "true"), "T", "#if true is true");
+    TAP_IS_STR(truth(pool, "1"), "T", "#if 1 is true");
+    TAP_IS_STR(truth(pool, "-1"), "T", "#if -1 is true");
+    TAP_IS_STR(truth(pool, "0.5"), "T", "#if 0.5 is true");
+    TAP_IS_STR(truth(pool, "\"0\""), "T", "#if \"0\" is true");
+    TAP_IS_STR(truth(pool, "\"false\""), "T", "#if \"false\" is true");
+    TAP_IS_STR(truth(pool, "[0]"), "T", "#if [0] is true");
+    TAP_IS_STR(truth(pool, "{}"), "T", "#if {} is true");
+    TAP_IS_STR(truth(pool, "{\"a\":0}"), "T", "#if non-empty object is true");
+    TAP_IS_STR(render(pool, "{{#if a.b}}T{{else}}F{{/if}}",
+                      "{\"a\":{\"b\":1}}"),
+               "T", "#if nested path");
+    TAP_IS_STR(render(pool, "{{#if a.b}}T{{else}}F{{/if}}", "{\"a\":5}"), "F",
+               "#if path through a non-object is false");
+
+    /* --- blocks --------------------------------------------------------- */
+    TAP_IS_STR(render(pool, "a{{#if x}}b{{/if}}c", "{\"x\":true}"), "abc",
+               "#if true without else");
+    TAP_IS_STR(render(pool, "a{{#if x}}b{{/if}}c", "{\"x\":false}"), "ac",
+               "#if false without else renders nothing");
+    TAP_IS_STR(render(pool, "{{#if x}}yes{{else}}no{{/if}}", "{\"x\":false}"),
+               "no", "else branch");
+    TAP_IS_STR(render(pool, "{{#if x}}{{else}}no{{/if}}", "{\"x\":1}"), "",
+               "empty then branch");
+    TAP_IS_STR(render(pool, "{{ #if  x }}[{{ x }}]{{ else }}none{{ /if }}",
+                      "{\"x\":\"v\"}"),
+               "[v]", "whitespace inside block tags");
+    TAP_IS_STR(render(pool, "{{#if x}}a{{/ if}}", "{\"x\":1}"), "a",
+               "{{/ if}} is accepted");
+    TAP_IS_STR(nested3(pool, "{\"a\":1,\"b\":1,\"c\":1}"), "ABC",
+               "3-level nesting: all true");
+    TAP_IS_STR(nested3(pool, "{\"a\":1,\"b\":1,\"c\":0}"), "ABc",
+               "3-level nesting: innermost else");
+    TAP_IS_STR(nested3(pool, "{\"a\":1,\"b\":0,\"c\":1}"), "Ab",
+               "3-level nesting: middle else skips inner block");
+    TAP_IS_STR(nested3(pool, "{\"a\":0,\"b\":1,\"c\":1}"), "a",
+               "3-level nesting: outer else");
+    TAP_IS_STR(render(pool, "{{#if a}}{{#if b}}1{{/if}}{{#if c}}2{{/if}}"
+                      "{{else}}{{#if b}}3{{else}}4{{/if}}{{/if}}",
+                      "{\"a\":0,\"b\":0}"),
+               "4", "sibling and nested blocks in the else branch");
+    TAP_IS_STR(render(pool, deep_ifs(pool, 64), "{\"x\":1}"),
+               apr_pstrcat(pool, newlines(pool, 64), "deep", NULL),
+               "64 nested #if levels are allowed");
+
+    /* --- comments ------------------------------------------------------- */
+    TAP_IS_STR(render(pool, "a{{! a comment }}b", "{}"), "ab",
+               "comment is dropped");
+    TAP_IS_STR(render(pool, "a{{!-- has }} and {{x}} inside --}}b", "{}"),
+               "ab", "{{!-- --}} comment may contain }}");
+    TAP_IS_STR(render(pool, "a{{!}}b{{!\nmulti\nline\n}}c", "{}"), "abc",
+               "empty and multi-line comments");
+    TAP_IS_STR(CERR(pool, "{{!\n\n}}\n{{bad!}}"),
+               "page.hbs:4: bad path 'bad!' (segments are [A-Za-z0-9_-]+ "
+               "separated by single dots)",
+               "lines inside a comment are counted");
+
+    /* --- compile errors ------------------------------------------------- */
+    TAP_IS_STR(CERR(pool, "line1\nline2 {{user.name\nline3\n"),
+               "page.hbs:2: unclosed '{{' (no matching '}}')", "unclosed {{");
+    TAP_IS_STR(CERR(pool, "ok\n{{ok}}\n{{"),
+               "page.hbs:3: unclosed '{{' (no matching '}}')",
+               "{{ at the very end");
+    TAP_IS_STR(CERR(pool, "a\n{{! never closed }"),
+               "page.hbs:2: unclosed comment (no matching '}}')",
+               "unclosed comment");
+    TAP_IS_STR(CERR(pool, "a\n{{!-- never --}\n}}"),
+               "page.hbs:2: unclosed comment (no matching '--}}')",
+               "unclosed {{!-- comment");
+    TAP_IS_STR(CERR(pool, "a\n\n{{}}"), "page.hbs:3: empty tag '{{}}'",
+               "empty tag");
+    TAP_IS_STR(CERR(pool, "a\n\n{{ \n }}"), "page.hbs:3: empty tag '{{}}'",
+               "whitespace-only tag is empty");
+    TAP_IS_STR(CERR(pool, "a\n{{user..name}}"),
+               "page.hbs:2: bad path 'user..name' (segments are "
+               "[A-Za-z0-9_-]+ separated by single dots)",
+               "double dot in path");
+    TAP_IS_STR(CERR(pool, "a\n{{.name}}"),
+               "page.hbs:2: bad path '.name' (segments are [A-Za-z0-9_-]+ "
+               "separated by single dots)",
+               "leading dot in path");
+    TAP_IS_STR(CERR(pool, "a\n{{name.}}"),
+               "page.hbs:2: bad path 'name.' (segments are [A-Za-z0-9_-]+ "
+               "separated by single dots)",
+               "trailing dot in path");
+    TAP_IS_STR(CERR(pool, "\n\n{{user.na$me}}"),
+               "page.hbs:3: bad path 'user.na$me' (segments are "
+               "[A-Za-z0-9_-]+ separated by single dots)",
+               "bad character in path");
+    TAP_IS_STR(CERR(pool, "{{../up}}"),
+               "page.hbs:1: bad path '../up' (segments are [A-Za-z0-9_-]+ "
+               "separated by single dots)",
+               "parent path ../ is rejected");
+    TAP_IS_STR(CERR(pool, "x\n{{@index}}"),
+               "page.hbs:2: bad path '@index' (segments are [A-Za-z0-9_-]+ "
+               "separated by single dots)",
+               "@data variables are rejected");
+    TAP_IS_STR(compile_err(pool, "page.hbs", "{{a\0b}}", 7),
+               "page.hbs:1: bad path 'a?b' (segments are [A-Za-z0-9_-]+ "
+               "separated by single dots)",
+               "NUL inside a tag is a bad path and is not echoed raw");
+    TAP_IS_STR(CERR(pool, "x\n{{this.name}}"),
+               "page.hbs:2: 'this' is not supported; write the full path "
+               "from the view root in 'this.name'",
+               "this is rejected");
+    TAP_IS_STR(CERR(pool, "<ul>\n{{#each items}}<li>x</li>{{/each}}\n</ul>"),
+               "page.hbs:2: unknown block helper '{{#each}}' (only {{#if}} "
+               "is supported)",
+               "#each is rejected");
+    TAP_IS_STR(CERR(pool, "{{#unless x}}\n{{/unless}}"),
+               "page.hbs:1: unknown block helper '{{#unless}}' (only {{#if}} "
+               "is supported)",
+               "#unless is rejected");
+    TAP_IS_STR(CERR(pool, "a\nb\n{{> header}}"),
+               "page.hbs:3: partials ('{{> header}}') are not supported",
+               "partial is rejected");
+    TAP_IS_STR(CERR(pool, "a\n{{{body}}}"),
+               "page.hbs:2: triple-stash '{{{' (unescaped output) is not "
+               "supported; all output is HTML-escaped",
+               "triple-stash is rejected");
+    TAP_IS_STR(CERR(pool, "a\n{{&body}}"),
+               "page.hbs:2: unescaped output ('{{&body}}') is not supported; "
+               "all output is HTML-escaped",
+               "{{& }} is rejected");
+    TAP_IS_STR(CERR(pool, "a\n{{^x}}{{/x}}"),
+               "page.hbs:2: inverse sections ('{{^x}}') are not supported; "
+               "use {{else}}",
+               "inverse section is rejected");
+    TAP_IS_STR(CERR(pool, "\n{{lookup user name}}"),
+               "page.hbs:2: unknown helper 'lookup' in '{{lookup user name}}' "
+               "(only paths, #if, else, /if and comments are supported)",
+               "helper call is rejected");
+    TAP_IS_STR(CERR(pool, "a\n{{#if}}x{{/if}}"),
+               "page.hbs:2: {{#if}} needs a path", "#if without a path");
+    TAP_IS_STR(CERR(pool, "a\n{{#if a b}}x{{/if}}"),
+               "page.hbs:2: {{#if}} takes exactly one path, got 'a b'",
+               "#if with two arguments");
+    TAP_IS_STR(CERR(pool, "a\n{{#if a..b}}x{{/if}}"),
+               "page.hbs:2: bad path 'a..b' (segments are [A-Za-z0-9_-]+ "
+               "separated by single dots)",
+               "#if with a bad path");
+    TAP_IS_STR(CERR(pool, "a\n\n{{else}}\n"),
+               "page.hbs:3: {{else}} outside {{#if}}", "else outside #if");
+    TAP_IS_STR(CERR(pool, "{{#if a}}\nx\n{{else}}\ny\n{{else}}\n{{/if}}"),
+               "page.hbs:5: duplicate {{else}} in {{#if a}} opened at line 1",
+               "duplicate else");
+    TAP_IS_STR(CERR(pool, "{{#if a}}x\n{{else if b}}y{{/if}}"),
+               "page.hbs:2: '{{else if b}}' is not supported; nest an {{#if}} "
+               "inside {{else}}",
+               "else if is rejected");
+    TAP_IS_STR(CERR(pool, "a\n{{#if a}}{{/if}}\n{{/if}}"),
+               "page.hbs:3: {{/if}} without matching {{#if}}",
+               "/if without #if");
+    TAP_IS_STR(CERR(pool, "{{#if a}}\n{{/each}}"),
+               "page.hbs:2: unknown closing tag '{{/each}}' (only {{/if}} is "
+               "supported)",
+               "unknown closing tag");
+    TAP_IS_STR(CERR(pool, "line1\n{{#if a}}\n{{#if b}}\n{{/if}}\nend\n"),
+               "page.hbs:2: {{#if a}} is never closed (missing {{/if}})",
+               "missing /if reports the line of the unclosed #if");
+    TAP_IS_STR(CERR(pool, "{{#if a}}\n{{#if b.c}}\nend"),
+               "page.hbs:2: {{#if b.c}} is never closed (missing {{/if}})",
+               "missing /if: innermost unclosed #if is reported");
+    TAP_IS_STR(CERR(pool, deep_ifs(pool, 65)),
+               "page.hbs:65: {{#if}} nested deeper than 64 levels",
+               "65 nested #if levels are rejected");
+    TAP_IS_STR(CERR(pool, "a\r\nb\r\n{{#x}}"),
+               "page.hbs:3: unknown block helper '{{#x}}' (only {{#if}} is "
+               "supported)",
+               "CRLF line endings are counted");
+    TAP_IS_STR(CERR(pool, "{{a\n}}\n{{b c}}"),
+               "page.hbs:3: unknown helper 'b' in '{{b c}}' (only paths, #if, "
+               "else, /if and comments are supported)",
+               "newlines inside a tag are counted");
+    TAP_IS_STR(CERR(pool, "{{x}}\n{{#if "
+                    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa b}}"),
+               "page.hbs:2: {{#if}} takes exactly one path, got "
+               "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'",
+               "long snippets are truncated in messages");
+    TAP_IS_STR(compile_err(pool, NULL, "{{", 2),
+               "(template):1: unclosed '{{' (no matching '}}')",
+               "NULL name is reported as (template)");
+    {
+        const char *err = "untouched";
+        sd_template *t = sd_template_compile(pool, "x", "{{/if}}", 7, &err);
+        TAP_OK(t == NULL && strncmp(err, "x:1: ", 5) == 0,
+               "failure returns NULL and sets *err");
+        TAP_OK(sd_template_compile(pool, "x", "{{/if}}", 7, NULL) == NULL,
+               "failure with err == NULL does not crash");
+    }
+
+    /* --- realistic page ------------------------------------------------- */
+    {
+        const char *err = NULL;
+        sd_template *t = sd_template_compile(pool, "home.hbs", home_page,
+                                             strlen(home_page), &err);
+        TAP_OK(t != NULL, "home page compiles%s%s", err ? ": " : "",
+               err ? err : "");
+        json_t *in = parse_view("{\"title\":\"Home & <Away>\","
+                                "\"user\":{\"name\":\"O'Brien <admin>\","
+                                "\"isLoggedIn\":true,\"visitCount\":3}}");
+        json_t *first = parse_view("{\"title\":\"Home\",\"user\":{\"name\":"
+                                   "\"Ann\",\"isLoggedIn\":true,"
+                                   "\"visitCount\":0}}");
+        json_t *anon = parse_view("{\"title\":\"Home\","
+                                  "\"user\":{\"isLoggedIn\":false}}");
+        const char *want_in =
+            "<!DOCTYPE html>\n<html>\n"
+            "<head><title>Home &amp; &lt;Away&gt;</title></head>\n"
+            "<body>\n\n\n"
+            "<p>Welcome back, O&#x27;Brien &lt;admin&gt;!</p>\n"
+            "<p>Visits: 3</p>\n"
+            "<form method=\"post\" action=\"/logout\"><button>Log out</button>"
+            "</form>\n\n"
+            "</body>\n</html>\n";
+        const char *want_first =
+            "<!DOCTYPE html>\n<html>\n"
+            "<head><title>Home</title></head>\n"
+            "<body>\n\n\n"
+            "<p>Welcome back, Ann!</p>\n"
+            "\n"
+            "<form method=\"post\" action=\"/logout\"><button>Log out</button>"
+            "</form>\n\n"
+            "</body>\n</html>\n";
+        const char *want_anon =
+            "<!DOCTYPE html>\n<html>\n"
+            "<head><title>Home</title></head>\n"
+            "<body>\n\n\n"
+            "<p>Please <a href=\"/login\">log in</a>.</p>\n\n"
+            "</body>\n</html>\n";
+        out = t ? sd_template_render(pool, t, in, &len) : NULL;
+        TAP_IS_STR(out, want_in, "home page, logged in");
+        TAP_OK(out && len == strlen(out) && len == strlen(want_in),
+               "home page *len equals strlen");
+        out = t ? sd_template_render(pool, t, first, &len) : NULL;
+        TAP_IS_STR(out, want_first, "home page, visitCount 0 hides the count");
+        out = t ? sd_template_render(pool, t, anon, &len) : NULL;
+        TAP_IS_STR(out, want_anon, "home page, logged out");
+        TAP_OK(out && len == strlen(want_anon), "logged-out *len is exact");
+
+        /* The compiled template is shared read-only across threads. */
+        int failures = 0;
+        if (t) {
+            enum { NTHREADS = 4 };
+            render_job jobs[NTHREADS];
+            apr_thread_t *threads[NTHREADS];
+            int started = 0;
+            for (int i = 0; i < NTHREADS; i++) {
+                jobs[i].tpl = t;
+                jobs[i].view = (i % 2) ? anon : in;
+                jobs[i].expected = (i % 2) ? want_anon : want_in;
+                jobs[i].failures = 0;
+                apr_pool_create(&jobs[i].pool, NULL);
+                if (apr_thread_create(&threads[i], NULL, render_thread,
+                                      &jobs[i], pool) == APR_SUCCESS) {
+                    started++;
+                } else {
+                    failures++;
+                }
+            }
+            for (int i = 0; i < started; i++) {
+                apr_status_t trv;
+                apr_thread_join(&trv, threads[i]);
+                failures += jobs[i].failures;
+            }
+            for (int i = 0; i < NTHREADS; i++) {
+                apr_pool_destroy(jobs[i].pool);
+            }
+        } else {
+            failures = 1;
+        }
+        TAP_OK(failures == 0, "4 threads render one template concurrently");
+        TAP_OK(survives_prefixes(pool, home_page, strlen(home_page), in),
+               "every prefix of the home page compiles or fails cleanly");
+        json_decref(in);
+        json_decref(first);
+        json_decref(anon);
+    }
+    {
+        /* Deterministic pseudo-random templates from the tag alphabet. */
+        static const char alphabet[] = "{{}}#/!-if else.ab \n\0{{x}}";
+        unsigned long seed = 12345;
+        int ok = 1;
+        json_t *view = parse_view("{\"a\":{\"b\":\"<&>\"},\"x\":1,\"if\":2}");
+        for (int i = 0; i < 3000 && ok; i++) {
+            char buf[48];
+            seed = seed * 1103515245UL + 12345UL;
+            apr_size_t n = (seed >> 16) % sizeof buf;
+            for (apr_size_t k = 0; k < n; k++) {
+                seed = seed * 1103515245UL + 12345UL;
+                buf[k] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+            }
+            ok = survives_prefixes(pool, buf, n, view);
+        }
+        json_decref(view);
+        TAP_OK(ok, "random tag soup compiles or fails cleanly");
+    }
+
+    /* --- loading from a file -------------------------------------------- */
+    {
+        const char *tmpdir = NULL;
+        apr_file_t *f;
+        char *path = NULL;
+        if (apr_temp_dir_get(&tmpdir, pool) == APR_SUCCESS) {
+            path = apr_pstrcat(pool, tmpdir, "/sd_tpl_XXXXXX", NULL);
+            if (apr_file_mktemp(&f, path, APR_FOPEN_CREATE | APR_FOPEN_READ |
+                                APR_FOPEN_WRITE | APR_FOPEN_EXCL, pool) == APR_SUCCESS) {
+                apr_file_close(f);
+            } else {
+                path = NULL;
+            }
+        }
+        TAP_OK(path != NULL, "created a temp file");
+        if (!path) {
+            path = "/nonexistent-tmp/x";
+        }
+
+        const char *err = NULL;
+        const char *src = "Hi {{who}}!\n{{#if n}}n={{n}}{{/if}}\n";
+        int wrote = write_file(pool, path, src, strlen(src));
+        sd_template *t = wrote ? sd_template_load(pool, path, &err) : NULL;
+        TAP_OK(t != NULL, "sd_template_load reads the file%s%s",
+               err ? ": " : "", err ? err : "");
+        json_t *view = parse_view("{\"who\":\"<you>\",\"n\":7}");
+        out = t ? sd_template_render(pool, t, view, &len) : NULL;
+        TAP_IS_STR(out, "Hi &lt;you&gt;!\nn=7\n", "loaded template renders");
+        json_decref(view);
+
+        err = NULL;
+        wrote = write_file(pool, path, "ok\n{{#if a}}\n", 13);
+        t = wrote ? sd_template_load(pool, path, &err) : NULL;
+        TAP_IS_STR(err, apr_pstrcat(pool, path, ":2: {{#if a}} is never "
+                                    "closed (missing {{/if}})", NULL),
+                   "syntax errors in a file are reported as path:line:");
+
+        err = NULL;
+        wrote = write_file(pool, path, "", 0);
+        t = wrote ? sd_template_load(pool, path, &err) : NULL;
+        out = t ? sd_template_render(pool, t, NULL, &len) : NULL;
+        TAP_OK(out && len == 0 && *out == '\0', "empty file loads");
+
+        /* Exactly 1 MiB is allowed, one byte more is not. */
+        apr_size_t mib = 1024 * 1024;
+        char *big = apr_palloc(pool, mib + 1);
+        memset(big, 'x', mib + 1);
+        err = NULL;
+        wrote = write_file(pool, path, big, mib);
+        t = wrote ? sd_template_load(pool, path, &err) : NULL;
+        out = t ? sd_template_render(pool, t, NULL, &len) : NULL;
+        TAP_OK(out && len == mib, "a 1 MiB template loads");
+        err = NULL;
+        wrote = write_file(pool, path, big, mib + 1);
+        t = wrote ? sd_template_load(pool, path, &err) : NULL;
+        TAP_IS_STR(err, apr_pstrcat(pool, path, ": template is 1048577 bytes, "
+                                    "limit is 1048576", NULL),
+                   "a template over 1 MiB is rejected");
+        apr_file_remove(path, pool);
+
+        err = NULL;
+        t = sd_template_load(pool, "/nonexistent-dir/home.hbs", &err);
+        TAP_OK(t == NULL, "missing file returns NULL");
+        TAP_IS_STR(err, "/nonexistent-dir/home.hbs: cannot open template: "
+                   "No such file or directory",
+                   "missing file error names the path and the OS error");
+
+        err = NULL;
+        t = sd_template_load(pool, tmpdir ? tmpdir : "/", &err);
+        TAP_IS_STR(err, apr_pstrcat(pool, tmpdir ? tmpdir : "/",
+                                    ": not a regular file", NULL),
+                   "a directory is rejected");
+    }
+
+    /* --- render robustness ---------------------------------------------- */
+    out = sd_template_render(pool, NULL, NULL, &len);
+    TAP_OK(out && *out == '\0' && len == 0, "NULL template renders empty");
+    TAP_OK(renders > 60 && len_mismatches == 0,
+           "*len == strlen(output) for all %d helper renders", renders);
+
+    apr_pool_destroy(pool);
+    TAP_DONE();
+}
