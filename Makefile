@@ -85,3 +85,6 @@ clean:
 
 run: deps all
 	PORT=$(PORT) MEMCACHED=$(MEMCACHED) scripts/run-demo.sh
+
+test: deps all $(UNIT_TESTS)
+	scripts/run-tests.sh

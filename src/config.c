@@ -56,6 +56,17 @@ static const char *set_memcache(cmd_parms *cmd, void *dummy, const char *arg)
     apr_port_t port = 0;
     (void)dummy;
 
+    /* apr_parse_addr_port takes "host:junk" for an IPv6-ish host name, so
+     * the port is checked here: digits only, and IPv6 needs brackets. */
+    if (*arg != '[') {
+        const char *colon = strchr(arg, ':');
+        if (colon && (strchr(colon + 1, ':') || !colon[1]
+                      || strspn(colon + 1, "0123456789") != strlen(colon + 1))) {
+            return apr_psprintf(cmd->pool,
+                                "%s: '%s' is not a valid host:port (e.g. 127.0.0.1:11211;"
+                                " IPv6 as [::1]:11211)", cmd->cmd->name, arg);
+        }
+    }
     if (apr_parse_addr_port(&host, &scope, &port, arg, cmd->pool) != APR_SUCCESS
         || !host || scope) {
         return apr_psprintf(cmd->pool,

@@ -237,7 +237,7 @@ static int route_login(route_ctx *ctx, reply *out)
     request_rec *r = ctx->r;
     apr_table_t *form;
     const char *username, *password;
-    json_t *data, *flash;
+    json_t *data, *flash, *username_json;
     int rc = read_form(ctx, &form);
 
     if (rc != OK) {
@@ -255,6 +255,12 @@ static int route_login(route_ctx *ctx, reply *out)
                       APR_SIZE_T_FMT, strlen(username), ctx->conf->max_username_len);
         return HTTP_BAD_REQUEST;
     }
+    username_json = sd_json_track(r->pool, json_string(username));
+    if (!username_json) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00414)
+                      "username is not valid UTF-8");
+        return HTTP_BAD_REQUEST;
+    }
     /* A new ID at the privilege change, so an ID planted before login
      * (session fixation) is worthless afterwards. */
     if ((rc = load_session(ctx)) != OK || (rc = sd_session_regenerate(ctx->session)) != OK) {
@@ -262,7 +268,7 @@ static int route_login(route_ctx *ctx, reply *out)
     }
     data = sd_session_data(ctx->session);
     json_object_set_new(data, "isLoggedIn", json_true());
-    json_object_set_new(data, "username", json_string(username));
+    json_object_set(data, "username", username_json);
     json_object_set_new(data, "loginTime",
                         json_string(sd_iso8601_format(r->pool, apr_time_now())));
     json_object_set_new(data, "visitCount", json_integer(0));
@@ -333,7 +339,7 @@ static int route_add_to_cart(route_ctx *ctx, reply *out)
     request_rec *r = ctx->r;
     apr_table_t *form;
     const char *item;
-    json_t *data, *cart, *body;
+    json_t *data, *cart, *body, *item_json;
     int rc = read_form(ctx, &form);
 
     if (rc != OK) {
@@ -355,6 +361,14 @@ static int route_add_to_cart(route_ctx *ctx, reply *out)
                                 ctx->conf->max_item_len));
         return OK;
     }
+    item_json = json_string(item);
+    if (!item_json) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00413)
+                      "cart item is not valid UTF-8");
+        json_error(ctx, out, HTTP_BAD_REQUEST, "item must be UTF-8 text");
+        return OK;
+    }
+    sd_json_track(r->pool, item_json);
     if ((rc = load_session(ctx)) != OK) {
         return rc;
     }
@@ -372,7 +386,7 @@ static int route_add_to_cart(route_ctx *ctx, reply *out)
                                 ctx->conf->max_cart_items));
         return OK;
     }
-    json_array_append_new(cart, json_string(item));
+    json_array_append(cart, item_json);
     body = sd_json_track(r->pool, json_pack("{s:b}", "success", 1));
     reply_json(ctx, out, HTTP_OK, body);
     return OK;

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# `make test`: C unit tests (TAP, prove) and the Apache::Test suite against
+# a private memcached on a free loopback port. Prints one closing line
+# "make test: N passed, N failed" and exits non-zero on any failure,
+# including the ways Apache::Test can "pass" without testing anything:
+# root refusal (exit 0, nothing run), a module that did not load, skipped
+# files, or a run with no tests at all.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+logdir=$(mktemp -d /tmp/sessiondemo-test.XXXXXX)
+chmod 755 "$logdir"
+mc_pid=
+cleanup() {
+    [ -n "$mc_pid" ] && kill "$mc_pid" 2>/dev/null && wait "$mc_pid" 2>/dev/null
+    perl t/TEST.PL -stop-httpd >/dev/null 2>&1 || true
+    rm -rf "$logdir"
+}
+trap cleanup EXIT
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() {
+    local p=$1
+    while port_busy "$p"; do p=$((p + 1)); done
+    echo "$p"
+}
+
+passed=0 failed=0
+# Adds one harness run's figures from its output file; a run that did not
+# end in "Result: PASS" counts at least one failure.
+tally() {
+    local out=$1 rc=$2 what=$3 tests fails
+    tests=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$out" | tail -n1)
+    fails=$(sed -n 's/^Failed [0-9]*\/[0-9]* test programs\. \([0-9]*\)\/.*/\1/p' "$out" | tail -n1)
+    tests=${tests:-0} fails=${fails:-0}
+    if [ "$rc" -ne 0 ] || ! grep -q '^Result: PASS' "$out"; then
+        [ "$fails" -eq 0 ] && fails=1
+    fi
+    if [ "$tests" -eq 0 ]; then
+        echo "$what: no test ran" >&2
+        [ "$fails" -eq 0 ] && fails=1
+    fi
+    if grep -Eq '\.\. skipped|^Result: NOTESTS' "$out"; then
+        echo "$what: test files were skipped; every file must run" >&2
+        fails=$((fails + 1))
+    fi
+    if grep -q 'must be run as a non-privileged user' "$out"; then
+        echo "$what: Apache::Test refused to run as root" >&2
+        fails=$((fails + 1))
+    fi
+    passed=$((passed + tests - (fails < tests ? fails : tests)))
+    failed=$((failed + fails))
+}
+
+echo "== C unit tests"
+set +e
+prove --exec '' t/unit/bin/test_* 2>&1 | tee "$logdir/unit.log"
+unit_rc=${PIPESTATUS[0]}
+set -e
+tally "$logdir/unit.log" "$unit_rc" "unit tests"
+set +e
+
+echo "== Apache::Test suite"
+mc_port=$(free_port "${MEMCACHED_PORT:-21211}")
+memcached -u nobody -l 127.0.0.1 -p "$mc_port" -U 0 -m 64 &
+mc_pid=$!
+for _ in $(seq 50); do port_busy "$mc_port" && break; sleep 0.1; done
+if ! kill -0 "$mc_pid" 2>/dev/null; then
+    echo "memcached did not start on port $mc_port" >&2
+    echo "make test: $passed passed, $((failed + 1)) failed"
+    exit 1
+fi
+httpd_port=$(free_port "${APACHE_TEST_PORT:-8529}")
+# A document root every user can traverse: the children run as nobody and
+# httpd walks it even for handler URLs (a 0700 checkout would give 403s).
+mkdir -p "$logdir/htdocs"
+chmod 755 "$logdir/htdocs"
+
+MEMCACHED_PORT=$mc_port perl t/TEST.PL -port "$httpd_port" \
+    -documentroot "$logdir/htdocs" "$@" 2>&1 | tee "$logdir/apache-test.log"
+at_rc=${PIPESTATUS[0]}
+tally "$logdir/apache-test.log" "$at_rc" "Apache::Test"
+if [ "$at_rc" -ne 0 ] && [ -f t/logs/error_log ]; then
+    echo "== last lines of t/logs/error_log"
+    tail -n 30 t/logs/error_log
+fi
+
+echo "make test: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

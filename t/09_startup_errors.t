@@ -1,0 +1,85 @@
+# Start-up validation: a broken template or a bad directive stops
+# `apache2 -t` with a message naming the file and line or the directive.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use File::Temp qw(tempdir);
+
+plan tests => 16;
+
+my $vars = Apache::Test::vars();
+my $top = $vars->{top_dir};
+my $httpd = $vars->{httpd};
+my $dir = tempdir(CLEANUP => 1);
+
+sub write_file {
+    my ($path, $text) = @_;
+    open my $fh, '>', $path or die "$path: $!";
+    print $fh $text;
+    close $fh;
+}
+
+# Runs `apache2 -t` on a minimal config plus $extra; returns (exit, output).
+sub config_test {
+    my ($extra) = @_;
+    write_file("$dir/httpd.conf", <<"CONF");
+ServerRoot "$dir"
+ServerName localhost
+PidFile "$dir/httpd.pid"
+DefaultRuntimeDir "$dir"
+ErrorLog "$dir/error_log"
+Listen 127.0.0.1:1
+LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+LoadModule sessiondemo_module "$top/.libs/mod_sessiondemo.so"
+$extra
+CONF
+    my $out = `$httpd -t -f "$dir/httpd.conf" 2>&1`;
+    return ($? >> 8, $out);
+}
+
+my $secret = 'SessionDemoSecret "a long enough secret for the start-up tests only 123"';
+my ($rc, $out) = config_test("$secret\nSessionDemoTemplateDir \"$top/templates\"");
+is($rc, 0, 'a valid configuration passes apache2 -t') or diag $out;
+
+($rc, $out) = config_test("SessionDemoTemplateDir \"$top/templates\"");
+isnt($rc, 0, 'no SessionDemoSecret: apache2 -t fails');
+like($out, qr/SessionDemoSecret is required/, '... saying the secret is required');
+
+mkdir "$dir/tpl";
+for my $name (qw(home login profile error)) {
+    write_file("$dir/tpl/$name.html", "<p>{{x}}</p>\n");
+}
+write_file("$dir/tpl/profile.html", "<p>ok</p>\n<p>\n{{#if user}}\nno end\n");
+($rc, $out) = config_test("$secret\nSessionDemoTemplateDir \"$dir/tpl\"");
+isnt($rc, 0, 'a broken template: apache2 -t fails');
+like($out, qr{SessionDemoTemplateDir: \Q$dir\E/tpl/profile\.html:3: }, '... naming the file and line');
+like($out, qr{never closed}, '... and the problem');
+
+unlink "$dir/tpl/login.html";
+write_file("$dir/tpl/profile.html", "<p>ok</p>\n");
+($rc, $out) = config_test("$secret\nSessionDemoTemplateDir \"$dir/tpl\"");
+isnt($rc, 0, 'a missing template: apache2 -t fails');
+like($out, qr{login\.html: cannot open template}, '... naming the missing file');
+
+($rc, $out) = config_test("$secret\nSessionDemoTemplateDir \"$dir/nowhere\"");
+like($out, qr{SessionDemoTemplateDir: '\Q$dir\E/nowhere' is not a readable directory}, 'a missing template dir is named');
+
+($rc, $out) = config_test("$secret\nSessionDemoMaxAge soon");
+like($out, qr{SessionDemoMaxAge: 'soon' is not a number of seconds}, 'a non-numeric max age is refused');
+($rc, $out) = config_test("$secret\nSessionDemoMaxAge 0");
+like($out, qr{SessionDemoMaxAge: 0 is out of range}, 'a zero max age is refused');
+
+($rc, $out) = config_test("$secret\nSessionDemoMemcache 127.0.0.1:notaport");
+like($out, qr{SessionDemoMemcache: '127\.0\.0\.1:notaport' is not a valid host:port}, 'a bad host:port is refused');
+
+($rc, $out) = config_test("$secret\nSessionDemoCookieName \"bad name\"");
+like($out, qr{SessionDemoCookieName: 'bad name' is not a valid cookie name}, 'a bad cookie name is refused');
+
+($rc, $out) = config_test("$secret\nSessionDemoKeyPrefix \"" . ('p' x 49) . '"');
+like($out, qr{SessionDemoKeyPrefix: '.*' is too long}, 'an over-long key prefix is refused');
+
+($rc, $out) = config_test("SessionDemoSecret short\nSessionDemoTemplateDir \"$top/templates\"");
+is($rc, 0, 'a short secret still starts');
+like($out, qr{SessionDemoSecret: a secret of 5 bytes is easy to guess}, '... with a warning');

@@ -1,0 +1,112 @@
+package SDTest;
+# Helpers shared by the mod_sessiondemo Apache::Test files: a cookie-jar
+# client that does not follow redirects, raw memcached access to inspect
+# what the module stored, and cookie parsing.
+use strict;
+use warnings;
+use Exporter 'import';
+use IO::Socket::INET ();
+use HTTP::Cookies ();
+use Apache::TestRequest ();
+
+our @EXPORT_OK = qw(new_client mc_get mc_set mc_stats mc_command session_id
+                    set_cookie_of cookie_value login sign_id);
+
+# A fresh client: its own cookie jar, redirects not followed so 302s and
+# their Set-Cookie can be asserted.
+sub new_client {
+    my $jar = HTTP::Cookies->new;
+    Apache::TestRequest::user_agent(reset => 1, cookie_jar => $jar,
+                                    requests_redirectable => 0, keep_alive => 1);
+    return $jar;
+}
+
+sub _mc {
+    my $port = $ENV{MEMCACHED_PORT} or die "MEMCACHED_PORT not set";
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+                                  Proto => 'tcp', Timeout => 3)
+        or die "cannot reach memcached on $port: $!";
+    return $s;
+}
+
+# Raw "get": returns (flags, data) or () on a miss.
+sub mc_get {
+    my ($key) = @_;
+    my $s = _mc();
+    print $s "get $key\r\n";
+    my $line = <$s>;
+    return () if !defined $line || $line =~ /^END/;
+    my (undef, undef, $flags, $bytes) = split ' ', $line;
+    my $data = '';
+    read($s, $data, $bytes + 2);
+    $data =~ s/\r\n\z//;
+    return ($flags, $data);
+}
+
+sub mc_set {
+    my ($key, $flags, $ttl, $data) = @_;
+    my $s = _mc();
+    print $s "set $key $flags $ttl " . length($data) . "\r\n$data\r\n";
+    my $line = <$s>;
+    return defined $line && $line =~ /^STORED/;
+}
+
+sub mc_command {
+    my ($cmd) = @_;
+    my $s = _mc();
+    print $s "$cmd\r\n";
+    my $line = <$s>;
+    $line =~ s/\r\n\z// if defined $line;
+    return $line;
+}
+
+sub mc_stats {
+    my $s = _mc();
+    print $s "stats\r\n";
+    my %stats;
+    while (my $line = <$s>) {
+        last if $line =~ /^END/;
+        $stats{$1} = $2 if $line =~ /^STAT (\S+) (\S+)/;
+    }
+    return \%stats;
+}
+
+# All Set-Cookie headers of a response, joined.
+sub set_cookie_of {
+    my ($res) = @_;
+    return join "\n", $res->header('Set-Cookie');
+}
+
+# The raw (URL-encoded) value of connect.sid in a response's Set-Cookie.
+sub cookie_value {
+    my ($res, $name) = @_;
+    $name //= 'connect.sid';
+    for my $h ($res->header('Set-Cookie')) {
+        return $1 if $h =~ /^\Q$name\E=([^;]*)/;
+    }
+    return undef;
+}
+
+# The session ID inside a Set-Cookie value ("s%3A<id>.<sig>").
+sub session_id {
+    my ($value) = @_;
+    return undef unless defined $value && $value =~ /^s%3A([A-Za-z0-9_-]+)\./;
+    return $1;
+}
+
+sub login {
+    my ($user, $pass) = @_;
+    return Apache::TestRequest::POST('/login', [username => $user, password => $pass // 'pw']);
+}
+
+# Signs an ID the way express-session does, for forged/rotated cookies.
+sub sign_id {
+    my ($id, $secret) = @_;
+    require Digest::SHA;
+    my $sig = Digest::SHA::hmac_sha256_base64($id, $secret);
+    $sig =~ s/=+\z//;
+    (my $v = "s:$id.$sig") =~ s{([^A-Za-z0-9\-_.!~*'()])}{sprintf '%%%02X', ord $1}ge;
+    return $v;
+}
+
+1;
