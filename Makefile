@@ -20,6 +20,9 @@ CSTD    := -std=c11
 # SANITIZE=1 builds the module and the unit tests with ASan + UBSan.
 ifeq ($(SANITIZE),1)
 SAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FLAVOR     := asan
+else
+FLAVOR     := plain
 endif
 
 APR_CFLAGS := $(shell pkg-config --cflags apr-1 2>/dev/null)
@@ -29,7 +32,7 @@ DEB_PACKAGES := make gcc libc6-dev perl pkg-config apache2-bin apache2-dev \
   apache2-utils libapr1-dev libaprutil1-dev libssl-dev libjansson-dev \
   memcached libapache2-mod-perl2 libwww-perl libhttp-cookies-perl curl
 
-.PHONY: all deps run test test-unit clean
+.PHONY: all deps run test test-asan test-unit unit-build clean FORCE
 
 all: $(MODULE)
 
@@ -46,7 +49,13 @@ deps:
 	  fi; \
 	fi
 
-$(MODULE): $(SRCS) $(HDRS) Makefile
+# The module is rebuilt whenever the flavor (plain / asan) changes, so an
+# ASan build is never left where a plain httpd would load it.
+.flavor: FORCE
+	@[ "$$(cat .flavor 2>/dev/null)" = "$(FLAVOR)" ] || echo "$(FLAVOR)" > .flavor
+FORCE:
+
+$(MODULE): $(SRCS) $(HDRS) Makefile .flavor
 	$(APXS) -c -o mod_sessiondemo.la -Iinclude \
 	  $(addprefix -Wc$(comma),$(CSTD) $(WARN) $(SAN_CFLAGS)) $(addprefix -Wl$(comma),$(SAN_CFLAGS)) \
 	  -Wc,-DSD_DEFAULT_TEMPLATE_DIR='\"$(TEMPLATEDIR)\"' \
@@ -54,7 +63,7 @@ $(MODULE): $(SRCS) $(HDRS) Makefile
 	@test -f $(MODULE)
 
 # --- C unit tests of the pure units (TAP) ---------------------------------
-UNIT_BIN := t/unit/bin
+UNIT_BIN := t/unit/bin-$(FLAVOR)
 UNIT_CFLAGS := $(CSTD) $(WARN) -g -O1 -Iinclude -It/unit $(APR_CFLAGS) $(SAN_CFLAGS)
 UNIT_LIBS := $(APR_LIBS) -ljansson -lcrypto $(SAN_CFLAGS)
 
@@ -76,15 +85,23 @@ $(UNIT_BIN)/test_form: t/unit/test_form.c src/form.c $(HDRS) t/unit/tap.h
 
 UNIT_TESTS := $(patsubst t/unit/%.c,$(UNIT_BIN)/%,$(wildcard t/unit/test_*.c))
 
+unit-build: $(UNIT_TESTS)
+
 test-unit: $(UNIT_TESTS)
 	prove --exec '' $(UNIT_TESTS)
 
 clean:
 	-perl t/TEST.PL -clean >/dev/null 2>&1
-	rm -rf .libs *.la *.lo *.slo *.o src/*.lo src/*.slo src/*.o src/.libs $(UNIT_BIN)
+	rm -rf .libs *.la *.lo *.slo *.o src/*.lo src/*.slo src/*.o src/.libs t/unit/bin-* .flavor
 
 run: deps all
 	PORT=$(PORT) MEMCACHED=$(MEMCACHED) scripts/run-demo.sh
 
 test: deps all $(UNIT_TESTS)
-	scripts/run-tests.sh
+	UNIT_BIN=$(UNIT_BIN) scripts/run-tests.sh
+
+# The whole suite (unit tests and Apache::Test) against an ASan + UBSan
+# build; any sanitizer report fails the run. Rebuilds the plain module after.
+test-asan: deps
+	$(MAKE) SANITIZE=1 all unit-build
+	UNIT_BIN=t/unit/bin-asan SD_SANITIZE=1 scripts/run-tests.sh; rc=$$?; $(MAKE) all >/dev/null; exit $$rc

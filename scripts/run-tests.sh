@@ -53,11 +53,22 @@ tally() {
     failed=$((failed + fails))
 }
 
-echo "== C unit tests"
+unit_bin=${UNIT_BIN:-t/unit/bin-plain}
+httpd_args=()
+if [ -n "${SD_SANITIZE:-}" ]; then
+    # Reports land in files so that a report in any process (a unit test,
+    # any httpd child) fails the run, even if the request looked fine.
+    mkdir -p "$logdir/san"
+    chmod 777 "$logdir/san"
+    export ASAN_OPTIONS="log_path=$logdir/san/asan:detect_leaks=0:abort_on_error=1"
+    export UBSAN_OPTIONS="log_path=$logdir/san/ubsan:print_stacktrace=1:halt_on_error=1"
+    httpd_args=(-httpd "$top/scripts/asan-httpd")
+fi
+
+echo "== C unit tests ($unit_bin)"
 set +e
-prove --exec '' t/unit/bin/test_* 2>&1 | tee "$logdir/unit.log"
+prove --exec '' "$unit_bin"/test_* 2>&1 | tee "$logdir/unit.log"
 unit_rc=${PIPESTATUS[0]}
-set -e
 tally "$logdir/unit.log" "$unit_rc" "unit tests"
 set +e
 
@@ -77,13 +88,24 @@ httpd_port=$(free_port "${APACHE_TEST_PORT:-8529}")
 mkdir -p "$logdir/htdocs"
 chmod 755 "$logdir/htdocs"
 
-MEMCACHED_PORT=$mc_port perl t/TEST.PL -port "$httpd_port" \
+MEMCACHED_PORT=$mc_port perl t/TEST.PL -port "$httpd_port" "${httpd_args[@]}" \
     -documentroot "$logdir/htdocs" "$@" 2>&1 | tee "$logdir/apache-test.log"
 at_rc=${PIPESTATUS[0]}
 tally "$logdir/apache-test.log" "$at_rc" "Apache::Test"
 if [ "$at_rc" -ne 0 ] && [ -f t/logs/error_log ]; then
     echo "== last lines of t/logs/error_log"
     tail -n 30 t/logs/error_log
+fi
+
+if [ -n "${SD_SANITIZE:-}" ]; then
+    reports=$(ls "$logdir"/san/ 2>/dev/null | wc -l)
+    if [ "$reports" -gt 0 ]; then
+        echo "== $reports sanitizer report(s):"
+        cat "$logdir"/san/* | head -n 80
+        failed=$((failed + reports))
+    else
+        echo "== sanitizers: 0 reports"
+    fi
 fi
 
 echo "make test: $passed passed, $failed failed"
