@@ -105,3 +105,7 @@ test: deps all $(UNIT_TESTS)
 test-asan: deps
 	$(MAKE) SANITIZE=1 all unit-build
 	UNIT_BIN=t/unit/bin-asan SD_SANITIZE=1 scripts/run-tests.sh; rc=$$?; $(MAKE) all >/dev/null; exit $$rc
+
+# Feature areas (fuzzing, benchmarks, interop, cluster) keep their targets
+# in mk/*.mk so each stays readable on its own.
+-include $(sort $(wildcard mk/*.mk))
