@@ -109,3 +109,7 @@ test-asan: deps
 # Feature areas (fuzzing, benchmarks, interop, cluster) keep their targets
 # in mk/*.mk so each stays readable on its own.
 -include $(sort $(wildcard mk/*.mk))
+
+$(UNIT_BIN)/test_cfg_parse: t/unit/test_cfg_parse.c src/cfg_parse.c $(HDRS) t/unit/tap.h
+	@mkdir -p $(UNIT_BIN)
+	$(CC) $(UNIT_CFLAGS) -o $@ t/unit/test_cfg_parse.c src/cfg_parse.c $(UNIT_LIBS)

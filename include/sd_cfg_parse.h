@@ -1,0 +1,39 @@
+/* Bounded parsers for directive values. Pure (no httpd), so they are unit
+ * tested and fuzzed. Each returns NULL on success or a message saying what
+ * is wrong with the value; the caller prefixes the directive name. */
+#ifndef SD_CFG_PARSE_H
+#define SD_CFG_PARSE_H
+
+#include <apr_pools.h>
+#include <apr_network_io.h>
+
+/* A whole number in [min, max]; `unit` ("seconds", "bytes", …) is only used
+ * in messages. */
+const char *sd_parse_int(apr_pool_t *p, const char *arg, apr_int64_t min,
+                         apr_int64_t max, const char *unit, apr_int64_t *out);
+
+/* On|Off, case-insensitive. */
+const char *sd_parse_flag(apr_pool_t *p, const char *arg, int *out);
+
+/* One of the NULL-terminated choices, case-insensitive; *out is its index. */
+const char *sd_parse_choice(apr_pool_t *p, const char *arg,
+                            const char *const *choices, int *out);
+
+/* host[:port] or [ipv6][:port]; port 1-65535, default_port when absent. */
+const char *sd_parse_host_port(apr_pool_t *p, const char *arg,
+                               apr_port_t default_port, const char **host,
+                               apr_port_t *port);
+
+/* RFC 6265 token. */
+const char *sd_parse_cookie_name(apr_pool_t *p, const char *arg);
+
+/* Cookie Path / Domain attribute values: printable ASCII without ';'. Path
+ * must start with '/'. */
+const char *sd_parse_cookie_path(apr_pool_t *p, const char *arg);
+const char *sd_parse_cookie_domain(apr_pool_t *p, const char *arg);
+
+/* memcached key prefix: at most max_len bytes, no space or control. */
+const char *sd_parse_key_prefix(apr_pool_t *p, const char *arg,
+                                apr_size_t max_len);
+
+#endif

@@ -1,0 +1,175 @@
+/* Directive value parsers: strict, bounded, with messages an admin can act
+ * on. apr_strtoi64 and apr_parse_addr_port alone accept too much ("12abc",
+ * "host:junk"), hence the extra checks. */
+#include "sd_cfg_parse.h"
+
+#include <apr_strings.h>
+#include <apr_lib.h>
+#include <errno.h>
+#include <string.h>
+
+const char *sd_parse_int(apr_pool_t *p, const char *arg, apr_int64_t min,
+                         apr_int64_t max, const char *unit, apr_int64_t *out)
+{
+    char *end = NULL;
+    apr_int64_t v;
+
+    if (!arg || !*arg || apr_isspace(*arg)) {
+        return apr_psprintf(p, "'%s' is not a number of %s", arg ? arg : "", unit);
+    }
+    errno = 0;
+    v = apr_strtoi64(arg, &end, 10);
+    if (errno || end == arg || *end) {
+        return apr_psprintf(p, "'%s' is not a number of %s", arg, unit);
+    }
+    if (v < min || v > max) {
+        return apr_psprintf(p, "%s is out of range (%" APR_INT64_T_FMT " to %"
+                            APR_INT64_T_FMT " %s)", arg, min, max, unit);
+    }
+    *out = v;
+    return NULL;
+}
+
+const char *sd_parse_flag(apr_pool_t *p, const char *arg, int *out)
+{
+    static const char *const on_off[] = { "Off", "On", NULL };
+    return sd_parse_choice(p, arg, on_off, out);
+}
+
+const char *sd_parse_choice(apr_pool_t *p, const char *arg,
+                            const char *const *choices, int *out)
+{
+    const char *list = NULL;
+    for (int i = 0; choices[i]; ++i) {
+        if (arg && strcasecmp(arg, choices[i]) == 0) {
+            *out = i;
+            return NULL;
+        }
+        list = list ? apr_pstrcat(p, list, choices[i + 1] ? ", " : " or ",
+                                  choices[i], NULL)
+                    : choices[i];
+    }
+    return apr_psprintf(p, "'%s' must be %s", arg ? arg : "", list ? list : "(nothing)");
+}
+
+const char *sd_parse_host_port(apr_pool_t *p, const char *arg,
+                               apr_port_t default_port, const char **host,
+                               apr_port_t *port)
+{
+    const char *port_text = NULL;
+    char *name;
+    apr_int64_t n;
+
+    if (!arg || !*arg) {
+        return "an empty address is not a host:port";
+    }
+    if (*arg == '[') {
+        const char *close = strchr(arg, ']');
+        if (!close || close == arg + 1) {
+            return apr_psprintf(p, "'%s' is not a valid [IPv6]:port", arg);
+        }
+        name = apr_pstrmemdup(p, arg + 1, (apr_size_t)(close - arg - 1));
+        if (close[1] == ':') {
+            port_text = close + 2;
+        }
+        else if (close[1]) {
+            return apr_psprintf(p, "'%s' is not a valid [IPv6]:port", arg);
+        }
+        if (strspn(name, "0123456789abcdefABCDEF:.") != strlen(name)) {
+            return apr_psprintf(p, "'%s' is not a valid [IPv6]:port", arg);
+        }
+    }
+    else {
+        const char *colon = strchr(arg, ':');
+        if (colon && strchr(colon + 1, ':')) {
+            return apr_psprintf(p, "'%s' is not a valid host:port (write IPv6"
+                                " addresses as [::1]:11211)", arg);
+        }
+        name = colon ? apr_pstrmemdup(p, arg, (apr_size_t)(colon - arg))
+                     : apr_pstrdup(p, arg);
+        port_text = colon ? colon + 1 : NULL;
+        if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyz"
+                                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
+                          != strlen(name)) {
+            return apr_psprintf(p, "'%s' is not a valid host:port (e.g."
+                                " 127.0.0.1:11211)", arg);
+        }
+    }
+    if (port_text) {
+        if (!*port_text || strspn(port_text, "0123456789") != strlen(port_text)
+            || sd_parse_int(p, port_text, 1, 65535, "", &n)) {
+            return apr_psprintf(p, "'%s' has an invalid port (1 to 65535)", arg);
+        }
+        *port = (apr_port_t)n;
+    }
+    else {
+        *port = default_port;
+    }
+    *host = name;
+    return NULL;
+}
+
+const char *sd_parse_cookie_name(apr_pool_t *p, const char *arg)
+{
+    const unsigned char *c = (const unsigned char *)arg;
+    if (!arg || !*arg) {
+        return "a cookie name must not be empty";
+    }
+    for (; *c; ++c) {
+        if (*c <= 0x20 || *c >= 0x7f || strchr("()<>@,;:\\\"/[]?={}", *c)) {
+            return apr_psprintf(p, "'%s' is not a valid cookie name (letters,"
+                                " digits and !#$%%&'*+-.^_`|~ only)", arg);
+        }
+    }
+    return NULL;
+}
+
+static const char *check_attribute_text(apr_pool_t *p, const char *arg,
+                                        const char *what)
+{
+    for (const unsigned char *c = (const unsigned char *)arg; *c; ++c) {
+        if (*c < 0x21 || *c > 0x7e || *c == ';' || *c == ',') {
+            return apr_psprintf(p, "'%s' is not a valid cookie %s (printable"
+                                " characters, no ';', ',' or spaces)", arg, what);
+        }
+    }
+    return NULL;
+}
+
+const char *sd_parse_cookie_path(apr_pool_t *p, const char *arg)
+{
+    if (!arg || *arg != '/') {
+        return apr_psprintf(p, "'%s' must start with '/'", arg ? arg : "");
+    }
+    return check_attribute_text(p, arg, "path");
+}
+
+const char *sd_parse_cookie_domain(apr_pool_t *p, const char *arg)
+{
+    if (!arg || !*arg || (*arg == '.' && !arg[1])) {
+        return apr_psprintf(p, "'%s' is not a domain", arg ? arg : "");
+    }
+    if (strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                    "0123456789.-") != strlen(arg)) {
+        return apr_psprintf(p, "'%s' is not a valid cookie domain (letters,"
+                            " digits, '-' and '.')", arg);
+    }
+    return check_attribute_text(p, arg, "domain");
+}
+
+const char *sd_parse_key_prefix(apr_pool_t *p, const char *arg,
+                                apr_size_t max_len)
+{
+    if (strlen(arg) > max_len) {
+        return apr_psprintf(p, "'%s' is too long (at most %" APR_SIZE_T_FMT
+                            " bytes, so that prefix + session ID fits"
+                            " memcached's 250-byte key limit)", arg, max_len);
+    }
+    for (const unsigned char *c = (const unsigned char *)arg; *c; ++c) {
+        if (*c <= 0x20 || *c >= 0x7f) {
+            return apr_psprintf(p, "'%s' contains a space or control character,"
+                                " which memcached keys cannot hold", arg);
+        }
+    }
+    return NULL;
+}
