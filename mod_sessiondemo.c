@@ -12,6 +12,8 @@
 #include "sd_log.h"
 #include "sd_module.h"
 #include "sd_routes.h"
+#include "sd_stats.h"
+#include "sd_status.h"
 #include "sd_store.h"
 
 /* Runs after the configuration is read and merged, before `apache2 -t`
@@ -73,6 +75,17 @@ static int sd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                  conf->memcache->nelts, first->host, (int)first->port,
                  conf->cookie_name, conf->max_age, conf->key_prefix,
                  conf->template_dir);
+    for (server_rec *vs = s; vs; vs = vs->next) {
+        const sd_config *vconf = sd_config_get(vs);
+        if (!vconf->authn) {
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, vs, SD_LOGNO(00005)
+                         "sessiondemo: no SessionDemoAuthProvider for %s:%d, so"
+                         " logins run in demo mode: any non-empty username and"
+                         " password are accepted",
+                         vs->server_hostname ? vs->server_hostname : "*",
+                         vs->addrs ? (int)vs->addrs->host_port : 0);
+        }
+    }
     return OK;
 }
 
@@ -82,14 +95,16 @@ static void sd_child_init(apr_pool_t *pchild, server_rec *s)
 {
     const apr_array_header_t *main_list = NULL;
     sd_store *main_store = NULL;
+    sd_stats *stats = apr_pcalloc(pchild, sizeof(*stats));
 
     for (server_rec *vs = s; vs; vs = vs->next) {
         sd_config *conf = sd_config_get(vs);
+        conf->stats = stats;
         if (main_list && conf->memcache == main_list) {
             conf->store = main_store;
             continue;
         }
-        if (sd_store_create(pchild, vs, conf->memcache, &conf->store) != APR_SUCCESS) {
+        if (sd_store_create(pchild, vs, conf->memcache, stats, &conf->store) != APR_SUCCESS) {
             /* Logged by the store; requests that need it will answer 503. */
             conf->store = NULL;
         }
@@ -104,7 +119,13 @@ static int sd_handler(request_rec *r)
 {
     const sd_config *conf;
 
-    if (!r->handler || strcmp(r->handler, "sessiondemo") != 0) {
+    if (!r->handler) {
+        return DECLINED;
+    }
+    if (strcmp(r->handler, "sessiondemo-status") == 0) {
+        return sd_status_handle(r, sd_config_get(r->server));
+    }
+    if (strcmp(r->handler, "sessiondemo") != 0) {
         return DECLINED;
     }
     conf = sd_config_get(r->server);

@@ -24,6 +24,7 @@
 
 typedef struct sd_views sd_views;
 typedef struct sd_store sd_store;
+typedef struct sd_stats sd_stats;
 
 typedef struct {
     const char *host;
@@ -37,30 +38,40 @@ typedef enum {
 } sd_secure_mode;
 
 typedef struct sd_config {
-    /* From directives; NULL / -1 mean "not set here" until finalized. */
-    apr_array_header_t *memcache;     /* of sd_memcache_server             */
-    apr_array_header_t *secrets;      /* of sd_secret; [0] signs          */
+    /* From directives; NULL / SD_UNSET mean "not set here" until finalized. */
+    apr_array_header_t *memcache;       /* of sd_memcache_server           */
+    apr_array_header_t *secrets;        /* of sd_secret; [0] signs        */
     const char *cookie_name;
-    apr_int64_t max_age;              /* seconds                           */
+    apr_int64_t max_age;                /* seconds, idle lifetime          */
+    apr_int64_t absolute_timeout;       /* seconds since creation, 0 = off */
+    apr_int64_t refresh_percent;        /* re-save an unmodified session
+                                           when less than this % is left  */
     const char *key_prefix;
     const char *template_dir;
-
-    /* Fixed for now, kept here so every unit reads one place. */
     const char *cookie_path;
+    const char *cookie_domain;          /* NULL = host-only cookie         */
     int cookie_http_only;
-    sd_secure_mode cookie_secure;
-    const char *cookie_same_site;     /* "Lax"…, or NULL for none          */
+    int cookie_secure;                  /* sd_secure_mode                  */
+    const char *cookie_same_site;       /* "Strict"/"Lax"/"None" or NULL   */
+    int same_site_set;
+    int trust_proxy;                    /* believe X-Forwarded-Proto       */
     int save_uninitialized;
     int resave;
     int rolling;
-    apr_size_t max_body;              /* bytes of a form body              */
-    apr_size_t max_username_len;      /* bytes                             */
-    apr_size_t max_item_len;          /* bytes of one cart item            */
-    int max_cart_items;
+    int check_origin;                   /* refuse cross-origin POSTs       */
+    apr_array_header_t *trusted_origins;/* of const char *                 */
+    apr_array_header_t *auth_providers; /* of const char * (names)         */
+    apr_int64_t max_body;               /* bytes of a form body            */
+    apr_int64_t max_username_len;       /* bytes                           */
+    apr_int64_t max_item_len;           /* bytes of one cart item          */
+    apr_int64_t max_cart_items;
 
-    /* Filled at start-up (views) and in each child (store). */
+    /* Filled at start-up. */
+    apr_array_header_t *authn;          /* of const authn_provider *       */
     const sd_views *views;
+    /* Filled in each child. */
     sd_store *store;
+    sd_stats *stats;
 } sd_config;
 
 extern const command_rec sd_config_commands[];

@@ -32,4 +32,8 @@ int sd_session_destroy(sd_session *s);
  * before any body is sent. Returns OK or an HTTP error status (logged). */
 int sd_session_commit(sd_session *s);
 
+/* Whether the client reached us over TLS: the connection itself, or the
+ * first X-Forwarded-Proto value when SessionDemoTrustProxy is On. */
+int sd_request_is_secure(request_rec *r, const sd_config *conf);
+
 #endif

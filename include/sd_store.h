@@ -6,8 +6,10 @@
 
 #include <httpd.h>
 #include <apr_tables.h>
+#include <apr_memcache.h>
 
 typedef struct sd_store sd_store;
+struct sd_stats;
 
 typedef enum {
     SD_STORE_OK,
@@ -24,7 +26,7 @@ typedef enum {
  * socket is opened here: connections are made on first use. */
 apr_status_t sd_store_create(apr_pool_t *pchild, server_rec *s,
                              const apr_array_header_t *servers,
-                             sd_store **out);
+                             struct sd_stats *stats, sd_store **out);
 
 /* *val is allocated from r->pool and NUL-terminated; use *len. */
 sd_store_result sd_store_get(sd_store *st, request_rec *r, const char *key,
@@ -40,5 +42,17 @@ sd_store_result sd_store_add(sd_store *st, request_rec *r, const char *key,
 
 /* A missing key counts as deleted. */
 sd_store_result sd_store_delete(sd_store *st, request_rec *r, const char *key);
+
+/* One server's state for the status page; stats NULL when unreachable. */
+typedef struct {
+    const char *host;
+    int port;
+    int up;                       /* not marked dead by apr_memcache      */
+    const char *version;          /* NULL when it did not answer          */
+    const apr_memcache_stats_t *stats;
+} sd_store_server_info;
+
+/* Queries every server (version + stats) now. Returns the count. */
+int sd_store_servers(sd_store *st, apr_pool_t *p, sd_store_server_info **out);
 
 #endif

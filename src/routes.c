@@ -7,9 +7,11 @@
 #include "sd_log.h"
 #include "sd_module.h"
 #include "sd_session.h"
+#include "sd_stats.h"
 #include "sd_template.h"
 
 #include <http_log.h>
+#include <mod_auth.h>
 #include <http_protocol.h>
 #include <http_request.h>
 #include <apr_strings.h>
@@ -119,7 +121,7 @@ static int read_form(route_ctx *ctx, apr_table_t **form)
 {
     request_rec *r = ctx->r;
     const char *type = apr_table_get(r->headers_in, "Content-Type");
-    apr_size_t cap = ctx->conf->max_body, used = 0;
+    apr_size_t cap = (apr_size_t)ctx->conf->max_body, used = 0;
     char *buf;
     int rc;
 
@@ -130,7 +132,7 @@ static int read_form(route_ctx *ctx, apr_table_t **form)
     if (r->remaining > (apr_off_t)cap) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00401)
                       "form body of %" APR_OFF_T_FMT " bytes exceeds the limit of %"
-                      APR_SIZE_T_FMT, r->remaining, cap);
+                      APR_SIZE_T_FMT " (SessionDemoMaxBodySize)", r->remaining, cap);
         return HTTP_REQUEST_ENTITY_TOO_LARGE;
     }
     buf = apr_palloc(r->pool, cap + 1);
@@ -224,12 +226,60 @@ static int route_login_form(route_ctx *ctx, reply *out)
     apr_table_t *query;
 
     if (ctx->r->args
-        && sd_form_parse(ctx->r->pool, ctx->r->args, strlen(ctx->r->args), &query) == APR_SUCCESS
-        && apr_table_get(query, "error")) {
-        json_object_set_new(view, "error", json_true());
+        && sd_form_parse(ctx->r->pool, ctx->r->args, strlen(ctx->r->args), &query) == APR_SUCCESS) {
+        const char *error = apr_table_get(query, "error");
+        if (error && strcmp(error, "2") == 0) {
+            json_object_set_new(view, "invalid", json_true());
+        }
+        else if (error) {
+            json_object_set_new(view, "error", json_true());
+        }
     }
     render(ctx, out, HTTP_OK, ctx->conf->views->login, view);
     return OK;
+}
+
+/* Asks the configured authn providers (SessionDemoAuthProvider), in order,
+ * as mod_auth_basic and mod_auth_form do; they read their own per-directory
+ * settings (e.g. AuthUserFile) from this request. Without providers the demo
+ * accepts any non-empty pair, as the tutorial does. Returns OK,
+ * HTTP_UNAUTHORIZED or HTTP_INTERNAL_SERVER_ERROR. The password is never
+ * logged. */
+static int check_password(route_ctx *ctx, const char *user, const char *password)
+{
+    request_rec *r = ctx->r;
+    const apr_array_header_t *providers = ctx->conf->authn;
+    authn_status result = AUTH_USER_NOT_FOUND;
+
+    if (!providers) {
+        return OK;
+    }
+    for (int i = 0; i < providers->nelts; ++i) {
+        const authn_provider *provider = APR_ARRAY_IDX(providers, i, const authn_provider *);
+        apr_table_setn(r->notes, AUTHN_PROVIDER_NAME_NOTE,
+                       APR_ARRAY_IDX(ctx->conf->auth_providers, i, const char *));
+        result = provider->check_password(r, user, password);
+        apr_table_unset(r->notes, AUTHN_PROVIDER_NAME_NOTE);
+        if (result != AUTH_USER_NOT_FOUND) {
+            break;
+        }
+    }
+    switch (result) {
+    case AUTH_GRANTED:
+        return OK;
+    case AUTH_GENERAL_ERROR:
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00415)
+                      "the authn provider failed while checking user '%s'",
+                      ap_escape_logitem(r->pool, user));
+        return HTTP_INTERNAL_SERVER_ERROR;
+    default:
+        SD_STATS_INC(ctx->conf->stats, logins_failed);
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00416)
+                      "login refused for user '%s': %s",
+                      ap_escape_logitem(r->pool, user),
+                      result == AUTH_USER_NOT_FOUND ? "unknown user" : "wrong password");
+        return HTTP_UNAUTHORIZED;
+    }
 }
 
 static int route_login(route_ctx *ctx, reply *out)
@@ -249,10 +299,10 @@ static int route_login(route_ctx *ctx, reply *out)
         redirect(out, "/login?error=1");
         return OK;
     }
-    if (strlen(username) > ctx->conf->max_username_len) {
+    if (strlen(username) > (apr_size_t)ctx->conf->max_username_len) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00406)
                       "username of %" APR_SIZE_T_FMT " bytes exceeds the limit of %"
-                      APR_SIZE_T_FMT, strlen(username), ctx->conf->max_username_len);
+                      APR_INT64_T_FMT, strlen(username), ctx->conf->max_username_len);
         return HTTP_BAD_REQUEST;
     }
     username_json = sd_json_track(r->pool, json_string(username));
@@ -260,6 +310,13 @@ static int route_login(route_ctx *ctx, reply *out)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00414)
                       "username is not valid UTF-8");
         return HTTP_BAD_REQUEST;
+    }
+    if ((rc = check_password(ctx, username, password)) != OK) {
+        if (rc == HTTP_UNAUTHORIZED) {
+            redirect(out, "/login?error=2");
+            return OK;
+        }
+        return rc;
     }
     /* A new ID at the privilege change, so an ID planted before login
      * (session fixation) is worthless afterwards. */
@@ -352,12 +409,12 @@ static int route_add_to_cart(route_ctx *ctx, reply *out)
         json_error(ctx, out, HTTP_BAD_REQUEST, "item is required");
         return OK;
     }
-    if (strlen(item) > ctx->conf->max_item_len) {
+    if (strlen(item) > (apr_size_t)ctx->conf->max_item_len) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00409)
                       "cart item of %" APR_SIZE_T_FMT " bytes exceeds the limit of %"
-                      APR_SIZE_T_FMT, strlen(item), ctx->conf->max_item_len);
+                      APR_INT64_T_FMT, strlen(item), ctx->conf->max_item_len);
         json_error(ctx, out, HTTP_BAD_REQUEST,
-                   apr_psprintf(r->pool, "item is longer than %" APR_SIZE_T_FMT " bytes",
+                   apr_psprintf(r->pool, "item is longer than %" APR_INT64_T_FMT " bytes",
                                 ctx->conf->max_item_len));
         return OK;
     }
@@ -380,9 +437,10 @@ static int route_add_to_cart(route_ctx *ctx, reply *out)
     }
     if (json_array_size(cart) >= (size_t)ctx->conf->max_cart_items) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00410)
-                      "cart already holds %d items", ctx->conf->max_cart_items);
+                      "cart already holds %" APR_INT64_T_FMT " items",
+                      ctx->conf->max_cart_items);
         json_error(ctx, out, HTTP_BAD_REQUEST,
-                   apr_psprintf(r->pool, "the cart is full (%d items)",
+                   apr_psprintf(r->pool, "the cart is full (%" APR_INT64_T_FMT " items)",
                                 ctx->conf->max_cart_items));
         return OK;
     }
@@ -440,6 +498,8 @@ static const char *status_message(int status)
         return "Forms must be sent as application/x-www-form-urlencoded.";
     case HTTP_SERVICE_UNAVAILABLE:
         return "The session store is not reachable right now. Please try again in a few seconds.";
+    case HTTP_FORBIDDEN:
+        return "This form was submitted from another site and has been refused.";
     default:
         return "Something went wrong on our side; it has been logged.";
     }
@@ -461,6 +521,48 @@ static void error_reply(route_ctx *ctx, reply *out, int status)
                         json_string(ap_get_status_line(status) + 4));
     json_object_set_new(view, "message", json_string(message));
     render(ctx, out, status, ctx->conf->views->error, view);
+}
+
+/* scheme://host[:port] of this request as a browser would write it. */
+static const char *own_origin(request_rec *r, const sd_config *conf)
+{
+    const char *host = apr_table_get(r->headers_in, "Host");
+    if (!host) {
+        return NULL;
+    }
+    return apr_pstrcat(r->pool, sd_request_is_secure(r, conf) ? "https://" : "http://",
+                       host, NULL);
+}
+
+/* Cross-site request forgery defence for unsafe methods. Browsers send
+ * Sec-Fetch-Site and/or Origin on POSTs; a value that is not this site is
+ * refused. Clients that send neither (curl, scripts) are not browsers that
+ * can be tricked into a request, so they pass. */
+static int cross_origin(request_rec *r, const sd_config *conf, const char **why)
+{
+    const char *fetch_site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
+    const char *origin = apr_table_get(r->headers_in, "Origin");
+    const char *mine;
+
+    if (fetch_site && strcasecmp(fetch_site, "same-origin") != 0
+        && strcasecmp(fetch_site, "none") != 0) {
+        *why = apr_pstrcat(r->pool, "Sec-Fetch-Site: ", fetch_site, NULL);
+        return 1;
+    }
+    if (!origin) {
+        return 0;
+    }
+    mine = own_origin(r, conf);
+    if (mine && strcasecmp(origin, mine) == 0) {
+        return 0;
+    }
+    for (int i = 0; conf->trusted_origins && i < conf->trusted_origins->nelts; ++i) {
+        if (strcasecmp(origin, APR_ARRAY_IDX(conf->trusted_origins, i, const char *)) == 0) {
+            return 0;
+        }
+    }
+    *why = apr_pstrcat(r->pool, "Origin ", origin, " is not ", mine ? mine : "(no Host)", NULL);
+    return 1;
 }
 
 static void set_common_headers(request_rec *r)
@@ -525,7 +627,26 @@ int sd_routes_handle(request_rec *r, const sd_config *conf)
         return send_reply(r, &out);
     }
 
-    rc = match->fn(&ctx, &out);
+    if (match->method == M_POST && conf->check_origin) {
+        const char *why = NULL;
+        if (cross_origin(r, conf, &why)) {
+            SD_STATS_INC(conf->stats, origin_refused);
+            ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00417)
+                          "cross-origin %s %s refused (%s)", r->method,
+                          ap_escape_logitem(r->pool, r->uri),
+                          ap_escape_logitem(r->pool, why));
+            ap_discard_request_body(r);
+            error_reply(&ctx, &out, HTTP_FORBIDDEN);
+            return send_reply(r, &out);
+        }
+    }
+
+    /* With SaveUninitialized every visitor gets a session, as with
+     * express-session's middleware in front of every route. */
+    rc = conf->save_uninitialized ? load_session(&ctx) : OK;
+    if (rc == OK) {
+        rc = match->fn(&ctx, &out);
+    }
     if (rc == OK && ctx.session) {
         rc = sd_session_commit(ctx.session);
     }

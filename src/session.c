@@ -8,6 +8,7 @@
 #include "sd_json.h"
 #include "sd_log.h"
 #include "sd_module.h"
+#include "sd_stats.h"
 #include "sd_store.h"
 
 #include <http_log.h>
@@ -22,10 +23,10 @@ APLOG_USE_MODULE(sessiondemo);
 #define SD_STORE_FLAGS_JSON 2
 /* memcached's default item size limit. */
 #define SD_STORE_MAX_VALUE (1024 * 1024)
-/* An unmodified session is re-saved (its TTL slid forward) only once less
- * than this share of its lifetime is left, so read-only pages rarely write. */
-#define SD_REFRESH_SHARE 2
 #define SD_ADD_ATTEMPTS 3
+/* Where we keep the creation time for SessionDemoAbsoluteTimeout: a plain
+ * top-level field, so an express-session peer keeps it untouched. */
+#define SD_CREATED_FIELD "sessionCreatedAt"
 
 struct sd_session {
     request_rec *r;
@@ -37,6 +38,7 @@ struct sd_session {
     json_t *data;
     const char *loaded_data;   /* compact JSON of data as loaded           */
     apr_time_t expires;        /* stored expiry of a loaded session, or 0  */
+    apr_time_t created;        /* creation time, for the absolute timeout  */
     int is_new;
     int destroyed;
     int committed;
@@ -70,6 +72,21 @@ static void start_new(sd_session *s)
     s->data = sd_json_track(s->r->pool, json_object());
     s->loaded_data = "{}";
     s->expires = 0;
+    s->created = 0;
+}
+
+/* Drops a stored session that is past its time: deleted, counted, and the
+ * request continues as a new visitor. */
+static int expire_stored(sd_session *s, const char *key, const char *why)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, s->r, SD_LOGNO(00302)
+                  "stored session %s; starting a new one", why);
+    SD_STATS_INC(s->conf->stats, expired);
+    if (sd_store_delete(s->conf->store, s->r, key) != SD_STORE_OK) {
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    start_new(s);
+    return OK;
 }
 
 /* Reads and vets the stored value. Returns OK (s filled, or started new
@@ -82,7 +99,7 @@ static int load_stored(sd_session *s, const char *key)
     apr_uint16_t flags = 0;
     sd_json_record rec;
     const char *err = NULL;
-    const json_t *expires;
+    const json_t *expires, *created;
 
     switch (sd_store_get(s->conf->store, r, key, &val, &len, &flags)) {
     case SD_STORE_OK:
@@ -115,14 +132,18 @@ static int load_stored(sd_session *s, const char *key)
     /* memcached's TTL is not the only guard: an entry it still returns past
      * its recorded expiry (clock skew, a peer that sets long TTLs) is dead. */
     if (s->expires && s->expires <= apr_time_now()) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, SD_LOGNO(00302)
-                      "stored session has expired; starting a new one");
-        if (sd_store_delete(s->conf->store, r, key) != SD_STORE_OK) {
-            return HTTP_SERVICE_UNAVAILABLE;
-        }
-        start_new(s);
-        return OK;
+        return expire_stored(s, key, "has expired");
     }
+    created = json_object_get(rec.data, SD_CREATED_FIELD);
+    if (json_is_string(created)
+        && sd_iso8601_parse(json_string_value(created), &s->created) != APR_SUCCESS) {
+        s->created = 0;
+    }
+    if (s->conf->absolute_timeout && s->created
+        && s->created + apr_time_from_sec(s->conf->absolute_timeout) <= apr_time_now()) {
+        return expire_stored(s, key, "reached SessionDemoAbsoluteTimeout");
+    }
+    SD_STATS_INC(s->conf->stats, loaded);
 
     s->is_new = 0;
     s->id = s->cookie_id;
@@ -148,6 +169,7 @@ int sd_session_load(request_rec *r, const sd_config *conf, sd_session **out)
                                         (const sd_secret *)conf->secrets->elts,
                                         conf->secrets->nelts, &matched);
         if (!s->cookie_id) {
+            SD_STATS_INC(conf->stats, bad_signatures);
             /* Tampered, truncated or signed with a retired secret: a guest.
              * Info, not warning: any client can send junk. */
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00303)
@@ -175,6 +197,9 @@ int sd_session_regenerate(sd_session *s)
                            store_key(s->r->pool, s->conf, s->id)) != SD_STORE_OK) {
         return HTTP_SERVICE_UNAVAILABLE;
     }
+    if (!s->is_new) {
+        SD_STATS_INC(s->conf->stats, destroyed);
+    }
     start_new(s);
     /* Even with no data yet, a regenerated session counts as modified (its
      * ID changed), as in express-session. */
@@ -189,13 +214,39 @@ int sd_session_destroy(sd_session *s)
                            store_key(s->r->pool, s->conf, s->id)) != SD_STORE_OK) {
         return HTTP_SERVICE_UNAVAILABLE;
     }
+    if (!s->is_new) {
+        SD_STATS_INC(s->conf->stats, destroyed);
+    }
     s->destroyed = 1;
     return OK;
 }
 
-static int request_is_secure(request_rec *r)
+int sd_request_is_secure(request_rec *r, const sd_config *conf)
 {
-    return ap_ssl_conn_is_ssl(r->connection);
+    const char *proto;
+    if (ap_ssl_conn_is_ssl(r->connection)) {
+        return 1;
+    }
+    if (!conf->trust_proxy) {
+        return 0;
+    }
+    /* The first value is the client-facing hop, as express-session reads it. */
+    proto = apr_table_get(r->headers_in, "X-Forwarded-Proto");
+    if (!proto) {
+        return 0;
+    }
+    while (*proto == ' ' || *proto == '\t') {
+        ++proto;
+    }
+    return strncasecmp(proto, "https", 5) == 0
+           && (proto[5] == '\0' || proto[5] == ',' || proto[5] == ' ' || proto[5] == '\t');
+}
+
+static int cookie_is_secure(sd_session *s)
+{
+    return s->conf->cookie_secure == SD_SECURE_ON
+           || (s->conf->cookie_secure == SD_SECURE_AUTO
+               && sd_request_is_secure(s->r, s->conf));
 }
 
 static void add_set_cookie(sd_session *s, const char *value, apr_time_t expires)
@@ -205,15 +256,15 @@ static void add_set_cookie(sd_session *s, const char *value, apr_time_t expires)
     sd_cookie_attrs attrs = { 0 };
 
     attrs.path = conf->cookie_path;
+    attrs.domain = conf->cookie_domain;
     attrs.has_expires = 1;
     attrs.expires = expires;
     attrs.http_only = conf->cookie_http_only;
-    attrs.secure = conf->cookie_secure == SD_SECURE_ON
-                   || (conf->cookie_secure == SD_SECURE_AUTO && request_is_secure(r));
+    attrs.secure = cookie_is_secure(s);
     attrs.same_site = conf->cookie_same_site;
     /* A browser would drop a Secure cookie set over plain http anyway;
      * express-session skips it too, and so do we. */
-    if (attrs.secure && !request_is_secure(r)) {
+    if (attrs.secure && !sd_request_is_secure(r, conf)) {
         return;
     }
     apr_table_addn(r->err_headers_out, "Set-Cookie",
@@ -230,11 +281,13 @@ static json_t *cookie_object(sd_session *s, apr_time_t expires)
     json_object_set_new(c, "originalMaxAge", json_integer(conf->max_age * 1000));
     json_object_set_new(c, "expires",
                         json_string(sd_iso8601_format(r->pool, expires)));
-    if (conf->cookie_secure == SD_SECURE_ON
-        || (conf->cookie_secure == SD_SECURE_AUTO && request_is_secure(r))) {
+    if (cookie_is_secure(s)) {
         json_object_set_new(c, "secure", json_true());
     }
     json_object_set_new(c, "httpOnly", json_boolean(conf->cookie_http_only));
+    if (conf->cookie_domain) {
+        json_object_set_new(c, "domain", json_string(conf->cookie_domain));
+    }
     json_object_set_new(c, "path", json_string(conf->cookie_path));
     if (conf->cookie_same_site) {
         /* express-session stores the lower-case option value. */
@@ -251,9 +304,15 @@ static int save(sd_session *s, apr_time_t expires)
 {
     request_rec *r = s->r;
     apr_size_t len = 0;
-    char *value = sd_json_record_encode(r->pool, cookie_object(s, expires),
-                                        s->data, &len);
+    char *value;
     sd_store_result res;
+    apr_int64_t ttl = apr_time_sec(expires - apr_time_now() + APR_USEC_PER_SEC - 1);
+
+    if (s->conf->absolute_timeout && !json_object_get(s->data, SD_CREATED_FIELD)) {
+        json_object_set_new(s->data, SD_CREATED_FIELD,
+                            json_string(sd_iso8601_format(r->pool, s->created)));
+    }
+    value = sd_json_record_encode(r->pool, cookie_object(s, expires), s->data, &len);
 
     if (!value) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00304)
@@ -268,7 +327,10 @@ static int save(sd_session *s, apr_time_t expires)
     }
     if (!s->is_new) {
         res = sd_store_set(s->conf->store, r, store_key(r->pool, s->conf, s->id),
-                           value, len, s->conf->max_age, SD_STORE_FLAGS_JSON);
+                           value, len, ttl, SD_STORE_FLAGS_JSON);
+        if (res == SD_STORE_OK) {
+            SD_STATS_INC(s->conf->stats, saved);
+        }
     }
     else {
         res = SD_STORE_EXISTS;
@@ -283,7 +345,10 @@ static int save(sd_session *s, apr_time_t expires)
             }
             s->id = apr_pstrdup(r->pool, id);
             res = sd_store_add(s->conf->store, r, store_key(r->pool, s->conf, s->id),
-                               value, len, s->conf->max_age, SD_STORE_FLAGS_JSON);
+                               value, len, ttl, SD_STORE_FLAGS_JSON);
+        }
+        if (res == SD_STORE_OK) {
+            SD_STATS_INC(s->conf->stats, created);
         }
     }
     if (res != SD_STORE_OK) {
@@ -300,7 +365,8 @@ int sd_session_commit(sd_session *s)
     request_rec *r = s->r;
     const sd_config *conf = s->conf;
     apr_time_t now = apr_time_now();
-    apr_time_t expires = now + apr_time_from_sec(conf->max_age);
+    apr_time_t lifetime = apr_time_from_sec(conf->max_age);
+    apr_time_t expires = now + lifetime;
     int modified, write, send_cookie, rv;
 
     if (s->committed) {
@@ -315,6 +381,17 @@ int sd_session_commit(sd_session *s)
         return OK;
     }
 
+    if (!s->created) {
+        s->created = now;
+    }
+    /* The idle expiry never runs past the absolute one. */
+    if (conf->absolute_timeout && s->created) {
+        apr_time_t hard = s->created + apr_time_from_sec(conf->absolute_timeout);
+        if (expires > hard) {
+            expires = hard;
+        }
+    }
+
     modified = !s->loaded_data
                || strcmp(s->loaded_data, sd_json_dump(r->pool, s->data, NULL)) != 0;
     if (s->is_new) {
@@ -322,9 +399,12 @@ int sd_session_commit(sd_session *s)
         send_cookie = write;
     }
     else {
+        /* Throttled refresh: an unchanged session is re-saved (sliding its
+         * expiry) only when less than refresh_percent of its lifetime is
+         * left, so read-only pages rarely write. 100 = every request. */
         int refresh_due = s->expires == 0
-            || s->expires - now < apr_time_from_sec(conf->max_age) / SD_REFRESH_SHARE;
-        write = modified || conf->resave || refresh_due;
+            || (s->expires - now) * 100 < lifetime * conf->refresh_percent;
+        write = modified || conf->resave || conf->rolling || refresh_due;
         send_cookie = modified || conf->rolling || s->resign;
     }
     if (!write && !send_cookie) {

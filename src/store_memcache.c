@@ -7,6 +7,7 @@
 #include "sd_config.h"
 #include "sd_log.h"
 #include "sd_module.h"
+#include "sd_stats.h"
 
 #include <http_log.h>
 #include <ap_mpm.h>
@@ -28,12 +29,13 @@ APLOG_USE_MODULE(sessiondemo);
 struct sd_store {
     apr_memcache_t *mc;
     server_rec *s;
+    sd_stats *stats;
     volatile apr_uint32_t down;   /* 1 while an outage is being reported */
 };
 
 apr_status_t sd_store_create(apr_pool_t *pchild, server_rec *s,
                              const apr_array_header_t *servers,
-                             sd_store **out)
+                             sd_stats *stats, sd_store **out)
 {
     sd_store *st = apr_pcalloc(pchild, sizeof(*st));
     int threads = 1;
@@ -70,6 +72,7 @@ apr_status_t sd_store_create(apr_pool_t *pchild, server_rec *s,
 #endif
     }
     st->s = s;
+    st->stats = stats;
     *out = st;
     return APR_SUCCESS;
 }
@@ -87,6 +90,7 @@ static int any_server_alive(const sd_store *st)
 static sd_store_result report_down(sd_store *st, request_rec *r,
                                    apr_status_t rv, const char *op)
 {
+    SD_STATS_INC(st->stats, store_errors);
     if (apr_atomic_cas32(&st->down, 1, 0) == 0) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, SD_LOGNO(00203)
                       "memcached unavailable (%s failed); session routes answer"
@@ -120,6 +124,7 @@ static sd_store_result classify(sd_store *st, request_rec *r, apr_status_t rv,
         return SD_STORE_EXISTS;
     }
     if (any_server_alive(st)) {
+        SD_STATS_INC(st->stats, store_errors);
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, SD_LOGNO(00205)
                       "memcached refused %s", op);
         return SD_STORE_ERROR;
@@ -172,4 +177,31 @@ sd_store_result sd_store_delete(sd_store *st, request_rec *r, const char *key)
     /* The hold time must be 0: memcached >= 1.4 rejects any other value. */
     sd_store_result res = classify(st, r, apr_memcache_delete(st->mc, key, 0), "delete");
     return res == SD_STORE_NOTFOUND ? SD_STORE_OK : res;
+}
+
+int sd_store_servers(sd_store *st, apr_pool_t *p, sd_store_server_info **out)
+{
+    int n = st->mc->ntotal;
+    sd_store_server_info *info = apr_pcalloc(p, sizeof(*info) * (n ? n : 1));
+
+    for (int i = 0; i < n; ++i) {
+        apr_memcache_server_t *ms = st->mc->live_servers[i];
+        char *version = NULL;
+        apr_memcache_stats_t *stats = NULL;
+
+        info[i].host = ms->host;
+        info[i].port = ms->port;
+        info[i].up = ms->status != APR_MC_SERVER_DEAD;
+        if (info[i].up && apr_memcache_version(ms, p, &version) == APR_SUCCESS) {
+            info[i].version = version;
+            if (apr_memcache_stats(ms, p, &stats) == APR_SUCCESS) {
+                info[i].stats = stats;
+            }
+        }
+        else {
+            info[i].up = 0;
+        }
+    }
+    *out = info;
+    return n;
 }

@@ -72,7 +72,7 @@ like($out, qr{SessionDemoMaxAge: 'soon' is not a number of seconds}, 'a non-nume
 like($out, qr{SessionDemoMaxAge: 0 is out of range}, 'a zero max age is refused');
 
 ($rc, $out) = config_test("$secret\nSessionDemoMemcache 127.0.0.1:notaport");
-like($out, qr{SessionDemoMemcache: '127\.0\.0\.1:notaport' is not a valid host:port}, 'a bad host:port is refused');
+like($out, qr{SessionDemoMemcache: '127\.0\.0\.1:notaport' has an invalid port}, 'a bad host:port is refused');
 
 ($rc, $out) = config_test("$secret\nSessionDemoCookieName \"bad name\"");
 like($out, qr{SessionDemoCookieName: 'bad name' is not a valid cookie name}, 'a bad cookie name is refused');

@@ -1,0 +1,27 @@
+/* Per-child session counters for the status page. Lock-free: each is an
+ * atomic increment, and the status page reads whatever the values are. */
+#ifndef SD_STATS_H
+#define SD_STATS_H
+
+#include <apr_atomic.h>
+
+typedef struct sd_stats {
+    volatile apr_uint32_t created;        /* new sessions stored            */
+    volatile apr_uint32_t loaded;         /* sessions read from memcached   */
+    volatile apr_uint32_t saved;          /* writes of existing sessions    */
+    volatile apr_uint32_t destroyed;      /* logouts and regenerations      */
+    volatile apr_uint32_t expired;        /* found past their expiry        */
+    volatile apr_uint32_t bad_signatures; /* cookies that did not verify    */
+    volatile apr_uint32_t store_errors;   /* memcached calls that failed    */
+    volatile apr_uint32_t logins_failed;  /* wrong passwords                */
+    volatile apr_uint32_t origin_refused; /* cross-origin POSTs refused     */
+} sd_stats;
+
+#define SD_STATS_INC(stats, field)                     \
+    do {                                               \
+        if (stats) {                                   \
+            apr_atomic_inc32(&(stats)->field);         \
+        }                                              \
+    } while (0)
+
+#endif

@@ -1,0 +1,13 @@
+/* `SetHandler sessiondemo-status`: a mod_status-like admin page (HTML, or
+ * JSON with ?json) with memcached server state, this child's session
+ * counters and the effective configuration, never the secrets. */
+#ifndef SD_STATUS_H
+#define SD_STATUS_H
+
+#include <httpd.h>
+
+#include "sd_config.h"
+
+int sd_status_handle(request_rec *r, const sd_config *conf);
+
+#endif

@@ -1,0 +1,206 @@
+/* The admin status page. One model (a JSON object) is built per request and
+ * written either as JSON or as an HTML table, so both always agree. */
+#include "sd_status.h"
+#include "sd_json.h"
+#include "sd_log.h"
+#include "sd_module.h"
+#include "sd_stats.h"
+#include "sd_store.h"
+#include "sd_template.h"
+
+#include <http_log.h>
+#include <http_protocol.h>
+#include <apr_strings.h>
+
+#ifdef APLOG_USE_MODULE
+APLOG_USE_MODULE(sessiondemo);
+#endif
+
+static json_t *servers_model(request_rec *r, const sd_config *conf)
+{
+    json_t *servers = json_array();
+    sd_store_server_info *info = NULL;
+    int n = conf->store ? sd_store_servers(conf->store, r->pool, &info) : 0;
+
+    for (int i = 0; i < n; ++i) {
+        json_t *srv = json_object();
+        json_object_set_new(srv, "address",
+                            json_string(apr_psprintf(r->pool, "%s:%d", info[i].host, info[i].port)));
+        json_object_set_new(srv, "state", json_string(info[i].up ? "up" : "down"));
+        json_object_set_new(srv, "version", info[i].version ? json_string(info[i].version) : json_null());
+        if (info[i].stats) {
+            const apr_memcache_stats_t *st = info[i].stats;
+            apr_uint64_t lookups = (apr_uint64_t)st->get_hits + st->get_misses;
+            json_object_set_new(srv, "items", json_integer(st->curr_items));
+            json_object_set_new(srv, "get_hits", json_integer(st->get_hits));
+            json_object_set_new(srv, "get_misses", json_integer(st->get_misses));
+            json_object_set_new(srv, "hit_rate",
+                                lookups ? json_real((double)st->get_hits / (double)lookups)
+                                        : json_null());
+            json_object_set_new(srv, "connections", json_integer(st->curr_connections));
+            json_object_set_new(srv, "uptime_seconds", json_integer(st->uptime));
+            json_object_set_new(srv, "bytes", json_integer((json_int_t)st->bytes));
+            json_object_set_new(srv, "limit_maxbytes", json_integer(st->limit_maxbytes));
+        }
+        json_array_append_new(servers, srv);
+    }
+    return servers;
+}
+
+static json_t *counters_model(const sd_stats *st)
+{
+    json_t *c = json_object();
+    sd_stats zero = { 0 };
+    if (!st) {
+        st = &zero;
+    }
+    json_object_set_new(c, "sessions_created", json_integer(st->created));
+    json_object_set_new(c, "sessions_loaded", json_integer(st->loaded));
+    json_object_set_new(c, "sessions_saved", json_integer(st->saved));
+    json_object_set_new(c, "sessions_destroyed", json_integer(st->destroyed));
+    json_object_set_new(c, "sessions_expired", json_integer(st->expired));
+    json_object_set_new(c, "bad_signatures", json_integer(st->bad_signatures));
+    json_object_set_new(c, "store_errors", json_integer(st->store_errors));
+    json_object_set_new(c, "logins_failed", json_integer(st->logins_failed));
+    json_object_set_new(c, "cross_origin_refused", json_integer(st->origin_refused));
+    return c;
+}
+
+static json_t *list_model(const apr_array_header_t *list)
+{
+    json_t *a = json_array();
+    for (int i = 0; list && i < list->nelts; ++i) {
+        json_array_append_new(a, json_string(APR_ARRAY_IDX(list, i, const char *)));
+    }
+    return a;
+}
+
+static json_t *config_model(request_rec *r, const sd_config *conf)
+{
+    static const char *const secure_modes[] = { "Off", "On", "Auto" };
+    json_t *c = json_object();
+    json_t *servers = json_array();
+
+    for (int i = 0; i < conf->memcache->nelts; ++i) {
+        const sd_memcache_server *m = &APR_ARRAY_IDX(conf->memcache, i, sd_memcache_server);
+        json_array_append_new(servers, json_string(apr_psprintf(r->pool, "%s:%d", m->host, (int)m->port)));
+    }
+    json_object_set_new(c, "SessionDemoMemcache", servers);
+    /* Never the values: only how many, so rotation can be checked. */
+    json_object_set_new(c, "SessionDemoSecret",
+                        json_string(apr_psprintf(r->pool, "%d configured (hidden)",
+                                                 conf->secrets->nelts)));
+    json_object_set_new(c, "SessionDemoCookieName", json_string(conf->cookie_name));
+    json_object_set_new(c, "SessionDemoMaxAge", json_integer(conf->max_age));
+    json_object_set_new(c, "SessionDemoAbsoluteTimeout", json_integer(conf->absolute_timeout));
+    json_object_set_new(c, "SessionDemoRefreshThreshold", json_integer(conf->refresh_percent));
+    json_object_set_new(c, "SessionDemoKeyPrefix", json_string(conf->key_prefix));
+    json_object_set_new(c, "SessionDemoTemplateDir", json_string(conf->template_dir));
+    json_object_set_new(c, "SessionDemoCookiePath", json_string(conf->cookie_path));
+    json_object_set_new(c, "SessionDemoCookieDomain",
+                        conf->cookie_domain ? json_string(conf->cookie_domain) : json_null());
+    json_object_set_new(c, "SessionDemoCookieSecure", json_string(secure_modes[conf->cookie_secure]));
+    json_object_set_new(c, "SessionDemoCookieHttpOnly", json_boolean(conf->cookie_http_only));
+    json_object_set_new(c, "SessionDemoCookieSameSite",
+                        json_string(conf->cookie_same_site ? conf->cookie_same_site : "Off"));
+    json_object_set_new(c, "SessionDemoTrustProxy", json_boolean(conf->trust_proxy));
+    json_object_set_new(c, "SessionDemoResave", json_boolean(conf->resave));
+    json_object_set_new(c, "SessionDemoSaveUninitialized", json_boolean(conf->save_uninitialized));
+    json_object_set_new(c, "SessionDemoRolling", json_boolean(conf->rolling));
+    json_object_set_new(c, "SessionDemoCheckOrigin", json_boolean(conf->check_origin));
+    json_object_set_new(c, "SessionDemoTrustedOrigin", list_model(conf->trusted_origins));
+    json_object_set_new(c, "SessionDemoAuthProvider", list_model(conf->auth_providers));
+    json_object_set_new(c, "SessionDemoMaxBodySize", json_integer(conf->max_body));
+    json_object_set_new(c, "SessionDemoMaxUsernameLength", json_integer(conf->max_username_len));
+    json_object_set_new(c, "SessionDemoMaxItemLength", json_integer(conf->max_item_len));
+    json_object_set_new(c, "SessionDemoMaxCartItems", json_integer(conf->max_cart_items));
+    return c;
+}
+
+static const char *html_value(apr_pool_t *p, const json_t *v)
+{
+    const char *text;
+    if (json_is_string(v)) {
+        text = json_string_value(v);
+    }
+    else if (json_is_null(v)) {
+        text = "-";
+    }
+    else if (json_is_real(v)) {
+        text = apr_psprintf(p, "%.1f%%", json_real_value(v) * 100.0);
+    }
+    else {
+        text = sd_json_dump(p, v, NULL);
+    }
+    return sd_html_escape(p, text, strlen(text));
+}
+
+static void write_table(request_rec *r, const char *title, const json_t *obj)
+{
+    const char *key;
+    json_t *value;
+    ap_rprintf(r, "<h2>%s</h2>\n<table>\n", title);
+    json_object_foreach((json_t *)obj, key, value) {
+        ap_rprintf(r, "<tr><th>%s</th><td>%s</td></tr>\n",
+                   sd_html_escape(r->pool, key, strlen(key)), html_value(r->pool, value));
+    }
+    ap_rputs("</table>\n", r);
+}
+
+static void write_html(request_rec *r, const json_t *model)
+{
+    const json_t *servers = json_object_get(model, "memcached");
+    size_t i;
+    json_t *srv;
+
+    ap_set_content_type(r, "text/html; charset=utf-8");
+    ap_rputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">"
+             "<title>sessiondemo status</title>\n<style>table{border-collapse:collapse}"
+             "th,td{border:1px solid #999;padding:2px 8px;text-align:left}</style>"
+             "</head>\n<body>\n<h1>sessiondemo status</h1>\n", r);
+    ap_rprintf(r, "<p>Child process %" APR_PID_T_FMT ", %s. Counters are this"
+               " child's since it started. <a href=\"?json\">JSON</a></p>\n",
+               getpid(), html_value(r->pool, json_object_get(model, "time")));
+    json_array_foreach(servers, i, srv) {
+        write_table(r, apr_psprintf(r->pool, "memcached %s",
+                                    html_value(r->pool, json_object_get(srv, "address"))), srv);
+    }
+    write_table(r, "Session counters", json_object_get(model, "counters"));
+    write_table(r, "Effective configuration", json_object_get(model, "config"));
+    ap_rputs("</body>\n</html>\n", r);
+}
+
+int sd_status_handle(request_rec *r, const sd_config *conf)
+{
+    json_t *model;
+
+    if (r->method_number != M_GET) {
+        apr_table_setn(r->headers_out, "Allow", "GET, HEAD");
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    model = sd_json_track(r->pool, json_object());
+    json_object_set_new(model, "time", json_string(sd_iso8601_format(r->pool, apr_time_now())));
+    json_object_set_new(model, "pid", json_integer(getpid()));
+    json_object_set_new(model, "memcached", servers_model(r, conf));
+    json_object_set_new(model, "counters", counters_model(conf->stats));
+    json_object_set_new(model, "config", config_model(r, conf));
+
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+    if (r->args && strcmp(r->args, "json") == 0) {
+        apr_size_t len = 0;
+        char *body = sd_json_dump(r->pool, model, &len);
+        ap_set_content_type(r, "application/json; charset=utf-8");
+        if (!r->header_only) {
+            ap_rwrite(body, (int)len, r);
+        }
+        return OK;
+    }
+    if (!r->header_only) {
+        write_html(r, model);
+    }
+    else {
+        ap_set_content_type(r, "text/html; charset=utf-8");
+    }
+    return OK;
+}
