@@ -88,6 +88,16 @@ httpd_port=$(free_port "${APACHE_TEST_PORT:-8529}")
 mkdir -p "$logdir/htdocs"
 chmod 755 "$logdir/htdocs"
 
+# Fixtures for the authn and rotation vhosts. The children (nobody) read
+# the htpasswd file per login; the secret file is read by root at start-up.
+htpasswd -B -C 5 -b -c "$logdir/htpasswd" alice 'correct horse battery' 2>/dev/null
+htpasswd -B -C 5 -b "$logdir/htpasswd" bob 'hunter2 hunter2' 2>/dev/null
+chmod 644 "$logdir/htpasswd"
+printf '%s\n' '# newest first' 'rotation test: current secret 0123456789abcdef0123' '' \
+    'rotation test: old secret fedcba9876543210fedcba' > "$logdir/secrets"
+chmod 600 "$logdir/secrets"
+export SD_HTPASSWD=$logdir/htpasswd SD_SECRET_FILE=$logdir/secrets
+
 MEMCACHED_PORT=$mc_port perl t/TEST.PL -port "$httpd_port" "${httpd_args[@]}" \
     -documentroot "$logdir/htdocs" "$@" 2>&1 | tee "$logdir/apache-test.log"
 at_rc=${PIPESTATUS[0]}

@@ -13,6 +13,7 @@
 #include <apr_strings.h>
 #include <apr_file_io.h>
 #include <apr_file_info.h>
+#include <apr_lib.h>
 
 #ifdef APLOG_USE_MODULE
 APLOG_USE_MODULE(sessiondemo);
@@ -243,11 +244,25 @@ static const char *set_flag(cmd_parms *cmd, void *dummy, int on)
     return NULL;
 }
 
-static const char *set_key_prefix(cmd_parms *cmd, void *dummy, const char *arg)
+/* RAW_ARGS because httpd's TAKE1 refuses an empty word, and "" (no prefix)
+ * is what connect-memcached uses by default. */
+static const char *set_key_prefix(cmd_parms *cmd, void *dummy, const char *args)
 {
+    const char *prefix;
     (void)dummy;
-    cmd_config(cmd)->key_prefix = arg;
-    return named(cmd, sd_parse_key_prefix(cmd->pool, arg, SD_MAX_KEY_PREFIX_LEN));
+
+    while (apr_isspace(*args)) {
+        ++args;
+    }
+    if (!*args) {
+        return named(cmd, "takes one argument: the prefix, or \"\" for none");
+    }
+    prefix = ap_getword_conf(cmd->pool, &args);
+    if (*args) {
+        return named(cmd, "takes one argument: the prefix, or \"\" for none");
+    }
+    cmd_config(cmd)->key_prefix = prefix;
+    return named(cmd, sd_parse_key_prefix(cmd->pool, prefix, SD_MAX_KEY_PREFIX_LEN));
 }
 
 static const char *set_template_dir(cmd_parms *cmd, void *dummy, const char *arg)
@@ -360,8 +375,8 @@ const command_rec sd_config_commands[] = {
     INT("SessionDemoRefreshThreshold", slot_refresh,
         "re-save an unchanged session when less than this percent of its"
         " lifetime is left (default 50; 100 = every request)"),
-    AP_INIT_TAKE1("SessionDemoKeyPrefix", set_key_prefix, NULL, RSRC_CONF,
-                  "memcached key prefix (default sess:)"),
+    AP_INIT_RAW_ARGS("SessionDemoKeyPrefix", set_key_prefix, NULL, RSRC_CONF,
+                     "memcached key prefix (default sess:; \"\" for none)"),
     AP_INIT_TAKE1("SessionDemoTemplateDir", set_template_dir, NULL, RSRC_CONF,
                   "directory holding home.html, login.html, profile.html, error.html"),
     AP_INIT_TAKE1("SessionDemoCookiePath", set_cookie_path, NULL, RSRC_CONF,

@@ -405,7 +405,10 @@ int sd_session_commit(sd_session *s)
         int refresh_due = s->expires == 0
             || (s->expires - now) * 100 < lifetime * conf->refresh_percent;
         write = modified || conf->resave || conf->rolling || refresh_due;
-        send_cookie = modified || conf->rolling || s->resign;
+        /* Unlike express-session (issues #189, #276), whenever the stored
+         * expiry slides, the browser's Expires slides with it: otherwise an
+         * active user is logged out when the first cookie runs out. */
+        send_cookie = write || s->resign;
     }
     if (!write && !send_cookie) {
         return OK;

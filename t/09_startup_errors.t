@@ -7,7 +7,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use File::Temp qw(tempdir);
 
-plan tests => 16;
+plan tests => 33;
 
 my $vars = Apache::Test::vars();
 my $top = $vars->{top_dir};
@@ -83,3 +83,37 @@ like($out, qr{SessionDemoKeyPrefix: '.*' is too long}, 'an over-long key prefix 
 ($rc, $out) = config_test("SessionDemoSecret short\nSessionDemoTemplateDir \"$top/templates\"");
 is($rc, 0, 'a short secret still starts');
 like($out, qr{SessionDemoSecret: a secret of 5 bytes is easy to guess}, '... with a warning');
+
+# Issue-3 directives: each bad value is refused by name.
+my @bad = (
+    ['SessionDemoCookieSameSite Loose', qr{SessionDemoCookieSameSite: 'Loose' must be Strict, Lax, None or Off}],
+    ["SessionDemoCookieSameSite None\nSessionDemoCookieSecure Off", qr{SessionDemoCookieSameSite None needs SessionDemoCookieSecure On or Auto}],
+    ['SessionDemoCookieSecure maybe', qr{SessionDemoCookieSecure: 'maybe' must be Off, On or Auto}],
+    ['SessionDemoCookieHttpOnly yes', qr{SessionDemoCookieHttpOnly must be On or Off}],
+    ['SessionDemoCookiePath app', qr{SessionDemoCookiePath: 'app' must start with '/'}],
+    ['SessionDemoCookieDomain "exa mple.org"', qr{SessionDemoCookieDomain: 'exa mple.org' is not a valid cookie domain}],
+    ['SessionDemoAbsoluteTimeout -1', qr{SessionDemoAbsoluteTimeout: -1 is out of range}],
+    ['SessionDemoRefreshThreshold 101', qr{SessionDemoRefreshThreshold: 101 is out of range \(0 to 100 percent\)}],
+    ['SessionDemoMaxBodySize 10', qr{SessionDemoMaxBodySize: 10 is out of range \(64 to 1048576 bytes\)}],
+    ['SessionDemoMaxCartItems lots', qr{SessionDemoMaxCartItems: 'lots' is not a number of items}],
+    ['SessionDemoAuthProvider nosuch', qr{SessionDemoAuthProvider: unknown authn provider 'nosuch' \(is mod_authn_nosuch loaded\?\)}],
+    ['SessionDemoTrustedOrigin evil.example', qr{SessionDemoTrustedOrigin: 'evil.example' must be an origin}],
+    ["SessionDemoSecretFile \"$dir/no-such-file\"", qr{SessionDemoSecretFile: cannot read '\Q$dir\E/no-such-file'}],
+    ["<Location /x>\nSessionDemoMaxAge 10\n</Location>", qr{SessionDemoMaxAge not allowed in <Location> context}],
+);
+for my $case (@bad) {
+    my ($directive, $want) = @$case;
+    ($rc, $out) = config_test("$secret\n$directive");
+    (my $name = $directive) =~ s/\n/ | /g;
+    ok($rc != 0 && $out =~ $want, "refused: $name") or diag "rc=$rc: $out";
+}
+
+write_file("$dir/empty-secrets", "# only a comment\n\n");
+($rc, $out) = config_test("SessionDemoSecretFile \"$dir/empty-secrets\"");
+like($out, qr{SessionDemoSecretFile: '\Q$dir\E/empty-secrets' holds no secret}, 'a secret file without secrets is refused');
+
+write_file("$dir/secrets", "a file secret that is long enough for the warning 0123\n");
+chmod 0644, "$dir/secrets";
+($rc, $out) = config_test("SessionDemoSecretFile \"$dir/secrets\"\nSessionDemoTemplateDir \"$top/templates\"");
+is($rc, 0, 'a secret file alone satisfies the secret requirement');
+like($out, qr{SessionDemoSecretFile: '\Q$dir\E/secrets' is readable by other users}, '... warning when others can read it');

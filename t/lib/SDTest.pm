@@ -9,8 +9,8 @@ use IO::Socket::INET ();
 use HTTP::Cookies ();
 use Apache::TestRequest ();
 
-our @EXPORT_OK = qw(new_client mc_get mc_set mc_stats mc_command session_id
-                    set_cookie_of cookie_value login sign_id);
+our @EXPORT_OK = qw(new_client mc_get mc_set mc_stats mc_command mc_ttl session_id
+                    set_cookie_of cookie_value login sign_id use_vhost);
 
 # A fresh client: its own cookie jar, redirects not followed so 302s and
 # their Set-Cookie can be asserted.
@@ -60,6 +60,24 @@ sub mc_command {
     return $line;
 }
 
+# Remaining TTL of a key in seconds (memcached 1.6 meta get), -1 for
+# "never expires", undef on a miss.
+sub mc_ttl {
+    my ($key) = @_;
+    my $line = mc_command("mg $key t");
+    return undef unless defined $line && $line =~ /^HD.* t(-?\d+)/;
+    return $1;
+}
+
+# Points the shared client at one <VirtualHost name> of extra.conf.in, with
+# a fresh cookie jar.
+sub use_vhost {
+    my ($name) = @_;
+    # undef: back to the main server.
+    $Apache::TestRequest::Module = $name;
+    return new_client();
+}
+
 sub mc_stats {
     my $s = _mc();
     print $s "stats\r\n";
@@ -77,12 +95,12 @@ sub set_cookie_of {
     return join "\n", $res->header('Set-Cookie');
 }
 
-# The raw (URL-encoded) value of connect.sid in a response's Set-Cookie.
+# The raw (URL-encoded) value of the session cookie in a response's
+# Set-Cookie (any name unless one is given).
 sub cookie_value {
     my ($res, $name) = @_;
-    $name //= 'connect.sid';
     for my $h ($res->header('Set-Cookie')) {
-        return $1 if $h =~ /^\Q$name\E=([^;]*)/;
+        return $1 if defined $name ? $h =~ /^\Q$name\E=([^;]*)/ : $h =~ /^[^=]+=(s%3A[^;]*)/;
     }
     return undef;
 }

@@ -1,0 +1,47 @@
+# Cross-site request forgery: POSTs a browser sends from another origin are
+# refused with 403; same-origin forms and clients without Origin work.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use Apache::TestRequest qw(GET POST);
+use SDTest qw(use_vhost login cookie_value session_id);
+
+plan tests => 14;
+
+my $vars = Apache::Test::vars();
+
+sub own_origin { 'http://' . Apache::TestRequest::hostport() }
+
+use_vhost(undef);
+my $res = POST '/login', [username => 'uma', password => 'pw'], Origin => 'http://evil.example';
+is($res->code, 403, 'login from another origin: 403');
+like($res->content, qr/submitted from another site/, '... with a readable page');
+ok(!defined $res->header('Set-Cookie'), '... and no session');
+
+$res = POST '/login', [username => 'uma', password => 'pw'], Origin => own_origin();
+is($res->code, 302, 'login from our own origin works');
+ok(cookie_value($res), '... and logs in');
+
+$res = POST '/add-to-cart', [item => 'x'], Origin => 'null';
+is($res->code, 403, 'Origin: null (sandboxed or file page) is refused');
+like($res->header('Content-Type'), qr{^application/json}, '... as JSON on a JSON route');
+$res = POST '/add-to-cart', [item => 'x'], 'Sec-Fetch-Site' => 'cross-site';
+is($res->code, 403, 'Sec-Fetch-Site: cross-site is refused');
+$res = POST '/add-to-cart', [item => 'x'], 'Sec-Fetch-Site' => 'same-site';
+is($res->code, 403, 'Sec-Fetch-Site: same-site (a sibling subdomain) is refused');
+$res = POST '/add-to-cart', [item => 'x'], 'Sec-Fetch-Site' => 'same-origin', Origin => own_origin();
+is($res->code, 200, 'Sec-Fetch-Site: same-origin works');
+$res = POST '/logout', content => '', Origin => 'https://evil.example';
+is($res->code, 403, 'cross-origin logout is refused too');
+$res = POST '/add-to-cart', [item => 'y'];
+is($res->code, 200, 'a client without Origin (curl, scripts) works');
+
+use_vhost('sd_proxy');
+$res = POST '/add-to-cart', [item => 'x'], Origin => 'https://app.example.org';
+is($res->code, 200, 'SessionDemoTrustedOrigin lets a listed origin in');
+
+use_vhost('sd_nocheck');
+$res = POST '/add-to-cart', [item => 'x'], Origin => 'http://evil.example';
+is($res->code, 200, 'SessionDemoCheckOrigin Off disables the check');

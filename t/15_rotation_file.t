@@ -1,0 +1,33 @@
+# SessionDemoSecretFile: secrets from a file, the first signs, the others
+# verify; a cookie signed with the old one is accepted and re-issued.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use Apache::TestRequest qw(GET POST);
+use SDTest qw(use_vhost login cookie_value session_id sign_id);
+
+plan tests => 6;
+
+my $current = 'rotation test: current secret 0123456789abcdef0123';
+my $old = 'rotation test: old secret fedcba9876543210fedcba';
+
+use_vhost('sd_rotation');
+my $res = login('vera');
+my $value = cookie_value($res);
+my $id = session_id($value);
+is($value, sign_id($id, $current), 'new cookies are signed with the first secret of the file');
+
+sub fresh_get {
+    my ($cookie) = @_;
+    Apache::TestRequest::user_agent(reset => 1, requests_redirectable => 0);
+    return GET '/protected', Cookie => "rot.sid=$cookie";
+}
+is(fresh_get(sign_id($id, $current))->code, 200, 'current-secret cookie accepted');
+$res = fresh_get(sign_id($id, $old));
+is($res->code, 200, 'old-secret cookie (second line of the file) accepted');
+is(cookie_value($res, 'rot.sid'), sign_id($id, $current), '... and re-issued under the current secret');
+is(fresh_get(sign_id($id, 'apache-test only: 3c5a0f8e9d2b4e6f8a1c3e5d7f9b2d4e'))->code, 401,
+   'the main server secret is not valid here (the file replaced the list)');
+is(fresh_get(sign_id($id, '# newest first'))->code, 401, 'comment lines are not secrets');
