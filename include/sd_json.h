@@ -8,16 +8,33 @@
 #include <apr_time.h>
 #include <jansson.h>
 
+/* Nesting deeper than this is refused when encoding (jansson refuses it
+ * when decoding). */
+#define SD_JSON_MAX_DEPTH 2048
+
+/* Room for any number js_number writes, with its NUL. */
+#define SD_JSON_NUMBER_BUF 32
+
 /* Ties v to p: one json_decref when p is cleared. Returns v (NULL-safe). */
 json_t *sd_json_track(apr_pool_t *p, json_t *v);
 
-/* Parses exactly len bytes; NULL on error with *err (from p) saying why. */
+/* Parses exactly len bytes; NULL on error with *err (from p) saying why.
+ * Numbers are read as JSON.parse reads them (doubles); those that are
+ * integers within +-2^53 come back as jansson integers, the rest as reals. */
 json_t *sd_json_parse(apr_pool_t *p, const char *buf, apr_size_t len,
                       const char **err);
 
-/* Compact JSON (JSON.stringify style: no spaces, raw UTF-8, insertion
- * order) into one pool buffer. NULL only if v cannot be encoded. */
+/* Exactly what JavaScript's JSON.stringify writes for the same value: no
+ * spaces; strings with \" \\ \b \f \n \r \t and lower-case \u00xx for
+ * other controls, everything else raw UTF-8; numbers in Number#toString
+ * form (0.1, 1e+21, 1.5e-7, -0 as 0); object members in insertion order
+ * except that integer-like keys ("0".."4294967294") come first, ascending.
+ * One pool buffer; NULL only when v is NULL, too deep or memory runs out. */
 char *sd_json_dump(apr_pool_t *p, const json_t *v, apr_size_t *len);
+
+/* Number#toString of d into out (NaN and infinities as "null", as
+ * JSON.stringify writes them). Returns the length. */
+size_t sd_json_js_number(double d, char out[SD_JSON_NUMBER_BUF]);
 
 /* A stored session as express-session writes it: {"cookie":{…}, app fields…}. */
 typedef struct {

@@ -15,7 +15,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&p, NULL);
-    TAP_PLAN(27);
+    TAP_PLAN(38);
 
     /* A real value captured from express-session + connect-memcached. */
     const char *stored =
@@ -63,6 +63,72 @@ int main(void)
     /* Strings are escaped, non-ASCII stays raw UTF-8 as JSON.stringify does. */
     json_t *s = sd_json_track(p, json_pack("{s:s}", "u", "<é\"\n/>"));
     TAP_IS_STR(sd_json_dump(p, s, NULL), "{\"u\":\"<é\\\"\\n/>\"}", "string escaping");
+
+    /* JSON.stringify fidelity: every expected string below is what Node 20
+     * prints for JSON.stringify(JSON.parse(input)). */
+    static const struct { const char *in, *want, *what; } js[] = {
+        { "[0.1,0.30000000000000004,1e21,1.5e-7,1e-7,123456789012345680000,9007199254740993,100,-0.5,5e-324,1.7976931348623157e308,0.000001,123.456,-1e-7,1E2,-0,-0.0,2.5e+25,1e-6,0.1e1]",
+          "[0.1,0.30000000000000004,1e+21,1.5e-7,1e-7,123456789012345680000,9007199254740992,100,-0.5,5e-324,1.7976931348623157e+308,0.000001,123.456,-1e-7,100,0,0,2.5e+25,0.000001,1]",
+          "numbers as Number#toString writes them" },
+        { "{\"b\":1,\"10\":2,\"2\":3,\"a\":4,\"01\":5,\"4294967295\":6,\"4294967294\":7,\"-1\":8,\"0\":9}",
+          "{\"0\":9,\"2\":3,\"10\":2,\"4294967294\":7,\"b\":1,\"a\":4,\"01\":5,\"4294967295\":6,\"-1\":8}",
+          "integer-like keys first, ascending" },
+        { "[\"\\u001f\\u007f\\u2028\\u0000\\b\\f\\n\\r\\t\\/\\\"\\\\\\u00e9\\ud83d\\ude00\"]",
+          "[\"\\u001f\177\342\200\250\\u0000\\b\\f\\n\\r\\t/\\\"\\\\\303\251\360\237\230\200\"]",
+          "string escapes as JSON.stringify writes them" },
+        { "{\"a\":{\"z\":[{},[],null,true,false,\"\"],\"1\":\"one\"}}",
+          "{\"a\":{\"1\":\"one\",\"z\":[{},[],null,true,false,\"\"]}}",
+          "nested objects and empty values" },
+        { "{\"cookie\":{\"originalMaxAge\":86400000,\"expires\":\"2026-11-28T09:24:59.033Z\",\"httpOnly\":true,\"path\":\"/\",\"sameSite\":\"lax\"},\"7\":\"x\",\"n\":12345678901234567890}",
+          "{\"7\":\"x\",\"cookie\":{\"originalMaxAge\":86400000,\"expires\":\"2026-11-28T09:24:59.033Z\",\"httpOnly\":true,\"path\":\"/\",\"sameSite\":\"lax\"},\"n\":12345678901234567000}",
+          "a stored session with an integer key and a big number" },
+
+    };
+    for (size_t i = 0; i < sizeof(js) / sizeof(js[0]); ++i) {
+        json_t *v = sd_json_parse(p, js[i].in, strlen(js[i].in), &err);
+        TAP_IS_STR(v ? sd_json_dump(p, v, NULL) : err, js[i].want, "%s", js[i].what);
+    }
+    /* A stored session through decode + encode, as the module writes it back. */
+    const char *peer = "{\"7\":\"x\",\"cookie\":{\"path\":\"/\"},\"r\":0.1,\"big\":1e+21}";
+    TAP_OK(sd_json_record_decode(p, peer, strlen(peer), &rec, &err), "peer record with odd members decodes");
+    TAP_IS_STR(sd_json_record_encode(p, rec.cookie, rec.data, NULL), peer,
+               "integer key before cookie and reals survive");
+    TAP_OK(json_is_integer(json_object_get(rec.data, "7")) == 0
+           && json_is_real(json_object_get(rec.data, "r")), "0.1 stays a real");
+    {
+        const char *counted = "{\"cookie\":{},\"visitCount\":3,\"n\":1e2}";
+        TAP_OK(sd_json_record_decode(p, counted, strlen(counted), &rec, &err)
+               && json_is_integer(json_object_get(rec.data, "visitCount"))
+               && json_integer_value(json_object_get(rec.data, "visitCount")) == 3
+               && json_is_integer(json_object_get(rec.data, "n")),
+               "integral numbers are integers again (visitCount, 1e2)");
+    }
+    {
+        char num[SD_JSON_NUMBER_BUF];
+        static const struct { double d; const char *want; } nums[] = {
+            { -0.0, "0" }, { 1e21, "1e+21" }, { 1e-7, "1e-7" }, { 123e-20, "1.23e-18" },
+            { 0.1 + 0.2, "0.30000000000000004" }, { -1.5, "-1.5" },
+        };
+        int ok = 1;
+        for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); ++i) {
+            sd_json_js_number(nums[i].d, num);
+            if (strcmp(num, nums[i].want) != 0) {
+                printf("# %s: got %s\n", nums[i].want, num);
+                ok = 0;
+            }
+        }
+        TAP_OK(ok, "sd_json_js_number");
+    }
+    {
+        json_t *deep = sd_json_track(p, json_array());
+        json_t *cur = deep;
+        for (int i = 0; i < SD_JSON_MAX_DEPTH + 2; ++i) {
+            json_t *next = json_array();
+            json_array_append_new(cur, next);
+            cur = next;
+        }
+        TAP_OK(sd_json_dump(p, deep, NULL) == NULL, "nesting beyond SD_JSON_MAX_DEPTH is refused");
+    }
 
     /* Dates. */
     TAP_IS_STR(sd_iso8601_format(p, apr_time_from_sec(1795857861) + 903000),
