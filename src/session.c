@@ -4,6 +4,7 @@
  * expiry on load, collision-safe ID creation with `add`, and a save that
  * happens before the response so a failed write becomes an error page. */
 #include "sd_session.h"
+#include "sd_cfg_parse.h"
 #include "sd_cookie.h"
 #include "sd_json.h"
 #include "sd_log.h"
@@ -36,6 +37,7 @@ struct sd_session {
     int resign;                /* verified by an old secret: re-issue      */
     const char *id;            /* current ID; NULL until one is minted     */
     json_t *data;
+    json_t *stored_cookie;     /* the loaded "cookie" object, or NULL      */
     const char *loaded_data;   /* compact JSON of data as loaded           */
     apr_time_t expires;        /* stored expiry of a loaded session, or 0  */
     apr_time_t created;        /* creation time, for the absolute timeout  */
@@ -70,6 +72,7 @@ static void start_new(sd_session *s)
     s->is_new = 1;
     s->id = NULL;
     s->data = sd_json_track(s->r->pool, json_object());
+    s->stored_cookie = NULL;
     s->loaded_data = "{}";
     s->expires = 0;
     s->created = 0;
@@ -148,6 +151,7 @@ static int load_stored(sd_session *s, const char *key)
     s->is_new = 0;
     s->id = s->cookie_id;
     s->data = rec.data;
+    s->stored_cookie = rec.cookie;
     s->loaded_data = sd_json_dump(r->pool, rec.data, NULL);
     return OK;
 }
@@ -249,7 +253,51 @@ static int cookie_is_secure(sd_session *s)
                && sd_request_is_secure(s->r, s->conf));
 }
 
-static void add_set_cookie(sd_session *s, const char *value, apr_time_t expires)
+/* A loaded session keeps the cookie settings it was created with, as in
+ * express-session: its Cookie is rebuilt from the stored "cookie" object
+ * over the defaults (path "/", HttpOnly), not from the current options. So
+ * sessions an Express peer made keep their attributes, and changed
+ * directives apply to new sessions. Values from the store are validated
+ * like directive values before they can reach a header. */
+static void stored_attrs(sd_session *s, sd_cookie_attrs *attrs)
+{
+    apr_pool_t *p = s->r->pool;
+    const json_t *c = s->stored_cookie;
+    const json_t *v;
+
+    attrs->path = "/";
+    attrs->domain = NULL;
+    attrs->http_only = 1;
+    attrs->secure = 0;
+    attrs->same_site = NULL;
+
+    v = json_object_get(c, "httpOnly");
+    if (json_is_boolean(v)) {
+        attrs->http_only = json_is_true(v);
+    }
+    attrs->secure = json_is_true(json_object_get(c, "secure"));
+    v = json_object_get(c, "path");
+    if (json_is_string(v) && !sd_parse_cookie_path(p, json_string_value(v))) {
+        attrs->path = json_string_value(v);
+    }
+    v = json_object_get(c, "domain");
+    if (json_is_string(v) && !sd_parse_cookie_domain(p, json_string_value(v))) {
+        attrs->domain = json_string_value(v);
+    }
+    v = json_object_get(c, "sameSite");
+    if (json_is_true(v)) {
+        attrs->same_site = "Strict";
+    }
+    else if (json_is_string(v)) {
+        const char *ss = json_string_value(v);
+        attrs->same_site = strcasecmp(ss, "strict") == 0 ? "Strict"
+                         : strcasecmp(ss, "lax") == 0 ? "Lax"
+                         : strcasecmp(ss, "none") == 0 ? "None" : NULL;
+    }
+}
+
+static void add_set_cookie(sd_session *s, const char *value, int has_expires,
+                           apr_time_t expires)
 {
     request_rec *r = s->r;
     const sd_config *conf = s->conf;
@@ -257,11 +305,14 @@ static void add_set_cookie(sd_session *s, const char *value, apr_time_t expires)
 
     attrs.path = conf->cookie_path;
     attrs.domain = conf->cookie_domain;
-    attrs.has_expires = 1;
+    attrs.has_expires = has_expires;
     attrs.expires = expires;
     attrs.http_only = conf->cookie_http_only;
     attrs.secure = cookie_is_secure(s);
     attrs.same_site = conf->cookie_same_site;
+    if (s->stored_cookie) {
+        stored_attrs(s, &attrs);
+    }
     /* A browser would drop a Secure cookie set over plain http anyway;
      * express-session skips it too, and so do we. */
     if (attrs.secure && !sd_request_is_secure(r, conf)) {
@@ -272,11 +323,23 @@ static void add_set_cookie(sd_session *s, const char *value, apr_time_t expires)
 }
 
 /* The stored "cookie" object, field order as express-session writes it. */
-static json_t *cookie_object(sd_session *s, apr_time_t expires)
+static json_t *cookie_object(sd_session *s, int has_expiry, apr_time_t expires)
 {
     const sd_config *conf = s->conf;
     request_rec *r = s->r;
-    json_t *c = sd_json_track(r->pool, json_object());
+    json_t *c;
+
+    if (s->stored_cookie) {
+        /* Written back as stored, fields we do not know included; only the
+         * expiry moves, and stays null for a browser-session cookie. */
+        c = sd_json_track(r->pool, json_deep_copy(s->stored_cookie));
+        if (has_expiry) {
+            json_object_set_new(c, "expires",
+                                json_string(sd_iso8601_format(r->pool, expires)));
+        }
+        return c;
+    }
+    c = sd_json_track(r->pool, json_object());
 
     json_object_set_new(c, "originalMaxAge", json_integer(conf->max_age * 1000));
     json_object_set_new(c, "expires",
@@ -300,19 +363,23 @@ static json_t *cookie_object(sd_session *s, apr_time_t expires)
 
 /* Writes the session: `add` under a fresh ID for new sessions (retrying on
  * the astronomically unlikely collision), `set` for existing ones. */
-static int save(sd_session *s, apr_time_t expires)
+static int save(sd_session *s, int has_expiry, apr_time_t expires)
 {
     request_rec *r = s->r;
     apr_size_t len = 0;
     char *value;
     sd_store_result res;
-    apr_int64_t ttl = apr_time_sec(expires - apr_time_now() + APR_USEC_PER_SEC - 1);
+    /* express-session's rule: a session without an expiry lives a day. */
+    apr_int64_t ttl = has_expiry
+        ? apr_time_sec(expires - apr_time_now() + APR_USEC_PER_SEC - 1)
+        : 86400;
 
     if (s->conf->absolute_timeout && !json_object_get(s->data, SD_CREATED_FIELD)) {
         json_object_set_new(s->data, SD_CREATED_FIELD,
                             json_string(sd_iso8601_format(r->pool, s->created)));
     }
-    value = sd_json_record_encode(r->pool, cookie_object(s, expires), s->data, &len);
+    value = sd_json_record_encode(r->pool, cookie_object(s, has_expiry, expires),
+                                  s->data, &len);
 
     if (!value) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00304)
@@ -360,13 +427,33 @@ static int save(sd_session *s, apr_time_t expires)
     return OK;
 }
 
+/* The lifetime of this session in µs: the stored originalMaxAge for a
+ * loaded session (express-session's rule), else SessionDemoMaxAge. 0 means
+ * a browser-session cookie (originalMaxAge null). */
+static apr_time_t session_lifetime(const sd_session *s)
+{
+    const json_t *oma = s->stored_cookie ? json_object_get(s->stored_cookie, "originalMaxAge")
+                                         : NULL;
+    if (s->stored_cookie && json_is_null(oma)) {
+        return 0;
+    }
+    if (json_is_number(oma)) {
+        double ms = json_number_value(oma);
+        if (ms >= 1000.0 && ms <= (double)SD_MAX_MAX_AGE * 1000.0) {
+            return (apr_time_t)ms * 1000;
+        }
+    }
+    return apr_time_from_sec(s->conf->max_age);
+}
+
 int sd_session_commit(sd_session *s)
 {
     request_rec *r = s->r;
     const sd_config *conf = s->conf;
     apr_time_t now = apr_time_now();
-    apr_time_t lifetime = apr_time_from_sec(conf->max_age);
-    apr_time_t expires = now + lifetime;
+    apr_time_t lifetime = session_lifetime(s);
+    int has_expiry = lifetime != 0;
+    apr_time_t expires = now + (has_expiry ? lifetime : apr_time_from_sec(86400));
     int modified, write, send_cookie, rv;
 
     if (s->committed) {
@@ -376,7 +463,7 @@ int sd_session_commit(sd_session *s)
 
     if (s->destroyed) {
         if (s->had_cookie) {
-            add_set_cookie(s, "", apr_time_from_sec(0));
+            add_set_cookie(s, "", 1, apr_time_from_sec(0));
         }
         return OK;
     }
@@ -389,6 +476,7 @@ int sd_session_commit(sd_session *s)
         apr_time_t hard = s->created + apr_time_from_sec(conf->absolute_timeout);
         if (expires > hard) {
             expires = hard;
+            has_expiry = 1;
         }
     }
 
@@ -401,19 +489,23 @@ int sd_session_commit(sd_session *s)
     else {
         /* Throttled refresh: an unchanged session is re-saved (sliding its
          * expiry) only when less than refresh_percent of its lifetime is
-         * left, so read-only pages rarely write. 100 = every request. */
-        int refresh_due = s->expires == 0
-            || (s->expires - now) * 100 < lifetime * conf->refresh_percent;
+         * left, so read-only pages rarely write. 100 = every request. A
+         * browser-session cookie has no expiry to slide. */
+        int refresh_due = has_expiry
+            && (s->expires == 0
+                || (s->expires - now) * 100 < (lifetime ? lifetime : expires - now)
+                                              * conf->refresh_percent);
         write = modified || conf->resave || conf->rolling || refresh_due;
         /* Unlike express-session (issues #189, #276), whenever the stored
          * expiry slides, the browser's Expires slides with it: otherwise an
-         * active user is logged out when the first cookie runs out. */
-        send_cookie = write || s->resign;
+         * active user is logged out when the first cookie runs out. A
+         * browser-session cookie needs no re-sending. */
+        send_cookie = (write && has_expiry) || conf->rolling || s->resign;
     }
     if (!write && !send_cookie) {
         return OK;
     }
-    if (write && (rv = save(s, expires)) != OK) {
+    if (write && (rv = save(s, has_expiry, expires)) != OK) {
         return rv;
     }
     if (!write) {
@@ -422,7 +514,7 @@ int sd_session_commit(sd_session *s)
     }
     if (send_cookie) {
         const sd_secret *signer = (const sd_secret *)conf->secrets->elts;
-        add_set_cookie(s, sd_cookie_sign(r->pool, s->id, signer), expires);
+        add_set_cookie(s, sd_cookie_sign(r->pool, s->id, signer), has_expiry, expires);
     }
     return OK;
 }
