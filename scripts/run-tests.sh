@@ -96,7 +96,11 @@ chmod 644 "$logdir/htpasswd"
 printf '%s\n' '# newest first' 'rotation test: current secret 0123456789abcdef0123' '' \
     'rotation test: old secret fedcba9876543210fedcba' > "$logdir/secrets"
 chmod 600 "$logdir/secrets"
-export SD_HTPASSWD=$logdir/htpasswd SD_SECRET_FILE=$logdir/secrets
+# A throwaway self-signed certificate for the TLS vhost (Secure Auto).
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+    -keyout "$logdir/tls.key" -out "$logdir/tls.crt" >/dev/null 2>&1
+export SD_HTPASSWD=$logdir/htpasswd SD_SECRET_FILE=$logdir/secrets \
+       SD_TLS_CERT=$logdir/tls.crt SD_TLS_KEY=$logdir/tls.key
 
 MEMCACHED_PORT=$mc_port perl t/TEST.PL -port "$httpd_port" "${httpd_args[@]}" \
     -documentroot "$logdir/htdocs" "$@" 2>&1 | tee "$logdir/apache-test.log"
