@@ -7,6 +7,7 @@
 #include <http_log.h>
 #include <http_protocol.h>
 #include <ap_mpm.h>
+#include <apr_shm.h>
 
 #include "sd_config.h"
 #include "sd_log.h"
@@ -60,13 +61,29 @@ static int sd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 {
     sd_config *conf = sd_config_get(s);
     const sd_memcache_server *first;
-    (void)pconf;
+    apr_shm_t *shm;
+    apr_status_t rv;
     (void)plog;
     (void)ptemp;
 
     /* The first pass of a start-up is a dry run; say it once, for real. */
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
+    }
+    /* Anonymous shared memory, inherited by every child: the outage flags
+     * that let one child, not all, log that memcached went away. */
+    rv = apr_shm_create(&shm, sizeof(apr_uint32_t) * SD_STORE_OUTAGE_SLOTS, NULL, pconf);
+    if (rv == APR_SUCCESS) {
+        volatile apr_uint32_t *flags = apr_shm_baseaddr_get(shm);
+        memset((void *)flags, 0, sizeof(apr_uint32_t) * SD_STORE_OUTAGE_SLOTS);
+        for (server_rec *vs = s; vs; vs = vs->next) {
+            sd_config_get(vs)->outage_flags = flags;
+        }
+    }
+    else {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, SD_LOGNO(00006)
+                     "no shared memory for outage flags; each child will log"
+                     " memcached outages itself");
     }
     first = &APR_ARRAY_IDX(conf->memcache, 0, sd_memcache_server);
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, SD_LOGNO(00003)
@@ -104,7 +121,8 @@ static void sd_child_init(apr_pool_t *pchild, server_rec *s)
             conf->store = main_store;
             continue;
         }
-        if (sd_store_create(pchild, vs, conf->memcache, stats, &conf->store) != APR_SUCCESS) {
+        if (sd_store_create(pchild, vs, conf, stats, conf->outage_flags,
+                            &conf->store) != APR_SUCCESS) {
             /* Logged by the store; requests that need it will answer 503. */
             conf->store = NULL;
         }

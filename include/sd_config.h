@@ -65,8 +65,14 @@ typedef struct sd_config {
     apr_int64_t max_username_len;       /* bytes                           */
     apr_int64_t max_item_len;           /* bytes of one cart item          */
     apr_int64_t max_cart_items;
+    apr_int64_t probe_interval_ms;      /* memcached health checks         */
+    apr_int64_t probe_timeout_ms;
+    int lock;                           /* per-session lock in memcached   */
+    apr_int64_t lock_wait_ms;           /* longest wait for the lock       */
+    apr_int64_t lock_ttl;               /* seconds before a lock is stale  */
 
     /* Filled at start-up. */
+    volatile apr_uint32_t *outage_flags;/* shared memory, all children     */
     apr_array_header_t *authn;          /* of const authn_provider *       */
     const sd_views *views;
     /* Filled in each child. */

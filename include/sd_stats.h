@@ -15,6 +15,7 @@ typedef struct sd_stats {
     volatile apr_uint32_t store_errors;   /* memcached calls that failed    */
     volatile apr_uint32_t logins_failed;  /* wrong passwords                */
     volatile apr_uint32_t origin_refused; /* cross-origin POSTs refused     */
+    volatile apr_uint32_t lock_timeouts;  /* waits for a session lock given up */
 } sd_stats;
 
 #define SD_STATS_INC(stats, field)                     \

@@ -22,11 +22,20 @@ typedef enum {
 /* memcached reads an exptime above 30 days as an absolute Unix time. */
 #define SD_STORE_RELATIVE_TTL_MAX 2592000
 
-/* Builds the client for `servers` (sd_memcache_server) from pchild. No
- * socket is opened here: connections are made on first use. */
+/* Builds the client for conf's servers from pchild and starts the health
+ * prober thread (stopped when pchild is cleared). No pooled connection is
+ * opened here: they are made on first use. */
+struct sd_config;
+
+/* Slots of the shared outage flags (one apr_uint32_t each), indexed by a
+ * hash of "host:port", so one child logs an outage and the others do not. */
+#define SD_STORE_OUTAGE_SLOTS 64
+apr_size_t sd_store_outage_slot(const char *name);
+
 apr_status_t sd_store_create(apr_pool_t *pchild, server_rec *s,
-                             const apr_array_header_t *servers,
-                             struct sd_stats *stats, sd_store **out);
+                             const struct sd_config *conf, struct sd_stats *stats,
+                             volatile apr_uint32_t *outage_flags,
+                             sd_store **out);
 
 /* *val is allocated from r->pool and NUL-terminated; use *len. */
 sd_store_result sd_store_get(sd_store *st, request_rec *r, const char *key,

@@ -83,6 +83,8 @@ if ! kill -0 "$mc_pid" 2>/dev/null; then
     exit 1
 fi
 httpd_port=$(free_port "${APACHE_TEST_PORT:-8529}")
+# A second memcached port for t/21_outage.t, which starts and kills its own.
+export SD_OUTAGE_PORT=$(free_port $((mc_port + 1)))
 # A document root every user can traverse: the children run as nobody and
 # httpd walks it even for handler URLs (a 0700 checkout would give 403s).
 mkdir -p "$logdir/htdocs"

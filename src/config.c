@@ -39,6 +39,11 @@ void *sd_config_create(apr_pool_t *p, server_rec *s)
     conf->max_username_len = SD_UNSET;
     conf->max_item_len = SD_UNSET;
     conf->max_cart_items = SD_UNSET;
+    conf->probe_interval_ms = SD_UNSET;
+    conf->probe_timeout_ms = SD_UNSET;
+    conf->lock = SD_UNSET;
+    conf->lock_wait_ms = SD_UNSET;
+    conf->lock_ttl = SD_UNSET;
     return conf;
 }
 
@@ -76,6 +81,11 @@ void *sd_config_merge(apr_pool_t *p, void *basev, void *addv)
     MERGE_VALUE(max_username_len);
     MERGE_VALUE(max_item_len);
     MERGE_VALUE(max_cart_items);
+    MERGE_VALUE(probe_interval_ms);
+    MERGE_VALUE(probe_timeout_ms);
+    MERGE_VALUE(lock);
+    MERGE_VALUE(lock_wait_ms);
+    MERGE_VALUE(lock_ttl);
     return conf;
 }
 
@@ -222,6 +232,15 @@ static const int_slot slot_max_item =
     { APR_OFFSETOF(sd_config, max_item_len), 1, 4096, "bytes" };
 static const int_slot slot_max_cart =
     { APR_OFFSETOF(sd_config, max_cart_items), 1, 10000, "items" };
+
+static const int_slot slot_probe_interval =
+    { APR_OFFSETOF(sd_config, probe_interval_ms), 100, 60000, "milliseconds" };
+static const int_slot slot_probe_timeout =
+    { APR_OFFSETOF(sd_config, probe_timeout_ms), 50, 10000, "milliseconds" };
+static const int_slot slot_lock_wait =
+    { APR_OFFSETOF(sd_config, lock_wait_ms), 0, 30000, "milliseconds" };
+static const int_slot slot_lock_ttl =
+    { APR_OFFSETOF(sd_config, lock_ttl), 1, 60, "seconds" };
 
 static const char *set_int(cmd_parms *cmd, void *dummy, const char *arg)
 {
@@ -412,6 +431,16 @@ const command_rec sd_config_commands[] = {
         "longest cart item in bytes (default 128)"),
     INT("SessionDemoMaxCartItems", slot_max_cart,
         "most items in one cart (default 100)"),
+    INT("SessionDemoMemcacheProbeInterval", slot_probe_interval,
+        "milliseconds between health checks of each memcached (default 500)"),
+    INT("SessionDemoMemcacheTimeout", slot_probe_timeout,
+        "milliseconds a health check waits for memcached (default 500)"),
+    FLAG("SessionDemoLock", lock,
+         "serialise requests of one session with a lock in memcached (default On)"),
+    INT("SessionDemoLockWait", slot_lock_wait,
+        "milliseconds a request waits for its session's lock (default 2000)"),
+    INT("SessionDemoLockTTL", slot_lock_ttl,
+        "seconds after which a lock left by a crashed request expires (default 5)"),
     { NULL }
 };
 
@@ -461,6 +490,11 @@ const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)
     DEFAULT_VALUE(max_username_len, 64);
     DEFAULT_VALUE(max_item_len, 128);
     DEFAULT_VALUE(max_cart_items, 100);
+    DEFAULT_VALUE(probe_interval_ms, 500);
+    DEFAULT_VALUE(probe_timeout_ms, 500);
+    DEFAULT_VALUE(lock, 1);
+    DEFAULT_VALUE(lock_wait_ms, 2000);
+    DEFAULT_VALUE(lock_ttl, 5);
 
     /* Browsers drop SameSite=None cookies that are not Secure, so the
      * combination is a configuration error, not a warning. */

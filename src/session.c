@@ -44,6 +44,8 @@ struct sd_session {
     int is_new;
     int destroyed;
     int committed;
+    const char *lock_key;      /* held lock, or NULL                       */
+    apr_time_t lock_taken;     /* when it was acquired                     */
 };
 
 static const char *store_key(apr_pool_t *p, const sd_config *conf, const char *id)
@@ -156,6 +158,88 @@ static int load_stored(sd_session *s, const char *key)
     return OK;
 }
 
+/* ------------------------------------------------------------- locking
+ * Requests of one session are serialised with a lock key in memcached
+ * (`add` is atomic), so concurrent cart updates and views never overwrite
+ * each other. The lock has a TTL, so one left by a crashed process expires
+ * by itself; a holder never deletes a lock it may no longer own (it stops
+ * trusting its lock shortly before the TTL), which keeps release to one
+ * round trip. */
+
+/* Margin before the TTL after which a holder no longer trusts its lock. */
+#define SD_LOCK_MARGIN apr_time_from_msec(500)
+#define SD_LOCK_BACKOFF_MIN apr_time_from_msec(2)
+#define SD_LOCK_BACKOFF_MAX apr_time_from_msec(50)
+
+static int lock_still_ours(const sd_session *s)
+{
+    return apr_time_now() - s->lock_taken
+           < apr_time_from_sec(s->conf->lock_ttl) - SD_LOCK_MARGIN;
+}
+
+static void release_lock(sd_session *s)
+{
+    if (s->lock_key && lock_still_ours(s)) {
+        sd_store_delete(s->conf->store, s->r, s->lock_key);
+    }
+    s->lock_key = NULL;
+}
+
+static apr_status_t release_lock_cleanup(void *data)
+{
+    release_lock(data);
+    return APR_SUCCESS;
+}
+
+static int acquire_lock(sd_session *s, const char *id)
+{
+    request_rec *r = s->r;
+    const char *key = apr_pstrcat(r->pool, s->conf->key_prefix, id, ".lock", NULL);
+    apr_time_t deadline = apr_time_now() + apr_time_from_msec(s->conf->lock_wait_ms);
+    apr_interval_time_t backoff = SD_LOCK_BACKOFF_MIN;
+    char token[SD_SID_LEN + 1];
+
+    if (sd_cookie_new_id(token) != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    for (;;) {
+        apr_time_t now;
+        switch (sd_store_add(s->conf->store, r, key, token, SD_SID_LEN,
+                             s->conf->lock_ttl, 0)) {
+        case SD_STORE_OK:
+            s->lock_key = key;
+            s->lock_taken = apr_time_now();
+            apr_pool_cleanup_register(r->pool, s, release_lock_cleanup,
+                                      apr_pool_cleanup_null);
+            return OK;
+        case SD_STORE_EXISTS:
+            break;
+        default:
+            return HTTP_SERVICE_UNAVAILABLE;
+        }
+        now = apr_time_now();
+        if (now >= deadline) {
+            SD_STATS_INC(s->conf->stats, lock_timeouts);
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00308)
+                          "session lock still held after %" APR_INT64_T_FMT
+                          " ms (SessionDemoLockWait); answering 503",
+                          s->conf->lock_wait_ms);
+            return HTTP_SERVICE_UNAVAILABLE;
+        }
+        /* Exponential back-off with jitter, never past the deadline. */
+        {
+            apr_interval_time_t pause = backoff / 2
+                + (apr_interval_time_t)((apr_uint64_t)(now ^ (apr_time_t)(apr_uintptr_t)r)
+                                        % (apr_uint64_t)(backoff / 2 + 1));
+            if (pause > deadline - now) {
+                pause = deadline - now;
+            }
+            apr_sleep(pause);
+        }
+        backoff = backoff * 2 > SD_LOCK_BACKOFF_MAX ? SD_LOCK_BACKOFF_MAX : backoff * 2;
+    }
+}
+
 int sd_session_load(request_rec *r, const sd_config *conf, sd_session **out)
 {
     sd_session *s = apr_pcalloc(r->pool, sizeof(*s));
@@ -186,6 +270,12 @@ int sd_session_load(request_rec *r, const sd_config *conf, sd_session **out)
         return OK;
     }
     s->resign = matched > 0;
+    if (conf->lock) {
+        int rc = acquire_lock(s, s->cookie_id);
+        if (rc != OK) {
+            return rc;
+        }
+    }
     return load_stored(s, store_key(r->pool, conf, s->cookie_id));
 }
 
@@ -393,6 +483,13 @@ static int save(sd_session *s, int has_expiry, apr_time_t expires)
         return HTTP_INSUFFICIENT_STORAGE;
     }
     if (!s->is_new) {
+        if (s->lock_key && !lock_still_ours(s)) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00309)
+                          "request held the session lock longer than"
+                          " SessionDemoLockTTL; not saving, so as not to overwrite"
+                          " a newer change");
+            return HTTP_SERVICE_UNAVAILABLE;
+        }
         res = sd_store_set(s->conf->store, r, store_key(r->pool, s->conf, s->id),
                            value, len, ttl, SD_STORE_FLAGS_JSON);
         if (res == SD_STORE_OK) {
@@ -446,7 +543,7 @@ static apr_time_t session_lifetime(const sd_session *s)
     return apr_time_from_sec(s->conf->max_age);
 }
 
-int sd_session_commit(sd_session *s)
+static int commit_session(sd_session *s)
 {
     request_rec *r = s->r;
     const sd_config *conf = s->conf;
@@ -517,4 +614,13 @@ int sd_session_commit(sd_session *s)
         add_set_cookie(s, sd_cookie_sign(r->pool, s->id, signer), has_expiry, expires);
     }
     return OK;
+}
+
+int sd_session_commit(sd_session *s)
+{
+    int rc = commit_session(s);
+    /* Released as soon as the session is written, not at the end of the
+     * request, so the next request of this session can start. */
+    release_lock(s);
+    return rc;
 }

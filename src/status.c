@@ -63,6 +63,7 @@ static json_t *counters_model(const sd_stats *st)
     json_object_set_new(c, "store_errors", json_integer(st->store_errors));
     json_object_set_new(c, "logins_failed", json_integer(st->logins_failed));
     json_object_set_new(c, "cross_origin_refused", json_integer(st->origin_refused));
+    json_object_set_new(c, "lock_timeouts", json_integer(st->lock_timeouts));
     return c;
 }
 
@@ -114,6 +115,11 @@ static json_t *config_model(request_rec *r, const sd_config *conf)
     json_object_set_new(c, "SessionDemoMaxUsernameLength", json_integer(conf->max_username_len));
     json_object_set_new(c, "SessionDemoMaxItemLength", json_integer(conf->max_item_len));
     json_object_set_new(c, "SessionDemoMaxCartItems", json_integer(conf->max_cart_items));
+    json_object_set_new(c, "SessionDemoMemcacheProbeInterval", json_integer(conf->probe_interval_ms));
+    json_object_set_new(c, "SessionDemoMemcacheTimeout", json_integer(conf->probe_timeout_ms));
+    json_object_set_new(c, "SessionDemoLock", json_boolean(conf->lock));
+    json_object_set_new(c, "SessionDemoLockWait", json_integer(conf->lock_wait_ms));
+    json_object_set_new(c, "SessionDemoLockTTL", json_integer(conf->lock_ttl));
     return c;
 }
 

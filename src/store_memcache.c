@@ -1,8 +1,17 @@
-/* memcached store on apr_memcache (apr-util 1.6). Two quirks shape this file:
- * apr_memcache answers APR_NOTFOUND both for a miss and when every server is
- * marked dead, and it would log nothing at all about an outage. So each call
- * checks server state after a NOTFOUND, and outages are logged once when they
- * start and once when they end, not once per request. */
+/* memcached store on apr_memcache (apr-util 1.6), engineered around its
+ * failure modes (see docs/reliability.md):
+ *  - no I/O timeout after connect, so a frozen memcached hangs requests:
+ *    a prober thread per child checks each server with its own socket and
+ *    timeouts, and a server it cannot reach is not handed out at all;
+ *  - a server is marked dead on the first stale pooled socket after a
+ *    memcached restart and kept dead for 5 s: our server_func ignores that
+ *    mark while the prober sees the server answer, and a command that failed
+ *    on a connection error is retried, each failure dropping one stale
+ *    socket, so the first requests after a restart succeed;
+ *  - APR_NOTFOUND means a miss or "no live server": we tell them apart;
+ *  - an exhausted connection pool blocks forever: the wait is bounded.
+ * Outages are logged once (across all children, through a flag in shared
+ * memory) when they start and when they end. */
 #include "sd_store.h"
 #include "sd_config.h"
 #include "sd_log.h"
@@ -15,6 +24,7 @@
 #include <apr_atomic.h>
 #include <apr_reslist.h>
 #include <apr_strings.h>
+#include <apr_thread_proc.h>
 
 #ifdef APLOG_USE_MODULE
 APLOG_USE_MODULE(sessiondemo);
@@ -25,18 +35,197 @@ APLOG_USE_MODULE(sessiondemo);
 /* A request waits at most this long for a free pooled connection instead of
  * blocking forever when the pool is exhausted. */
 #define SD_CONN_WAIT        apr_time_from_sec(1)
+/* How long the prober sleeps between its checks of the stop flag. */
+#define SD_PROBE_TICK       apr_time_from_msec(20)
+
+typedef struct {
+    apr_memcache_server_t *ms;
+    const char *name;                 /* host:port, for logs             */
+    apr_sockaddr_t *addr;             /* resolved once, by the prober    */
+    apr_socket_t *probe_sock;         /* the prober's own connection     */
+    volatile apr_uint32_t healthy;    /* the prober's verdict            */
+    volatile apr_uint32_t *outage;    /* shared flag, may be NULL        */
+} sd_server;
 
 struct sd_store {
     apr_memcache_t *mc;
     server_rec *s;
     sd_stats *stats;
-    volatile apr_uint32_t down;   /* 1 while an outage is being reported */
+    sd_server *servers;
+    int nservers;
+    int max_attempts;                 /* per command: 2 per pooled socket */
+    apr_interval_time_t probe_interval;
+    apr_interval_time_t probe_timeout;
+    apr_pool_t *probe_pool;
+    apr_thread_t *prober;
+    volatile apr_uint32_t stopping;
 };
 
-apr_status_t sd_store_create(apr_pool_t *pchild, server_rec *s,
-                             const apr_array_header_t *servers,
-                             sd_stats *stats, sd_store **out)
+/* ------------------------------------------------------------- the prober */
+
+static void probe_close(sd_server *srv)
 {
+    if (srv->probe_sock) {
+        apr_socket_close(srv->probe_sock);
+        srv->probe_sock = NULL;
+    }
+}
+
+/* One "version" round trip on the prober's own socket, every step bounded
+ * by the probe timeout. Reconnects after any failure. */
+static int probe_once(sd_store *st, sd_server *srv, apr_pool_t *p)
+{
+    static const char cmd[] = "version\r\n";
+    char reply[128];
+    apr_size_t len, got = 0;
+    apr_status_t rv;
+
+    if (!srv->addr) {
+        apr_sockaddr_t *addr;
+        if (apr_sockaddr_info_get(&addr, srv->ms->host, APR_UNSPEC, srv->ms->port, 0,
+                                  st->probe_pool) != APR_SUCCESS) {
+            return 0;
+        }
+        srv->addr = addr;
+    }
+    if (!srv->probe_sock) {
+        apr_socket_t *sock;
+        if (apr_socket_create(&sock, srv->addr->family, SOCK_STREAM, APR_PROTO_TCP,
+                              st->probe_pool) != APR_SUCCESS) {
+            return 0;
+        }
+        apr_socket_timeout_set(sock, st->probe_timeout);
+        if (apr_socket_connect(sock, srv->addr) != APR_SUCCESS) {
+            apr_socket_close(sock);
+            return 0;
+        }
+        srv->probe_sock = sock;
+    }
+    (void)p;
+    len = sizeof(cmd) - 1;
+    rv = apr_socket_send(srv->probe_sock, cmd, &len);
+    while (rv == APR_SUCCESS && (got < 2 || memcmp(reply + got - 2, "\r\n", 2) != 0)
+           && got < sizeof(reply)) {
+        len = sizeof(reply) - got;
+        rv = apr_socket_recv(srv->probe_sock, reply + got, &len);
+        got += len;
+    }
+    if (rv != APR_SUCCESS || got < 10 || memcmp(reply, "VERSION ", 8) != 0) {
+        probe_close(srv);
+        return 0;
+    }
+    return 1;
+}
+
+static void set_health(sd_store *st, sd_server *srv, int healthy)
+{
+    apr_uint32_t was = apr_atomic_xchg32(&srv->healthy, (apr_uint32_t)healthy);
+    if (was == (apr_uint32_t)healthy) {
+        return;
+    }
+    /* Only the first child to notice logs at error level; the others
+     * note it at info, so an outage is one line in the error log. */
+    if (!healthy) {
+        int first = !srv->outage || apr_atomic_cas32(srv->outage, 1, 0) == 0;
+        ap_log_error(APLOG_MARK, first ? APLOG_ERR : APLOG_INFO, 0, st->s, SD_LOGNO(00203)
+                     "memcached %s is not answering (probe timeout %" APR_TIME_T_FMT
+                     " ms); routes that need a session answer 503 until it is back",
+                     srv->name, apr_time_as_msec(st->probe_timeout));
+    }
+    else {
+        int first = !srv->outage || apr_atomic_cas32(srv->outage, 0, 1) == 1;
+        ap_log_error(APLOG_MARK, first ? APLOG_NOTICE : APLOG_INFO, 0, st->s, SD_LOGNO(00204)
+                     "memcached %s is answering again", srv->name);
+        /* Clear apr_memcache's own dead mark now rather than in 5 s. */
+        if (srv->ms->status == APR_MC_SERVER_DEAD) {
+            apr_memcache_enable_server(st->mc, srv->ms);
+        }
+    }
+}
+
+static void *APR_THREAD_FUNC prober_main(apr_thread_t *thread, void *data)
+{
+    sd_store *st = data;
+    apr_pool_t *iter;
+
+    apr_pool_create(&iter, st->probe_pool);
+    while (!st->stopping) {
+        apr_time_t next = apr_time_now() + st->probe_interval;
+        for (int i = 0; i < st->nservers && !st->stopping; ++i) {
+            sd_server *srv = &st->servers[i];
+            int had_socket = srv->probe_sock != NULL;
+            int healthy = probe_once(st, srv, iter);
+            /* The prober's own socket goes stale when memcached restarts;
+             * one failure on an old socket earns a try on a fresh one. */
+            if (!healthy && had_socket) {
+                healthy = probe_once(st, srv, iter);
+            }
+            set_health(st, srv, healthy);
+            apr_pool_clear(iter);
+        }
+        while (!st->stopping && apr_time_now() < next) {
+            apr_sleep(SD_PROBE_TICK);
+        }
+    }
+    for (int i = 0; i < st->nservers; ++i) {
+        probe_close(&st->servers[i]);
+    }
+    apr_thread_exit(thread, APR_SUCCESS);
+    return NULL;
+}
+
+static apr_status_t stop_prober(void *data)
+{
+    sd_store *st = data;
+    apr_status_t ignored;
+    if (st->prober) {
+        apr_atomic_set32(&st->stopping, 1);
+        apr_thread_join(&ignored, st->prober);
+        st->prober = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+/* --------------------------------------------------------- server choice */
+
+/* apr_memcache asks this for every command. The prober's verdict decides;
+ * apr's own 5-second dead mark is lifted while the prober sees the server
+ * answer. There is deliberately no failover to another server: a key
+ * written elsewhere during an outage would be lost (or stale) once its
+ * server returns. */
+static apr_memcache_server_t *choose_server(void *baton, apr_memcache_t *mc,
+                                            const apr_uint32_t hash)
+{
+    sd_store *st = baton;
+    sd_server *srv;
+
+    if (mc->ntotal == 0) {
+        return NULL;
+    }
+    srv = &st->servers[hash % mc->ntotal];
+    if (!srv->healthy) {
+        return NULL;
+    }
+    if (srv->ms->status == APR_MC_SERVER_DEAD) {
+        apr_memcache_enable_server(mc, srv->ms);
+    }
+    return srv->ms;
+}
+
+static sd_server *server_for(sd_store *st, const char *key)
+{
+    apr_uint32_t hash = apr_memcache_hash(st->mc, key, strlen(key));
+    return &st->servers[hash % (apr_uint32_t)st->nservers];
+}
+
+/* ------------------------------------------------------------------ setup */
+
+apr_status_t sd_store_create(apr_pool_t *pchild, server_rec *s,
+                             const sd_config *conf, sd_stats *stats,
+                             volatile apr_uint32_t *outage_flags,
+                             sd_store **out)
+{
+    const apr_array_header_t *list = conf->memcache;
     sd_store *st = apr_pcalloc(pchild, sizeof(*st));
     int threads = 1;
     apr_status_t rv;
@@ -46,97 +235,123 @@ apr_status_t sd_store_create(apr_pool_t *pchild, server_rec *s,
     if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS || threads < 1) {
         threads = 1;
     }
-    rv = apr_memcache_create(pchild, (apr_uint16_t)servers->nelts, 0, &st->mc);
+    st->s = s;
+    st->stats = stats;
+    st->nservers = list->nelts;
+    st->max_attempts = 2 * threads + 2;
+    st->probe_interval = apr_time_from_msec(conf->probe_interval_ms);
+    st->probe_timeout = apr_time_from_msec(conf->probe_timeout_ms);
+    st->servers = apr_pcalloc(pchild, sizeof(sd_server) * (apr_size_t)list->nelts);
+
+    rv = apr_memcache_create(pchild, (apr_uint16_t)list->nelts, 0, &st->mc);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, SD_LOGNO(00201)
                      "cannot create the memcached client");
         return rv;
     }
-    for (int i = 0; i < servers->nelts; ++i) {
-        const sd_memcache_server *cfg = &APR_ARRAY_IDX(servers, i, sd_memcache_server);
-        apr_memcache_server_t *ms;
+    for (int i = 0; i < list->nelts; ++i) {
+        const sd_memcache_server *cfg = &APR_ARRAY_IDX(list, i, sd_memcache_server);
+        sd_server *srv = &st->servers[i];
         rv = apr_memcache_server_create(pchild, cfg->host, cfg->port, 0,
                                         (apr_uint32_t)threads, (apr_uint32_t)threads,
-                                        (apr_uint32_t)SD_CONN_TTL, &ms);
+                                        (apr_uint32_t)SD_CONN_TTL, &srv->ms);
         if (rv == APR_SUCCESS) {
-            rv = apr_memcache_add_server(st->mc, ms);
+            rv = apr_memcache_add_server(st->mc, srv->ms);
         }
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, SD_LOGNO(00202)
-                         "cannot add memcached server %s:%d",
-                         cfg->host, (int)cfg->port);
+                         "cannot add memcached server %s:%d", cfg->host, (int)cfg->port);
             return rv;
         }
 #if APR_HAS_THREADS
-        apr_reslist_timeout_set(ms->conns, SD_CONN_WAIT);
+        apr_reslist_timeout_set(srv->ms->conns, SD_CONN_WAIT);
 #endif
+        srv->name = apr_psprintf(pchild, "%s:%d", cfg->host, (int)cfg->port);
+        /* Optimistic until the first probe: requests fail fast anyway if the
+         * server refuses connections. */
+        srv->healthy = 1;
+        srv->outage = outage_flags ? &outage_flags[sd_store_outage_slot(srv->name)] : NULL;
     }
-    st->s = s;
-    st->stats = stats;
+    st->mc->server_func = choose_server;
+    st->mc->server_baton = st;
+
+    apr_pool_create(&st->probe_pool, pchild);
+    rv = apr_thread_create(&st->prober, NULL, prober_main, st, pchild);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, SD_LOGNO(00206)
+                     "cannot start the memcached health prober");
+        return rv;
+    }
+    /* Before pchild's subpools go, so the thread never sees a dead pool. */
+    apr_pool_pre_cleanup_register(pchild, st, stop_prober);
     *out = st;
     return APR_SUCCESS;
 }
 
-static int any_server_alive(const sd_store *st)
+apr_size_t sd_store_outage_slot(const char *name)
 {
-    for (apr_uint16_t i = 0; i < st->mc->ntotal; ++i) {
-        if (st->mc->live_servers[i]->status != APR_MC_SERVER_DEAD) {
-            return 1;
-        }
+    apr_uint32_t h = 2166136261u;
+    for (const unsigned char *c = (const unsigned char *)name; *c; ++c) {
+        h = (h ^ *c) * 16777619u;
     }
-    return 0;
+    return h % SD_STORE_OUTAGE_SLOTS;
 }
 
-static sd_store_result report_down(sd_store *st, request_rec *r,
-                                   apr_status_t rv, const char *op)
+/* ---------------------------------------------------------------- commands */
+
+/* A failure on a server the prober sees answering is most likely a stale
+ * pooled socket (memcached restarted): worth another attempt. apr_memcache
+ * 1.6 reports a socket already at EOF as APR_EGENERAL (an empty reply) and
+ * puts it back in the pool; its next use fails to send and destroys it. So
+ * each stale socket costs at most two quick failures, and the attempt
+ * budget covers two per pooled socket. A pool wait that timed out is not
+ * retried: that would only double the wait. */
+static int worth_retry(sd_store *st, const char *key, apr_status_t rv)
 {
-    SD_STATS_INC(st->stats, store_errors);
-    if (apr_atomic_cas32(&st->down, 1, 0) == 0) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, SD_LOGNO(00203)
-                      "memcached unavailable (%s failed); session routes answer"
-                      " 503 until it is back", op);
+    return rv != APR_SUCCESS && rv != APR_NOTFOUND && rv != APR_EEXIST
+           && !APR_STATUS_IS_TIMEUP(rv) && server_for(st, key)->healthy;
+}
+
+static sd_store_result classify(sd_store *st, request_rec *r, const char *key,
+                                apr_status_t rv, const char *op)
+{
+    sd_server *srv = server_for(st, key);
+
+    if (rv == APR_SUCCESS) {
+        return SD_STORE_OK;
     }
+    if (rv == APR_EEXIST) {
+        return SD_STORE_EXISTS;
+    }
+    if (rv == APR_NOTFOUND && srv->healthy && srv->ms->status != APR_MC_SERVER_DEAD) {
+        return SD_STORE_NOTFOUND;
+    }
+    SD_STATS_INC(st->stats, store_errors);
+    if (srv->healthy && rv == APR_EGENERAL) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, SD_LOGNO(00205)
+                      "memcached %s refused %s", srv->name, op);
+        return SD_STORE_ERROR;
+    }
+    /* An outage: the prober logs it once; here only at debug level. */
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r, SD_LOGNO(00207)
+                  "memcached %s unavailable for %s", srv->name, op);
     return SD_STORE_DOWN;
 }
 
-static void report_up(sd_store *st, request_rec *r)
-{
-    if (st->down && apr_atomic_cas32(&st->down, 0, 1) == 1) {
-        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00204)
-                      "memcached is answering again");
-    }
-}
-
-/* Maps an apr_memcache result; NOTFOUND is only a miss when a server lives. */
-static sd_store_result classify(sd_store *st, request_rec *r, apr_status_t rv,
-                                const char *op)
-{
-    if (rv == APR_SUCCESS) {
-        report_up(st, r);
-        return SD_STORE_OK;
-    }
-    if (rv == APR_NOTFOUND && any_server_alive(st)) {
-        report_up(st, r);
-        return SD_STORE_NOTFOUND;
-    }
-    if (rv == APR_EEXIST) {
-        report_up(st, r);
-        return SD_STORE_EXISTS;
-    }
-    if (any_server_alive(st)) {
-        SD_STATS_INC(st->stats, store_errors);
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, SD_LOGNO(00205)
-                      "memcached refused %s", op);
-        return SD_STORE_ERROR;
-    }
-    return report_down(st, r, rv, op);
-}
+#define WITH_RETRY(st, key, call)                                          \
+    do {                                                                   \
+        int attempt_ = 0;                                                  \
+        do {                                                               \
+            rv = (call);                                                   \
+        } while (worth_retry((st), (key), rv) && ++attempt_ < (st)->max_attempts); \
+    } while (0)
 
 sd_store_result sd_store_get(sd_store *st, request_rec *r, const char *key,
                              char **val, apr_size_t *len, apr_uint16_t *flags)
 {
-    return classify(st, r, apr_memcache_getp(st->mc, r->pool, key, val, len, flags),
-                    "get");
+    apr_status_t rv;
+    WITH_RETRY(st, key, apr_memcache_getp(st->mc, r->pool, key, val, len, flags));
+    return classify(st, r, key, rv, "get");
 }
 
 static apr_uint32_t wire_exptime(apr_int64_t ttl_seconds)
@@ -154,52 +369,56 @@ sd_store_result sd_store_set(sd_store *st, request_rec *r, const char *key,
                              const char *val, apr_size_t len,
                              apr_int64_t ttl_seconds, apr_uint16_t flags)
 {
-    apr_status_t rv = apr_memcache_set(st->mc, key, (char *)val, len,
-                                       wire_exptime(ttl_seconds), flags);
+    apr_status_t rv;
+    WITH_RETRY(st, key, apr_memcache_set(st->mc, key, (char *)val, len,
+                                         wire_exptime(ttl_seconds), flags));
     /* apr_memcache reports NOT_STORED as EEXIST; for set that is a failure. */
     if (rv == APR_EEXIST) {
         rv = APR_EGENERAL;
     }
-    return classify(st, r, rv, "set");
+    return classify(st, r, key, rv, "set");
 }
 
 sd_store_result sd_store_add(sd_store *st, request_rec *r, const char *key,
                              const char *val, apr_size_t len,
                              apr_int64_t ttl_seconds, apr_uint16_t flags)
 {
-    return classify(st, r, apr_memcache_add(st->mc, key, (char *)val, len,
-                                            wire_exptime(ttl_seconds), flags),
-                    "add");
+    apr_status_t rv;
+    WITH_RETRY(st, key, apr_memcache_add(st->mc, key, (char *)val, len,
+                                         wire_exptime(ttl_seconds), flags));
+    return classify(st, r, key, rv, "add");
 }
 
 sd_store_result sd_store_delete(sd_store *st, request_rec *r, const char *key)
 {
+    apr_status_t rv;
+    sd_store_result res;
     /* The hold time must be 0: memcached >= 1.4 rejects any other value. */
-    sd_store_result res = classify(st, r, apr_memcache_delete(st->mc, key, 0), "delete");
+    WITH_RETRY(st, key, apr_memcache_delete(st->mc, key, 0));
+    res = classify(st, r, key, rv, "delete");
     return res == SD_STORE_NOTFOUND ? SD_STORE_OK : res;
 }
 
 int sd_store_servers(sd_store *st, apr_pool_t *p, sd_store_server_info **out)
 {
-    int n = st->mc->ntotal;
+    int n = st->nservers;
     sd_store_server_info *info = apr_pcalloc(p, sizeof(*info) * (n ? n : 1));
 
     for (int i = 0; i < n; ++i) {
-        apr_memcache_server_t *ms = st->mc->live_servers[i];
+        sd_server *srv = &st->servers[i];
         char *version = NULL;
         apr_memcache_stats_t *stats = NULL;
 
-        info[i].host = ms->host;
-        info[i].port = ms->port;
-        info[i].up = ms->status != APR_MC_SERVER_DEAD;
-        if (info[i].up && apr_memcache_version(ms, p, &version) == APR_SUCCESS) {
+        info[i].host = srv->ms->host;
+        info[i].port = srv->ms->port;
+        info[i].up = srv->healthy != 0;
+        /* Only ask a server the prober vouches for: a frozen one would hang
+         * the status page. */
+        if (info[i].up && apr_memcache_version(srv->ms, p, &version) == APR_SUCCESS) {
             info[i].version = version;
-            if (apr_memcache_stats(ms, p, &stats) == APR_SUCCESS) {
+            if (apr_memcache_stats(srv->ms, p, &stats) == APR_SUCCESS) {
                 info[i].stats = stats;
             }
-        }
-        else {
-            info[i].up = 0;
         }
     }
     *out = info;
