@@ -1,0 +1,568 @@
+// Real-browser walk of the tutorial's manual test steps
+// (../shared/seed/server-side-sessions.md, "Testing the Updated Session
+// Application"), plus the cross-origin refusal, in Debian's chromium driven
+// by playwright-core. Loopback only.
+//
+//   node --test t/browser/walk.test.mjs      (or: make test-browser)
+//
+// It starts its own memcached, httpd (t/browser/httpd-browser.conf with the
+// module from .libs/) and an "attacker" site on other loopback origins, walks
+// the steps one test each (a screenshot per step into $SD_BROWSER_OUT, default
+// t/browser/screenshots/), and stops everything it started. Steps depend on
+// each other: after a failure the rest are skipped.
+//
+// Environment: SD_BROWSER_OUT (results dir), SD_CHROMIUM (default
+// /usr/bin/chromium), SD_HTTPD (default /usr/sbin/apache2), SD_MEMCACHED_BIN
+// (default memcached), SD_BROWSER_TIME_LIMIT (seconds for the whole run, 110).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const TOP = path.resolve(HERE, '..', '..');
+const OUT = path.resolve(process.env.SD_BROWSER_OUT || path.join(HERE, 'screenshots'));
+const CHROMIUM = process.env.SD_CHROMIUM || '/usr/bin/chromium';
+const HTTPD = process.env.SD_HTTPD || '/usr/sbin/apache2';
+const MEMCACHED = process.env.SD_MEMCACHED_BIN || 'memcached';
+const TIME_LIMIT_MS = 1000 * Number(process.env.SD_BROWSER_TIME_LIMIT || 110);
+const WAIT_MS = 8000;         // every single browser wait
+const STEP_MS = 25000;        // every step
+const START_MS = 15000;       // each server's start-up
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+const REFUSED = 'This form was submitted from another site and has been refused.';
+
+const t0 = Date.now();
+const children = new Set();
+const servers = [];
+let tmp;          // private mktemp dir: rundir, chromium profile
+let APP;          // http://127.0.0.1:<port>, the app
+let EVIL_SITE;    // http://127.0.0.1:<other port>: same site, another origin
+let EVIL_XSITE;   // http://127.0.0.2:<port>: another site altogether
+let ctx;          // the browser (a persistent context on tmp/profile)
+let page;
+let shotNo = 0;
+let failedStep = null;
+let httpdProc;
+
+// ---------------------------------------------------------------- processes
+function killAll(signal = 'SIGTERM') {
+  for (const p of children) {
+    try { p.kill(signal); } catch { /* already gone */ }
+  }
+}
+process.on('exit', () => killAll());
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => { killAll(); process.exit(130); });
+}
+// Whole-run bound: whatever hangs, stop everything and fail.
+setTimeout(() => {
+  console.error(`browser walk: time limit of ${TIME_LIMIT_MS / 1000} s reached, stopping`);
+  killAll();
+  process.exit(1);
+}, TIME_LIMIT_MS).unref();
+
+function start(name, cmd, args, env) {
+  const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  p.output = '';
+  const keep = (d) => { p.output = (p.output + d).slice(-20000); };
+  p.stdout.on('data', keep);
+  p.stderr.on('data', keep);
+  p.procName = name;
+  children.add(p);
+  p.exited = new Promise((resolve) => p.on('exit', (code, sig) => {
+    children.delete(p);
+    resolve(code ?? sig);
+  }));
+  p.on('error', (e) => { p.output += `\nspawn ${cmd}: ${e.message}`; });
+  return p;
+}
+
+async function stop(p) {
+  if (!p || !children.has(p)) return;
+  p.kill('SIGTERM');
+  const timer = (ms) => new Promise((r) => setTimeout(r, ms, 'timeout'));
+  if (await Promise.race([p.exited, timer(5000)]) === 'timeout') {
+    p.kill('SIGKILL');
+    await Promise.race([p.exited, timer(2000)]);
+  }
+}
+
+function freePort(host = '127.0.0.1') {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, host, () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+async function waitFor(what, proc, probe, ms = START_MS) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (proc && !children.has(proc)) {
+      throw new Error(`${what} exited during start-up:\n${proc.output}`);
+    }
+    try {
+      if (await probe()) return;
+    } catch { /* not yet */ }
+    if (Date.now() > deadline) throw new Error(`${what} did not come up within ${ms} ms\n${proc ? proc.output : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function tcpOpen(port, host = '127.0.0.1') {
+  return new Promise((resolve) => {
+    const s = net.connect({ port, host });
+    s.setTimeout(1000);
+    s.on('connect', () => { s.destroy(); resolve(true); });
+    s.on('error', () => resolve(false));
+    s.on('timeout', () => { s.destroy(); resolve(false); });
+  });
+}
+
+// The attacker's pages: ordinary forms posting to the app, no script needed
+// (a victim clicks "Claim" the way people do).
+function attackerSite(host, port) {
+  const page = (title, action, fields, button) => `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>
+<body style="font-family: sans-serif; background: #fee;">
+<h1>${title}</h1>
+<p>(an attacker's page on <b>http://${host}:${port}</b>, posting to <b>${APP}${action}</b>)</p>
+<form method="POST" action="${APP}${action}">
+${Object.entries(fields).map(([k, v]) => `<input type="hidden" name="${k}" value="${v}">`).join('\n')}
+<button type="submit" id="claim">${button}</button>
+</form></body></html>`;
+  const pages = {
+    '/cart': page('Free gift!', '/add-to-cart', { item: 'attacker-item' }, 'Claim your free gift'),
+    '/logout': page('Survey', '/logout', {}, 'Start the survey'),
+    '/login': page('Win a prize', '/login', { username: 'mallory', password: 'x' }, 'Enter the draw'),
+  };
+  const s = http.createServer((req, res) => {
+    const body = pages[req.url];
+    res.writeHead(body ? 200 : 404, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(body || 'not found');
+  });
+  servers.push(s);
+  return new Promise((resolve, reject) => {
+    s.on('error', reject);
+    s.listen(port, host, () => resolve(`http://${host}:${port}`));
+  });
+}
+
+// ---------------------------------------------------------------- browser
+async function openBrowser() {
+  ctx = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    timeout: START_MS,
+    viewport: { width: 900, height: 640 },
+  });
+  ctx.setDefaultTimeout(WAIT_MS);
+  ctx.setDefaultNavigationTimeout(WAIT_MS);
+  page = ctx.pages()[0] || await ctx.newPage();
+}
+
+async function shot(name) {
+  shotNo += 1;
+  const file = path.join(OUT, `${String(shotNo).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true, timeout: WAIT_MS });
+  return file;
+}
+
+// One step of the walk: a test with a time bound and a screenshot; after a
+// failure the remaining steps are skipped (they build on each other).
+function step(name, fn) {
+  test(name, { timeout: STEP_MS }, async (t) => {
+    if (failedStep) {
+      t.skip(`earlier step failed: ${failedStep}`);
+      return;
+    }
+    try {
+      await fn();
+      await shot(name);
+    } catch (e) {
+      failedStep = name;
+      if (page) await shot(`${name}-FAILED`).catch(() => {});
+      throw e;
+    }
+  });
+}
+
+const text = async () => page.innerText('body');
+const visitCount = async () => {
+  const m = /Visit Count:\s*(\d+)/.exec(await text());
+  assert.ok(m, 'the page shows a visit count');
+  return Number(m[1]);
+};
+
+// Click a submit button and wait for the navigation it starts; returns the
+// final response (after redirects).
+async function submit(locator) {
+  const [resp] = await Promise.all([page.waitForNavigation({ timeout: WAIT_MS }), locator.click()]);
+  return resp;
+}
+
+function redirectChain(resp) {
+  const chain = [];
+  for (let r = resp.request().redirectedFrom(); r; r = r.redirectedFrom()) chain.unshift(r);
+  return chain;
+}
+
+async function cartItems() {
+  const resp = await page.goto(`${APP}/cart`);
+  assert.equal(resp.status(), 200);
+  return JSON.parse(await resp.text()).items;
+}
+
+async function assertLoggedInAs(user) {
+  const resp = await page.goto(`${APP}/protected`);
+  assert.equal(resp.status(), 200, '/protected answers 200 while logged in');
+  assert.match(await text(), /Protected content/);
+  await page.goto(`${APP}/`);
+  const body = await text();
+  assert.match(body, new RegExp(`Name:\\s*${user}\\b`));
+  assert.match(body, /Status:\s*Logged In/);
+}
+
+// ---------------------------------------------------------------- set-up
+before(async () => {
+  fs.mkdirSync(OUT, { recursive: true });
+  for (const f of fs.readdirSync(OUT)) {
+    if (/^\d\d-.*\.png$|^httpd-.*\.log$/.test(f)) fs.rmSync(path.join(OUT, f));
+  }
+  assert.ok(fs.existsSync(path.join(TOP, '.libs/mod_sessiondemo.so')), 'module built (run make first)');
+  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} exists (apt-get install chromium)`);
+
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sd-browser-'));
+  // httpd's children run as nobody when we are root: they must traverse it.
+  fs.chmodSync(tmp, 0o755);
+  const rundir = path.join(tmp, 'run');
+  fs.mkdirSync(path.join(rundir, 'htdocs'), { recursive: true, mode: 0o755 });
+  fs.chmodSync(rundir, 0o755);
+  const root = process.getuid() === 0;
+
+  const mcPort = await freePort();
+  const mc = start('memcached', MEMCACHED,
+    ['-l', '127.0.0.1', '-p', String(mcPort), '-U', '0', '-m', '16', ...(root ? ['-u', 'nobody'] : [])]);
+  await waitFor('memcached', mc, () => tcpOpen(mcPort));
+
+  const appPort = await freePort();
+  APP = `http://127.0.0.1:${appPort}`;
+  httpdProc = start('httpd', HTTPD, ['-f', path.join(HERE, 'httpd-browser.conf'), '-DFOREGROUND'], {
+    SD_TOP: TOP,
+    SD_RUNDIR: rundir,
+    SD_PORT: String(appPort),
+    SD_MEMCACHED: `127.0.0.1:${mcPort}`,
+    SD_SECRET: crypto.randomBytes(48).toString('base64'),
+    SD_USER: root ? 'nobody' : os.userInfo().username,
+    SD_GROUP: root ? 'nogroup' : String(process.getgid()),
+  });
+  const errorLog = path.join(rundir, 'error.log');
+  await waitFor('httpd', httpdProc, async () => (await fetch(`${APP}/`)).status === 200)
+    .catch((e) => {
+      const log = fs.existsSync(errorLog) ? fs.readFileSync(errorLog, 'utf8') : '';
+      throw new Error(`${e.message}\n${log}`);
+    });
+
+  EVIL_SITE = await attackerSite('127.0.0.1', await freePort());
+  EVIL_XSITE = await attackerSite('127.0.0.2', await freePort('127.0.0.2'));
+
+  await openBrowser();
+  console.log(`app ${APP}, attacker ${EVIL_SITE} and ${EVIL_XSITE}, chromium ${ctx.browser()?.version() ?? ''}`);
+});
+
+after(async () => {
+  if (ctx) await ctx.close().catch(() => {});
+  for (const s of servers) s.close();
+  await stop(httpdProc);
+  for (const p of [...children]) await stop(p);
+  if (tmp) {
+    for (const f of ['error.log', 'access.log']) {
+      const src = path.join(tmp, 'run', f);
+      if (fs.existsSync(src)) fs.copyFileSync(src, path.join(OUT, `httpd-${f}`));
+    }
+    if (failedStep) {
+      const log = path.join(OUT, 'httpd-error.log');
+      if (fs.existsSync(log)) console.log(`httpd error log (tail):\n${fs.readFileSync(log, 'utf8').split('\n').slice(-30).map((l) => `  ${l}`).join('\n')}`);
+    }
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  console.log(`browser walk took ${((Date.now() - t0) / 1000).toFixed(1)} s; screenshots in ${OUT}`);
+});
+
+// ---------------------------------------------------------------- the walk
+// Seed step 2: visit the application as a guest.
+step('guest-home', async () => {
+  const resp = await page.goto(`${APP}/`);
+  assert.equal(resp.status(), 200);
+  const body = await text();
+  assert.match(body, /Name:\s*Guest/);
+  assert.match(body, /Status:\s*Guest/);
+  await page.getByRole('link', { name: 'Login' }).waitFor();
+  assert.deepEqual(await ctx.cookies(APP), [], 'a guest who only looks gets no cookie');
+});
+
+// Seed step 6 (before logging in): /profile sends a guest to the login page.
+step('guest-profile-redirects-to-login', async () => {
+  const resp = await page.goto(`${APP}/profile`);
+  const chain = redirectChain(resp);
+  assert.equal(chain.length, 1, 'one redirect');
+  assert.equal((await chain[0].response()).status(), 302);
+  assert.equal(new URL(page.url()).pathname, '/login');
+  await page.locator('#username').waitFor();
+});
+
+step('guest-protected-401', async () => {
+  const resp = await page.goto(`${APP}/protected`);
+  assert.equal(resp.status(), 401);
+  assert.match(await text(), /Unauthorized/);
+});
+
+// The form's `required` attributes stop an empty submit in the browser.
+step('login-empty-blocked-by-browser', async () => {
+  await page.goto(`${APP}/login`);
+  await page.locator('#username').fill('alice');
+  let navigated = false;
+  page.once('framenavigated', () => { navigated = true; });
+  await page.getByRole('button', { name: 'Login' }).click();
+  await page.waitForTimeout(300);
+  assert.equal(navigated, false, 'no submit with an empty password');
+  assert.equal(await page.locator('#password').evaluate((el) => el.validity.valueMissing), true);
+});
+
+// ... and the server refuses it too when the browser's check is taken away.
+step('login-empty-password-refused-by-server', async () => {
+  await page.goto(`${APP}/login`);
+  await page.locator('form').evaluate((f) => {
+    f.noValidate = true;
+    for (const el of f.querySelectorAll('[required]')) el.removeAttribute('required');
+  });
+  await page.locator('#username').fill('alice');
+  const resp = await submit(page.getByRole('button', { name: 'Login' }));
+  assert.equal(resp.status(), 200);
+  const u = new URL(page.url());
+  assert.equal(u.pathname + u.search, '/login?error=1');
+  assert.match(await text(), /Please enter both username and password\./);
+  assert.deepEqual((await ctx.cookies(APP)).filter((c) => c.name === 'connect.sid'), []);
+});
+
+// Seed step 3: log in; home shows the user, Logged In and the flash.
+step('login-alice', async () => {
+  await page.goto(`${APP}/`);
+  await submit(page.getByRole('link', { name: 'Login' }));
+  assert.equal(new URL(page.url()).pathname, '/login');
+  await page.locator('#username').fill('alice');
+  await page.locator('#password').fill('wonderland');
+  const resp = await submit(page.getByRole('button', { name: 'Login' }));
+  const chain = redirectChain(resp);
+  assert.equal(chain.length, 1);
+  assert.equal(chain[0].method(), 'POST');
+  assert.equal((await chain[0].response()).status(), 302);
+  assert.equal(page.url(), `${APP}/`);
+  const body = await text();
+  assert.match(body, /Name:\s*alice\b/);
+  assert.match(body, /Status:\s*Logged In/);
+  assert.match(body, /Login Time:\s*\d{4}-\d\d-\d\dT/);
+  assert.equal(await page.locator('.flash').innerText(), 'Welcome, alice!');
+
+  const [cookie, ...more] = await ctx.cookies(APP);
+  assert.equal(more.length, 0, 'one cookie');
+  assert.equal(cookie.name, 'connect.sid');
+  assert.match(cookie.value, /^s%3A[A-Za-z0-9_-]{32}\./);
+  assert.equal(cookie.httpOnly, true);
+  assert.equal(cookie.sameSite, 'Lax');
+  assert.ok(cookie.expires > Date.now() / 1000 + 3600, 'a persistent cookie (Max-Age)');
+  assert.equal(await page.evaluate(() => document.cookie), '', 'HttpOnly: invisible to page scripts');
+});
+
+// Seed step 4: refresh, still logged in, visit count rises, flash gone.
+step('refresh-still-logged-in', async () => {
+  const before = await visitCount();
+  await page.reload();
+  let body = await text();
+  assert.match(body, /Name:\s*alice\b/);
+  assert.match(body, /Status:\s*Logged In/);
+  assert.equal(await page.locator('.flash').count(), 0, 'the flash is shown once');
+  const after1 = await visitCount();
+  assert.ok(after1 > before, `visit count rises (${before} -> ${after1})`);
+  await page.reload();
+  const after2 = await visitCount();
+  assert.ok(after2 > after1, `and rises again (${after1} -> ${after2})`);
+});
+
+// Seed step 4: the profile page has the session's data.
+step('profile', async () => {
+  await submit(page.getByRole('link', { name: 'View Profile' }));
+  assert.equal(new URL(page.url()).pathname, '/profile');
+  const body = await text();
+  assert.match(body, /Welcome, alice!/);
+  assert.match(body, /Login Time:\s*\d{4}-\d\d-\d\dT/);
+  await page.getByRole('button', { name: 'Logout' }).waitFor();
+});
+
+step('protected-200', async () => {
+  const resp = await page.goto(`${APP}/protected`);
+  assert.equal(resp.status(), 200);
+  assert.match(await text(), /Protected content/);
+});
+
+// A same-origin POST from the app's own page goes through. The app sends
+// CSP default-src 'none' (it has no scripts), so this is a form the page
+// submits rather than a fetch(); the browser sends Origin and
+// Sec-Fetch-Site: same-origin with it.
+step('add-to-cart-same-origin', async () => {
+  await page.goto(`${APP}/`);
+  const [resp] = await Promise.all([
+    page.waitForNavigation(),
+    page.evaluate(() => {
+      const f = document.createElement('form');
+      f.method = 'POST';
+      f.action = '/add-to-cart';
+      const i = document.createElement('input');
+      i.name = 'item';
+      i.value = 'book';
+      f.append(i);
+      document.body.append(f);
+      f.submit();
+    }),
+  ]);
+  assert.equal(resp.status(), 200);
+  assert.equal((await resp.request().allHeaders()).origin, APP, 'sent with Origin: the app itself');
+  assert.deepEqual(JSON.parse(await resp.text()), { success: true });
+  assert.deepEqual(await cartItems(), ['book']);
+});
+
+// A fetch() from the app's page is stopped by the page's own CSP
+// (connect-src falls back to default-src 'none'), before any request.
+step('fetch-from-page-blocked-by-csp', async () => {
+  await page.goto(`${APP}/`);
+  const requests = [];
+  const onRequest = (r) => { if (r.url().endsWith('/add-to-cart')) requests.push(r); };
+  page.on('request', onRequest);
+  const result = await page.evaluate(async () => {
+    try {
+      const r = await fetch('/add-to-cart', { method: 'POST', body: new URLSearchParams({ item: 'pen' }) });
+      return { status: r.status, body: await r.text() };
+    } catch (e) {
+      return { error: String(e) };
+    }
+  });
+  page.off('request', onRequest);
+  assert.ok(result.error, `fetch() refused by CSP (got ${JSON.stringify(result)})`);
+  assert.equal(requests.length, 0, 'no request left the page');
+  assert.deepEqual(await cartItems(), ['book']);
+});
+
+// Cross-origin forms (CSRF). 127.0.0.1:<other port> is the same *site* as
+// the app, so SameSite=Lax still sends the cookie: only the module's origin
+// check stands between the attacker and the session.
+async function crossOriginPost(site, pagePath) {
+  await page.goto(`${site}${pagePath}`);
+  const resp = await submit(page.locator('#claim'));
+  assert.equal(resp.status(), 403, 'refused with 403');
+  assert.equal(redirectChain(resp).length, 0);
+  const req = resp.request();
+  assert.equal(req.method(), 'POST');
+  assert.equal((await req.allHeaders()).origin, site, 'the browser said where the form came from');
+  return resp;
+}
+
+step('cross-origin-add-to-cart-refused', async () => {
+  const resp = await crossOriginPost(EVIL_SITE, '/cart');
+  assert.match(resp.headers()['content-type'], /^application\/json/);
+  assert.deepEqual(JSON.parse(await resp.text()), { success: false, error: REFUSED });
+  await page.locator('body').waitFor();
+  await shot('cross-origin-add-to-cart-403');
+  assert.deepEqual(await cartItems(), ['book'], 'the cart is unchanged');
+  await assertLoggedInAs('alice');
+});
+
+step('cross-origin-logout-refused', async () => {
+  const resp = await crossOriginPost(EVIL_SITE, '/logout');
+  assert.match(resp.headers()['content-type'], /^text\/html/);
+  assert.match(await text(), new RegExp(REFUSED.replace(/\./g, '\\.')));
+  await shot('cross-origin-logout-403');
+  await assertLoggedInAs('alice');
+  assert.deepEqual(await cartItems(), ['book']);
+});
+
+// From another site (127.0.0.2) the Lax cookie is not sent, but a login
+// CSRF needs none: it would swap the victim into the attacker's account.
+step('cross-site-login-refused', async () => {
+  const before = (await ctx.cookies(APP)).find((c) => c.name === 'connect.sid').value;
+  await crossOriginPost(EVIL_XSITE, '/login');
+  assert.match(await text(), new RegExp(REFUSED.replace(/\./g, '\\.')));
+  await shot('cross-site-login-403');
+  const now = (await ctx.cookies(APP)).find((c) => c.name === 'connect.sid').value;
+  assert.equal(now, before, 'the session cookie is unchanged');
+  await assertLoggedInAs('alice');
+});
+
+// Seed step 4: "Close and reopen your browser - you should still be logged
+// in": the same profile directory, a new chromium process.
+step('browser-reopened-still-logged-in', async () => {
+  const state = await ctx.storageState();
+  await ctx.close();
+  ctx = null;
+  page = null;
+  await openBrowser();
+  await assertLoggedInAs('alice');
+  assert.deepEqual(await cartItems(), ['book']);
+  await page.goto(`${APP}/`);
+
+  // The same from saved cookies (storageState) in a separate, fresh browser.
+  const other = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: START_MS });
+  try {
+    const c2 = await other.newContext({ storageState: state });
+    const p2 = await c2.newPage();
+    p2.setDefaultTimeout(WAIT_MS);
+    await p2.goto(`${APP}/protected`, { timeout: WAIT_MS });
+    assert.match(await p2.innerText('body'), /Protected content/);
+  } finally {
+    await other.close();
+  }
+});
+
+// Seed step 5: logout.
+step('logout', async () => {
+  await page.goto(`${APP}/`);
+  const resp = await submit(page.getByRole('button', { name: 'Logout' }));
+  const chain = redirectChain(resp);
+  assert.equal(chain.length, 1);
+  assert.equal(chain[0].url(), `${APP}/logout`);
+  assert.equal((await chain[0].response()).status(), 302);
+  assert.equal(page.url(), `${APP}/`);
+  const body = await text();
+  assert.match(body, /Name:\s*Guest/);
+  assert.match(body, /Status:\s*Guest/);
+  assert.deepEqual((await ctx.cookies(APP)).filter((c) => c.name === 'connect.sid'), [], 'cookie expired');
+});
+
+step('logged-out-protected-401', async () => {
+  const resp = await page.goto(`${APP}/protected`);
+  assert.equal(resp.status(), 401);
+  assert.match(await text(), /Unauthorized/);
+});
+
+// Seed step 6: /profile without logging in redirects to the login page.
+step('logged-out-profile-redirects-to-login', async () => {
+  const resp = await page.goto(`${APP}/profile`);
+  assert.equal(redirectChain(resp).length, 1);
+  assert.equal(new URL(page.url()).pathname, '/login');
+  await page.locator('#username').waitFor();
+  assert.deepEqual(await cartItems(), [], 'the cart went with the session');
+  await page.goto(`${APP}/profile`);
+});
