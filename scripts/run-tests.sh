@@ -74,7 +74,8 @@ set +e
 
 echo "== Apache::Test suite"
 mc_port=$(free_port "${MEMCACHED_PORT:-21211}")
-memcached -u nobody -l 127.0.0.1 -p "$mc_port" -U 0 -m 64 &
+# -I 2m: t/06_tamper.t stores a value over 1 MiB to check it is refused.
+memcached -u nobody -l 127.0.0.1 -p "$mc_port" -U 0 -m 64 -I 2m &
 mc_pid=$!
 for _ in $(seq 50); do port_busy "$mc_port" && break; sleep 0.1; done
 if ! kill -0 "$mc_pid" 2>/dev/null; then
