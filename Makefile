@@ -113,3 +113,7 @@ test-asan: deps
 $(UNIT_BIN)/test_cfg_parse: t/unit/test_cfg_parse.c src/cfg_parse.c $(HDRS) t/unit/tap.h
 	@mkdir -p $(UNIT_BIN)
 	$(CC) $(UNIT_CFLAGS) -o $@ t/unit/test_cfg_parse.c src/cfg_parse.c $(UNIT_LIBS)
+
+$(UNIT_BIN)/test_ring: t/unit/test_ring.c src/ring.c $(HDRS) t/unit/tap.h
+	@mkdir -p $(UNIT_BIN)
+	$(CC) $(UNIT_CFLAGS) -o $@ t/unit/test_ring.c src/ring.c $(UNIT_LIBS)

@@ -68,6 +68,7 @@ typedef struct sd_config {
     apr_int64_t probe_interval_ms;      /* memcached health checks         */
     apr_int64_t probe_timeout_ms;
     int lock;                           /* per-session lock in memcached   */
+    apr_int64_t replicas;               /* extra copies of each session    */
     apr_int64_t lock_wait_ms;           /* longest wait for the lock       */
     apr_int64_t lock_ttl;               /* seconds before a lock is stale  */
 

@@ -19,6 +19,9 @@ typedef enum {
     SD_STORE_ERROR       /* a live server refused the command (logged)    */
 } sd_store_result;
 
+/* Most copies of a session: 1 + SessionDemoReplicas. */
+#define SD_MAX_COPIES 4
+
 /* memcached reads an exptime above 30 days as an absolute Unix time. */
 #define SD_STORE_RELATIVE_TTL_MAX 2592000
 

@@ -42,6 +42,7 @@ void *sd_config_create(apr_pool_t *p, server_rec *s)
     conf->probe_interval_ms = SD_UNSET;
     conf->probe_timeout_ms = SD_UNSET;
     conf->lock = SD_UNSET;
+    conf->replicas = SD_UNSET;
     conf->lock_wait_ms = SD_UNSET;
     conf->lock_ttl = SD_UNSET;
     return conf;
@@ -84,6 +85,7 @@ void *sd_config_merge(apr_pool_t *p, void *basev, void *addv)
     MERGE_VALUE(probe_interval_ms);
     MERGE_VALUE(probe_timeout_ms);
     MERGE_VALUE(lock);
+    MERGE_VALUE(replicas);
     MERGE_VALUE(lock_wait_ms);
     MERGE_VALUE(lock_ttl);
     return conf;
@@ -239,6 +241,8 @@ static const int_slot slot_probe_timeout =
     { APR_OFFSETOF(sd_config, probe_timeout_ms), 50, 10000, "milliseconds" };
 static const int_slot slot_lock_wait =
     { APR_OFFSETOF(sd_config, lock_wait_ms), 0, 30000, "milliseconds" };
+static const int_slot slot_replicas =
+    { APR_OFFSETOF(sd_config, replicas), 0, 3, "replicas" };
 static const int_slot slot_lock_ttl =
     { APR_OFFSETOF(sd_config, lock_ttl), 1, 60, "seconds" };
 
@@ -435,6 +439,8 @@ const command_rec sd_config_commands[] = {
         "milliseconds between health checks of each memcached (default 500)"),
     INT("SessionDemoMemcacheTimeout", slot_probe_timeout,
         "milliseconds a health check waits for memcached (default 500)"),
+    INT("SessionDemoReplicas", slot_replicas,
+        "extra copies of each session on the next servers of the ring (default 0)"),
     FLAG("SessionDemoLock", lock,
          "serialise requests of one session with a lock in memcached (default On)"),
     INT("SessionDemoLockWait", slot_lock_wait,
@@ -493,6 +499,7 @@ const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)
     DEFAULT_VALUE(probe_interval_ms, 500);
     DEFAULT_VALUE(probe_timeout_ms, 500);
     DEFAULT_VALUE(lock, 1);
+    DEFAULT_VALUE(replicas, 0);
     DEFAULT_VALUE(lock_wait_ms, 2000);
     DEFAULT_VALUE(lock_ttl, 5);
 
@@ -502,6 +509,11 @@ const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)
         && conf->cookie_secure == SD_SECURE_OFF) {
         return "SessionDemoCookieSameSite None needs SessionDemoCookieSecure On or"
                " Auto: browsers drop SameSite=None cookies that are not Secure";
+    }
+    if (conf->replicas >= conf->memcache->nelts) {
+        return apr_psprintf(p, "SessionDemoReplicas %" APR_INT64_T_FMT " needs at least %"
+                            APR_INT64_T_FMT " servers in SessionDemoMemcache (it has %d)",
+                            conf->replicas, conf->replicas + 1, conf->memcache->nelts);
     }
     if (conf->absolute_timeout && conf->absolute_timeout < conf->max_age) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, SD_LOGNO(00103)

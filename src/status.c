@@ -118,6 +118,7 @@ static json_t *config_model(request_rec *r, const sd_config *conf)
     json_object_set_new(c, "SessionDemoMemcacheProbeInterval", json_integer(conf->probe_interval_ms));
     json_object_set_new(c, "SessionDemoMemcacheTimeout", json_integer(conf->probe_timeout_ms));
     json_object_set_new(c, "SessionDemoLock", json_boolean(conf->lock));
+    json_object_set_new(c, "SessionDemoReplicas", json_integer(conf->replicas));
     json_object_set_new(c, "SessionDemoLockWait", json_integer(conf->lock_wait_ms));
     json_object_set_new(c, "SessionDemoLockTTL", json_integer(conf->lock_ttl));
     return c;

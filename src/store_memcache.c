@@ -11,11 +11,21 @@
  *  - APR_NOTFOUND means a miss or "no live server": we tell them apart;
  *  - an exhausted connection pool blocks forever: the wait is bounded.
  * Outages are logged once (across all children, through a flag in shared
- * memory) when they start and when they end. */
+ * memory) when they start and when they end.
+ *
+ * Several servers: keys are placed on a consistent-hash ring (ring.c), and
+ * each server has its own single-server apr_memcache client, so the store
+ * itself picks servers: the key's primary, plus SessionDemoReplicas more in
+ * ring order. There is no failover beyond the replicas: a key is never
+ * written to a server outside its replica set, so nothing written during an
+ * outage goes stale or missing when the server returns. With replicas, a
+ * server that comes back is flushed before use: it missed writes and
+ * deletes (logouts) while away, and its copies must not resurface. */
 #include "sd_store.h"
 #include "sd_config.h"
 #include "sd_log.h"
 #include "sd_module.h"
+#include "sd_ring.h"
 #include "sd_stats.h"
 
 #include <http_log.h>
@@ -39,6 +49,7 @@ APLOG_USE_MODULE(sessiondemo);
 #define SD_PROBE_TICK       apr_time_from_msec(20)
 
 typedef struct {
+    apr_memcache_t *mc;               /* a client for this server alone  */
     apr_memcache_server_t *ms;
     const char *name;                 /* host:port, for logs             */
     apr_sockaddr_t *addr;             /* resolved once, by the prober    */
@@ -48,11 +59,12 @@ typedef struct {
 } sd_server;
 
 struct sd_store {
-    apr_memcache_t *mc;
     server_rec *s;
     sd_stats *stats;
     sd_server *servers;
     int nservers;
+    int copies;                       /* 1 + SessionDemoReplicas          */
+    sd_ring *ring;
     int max_attempts;                 /* per command: 2 per pooled socket */
     apr_interval_time_t probe_interval;
     apr_interval_time_t probe_timeout;
@@ -134,13 +146,39 @@ static void set_health(sd_store *st, sd_server *srv, int healthy)
     }
     else {
         int first = !srv->outage || apr_atomic_cas32(srv->outage, 0, 1) == 1;
+        if (st->copies > 1) {
+            ap_log_error(APLOG_MARK, first ? APLOG_NOTICE : APLOG_INFO, 0, st->s,
+                         SD_LOGNO(00208) "memcached %s was flushed on its return: it"
+                         " missed writes and deletes while away, and the replicas"
+                         " hold every session", srv->name);
+        }
         ap_log_error(APLOG_MARK, first ? APLOG_NOTICE : APLOG_INFO, 0, st->s, SD_LOGNO(00204)
                      "memcached %s is answering again", srv->name);
         /* Clear apr_memcache's own dead mark now rather than in 5 s. */
         if (srv->ms->status == APR_MC_SERVER_DEAD) {
-            apr_memcache_enable_server(st->mc, srv->ms);
+            apr_memcache_enable_server(srv->mc, srv->ms);
         }
     }
+}
+
+/* "flush_all" on the prober's socket. */
+static int flush_server(sd_store *st, sd_server *srv)
+{
+    static const char cmd[] = "flush_all\r\n";
+    char reply[32];
+    apr_size_t len = sizeof(cmd) - 1, got = 0;
+    apr_status_t rv = apr_socket_send(srv->probe_sock, cmd, &len);
+    (void)st;
+    while (rv == APR_SUCCESS && got < 4 && got < sizeof(reply)) {
+        len = sizeof(reply) - got;
+        rv = apr_socket_recv(srv->probe_sock, reply + got, &len);
+        got += len;
+    }
+    if (rv != APR_SUCCESS || got < 4 || memcmp(reply, "OK\r\n", 4) != 0) {
+        probe_close(srv);
+        return 0;
+    }
+    return 1;
 }
 
 static void *APR_THREAD_FUNC prober_main(apr_thread_t *thread, void *data)
@@ -159,6 +197,9 @@ static void *APR_THREAD_FUNC prober_main(apr_thread_t *thread, void *data)
              * one failure on an old socket earns a try on a fresh one. */
             if (!healthy && had_socket) {
                 healthy = probe_once(st, srv, iter);
+            }
+            if (healthy && !srv->healthy && st->copies > 1) {
+                healthy = flush_server(st, srv);
             }
             set_health(st, srv, healthy);
             apr_pool_clear(iter);
@@ -188,21 +229,14 @@ static apr_status_t stop_prober(void *data)
 
 /* --------------------------------------------------------- server choice */
 
-/* apr_memcache asks this for every command. The prober's verdict decides;
- * apr's own 5-second dead mark is lifted while the prober sees the server
- * answer. There is deliberately no failover to another server: a key
- * written elsewhere during an outage would be lost (or stale) once its
- * server returns. */
+/* Each single-server client asks this for every command. The prober's
+ * verdict decides; apr's own 5-second dead mark is lifted while the prober
+ * sees the server answer. */
 static apr_memcache_server_t *choose_server(void *baton, apr_memcache_t *mc,
                                             const apr_uint32_t hash)
 {
-    sd_store *st = baton;
-    sd_server *srv;
-
-    if (mc->ntotal == 0) {
-        return NULL;
-    }
-    srv = &st->servers[hash % mc->ntotal];
+    sd_server *srv = baton;
+    (void)hash;
     if (!srv->healthy) {
         return NULL;
     }
@@ -212,10 +246,14 @@ static apr_memcache_server_t *choose_server(void *baton, apr_memcache_t *mc,
     return srv->ms;
 }
 
-static sd_server *server_for(sd_store *st, const char *key)
+/* The key's replica set: primary first. */
+static int targets_for(const sd_store *st, const char *key, int *out)
 {
-    apr_uint32_t hash = apr_memcache_hash(st->mc, key, strlen(key));
-    return &st->servers[hash % (apr_uint32_t)st->nservers];
+    if (st->nservers == 1) {
+        out[0] = 0;
+        return 1;
+    }
+    return sd_ring_lookup(st->ring, key, strlen(key), out, st->copies);
 }
 
 /* ------------------------------------------------------------------ setup */
@@ -243,24 +281,30 @@ apr_status_t sd_store_create(apr_pool_t *pchild, server_rec *s,
     st->probe_timeout = apr_time_from_msec(conf->probe_timeout_ms);
     st->servers = apr_pcalloc(pchild, sizeof(sd_server) * (apr_size_t)list->nelts);
 
-    rv = apr_memcache_create(pchild, (apr_uint16_t)list->nelts, 0, &st->mc);
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, SD_LOGNO(00201)
-                     "cannot create the memcached client");
-        return rv;
+    st->copies = (int)conf->replicas + 1;
+    {
+        const char **names = apr_palloc(pchild, sizeof(char *) * (apr_size_t)list->nelts);
+        for (int i = 0; i < list->nelts; ++i) {
+            const sd_memcache_server *cfg = &APR_ARRAY_IDX(list, i, sd_memcache_server);
+            names[i] = apr_psprintf(pchild, "%s:%d", cfg->host, (int)cfg->port);
+        }
+        st->ring = sd_ring_create(pchild, names, list->nelts);
     }
     for (int i = 0; i < list->nelts; ++i) {
         const sd_memcache_server *cfg = &APR_ARRAY_IDX(list, i, sd_memcache_server);
         sd_server *srv = &st->servers[i];
-        rv = apr_memcache_server_create(pchild, cfg->host, cfg->port, 0,
-                                        (apr_uint32_t)threads, (apr_uint32_t)threads,
-                                        (apr_uint32_t)SD_CONN_TTL, &srv->ms);
+        rv = apr_memcache_create(pchild, 1, 0, &srv->mc);
         if (rv == APR_SUCCESS) {
-            rv = apr_memcache_add_server(st->mc, srv->ms);
+            rv = apr_memcache_server_create(pchild, cfg->host, cfg->port, 0,
+                                            (apr_uint32_t)threads, (apr_uint32_t)threads,
+                                            (apr_uint32_t)SD_CONN_TTL, &srv->ms);
+        }
+        if (rv == APR_SUCCESS) {
+            rv = apr_memcache_add_server(srv->mc, srv->ms);
         }
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, SD_LOGNO(00202)
-                         "cannot add memcached server %s:%d", cfg->host, (int)cfg->port);
+                         "cannot set up memcached server %s:%d", cfg->host, (int)cfg->port);
             return rv;
         }
 #if APR_HAS_THREADS
@@ -271,9 +315,9 @@ apr_status_t sd_store_create(apr_pool_t *pchild, server_rec *s,
          * server refuses connections. */
         srv->healthy = 1;
         srv->outage = outage_flags ? &outage_flags[sd_store_outage_slot(srv->name)] : NULL;
+        srv->mc->server_func = choose_server;
+        srv->mc->server_baton = srv;
     }
-    st->mc->server_func = choose_server;
-    st->mc->server_baton = st;
 
     apr_pool_create(&st->probe_pool, pchild);
     rv = apr_thread_create(&st->prober, NULL, prober_main, st, pchild);
@@ -306,17 +350,24 @@ apr_size_t sd_store_outage_slot(const char *name)
  * each stale socket costs at most two quick failures, and the attempt
  * budget covers two per pooled socket. A pool wait that timed out is not
  * retried: that would only double the wait. */
-static int worth_retry(sd_store *st, const char *key, apr_status_t rv)
+static int worth_retry(const sd_server *srv, apr_status_t rv)
 {
     return rv != APR_SUCCESS && rv != APR_NOTFOUND && rv != APR_EEXIST
-           && !APR_STATUS_IS_TIMEUP(rv) && server_for(st, key)->healthy;
+           && !APR_STATUS_IS_TIMEUP(rv) && srv->healthy;
 }
 
-static sd_store_result classify(sd_store *st, request_rec *r, const char *key,
-                                apr_status_t rv, const char *op)
-{
-    sd_server *srv = server_for(st, key);
+#define WITH_RETRY(st, srv, call)                                          \
+    do {                                                                   \
+        int attempt_ = 0;                                                  \
+        do {                                                               \
+            rv = (call);                                                   \
+        } while (worth_retry((srv), rv) && ++attempt_ < (st)->max_attempts); \
+    } while (0)
 
+/* One server's answer, as a store result. */
+static sd_store_result one_result(request_rec *r, sd_server *srv,
+                                  apr_status_t rv, const char *op)
+{
     if (rv == APR_SUCCESS) {
         return SD_STORE_OK;
     }
@@ -326,7 +377,6 @@ static sd_store_result classify(sd_store *st, request_rec *r, const char *key,
     if (rv == APR_NOTFOUND && srv->healthy && srv->ms->status != APR_MC_SERVER_DEAD) {
         return SD_STORE_NOTFOUND;
     }
-    SD_STATS_INC(st->stats, store_errors);
     if (srv->healthy && rv == APR_EGENERAL) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, SD_LOGNO(00205)
                       "memcached %s refused %s", srv->name, op);
@@ -338,20 +388,38 @@ static sd_store_result classify(sd_store *st, request_rec *r, const char *key,
     return SD_STORE_DOWN;
 }
 
-#define WITH_RETRY(st, key, call)                                          \
-    do {                                                                   \
-        int attempt_ = 0;                                                  \
-        do {                                                               \
-            rv = (call);                                                   \
-        } while (worth_retry((st), (key), rv) && ++attempt_ < (st)->max_attempts); \
-    } while (0)
+static sd_store_result counted(sd_store *st, sd_store_result res)
+{
+    if (res == SD_STORE_DOWN || res == SD_STORE_ERROR) {
+        SD_STATS_INC(st->stats, store_errors);
+    }
+    return res;
+}
 
+/* Read from the first replica that has the key. */
 sd_store_result sd_store_get(sd_store *st, request_rec *r, const char *key,
                              char **val, apr_size_t *len, apr_uint16_t *flags)
 {
-    apr_status_t rv;
-    WITH_RETRY(st, key, apr_memcache_getp(st->mc, r->pool, key, val, len, flags));
-    return classify(st, r, key, rv, "get");
+    int t[SD_MAX_COPIES], n = targets_for(st, key, t);
+    sd_store_result best = SD_STORE_DOWN;
+
+    for (int i = 0; i < n; ++i) {
+        sd_server *srv = &st->servers[t[i]];
+        apr_status_t rv;
+        sd_store_result res;
+        if (!srv->healthy) {
+            continue;
+        }
+        WITH_RETRY(st, srv, apr_memcache_getp(srv->mc, r->pool, key, val, len, flags));
+        res = one_result(r, srv, rv, "get");
+        if (res == SD_STORE_OK) {
+            return res;
+        }
+        if (res == SD_STORE_NOTFOUND || best == SD_STORE_DOWN) {
+            best = res;
+        }
+    }
+    return counted(st, best);
 }
 
 static apr_uint32_t wire_exptime(apr_int64_t ttl_seconds)
@@ -365,38 +433,106 @@ static apr_uint32_t wire_exptime(apr_int64_t ttl_seconds)
     return (apr_uint32_t)ttl_seconds;
 }
 
+static sd_store_result set_on(sd_store *st, request_rec *r, sd_server *srv,
+                              const char *key, const char *val, apr_size_t len,
+                              apr_uint32_t exptime, apr_uint16_t flags)
+{
+    apr_status_t rv;
+    WITH_RETRY(st, srv, apr_memcache_set(srv->mc, key, (char *)val, len, exptime, flags));
+    /* apr_memcache reports NOT_STORED as EEXIST; for set that is a failure. */
+    return one_result(r, srv, rv == APR_EEXIST ? APR_EGENERAL : rv, "set");
+}
+
+/* Written to every replica that answers; a success if one has it. */
 sd_store_result sd_store_set(sd_store *st, request_rec *r, const char *key,
                              const char *val, apr_size_t len,
                              apr_int64_t ttl_seconds, apr_uint16_t flags)
 {
-    apr_status_t rv;
-    WITH_RETRY(st, key, apr_memcache_set(st->mc, key, (char *)val, len,
-                                         wire_exptime(ttl_seconds), flags));
-    /* apr_memcache reports NOT_STORED as EEXIST; for set that is a failure. */
-    if (rv == APR_EEXIST) {
-        rv = APR_EGENERAL;
+    int t[SD_MAX_COPIES], n = targets_for(st, key, t), stored = 0;
+    sd_store_result worst = SD_STORE_DOWN;
+    apr_uint32_t exptime = wire_exptime(ttl_seconds);
+
+    for (int i = 0; i < n; ++i) {
+        sd_server *srv = &st->servers[t[i]];
+        sd_store_result res;
+        if (!srv->healthy) {
+            continue;
+        }
+        res = set_on(st, r, srv, key, val, len, exptime, flags);
+        if (res == SD_STORE_OK) {
+            ++stored;
+        }
+        else if (res == SD_STORE_ERROR) {
+            worst = res;
+        }
     }
-    return classify(st, r, key, rv, "set");
+    return stored ? SD_STORE_OK : counted(st, worst);
 }
 
+/* Atomic on the first replica that answers (new IDs, locks), then copied
+ * to the others. */
 sd_store_result sd_store_add(sd_store *st, request_rec *r, const char *key,
                              const char *val, apr_size_t len,
                              apr_int64_t ttl_seconds, apr_uint16_t flags)
 {
+    int t[SD_MAX_COPIES], n = targets_for(st, key, t), first = -1;
+    apr_uint32_t exptime = wire_exptime(ttl_seconds);
+    sd_store_result res = SD_STORE_DOWN;
     apr_status_t rv;
-    WITH_RETRY(st, key, apr_memcache_add(st->mc, key, (char *)val, len,
-                                         wire_exptime(ttl_seconds), flags));
-    return classify(st, r, key, rv, "add");
+
+    for (int i = 0; i < n && first < 0; ++i) {
+        if (st->servers[t[i]].healthy) {
+            first = i;
+        }
+    }
+    if (first < 0) {
+        return counted(st, SD_STORE_DOWN);
+    }
+    WITH_RETRY(st, &st->servers[t[first]],
+               apr_memcache_add(st->servers[t[first]].mc, key, (char *)val, len,
+                                exptime, flags));
+    res = one_result(r, &st->servers[t[first]], rv, "add");
+    if (res == SD_STORE_OK) {
+        for (int i = first + 1; i < n; ++i) {
+            if (st->servers[t[i]].healthy) {
+                set_on(st, r, &st->servers[t[i]], key, val, len, exptime, flags);
+            }
+        }
+    }
+    return counted(st, res);
 }
 
+/* Removed from every replica that answers; one that is away is flushed on
+ * its return, so no copy survives. A missing key counts as deleted. */
 sd_store_result sd_store_delete(sd_store *st, request_rec *r, const char *key)
 {
-    apr_status_t rv;
-    sd_store_result res;
-    /* The hold time must be 0: memcached >= 1.4 rejects any other value. */
-    WITH_RETRY(st, key, apr_memcache_delete(st->mc, key, 0));
-    res = classify(st, r, key, rv, "delete");
-    return res == SD_STORE_NOTFOUND ? SD_STORE_OK : res;
+    int t[SD_MAX_COPIES], n = targets_for(st, key, t), answered = 0;
+    sd_store_result worst = SD_STORE_OK;
+
+    for (int i = 0; i < n; ++i) {
+        sd_server *srv = &st->servers[t[i]];
+        apr_status_t rv;
+        sd_store_result res;
+        if (!srv->healthy) {
+            continue;
+        }
+        /* The hold time must be 0: memcached >= 1.4 rejects any other. */
+        WITH_RETRY(st, srv, apr_memcache_delete(srv->mc, key, 0));
+        res = one_result(r, srv, rv, "delete");
+        if (res == SD_STORE_OK || res == SD_STORE_NOTFOUND) {
+            ++answered;
+        }
+        else {
+            worst = res;
+        }
+    }
+    if (!answered) {
+        return counted(st, worst == SD_STORE_OK ? SD_STORE_DOWN : worst);
+    }
+    /* With one copy, a failed delete must be reported (the session would
+     * live on); with replicas, one that answered plus flush-on-return is
+     * enough. */
+    return st->copies == 1 && worst != SD_STORE_OK ? counted(st, worst) : SD_STORE_OK;
 }
 
 int sd_store_servers(sd_store *st, apr_pool_t *p, sd_store_server_info **out)
