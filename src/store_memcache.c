@@ -211,7 +211,10 @@ static void *APR_THREAD_FUNC prober_main(apr_thread_t *thread, void *data)
     for (int i = 0; i < st->nservers; ++i) {
         probe_close(&st->servers[i]);
     }
-    apr_thread_exit(thread, APR_SUCCESS);
+    /* A plain return, not apr_thread_exit(): pthread_exit()'s unwinding
+     * trips AddressSanitizer's thread teardown (a false stack-buffer
+     * underflow in sigaltstack) in the ASan test build. */
+    (void)thread;
     return NULL;
 }
 

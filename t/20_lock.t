@@ -26,11 +26,13 @@ sub in_parallel {
     for my $c (1 .. $clients) {
         my $pid = fork // die "fork: $!";
         if (!$pid) {
-            my $ua = LWP::UserAgent->new(timeout => 20, keep_alive => 1);
+            my $ua = LWP::UserAgent->new(timeout => 60, keep_alive => 1);
             my $bad = 0;
             for my $i (1 .. $per) {
                 my $r = $ua->request($make->($c, $i));
-                $bad++ unless $r->is_success;
+                next if $r->is_success;
+                $bad++;
+                print STDERR "# client $c request $i: ", $r->status_line, "\n";
             }
             exit($bad > 250 ? 250 : $bad);
         }
