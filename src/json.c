@@ -521,8 +521,12 @@ apr_status_t sd_iso8601_parse(const char *s, apr_time_t *out)
     if (!expect_char(&s, 'Z') || *s != '\0') {
         return APR_EINVAL;
     }
+    /* No leap second: Date.parse refuses ":60" (V8 takes seconds 0-59),
+     * and 9999-12-31T23:59:60 would roll into year 10000, which
+     * sd_iso8601_format cannot write back in four digits (found by
+     * fuzz/fuzz_json.c). A day past the month's end rolls over as in V8. */
     if (year < 1970 || mon < 1 || mon > 12 || mday < 1 || mday > 31
-        || hour > 23 || min > 59 || sec > 60) {
+        || hour > 23 || min > 59 || sec > 59) {
         return APR_EINVAL;
     }
     memset(&tm, 0, sizeof(tm));

@@ -15,7 +15,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&p, NULL);
-    TAP_PLAN(38);
+    TAP_PLAN(40);
 
     /* A real value captured from express-session + connect-memcached. */
     const char *stored =
@@ -140,6 +140,13 @@ int main(void)
     TAP_OK(sd_iso8601_parse("2026-11-28 09:24:21Z", &t) == APR_EINVAL, "ISO parse rejects a space");
     TAP_OK(sd_iso8601_parse("2026-13-28T09:24:21Z", &t) == APR_EINVAL, "ISO parse rejects month 13");
     TAP_OK(sd_iso8601_parse(NULL, &t) == APR_EINVAL, "ISO parse rejects NULL");
+    /* Regression (fuzz_json): a leap second on the last day of 9999 parsed
+     * to an instant that formats as year 10000 and does not parse back. */
+    TAP_OK(sd_iso8601_parse("9999-12-31T23:59:60.999Z", &t) == APR_EINVAL,
+           "ISO parse rejects a leap second (as Date.parse does)");
+    TAP_OK(sd_iso8601_parse("9999-12-31T23:59:59.999Z", &t) == APR_SUCCESS
+           && strcmp(sd_iso8601_format(p, t), "9999-12-31T23:59:59.999Z") == 0,
+           "ISO round trip at the end of year 9999");
 
     apr_pool_destroy(p);
     apr_terminate();
