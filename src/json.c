@@ -29,6 +29,15 @@ json_t *sd_json_track(apr_pool_t *p, json_t *v)
  * Everything else stays a real and is printed back by js_number(). */
 #define SD_JS_SAFE_INTEGER 9007199254740992.0 /* 2^53 */
 
+/* The range test must come before the cast: converting a double outside
+ * json_int_t's range (a stored 1e300) is undefined behaviour (found by
+ * fuzz/fuzz_json.c under UBSan). */
+static int is_safe_integer(double d)
+{
+    return d >= -SD_JS_SAFE_INTEGER && d <= SD_JS_SAFE_INTEGER
+           && d == (double)(json_int_t)d;
+}
+
 static void integers_from_reals(json_t *v, int depth)
 {
     if (depth > SD_JSON_MAX_DEPTH) {
@@ -39,8 +48,7 @@ static void integers_from_reals(json_t *v, int depth)
             json_t *m = json_object_iter_value(it);
             if (json_is_real(m)) {
                 double d = json_real_value(m);
-                if (d == (double)(json_int_t)d && d >= -SD_JS_SAFE_INTEGER
-                    && d <= SD_JS_SAFE_INTEGER) {
+                if (is_safe_integer(d)) {
                     json_object_iter_set_new(v, it, json_integer((json_int_t)d));
                 }
             }
@@ -54,8 +62,7 @@ static void integers_from_reals(json_t *v, int depth)
             json_t *m = json_array_get(v, i);
             if (json_is_real(m)) {
                 double d = json_real_value(m);
-                if (d >= -SD_JS_SAFE_INTEGER && d <= SD_JS_SAFE_INTEGER
-                    && d == (double)(json_int_t)d) {
+                if (is_safe_integer(d)) {
                     json_array_set_new(v, i, json_integer((json_int_t)d));
                 }
             }
@@ -83,8 +90,7 @@ json_t *sd_json_parse(apr_pool_t *p, const char *buf, apr_size_t len,
     }
     if (json_is_real(v)) {
         double d = json_real_value(v);
-        if (d >= -SD_JS_SAFE_INTEGER && d <= SD_JS_SAFE_INTEGER
-            && d == (double)(json_int_t)d) {
+        if (is_safe_integer(d)) {
             json_decref(v);
             v = json_integer((json_int_t)d);
         }

@@ -15,7 +15,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&p, NULL);
-    TAP_PLAN(40);
+    TAP_PLAN(42);
 
     /* A real value captured from express-session + connect-memcached. */
     const char *stored =
@@ -130,6 +130,18 @@ int main(void)
         TAP_OK(sd_json_dump(p, deep, NULL) == NULL, "nesting beyond SD_JSON_MAX_DEPTH is refused");
     }
 
+    /* Regression (fuzz_json, UBSan): a stored number outside the range of
+     * json_int_t was cast to it before the range test. */
+    {
+        const char *huge = "{\"cookie\":{\"originalMaxAge\":1e300},\"n\":-1e308}";
+        TAP_OK(sd_json_record_decode(p, huge, strlen(huge), &rec, &err)
+               && json_is_real(json_object_get(rec.cookie, "originalMaxAge"))
+               && json_is_real(json_object_get(rec.data, "n")),
+               "numbers beyond 2^63 stay reals");
+        TAP_IS_STR(sd_json_record_encode(p, rec.cookie, rec.data, NULL),
+                   "{\"cookie\":{\"originalMaxAge\":1e+300},\"n\":-1e+308}",
+                   "and are written as JavaScript writes them");
+    }
     /* Dates. */
     TAP_IS_STR(sd_iso8601_format(p, apr_time_from_sec(1795857861) + 903000),
                "2026-11-28T09:24:21.903Z", "ISO format with milliseconds");
