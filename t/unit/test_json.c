@@ -15,7 +15,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&p, NULL);
-    TAP_PLAN(42);
+    TAP_PLAN(43);
 
     /* A real value captured from express-session + connect-memcached. */
     const char *stored =
@@ -142,6 +142,28 @@ int main(void)
                    "{\"cookie\":{\"originalMaxAge\":1e+300},\"n\":-1e+308}",
                    "and are written as JavaScript writes them");
     }
+    /* Regression: many integer-like keys, in descending order, were sorted
+     * with an insertion sort (minutes for a 1 MiB stored value). */
+    {
+        json_t *many = sd_json_track(p, json_object());
+        char key[16];
+        int ordered = 1;
+        for (int i = 30000; i >= 0; --i) {
+            snprintf(key, sizeof key, "%d", i);
+            json_object_set_new(many, key, json_true());
+        }
+        json_object_set_new(many, "z", json_true());
+        out = sd_json_dump(p, many, &len);
+        const char *c = out ? out + 1 : NULL;
+        for (int i = 0; c && ordered && i <= 30000; ++i) {
+            int n = snprintf(key, sizeof key, "\"%d\":true,", i);
+            ordered = strncmp(c, key, (size_t)n) == 0;
+            c += n;
+        }
+        TAP_OK(out && ordered && strcmp(c, "\"z\":true}") == 0,
+               "30001 integer-like keys listed first, ascending");
+    }
+
     /* Dates. */
     TAP_IS_STR(sd_iso8601_format(p, apr_time_from_sec(1795857861) + 903000),
                "2026-11-28T09:24:21.903Z", "ISO format with milliseconds");
