@@ -5,6 +5,8 @@
 
 #include <apr_strings.h>
 #include <apr_lib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <string.h>
 
@@ -57,6 +59,7 @@ const char *sd_parse_host_port(apr_pool_t *p, const char *arg,
                                apr_port_t *port)
 {
     const char *port_text = NULL;
+    struct in6_addr v6;
     char *name;
     apr_int64_t n;
 
@@ -75,7 +78,9 @@ const char *sd_parse_host_port(apr_pool_t *p, const char *arg,
         else if (close[1]) {
             return apr_psprintf(p, "'%s' is not a valid [IPv6]:port", arg);
         }
-        if (strspn(name, "0123456789abcdefABCDEF:.") != strlen(name)) {
+        /* The brackets are for IPv6 literals only: "[0]" or "[beef]" would
+         * otherwise pass as host names (found by fuzz/fuzz_cfg.c). */
+        if (inet_pton(AF_INET6, name, &v6) != 1) {
             return apr_psprintf(p, "'%s' is not a valid [IPv6]:port", arg);
         }
     }

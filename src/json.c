@@ -29,6 +29,15 @@ json_t *sd_json_track(apr_pool_t *p, json_t *v)
  * Everything else stays a real and is printed back by js_number(). */
 #define SD_JS_SAFE_INTEGER 9007199254740992.0 /* 2^53 */
 
+/* The range test must come before the cast: converting a double outside
+ * json_int_t's range (a stored 1e300) is undefined behaviour (found by
+ * fuzz/fuzz_json.c under UBSan). */
+static int is_safe_integer(double d)
+{
+    return d >= -SD_JS_SAFE_INTEGER && d <= SD_JS_SAFE_INTEGER
+           && d == (double)(json_int_t)d;
+}
+
 static void integers_from_reals(json_t *v, int depth)
 {
     if (depth > SD_JSON_MAX_DEPTH) {
@@ -39,8 +48,7 @@ static void integers_from_reals(json_t *v, int depth)
             json_t *m = json_object_iter_value(it);
             if (json_is_real(m)) {
                 double d = json_real_value(m);
-                if (d == (double)(json_int_t)d && d >= -SD_JS_SAFE_INTEGER
-                    && d <= SD_JS_SAFE_INTEGER) {
+                if (is_safe_integer(d)) {
                     json_object_iter_set_new(v, it, json_integer((json_int_t)d));
                 }
             }
@@ -54,8 +62,7 @@ static void integers_from_reals(json_t *v, int depth)
             json_t *m = json_array_get(v, i);
             if (json_is_real(m)) {
                 double d = json_real_value(m);
-                if (d >= -SD_JS_SAFE_INTEGER && d <= SD_JS_SAFE_INTEGER
-                    && d == (double)(json_int_t)d) {
+                if (is_safe_integer(d)) {
                     json_array_set_new(v, i, json_integer((json_int_t)d));
                 }
             }
@@ -83,8 +90,7 @@ json_t *sd_json_parse(apr_pool_t *p, const char *buf, apr_size_t len,
     }
     if (json_is_real(v)) {
         double d = json_real_value(v);
-        if (d >= -SD_JS_SAFE_INTEGER && d <= SD_JS_SAFE_INTEGER
-            && d == (double)(json_int_t)d) {
+        if (is_safe_integer(d)) {
             json_decref(v);
             v = json_integer((json_int_t)d);
         }
@@ -273,15 +279,29 @@ static void out_member(js_out *o, int *first, const char *key, size_t klen,
     out_value(o, value, depth + 1);
 }
 
+typedef struct {
+    unsigned long long index;
+    void *it;
+} js_index_key;
+
+static int cmp_index_key(const void *a, const void *b)
+{
+    const js_index_key *x = a, *y = b;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
 static void out_object(js_out *o, const json_t *obj, int depth)
 {
     int first = 1;
     size_t nidx = 0, size = json_object_size(obj);
-    void **idx = NULL;
-    unsigned long long a, b;
+    js_index_key *idx = NULL;
+    unsigned long long a;
 
     out_put(o, "{", 1);
-    /* Integer-like keys first, ascending (insertion sort: sessions hold few). */
+    /* Integer-like keys first, ascending. Sorted with qsort: a stored value
+     * from memcached may hold 100k of them, in any order, and an insertion
+     * sort took minutes on that (found while fuzzing fuzz/fuzz_json.c).
+     * Keys are unique, so the sort's instability does not matter. */
     for (void *it = json_object_iter((json_t *)obj); it;
          it = json_object_iter_next((json_t *)obj, it)) {
         if (!array_index(json_object_iter_key(it), json_object_iter_key_len(it), &a)) {
@@ -291,22 +311,17 @@ static void out_object(js_out *o, const json_t *obj, int depth)
             o->failed = 1;
             return;
         }
-        size_t j = nidx++;
-        while (j > 0) {
-            array_index(json_object_iter_key(idx[j - 1]),
-                        json_object_iter_key_len(idx[j - 1]), &b);
-            if (b <= a) {
-                break;
-            }
-            idx[j] = idx[j - 1];
-            --j;
-        }
-        idx[j] = it;
+        idx[nidx].index = a;
+        idx[nidx].it = it;
+        ++nidx;
+    }
+    if (nidx > 1) {
+        qsort(idx, nidx, sizeof(*idx), cmp_index_key);
     }
     for (size_t i = 0; i < nidx; ++i) {
-        out_member(o, &first, json_object_iter_key(idx[i]),
-                   json_object_iter_key_len(idx[i]), json_object_iter_value(idx[i]),
-                   depth);
+        out_member(o, &first, json_object_iter_key(idx[i].it),
+                   json_object_iter_key_len(idx[i].it),
+                   json_object_iter_value(idx[i].it), depth);
     }
     free(idx);
     for (void *it = json_object_iter((json_t *)obj); it;
@@ -521,8 +536,12 @@ apr_status_t sd_iso8601_parse(const char *s, apr_time_t *out)
     if (!expect_char(&s, 'Z') || *s != '\0') {
         return APR_EINVAL;
     }
+    /* No leap second: Date.parse refuses ":60" (V8 takes seconds 0-59),
+     * and 9999-12-31T23:59:60 would roll into year 10000, which
+     * sd_iso8601_format cannot write back in four digits (found by
+     * fuzz/fuzz_json.c). A day past the month's end rolls over as in V8. */
     if (year < 1970 || mon < 1 || mon > 12 || mday < 1 || mday > 31
-        || hour > 23 || min > 59 || sec > 60) {
+        || hour > 23 || min > 59 || sec > 59) {
         return APR_EINVAL;
     }
     memset(&tm, 0, sizeof(tm));

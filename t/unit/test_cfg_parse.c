@@ -15,7 +15,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&p, NULL);
-    TAP_PLAN(34);
+    TAP_PLAN(37);
 
     TAP_OK(!sd_parse_int(p, "86400", 1, 100000, "seconds", &n) && n == 86400, "plain number");
     TAP_IS_STR(sd_parse_int(p, "12abc", 1, 100, "seconds", &n), "'12abc' is not a number of seconds", "trailing junk");
@@ -48,6 +48,11 @@ int main(void)
     TAP_OK(sd_parse_host_port(p, "", 1, &host, &port) != NULL, "empty");
     TAP_OK(sd_parse_host_port(p, "ho st:1", 1, &host, &port) != NULL, "space in host");
     TAP_OK(sd_parse_host_port(p, "[::1]x", 1, &host, &port) != NULL, "junk after ]");
+    /* Regression (fuzz_cfg): brackets hold only an IPv6 literal. */
+    TAP_OK(sd_parse_host_port(p, "[0]", 11211, &host, &port) != NULL, "[0] is not IPv6");
+    TAP_OK(sd_parse_host_port(p, "[beef]:1", 1, &host, &port) != NULL, "[beef] is not IPv6");
+    TAP_OK(!sd_parse_host_port(p, "[::ffff:127.0.0.1]:11211", 1, &host, &port)
+           && strcmp(host, "::ffff:127.0.0.1") == 0 && port == 11211, "[v4-mapped v6]:port");
 
     TAP_OK(!sd_parse_cookie_name(p, "connect.sid"), "cookie name ok");
     TAP_OK(sd_parse_cookie_name(p, "bad name") != NULL, "space in cookie name");

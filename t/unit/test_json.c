@@ -15,7 +15,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&p, NULL);
-    TAP_PLAN(38);
+    TAP_PLAN(43);
 
     /* A real value captured from express-session + connect-memcached. */
     const char *stored =
@@ -130,6 +130,40 @@ int main(void)
         TAP_OK(sd_json_dump(p, deep, NULL) == NULL, "nesting beyond SD_JSON_MAX_DEPTH is refused");
     }
 
+    /* Regression (fuzz_json, UBSan): a stored number outside the range of
+     * json_int_t was cast to it before the range test. */
+    {
+        const char *huge = "{\"cookie\":{\"originalMaxAge\":1e300},\"n\":-1e308}";
+        TAP_OK(sd_json_record_decode(p, huge, strlen(huge), &rec, &err)
+               && json_is_real(json_object_get(rec.cookie, "originalMaxAge"))
+               && json_is_real(json_object_get(rec.data, "n")),
+               "numbers beyond 2^63 stay reals");
+        TAP_IS_STR(sd_json_record_encode(p, rec.cookie, rec.data, NULL),
+                   "{\"cookie\":{\"originalMaxAge\":1e+300},\"n\":-1e+308}",
+                   "and are written as JavaScript writes them");
+    }
+    /* Regression: many integer-like keys, in descending order, were sorted
+     * with an insertion sort (minutes for a 1 MiB stored value). */
+    {
+        json_t *many = sd_json_track(p, json_object());
+        char key[16];
+        int ordered = 1;
+        for (int i = 30000; i >= 0; --i) {
+            snprintf(key, sizeof key, "%d", i);
+            json_object_set_new(many, key, json_true());
+        }
+        json_object_set_new(many, "z", json_true());
+        out = sd_json_dump(p, many, &len);
+        const char *c = out ? out + 1 : NULL;
+        for (int i = 0; c && ordered && i <= 30000; ++i) {
+            int n = snprintf(key, sizeof key, "\"%d\":true,", i);
+            ordered = strncmp(c, key, (size_t)n) == 0;
+            c += n;
+        }
+        TAP_OK(out && ordered && strcmp(c, "\"z\":true}") == 0,
+               "30001 integer-like keys listed first, ascending");
+    }
+
     /* Dates. */
     TAP_IS_STR(sd_iso8601_format(p, apr_time_from_sec(1795857861) + 903000),
                "2026-11-28T09:24:21.903Z", "ISO format with milliseconds");
@@ -140,6 +174,13 @@ int main(void)
     TAP_OK(sd_iso8601_parse("2026-11-28 09:24:21Z", &t) == APR_EINVAL, "ISO parse rejects a space");
     TAP_OK(sd_iso8601_parse("2026-13-28T09:24:21Z", &t) == APR_EINVAL, "ISO parse rejects month 13");
     TAP_OK(sd_iso8601_parse(NULL, &t) == APR_EINVAL, "ISO parse rejects NULL");
+    /* Regression (fuzz_json): a leap second on the last day of 9999 parsed
+     * to an instant that formats as year 10000 and does not parse back. */
+    TAP_OK(sd_iso8601_parse("9999-12-31T23:59:60.999Z", &t) == APR_EINVAL,
+           "ISO parse rejects a leap second (as Date.parse does)");
+    TAP_OK(sd_iso8601_parse("9999-12-31T23:59:59.999Z", &t) == APR_SUCCESS
+           && strcmp(sd_iso8601_format(p, t), "9999-12-31T23:59:59.999Z") == 0,
+           "ISO round trip at the end of year 9999");
 
     apr_pool_destroy(p);
     apr_terminate();

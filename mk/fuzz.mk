@@ -1,0 +1,92 @@
+# libFuzzer targets for every parser of the module (fuzz/*.c, docs/fuzzing.md).
+#
+#   make fuzz-build                 build fuzz/bin/fuzz_* (clang, ASan + UBSan)
+#   make fuzz                       run each target FUZZ_SECONDS (30) seconds
+#   make fuzz FUZZ_SECONDS=300 FUZZ_TARGETS="cookie json"
+#
+# `fuzz` copies the committed seed corpus to a scratch directory, so what
+# libFuzzer discovers never lands in fuzz/corpus/. Crash inputs are written
+# to fuzz/bin/artifacts/ (ignored by git) and fail the run.
+
+FUZZ_CC        ?= clang
+FUZZ_SECONDS   ?= 30
+FUZZ_TARGETS   ?= cookie form json template cfg
+FUZZ_NICE      ?= nice -n 10
+FUZZ_TIMEOUT   ?= 10
+FUZZ_ARGS      ?=
+FUZZ_BIN       := fuzz/bin
+FUZZ_SANITIZE  := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+                  -fno-omit-frame-pointer
+FUZZ_CFLAGS    := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Iinclude -Ifuzz \
+                  $(APR_CFLAGS) $(FUZZ_SANITIZE)
+FUZZ_LIBS      := $(APR_LIBS) -ljansson -lcrypto -ldl
+FUZZ_DEB_PACKAGES := clang libclang-rt-14-dev pkg-config libapr1-dev \
+                  libaprutil1-dev libssl-dev libjansson-dev
+
+# Largest input per target: a Cookie header, a form body, a stored session,
+# a template, a directive argument (selector byte + value).
+FUZZ_MAXLEN_cookie   := 4096
+FUZZ_MAXLEN_form     := 4096
+FUZZ_MAXLEN_json     := 8192
+FUZZ_MAXLEN_template := 8192
+FUZZ_MAXLEN_cfg      := 512
+
+# The module sources each target exercises.
+FUZZ_SRCS_cookie   := src/cookie.c
+FUZZ_SRCS_form     := src/form.c
+FUZZ_SRCS_json     := src/json.c
+FUZZ_SRCS_template := src/template.c
+FUZZ_SRCS_cfg      := src/cfg_parse.c src/cookie.c
+
+FUZZ_ALL := cookie form json template cfg
+FUZZ_COMMON := fuzz/pool_shim.c fuzz/fuzz_common.h
+
+.PHONY: fuzz fuzz-build fuzz-deps fuzz-clean
+
+fuzz-deps:
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(FUZZ_DEB_PACKAGES)"
+
+# The deps check runs first, then the binaries are rebuilt only if stale.
+fuzz-build: fuzz-deps
+	@$(MAKE) --no-print-directory $(addprefix $(FUZZ_BIN)/fuzz_,$(FUZZ_ALL))
+
+define FUZZ_RULE
+$(FUZZ_BIN)/fuzz_$(1): fuzz/fuzz_$(1).c $(FUZZ_SRCS_$(1)) $(FUZZ_COMMON) $(HDRS) mk/fuzz.mk
+	@mkdir -p $(FUZZ_BIN)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$@ fuzz/fuzz_$(1).c fuzz/pool_shim.c $(FUZZ_SRCS_$(1)) $(FUZZ_LIBS)
+endef
+$(foreach t,$(FUZZ_ALL),$(eval $(call FUZZ_RULE,$(t))))
+
+# One target at a time (the machine is shared); every target runs even if an
+# earlier one crashed, and the summary says which failed.
+fuzz: fuzz-build
+	@mkdir -p $(FUZZ_BIN)/artifacts $(FUZZ_BIN)/logs; failed=""; \
+	for t in $(FUZZ_TARGETS); do \
+	  case " $(FUZZ_ALL) " in *" $$t "*) ;; *) echo "fuzz: unknown target $$t"; exit 2;; esac; \
+	  scratch=$$(mktemp -d "$${TMPDIR:-/tmp}/sd-fuzz-$$t.XXXXXX"); \
+	  cp fuzz/corpus/$$t/* "$$scratch"/ 2>/dev/null; \
+	  dict=""; [ -f fuzz/dict/$$t.dict ] && dict="-dict=fuzz/dict/$$t.dict"; \
+	  log=$(FUZZ_BIN)/logs/$$t.log; \
+	  maxlen=$$(case $$t in cookie) echo $(FUZZ_MAXLEN_cookie);; form) echo $(FUZZ_MAXLEN_form);; \
+	    json) echo $(FUZZ_MAXLEN_json);; template) echo $(FUZZ_MAXLEN_template);; cfg) echo $(FUZZ_MAXLEN_cfg);; esac); \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s (max_len $$maxlen, log $$log)"; \
+	  $(FUZZ_NICE) $(FUZZ_BIN)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=$$maxlen \
+	    -timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 $$dict \
+	    -artifact_prefix=$(FUZZ_BIN)/artifacts/$$t- $(FUZZ_ARGS) "$$scratch" >"$$log" 2>&1; rc=$$?; \
+	  execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' "$$log" | tail -1); \
+	  eps=$$(sed -n 's/^stat::average_exec_per_sec: *//p' "$$log" | tail -1); \
+	  units=$$(ls "$$scratch" | wc -l); rm -rf "$$scratch"; \
+	  if [ $$rc -eq 0 ] && [ -n "$$execs" ]; then \
+	    printf 'fuzz: %-9s OK    %10s execs  %7s exec/s  corpus %s\n' $$t "$$execs" "$$eps" "$$units"; \
+	  else \
+	    printf 'fuzz: %-9s FAIL  (exit %s) %s execs; see %s\n' $$t $$rc "$${execs:-?}" "$$log"; \
+	    grep -E '^(==[0-9]+==ERROR|SUMMARY|invariant failed|.*runtime error)' "$$log" | head -5 | sed 's/^/      /'; \
+	    grep -E 'Test unit written to' "$$log" | sed 's/^/      /'; \
+	    failed="$$failed $$t"; \
+	  fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: FAILED:$$failed"; exit 1; fi; \
+	echo "fuzz: all targets passed"
+
+fuzz-clean:
+	rm -rf $(FUZZ_BIN)
