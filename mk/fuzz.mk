@@ -60,7 +60,7 @@ $(foreach t,$(FUZZ_ALL),$(eval $(call FUZZ_RULE,$(t))))
 # One target at a time (the machine is shared); every target runs even if an
 # earlier one crashed, and the summary says which failed.
 fuzz: fuzz-build
-	@mkdir -p $(FUZZ_BIN)/artifacts $(FUZZ_BIN)/logs; failed=""; \
+	@mkdir -p $(FUZZ_BIN)/artifacts $(FUZZ_BIN)/logs; failed=""; npass=0; nfail=0; \
 	for t in $(FUZZ_TARGETS); do \
 	  case " $(FUZZ_ALL) " in *" $$t "*) ;; *) echo "fuzz: unknown target $$t"; exit 2;; esac; \
 	  scratch=$$(mktemp -d "$${TMPDIR:-/tmp}/sd-fuzz-$$t.XXXXXX"); \
@@ -78,15 +78,16 @@ fuzz: fuzz-build
 	  units=$$(ls "$$scratch" | wc -l); rm -rf "$$scratch"; \
 	  if [ $$rc -eq 0 ] && [ -n "$$execs" ]; then \
 	    printf 'fuzz: %-9s OK    %10s execs  %7s exec/s  corpus %s\n' $$t "$$execs" "$$eps" "$$units"; \
+	    npass=$$((npass + 1)); \
 	  else \
 	    printf 'fuzz: %-9s FAIL  (exit %s) %s execs; see %s\n' $$t $$rc "$${execs:-?}" "$$log"; \
 	    grep -E '^(==[0-9]+==ERROR|SUMMARY|invariant failed|.*runtime error)' "$$log" | head -5 | sed 's/^/      /'; \
 	    grep -E 'Test unit written to' "$$log" | sed 's/^/      /'; \
-	    failed="$$failed $$t"; \
+	    failed="$$failed $$t"; nfail=$$((nfail + 1)); \
 	  fi; \
 	done; \
-	if [ -n "$$failed" ]; then echo "fuzz: FAILED:$$failed"; exit 1; fi; \
-	echo "fuzz: all targets passed"
+	echo "fuzz: $$npass passed, $$nfail failed"; \
+	if [ -n "$$failed" ]; then echo "fuzz: FAILED:$$failed"; exit 1; fi
 
 fuzz-clean:
 	rm -rf $(FUZZ_BIN)
