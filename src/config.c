@@ -142,6 +142,12 @@ static void add_secret(cmd_parms *cmd, sd_config *conf, const char *value,
     secret = apr_array_push(conf->secrets);
     secret->bytes = (const unsigned char *)apr_pstrdup(cmd->pool, value);
     secret->len = strlen(value);
+    secret->keyed_mac = NULL;
+    if (sd_cookie_secret_prepare(cmd->pool, secret) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server, SD_LOGNO(00104)
+                     "%s: OpenSSL could not key an HMAC context; signing will"
+                     " use the slower one-shot HMAC", cmd->cmd->name);
+    }
 }
 
 static const char *set_secret(cmd_parms *cmd, void *dummy, const char *arg)

@@ -12,6 +12,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
@@ -64,11 +65,26 @@ static int compute_sig(const char *id, apr_size_t idlen,
         || secret->len > (apr_size_t)INT_MAX) {
         return 0;
     }
-    key = secret->len ? (const void *)secret->bytes : (const void *)&empty_key;
-    if (HMAC(EVP_sha256(), key, (int)secret->len,
-             (const unsigned char *)id, idlen, mac, &maclen) == NULL
-        || maclen != 32) {
-        return 0;
+    if (secret->keyed_mac) {
+        /* Copy the keyed context: the shared one is never modified, so
+         * threads can sign at the same time. */
+        EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(secret->keyed_mac);
+        size_t outlen = 0;
+        int ok = ctx && EVP_MAC_update(ctx, (const unsigned char *)id, idlen)
+                 && EVP_MAC_final(ctx, mac, &outlen, sizeof(mac)) && outlen == 32;
+        EVP_MAC_CTX_free(ctx);
+        if (!ok) {
+            return 0;
+        }
+        maclen = (unsigned int)outlen;
+    }
+    else {
+        key = secret->len ? (const void *)secret->bytes : (const void *)&empty_key;
+        if (HMAC(EVP_sha256(), key, (int)secret->len,
+                 (const unsigned char *)id, idlen, mac, &maclen) == NULL
+            || maclen != 32) {
+            return 0;
+        }
     }
     if (EVP_EncodeBlock((unsigned char *)sig, mac, (int)maclen) != SD_SIG_LEN + 1) {
         return 0;
@@ -76,6 +92,34 @@ static int compute_sig(const char *id, apr_size_t idlen,
     /* cookie-signature strips the padding; a 32-byte MAC always has one '='. */
     sig[SD_SIG_LEN] = '\0';
     return 1;
+}
+
+static apr_status_t free_keyed_mac(void *ctx)
+{
+    EVP_MAC_CTX_free(ctx);
+    return APR_SUCCESS;
+}
+
+apr_status_t sd_cookie_secret_prepare(apr_pool_t *p, sd_secret *secret)
+{
+    static const unsigned char empty_key = 0;
+    EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *ctx = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
+    OSSL_PARAM params[2];
+
+    EVP_MAC_free(hmac);  /* the context keeps its own reference */
+    if (!ctx) {
+        return APR_EGENERAL;
+    }
+    params[0] = OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if (!EVP_MAC_init(ctx, secret->len ? secret->bytes : &empty_key, secret->len, params)) {
+        EVP_MAC_CTX_free(ctx);
+        return APR_EGENERAL;
+    }
+    secret->keyed_mac = ctx;
+    apr_pool_cleanup_register(p, ctx, free_keyed_mac, apr_pool_cleanup_null);
+    return APR_SUCCESS;
 }
 
 char *sd_cookie_sign(apr_pool_t *p, const char *id, const sd_secret *secret)
