@@ -21,8 +21,8 @@
 #define COOKIE_NAME "connect.sid"
 
 static const sd_secret secrets[2] = {
-    { (const unsigned char *)"keyboard cat", 12 },
-    { (const unsigned char *)"new secret", 10 },
+    { (const unsigned char *)"keyboard cat", 12, NULL },
+    { (const unsigned char *)"new secret", 10, NULL },
 };
 
 /* The rule sd_cookie_unsign documents for IDs it accepts. */
