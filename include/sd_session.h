@@ -11,11 +11,22 @@
 
 typedef struct sd_session sd_session;
 
+/* What a route will do with the session. */
+typedef enum {
+    SD_SESSION_READ,   /* only reads: no lock is taken to load it         */
+    SD_SESSION_UPDATE  /* may change or destroy it: loaded under the lock  */
+} sd_session_intent;
+
 /* Loads the session named by the request's cookie. Touches memcached only
  * when a validly signed cookie is present. Without one (or for a miss, a
- * corrupt value or an expired session) *out is a new empty session.
- * Returns OK, or HTTP_SERVICE_UNAVAILABLE when the store cannot answer. */
-int sd_session_load(request_rec *r, const sd_config *conf, sd_session **out);
+ * corrupt value or an expired session) *out is a new empty session. With
+ * SessionDemoLock On, SD_SESSION_UPDATE first takes the session's lock, so
+ * concurrent updates are serialised; a read-only load takes it only if its
+ * commit has to write (a refresh), and then only writes if nobody changed
+ * the session meanwhile. Returns OK, or HTTP_SERVICE_UNAVAILABLE when the
+ * store cannot answer (or the lock cannot be had). */
+int sd_session_load(request_rec *r, const sd_config *conf,
+                    sd_session_intent intent, sd_session **out);
 
 /* The app's fields (everything but "cookie"), mutable. */
 json_t *sd_session_data(sd_session *s);

@@ -30,6 +30,7 @@ struct sd_views {
 typedef struct {
     request_rec *r;
     const sd_config *conf;
+    sd_session_intent intent; /* the route's, for the lazy load */
     sd_session *session;      /* loaded on first use */
 } route_ctx;
 
@@ -46,6 +47,7 @@ typedef int (*route_fn)(route_ctx *ctx, reply *out);
 typedef struct {
     const char *path;
     int method;               /* M_GET also serves HEAD */
+    sd_session_intent intent; /* whether it may change the session */
     route_fn fn;
 } route;
 
@@ -108,7 +110,8 @@ static void redirect(reply *out, const char *location)
 
 static int load_session(route_ctx *ctx)
 {
-    return ctx->session ? OK : sd_session_load(ctx->r, ctx->conf, &ctx->session);
+    return ctx->session ? OK
+                        : sd_session_load(ctx->r, ctx->conf, ctx->intent, &ctx->session);
 }
 
 static int is_logged_in(route_ctx *ctx)
@@ -466,14 +469,17 @@ static int route_cart(route_ctx *ctx, reply *out)
 }
 
 static const route routes[] = {
-    { "/",            M_GET,  route_home },
-    { "/login",       M_GET,  route_login_form },
-    { "/login",       M_POST, route_login },
-    { "/logout",      M_POST, route_logout },
-    { "/profile",     M_GET,  route_profile },
-    { "/protected",   M_GET,  route_protected },
-    { "/add-to-cart", M_POST, route_add_to_cart },
-    { "/cart",        M_GET,  route_cart },
+    /* GET / counts the visit and consumes the flash; logout and login
+     * must serialise with concurrent requests so a logged-out session is
+     * never written back. */
+    { "/",            M_GET,  SD_SESSION_UPDATE, route_home },
+    { "/login",       M_GET,  SD_SESSION_READ,   route_login_form },
+    { "/login",       M_POST, SD_SESSION_UPDATE, route_login },
+    { "/logout",      M_POST, SD_SESSION_UPDATE, route_logout },
+    { "/profile",     M_GET,  SD_SESSION_READ,   route_profile },
+    { "/protected",   M_GET,  SD_SESSION_READ,   route_protected },
+    { "/add-to-cart", M_POST, SD_SESSION_UPDATE, route_add_to_cart },
+    { "/cart",        M_GET,  SD_SESSION_READ,   route_cart },
 };
 
 /* ------------------------------------------------------------ dispatcher */
@@ -596,7 +602,7 @@ static int send_reply(request_rec *r, const reply *out)
 
 int sd_routes_handle(request_rec *r, const sd_config *conf)
 {
-    route_ctx ctx = { r, conf, NULL };
+    route_ctx ctx = { r, conf, SD_SESSION_READ, NULL };
     reply out = { 0 };
     const route *match = NULL;
     const char *allow = NULL;
@@ -641,6 +647,7 @@ int sd_routes_handle(request_rec *r, const sd_config *conf)
         }
     }
 
+    ctx.intent = match->intent;
     /* With SaveUninitialized every visitor gets a session, as with
      * express-session's middleware in front of every route. */
     rc = conf->save_uninitialized ? load_session(&ctx) : OK;

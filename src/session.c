@@ -240,7 +240,8 @@ static int acquire_lock(sd_session *s, const char *id)
     }
 }
 
-int sd_session_load(request_rec *r, const sd_config *conf, sd_session **out)
+int sd_session_load(request_rec *r, const sd_config *conf,
+                    sd_session_intent intent, sd_session **out)
 {
     sd_session *s = apr_pcalloc(r->pool, sizeof(*s));
     const char *value;
@@ -270,7 +271,7 @@ int sd_session_load(request_rec *r, const sd_config *conf, sd_session **out)
         return OK;
     }
     s->resign = matched > 0;
-    if (conf->lock) {
+    if (conf->lock && intent == SD_SESSION_UPDATE) {
         int rc = acquire_lock(s, s->cookie_id);
         if (rc != OK) {
             return rc;
@@ -524,6 +525,41 @@ static int save(sd_session *s, int has_expiry, apr_time_t expires)
     return OK;
 }
 
+/* For a session loaded without the lock that now has to be written: takes
+ * the lock and re-reads. Returns OK when the stored data is still what was
+ * loaded (the write may go ahead), DONE when another request changed or
+ * deleted it meanwhile (skip the write: its expiry is fresh, or it was
+ * logged out and must not come back), or an HTTP error status. */
+static int lock_and_recheck(sd_session *s)
+{
+    request_rec *r = s->r;
+    const char *key = store_key(r->pool, s->conf, s->id);
+    char *val = NULL;
+    apr_size_t len = 0;
+    apr_uint16_t flags = 0;
+    sd_json_record rec;
+    const char *err = NULL;
+    int rc = acquire_lock(s, s->id);
+
+    if (rc != OK) {
+        return rc;
+    }
+    switch (sd_store_get(s->conf->store, r, key, &val, &len, &flags)) {
+    case SD_STORE_OK:
+        break;
+    case SD_STORE_NOTFOUND:
+        return DONE;
+    default:
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    if (flags != SD_STORE_FLAGS_JSON || len > SD_STORE_MAX_VALUE
+        || !sd_json_record_decode(r->pool, val, len, &rec, &err)
+        || strcmp(sd_json_dump(r->pool, rec.data, NULL), s->loaded_data) != 0) {
+        return DONE;
+    }
+    return OK;
+}
+
 /* The lifetime of this session in µs: the stored originalMaxAge for a
  * loaded session (express-session's rule), else SessionDemoMaxAge. 0 means
  * a browser-session cookie (originalMaxAge null). */
@@ -598,6 +634,20 @@ static int commit_session(sd_session *s)
          * active user is logged out when the first cookie runs out. A
          * browser-session cookie needs no re-sending. */
         send_cookie = (write && has_expiry) || conf->rolling || s->resign;
+    }
+    if (!write && !send_cookie) {
+        return OK;
+    }
+    if (write && !s->is_new && conf->lock && !s->lock_key) {
+        /* Loaded read-only, now due for a write (refresh, Resave, Rolling). */
+        rv = lock_and_recheck(s);
+        if (rv == DONE) {
+            write = 0;
+            send_cookie = s->resign;
+        }
+        else if (rv != OK) {
+            return rv;
+        }
     }
     if (!write && !send_cookie) {
         return OK;
