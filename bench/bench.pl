@@ -38,7 +38,8 @@ my $WITH_EXPRESS = ($ENV{BENCH_EXPRESS} // 1) ? 1 : 0;
 my $SD_THREADS = $ENV{SD_THREADS} // 128;
 my $MC_MEM     = $ENV{BENCH_MC_MEM} // 1536;
 my $MC_THREADS = $ENV{BENCH_MC_THREADS} // 2;
-my $LOCKING_CONF = $ENV{BENCH_LOCKING_CONF} // 'SessionDemoLocking On';
+my $LOCK_DIRECTIVE = $ENV{BENCH_LOCK_DIRECTIVE} // 'SessionDemoLock';   # On|Off flag, if the build has it
+my $HAS_LOCK;
 my $ONLY = $ENV{BENCH_SCENARIOS};   # e.g. "home profile"
 my $APACHE = $ENV{HTTPD} // '/usr/sbin/apache2';
 my $MODULE = $ENV{SD_MODULE} // "$TOP/.libs/mod_sessiondemo.so";
@@ -326,20 +327,21 @@ sub start_express {
 }
 
 # ------------------------------------------------------------ CPU sampling
-# utime+stime (seconds) of every live process in process group $pgid.
+# utime+stime (seconds) of every live process in process group $pgid; in
+# list context (utime, stime).
 sub group_cpu {
     my ($pgid) = @_;
-    return 0 unless $pgid;
-    my $t = 0;
+    return wantarray ? (0, 0) : 0 unless $pgid;
+    my ($u, $sy) = (0, 0);
     opendir(my $d, '/proc') or return 0;
     for my $p (grep { /^\d+$/ } readdir $d) {
         my $st = slurp("/proc/$p/stat") // next;
         $st =~ s/^.*\) //s;                 # fields from 3 on
         my @f = split ' ', $st;
         next unless $f[2] == $pgid;         # field 5: pgrp
-        $t += $f[11] + $f[12];              # fields 14, 15: utime, stime
+        $u += $f[11]; $sy += $f[12];        # fields 14, 15: utime, stime
     }
-    return $t / $CLK_TCK;
+    return wantarray ? ($u / $CLK_TCK, $sy / $CLK_TCK) : ($u + $sy) / $CLK_TCK;
 }
 
 sub children_cpu { my @t = POSIX::times(); return ($t[3] + $t[4]) / $CLK_TCK; }
@@ -353,7 +355,8 @@ sub run_wrk {
     my $out = "$OUTDIR/wrk-" . scalar(@RESULTS) . ".json";
     my $server_pg = $o{target} =~ /^express/ ? $EXPRESS_PID : $HTTPD_PID;
     my $mc0 = mc_stats();
-    my ($srv0, $mcc0, $wrk0, $t0) = (group_cpu($server_pg), group_cpu($MC_PID), children_cpu(), time);
+    my ($srvu0, $srvs0) = group_cpu($server_pg);
+    my ($srv0, $mcc0, $wrk0, $t0) = ($srvu0 + $srvs0, scalar group_cpu($MC_PID), children_cpu(), time);
     my $pid = fork() // die "fork: $!";
     if ($pid == 0) {
         setpgid(0, 0);
@@ -371,7 +374,8 @@ sub run_wrk {
     waitpid($pid, 0);
     @CHILDREN = grep { $_->[1] != $pid } @CHILDREN;
     my $rc = $? >> 8;
-    my ($srv1, $mcc1, $wrk1, $t1) = (group_cpu($server_pg), group_cpu($MC_PID), children_cpu(), time);
+    my ($srvu1, $srvs1) = group_cpu($server_pg);
+    my ($srv1, $mcc1, $wrk1, $t1) = ($srvu1 + $srvs1, scalar group_cpu($MC_PID), children_cpu(), time);
     my $mc = mc_delta($mc0, mc_stats());
     my $j = eval { JSON::PP::decode_json(scalar slurp($out)) };
     unless ($j && $rc == 0) {
@@ -387,6 +391,7 @@ sub run_wrk {
         mc => { map { $_ => $mc->{$_} / $n } qw(total cmd_get cmd_set cmd_touch del arith get_misses) },
         mc_evictions => $mc->{evictions},
         cpu_server => 100 * ($srv1 - $srv0) / $wall,
+        cpu_server_sys => 100 * ($srvs1 - $srvs0) / $wall,
         cpu_mc => 100 * ($mcc1 - $mcc0) / $wall,
         cpu_wrk => 100 * ($wrk1 - $wrk0) / $wall,
         us_cpu_per_req => 1e6 * (($srv1 - $srv0) + ($mcc1 - $mcc0)) / $n,
@@ -453,6 +458,10 @@ sub do_run {
     start_memcached();
     preload('v', 0, $VIEW_POOL);
     write_cookies("$RUNDIR/cookies-view.txt", 'v', 0 .. $VIEW_POOL - 1);
+    $HTTPD_PORT //= free_port(18080);
+    ($HAS_LOCK) = directive_ok("$LOCK_DIRECTIVE On");
+    spew("$RUNDIR/extra/lock.conf", "$LOCK_DIRECTIVE On\n") if $HAS_LOCK;
+    print "bench: session locking: ", ($HAS_LOCK ? "$LOCK_DIRECTIVE On for every row but the 'lock off' ones\n" : "not in this build\n");
     start_httpd();
     start_express() if $WITH_EXPRESS;
 
@@ -514,26 +523,27 @@ sub do_run {
         $EXPRESS_PID = undef;
     }
 
-    # Session locking: the same logged-in views with the locking directive on.
+    # Session locking: every other row runs with it on (explicitly; it is the
+    # module's default); here the logged-in views run again with it off.
     my %locking;
-    my ($lok, $lerr) = directive_ok($LOCKING_CONF);
-    if ($lok) {
+    if ($HAS_LOCK && (!$ONLY || " $ONLY " =~ / home /)) {
         stop_httpd();
-        spew("$RUNDIR/extra/locking.conf", "$LOCKING_CONF\n");
+        spew("$RUNDIR/extra/lock.conf", "$LOCK_DIRECTIVE Off\n");
         start_httpd();
-        for my $name (qw(home profile)) {
-            my $r = run_wrk(target => 'module', scenario => "$name+lock", conns => $CONNS[0], port => $HTTPD_PORT,
-                            method => 'GET', path => $name eq 'home' ? '/' : '/profile',
-                            cookies => "$RUNDIR/cookies-view.txt");
-            $locking{$name} = $r;
+        for my $conns (@CONNS) {
+            for my $name (qw(home profile)) {
+                my $r = run_wrk(target => 'nolock', scenario => $name, conns => $conns, port => $HTTPD_PORT,
+                                method => 'GET', path => $name eq 'home' ? '/' : '/profile',
+                                cookies => "$RUNDIR/cookies-view.txt");
+                $locking{$name} //= $r;
+            }
         }
-        unlink "$RUNDIR/extra/locking.conf";
         stop_httpd();
+        spew("$RUNDIR/extra/lock.conf", "$LOCK_DIRECTIVE On\n");
         start_httpd();
     }
-    else {
-        print "bench: session locking not measured: '$LOCKING_CONF' is not accepted by this build ($lerr)\n";
-        $locking{unavailable} = $lerr;
+    elsif (!$HAS_LOCK) {
+        $locking{unavailable} = "this build does not know $LOCK_DIRECTIVE";
     }
 
     # Scaling: the same logged-in GET / with more and more stored sessions.
@@ -577,20 +587,22 @@ sub report {
     $o .= "- $f->{httpd}; $f->{memcached}; wrk $f->{wrk}; node $f->{node}; $f->{express}\n";
     $o .= "- ${SECONDS}s per run; wrk -t$WRK_THREADS; httpd event MPM 2 x $SD_THREADS threads, sendfile on, mmap off; "
         . "Express: node:cluster with $EXPRESS_WORKERS worker(s) (rows 'Express (1 proc)': the tutorial's single process); memcached -t $MC_THREADS -m $MC_MEM\n";
+    $o .= "- mod_sessiondemo rows: " . ($HAS_LOCK ? "$LOCK_DIRECTIVE On (the default) except the 'lock off' rows\n" : "this build has no session locking\n");
     $o .= "- logged-in home page: $size->{module} bytes (module)" . (defined $size->{express} ? ", $size->{express} bytes (Express)" : '')
         . "; the static baseline is the module's page, byte for byte\n\n";
-    $o .= "| scenario | conns | server | req/s | p50 ms | p99 ms | mc cmds/req (get/set/del/touch) | CPU % server / memcached / wrk | server+mc CPU µs/req | errors |\n";
+    $o .= "| scenario | conns | server | req/s | p50 ms | p99 ms | mc cmds/req (get/set/del/touch) | CPU % server (of it kernel) / memcached / wrk | server+mc CPU µs/req | errors |\n";
     $o .= "|---|---:|---|---:|---:|---:|---|---|---:|---:|\n";
     for my $r (@RESULTS) {
         next if $r->{scenario} =~ /^scale-/;
         my $m = $r->{mc};
-        $o .= sprintf("| %s | %d | %s | %.0f | %.2f | %.2f | %.2f (%.2f/%.2f/%.2f/%.2f) | %.0f / %.0f / %.0f | %.0f | %d |\n",
+        $o .= sprintf("| %s | %d | %s | %.0f | %.2f | %.2f | %.2f (%.2f/%.2f/%.2f/%.2f) | %.0f (%.0f) / %.0f / %.0f | %.0f | %d |\n",
             $SCEN_LABEL{$r->{scenario}} // $r->{scenario}, $r->{conns},
-            { static => 'httpd static', module => 'mod_sessiondemo', express => "Express ($EXPRESS_WORKERS proc)",
+            { static => 'httpd static', module => 'mod_sessiondemo', nolock => 'mod_sessiondemo, lock off',
+              express => "Express ($EXPRESS_WORKERS proc)",
               express1 => 'Express (1 proc)' }->{$r->{target}},
             $r->{rps}, $r->{p50_us} / 1000, $r->{p99_us} / 1000,
             $m->{total}, $m->{cmd_get}, $m->{cmd_set}, $m->{del}, $m->{cmd_touch},
-            $r->{cpu_server}, $r->{cpu_mc}, $r->{cpu_wrk}, $r->{us_cpu_per_req}, $r->{errors});
+            $r->{cpu_server}, $r->{cpu_server_sys}, $r->{cpu_mc}, $r->{cpu_wrk}, $r->{us_cpu_per_req}, $r->{errors});
     }
     if (%$scaling) {
         $o .= "\n### Scaling: logged-in GET / (mod_sessiondemo, $CONNS[-1] connections) vs stored sessions\n\n";
@@ -620,15 +632,17 @@ sub report {
     }
     my $home = find_run('module', 'home', $CONNS[0]);
     my $prof = find_run('module', 'profile', $CONNS[0]);
-    $goal->('memcached round trips per logged-in view, locking off (GET / ; GET /profile)',
-            sprintf('%.2f ; %.2f', $home->{mc}{total}, $prof->{mc}{total}), $home->{mc}{total} <= 2.05 && $prof->{mc}{total} <= 2.05) if $home && $prof;
-    if ($locking->{home}) {
-        $goal->('memcached round trips per logged-in view, locking on (GET / ; GET /profile)',
-                sprintf('%.2f ; %.2f', $locking->{home}{mc}{total}, $locking->{profile}{mc}{total}),
-                $locking->{home}{mc}{total} <= 4.05 && $locking->{profile}{mc}{total} <= 4.05);
+    my ($on_txt, $off_txt) = $HAS_LOCK ? ('locking on', 'locking off') : ('no locking in this build', 'no locking in this build');
+    if ($home && $prof) {
+        $goal->("memcached round trips per logged-in view, $on_txt (GET / ; GET /profile)",
+                sprintf('%.2f ; %.2f', $home->{mc}{total}, $prof->{mc}{total}),
+                $HAS_LOCK ? $home->{mc}{total} <= 4.05 && $prof->{mc}{total} <= 4.05
+                          : $home->{mc}{total} <= 2.05 && $prof->{mc}{total} <= 2.05);
     }
-    else {
-        $goal->('memcached round trips per logged-in view, locking on', "not measurable: no locking in this build ($locking->{unavailable})", undef);
+    if ($locking->{home}) {
+        $goal->("memcached round trips per logged-in view, $off_txt (GET / ; GET /profile)",
+                sprintf('%.2f ; %.2f', $locking->{home}{mc}{total}, $locking->{profile}{mc}{total}),
+                $locking->{home}{mc}{total} <= 2.05 && $locking->{profile}{mc}{total} <= 2.05);
     }
     if (@SCALING > 1 && $scaling->{$SCALING[0]}) {
         my $x = $scaling->{$SCALING[-1]}{rps} / $scaling->{$SCALING[0]}{rps};
@@ -721,10 +735,10 @@ sub do_callgrind {
     my $base_file = "$BENCH/callgrind-baseline.txt";
     my $status = 0;
     if ($OPT{'--update'} || !-e $base_file) {
-        my $rev = `git -C '$TOP' rev-parse --short HEAD 2>/dev/null` // '';
+        my $rev = `git -C '$TOP' log -1 --format=%h -- src include mod_sessiondemo.c templates 2>/dev/null` // '';
         chomp $rev;
         my $t = "# instructions per request (callgrind, httpd -X, bench/bench.pl callgrind); updated "
-              . strftime('%Y-%m-%d', localtime) . ($rev ? " at $rev" : '') . "\n# make bench-callgrind fails when a scenario exceeds this by more than 10 %\n";
+              . strftime('%Y-%m-%d', localtime) . ($rev ? ", module sources at $rev" : '') . ", module defaults (SessionDemoLock On)\n# make bench-callgrind fails when a scenario exceeds this by more than 10 %\n";
         $t .= sprintf("%-8s %d\n", $_, $ir{$_}) for @CG_SCEN;
         spew($base_file, $t);
         print "callgrind: baseline written to bench/callgrind-baseline.txt\n";

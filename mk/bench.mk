@@ -1,14 +1,14 @@
 # Benchmarks (issue 5): `make bench` = callgrind instruction-count check +
 # the wrk comparison (static baseline, Express peer, scaling). See bench/README.md.
-#   make bench                  full run (~12 min): callgrind check, then wrk runs of BENCH_SECONDS (10)
+#   make bench                  full run (~8 min): callgrind check, then wrk runs of BENCH_SECONDS (10)
 #   make bench-quick            smoke test: 3 s runs, scaling to 100 k only, no callgrind
 #   make bench-callgrind        instructions/request per scenario vs bench/callgrind-baseline.txt (>10 % fails)
 #   make bench-callgrind-update rewrite the baseline
 #   make bench-profile          callgrind profile of logged-in GET / (top functions, inclusive)
 # Knobs (environment): BENCH_SECONDS, BENCH_CONNS ("32 128"), BENCH_SCALING ("1000 100000 1000000"),
 # BENCH_SCENARIOS ("guest home profile login cart"), BENCH_EXPRESS (1), EXPRESS_WORKERS (nproc),
-# WRK_THREADS (1), SD_THREADS (16 per httpd process), BENCH_MC_THREADS (2), BENCH_MC_MEM (1536),
-# BENCH_LOCKING_CONF ("SessionDemoLocking On").
+# WRK_THREADS (1), SD_THREADS (128 per httpd process), BENCH_MC_THREADS (2), BENCH_MC_MEM (1536),
+# BENCH_LOCK_DIRECTIVE (SessionDemoLock).
 
 BENCH_DEB_PACKAGES := wrk valgrind
 .PHONY: bench bench-quick bench-run bench-callgrind bench-callgrind-update bench-profile bench-deps
