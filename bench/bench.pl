@@ -344,6 +344,13 @@ sub group_cpu {
     return wantarray ? ($u / $CLK_TCK, $sy / $CLK_TCK) : ($u + $sy) / $CLK_TCK;
 }
 
+# Busy CPU seconds of the whole machine (all processes, kernel included).
+sub machine_cpu {
+    my ($l) = grep { /^cpu / } slurp('/proc/stat');
+    my @f = split ' ', $l;
+    return ($f[1] + $f[2] + $f[3] + $f[6] + $f[7] + ($f[8] // 0)) / $CLK_TCK;   # user nice system irq softirq steal
+}
+
 sub children_cpu { my @t = POSIX::times(); return ($t[3] + $t[4]) / $CLK_TCK; }
 
 # ------------------------------------------------------------ wrk runs
@@ -357,6 +364,7 @@ sub run_wrk {
     my $mc0 = mc_stats();
     my ($srvu0, $srvs0) = group_cpu($server_pg);
     my ($srv0, $mcc0, $wrk0, $t0) = ($srvu0 + $srvs0, scalar group_cpu($MC_PID), children_cpu(), time);
+    my $all0 = machine_cpu();
     my $pid = fork() // die "fork: $!";
     if ($pid == 0) {
         setpgid(0, 0);
@@ -376,6 +384,7 @@ sub run_wrk {
     my $rc = $? >> 8;
     my ($srvu1, $srvs1) = group_cpu($server_pg);
     my ($srv1, $mcc1, $wrk1, $t1) = ($srvu1 + $srvs1, scalar group_cpu($MC_PID), children_cpu(), time);
+    my $all1 = machine_cpu();
     my $mc = mc_delta($mc0, mc_stats());
     my $j = eval { JSON::PP::decode_json(scalar slurp($out)) };
     unless ($j && $rc == 0) {
@@ -394,14 +403,15 @@ sub run_wrk {
         cpu_server_sys => 100 * ($srvs1 - $srvs0) / $wall,
         cpu_mc => 100 * ($mcc1 - $mcc0) / $wall,
         cpu_wrk => 100 * ($wrk1 - $wrk0) / $wall,
+        cpu_others => 100 * (($all1 - $all0) - ($srv1 - $srv0) - ($mcc1 - $mcc0) - ($wrk1 - $wrk0)) / $wall,
         us_cpu_per_req => 1e6 * (($srv1 - $srv0) + ($mcc1 - $mcc0)) / $n,
         load1 => (split ' ', scalar slurp('/proc/loadavg'))[0],
     );
     delete $r{cookies};
     push @RESULTS, \%r;
-    printf "  %-8s %-9s c=%-4d %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  mc %.2f/req  cpu srv %3.0f%% mc %3.0f%% wrk %3.0f%%  err %d\n",
+    printf "  %-8s %-9s c=%-4d %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  mc %.2f/req  cpu srv %3.0f%% mc %3.0f%% wrk %3.0f%% others %3.0f%%  err %d\n",
         $o{target}, $o{scenario}, $o{conns}, $r{rps}, $r{p50_us} / 1000, $r{p99_us} / 1000, $r{mc}{total},
-        $r{cpu_server}, $r{cpu_mc}, $r{cpu_wrk}, $r{errors};
+        $r{cpu_server}, $r{cpu_mc}, $r{cpu_wrk}, $r{cpu_others}, $r{errors};
     return \%r;
 }
 
@@ -590,19 +600,19 @@ sub report {
     $o .= "- mod_sessiondemo rows: " . ($HAS_LOCK ? "$LOCK_DIRECTIVE On (the default) except the 'lock off' rows\n" : "this build has no session locking\n");
     $o .= "- logged-in home page: $size->{module} bytes (module)" . (defined $size->{express} ? ", $size->{express} bytes (Express)" : '')
         . "; the static baseline is the module's page, byte for byte\n\n";
-    $o .= "| scenario | conns | server | req/s | p50 ms | p99 ms | mc cmds/req (get/set/del/touch) | CPU % server (of it kernel) / memcached / wrk | server+mc CPU µs/req | errors |\n";
-    $o .= "|---|---:|---|---:|---:|---:|---|---|---:|---:|\n";
+    $o .= "| scenario | conns | server | req/s | p50 ms | p99 ms | mc cmds/req (get/set/del/touch) | CPU % server (of it kernel) / memcached / wrk | server+mc CPU µs/req | other processes' CPU % | errors |\n";
+    $o .= "|---|---:|---|---:|---:|---:|---|---|---:|---:|---:|\n";
     for my $r (@RESULTS) {
         next if $r->{scenario} =~ /^scale-/;
         my $m = $r->{mc};
-        $o .= sprintf("| %s | %d | %s | %.0f | %.2f | %.2f | %.2f (%.2f/%.2f/%.2f/%.2f) | %.0f (%.0f) / %.0f / %.0f | %.0f | %d |\n",
+        $o .= sprintf("| %s | %d | %s | %.0f | %.2f | %.2f | %.2f (%.2f/%.2f/%.2f/%.2f) | %.0f (%.0f) / %.0f / %.0f | %.0f | %.0f | %d |\n",
             $SCEN_LABEL{$r->{scenario}} // $r->{scenario}, $r->{conns},
             { static => 'httpd static', module => 'mod_sessiondemo', nolock => 'mod_sessiondemo, lock off',
               express => "Express ($EXPRESS_WORKERS proc)",
               express1 => 'Express (1 proc)' }->{$r->{target}},
             $r->{rps}, $r->{p50_us} / 1000, $r->{p99_us} / 1000,
             $m->{total}, $m->{cmd_get}, $m->{cmd_set}, $m->{del}, $m->{cmd_touch},
-            $r->{cpu_server}, $r->{cpu_server_sys}, $r->{cpu_mc}, $r->{cpu_wrk}, $r->{us_cpu_per_req}, $r->{errors});
+            $r->{cpu_server}, $r->{cpu_server_sys}, $r->{cpu_mc}, $r->{cpu_wrk}, $r->{us_cpu_per_req}, $r->{cpu_others}, $r->{errors});
     }
     if (%$scaling) {
         $o .= "\n### Scaling: logged-in GET / (mod_sessiondemo, $CONNS[-1] connections) vs stored sessions\n\n";
@@ -650,7 +660,7 @@ sub report {
     }
     $o .= "\nmc cmds/req: memcached `stats` deltas (cmd_get, cmd_set incl. add, delete hits+misses, cmd_touch, incr/decr) "
         . "over the run divided by the requests wrk completed. CPU %: utime+stime from /proc over the run's wall time, "
-        . "100 % = one core (this machine has $NPROC). errors: wrk socket errors + HTTP status >= 400.\n";
+        . "100 % = one core (this machine has $NPROC); other processes' CPU % = the machine's busy time from /proc/stat minus ours (load from other work). errors: wrk socket errors + HTTP status >= 400.\n";
     return $o;
 }
 
