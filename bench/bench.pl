@@ -626,12 +626,13 @@ sub report {
     }
     if (%$scaling) {
         $o .= "\n### Scaling: logged-in GET / (mod_sessiondemo, $CONNS[-1] connections) vs stored sessions\n\n";
-        $o .= "| sessions loaded | memcached items | req/s | p50 ms | p99 ms | get misses/req | vs 1 k |\n|---:|---:|---:|---:|---:|---:|---:|\n";
+        $o .= "| sessions loaded | memcached items | req/s | p50 ms | p99 ms | get misses/req | httpd+mc CPU µs/req | memcached CPU µs/req | other processes' CPU % | req/s vs first |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
         my $base = $scaling->{$SCALING[0]}{rps};
         for my $n (@SCALING) {
             my $r = $scaling->{$n};
-            $o .= sprintf("| %d | %d | %.0f | %.2f | %.2f | %.3f | %.1f %% |\n", $n, $r->{items}, $r->{rps},
-                $r->{p50_us} / 1000, $r->{p99_us} / 1000, $r->{mc}{get_misses}, 100 * $r->{rps} / $base);
+            $o .= sprintf("| %d | %d | %.0f | %.2f | %.2f | %.3f | %.0f | %.1f | %.0f | %.1f %% |\n", $n, $r->{items}, $r->{rps},
+                $r->{p50_us} / 1000, $r->{p99_us} / 1000, $r->{mc}{get_misses}, $r->{us_cpu_per_req},
+                1e4 * $r->{cpu_mc} / $r->{rps}, $r->{cpu_others}, 100 * $r->{rps} / $base);
         }
     }
     # Goals (issue 5), from this run.
