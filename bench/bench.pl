@@ -752,6 +752,7 @@ sub do_callgrind {
         $ir{$name} = $tot / $CG_N{$name};
         printf "  callgrind %-8s %10.0f instructions/request\n", $name, $ir{$name};
     }
+    unlink glob("$OUTDIR/callgrind.out*");   # start-up and warm-up parts
 
     my $base_file = "$BENCH/callgrind-baseline.txt";
     my $status = 0;
