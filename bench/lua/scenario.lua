@@ -1,0 +1,79 @@
+-- wrk script used by every `make bench` scenario, configured through the
+-- environment (bench/bench.pl sets it):
+--   BENCH_METHOD   GET or POST
+--   BENCH_PATH     request path
+--   BENCH_COOKIES  file with one Cookie header value per line (optional):
+--                  thread k of n uses lines k, k+n, k+2n, ... so threads never
+--                  share a session; each thread rotates through its slice, so
+--                  with far more sessions than connections two requests of the
+--                  same session are almost never in flight at once
+--   BENCH_BODY     urlencoded body (POST); "%N" is replaced by a per-request number
+--   BENCH_THREADS  wrk's -t value
+--   BENCH_OUT      where done() writes its JSON summary
+local counter = 0
+
+function setup(thread)
+   thread:set("tid", counter)
+   counter = counter + 1
+end
+
+local function read_lines(file)
+   local out = {}
+   for line in io.lines(file) do
+      if line ~= "" then out[#out + 1] = line end
+   end
+   return out
+end
+
+function init(args)
+   local method = os.getenv("BENCH_METHOD") or "GET"
+   local path = os.getenv("BENCH_PATH") or "/"
+   local cookie_file = os.getenv("BENCH_COOKIES") or ""
+   local body = os.getenv("BENCH_BODY") or ""
+   local nthreads = tonumber(os.getenv("BENCH_THREADS") or "1")
+   local cookies = {}
+   if cookie_file ~= "" then cookies = read_lines(cookie_file) end
+
+   reqs = {}
+   local n = 0
+   local function add(cookie, i)
+      local headers = {}
+      local b = nil
+      if cookie then headers["Cookie"] = cookie end
+      if body ~= "" then
+         headers["Content-Type"] = "application/x-www-form-urlencoded"
+         b = string.gsub(body, "%%N", tostring(tid) .. "x" .. tostring(i))
+      end
+      n = n + 1
+      reqs[n] = wrk.format(method, path, headers, b)
+   end
+   if #cookies > 0 then
+      for i = tid + 1, #cookies, nthreads do add(cookies[i], i) end
+      if n == 0 then error("no cookies for thread " .. tid) end
+   elseif body ~= "" then
+      for i = 1, 4096 do add(nil, i) end
+   else
+      add(nil, 1)
+   end
+   idx = 0
+end
+
+function request()
+   idx = idx + 1
+   if idx > #reqs then idx = 1 end
+   return reqs[idx]
+end
+
+function done(summary, latency, requests)
+   local e = summary.errors
+   local f = assert(io.open(os.getenv("BENCH_OUT"), "w"))
+   f:write(string.format(
+      '{"requests":%d,"duration_us":%d,"bytes":%d,' ..
+      '"err_connect":%d,"err_read":%d,"err_write":%d,"err_status":%d,"err_timeout":%d,' ..
+      '"lat_mean_us":%.1f,"lat_max_us":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d}\n',
+      summary.requests, summary.duration, summary.bytes,
+      e.connect, e.read, e.write, e.status, e.timeout,
+      latency.mean, latency.max, latency:percentile(50), latency:percentile(90),
+      latency:percentile(99)))
+   f:close()
+end
