@@ -13,7 +13,8 @@ typedef struct sd_session sd_session;
 
 /* What a route will do with the session. */
 typedef enum {
-    SD_SESSION_READ,   /* only reads: no lock is taken to load it         */
+    SD_SESSION_READ,   /* only reads: no lock, and changes to the data are
+                          not saved (the route promises to make none)    */
     SD_SESSION_UPDATE  /* may change or destroy it: loaded under the lock  */
 } sd_session_intent;
 

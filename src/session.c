@@ -34,11 +34,14 @@ struct sd_session {
     const sd_config *conf;
     int had_cookie;            /* the request carried our cookie name      */
     const char *cookie_id;     /* ID from a validly signed cookie, or NULL */
+    const char *cookie_value;  /* that cookie's decoded value             */
     int resign;                /* verified by an old secret: re-issue      */
     const char *id;            /* current ID; NULL until one is minted     */
     json_t *data;
     json_t *stored_cookie;     /* the loaded "cookie" object, or NULL      */
-    const char *loaded_data;   /* compact JSON of data as loaded           */
+    const char *loaded_data;   /* compact JSON of data as loaded (UPDATE
+                                  loads only), or NULL once regenerated    */
+    sd_session_intent intent;
     apr_time_t expires;        /* stored expiry of a loaded session, or 0  */
     apr_time_t created;        /* creation time, for the absolute timeout  */
     int is_new;
@@ -154,7 +157,10 @@ static int load_stored(sd_session *s, const char *key)
     s->id = s->cookie_id;
     s->data = rec.data;
     s->stored_cookie = rec.cookie;
-    s->loaded_data = sd_json_dump(r->pool, rec.data, NULL);
+    /* The snapshot for the "modified" test costs a full encode, and only
+     * routes that may change the session need it. */
+    s->loaded_data = s->intent == SD_SESSION_UPDATE
+                     ? sd_json_dump(r->pool, rec.data, NULL) : "";
     return OK;
 }
 
@@ -197,14 +203,15 @@ static int acquire_lock(sd_session *s, const char *id)
     const char *key = apr_pstrcat(r->pool, s->conf->key_prefix, id, ".lock", NULL);
     apr_time_t deadline = apr_time_now() + apr_time_from_msec(s->conf->lock_wait_ms);
     apr_interval_time_t backoff = SD_LOCK_BACKOFF_MIN;
-    char token[SD_SID_LEN + 1];
+    /* Only identifies the holder in a memcached dump; nothing trusts it, so
+     * it need not come from the CSPRNG. */
+    const char *token = apr_psprintf(r->pool, "%" APR_PID_T_FMT "-%" APR_TIME_T_FMT "-%pp",
+                                     getpid(), apr_time_now(), (void *)r);
+    apr_size_t token_len = strlen(token);
 
-    if (sd_cookie_new_id(token) != APR_SUCCESS) {
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
     for (;;) {
         apr_time_t now;
-        switch (sd_store_add(s->conf->store, r, key, token, SD_SID_LEN,
+        switch (sd_store_add(s->conf->store, r, key, token, token_len,
                              s->conf->lock_ttl, 0)) {
         case SD_STORE_OK:
             s->lock_key = key;
@@ -249,6 +256,7 @@ int sd_session_load(request_rec *r, const sd_config *conf,
 
     s->r = r;
     s->conf = conf;
+    s->intent = intent;
     *out = s;
 
     value = find_cookie(r, conf->cookie_name);
@@ -271,6 +279,7 @@ int sd_session_load(request_rec *r, const sd_config *conf,
         return OK;
     }
     s->resign = matched > 0;
+    s->cookie_value = value;
     if (conf->lock && intent == SD_SESSION_UPDATE) {
         int rc = acquire_lock(s, s->cookie_id);
         if (rc != OK) {
@@ -554,7 +563,8 @@ static int lock_and_recheck(sd_session *s)
     }
     if (flags != SD_STORE_FLAGS_JSON || len > SD_STORE_MAX_VALUE
         || !sd_json_record_decode(r->pool, val, len, &rec, &err)
-        || strcmp(sd_json_dump(r->pool, rec.data, NULL), s->loaded_data) != 0) {
+        || strcmp(sd_json_dump(r->pool, rec.data, NULL),
+                  sd_json_dump(r->pool, s->data, NULL)) != 0) {
         return DONE;
     }
     return OK;
@@ -613,8 +623,10 @@ static int commit_session(sd_session *s)
         }
     }
 
+    /* A read-only load is unmodified by contract (sd_session.h). */
     modified = !s->loaded_data
-               || strcmp(s->loaded_data, sd_json_dump(r->pool, s->data, NULL)) != 0;
+               || ((s->is_new || s->intent == SD_SESSION_UPDATE)
+                   && strcmp(s->loaded_data, sd_json_dump(r->pool, s->data, NULL)) != 0);
     if (s->is_new) {
         write = modified || conf->save_uninitialized;
         send_cookie = write;
@@ -661,7 +673,11 @@ static int commit_session(sd_session *s)
     }
     if (send_cookie) {
         const sd_secret *signer = (const sd_secret *)conf->secrets->elts;
-        add_set_cookie(s, sd_cookie_sign(r->pool, s->id, signer), has_expiry, expires);
+        /* The incoming cookie, when it is this ID signed with the current
+         * secret, is exactly what signing would produce. */
+        const char *value = (s->cookie_value && !s->resign && s->id == s->cookie_id)
+                            ? s->cookie_value : sd_cookie_sign(r->pool, s->id, signer);
+        add_set_cookie(s, value, has_expiry, expires);
     }
     return OK;
 }
