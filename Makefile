@@ -67,23 +67,16 @@ UNIT_BIN := t/unit/bin-$(FLAVOR)
 UNIT_CFLAGS := $(CSTD) $(WARN) -g -O1 -Iinclude -It/unit $(APR_CFLAGS) $(SAN_CFLAGS)
 UNIT_LIBS := $(APR_LIBS) -ljansson -lcrypto $(SAN_CFLAGS)
 
-$(UNIT_BIN)/test_cookie: t/unit/test_cookie.c src/cookie.c $(HDRS) t/unit/tap.h
-	@mkdir -p $(UNIT_BIN)
-	$(CC) $(UNIT_CFLAGS) -o $@ t/unit/test_cookie.c src/cookie.c $(UNIT_LIBS)
 
-$(UNIT_BIN)/test_template: t/unit/test_template.c src/template.c $(HDRS) t/unit/tap.h
-	@mkdir -p $(UNIT_BIN)
-	$(CC) $(UNIT_CFLAGS) -o $@ t/unit/test_template.c src/template.c $(UNIT_LIBS)
 
-$(UNIT_BIN)/test_json: t/unit/test_json.c src/json.c $(HDRS) t/unit/tap.h
-	@mkdir -p $(UNIT_BIN)
-	$(CC) $(UNIT_CFLAGS) -o $@ t/unit/test_json.c src/json.c $(UNIT_LIBS)
 
-$(UNIT_BIN)/test_form: t/unit/test_form.c src/form.c $(HDRS) t/unit/tap.h
-	@mkdir -p $(UNIT_BIN)
-	$(CC) $(UNIT_CFLAGS) -o $@ t/unit/test_form.c src/form.c $(UNIT_LIBS)
 
 UNIT_TESTS := $(patsubst t/unit/%.c,$(UNIT_BIN)/%,$(wildcard t/unit/test_*.c))
+
+# t/unit/test_X.c tests the pure unit src/X.c.
+$(UNIT_TESTS): $(UNIT_BIN)/test_%: t/unit/test_%.c src/%.c $(HDRS) t/unit/tap.h
+	@mkdir -p $(UNIT_BIN)
+	$(CC) $(UNIT_CFLAGS) -o $@ t/unit/test_$*.c src/$*.c $(UNIT_LIBS)
 
 unit-build: $(UNIT_TESTS)
 
@@ -110,10 +103,4 @@ test-asan: deps
 # in mk/*.mk so each stays readable on its own.
 -include $(sort $(wildcard mk/*.mk))
 
-$(UNIT_BIN)/test_cfg_parse: t/unit/test_cfg_parse.c src/cfg_parse.c $(HDRS) t/unit/tap.h
-	@mkdir -p $(UNIT_BIN)
-	$(CC) $(UNIT_CFLAGS) -o $@ t/unit/test_cfg_parse.c src/cfg_parse.c $(UNIT_LIBS)
 
-$(UNIT_BIN)/test_ring: t/unit/test_ring.c src/ring.c $(HDRS) t/unit/tap.h
-	@mkdir -p $(UNIT_BIN)
-	$(CC) $(UNIT_CFLAGS) -o $@ t/unit/test_ring.c src/ring.c $(UNIT_LIBS)

@@ -83,15 +83,31 @@ static void probe_close(sd_server *srv)
     }
 }
 
-/* One "version" round trip on the prober's own socket, every step bounded
- * by the probe timeout. Reconnects after any failure. */
-static int probe_once(sd_store *st, sd_server *srv, apr_pool_t *p)
+/* Sends one command on the prober's own socket and reads one reply line,
+ * every step bounded by the probe timeout. Returns 1 when the line starts
+ * with `expect`; closes the socket on any failure. */
+static int probe_exchange(sd_server *srv, const char *cmd, const char *expect)
 {
-    static const char cmd[] = "version\r\n";
     char reply[128];
-    apr_size_t len, got = 0;
-    apr_status_t rv;
+    apr_size_t len = strlen(cmd), got = 0, want = strlen(expect);
+    apr_status_t rv = apr_socket_send(srv->probe_sock, cmd, &len);
 
+    while (rv == APR_SUCCESS && got < sizeof(reply)
+           && (got < 2 || memcmp(reply + got - 2, "\r\n", 2) != 0)) {
+        len = sizeof(reply) - got;
+        rv = apr_socket_recv(srv->probe_sock, reply + got, &len);
+        got += len;
+    }
+    if (rv != APR_SUCCESS || got < want + 2 || memcmp(reply, expect, want) != 0) {
+        probe_close(srv);
+        return 0;
+    }
+    return 1;
+}
+
+/* One "version" round trip; (re)connects first when needed. */
+static int probe_once(sd_store *st, sd_server *srv)
+{
     if (!srv->addr) {
         apr_sockaddr_t *addr;
         if (apr_sockaddr_info_get(&addr, srv->ms->host, APR_UNSPEC, srv->ms->port, 0,
@@ -113,20 +129,7 @@ static int probe_once(sd_store *st, sd_server *srv, apr_pool_t *p)
         }
         srv->probe_sock = sock;
     }
-    (void)p;
-    len = sizeof(cmd) - 1;
-    rv = apr_socket_send(srv->probe_sock, cmd, &len);
-    while (rv == APR_SUCCESS && (got < 2 || memcmp(reply + got - 2, "\r\n", 2) != 0)
-           && got < sizeof(reply)) {
-        len = sizeof(reply) - got;
-        rv = apr_socket_recv(srv->probe_sock, reply + got, &len);
-        got += len;
-    }
-    if (rv != APR_SUCCESS || got < 10 || memcmp(reply, "VERSION ", 8) != 0) {
-        probe_close(srv);
-        return 0;
-    }
-    return 1;
+    return probe_exchange(srv, "version\r\n", "VERSION ");
 }
 
 static void set_health(sd_store *st, sd_server *srv, int healthy)
@@ -161,48 +164,25 @@ static void set_health(sd_store *st, sd_server *srv, int healthy)
     }
 }
 
-/* "flush_all" on the prober's socket. */
-static int flush_server(sd_store *st, sd_server *srv)
-{
-    static const char cmd[] = "flush_all\r\n";
-    char reply[32];
-    apr_size_t len = sizeof(cmd) - 1, got = 0;
-    apr_status_t rv = apr_socket_send(srv->probe_sock, cmd, &len);
-    (void)st;
-    while (rv == APR_SUCCESS && got < 4 && got < sizeof(reply)) {
-        len = sizeof(reply) - got;
-        rv = apr_socket_recv(srv->probe_sock, reply + got, &len);
-        got += len;
-    }
-    if (rv != APR_SUCCESS || got < 4 || memcmp(reply, "OK\r\n", 4) != 0) {
-        probe_close(srv);
-        return 0;
-    }
-    return 1;
-}
-
 static void *APR_THREAD_FUNC prober_main(apr_thread_t *thread, void *data)
 {
     sd_store *st = data;
-    apr_pool_t *iter;
 
-    apr_pool_create(&iter, st->probe_pool);
     while (!st->stopping) {
         apr_time_t next = apr_time_now() + st->probe_interval;
         for (int i = 0; i < st->nservers && !st->stopping; ++i) {
             sd_server *srv = &st->servers[i];
             int had_socket = srv->probe_sock != NULL;
-            int healthy = probe_once(st, srv, iter);
+            int healthy = probe_once(st, srv);
             /* The prober's own socket goes stale when memcached restarts;
              * one failure on an old socket earns a try on a fresh one. */
             if (!healthy && had_socket) {
-                healthy = probe_once(st, srv, iter);
+                healthy = probe_once(st, srv);
             }
             if (healthy && !srv->healthy && st->copies > 1) {
-                healthy = flush_server(st, srv);
+                healthy = probe_exchange(srv, "flush_all\r\n", "OK");
             }
             set_health(st, srv, healthy);
-            apr_pool_clear(iter);
         }
         while (!st->stopping && apr_time_now() < next) {
             apr_sleep(SD_PROBE_TICK);
