@@ -189,6 +189,8 @@ SessionDemoMemcache ${servers.join(' ')}
 SessionDemoReplicas ${replicas}
 SessionDemoSecret "${SECRET}"
 SessionDemoTemplateDir "${TOP}/templates"
+# the load test adds more than the default 100 items to a cart
+SessionDemoMaxCartItems 5000
 ${extra}
 <Location "/">
     SetHandler sessiondemo
@@ -461,7 +463,8 @@ async function main() {
   const K = 0, killed = nodes[K];
   const stats = { req: 0, ok: 0, s503: 0, other: 0, noAnswer: 0, maxMs: 0 };
   const statsDuring = { req: 0, s503: 0 };
-  let phase = 'before';
+  const ackedAt = new Map();
+  let phase = 'before', restartedAt = 0;
   const stopAt = Date.now() + LOAD_SECONDS * 1000;
   const worker = async (c) => {
     while (Date.now() < stopAt) {
@@ -481,7 +484,10 @@ async function main() {
       stats.maxMs = Math.max(stats.maxMs, ms);
       ++stats.req;
       if (phase === 'down') ++statsDuring.req;
-      if (r.status === 200 && (add || r.body.includes(c.name))) { ++stats.ok; if (add) c.items.push(item); }
+      if (r.status === 200 && (add || r.body.includes(c.name))) {
+        ++stats.ok;
+        if (add) { c.items.push(item); ackedAt.set(item, `${elapsed()} s via ${f.name}`); }
+      }
       else if (r.status === 503) { ++stats.s503; if (phase === 'down') ++statsDuring.s503; }
       else ++stats.other;
       await sleep(20 + Math.random() * 30);
@@ -497,6 +503,7 @@ async function main() {
     phase = 'back';
     await startMemcached(killed);
     note(`${killed.name} restarted (empty) at ${elapsed()} s`);
+    restartedAt = Date.now();
     return marks;
   })();
   await Promise.all(clients.map(worker));
@@ -508,7 +515,10 @@ async function main() {
     if (r.status === 200) ++stillIn;
     const items = await cart(c, B);
     if (cartMatches(items, c)) ++exact;
-    else wrong.push(`${c.name}: want ${c.items.length} got ${items ? items.length : 'none'}`);
+    else {
+      const missing = c.items.filter((x) => !(items || []).includes(x));
+      wrong.push(`${c.name}: want ${c.items.length} got ${items ? items.length : 'none'}, missing ${missing.slice(0, 3).map((x) => `${x} (acked ${ackedAt.get(x)})`).join(', ')}`);
+    }
   });
   const acked = clients.reduce((a, c) => a + c.items.length, 0);
   figure(`replicas 1 load: ${stats.req} requests (${stats.ok} ok), ${stats.s503} x 503 (${statsDuring.s503} of ${statsDuring.req} while the node was down), ${stats.other} other errors, ${stats.noAnswer} without answer, slowest ${stats.maxMs} ms; ${acked} items acknowledged`);
@@ -713,6 +723,50 @@ ${three.map((a) => `   - ${a}:1`).join('\n')}
   figure(`through twemproxy (10 sessions): two views in a row ok ${tr.view}, add ${tr.add}, cart ${tr.cart}, logout 302 ${tr.logout}, removed from memcached ${tr.out}; slowest view pair ${tr.viewMs} ms`);
   check(tr.view === 10 && tr.add === 10 && tr.cart === 10, `through twemproxy: views, add-to-cart and cart work (${tr.view}/${tr.add}/${tr.cart} of 10)`);
   check(tr.logout === 10 && tr.out === 10, `through twemproxy: logout works and removes the session (${tr.logout} x 302, ${tr.out} removed)`);
+  await stopFront(A);
+
+  // The same without the session lock (no lock key to delete per request).
+  const twNoLock = path.join(DIR, 'twemproxy-nolock.conf');
+  writeConf(twNoLock, [`127.0.0.1:${tw.port}`], 0, 'SessionDemoLock Off');
+  await startFront(A, twNoLock);
+  const nl = { login: 0, view: 0, cart: 0, logout: 0, out: 0 };
+  for (const [i, c] of Array.from({ length: 10 }, (_, k) => new Client(`twnl${k}`)).entries()) {
+    if (!await c.login(A)) continue;
+    ++nl.login;
+    const v1 = await c.get(A, '/'), v2 = await c.get(A, '/');
+    if (v1.status === 200 && v2.status === 200 && v2.body.includes(c.name)) ++nl.view;
+    if ((await c.post(A, '/add-to-cart', { item: `i${i}` })).status === 200) c.items.push(`i${i}`);
+    if (cartMatches(await cart(c, A), c) && c.items.length === 1) ++nl.cart;
+    const key = c.key;
+    if ((await c.post(A, '/logout', {})).status === 302) ++nl.logout;
+    if (!(await Promise.all(nodes.map((n) => holds(n, [key])))).flat().some(Boolean)) ++nl.out;
+  }
+  // Re-login with a session (regenerate deletes the old ID).
+  {
+    const c = new Client('twrelogin');
+    await c.login(A);
+    const r = await req(A, 'POST', '/login', { cookie: c.cookie, form: { username: 'twrelogin2', password: 'pw' } });
+    figure(`through twemproxy, SessionDemoLock Off: login again with a session (deletes the old ID) -> ${r.status}`);
+  }
+  // A node behind twemproxy dies (auto_eject_hosts false).
+  {
+    const cs = Array.from({ length: 15 }, (_, k) => new Client(`twdown${k}`));
+    for (const c of cs) await c.login(A);
+    const ks = cs.map((c) => c.key);
+    const h2 = await holds(nodes[2], ks);
+    await killNode(nodes[2]);
+    await sleep(300);
+    const res = { on: [], off: [] };
+    for (const [i, c] of cs.entries()) {
+      const r = await req(A, 'GET', '/protected', { cookie: c.cookie }).catch(() => ({ status: 0 }));
+      (h2[i] ? res.on : res.off).push(r.status);
+    }
+    const tally = (a) => Object.entries(a.reduce((m, x) => ((m[x] = (m[x] || 0) + 1), m), {})).map(([k, v]) => `${v} x ${k}`).join(', ') || '-';
+    figure(`through twemproxy, node ${nodes[2].name} killed: its sessions ${tally(res.on)}; sessions on other nodes ${tally(res.off)}`);
+    check(res.off.every((x) => x === 200), `through twemproxy: sessions on the surviving nodes still served when one node dies (${tally(res.off)})`);
+  }
+  figure(`through twemproxy with SessionDemoLock Off (10 sessions): login ${nl.login}, views ${nl.view}, cart ${nl.cart}, logout 302 ${nl.logout}, removed ${nl.out}`);
+  check(nl.login === 10 && nl.view === 10 && nl.cart === 10, `through twemproxy, SessionDemoLock Off: login, views and cart work (${nl.login}/${nl.view}/${nl.cart} of 10)`);
   await stopFront(A);
 }
 
