@@ -229,6 +229,22 @@ static apr_memcache_server_t *choose_server(void *baton, apr_memcache_t *mc,
     return srv->ms;
 }
 
+/* A session's lock key ("<prefix><id>.lock") is placed with the session
+ * itself: hashed on its own it lands on another server for most sessions,
+ * and then a session whose server is up answers 503 while its lock's server
+ * is down (and, with replicas, the lock and the data fail over apart).
+ * Session IDs are base64url, so a session key never ends in ".lock". */
+#define SD_LOCK_SUFFIX ".lock"
+
+static apr_size_t placement_len(const char *key)
+{
+    apr_size_t len = strlen(key), suffix = sizeof(SD_LOCK_SUFFIX) - 1;
+    if (len > suffix && memcmp(key + len - suffix, SD_LOCK_SUFFIX, suffix) == 0) {
+        return len - suffix;
+    }
+    return len;
+}
+
 /* The key's replica set: primary first. */
 static int targets_for(const sd_store *st, const char *key, int *out)
 {
@@ -236,7 +252,7 @@ static int targets_for(const sd_store *st, const char *key, int *out)
         out[0] = 0;
         return 1;
     }
-    return sd_ring_lookup(st->ring, key, strlen(key), out, st->copies);
+    return sd_ring_lookup(st->ring, key, placement_len(key), out, st->copies);
 }
 
 /* ------------------------------------------------------------------ setup */
@@ -453,28 +469,29 @@ sd_store_result sd_store_set(sd_store *st, request_rec *r, const char *key,
 }
 
 /* Atomic on the first replica that answers (new IDs, locks), then copied
- * to the others. */
+ * to the others. A replica that fails to answer (killed a moment ago, not
+ * yet seen by the prober) passes the add to the next one, as reads do;
+ * only "exists" or a refusal from a live server ends the search. */
 sd_store_result sd_store_add(sd_store *st, request_rec *r, const char *key,
                              const char *val, apr_size_t len,
                              apr_int64_t ttl_seconds, apr_uint16_t flags)
 {
-    int t[SD_MAX_COPIES], n = targets_for(st, key, t), first = -1;
+    int t[SD_MAX_COPIES], n = targets_for(st, key, t), first;
     apr_uint32_t exptime = wire_exptime(ttl_seconds);
     sd_store_result res = SD_STORE_DOWN;
     apr_status_t rv;
 
-    for (int i = 0; i < n && first < 0; ++i) {
-        if (st->servers[t[i]].healthy) {
-            first = i;
+    for (first = 0; first < n; ++first) {
+        sd_server *srv = &st->servers[t[first]];
+        if (!srv->healthy) {
+            continue;
+        }
+        WITH_RETRY(st, srv, apr_memcache_add(srv->mc, key, (char *)val, len, exptime, flags));
+        res = one_result(r, srv, rv, "add");
+        if (res != SD_STORE_DOWN) {
+            break;
         }
     }
-    if (first < 0) {
-        return counted(st, SD_STORE_DOWN);
-    }
-    WITH_RETRY(st, &st->servers[t[first]],
-               apr_memcache_add(st->servers[t[first]].mc, key, (char *)val, len,
-                                exptime, flags));
-    res = one_result(r, &st->servers[t[first]], rv, "add");
     if (res == SD_STORE_OK) {
         for (int i = first + 1; i < n; ++i) {
             if (st->servers[t[i]].healthy) {

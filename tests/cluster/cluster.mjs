@@ -1,0 +1,783 @@
+// make test-cluster: mod_sessiondemo over 3 memcached nodes and 2 httpd
+// front-ends on loopback (issue 7). Started by tests/cluster/run.sh, which
+// owns the temporary directory and kills whatever is left in it.
+//
+// Phases:
+//   1 placement   the module's real placement equals src/ring.c's (helper
+//                 tests/cluster/ringmap), moved share 3 -> 4 over 100 k keys,
+//                 and 3 -> 4 checked on real sessions through a 4-node httpd
+//   2 no flip-flop (replicas 0): a frozen, then killed node gives 503 for its
+//                 sessions, nothing is written elsewhere, others keep working
+//   3 replicas 1  load test with one node killed and restarted; logout and
+//                 regenerate remove every copy; flush on return (SD00208):
+//                 a session logged out while a node was frozen stays out
+//   4 front-ends  log in on A, continue on B; rolling restart under traffic
+//   5 twemproxy   the module pointed at nutcracker in front of the 3 nodes
+//
+// Environment: SD_TOP (checkout), SD_CLUSTER_DIR (scratch dir), SD_RINGMAP
+// (helper binary), CLUSTER_SESSIONS (phase 1 sessions, default 1500),
+// CLUSTER_LOAD_SECONDS (phase 3, default 12), CLUSTER_CLIENTS (default 24).
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import crypto from 'node:crypto';
+
+const TOP = process.env.SD_TOP;
+const DIR = process.env.SD_CLUSTER_DIR;
+const RINGMAP = process.env.SD_RINGMAP;
+const NSESS = +(process.env.CLUSTER_SESSIONS || 1500);
+const LOAD_SECONDS = +(process.env.CLUSTER_LOAD_SECONDS || 12);
+const NCLIENTS = +(process.env.CLUSTER_CLIENTS || 24);
+const HTTPD = process.env.HTTPD || '/usr/sbin/apache2';
+const ROOT = process.getuid() === 0;
+const SECRET = crypto.randomBytes(36).toString('base64');
+const T0 = Date.now();
+
+let passed = 0, failed = 0;
+const figures = [];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const elapsed = () => ((Date.now() - T0) / 1000).toFixed(1);
+function check(ok, what) {
+  if (ok) ++passed; else ++failed;
+  console.log(`${ok ? 'ok' : 'not ok'} ${passed + failed} - ${what}`);
+  return ok;
+}
+function note(s) { console.log(`# ${s}`); }
+function figure(s) { figures.push(s); console.log(`# FIGURE ${s}`); }
+const pct = (a, b) => (b ? (100 * a / b).toFixed(1) : '0.0') + '%';
+
+// ------------------------------------------------------------ processes
+const procs = new Map();   // name -> ChildProcess
+fs.mkdirSync(path.join(DIR, 'pids'), { recursive: true });
+function track(name, child) {
+  procs.set(name, child);
+  fs.writeFileSync(path.join(DIR, 'pids', `${name}.pid`), `${child.pid}\n`);
+  child.on('exit', () => {
+    if (procs.get(name) === child) procs.delete(name);
+    fs.rmSync(path.join(DIR, 'pids', `${name}.pid`), { force: true });
+  });
+}
+function killAll() {
+  for (const [, c] of procs) {
+    try { process.kill(c.pid, 'SIGCONT'); } catch { /* gone */ }
+    try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+}
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { killAll(); process.exit(130); });
+
+const usedPorts = new Set();
+async function freePort() {
+  for (;;) {
+    const port = await new Promise((res, rej) => {
+      const s = net.createServer();
+      s.on('error', rej);
+      s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); });
+    });
+    if (!usedPorts.has(port)) { usedPorts.add(port); return port; }
+  }
+}
+function canConnect(port) {
+  return new Promise((res) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.on('connect', () => { s.destroy(); res(true); });
+    s.on('error', () => res(false));
+  });
+}
+async function waitFor(fn, ms, step = 50) {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await fn()) return true;
+    if (Date.now() > end) return false;
+    await sleep(step);
+  }
+}
+function waitExit(child, ms) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((res) => {
+    const t = setTimeout(() => res(false), ms);
+    child.once('exit', () => { clearTimeout(t); res(true); });
+  });
+}
+
+// ------------------------------------------------------------ memcached
+const mc = [];   // { name, port, addr }
+async function startMemcached(node) {
+  const args = [...(ROOT ? ['-u', 'nobody'] : []), '-l', '127.0.0.1', '-p', String(node.port),
+    '-U', '0', '-m', '32', '-t', '1', '-c', '512'];
+  const child = spawn('memcached', args, { stdio: 'ignore' });
+  track(node.name, child);
+  if (!await waitFor(() => canConnect(node.port), 5000)) throw new Error(`${node.name} did not start`);
+}
+function signalNode(node, sig) { const c = procs.get(node.name); if (c) process.kill(c.pid, sig); }
+async function killNode(node) {
+  const c = procs.get(node.name);
+  if (!c) return;
+  process.kill(c.pid, 'SIGCONT');
+  process.kill(c.pid, 'SIGKILL');
+  await waitExit(c, 5000);
+}
+// Raw memcached text protocol: send, read until `until` matches the buffer.
+function mcTalk(port, payload, until, ms = 5000) {
+  return new Promise((res, rej) => {
+    const s = net.connect(port, '127.0.0.1');
+    let buf = '';
+    const t = setTimeout(() => { s.destroy(); rej(new Error(`memcached ${port}: timeout`)); }, ms);
+    s.on('connect', () => s.write(payload));
+    s.on('data', (d) => { buf += d; if (until.test(buf)) { clearTimeout(t); s.end(); res(buf); } });
+    s.on('error', (e) => { clearTimeout(t); rej(e); });
+    s.on('close', () => { clearTimeout(t); res(buf); });
+  });
+}
+// Which of keys a node holds (meta get, pipelined; "mn" marks the end).
+async function holds(node, keys) {
+  if (!keys.length) return [];
+  const out = await mcTalk(node.port, keys.map((k) => `mg ${k}\r\n`).join('') + 'mn\r\n', /MN\r\n$/, 20000);
+  const lines = out.split('\r\n').filter((l) => l && l !== 'MN');
+  if (lines.length !== keys.length) throw new Error(`mg on ${node.name}: ${lines.length} answers for ${keys.length} keys`);
+  return lines.map((l) => l.startsWith('HD'));
+}
+async function flushNode(node) { return /OK/.test(await mcTalk(node.port, 'flush_all\r\n', /\r\n$/)); }
+
+// ------------------------------------------------------------ ring helper
+function ringPlace(servers, keys) {
+  const out = execFileSync(RINGMAP, ['place', ...servers], { input: keys.join('\n') + '\n' }).toString();
+  const m = new Map();
+  for (const line of out.trim().split('\n')) {
+    const [k, ...idx] = line.split(' ');
+    m.set(k, idx.map(Number));
+  }
+  return m;
+}
+function ringMoved(n, from, to) {
+  const [keys, moved, toNew] = execFileSync(RINGMAP, ['moved', String(n), from.join(' '), to.join(' ')])
+    .toString().trim().split(' ').map(Number);
+  return { keys, moved, toNew };
+}
+
+// ------------------------------------------------------------ httpd
+const fronts = {};   // name -> { name, port, dir, conf }
+function writeConf(file, servers, replicas, extra = '') {
+  const user = ROOT ? 'nobody' : execFileSync('id', ['-un']).toString().trim();
+  const group = ROOT ? 'nogroup' : execFileSync('id', ['-gn']).toString().trim();
+  fs.writeFileSync(file, `# generated by tests/cluster/cluster.mjs; the same file serves every front-end,
+# which differ only by SD_FRONT_DIR and SD_FRONT_PORT in the environment.
+ServerRoot "${TOP}"
+PidFile "\${SD_FRONT_DIR}/httpd.pid"
+Mutex file:\${SD_FRONT_DIR} default
+DefaultRuntimeDir "\${SD_FRONT_DIR}"
+ErrorLog "\${SD_FRONT_DIR}/error.log"
+LogLevel info
+Listen 127.0.0.1:\${SD_FRONT_PORT}
+ServerName 127.0.0.1
+User ${user}
+Group ${group}
+LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+StartServers 2
+ServerLimit 2
+ThreadsPerChild 16
+MaxRequestWorkers 32
+MinSpareThreads 16
+MaxSpareThreads 32
+GracefulShutdownTimeout 10
+DocumentRoot "\${SD_FRONT_DIR}/htdocs"
+LoadModule sessiondemo_module "${TOP}/.libs/mod_sessiondemo.so"
+SessionDemoMemcache ${servers.join(' ')}
+SessionDemoReplicas ${replicas}
+SessionDemoSecret "${SECRET}"
+SessionDemoTemplateDir "${TOP}/templates"
+# the load test adds more than the default 100 items to a cart
+SessionDemoMaxCartItems 5000
+${extra}
+<Location "/">
+    SetHandler sessiondemo
+    Require all granted
+</Location>
+`);
+}
+async function startFront(f, conf) {
+  fs.mkdirSync(path.join(f.dir, 'htdocs'), { recursive: true });
+  fs.chmodSync(f.dir, 0o755);
+  f.conf = conf;
+  const child = spawn(HTTPD, ['-f', conf, '-DFOREGROUND'], {
+    stdio: ['ignore', 'ignore', fs.openSync(path.join(f.dir, 'stderr.log'), 'a')],
+    env: { ...process.env, SD_FRONT_DIR: f.dir, SD_FRONT_PORT: String(f.port) },
+  });
+  track(f.name, child);
+  const up = await waitFor(async () => {
+    if (child.exitCode !== null) return true;
+    try { return (await req(f, 'GET', '/')).status === 200; } catch { return false; }
+  }, 20000, 100);
+  if (!up || child.exitCode !== null) {
+    throw new Error(`${f.name} did not start: ${fs.readFileSync(path.join(f.dir, 'stderr.log'), 'utf8').slice(-800)}`);
+  }
+  f.logMark = 0;
+}
+// SIGWINCH = graceful-stop (requests in progress finish); SIGTERM = stop.
+async function stopFront(f, sig = 'SIGTERM') {
+  const c = procs.get(f.name);
+  if (!c) return;
+  process.kill(c.pid, sig);
+  if (!await waitExit(c, 15000)) { process.kill(c.pid, 'SIGKILL'); await waitExit(c, 5000); }
+}
+function errorLog(f) {
+  try { return fs.readFileSync(path.join(f.dir, 'error.log'), 'utf8'); } catch { return ''; }
+}
+function logSize(f) { return errorLog(f).length; }
+function countLog(f, re, from = 0) { return errorLog(f).slice(from).split('\n').filter((l) => re.test(l)).length; }
+// Both children of every running front-end have logged re since the marks.
+async function waitLogAll(list, re, marks, ms = 8000) {
+  return waitFor(() => list.every((f, i) => countLog(f, re, marks[i]) >= 2), ms, 100);
+}
+
+// ------------------------------------------------------------ HTTP client
+function req(f, method, pathname, { cookie, form, timeout = 15000 } = {}) {
+  return new Promise((res, rej) => {
+    const body = form ? new URLSearchParams(form).toString() : null;
+    const headers = {};
+    if (cookie) headers.Cookie = `connect.sid=${cookie}`;
+    if (body !== null) {
+      headers['Content-Type'] = 'application/x-www-form-urlencoded';
+      headers['Content-Length'] = Buffer.byteLength(body);
+    }
+    const r = http.request({ host: '127.0.0.1', port: f.port, method, path: pathname, headers, agent: false }, (resp) => {
+      let data = '';
+      resp.setEncoding('utf8');
+      resp.on('data', (d) => { data += d; });
+      resp.on('end', () => {
+        let setCookie;
+        for (const c of resp.headers['set-cookie'] || []) {
+          const m = /^connect\.sid=([^;]*)/.exec(c);
+          if (m) setCookie = m[1];
+        }
+        res({ status: resp.statusCode, headers: resp.headers, body: data, setCookie });
+      });
+    });
+    r.setTimeout(timeout, () => r.destroy(new Error('timeout')));
+    r.on('error', rej);
+    if (body !== null) r.write(body);
+    r.end();
+  });
+}
+const sidOf = (cookie) => { const v = decodeURIComponent(cookie); return v.slice(2, v.lastIndexOf('.')); };
+const keyOf = (cookie) => `sess:${sidOf(cookie)}`;
+
+class Client {
+  constructor(name) { this.name = name; this.cookie = null; this.items = []; this.uncertain = new Set(); this.n = 0; }
+  take(r) { if (r.setCookie !== undefined) this.cookie = r.setCookie || null; return r; }
+  async login(f) {
+    const r = this.take(await req(f, 'POST', '/login', { cookie: this.cookie, form: { username: this.name, password: 'pw' } }));
+    return r.status === 302 && !!this.cookie;
+  }
+  async get(f, p) { return this.take(await req(f, 'GET', p, { cookie: this.cookie })); }
+  async post(f, p, form) { return this.take(await req(f, 'POST', p, { cookie: this.cookie, form })); }
+  get key() { return keyOf(this.cookie); }
+}
+async function pool(items, n, fn) {
+  let i = 0;
+  const worker = async () => { while (i < items.length) { const k = i++; await fn(items[k], k); } };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+}
+async function cart(c, f) {
+  const r = await c.get(f, '/cart');
+  if (r.status !== 200) return null;
+  try { return JSON.parse(r.body).items; } catch { return null; }
+}
+// The cart holds exactly the acknowledged items, in order; items whose
+// request got no answer (connection reset, timeout) may be there or not.
+function cartMatches(actual, c) {
+  if (!actual) return false;
+  const kept = actual.filter((x) => !c.uncertain.has(x));
+  return kept.length === c.items.length && kept.every((x, i) => x === c.items[i]);
+}
+
+// ================================================================= setup
+async function main() {
+  for (const i of [0, 1, 2, 3]) {
+    const port = await freePort();
+    mc.push({ name: `mc${i}`, port, addr: `127.0.0.1:${port}` });
+  }
+  for (const name of ['A', 'B']) fronts[name] = { name, port: await freePort(), dir: path.join(DIR, `front-${name}`) };
+  const [A, B] = [fronts.A, fronts.B];
+  const nodes = mc.slice(0, 3);
+  const three = nodes.map((n) => n.addr);
+  const confR0 = path.join(DIR, 'cluster-r0.conf');
+  const confR1 = path.join(DIR, 'cluster-r1.conf');
+  const conf4 = path.join(DIR, 'cluster-4nodes.conf');
+  writeConf(confR0, three, 0);
+  writeConf(confR1, three, 1);
+  writeConf(conf4, [...three, mc[3].addr], 0);
+  for (const n of nodes) await startMemcached(n);
+  await startFront(A, confR0);
+  await startFront(B, confR0);
+  note(`memcached ${three.join(' ')}; front-ends A :${A.port}, B :${B.port}; scratch ${DIR}`);
+
+  // ============================================ phase 1: placement, moved share
+  note(`phase 1: placement (replicas 0), ${NSESS} sessions through httpd [${elapsed()} s]`);
+  const sessions = Array.from({ length: NSESS }, (_, i) => new Client(`user${i}`));
+  let loginFail = 0;
+  await pool(sessions, 8, async (c, i) => { if (!await c.login(i % 2 ? B : A).catch(() => false)) ++loginFail; });
+  check(loginFail === 0, `${NSESS} logins through A and B (${loginFail} failed)`);
+  const live = sessions.filter((c) => c.cookie);
+  const keys = live.map((c) => c.key);
+  const held = await Promise.all(nodes.map((n) => holds(n, keys)));
+  const place3 = ringPlace(three, keys);
+  let onOne = 0, matches = 0;
+  const nodeOf = new Map();
+  keys.forEach((k, i) => {
+    const where = [0, 1, 2].filter((s) => held[s][i]);
+    if (where.length === 1) ++onOne;
+    if (where.length === 1 && where[0] === place3.get(k)[0]) ++matches;
+    nodeOf.set(k, where.length === 1 ? where[0] : -1);
+  });
+  const perNode = [0, 1, 2].map((s) => keys.filter((k) => nodeOf.get(k) === s).length);
+  check(onOne === keys.length, `every session is on exactly one node (${onOne}/${keys.length}); per node ${perNode.join('/')}`);
+  check(matches === keys.length, `httpd put every session where src/ring.c places it (${matches}/${keys.length})`);
+  figure(`real placement = ring.c placement: ${matches}/${keys.length} sessions; spread ${perNode.join('/')}`);
+
+  const four = [...three, mc[3].addr];
+  const mv = ringMoved(100000, three, four);
+  figure(`moved share 3 -> 4 nodes: ${mv.moved} of ${mv.keys} keys = ${pct(mv.moved, mv.keys)} (ideal 25.0%), ${mv.toNew} of them to the new node`);
+  check(mv.moved > mv.keys * 0.18 && mv.moved < mv.keys * 0.32, `3 -> 4 moves about 1/4 of 100 k keys (${pct(mv.moved, mv.keys)})`);
+  check(mv.moved === mv.toNew, 'every moved key went to the new node (none between old nodes)');
+  const rm = ringMoved(100000, three, three.slice(0, 2));
+  figure(`moved share 3 -> 2 nodes (remove one): ${pct(rm.moved, rm.keys)} of 100 k keys (ideal 33.3%, exactly the removed node's keys)`);
+
+  // The same on the real code path: B with a 4th (empty) node sees exactly
+  // the sessions the helper says did not move.
+  await startMemcached(mc[3]);
+  await stopFront(B);
+  await startFront(B, conf4);
+  const place4 = ringPlace(four, keys);
+  let predicted = 0, agree = 0;
+  await pool(live, 8, async (c) => {
+    const stays = four[place4.get(c.key)[0]] === three[place3.get(c.key)[0]];
+    if (!stays) ++predicted;
+    const r = await req(B, 'GET', '/protected', { cookie: c.cookie }).catch(() => ({ status: 0 }));
+    if ((stays && r.status === 200) || (!stays && r.status === 401)) ++agree;
+  });
+  figure(`moved share 3 -> 4 on ${live.length} real sessions through a 4-node httpd: ${pct(predicted, live.length)}`);
+  check(agree === live.length, `4-node httpd: exactly the unmoved sessions are still logged in (${agree}/${live.length} as predicted)`);
+  await stopFront(B);
+  await killNode(mc[3]);
+  await startFront(B, confR0);
+
+  // ============================================ phase 2: no flip-flop (replicas 0)
+  note(`phase 2: no flip-flop, replicas 0 [${elapsed()} s]`);
+  const V = 1, victim = nodes[V];
+  const onV = live.filter((c) => nodeOf.get(c.key) === V).slice(0, 60);
+  const offV = live.filter((c) => nodeOf.get(c.key) !== V && nodeOf.get(c.key) >= 0).slice(0, 60);
+  const lockOnV = (c) => ringPlace(three, [`${c.key}.lock`]).get(`${c.key}.lock`)[0] === V;
+  let okBefore = 0;
+  await pool([...onV, ...offV], 6, async (c) => {
+    if ((await c.post(A, '/add-to-cart', { item: 'before' })).status === 200) ++okBefore;
+  });
+  check(okBefore === onV.length + offV.length, `setup: one cart item in ${onV.length} sessions on ${victim.name} and ${offV.length} elsewhere`);
+
+  const outage = async (how) => {
+    const marks = [A, B].map(logSize);
+    if (how === 'freeze') signalNode(victim, 'SIGSTOP'); else await killNode(victim);
+    const seen = await waitLogAll([A, B], new RegExp(`SD00203: memcached ${victim.addr} `), marks);
+    check(seen, `${how}: every child of A and B noticed ${victim.name} down (SD00203)`);
+    const st = { v503: 0, vOther: [], vCookie: 0, o200: 0, oOther: [], oLockOnV: 0 };
+    let t503 = 0;
+    await pool(onV, 6, async (c, i) => {
+      const f = i % 2 ? B : A;
+      const t = Date.now();
+      const r1 = await req(f, 'POST', '/add-to-cart', { cookie: c.cookie, form: { item: `during-${how}` } }).catch(() => ({ status: 0 }));
+      const r2 = await req(f, 'GET', '/protected', { cookie: c.cookie }).catch(() => ({ status: 0 }));
+      t503 = Math.max(t503, Date.now() - t);
+      if (r1.status === 503 && r2.status === 503) ++st.v503; else st.vOther.push(`${r1.status}/${r2.status}`);
+      if (r1.setCookie !== undefined || r2.setCookie !== undefined) ++st.vCookie;
+    });
+    await pool(offV, 6, async (c, i) => {
+      const r = await req(i % 2 ? B : A, 'GET', '/protected', { cookie: c.cookie }).catch(() => ({ status: 0 }));
+      if (r.status === 200) ++st.o200;
+      else { st.oOther.push(r.status); if (lockOnV(c)) ++st.oLockOnV; }
+    });
+    check(st.v503 === onV.length, `${how}: sessions on ${victim.name} get 503 for add-to-cart and /protected (${st.v503}/${onV.length}; others: ${st.vOther.slice(0, 5).join(',')}), slowest pair ${t503} ms`);
+    check(st.vCookie === 0, `${how}: no new session cookie handed out for them (${st.vCookie})`);
+    check(st.o200 === offV.length, `${how}: sessions on the other nodes keep working (${st.o200}/${offV.length}; ` +
+      `${st.oOther.length} failed: ${[...new Set(st.oOther)].join(',') || '-'}, ${st.oLockOnV} of them have their lock key on ${victim.name})`);
+    const others = nodes.filter((_, s) => s !== V);
+    const leaked = (await Promise.all(others.map((n) => holds(n, onV.map((c) => c.key))))).flat().filter(Boolean).length;
+    check(leaked === 0, `${how}: no session of ${victim.name} was written to another node (${leaked} copies found)`);
+    figure(`replicas 0, ${how}: ${st.v503}/${onV.length} sessions of the down node 503, ${st.o200}/${offV.length} others served, ${leaked} written elsewhere`);
+  };
+  await outage('freeze');
+  {
+    const marks = [A, B].map(logSize);
+    signalNode(victim, 'SIGCONT');
+    check(await waitLogAll([A, B], new RegExp(`SD00204: memcached ${victim.addr} `), marks), `thaw: every child noticed ${victim.name} back (SD00204)`);
+    let intact = 0;
+    await pool(onV, 6, async (c) => {
+      const r = await req(A, 'GET', '/protected', { cookie: c.cookie }).catch(() => ({ status: 0 }));
+      const items = await cart(c, B);
+      if (r.status === 200 && items && items.length === 1 && items[0] === 'before') ++intact;
+    });
+    check(intact === onV.length, `thaw: sessions of ${victim.name} are back intact, the refused adds absent (${intact}/${onV.length})`);
+    check(countLog(A, /SD00208/) + countLog(B, /SD00208/) === 0, 'replicas 0: no flush on return (SD00208 not logged)');
+  }
+  await outage('kill');
+  {
+    const marks = [A, B].map(logSize);
+    await startMemcached(victim);
+    check(await waitLogAll([A, B], new RegExp(`SD00204: memcached ${victim.addr} `), marks), `restart: every child noticed ${victim.name} back`);
+    let gone = 0, othersOk = 0;
+    await pool(onV, 6, async (c) => {
+      const r = await req(A, 'GET', '/protected', { cookie: c.cookie }).catch(() => ({ status: 0 }));
+      if (r.status === 401) ++gone;
+    });
+    await pool(offV, 6, async (c) => {
+      const items = await cart(c, B);
+      if (items && items.length === 1 && items[0] === 'before') ++othersOk;
+    });
+    check(gone === onV.length, `restart (empty): sessions of ${victim.name} are gone, not stale (${gone}/${onV.length} get 401: memcached is a cache)`);
+    check(othersOk === offV.length, `restart: sessions on the other nodes unchanged (${othersOk}/${offV.length})`);
+  }
+
+  // ============================================ phase 3: replicas 1 under load
+  note(`phase 3: replicas 1, ${NCLIENTS} clients for ${LOAD_SECONDS} s, one node killed and restarted [${elapsed()} s]`);
+  await Promise.all([stopFront(A), stopFront(B)]);
+  for (const n of nodes) await flushNode(n);
+  await startFront(A, confR1);
+  await startFront(B, confR1);
+  const clients = Array.from({ length: NCLIENTS }, (_, i) => new Client(`load${i}`));
+  let lok = 0;
+  await pool(clients, 6, async (c, i) => { if (await c.login(i % 2 ? B : A).catch(() => false)) ++lok; });
+  check(lok === NCLIENTS, `${NCLIENTS} clients logged in`);
+  {
+    const ks = clients.map((c) => c.key);
+    const h = await Promise.all(nodes.map((n) => holds(n, ks)));
+    const p = ringPlace(three, ks);
+    const good = ks.filter((k, i) => {
+      const where = [0, 1, 2].filter((s) => h[s][i]);
+      const want = p.get(k).slice(0, 2).sort();
+      return where.length === 2 && where[0] === want[0] && where[1] === want[1];
+    }).length;
+    check(good === ks.length, `each session is on exactly its 2 ring nodes (primary + next distinct) (${good}/${ks.length})`);
+  }
+  const K = 0, killed = nodes[K];
+  const stats = { req: 0, ok: 0, s503: 0, other: 0, noAnswer: 0, maxMs: 0 };
+  const statsDuring = { req: 0, s503: 0 };
+  const ackedAt = new Map();
+  let phase = 'before', restartedAt = 0;
+  const stopAt = Date.now() + LOAD_SECONDS * 1000;
+  const worker = async (c) => {
+    while (Date.now() < stopAt) {
+      const f = Math.random() < 0.5 ? A : B;
+      const add = Math.random() < 0.4;
+      const item = `${c.name}-${c.n++}`;
+      const t = Date.now();
+      let r;
+      try {
+        r = add ? await c.post(f, '/add-to-cart', { item }) : await c.get(f, '/');
+      } catch {
+        ++stats.noAnswer;
+        if (add) c.uncertain.add(item);
+        continue;
+      }
+      const ms = Date.now() - t;
+      stats.maxMs = Math.max(stats.maxMs, ms);
+      ++stats.req;
+      if (phase === 'down') ++statsDuring.req;
+      if (r.status === 200 && (add || r.body.includes(c.name))) {
+        ++stats.ok;
+        if (add) { c.items.push(item); ackedAt.set(item, `${elapsed()} s via ${f.name}`); }
+      }
+      else if (r.status === 503) { ++stats.s503; if (phase === 'down') ++statsDuring.s503; }
+      else ++stats.other;
+      await sleep(20 + Math.random() * 30);
+    }
+  };
+  const orchestrate = (async () => {
+    await sleep(LOAD_SECONDS * 1000 / 3);
+    const marks = [A, B].map(logSize);
+    phase = 'down';
+    await killNode(killed);
+    note(`${killed.name} killed at ${elapsed()} s`);
+    await sleep(LOAD_SECONDS * 1000 / 3);
+    phase = 'back';
+    await startMemcached(killed);
+    note(`${killed.name} restarted (empty) at ${elapsed()} s`);
+    restartedAt = Date.now();
+    return marks;
+  })();
+  await Promise.all(clients.map(worker));
+  const killMarks = await orchestrate;
+  let stillIn = 0, exact = 0;
+  const wrong = [];
+  await pool(clients, 6, async (c) => {
+    const r = await req(A, 'GET', '/protected', { cookie: c.cookie }).catch(() => ({ status: 0 }));
+    if (r.status === 200) ++stillIn;
+    const items = await cart(c, B);
+    if (cartMatches(items, c)) ++exact;
+    else {
+      const missing = c.items.filter((x) => !(items || []).includes(x));
+      wrong.push(`${c.name}: want ${c.items.length} got ${items ? items.length : 'none'}, missing ${missing.slice(0, 3).map((x) => `${x} (acked ${ackedAt.get(x)})`).join(', ')}`);
+    }
+  });
+  const acked = clients.reduce((a, c) => a + c.items.length, 0);
+  figure(`replicas 1 load: ${stats.req} requests (${stats.ok} ok), ${stats.s503} x 503 (${statsDuring.s503} of ${statsDuring.req} while the node was down), ${stats.other} other errors, ${stats.noAnswer} without answer, slowest ${stats.maxMs} ms; ${acked} items acknowledged`);
+  figure(`replicas 1 load: sessions lost ${NCLIENTS - stillIn} of ${NCLIENTS}, carts wrong ${NCLIENTS - exact} of ${NCLIENTS}`);
+  check(stillIn === NCLIENTS, `replicas 1: every client still logged in after the kill and the return (${stillIn}/${NCLIENTS})`);
+  check(exact === NCLIENTS, `replicas 1: every cart holds exactly its acknowledged items (${exact}/${NCLIENTS}${wrong.length ? '; ' + wrong.slice(0, 3).join('; ') : ''})`);
+  check(stats.s503 === 0 && stats.other === 0 && stats.noAnswer === 0, `replicas 1: no 503 and no error during the load (${stats.s503} x 503, ${stats.other} other, ${stats.noAnswer} unanswered)`);
+  check(await waitLogAll([A, B], new RegExp(`SD00208: memcached ${killed.addr} was flushed`), killMarks),
+    `${killed.name} flushed on its return by every child of A and B (SD00208)`);
+
+  // Logout and regenerate remove every copy.
+  {
+    const out = clients.slice(0, 6), regen = clients.slice(6, 12);
+    const outKeys = out.map((c) => c.key), oldKeys = regen.map((c) => c.key);
+    let okOut = 0, okRegen = 0;
+    for (const c of out) if ((await c.post(A, '/logout', {})).status === 302 && !c.cookie) ++okOut;
+    for (const c of regen) if (await c.login(B)) ++okRegen;
+    check(okOut === out.length && okRegen === regen.length, `logout (${okOut}) and re-login/regenerate (${okRegen}) answered`);
+    const left = (await Promise.all(nodes.map((n) => holds(n, [...outKeys, ...oldKeys])))).flat().filter(Boolean).length;
+    check(left === 0, `logout and regenerate left no copy on any node (${left} found)`);
+    const newCopies = (await Promise.all(nodes.map((n) => holds(n, regen.map((c) => c.key))))).flat().filter(Boolean).length;
+    check(newCopies === 2 * regen.length, `regenerated sessions stored twice (${newCopies}/${2 * regen.length} copies)`);
+    for (const c of regen) { c.items = []; c.uncertain.clear(); }
+  }
+
+  // Frozen replica: a logout while it is away must not come back.
+  {
+    const F = 2, frozen = nodes[F];
+    const rest = clients.slice(6);
+    const pl = ringPlace(three, rest.map((c) => c.key));
+    const withF = rest.filter((c) => pl.get(c.key).slice(0, 2).includes(F));
+    const leaving = withF.filter((_, i) => i % 2 === 0), staying = withF.filter((_, i) => i % 2 === 1);
+    const marks = [A, B].map(logSize);
+    signalNode(frozen, 'SIGSTOP');
+    check(await waitLogAll([A, B], new RegExp(`SD00203: memcached ${frozen.addr} `), marks), `${frozen.name} frozen and noticed`);
+    let lo = 0, ad = 0;
+    const leavingKeys = leaving.map((c) => c.key), leavingCookies = leaving.map((c) => c.cookie);
+    for (const c of leaving) if ((await c.post(A, '/logout', {})).status === 302) ++lo;
+    for (const c of staying) {
+      if ((await c.post(B, '/add-to-cart', { item: 'while-frozen' })).status === 200) { ++ad; c.items.push('while-frozen'); }
+    }
+    check(lo === leaving.length && ad === staying.length,
+      `while ${frozen.name} is frozen: ${lo}/${leaving.length} logouts and ${ad}/${staying.length} cart adds served by the other replica`);
+    const marks2 = [A, B].map(logSize);
+    signalNode(frozen, 'SIGCONT');
+    check(await waitLogAll([A, B], new RegExp(`SD00208: memcached ${frozen.addr} was flushed`), marks2),
+      `${frozen.name} flushed on its return (SD00208 from every child)`);
+    const onF = await holds(frozen, leavingKeys);
+    let back = 0, fresh = 0;
+    for (const ck of leavingCookies) {
+      const r = await req(B, 'GET', '/protected', { cookie: ck }).catch(() => ({ status: 0 }));
+      if (r.status !== 401) ++back;
+    }
+    for (const c of staying) if (cartMatches(await cart(c, A), c)) ++fresh;
+    check(back === 0 && onF.filter(Boolean).length === 0,
+      `sessions logged out while ${frozen.name} was frozen stay logged out (${back} came back, ${onF.filter(Boolean).length} copies on it)`);
+    check(fresh === staying.length, `carts changed while ${frozen.name} was frozen are current, no stale copy (${fresh}/${staying.length})`);
+    figure(`replicas 1 freeze/thaw: ${leaving.length} logged out while away, ${back} resurfaced; ${staying.length} carts changed, ${staying.length - fresh} stale`);
+  }
+
+  // ============================================ phase 4: two front-ends
+  note(`phase 4: two front-ends, rolling restart [${elapsed()} s]`);
+  {
+    const c = new Client('roamer');
+    const ok1 = await c.login(A);
+    const home = await c.get(B, '/');
+    const a1 = (await c.post(A, '/add-to-cart', { item: 'from-A' })).status;
+    const b1 = (await c.post(B, '/add-to-cart', { item: 'from-B' })).status;
+    const items = await cart(c, A);
+    check(ok1 && home.status === 200 && home.body.includes('roamer') && a1 === 200 && b1 === 200
+      && JSON.stringify(items) === '["from-A","from-B"]',
+    `log in on A, continue on B with the same cookie, cart filled on both (${JSON.stringify(items)})`);
+  }
+  {
+    const rclients = Array.from({ length: 12 }, (_, i) => new Client(`roll${i}`));
+    let rok = 0;
+    for (const [i, c] of rclients.entries()) if (await c.login(i % 2 ? B : A)) ++rok;
+    check(rok === rclients.length, `${rclients.length} clients logged in for the rolling restart`);
+    const rs = { req: 0, s503: 0, other: 0, refused: 0, noAnswer: 0, loggedOut: 0 };
+    const down = new Set();
+    let stop = false;
+    // A load balancer: a random front-end that is up; a refused connection
+    // (nothing sent) is retried on the other one.
+    const send = async (c, fn) => {
+      for (let attempt = 0; attempt < 4; ++attempt) {
+        const ups = [A, B].filter((f) => !down.has(f.name));
+        const f = ups.length ? ups[Math.floor(Math.random() * ups.length)] : A;
+        try { return await fn(f); } catch (e) {
+          if (e.code === 'ECONNREFUSED') { ++rs.refused; await sleep(20); continue; }
+          throw e;
+        }
+      }
+      throw new Error('no front-end');
+    };
+    const rworker = async (c) => {
+      while (!stop) {
+        const add = Math.random() < 0.4;
+        const item = `${c.name}-${c.n++}`;
+        let r;
+        try {
+          r = await send(c, (f) => (add ? c.post(f, '/add-to-cart', { item }) : c.get(f, '/')));
+        } catch { ++rs.noAnswer; if (add) c.uncertain.add(item); continue; }
+        ++rs.req;
+        if (r.status === 200) { if (add) c.items.push(item); else if (!r.body.includes(c.name)) ++rs.loggedOut; }
+        else if (r.status === 503) ++rs.s503;
+        else ++rs.other;
+        await sleep(30 + Math.random() * 30);
+      }
+    };
+    const running = Promise.all(rclients.map(rworker));
+    await sleep(1000);
+    for (const f of [A, B]) {
+      down.add(f.name);          // the balancer stops sending to it
+      await sleep(100);
+      await stopFront(f, 'SIGWINCH');
+      note(`${f.name} stopped (graceful) at ${elapsed()} s`);
+      await sleep(500);
+      await startFront(f, f.conf);
+      down.delete(f.name);
+      note(`${f.name} started at ${elapsed()} s`);
+      await sleep(1000);
+    }
+    stop = true;
+    await running;
+    let rin = 0, rexact = 0;
+    for (const c of rclients) {
+      if ((await req(A, 'GET', '/protected', { cookie: c.cookie })).status === 200) ++rin;
+      if (cartMatches(await cart(c, B), c)) ++rexact;
+    }
+    figure(`rolling restart: ${rs.req} requests, ${rs.s503} x 503, ${rs.other} other errors, ${rs.noAnswer} without answer, ${rs.refused} refused connections retried, ${rs.loggedOut} views logged out`);
+    check(rin === rclients.length && rs.loggedOut === 0, `rolling restart of A then B logged nobody out (${rin}/${rclients.length} logged in, ${rs.loggedOut} logged-out views)`);
+    check(rexact === rclients.length, `rolling restart: every cart exact (${rexact}/${rclients.length})`);
+    check(rs.s503 === 0 && rs.other === 0 && rs.noAnswer === 0, `rolling restart: no errors (${rs.s503} x 503, ${rs.other} other, ${rs.noAnswer} unanswered)`);
+  }
+
+  // ============================================ phase 5: twemproxy
+  note(`phase 5: twemproxy (nutcracker) in front of the 3 nodes [${elapsed()} s]`);
+  await Promise.all([stopFront(A), stopFront(B)]);
+  for (const n of nodes) await flushNode(n);
+  const tw = { name: 'nutcracker', port: await freePort() };
+  const twConf = path.join(DIR, 'nutcracker.yml');
+  fs.writeFileSync(twConf, `sessiondemo:
+  listen: 127.0.0.1:${tw.port}
+  hash: md5
+  distribution: ketama
+  auto_eject_hosts: false
+  timeout: 500
+  servers:
+${three.map((a) => `   - ${a}:1`).join('\n')}
+`);
+  const twChild = spawn('nutcracker', ['-c', twConf, '-o', path.join(DIR, 'nutcracker.log')], { stdio: 'ignore' });
+  track(tw.name, twChild);
+  check(await waitFor(() => canConnect(tw.port), 5000), `nutcracker listening on :${tw.port}`);
+  // What twemproxy 0.5.0 passes on, verified rather than assumed.
+  const ask = async (cmd) => (await mcTalk(tw.port, cmd, /\r\n$/, 1500).catch((e) => `error ${e.message}`)) || '<connection closed>';
+  const probe = {
+    version: await ask('version\r\n'),
+    add: await ask('add twprobe 0 10 1\r\nx\r\n'),
+    delete0: await ask('delete twprobe 0\r\n'),
+    delete: await ask('delete twprobe\r\n'),
+    flush_all: await ask('flush_all\r\n'),
+    mg: await ask('mg twprobe\r\n'),
+  };
+  for (const [k, v] of Object.entries(probe)) note(`through nutcracker: ${k} -> ${JSON.stringify(v.trim())}`);
+  check(/^VERSION/.test(probe.version), 'twemproxy answers "version" (the module\'s health probe)');
+  check(/STORED/.test(probe.add), 'twemproxy passes "add" (new session IDs, session locks)');
+  figure(`twemproxy 0.5.0: version ${/^VERSION/.test(probe.version) ? 'yes' : 'no'}, add ${/STORED/.test(probe.add) ? 'yes' : 'no'}, "delete <key> 0" (what apr_memcache sends) ${/DELETED|NOT_FOUND/.test(probe.delete0) ? 'yes' : 'NO (connection closed)'}, "delete <key>" ${/DELETED|NOT_FOUND/.test(probe.delete) ? 'yes' : 'no'}, flush_all ${/OK/.test(probe.flush_all) ? 'yes' : 'no'}, meta commands ${/HD|EN/.test(probe.mg) ? 'yes' : 'no'}`);
+
+  const twConfFile = path.join(DIR, 'twemproxy.conf');
+  writeConf(twConfFile, [`127.0.0.1:${tw.port}`], 0);
+  await startFront(A, twConfFile);
+  const tclients = Array.from({ length: 40 }, (_, i) => new Client(`tw${i}`));
+  let tl = 0;
+  for (const c of tclients) if (await c.login(A)) ++tl;
+  check(tl === tclients.length, `login through twemproxy (${tl}/${tclients.length})`);
+  const tks = tclients.filter((c) => c.cookie).map((c) => c.key);
+  const th = await Promise.all(nodes.map((n) => holds(n, tks)));
+  const tp = ringPlace(three, tks);
+  let tOne = 0, tSame = 0;
+  tks.forEach((k, i) => {
+    const where = [0, 1, 2].filter((s) => th[s][i]);
+    if (where.length === 1) { ++tOne; if (where[0] === tp.get(k)[0]) ++tSame; }
+  });
+  check(tOne === tks.length, `twemproxy stored each session on one node (${tOne}/${tks.length})`);
+  figure(`twemproxy ketama vs the module's ring: same node for ${tSame}/${tOne} sessions`);
+  const tr = { view: 0, viewMs: 0, add: 0, cart: 0, logout: 0, out: 0 };
+  for (const c of tclients.slice(0, 10)) {
+    let t = Date.now();
+    const v1 = await c.get(A, '/');
+    const v2 = await c.get(A, '/');
+    tr.viewMs = Math.max(tr.viewMs, Date.now() - t);
+    if (v1.status === 200 && v2.status === 200 && v2.body.includes(c.name)) ++tr.view;
+    if ((await c.post(A, '/add-to-cart', { item: 'tw-item' })).status === 200) { ++tr.add; c.items.push('tw-item'); }
+    if (cartMatches(await cart(c, A), c)) ++tr.cart;
+    const key = c.key;
+    t = Date.now();
+    const lo = await c.post(A, '/logout', {});
+    if (lo.status === 302) ++tr.logout;
+    if (!(await Promise.all(nodes.map((n) => holds(n, [key])))).flat().some(Boolean)) ++tr.out;
+    note(`${c.name}: views ${v1.status}/${v2.status}, logout ${lo.status} in ${Date.now() - t} ms`);
+  }
+  figure(`through twemproxy (10 sessions): two views in a row ok ${tr.view}, add ${tr.add}, cart ${tr.cart}, logout 302 ${tr.logout}, removed from memcached ${tr.out}; slowest view pair ${tr.viewMs} ms`);
+  check(tr.view === 10 && tr.add === 10 && tr.cart === 10, `through twemproxy: views, add-to-cart and cart work (${tr.view}/${tr.add}/${tr.cart} of 10)`);
+  check(tr.logout === 10 && tr.out === 10, `through twemproxy: logout works and removes the session (${tr.logout} x 302, ${tr.out} removed)`);
+  await stopFront(A);
+
+  // The same without the session lock (no lock key to delete per request).
+  const twNoLock = path.join(DIR, 'twemproxy-nolock.conf');
+  writeConf(twNoLock, [`127.0.0.1:${tw.port}`], 0, 'SessionDemoLock Off');
+  await startFront(A, twNoLock);
+  const nl = { login: 0, view: 0, cart: 0, logout: 0, out: 0 };
+  for (const [i, c] of Array.from({ length: 10 }, (_, k) => new Client(`twnl${k}`)).entries()) {
+    if (!await c.login(A)) continue;
+    ++nl.login;
+    const v1 = await c.get(A, '/'), v2 = await c.get(A, '/');
+    if (v1.status === 200 && v2.status === 200 && v2.body.includes(c.name)) ++nl.view;
+    if ((await c.post(A, '/add-to-cart', { item: `i${i}` })).status === 200) c.items.push(`i${i}`);
+    if (cartMatches(await cart(c, A), c) && c.items.length === 1) ++nl.cart;
+    const key = c.key;
+    if ((await c.post(A, '/logout', {})).status === 302) ++nl.logout;
+    if (!(await Promise.all(nodes.map((n) => holds(n, [key])))).flat().some(Boolean)) ++nl.out;
+  }
+  // Re-login with a session (regenerate deletes the old ID).
+  {
+    const c = new Client('twrelogin');
+    await c.login(A);
+    const r = await req(A, 'POST', '/login', { cookie: c.cookie, form: { username: 'twrelogin2', password: 'pw' } });
+    figure(`through twemproxy, SessionDemoLock Off: login again with a session (deletes the old ID) -> ${r.status}`);
+  }
+  // A node behind twemproxy dies (auto_eject_hosts false).
+  {
+    const cs = Array.from({ length: 15 }, (_, k) => new Client(`twdown${k}`));
+    for (const c of cs) await c.login(A);
+    const ks = cs.map((c) => c.key);
+    const h2 = await holds(nodes[2], ks);
+    await killNode(nodes[2]);
+    await sleep(300);
+    const res = { on: [], off: [] };
+    for (const [i, c] of cs.entries()) {
+      const r = await req(A, 'GET', '/protected', { cookie: c.cookie }).catch(() => ({ status: 0 }));
+      (h2[i] ? res.on : res.off).push(r.status);
+    }
+    const tally = (a) => Object.entries(a.reduce((m, x) => ((m[x] = (m[x] || 0) + 1), m), {})).map(([k, v]) => `${v} x ${k}`).join(', ') || '-';
+    figure(`through twemproxy, node ${nodes[2].name} killed: its sessions ${tally(res.on)}; sessions on other nodes ${tally(res.off)}`);
+    check(res.off.every((x) => x === 200), `through twemproxy: sessions on the surviving nodes still served when one node dies (${tally(res.off)})`);
+  }
+  figure(`through twemproxy with SessionDemoLock Off (10 sessions): login ${nl.login}, views ${nl.view}, cart ${nl.cart}, logout 302 ${nl.logout}, removed ${nl.out}`);
+  check(nl.login === 10 && nl.view === 10 && nl.cart === 10, `through twemproxy, SessionDemoLock Off: login, views and cart work (${nl.login}/${nl.view}/${nl.cart} of 10)`);
+  await stopFront(A);
+}
+
+main().catch((e) => { check(false, `driver error: ${e.stack || e}`); }).finally(async () => {
+  for (const f of Object.values(fronts)) await stopFront(f).catch(() => {});
+  killAll();
+  await sleep(200);
+  console.log('');
+  console.log('figures:');
+  for (const f of figures) console.log(`  ${f}`);
+  console.log(`time: ${elapsed()} s`);
+  console.log(`cluster: ${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+});
