@@ -502,6 +502,9 @@ sd_store_result sd_store_add(sd_store *st, request_rec *r, const char *key,
     return counted(st, res);
 }
 
+/* An exptime memcached reads as an absolute time long past. */
+#define SD_EXPIRED_EXPTIME ((apr_uint32_t)SD_STORE_RELATIVE_TTL_MAX + 1)
+
 /* Removed from every replica that answers; one that is away is flushed on
  * its return, so no copy survives. A missing key counts as deleted. */
 sd_store_result sd_store_delete(sd_store *st, request_rec *r, const char *key)
@@ -516,9 +519,13 @@ sd_store_result sd_store_delete(sd_store *st, request_rec *r, const char *key)
         if (!srv->healthy) {
             continue;
         }
-        /* The hold time must be 0: memcached >= 1.4 rejects any other. */
-        WITH_RETRY(st, srv, apr_memcache_delete(srv->mc, key, 0));
-        res = one_result(r, srv, rv, "delete");
+        /* Not apr_memcache_delete(): it always sends "delete <key> 0",
+         * which twemproxy answers by closing the connection. A set with an
+         * expiry in 1970 (memcached reads exptimes over 30 days as absolute
+         * times) removes the item on memcached and through any proxy. */
+        WITH_RETRY(st, srv, apr_memcache_set(srv->mc, key, (char *)"", 0,
+                                             SD_EXPIRED_EXPTIME, 0));
+        res = one_result(r, srv, rv == APR_EEXIST ? APR_EGENERAL : rv, "delete");
         if (res == SD_STORE_OK || res == SD_STORE_NOTFOUND) {
             ++answered;
         }
