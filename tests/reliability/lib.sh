@@ -93,6 +93,15 @@ rel_stop_httpd() {
 # The httpd children (pids) of our httpd parent.
 rel_httpd_children() { ps -o pid= --ppid "$rel_httpd_pid" | tr -d ' '; }
 
+# rel_run CMD...: run CMD in the background where rel_cleanup can stop it,
+# and wait for it; its exit status.
+rel_run() {
+    "$@" &
+    local pid=$!
+    rel_bg_pids+=("$pid")
+    wait "$pid"
+}
+
 rel_cleanup() {
     local p
     for p in "${rel_bg_pids[@]}"; do kill "$p" 2>/dev/null; done

@@ -34,7 +34,7 @@ echo "load: ${seconds} s, $conns connections, $threads wrk threads, timeout ${ti
      "httpd $(basename "$conf") on :$http_port, memcached :$mc_port; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 out=$rel_rundir/wrk.out
-wrk -t"$threads" -c"$conns" -d"${seconds}s" --timeout "${timeout}s" \
+rel_run wrk -t"$threads" -c"$conns" -d"${seconds}s" --timeout "${timeout}s" \
     -s "$rel_top/tests/reliability/mixed.lua" "http://127.0.0.1:$http_port/" >"$out" 2>&1
 wrk_rc=$?
 # Requests still running in httpd when wrk stopped finish and release
