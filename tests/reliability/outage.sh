@@ -41,12 +41,13 @@ login_cookie() {
         sed -n 's/^Set-Cookie: \(connect\.sid=[^;]*\);.*/\1/p'
 }
 # wait_for CODE DEADLINE T0 CURL-ARGS...: repeat a request (each bounded
-# to 0.5 s) until it answers CODE; prints the seconds since T0, or "never".
+# to 0.25 s: one stuck on a frozen memcached is given up on, not waited
+# for) until it answers CODE; prints the seconds since T0, or "never".
 wait_for() {
     local want=$1 deadline=$2 t0=$3 c
     shift 3
     while rel_le "$(rel_since "$t0")" "$deadline"; do
-        c=$(code 0.5 "$@")
+        c=$(code 0.25 "$@")
         if [ "$c" = "$want" ]; then rel_since "$t0"; return 0; fi
         sleep 0.01
     done
