@@ -40,11 +40,12 @@ rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$child/status" 2>/dev/null |
 done_requests=0 errors=0 others=0
 r() { awk -v k="$1" '$1 == "REL" && $2 == k { print $3; f = 1 } END { if (!f) print 0 }' "$rel_rundir/wrk.out"; }
 phase() {   # phase N LABEL: N more requests (or a little more), then a line
-    local target=$((done_requests + $1)) out=$rel_rundir/wrk.out t0=$SECONDS n=0 slice
+    local target=$((done_requests + $1)) out=$rel_rundir/wrk.out t0 n=0 slice
+    t0=$(rel_now)
     while [ "$done_requests" -lt "$target" ]; do
         # 1 s first, then what the rest needs at the rate seen (1..30 s)
-        slice=$(awk -v left=$((target - done_requests)) -v n="$n" -v t=$((SECONDS - t0)) \
-            'BEGIN { s = (n > 0 && t > 0) ? left / (n / t) : 1; s = int(s + 0.999); print (s < 1 ? 1 : (s > 30 ? 30 : s)) }')
+        slice=$(awk -v left=$((target - done_requests)) -v n="$n" -v t="$(rel_since "$t0")" \
+            'BEGIN { s = (n > 0 && t > 0) ? left / (n / t) : 1; s = int(s + 0.5); print (s < 1 ? 1 : (s > 30 ? 30 : s)) }')
         rel_run wrk -t"$threads" -c"$conns" -d"${slice}s" --timeout 5s \
             -s "$rel_top/tests/reliability/mixed.lua" "http://127.0.0.1:$http_port/" >"$out" 2>&1
         if ! grep -q '^REL requests' "$out"; then
@@ -55,8 +56,8 @@ phase() {   # phase N LABEL: N more requests (or a little more), then a line
         errors=$((errors + $(r err_connect) + $(r err_read) + $(r err_write) + $(r err_timeout)))
         others=$((others + $(awk '$1 == "REL" && $2 ~ /^status_/ && $2 != "status_200" && $2 != "status_302" { n += $3 } END { print n + 0 }' "$out")))
     done
-    printf '%-26s %7d requests  VmRSS %6d kB  (%d req/s)\n' "$2" "$done_requests" "$(rss_kb)" \
-        $(( n / (SECONDS - t0 > 0 ? SECONDS - t0 : 1) ))
+    printf '%-26s %7d requests  VmRSS %6d kB  (%.0f req/s)\n' "$2" "$done_requests" "$(rss_kb)" \
+        "$(awk -v n="$n" -v t="$(rel_since "$t0")" 'BEGIN { print (t > 0 ? n / t : 0) }')"
 }
 
 phase "$warmup" "after the warm-up"
