@@ -526,9 +526,11 @@ static int save(sd_session *s, int has_expiry, apr_time_t expires)
         }
     }
     if (res != SD_STORE_OK) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00307)
-                      "session could not be saved; answering 503 so the"
-                      " change is not silently lost");
+        /* During an outage the prober has already logged it once; one
+         * error line per failed save would flood the log. */
+        ap_log_rerror(APLOG_MARK, res == SD_STORE_DOWN ? APLOG_INFO : APLOG_ERR, 0, r,
+                      SD_LOGNO(00307) "session could not be saved; answering 503"
+                      " so the change is not silently lost");
         return HTTP_SERVICE_UNAVAILABLE;
     }
     return OK;

@@ -364,9 +364,19 @@ static int worth_retry(const sd_server *srv, apr_status_t rv)
     } while (0)
 
 /* One server's answer, as a store result. */
-static sd_store_result one_result(request_rec *r, sd_server *srv,
+static sd_store_result one_result(sd_store *st, request_rec *r, sd_server *srv,
                                   apr_status_t rv, const char *op)
 {
+    /* A request that was waiting on a frozen server when the prober gave
+     * up on it gets its reply after the thaw. That reply proves the server
+     * is back: take it, so this request can finish (and release its
+     * session's lock) instead of meeting a server still marked down. With
+     * replicas the prober must flush a returning server first, so only it
+     * may bring one back. (Not APR_NOTFOUND: apr_memcache also says that
+     * without asking, when choose_server refused the server.) */
+    if (!srv->healthy && st->copies == 1 && (rv == APR_SUCCESS || rv == APR_EEXIST)) {
+        set_health(st, srv, 1);
+    }
     if (rv == APR_SUCCESS) {
         return SD_STORE_OK;
     }
@@ -410,7 +420,7 @@ sd_store_result sd_store_get(sd_store *st, request_rec *r, const char *key,
             continue;
         }
         WITH_RETRY(st, srv, apr_memcache_getp(srv->mc, r->pool, key, val, len, flags));
-        res = one_result(r, srv, rv, "get");
+        res = one_result(st, r, srv, rv, "get");
         if (res == SD_STORE_OK) {
             return res;
         }
@@ -439,7 +449,7 @@ static sd_store_result set_on(sd_store *st, request_rec *r, sd_server *srv,
     apr_status_t rv;
     WITH_RETRY(st, srv, apr_memcache_set(srv->mc, key, (char *)val, len, exptime, flags));
     /* apr_memcache reports NOT_STORED as EEXIST; for set that is a failure. */
-    return one_result(r, srv, rv == APR_EEXIST ? APR_EGENERAL : rv, "set");
+    return one_result(st, r, srv, rv == APR_EEXIST ? APR_EGENERAL : rv, "set");
 }
 
 /* Written to every replica that answers; a success if one has it. */
@@ -487,7 +497,7 @@ sd_store_result sd_store_add(sd_store *st, request_rec *r, const char *key,
             continue;
         }
         WITH_RETRY(st, srv, apr_memcache_add(srv->mc, key, (char *)val, len, exptime, flags));
-        res = one_result(r, srv, rv, "add");
+        res = one_result(st, r, srv, rv, "add");
         if (res != SD_STORE_DOWN) {
             break;
         }
@@ -525,7 +535,7 @@ sd_store_result sd_store_delete(sd_store *st, request_rec *r, const char *key)
          * times) removes the item on memcached and through any proxy. */
         WITH_RETRY(st, srv, apr_memcache_set(srv->mc, key, (char *)"", 0,
                                              SD_EXPIRED_EXPTIME, 0));
-        res = one_result(r, srv, rv == APR_EEXIST ? APR_EGENERAL : rv, "delete");
+        res = one_result(st, r, srv, rv == APR_EEXIST ? APR_EGENERAL : rv, "delete");
         if (res == SD_STORE_OK || res == SD_STORE_NOTFOUND) {
             ++answered;
         }

@@ -6,7 +6,7 @@
 # memcached as the script saw created and not logged out.
 #
 #   LOAD_SECONDS=60 LOAD_CONNECTIONS=128 LOAD_THREADS=2 LOAD_TIMEOUT=5
-#   LOAD_CONF=capacity (default: httpd-capacity.conf) | run (conf/httpd-run.conf)
+#   LOAD_CONF=run (default: conf/httpd-run.conf, what make run uses) | capacity
 #   REL_KEEP=1 keeps the logs
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -17,7 +17,7 @@ seconds=${LOAD_SECONDS:-60}
 conns=${LOAD_CONNECTIONS:-128}
 threads=${LOAD_THREADS:-2}
 timeout=${LOAD_TIMEOUT:-5}
-case ${LOAD_CONF:-capacity} in
+case ${LOAD_CONF:-run} in
     run) conf=$rel_top/conf/httpd-run.conf ;;
     capacity) conf=$rel_top/tests/reliability/httpd-capacity.conf ;;
     *) echo "LOAD_CONF is run or capacity" >&2; exit 2 ;;
