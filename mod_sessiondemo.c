@@ -7,6 +7,7 @@
 #include <http_log.h>
 #include <http_protocol.h>
 #include <ap_mpm.h>
+#include <apr_hash.h>
 #include <apr_shm.h>
 
 #include "sd_config.h"
@@ -64,26 +65,45 @@ static int sd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     apr_shm_t *shm;
     apr_status_t rv;
     (void)plog;
-    (void)ptemp;
 
     /* The first pass of a start-up is a dry run; say it once, for real. */
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
-    /* Anonymous shared memory, inherited by every child: the outage flags
-     * that let one child, not all, log that memcached went away. */
-    rv = apr_shm_create(&shm, sizeof(apr_uint32_t) * SD_STORE_OUTAGE_SLOTS, NULL, pconf);
-    if (rv == APR_SUCCESS) {
-        volatile apr_uint32_t *flags = apr_shm_baseaddr_get(shm);
-        memset((void *)flags, 0, sizeof(apr_uint32_t) * SD_STORE_OUTAGE_SLOTS);
+    /* Anonymous shared memory, inherited by every child: one outage flag
+     * per distinct memcached server of the whole configuration, so every
+     * child's prober and requests share one view of each server. */
+    {
+        apr_hash_t *slots = apr_hash_make(ptemp);
+        int nslots = 0;
         for (server_rec *vs = s; vs; vs = vs->next) {
-            sd_config_get(vs)->outage_flags = flags;
+            sd_config *vconf = sd_config_get(vs);
+            vconf->memcache_slots = apr_palloc(pconf, sizeof(int) * (apr_size_t)vconf->memcache->nelts);
+            for (int i = 0; i < vconf->memcache->nelts; ++i) {
+                const sd_memcache_server *m = &APR_ARRAY_IDX(vconf->memcache, i, sd_memcache_server);
+                const char *name = apr_psprintf(ptemp, "%s:%d", m->host, (int)m->port);
+                int *slot = apr_hash_get(slots, name, APR_HASH_KEY_STRING);
+                if (!slot) {
+                    slot = apr_palloc(ptemp, sizeof(*slot));
+                    *slot = nslots++;
+                    apr_hash_set(slots, name, APR_HASH_KEY_STRING, slot);
+                }
+                vconf->memcache_slots[i] = *slot;
+            }
         }
-    }
-    else {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, SD_LOGNO(00006)
-                     "no shared memory for outage flags; each child will log"
-                     " memcached outages itself");
+        rv = apr_shm_create(&shm, sizeof(apr_uint32_t) * (apr_size_t)nslots, NULL, pconf);
+        if (rv == APR_SUCCESS) {
+            volatile apr_uint32_t *flags = apr_shm_baseaddr_get(shm);
+            memset((void *)flags, 0, sizeof(apr_uint32_t) * (apr_size_t)nslots);
+            for (server_rec *vs = s; vs; vs = vs->next) {
+                sd_config_get(vs)->outage_flags = flags;
+            }
+        }
+        else {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, SD_LOGNO(00006)
+                         "no shared memory for memcached health; each child"
+                         " will judge (and log) memcached outages itself");
+        }
     }
     first = &APR_ARRAY_IDX(conf->memcache, 0, sd_memcache_server);
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, SD_LOGNO(00003)

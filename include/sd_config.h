@@ -74,6 +74,7 @@ typedef struct sd_config {
 
     /* Filled at start-up. */
     volatile apr_uint32_t *outage_flags;/* shared memory, all children     */
+    int *memcache_slots;                /* flag index of each server       */
     apr_array_header_t *authn;          /* of const authn_provider *       */
     const sd_views *views;
     /* Filled in each child. */

@@ -30,11 +30,12 @@ typedef enum {
  * opened here: they are made on first use. */
 struct sd_config;
 
-/* Slots of the shared outage flags (one apr_uint32_t each), indexed by a
- * hash of "host:port", so one child logs an outage and the others do not. */
-#define SD_STORE_OUTAGE_SLOTS 64
-apr_size_t sd_store_outage_slot(const char *name);
-
+/* outage_flags (shared memory, may be NULL) holds one flag per distinct
+ * memcached server of the whole configuration, at the indices in
+ * conf->memcache_slots: 1 while the server is out of use. Every child's
+ * prober writes it and every child's requests read it, so a server one
+ * child sees go away or come back is avoided or used again by all at once,
+ * and an outage is logged once, by the first child to see it. */
 apr_status_t sd_store_create(apr_pool_t *pchild, server_rec *s,
                              const struct sd_config *conf, struct sd_stats *stats,
                              volatile apr_uint32_t *outage_flags,

@@ -132,23 +132,36 @@ static int probe_once(sd_store *st, sd_server *srv)
     return probe_exchange(srv, "version\r\n", "VERSION ");
 }
 
+/* Whether requests may use the server: the shared verdict of every
+ * child's prober when there is shared memory, else this child's. */
+static int usable(const sd_server *srv)
+{
+    return srv->outage ? *srv->outage == 0 : srv->healthy != 0;
+}
+
 static void set_health(sd_store *st, sd_server *srv, int healthy)
 {
     apr_uint32_t was = apr_atomic_xchg32(&srv->healthy, (apr_uint32_t)healthy);
+    apr_uint32_t flag = healthy ? 0 : 1;
+    int first;
     if (was == (apr_uint32_t)healthy) {
+        /* Still publish it: another child may have left the shared flag
+         * saying the opposite (its view is older or was a blip). */
+        if (srv->outage && *srv->outage != flag) {
+            apr_atomic_set32(srv->outage, flag);
+        }
         return;
     }
-    /* Only the first child to notice logs at error level; the others
-     * note it at info, so an outage is one line in the error log. */
+    /* Only the child that changes the shared flag logs at error or notice
+     * level; the others note it at info, so an outage is one line. */
+    first = !srv->outage || apr_atomic_xchg32(srv->outage, flag) != flag;
     if (!healthy) {
-        int first = !srv->outage || apr_atomic_cas32(srv->outage, 1, 0) == 0;
         ap_log_error(APLOG_MARK, first ? APLOG_ERR : APLOG_INFO, 0, st->s, SD_LOGNO(00203)
                      "memcached %s is not answering (probe timeout %" APR_TIME_T_FMT
                      " ms); routes that need a session answer 503 until it is back",
                      srv->name, apr_time_as_msec(st->probe_timeout));
     }
     else {
-        int first = !srv->outage || apr_atomic_cas32(srv->outage, 0, 1) == 1;
         if (st->copies > 1) {
             ap_log_error(APLOG_MARK, first ? APLOG_NOTICE : APLOG_INFO, 0, st->s,
                          SD_LOGNO(00208) "memcached %s was flushed on its return: it"
@@ -179,7 +192,7 @@ static void *APR_THREAD_FUNC prober_main(apr_thread_t *thread, void *data)
             if (!healthy && had_socket) {
                 healthy = probe_once(st, srv);
             }
-            if (healthy && !srv->healthy && st->copies > 1) {
+            if (healthy && !usable(srv) && st->copies > 1) {
                 healthy = probe_exchange(srv, "flush_all\r\n", "OK");
             }
             set_health(st, srv, healthy);
@@ -220,7 +233,7 @@ static apr_memcache_server_t *choose_server(void *baton, apr_memcache_t *mc,
 {
     sd_server *srv = baton;
     (void)hash;
-    if (!srv->healthy) {
+    if (!usable(srv)) {
         return NULL;
     }
     if (srv->ms->status == APR_MC_SERVER_DEAD) {
@@ -313,7 +326,8 @@ apr_status_t sd_store_create(apr_pool_t *pchild, server_rec *s,
         /* Optimistic until the first probe: requests fail fast anyway if the
          * server refuses connections. */
         srv->healthy = 1;
-        srv->outage = outage_flags ? &outage_flags[sd_store_outage_slot(srv->name)] : NULL;
+        srv->outage = outage_flags && conf->memcache_slots
+                      ? &outage_flags[conf->memcache_slots[i]] : NULL;
         srv->mc->server_func = choose_server;
         srv->mc->server_baton = srv;
     }
@@ -331,15 +345,6 @@ apr_status_t sd_store_create(apr_pool_t *pchild, server_rec *s,
     return APR_SUCCESS;
 }
 
-apr_size_t sd_store_outage_slot(const char *name)
-{
-    apr_uint32_t h = 2166136261u;
-    for (const unsigned char *c = (const unsigned char *)name; *c; ++c) {
-        h = (h ^ *c) * 16777619u;
-    }
-    return h % SD_STORE_OUTAGE_SLOTS;
-}
-
 /* ---------------------------------------------------------------- commands */
 
 /* A failure on a server the prober sees answering is most likely a stale
@@ -352,7 +357,7 @@ apr_size_t sd_store_outage_slot(const char *name)
 static int worth_retry(const sd_server *srv, apr_status_t rv)
 {
     return rv != APR_SUCCESS && rv != APR_NOTFOUND && rv != APR_EEXIST
-           && !APR_STATUS_IS_TIMEUP(rv) && srv->healthy;
+           && !APR_STATUS_IS_TIMEUP(rv) && usable(srv);
 }
 
 #define WITH_RETRY(st, srv, call)                                          \
@@ -374,7 +379,7 @@ static sd_store_result one_result(sd_store *st, request_rec *r, sd_server *srv,
      * replicas the prober must flush a returning server first, so only it
      * may bring one back. (Not APR_NOTFOUND: apr_memcache also says that
      * without asking, when choose_server refused the server.) */
-    if (!srv->healthy && st->copies == 1 && (rv == APR_SUCCESS || rv == APR_EEXIST)) {
+    if (!usable(srv) && st->copies == 1 && (rv == APR_SUCCESS || rv == APR_EEXIST)) {
         set_health(st, srv, 1);
     }
     if (rv == APR_SUCCESS) {
@@ -383,10 +388,10 @@ static sd_store_result one_result(sd_store *st, request_rec *r, sd_server *srv,
     if (rv == APR_EEXIST) {
         return SD_STORE_EXISTS;
     }
-    if (rv == APR_NOTFOUND && srv->healthy && srv->ms->status != APR_MC_SERVER_DEAD) {
+    if (rv == APR_NOTFOUND && usable(srv) && srv->ms->status != APR_MC_SERVER_DEAD) {
         return SD_STORE_NOTFOUND;
     }
-    if (srv->healthy && rv == APR_EGENERAL) {
+    if (usable(srv) && rv == APR_EGENERAL) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, SD_LOGNO(00205)
                       "memcached %s refused %s", srv->name, op);
         return SD_STORE_ERROR;
@@ -416,7 +421,7 @@ sd_store_result sd_store_get(sd_store *st, request_rec *r, const char *key,
         sd_server *srv = &st->servers[t[i]];
         apr_status_t rv;
         sd_store_result res;
-        if (!srv->healthy) {
+        if (!usable(srv)) {
             continue;
         }
         WITH_RETRY(st, srv, apr_memcache_getp(srv->mc, r->pool, key, val, len, flags));
@@ -464,7 +469,7 @@ sd_store_result sd_store_set(sd_store *st, request_rec *r, const char *key,
     for (int i = 0; i < n; ++i) {
         sd_server *srv = &st->servers[t[i]];
         sd_store_result res;
-        if (!srv->healthy) {
+        if (!usable(srv)) {
             continue;
         }
         res = set_on(st, r, srv, key, val, len, exptime, flags);
@@ -493,7 +498,7 @@ sd_store_result sd_store_add(sd_store *st, request_rec *r, const char *key,
 
     for (first = 0; first < n; ++first) {
         sd_server *srv = &st->servers[t[first]];
-        if (!srv->healthy) {
+        if (!usable(srv)) {
             continue;
         }
         WITH_RETRY(st, srv, apr_memcache_add(srv->mc, key, (char *)val, len, exptime, flags));
@@ -504,7 +509,7 @@ sd_store_result sd_store_add(sd_store *st, request_rec *r, const char *key,
     }
     if (res == SD_STORE_OK) {
         for (int i = first + 1; i < n; ++i) {
-            if (st->servers[t[i]].healthy) {
+            if (usable(&st->servers[t[i]])) {
                 set_on(st, r, &st->servers[t[i]], key, val, len, exptime, flags);
             }
         }
@@ -526,7 +531,7 @@ sd_store_result sd_store_delete(sd_store *st, request_rec *r, const char *key)
         sd_server *srv = &st->servers[t[i]];
         apr_status_t rv;
         sd_store_result res;
-        if (!srv->healthy) {
+        if (!usable(srv)) {
             continue;
         }
         /* Not apr_memcache_delete(): it always sends "delete <key> 0",
@@ -564,7 +569,7 @@ int sd_store_servers(sd_store *st, apr_pool_t *p, sd_store_server_info **out)
 
         info[i].host = srv->ms->host;
         info[i].port = srv->ms->port;
-        info[i].up = srv->healthy != 0;
+        info[i].up = usable(srv);
         /* Only ask a server the prober vouches for: a frozen one would hang
          * the status page. */
         if (info[i].up && apr_memcache_version(srv->ms, p, &version) == APR_SUCCESS) {
