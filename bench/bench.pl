@@ -165,7 +165,8 @@ sub mc_delta {
     my ($a, $b) = @_;
     my %d = map { $_ => ($b->{$_} // 0) - ($a->{$_} // 0) }
         qw(cmd_get cmd_set cmd_touch delete_hits delete_misses incr_hits incr_misses
-           decr_hits decr_misses get_hits get_misses evictions cas_hits cas_misses cas_badval);
+           decr_hits decr_misses get_hits get_misses evictions cas_hits cas_misses cas_badval
+           total_connections);
     $d{del} = $d{delete_hits} + $d{delete_misses};
     $d{arith} = $d{incr_hits} + $d{incr_misses} + $d{decr_hits} + $d{decr_misses};
     $d{total} = $d{cmd_get} + $d{cmd_set} + $d{cmd_touch} + $d{del} + $d{arith};
@@ -399,6 +400,9 @@ sub run_wrk {
         errors => $j->{err_connect} + $j->{err_read} + $j->{err_write} + $j->{err_status} + $j->{err_timeout},
         mc => { map { $_ => $mc->{$_} / $n } qw(total cmd_get cmd_set cmd_touch del arith get_misses) },
         mc_evictions => $mc->{evictions},
+        # Connections memcached accepted during the run: pooled connections
+        # are reused, so this stays near 0 for any number of requests.
+        mc_new_conns => $mc->{total_connections},
         cpu_server => 100 * ($srv1 - $srv0) / $wall,
         cpu_server_sys => 100 * ($srvs1 - $srvs0) / $wall,
         cpu_mc => 100 * ($mcc1 - $mcc0) / $wall,
@@ -610,19 +614,20 @@ sub report {
     $o .= "- mod_sessiondemo rows: " . ($HAS_LOCK ? "$LOCK_DIRECTIVE On (the default) except the 'lock off' rows\n" : "this build has no session locking\n");
     $o .= "- logged-in home page: $size->{module} bytes (module)" . (defined $size->{express} ? ", $size->{express} bytes (Express)" : '')
         . "; the static baseline is the module's page, byte for byte\n\n";
-    $o .= "| scenario | conns | server | req/s | p50 ms | p99 ms | mc cmds/req (get/set/del/touch) | CPU % server (of it kernel) / memcached / wrk | server+mc CPU µs/req | other processes' CPU % | errors |\n";
-    $o .= "|---|---:|---|---:|---:|---:|---|---|---:|---:|---:|\n";
+    $o .= "| scenario | conns | server | req/s | p50 ms | p99 ms | mc cmds/req (get/set/del/touch) | CPU % server (of it kernel) / memcached / wrk | server+mc CPU µs/req | other processes' CPU % | new mc conns | errors |\n";
+    $o .= "|---|---:|---|---:|---:|---:|---|---|---:|---:|---:|---:|\n";
     for my $r (@RESULTS) {
         next if $r->{scenario} =~ /^scale-/;
         my $m = $r->{mc};
-        $o .= sprintf("| %s | %d | %s | %.0f | %.2f | %.2f | %.2f (%.2f/%.2f/%.2f/%.2f) | %.0f (%.0f) / %.0f / %.0f | %.0f | %.0f | %d |\n",
+        $o .= sprintf("| %s | %d | %s | %.0f | %.2f | %.2f | %.2f (%.2f/%.2f/%.2f/%.2f) | %.0f (%.0f) / %.0f / %.0f | %.0f | %.0f | %d | %d |\n",
             $SCEN_LABEL{$r->{scenario}} // $r->{scenario}, $r->{conns},
             { static => 'httpd static', module => 'mod_sessiondemo', nolock => 'mod_sessiondemo, lock off',
               express => "Express ($EXPRESS_WORKERS proc)",
               express1 => 'Express (1 proc)' }->{$r->{target}},
             $r->{rps}, $r->{p50_us} / 1000, $r->{p99_us} / 1000,
             $m->{total}, $m->{cmd_get}, $m->{cmd_set}, $m->{del}, $m->{cmd_touch},
-            $r->{cpu_server}, $r->{cpu_server_sys}, $r->{cpu_mc}, $r->{cpu_wrk}, $r->{us_cpu_per_req}, $r->{cpu_others}, $r->{errors});
+            $r->{cpu_server}, $r->{cpu_server_sys}, $r->{cpu_mc}, $r->{cpu_wrk}, $r->{us_cpu_per_req}, $r->{cpu_others},
+            $r->{mc_new_conns} // 0, $r->{errors});
     }
     if (%$scaling) {
         $o .= "\n### Scaling: logged-in GET / (mod_sessiondemo, $CONNS[-1] connections) vs stored sessions\n\n";
