@@ -126,19 +126,28 @@ static int sd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-/* One memcached client per child process, shared by its threads; servers
- * with the same list share the same client. */
+/* Whether two virtual hosts can share one store: the same servers and the
+ * same store settings. */
+static int same_store(const sd_config *a, const sd_config *b)
+{
+    return a->memcache == b->memcache && a->replicas == b->replicas
+           && a->probe_interval_ms == b->probe_interval_ms
+           && a->probe_timeout_ms == b->probe_timeout_ms;
+}
+
+/* One memcached client per child process, shared by its threads; virtual
+ * hosts with the same servers and settings as the main server share its
+ * client. */
 static void sd_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    const apr_array_header_t *main_list = NULL;
-    sd_store *main_store = NULL;
+    const sd_config *main_conf = NULL;
     sd_stats *stats = apr_pcalloc(pchild, sizeof(*stats));
 
     for (server_rec *vs = s; vs; vs = vs->next) {
         sd_config *conf = sd_config_get(vs);
         conf->stats = stats;
-        if (main_list && conf->memcache == main_list) {
-            conf->store = main_store;
+        if (main_conf && same_store(conf, main_conf)) {
+            conf->store = main_conf->store;
             continue;
         }
         if (sd_store_create(pchild, vs, conf, stats, conf->outage_flags,
@@ -146,9 +155,8 @@ static void sd_child_init(apr_pool_t *pchild, server_rec *s)
             /* Logged by the store; requests that need it will answer 503. */
             conf->store = NULL;
         }
-        if (!main_list) {
-            main_list = conf->memcache;
-            main_store = conf->store;
+        if (!main_conf) {
+            main_conf = conf;
         }
     }
 }
