@@ -53,6 +53,12 @@ sd_store_result sd_store_add(sd_store *st, request_rec *r, const char *key,
                              const char *val, apr_size_t len,
                              apr_int64_t ttl_seconds, apr_uint16_t flags);
 
+/* A lock key: added on every replica that answers (see store_memcache.c).
+ * SD_STORE_EXISTS when another holder has it anywhere. */
+sd_store_result sd_store_lock(sd_store *st, request_rec *r, const char *key,
+                              const char *val, apr_size_t len,
+                              apr_int64_t ttl_seconds);
+
 /* A missing key counts as deleted. */
 sd_store_result sd_store_delete(sd_store *st, request_rec *r, const char *key);
 

@@ -211,8 +211,8 @@ static int acquire_lock(sd_session *s, const char *id)
 
     for (;;) {
         apr_time_t now;
-        switch (sd_store_add(s->conf->store, r, key, token, token_len,
-                             s->conf->lock_ttl, 0)) {
+        switch (sd_store_lock(s->conf->store, r, key, token, token_len,
+                              s->conf->lock_ttl)) {
         case SD_STORE_OK:
             s->lock_key = key;
             s->lock_taken = apr_time_now();

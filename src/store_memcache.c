@@ -520,6 +520,45 @@ sd_store_result sd_store_add(sd_store *st, request_rec *r, const char *key,
 /* An exptime memcached reads as an absolute time long past. */
 #define SD_EXPIRED_EXPTIME ((apr_uint32_t)SD_STORE_RELATIVE_TTL_MAX + 1)
 
+/* A lock must be taken on every replica that answers, not just the first:
+ * while a server comes back, one request may still see it as down (and
+ * lock only the next replica) while another already uses it. Two holders
+ * always meet on a replica both saw, so they cannot both win. In ring
+ * order; on a replica that is taken, the copies just added are removed
+ * again and the caller backs off. */
+sd_store_result sd_store_lock(sd_store *st, request_rec *r, const char *key,
+                              const char *val, apr_size_t len,
+                              apr_int64_t ttl_seconds)
+{
+    int t[SD_MAX_COPIES], n = targets_for(st, key, t), held[SD_MAX_COPIES], nheld = 0;
+    apr_uint32_t exptime = wire_exptime(ttl_seconds);
+    sd_store_result res = SD_STORE_DOWN;
+
+    for (int i = 0; i < n; ++i) {
+        sd_server *srv = &st->servers[t[i]];
+        apr_status_t rv;
+        sd_store_result one;
+        if (!usable(srv)) {
+            continue;
+        }
+        WITH_RETRY(st, srv, apr_memcache_add(srv->mc, key, (char *)val, len, exptime, 0));
+        one = one_result(st, r, srv, rv, "add");
+        if (one == SD_STORE_OK) {
+            held[nheld++] = t[i];
+            res = SD_STORE_OK;
+        }
+        else if (one != SD_STORE_DOWN) {
+            for (int j = 0; j < nheld; ++j) {
+                set_on(st, r, &st->servers[held[j]], key, "", 0, SD_EXPIRED_EXPTIME, 0);
+            }
+            return counted(st, one);
+        }
+    }
+    return counted(st, res);
+}
+
+
+
 /* Removed from every replica that answers; one that is away is flushed on
  * its return, so no copy survives. A missing key counts as deleted. */
 sd_store_result sd_store_delete(sd_store *st, request_rec *r, const char *key)
