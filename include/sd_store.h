@@ -45,6 +45,16 @@ apr_status_t sd_store_create(apr_pool_t *pchild, server_rec *s,
 sd_store_result sd_store_get(sd_store *st, request_rec *r, const char *key,
                              char **val, apr_size_t *len, apr_uint16_t *flags);
 
+/* Whether stored value a is newer than b (the caller knows the format). */
+typedef int (*sd_store_newer_fn)(const char *a, apr_size_t alen,
+                                 const char *b, apr_size_t blen);
+
+/* Like sd_store_get, but with replicas reads every replica that answers
+ * and returns the newest copy by `newer`. */
+sd_store_result sd_store_get_newest(sd_store *st, request_rec *r, const char *key,
+                                    sd_store_newer_fn newer, char **val,
+                                    apr_size_t *len, apr_uint16_t *flags);
+
 /* ttl_seconds > 0; longer than 30 days is sent as an absolute time. */
 sd_store_result sd_store_set(sd_store *st, request_rec *r, const char *key,
                              const char *val, apr_size_t len,

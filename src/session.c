@@ -97,6 +97,29 @@ static int expire_stored(sd_session *s, const char *key, const char *why)
     return OK;
 }
 
+/* The stored "expires" (an ISO string, so later sorts higher) moves
+ * forward on every save; the copy with the later one is newer. Only the
+ * start of the value is searched: express-session writes "cookie" first. */
+static const char *stored_expires(const char *v, apr_size_t len, apr_size_t *n)
+{
+    static const char field[] = "\"expires\":\"";
+    apr_size_t limit = len < 512 ? len : 512;
+    for (apr_size_t i = 0; i + sizeof(field) - 1 + 24 <= limit; ++i) {
+        if (memcmp(v + i, field, sizeof(field) - 1) == 0) {
+            *n = 24;
+            return v + i + sizeof(field) - 1;
+        }
+    }
+    return NULL;
+}
+
+static int stored_is_newer(const char *a, apr_size_t alen, const char *b, apr_size_t blen)
+{
+    apr_size_t na = 0, nb = 0;
+    const char *ea = stored_expires(a, alen, &na), *eb = stored_expires(b, blen, &nb);
+    return ea && (!eb || memcmp(ea, eb, 24) > 0);
+}
+
 /* Reads and vets the stored value. Returns OK (s filled, or started new
  * when the value is unusable) or an HTTP error status. */
 static int load_stored(sd_session *s, const char *key)
@@ -109,7 +132,7 @@ static int load_stored(sd_session *s, const char *key)
     const char *err = NULL;
     const json_t *expires, *created;
 
-    switch (sd_store_get(s->conf->store, r, key, &val, &len, &flags)) {
+    switch (sd_store_get_newest(s->conf->store, r, key, stored_is_newer, &val, &len, &flags)) {
     case SD_STORE_OK:
         break;
     case SD_STORE_NOTFOUND:
@@ -555,7 +578,7 @@ static int lock_and_recheck(sd_session *s)
     if (rc != OK) {
         return rc;
     }
-    switch (sd_store_get(s->conf->store, r, key, &val, &len, &flags)) {
+    switch (sd_store_get_newest(s->conf->store, r, key, stored_is_newer, &val, &len, &flags)) {
     case SD_STORE_OK:
         break;
     case SD_STORE_NOTFOUND:

@@ -436,6 +436,47 @@ sd_store_result sd_store_get(sd_store *st, request_rec *r, const char *key,
     return counted(st, best);
 }
 
+/* With replicas, every replica that answers is read and the newest copy
+ * wins: front-ends judge server health each on their own, so one may have
+ * written a change to a replica another front-end did not see as usable,
+ * leaving it a stale copy that "first that has it" would return. */
+sd_store_result sd_store_get_newest(sd_store *st, request_rec *r, const char *key,
+                                    sd_store_newer_fn newer, char **val,
+                                    apr_size_t *len, apr_uint16_t *flags)
+{
+    int t[SD_MAX_COPIES], n = targets_for(st, key, t), found = 0;
+    sd_store_result best = SD_STORE_DOWN;
+
+    if (st->copies == 1) {
+        return sd_store_get(st, r, key, val, len, flags);
+    }
+    for (int i = 0; i < n; ++i) {
+        sd_server *srv = &st->servers[t[i]];
+        char *v = NULL;
+        apr_size_t l = 0;
+        apr_uint16_t f = 0;
+        apr_status_t rv;
+        sd_store_result res;
+        if (!usable(srv)) {
+            continue;
+        }
+        WITH_RETRY(st, srv, apr_memcache_getp(srv->mc, r->pool, key, &v, &l, &f));
+        res = one_result(st, r, srv, rv, "get");
+        if (res == SD_STORE_OK) {
+            if (!found || newer(v, l, *val, *len)) {
+                *val = v;
+                *len = l;
+                *flags = f;
+            }
+            found = 1;
+        }
+        else if (res == SD_STORE_NOTFOUND || best == SD_STORE_DOWN) {
+            best = res;
+        }
+    }
+    return found ? SD_STORE_OK : counted(st, best);
+}
+
 static apr_uint32_t wire_exptime(apr_int64_t ttl_seconds)
 {
     if (ttl_seconds < 1) {
