@@ -410,46 +410,18 @@ static sd_store_result counted(sd_store *st, sd_store_result res)
     return res;
 }
 
-/* Read from the first replica that has the key. */
-sd_store_result sd_store_get(sd_store *st, request_rec *r, const char *key,
-                             char **val, apr_size_t *len, apr_uint16_t *flags)
-{
-    int t[SD_MAX_COPIES], n = targets_for(st, key, t);
-    sd_store_result best = SD_STORE_DOWN;
-
-    for (int i = 0; i < n; ++i) {
-        sd_server *srv = &st->servers[t[i]];
-        apr_status_t rv;
-        sd_store_result res;
-        if (!usable(srv)) {
-            continue;
-        }
-        WITH_RETRY(st, srv, apr_memcache_getp(srv->mc, r->pool, key, val, len, flags));
-        res = one_result(st, r, srv, rv, "get");
-        if (res == SD_STORE_OK) {
-            return res;
-        }
-        if (res == SD_STORE_NOTFOUND || best == SD_STORE_DOWN) {
-            best = res;
-        }
-    }
-    return counted(st, best);
-}
-
-/* With replicas, every replica that answers is read and the newest copy
- * wins: front-ends judge server health each on their own, so one may have
- * written a change to a replica another front-end did not see as usable,
- * leaving it a stale copy that "first that has it" would return. */
-sd_store_result sd_store_get_newest(sd_store *st, request_rec *r, const char *key,
-                                    sd_store_newer_fn newer, char **val,
-                                    apr_size_t *len, apr_uint16_t *flags)
+/* Reads the key's replicas in ring order. Without `newer`, the first copy
+ * found wins. With it, every replica that answers is read and the newest
+ * copy wins: front-ends judge server health each on their own, so one may
+ * have written a change to a replica another front-end did not see as
+ * usable, leaving it a stale copy that "first that has it" would return. */
+static sd_store_result read_replicas(sd_store *st, request_rec *r, const char *key,
+                                     sd_store_newer_fn newer, char **val,
+                                     apr_size_t *len, apr_uint16_t *flags)
 {
     int t[SD_MAX_COPIES], n = targets_for(st, key, t), found = 0;
     sd_store_result best = SD_STORE_DOWN;
 
-    if (st->copies == 1) {
-        return sd_store_get(st, r, key, val, len, flags);
-    }
     for (int i = 0; i < n; ++i) {
         sd_server *srv = &st->servers[t[i]];
         char *v = NULL;
@@ -469,12 +441,28 @@ sd_store_result sd_store_get_newest(sd_store *st, request_rec *r, const char *ke
                 *flags = f;
             }
             found = 1;
+            if (!newer) {
+                break;
+            }
         }
         else if (res == SD_STORE_NOTFOUND || best == SD_STORE_DOWN) {
             best = res;
         }
     }
     return found ? SD_STORE_OK : counted(st, best);
+}
+
+sd_store_result sd_store_get(sd_store *st, request_rec *r, const char *key,
+                             char **val, apr_size_t *len, apr_uint16_t *flags)
+{
+    return read_replicas(st, r, key, NULL, val, len, flags);
+}
+
+sd_store_result sd_store_get_newest(sd_store *st, request_rec *r, const char *key,
+                                    sd_store_newer_fn newer, char **val,
+                                    apr_size_t *len, apr_uint16_t *flags)
+{
+    return read_replicas(st, r, key, st->copies > 1 ? newer : NULL, val, len, flags);
 }
 
 static apr_uint32_t wire_exptime(apr_int64_t ttl_seconds)
