@@ -73,10 +73,14 @@ UNIT_LIBS := $(APR_LIBS) -ljansson -lcrypto $(SAN_CFLAGS)
 
 UNIT_TESTS := $(patsubst t/unit/%.c,$(UNIT_BIN)/%,$(wildcard t/unit/test_*.c))
 
-# t/unit/test_X.c tests the pure unit src/X.c.
-$(UNIT_TESTS): $(UNIT_BIN)/test_%: t/unit/test_%.c src/%.c $(HDRS) t/unit/tap.h
+# t/unit/test_X.c tests the pure unit src/X.c (with the pure units it
+# builds on, listed in UNIT_DEPS_X).
+UNIT_DEPS_record := src/json.c
+
+.SECONDEXPANSION:
+$(UNIT_TESTS): $(UNIT_BIN)/test_%: t/unit/test_%.c src/%.c $$(UNIT_DEPS_$$*) $(HDRS) t/unit/tap.h
 	@mkdir -p $(UNIT_BIN)
-	$(CC) $(UNIT_CFLAGS) -o $@ t/unit/test_$*.c src/$*.c $(UNIT_LIBS)
+	$(CC) $(UNIT_CFLAGS) -o $@ t/unit/test_$*.c src/$*.c $(UNIT_DEPS_$*) $(UNIT_LIBS)
 
 unit-build: $(UNIT_TESTS)
 

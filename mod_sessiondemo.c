@@ -1,22 +1,22 @@
 /* mod_sessiondemo: the login / profile / cart demo of the express-session
  * tutorial as an httpd module, sessions in memcached. This file only wires
- * the units into httpd: module record, directive table, hooks. */
+ * the units into httpd: module record, hooks, and which runtime state is
+ * built at which stage (docs/architecture.md). */
 #include <httpd.h>
 #include <http_config.h>
 #include <http_core.h>
 #include <http_log.h>
 #include <http_protocol.h>
-#include <ap_mpm.h>
 #include <apr_hash.h>
 #include <apr_shm.h>
+#include <apr_strings.h>
 
-#include "sd_config.h"
+#include "sd_authn.h"
 #include "sd_log.h"
 #include "sd_module.h"
 #include "sd_routes.h"
-#include "sd_stats.h"
 #include "sd_status.h"
-#include "sd_store.h"
+#include "sd_vhost.h"
 
 /* Runs after the configuration is read and merged, before `apache2 -t`
  * reports "Syntax OK", so a missing secret or a broken template fails the
@@ -31,81 +31,90 @@ static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)ptemp;
 
     for (server_rec *vs = s; vs; vs = vs->next) {
-        sd_config *conf = sd_config_get(vs);
-        const char *err = sd_config_finalize(pconf, vs, conf);
+        sd_vhost *v = sd_vhost_get(vs);
+        const char *err = sd_config_finalize(pconf, vs, v->conf);
 
+        if (!err) {
+            err = sd_authn_resolve(pconf, v->conf, &v->rt.authn);
+        }
         if (err) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, vs,
                          SD_LOGNO(00001) "%s", err);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        if (main_dir && strcmp(main_dir, conf->template_dir) == 0) {
-            conf->views = main_views;
+        if (main_dir && strcmp(main_dir, v->conf->template_dir) == 0) {
+            v->rt.views = main_views;
             continue;
         }
-        conf->views = sd_routes_load_views(pconf, conf->template_dir, &err);
-        if (!conf->views) {
+        v->rt.views = sd_views_load(pconf, v->conf->template_dir, &err);
+        if (!v->rt.views) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, vs,
                          SD_LOGNO(00002) "SessionDemoTemplateDir: %s", err);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         if (!main_dir) {
-            main_dir = conf->template_dir;
-            main_views = conf->views;
+            main_dir = v->conf->template_dir;
+            main_views = v->rt.views;
         }
     }
     return OK;
 }
 
+/* Anonymous shared memory, inherited by every child: one health flag per
+ * distinct memcached server of the whole configuration, so every child's
+ * prober and requests share one view of each server. */
+static void create_health_flags(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
+{
+    apr_hash_t *slots = apr_hash_make(ptemp);
+    volatile apr_uint32_t *flags;
+    apr_shm_t *shm;
+    apr_status_t rv;
+    int nslots = 0;
+
+    for (server_rec *vs = s; vs; vs = vs->next) {
+        sd_vhost *v = sd_vhost_get(vs);
+        const apr_array_header_t *servers = v->conf->memcache;
+        int *index = apr_palloc(pconf, sizeof(int) * (apr_size_t)servers->nelts);
+        for (int i = 0; i < servers->nelts; ++i) {
+            const sd_config_server *m = &APR_ARRAY_IDX(servers, i, sd_config_server);
+            const char *name = apr_psprintf(ptemp, "%s:%d", m->host, (int)m->port);
+            int *slot = apr_hash_get(slots, name, APR_HASH_KEY_STRING);
+            if (!slot) {
+                slot = apr_palloc(ptemp, sizeof(*slot));
+                *slot = nslots++;
+                apr_hash_set(slots, name, APR_HASH_KEY_STRING, slot);
+            }
+            index[i] = *slot;
+        }
+        v->rt.health_slots = index;
+    }
+    rv = apr_shm_create(&shm, sizeof(apr_uint32_t) * (apr_size_t)nslots, NULL, pconf);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, SD_LOGNO(00006)
+                     "no shared memory for memcached health; each child"
+                     " will judge (and log) memcached outages itself");
+        return;
+    }
+    flags = apr_shm_baseaddr_get(shm);
+    memset((void *)flags, 0, sizeof(apr_uint32_t) * (apr_size_t)nslots);
+    for (server_rec *vs = s; vs; vs = vs->next) {
+        sd_vhost_get(vs)->rt.health_flags = flags;
+    }
+}
+
 static int sd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
 {
-    sd_config *conf = sd_config_get(s);
-    const sd_memcache_server *first;
-    apr_shm_t *shm;
-    apr_status_t rv;
+    const sd_config *conf = sd_vhost_get(s)->conf;
+    const sd_config_server *first;
     (void)plog;
 
     /* The first pass of a start-up is a dry run; say it once, for real. */
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
-    /* Anonymous shared memory, inherited by every child: one outage flag
-     * per distinct memcached server of the whole configuration, so every
-     * child's prober and requests share one view of each server. */
-    {
-        apr_hash_t *slots = apr_hash_make(ptemp);
-        int nslots = 0;
-        for (server_rec *vs = s; vs; vs = vs->next) {
-            sd_config *vconf = sd_config_get(vs);
-            vconf->memcache_slots = apr_palloc(pconf, sizeof(int) * (apr_size_t)vconf->memcache->nelts);
-            for (int i = 0; i < vconf->memcache->nelts; ++i) {
-                const sd_memcache_server *m = &APR_ARRAY_IDX(vconf->memcache, i, sd_memcache_server);
-                const char *name = apr_psprintf(ptemp, "%s:%d", m->host, (int)m->port);
-                int *slot = apr_hash_get(slots, name, APR_HASH_KEY_STRING);
-                if (!slot) {
-                    slot = apr_palloc(ptemp, sizeof(*slot));
-                    *slot = nslots++;
-                    apr_hash_set(slots, name, APR_HASH_KEY_STRING, slot);
-                }
-                vconf->memcache_slots[i] = *slot;
-            }
-        }
-        rv = apr_shm_create(&shm, sizeof(apr_uint32_t) * (apr_size_t)nslots, NULL, pconf);
-        if (rv == APR_SUCCESS) {
-            volatile apr_uint32_t *flags = apr_shm_baseaddr_get(shm);
-            memset((void *)flags, 0, sizeof(apr_uint32_t) * (apr_size_t)nslots);
-            for (server_rec *vs = s; vs; vs = vs->next) {
-                sd_config_get(vs)->outage_flags = flags;
-            }
-        }
-        else {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, SD_LOGNO(00006)
-                         "no shared memory for memcached health; each child"
-                         " will judge (and log) memcached outages itself");
-        }
-    }
-    first = &APR_ARRAY_IDX(conf->memcache, 0, sd_memcache_server);
+    create_health_flags(pconf, ptemp, s);
+    first = &APR_ARRAY_IDX(conf->memcache, 0, sd_config_server);
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, SD_LOGNO(00003)
                  "sessiondemo: %d memcached server(s), first %s:%d; cookie %s;"
                  " max age %" APR_INT64_T_FMT " s; key prefix '%s'; templates %s",
@@ -113,8 +122,7 @@ static int sd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                  conf->cookie_name, conf->max_age, conf->key_prefix,
                  conf->template_dir);
     for (server_rec *vs = s; vs; vs = vs->next) {
-        const sd_config *vconf = sd_config_get(vs);
-        if (!vconf->authn) {
+        if (!sd_vhost_get(vs)->rt.authn) {
             ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, vs, SD_LOGNO(00005)
                          "sessiondemo: no SessionDemoAuthProvider for %s:%d, so"
                          " logins run in demo mode: any non-empty username and"
@@ -140,49 +148,49 @@ static int same_store(const sd_config *a, const sd_config *b)
  * client. */
 static void sd_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    const sd_config *main_conf = NULL;
+    const sd_vhost *main_vhost = NULL;
     sd_stats *stats = apr_pcalloc(pchild, sizeof(*stats));
 
     for (server_rec *vs = s; vs; vs = vs->next) {
-        sd_config *conf = sd_config_get(vs);
-        conf->stats = stats;
-        if (main_conf && same_store(conf, main_conf)) {
-            conf->store = main_conf->store;
+        sd_vhost *v = sd_vhost_get(vs);
+        v->rt.stats = stats;
+        if (main_vhost && same_store(v->conf, main_vhost->conf)) {
+            v->rt.store = main_vhost->rt.store;
             continue;
         }
-        if (sd_store_create(pchild, vs, conf, stats, conf->outage_flags,
-                            &conf->store) != APR_SUCCESS) {
+        if (sd_store_create(pchild, vs, v->conf, stats, v->rt.health_flags,
+                            v->rt.health_slots, &v->rt.store) != APR_SUCCESS) {
             /* Logged by the store; requests that need it will answer 503. */
-            conf->store = NULL;
+            v->rt.store = NULL;
         }
-        if (!main_conf) {
-            main_conf = conf;
+        if (!main_vhost) {
+            main_vhost = v;
         }
     }
 }
 
 static int sd_handler(request_rec *r)
 {
-    const sd_config *conf;
+    const sd_vhost *v;
 
     if (!r->handler) {
         return DECLINED;
     }
     if (strcmp(r->handler, "sessiondemo-status") == 0) {
-        return sd_status_handle(r, sd_config_get(r->server));
+        return sd_status_handle(r, sd_vhost_get(r->server));
     }
     if (strcmp(r->handler, "sessiondemo") != 0) {
         return DECLINED;
     }
-    conf = sd_config_get(r->server);
-    if (!conf->store) {
+    v = sd_vhost_get(r->server);
+    if (!v->rt.store) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00004)
                       "no memcached client in this process (see the start-up"
                       " log); answering 503");
         apr_table_setn(r->err_headers_out, "Retry-After", "5");
         return HTTP_SERVICE_UNAVAILABLE;
     }
-    return sd_routes_handle(r, conf);
+    return sd_routes_handle(r, v);
 }
 
 static void sd_register_hooks(apr_pool_t *p)
@@ -198,8 +206,8 @@ AP_DECLARE_MODULE(sessiondemo) = {
     STANDARD20_MODULE_STUFF,
     NULL,               /* per-directory config: everything is per server */
     NULL,
-    sd_config_create,
-    sd_config_merge,
+    sd_vhost_create,
+    sd_vhost_merge,
     sd_config_commands,
     sd_register_hooks,
     0                   /* flags */

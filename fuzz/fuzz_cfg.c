@@ -32,7 +32,7 @@ static void check_int(apr_pool_t *p, const char *arg, apr_int64_t min,
                       apr_int64_t max)
 {
     apr_int64_t v = 12345;
-    const char *err = sd_parse_int(p, arg, min, max, "seconds", &v);
+    const char *err = sd_cfg_parse_int(p, arg, min, max, "seconds", &v);
     size_t len = strlen(arg);
     size_t digits_from = (arg[0] == '+' || arg[0] == '-') ? 1 : 0;
     int all_digits = len > digits_from
@@ -61,8 +61,8 @@ static void check_choice(apr_pool_t *p, const char *arg,
                          const char *const *choices, int flag)
 {
     int out = -7;
-    const char *err = flag ? sd_parse_flag(p, arg, &out)
-                           : sd_parse_choice(p, arg, choices, &out);
+    const char *err = flag ? sd_cfg_parse_flag(p, arg, &out)
+                           : sd_cfg_parse_choice(p, arg, choices, &out);
     if (flag) {
         static const char *const on_off[] = { "Off", "On", NULL };
         choices = on_off;
@@ -86,7 +86,7 @@ static void check_host_port(apr_pool_t *p, const char *arg, apr_port_t def)
 {
     const char *host = NULL, *host2 = NULL;
     apr_port_t port = 0, port2 = 0;
-    const char *err = sd_parse_host_port(p, arg, def, &host, &port);
+    const char *err = sd_cfg_parse_host_port(p, arg, def, &host, &port);
     if (err) {
         SD_CHECK(*err, "empty message");
         return;
@@ -104,7 +104,7 @@ static void check_host_port(apr_pool_t *p, const char *arg, apr_port_t def)
     }
     const char *again = apr_psprintf(p, v6 ? "[%s]:%u" : "%s:%u", host,
                                      (unsigned)port);
-    err = sd_parse_host_port(p, again, 1, &host2, &port2);
+    err = sd_cfg_parse_host_port(p, again, 1, &host2, &port2);
     SD_CHECK(!err && strcmp(host, host2) == 0 && port == port2,
              "'%s' -> '%s' did not parse the same: %s", arg, again,
              err ? err : "different result");
@@ -112,7 +112,7 @@ static void check_host_port(apr_pool_t *p, const char *arg, apr_port_t def)
 
 static void check_cookie_name(apr_pool_t *p, const char *arg)
 {
-    const char *err = sd_parse_cookie_name(p, arg);
+    const char *err = sd_cfg_parse_cookie_name(p, arg);
     if (err) {
         SD_CHECK(*err, "empty message");
         return;
@@ -132,8 +132,8 @@ static void check_cookie_name(apr_pool_t *p, const char *arg)
 
 static void check_attr(apr_pool_t *p, const char *arg, int which)
 {
-    const char *err = which ? sd_parse_cookie_domain(p, arg)
-                            : sd_parse_cookie_path(p, arg);
+    const char *err = which ? sd_cfg_parse_cookie_domain(p, arg)
+                            : sd_cfg_parse_cookie_path(p, arg);
     if (err) {
         SD_CHECK(*err, "empty message");
         return;
@@ -154,7 +154,7 @@ static void check_attr(apr_pool_t *p, const char *arg, int which)
 
 static void check_key_prefix(apr_pool_t *p, const char *arg, apr_size_t max)
 {
-    const char *err = sd_parse_key_prefix(p, arg, max);
+    const char *err = sd_cfg_parse_key_prefix(p, arg, max);
     if (err) {
         SD_CHECK(*err, "empty message");
         return;

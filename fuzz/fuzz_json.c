@@ -1,6 +1,6 @@
 /* Fuzz target: the stored-session JSON codec and ISO 8601 dates
- * (sd_json_record_decode, sd_json_record_encode, sd_json_dump,
- * sd_iso8601_parse, sd_iso8601_format).
+ * (sd_record_decode, sd_record_encode, sd_json_dump,
+ * sd_record_iso8601_parse, sd_record_iso8601_format).
  *
  * The input is a value as memcached would return it (any bytes: another
  * app, a peer with a bug or an attacker with access to memcached wrote it).
@@ -12,17 +12,18 @@
  *    and data objects (compared with key lengths, as keys may hold NULs),
  *    and encoding that second decode gives byte-identical text (the codec
  *    is a fixed point);
- *  - cookie.expires, when a string, goes through sd_iso8601_parse as the
+ *  - cookie.expires, when a string, goes through sd_record_iso8601_parse as the
  *    session loader does.
  * The first 8 bytes as a double go to sd_json_js_number, whose text must
  * fit its buffer, be a JSON number (or null for NaN/inf) and read back as
- * the same double. The input as a C string also goes to sd_iso8601_parse. Whatever it
+ * the same double. The input as a C string also goes to sd_record_iso8601_parse. Whatever it
  * accepts must format back into a string it accepts with the same time, and
  * a canonical date (real calendar day, seconds 00-59, .sss, Z) must format
  * back into exactly the input. */
 #include "fuzz_common.h"
 
 #include "sd_json.h"
+#include "sd_record.h"
 
 #include <apr_strings.h>
 
@@ -63,15 +64,15 @@ static void check_iso8601(apr_pool_t *p, const char *s)
 {
     apr_time_t t = -1, t2 = -1;
 
-    if (sd_iso8601_parse(s, &t) != APR_SUCCESS) {
+    if (sd_record_iso8601_parse(s, &t) != APR_SUCCESS) {
         SD_CHECK(!canonical_date(s), "canonical date '%s' refused", s);
         return;
     }
     SD_CHECK(t >= 0, "'%s' parsed before 1970", s);
     SD_CHECK(t % 1000 == 0, "'%s' parsed with sub-millisecond part", s);
-    const char *f = sd_iso8601_format(p, t);
+    const char *f = sd_record_iso8601_format(p, t);
     SD_CHECK(f != NULL, "format failed");
-    SD_CHECK(sd_iso8601_parse(f, &t2) == APR_SUCCESS && t2 == t,
+    SD_CHECK(sd_record_iso8601_parse(f, &t2) == APR_SUCCESS && t2 == t,
              "'%s' parsed to %" APR_TIME_T_FMT " which formats as '%s', which"
              " does not parse back to it", s, t, f);
     if (canonical_date(s)) {
@@ -143,7 +144,7 @@ static int integer_like(const char *k, size_t n)
     return v < 4294967295ULL;
 }
 
-static void check_record(const sd_json_record *rec, int *has_int_keys)
+static void check_record(const sd_record *rec, int *has_int_keys)
 {
     json_t *value;
 
@@ -163,7 +164,7 @@ static void check_record(const sd_json_record *rec, int *has_int_keys)
     value = json_object_get(rec->cookie, "expires");
     if (json_is_string(value)) {
         apr_time_t t;
-        (void)sd_iso8601_parse(json_string_value(value), &t);
+        (void)sd_record_iso8601_parse(json_string_value(value), &t);
     }
 }
 
@@ -214,7 +215,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     apr_pool_t *p = sd_fuzz_pool();
     /* Exactly size bytes: the memcached value is length-delimited. */
     char *buf = malloc(size ? size : 1);
-    sd_json_record rec, rec2;
+    sd_record rec, rec2;
     const char *err = NULL;
 
     if (!buf) {
@@ -224,12 +225,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(buf, data, size);
     }
 
-    if (sd_json_record_decode(p, buf, size, &rec, &err)) {
+    if (sd_record_decode(p, buf, size, &rec, &err)) {
         int int_keys = 0, int_keys2 = 0;
         check_record(&rec, &int_keys);
 
         apr_size_t len = 0, len2 = 0;
-        char *enc = sd_json_record_encode(p, rec.cookie, rec.data, &len);
+        char *enc = sd_record_encode(p, rec.cookie, rec.data, &len);
         SD_CHECK(enc != NULL, "decoded record does not encode");
         SD_CHECK(strlen(enc) == len, "length %zu disagrees with the text",
                  (size_t)len);
@@ -237,14 +238,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                  "encoding does not start with the cookie: %.40s", enc);
 
         err = NULL;
-        SD_CHECK(sd_json_record_decode(p, enc, len, &rec2, &err),
+        SD_CHECK(sd_record_decode(p, enc, len, &rec2, &err),
                  "re-decode of our own encoding failed: %s\n  text: %s",
                  err ? err : "?", enc);
         check_record(&rec2, &int_keys2);
         SD_CHECK(same_json(rec.cookie, rec2.cookie), "cookie changed: %s", enc);
         SD_CHECK(same_json(rec.data, rec2.data), "data changed: %s", enc);
 
-        char *enc2 = sd_json_record_encode(p, rec2.cookie, rec2.data, &len2);
+        char *enc2 = sd_record_encode(p, rec2.cookie, rec2.data, &len2);
         SD_CHECK(enc2 && len2 == len && memcmp(enc, enc2, len) == 0,
                  "not a fixed point:\n  %s\n  %s", enc, enc2 ? enc2 : "(null)");
 

@@ -1,5 +1,5 @@
 /* Fuzz target: the template compiler and renderer (sd_template_compile,
- * sd_template_render, sd_html_escape).
+ * sd_template_render, sd_template_html_escape).
  *
  * The input is template source. A failed compile must say why in the
  * documented "<name>:<line>: <what>" form with a line inside the source.
@@ -128,7 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     /* The escaper on its own: output never holds a metacharacter. */
-    char *esc = sd_html_escape(p, src, size);
+    char *esc = sd_template_html_escape(p, src, size);
     SD_CHECK(esc != NULL, "escape failed");
     SD_CHECK(strcspn(esc, "<>\"'`=") == strlen(esc), "escaper let one through");
 

@@ -1,5 +1,9 @@
-/* Per-server configuration: the SessionDemo* directives, their defaults,
- * merging, and the start-up checks that make `apache2 -t` catch mistakes. */
+/* Per-server configuration: the SessionDemo* directives. One table below is
+ * the single source of every directive's facts (name, field, default,
+ * bounds, one-line help); config.c expands it into the struct, httpd's
+ * command table, create/merge, the defaults and the status page's view of
+ * the effective values, and t/18_docs_and_conf.t checks docs/directives.md
+ * against it. A value is const once sd_config_finalize has run. */
 #ifndef SD_CONFIG_H
 #define SD_CONFIG_H
 
@@ -7,91 +11,163 @@
 #include <http_config.h>
 #include <apr_tables.h>
 
-#include "sd_cookie.h"
-
-#define SD_DEFAULT_COOKIE_NAME   "connect.sid"
-#define SD_DEFAULT_MAX_AGE       86400
-#define SD_DEFAULT_KEY_PREFIX    "sess:"
-#define SD_DEFAULT_MEMCACHE_HOST "127.0.0.1"
-#define SD_DEFAULT_MEMCACHE_PORT 11211
-#define SD_MAX_KEY_PREFIX_LEN    48    /* + a 200-byte ID stays under 250 */
-#define SD_MAX_MAX_AGE           (400L * 24 * 3600) /* browsers cap cookies at 400 days */
-#define SD_SHORT_SECRET_LEN      32
+/* Longest SessionDemoKeyPrefix: memcached keys hold 250 bytes, and the
+ * prefix must leave room for a session ID and the lock suffix. */
+#define SD_CONFIG_MAX_KEY_PREFIX 48
+/* Browsers cap a cookie's lifetime at 400 days. */
+#define SD_CONFIG_MAX_AGE_LIMIT (400L * 24 * 3600)
+#define SD_CONFIG_SHORT_SECRET 32
 
 #ifndef SD_DEFAULT_TEMPLATE_DIR
 #define SD_DEFAULT_TEMPLATE_DIR "templates"
 #endif
 
-typedef struct sd_views sd_views;
-typedef struct sd_store sd_store;
-typedef struct sd_stats sd_stats;
-
 typedef struct {
     const char *host;
     apr_port_t port;
-} sd_memcache_server;
+} sd_config_server;
 
+/* Choices, in the order of their enums. */
+#define SD_CONFIG_SECURE_CHOICES "Off", "On", "Auto"
 typedef enum {
     SD_SECURE_OFF,
     SD_SECURE_ON,
     SD_SECURE_AUTO    /* Secure when the request arrived over TLS */
-} sd_secure_mode;
+} sd_config_secure;
+
+#define SD_CONFIG_SAME_SITE_CHOICES "Strict", "Lax", "None", "Off"
+typedef enum {
+    SD_SAME_SITE_STRICT,
+    SD_SAME_SITE_LAX,
+    SD_SAME_SITE_NONE,
+    SD_SAME_SITE_OFF
+} sd_config_same_site;
+
+/* The table. Entry forms (default = the directive's argument as an admin
+ * would write it, parsed by the same code; NULL = none):
+ *   INT(name, field, default, min, max, unit, help)            apr_int64_t
+ *   FLAG(name, field, default, help)                           int, On|Off
+ *   CHOICE(name, field, default, choices, help)                int (enum)
+ *   TEXT(name, field, default, validator, help)                const char *
+ *   LIST(name, field, validator, help)                         array of const char *
+ *   CUSTOM(name, field, type, args, default, setter, describe, help)
+ * validator: const char *(*)(apr_pool_t *, const char *), NULL for none. */
+#define SD_CONFIG_DIRECTIVES(INT, FLAG, CHOICE, TEXT, LIST, CUSTOM)                    \
+    CUSTOM("SessionDemoMemcache", memcache, apr_array_header_t *, ITERATE,            \
+           "127.0.0.1:11211", set_memcache, show_memcache,                            \
+           "memcached servers as host:port (of sd_config_server)")                     \
+    CUSTOM("SessionDemoSecret", secrets, apr_array_header_t *, ITERATE, NULL,          \
+           set_secret, show_secrets,                                                   \
+           "cookie signing secrets: the first signs, all verify (of sd_secret)")       \
+    CUSTOM("SessionDemoSecretFile", secret_file, const char *, TAKE1, NULL,            \
+           set_secret_file, show_text,                                                 \
+           "file with one secret per line (first signs, all verify)")                  \
+    TEXT("SessionDemoCookieName", cookie_name, "connect.sid", sd_cfg_parse_cookie_name, \
+         "session cookie name")                                                        \
+    INT("SessionDemoMaxAge", max_age, "86400", 1, SD_CONFIG_MAX_AGE_LIMIT, "seconds",   \
+        "idle session lifetime in seconds")                                            \
+    INT("SessionDemoAbsoluteTimeout", absolute_timeout, "0", 0, SD_CONFIG_MAX_AGE_LIMIT,\
+        "seconds", "hard session lifetime since creation in seconds (0 = off)")        \
+    INT("SessionDemoRefreshThreshold", refresh_percent, "50", 0, 100, "percent",       \
+        "re-save an unchanged session when less than this percent of its lifetime"    \
+        " is left (100 = every request)")                                              \
+    CUSTOM("SessionDemoKeyPrefix", key_prefix, const char *, RAW_ARGS, "sess:",        \
+           set_key_prefix, show_text, "memcached key prefix (\"\" for none)")          \
+    CUSTOM("SessionDemoTemplateDir", template_dir, const char *, TAKE1,                \
+           SD_DEFAULT_TEMPLATE_DIR, set_template_dir, show_text,                       \
+           "directory holding home.html, login.html, profile.html, error.html")        \
+    TEXT("SessionDemoCookiePath", cookie_path, "/", sd_cfg_parse_cookie_path,           \
+         "cookie Path attribute")                                                      \
+    TEXT("SessionDemoCookieDomain", cookie_domain, NULL, sd_cfg_parse_cookie_domain,    \
+         "cookie Domain attribute (none: a host-only cookie)")                        \
+    CHOICE("SessionDemoCookieSecure", cookie_secure, "Auto", SD_CONFIG_SECURE_CHOICES,  \
+           "Secure attribute: On, Off or Auto (Secure when the request came over"     \
+           " TLS)")                                                                    \
+    FLAG("SessionDemoCookieHttpOnly", cookie_http_only, "On", "HttpOnly attribute")    \
+    CHOICE("SessionDemoCookieSameSite", cookie_same_site, "Lax",                       \
+           SD_CONFIG_SAME_SITE_CHOICES, "SameSite attribute: Strict, Lax, None or Off") \
+    FLAG("SessionDemoTrustProxy", trust_proxy, "Off",                                  \
+         "believe X-Forwarded-Proto for SessionDemoCookieSecure Auto")                 \
+    FLAG("SessionDemoResave", resave, "Off",                                           \
+         "save unmodified sessions on every request")                                  \
+    FLAG("SessionDemoSaveUninitialized", save_uninitialized, "Off",                    \
+         "store new sessions even when nothing was put in them")                       \
+    FLAG("SessionDemoRolling", rolling, "Off",                                         \
+         "send the cookie (new Expires) on every response")                            \
+    FLAG("SessionDemoCheckOrigin", check_origin, "On",                                 \
+         "refuse cross-origin POSTs with 403")                                         \
+    LIST("SessionDemoTrustedOrigin", trusted_origins, sd_cfg_parse_origin,             \
+         "extra origins allowed to POST (e.g. behind a proxy)")                        \
+    LIST("SessionDemoAuthProvider", auth_providers, NULL,                              \
+         "authn providers checking login passwords (e.g. file); none = demo mode,"    \
+         " any non-empty pair logs in")                                                \
+    INT("SessionDemoMaxBodySize", max_body, "8192", 64, 1048576, "bytes",              \
+        "largest form body in bytes")                                                  \
+    INT("SessionDemoMaxUsernameLength", max_username_len, "64", 1, 1024, "bytes",      \
+        "longest username in bytes")                                                   \
+    INT("SessionDemoMaxItemLength", max_item_len, "128", 1, 4096, "bytes",             \
+        "longest cart item in bytes")                                                  \
+    INT("SessionDemoMaxCartItems", max_cart_items, "100", 1, 10000, "items",           \
+        "most items in one cart")                                                      \
+    INT("SessionDemoMemcacheProbeInterval", probe_interval_ms, "500", 100, 60000,      \
+        "milliseconds", "milliseconds between health checks of each memcached")       \
+    INT("SessionDemoMemcacheTimeout", probe_timeout_ms, "500", 50, 10000,              \
+        "milliseconds", "milliseconds a health check waits for memcached")            \
+    INT("SessionDemoReplicas", replicas, "0", 0, 3, "replicas",                        \
+        "extra copies of each session on the next servers of the ring")                \
+    FLAG("SessionDemoLock", lock, "On",                                                \
+         "serialise requests of one session with a lock in memcached")                 \
+    INT("SessionDemoLockWait", lock_wait_ms, "2000", 0, 30000, "milliseconds",         \
+        "milliseconds a request waits for its session's lock")                         \
+    INT("SessionDemoLockTTL", lock_ttl, "5", 1, 60, "seconds",                         \
+        "seconds after which a lock left by a crashed request expires")
+
+#define SD_CONFIG_FIELD_INT(name, field, ...) apr_int64_t field;
+#define SD_CONFIG_FIELD_INTLIKE(name, field, ...) int field;
+#define SD_CONFIG_FIELD_TEXT(name, field, ...) const char *field;
+#define SD_CONFIG_FIELD_LIST(name, field, ...) apr_array_header_t *field;
+#define SD_CONFIG_FIELD_CUSTOM(name, field, type, ...) type field;
 
 typedef struct sd_config {
-    /* From directives; NULL / SD_UNSET mean "not set here" until finalized. */
-    apr_array_header_t *memcache;       /* of sd_memcache_server           */
-    apr_array_header_t *secrets;        /* of sd_secret; [0] signs        */
-    const char *cookie_name;
-    apr_int64_t max_age;                /* seconds, idle lifetime          */
-    apr_int64_t absolute_timeout;       /* seconds since creation, 0 = off */
-    apr_int64_t refresh_percent;        /* re-save an unmodified session
-                                           when less than this % is left  */
-    const char *key_prefix;
-    const char *template_dir;
-    const char *cookie_path;
-    const char *cookie_domain;          /* NULL = host-only cookie         */
-    int cookie_http_only;
-    int cookie_secure;                  /* sd_secure_mode                  */
-    const char *cookie_same_site;       /* "Strict"/"Lax"/"None" or NULL   */
-    int same_site_set;
-    int trust_proxy;                    /* believe X-Forwarded-Proto       */
-    int save_uninitialized;
-    int resave;
-    int rolling;
-    int check_origin;                   /* refuse cross-origin POSTs       */
-    apr_array_header_t *trusted_origins;/* of const char *                 */
-    apr_array_header_t *auth_providers; /* of const char * (names)         */
-    apr_int64_t max_body;               /* bytes of a form body            */
-    apr_int64_t max_username_len;       /* bytes                           */
-    apr_int64_t max_item_len;           /* bytes of one cart item          */
-    apr_int64_t max_cart_items;
-    apr_int64_t probe_interval_ms;      /* memcached health checks         */
-    apr_int64_t probe_timeout_ms;
-    int lock;                           /* per-session lock in memcached   */
-    apr_int64_t replicas;               /* extra copies of each session    */
-    apr_int64_t lock_wait_ms;           /* longest wait for the lock       */
-    apr_int64_t lock_ttl;               /* seconds before a lock is stale  */
-
-    /* Filled at start-up. */
-    volatile apr_uint32_t *outage_flags;/* shared memory, all children     */
-    int *memcache_slots;                /* flag index of each server       */
-    apr_array_header_t *authn;          /* of const authn_provider *       */
-    const sd_views *views;
-    /* Filled in each child. */
-    sd_store *store;
-    sd_stats *stats;
+    SD_CONFIG_DIRECTIVES(SD_CONFIG_FIELD_INT, SD_CONFIG_FIELD_INTLIKE,
+                         SD_CONFIG_FIELD_INTLIKE, SD_CONFIG_FIELD_TEXT,
+                         SD_CONFIG_FIELD_LIST, SD_CONFIG_FIELD_CUSTOM)
 } sd_config;
 
 extern const command_rec sd_config_commands[];
 
-void *sd_config_create(apr_pool_t *p, server_rec *s);
-void *sd_config_merge(apr_pool_t *p, void *basev, void *addv);
+/* Every directive "not set here"; a virtual host's merge takes each from
+ * the virtual host if set, else from the main server. */
+sd_config *sd_config_create(apr_pool_t *p);
+sd_config *sd_config_merge(apr_pool_t *p, const sd_config *base, const sd_config *add);
 
 /* Fills defaults and validates one merged server config. Returns NULL or
  * an error message that names the directive at fault. */
 const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf);
 
-/* The module's config for server s. */
-sd_config *sd_config_get(const server_rec *s);
+/* The SameSite attribute value ("Strict", "Lax", "None") or NULL for Off. */
+const char *sd_config_same_site_name(const sd_config *conf);
+
+/* The effective value of one directive, for the status page. */
+typedef enum {
+    SD_CONFIG_NUMBER,
+    SD_CONFIG_BOOLEAN,
+    SD_CONFIG_TEXT,     /* text may be NULL: not set */
+    SD_CONFIG_LIST      /* list of const char *, may be NULL: empty */
+} sd_config_value_type;
+
+typedef struct {
+    const char *name;
+    sd_config_value_type type;
+    apr_int64_t number;
+    const char *text;
+    const apr_array_header_t *list;
+} sd_config_value;
+
+/* Calls fn once per directive in table order with its effective value;
+ * secrets are described (how many), never shown. */
+void sd_config_visit(apr_pool_t *p, const sd_config *conf,
+                     void (*fn)(void *baton, const sd_config_value *value),
+                     void *baton);
 
 #endif

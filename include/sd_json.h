@@ -36,28 +36,4 @@ char *sd_json_dump(apr_pool_t *p, const json_t *v, apr_size_t *len);
  * JSON.stringify writes them). Returns the length. */
 size_t sd_json_js_number(double d, char out[SD_JSON_NUMBER_BUF]);
 
-/* A stored session as express-session writes it: {"cookie":{…}, app fields…}. */
-typedef struct {
-    json_t *cookie; /* the "cookie" object                                */
-    json_t *data;   /* every other top-level member, in stored order       */
-} sd_json_record;
-
-/* Decodes a stored value. Fails (NULL *err set) unless it is a JSON object
- * with an object-valued "cookie". Members express-session drops on load
- * (id, req, touch, save, …) are dropped here too. Both objects are tracked. */
-int sd_json_record_decode(apr_pool_t *p, const char *buf, apr_size_t len,
-                          sd_json_record *out, const char **err);
-
-/* Encodes {"cookie":cookie, ...data} with "cookie" first. */
-char *sd_json_record_encode(apr_pool_t *p, const json_t *cookie,
-                            const json_t *data, apr_size_t *len);
-
-/* ISO 8601 UTC with milliseconds, as JavaScript's Date#toISOString:
- * "2026-11-27T10:19:21.903Z". */
-char *sd_iso8601_format(apr_pool_t *p, apr_time_t t);
-
-/* Parses "YYYY-MM-DDTHH:MM:SS[.fff]Z" (Date.parse accepts it; Express
- * rewrites it canonically). Returns APR_EINVAL for anything else. */
-apr_status_t sd_iso8601_parse(const char *s, apr_time_t *out);
-
 #endif

@@ -7,7 +7,7 @@
 #include <httpd.h>
 #include <jansson.h>
 
-#include "sd_config.h"
+#include "sd_vhost.h"
 
 typedef struct sd_session sd_session;
 
@@ -26,7 +26,7 @@ typedef enum {
  * commit has to write (a refresh), and then only writes if nobody changed
  * the session meanwhile. Returns OK, or HTTP_SERVICE_UNAVAILABLE when the
  * store cannot answer (or the lock cannot be had). */
-int sd_session_load(request_rec *r, const sd_config *conf,
+int sd_session_load(request_rec *r, const sd_vhost *v,
                     sd_session_intent intent, sd_session **out);
 
 /* The app's fields (everything but "cookie"), mutable. */
@@ -43,9 +43,5 @@ int sd_session_destroy(sd_session *s);
 /* Saves if needed and adds Set-Cookie to r->err_headers_out. Call once,
  * before any body is sent. Returns OK or an HTTP error status (logged). */
 int sd_session_commit(sd_session *s);
-
-/* Whether the client reached us over TLS: the connection itself, or the
- * first X-Forwarded-Proto value when SessionDemoTrustProxy is On. */
-int sd_request_is_secure(request_rec *r, const sd_config *conf);
 
 #endif

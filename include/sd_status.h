@@ -6,8 +6,8 @@
 
 #include <httpd.h>
 
-#include "sd_config.h"
+#include "sd_vhost.h"
 
-int sd_status_handle(request_rec *r, const sd_config *conf);
+int sd_status_handle(request_rec *r, const sd_vhost *v);
 
 #endif

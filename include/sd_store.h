@@ -6,10 +6,11 @@
 
 #include <httpd.h>
 #include <apr_tables.h>
-#include <apr_memcache.h>
+
+#include "sd_config.h"
+#include "sd_stats.h"
 
 typedef struct sd_store sd_store;
-struct sd_stats;
 
 typedef enum {
     SD_STORE_OK,
@@ -27,19 +28,17 @@ typedef enum {
 
 /* Builds the client for conf's servers from pchild and starts the health
  * prober thread (stopped when pchild is cleared). No pooled connection is
- * opened here: they are made on first use. */
-struct sd_config;
-
-/* outage_flags (shared memory, may be NULL) holds one flag per distinct
+ * opened here: they are made on first use.
+ *
+ * health_flags (shared memory, may be NULL) holds one flag per distinct
  * memcached server of the whole configuration, at the indices in
- * conf->memcache_slots: 1 while the server is out of use. Every child's
- * prober writes it and every child's requests read it, so a server one
- * child sees go away or come back is avoided or used again by all at once,
- * and an outage is logged once, by the first child to see it. */
-apr_status_t sd_store_create(apr_pool_t *pchild, server_rec *s,
-                             const struct sd_config *conf, struct sd_stats *stats,
-                             volatile apr_uint32_t *outage_flags,
-                             sd_store **out);
+ * health_slots (one per server of conf): 1 while the server is out of use.
+ * Every child's prober writes it and every child's requests read it, so a
+ * server one child sees go away or come back is avoided or used again by
+ * all at once, and an outage is logged once, by the first child to see it. */
+apr_status_t sd_store_create(apr_pool_t *pchild, server_rec *s, const sd_config *conf,
+                             sd_stats *stats, volatile apr_uint32_t *health_flags,
+                             const int *health_slots, sd_store **out);
 
 /* *val is allocated from r->pool and NUL-terminated; use *len. */
 sd_store_result sd_store_get(sd_store *st, request_rec *r, const char *key,
@@ -72,13 +71,15 @@ sd_store_result sd_store_lock(sd_store *st, request_rec *r, const char *key,
 /* A missing key counts as deleted. */
 sd_store_result sd_store_delete(sd_store *st, request_rec *r, const char *key);
 
-/* One server's state for the status page; stats NULL when unreachable. */
+/* One server's state for the status page. */
 typedef struct {
     const char *host;
     int port;
-    int up;                       /* not marked dead by apr_memcache      */
+    int up;                       /* in use (the prober's verdict)        */
     const char *version;          /* NULL when it did not answer          */
-    const apr_memcache_stats_t *stats;
+    int has_stats;                /* the figures below were read          */
+    apr_uint64_t items, get_hits, get_misses, connections, uptime, bytes,
+                 limit_maxbytes;
 } sd_store_server_info;
 
 /* Queries every server (version + stats) now. Returns the count. */

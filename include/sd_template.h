@@ -27,6 +27,6 @@ char *sd_template_render(apr_pool_t *p, const sd_template *t,
                          const json_t *view, apr_size_t *len);
 
 /* HTML-escapes & < > " ' ` = (the Handlebars set). */
-char *sd_html_escape(apr_pool_t *p, const char *s, apr_size_t len);
+char *sd_template_html_escape(apr_pool_t *p, const char *s, apr_size_t len);
 
 #endif

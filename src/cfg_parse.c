@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
-const char *sd_parse_int(apr_pool_t *p, const char *arg, apr_int64_t min,
+const char *sd_cfg_parse_int(apr_pool_t *p, const char *arg, apr_int64_t min,
                          apr_int64_t max, const char *unit, apr_int64_t *out)
 {
     char *end = NULL;
@@ -32,13 +32,13 @@ const char *sd_parse_int(apr_pool_t *p, const char *arg, apr_int64_t min,
     return NULL;
 }
 
-const char *sd_parse_flag(apr_pool_t *p, const char *arg, int *out)
+const char *sd_cfg_parse_flag(apr_pool_t *p, const char *arg, int *out)
 {
     static const char *const on_off[] = { "Off", "On", NULL };
-    return sd_parse_choice(p, arg, on_off, out);
+    return sd_cfg_parse_choice(p, arg, on_off, out);
 }
 
-const char *sd_parse_choice(apr_pool_t *p, const char *arg,
+const char *sd_cfg_parse_choice(apr_pool_t *p, const char *arg,
                             const char *const *choices, int *out)
 {
     const char *list = NULL;
@@ -54,7 +54,7 @@ const char *sd_parse_choice(apr_pool_t *p, const char *arg,
     return apr_psprintf(p, "'%s' must be %s", arg ? arg : "", list ? list : "(nothing)");
 }
 
-const char *sd_parse_host_port(apr_pool_t *p, const char *arg,
+const char *sd_cfg_parse_host_port(apr_pool_t *p, const char *arg,
                                apr_port_t default_port, const char **host,
                                apr_port_t *port)
 {
@@ -102,7 +102,7 @@ const char *sd_parse_host_port(apr_pool_t *p, const char *arg,
     }
     if (port_text) {
         if (!*port_text || strspn(port_text, "0123456789") != strlen(port_text)
-            || sd_parse_int(p, port_text, 1, 65535, "", &n)) {
+            || sd_cfg_parse_int(p, port_text, 1, 65535, "", &n)) {
             return apr_psprintf(p, "'%s' has an invalid port (1 to 65535)", arg);
         }
         *port = (apr_port_t)n;
@@ -114,7 +114,7 @@ const char *sd_parse_host_port(apr_pool_t *p, const char *arg,
     return NULL;
 }
 
-const char *sd_parse_cookie_name(apr_pool_t *p, const char *arg)
+const char *sd_cfg_parse_cookie_name(apr_pool_t *p, const char *arg)
 {
     const unsigned char *c = (const unsigned char *)arg;
     if (!arg || !*arg) {
@@ -141,7 +141,7 @@ static const char *check_attribute_text(apr_pool_t *p, const char *arg,
     return NULL;
 }
 
-const char *sd_parse_cookie_path(apr_pool_t *p, const char *arg)
+const char *sd_cfg_parse_cookie_path(apr_pool_t *p, const char *arg)
 {
     if (!arg || *arg != '/') {
         return apr_psprintf(p, "'%s' must start with '/'", arg ? arg : "");
@@ -149,7 +149,7 @@ const char *sd_parse_cookie_path(apr_pool_t *p, const char *arg)
     return check_attribute_text(p, arg, "path");
 }
 
-const char *sd_parse_cookie_domain(apr_pool_t *p, const char *arg)
+const char *sd_cfg_parse_cookie_domain(apr_pool_t *p, const char *arg)
 {
     if (!arg || !*arg || (*arg == '.' && !arg[1])) {
         return apr_psprintf(p, "'%s' is not a domain", arg ? arg : "");
@@ -162,7 +162,7 @@ const char *sd_parse_cookie_domain(apr_pool_t *p, const char *arg)
     return check_attribute_text(p, arg, "domain");
 }
 
-const char *sd_parse_key_prefix(apr_pool_t *p, const char *arg,
+const char *sd_cfg_parse_key_prefix(apr_pool_t *p, const char *arg,
                                 apr_size_t max_len)
 {
     if (strlen(arg) > max_len) {
@@ -175,6 +175,26 @@ const char *sd_parse_key_prefix(apr_pool_t *p, const char *arg,
             return apr_psprintf(p, "'%s' contains a space or control character,"
                                 " which memcached keys cannot hold", arg);
         }
+    }
+    return NULL;
+}
+
+const char *sd_cfg_parse_origin(apr_pool_t *p, const char *arg)
+{
+    const char *rest;
+    if (strncmp(arg, "http://", 7) == 0) {
+        rest = arg + 7;
+    }
+    else if (strncmp(arg, "https://", 8) == 0) {
+        rest = arg + 8;
+    }
+    else {
+        return apr_psprintf(p, "'%s' must be an origin such as"
+                            " https://app.example.org", arg);
+    }
+    if (strchr(rest, '/')) {
+        return apr_psprintf(p, "'%s' must be an origin without a path"
+                            " (scheme://host[:port])", arg);
     }
     return NULL;
 }

@@ -1,15 +1,17 @@
-/* SessionDemo* directives: parsing, defaults, merge and start-up validation.
- * Every error names its directive (httpd adds the file and line), so an admin
- * sees "SessionDemoMaxAge: 'abc' is not a number of seconds" from apache2 -t.
- * Values are parsed by the pure parsers in cfg_parse.c. */
+/* SessionDemo* directives: the table of sd_config.h expanded into httpd's
+ * command table, create/merge, defaults and the status page's view. Every
+ * error names its directive (httpd adds the file and line), so an admin
+ * sees "SessionDemoMaxAge: 'abc' is not a number of seconds" from
+ * apache2 -t. Defaults are written as an admin would write the argument
+ * and go through the same parser, so a default can never be a value the
+ * directive itself would refuse. */
 #include "sd_config.h"
 #include "sd_cfg_parse.h"
+#include "sd_cookie.h"
 #include "sd_log.h"
-#include "sd_module.h"
+#include "sd_vhost.h"
 
 #include <http_log.h>
-#include <mod_auth.h>
-#include <ap_provider.h>
 #include <apr_strings.h>
 #include <apr_file_io.h>
 #include <apr_file_info.h>
@@ -20,180 +22,117 @@ APLOG_USE_MODULE(sessiondemo);
 #endif
 
 #define SD_UNSET (-1)
+#define SD_DEFAULT_MEMCACHE_PORT 11211
 
-void *sd_config_create(apr_pool_t *p, server_rec *s)
+typedef enum { KIND_INT, KIND_FLAG, KIND_CHOICE, KIND_TEXT, KIND_LIST, KIND_CUSTOM } kind;
+
+/* What a setter needs besides the value: where to allocate, where to warn. */
+typedef struct {
+    apr_pool_t *pool;
+    apr_pool_t *temp;
+    server_rec *server;
+    const char *name;
+} set_ctx;
+
+typedef const char *(*validator_fn)(apr_pool_t *p, const char *arg);
+typedef const char *(*custom_fn)(const set_ctx *ctx, sd_config *conf, const char *arg);
+typedef void (*describe_fn)(apr_pool_t *p, const void *field, sd_config_value *out);
+
+typedef struct {
+    const char *name;
+    kind kind;
+    apr_size_t offset;
+    const char *default_text;
+    apr_int64_t min, max;
+    const char *unit;
+    const char *const *choices;
+    validator_fn validate;
+    custom_fn set;
+    describe_fn describe;
+} directive;
+
+/* ------------------------------------------------------ custom setters */
+
+static const char *set_memcache(const set_ctx *ctx, sd_config *conf, const char *arg)
 {
-    sd_config *conf = apr_pcalloc(p, sizeof(*conf));
-    (void)s;
-    conf->max_age = SD_UNSET;
-    conf->absolute_timeout = SD_UNSET;
-    conf->refresh_percent = SD_UNSET;
-    conf->cookie_http_only = SD_UNSET;
-    conf->cookie_secure = SD_UNSET;
-    conf->trust_proxy = SD_UNSET;
-    conf->save_uninitialized = SD_UNSET;
-    conf->resave = SD_UNSET;
-    conf->rolling = SD_UNSET;
-    conf->check_origin = SD_UNSET;
-    conf->max_body = SD_UNSET;
-    conf->max_username_len = SD_UNSET;
-    conf->max_item_len = SD_UNSET;
-    conf->max_cart_items = SD_UNSET;
-    conf->probe_interval_ms = SD_UNSET;
-    conf->probe_timeout_ms = SD_UNSET;
-    conf->lock = SD_UNSET;
-    conf->replicas = SD_UNSET;
-    conf->lock_wait_ms = SD_UNSET;
-    conf->lock_ttl = SD_UNSET;
-    return conf;
-}
-
-#define MERGE_PTR(f)   conf->f = add->f ? add->f : base->f
-#define MERGE_VALUE(f) conf->f = add->f != SD_UNSET ? add->f : base->f
-
-void *sd_config_merge(apr_pool_t *p, void *basev, void *addv)
-{
-    const sd_config *base = basev, *add = addv;
-    sd_config *conf = apr_pcalloc(p, sizeof(*conf));
-
-    MERGE_PTR(memcache);
-    MERGE_PTR(secrets);
-    MERGE_PTR(cookie_name);
-    MERGE_VALUE(max_age);
-    MERGE_VALUE(absolute_timeout);
-    MERGE_VALUE(refresh_percent);
-    MERGE_PTR(key_prefix);
-    MERGE_PTR(template_dir);
-    MERGE_PTR(cookie_path);
-    MERGE_PTR(cookie_domain);
-    MERGE_VALUE(cookie_http_only);
-    MERGE_VALUE(cookie_secure);
-    conf->same_site_set = add->same_site_set || base->same_site_set;
-    conf->cookie_same_site = add->same_site_set ? add->cookie_same_site
-                                                : base->cookie_same_site;
-    MERGE_VALUE(trust_proxy);
-    MERGE_VALUE(save_uninitialized);
-    MERGE_VALUE(resave);
-    MERGE_VALUE(rolling);
-    MERGE_VALUE(check_origin);
-    MERGE_PTR(trusted_origins);
-    MERGE_PTR(auth_providers);
-    MERGE_VALUE(max_body);
-    MERGE_VALUE(max_username_len);
-    MERGE_VALUE(max_item_len);
-    MERGE_VALUE(max_cart_items);
-    MERGE_VALUE(probe_interval_ms);
-    MERGE_VALUE(probe_timeout_ms);
-    MERGE_VALUE(lock);
-    MERGE_VALUE(replicas);
-    MERGE_VALUE(lock_wait_ms);
-    MERGE_VALUE(lock_ttl);
-    return conf;
-}
-
-sd_config *sd_config_get(const server_rec *s)
-{
-    return ap_get_module_config(s->module_config, &sessiondemo_module);
-}
-
-static sd_config *cmd_config(cmd_parms *cmd)
-{
-    return sd_config_get(cmd->server);
-}
-
-/* "SessionDemoX: <problem>" for the parser's message, or NULL. */
-static const char *named(cmd_parms *cmd, const char *problem)
-{
-    return problem ? apr_pstrcat(cmd->pool, cmd->cmd->name, ": ", problem, NULL) : NULL;
-}
-
-static const char *set_memcache(cmd_parms *cmd, void *dummy, const char *arg)
-{
-    sd_config *conf = cmd_config(cmd);
-    sd_memcache_server server;
-    const char *err;
-    (void)dummy;
-
-    err = sd_parse_host_port(cmd->pool, arg, SD_DEFAULT_MEMCACHE_PORT,
-                             &server.host, &server.port);
+    sd_config_server server;
+    const char *err = sd_cfg_parse_host_port(ctx->pool, arg, SD_DEFAULT_MEMCACHE_PORT,
+                                             &server.host, &server.port);
     if (err) {
-        return named(cmd, err);
+        return err;
     }
     if (!conf->memcache) {
-        conf->memcache = apr_array_make(cmd->pool, 2, sizeof(sd_memcache_server));
+        conf->memcache = apr_array_make(ctx->pool, 2, sizeof(sd_config_server));
     }
-    *(sd_memcache_server *)apr_array_push(conf->memcache) = server;
+    *(sd_config_server *)apr_array_push(conf->memcache) = server;
     return NULL;
 }
 
-static void add_secret(cmd_parms *cmd, sd_config *conf, const char *value,
+static void add_secret(const set_ctx *ctx, sd_config *conf, const char *value,
                        const char *origin)
 {
     sd_secret *secret;
-    if (strlen(value) < SD_SHORT_SECRET_LEN) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server, SD_LOGNO(00101)
+    if (strlen(value) < SD_CONFIG_SHORT_SECRET) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ctx->server, SD_LOGNO(00101)
                      "%s: a secret of %" APR_SIZE_T_FMT " bytes%s is easy to guess;"
                      " use at least %d random bytes (e.g. openssl rand -base64 48)",
-                     cmd->cmd->name, strlen(value), origin, SD_SHORT_SECRET_LEN);
+                     ctx->name, strlen(value), origin, SD_CONFIG_SHORT_SECRET);
     }
     if (!conf->secrets) {
-        conf->secrets = apr_array_make(cmd->pool, 2, sizeof(sd_secret));
+        conf->secrets = apr_array_make(ctx->pool, 2, sizeof(sd_secret));
     }
     secret = apr_array_push(conf->secrets);
-    secret->bytes = (const unsigned char *)apr_pstrdup(cmd->pool, value);
+    secret->bytes = (const unsigned char *)apr_pstrdup(ctx->pool, value);
     secret->len = strlen(value);
     secret->keyed_mac = NULL;
-    if (sd_cookie_secret_prepare(cmd->pool, secret) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server, SD_LOGNO(00104)
+    if (sd_cookie_secret_prepare(ctx->pool, secret) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ctx->server, SD_LOGNO(00104)
                      "%s: OpenSSL could not key an HMAC context; signing will"
-                     " use the slower one-shot HMAC", cmd->cmd->name);
+                     " use the slower one-shot HMAC", ctx->name);
     }
 }
 
-static const char *set_secret(cmd_parms *cmd, void *dummy, const char *arg)
+static const char *set_secret(const set_ctx *ctx, sd_config *conf, const char *arg)
 {
-    (void)dummy;
     if (!*arg) {
-        return named(cmd, "a secret must not be empty");
+        return "a secret must not be empty";
     }
-    add_secret(cmd, cmd_config(cmd), arg, "");
+    add_secret(ctx, conf, arg, "");
     return NULL;
 }
 
 /* One secret per line; blank lines and '#' comments are skipped, so the
  * newest secret can be put first and old ones kept below it. */
-static const char *set_secret_file(cmd_parms *cmd, void *dummy, const char *arg)
+static const char *set_secret_file(const set_ctx *ctx, sd_config *conf, const char *arg)
 {
-    const char *path = ap_server_root_relative(cmd->temp_pool, arg);
+    const char *path = ap_server_root_relative(ctx->temp, arg);
     apr_file_t *file;
     apr_finfo_t finfo;
     apr_status_t rv;
     char line[4096];
     int count = 0;
-    (void)dummy;
 
     if (!path) {
-        return named(cmd, apr_psprintf(cmd->pool, "invalid path '%s'", arg));
+        return apr_psprintf(ctx->pool, "invalid path '%s'", arg);
     }
-    rv = apr_file_open(&file, path, APR_FOPEN_READ, APR_OS_DEFAULT, cmd->temp_pool);
+    rv = apr_file_open(&file, path, APR_FOPEN_READ, APR_OS_DEFAULT, ctx->temp);
     if (rv != APR_SUCCESS) {
         char buf[120];
-        return named(cmd, apr_psprintf(cmd->pool, "cannot read '%s': %s", path,
-                                       apr_strerror(rv, buf, sizeof(buf))));
+        return apr_psprintf(ctx->pool, "cannot read '%s': %s", path,
+                            apr_strerror(rv, buf, sizeof(buf)));
     }
     if (apr_file_info_get(&finfo, APR_FINFO_PROT, file) == APR_SUCCESS
         && (finfo.protection & (APR_FPROT_WREAD | APR_FPROT_GREAD))) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server, SD_LOGNO(00102)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ctx->server, SD_LOGNO(00102)
                      "%s: '%s' is readable by other users; chmod 600 it (httpd"
-                     " reads it as root before dropping privileges)",
-                     cmd->cmd->name, path);
+                     " reads it as root before dropping privileges)", ctx->name, path);
     }
     while (apr_file_gets(line, sizeof(line), file) == APR_SUCCESS) {
         apr_size_t n = strlen(line);
         if (n == sizeof(line) - 1 && line[n - 1] != '\n') {
             apr_file_close(file);
-            return named(cmd, apr_psprintf(cmd->pool, "'%s' has a line longer than"
-                                           " %d bytes", path, (int)sizeof(line) - 2));
+            return apr_psprintf(ctx->pool, "'%s' has a line longer than %d bytes",
+                                path, (int)sizeof(line) - 2);
         }
         while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
             line[--n] = '\0';
@@ -201,318 +140,281 @@ static const char *set_secret_file(cmd_parms *cmd, void *dummy, const char *arg)
         if (!n || line[0] == '#') {
             continue;
         }
-        add_secret(cmd, cmd_config(cmd), line,
-                   apr_psprintf(cmd->temp_pool, " (line %d of %s)", count + 1, path));
+        add_secret(ctx, conf, line,
+                   apr_psprintf(ctx->temp, " (line %d of %s)", count + 1, path));
         ++count;
     }
     apr_file_close(file);
     if (!count) {
-        return named(cmd, apr_psprintf(cmd->pool, "'%s' holds no secret", path));
+        return apr_psprintf(ctx->pool, "'%s' holds no secret", path);
     }
-    return NULL;
-}
-
-static const char *set_cookie_name(cmd_parms *cmd, void *dummy, const char *arg)
-{
-    (void)dummy;
-    cmd_config(cmd)->cookie_name = arg;
-    return named(cmd, sd_parse_cookie_name(cmd->pool, arg));
-}
-
-/* Integer directives share one setter; the bounds live in the table. */
-typedef struct {
-    apr_size_t offset;
-    apr_int64_t min, max;
-    const char *unit;
-} int_slot;
-
-static const int_slot slot_max_age =
-    { APR_OFFSETOF(sd_config, max_age), 1, SD_MAX_MAX_AGE, "seconds" };
-static const int_slot slot_absolute =
-    { APR_OFFSETOF(sd_config, absolute_timeout), 0, SD_MAX_MAX_AGE, "seconds" };
-static const int_slot slot_refresh =
-    { APR_OFFSETOF(sd_config, refresh_percent), 0, 100, "percent" };
-static const int_slot slot_max_body =
-    { APR_OFFSETOF(sd_config, max_body), 64, 1048576, "bytes" };
-static const int_slot slot_max_username =
-    { APR_OFFSETOF(sd_config, max_username_len), 1, 1024, "bytes" };
-static const int_slot slot_max_item =
-    { APR_OFFSETOF(sd_config, max_item_len), 1, 4096, "bytes" };
-static const int_slot slot_max_cart =
-    { APR_OFFSETOF(sd_config, max_cart_items), 1, 10000, "items" };
-
-static const int_slot slot_probe_interval =
-    { APR_OFFSETOF(sd_config, probe_interval_ms), 100, 60000, "milliseconds" };
-static const int_slot slot_probe_timeout =
-    { APR_OFFSETOF(sd_config, probe_timeout_ms), 50, 10000, "milliseconds" };
-static const int_slot slot_lock_wait =
-    { APR_OFFSETOF(sd_config, lock_wait_ms), 0, 30000, "milliseconds" };
-static const int_slot slot_replicas =
-    { APR_OFFSETOF(sd_config, replicas), 0, 3, "replicas" };
-static const int_slot slot_lock_ttl =
-    { APR_OFFSETOF(sd_config, lock_ttl), 1, 60, "seconds" };
-
-static const char *set_int(cmd_parms *cmd, void *dummy, const char *arg)
-{
-    const int_slot *slot = cmd->info;
-    apr_int64_t v;
-    const char *err = sd_parse_int(cmd->pool, arg, slot->min, slot->max, slot->unit, &v);
-    (void)dummy;
-    if (err) {
-        return named(cmd, err);
-    }
-    *(apr_int64_t *)((char *)cmd_config(cmd) + slot->offset) = v;
-    return NULL;
-}
-
-/* On/Off directives: the int field's offset is the command's info. */
-static const char *set_flag(cmd_parms *cmd, void *dummy, int on)
-{
-    (void)dummy;
-    *(int *)((char *)cmd_config(cmd) + (apr_size_t)cmd->info) = on;
+    conf->secret_file = apr_pstrdup(ctx->pool, path);
     return NULL;
 }
 
 /* RAW_ARGS because httpd's TAKE1 refuses an empty word, and "" (no prefix)
  * is what connect-memcached uses by default. */
-static const char *set_key_prefix(cmd_parms *cmd, void *dummy, const char *args)
+static const char *set_key_prefix(const set_ctx *ctx, sd_config *conf, const char *args)
 {
     const char *prefix;
-    (void)dummy;
 
     while (apr_isspace(*args)) {
         ++args;
     }
     if (!*args) {
-        return named(cmd, "takes one argument: the prefix, or \"\" for none");
+        return "takes one argument: the prefix, or \"\" for none";
     }
-    prefix = ap_getword_conf(cmd->pool, &args);
+    prefix = ap_getword_conf(ctx->pool, &args);
     if (*args) {
-        return named(cmd, "takes one argument: the prefix, or \"\" for none");
+        return "takes one argument: the prefix, or \"\" for none";
     }
-    cmd_config(cmd)->key_prefix = prefix;
-    return named(cmd, sd_parse_key_prefix(cmd->pool, prefix, SD_MAX_KEY_PREFIX_LEN));
+    conf->key_prefix = prefix;
+    return sd_cfg_parse_key_prefix(ctx->pool, prefix, SD_CONFIG_MAX_KEY_PREFIX);
 }
 
-static const char *set_template_dir(cmd_parms *cmd, void *dummy, const char *arg)
+static const char *set_template_dir(const set_ctx *ctx, sd_config *conf, const char *arg)
 {
-    const char *dir = ap_server_root_relative(cmd->pool, arg);
+    const char *dir = ap_server_root_relative(ctx->pool, arg);
     apr_finfo_t finfo;
-    (void)dummy;
 
     if (!dir) {
-        return named(cmd, apr_psprintf(cmd->pool, "invalid path '%s'", arg));
+        return apr_psprintf(ctx->pool, "invalid path '%s'", arg);
     }
-    if (apr_stat(&finfo, dir, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
+    if (apr_stat(&finfo, dir, APR_FINFO_TYPE, ctx->temp) != APR_SUCCESS
         || finfo.filetype != APR_DIR) {
-        return named(cmd, apr_psprintf(cmd->pool, "'%s' is not a readable directory", dir));
+        return apr_psprintf(ctx->pool, "'%s' is not a readable directory", dir);
     }
-    cmd_config(cmd)->template_dir = dir;
+    conf->template_dir = dir;
     return NULL;
 }
 
-static const char *set_cookie_path(cmd_parms *cmd, void *dummy, const char *arg)
-{
-    (void)dummy;
-    cmd_config(cmd)->cookie_path = arg;
-    return named(cmd, sd_parse_cookie_path(cmd->pool, arg));
-}
+/* ------------------------------------------------- status descriptions */
 
-static const char *set_cookie_domain(cmd_parms *cmd, void *dummy, const char *arg)
+static void show_memcache(apr_pool_t *p, const void *field, sd_config_value *out)
 {
-    (void)dummy;
-    cmd_config(cmd)->cookie_domain = arg;
-    return named(cmd, sd_parse_cookie_domain(cmd->pool, arg));
-}
-
-static const char *set_cookie_secure(cmd_parms *cmd, void *dummy, const char *arg)
-{
-    static const char *const modes[] = { "Off", "On", "Auto", NULL };
-    int mode;
-    const char *err = sd_parse_choice(cmd->pool, arg, modes, &mode);
-    (void)dummy;
-    if (err) {
-        return named(cmd, err);
+    const apr_array_header_t *servers = *(apr_array_header_t *const *)field;
+    apr_array_header_t *names = apr_array_make(p, servers->nelts, sizeof(const char *));
+    for (int i = 0; i < servers->nelts; ++i) {
+        const sd_config_server *m = &APR_ARRAY_IDX(servers, i, sd_config_server);
+        APR_ARRAY_PUSH(names, const char *) = apr_psprintf(p, "%s:%d", m->host, (int)m->port);
     }
-    cmd_config(cmd)->cookie_secure = mode;  /* same order as sd_secure_mode */
-    return NULL;
+    out->type = SD_CONFIG_LIST;
+    out->list = names;
 }
 
-static const char *set_same_site(cmd_parms *cmd, void *dummy, const char *arg)
+/* Never the values: only how many, so a rotation can be checked. */
+static void show_secrets(apr_pool_t *p, const void *field, sd_config_value *out)
 {
-    static const char *const values[] = { "Strict", "Lax", "None", "Off", NULL };
-    sd_config *conf = cmd_config(cmd);
-    int which;
-    const char *err = sd_parse_choice(cmd->pool, arg, values, &which);
+    const apr_array_header_t *secrets = *(apr_array_header_t *const *)field;
+    out->type = SD_CONFIG_TEXT;
+    out->text = apr_psprintf(p, "%d configured (hidden)", secrets ? secrets->nelts : 0);
+}
+
+static void show_text(apr_pool_t *p, const void *field, sd_config_value *out)
+{
+    (void)p;
+    out->type = SD_CONFIG_TEXT;
+    out->text = *(const char *const *)field;
+}
+
+/* ------------------------------------------------------------ the table */
+
+#define DEF_INT(n, f, d, lo, hi, u, h) \
+    { n, KIND_INT, APR_OFFSETOF(sd_config, f), d, lo, hi, u, NULL, NULL, NULL, NULL },
+#define DEF_FLAG(n, f, d, h) \
+    { n, KIND_FLAG, APR_OFFSETOF(sd_config, f), d, 0, 0, NULL, NULL, NULL, NULL, NULL },
+#define DEF_CHOICE(n, f, d, c, h) \
+    { n, KIND_CHOICE, APR_OFFSETOF(sd_config, f), d, 0, 0, NULL,                    \
+      (const char *const[]){ c, NULL }, NULL, NULL, NULL },
+#define DEF_TEXT(n, f, d, v, h) \
+    { n, KIND_TEXT, APR_OFFSETOF(sd_config, f), d, 0, 0, NULL, NULL, v, NULL, NULL },
+#define DEF_LIST(n, f, v, h) \
+    { n, KIND_LIST, APR_OFFSETOF(sd_config, f), NULL, 0, 0, NULL, NULL, v, NULL, NULL },
+#define DEF_CUSTOM(n, f, t, a, d, s, sh, h) \
+    { n, KIND_CUSTOM, APR_OFFSETOF(sd_config, f), d, 0, 0, NULL, NULL, NULL, s, sh },
+
+static const directive directives[] = {
+    SD_CONFIG_DIRECTIVES(DEF_INT, DEF_FLAG, DEF_CHOICE, DEF_TEXT, DEF_LIST, DEF_CUSTOM)
+};
+#define NDIRECTIVES (sizeof(directives) / sizeof(directives[0]))
+
+/* Index of each directive in directives[], for the command table. */
+#define IDX_ANY(n, f, ...) IDX_##f,
+enum { SD_CONFIG_DIRECTIVES(IDX_ANY, IDX_ANY, IDX_ANY, IDX_ANY, IDX_ANY, IDX_ANY) IDX_END };
+
+static void *field_of(sd_config *conf, const directive *d)
+{
+    return (char *)conf + d->offset;
+}
+
+static const void *cfield_of(const sd_config *conf, const directive *d)
+{
+    return (const char *)conf + d->offset;
+}
+
+/* Parses one argument into conf; NULL or the problem (without the name). */
+static const char *apply(const directive *d, const set_ctx *ctx, sd_config *conf,
+                         const char *arg)
+{
+    void *field = field_of(conf, d);
+    const char *err = NULL;
+    apr_int64_t number;
+    int choice;
+
+    switch (d->kind) {
+    case KIND_INT:
+        err = sd_cfg_parse_int(ctx->pool, arg, d->min, d->max, d->unit, &number);
+        if (!err) {
+            *(apr_int64_t *)field = number;
+        }
+        return err;
+    case KIND_FLAG:
+        err = sd_cfg_parse_flag(ctx->pool, arg, &choice);
+        if (!err) {
+            *(int *)field = choice;
+        }
+        return err;
+    case KIND_CHOICE:
+        err = sd_cfg_parse_choice(ctx->pool, arg, d->choices, &choice);
+        if (!err) {
+            *(int *)field = choice;
+        }
+        return err;
+    case KIND_TEXT:
+        *(const char **)field = apr_pstrdup(ctx->pool, arg);
+        return d->validate ? d->validate(ctx->pool, arg) : NULL;
+    case KIND_LIST:
+        if (d->validate && (err = d->validate(ctx->pool, arg)) != NULL) {
+            return err;
+        }
+        if (!*(apr_array_header_t **)field) {
+            *(apr_array_header_t **)field = apr_array_make(ctx->pool, 2, sizeof(const char *));
+        }
+        APR_ARRAY_PUSH(*(apr_array_header_t **)field, const char *) = apr_pstrdup(ctx->pool, arg);
+        return NULL;
+    case KIND_CUSTOM:
+        return d->set(ctx, conf, arg);
+    }
+    return "unknown directive kind";
+}
+
+static const char *from_command(cmd_parms *cmd, const char *arg)
+{
+    const directive *d = cmd->info;
+    set_ctx ctx = { cmd->pool, cmd->temp_pool, cmd->server, d->name };
+    const char *err = apply(d, &ctx, sd_vhost_config(cmd->server), arg);
+    return err ? apr_pstrcat(cmd->pool, d->name, ": ", err, NULL) : NULL;
+}
+
+static const char *cmd_take1(cmd_parms *cmd, void *dummy, const char *arg)
+{
     (void)dummy;
-    if (err) {
-        return named(cmd, err);
-    }
-    conf->cookie_same_site = which == 3 ? NULL : values[which];
-    conf->same_site_set = 1;
-    return NULL;
+    return from_command(cmd, arg);
 }
 
-static const char *add_to_list(cmd_parms *cmd, apr_array_header_t **list,
-                               const char *value)
-{
-    if (!*list) {
-        *list = apr_array_make(cmd->pool, 2, sizeof(const char *));
-    }
-    APR_ARRAY_PUSH(*list, const char *) = value;
-    return NULL;
-}
-
-static const char *set_auth_provider(cmd_parms *cmd, void *dummy, const char *arg)
+/* httpd parses On|Off itself for AP_INIT_FLAG (and says "must be On or
+ * Off"); the table's text default goes through sd_cfg_parse_flag. */
+static const char *cmd_flag(cmd_parms *cmd, void *dummy, int on)
 {
     (void)dummy;
-    return add_to_list(cmd, &cmd_config(cmd)->auth_providers, arg);
+    return from_command(cmd, on ? "On" : "Off");
 }
 
-static const char *set_trusted_origin(cmd_parms *cmd, void *dummy, const char *arg)
-{
-    (void)dummy;
-    if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0) {
-        return named(cmd, apr_psprintf(cmd->pool, "'%s' must be an origin such as"
-                                       " https://app.example.org", arg));
-    }
-    if (strchr(strstr(arg, "://") + 3, '/')) {
-        return named(cmd, apr_psprintf(cmd->pool, "'%s' must be an origin without"
-                                       " a path (scheme://host[:port])", arg));
-    }
-    return add_to_list(cmd, &cmd_config(cmd)->trusted_origins, arg);
-}
-
-#define FLAG(name, field, help) \
-    AP_INIT_FLAG(name, set_flag, (void *)APR_OFFSETOF(sd_config, field), RSRC_CONF, help)
-#define INT(name, slot, help) \
-    AP_INIT_TAKE1(name, set_int, (void *)&slot, RSRC_CONF, help)
+#define CMD_INT(n, f, d, lo, hi, u, h) \
+    AP_INIT_TAKE1(n, cmd_take1, (void *)&directives[IDX_##f], RSRC_CONF, h),
+#define CMD_FLAG(n, f, d, h) \
+    AP_INIT_FLAG(n, cmd_flag, (void *)&directives[IDX_##f], RSRC_CONF, h " (On|Off, default " d ")"),
+#define CMD_CHOICE(n, f, d, c, h) \
+    AP_INIT_TAKE1(n, cmd_take1, (void *)&directives[IDX_##f], RSRC_CONF, h " (default " d ")"),
+#define CMD_TEXT(n, f, d, v, h) \
+    AP_INIT_TAKE1(n, cmd_take1, (void *)&directives[IDX_##f], RSRC_CONF, h),
+#define CMD_LIST(n, f, v, h) \
+    AP_INIT_ITERATE(n, cmd_take1, (void *)&directives[IDX_##f], RSRC_CONF, h),
+#define CMD_CUSTOM(n, f, t, a, d, s, sh, h) \
+    AP_INIT_##a(n, cmd_take1, (void *)&directives[IDX_##f], RSRC_CONF, h),
 
 const command_rec sd_config_commands[] = {
-    AP_INIT_ITERATE("SessionDemoMemcache", set_memcache, NULL, RSRC_CONF,
-                    "memcached servers as host:port (default 127.0.0.1:11211)"),
-    AP_INIT_ITERATE("SessionDemoSecret", set_secret, NULL, RSRC_CONF,
-                    "cookie signing secrets: the first signs, all verify"),
-    AP_INIT_TAKE1("SessionDemoSecretFile", set_secret_file, NULL, RSRC_CONF,
-                  "file with one secret per line (first signs, all verify)"),
-    AP_INIT_TAKE1("SessionDemoCookieName", set_cookie_name, NULL, RSRC_CONF,
-                  "session cookie name (default connect.sid)"),
-    INT("SessionDemoMaxAge", slot_max_age,
-        "idle session lifetime in seconds (default 86400)"),
-    INT("SessionDemoAbsoluteTimeout", slot_absolute,
-        "hard session lifetime since creation in seconds (default 0 = off)"),
-    INT("SessionDemoRefreshThreshold", slot_refresh,
-        "re-save an unchanged session when less than this percent of its"
-        " lifetime is left (default 50; 100 = every request)"),
-    AP_INIT_RAW_ARGS("SessionDemoKeyPrefix", set_key_prefix, NULL, RSRC_CONF,
-                     "memcached key prefix (default sess:; \"\" for none)"),
-    AP_INIT_TAKE1("SessionDemoTemplateDir", set_template_dir, NULL, RSRC_CONF,
-                  "directory holding home.html, login.html, profile.html, error.html"),
-    AP_INIT_TAKE1("SessionDemoCookiePath", set_cookie_path, NULL, RSRC_CONF,
-                  "cookie Path attribute (default /)"),
-    AP_INIT_TAKE1("SessionDemoCookieDomain", set_cookie_domain, NULL, RSRC_CONF,
-                  "cookie Domain attribute (default: none, host-only)"),
-    AP_INIT_TAKE1("SessionDemoCookieSecure", set_cookie_secure, NULL, RSRC_CONF,
-                  "On, Off or Auto (default: Secure when the request came over TLS)"),
-    FLAG("SessionDemoCookieHttpOnly", cookie_http_only,
-         "HttpOnly attribute (default On)"),
-    AP_INIT_TAKE1("SessionDemoCookieSameSite", set_same_site, NULL, RSRC_CONF,
-                  "Strict, Lax, None or Off (default Lax)"),
-    FLAG("SessionDemoTrustProxy", trust_proxy,
-         "believe X-Forwarded-Proto for Secure Auto (default Off)"),
-    FLAG("SessionDemoResave", resave,
-         "save unmodified sessions on every request (default Off)"),
-    FLAG("SessionDemoSaveUninitialized", save_uninitialized,
-         "store new sessions even when nothing was put in them (default Off)"),
-    FLAG("SessionDemoRolling", rolling,
-         "send the cookie (new Expires) on every response (default Off)"),
-    FLAG("SessionDemoCheckOrigin", check_origin,
-         "refuse cross-origin POSTs with 403 (default On)"),
-    AP_INIT_ITERATE("SessionDemoTrustedOrigin", set_trusted_origin, NULL, RSRC_CONF,
-                    "extra origins allowed to POST (e.g. behind a proxy)"),
-    AP_INIT_ITERATE("SessionDemoAuthProvider", set_auth_provider, NULL, RSRC_CONF,
-                    "authn providers checking login passwords (e.g. file);"
-                    " none = demo mode, any non-empty pair logs in"),
-    INT("SessionDemoMaxBodySize", slot_max_body,
-        "largest form body in bytes (default 8192)"),
-    INT("SessionDemoMaxUsernameLength", slot_max_username,
-        "longest username in bytes (default 64)"),
-    INT("SessionDemoMaxItemLength", slot_max_item,
-        "longest cart item in bytes (default 128)"),
-    INT("SessionDemoMaxCartItems", slot_max_cart,
-        "most items in one cart (default 100)"),
-    INT("SessionDemoMemcacheProbeInterval", slot_probe_interval,
-        "milliseconds between health checks of each memcached (default 500)"),
-    INT("SessionDemoMemcacheTimeout", slot_probe_timeout,
-        "milliseconds a health check waits for memcached (default 500)"),
-    INT("SessionDemoReplicas", slot_replicas,
-        "extra copies of each session on the next servers of the ring (default 0)"),
-    FLAG("SessionDemoLock", lock,
-         "serialise requests of one session with a lock in memcached (default On)"),
-    INT("SessionDemoLockWait", slot_lock_wait,
-        "milliseconds a request waits for its session's lock (default 2000)"),
-    INT("SessionDemoLockTTL", slot_lock_ttl,
-        "seconds after which a lock left by a crashed request expires (default 5)"),
+    SD_CONFIG_DIRECTIVES(CMD_INT, CMD_FLAG, CMD_CHOICE, CMD_TEXT, CMD_LIST, CMD_CUSTOM)
     { NULL }
 };
 
-#define DEFAULT_VALUE(f, v) if (conf->f == SD_UNSET) conf->f = (v)
+/* ------------------------------------------------------ create / merge */
+
+static int is_scalar(const directive *d)
+{
+    return d->kind == KIND_INT || d->kind == KIND_FLAG || d->kind == KIND_CHOICE;
+}
+
+/* Scalars use SD_UNSET for "not set here", pointers NULL. */
+static int is_set(const sd_config *conf, const directive *d)
+{
+    const void *field = cfield_of(conf, d);
+    if (d->kind == KIND_INT) {
+        return *(const apr_int64_t *)field != SD_UNSET;
+    }
+    if (is_scalar(d)) {
+        return *(const int *)field != SD_UNSET;
+    }
+    return *(const void *const *)field != NULL;
+}
+
+static apr_size_t field_size(const directive *d)
+{
+    return d->kind == KIND_INT ? sizeof(apr_int64_t)
+           : is_scalar(d)      ? sizeof(int)
+                               : sizeof(void *);
+}
+
+sd_config *sd_config_create(apr_pool_t *p)
+{
+    sd_config *conf = apr_pcalloc(p, sizeof(*conf));
+    for (apr_size_t i = 0; i < NDIRECTIVES; ++i) {
+        const directive *d = &directives[i];
+        if (d->kind == KIND_INT) {
+            *(apr_int64_t *)field_of(conf, d) = SD_UNSET;
+        }
+        else if (is_scalar(d)) {
+            *(int *)field_of(conf, d) = SD_UNSET;
+        }
+    }
+    return conf;
+}
+
+/* A virtual host inherits each directive it does not set; lists are
+ * replaced, not appended to, as httpd's own list directives are. */
+sd_config *sd_config_merge(apr_pool_t *p, const sd_config *base, const sd_config *add)
+{
+    sd_config *conf = apr_pcalloc(p, sizeof(*conf));
+    for (apr_size_t i = 0; i < NDIRECTIVES; ++i) {
+        const directive *d = &directives[i];
+        memcpy(field_of(conf, d), cfield_of(is_set(add, d) ? add : base, d), field_size(d));
+    }
+    return conf;
+}
+
+/* ----------------------------------------------------------- finalize */
 
 const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)
 {
-    (void)s;
+    for (apr_size_t i = 0; i < NDIRECTIVES; ++i) {
+        const directive *d = &directives[i];
+        set_ctx ctx = { p, p, s, d->name };
+        const char *err;
+        if (is_set(conf, d) || !d->default_text) {
+            continue;
+        }
+        if ((err = apply(d, &ctx, conf, d->default_text)) != NULL) {
+            return apr_pstrcat(p, d->name, ": the built-in default is refused: ", err, NULL);
+        }
+    }
     if (!conf->secrets || conf->secrets->nelts == 0) {
         return "SessionDemoSecret is required: set at least one long random"
                " secret (SessionDemoSecret or SessionDemoSecretFile; e.g. the"
                " output of openssl rand -base64 48)";
     }
-    if (!conf->memcache) {
-        sd_memcache_server *server;
-        conf->memcache = apr_array_make(p, 1, sizeof(sd_memcache_server));
-        server = apr_array_push(conf->memcache);
-        server->host = SD_DEFAULT_MEMCACHE_HOST;
-        server->port = SD_DEFAULT_MEMCACHE_PORT;
-    }
-    if (!conf->cookie_name) {
-        conf->cookie_name = SD_DEFAULT_COOKIE_NAME;
-    }
-    if (!conf->key_prefix) {
-        conf->key_prefix = SD_DEFAULT_KEY_PREFIX;
-    }
-    if (!conf->template_dir) {
-        conf->template_dir = ap_server_root_relative(p, SD_DEFAULT_TEMPLATE_DIR);
-    }
-    if (!conf->cookie_path) {
-        conf->cookie_path = "/";
-    }
-    if (!conf->same_site_set) {
-        conf->cookie_same_site = "Lax";
-    }
-    DEFAULT_VALUE(max_age, SD_DEFAULT_MAX_AGE);
-    DEFAULT_VALUE(absolute_timeout, 0);
-    DEFAULT_VALUE(refresh_percent, 50);
-    DEFAULT_VALUE(cookie_http_only, 1);
-    DEFAULT_VALUE(cookie_secure, SD_SECURE_AUTO);
-    DEFAULT_VALUE(trust_proxy, 0);
-    DEFAULT_VALUE(save_uninitialized, 0);
-    DEFAULT_VALUE(resave, 0);
-    DEFAULT_VALUE(rolling, 0);
-    DEFAULT_VALUE(check_origin, 1);
-    DEFAULT_VALUE(max_body, 8192);
-    DEFAULT_VALUE(max_username_len, 64);
-    DEFAULT_VALUE(max_item_len, 128);
-    DEFAULT_VALUE(max_cart_items, 100);
-    DEFAULT_VALUE(probe_interval_ms, 500);
-    DEFAULT_VALUE(probe_timeout_ms, 500);
-    DEFAULT_VALUE(lock, 1);
-    DEFAULT_VALUE(replicas, 0);
-    DEFAULT_VALUE(lock_wait_ms, 2000);
-    DEFAULT_VALUE(lock_ttl, 5);
-
     /* Browsers drop SameSite=None cookies that are not Secure, so the
      * combination is a configuration error, not a warning. */
-    if (conf->cookie_same_site && strcmp(conf->cookie_same_site, "None") == 0
-        && conf->cookie_secure == SD_SECURE_OFF) {
+    if (conf->cookie_same_site == SD_SAME_SITE_NONE && conf->cookie_secure == SD_SECURE_OFF) {
         return "SessionDemoCookieSameSite None needs SessionDemoCookieSecure On or"
                " Auto: browsers drop SameSite=None cookies that are not Secure";
     }
@@ -528,20 +430,49 @@ const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)
                      APR_INT64_T_FMT " s whatever the activity",
                      conf->absolute_timeout, conf->max_age, conf->absolute_timeout);
     }
-    if (conf->auth_providers) {
-        conf->authn = apr_array_make(p, conf->auth_providers->nelts,
-                                     sizeof(const authn_provider *));
-        for (int i = 0; i < conf->auth_providers->nelts; ++i) {
-            const char *name = APR_ARRAY_IDX(conf->auth_providers, i, const char *);
-            const authn_provider *provider =
-                ap_lookup_provider(AUTHN_PROVIDER_GROUP, name, AUTHN_PROVIDER_VERSION);
-            if (!provider || !provider->check_password) {
-                return apr_psprintf(p, "SessionDemoAuthProvider: unknown authn"
-                                    " provider '%s' (is mod_authn_%s loaded?)",
-                                    name, name);
-            }
-            APR_ARRAY_PUSH(conf->authn, const authn_provider *) = provider;
-        }
-    }
     return NULL;
+}
+
+const char *sd_config_same_site_name(const sd_config *conf)
+{
+    static const char *const names[] = { "Strict", "Lax", "None", NULL };
+    return conf->cookie_same_site >= 0 && conf->cookie_same_site < SD_SAME_SITE_OFF
+           ? names[conf->cookie_same_site] : NULL;
+}
+
+/* --------------------------------------------------------------- visit */
+
+void sd_config_visit(apr_pool_t *p, const sd_config *conf,
+                     void (*fn)(void *baton, const sd_config_value *value),
+                     void *baton)
+{
+    for (apr_size_t i = 0; i < NDIRECTIVES; ++i) {
+        const directive *d = &directives[i];
+        const void *field = cfield_of(conf, d);
+        sd_config_value v = { d->name, SD_CONFIG_TEXT, 0, NULL, NULL };
+        switch (d->kind) {
+        case KIND_INT:
+            v.type = SD_CONFIG_NUMBER;
+            v.number = *(const apr_int64_t *)field;
+            break;
+        case KIND_FLAG:
+            v.type = SD_CONFIG_BOOLEAN;
+            v.number = *(const int *)field;
+            break;
+        case KIND_CHOICE:
+            v.text = *(const int *)field >= 0 ? d->choices[*(const int *)field] : NULL;
+            break;
+        case KIND_TEXT:
+            v.text = *(const char *const *)field;
+            break;
+        case KIND_LIST:
+            v.type = SD_CONFIG_LIST;
+            v.list = *(const apr_array_header_t *const *)field;
+            break;
+        case KIND_CUSTOM:
+            d->describe(p, field, &v);
+            break;
+        }
+        fn(baton, &v);
+    }
 }

@@ -6,14 +6,14 @@
 #include "sd_session.h"
 #include "sd_cfg_parse.h"
 #include "sd_cookie.h"
+#include "sd_http.h"
 #include "sd_json.h"
 #include "sd_log.h"
 #include "sd_module.h"
-#include "sd_stats.h"
-#include "sd_store.h"
+#include "sd_record.h"
+#include "sd_session_lock.h"
 
 #include <http_log.h>
-#include <http_ssl.h>
 #include <apr_strings.h>
 
 #ifdef APLOG_USE_MODULE
@@ -25,12 +25,10 @@ APLOG_USE_MODULE(sessiondemo);
 /* memcached's default item size limit. */
 #define SD_STORE_MAX_VALUE (1024 * 1024)
 #define SD_ADD_ATTEMPTS 3
-/* Where we keep the creation time for SessionDemoAbsoluteTimeout: a plain
- * top-level field, so an express-session peer keeps it untouched. */
-#define SD_CREATED_FIELD "sessionCreatedAt"
 
 struct sd_session {
     request_rec *r;
+    const sd_vhost *v;
     const sd_config *conf;
     int had_cookie;            /* the request carried our cookie name      */
     const char *cookie_id;     /* ID from a validly signed cookie, or NULL */
@@ -47,8 +45,7 @@ struct sd_session {
     int is_new;
     int destroyed;
     int committed;
-    const char *lock_key;      /* held lock, or NULL                       */
-    apr_time_t lock_taken;     /* when it was acquired                     */
+    sd_session_lock *lock;     /* held lock, or NULL                       */
 };
 
 static const char *store_key(apr_pool_t *p, const sd_config *conf, const char *id)
@@ -89,35 +86,12 @@ static int expire_stored(sd_session *s, const char *key, const char *why)
 {
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, s->r, SD_LOGNO(00302)
                   "stored session %s; starting a new one", why);
-    SD_STATS_INC(s->conf->stats, expired);
-    if (sd_store_delete(s->conf->store, s->r, key) != SD_STORE_OK) {
+    SD_STATS_INC(s->v->rt.stats, expired);
+    if (sd_store_delete(s->v->rt.store, s->r, key) != SD_STORE_OK) {
         return HTTP_SERVICE_UNAVAILABLE;
     }
     start_new(s);
     return OK;
-}
-
-/* The stored "expires" (an ISO string, so later sorts higher) moves
- * forward on every save; the copy with the later one is newer. Only the
- * start of the value is searched: express-session writes "cookie" first. */
-static const char *stored_expires(const char *v, apr_size_t len, apr_size_t *n)
-{
-    static const char field[] = "\"expires\":\"";
-    apr_size_t limit = len < 512 ? len : 512;
-    for (apr_size_t i = 0; i + sizeof(field) - 1 + 24 <= limit; ++i) {
-        if (memcmp(v + i, field, sizeof(field) - 1) == 0) {
-            *n = 24;
-            return v + i + sizeof(field) - 1;
-        }
-    }
-    return NULL;
-}
-
-static int stored_is_newer(const char *a, apr_size_t alen, const char *b, apr_size_t blen)
-{
-    apr_size_t na = 0, nb = 0;
-    const char *ea = stored_expires(a, alen, &na), *eb = stored_expires(b, blen, &nb);
-    return ea && (!eb || memcmp(ea, eb, 24) > 0);
 }
 
 /* Reads and vets the stored value. Returns OK (s filled, or started new
@@ -128,11 +102,10 @@ static int load_stored(sd_session *s, const char *key)
     char *val = NULL;
     apr_size_t len = 0;
     apr_uint16_t flags = 0;
-    sd_json_record rec;
+    sd_record rec;
     const char *err = NULL;
-    const json_t *expires, *created;
 
-    switch (sd_store_get_newest(s->conf->store, r, key, stored_is_newer, &val, &len, &flags)) {
+    switch (sd_store_get_newest(s->v->rt.store, r, key, sd_record_is_newer, &val, &len, &flags)) {
     case SD_STORE_OK:
         break;
     case SD_STORE_NOTFOUND:
@@ -144,7 +117,7 @@ static int load_stored(sd_session *s, const char *key)
     }
 
     if (flags != SD_STORE_FLAGS_JSON || len > SD_STORE_MAX_VALUE
-        || !sd_json_record_decode(r->pool, val, len, &rec, &err)) {
+        || !sd_record_decode(r->pool, val, len, &rec, &err)) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00301)
                       "ignoring unusable stored session (flags %u, %" APR_SIZE_T_FMT
                       " bytes): %s", (unsigned)flags, len,
@@ -153,28 +126,18 @@ static int load_stored(sd_session *s, const char *key)
         return OK;
     }
 
-    expires = json_object_get(rec.cookie, "expires");
-    if (json_is_string(expires)) {
-        apr_time_t t;
-        if (sd_iso8601_parse(json_string_value(expires), &t) == APR_SUCCESS) {
-            s->expires = t;
-        }
-    }
+    s->expires = sd_record_expires(&rec);
     /* memcached's TTL is not the only guard: an entry it still returns past
      * its recorded expiry (clock skew, a peer that sets long TTLs) is dead. */
     if (s->expires && s->expires <= apr_time_now()) {
         return expire_stored(s, key, "has expired");
     }
-    created = json_object_get(rec.data, SD_CREATED_FIELD);
-    if (json_is_string(created)
-        && sd_iso8601_parse(json_string_value(created), &s->created) != APR_SUCCESS) {
-        s->created = 0;
-    }
+    s->created = sd_record_created(&rec);
     if (s->conf->absolute_timeout && s->created
         && s->created + apr_time_from_sec(s->conf->absolute_timeout) <= apr_time_now()) {
         return expire_stored(s, key, "reached SessionDemoAbsoluteTimeout");
     }
-    SD_STATS_INC(s->conf->stats, loaded);
+    SD_STATS_INC(s->v->rt.stats, loaded);
 
     s->is_new = 0;
     s->id = s->cookie_id;
@@ -187,97 +150,16 @@ static int load_stored(sd_session *s, const char *key)
     return OK;
 }
 
-/* ------------------------------------------------------------- locking
- * Requests of one session are serialised with a lock key in memcached
- * (`add` is atomic), so concurrent cart updates and views never overwrite
- * each other. The lock has a TTL, so one left by a crashed process expires
- * by itself; a holder never deletes a lock it may no longer own (it stops
- * trusting its lock shortly before the TTL), which keeps release to one
- * round trip. */
-
-/* Margin before the TTL after which a holder no longer trusts its lock. */
-#define SD_LOCK_MARGIN apr_time_from_msec(500)
-#define SD_LOCK_BACKOFF_MIN apr_time_from_msec(2)
-#define SD_LOCK_BACKOFF_MAX apr_time_from_msec(50)
-
-static int lock_still_ours(const sd_session *s)
-{
-    return apr_time_now() - s->lock_taken
-           < apr_time_from_sec(s->conf->lock_ttl) - SD_LOCK_MARGIN;
-}
-
-static void release_lock(sd_session *s)
-{
-    if (s->lock_key && lock_still_ours(s)) {
-        sd_store_delete(s->conf->store, s->r, s->lock_key);
-    }
-    s->lock_key = NULL;
-}
-
-static apr_status_t release_lock_cleanup(void *data)
-{
-    release_lock(data);
-    return APR_SUCCESS;
-}
-
-static int acquire_lock(sd_session *s, const char *id)
-{
-    request_rec *r = s->r;
-    const char *key = apr_pstrcat(r->pool, s->conf->key_prefix, id, ".lock", NULL);
-    apr_time_t deadline = apr_time_now() + apr_time_from_msec(s->conf->lock_wait_ms);
-    apr_interval_time_t backoff = SD_LOCK_BACKOFF_MIN;
-    /* Only identifies the holder in a memcached dump; nothing trusts it, so
-     * it need not come from the CSPRNG. */
-    const char *token = apr_psprintf(r->pool, "%" APR_PID_T_FMT "-%" APR_TIME_T_FMT "-%pp",
-                                     getpid(), apr_time_now(), (void *)r);
-    apr_size_t token_len = strlen(token);
-
-    for (;;) {
-        apr_time_t now;
-        switch (sd_store_lock(s->conf->store, r, key, token, token_len,
-                              s->conf->lock_ttl)) {
-        case SD_STORE_OK:
-            s->lock_key = key;
-            s->lock_taken = apr_time_now();
-            apr_pool_cleanup_register(r->pool, s, release_lock_cleanup,
-                                      apr_pool_cleanup_null);
-            return OK;
-        case SD_STORE_EXISTS:
-            break;
-        default:
-            return HTTP_SERVICE_UNAVAILABLE;
-        }
-        now = apr_time_now();
-        if (now >= deadline) {
-            SD_STATS_INC(s->conf->stats, lock_timeouts);
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00308)
-                          "session lock still held after %" APR_INT64_T_FMT
-                          " ms (SessionDemoLockWait); answering 503",
-                          s->conf->lock_wait_ms);
-            return HTTP_SERVICE_UNAVAILABLE;
-        }
-        /* Exponential back-off with jitter, never past the deadline. */
-        {
-            apr_interval_time_t pause = backoff / 2
-                + (apr_interval_time_t)((apr_uint64_t)(now ^ (apr_time_t)(apr_uintptr_t)r)
-                                        % (apr_uint64_t)(backoff / 2 + 1));
-            if (pause > deadline - now) {
-                pause = deadline - now;
-            }
-            apr_sleep(pause);
-        }
-        backoff = backoff * 2 > SD_LOCK_BACKOFF_MAX ? SD_LOCK_BACKOFF_MAX : backoff * 2;
-    }
-}
-
-int sd_session_load(request_rec *r, const sd_config *conf,
+int sd_session_load(request_rec *r, const sd_vhost *v,
                     sd_session_intent intent, sd_session **out)
 {
+    const sd_config *conf = v->conf;
     sd_session *s = apr_pcalloc(r->pool, sizeof(*s));
     const char *value;
     int matched = -1;
 
     s->r = r;
+    s->v = v;
     s->conf = conf;
     s->intent = intent;
     *out = s;
@@ -289,7 +171,7 @@ int sd_session_load(request_rec *r, const sd_config *conf,
                                         (const sd_secret *)conf->secrets->elts,
                                         conf->secrets->nelts, &matched);
         if (!s->cookie_id) {
-            SD_STATS_INC(conf->stats, bad_signatures);
+            SD_STATS_INC(v->rt.stats, bad_signatures);
             /* Tampered, truncated or signed with a retired secret: a guest.
              * Info, not warning: any client can send junk. */
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00303)
@@ -304,7 +186,7 @@ int sd_session_load(request_rec *r, const sd_config *conf,
     s->resign = matched > 0;
     s->cookie_value = value;
     if (conf->lock && intent == SD_SESSION_UPDATE) {
-        int rc = acquire_lock(s, s->cookie_id);
+        int rc = sd_session_lock_acquire(r, v, s->cookie_id, &s->lock);
         if (rc != OK) {
             return rc;
         }
@@ -320,12 +202,12 @@ json_t *sd_session_data(sd_session *s)
 int sd_session_regenerate(sd_session *s)
 {
     if (!s->is_new && s->id
-        && sd_store_delete(s->conf->store, s->r,
+        && sd_store_delete(s->v->rt.store, s->r,
                            store_key(s->r->pool, s->conf, s->id)) != SD_STORE_OK) {
         return HTTP_SERVICE_UNAVAILABLE;
     }
     if (!s->is_new) {
-        SD_STATS_INC(s->conf->stats, destroyed);
+        SD_STATS_INC(s->v->rt.stats, destroyed);
     }
     start_new(s);
     /* Even with no data yet, a regenerated session counts as modified (its
@@ -337,43 +219,22 @@ int sd_session_regenerate(sd_session *s)
 int sd_session_destroy(sd_session *s)
 {
     if (!s->is_new && s->id
-        && sd_store_delete(s->conf->store, s->r,
+        && sd_store_delete(s->v->rt.store, s->r,
                            store_key(s->r->pool, s->conf, s->id)) != SD_STORE_OK) {
         return HTTP_SERVICE_UNAVAILABLE;
     }
     if (!s->is_new) {
-        SD_STATS_INC(s->conf->stats, destroyed);
+        SD_STATS_INC(s->v->rt.stats, destroyed);
     }
     s->destroyed = 1;
     return OK;
-}
-
-int sd_request_is_secure(request_rec *r, const sd_config *conf)
-{
-    const char *proto;
-    if (ap_ssl_conn_is_ssl(r->connection)) {
-        return 1;
-    }
-    if (!conf->trust_proxy) {
-        return 0;
-    }
-    /* The first value is the client-facing hop, as express-session reads it. */
-    proto = apr_table_get(r->headers_in, "X-Forwarded-Proto");
-    if (!proto) {
-        return 0;
-    }
-    while (*proto == ' ' || *proto == '\t') {
-        ++proto;
-    }
-    return strncasecmp(proto, "https", 5) == 0
-           && (proto[5] == '\0' || proto[5] == ',' || proto[5] == ' ' || proto[5] == '\t');
 }
 
 static int cookie_is_secure(sd_session *s)
 {
     return s->conf->cookie_secure == SD_SECURE_ON
            || (s->conf->cookie_secure == SD_SECURE_AUTO
-               && sd_request_is_secure(s->r, s->conf));
+               && sd_http_is_secure(s->r, s->conf));
 }
 
 /* A loaded session keeps the cookie settings it was created with, as in
@@ -400,11 +261,11 @@ static void stored_attrs(sd_session *s, sd_cookie_attrs *attrs)
     }
     attrs->secure = json_is_true(json_object_get(c, "secure"));
     v = json_object_get(c, "path");
-    if (json_is_string(v) && !sd_parse_cookie_path(p, json_string_value(v))) {
+    if (json_is_string(v) && !sd_cfg_parse_cookie_path(p, json_string_value(v))) {
         attrs->path = json_string_value(v);
     }
     v = json_object_get(c, "domain");
-    if (json_is_string(v) && !sd_parse_cookie_domain(p, json_string_value(v))) {
+    if (json_is_string(v) && !sd_cfg_parse_cookie_domain(p, json_string_value(v))) {
         attrs->domain = json_string_value(v);
     }
     v = json_object_get(c, "sameSite");
@@ -432,13 +293,13 @@ static void add_set_cookie(sd_session *s, const char *value, int has_expires,
     attrs.expires = expires;
     attrs.http_only = conf->cookie_http_only;
     attrs.secure = cookie_is_secure(s);
-    attrs.same_site = conf->cookie_same_site;
+    attrs.same_site = sd_config_same_site_name(conf);
     if (s->stored_cookie) {
         stored_attrs(s, &attrs);
     }
     /* A browser would drop a Secure cookie set over plain http anyway;
      * express-session skips it too, and so do we. */
-    if (attrs.secure && !sd_request_is_secure(r, conf)) {
+    if (attrs.secure && !sd_http_is_secure(r, conf)) {
         return;
     }
     apr_table_addn(r->err_headers_out, "Set-Cookie",
@@ -458,7 +319,7 @@ static json_t *cookie_object(sd_session *s, int has_expiry, apr_time_t expires)
         c = sd_json_track(r->pool, json_deep_copy(s->stored_cookie));
         if (has_expiry) {
             json_object_set_new(c, "expires",
-                                json_string(sd_iso8601_format(r->pool, expires)));
+                                json_string(sd_record_iso8601_format(r->pool, expires)));
         }
         return c;
     }
@@ -466,7 +327,7 @@ static json_t *cookie_object(sd_session *s, int has_expiry, apr_time_t expires)
 
     json_object_set_new(c, "originalMaxAge", json_integer(conf->max_age * 1000));
     json_object_set_new(c, "expires",
-                        json_string(sd_iso8601_format(r->pool, expires)));
+                        json_string(sd_record_iso8601_format(r->pool, expires)));
     if (cookie_is_secure(s)) {
         json_object_set_new(c, "secure", json_true());
     }
@@ -475,9 +336,9 @@ static json_t *cookie_object(sd_session *s, int has_expiry, apr_time_t expires)
         json_object_set_new(c, "domain", json_string(conf->cookie_domain));
     }
     json_object_set_new(c, "path", json_string(conf->cookie_path));
-    if (conf->cookie_same_site) {
+    if (sd_config_same_site_name(conf)) {
         /* express-session stores the lower-case option value. */
-        char *same_site = apr_pstrdup(r->pool, conf->cookie_same_site);
+        char *same_site = apr_pstrdup(r->pool, sd_config_same_site_name(conf));
         ap_str_tolower(same_site);
         json_object_set_new(c, "sameSite", json_string(same_site));
     }
@@ -497,11 +358,11 @@ static int save(sd_session *s, int has_expiry, apr_time_t expires)
         ? apr_time_sec(expires - apr_time_now() + APR_USEC_PER_SEC - 1)
         : 86400;
 
-    if (s->conf->absolute_timeout && !json_object_get(s->data, SD_CREATED_FIELD)) {
-        json_object_set_new(s->data, SD_CREATED_FIELD,
-                            json_string(sd_iso8601_format(r->pool, s->created)));
+    if (s->conf->absolute_timeout && !json_object_get(s->data, SD_RECORD_CREATED_FIELD)) {
+        json_object_set_new(s->data, SD_RECORD_CREATED_FIELD,
+                            json_string(sd_record_iso8601_format(r->pool, s->created)));
     }
-    value = sd_json_record_encode(r->pool, cookie_object(s, has_expiry, expires),
+    value = sd_record_encode(r->pool, cookie_object(s, has_expiry, expires),
                                   s->data, &len);
 
     if (!value) {
@@ -516,17 +377,17 @@ static int save(sd_session *s, int has_expiry, apr_time_t expires)
         return HTTP_INSUFFICIENT_STORAGE;
     }
     if (!s->is_new) {
-        if (s->lock_key && !lock_still_ours(s)) {
+        if (s->lock && !sd_session_lock_trusted(s->lock)) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00309)
                           "request held the session lock longer than"
                           " SessionDemoLockTTL; not saving, so as not to overwrite"
                           " a newer change");
             return HTTP_SERVICE_UNAVAILABLE;
         }
-        res = sd_store_set(s->conf->store, r, store_key(r->pool, s->conf, s->id),
+        res = sd_store_set(s->v->rt.store, r, store_key(r->pool, s->conf, s->id),
                            value, len, ttl, SD_STORE_FLAGS_JSON);
         if (res == SD_STORE_OK) {
-            SD_STATS_INC(s->conf->stats, saved);
+            SD_STATS_INC(s->v->rt.stats, saved);
         }
     }
     else {
@@ -541,11 +402,11 @@ static int save(sd_session *s, int has_expiry, apr_time_t expires)
                 return HTTP_INTERNAL_SERVER_ERROR;
             }
             s->id = apr_pstrdup(r->pool, id);
-            res = sd_store_add(s->conf->store, r, store_key(r->pool, s->conf, s->id),
+            res = sd_store_add(s->v->rt.store, r, store_key(r->pool, s->conf, s->id),
                                value, len, ttl, SD_STORE_FLAGS_JSON);
         }
         if (res == SD_STORE_OK) {
-            SD_STATS_INC(s->conf->stats, created);
+            SD_STATS_INC(s->v->rt.stats, created);
         }
     }
     if (res != SD_STORE_OK) {
@@ -571,14 +432,14 @@ static int lock_and_recheck(sd_session *s)
     char *val = NULL;
     apr_size_t len = 0;
     apr_uint16_t flags = 0;
-    sd_json_record rec;
+    sd_record rec;
     const char *err = NULL;
-    int rc = acquire_lock(s, s->id);
+    int rc = sd_session_lock_acquire(r, s->v, s->id, &s->lock);
 
     if (rc != OK) {
         return rc;
     }
-    switch (sd_store_get_newest(s->conf->store, r, key, stored_is_newer, &val, &len, &flags)) {
+    switch (sd_store_get_newest(s->v->rt.store, r, key, sd_record_is_newer, &val, &len, &flags)) {
     case SD_STORE_OK:
         break;
     case SD_STORE_NOTFOUND:
@@ -587,7 +448,7 @@ static int lock_and_recheck(sd_session *s)
         return HTTP_SERVICE_UNAVAILABLE;
     }
     if (flags != SD_STORE_FLAGS_JSON || len > SD_STORE_MAX_VALUE
-        || !sd_json_record_decode(r->pool, val, len, &rec, &err)
+        || !sd_record_decode(r->pool, val, len, &rec, &err)
         || strcmp(sd_json_dump(r->pool, rec.data, NULL),
                   sd_json_dump(r->pool, s->data, NULL)) != 0) {
         return DONE;
@@ -600,18 +461,9 @@ static int lock_and_recheck(sd_session *s)
  * a browser-session cookie (originalMaxAge null). */
 static apr_time_t session_lifetime(const sd_session *s)
 {
-    const json_t *oma = s->stored_cookie ? json_object_get(s->stored_cookie, "originalMaxAge")
-                                         : NULL;
-    if (s->stored_cookie && json_is_null(oma)) {
-        return 0;
-    }
-    if (json_is_number(oma)) {
-        double ms = json_number_value(oma);
-        if (ms >= 1000.0 && ms <= (double)SD_MAX_MAX_AGE * 1000.0) {
-            return (apr_time_t)ms * 1000;
-        }
-    }
-    return apr_time_from_sec(s->conf->max_age);
+    apr_time_t configured = apr_time_from_sec(s->conf->max_age);
+    sd_record stored = { s->stored_cookie, s->data };
+    return s->stored_cookie ? sd_record_lifetime(&stored, configured) : configured;
 }
 
 static int commit_session(sd_session *s)
@@ -675,7 +527,7 @@ static int commit_session(sd_session *s)
     if (!write && !send_cookie) {
         return OK;
     }
-    if (write && !s->is_new && conf->lock && !s->lock_key) {
+    if (write && !s->is_new && conf->lock && !s->lock) {
         /* Loaded read-only, now due for a write (refresh, Resave, Rolling). */
         rv = lock_and_recheck(s);
         if (rv == DONE) {
@@ -712,6 +564,6 @@ int sd_session_commit(sd_session *s)
     int rc = commit_session(s);
     /* Released as soon as the session is written, not at the end of the
      * request, so the next request of this session can start. */
-    release_lock(s);
+    sd_session_lock_release(s->lock);
     return rc;
 }

@@ -4,8 +4,7 @@
 #include "sd_json.h"
 #include "sd_log.h"
 #include "sd_module.h"
-#include "sd_stats.h"
-#include "sd_store.h"
+#include "sd_record.h"
 #include "sd_template.h"
 
 #include <http_log.h>
@@ -16,11 +15,11 @@
 APLOG_USE_MODULE(sessiondemo);
 #endif
 
-static json_t *servers_model(request_rec *r, const sd_config *conf)
+static json_t *servers_model(request_rec *r, const sd_vhost *v)
 {
     json_t *servers = json_array();
     sd_store_server_info *info = NULL;
-    int n = conf->store ? sd_store_servers(conf->store, r->pool, &info) : 0;
+    int n = v->rt.store ? sd_store_servers(v->rt.store, r->pool, &info) : 0;
 
     for (int i = 0; i < n; ++i) {
         json_t *srv = json_object();
@@ -28,19 +27,19 @@ static json_t *servers_model(request_rec *r, const sd_config *conf)
                             json_string(apr_psprintf(r->pool, "%s:%d", info[i].host, info[i].port)));
         json_object_set_new(srv, "state", json_string(info[i].up ? "up" : "down"));
         json_object_set_new(srv, "version", info[i].version ? json_string(info[i].version) : json_null());
-        if (info[i].stats) {
-            const apr_memcache_stats_t *st = info[i].stats;
-            apr_uint64_t lookups = (apr_uint64_t)st->get_hits + st->get_misses;
-            json_object_set_new(srv, "items", json_integer(st->curr_items));
-            json_object_set_new(srv, "get_hits", json_integer(st->get_hits));
-            json_object_set_new(srv, "get_misses", json_integer(st->get_misses));
+        if (info[i].has_stats) {
+            const sd_store_server_info *st = &info[i];
+            apr_uint64_t lookups = st->get_hits + st->get_misses;
+            json_object_set_new(srv, "items", json_integer((json_int_t)st->items));
+            json_object_set_new(srv, "get_hits", json_integer((json_int_t)st->get_hits));
+            json_object_set_new(srv, "get_misses", json_integer((json_int_t)st->get_misses));
             json_object_set_new(srv, "hit_rate",
                                 lookups ? json_real((double)st->get_hits / (double)lookups)
                                         : json_null());
-            json_object_set_new(srv, "connections", json_integer(st->curr_connections));
-            json_object_set_new(srv, "uptime_seconds", json_integer(st->uptime));
+            json_object_set_new(srv, "connections", json_integer((json_int_t)st->connections));
+            json_object_set_new(srv, "uptime_seconds", json_integer((json_int_t)st->uptime));
             json_object_set_new(srv, "bytes", json_integer((json_int_t)st->bytes));
-            json_object_set_new(srv, "limit_maxbytes", json_integer(st->limit_maxbytes));
+            json_object_set_new(srv, "limit_maxbytes", json_integer((json_int_t)st->limit_maxbytes));
         }
         json_array_append_new(servers, srv);
     }
@@ -67,7 +66,7 @@ static json_t *counters_model(const sd_stats *st)
     return c;
 }
 
-static json_t *list_model(const apr_array_header_t *list)
+static json_t *strings_model(const apr_array_header_t *list)
 {
     json_t *a = json_array();
     for (int i = 0; list && i < list->nelts; ++i) {
@@ -76,51 +75,32 @@ static json_t *list_model(const apr_array_header_t *list)
     return a;
 }
 
+static void add_config_value(void *baton, const sd_config_value *value)
+{
+    json_t *model = baton, *v;
+    switch (value->type) {
+    case SD_CONFIG_NUMBER:
+        v = json_integer((json_int_t)value->number);
+        break;
+    case SD_CONFIG_BOOLEAN:
+        v = json_boolean(value->number);
+        break;
+    case SD_CONFIG_LIST:
+        v = strings_model(value->list);
+        break;
+    case SD_CONFIG_TEXT:
+    default:
+        v = value->text ? json_string(value->text) : json_null();
+        break;
+    }
+    json_object_set_new(model, value->name, v);
+}
+
+/* The directives' effective values, in the table's order. */
 static json_t *config_model(request_rec *r, const sd_config *conf)
 {
-    static const char *const secure_modes[] = { "Off", "On", "Auto" };
     json_t *c = json_object();
-    json_t *servers = json_array();
-
-    for (int i = 0; i < conf->memcache->nelts; ++i) {
-        const sd_memcache_server *m = &APR_ARRAY_IDX(conf->memcache, i, sd_memcache_server);
-        json_array_append_new(servers, json_string(apr_psprintf(r->pool, "%s:%d", m->host, (int)m->port)));
-    }
-    json_object_set_new(c, "SessionDemoMemcache", servers);
-    /* Never the values: only how many, so rotation can be checked. */
-    json_object_set_new(c, "SessionDemoSecret",
-                        json_string(apr_psprintf(r->pool, "%d configured (hidden)",
-                                                 conf->secrets->nelts)));
-    json_object_set_new(c, "SessionDemoCookieName", json_string(conf->cookie_name));
-    json_object_set_new(c, "SessionDemoMaxAge", json_integer(conf->max_age));
-    json_object_set_new(c, "SessionDemoAbsoluteTimeout", json_integer(conf->absolute_timeout));
-    json_object_set_new(c, "SessionDemoRefreshThreshold", json_integer(conf->refresh_percent));
-    json_object_set_new(c, "SessionDemoKeyPrefix", json_string(conf->key_prefix));
-    json_object_set_new(c, "SessionDemoTemplateDir", json_string(conf->template_dir));
-    json_object_set_new(c, "SessionDemoCookiePath", json_string(conf->cookie_path));
-    json_object_set_new(c, "SessionDemoCookieDomain",
-                        conf->cookie_domain ? json_string(conf->cookie_domain) : json_null());
-    json_object_set_new(c, "SessionDemoCookieSecure", json_string(secure_modes[conf->cookie_secure]));
-    json_object_set_new(c, "SessionDemoCookieHttpOnly", json_boolean(conf->cookie_http_only));
-    json_object_set_new(c, "SessionDemoCookieSameSite",
-                        json_string(conf->cookie_same_site ? conf->cookie_same_site : "Off"));
-    json_object_set_new(c, "SessionDemoTrustProxy", json_boolean(conf->trust_proxy));
-    json_object_set_new(c, "SessionDemoResave", json_boolean(conf->resave));
-    json_object_set_new(c, "SessionDemoSaveUninitialized", json_boolean(conf->save_uninitialized));
-    json_object_set_new(c, "SessionDemoRolling", json_boolean(conf->rolling));
-    json_object_set_new(c, "SessionDemoCheckOrigin", json_boolean(conf->check_origin));
-    json_object_set_new(c, "SessionDemoTrustedOrigin", list_model(conf->trusted_origins));
-    json_object_set_new(c, "SessionDemoAuthProvider", list_model(conf->auth_providers));
-    json_object_set_new(c, "SessionDemoMaxBodySize", json_integer(conf->max_body));
-    json_object_set_new(c, "SessionDemoMaxUsernameLength", json_integer(conf->max_username_len));
-    json_object_set_new(c, "SessionDemoMaxItemLength", json_integer(conf->max_item_len));
-    json_object_set_new(c, "SessionDemoMaxCartItems", json_integer(conf->max_cart_items));
-    json_object_set_new(c, "SessionDemoMemcacheProbeInterval", json_integer(conf->probe_interval_ms));
-    json_object_set_new(c, "SessionDemoMemcacheTimeout", json_integer(conf->probe_timeout_ms));
-    json_object_set_new(c, "SessionDemoLock", json_boolean(conf->lock));
-    json_object_set_new(c, "SessionDemoReplicas", json_integer(conf->replicas));
-    json_object_set_new(c, "SessionDemoLockWait", json_integer(conf->lock_wait_ms));
-    json_object_set_new(c, "SessionDemoLockTTL", json_integer(conf->lock_ttl));
+    sd_config_visit(r->pool, conf, add_config_value, c);
     return c;
 }
 
@@ -139,7 +119,7 @@ static const char *html_value(apr_pool_t *p, const json_t *v)
     else {
         text = sd_json_dump(p, v, NULL);
     }
-    return sd_html_escape(p, text, strlen(text));
+    return sd_template_html_escape(p, text, strlen(text));
 }
 
 static void write_table(request_rec *r, const char *title, const json_t *obj)
@@ -149,7 +129,7 @@ static void write_table(request_rec *r, const char *title, const json_t *obj)
     ap_rprintf(r, "<h2>%s</h2>\n<table>\n", title);
     json_object_foreach((json_t *)obj, key, value) {
         ap_rprintf(r, "<tr><th>%s</th><td>%s</td></tr>\n",
-                   sd_html_escape(r->pool, key, strlen(key)), html_value(r->pool, value));
+                   sd_template_html_escape(r->pool, key, strlen(key)), html_value(r->pool, value));
     }
     ap_rputs("</table>\n", r);
 }
@@ -177,7 +157,7 @@ static void write_html(request_rec *r, const json_t *model)
     ap_rputs("</body>\n</html>\n", r);
 }
 
-int sd_status_handle(request_rec *r, const sd_config *conf)
+int sd_status_handle(request_rec *r, const sd_vhost *v)
 {
     json_t *model;
 
@@ -186,11 +166,11 @@ int sd_status_handle(request_rec *r, const sd_config *conf)
         return HTTP_METHOD_NOT_ALLOWED;
     }
     model = sd_json_track(r->pool, json_object());
-    json_object_set_new(model, "time", json_string(sd_iso8601_format(r->pool, apr_time_now())));
+    json_object_set_new(model, "time", json_string(sd_record_iso8601_format(r->pool, apr_time_now())));
     json_object_set_new(model, "pid", json_integer(getpid()));
-    json_object_set_new(model, "memcached", servers_model(r, conf));
-    json_object_set_new(model, "counters", counters_model(conf->stats));
-    json_object_set_new(model, "config", config_model(r, conf));
+    json_object_set_new(model, "memcached", servers_model(r, v));
+    json_object_set_new(model, "counters", counters_model(v->rt.stats));
+    json_object_set_new(model, "config", config_model(r, v->conf));
 
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");

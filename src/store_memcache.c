@@ -22,11 +22,9 @@
  * server that comes back is flushed before use: it missed writes and
  * deletes (logouts) while away, and its copies must not resurface. */
 #include "sd_store.h"
-#include "sd_config.h"
 #include "sd_log.h"
 #include "sd_module.h"
 #include "sd_ring.h"
-#include "sd_stats.h"
 
 #include <http_log.h>
 #include <ap_mpm.h>
@@ -56,12 +54,12 @@ typedef struct {
     apr_socket_t *probe_sock;         /* the prober's own connection     */
     volatile apr_uint32_t healthy;    /* the prober's verdict            */
     volatile apr_uint32_t *outage;    /* shared flag, may be NULL        */
-} sd_server;
+} mc_server;
 
 struct sd_store {
     server_rec *s;
     sd_stats *stats;
-    sd_server *servers;
+    mc_server *servers;
     int nservers;
     int copies;                       /* 1 + SessionDemoReplicas          */
     sd_ring *ring;
@@ -75,7 +73,7 @@ struct sd_store {
 
 /* ------------------------------------------------------------- the prober */
 
-static void probe_close(sd_server *srv)
+static void probe_close(mc_server *srv)
 {
     if (srv->probe_sock) {
         apr_socket_close(srv->probe_sock);
@@ -86,7 +84,7 @@ static void probe_close(sd_server *srv)
 /* Sends one command on the prober's own socket and reads one reply line,
  * every step bounded by the probe timeout. Returns 1 when the line starts
  * with `expect`; closes the socket on any failure. */
-static int probe_exchange(sd_server *srv, const char *cmd, const char *expect)
+static int probe_exchange(mc_server *srv, const char *cmd, const char *expect)
 {
     char reply[128];
     apr_size_t len = strlen(cmd), got = 0, want = strlen(expect);
@@ -106,7 +104,7 @@ static int probe_exchange(sd_server *srv, const char *cmd, const char *expect)
 }
 
 /* One "version" round trip; (re)connects first when needed. */
-static int probe_once(sd_store *st, sd_server *srv)
+static int probe_once(sd_store *st, mc_server *srv)
 {
     if (!srv->addr) {
         apr_sockaddr_t *addr;
@@ -134,12 +132,12 @@ static int probe_once(sd_store *st, sd_server *srv)
 
 /* Whether requests may use the server: the shared verdict of every
  * child's prober when there is shared memory, else this child's. */
-static int usable(const sd_server *srv)
+static int usable(const mc_server *srv)
 {
     return srv->outage ? *srv->outage == 0 : srv->healthy != 0;
 }
 
-static void set_health(sd_store *st, sd_server *srv, int healthy)
+static void set_health(sd_store *st, mc_server *srv, int healthy)
 {
     apr_uint32_t was = apr_atomic_xchg32(&srv->healthy, (apr_uint32_t)healthy);
     apr_uint32_t flag = healthy ? 0 : 1;
@@ -184,7 +182,7 @@ static void *APR_THREAD_FUNC prober_main(apr_thread_t *thread, void *data)
     while (!st->stopping) {
         apr_time_t next = apr_time_now() + st->probe_interval;
         for (int i = 0; i < st->nservers && !st->stopping; ++i) {
-            sd_server *srv = &st->servers[i];
+            mc_server *srv = &st->servers[i];
             int had_socket = srv->probe_sock != NULL;
             int healthy = probe_once(st, srv);
             /* The prober's own socket goes stale when memcached restarts;
@@ -231,7 +229,7 @@ static apr_status_t stop_prober(void *data)
 static apr_memcache_server_t *choose_server(void *baton, apr_memcache_t *mc,
                                             const apr_uint32_t hash)
 {
-    sd_server *srv = baton;
+    mc_server *srv = baton;
     (void)hash;
     if (!usable(srv)) {
         return NULL;
@@ -270,10 +268,9 @@ static int targets_for(const sd_store *st, const char *key, int *out)
 
 /* ------------------------------------------------------------------ setup */
 
-apr_status_t sd_store_create(apr_pool_t *pchild, server_rec *s,
-                             const sd_config *conf, sd_stats *stats,
-                             volatile apr_uint32_t *outage_flags,
-                             sd_store **out)
+apr_status_t sd_store_create(apr_pool_t *pchild, server_rec *s, const sd_config *conf,
+                             sd_stats *stats, volatile apr_uint32_t *health_flags,
+                             const int *health_slots, sd_store **out)
 {
     const apr_array_header_t *list = conf->memcache;
     sd_store *st = apr_pcalloc(pchild, sizeof(*st));
@@ -291,20 +288,20 @@ apr_status_t sd_store_create(apr_pool_t *pchild, server_rec *s,
     st->max_attempts = 2 * threads + 2;
     st->probe_interval = apr_time_from_msec(conf->probe_interval_ms);
     st->probe_timeout = apr_time_from_msec(conf->probe_timeout_ms);
-    st->servers = apr_pcalloc(pchild, sizeof(sd_server) * (apr_size_t)list->nelts);
+    st->servers = apr_pcalloc(pchild, sizeof(mc_server) * (apr_size_t)list->nelts);
 
     st->copies = (int)conf->replicas + 1;
     {
         const char **names = apr_palloc(pchild, sizeof(char *) * (apr_size_t)list->nelts);
         for (int i = 0; i < list->nelts; ++i) {
-            const sd_memcache_server *cfg = &APR_ARRAY_IDX(list, i, sd_memcache_server);
+            const sd_config_server *cfg = &APR_ARRAY_IDX(list, i, sd_config_server);
             names[i] = apr_psprintf(pchild, "%s:%d", cfg->host, (int)cfg->port);
         }
         st->ring = sd_ring_create(pchild, names, list->nelts);
     }
     for (int i = 0; i < list->nelts; ++i) {
-        const sd_memcache_server *cfg = &APR_ARRAY_IDX(list, i, sd_memcache_server);
-        sd_server *srv = &st->servers[i];
+        const sd_config_server *cfg = &APR_ARRAY_IDX(list, i, sd_config_server);
+        mc_server *srv = &st->servers[i];
         rv = apr_memcache_create(pchild, 1, 0, &srv->mc);
         if (rv == APR_SUCCESS) {
             rv = apr_memcache_server_create(pchild, cfg->host, cfg->port, 0,
@@ -326,8 +323,7 @@ apr_status_t sd_store_create(apr_pool_t *pchild, server_rec *s,
         /* Optimistic until the first probe: requests fail fast anyway if the
          * server refuses connections. */
         srv->healthy = 1;
-        srv->outage = outage_flags && conf->memcache_slots
-                      ? &outage_flags[conf->memcache_slots[i]] : NULL;
+        srv->outage = health_flags && health_slots ? &health_flags[health_slots[i]] : NULL;
         srv->mc->server_func = choose_server;
         srv->mc->server_baton = srv;
     }
@@ -354,7 +350,7 @@ apr_status_t sd_store_create(apr_pool_t *pchild, server_rec *s,
  * each stale socket costs at most two quick failures, and the attempt
  * budget covers two per pooled socket. A pool wait that timed out is not
  * retried: that would only double the wait. */
-static int worth_retry(const sd_server *srv, apr_status_t rv)
+static int worth_retry(const mc_server *srv, apr_status_t rv)
 {
     return rv != APR_SUCCESS && rv != APR_NOTFOUND && rv != APR_EEXIST
            && !APR_STATUS_IS_TIMEUP(rv) && usable(srv);
@@ -369,7 +365,7 @@ static int worth_retry(const sd_server *srv, apr_status_t rv)
     } while (0)
 
 /* One server's answer, as a store result. */
-static sd_store_result one_result(sd_store *st, request_rec *r, sd_server *srv,
+static sd_store_result one_result(sd_store *st, request_rec *r, mc_server *srv,
                                   apr_status_t rv, const char *op)
 {
     /* A request that was waiting on a frozen server when the prober gave
@@ -423,7 +419,7 @@ static sd_store_result read_replicas(sd_store *st, request_rec *r, const char *k
     sd_store_result best = SD_STORE_DOWN;
 
     for (int i = 0; i < n; ++i) {
-        sd_server *srv = &st->servers[t[i]];
+        mc_server *srv = &st->servers[t[i]];
         char *v = NULL;
         apr_size_t l = 0;
         apr_uint16_t f = 0;
@@ -476,7 +472,7 @@ static apr_uint32_t wire_exptime(apr_int64_t ttl_seconds)
     return (apr_uint32_t)ttl_seconds;
 }
 
-static sd_store_result set_on(sd_store *st, request_rec *r, sd_server *srv,
+static sd_store_result set_on(sd_store *st, request_rec *r, mc_server *srv,
                               const char *key, const char *val, apr_size_t len,
                               apr_uint32_t exptime, apr_uint16_t flags)
 {
@@ -496,7 +492,7 @@ sd_store_result sd_store_set(sd_store *st, request_rec *r, const char *key,
     apr_uint32_t exptime = wire_exptime(ttl_seconds);
 
     for (int i = 0; i < n; ++i) {
-        sd_server *srv = &st->servers[t[i]];
+        mc_server *srv = &st->servers[t[i]];
         sd_store_result res;
         if (!usable(srv)) {
             continue;
@@ -526,7 +522,7 @@ sd_store_result sd_store_add(sd_store *st, request_rec *r, const char *key,
     apr_status_t rv;
 
     for (first = 0; first < n; ++first) {
-        sd_server *srv = &st->servers[t[first]];
+        mc_server *srv = &st->servers[t[first]];
         if (!usable(srv)) {
             continue;
         }
@@ -564,7 +560,7 @@ sd_store_result sd_store_lock(sd_store *st, request_rec *r, const char *key,
     sd_store_result res = SD_STORE_DOWN;
 
     for (int i = 0; i < n; ++i) {
-        sd_server *srv = &st->servers[t[i]];
+        mc_server *srv = &st->servers[t[i]];
         apr_status_t rv;
         sd_store_result one;
         if (!usable(srv)) {
@@ -596,7 +592,7 @@ sd_store_result sd_store_delete(sd_store *st, request_rec *r, const char *key)
     sd_store_result worst = SD_STORE_OK;
 
     for (int i = 0; i < n; ++i) {
-        sd_server *srv = &st->servers[t[i]];
+        mc_server *srv = &st->servers[t[i]];
         apr_status_t rv;
         sd_store_result res;
         if (!usable(srv)) {
@@ -631,7 +627,7 @@ int sd_store_servers(sd_store *st, apr_pool_t *p, sd_store_server_info **out)
     sd_store_server_info *info = apr_pcalloc(p, sizeof(*info) * (n ? n : 1));
 
     for (int i = 0; i < n; ++i) {
-        sd_server *srv = &st->servers[i];
+        mc_server *srv = &st->servers[i];
         char *version = NULL;
         apr_memcache_stats_t *stats = NULL;
 
@@ -643,7 +639,14 @@ int sd_store_servers(sd_store *st, apr_pool_t *p, sd_store_server_info **out)
         if (info[i].up && apr_memcache_version(srv->ms, p, &version) == APR_SUCCESS) {
             info[i].version = version;
             if (apr_memcache_stats(srv->ms, p, &stats) == APR_SUCCESS) {
-                info[i].stats = stats;
+                info[i].has_stats = 1;
+                info[i].items = stats->curr_items;
+                info[i].get_hits = stats->get_hits;
+                info[i].get_misses = stats->get_misses;
+                info[i].connections = stats->curr_connections;
+                info[i].uptime = stats->uptime;
+                info[i].bytes = stats->bytes;
+                info[i].limit_maxbytes = stats->limit_maxbytes;
             }
         }
     }

@@ -677,7 +677,7 @@ char *sd_template_render(apr_pool_t *p, const sd_template *t,
     return out.buf;
 }
 
-char *sd_html_escape(apr_pool_t *p, const char *s, apr_size_t len)
+char *sd_template_html_escape(apr_pool_t *p, const char *s, apr_size_t len)
 {
     tpl_sink out = { NULL, 0, 0 };
     if (!s) {

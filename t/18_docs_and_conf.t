@@ -1,6 +1,7 @@
 # The directive reference and the example configuration stay true: every
-# directive in the module's command table is documented (and nothing else
-# is), and conf/sessiondemo.{load,conf} pass apache2 -t.
+# directive of the table in include/sd_config.h (the one source of their
+# facts) is documented with the table's default (and nothing else is), and
+# conf/sessiondemo.{load,conf} pass apache2 -t.
 use strict;
 use warnings;
 use FindBin;
@@ -13,17 +14,33 @@ my $top = $vars->{top_dir};
 
 sub slurp { my ($f) = @_; open my $fh, '<', $f or die "$f: $!"; local $/; <$fh> }
 
-my %in_code = map { $_ => 1 } slurp("$top/src/config.c") =~ /AP_INIT_\w+\("(SessionDemo\w+)"/g;
-$in_code{$_} = 1 for slurp("$top/src/config.c") =~ /(?:FLAG|INT)\("(SessionDemo\w+)"/g;
+# Table entries: KIND("SessionDemoX", field, [type, args,] default, ...),
+# one macro spread over continued lines.
+(my $table = slurp("$top/include/sd_config.h")) =~ s/\\\n/ /g;
+my %in_code;
+while ($table =~ /\b(INT|FLAG|CHOICE|TEXT|LIST|CUSTOM)\("(SessionDemo\w+)",\s*\w+,\s*(?:[\w ]+\*?,\s*[A-Z_0-9]+,\s*)?(NULL|SD_\w+|"[^"]*")?/g) {
+    $in_code{$2} = $1 eq 'LIST' ? 'NULL' : $3;
+}
 my $doc = slurp("$top/docs/directives.md");
 my %in_doc = map { $_ => 1 } $doc =~ /^## (SessionDemo\w+)$/mg;
+my %doc_default = $doc =~ /^## (SessionDemo\w+)\n(?:.*\n)*?\| Default: \| (.*?) \|$/mg;
 
-plan tests => 3 + 2 * keys(%in_code);
+plan tests => 3 + 3 * keys(%in_code);
 
-ok(keys(%in_code) >= 20, scalar(keys %in_code) . ' directives found in the command table');
+ok(keys(%in_code) >= 20, scalar(keys %in_code) . ' directives found in the table');
 for my $d (sort keys %in_code) {
     ok($in_doc{$d}, "$d is documented in docs/directives.md");
     like(slurp("$top/README.md"), qr/\Q$d\E/, "$d is listed in README.md");
+    my ($want, $got) = ($in_code{$d}, $doc_default{$d} // '(no Default line)');
+    if ($want =~ /^"(.*)"$/) {
+        like($got, qr/^`\Q$d $1\E`/, "$d: documented default is the table's ($d $1)");
+    }
+    elsif ($want eq 'NULL') {
+        like($got, qr/^none\b/, "$d: documented default is none, as in the table");
+    }
+    else {   # a build-time macro, e.g. SD_DEFAULT_TEMPLATE_DIR
+        like($got, qr/build/, "$d: documented default names the build-time value ($want)");
+    }
 }
 is_deeply([sort grep { !$in_code{$_} } keys %in_doc], [], 'no documented directive is missing from the code');
 

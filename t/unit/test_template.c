@@ -260,21 +260,21 @@ int main(void)
                "<p>&lt;script&gt;alert(&quot;x&quot;)&amp;&#x27;&lt;/script&gt;"
                "</p>",
                "script payload is escaped");
-    TAP_IS_STR(sd_html_escape(pool, "&", 1), "&amp;", "escape &");
-    TAP_IS_STR(sd_html_escape(pool, "<", 1), "&lt;", "escape <");
-    TAP_IS_STR(sd_html_escape(pool, ">", 1), "&gt;", "escape >");
-    TAP_IS_STR(sd_html_escape(pool, "\"", 1), "&quot;", "escape \"");
-    TAP_IS_STR(sd_html_escape(pool, "'", 1), "&#x27;", "escape '");
-    TAP_IS_STR(sd_html_escape(pool, "`", 1), "&#x60;", "escape `");
-    TAP_IS_STR(sd_html_escape(pool, "=", 1), "&#x3D;", "escape =");
-    TAP_IS_STR(sd_html_escape(pool, "a&b<c>d\"e'f`g=h", 15),
+    TAP_IS_STR(sd_template_html_escape(pool, "&", 1), "&amp;", "escape &");
+    TAP_IS_STR(sd_template_html_escape(pool, "<", 1), "&lt;", "escape <");
+    TAP_IS_STR(sd_template_html_escape(pool, ">", 1), "&gt;", "escape >");
+    TAP_IS_STR(sd_template_html_escape(pool, "\"", 1), "&quot;", "escape \"");
+    TAP_IS_STR(sd_template_html_escape(pool, "'", 1), "&#x27;", "escape '");
+    TAP_IS_STR(sd_template_html_escape(pool, "`", 1), "&#x60;", "escape `");
+    TAP_IS_STR(sd_template_html_escape(pool, "=", 1), "&#x3D;", "escape =");
+    TAP_IS_STR(sd_template_html_escape(pool, "a&b<c>d\"e'f`g=h", 15),
                "a&amp;b&lt;c&gt;d&quot;e&#x27;f&#x60;g&#x3D;h",
                "escape a mix keeps the other bytes");
-    TAP_IS_STR(sd_html_escape(pool, "plain text / ok", 15), "plain text / ok",
+    TAP_IS_STR(sd_template_html_escape(pool, "plain text / ok", 15), "plain text / ok",
                "nothing to escape");
-    TAP_IS_STR(sd_html_escape(pool, "", 0), "", "escape empty string");
-    TAP_IS_STR(sd_html_escape(pool, NULL, 0), "", "escape NULL, 0");
-    TAP_IS_STR(sd_html_escape(pool, "ab<cd", 3), "ab&lt;",
+    TAP_IS_STR(sd_template_html_escape(pool, "", 0), "", "escape empty string");
+    TAP_IS_STR(sd_template_html_escape(pool, NULL, 0), "", "escape NULL, 0");
+    TAP_IS_STR(sd_template_html_escape(pool, "ab<cd", 3), "ab&lt;",
                "escape honours len");
     TAP_IS_STR(render(pool, "{{v}}", "{\"v\":\"caf\\u00e9 \\u2603\"}"),
                "caf\xc3\xa9 \xe2\x98\x83", "UTF-8 passes through");

@@ -1,0 +1,48 @@
+/* HTTP plumbing shared by the routes: form bodies, the cross-site request
+ * check, the security headers every page carries, and sending a reply that
+ * was built in full before anything went out. Knows requests, never the
+ * session or memcached. */
+#ifndef SD_HTTP_H
+#define SD_HTTP_H
+
+#include <httpd.h>
+#include <apr_tables.h>
+
+#include "sd_config.h"
+
+#define SD_HTTP_HTML "text/html; charset=utf-8"
+#define SD_HTTP_JSON "application/json; charset=utf-8"
+#define SD_HTTP_TEXT "text/plain; charset=utf-8"
+
+typedef struct {
+    int status;
+    const char *content_type;
+    const char *body;
+    apr_size_t len;
+    const char *location;     /* for redirects */
+} sd_http_reply;
+
+/* Whether the client reached us over TLS: the connection itself, or the
+ * first X-Forwarded-Proto value when SessionDemoTrustProxy is On. */
+int sd_http_is_secure(request_rec *r, const sd_config *conf);
+
+/* Reads an application/x-www-form-urlencoded body of at most
+ * SessionDemoMaxBodySize bytes into *form. Returns OK or the HTTP status to
+ * answer (413, 415, 400), logged. */
+int sd_http_read_form(request_rec *r, const sd_config *conf, apr_table_t **form);
+
+/* Whether an unsafe request comes from another site (and *why, for the
+ * log): Sec-Fetch-Site, then Origin, against this request's own origin and
+ * SessionDemoTrustedOrigin. */
+int sd_http_cross_origin(request_rec *r, const sd_config *conf, const char **why);
+
+/* Cache-Control: no-store and the CSP / framing / sniffing headers. */
+void sd_http_security_headers(request_rec *r);
+
+void sd_http_text(sd_http_reply *out, int status, const char *text);
+void sd_http_redirect(sd_http_reply *out, const char *location);
+
+/* Sends the reply (503s get Retry-After). Returns OK. */
+int sd_http_send(request_rec *r, const sd_http_reply *out);
+
+#endif

@@ -1,0 +1,43 @@
+/* What the module keeps per virtual host: its directives (sd_config, const
+ * once checked) and, apart from them, the runtime state built from them at
+ * each stage of httpd's start-up. */
+#ifndef SD_VHOST_H
+#define SD_VHOST_H
+
+#include <httpd.h>
+#include <apr_tables.h>
+
+#include "sd_config.h"
+#include "sd_stats.h"
+#include "sd_store.h"
+#include "sd_views.h"
+
+typedef struct {
+    /* check_config, in the parent, shared by every child: */
+    const sd_views *views;
+    const apr_array_header_t *authn;     /* const authn_provider *; NULL:
+                                            demo mode                     */
+    /* post_config: memcached health in shared memory. */
+    volatile apr_uint32_t *health_flags;
+    const int *health_slots;             /* flag index per server         */
+    /* child_init, per child: */
+    sd_store *store;
+    sd_stats *stats;
+} sd_vhost_runtime;
+
+typedef struct {
+    sd_config *conf;
+    sd_vhost_runtime rt;
+} sd_vhost;
+
+/* The module record's per-server create and merge: a fresh runtime, and the
+ * directives created or merged by the config unit. */
+void *sd_vhost_create(apr_pool_t *p, server_rec *s);
+void *sd_vhost_merge(apr_pool_t *p, void *basev, void *addv);
+
+sd_vhost *sd_vhost_get(const server_rec *s);
+
+/* The directives of s, while the configuration is read. */
+sd_config *sd_vhost_config(const server_rec *s);
+
+#endif

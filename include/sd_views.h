@@ -1,0 +1,27 @@
+/* The app's pages: the four templates of SessionDemoTemplateDir, compiled
+ * once at start-up and shared read-only by every child and thread. */
+#ifndef SD_VIEWS_H
+#define SD_VIEWS_H
+
+#include <apr_pools.h>
+#include <jansson.h>
+
+typedef struct sd_views sd_views;
+
+typedef enum {
+    SD_VIEW_HOME,
+    SD_VIEW_LOGIN,
+    SD_VIEW_PROFILE,
+    SD_VIEW_ERROR,
+    SD_VIEW_COUNT
+} sd_views_page;
+
+/* Compiles home.html, login.html, profile.html and error.html from dir.
+ * Returns NULL with *err ("file:line: problem") on failure. */
+const sd_views *sd_views_load(apr_pool_t *p, const char *dir, const char **err);
+
+/* The page rendered with the view model, into one buffer from p. */
+char *sd_views_render(apr_pool_t *p, const sd_views *views, sd_views_page page,
+                      const json_t *model, apr_size_t *len);
+
+#endif

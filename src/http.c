@@ -1,0 +1,170 @@
+/* Request and reply plumbing for the routes. */
+#include "sd_http.h"
+#include "sd_form.h"
+#include "sd_log.h"
+#include "sd_module.h"
+
+#include <http_log.h>
+#include <http_protocol.h>
+#include <http_ssl.h>
+#include <apr_strings.h>
+
+#ifdef APLOG_USE_MODULE
+APLOG_USE_MODULE(sessiondemo);
+#endif
+
+#define FORM_TYPE "application/x-www-form-urlencoded"
+
+int sd_http_is_secure(request_rec *r, const sd_config *conf)
+{
+    const char *proto;
+    if (ap_ssl_conn_is_ssl(r->connection)) {
+        return 1;
+    }
+    if (!conf->trust_proxy) {
+        return 0;
+    }
+    /* The first value is the client-facing hop, as express-session reads it. */
+    proto = apr_table_get(r->headers_in, "X-Forwarded-Proto");
+    if (!proto) {
+        return 0;
+    }
+    while (*proto == ' ' || *proto == '\t') {
+        ++proto;
+    }
+    return strncasecmp(proto, "https", 5) == 0
+           && (proto[5] == '\0' || proto[5] == ',' || proto[5] == ' ' || proto[5] == '\t');
+}
+
+int sd_http_read_form(request_rec *r, const sd_config *conf, apr_table_t **form)
+{
+    const char *type = apr_table_get(r->headers_in, "Content-Type");
+    apr_size_t cap = (apr_size_t)conf->max_body, used = 0;
+    char *buf;
+    int rc;
+
+    rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK);
+    if (rc != OK) {
+        return rc;
+    }
+    if (r->remaining > (apr_off_t)cap) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00401)
+                      "form body of %" APR_OFF_T_FMT " bytes exceeds the limit of %"
+                      APR_SIZE_T_FMT " (SessionDemoMaxBodySize)", r->remaining, cap);
+        return HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+    buf = apr_palloc(r->pool, cap + 1);
+    if (ap_should_client_block(r)) {
+        long n;
+        while ((n = ap_get_client_block(r, buf + used, cap + 1 - used)) > 0) {
+            used += (apr_size_t)n;
+            if (used > cap) {
+                ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00402)
+                              "chunked form body exceeds the limit of %"
+                              APR_SIZE_T_FMT " bytes", cap);
+                return HTTP_REQUEST_ENTITY_TOO_LARGE;
+            }
+        }
+        if (n < 0) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00403)
+                          "reading the request body failed");
+            return HTTP_BAD_REQUEST;
+        }
+    }
+    if (used > 0 && (!type || strncasecmp(type, FORM_TYPE, sizeof(FORM_TYPE) - 1) != 0)) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00404)
+                      "unsupported body type '%s'; expected " FORM_TYPE,
+                      type ? ap_escape_logitem(r->pool, type) : "(none)");
+        return HTTP_UNSUPPORTED_MEDIA_TYPE;
+    }
+    if (sd_form_parse(r->pool, buf, used, form) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00405)
+                      "form body holds a NUL byte");
+        return HTTP_BAD_REQUEST;
+    }
+    return OK;
+}
+
+/* scheme://host[:port] of this request as a browser would write it. */
+static const char *own_origin(request_rec *r, const sd_config *conf)
+{
+    const char *host = apr_table_get(r->headers_in, "Host");
+    if (!host) {
+        return NULL;
+    }
+    return apr_pstrcat(r->pool, sd_http_is_secure(r, conf) ? "https://" : "http://",
+                       host, NULL);
+}
+
+/* Browsers send Sec-Fetch-Site and/or Origin on POSTs; a value that is not
+ * this site is refused. Clients that send neither (curl, scripts) are not
+ * browsers that can be tricked into a request, so they pass. */
+int sd_http_cross_origin(request_rec *r, const sd_config *conf, const char **why)
+{
+    const char *fetch_site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
+    const char *origin = apr_table_get(r->headers_in, "Origin");
+    const char *mine;
+
+    if (fetch_site && strcasecmp(fetch_site, "same-origin") != 0
+        && strcasecmp(fetch_site, "none") != 0) {
+        *why = apr_pstrcat(r->pool, "Sec-Fetch-Site: ", fetch_site, NULL);
+        return 1;
+    }
+    if (!origin) {
+        return 0;
+    }
+    mine = own_origin(r, conf);
+    if (mine && strcasecmp(origin, mine) == 0) {
+        return 0;
+    }
+    for (int i = 0; conf->trusted_origins && i < conf->trusted_origins->nelts; ++i) {
+        if (strcasecmp(origin, APR_ARRAY_IDX(conf->trusted_origins, i, const char *)) == 0) {
+            return 0;
+        }
+    }
+    *why = apr_pstrcat(r->pool, "Origin ", origin, " is not ", mine ? mine : "(no Host)", NULL);
+    return 1;
+}
+
+void sd_http_security_headers(request_rec *r)
+{
+    /* Every page here is per-visitor; shared caches must never keep one. */
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+    apr_table_setn(r->headers_out, "X-Frame-Options", "DENY");
+    apr_table_setn(r->headers_out, "Referrer-Policy", "same-origin");
+    apr_table_setn(r->headers_out, "Content-Security-Policy",
+                   "default-src 'none'; style-src 'unsafe-inline'; form-action 'self';"
+                   " frame-ancestors 'none'; base-uri 'none'");
+}
+
+void sd_http_text(sd_http_reply *out, int status, const char *text)
+{
+    out->status = status;
+    out->content_type = SD_HTTP_TEXT;
+    out->body = text;
+    out->len = strlen(text);
+}
+
+void sd_http_redirect(sd_http_reply *out, const char *location)
+{
+    sd_http_text(out, HTTP_MOVED_TEMPORARILY, "Found. Redirecting\n");
+    out->location = location;
+}
+
+int sd_http_send(request_rec *r, const sd_http_reply *out)
+{
+    r->status = out->status;
+    if (out->location) {
+        apr_table_setn(r->headers_out, "Location", out->location);
+    }
+    if (out->status == HTTP_SERVICE_UNAVAILABLE) {
+        apr_table_setn(r->err_headers_out, "Retry-After", "5");
+    }
+    ap_set_content_type(r, out->content_type);
+    ap_set_content_length(r, (apr_off_t)out->len);
+    if (!r->header_only && out->len) {
+        ap_rwrite(out->body, (int)out->len, r);
+    }
+    return OK;
+}

@@ -1,0 +1,218 @@
+/* A stored session in express-session's shape: {"cookie":{...}, app
+ * fields...}, "cookie" first, dates as JavaScript's Date#toISOString writes
+ * them. Pure (no httpd), so it is unit-tested and fuzzed. */
+#include "sd_record.h"
+#include "sd_json.h"
+
+#include <apr_strings.h>
+#include <string.h>
+
+/* express-session deletes these on load because they would shadow methods
+ * of its Session object; a peer must never see them come back. */
+static int is_reserved_member(const char *key)
+{
+    static const char *const reserved[] = {
+        "id", "req", "touch", "resetMaxAge", "save", "reload", "destroy",
+        "regenerate", NULL
+    };
+    for (int i = 0; reserved[i]; ++i) {
+        if (strcmp(key, reserved[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int sd_record_decode(apr_pool_t *p, const char *buf, apr_size_t len,
+                          sd_record *out, const char **err)
+{
+    json_t *root = sd_json_parse(p, buf, len, err);
+    json_t *cookie, *data;
+
+    if (!root) {
+        return 0;
+    }
+    if (!json_is_object(root)) {
+        *err = "stored session is not a JSON object";
+        return 0;
+    }
+    cookie = json_object_get(root, "cookie");
+    if (!json_is_object(cookie)) {
+        *err = "stored session has no \"cookie\" object";
+        return 0;
+    }
+    data = sd_json_track(p, json_object());
+    if (!data) {
+        *err = "out of memory";
+        return 0;
+    }
+    for (void *it = json_object_iter(root); it; it = json_object_iter_next(root, it)) {
+        const char *key = json_object_iter_key(it);
+        size_t klen = json_object_iter_key_len(it);
+        /* Compared with their length: a key may hold "\u0000". */
+        if ((klen == 6 && memcmp(key, "cookie", 6) == 0)
+            || (strlen(key) == klen && is_reserved_member(key))) {
+            continue;
+        }
+        json_object_setn_nocheck(data, key, klen, json_object_iter_value(it));
+    }
+    out->cookie = cookie;
+    out->data = data;
+    return 1;
+}
+
+char *sd_record_encode(apr_pool_t *p, const json_t *cookie,
+                            const json_t *data, apr_size_t *len)
+{
+    json_t *root = sd_json_track(p, json_object());
+
+    if (!root) {
+        return NULL;
+    }
+    /* jansson keeps insertion order, so "cookie" goes in first (after the
+     * integer-like keys, which sd_json_dump lists first as JavaScript does). */
+    json_object_set(root, "cookie", (json_t *)cookie);
+    for (void *it = json_object_iter((json_t *)data); it;
+         it = json_object_iter_next((json_t *)data, it)) {
+        const char *key = json_object_iter_key(it);
+        size_t klen = json_object_iter_key_len(it);
+        if (!(klen == 6 && memcmp(key, "cookie", 6) == 0)) {
+            json_object_setn_nocheck(root, key, klen, json_object_iter_value(it));
+        }
+    }
+    return sd_json_dump(p, root, len);
+}
+
+char *sd_record_iso8601_format(apr_pool_t *p, apr_time_t t)
+{
+    apr_time_exp_t tm;
+    apr_time_exp_gmt(&tm, t);
+    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                        tm.tm_hour, tm.tm_min, tm.tm_sec, tm.tm_usec / 1000);
+}
+
+static int parse_digits(const char **s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; ++i) {
+        char c = (*s)[i];
+        if (c < '0' || c > '9') {
+            return 0;
+        }
+        v = v * 10 + (c - '0');
+    }
+    *s += n;
+    *out = v;
+    return 1;
+}
+
+static int expect_char(const char **s, char c)
+{
+    if (**s != c) {
+        return 0;
+    }
+    ++*s;
+    return 1;
+}
+
+apr_status_t sd_record_iso8601_parse(const char *s, apr_time_t *out)
+{
+    apr_time_exp_t tm;
+    int year, mon, mday, hour, min, sec, ms = 0;
+    apr_time_t t;
+
+    if (!s) {
+        return APR_EINVAL;
+    }
+    if (!parse_digits(&s, 4, &year) || !expect_char(&s, '-')
+        || !parse_digits(&s, 2, &mon) || !expect_char(&s, '-')
+        || !parse_digits(&s, 2, &mday) || !expect_char(&s, 'T')
+        || !parse_digits(&s, 2, &hour) || !expect_char(&s, ':')
+        || !parse_digits(&s, 2, &min) || !expect_char(&s, ':')
+        || !parse_digits(&s, 2, &sec)) {
+        return APR_EINVAL;
+    }
+    if (*s == '.') {
+        ++s;
+        if (!parse_digits(&s, 3, &ms)) {
+            return APR_EINVAL;
+        }
+    }
+    if (!expect_char(&s, 'Z') || *s != '\0') {
+        return APR_EINVAL;
+    }
+    /* No leap second: Date.parse refuses ":60" (V8 takes seconds 0-59),
+     * and 9999-12-31T23:59:60 would roll into year 10000, which
+     * sd_record_iso8601_format cannot write back in four digits (found by
+     * fuzz/fuzz_json.c). A day past the month's end rolls over as in V8. */
+    if (year < 1970 || mon < 1 || mon > 12 || mday < 1 || mday > 31
+        || hour > 23 || min > 59 || sec > 59) {
+        return APR_EINVAL;
+    }
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = year - 1900;
+    tm.tm_mon = mon - 1;
+    tm.tm_mday = mday;
+    tm.tm_hour = hour;
+    tm.tm_min = min;
+    tm.tm_sec = sec;
+    if (apr_time_exp_gmt_get(&t, &tm) != APR_SUCCESS) {
+        return APR_EINVAL;
+    }
+    *out = t + (apr_time_t)ms * 1000;
+    return APR_SUCCESS;
+}
+
+/* ------------------------------------------- what the session reads */
+
+apr_time_t sd_record_expires(const sd_record *rec)
+{
+    const json_t *v = json_object_get(rec->cookie, "expires");
+    apr_time_t t;
+    return json_is_string(v) && sd_record_iso8601_parse(json_string_value(v), &t) == APR_SUCCESS
+           ? t : 0;
+}
+
+apr_time_t sd_record_created(const sd_record *rec)
+{
+    const json_t *v = json_object_get(rec->data, SD_RECORD_CREATED_FIELD);
+    apr_time_t t;
+    return json_is_string(v) && sd_record_iso8601_parse(json_string_value(v), &t) == APR_SUCCESS
+           ? t : 0;
+}
+
+apr_time_t sd_record_lifetime(const sd_record *rec, apr_time_t fallback)
+{
+    const json_t *oma = json_object_get(rec->cookie, "originalMaxAge");
+    if (json_is_null(oma)) {
+        return 0;
+    }
+    if (json_is_number(oma)) {
+        double ms = json_number_value(oma);
+        if (ms >= 1000.0 && ms <= (double)SD_RECORD_MAX_LIFETIME_MS) {
+            return (apr_time_t)ms * 1000;
+        }
+    }
+    return fallback;
+}
+
+/* express-session writes "cookie" first, so its "expires" sits near the
+ * start of the value: only that much is searched. */
+static const char *expires_text(const char *v, apr_size_t len)
+{
+    static const char field[] = "\"expires\":\"";
+    apr_size_t limit = len < 512 ? len : 512;
+    for (apr_size_t i = 0; i + sizeof(field) - 1 + SD_RECORD_ISO8601_LEN <= limit; ++i) {
+        if (memcmp(v + i, field, sizeof(field) - 1) == 0) {
+            return v + i + sizeof(field) - 1;
+        }
+    }
+    return NULL;
+}
+
+int sd_record_is_newer(const char *a, apr_size_t alen, const char *b, apr_size_t blen)
+{
+    const char *ea = expires_text(a, alen), *eb = expires_text(b, blen);
+    return ea && (!eb || memcmp(ea, eb, SD_RECORD_ISO8601_LEN) > 0);
+}

@@ -1,0 +1,112 @@
+/* Unit tests for the stored-session record: express-session's shape and
+ * order, hostile values, dates. */
+#include "sd_json.h"
+#include "sd_record.h"
+#include "tap.h"
+
+#include <apr_general.h>
+
+int main(void)
+{
+    apr_pool_t *p;
+    sd_record rec;
+    const char *err = NULL;
+    apr_size_t len = 0;
+    char *out;
+    apr_time_t t;
+
+    apr_initialize();
+    apr_pool_create(&p, NULL);
+    TAP_PLAN(34);
+    /* A real value captured from express-session + connect-memcached. */
+    const char *stored =
+        "{\"cookie\":{\"originalMaxAge\":86400000,\"expires\":\"2026-11-28T09:24:59.033Z\","
+        "\"httpOnly\":true,\"path\":\"/\"},\"isLoggedIn\":true,\"username\":\"alice\","
+        "\"loginTime\":\"2026-01-15T12:00:00.000Z\",\"visitCount\":3,\"cart\":[\"apple\"]}";
+    TAP_OK(sd_record_decode(p, stored, strlen(stored), &rec, &err),
+           "express-session record decodes");
+    TAP_OK(json_is_object(rec.cookie), "cookie member is an object");
+    TAP_OK(json_object_get(rec.data, "cookie") == NULL, "data does not carry cookie");
+    TAP_OK(json_integer_value(json_object_get(rec.data, "visitCount")) == 3,
+           "visitCount read");
+    out = sd_record_encode(p, rec.cookie, rec.data, &len);
+    TAP_IS_STR(out, stored, "re-encoding is byte-identical (cookie first, order kept)");
+    TAP_OK(len == strlen(stored), "encoded length reported");
+
+    /* Fields unknown to us survive a round trip untouched. */
+    const char *extra = "{\"cookie\":{\"path\":\"/\"},\"zeta\":{\"a\":[1,2]},\"alpha\":null}";
+    TAP_OK(sd_record_decode(p, extra, strlen(extra), &rec, &err), "unknown fields decode");
+    TAP_IS_STR(sd_record_encode(p, rec.cookie, rec.data, NULL), extra,
+               "unknown fields re-encoded in place");
+
+    /* cookie goes first even when it is stored last. */
+    const char *late = "{\"a\":1,\"cookie\":{\"path\":\"/\"}}";
+    TAP_OK(sd_record_decode(p, late, strlen(late), &rec, &err), "cookie-last record decodes");
+    TAP_IS_STR(sd_record_encode(p, rec.cookie, rec.data, NULL),
+               "{\"cookie\":{\"path\":\"/\"},\"a\":1}", "cookie is moved first");
+
+    /* Reserved names are dropped as express-session does. */
+    const char *reserved = "{\"cookie\":{},\"id\":\"x\",\"save\":1,\"req\":2,\"ok\":true}";
+    TAP_OK(sd_record_decode(p, reserved, strlen(reserved), &rec, &err), "reserved record decodes");
+    TAP_IS_STR(sd_json_dump(p, rec.data, NULL), "{\"ok\":true}", "reserved members dropped");
+
+    /* Hostile or foreign values are refused with a reason. */
+    static const char *const bad[] = {
+        "", "not json", "[1,2]", "\"str\"", "{\"a\":1}", "{\"cookie\":5}",
+        "{\"cookie\":{}", "{\"cookie\":{}} trailing",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); ++i) {
+        err = NULL;
+        TAP_OK(!sd_record_decode(p, bad[i], strlen(bad[i]), &rec, &err) && err,
+               "rejected: '%s' (%s)", bad[i], err ? err : "no reason");
+    }
+
+    /* A stored session through decode + encode, as the module writes it back. */
+    const char *peer = "{\"7\":\"x\",\"cookie\":{\"path\":\"/\"},\"r\":0.1,\"big\":1e+21}";
+    TAP_OK(sd_record_decode(p, peer, strlen(peer), &rec, &err), "peer record with odd members decodes");
+    TAP_IS_STR(sd_record_encode(p, rec.cookie, rec.data, NULL), peer,
+               "integer key before cookie and reals survive");
+    TAP_OK(json_is_integer(json_object_get(rec.data, "7")) == 0
+           && json_is_real(json_object_get(rec.data, "r")), "0.1 stays a real");
+    {
+        const char *counted = "{\"cookie\":{},\"visitCount\":3,\"n\":1e2}";
+        TAP_OK(sd_record_decode(p, counted, strlen(counted), &rec, &err)
+               && json_is_integer(json_object_get(rec.data, "visitCount"))
+               && json_integer_value(json_object_get(rec.data, "visitCount")) == 3
+               && json_is_integer(json_object_get(rec.data, "n")),
+               "integral numbers are integers again (visitCount, 1e2)");
+    }
+    /* Regression (fuzz_json, UBSan): a stored number outside the range of
+     * json_int_t was cast to it before the range test. */
+    {
+        const char *huge = "{\"cookie\":{\"originalMaxAge\":1e300},\"n\":-1e308}";
+        TAP_OK(sd_record_decode(p, huge, strlen(huge), &rec, &err)
+               && json_is_real(json_object_get(rec.cookie, "originalMaxAge"))
+               && json_is_real(json_object_get(rec.data, "n")),
+               "numbers beyond 2^63 stay reals");
+        TAP_IS_STR(sd_record_encode(p, rec.cookie, rec.data, NULL),
+                   "{\"cookie\":{\"originalMaxAge\":1e+300},\"n\":-1e+308}",
+                   "and are written as JavaScript writes them");
+    }
+    /* Dates. */
+    TAP_IS_STR(sd_record_iso8601_format(p, apr_time_from_sec(1795857861) + 903000),
+               "2026-11-28T09:24:21.903Z", "ISO format with milliseconds");
+    TAP_OK(sd_record_iso8601_parse("2026-11-28T09:24:21.903Z", &t) == APR_SUCCESS
+           && t == apr_time_from_sec(1795857861) + 903000, "ISO parse round trip");
+    TAP_OK(sd_record_iso8601_parse("2026-11-28T09:24:21Z", &t) == APR_SUCCESS
+           && t == apr_time_from_sec(1795857861), "ISO parse without milliseconds");
+    TAP_OK(sd_record_iso8601_parse("2026-11-28 09:24:21Z", &t) == APR_EINVAL, "ISO parse rejects a space");
+    TAP_OK(sd_record_iso8601_parse("2026-13-28T09:24:21Z", &t) == APR_EINVAL, "ISO parse rejects month 13");
+    TAP_OK(sd_record_iso8601_parse(NULL, &t) == APR_EINVAL, "ISO parse rejects NULL");
+    /* Regression (fuzz_json): a leap second on the last day of 9999 parsed
+     * to an instant that formats as year 10000 and does not parse back. */
+    TAP_OK(sd_record_iso8601_parse("9999-12-31T23:59:60.999Z", &t) == APR_EINVAL,
+           "ISO parse rejects a leap second (as Date.parse does)");
+    TAP_OK(sd_record_iso8601_parse("9999-12-31T23:59:59.999Z", &t) == APR_SUCCESS
+           && strcmp(sd_record_iso8601_format(p, t), "9999-12-31T23:59:59.999Z") == 0,
+           "ISO round trip at the end of year 9999");
+
+    apr_pool_destroy(p);
+    apr_terminate();
+    TAP_DONE();
+}
