@@ -24,8 +24,9 @@ apr_pool_t *sd_fuzz_pool(void);
  * target that forgets to destroy its pool fails instead of growing. */
 void sd_fuzz_pool_done(apr_pool_t *p);
 
-/* apr_initialize() once per process; call from LLVMFuzzerInitialize. */
-void sd_fuzz_init(void);
+/* libFuzzer's LLVMFuzzerInitialize (in pool_shim.c) initialises APR once
+ * and then calls this; a target that needs set-up of its own defines it. */
+void sd_fuzz_target_init(void);
 
 /* An invariant check that is never compiled out (unlike assert()). It
  * prints what failed and aborts, which libFuzzer records as a crash. */

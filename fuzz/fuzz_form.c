@@ -10,6 +10,8 @@
  * It must refuse an input exactly when it holds a NUL, raw or as %00. */
 #include "fuzz_common.h"
 
+#include <ctype.h>
+
 #include "sd_form.h"
 
 #include <apr_strings.h>
@@ -17,26 +19,20 @@
 
 static char *encode_component(apr_pool_t *p, const char *s)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    size_t n = strlen(s), o = 0;
-    char *out = apr_palloc(p, n * 3 + 1);
-    for (size_t i = 0; i < n; ++i) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-            || (c >= '0' && c <= '9') || c == '*' || c == '-' || c == '.'
-            || c == '_') {
-            out[o++] = (char)c;
+    size_t n = strlen(s);
+    char *out = apr_palloc(p, n * 3 + 1), *o = out;
+    for (const unsigned char *c = (const unsigned char *)s; *c; ++c) {
+        if (*c == ' ') {
+            *o++ = '+';
         }
-        else if (c == ' ') {
-            out[o++] = '+';
+        else if (isalnum(*c) || strchr("*-._", *c)) {
+            *o++ = (char)*c;
         }
         else {
-            out[o++] = '%';
-            out[o++] = hex[c >> 4];
-            out[o++] = hex[c & 15];
+            o += sprintf(o, "%%%02X", *c);
         }
     }
-    out[o] = '\0';
+    *o = '\0';
     return out;
 }
 
@@ -54,14 +50,6 @@ static void same_tables(const apr_table_t *a, const apr_table_t *b,
                  "%s: pair %d '%s'='%s' vs '%s'='%s'", what, i, ea[i].key,
                  ea[i].val, eb[i].key, eb[i].val);
     }
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    sd_fuzz_init();
-    return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -80,14 +80,10 @@ static void check_render(apr_pool_t *p, const sd_template *t, const json_t *view
     }
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+void sd_fuzz_target_init(void)
 {
-    (void)argc;
-    (void)argv;
-    sd_fuzz_init();
     view_full = make_view();
     view_empty = json_object();
-    return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

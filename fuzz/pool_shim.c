@@ -121,8 +121,15 @@ void *apr_pcalloc(apr_pool_t *p, apr_size_t size)
     return m;
 }
 
-void sd_fuzz_init(void)
+/* Targets that need more set-up define their own (a strong symbol). */
+__attribute__((weak)) void sd_fuzz_target_init(void)
 {
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
     if (!initialised) {
         if (apr_initialize() != APR_SUCCESS) {
             abort();
@@ -131,6 +138,8 @@ void sd_fuzz_init(void)
         get_real_palloc();
         initialised = 1;
     }
+    sd_fuzz_target_init();
+    return 0;
 }
 
 apr_pool_t *sd_fuzz_pool(void)

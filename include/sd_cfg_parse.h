@@ -10,19 +10,19 @@
 /* A whole number in [min, max]; `unit` ("seconds", "bytes", …) is only used
  * in messages. */
 const char *sd_cfg_parse_int(apr_pool_t *p, const char *arg, apr_int64_t min,
-                         apr_int64_t max, const char *unit, apr_int64_t *out);
+                             apr_int64_t max, const char *unit, apr_int64_t *out);
 
 /* On|Off, case-insensitive. */
 const char *sd_cfg_parse_flag(apr_pool_t *p, const char *arg, int *out);
 
 /* One of the NULL-terminated choices, case-insensitive; *out is its index. */
 const char *sd_cfg_parse_choice(apr_pool_t *p, const char *arg,
-                            const char *const *choices, int *out);
+                                const char *const *choices, int *out);
 
 /* host[:port] or [ipv6][:port]; port 1-65535, default_port when absent. */
 const char *sd_cfg_parse_host_port(apr_pool_t *p, const char *arg,
-                               apr_port_t default_port, const char **host,
-                               apr_port_t *port);
+                                   apr_port_t default_port, const char **host,
+                                   apr_port_t *port);
 
 /* RFC 6265 token. */
 const char *sd_cfg_parse_cookie_name(apr_pool_t *p, const char *arg);

@@ -11,7 +11,7 @@
 #include <string.h>
 
 const char *sd_cfg_parse_int(apr_pool_t *p, const char *arg, apr_int64_t min,
-                         apr_int64_t max, const char *unit, apr_int64_t *out)
+                             apr_int64_t max, const char *unit, apr_int64_t *out)
 {
     char *end = NULL;
     apr_int64_t v;
@@ -39,7 +39,7 @@ const char *sd_cfg_parse_flag(apr_pool_t *p, const char *arg, int *out)
 }
 
 const char *sd_cfg_parse_choice(apr_pool_t *p, const char *arg,
-                            const char *const *choices, int *out)
+                                const char *const *choices, int *out)
 {
     const char *list = NULL;
     for (int i = 0; choices[i]; ++i) {
@@ -55,8 +55,8 @@ const char *sd_cfg_parse_choice(apr_pool_t *p, const char *arg,
 }
 
 const char *sd_cfg_parse_host_port(apr_pool_t *p, const char *arg,
-                               apr_port_t default_port, const char **host,
-                               apr_port_t *port)
+                                   apr_port_t default_port, const char **host,
+                                   apr_port_t *port)
 {
     const char *port_text = NULL;
     struct in6_addr v6;
@@ -163,7 +163,7 @@ const char *sd_cfg_parse_cookie_domain(apr_pool_t *p, const char *arg)
 }
 
 const char *sd_cfg_parse_key_prefix(apr_pool_t *p, const char *arg,
-                                apr_size_t max_len)
+                                    apr_size_t max_len)
 {
     if (strlen(arg) > max_len) {
         return apr_psprintf(p, "'%s' is too long (at most %" APR_SIZE_T_FMT

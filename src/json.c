@@ -38,37 +38,37 @@ static int is_safe_integer(double d)
            && d == (double)(json_int_t)d;
 }
 
+/* The integer that a real member stands for, or NULL to keep it. */
+static json_t *as_integer(const json_t *m)
+{
+    return json_is_real(m) && is_safe_integer(json_real_value(m))
+           ? json_integer((json_int_t)json_real_value(m)) : NULL;
+}
+
 static void integers_from_reals(json_t *v, int depth)
 {
+    json_t *m, *i;
     if (depth > SD_JSON_MAX_DEPTH) {
         return;
     }
     if (json_is_object(v)) {
         for (void *it = json_object_iter(v); it; it = json_object_iter_next(v, it)) {
-            json_t *m = json_object_iter_value(it);
-            if (json_is_real(m)) {
-                double d = json_real_value(m);
-                if (is_safe_integer(d)) {
-                    json_object_iter_set_new(v, it, json_integer((json_int_t)d));
-                }
+            m = json_object_iter_value(it);
+            if ((i = as_integer(m)) != NULL) {
+                json_object_iter_set_new(v, it, i);
             }
             else {
                 integers_from_reals(m, depth + 1);
             }
         }
     }
-    else if (json_is_array(v)) {
-        for (size_t i = 0; i < json_array_size(v); ++i) {
-            json_t *m = json_array_get(v, i);
-            if (json_is_real(m)) {
-                double d = json_real_value(m);
-                if (is_safe_integer(d)) {
-                    json_array_set_new(v, i, json_integer((json_int_t)d));
-                }
-            }
-            else {
-                integers_from_reals(m, depth + 1);
-            }
+    for (size_t k = 0; json_is_array(v) && k < json_array_size(v); ++k) {
+        m = json_array_get(v, k);
+        if ((i = as_integer(m)) != NULL) {
+            json_array_set_new(v, k, i);
+        }
+        else {
+            integers_from_reals(m, depth + 1);
         }
     }
 }

@@ -199,15 +199,25 @@ json_t *sd_session_data(sd_session *s)
     return s->data;
 }
 
-int sd_session_regenerate(sd_session *s)
+/* Removes the stored copy of a loaded session (logout, regeneration). */
+static int remove_stored(sd_session *s)
 {
-    if (!s->is_new && s->id
-        && sd_store_delete(s->v->rt.store, s->r,
-                           store_key(s->r->pool, s->conf, s->id)) != SD_STORE_OK) {
+    if (s->is_new || !s->id) {
+        return OK;
+    }
+    if (sd_store_delete(s->v->rt.store, s->r, store_key(s->r->pool, s->conf, s->id))
+        != SD_STORE_OK) {
         return HTTP_SERVICE_UNAVAILABLE;
     }
-    if (!s->is_new) {
-        SD_STATS_INC(s->v->rt.stats, destroyed);
+    SD_STATS_INC(s->v->rt.stats, destroyed);
+    return OK;
+}
+
+int sd_session_regenerate(sd_session *s)
+{
+    int rc = remove_stored(s);
+    if (rc != OK) {
+        return rc;
     }
     start_new(s);
     /* Even with no data yet, a regenerated session counts as modified (its
@@ -218,16 +228,11 @@ int sd_session_regenerate(sd_session *s)
 
 int sd_session_destroy(sd_session *s)
 {
-    if (!s->is_new && s->id
-        && sd_store_delete(s->v->rt.store, s->r,
-                           store_key(s->r->pool, s->conf, s->id)) != SD_STORE_OK) {
-        return HTTP_SERVICE_UNAVAILABLE;
+    int rc = remove_stored(s);
+    if (rc == OK) {
+        s->destroyed = 1;
     }
-    if (!s->is_new) {
-        SD_STATS_INC(s->v->rt.stats, destroyed);
-    }
-    s->destroyed = 1;
-    return OK;
+    return rc;
 }
 
 static int cookie_is_secure(sd_session *s)

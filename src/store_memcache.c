@@ -582,8 +582,6 @@ sd_store_result sd_store_lock(sd_store *st, request_rec *r, const char *key,
     return counted(st, res);
 }
 
-
-
 /* Removed from every replica that answers; one that is away is flushed on
  * its return, so no copy survives. A missing key counts as deleted. */
 sd_store_result sd_store_delete(sd_store *st, request_rec *r, const char *key)

@@ -26,7 +26,7 @@ typedef enum { TPL_TEXT, TPL_VAR, TPL_IF } tpl_kind;
 
 /* Split at compile time so rendering is just a chain of object lookups. */
 typedef struct {
-    const char **segs;  /* NUL-terminated keys, never empty */
+    const char **segs; /* NUL-terminated keys, never empty */
     apr_size_t nsegs;
     const char *dotted; /* the path as written, for error messages */
 } tpl_path;
@@ -54,39 +54,35 @@ struct sd_template {
     tpl_node *body;
 };
 
-/* ------------------------------------------------------------------------ */
-/* Compiler                                                                  */
-/* ------------------------------------------------------------------------ */
+/* -------------------------------------------------------------- compiler */
 
 /* One open node list: the top level, or the then/else list of an {{#if}}. */
 typedef struct {
-    tpl_node *cond;   /* NULL for the top level */
-    tpl_node **tail;  /* where the next sibling gets linked */
-    apr_size_t line;  /* line of the {{#if}}, for "never closed" errors */
+    tpl_node *cond;  /* NULL for the top level */
+    tpl_node **tail; /* where the next sibling gets linked */
+    apr_size_t line; /* line of the {{#if}}, for "never closed" errors */
     int in_else;
 } tpl_frame;
 
 typedef struct {
     apr_pool_t *pool;
     const char *name;
-    const char *src;  /* the pool copy; text nodes point into it */
+    const char *src; /* the pool copy; text nodes point into it */
     apr_size_t len;
     apr_size_t pos;
-    apr_size_t line;  /* 1-based line number at pos */
+    apr_size_t line; /* 1-based line number at pos */
     const char **err;
-    int depth;        /* number of open {{#if}}s; stack[0] is the top level */
+    int depth; /* number of open {{#if}}s; stack[0] is the top level */
     tpl_frame stack[TPL_MAX_DEPTH + 1];
 } tpl_compiler;
 
-static void *compile_fail(tpl_compiler *c, apr_size_t line,
-                          const char *fmt, ...)
+static void *compile_fail(tpl_compiler *c, apr_size_t line, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     const char *msg = apr_pvsprintf(c->pool, fmt, ap);
     va_end(ap);
-    *c->err = apr_psprintf(c->pool, "%s:%" APR_SIZE_T_FMT ": %s",
-                           c->name, line, msg);
+    *c->err = apr_psprintf(c->pool, "%s:%" APR_SIZE_T_FMT ": %s", c->name, line, msg);
     return NULL;
 }
 
@@ -96,7 +92,7 @@ static const char *snippet(apr_pool_t *p, const char *s, apr_size_t len)
 {
     apr_size_t n = len > TPL_SNIPPET_MAX ? TPL_SNIPPET_MAX : len;
     char *out = apr_palloc(p, n + 4);
-    for (apr_size_t i = 0; i < n; i++) {
+    for (apr_size_t i = 0; i < n; ++i) {
         unsigned char ch = (unsigned char)s[i];
         out[i] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : '?';
     }
@@ -110,21 +106,21 @@ static const char *snippet(apr_pool_t *p, const char *s, apr_size_t len)
 
 static int is_space(char ch)
 {
-    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' ||
-           ch == '\f' || ch == '\v';
+    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f'
+           || ch == '\v';
 }
 
 static int is_seg_char(char ch)
 {
-    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-           (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z')
+           || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
 }
 
 /* Index of the first `a` `b` pair at or after `from`, or `len` if none. */
-static apr_size_t find_pair(const char *s, apr_size_t from, apr_size_t len,
-                            char a, char b)
+static apr_size_t find_pair(const char *s, apr_size_t from, apr_size_t len, char a,
+                            char b)
 {
-    for (apr_size_t i = from; i + 1 < len; i++) {
+    for (apr_size_t i = from; i + 1 < len; ++i) {
         if (s[i] == a && s[i + 1] == b) {
             return i;
         }
@@ -136,7 +132,7 @@ static apr_size_t find_str(const char *s, apr_size_t from, apr_size_t len,
                            const char *needle)
 {
     apr_size_t n = strlen(needle);
-    for (apr_size_t i = from; i < len && len - i >= n; i++) {
+    for (apr_size_t i = from; i < len && len - i >= n; ++i) {
         if (memcmp(s + i, needle, n) == 0) {
             return i;
         }
@@ -148,9 +144,9 @@ static apr_size_t find_str(const char *s, apr_size_t from, apr_size_t len,
  * reported at the line of its opening braces. */
 static void advance_to(tpl_compiler *c, apr_size_t to)
 {
-    for (apr_size_t i = c->pos; i < to; i++) {
+    for (apr_size_t i = c->pos; i < to; ++i) {
         if (c->src[i] == '\n') {
-            c->line++;
+            ++c->line;
         }
     }
     c->pos = to;
@@ -163,7 +159,7 @@ static int word_is(const char *s, apr_size_t len, const char *word)
 
 static tpl_node *new_node(tpl_compiler *c, tpl_kind kind)
 {
-    tpl_node *n = apr_pcalloc(c->pool, sizeof *n);
+    tpl_node *n = apr_pcalloc(c->pool, sizeof(*n));
     n->kind = kind;
     return n;
 }
@@ -178,54 +174,57 @@ static void append_node(tpl_compiler *c, tpl_node *n)
 /* Parses "a.b-c.d_e" into segments. The grammar is deliberately strict so
  * that Handlebars features we do not implement (this, ../, @index, helper
  * arguments, literals) fail loudly instead of silently rendering nothing. */
-static int parse_path(tpl_compiler *c, apr_size_t line, const char *s,
-                      apr_size_t len, tpl_path *out)
+static int parse_path(tpl_compiler *c, apr_size_t line, const char *s, apr_size_t len,
+                      tpl_path *out)
 {
     apr_size_t nsegs = 1;
     int ok = len > 0 && s[0] != '.' && s[len - 1] != '.';
-    for (apr_size_t i = 0; ok && i < len; i++) {
+    for (apr_size_t i = 0; ok && i < len; ++i) {
         if (s[i] == '.') {
-            if (s[i + 1] == '.') {  /* i + 1 < len: s cannot end with '.' */
+            if (s[i + 1] == '.') { /* i + 1 < len: s cannot end with '.' */
                 ok = 0;
             }
-            nsegs++;
-        } else if (!is_seg_char(s[i])) {
+            ++nsegs;
+        }
+        else if (!is_seg_char(s[i])) {
             ok = 0;
         }
     }
     if (!ok) {
-        compile_fail(c, line, "bad path '%s' (segments are [A-Za-z0-9_-]+ "
-                     "separated by single dots)", snippet(c->pool, s, len));
+        compile_fail(c, line,
+                     "bad path '%s' (segments are [A-Za-z0-9_-]+ "
+                     "separated by single dots)",
+                     snippet(c->pool, s, len));
         return 0;
     }
 
-    out->segs = apr_palloc(c->pool, nsegs * sizeof *out->segs);
+    out->segs = apr_palloc(c->pool, nsegs * sizeof(*out->segs));
     out->nsegs = 0;
     apr_size_t start = 0;
-    for (apr_size_t i = 0; i <= len; i++) {
+    for (apr_size_t i = 0; i <= len; ++i) {
         if (i == len || s[i] == '.') {
-            out->segs[out->nsegs++] = apr_pstrmemdup(c->pool, s + start,
-                                                     i - start);
+            out->segs[out->nsegs++] = apr_pstrmemdup(c->pool, s + start, i - start);
             start = i + 1;
         }
     }
     if (strcmp(out->segs[0], "this") == 0) {
-        compile_fail(c, line, "'this' is not supported; write the full path "
-                     "from the view root in '%s'", snippet(c->pool, s, len));
+        compile_fail(c, line,
+                     "'this' is not supported; write the full path "
+                     "from the view root in '%s'",
+                     snippet(c->pool, s, len));
         return 0;
     }
     out->dotted = apr_pstrmemdup(c->pool, s, len);
     return 1;
 }
 
-static int compile_if(tpl_compiler *c, apr_size_t line, const char *arg,
-                      apr_size_t len)
+static int compile_if(tpl_compiler *c, apr_size_t line, const char *arg, apr_size_t len)
 {
     if (len == 0) {
         compile_fail(c, line, "{{#if}} needs a path");
         return 0;
     }
-    for (apr_size_t i = 0; i < len; i++) {
+    for (apr_size_t i = 0; i < len; ++i) {
         if (is_space(arg[i])) {
             compile_fail(c, line, "{{#if}} takes exactly one path, got '%s'",
                          snippet(c->pool, arg, len));
@@ -233,8 +232,7 @@ static int compile_if(tpl_compiler *c, apr_size_t line, const char *arg,
         }
     }
     if (c->depth >= TPL_MAX_DEPTH) {
-        compile_fail(c, line, "{{#if}} nested deeper than %d levels",
-                     TPL_MAX_DEPTH);
+        compile_fail(c, line, "{{#if}} nested deeper than %d levels", TPL_MAX_DEPTH);
         return 0;
     }
     tpl_node *n = new_node(c, TPL_IF);
@@ -258,7 +256,8 @@ static int compile_else(tpl_compiler *c, apr_size_t line)
     }
     tpl_frame *f = &c->stack[c->depth];
     if (f->in_else) {
-        compile_fail(c, line, "duplicate {{else}} in {{#if %s}} opened at "
+        compile_fail(c, line,
+                     "duplicate {{else}} in {{#if %s}} opened at "
                      "line %" APR_SIZE_T_FMT,
                      f->cond->u.cond.path.dotted, f->line);
         return 0;
@@ -268,6 +267,18 @@ static int compile_else(tpl_compiler *c, apr_size_t line)
     return 1;
 }
 
+/* Handlebars tags we do not implement, refused by name rather than
+ * rendered as nothing. */
+static const struct unsupported_tag {
+    char prefix;
+    const char *message;  /* %s: the tag */
+} unsupported_tags[] = {
+    { '>', "partials ('{{%s}}') are not supported" },
+    { '&', "unescaped output ('{{%s}}') is not supported; all output is HTML-escaped" },
+    { '^', "inverse sections ('{{%s}}') are not supported; use {{else}}" },
+    { 0, NULL }
+};
+
 /* Handles the tag whose "{{" is at c->pos; leaves c->pos after its "}}". */
 static int compile_tag(tpl_compiler *c)
 {
@@ -276,7 +287,8 @@ static int compile_tag(tpl_compiler *c)
     const char *src = c->src;
 
     if (body < c->len && src[body] == '{') {
-        compile_fail(c, line, "triple-stash '{{{' (unescaped output) is not "
+        compile_fail(c, line,
+                     "triple-stash '{{{' (unescaped output) is not "
                      "supported; all output is HTML-escaped");
         return 0;
     }
@@ -285,11 +297,9 @@ static int compile_tag(tpl_compiler *c)
         /* {{!-- --}} may contain "}}", as in Handlebars. */
         int long_form = c->len - body >= 3 && memcmp(src + body, "!--", 3) == 0;
         const char *closer = long_form ? "--}}" : "}}";
-        apr_size_t end = find_str(src, body + (long_form ? 3 : 1), c->len,
-                                  closer);
+        apr_size_t end = find_str(src, body + (long_form ? 3 : 1), c->len, closer);
         if (end == c->len) {
-            compile_fail(c, line, "unclosed comment (no matching '%s')",
-                         closer);
+            compile_fail(c, line, "unclosed comment (no matching '%s')", closer);
             return 0;
         }
         advance_to(c, end + strlen(closer));
@@ -306,10 +316,10 @@ static int compile_tag(tpl_compiler *c)
     /* Trim: Handlebars allows {{ a.b }} and tags spread over lines. */
     apr_size_t b = body, e = close;
     while (b < e && is_space(src[b])) {
-        b++;
+        ++b;
     }
     while (e > b && is_space(src[e - 1])) {
-        e--;
+        --e;
     }
     const char *s = src + b;
     apr_size_t n = e - b;
@@ -321,20 +331,28 @@ static int compile_tag(tpl_compiler *c)
     /* First word, for keywords and helper names. */
     apr_size_t w = 0;
     while (w < n && !is_space(s[w])) {
-        w++;
+        ++w;
     }
     apr_size_t a = w;
     while (a < n && is_space(s[a])) {
-        a++;
+        ++a;
     }
     const char *arg = s + a;
     apr_size_t arg_len = n - a;
 
+    for (const struct unsupported_tag *u = unsupported_tags; u->prefix; ++u) {
+        if (s[0] == u->prefix) {
+            compile_fail(c, line, u->message, snippet(c->pool, s, n));
+            return 0;
+        }
+    }
     switch (s[0]) {
     case '#':
         if (!word_is(s + 1, w - 1, "if")) {
-            compile_fail(c, line, "unknown block helper '{{%s}}' (only "
-                         "{{#if}} is supported)", snippet(c->pool, s, w));
+            compile_fail(c, line,
+                         "unknown block helper '{{%s}}' (only "
+                         "{{#if}} is supported)",
+                         snippet(c->pool, s, w));
             return 0;
         }
         return compile_if(c, line, arg, arg_len);
@@ -342,46 +360,39 @@ static int compile_tag(tpl_compiler *c)
         /* Allow "{{/ if}}" like Handlebars does. */
         apr_size_t k = 1;
         while (k < n && is_space(s[k])) {
-            k++;
+            ++k;
         }
         if (!word_is(s + k, n - k, "if")) {
-            compile_fail(c, line, "unknown closing tag '{{%s}}' (only "
-                         "{{/if}} is supported)", snippet(c->pool, s, n));
+            compile_fail(c, line,
+                         "unknown closing tag '{{%s}}' (only "
+                         "{{/if}} is supported)",
+                         snippet(c->pool, s, n));
             return 0;
         }
         if (c->depth == 0) {
             compile_fail(c, line, "{{/if}} without matching {{#if}}");
             return 0;
         }
-        c->depth--;
+        --c->depth;
         return 1;
     }
-    case '>':
-        compile_fail(c, line, "partials ('{{%s}}') are not supported",
-                     snippet(c->pool, s, n));
-        return 0;
-    case '&':
-        compile_fail(c, line, "unescaped output ('{{%s}}') is not supported; "
-                     "all output is HTML-escaped", snippet(c->pool, s, n));
-        return 0;
-    case '^':
-        compile_fail(c, line, "inverse sections ('{{%s}}') are not "
-                     "supported; use {{else}}", snippet(c->pool, s, n));
-        return 0;
     default:
         break;
     }
 
     if (word_is(s, w, "else")) {
         if (arg_len != 0) {
-            compile_fail(c, line, "'{{%s}}' is not supported; nest an {{#if}} "
-                         "inside {{else}}", snippet(c->pool, s, n));
+            compile_fail(c, line,
+                         "'{{%s}}' is not supported; nest an {{#if}} "
+                         "inside {{else}}",
+                         snippet(c->pool, s, n));
             return 0;
         }
         return compile_else(c, line);
     }
     if (w != n) {
-        compile_fail(c, line, "unknown helper '%s' in '{{%s}}' (only paths, "
+        compile_fail(c, line,
+                     "unknown helper '%s' in '{{%s}}' (only paths, "
                      "#if, else, /if and comments are supported)",
                      snippet(c->pool, s, w), snippet(c->pool, s, n));
         return 0;
@@ -394,13 +405,12 @@ static int compile_tag(tpl_compiler *c)
     return 1;
 }
 
-sd_template *sd_template_compile(apr_pool_t *p, const char *name,
-                                 const char *src, apr_size_t len,
-                                 const char **err)
+sd_template *sd_template_compile(apr_pool_t *p, const char *name, const char *src,
+                                 apr_size_t len, const char **err)
 {
     const char *ignored;
     tpl_compiler c;
-    memset(&c, 0, sizeof c);
+    memset(&c, 0, sizeof(c));
     c.pool = p;
     c.name = name ? name : "(template)";
     c.err = err ? err : &ignored;
@@ -420,7 +430,7 @@ sd_template *sd_template_compile(apr_pool_t *p, const char *name,
     c.src = copy;
     c.len = len;
 
-    sd_template *t = apr_pcalloc(p, sizeof *t);
+    sd_template *t = apr_pcalloc(p, sizeof(*t));
     t->name = apr_pstrdup(p, c.name);
     c.stack[0].tail = &t->body;
 
@@ -440,37 +450,35 @@ sd_template *sd_template_compile(apr_pool_t *p, const char *name,
 
     if (c.depth > 0) {
         const tpl_frame *f = &c.stack[c.depth];
-        return compile_fail(&c, f->line, "{{#if %s}} is never closed "
-                            "(missing {{/if}})", f->cond->u.cond.path.dotted);
+        return compile_fail(&c, f->line,
+                            "{{#if %s}} is never closed "
+                            "(missing {{/if}})",
+                            f->cond->u.cond.path.dotted);
     }
     return t;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Loading                                                                   */
-/* ------------------------------------------------------------------------ */
+/* --------------------------------------------------------------- loading */
 
-static sd_template *load_fail(apr_pool_t *p, const char *path,
-                              const char *what, apr_status_t rv,
-                              const char **err)
+static sd_template *load_fail(apr_pool_t *p, const char *path, const char *what,
+                              apr_status_t rv, const char **err)
 {
     if (err) {
         char buf[256];
-        *err = apr_psprintf(p, "%s: %s: %s", path, what,
-                            apr_strerror(rv, buf, sizeof buf));
+        *err =
+            apr_psprintf(p, "%s: %s: %s", path, what, apr_strerror(rv, buf, sizeof(buf)));
     }
     return NULL;
 }
 
-sd_template *sd_template_load(apr_pool_t *p, const char *path,
-                              const char **err)
+sd_template *sd_template_load(apr_pool_t *p, const char *path, const char **err)
 {
     apr_file_t *f;
     apr_finfo_t info;
     apr_status_t rv;
 
-    rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY,
-                       APR_FPROT_OS_DEFAULT, p);
+    rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, APR_FPROT_OS_DEFAULT,
+                       p);
     if (rv != APR_SUCCESS) {
         return load_fail(p, path, "cannot open template", rv, err);
     }
@@ -489,9 +497,9 @@ sd_template *sd_template_load(apr_pool_t *p, const char *path,
     if (info.size > TPL_MAX_FILE_SIZE) {
         apr_file_close(f);
         if (err) {
-            *err = apr_psprintf(p, "%s: template is %" APR_OFF_T_FMT
-                                " bytes, limit is %d", path, info.size,
-                                TPL_MAX_FILE_SIZE);
+            *err =
+                apr_psprintf(p, "%s: template is %" APR_OFF_T_FMT " bytes, limit is %d",
+                             path, info.size, TPL_MAX_FILE_SIZE);
         }
         return NULL;
     }
@@ -508,9 +516,7 @@ sd_template *sd_template_load(apr_pool_t *p, const char *path,
     return sd_template_compile(p, path, buf, got, err);
 }
 
-/* ------------------------------------------------------------------------ */
-/* Rendering                                                                 */
-/* ------------------------------------------------------------------------ */
+/* ------------------------------------------------------------- rendering */
 
 /* With buf == NULL only counts, so the sizing pass and the writing pass run
  * the very same code and cannot disagree about the length. */
@@ -538,21 +544,29 @@ static void sink_put(tpl_sink *out, const char *s, apr_size_t n)
 static const char *escape_for(char ch)
 {
     switch (ch) {
-    case '&': return "&amp;";
-    case '<': return "&lt;";
-    case '>': return "&gt;";
-    case '"': return "&quot;";
-    case '\'': return "&#x27;";
-    case '`': return "&#x60;";
-    case '=': return "&#x3D;";
-    default: return NULL;
+    case '&':
+        return "&amp;";
+    case '<':
+        return "&lt;";
+    case '>':
+        return "&gt;";
+    case '"':
+        return "&quot;";
+    case '\'':
+        return "&#x27;";
+    case '`':
+        return "&#x60;";
+    case '=':
+        return "&#x3D;";
+    default:
+        return NULL;
     }
 }
 
 static void put_escaped(tpl_sink *out, const char *s, apr_size_t len)
 {
     apr_size_t run = 0;
-    for (apr_size_t i = 0; i < len; i++) {
+    for (apr_size_t i = 0; i < len; ++i) {
         const char *rep = escape_for(s[i]);
         if (rep) {
             sink_put(out, s + run, i - run);
@@ -566,7 +580,7 @@ static void put_escaped(tpl_sink *out, const char *s, apr_size_t len)
 static const json_t *lookup(const json_t *view, const tpl_path *path)
 {
     const json_t *v = view;
-    for (apr_size_t i = 0; v && i < path->nsegs; i++) {
+    for (apr_size_t i = 0; v && i < path->nsegs; ++i) {
         v = json_is_object(v) ? json_object_get(v, path->segs[i]) : NULL;
     }
     return v;
@@ -596,43 +610,34 @@ static int truthy(const json_t *v)
     return 1;
 }
 
+/* Strings are escaped; numbers and booleans print as JavaScript would;
+ * null, objects and arrays print nothing (Handlebars has nothing useful). */
 static void put_value(tpl_sink *out, const json_t *v)
 {
     char num[64];
-    int n;
+    const char *text = num;
+    int n = 0;
 
-    if (!v) {
-        return;
-    }
-    switch (json_typeof(v)) {
-    case JSON_STRING:
+    if (json_is_string(v)) {
         put_escaped(out, json_string_value(v), json_string_length(v));
         return;
-    case JSON_INTEGER:
-        n = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
-                     json_integer_value(v));
-        break;
-    case JSON_REAL: {
-        double d = json_real_value(v);
+    }
+    if (json_is_boolean(v)) {
+        text = json_is_true(v) ? "true" : "false";
+        n = (int)strlen(text);
+    }
+    else if (json_is_integer(v)) {
+        n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    }
+    else if (json_is_real(v)) {
         /* JavaScript prints -0 as "0". %.15g matches JS for typical values
          * (0.5, 3.14, 1e+21); JS's shortest round-trip form can differ in the
          * last digits of values like 0.1 + 0.2, which pages do not show. */
-        n = d == 0.0 ? snprintf(num, sizeof num, "0")
-                     : snprintf(num, sizeof num, "%.15g", d);
-        break;
-    }
-    case JSON_TRUE:
-        sink_put(out, "true", 4);
-        return;
-    case JSON_FALSE:
-        sink_put(out, "false", 5);
-        return;
-    default:  /* null, object, array: Handlebars would print nothing useful */
-        return;
+        n = json_real_value(v) == 0.0 ? snprintf(num, sizeof(num), "0")
+                                      : snprintf(num, sizeof(num), "%.15g", json_real_value(v));
     }
     if (n > 0) {
-        sink_put(out, num, (apr_size_t)n < sizeof num ? (apr_size_t)n
-                                                      : sizeof num - 1);
+        sink_put(out, text, (apr_size_t)n < sizeof(num) ? (apr_size_t)n : sizeof(num) - 1);
     }
 }
 
@@ -648,19 +653,19 @@ static void render_list(tpl_sink *out, const tpl_node *n, const json_t *view)
             put_value(out, lookup(view, &n->u.var));
             break;
         case TPL_IF:
-            render_list(out, truthy(lookup(view, &n->u.cond.path))
-                                 ? n->u.cond.then_list
-                                 : n->u.cond.else_list,
+            render_list(out,
+                        truthy(lookup(view, &n->u.cond.path)) ? n->u.cond.then_list
+                                                              : n->u.cond.else_list,
                         view);
             break;
         }
     }
 }
 
-char *sd_template_render(apr_pool_t *p, const sd_template *t,
-                         const json_t *view, apr_size_t *len)
+char *sd_template_render(apr_pool_t *p, const sd_template *t, const json_t *view,
+                         apr_size_t *len)
 {
-    tpl_sink out = { NULL, 0, 0 };
+    tpl_sink out = {NULL, 0, 0};
     if (t) {
         render_list(&out, t->body, view);
     }
@@ -679,7 +684,7 @@ char *sd_template_render(apr_pool_t *p, const sd_template *t,
 
 char *sd_template_html_escape(apr_pool_t *p, const char *s, apr_size_t len)
 {
-    tpl_sink out = { NULL, 0, 0 };
+    tpl_sink out = {NULL, 0, 0};
     if (!s) {
         s = "";
         len = 0;

@@ -84,7 +84,7 @@ like($out, qr{SessionDemoKeyPrefix: '.*' is too long}, 'an over-long key prefix 
 is($rc, 0, 'a short secret still starts');
 like($out, qr{SessionDemoSecret: a secret of 5 bytes is easy to guess}, '... with a warning');
 
-# Issue-3 directives: each bad value is refused by name.
+# Each bad value is refused by name.
 my @bad = (
     ['SessionDemoCookieSameSite Loose', qr{SessionDemoCookieSameSite: 'Loose' must be Strict, Lax, None or Off}],
     ["SessionDemoCookieSameSite None\nSessionDemoCookieSecure Off", qr{SessionDemoCookieSameSite None needs SessionDemoCookieSecure On or Auto}],
