@@ -7,6 +7,7 @@
 #include <http_core.h>
 #include <http_log.h>
 #include <http_protocol.h>
+#include <ap_mpm.h>
 #include <apr_hash.h>
 #include <apr_shm.h>
 #include <apr_strings.h>
@@ -150,10 +151,22 @@ static void sd_child_init(apr_pool_t *pchild, server_rec *s)
 {
     const sd_vhost *main_vhost = NULL;
     sd_stats *stats = apr_pcalloc(pchild, sizeof(*stats));
+    int threads = 1;
+    sd_waiters *waiters;
 
+    if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS || threads < 1) {
+        threads = 1;
+    }
+    waiters = sd_waiters_create(pchild, threads);
+    if (!waiters) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, SD_LOGNO(00007)
+                     "no lock-waiter table in this child; SessionDemoLockWaiters"
+                     " does not apply here");
+    }
     for (server_rec *vs = s; vs; vs = vs->next) {
         sd_vhost *v = sd_vhost_get(vs);
         v->rt.stats = stats;
+        v->rt.lock_waiters = waiters;
         if (main_vhost && same_store(v->conf, main_vhost->conf)) {
             v->rt.store = main_vhost->rt.store;
             continue;
@@ -183,6 +196,13 @@ static int sd_handler(request_rec *r)
         return DECLINED;
     }
     v = sd_vhost_get(r->server);
+    if (!v->conf->secrets) {
+        /* SetHandler from .htaccess or AddHandler: not seen at start-up. */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00008)
+                      "SetHandler sessiondemo on a server without SessionDemoSecret;"
+                      " set one for %s", r->server->server_hostname);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     if (!v->rt.store) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00004)
                       "no memcached client in this process (see the start-up"

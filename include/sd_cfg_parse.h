@@ -40,4 +40,7 @@ const char *sd_cfg_parse_key_prefix(apr_pool_t *p, const char *arg,
  * port, and no path. */
 const char *sd_cfg_parse_origin(apr_pool_t *p, const char *arg);
 
+/* A realm name: 1 to 128 printable ASCII characters. */
+const char *sd_cfg_parse_realm(apr_pool_t *p, const char *arg);
+
 #endif

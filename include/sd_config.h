@@ -35,6 +35,12 @@ typedef enum {
     SD_SECURE_AUTO    /* Secure when the request arrived over TLS */
 } sd_config_secure;
 
+#define SD_CONFIG_REALMLESS_CHOICES "Guest", "Adopt"
+typedef enum {
+    SD_REALMLESS_GUEST,  /* a stored session without a realm is a guest here */
+    SD_REALMLESS_ADOPT   /* it joins this realm (stamped on its next save)  */
+} sd_config_realmless;
+
 #define SD_CONFIG_SAME_SITE_CHOICES "Strict", "Lax", "None", "Off"
 typedef enum {
     SD_SAME_SITE_STRICT,
@@ -64,6 +70,12 @@ typedef enum {
            "file with one secret per line (first signs, all verify)")                  \
     TEXT("SessionDemoCookieName", cookie_name, "connect.sid", sd_cfg_parse_cookie_name, \
          "session cookie name")                                                        \
+    TEXT("SessionDemoRealm", realm, NULL, sd_cfg_parse_realm,                           \
+         "name of the realm whose sessions this server accepts (default: ServerName"   \
+         " and port); servers with the same realm share sessions")                     \
+    CHOICE("SessionDemoRealmless", realmless, "Guest", SD_CONFIG_REALMLESS_CHOICES,     \
+           "a stored session without a realm (written by express-session): Guest or"   \
+           " Adopt into this realm")                                                   \
     INT("SessionDemoMaxAge", max_age, "86400", 1, SD_CONFIG_MAX_AGE_LIMIT, "seconds",   \
         "idle session lifetime in seconds")                                            \
     INT("SessionDemoAbsoluteTimeout", absolute_timeout, "0", 0, SD_CONFIG_MAX_AGE_LIMIT,\
@@ -119,8 +131,11 @@ typedef enum {
          "serialise requests of one session with a lock in memcached")                 \
     INT("SessionDemoLockWait", lock_wait_ms, "2000", 0, 30000, "milliseconds",         \
         "milliseconds a request waits for its session's lock")                         \
-    INT("SessionDemoLockTTL", lock_ttl, "5", 1, 60, "seconds",                         \
-        "seconds after which a lock left by a crashed request expires")
+    INT("SessionDemoLockTTL", lock_ttl, "5", 2, 60, "seconds",                         \
+        "seconds after which a lock left by a crashed request expires")                \
+    INT("SessionDemoLockWaiters", lock_waiters, "8", 1, 1000, "requests",             \
+        "requests of one session that may wait for its lock in each child; more get"  \
+        " 503 at once")
 
 #define SD_CONFIG_FIELD_INT(name, field, ...) apr_int64_t field;
 #define SD_CONFIG_FIELD_INTLIKE(name, field, ...) int field;
@@ -132,6 +147,10 @@ typedef struct sd_config {
     SD_CONFIG_DIRECTIVES(SD_CONFIG_FIELD_INT, SD_CONFIG_FIELD_INTLIKE,
                          SD_CONFIG_FIELD_INTLIKE, SD_CONFIG_FIELD_TEXT,
                          SD_CONFIG_FIELD_LIST, SD_CONFIG_FIELD_CUSTOM)
+    /* Not a directive of ours: httpd's SetHandler sessiondemo was seen in
+     * this server's configuration (or the main server's, which it
+     * inherits), so the server serves the app and needs a secret. */
+    int serves_app;
 } sd_config;
 
 extern const command_rec sd_config_commands[];

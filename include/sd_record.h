@@ -13,8 +13,13 @@
 #define SD_RECORD_CREATED_FIELD "sessionCreatedAt"
 /* "2026-11-27T10:19:21.903Z" */
 #define SD_RECORD_ISO8601_LEN 24
+/* The module's own member of a stored session: {"realm": the realm that
+ * wrote it, "saved": when it was last written, in ms since the epoch}. */
+#define SD_RECORD_META_FIELD "sessiondemo"
 /* The longest originalMaxAge taken from a stored cookie (400 days). */
 #define SD_RECORD_MAX_LIFETIME_MS (400LL * 24 * 3600 * 1000)
+/* Year 9999, the last one sd_record_iso8601_format can write. */
+#define SD_RECORD_MAX_TIME_MS 253402300799999LL
 
 typedef struct {
     json_t *cookie; /* the "cookie" object                                */
@@ -33,6 +38,7 @@ char *sd_record_encode(apr_pool_t *p, const json_t *cookie, const json_t *data,
 
 /* ISO 8601 UTC with milliseconds, as JavaScript's Date#toISOString. */
 char *sd_record_iso8601_format(apr_pool_t *p, apr_time_t t);
+void sd_record_iso8601_write(apr_time_t t, char out[SD_RECORD_ISO8601_LEN + 1]);
 
 /* Parses "YYYY-MM-DDTHH:MM:SS[.fff]Z" (Date.parse accepts it; Express
  * rewrites it canonically). Returns APR_EINVAL for anything else. */
@@ -44,10 +50,45 @@ apr_time_t sd_record_expires(const sd_record *rec);
 /* The SD_RECORD_CREATED_FIELD time, or 0. */
 apr_time_t sd_record_created(const sd_record *rec);
 
-/* cookie.originalMaxAge in µs (express-session's per-session lifetime):
- * 0 when it is null (a browser-session cookie), fallback when absent or
- * out of range. */
-apr_time_t sd_record_lifetime(const sd_record *rec, apr_time_t fallback);
+/* The idle lifetime of the session in µs: cookie.originalMaxAge
+ * (express-session's per-session lifetime) but never longer than the
+ * configured one, which is also used when it is absent or out of range;
+ * 0 when it is null (a browser-session cookie). */
+apr_time_t sd_record_lifetime(const sd_record *rec, apr_time_t configured);
+
+/* The realm that wrote the session, or NULL (express-session wrote it). */
+const char *sd_record_realm(const sd_record *rec);
+
+/* When the session was last written: the module's record of it, else
+ * express-session's expires - originalMaxAge; 0 when unknown. */
+apr_time_t sd_record_saved(const sd_record *rec);
+
+/* Sets the module's member in rec->data. Returns 0 when out of memory. */
+int sd_record_set_meta(sd_record *rec, const char *realm, apr_time_t saved);
+
+/* When the session ends under the limits in force now: the earliest of its
+ * stored expiry, its last write + max_age and (when absolute is not 0) its
+ * creation + absolute, so shortening SessionDemoMaxAge or
+ * SessionDemoAbsoluteTimeout applies to every stored session at once.
+ * 0 when none of them is known. */
+apr_time_t sd_record_deadline(const sd_record *rec, apr_time_t max_age, apr_time_t absolute);
+
+/* The settings a cookie object is written with (the current config's). */
+typedef struct {
+    apr_time_t lifetime;    /* 0: a browser-session cookie (expires null) */
+    apr_time_t expires;
+    int secure;
+    int http_only;
+    const char *domain;     /* NULL: none                                 */
+    const char *path;
+    const char *same_site;  /* lower case as express-session stores it, or
+                               NULL                                       */
+} sd_record_cookie_attrs;
+
+/* A new "cookie" object in express-session's member order; members of the
+ * stored one (may be NULL) that the module does not set are kept. NULL when
+ * out of memory. The caller owns the reference. */
+json_t *sd_record_cookie(const json_t *stored, const sd_record_cookie_attrs *attrs);
 
 /* Whether stored value a is a newer copy of the session than b: its
  * cookie.expires, which moves forward on every save, is later. Reads only

@@ -40,8 +40,14 @@ int sd_session_regenerate(sd_session *s);
  * Returns OK or HTTP_SERVICE_UNAVAILABLE. */
 int sd_session_destroy(sd_session *s);
 
+/* What sd_session_commit returns when the change would make the stored
+ * session bigger than memcached takes: nothing was written, and the stored
+ * session is as it was. */
+#define SD_SESSION_TOO_LARGE HTTP_REQUEST_ENTITY_TOO_LARGE
+
 /* Saves if needed and adds Set-Cookie to r->err_headers_out. Call once,
- * before any body is sent. Returns OK or an HTTP error status (logged). */
+ * before any body is sent. Returns OK, SD_SESSION_TOO_LARGE or another
+ * HTTP error status (logged). */
 int sd_session_commit(sd_session *s);
 
 #endif

@@ -9,17 +9,28 @@
 
 typedef struct sd_session_lock sd_session_lock;
 
-/* Waits up to SessionDemoLockWait for the lock of session `id`. Returns OK
- * with *out set (released when r->pool is cleared, if not before), or
- * HTTP_SERVICE_UNAVAILABLE (the store is down, or the wait ran out). */
-int sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char *id,
-                            sd_session_lock **out);
+typedef enum {
+    SD_LOCK_WAIT,       /* up to SessionDemoLockWait                       */
+    SD_LOCK_TRY         /* one attempt: a busy lock is not waited for      */
+} sd_session_lock_mode;
 
-/* Whether the holder may still trust its lock (it has not outlived the
- * lock's TTL, less a margin). */
+/* Takes the lock of session `id` in realm `realm`. Returns OK with *out set
+ * (released when r->pool is cleared, if not before); HTTP_CONFLICT when
+ * SD_LOCK_TRY found it busy; HTTP_SERVICE_UNAVAILABLE when the store is
+ * down, the wait ran out, or SessionDemoLockWaiters requests of this
+ * session already wait in this child (logged). */
+int sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char *id,
+                            sd_session_lock_mode mode, sd_session_lock **out);
+
+/* Whether the holder may still trust its lock: memcached may drop a lock
+ * up to a second before its TTL, counted from when the add was sent. */
 int sd_session_lock_trusted(const sd_session_lock *lock);
 
-/* Releases the lock if it can still be ours; NULL-safe, idempotent. */
+/* Releases the lock if it is still ours; NULL-safe, idempotent. */
 void sd_session_lock_release(sd_session_lock *lock);
+
+/* The store key of the lock of session `id`, or NULL when it would pass
+ * memcached's 250-byte key limit. */
+const char *sd_session_lock_key(apr_pool_t *p, const sd_config *conf, const char *id);
 
 #endif

@@ -62,11 +62,26 @@ sd_store_result sd_store_add(sd_store *st, request_rec *r, const char *key,
                              const char *val, apr_size_t len,
                              apr_int64_t ttl_seconds, apr_uint16_t flags);
 
-/* A lock key: added on every replica that answers (see store_memcache.c).
- * SD_STORE_EXISTS when another holder has it anywhere. */
+/* A lock key, placed with the key `placement` (its session): added on
+ * every replica that answers (see store_memcache.c). SD_STORE_EXISTS when
+ * another holder has it anywhere. */
 sd_store_result sd_store_lock(sd_store *st, request_rec *r, const char *key,
-                              const char *val, apr_size_t len,
+                              const char *placement, const char *val, apr_size_t len,
                               apr_int64_t ttl_seconds);
+
+/* Removes the lock wherever it still holds `token`. */
+void sd_store_unlock(sd_store *st, request_rec *r, const char *key, const char *placement,
+                     const char *token, apr_size_t len);
+
+/* memcached's default item size limit (-I), until the prober has read the
+ * real one; and what an item costs it besides the key and the value
+ * (item header, CAS, flags, CRLF, with room to spare). */
+#define SD_STORE_DEFAULT_ITEM_SIZE_MAX (1024 * 1024)
+#define SD_STORE_ITEM_OVERHEAD 96
+
+/* The largest value every replica of `key` takes: its item size limit less
+ * the key and the item's overhead. */
+apr_size_t sd_store_max_value(const sd_store *st, const char *key);
 
 /* A missing key counts as deleted. */
 sd_store_result sd_store_delete(sd_store *st, request_rec *r, const char *key);

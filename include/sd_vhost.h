@@ -11,6 +11,7 @@
 #include "sd_stats.h"
 #include "sd_store.h"
 #include "sd_views.h"
+#include "sd_waiters.h"
 
 typedef struct {
     /* check_config, in the parent, shared by every child: */
@@ -23,6 +24,7 @@ typedef struct {
     /* child_init, per child: */
     sd_store *store;
     sd_stats *stats;
+    sd_waiters *lock_waiters;
 } sd_vhost_runtime;
 
 typedef struct {

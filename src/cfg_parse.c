@@ -198,3 +198,19 @@ const char *sd_cfg_parse_origin(apr_pool_t *p, const char *arg)
     }
     return NULL;
 }
+
+#define SD_CFG_REALM_MAX 128
+
+const char *sd_cfg_parse_realm(apr_pool_t *p, const char *arg)
+{
+    if (!*arg || strlen(arg) > SD_CFG_REALM_MAX) {
+        return apr_psprintf(p, "'%s' is not a realm name (1 to %d characters)", arg,
+                            SD_CFG_REALM_MAX);
+    }
+    for (const unsigned char *c = (const unsigned char *)arg; *c; ++c) {
+        if (*c < 0x20 || *c > 0x7e) {
+            return apr_psprintf(p, "'%s' is not a realm name (printable ASCII only)", arg);
+        }
+    }
+    return NULL;
+}

@@ -333,8 +333,23 @@ static const char *cmd_flag(cmd_parms *cmd, void *dummy, int on)
 #define CMD_CUSTOM(n, f, t, a, d, s, sh, h) \
     AP_INIT_##a(n, cmd_take1, (void *)&directives[IDX_##f], RSRC_CONF, h),
 
+/* Sees core's SetHandler before core does (modules loaded later are asked
+ * first) and passes it on with DECLINE_CMD, so a server that serves the app
+ * is known at start-up. Never records from .htaccess, which is read per
+ * request (cmd->pool is then the request's temp pool). */
+static const char *observe_set_handler(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    (void)dummy;
+    if (cmd->pool != cmd->temp_pool && strcasecmp(arg, "sessiondemo") == 0) {
+        sd_vhost_config(cmd->server)->serves_app = 1;
+    }
+    return DECLINE_CMD;
+}
+
 const command_rec sd_config_commands[] = {
     SD_CONFIG_DIRECTIVES(CMD_INT, CMD_FLAG, CMD_CHOICE, CMD_TEXT, CMD_LIST, CMD_CUSTOM)
+    AP_INIT_TAKE1("SetHandler", observe_set_handler, NULL, OR_FILEINFO,
+                  "(seen by mod_sessiondemo, then handled by the core)"),
     { NULL }
 };
 
@@ -389,10 +404,22 @@ sd_config *sd_config_merge(apr_pool_t *p, const sd_config *base, const sd_config
         const directive *d = &directives[i];
         memcpy(field_of(conf, d), cfield_of(is_set(add, d) ? add : base, d), field_size(d));
     }
+    /* A virtual host gets the main server's <Location>s too. */
+    conf->serves_app = base->serves_app || add->serves_app;
     return conf;
 }
 
 /* ----------------------------------------------------------- finalize */
+
+/* ServerName and port: two virtual hosts differ in one or the other, so they
+ * never share sessions by accident, while front-ends serving the same site
+ * under the same ServerName share them. */
+static const char *default_realm(apr_pool_t *p, const server_rec *s)
+{
+    int port = s->port ? s->port : (s->is_virtual && s->addrs ? s->addrs->host_port : 0);
+    const char *host = s->server_hostname ? s->server_hostname : "localhost";
+    return port ? apr_psprintf(p, "%s:%d", host, port) : apr_pstrdup(p, host);
+}
 
 const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)
 {
@@ -407,10 +434,13 @@ const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)
             return apr_pstrcat(p, d->name, ": the built-in default is refused: ", err, NULL);
         }
     }
-    if (!conf->secrets || conf->secrets->nelts == 0) {
-        return "SessionDemoSecret is required: set at least one long random"
-               " secret (SessionDemoSecret or SessionDemoSecretFile; e.g. the"
-               " output of openssl rand -base64 48)";
+    if (conf->serves_app && (!conf->secrets || conf->secrets->nelts == 0)) {
+        return "SessionDemoSecret is required where SetHandler sessiondemo is used:"
+               " set at least one long random secret (SessionDemoSecret or"
+               " SessionDemoSecretFile; e.g. the output of openssl rand -base64 48)";
+    }
+    if (!conf->realm) {
+        conf->realm = default_realm(p, s);
     }
     /* Browsers drop SameSite=None cookies that are not Secure, so the
      * combination is a configuration error, not a warning. */

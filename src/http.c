@@ -85,25 +85,60 @@ int sd_http_read_form(request_rec *r, const sd_config *conf, apr_table_t **form)
     return OK;
 }
 
-/* scheme://host[:port] of this request as a browser would write it. */
-static const char *own_origin(request_rec *r, const sd_config *conf)
+/* The origin part (scheme://host[:port]) of a URL, or NULL. */
+static const char *origin_of(apr_pool_t *p, const char *url)
 {
-    const char *host = apr_table_get(r->headers_in, "Host");
-    if (!host) {
+    const char *host = strstr(url, "://");
+    apr_size_t n;
+    if (!host || host == url) {
         return NULL;
     }
-    return apr_pstrcat(r->pool, sd_http_is_secure(r, conf) ? "https://" : "http://",
-                       host, NULL);
+    n = strcspn(host + 3, "/?#");
+    return apr_pstrmemdup(p, url, (apr_size_t)(host + 3 - url) + n);
 }
 
-/* Browsers send Sec-Fetch-Site and/or Origin on POSTs; a value that is not
- * this site is refused. Clients that send neither (curl, scripts) are not
- * browsers that can be tricked into a request, so they pass. */
+static int default_port(const char *scheme)
+{
+    return strcasecmp(scheme, "https") == 0 ? 443 : 80;
+}
+
+/* Whether `origin` is scheme://name[:port] for one of the server's own
+ * names (ServerName, ServerAlias) and its port: what the configuration
+ * says, not the client's Host header, which a DNS-rebinding page controls. */
+static int is_own_origin(request_rec *r, const sd_config *conf, const char *origin)
+{
+    server_rec *s = r->server;
+    const char *scheme = s->server_scheme ? s->server_scheme
+                         : sd_http_is_secure(r, conf) ? "https" : "http";
+    int port = s->port ? s->port
+               : s->server_scheme ? default_port(scheme) : r->connection->local_addr->port;
+    const char *suffix = port == default_port(scheme) ? "" : apr_psprintf(r->pool, ":%d", port);
+    const apr_array_header_t *aliases = s->names;
+
+    if (s->server_hostname
+        && strcasecmp(origin, apr_pstrcat(r->pool, scheme, "://", s->server_hostname,
+                                          suffix, NULL)) == 0) {
+        return 1;
+    }
+    for (int i = 0; aliases && i < aliases->nelts; ++i) {
+        const char *alias = APR_ARRAY_IDX(aliases, i, const char *);
+        if (strcasecmp(origin, apr_pstrcat(r->pool, scheme, "://", alias, suffix, NULL)) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Browsers send Sec-Fetch-Site and/or Origin on POSTs, and a Referer unless
+ * told not to; a value that is not this site is refused. A client that
+ * sends none of them is no browser that can be tricked into a request:
+ * with SameSite Lax or Strict a browser would not even send the cookie
+ * cross-site, so it passes; with SameSite None it is refused. */
 int sd_http_cross_origin(request_rec *r, const sd_config *conf, const char **why)
 {
     const char *fetch_site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
     const char *origin = apr_table_get(r->headers_in, "Origin");
-    const char *mine;
+    const char *source = "Origin";
 
     if (fetch_site && strcasecmp(fetch_site, "same-origin") != 0
         && strcasecmp(fetch_site, "none") != 0) {
@@ -111,10 +146,27 @@ int sd_http_cross_origin(request_rec *r, const sd_config *conf, const char **why
         return 1;
     }
     if (!origin) {
-        return 0;
+        const char *referer = apr_table_get(r->headers_in, "Referer");
+        if (referer) {
+            source = "Referer";
+            origin = origin_of(r->pool, referer);
+            if (!origin) {
+                *why = "a Referer that is not an absolute URL";
+                return 1;
+            }
+        }
+        else if (!fetch_site) {
+            if (conf->cookie_same_site == SD_SAME_SITE_NONE) {
+                *why = "no Origin, Referer or Sec-Fetch-Site, and the cookie is SameSite=None";
+                return 1;
+            }
+            return 0;
+        }
+        else {
+            return 0;  /* Sec-Fetch-Site same-origin or none, nothing else */
+        }
     }
-    mine = own_origin(r, conf);
-    if (mine && strcasecmp(origin, mine) == 0) {
+    if (is_own_origin(r, conf, origin)) {
         return 0;
     }
     for (int i = 0; conf->trusted_origins && i < conf->trusted_origins->nelts; ++i) {
@@ -122,7 +174,7 @@ int sd_http_cross_origin(request_rec *r, const sd_config *conf, const char **why
             return 0;
         }
     }
-    *why = apr_pstrcat(r->pool, "Origin ", origin, " is not ", mine ? mine : "(no Host)", NULL);
+    *why = apr_pstrcat(r->pool, source, " ", origin, " is not this server's", NULL);
     return 1;
 }
 

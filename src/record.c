@@ -5,6 +5,7 @@
 #include "sd_json.h"
 
 #include <apr_strings.h>
+#include <stdio.h>
 #include <string.h>
 
 /* express-session deletes these on load because they would shadow methods
@@ -83,13 +84,22 @@ char *sd_record_encode(apr_pool_t *p, const json_t *cookie,
     return sd_json_dump(p, root, len);
 }
 
-char *sd_record_iso8601_format(apr_pool_t *p, apr_time_t t)
+void sd_record_iso8601_write(apr_time_t t, char out[SD_RECORD_ISO8601_LEN + 1])
 {
     apr_time_exp_t tm;
     apr_time_exp_gmt(&tm, t);
-    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                        tm.tm_hour, tm.tm_min, tm.tm_sec, tm.tm_usec / 1000);
+    /* apr_snprintf: the fields are in range, but the compiler cannot know
+     * it, and glibc's snprintf then warns about truncation. */
+    apr_snprintf(out, SD_RECORD_ISO8601_LEN + 1, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                 tm.tm_sec, tm.tm_usec / 1000);
+}
+
+char *sd_record_iso8601_format(apr_pool_t *p, apr_time_t t)
+{
+    char *out = apr_palloc(p, SD_RECORD_ISO8601_LEN + 1);
+    sd_record_iso8601_write(t, out);
+    return out;
 }
 
 static int parse_digits(const char **s, int n, int *out)
@@ -182,7 +192,7 @@ apr_time_t sd_record_created(const sd_record *rec)
            ? t : 0;
 }
 
-apr_time_t sd_record_lifetime(const sd_record *rec, apr_time_t fallback)
+apr_time_t sd_record_lifetime(const sd_record *rec, apr_time_t configured)
 {
     const json_t *oma = json_object_get(rec->cookie, "originalMaxAge");
     if (json_is_null(oma)) {
@@ -190,11 +200,124 @@ apr_time_t sd_record_lifetime(const sd_record *rec, apr_time_t fallback)
     }
     if (json_is_number(oma)) {
         double ms = json_number_value(oma);
-        if (ms >= 1000.0 && ms <= (double)SD_RECORD_MAX_LIFETIME_MS) {
+        if (ms >= 1000.0 && ms <= (double)SD_RECORD_MAX_LIFETIME_MS
+            && (apr_time_t)ms * 1000 < configured) {
             return (apr_time_t)ms * 1000;
         }
     }
-    return fallback;
+    return configured;
+}
+
+/* ------------------------------------------------ the module's member */
+
+static json_t *meta_of(const sd_record *rec)
+{
+    json_t *m = json_object_get(rec->data, SD_RECORD_META_FIELD);
+    return json_is_object(m) ? m : NULL;
+}
+
+const char *sd_record_realm(const sd_record *rec)
+{
+    const json_t *realm = json_object_get(meta_of(rec), "realm");
+    return json_is_string(realm) ? json_string_value(realm) : NULL;
+}
+
+apr_time_t sd_record_saved(const sd_record *rec)
+{
+    const json_t *saved = json_object_get(meta_of(rec), "saved");
+    apr_time_t expires, oma;
+    if (json_is_integer(saved) && json_integer_value(saved) > 0
+        && json_integer_value(saved) < SD_RECORD_MAX_TIME_MS) {
+        return (apr_time_t)json_integer_value(saved) * 1000;
+    }
+    /* Written by express-session: its expiry is the last save plus the
+     * session's lifetime. */
+    expires = sd_record_expires(rec);
+    oma = sd_record_lifetime(rec, APR_INT64_MAX);
+    return expires && oma && oma != APR_INT64_MAX ? expires - oma : 0;
+}
+
+int sd_record_set_meta(sd_record *rec, const char *realm, apr_time_t saved)
+{
+    json_t *meta = json_object();
+    if (!meta || json_object_set_new(meta, "realm", json_string(realm)) != 0
+        || json_object_set_new(meta, "saved", json_integer(apr_time_as_msec(saved))) != 0) {
+        json_decref(meta);
+        return 0;
+    }
+    return json_object_set_new(rec->data, SD_RECORD_META_FIELD, meta) == 0;
+}
+
+/* Deadlines of 0 are unknown; the earliest known one wins. */
+static apr_time_t earlier(apr_time_t a, apr_time_t b)
+{
+    return !a ? b : !b ? a : a < b ? a : b;
+}
+
+apr_time_t sd_record_deadline(const sd_record *rec, apr_time_t max_age, apr_time_t absolute)
+{
+    apr_time_t saved = sd_record_saved(rec), created = sd_record_created(rec);
+    apr_time_t deadline = sd_record_expires(rec);
+    if (saved) {
+        deadline = earlier(deadline, saved + max_age);
+    }
+    if (absolute && created) {
+        deadline = earlier(deadline, created + absolute);
+    }
+    return deadline;
+}
+
+/* --------------------------------------------------- the cookie object */
+
+json_t *sd_record_cookie(const json_t *stored, const sd_record_cookie_attrs *a)
+{
+    /* express-session's Cookie#toJSON order; partitioned and priority are
+     * the stored values (the module does not set them). */
+    static const char *const known[] = {
+        "originalMaxAge", "partitioned", "priority", "expires", "secure", "httpOnly",
+        "domain", "path", "sameSite", NULL
+    };
+    char when[SD_RECORD_ISO8601_LEN + 1];
+    json_t *c = json_object();
+    int ok = c != NULL;
+
+    if (ok) {
+        ok = json_object_set_new(c, "originalMaxAge",
+                                 a->lifetime ? json_integer(apr_time_as_msec(a->lifetime))
+                                             : json_null()) == 0;
+    }
+    for (int i = 1; ok && i <= 2; ++i) {
+        json_t *v = json_object_get(stored, known[i]);
+        ok = !v || json_object_set(c, known[i], v) == 0;
+    }
+    if (ok) {
+        if (a->lifetime) {
+            sd_record_iso8601_write(a->expires, when);
+        }
+        ok = json_object_set_new(c, "expires", a->lifetime ? json_string(when) : json_null()) == 0;
+    }
+    ok = ok && (!a->secure || json_object_set_new(c, "secure", json_true()) == 0);
+    ok = ok && json_object_set_new(c, "httpOnly", json_boolean(a->http_only)) == 0;
+    ok = ok && (!a->domain || json_object_set_new(c, "domain", json_string(a->domain)) == 0);
+    ok = ok && json_object_set_new(c, "path", json_string(a->path)) == 0;
+    ok = ok && (!a->same_site || json_object_set_new(c, "sameSite", json_string(a->same_site)) == 0);
+    /* Members we do not know (a newer express-session's) are kept. */
+    for (void *it = json_object_iter((json_t *)stored); ok && it;
+         it = json_object_iter_next((json_t *)stored, it)) {
+        const char *key = json_object_iter_key(it);
+        int is_known = 0;
+        for (int i = 0; known[i] && !is_known; ++i) {
+            is_known = strcmp(key, known[i]) == 0;
+        }
+        if (!is_known) {
+            ok = json_object_set(c, key, json_object_iter_value(it)) == 0;
+        }
+    }
+    if (!ok) {
+        json_decref(c);
+        return NULL;
+    }
+    return c;
 }
 
 /* express-session writes "cookie" first, so its "expires" sits near the

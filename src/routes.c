@@ -52,6 +52,11 @@ static void reply_json(route_ctx *ctx, sd_http_reply *out, int status, json_t *b
     out->status = status;
     out->content_type = SD_HTTP_JSON;
     out->body = sd_json_dump(ctx->r->pool, body, &out->len);
+    if (!out->body) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, ctx->r, SD_LOGNO(00418)
+                      "the JSON reply could not be encoded (out of memory)");
+        sd_http_text(out, HTTP_INTERNAL_SERVER_ERROR, "Internal error; it has been logged.\n");
+    }
 }
 
 /* -------------------------------------------------------------- requests */
@@ -102,10 +107,15 @@ static int route_home(route_ctx *ctx, sd_http_reply *out)
     view = sd_json_track(ctx->r->pool, json_object());
     json_object_set_new(view, "user", view_user(ctx, logged_in));
 
-    /* A flash message is shown once: reading it removes it. */
+    /* A flash message is shown once: reading it removes it. A HEAD request
+     * shows nothing, so it neither consumes the flash nor counts a visit. */
     flash = json_object_get(data, "flash");
     if (json_is_object(flash) && json_is_string(json_object_get(flash, "message"))) {
         json_object_set(view, "flash", flash);
+    }
+    if (ctx->r->header_only) {
+        render(ctx, out, HTTP_OK, SD_VIEW_HOME, view);
+        return OK;
     }
     if (flash) {
         json_object_del(data, "flash");
@@ -363,10 +373,12 @@ static const char *status_message(int status)
     }
 }
 
-static void error_reply(route_ctx *ctx, sd_http_reply *out, int status)
+static void error_reply(route_ctx *ctx, sd_http_reply *out, int status, const char *message)
 {
     request_rec *r = ctx->r;
-    const char *message = status_message(status);
+    if (!message) {
+        message = status_message(status);
+    }
 
     memset(out, 0, sizeof(*out));
     if (is_json_route(r->uri)) {
@@ -387,7 +399,7 @@ int sd_routes_handle(request_rec *r, const sd_vhost *v)
     route_ctx ctx = { r, v, conf, SD_SESSION_READ, NULL };
     sd_http_reply out = { 0 };
     const route *match = NULL;
-    const char *allow = NULL;
+    const char *allow = NULL, *message = NULL;
     int rc;
 
     sd_http_security_headers(r);
@@ -411,7 +423,7 @@ int sd_routes_handle(request_rec *r, const sd_vhost *v)
                       "%s %s: %s", r->method, ap_escape_logitem(r->pool, r->uri),
                       rc == HTTP_NOT_FOUND ? "no such route" : "method not allowed");
         ap_discard_request_body(r);
-        error_reply(&ctx, &out, rc);
+        error_reply(&ctx, &out, rc, NULL);
         return sd_http_send(r, &out);
     }
 
@@ -424,7 +436,7 @@ int sd_routes_handle(request_rec *r, const sd_vhost *v)
                           ap_escape_logitem(r->pool, r->uri),
                           ap_escape_logitem(r->pool, why));
             ap_discard_request_body(r);
-            error_reply(&ctx, &out, HTTP_FORBIDDEN);
+            error_reply(&ctx, &out, HTTP_FORBIDDEN, NULL);
             return sd_http_send(r, &out);
         }
     }
@@ -438,6 +450,10 @@ int sd_routes_handle(request_rec *r, const sd_vhost *v)
     }
     if (rc == OK && ctx.session) {
         rc = sd_session_commit(ctx.session);
+        if (rc == SD_SESSION_TOO_LARGE) {
+            message = "This change would make your session larger than the session"
+                      " store accepts, so it was not made; your session is unchanged.";
+        }
     }
     if (rc != OK) {
         if (rc == HTTP_SERVICE_UNAVAILABLE) {
@@ -450,7 +466,7 @@ int sd_routes_handle(request_rec *r, const sd_vhost *v)
         if (rc == HTTP_REQUEST_ENTITY_TOO_LARGE || rc == HTTP_BAD_REQUEST) {
             r->connection->keepalive = AP_CONN_CLOSE;
         }
-        error_reply(&ctx, &out, rc);
+        error_reply(&ctx, &out, rc, message);
     }
     return sd_http_send(r, &out);
 }

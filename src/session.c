@@ -1,10 +1,11 @@
 /* Session lifecycle with express-session's semantics (saveUninitialized,
  * resave, rolling, "modified" = data changed or ID changed), stored in
- * express-session's format, plus what express-session lacks: server-side
- * expiry on load, collision-safe ID creation with `add`, and a save that
- * happens before the response so a failed write becomes an error page. */
+ * express-session's format, plus what express-session lacks: sessions tied
+ * to the realm that made them, the current configuration's limits applied
+ * to every stored session, collision-safe ID creation with `add`, a change
+ * too big for memcached refused before it can cost the session, and a save
+ * that happens before the response so a failed write becomes an error page. */
 #include "sd_session.h"
-#include "sd_cfg_parse.h"
 #include "sd_cookie.h"
 #include "sd_http.h"
 #include "sd_json.h"
@@ -22,7 +23,9 @@ APLOG_USE_MODULE(sessiondemo);
 
 /* connect-memcached's JSON flag: a peer Express app parses values with it. */
 #define SD_STORE_FLAGS_JSON 2
-/* memcached's default item size limit. */
+/* The largest session read or written, whatever memcached's -I allows:
+ * decoding is the costliest step of a request, and a session has no
+ * business being bigger. */
 #define SD_STORE_MAX_VALUE (1024 * 1024)
 #define SD_ADD_ATTEMPTS 3
 
@@ -31,16 +34,20 @@ struct sd_session {
     const sd_vhost *v;
     const sd_config *conf;
     int had_cookie;            /* the request carried our cookie name      */
+    int foreign;               /* ...naming a session of another realm     */
     const char *cookie_id;     /* ID from a validly signed cookie, or NULL */
     const char *cookie_value;  /* that cookie's decoded value             */
     int resign;                /* verified by an old secret: re-issue      */
     const char *id;            /* current ID; NULL until one is minted     */
     json_t *data;
     json_t *stored_cookie;     /* the loaded "cookie" object, or NULL      */
+    const char *stored_raw;    /* the value as read, to undo a refused write */
+    apr_size_t stored_len;
     const char *loaded_data;   /* compact JSON of data as loaded (UPDATE
                                   loads only), or NULL once regenerated    */
     sd_session_intent intent;
-    apr_time_t expires;        /* stored expiry of a loaded session, or 0  */
+    apr_time_t deadline;       /* when a loaded session ends under today's
+                                  limits, or 0 when that is not known      */
     apr_time_t created;        /* creation time, for the absolute timeout  */
     int is_new;
     int destroyed;
@@ -69,15 +76,22 @@ static const char *find_cookie(request_rec *r, const char *name)
     return NULL;
 }
 
-static void start_new(sd_session *s)
+static int start_new(sd_session *s)
 {
     s->is_new = 1;
     s->id = NULL;
     s->data = sd_json_track(s->r->pool, json_object());
     s->stored_cookie = NULL;
+    s->stored_raw = NULL;
     s->loaded_data = "{}";
-    s->expires = 0;
+    s->deadline = 0;
     s->created = 0;
+    if (!s->data) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, s->r, SD_LOGNO(00311)
+                      "out of memory for a new session");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
 }
 
 /* Drops a stored session that is past its time: deleted, counted, and the
@@ -90,8 +104,27 @@ static int expire_stored(sd_session *s, const char *key, const char *why)
     if (sd_store_delete(s->v->rt.store, s->r, key) != SD_STORE_OK) {
         return HTTP_SERVICE_UNAVAILABLE;
     }
-    start_new(s);
-    return OK;
+    return start_new(s);
+}
+
+/* A session another realm made (or express-session, unless this realm
+ * adopts those) is none of this server's business: the request is a guest,
+ * and the stored session is neither shown, written nor deleted. */
+static int is_foreign(sd_session *s, const sd_record *rec)
+{
+    const char *realm = sd_record_realm(rec);
+    if (realm ? strcmp(realm, s->conf->realm) == 0
+              : s->conf->realmless == SD_REALMLESS_ADOPT) {
+        return 0;
+    }
+    SD_STATS_INC(s->v->rt.stats, foreign_realm);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, s->r, SD_LOGNO(00312)
+                  "session of realm '%s' is not one of realm '%s'; treating the"
+                  " request as a guest", realm ? ap_escape_logitem(s->r->pool, realm)
+                                               : "(none: express-session's)",
+                  ap_escape_logitem(s->r->pool, s->conf->realm));
+    s->foreign = 1;
+    return 1;
 }
 
 /* Reads and vets the stored value. Returns OK (s filled, or started new
@@ -99,6 +132,7 @@ static int expire_stored(sd_session *s, const char *key, const char *why)
 static int load_stored(sd_session *s, const char *key)
 {
     request_rec *r = s->r;
+    const sd_config *conf = s->conf;
     char *val = NULL;
     apr_size_t len = 0;
     apr_uint16_t flags = 0;
@@ -110,8 +144,7 @@ static int load_stored(sd_session *s, const char *key)
         break;
     case SD_STORE_NOTFOUND:
         /* Expired or destroyed elsewhere: a fresh ID, never the old one. */
-        start_new(s);
-        return OK;
+        return start_new(s);
     default:
         return HTTP_SERVICE_UNAVAILABLE;
     }
@@ -122,20 +155,19 @@ static int load_stored(sd_session *s, const char *key)
                       "ignoring unusable stored session (flags %u, %" APR_SIZE_T_FMT
                       " bytes): %s", (unsigned)flags, len,
                       err ? err : "wrong flags or too large");
-        start_new(s);
-        return OK;
+        return start_new(s);
     }
-
-    s->expires = sd_record_expires(&rec);
-    /* memcached's TTL is not the only guard: an entry it still returns past
-     * its recorded expiry (clock skew, a peer that sets long TTLs) is dead. */
-    if (s->expires && s->expires <= apr_time_now()) {
-        return expire_stored(s, key, "has expired");
+    if (is_foreign(s, &rec)) {
+        return start_new(s);
     }
-    s->created = sd_record_created(&rec);
-    if (s->conf->absolute_timeout && s->created
-        && s->created + apr_time_from_sec(s->conf->absolute_timeout) <= apr_time_now()) {
-        return expire_stored(s, key, "reached SessionDemoAbsoluteTimeout");
+    /* The limits in force now bound the session, whatever it was stored
+     * with; memcached's TTL is not the only guard either: an entry it still
+     * returns past its time (clock skew, a peer that sets long TTLs) is
+     * dead. */
+    s->deadline = sd_record_deadline(&rec, apr_time_from_sec(conf->max_age),
+                                     apr_time_from_sec(conf->absolute_timeout));
+    if (s->deadline && s->deadline <= apr_time_now()) {
+        return expire_stored(s, key, "has reached its idle or absolute limit");
     }
     SD_STATS_INC(s->v->rt.stats, loaded);
 
@@ -143,10 +175,22 @@ static int load_stored(sd_session *s, const char *key)
     s->id = s->cookie_id;
     s->data = rec.data;
     s->stored_cookie = rec.cookie;
+    s->stored_raw = val;
+    s->stored_len = len;
+    s->created = sd_record_created(&rec);
     /* The snapshot for the "modified" test costs a full encode, and only
      * routes that may change the session need it. */
-    s->loaded_data = s->intent == SD_SESSION_UPDATE
-                     ? sd_json_dump(r->pool, rec.data, NULL) : "";
+    if (s->intent == SD_SESSION_UPDATE) {
+        s->loaded_data = sd_json_dump(r->pool, rec.data, NULL);
+        if (!s->loaded_data) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00313)
+                          "out of memory encoding the loaded session");
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    else {
+        s->loaded_data = "";
+    }
     return OK;
 }
 
@@ -178,15 +222,22 @@ int sd_session_load(request_rec *r, const sd_vhost *v,
                           "session cookie signature does not verify; treating"
                           " the request as a new visitor");
         }
+        else if (!sd_session_lock_key(r->pool, conf, s->cookie_id)) {
+            /* Neither side ever makes one; its keys would not fit memcached's. */
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00314)
+                          "session ID of %" APR_SIZE_T_FMT " bytes is too long for a"
+                          " memcached key; treating the request as a new visitor",
+                          strlen(s->cookie_id));
+            s->cookie_id = NULL;
+        }
     }
     if (!s->cookie_id) {
-        start_new(s);
-        return OK;
+        return start_new(s);
     }
     s->resign = matched > 0;
     s->cookie_value = value;
     if (conf->lock && intent == SD_SESSION_UPDATE) {
-        int rc = sd_session_lock_acquire(r, v, s->cookie_id, &s->lock);
+        int rc = sd_session_lock_acquire(r, v, s->cookie_id, SD_LOCK_WAIT, &s->lock);
         if (rc != OK) {
             return rc;
         }
@@ -216,10 +267,9 @@ static int remove_stored(sd_session *s)
 int sd_session_regenerate(sd_session *s)
 {
     int rc = remove_stored(s);
-    if (rc != OK) {
+    if (rc != OK || (rc = start_new(s)) != OK) {
         return rc;
     }
-    start_new(s);
     /* Even with no data yet, a regenerated session counts as modified (its
      * ID changed), as in express-session. */
     s->loaded_data = NULL;
@@ -242,49 +292,9 @@ static int cookie_is_secure(sd_session *s)
                && sd_http_is_secure(s->r, s->conf));
 }
 
-/* A loaded session keeps the cookie settings it was created with, as in
- * express-session: its Cookie is rebuilt from the stored "cookie" object
- * over the defaults (path "/", HttpOnly), not from the current options. So
- * sessions an Express peer made keep their attributes, and changed
- * directives apply to new sessions. Values from the store are validated
- * like directive values before they can reach a header. */
-static void stored_attrs(sd_session *s, sd_cookie_attrs *attrs)
-{
-    apr_pool_t *p = s->r->pool;
-    const json_t *c = s->stored_cookie;
-    const json_t *v;
-
-    attrs->path = "/";
-    attrs->domain = NULL;
-    attrs->http_only = 1;
-    attrs->secure = 0;
-    attrs->same_site = NULL;
-
-    v = json_object_get(c, "httpOnly");
-    if (json_is_boolean(v)) {
-        attrs->http_only = json_is_true(v);
-    }
-    attrs->secure = json_is_true(json_object_get(c, "secure"));
-    v = json_object_get(c, "path");
-    if (json_is_string(v) && !sd_cfg_parse_cookie_path(p, json_string_value(v))) {
-        attrs->path = json_string_value(v);
-    }
-    v = json_object_get(c, "domain");
-    if (json_is_string(v) && !sd_cfg_parse_cookie_domain(p, json_string_value(v))) {
-        attrs->domain = json_string_value(v);
-    }
-    v = json_object_get(c, "sameSite");
-    if (json_is_true(v)) {
-        attrs->same_site = "Strict";
-    }
-    else if (json_is_string(v)) {
-        const char *ss = json_string_value(v);
-        attrs->same_site = strcasecmp(ss, "strict") == 0 ? "Strict"
-                         : strcasecmp(ss, "lax") == 0 ? "Lax"
-                         : strcasecmp(ss, "none") == 0 ? "None" : NULL;
-    }
-}
-
+/* Every attribute comes from the current configuration, so turning on
+ * Secure or narrowing the Path applies to every session on its next
+ * response. */
 static void add_set_cookie(sd_session *s, const char *value, int has_expires,
                            apr_time_t expires)
 {
@@ -299,9 +309,6 @@ static void add_set_cookie(sd_session *s, const char *value, int has_expires,
     attrs.http_only = conf->cookie_http_only;
     attrs.secure = cookie_is_secure(s);
     attrs.same_site = sd_config_same_site_name(conf);
-    if (s->stored_cookie) {
-        stored_attrs(s, &attrs);
-    }
     /* A browser would drop a Secure cookie set over plain http anyway;
      * express-session skips it too, and so do we. */
     if (attrs.secure && !sd_http_is_secure(r, conf)) {
@@ -311,88 +318,107 @@ static void add_set_cookie(sd_session *s, const char *value, int has_expires,
                    sd_cookie_header(r->pool, conf->cookie_name, value, &attrs));
 }
 
-/* The stored "cookie" object, field order as express-session writes it. */
-static json_t *cookie_object(sd_session *s, int has_expiry, apr_time_t expires)
+/* The stored "cookie" object: express-session's shape, the current
+ * configuration's settings. */
+static json_t *cookie_object(sd_session *s, apr_time_t lifetime, apr_time_t expires)
 {
     const sd_config *conf = s->conf;
-    request_rec *r = s->r;
-    json_t *c;
+    const char *same_site = sd_config_same_site_name(conf);
+    sd_record_cookie_attrs a;
+    char *lower = NULL;
 
-    if (s->stored_cookie) {
-        /* Written back as stored, fields we do not know included; only the
-         * expiry moves, and stays null for a browser-session cookie. */
-        c = sd_json_track(r->pool, json_deep_copy(s->stored_cookie));
-        if (has_expiry) {
-            json_object_set_new(c, "expires",
-                                json_string(sd_record_iso8601_format(r->pool, expires)));
-        }
-        return c;
-    }
-    c = sd_json_track(r->pool, json_object());
-
-    json_object_set_new(c, "originalMaxAge", json_integer(conf->max_age * 1000));
-    json_object_set_new(c, "expires",
-                        json_string(sd_record_iso8601_format(r->pool, expires)));
-    if (cookie_is_secure(s)) {
-        json_object_set_new(c, "secure", json_true());
-    }
-    json_object_set_new(c, "httpOnly", json_boolean(conf->cookie_http_only));
-    if (conf->cookie_domain) {
-        json_object_set_new(c, "domain", json_string(conf->cookie_domain));
-    }
-    json_object_set_new(c, "path", json_string(conf->cookie_path));
-    if (sd_config_same_site_name(conf)) {
+    if (same_site) {
         /* express-session stores the lower-case option value. */
-        char *same_site = apr_pstrdup(r->pool, sd_config_same_site_name(conf));
-        ap_str_tolower(same_site);
-        json_object_set_new(c, "sameSite", json_string(same_site));
+        lower = apr_pstrdup(s->r->pool, same_site);
+        ap_str_tolower(lower);
     }
-    return c;
+    a.lifetime = lifetime;
+    a.expires = expires;
+    a.secure = cookie_is_secure(s);
+    a.http_only = conf->cookie_http_only;
+    a.domain = conf->cookie_domain;
+    a.path = conf->cookie_path;
+    a.same_site = lower;
+    return sd_json_track(s->r->pool, sd_record_cookie(s->stored_cookie, &a));
+}
+
+static apr_int64_t ttl_until(apr_time_t when, apr_time_t now)
+{
+    apr_int64_t ttl = apr_time_sec(when - now + APR_USEC_PER_SEC - 1);
+    return ttl < 1 ? 1 : ttl;
+}
+
+/* memcached unlinks the old copy when it refuses a set (too large, out of
+ * memory under -M): put back what was read, so the session survives. */
+static void restore_stored(sd_session *s, const char *key, apr_time_t now)
+{
+    sd_store_result res;
+    if (!s->stored_raw || !s->deadline) {
+        return;
+    }
+    res = sd_store_set(s->v->rt.store, s->r, key, s->stored_raw, s->stored_len,
+                       ttl_until(s->deadline, now), SD_STORE_FLAGS_JSON);
+    if (res == SD_STORE_OK) {
+        SD_STATS_INC(s->v->rt.stats, restored);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, s->r, SD_LOGNO(00315)
+                  "memcached refused the session's new value; the copy that was"
+                  " read %s", res == SD_STORE_OK ? "is back in place" : "could not be put back");
 }
 
 /* Writes the session: `add` under a fresh ID for new sessions (retrying on
  * the astronomically unlikely collision), `set` for existing ones. */
-static int save(sd_session *s, int has_expiry, apr_time_t expires)
+static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time_t now)
 {
     request_rec *r = s->r;
-    apr_size_t len = 0;
+    sd_store *store = s->v->rt.store;
+    sd_record rec = { NULL, s->data };
+    apr_size_t len = 0, room;
     char *value;
     sd_store_result res;
-    /* express-session's rule: a session without an expiry lives a day. */
-    apr_int64_t ttl = has_expiry
-        ? apr_time_sec(expires - apr_time_now() + APR_USEC_PER_SEC - 1)
-        : 86400;
+    apr_int64_t ttl = ttl_until(expires, now);
+    const char *key = s->is_new ? NULL : store_key(r->pool, s->conf, s->id);
 
     if (s->conf->absolute_timeout && !json_object_get(s->data, SD_RECORD_CREATED_FIELD)) {
         json_object_set_new(s->data, SD_RECORD_CREATED_FIELD,
                             json_string(sd_record_iso8601_format(r->pool, s->created)));
     }
-    value = sd_record_encode(r->pool, cookie_object(s, has_expiry, expires),
-                                  s->data, &len);
-
+    rec.cookie = cookie_object(s, lifetime, expires);
+    value = rec.cookie && sd_record_set_meta(&rec, s->conf->realm, now)
+            ? sd_record_encode(r->pool, rec.cookie, rec.data, &len) : NULL;
     if (!value) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00304)
-                      "session data cannot be encoded as JSON");
+                      "session data cannot be encoded as JSON (out of memory, or"
+                      " nested too deep)");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if (len > SD_STORE_MAX_VALUE) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00305)
-                      "session of %" APR_SIZE_T_FMT " bytes exceeds memcached's"
-                      " item limit; not saved", len);
-        return HTTP_INSUFFICIENT_STORAGE;
+    room = sd_store_max_value(store, key ? key
+                              : store_key(r->pool, s->conf, "00000000000000000000000000000000"));
+    if (room > SD_STORE_MAX_VALUE) {
+        room = SD_STORE_MAX_VALUE;
+    }
+    if (len > room) {
+        SD_STATS_INC(s->v->rt.stats, too_large);
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00305)
+                      "session of %" APR_SIZE_T_FMT " bytes would exceed memcached's item"
+                      " size (room for %" APR_SIZE_T_FMT "); the change is refused and"
+                      " the stored session kept", len, room);
+        return SD_SESSION_TOO_LARGE;
     }
     if (!s->is_new) {
         if (s->lock && !sd_session_lock_trusted(s->lock)) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00309)
-                          "request held the session lock longer than"
-                          " SessionDemoLockTTL; not saving, so as not to overwrite"
-                          " a newer change");
+                          "request held the session lock longer than it can trust"
+                          " it (SessionDemoLockTTL less a second); not saving, so as"
+                          " not to overwrite a newer change");
             return HTTP_SERVICE_UNAVAILABLE;
         }
-        res = sd_store_set(s->v->rt.store, r, store_key(r->pool, s->conf, s->id),
-                           value, len, ttl, SD_STORE_FLAGS_JSON);
+        res = sd_store_set(store, r, key, value, len, ttl, SD_STORE_FLAGS_JSON);
         if (res == SD_STORE_OK) {
             SD_STATS_INC(s->v->rt.stats, saved);
+        }
+        else if (res == SD_STORE_ERROR) {
+            restore_stored(s, key, now);
         }
     }
     else {
@@ -407,7 +433,7 @@ static int save(sd_session *s, int has_expiry, apr_time_t expires)
                 return HTTP_INTERNAL_SERVER_ERROR;
             }
             s->id = apr_pstrdup(r->pool, id);
-            res = sd_store_add(s->v->rt.store, r, store_key(r->pool, s->conf, s->id),
+            res = sd_store_add(store, r, store_key(r->pool, s->conf, s->id),
                                value, len, ttl, SD_STORE_FLAGS_JSON);
         }
         if (res == SD_STORE_OK) {
@@ -425,11 +451,13 @@ static int save(sd_session *s, int has_expiry, apr_time_t expires)
     return OK;
 }
 
-/* For a session loaded without the lock that now has to be written: takes
- * the lock and re-reads. Returns OK when the stored data is still what was
- * loaded (the write may go ahead), DONE when another request changed or
- * deleted it meanwhile (skip the write: its expiry is fresh, or it was
- * logged out and must not come back), or an HTTP error status. */
+/* For a session loaded without the lock that is due for a refresh: takes
+ * the lock without waiting and re-reads. Returns OK when the stored data is
+ * still what was loaded (the write may go ahead), DONE when the write should
+ * be skipped: the lock is busy or the store does not answer (the page is
+ * served without its refresh rather than made to wait), or another request
+ * changed or deleted the session meanwhile (its expiry is fresh, or it was
+ * logged out and must not come back). */
 static int lock_and_recheck(sd_session *s)
 {
     request_rec *r = s->r;
@@ -438,37 +466,26 @@ static int lock_and_recheck(sd_session *s)
     apr_size_t len = 0;
     apr_uint16_t flags = 0;
     sd_record rec;
-    const char *err = NULL;
-    int rc = sd_session_lock_acquire(r, s->v, s->id, &s->lock);
+    const char *err = NULL, *stored, *mine;
 
-    if (rc != OK) {
-        return rc;
-    }
-    switch (sd_store_get_newest(s->v->rt.store, r, key, sd_record_is_newer, &val, &len, &flags)) {
-    case SD_STORE_OK:
-        break;
-    case SD_STORE_NOTFOUND:
-        return DONE;
-    default:
-        return HTTP_SERVICE_UNAVAILABLE;
-    }
-    if (flags != SD_STORE_FLAGS_JSON || len > SD_STORE_MAX_VALUE
-        || !sd_record_decode(r->pool, val, len, &rec, &err)
-        || strcmp(sd_json_dump(r->pool, rec.data, NULL),
-                  sd_json_dump(r->pool, s->data, NULL)) != 0) {
+    if (sd_session_lock_acquire(r, s->v, s->id, SD_LOCK_TRY, &s->lock) != OK
+        || sd_store_get_newest(s->v->rt.store, r, key, sd_record_is_newer, &val, &len, &flags)
+           != SD_STORE_OK
+        || flags != SD_STORE_FLAGS_JSON || len > SD_STORE_MAX_VALUE
+        || !sd_record_decode(r->pool, val, len, &rec, &err)) {
         return DONE;
     }
-    return OK;
+    stored = sd_json_dump(r->pool, rec.data, NULL);
+    mine = sd_json_dump(r->pool, s->data, NULL);
+    return stored && mine && strcmp(stored, mine) == 0 ? OK : DONE;
 }
 
-/* The lifetime of this session in µs: the stored originalMaxAge for a
- * loaded session (express-session's rule), else SessionDemoMaxAge. 0 means
- * a browser-session cookie (originalMaxAge null). */
-static apr_time_t session_lifetime(const sd_session *s)
+/* Whether less than `percent` of `span` is left before `deadline`, in
+ * floating point: a far-future stored expiry must not overflow. */
+static int refresh_due(apr_time_t deadline, apr_time_t now, apr_time_t span,
+                       apr_int64_t percent)
 {
-    apr_time_t configured = apr_time_from_sec(s->conf->max_age);
-    sd_record stored = { s->stored_cookie, s->data };
-    return s->stored_cookie ? sd_record_lifetime(&stored, configured) : configured;
+    return !deadline || (double)(deadline - now) * 100.0 < (double)span * (double)percent;
 }
 
 static int commit_session(sd_session *s)
@@ -476,10 +493,17 @@ static int commit_session(sd_session *s)
     request_rec *r = s->r;
     const sd_config *conf = s->conf;
     apr_time_t now = apr_time_now();
-    apr_time_t lifetime = session_lifetime(s);
+    apr_time_t configured = apr_time_from_sec(conf->max_age);
+    sd_record stored = { s->stored_cookie, s->data };
+    /* The idle lifetime: 0 keeps an express-session browser-session cookie
+     * one (no Expires), while the server still ends it after `span`. */
+    apr_time_t lifetime = s->stored_cookie ? sd_record_lifetime(&stored, configured)
+                                           : configured;
+    apr_time_t span = lifetime ? lifetime : configured;
+    apr_time_t expires = now + span;
     int has_expiry = lifetime != 0;
-    apr_time_t expires = now + (has_expiry ? lifetime : apr_time_from_sec(86400));
     int modified, write, send_cookie, rv;
+    const char *current;
 
     if (s->committed) {
         return OK;
@@ -487,7 +511,8 @@ static int commit_session(sd_session *s)
     s->committed = 1;
 
     if (s->destroyed) {
-        if (s->had_cookie) {
+        /* Another realm's cookie is not ours to expire. */
+        if (s->had_cookie && !s->foreign) {
             add_set_cookie(s, "", 1, apr_time_from_sec(0));
         }
         return OK;
@@ -497,7 +522,7 @@ static int commit_session(sd_session *s)
         s->created = now;
     }
     /* The idle expiry never runs past the absolute one. */
-    if (conf->absolute_timeout && s->created) {
+    if (conf->absolute_timeout) {
         apr_time_t hard = s->created + apr_time_from_sec(conf->absolute_timeout);
         if (expires > hard) {
             expires = hard;
@@ -506,9 +531,16 @@ static int commit_session(sd_session *s)
     }
 
     /* A read-only load is unmodified by contract (sd_session.h). */
+    current = s->is_new || s->intent == SD_SESSION_UPDATE
+              ? sd_json_dump(r->pool, s->data, NULL) : "";
+    if (!current) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00316)
+                      "session data cannot be encoded as JSON");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     modified = !s->loaded_data
                || ((s->is_new || s->intent == SD_SESSION_UPDATE)
-                   && strcmp(s->loaded_data, sd_json_dump(r->pool, s->data, NULL)) != 0);
+                   && strcmp(s->loaded_data, current) != 0);
     if (s->is_new) {
         write = modified || conf->save_uninitialized;
         send_cookie = write;
@@ -516,42 +548,32 @@ static int commit_session(sd_session *s)
     else {
         /* Throttled refresh: an unchanged session is re-saved (sliding its
          * expiry) only when less than refresh_percent of its lifetime is
-         * left, so read-only pages rarely write. 100 = every request. A
-         * browser-session cookie has no expiry to slide. */
-        int refresh_due = has_expiry
-            && (s->expires == 0
-                || (s->expires - now) * 100 < (lifetime ? lifetime : expires - now)
-                                              * conf->refresh_percent);
-        write = modified || conf->resave || conf->rolling || refresh_due;
+         * left, so read-only pages rarely write. 100 = every request. */
+        write = modified || conf->resave || conf->rolling
+                || refresh_due(s->deadline, now, span, conf->refresh_percent);
         /* Unlike express-session (issues #189, #276), whenever the stored
          * expiry slides, the browser's Expires slides with it: otherwise an
          * active user is logged out when the first cookie runs out. A
          * browser-session cookie needs no re-sending. */
         send_cookie = (write && has_expiry) || conf->rolling || s->resign;
     }
-    if (!write && !send_cookie) {
-        return OK;
-    }
     if (write && !s->is_new && conf->lock && !s->lock) {
         /* Loaded read-only, now due for a write (refresh, Resave, Rolling). */
-        rv = lock_and_recheck(s);
-        if (rv == DONE) {
+        if (lock_and_recheck(s) == DONE) {
             write = 0;
             send_cookie = s->resign;
         }
-        else if (rv != OK) {
-            return rv;
-        }
     }
     if (!write && !send_cookie) {
         return OK;
     }
-    if (write && (rv = save(s, has_expiry, expires)) != OK) {
+    if (write && (rv = save(s, has_expiry ? (lifetime ? lifetime : expires - now) : 0,
+                            expires, now)) != OK) {
         return rv;
     }
     if (!write) {
         /* Re-issued cookie without a write: keep the stored expiry. */
-        expires = s->expires ? s->expires : expires;
+        expires = s->deadline ? s->deadline : expires;
     }
     if (send_cookie) {
         const sd_secret *signer = (const sd_secret *)conf->secrets->elts;
@@ -559,6 +581,11 @@ static int commit_session(sd_session *s)
          * secret, is exactly what signing would produce. */
         const char *value = (s->cookie_value && !s->resign && s->id == s->cookie_id)
                             ? s->cookie_value : sd_cookie_sign(r->pool, s->id, signer);
+        if (!value) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00317)
+                          "the session cookie could not be signed (OpenSSL failed)");
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
         add_set_cookie(s, value, has_expiry, expires);
     }
     return OK;

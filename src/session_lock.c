@@ -1,44 +1,63 @@
 /* Requests of one session are serialised with a lock key in memcached
  * (`add` is atomic), so concurrent cart updates and views never overwrite
  * each other. The lock has a TTL, so one left by a crashed process expires
- * by itself; a holder never deletes a lock it may no longer own (it stops
- * trusting its lock shortly before the TTL), which keeps release to one
- * round trip. */
+ * by itself. A holder trusts its lock only while memcached cannot have
+ * dropped it (docs/security.md, "The session lock"), and releases it only
+ * when the stored token is still its own. */
 #include "sd_session_lock.h"
 #include "sd_log.h"
 #include "sd_module.h"
 
 #include <http_log.h>
+#include <apr_hash.h>
 #include <apr_strings.h>
 
 #ifdef APLOG_USE_MODULE
 APLOG_USE_MODULE(sessiondemo);
 #endif
 
-/* Margin before the TTL after which a holder no longer trusts its lock. */
-#define SD_LOCK_MARGIN apr_time_from_msec(500)
+/* memcached's clock ticks once a second, so a TTL of N seconds may end
+ * N - 1 seconds after the add reached it. */
+#define SD_LOCK_CLOCK_TICK apr_time_from_sec(1)
 #define SD_LOCK_BACKOFF_MIN apr_time_from_msec(2)
 #define SD_LOCK_BACKOFF_MAX apr_time_from_msec(50)
-#define SD_LOCK_SUFFIX ".lock"
+#define SD_LOCK_KEY_MAX 250
+/* ".<8 hex digits of the realm>.lock" */
+#define SD_LOCK_SUFFIX_LEN 14
 
 struct sd_session_lock {
     request_rec *r;
     const sd_vhost *v;
     const char *key;          /* NULL once released                      */
-    apr_time_t taken;
+    const char *placement;    /* the session's key: the lock sits with it */
+    const char *token;
+    apr_time_t trusted_until;
 };
+
+/* --------------------------------------------------------------- lock */
+
+const char *sd_session_lock_key(apr_pool_t *p, const sd_config *conf, const char *id)
+{
+    /* The realm is in the key: servers of another realm never write this
+     * session, so they need not wait for its writers, nor block them. */
+    apr_ssize_t len = APR_HASH_KEY_STRING;
+    unsigned int tag = apr_hashfunc_default(conf->realm, &len);
+    if (strlen(conf->key_prefix) + strlen(id) + SD_LOCK_SUFFIX_LEN > SD_LOCK_KEY_MAX) {
+        return NULL;
+    }
+    return apr_psprintf(p, "%s%s.%08x.lock", conf->key_prefix, id, tag);
+}
 
 int sd_session_lock_trusted(const sd_session_lock *lock)
 {
-    return lock && lock->key
-           && apr_time_now() - lock->taken
-              < apr_time_from_sec(lock->v->conf->lock_ttl) - SD_LOCK_MARGIN;
+    return lock && lock->key && apr_time_now() < lock->trusted_until;
 }
 
 void sd_session_lock_release(sd_session_lock *lock)
 {
     if (lock && lock->key && sd_session_lock_trusted(lock)) {
-        sd_store_delete(lock->v->rt.store, lock->r, lock->key);
+        sd_store_unlock(lock->v->rt.store, lock->r, lock->key, lock->placement, lock->token,
+                        strlen(lock->token));
     }
     if (lock) {
         lock->key = NULL;
@@ -51,36 +70,48 @@ static apr_status_t release_cleanup(void *data)
     return APR_SUCCESS;
 }
 
-int sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char *id,
-                            sd_session_lock **out)
+/* One attempt. OK with *out, HTTP_CONFLICT when taken, or 503. */
+static int try_once(request_rec *r, const sd_vhost *v, const char *key, const char *placement,
+                    const char *token, sd_session_lock **out)
+{
+    apr_time_t sent = apr_time_now();
+    sd_session_lock *lock;
+
+    switch (sd_store_lock(v->rt.store, r, key, placement, token, strlen(token),
+                          v->conf->lock_ttl)) {
+    case SD_STORE_OK:
+        break;
+    case SD_STORE_EXISTS:
+        return HTTP_CONFLICT;
+    default:
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    lock = apr_pcalloc(r->pool, sizeof(*lock));
+    lock->r = r;
+    lock->v = v;
+    lock->key = key;
+    lock->placement = placement;
+    lock->token = token;
+    /* Counted from when the add was sent, which is what "1 s plus the
+     * time the acquisition took" before the TTL amounts to. */
+    lock->trusted_until = sent + apr_time_from_sec(v->conf->lock_ttl) - SD_LOCK_CLOCK_TICK;
+    apr_pool_cleanup_register(r->pool, lock, release_cleanup, apr_pool_cleanup_null);
+    *out = lock;
+    return OK;
+}
+
+static int wait_for_lock(request_rec *r, const sd_vhost *v, const char *key,
+                         const char *placement, const char *token, sd_session_lock **out)
 {
     const sd_config *conf = v->conf;
-    const char *key = apr_pstrcat(r->pool, conf->key_prefix, id, SD_LOCK_SUFFIX, NULL);
     apr_time_t deadline = apr_time_now() + apr_time_from_msec(conf->lock_wait_ms);
     apr_interval_time_t backoff = SD_LOCK_BACKOFF_MIN;
-    /* Only identifies the holder in a memcached dump; nothing trusts it, so
-     * it need not come from the CSPRNG. */
-    const char *token = apr_psprintf(r->pool, "%" APR_PID_T_FMT "-%" APR_TIME_T_FMT "-%pp",
-                                     getpid(), apr_time_now(), (void *)r);
-    apr_size_t token_len = strlen(token);
 
     for (;;) {
         apr_time_t now;
-        switch (sd_store_lock(v->rt.store, r, key, token, token_len, conf->lock_ttl)) {
-        case SD_STORE_OK: {
-            sd_session_lock *lock = apr_pcalloc(r->pool, sizeof(*lock));
-            lock->r = r;
-            lock->v = v;
-            lock->key = key;
-            lock->taken = apr_time_now();
-            apr_pool_cleanup_register(r->pool, lock, release_cleanup, apr_pool_cleanup_null);
-            *out = lock;
-            return OK;
-        }
-        case SD_STORE_EXISTS:
-            break;
-        default:
-            return HTTP_SERVICE_UNAVAILABLE;
+        int rc = try_once(r, v, key, placement, token, out);
+        if (rc != HTTP_CONFLICT) {
+            return rc;
         }
         now = apr_time_now();
         if (now >= deadline) {
@@ -102,4 +133,40 @@ int sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char *id,
         }
         backoff = backoff * 2 > SD_LOCK_BACKOFF_MAX ? SD_LOCK_BACKOFF_MAX : backoff * 2;
     }
+}
+
+int sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char *id,
+                            sd_session_lock_mode mode, sd_session_lock **out)
+{
+    const sd_config *conf = v->conf;
+    const char *key = sd_session_lock_key(r->pool, conf, id);
+    const char *placement = apr_pstrcat(r->pool, conf->key_prefix, id, NULL);
+    /* Compared before a release, so a holder never removes a lock another
+     * request took after its own expired; unique per request, and nothing
+     * but this check relies on it. */
+    const char *token = apr_psprintf(r->pool, "%" APR_PID_T_FMT "-%" APR_TIME_T_FMT "-%pp",
+                                     getpid(), apr_time_now(), (void *)r);
+    apr_uint64_t hash;
+    int rc;
+
+    if (!key) {
+        return HTTP_SERVICE_UNAVAILABLE;  /* the caller checked the ID's length */
+    }
+    if (mode == SD_LOCK_TRY) {
+        return try_once(r, v, key, placement, token, out);
+    }
+    hash = sd_waiters_hash(key);
+    if (v->rt.lock_waiters && !sd_waiters_enter(v->rt.lock_waiters, hash, (int)conf->lock_waiters)) {
+        SD_STATS_INC(v->rt.stats, lock_waiters_refused);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00310)
+                      "%" APR_INT64_T_FMT " requests of this session already wait for"
+                      " its lock in this process (SessionDemoLockWaiters); answering 503",
+                      conf->lock_waiters);
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    rc = wait_for_lock(r, v, key, placement, token, out);
+    if (v->rt.lock_waiters) {
+        sd_waiters_leave(v->rt.lock_waiters, hash);
+    }
+    return rc;
 }

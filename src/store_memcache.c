@@ -54,6 +54,7 @@ typedef struct {
     apr_socket_t *probe_sock;         /* the prober's own connection     */
     volatile apr_uint32_t healthy;    /* the prober's verdict            */
     volatile apr_uint32_t *outage;    /* shared flag, may be NULL        */
+    volatile apr_uint32_t item_size_max; /* from "stats settings"       */
 } mc_server;
 
 struct sd_store {
@@ -63,7 +64,6 @@ struct sd_store {
     int nservers;
     int copies;                       /* 1 + SessionDemoReplicas          */
     sd_ring *ring;
-    int max_attempts;                 /* per command: 2 per pooled socket */
     apr_interval_time_t probe_interval;
     apr_interval_time_t probe_timeout;
     apr_pool_t *probe_pool;
@@ -103,6 +103,39 @@ static int probe_exchange(mc_server *srv, const char *cmd, const char *expect)
     return 1;
 }
 
+/* memcached's item size limit (-I), read once per probe connection: a
+ * value over it is refused, and memcached then also drops the copy it had
+ * (a failed set unlinks the old item), so the session must never send one. */
+static void probe_item_size_max(mc_server *srv)
+{
+    static const char field[] = "STAT item_size_max ";
+    char reply[4096];
+    apr_size_t len = sizeof("stats settings\r\n") - 1, got = 0;
+    apr_status_t rv = apr_socket_send(srv->probe_sock, "stats settings\r\n", &len);
+    const char *at;
+
+    while (rv == APR_SUCCESS && got < sizeof(reply) - 1
+           && (got < 5 || memcmp(reply + got - 5, "END\r\n", 5) != 0)) {
+        len = sizeof(reply) - 1 - got;
+        rv = apr_socket_recv(srv->probe_sock, reply + got, &len);
+        got += len;
+    }
+    reply[got] = '\0';
+    if (rv != APR_SUCCESS || got < 5 || memcmp(reply + got - 5, "END\r\n", 5) != 0) {
+        /* Not memcached's answer (a proxy, a truncated reply): keep the
+         * default and start the next probe on a fresh connection. */
+        probe_close(srv);
+        return;
+    }
+    at = strstr(reply, field);
+    if (at) {
+        apr_int64_t n = apr_atoi64(at + sizeof(field) - 1);
+        if (n >= 1024 && n <= 1024L * 1024 * 1024) {
+            apr_atomic_set32(&srv->item_size_max, (apr_uint32_t)n);
+        }
+    }
+}
+
 /* One "version" round trip; (re)connects first when needed. */
 static int probe_once(sd_store *st, mc_server *srv)
 {
@@ -126,6 +159,11 @@ static int probe_once(sd_store *st, mc_server *srv)
             return 0;
         }
         srv->probe_sock = sock;
+        if (!probe_exchange(srv, "version\r\n", "VERSION ")) {
+            return 0;
+        }
+        probe_item_size_max(srv);
+        return srv->probe_sock != NULL;
     }
     return probe_exchange(srv, "version\r\n", "VERSION ");
 }
@@ -240,30 +278,17 @@ static apr_memcache_server_t *choose_server(void *baton, apr_memcache_t *mc,
     return srv->ms;
 }
 
-/* A session's lock key ("<prefix><id>.lock") is placed with the session
- * itself: hashed on its own it lands on another server for most sessions,
- * and then a session whose server is up answers 503 while its lock's server
- * is down (and, with replicas, the lock and the data fail over apart).
- * Session IDs are base64url, so a session key never ends in ".lock". */
-#define SD_LOCK_SUFFIX ".lock"
-
-static apr_size_t placement_len(const char *key)
-{
-    apr_size_t len = strlen(key), suffix = sizeof(SD_LOCK_SUFFIX) - 1;
-    if (len > suffix && memcmp(key + len - suffix, SD_LOCK_SUFFIX, suffix) == 0) {
-        return len - suffix;
-    }
-    return len;
-}
-
-/* The key's replica set: primary first. */
-static int targets_for(const sd_store *st, const char *key, int *out)
+/* The replica set of the key `placement` (primary first). A session's lock
+ * is placed with the session itself: hashed on its own it would land on
+ * another server for most sessions, and a session whose server is up would
+ * answer 503 while its lock's server is down. */
+static int targets_for(const sd_store *st, const char *placement, int *out)
 {
     if (st->nservers == 1) {
         out[0] = 0;
         return 1;
     }
-    return sd_ring_lookup(st->ring, key, placement_len(key), out, st->copies);
+    return sd_ring_lookup(st->ring, placement, strlen(placement), out, st->copies);
 }
 
 /* ------------------------------------------------------------------ setup */
@@ -285,7 +310,6 @@ apr_status_t sd_store_create(apr_pool_t *pchild, server_rec *s, const sd_config 
     st->s = s;
     st->stats = stats;
     st->nservers = list->nelts;
-    st->max_attempts = 2 * threads + 2;
     st->probe_interval = apr_time_from_msec(conf->probe_interval_ms);
     st->probe_timeout = apr_time_from_msec(conf->probe_timeout_ms);
     st->servers = apr_pcalloc(pchild, sizeof(mc_server) * (apr_size_t)list->nelts);
@@ -320,6 +344,7 @@ apr_status_t sd_store_create(apr_pool_t *pchild, server_rec *s, const sd_config 
         apr_reslist_timeout_set(srv->ms->conns, SD_CONN_WAIT);
 #endif
         srv->name = apr_psprintf(pchild, "%s:%d", cfg->host, (int)cfg->port);
+        srv->item_size_max = SD_STORE_DEFAULT_ITEM_SIZE_MAX;
         /* Optimistic until the first probe: requests fail fast anyway if the
          * server refuses connections. */
         srv->healthy = 1;
@@ -343,25 +368,50 @@ apr_status_t sd_store_create(apr_pool_t *pchild, server_rec *s, const sd_config 
 
 /* ---------------------------------------------------------------- commands */
 
-/* A failure on a server the prober sees answering is most likely a stale
- * pooled socket (memcached restarted): worth another attempt. apr_memcache
- * 1.6 reports a socket already at EOF as APR_EGENERAL (an empty reply) and
- * puts it back in the pool; its next use fails to send and destroys it. So
- * each stale socket costs at most two quick failures, and the attempt
- * budget covers two per pooled socket. A pool wait that timed out is not
- * retried: that would only double the wait. */
-static int worth_retry(const mc_server *srv, apr_status_t rv)
+/* Which failures are worth another attempt. apr_memcache 1.6 reports a
+ * refusal by a live server ("SERVER_ERROR out of memory", "object too
+ * large") as APR_EGENERAL, and so too a pooled socket already at EOF (an
+ * empty reply; memcached restarted), which it then puts back in the pool:
+ * its next use fails to send and destroys it, a transport error. So an
+ * EGENERAL earns one more attempt, and is taken for a stale socket (and
+ * retried further) only when that attempt fails in transport; twice
+ * EGENERAL is a refusal. Transport failures are retried within a small
+ * fixed budget, and only while the prober vouches for the server. A pool
+ * wait that timed out is not retried: that would only double the wait. */
+#define SD_STORE_ATTEMPTS 6
+
+typedef struct {
+    int attempts;
+    int stale_seen;           /* an EGENERAL followed by a transport error */
+    apr_status_t last;
+} retry_state;
+
+static int is_transport_failure(apr_status_t rv)
 {
     return rv != APR_SUCCESS && rv != APR_NOTFOUND && rv != APR_EEXIST
-           && !APR_STATUS_IS_TIMEUP(rv) && usable(srv);
+           && rv != APR_EGENERAL && !APR_STATUS_IS_TIMEUP(rv);
 }
 
-#define WITH_RETRY(st, srv, call)                                          \
+static int worth_retry(const mc_server *srv, retry_state *rs, apr_status_t rv)
+{
+    apr_status_t before = rs->last;
+    rs->last = rv;
+    if (++rs->attempts >= SD_STORE_ATTEMPTS || !usable(srv)) {
+        return 0;
+    }
+    if (is_transport_failure(rv)) {
+        rs->stale_seen |= before == APR_EGENERAL;
+        return 1;
+    }
+    return rv == APR_EGENERAL && (before != APR_EGENERAL || rs->stale_seen);
+}
+
+#define WITH_RETRY(srv, call)                                              \
     do {                                                                   \
-        int attempt_ = 0;                                                  \
+        retry_state rs_ = { 0, 0, APR_SUCCESS };                           \
         do {                                                               \
             rv = (call);                                                   \
-        } while (worth_retry((srv), rv) && ++attempt_ < (st)->max_attempts); \
+        } while (worth_retry((srv), &rs_, rv));                            \
     } while (0)
 
 /* One server's answer, as a store result. */
@@ -428,7 +478,7 @@ static sd_store_result read_replicas(sd_store *st, request_rec *r, const char *k
         if (!usable(srv)) {
             continue;
         }
-        WITH_RETRY(st, srv, apr_memcache_getp(srv->mc, r->pool, key, &v, &l, &f));
+        WITH_RETRY(srv, apr_memcache_getp(srv->mc, r->pool, key, &v, &l, &f));
         res = one_result(st, r, srv, rv, "get");
         if (res == SD_STORE_OK) {
             if (!found || newer(v, l, *val, *len)) {
@@ -477,7 +527,7 @@ static sd_store_result set_on(sd_store *st, request_rec *r, mc_server *srv,
                               apr_uint32_t exptime, apr_uint16_t flags)
 {
     apr_status_t rv;
-    WITH_RETRY(st, srv, apr_memcache_set(srv->mc, key, (char *)val, len, exptime, flags));
+    WITH_RETRY(srv, apr_memcache_set(srv->mc, key, (char *)val, len, exptime, flags));
     /* apr_memcache reports NOT_STORED as EEXIST; for set that is a failure. */
     return one_result(st, r, srv, rv == APR_EEXIST ? APR_EGENERAL : rv, "set");
 }
@@ -526,7 +576,7 @@ sd_store_result sd_store_add(sd_store *st, request_rec *r, const char *key,
         if (!usable(srv)) {
             continue;
         }
-        WITH_RETRY(st, srv, apr_memcache_add(srv->mc, key, (char *)val, len, exptime, flags));
+        WITH_RETRY(srv, apr_memcache_add(srv->mc, key, (char *)val, len, exptime, flags));
         res = one_result(st, r, srv, rv, "add");
         if (res != SD_STORE_DOWN) {
             break;
@@ -552,10 +602,10 @@ sd_store_result sd_store_add(sd_store *st, request_rec *r, const char *key,
  * order; on a replica that is taken, the copies just added are removed
  * again and the caller backs off. */
 sd_store_result sd_store_lock(sd_store *st, request_rec *r, const char *key,
-                              const char *val, apr_size_t len,
+                              const char *placement, const char *val, apr_size_t len,
                               apr_int64_t ttl_seconds)
 {
-    int t[SD_MAX_COPIES], n = targets_for(st, key, t), held[SD_MAX_COPIES], nheld = 0;
+    int t[SD_MAX_COPIES], n = targets_for(st, placement, t), held[SD_MAX_COPIES], nheld = 0;
     apr_uint32_t exptime = wire_exptime(ttl_seconds);
     sd_store_result res = SD_STORE_DOWN;
 
@@ -566,7 +616,7 @@ sd_store_result sd_store_lock(sd_store *st, request_rec *r, const char *key,
         if (!usable(srv)) {
             continue;
         }
-        WITH_RETRY(st, srv, apr_memcache_add(srv->mc, key, (char *)val, len, exptime, 0));
+        WITH_RETRY(srv, apr_memcache_add(srv->mc, key, (char *)val, len, exptime, 0));
         one = one_result(st, r, srv, rv, "add");
         if (one == SD_STORE_OK) {
             held[nheld++] = t[i];
@@ -580,6 +630,51 @@ sd_store_result sd_store_lock(sd_store *st, request_rec *r, const char *key,
         }
     }
     return counted(st, res);
+}
+
+/* On every replica that answers, the lock is removed only while it still
+ * holds `token`: a get, a compare, then a delete. Without CAS a lock can
+ * still change hands between the get and the delete; docs/security.md says
+ * when that can happen. */
+void sd_store_unlock(sd_store *st, request_rec *r, const char *key, const char *placement,
+                     const char *token, apr_size_t len)
+{
+    int t[SD_MAX_COPIES], n = targets_for(st, placement, t);
+
+    for (int i = 0; i < n; ++i) {
+        mc_server *srv = &st->servers[t[i]];
+        char *v = NULL;
+        apr_size_t l = 0;
+        apr_uint16_t f = 0;
+        apr_status_t rv;
+        if (!usable(srv)) {
+            continue;
+        }
+        WITH_RETRY(srv, apr_memcache_getp(srv->mc, r->pool, key, &v, &l, &f));
+        if (rv == APR_SUCCESS && l == len && memcmp(v, token, len) == 0) {
+            set_on(st, r, srv, key, "", 0, SD_EXPIRED_EXPTIME, 0);
+        }
+        else if (rv == APR_SUCCESS) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, SD_LOGNO(00209)
+                          "lock %s on %s now belongs to another request; left alone",
+                          key, srv->name);
+        }
+    }
+}
+
+apr_size_t sd_store_max_value(const sd_store *st, const char *key)
+{
+    int t[SD_MAX_COPIES], n = targets_for(st, key, t);
+    apr_size_t overhead = strlen(key) + SD_STORE_ITEM_OVERHEAD, best = 0;
+
+    for (int i = 0; i < n; ++i) {
+        apr_size_t limit = st->servers[t[i]].item_size_max;
+        apr_size_t room = limit > overhead ? limit - overhead : 0;
+        if (i == 0 || room < best) {
+            best = room;
+        }
+    }
+    return best;
 }
 
 /* Removed from every replica that answers; one that is away is flushed on
@@ -600,7 +695,7 @@ sd_store_result sd_store_delete(sd_store *st, request_rec *r, const char *key)
          * which twemproxy answers by closing the connection. A set with an
          * expiry in 1970 (memcached reads exptimes over 30 days as absolute
          * times) removes the item on memcached and through any proxy. */
-        WITH_RETRY(st, srv, apr_memcache_set(srv->mc, key, (char *)"", 0,
+        WITH_RETRY(srv, apr_memcache_set(srv->mc, key, (char *)"", 0,
                                              SD_EXPIRED_EXPTIME, 0));
         res = one_result(st, r, srv, rv == APR_EEXIST ? APR_EGENERAL : rv, "delete");
         if (res == SD_STORE_OK || res == SD_STORE_NOTFOUND) {

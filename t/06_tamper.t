@@ -7,7 +7,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use Apache::TestRequest qw(GET POST);
-use SDTest qw(new_client mc_get mc_set mc_stats cookie_value session_id login sign_id);
+use SDTest qw(new_client mc_get mc_set mc_stats cookie_value session_id login sign_id in_realm);
 
 plan tests => 27;
 
@@ -50,25 +50,25 @@ ok(!grep({ /^connect\.sid=s/ } $page->header('Set-Cookie')), 'no new session is 
 my $bogus = 'CorruptStoredValue0123456789abcd';
 mc_set("sess:$bogus", 2, 60, 'this is not json');
 is(view_with('connect.sid=' . sign_id($bogus, $current))->code, 401, 'non-JSON stored value is a guest');
-mc_set("sess:$bogus", 0, 60, '{"cookie":{},"isLoggedIn":true}');
+mc_set("sess:$bogus", 0, 60, in_realm('{"cookie":{},"isLoggedIn":true}'));
 is(view_with('connect.sid=' . sign_id($bogus, $current))->code, 401, 'wrong flags are a guest');
 mc_set("sess:$bogus", 2, 60, '[1,2,{"isLoggedIn":true}]');
 is(view_with('connect.sid=' . sign_id($bogus, $current))->code, 401, 'a stored array (not an object) is a guest');
-mc_set("sess:$bogus", 2, 60, '{"cookie":"not an object","isLoggedIn":true}');
+mc_set("sess:$bogus", 2, 60, in_realm('{"cookie":"not an object","isLoggedIn":true}'));
 is(view_with('connect.sid=' . sign_id($bogus, $current))->code, 401, 'a stored session whose cookie is not an object is a guest');
-mc_set("sess:$bogus", 2, 60, '{"cookie":{},"isLoggedIn":true,"x":' . ('[' x 5000) . (']' x 5000) . '}');
+mc_set("sess:$bogus", 2, 60, in_realm('{"cookie":{},"isLoggedIn":true,"x":' . ('[' x 5000) . (']' x 5000) . '}'));
 is(view_with('connect.sid=' . sign_id($bogus, $current))->code, 401, 'a stored value nested 5000 deep is a guest');
-mc_set("sess:$bogus", 2, 60, '{"cookie":{},"isLoggedIn":true,"pad":"' . ('x' x (1100 * 1024)) . '"}');
+mc_set("sess:$bogus", 2, 60, in_realm('{"cookie":{},"isLoggedIn":true,"pad":"' . ('x' x (1100 * 1024)) . '"}'));
 is(view_with('connect.sid=' . sign_id($bogus, $current))->code, 401, 'a stored value over 1 MiB is a guest');
-mc_set("sess:$bogus", 2, 60, "{\"cookie\":{},\"isLoggedIn\":true,\"username\":\"\xff\xfe\"}");
+mc_set("sess:$bogus", 2, 60, in_realm("{\"cookie\":{},\"isLoggedIn\":true,\"username\":\"\xff\xfe\"}"));
 is(view_with('connect.sid=' . sign_id($bogus, $current))->code, 401, 'a stored value with invalid UTF-8 is a guest');
-mc_set("sess:$bogus", 2, 60, '{"cookie":{},"isLoggedIn":true,"username":{"nested":1},"visitCount":"many","cart":"none"}');
+mc_set("sess:$bogus", 2, 60, in_realm('{"cookie":{},"isLoggedIn":true,"username":{"nested":1},"visitCount":"many","cart":"none"}'));
 my $odd = view_with('connect.sid=' . sign_id($bogus, $current));
 is($odd->code, 200, 'odd but valid field types are served, not a 500');
 Apache::TestRequest::user_agent(reset => 1, requests_redirectable => 0);
 is(GET('/cart', Cookie => 'connect.sid=' . sign_id($bogus, $current))->content, '{"items":[]}',
    '... a non-array cart reads as empty');
-mc_set("sess:$bogus", 2, 60, '{"cookie":{"expires":"2001-01-01T00:00:00.000Z"},"isLoggedIn":true}');
+mc_set("sess:$bogus", 2, 60, in_realm('{"cookie":{"expires":"2001-01-01T00:00:00.000Z"},"isLoggedIn":true}'));
 is(view_with('connect.sid=' . sign_id($bogus, $current))->code, 401, 'a session past its expires is a guest');
 ok(!scalar(() = mc_get("sess:$bogus")), '... and is deleted from memcached');
 

@@ -7,7 +7,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use File::Temp qw(tempdir);
 
-plan tests => 33;
+plan tests => 36;
 
 my $vars = Apache::Test::vars();
 my $top = $vars->{top_dir};
@@ -43,9 +43,19 @@ my $secret = 'SessionDemoSecret "a long enough secret for the start-up tests onl
 my ($rc, $out) = config_test("$secret\nSessionDemoTemplateDir \"$top/templates\"");
 is($rc, 0, 'a valid configuration passes apache2 -t') or diag $out;
 
-($rc, $out) = config_test("SessionDemoTemplateDir \"$top/templates\"");
-isnt($rc, 0, 'no SessionDemoSecret: apache2 -t fails');
+my $app = "<Location /app>\nSetHandler sessiondemo\n</Location>";
+($rc, $out) = config_test("SessionDemoTemplateDir \"$top/templates\"\n$app");
+isnt($rc, 0, 'no SessionDemoSecret where SetHandler sessiondemo is used: apache2 -t fails');
 like($out, qr/SessionDemoSecret is required/, '... saying the secret is required');
+($rc, $out) = config_test("SessionDemoTemplateDir \"$top/templates\"");
+is($rc, 0, 'no SessionDemoSecret on a server that does not use the module: it starts') or diag $out;
+($rc, $out) = config_test("SessionDemoTemplateDir \"$top/templates\"\nListen 127.0.0.1:2\n"
+                          . "<VirtualHost 127.0.0.1:2>\n$secret\n$app\n</VirtualHost>");
+is($rc, 0, '... and the secret can be set on the virtual host that uses it alone') or diag $out;
+($rc, $out) = config_test("SessionDemoTemplateDir \"$top/templates\"\n$app\nListen 127.0.0.1:2\n"
+                          . "<VirtualHost 127.0.0.1:2>\n$secret\n</VirtualHost>");
+like($out, qr/SessionDemoSecret is required/,
+     'a <Location> of the main server with SetHandler sessiondemo needs the secret there');
 
 mkdir "$dir/tpl";
 for my $name (qw(home login profile error)) {
@@ -114,6 +124,6 @@ like($out, qr{SessionDemoSecretFile: '\Q$dir\E/empty-secrets' holds no secret}, 
 
 write_file("$dir/secrets", "a file secret that is long enough for the warning 0123\n");
 chmod 0644, "$dir/secrets";
-($rc, $out) = config_test("SessionDemoSecretFile \"$dir/secrets\"\nSessionDemoTemplateDir \"$top/templates\"");
+($rc, $out) = config_test("SessionDemoSecretFile \"$dir/secrets\"\nSessionDemoTemplateDir \"$top/templates\"\n$app");
 is($rc, 0, 'a secret file alone satisfies the secret requirement');
 like($out, qr{SessionDemoSecretFile: '\Q$dir\E/secrets' is readable by other users}, '... warning when others can read it');

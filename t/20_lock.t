@@ -61,5 +61,5 @@ $failed = in_parallel(8, 25, sub {
 is($failed, 0, '200 concurrent views answered 200');
 my (undef, $data) = mc_get('sess:' . session_id(cookie_value($res)));
 is(JSON::PP::decode_json($data)->{visitCount}, 201, 'every concurrent view was counted');
-ok(!scalar(() = mc_get('sess:' . session_id(cookie_value($res)) . '.lock')),
+ok(!scalar(() = mc_get(SDTest::lock_key('sess:', session_id(cookie_value($res))))),
    'no lock is left behind');

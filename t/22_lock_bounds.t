@@ -9,7 +9,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use Apache::TestRequest qw(GET POST);
 use Time::HiRes qw(time sleep);
-use SDTest qw(use_vhost login cookie_value session_id mc_get mc_stats);
+use SDTest qw(use_vhost login cookie_value session_id mc_get mc_stats lock_key);
 
 plan tests => 9;
 
@@ -19,7 +19,7 @@ my $id = session_id(cookie_value($res));
 my $cookie = 'lockwait.sid=' . cookie_value($res);
 
 # A lock left by a request that died (same key the module uses).
-my $line = SDTest::mc_command("add sess:$id.lock 0 2 4\r\ndead");
+my $line = SDTest::mc_command('add ' . lock_key('sess:', $id) . " 0 2 4\r\ndead");
 is($line, 'STORED', 'a stale lock is planted (TTL 2 s)');
 Apache::TestRequest::user_agent(reset => 1, requests_redirectable => 0);
 my $t0 = time;
@@ -42,4 +42,4 @@ my $before = mc_stats();
 GET '/', Cookie => $cookie;
 my $after = mc_stats();
 is($after->{cmd_set} - $before->{cmd_set}, 1, 'SessionDemoLock Off: one storage command (the session), no lock add or release');
-ok(!scalar(() = mc_get('sess:' . session_id(cookie_value($res)) . '.lock')), '... and no lock key');
+ok(!scalar(() = mc_get(lock_key('sess:', session_id(cookie_value($res))))), '... and no lock key');

@@ -10,7 +10,8 @@ use HTTP::Cookies ();
 use Apache::TestRequest ();
 
 our @EXPORT_OK = qw(new_client mc_get mc_set mc_stats mc_command mc_ttl session_id
-                    set_cookie_of cookie_value login sign_id use_vhost);
+                    set_cookie_of cookie_value login sign_id use_vhost realm in_realm
+                    lock_key);
 
 # A fresh client: its own cookie jar, redirects not followed so 302s and
 # their Set-Cookie can be asserted.
@@ -125,6 +126,31 @@ sub sign_id {
     $sig =~ s/=+\z//;
     (my $v = "s:$id.$sig") =~ s{([^A-Za-z0-9\-_.!~*'()])}{sprintf '%%%02X', ord $1}ge;
     return $v;
+}
+
+# The realm a server stamps on its sessions by default: its ServerName and
+# port, i.e. the host:port of the vhost selected with use_vhost.
+sub realm {
+    return Apache::TestRequest::hostport();
+}
+
+# A stored value (JSON text of an object) as that realm's module writes it:
+# with the module's own member naming the realm.
+sub in_realm {
+    my ($json, $realm) = @_;
+    $realm //= realm();
+    $json =~ s/\}\s*\z/,"sessiondemo":{"realm":"$realm"}}/;
+    return $json;
+}
+
+# The key of a session's lock: prefix, ID, the realm's tag (APR's default
+# string hash, as src/session_lock.c computes it), ".lock".
+sub lock_key {
+    my ($prefix, $id, $realm) = @_;
+    $realm //= realm();
+    my $h = 0;
+    $h = ($h * 33 + ord) & 0xffffffff for split //, $realm;
+    return sprintf '%s%s.%08x.lock', $prefix, $id, $h;
 }
 
 1;

@@ -1,0 +1,24 @@
+/* How many requests of each session wait for its lock in this child, so
+ * that one session's flood of requests cannot pin every worker thread.
+ * Thread-safe; one table per child. */
+#ifndef SD_WAITERS_H
+#define SD_WAITERS_H
+
+#include <apr_pools.h>
+
+typedef struct sd_waiters sd_waiters;
+
+/* For up to max_sessions sessions waiting at once (the child's threads). */
+sd_waiters *sd_waiters_create(apr_pool_t *pchild, int max_sessions);
+
+/* A 64-bit hash of a session's lock key (never 0). */
+apr_uint64_t sd_waiters_hash(const char *key);
+
+/* Counts one more waiter of the session `hash` unless `limit` already
+ * wait; returns whether it was counted. */
+int sd_waiters_enter(sd_waiters *w, apr_uint64_t hash, int limit);
+
+/* The end of a counted wait. */
+void sd_waiters_leave(sd_waiters *w, apr_uint64_t hash);
+
+#endif

@@ -1,0 +1,83 @@
+/* Per-child counts of the requests waiting for each session's lock. */
+#include "sd_waiters.h"
+
+#include <apr_thread_mutex.h>
+
+/* Open addressing on a 64-bit hash of the session key: the table holds at
+ * most one entry per waiting thread, and is twice that big. */
+typedef struct {
+    apr_uint64_t hash;        /* 0: free */
+    int count;
+} waiter_slot;
+
+struct sd_waiters {
+    apr_thread_mutex_t *mutex;
+    waiter_slot *slots;
+    apr_size_t mask;
+};
+
+sd_waiters *sd_waiters_create(apr_pool_t *pchild, int max_sessions)
+{
+    sd_waiters *w = apr_pcalloc(pchild, sizeof(*w));
+    apr_size_t size = 16;
+    while (size < (apr_size_t)max_sessions * 2) {
+        size *= 2;
+    }
+    if (apr_thread_mutex_create(&w->mutex, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS) {
+        return NULL;
+    }
+    w->slots = apr_pcalloc(pchild, sizeof(waiter_slot) * size);
+    w->mask = size - 1;
+    return w;
+}
+
+/* FNV-1a, never 0 (0 marks a free slot). */
+apr_uint64_t sd_waiters_hash(const char *key)
+{
+    apr_uint64_t h = 14695981039346656037ULL;
+    for (const unsigned char *c = (const unsigned char *)key; *c; ++c) {
+        h = (h ^ *c) * 1099511628211ULL;
+    }
+    return h ? h : 1;
+}
+
+int sd_waiters_enter(sd_waiters *w, apr_uint64_t hash, int limit)
+{
+    int admitted = 0;
+    apr_size_t i = (apr_size_t)hash & w->mask;
+    apr_thread_mutex_lock(w->mutex);
+    while (w->slots[i].hash && w->slots[i].hash != hash) {
+        i = (i + 1) & w->mask;
+    }
+    if (w->slots[i].count < limit) {
+        w->slots[i].hash = hash;
+        ++w->slots[i].count;
+        admitted = 1;
+    }
+    apr_thread_mutex_unlock(w->mutex);
+    return admitted;
+}
+
+void sd_waiters_leave(sd_waiters *w, apr_uint64_t hash)
+{
+    apr_size_t i = (apr_size_t)hash & w->mask, hole, j;
+    apr_thread_mutex_lock(w->mutex);
+    while (w->slots[i].hash != hash) {
+        i = (i + 1) & w->mask;
+    }
+    if (--w->slots[i].count == 0) {
+        /* Backward-shift deletion keeps every probe chain unbroken. */
+        w->slots[i].hash = 0;
+        hole = i;
+        for (j = (i + 1) & w->mask; w->slots[j].hash; j = (j + 1) & w->mask) {
+            apr_size_t home = (apr_size_t)w->slots[j].hash & w->mask;
+            if (((j - home) & w->mask) >= ((j - hole) & w->mask)) {
+                w->slots[hole] = w->slots[j];
+                w->slots[j].hash = 0;
+                w->slots[j].count = 0;
+                hole = j;
+            }
+        }
+    }
+    apr_thread_mutex_unlock(w->mutex);
+}
