@@ -36,7 +36,7 @@ static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
         const char *err = sd_config_finalize(pconf, vs, v->conf);
 
         if (!err) {
-            err = sd_authn_resolve(pconf, v->conf, &v->rt.authn);
+            err = sd_authn_create(pconf, v->conf, &v->rt.authn);
         }
         if (err) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, vs,
@@ -167,6 +167,7 @@ static void sd_child_init(apr_pool_t *pchild, server_rec *s)
         sd_vhost *v = sd_vhost_get(vs);
         v->rt.stats = stats;
         v->rt.lock_waiters = waiters;
+        sd_authn_child_init(v->rt.authn, pchild);
         if (main_vhost && same_store(v->conf, main_vhost->conf)) {
             v->rt.store = main_vhost->rt.store;
             continue;

@@ -4,21 +4,28 @@
 #define SD_AUTHN_H
 
 #include <httpd.h>
-#include <apr_tables.h>
 
-#include "sd_vhost.h"
+#include "sd_config.h"
+#include "sd_stats.h"
 
-/* Looks up the providers named by SessionDemoAuthProvider. *out is NULL
- * when none is named (demo mode). Returns NULL or the error for
- * apache2 -t. */
-const char *sd_authn_resolve(apr_pool_t *p, const sd_config *conf,
-                             const apr_array_header_t **out);
+typedef struct sd_authn sd_authn;
+
+/* Looks up the providers named by SessionDemoAuthProvider (in the parent,
+ * at check_config). *out is NULL when none is named (demo mode). Returns
+ * NULL or the error for apache2 -t. */
+const char *sd_authn_create(apr_pool_t *p, const sd_config *conf, sd_authn **out);
+
+/* Per child: the lock of the decoy below. */
+void sd_authn_child_init(sd_authn *a, apr_pool_t *pchild);
 
 /* Asks the providers, in order; they read their own per-directory settings
- * (e.g. AuthUserFile) from r. Without providers the demo accepts any
- * non-empty pair, as the tutorial does. Returns OK, HTTP_UNAUTHORIZED or
- * HTTP_INTERNAL_SERVER_ERROR, logged; the password is never logged. */
-int sd_authn_check(request_rec *r, const sd_vhost *v, const char *user,
+ * (e.g. AuthUserFile) from r. Without providers (a NULL a) the demo accepts
+ * any non-empty pair, as the tutorial does. When no provider knows the
+ * user, the same work is spent on a decoy (a user a provider knew before,
+ * or a bcrypt hash), so the answer's timing does not tell which names have
+ * accounts. Returns OK, HTTP_UNAUTHORIZED or HTTP_INTERNAL_SERVER_ERROR,
+ * logged; the password is never logged. */
+int sd_authn_check(request_rec *r, sd_authn *a, sd_stats *stats, const char *user,
                    const char *password);
 
 #endif

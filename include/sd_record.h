@@ -8,13 +8,14 @@
 #include <apr_time.h>
 #include <jansson.h>
 
-/* Where the module keeps the creation time for SessionDemoAbsoluteTimeout:
- * a plain top-level field, so an express-session peer keeps it untouched. */
-#define SD_RECORD_CREATED_FIELD "sessionCreatedAt"
+/* Where earlier versions kept the creation time (an ISO date); still read. */
+#define SD_RECORD_LEGACY_CREATED_FIELD "sessionCreatedAt"
 /* "2026-11-27T10:19:21.903Z" */
 #define SD_RECORD_ISO8601_LEN 24
-/* The module's own member of a stored session: {"realm": the realm that
- * wrote it, "saved": when it was last written, in ms since the epoch}. */
+/* The module's own member of a stored session, a plain top-level field an
+ * express-session peer keeps untouched: {"realm": the realm that wrote it,
+ * "saved": when it was last written, "created": when it was created; times
+ * in ms since the epoch}. */
 #define SD_RECORD_META_FIELD "sessiondemo"
 /* The longest originalMaxAge taken from a stored cookie (400 days). */
 #define SD_RECORD_MAX_LIFETIME_MS (400LL * 24 * 3600 * 1000)
@@ -47,7 +48,8 @@ apr_status_t sd_record_iso8601_parse(const char *s, apr_time_t *out);
 /* cookie.expires, or 0 when absent (a browser-session cookie) or unreadable. */
 apr_time_t sd_record_expires(const sd_record *rec);
 
-/* The SD_RECORD_CREATED_FIELD time, or 0. */
+/* When the session was created (the module's member, else the legacy
+ * field), or 0 when unknown (express-session wrote it). */
 apr_time_t sd_record_created(const sd_record *rec);
 
 /* The idle lifetime of the session in µs: cookie.originalMaxAge
@@ -64,7 +66,7 @@ const char *sd_record_realm(const sd_record *rec);
 apr_time_t sd_record_saved(const sd_record *rec);
 
 /* Sets the module's member in rec->data. Returns 0 when out of memory. */
-int sd_record_set_meta(sd_record *rec, const char *realm, apr_time_t saved);
+int sd_record_set_meta(sd_record *rec, const char *realm, apr_time_t saved, apr_time_t created);
 
 /* When the session ends under the limits in force now: the earliest of its
  * stored expiry, its last write + max_age and (when absolute is not 0) its

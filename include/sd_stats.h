@@ -19,7 +19,6 @@ typedef struct sd_stats {
     volatile apr_uint32_t lock_waiters_refused; /* SessionDemoLockWaiters full */
     volatile apr_uint32_t foreign_realm;  /* sessions of another realm, ignored */
     volatile apr_uint32_t too_large;      /* changes refused: over the item size */
-    volatile apr_uint32_t restored;       /* refused writes undone             */
 } sd_stats;
 
 #define SD_STATS_INC(stats, field)                     \

@@ -54,7 +54,9 @@ sd_store_result sd_store_get_newest(sd_store *st, request_rec *r, const char *ke
                                     sd_store_newer_fn newer, char **val,
                                     apr_size_t *len, apr_uint16_t *flags);
 
-/* ttl_seconds > 0; longer than 30 days is sent as an absolute time. */
+/* ttl_seconds > 0; longer than 30 days is sent as an absolute time. A
+ * value memcached refuses (too large, out of memory) leaves the copy it
+ * had in place (sd_store_set writes with replace, then add). */
 sd_store_result sd_store_set(sd_store *st, request_rec *r, const char *key,
                              const char *val, apr_size_t len,
                              apr_int64_t ttl_seconds, apr_uint16_t flags);

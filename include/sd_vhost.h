@@ -7,6 +7,7 @@
 #include <httpd.h>
 #include <apr_tables.h>
 
+#include "sd_authn.h"
 #include "sd_config.h"
 #include "sd_stats.h"
 #include "sd_store.h"
@@ -16,8 +17,7 @@
 typedef struct {
     /* check_config, in the parent, shared by every child: */
     const sd_views *views;
-    const apr_array_header_t *authn;     /* const authn_provider *; NULL:
-                                            demo mode                     */
+    sd_authn *authn;                     /* NULL: demo mode                */
     /* post_config: memcached health in shared memory. */
     volatile apr_uint32_t *health_flags;
     const int *health_slots;             /* flag index per server         */

@@ -11,9 +11,10 @@ cd "$top"
 
 logdir=$(mktemp -d /tmp/sessiondemo-test.XXXXXX)
 chmod 755 "$logdir"
-mc_pid=
+mc_pid= extra_mc_pids=()
 cleanup() {
     [ -n "$mc_pid" ] && kill "$mc_pid" 2>/dev/null && wait "$mc_pid" 2>/dev/null
+    for p in "${extra_mc_pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     perl t/TEST.PL -stop-httpd >/dev/null 2>&1 || true
     rm -rf "$logdir"
 }
@@ -86,6 +87,15 @@ fi
 httpd_port=$(free_port "${APACHE_TEST_PORT:-8529}")
 # A second memcached port for t/21_outage.t, which starts and kills its own.
 export SD_OUTAGE_PORT=$(free_port $((mc_port + 1)))
+# memcached that refuses: a 2 KiB item size limit (t/26), and no eviction
+# in 4 MB (t/26 fills it up).
+export SD_SMALL_MC_PORT=$(free_port $((SD_OUTAGE_PORT + 1)))
+memcached -u nobody -l 127.0.0.1 -p "$SD_SMALL_MC_PORT" -U 0 -I 2k -o slab_chunk_max=1024 &
+extra_mc_pids+=($!)
+export SD_FULL_MC_PORT=$(free_port $((SD_SMALL_MC_PORT + 1)))
+memcached -u nobody -l 127.0.0.1 -p "$SD_FULL_MC_PORT" -U 0 -M -m 4 -I 64k -o slab_chunk_max=32768 &
+extra_mc_pids+=($!)
+for _ in $(seq 50); do port_busy "$SD_SMALL_MC_PORT" && port_busy "$SD_FULL_MC_PORT" && break; sleep 0.1; done
 # A document root every user can traverse: the children run as nobody and
 # httpd walks it even for handler URLs (a 0700 checkout would give 403s).
 mkdir -p "$logdir/htdocs"

@@ -184,12 +184,26 @@ apr_time_t sd_record_expires(const sd_record *rec)
            ? t : 0;
 }
 
+static json_t *meta_of(const sd_record *rec);
+
+/* A time in ms since the epoch in the module's member, or 0. */
+static apr_time_t meta_time(const sd_record *rec, const char *name)
+{
+    const json_t *v = json_object_get(meta_of(rec), name);
+    return json_is_integer(v) && json_integer_value(v) > 0
+           && json_integer_value(v) < SD_RECORD_MAX_TIME_MS
+           ? (apr_time_t)json_integer_value(v) * 1000 : 0;
+}
+
 apr_time_t sd_record_created(const sd_record *rec)
 {
-    const json_t *v = json_object_get(rec->data, SD_RECORD_CREATED_FIELD);
-    apr_time_t t;
-    return json_is_string(v) && sd_record_iso8601_parse(json_string_value(v), &t) == APR_SUCCESS
-           ? t : 0;
+    const json_t *legacy = json_object_get(rec->data, SD_RECORD_LEGACY_CREATED_FIELD);
+    apr_time_t t = meta_time(rec, "created");
+    if (!t && json_is_string(legacy)
+        && sd_record_iso8601_parse(json_string_value(legacy), &t) != APR_SUCCESS) {
+        t = 0;
+    }
+    return t;
 }
 
 apr_time_t sd_record_lifetime(const sd_record *rec, apr_time_t configured)
@@ -224,11 +238,9 @@ const char *sd_record_realm(const sd_record *rec)
 
 apr_time_t sd_record_saved(const sd_record *rec)
 {
-    const json_t *saved = json_object_get(meta_of(rec), "saved");
-    apr_time_t expires, oma;
-    if (json_is_integer(saved) && json_integer_value(saved) > 0
-        && json_integer_value(saved) < SD_RECORD_MAX_TIME_MS) {
-        return (apr_time_t)json_integer_value(saved) * 1000;
+    apr_time_t saved = meta_time(rec, "saved"), expires, oma;
+    if (saved) {
+        return saved;
     }
     /* Written by express-session: its expiry is the last save plus the
      * session's lifetime. */
@@ -237,11 +249,12 @@ apr_time_t sd_record_saved(const sd_record *rec)
     return expires && oma && oma != APR_INT64_MAX ? expires - oma : 0;
 }
 
-int sd_record_set_meta(sd_record *rec, const char *realm, apr_time_t saved)
+int sd_record_set_meta(sd_record *rec, const char *realm, apr_time_t saved, apr_time_t created)
 {
     json_t *meta = json_object();
     if (!meta || json_object_set_new(meta, "realm", json_string(realm)) != 0
-        || json_object_set_new(meta, "saved", json_integer(apr_time_as_msec(saved))) != 0) {
+        || json_object_set_new(meta, "saved", json_integer(apr_time_as_msec(saved))) != 0
+        || json_object_set_new(meta, "created", json_integer(apr_time_as_msec(created))) != 0) {
         json_decref(meta);
         return 0;
     }

@@ -176,7 +176,7 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
                       "username is not valid UTF-8");
         return HTTP_BAD_REQUEST;
     }
-    if ((rc = sd_authn_check(r, ctx->v, username, password)) != OK) {
+    if ((rc = sd_authn_check(r, ctx->v->rt.authn, ctx->v->rt.stats, username, password)) != OK) {
         if (rc == HTTP_UNAUTHORIZED) {
             sd_http_redirect(out, "/login?error=2");
             return OK;

@@ -41,8 +41,6 @@ struct sd_session {
     const char *id;            /* current ID; NULL until one is minted     */
     json_t *data;
     json_t *stored_cookie;     /* the loaded "cookie" object, or NULL      */
-    const char *stored_raw;    /* the value as read, to undo a refused write */
-    apr_size_t stored_len;
     const char *loaded_data;   /* compact JSON of data as loaded (UPDATE
                                   loads only), or NULL once regenerated    */
     sd_session_intent intent;
@@ -82,7 +80,6 @@ static int start_new(sd_session *s)
     s->id = NULL;
     s->data = sd_json_track(s->r->pool, json_object());
     s->stored_cookie = NULL;
-    s->stored_raw = NULL;
     s->loaded_data = "{}";
     s->deadline = 0;
     s->created = 0;
@@ -175,8 +172,6 @@ static int load_stored(sd_session *s, const char *key)
     s->id = s->cookie_id;
     s->data = rec.data;
     s->stored_cookie = rec.cookie;
-    s->stored_raw = val;
-    s->stored_len = len;
     s->created = sd_record_created(&rec);
     /* The snapshot for the "modified" test costs a full encode, and only
      * routes that may change the session need it. */
@@ -348,24 +343,6 @@ static apr_int64_t ttl_until(apr_time_t when, apr_time_t now)
     return ttl < 1 ? 1 : ttl;
 }
 
-/* memcached unlinks the old copy when it refuses a set (too large, out of
- * memory under -M): put back what was read, so the session survives. */
-static void restore_stored(sd_session *s, const char *key, apr_time_t now)
-{
-    sd_store_result res;
-    if (!s->stored_raw || !s->deadline) {
-        return;
-    }
-    res = sd_store_set(s->v->rt.store, s->r, key, s->stored_raw, s->stored_len,
-                       ttl_until(s->deadline, now), SD_STORE_FLAGS_JSON);
-    if (res == SD_STORE_OK) {
-        SD_STATS_INC(s->v->rt.stats, restored);
-    }
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, s->r, SD_LOGNO(00315)
-                  "memcached refused the session's new value; the copy that was"
-                  " read %s", res == SD_STORE_OK ? "is back in place" : "could not be put back");
-}
-
 /* Writes the session: `add` under a fresh ID for new sessions (retrying on
  * the astronomically unlikely collision), `set` for existing ones. */
 static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time_t now)
@@ -379,12 +356,8 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
     apr_int64_t ttl = ttl_until(expires, now);
     const char *key = s->is_new ? NULL : store_key(r->pool, s->conf, s->id);
 
-    if (s->conf->absolute_timeout && !json_object_get(s->data, SD_RECORD_CREATED_FIELD)) {
-        json_object_set_new(s->data, SD_RECORD_CREATED_FIELD,
-                            json_string(sd_record_iso8601_format(r->pool, s->created)));
-    }
     rec.cookie = cookie_object(s, lifetime, expires);
-    value = rec.cookie && sd_record_set_meta(&rec, s->conf->realm, now)
+    value = rec.cookie && sd_record_set_meta(&rec, s->conf->realm, now, s->created)
             ? sd_record_encode(r->pool, rec.cookie, rec.data, &len) : NULL;
     if (!value) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00304)
@@ -416,9 +389,6 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
         res = sd_store_set(store, r, key, value, len, ttl, SD_STORE_FLAGS_JSON);
         if (res == SD_STORE_OK) {
             SD_STATS_INC(s->v->rt.stats, saved);
-        }
-        else if (res == SD_STORE_ERROR) {
-            restore_stored(s, key, now);
         }
     }
     else {

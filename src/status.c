@@ -66,7 +66,6 @@ static json_t *counters_model(const sd_stats *st)
     json_object_set_new(c, "lock_waiters_refused", json_integer(st->lock_waiters_refused));
     json_object_set_new(c, "foreign_realm", json_integer(st->foreign_realm));
     json_object_set_new(c, "changes_too_large", json_integer(st->too_large));
-    json_object_set_new(c, "refused_writes_restored", json_integer(st->restored));
     return c;
 }
 

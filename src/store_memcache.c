@@ -532,6 +532,27 @@ static sd_store_result set_on(sd_store *st, request_rec *r, mc_server *srv,
     return one_result(st, r, srv, rv == APR_EEXIST ? APR_EGENERAL : rv, "set");
 }
 
+/* A session's new value. Not memcached's `set`: a set it refuses (too
+ * large, out of memory under -M) also unlinks the old copy, so a refused
+ * write would cost the session. A refused `replace` leaves the old copy in
+ * place; `add` covers a replica that has none (it was away, or the session
+ * is new there), and a second replace an add that lost a race. */
+static sd_store_result write_on(sd_store *st, request_rec *r, mc_server *srv,
+                                const char *key, const char *val, apr_size_t len,
+                                apr_uint32_t exptime, apr_uint16_t flags)
+{
+    apr_status_t rv;
+    /* apr_memcache reports NOT_STORED as EEXIST: for replace, "missing". */
+    WITH_RETRY(srv, apr_memcache_replace(srv->mc, key, (char *)val, len, exptime, flags));
+    if (rv == APR_EEXIST) {
+        WITH_RETRY(srv, apr_memcache_add(srv->mc, key, (char *)val, len, exptime, flags));
+        if (rv == APR_EEXIST) {
+            WITH_RETRY(srv, apr_memcache_replace(srv->mc, key, (char *)val, len, exptime, flags));
+        }
+    }
+    return one_result(st, r, srv, rv == APR_EEXIST ? APR_EGENERAL : rv, "write");
+}
+
 /* Written to every replica that answers; a success if one has it. */
 sd_store_result sd_store_set(sd_store *st, request_rec *r, const char *key,
                              const char *val, apr_size_t len,
@@ -547,7 +568,7 @@ sd_store_result sd_store_set(sd_store *st, request_rec *r, const char *key,
         if (!usable(srv)) {
             continue;
         }
-        res = set_on(st, r, srv, key, val, len, exptime, flags);
+        res = write_on(st, r, srv, key, val, len, exptime, flags);
         if (res == SD_STORE_OK) {
             ++stored;
         }
@@ -585,7 +606,7 @@ sd_store_result sd_store_add(sd_store *st, request_rec *r, const char *key,
     if (res == SD_STORE_OK) {
         for (int i = first + 1; i < n; ++i) {
             if (usable(&st->servers[t[i]])) {
-                set_on(st, r, &st->servers[t[i]], key, val, len, exptime, flags);
+                write_on(st, r, &st->servers[t[i]], key, val, len, exptime, flags);
             }
         }
     }

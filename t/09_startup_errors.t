@@ -7,7 +7,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use File::Temp qw(tempdir);
 
-plan tests => 36;
+plan tests => 40;
 
 my $vars = Apache::Test::vars();
 my $top = $vars->{top_dir};
@@ -110,6 +110,10 @@ my @bad = (
     ['SessionDemoTrustedOrigin evil.example', qr{SessionDemoTrustedOrigin: 'evil.example' must be an origin}],
     ["SessionDemoSecretFile \"$dir/no-such-file\"", qr{SessionDemoSecretFile: cannot read '\Q$dir\E/no-such-file'}],
     ["<Location /x>\nSessionDemoMaxAge 10\n</Location>", qr{SessionDemoMaxAge not allowed in <Location> context}],
+    ['SessionDemoLockTTL 1', qr{SessionDemoLockTTL: 1 is out of range \(2 to 60 seconds\)}],
+    ["SessionDemoRealm \"caf\xc3\xa9\"", qr{SessionDemoRealm: '.*' is not a realm name \(printable ASCII only\)}],
+    ['SessionDemoRealmless Maybe', qr{SessionDemoRealmless: 'Maybe' must be Guest or Adopt}],
+    ['SessionDemoLockWaiters 0', qr{SessionDemoLockWaiters: 0 is out of range \(1 to 1000 requests\)}],
 );
 for my $case (@bad) {
     my ($directive, $want) = @$case;

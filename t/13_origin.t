@@ -8,7 +8,7 @@ use Apache::Test qw(-withtestmore);
 use Apache::TestRequest qw(GET POST);
 use SDTest qw(use_vhost login cookie_value session_id);
 
-plan tests => 14;
+plan tests => 21;
 
 my $vars = Apache::Test::vars();
 
@@ -37,6 +37,25 @@ $res = POST '/logout', content => '', Origin => 'https://evil.example';
 is($res->code, 403, 'cross-origin logout is refused too');
 $res = POST '/add-to-cart', [item => 'y'];
 is($res->code, 200, 'a client without Origin (curl, scripts) works');
+
+# Referer when there is no Origin; the own origin is the configured
+# ServerName and port, not the client's Host.
+$res = POST '/login', [username => 'uma', password => 'pw'], Referer => 'http://evil.example/page';
+is($res->code, 403, 'a cross-site Referer without Origin is refused');
+$res = POST '/add-to-cart', [item => 'x'], Referer => 'http://evil.example/';
+like($res->header('Content-Type'), qr{^application/json}, '... as JSON on a JSON route');
+$res = POST '/login', [username => 'uma', password => 'pw'], Referer => own_origin() . '/login';
+is($res->code, 302, 'a same-origin Referer without Origin works');
+$res = POST '/add-to-cart', [item => 'x'], Referer => 'not a url';
+is($res->code, 403, 'a Referer that is not an absolute URL is refused');
+$res = POST '/add-to-cart', [item => 'x'], Host => 'evil.example', Origin => 'http://evil.example';
+is($res->code, 403, 'an Origin that matches a forged Host header is still refused (ServerName decides)');
+
+use_vhost('sd_samesite_none');
+$res = POST '/add-to-cart', [item => 'x'];
+is($res->code, 403, 'SameSite None: a POST with no Origin, Referer or Sec-Fetch-Site is refused');
+$res = POST '/add-to-cart', [item => 'x'], Origin => own_origin();
+is($res->code, 200, 'SameSite None: a same-origin POST works');
 
 use_vhost('sd_proxy');
 $res = POST '/add-to-cart', [item => 'x'], Origin => 'https://app.example.org';

@@ -8,7 +8,7 @@ use Apache::Test qw(-withtestmore);
 use Apache::TestRequest qw(GET POST);
 use SDTest qw(use_vhost login cookie_value session_id);
 
-plan tests => 10;
+plan tests => 11;
 
 use_vhost('sd_authn');
 my $res = login('alice', 'wrong password');
@@ -28,3 +28,22 @@ like(GET('/')->content, qr{Name:</strong> alice</p>}, 'home shows alice');
 my $log = do { local (@ARGV, $/) = (Apache::Test::vars('t_logs') . '/error_log'); <> };
 like($log, qr/SD00416: login refused for user 'alice': wrong password/, 'refused login is logged');
 unlike($log, qr/wrong password'|correct horse/, 'passwords never reach the log');
+
+# Login answers take as long for unknown users as for known ones, so their
+# timing does not tell which names have accounts: with bcrypt cost 10 a
+# known user's check costs tens of milliseconds, an unknown one nothing
+# unless the module spends the same work on a decoy.
+my $slow = Apache::Test::vars('t_logs') . '/slow.htpasswd';
+system('htpasswd', '-B', '-C', '10', '-b', '-c', $slow, 'kim', 'the right one') == 0
+    or die "htpasswd failed";
+chmod 0644, $slow;
+use_vhost('sd_authn_slow');
+use Time::HiRes qw(time);
+sub median { my @s = sort { $a <=> $b } @_; return $s[int(@s / 2)] }
+sub login_secs { my ($user) = @_; my $t0 = time; login($user, 'not the password'); return time - $t0 }
+login_secs('kim') for 1 .. 2;   # warm up: the decoy learns a known user
+my (@known, @unknown);
+for (1 .. 9) { push @known, login_secs('kim'); push @unknown, login_secs("nobody$_") }
+my ($k, $u) = (median(@known), median(@unknown));
+ok($u >= 0.5 * $k, sprintf('unknown users take as long as known ones (median %.1f ms vs %.1f ms)',
+                           $u * 1000, $k * 1000));
