@@ -64,7 +64,8 @@ $(MODULE): $(SRCS) $(HDRS) Makefile .flavor
 
 # --- C unit tests of the pure units (TAP) ---------------------------------
 UNIT_BIN := t/unit/bin-$(FLAVOR)
-UNIT_CFLAGS := $(CSTD) $(WARN) -g -O1 -Iinclude -It/unit $(APR_CFLAGS) $(SAN_CFLAGS) \
+UNIT_CFLAGS := $(CSTD) $(WARN) -g -O1 -Iinclude -It/unit -It/unit/fake $(APR_CFLAGS) \
+  -I$(shell $(APXS) -q INCLUDEDIR 2>/dev/null) $(SAN_CFLAGS) \
   -DSD_UNIT_VECTORS='"$(CURDIR)/t/unit/vectors"'
 UNIT_LIBS := $(APR_LIBS) -ljansson -lcrypto $(SAN_CFLAGS)
 
@@ -77,9 +78,12 @@ UNIT_TESTS := $(patsubst t/unit/%.c,$(UNIT_BIN)/%,$(wildcard t/unit/test_*.c))
 # t/unit/test_X.c tests the pure unit src/X.c (with the pure units it
 # builds on, listed in UNIT_DEPS_X).
 UNIT_DEPS_record := src/json.c
+UNIT_DEPS_session_lock := src/waiters.c t/unit/fake/fake_clock.c t/unit/fake/fake_lock_store.c \
+  t/unit/fake/httpd_stubs.c
 
 .SECONDEXPANSION:
 $(UNIT_TESTS): $(UNIT_BIN)/test_%: t/unit/test_%.c src/%.c $$(UNIT_DEPS_$$*) $(HDRS) t/unit/tap.h \
+    $(wildcard t/unit/fake/*.h) \
     $$(wildcard t/unit/vectors/$$*.json)
 	@mkdir -p $(UNIT_BIN)
 	$(CC) $(UNIT_CFLAGS) -o $@ t/unit/test_$*.c src/$*.c $(UNIT_DEPS_$*) $(UNIT_LIBS)

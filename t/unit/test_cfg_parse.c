@@ -15,7 +15,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&p, NULL);
-    TAP_PLAN(37);
+    TAP_PLAN(42);
 
     TAP_OK(!sd_cfg_parse_int(p, "86400", 1, 100000, "seconds", &n) && n == 86400, "plain number");
     TAP_IS_STR(sd_cfg_parse_int(p, "12abc", 1, 100, "seconds", &n), "'12abc' is not a number of seconds", "trailing junk");
@@ -66,6 +66,20 @@ int main(void)
     TAP_OK(sd_cfg_parse_key_prefix(p, "a b", 48) != NULL && sd_cfg_parse_key_prefix(p, "0123456789", 5) != NULL,
            "prefix with space or too long refused");
 
+    TAP_OK(!sd_cfg_parse_realm(p, "shop") && !sd_cfg_parse_realm(p, "localhost:8443"),
+           "realm names");
+    TAP_OK(sd_cfg_parse_realm(p, "") && sd_cfg_parse_realm(p, "tab\there")
+           && sd_cfg_parse_realm(p, "caf\xc3\xa9"), "empty, control and non-ASCII realms refused");
+    {
+        char longer[130];
+        memset(longer, 'r', sizeof(longer) - 1);
+        longer[sizeof(longer) - 1] = '\0';
+        TAP_OK(sd_cfg_parse_realm(p, longer) != NULL, "a realm over 128 characters is refused");
+    }
+    TAP_OK(!sd_cfg_parse_origin(p, "https://app.example.org") && !sd_cfg_parse_origin(p, "http://h:8080"),
+           "origins");
+    TAP_OK(sd_cfg_parse_origin(p, "app.example.org") && sd_cfg_parse_origin(p, "https://a/b"),
+           "an origin needs a scheme and no path");
     apr_pool_destroy(p);
     apr_terminate();
     TAP_DONE();

@@ -5,6 +5,47 @@
 #include "tap.h"
 
 #include <apr_general.h>
+#include <stdlib.h>
+
+/* jansson's allocations, made to fail after a budget: every function that
+ * builds JSON must then return its failure, never crash. */
+static long alloc_budget = -1;
+static void *budget_malloc(size_t n)
+{
+    if (alloc_budget == 0) {
+        return NULL;
+    }
+    if (alloc_budget > 0) {
+        --alloc_budget;
+    }
+    return malloc(n);
+}
+
+/* Runs the record writers with every budget up to `most`; 1 when none
+ * crashed and each either succeeded or said it failed. */
+static int writers_survive_oom(apr_pool_t *pool, int most, int *failures)
+{
+    sd_record_cookie_attrs a = { apr_time_from_sec(60), apr_time_from_sec(1795857861), 1, 1,
+                                 NULL, "/", "lax" };
+    for (int budget = 0; budget <= most; ++budget) {
+        apr_pool_t *p;
+        json_t *data, *cookie;
+        sd_record rec;
+        apr_pool_create(&p, pool);
+        alloc_budget = budget;
+        data = sd_json_track(p, json_object());
+        cookie = sd_json_track(p, sd_record_cookie(NULL, &a));
+        rec.cookie = cookie;
+        rec.data = data;
+        if (!data || !cookie || !sd_record_set_meta(&rec, "realm", 1, 1)
+            || !sd_record_encode(p, cookie, data, NULL)) {
+            ++*failures;
+        }
+        alloc_budget = -1;
+        apr_pool_destroy(p);
+    }
+    return 1;
+}
 
 int main(void)
 {
@@ -17,7 +58,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&p, NULL);
-    TAP_PLAN(34);
+    TAP_PLAN(49);
     /* A real value captured from express-session + connect-memcached. */
     const char *stored =
         "{\"cookie\":{\"originalMaxAge\":86400000,\"expires\":\"2026-11-28T09:24:59.033Z\","
@@ -105,6 +146,81 @@ int main(void)
     TAP_OK(sd_record_iso8601_parse("9999-12-31T23:59:59.999Z", &t) == APR_SUCCESS
            && strcmp(sd_record_iso8601_format(p, t), "9999-12-31T23:59:59.999Z") == 0,
            "ISO round trip at the end of year 9999");
+
+    /* --- the current configuration's limits ----------------------------- */
+    {
+        const char *stored =
+            "{\"cookie\":{\"originalMaxAge\":3600000,\"expires\":\"2026-11-28T10:00:00.000Z\","
+            "\"httpOnly\":true,\"path\":\"/\"},\"sessiondemo\":{\"realm\":\"shop\","
+            "\"saved\":1795856400000,\"created\":1795850000000},\"isLoggedIn\":true}";
+        apr_time_t saved = apr_time_from_sec(1795856400), created = apr_time_from_sec(1795850000);
+        TAP_OK(sd_record_decode(p, stored, strlen(stored), &rec, &err), "a record with our member decodes");
+        TAP_IS_STR(sd_record_realm(&rec), "shop", "its realm is read");
+        TAP_OK(sd_record_saved(&rec) == saved && sd_record_created(&rec) == created,
+               "its last write and creation are read");
+        TAP_OK(sd_record_deadline(&rec, apr_time_from_sec(86400), 0) == sd_record_expires(&rec),
+               "under a longer MaxAge the stored expiry decides");
+        TAP_OK(sd_record_deadline(&rec, apr_time_from_sec(2), 0) == saved + apr_time_from_sec(2),
+               "under MaxAge 2 the session ends 2 s after its last write");
+        TAP_OK(sd_record_deadline(&rec, apr_time_from_sec(86400), apr_time_from_sec(60))
+               == created + apr_time_from_sec(60), "an absolute limit counts from creation");
+        TAP_OK(sd_record_lifetime(&rec, apr_time_from_sec(86400)) == apr_time_from_sec(3600)
+               && sd_record_lifetime(&rec, apr_time_from_sec(2)) == apr_time_from_sec(2),
+               "the lifetime is the stored one, never longer than the configured one");
+    }
+    {
+        /* express-session's own record: no member, no realm. */
+        const char *express =
+            "{\"cookie\":{\"originalMaxAge\":60000,\"expires\":\"2026-11-28T10:00:00.000Z\","
+            "\"httpOnly\":true,\"path\":\"/\"},\"n\":1}";
+        const char *browser = "{\"cookie\":{\"originalMaxAge\":null,\"expires\":null,\"path\":\"/\"}}";
+        TAP_OK(sd_record_decode(p, express, strlen(express), &rec, &err)
+               && sd_record_realm(&rec) == NULL, "express-session's record has no realm");
+        TAP_OK(sd_record_saved(&rec) == sd_record_expires(&rec) - apr_time_from_sec(60),
+               "... its last write is its expiry less its lifetime");
+        TAP_OK(sd_record_decode(p, browser, strlen(browser), &rec, &err)
+               && sd_record_lifetime(&rec, apr_time_from_sec(60)) == 0
+               && sd_record_deadline(&rec, apr_time_from_sec(60), 0) == 0,
+               "a browser-session cookie has no lifetime and, never written by us, no known end");
+    }
+    {
+        /* express-session's field order; members it has that we do not set
+         * are kept, unknown ones go last. */
+        const char *c = "{\"unknown\":1,\"priority\":\"high\",\"path\":\"/old\",\"secure\":true,"
+                        "\"partitioned\":true}";
+        json_t *stored = sd_json_parse(p, c, strlen(c), &err), *made;
+        sd_record_cookie_attrs a = { apr_time_from_sec(2), apr_time_from_sec(1795857861), 0, 0,
+                                     "example.org", "/", "strict" };
+        made = sd_json_track(p, sd_record_cookie(stored, &a));
+        TAP_IS_STR(made ? sd_json_dump(p, made, NULL) : NULL,
+                   "{\"originalMaxAge\":2000,\"partitioned\":true,\"priority\":\"high\","
+                   "\"expires\":\"2026-11-28T09:24:21.000Z\",\"httpOnly\":false,"
+                   "\"domain\":\"example.org\",\"path\":\"/\",\"sameSite\":\"strict\",\"unknown\":1}",
+                   "the cookie object: the current settings in express-session's order");
+        a.lifetime = 0;
+        made = sd_json_track(p, sd_record_cookie(NULL, &a));
+        TAP_OK(made && json_is_null(json_object_get(made, "expires"))
+               && json_is_null(json_object_get(made, "originalMaxAge")),
+               "a browser-session cookie keeps expires and originalMaxAge null");
+    }
+    {
+        json_t *data = sd_json_track(p, json_object());
+        sd_record mine = { NULL, data };
+        TAP_OK(sd_record_set_meta(&mine, "r", apr_time_from_sec(2), apr_time_from_sec(1)),
+               "our member is set");
+        TAP_IS_STR(sd_json_dump(p, data, NULL),
+                   "{\"sessiondemo\":{\"realm\":\"r\",\"saved\":2000,\"created\":1000}}",
+                   "... as {realm, saved, created}");
+    }
+
+    {
+        int failures = 0;
+        json_set_alloc_funcs(budget_malloc, free);
+        TAP_OK(writers_survive_oom(p, 40, &failures) && failures > 0,
+               "out of memory at each of 40 allocations: the record writers fail cleanly (%d failures)",
+               failures);
+        json_set_alloc_funcs(malloc, free);
+    }
 
     apr_pool_destroy(p);
     apr_terminate();

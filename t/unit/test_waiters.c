@@ -1,0 +1,68 @@
+/* Unit tests for the per-child lock-waiter table: the limit per session,
+ * sessions that collide in the table, and removal that keeps every other
+ * session findable (checked against a plain model over random operations). */
+#include "sd_waiters.h"
+#include "tap.h"
+
+#include <apr_general.h>
+#include <stdlib.h>
+
+#define SESSIONS 40
+
+int main(void)
+{
+    apr_pool_t *p;
+    sd_waiters *w;
+    apr_uint64_t h[SESSIONS];
+    int model[SESSIONS] = { 0 };
+    int ok = 1, refused = 0;
+
+    apr_initialize();
+    apr_pool_create(&p, NULL);
+    TAP_PLAN(8);
+
+    w = sd_waiters_create(p, SESSIONS);
+    TAP_OK(w != NULL, "a table for %d waiting sessions", SESSIONS);
+    TAP_OK(sd_waiters_hash("sess:a.lock") != 0 && sd_waiters_hash("") != 0, "hashes are never 0");
+    TAP_OK(sd_waiters_hash("sess:a.lock") != sd_waiters_hash("sess:b.lock"), "different keys, different hashes");
+
+    for (int i = 0; i < 3; ++i) {
+        ok &= sd_waiters_enter(w, 42, 3);
+    }
+    TAP_OK(ok, "three waiters of one session are counted under a limit of 3");
+    TAP_OK(!sd_waiters_enter(w, 42, 3), "the fourth is refused");
+    sd_waiters_leave(w, 42);
+    TAP_OK(sd_waiters_enter(w, 42, 3), "after one leaves, another is admitted");
+    for (int i = 0; i < 3; ++i) {
+        sd_waiters_leave(w, 42);
+    }
+
+    /* Hashes that all land on a few slots: probing and backward-shift
+     * removal must keep each session's count its own. */
+    for (int i = 0; i < SESSIONS; ++i) {
+        h[i] = ((apr_uint64_t)(i + 1) << 32) | (apr_uint64_t)(i % 3);
+    }
+    srand(7);
+    ok = 1;
+    for (int step = 0; step < 20000; ++step) {
+        int i = rand() % SESSIONS;
+        if (rand() % 2 && model[i] > 0) {
+            sd_waiters_leave(w, h[i]);
+            --model[i];
+        }
+        else {
+            int admitted = sd_waiters_enter(w, h[i], 2);
+            if (admitted != (model[i] < 2)) {
+                ok = 0;
+            }
+            model[i] += admitted;
+            refused += !admitted;
+        }
+    }
+    TAP_OK(ok, "20000 random enters and leaves over colliding hashes agree with the model");
+    TAP_OK(refused > 0, "... including %d refusals at the limit", refused);
+
+    apr_pool_destroy(p);
+    apr_terminate();
+    TAP_DONE();
+}
