@@ -9,10 +9,10 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use Apache::TestRequest qw(GET POST HEAD);
 use Time::HiRes qw(time);
-use SDTest qw(new_client use_vhost login cookie_value session_id mc_command mc_set sign_id
-              in_realm lock_key);
+use SDTest qw(new_client use_vhost login cookie_value session_id mc_command mc_set mc_stats
+              sign_id in_realm lock_key);
 
-plan tests => 7;
+plan tests => 10;
 
 # SessionDemoRefreshThreshold 100 on sd_short: every read is due a refresh.
 use_vhost('sd_short');
@@ -40,3 +40,12 @@ my $far_cookie = 'connect.sid=' . sign_id($far, 'apache-test only: 3c5a0f8e9d2b4
 Apache::TestRequest::user_agent(reset => 1, requests_redirectable => 0);
 is(GET('/profile', Cookie => $far_cookie)->code, 200, 'a stored expiry in the year 9999 is served');
 like(GET('/', Cookie => $far_cookie)->content, qr{Name:</strong> max</p>}, '... and updated');
+
+# A validly signed ID whose keys would pass memcached's 250 bytes.
+use_vhost('sd_longprefix');
+my $long = 'L' x 200;
+my $before = mc_stats();
+$res = GET '/protected', Cookie => 'long.sid=' . sign_id($long, 'apache-test only: 3c5a0f8e9d2b4e6f8a1c3e5d7f9b2d4e');
+is($res->code, 401, 'a signed ID too long for a memcached key is a guest');
+is(mc_stats()->{cmd_get} - $before->{cmd_get}, 0, '... and is never sent to memcached');
+is(login('noor')->code, 302, 'sessions still work under a 48-byte prefix');
