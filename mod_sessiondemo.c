@@ -8,8 +8,8 @@
 #include <http_log.h>
 #include <http_protocol.h>
 #include <ap_mpm.h>
-#include <apr_hash.h>
-#include <apr_shm.h>
+#include <apr_optional.h>
+#include <mod_http2.h>
 #include <apr_strings.h>
 
 #include "sd_authn.h"
@@ -17,6 +17,7 @@
 #include "sd_module.h"
 #include "sd_routes.h"
 #include "sd_status.h"
+#include "sd_stores.h"
 #include "sd_vhost.h"
 
 /* Runs after the configuration is read and merged, before `apache2 -t`
@@ -61,48 +62,6 @@ static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-/* Anonymous shared memory, inherited by every child: one health flag per
- * distinct memcached server of the whole configuration, so every child's
- * prober and requests share one view of each server. */
-static void create_health_flags(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
-{
-    apr_hash_t *slots = apr_hash_make(ptemp);
-    volatile apr_uint32_t *flags;
-    apr_shm_t *shm;
-    apr_status_t rv;
-    int nslots = 0;
-
-    for (server_rec *vs = s; vs; vs = vs->next) {
-        sd_vhost *v = sd_vhost_get(vs);
-        const apr_array_header_t *servers = v->conf->memcache;
-        int *index = apr_palloc(pconf, sizeof(int) * (apr_size_t)servers->nelts);
-        for (int i = 0; i < servers->nelts; ++i) {
-            const sd_config_server *m = &APR_ARRAY_IDX(servers, i, sd_config_server);
-            const char *name = apr_psprintf(ptemp, "%s:%d", m->host, (int)m->port);
-            int *slot = apr_hash_get(slots, name, APR_HASH_KEY_STRING);
-            if (!slot) {
-                slot = apr_palloc(ptemp, sizeof(*slot));
-                *slot = nslots++;
-                apr_hash_set(slots, name, APR_HASH_KEY_STRING, slot);
-            }
-            index[i] = *slot;
-        }
-        v->rt.health_slots = index;
-    }
-    rv = apr_shm_create(&shm, sizeof(apr_uint32_t) * (apr_size_t)nslots, NULL, pconf);
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, SD_LOGNO(00006)
-                     "no shared memory for memcached health; each child"
-                     " will judge (and log) memcached outages itself");
-        return;
-    }
-    flags = apr_shm_baseaddr_get(shm);
-    memset((void *)flags, 0, sizeof(apr_uint32_t) * (apr_size_t)nslots);
-    for (server_rec *vs = s; vs; vs = vs->next) {
-        sd_vhost_get(vs)->rt.health_flags = flags;
-    }
-}
-
 static int sd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
 {
@@ -114,7 +73,7 @@ static int sd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
-    create_health_flags(pconf, ptemp, s);
+    sd_stores_plan(pconf, ptemp, s);
     first = &APR_ARRAY_IDX(conf->memcache, 0, sd_config_server);
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, SD_LOGNO(00003)
                  "sessiondemo: %d memcached server(s), first %s:%d; cookie %s;"
@@ -135,29 +94,25 @@ static int sd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-/* Whether two virtual hosts can share one store: the same servers and the
- * same store settings. */
-static int same_store(const sd_config *a, const sd_config *b)
-{
-    return a->memcache == b->memcache && a->replicas == b->replicas
-           && a->probe_interval_ms == b->probe_interval_ms
-           && a->probe_timeout_ms == b->probe_timeout_ms;
-}
-
-/* One memcached client per child process, shared by its threads; virtual
- * hosts with the same servers and settings as the main server share its
- * client. */
+/* Per child: the stores and their probers, the counters, the lock-waiter
+ * table and the authn decoy's lock. */
 static void sd_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    const sd_vhost *main_vhost = NULL;
     sd_stats *stats = apr_pcalloc(pchild, sizeof(*stats));
-    int threads = 1;
+    APR_OPTIONAL_FN_TYPE(http2_get_num_workers) *h2_workers =
+        APR_RETRIEVE_OPTIONAL_FN(http2_get_num_workers);
+    int threads = 1, h2_min = 0, h2_max = 0;
     sd_waiters *waiters;
 
     if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS || threads < 1) {
         threads = 1;
     }
-    waiters = sd_waiters_create(pchild, threads);
+    /* mod_http2 serves streams on workers of its own, which use the store
+     * too: every thread that may hold a connection gets one. */
+    if (h2_workers) {
+        h2_workers(s, &h2_min, &h2_max);
+    }
+    waiters = sd_waiters_create(pchild, threads + (h2_max > 0 ? h2_max : 0));
     if (!waiters) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, SD_LOGNO(00007)
                      "no lock-waiter table in this child; SessionDemoLockWaiters"
@@ -168,19 +123,8 @@ static void sd_child_init(apr_pool_t *pchild, server_rec *s)
         v->rt.stats = stats;
         v->rt.lock_waiters = waiters;
         sd_authn_child_init(v->rt.authn, pchild);
-        if (main_vhost && same_store(v->conf, main_vhost->conf)) {
-            v->rt.store = main_vhost->rt.store;
-            continue;
-        }
-        if (sd_store_create(pchild, vs, v->conf, stats, v->rt.health_flags,
-                            v->rt.health_slots, &v->rt.store) != APR_SUCCESS) {
-            /* Logged by the store; requests that need it will answer 503. */
-            v->rt.store = NULL;
-        }
-        if (!main_vhost) {
-            main_vhost = v;
-        }
     }
+    sd_stores_child_init(pchild, s, threads + (h2_max > 0 ? h2_max : 0), stats);
 }
 
 static int sd_handler(request_rec *r)

@@ -13,9 +13,10 @@
 /* "2026-11-27T10:19:21.903Z" */
 #define SD_RECORD_ISO8601_LEN 24
 /* The module's own member of a stored session, a plain top-level field an
- * express-session peer keeps untouched: {"realm": the realm that wrote it,
- * "saved": when it was last written, "created": when it was created; times
- * in ms since the epoch}. */
+ * express-session peer keeps untouched, written right after "cookie":
+ * {"realm": the realm that wrote it, "gen": the generation, "saved": when it
+ * was last written, "created": when it was created (times in ms since the
+ * epoch), "ended": true for a tombstone}. */
 #define SD_RECORD_META_FIELD "sessiondemo"
 /* The longest originalMaxAge taken from a stored cookie (400 days). */
 #define SD_RECORD_MAX_LIFETIME_MS (400LL * 24 * 3600 * 1000)
@@ -65,8 +66,23 @@ const char *sd_record_realm(const sd_record *rec);
  * express-session's expires - originalMaxAge; 0 when unknown. */
 apr_time_t sd_record_saved(const sd_record *rec);
 
+/* The module's member. */
+typedef struct {
+    const char *realm;
+    apr_int64_t gen;        /* each write of the session is one more       */
+    apr_time_t saved;
+    apr_time_t created;
+    int ended;              /* a tombstone: the session was logged out or
+                               regenerated; Express reads it as an empty one */
+} sd_record_meta;
+
 /* Sets the module's member in rec->data. Returns 0 when out of memory. */
-int sd_record_set_meta(sd_record *rec, const char *realm, apr_time_t saved, apr_time_t created);
+int sd_record_set_meta(sd_record *rec, const sd_record_meta *meta);
+
+/* The stored generation (0 for express-session's records) and whether the
+ * record is a tombstone. */
+apr_int64_t sd_record_generation(const sd_record *rec);
+int sd_record_ended(const sd_record *rec);
 
 /* When the session ends under the limits in force now: the earliest of its
  * stored expiry, its last write + max_age and (when absolute is not 0) its
@@ -92,9 +108,11 @@ typedef struct {
  * out of memory. The caller owns the reference. */
 json_t *sd_record_cookie(const json_t *stored, const sd_record_cookie_attrs *attrs);
 
-/* Whether stored value a is a newer copy of the session than b: its
- * cookie.expires, which moves forward on every save, is later. Reads only
- * the start of the raw values, without decoding them. */
-int sd_record_is_newer(const char *a, apr_size_t alen, const char *b, apr_size_t blen);
+/* The store's format (sd_store_format) for stored values, reading only the
+ * start of the raw value: > 0 when a is a newer copy of the session than b
+ * (a higher generation; of one generation, a tombstone), < 0 when older, 0
+ * when of one generation; and the seconds a copy has left. */
+int sd_record_compare_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen);
+apr_int64_t sd_record_ttl_raw(const char *v, apr_size_t len, apr_time_t now);
 
 #endif

@@ -19,12 +19,25 @@ typedef struct sd_stats {
     volatile apr_uint32_t lock_waiters_refused; /* SessionDemoLockWaiters full */
     volatile apr_uint32_t foreign_realm;  /* sessions of another realm, ignored */
     volatile apr_uint32_t too_large;      /* changes refused: over the item size */
+    volatile apr_uint32_t divergences;    /* replicas with two copies of one
+                                             generation                      */
+    volatile apr_uint32_t repairs;        /* stale or empty replicas rewritten */
+    volatile apr_uint32_t replayed;       /* missed writes replayed to a
+                                             returning replica               */
+    volatile apr_uint32_t hints_dropped;  /* missed writes not remembered    */
 } sd_stats;
 
 #define SD_STATS_INC(stats, field)                     \
     do {                                               \
         if (stats) {                                   \
             apr_atomic_inc32(&(stats)->field);         \
+        }                                              \
+    } while (0)
+
+#define SD_STATS_ADD(stats, field, n)                  \
+    do {                                               \
+        if (stats) {                                   \
+            apr_atomic_add32(&(stats)->field, (apr_uint32_t)(n)); \
         }                                              \
     } while (0)
 

@@ -1,13 +1,17 @@
-/* The session store: memcached through apr_memcache, one client (with its
- * connection pools) per child process. Routes never call this directly; the
- * session unit does. */
+/* The session store: keys placed on a consistent-hash ring over a list of
+ * servers, each kept on 1 + SessionDemoReplicas of them, over any backend
+ * (sd_backend.h). Pure (APR only), so the replica protocol is unit-tested
+ * against a fake backend. It moves bytes under keys; what a stored value
+ * means (which copy is newer, how long it has left) it asks the format
+ * given at creation. docs/cluster.md describes the protocol. */
 #ifndef SD_STORE_H
 #define SD_STORE_H
 
-#include <httpd.h>
-#include <apr_tables.h>
+#include <apr_pools.h>
+#include <apr_time.h>
 
-#include "sd_config.h"
+#include "sd_backend.h"
+#include "sd_ring.h"
 #include "sd_stats.h"
 
 typedef struct sd_store sd_store;
@@ -17,89 +21,85 @@ typedef enum {
     SD_STORE_NOTFOUND,   /* a real miss: a live server said so            */
     SD_STORE_EXISTS,     /* add: the key is taken                         */
     SD_STORE_DOWN,       /* no server could answer: an outage, not a miss */
-    SD_STORE_ERROR       /* a live server refused the command (logged)    */
+    SD_STORE_ERROR       /* a live server refused the command             */
 } sd_store_result;
 
 /* Most copies of a session: 1 + SessionDemoReplicas. */
-#define SD_MAX_COPIES 4
+#define SD_STORE_MAX_COPIES 4
 
-/* memcached reads an exptime above 30 days as an absolute Unix time. */
-#define SD_STORE_RELATIVE_TTL_MAX 2592000
+/* What an item costs memcached besides the key and the value (item header,
+ * CAS, flags, CRLF, with room to spare). */
+#define SD_STORE_ITEM_OVERHEAD 96
 
-/* Builds the client for conf's servers from pchild and starts the health
- * prober thread (stopped when pchild is cleared). No pooled connection is
- * opened here: they are made on first use.
- *
- * health_flags (shared memory, may be NULL) holds one flag per distinct
- * memcached server of the whole configuration, at the indices in
- * health_slots (one per server of conf): 1 while the server is out of use.
- * Every child's prober writes it and every child's requests read it, so a
- * server one child sees go away or come back is avoided or used again by
- * all at once, and an outage is logged once, by the first child to see it. */
-apr_status_t sd_store_create(apr_pool_t *pchild, server_rec *s, const sd_config *conf,
-                             sd_stats *stats, volatile apr_uint32_t *health_flags,
-                             const int *health_slots, sd_store **out);
+typedef struct {
+    /* > 0 when copy a is newer than copy b, < 0 when older, 0 when they are
+     * of one generation. */
+    int (*compare)(const char *a, apr_size_t alen, const char *b, apr_size_t blen);
+    /* Seconds a copy has left (for a copy written during a repair); >= 1. */
+    apr_int64_t (*ttl)(const char *v, apr_size_t len, apr_time_t now);
+} sd_store_format;
 
-/* *val is allocated from r->pool and NUL-terminated; use *len. */
-sd_store_result sd_store_get(sd_store *st, request_rec *r, const char *key,
-                             char **val, apr_size_t *len, apr_uint16_t *flags);
+/* Log lines the store writes (the caller knows how: request or server). */
+typedef void (*sd_store_log_fn)(void *request, int is_warning, const char *message);
 
-/* Whether stored value a is newer than b (the caller knows the format). */
-typedef int (*sd_store_newer_fn)(const char *a, apr_size_t alen,
-                                 const char *b, apr_size_t blen);
+/* `backend` and `ring` outlive the store; the store lives in p. hints: how
+ * many keys the store remembers as written while a replica was away. */
+sd_store *sd_store_create(apr_pool_t *p, const sd_backend *backend, const sd_ring *ring,
+                          int copies, const sd_store_format *format, sd_stats *stats,
+                          sd_store_log_fn log, int hints);
 
-/* Like sd_store_get, but with replicas reads every replica that answers
- * and returns the newest copy by `newer`. */
-sd_store_result sd_store_get_newest(sd_store *st, request_rec *r, const char *key,
-                                    sd_store_newer_fn newer, char **val,
-                                    apr_size_t *len, apr_uint16_t *flags);
+typedef enum {
+    SD_STORE_READ_ONLY,  /* repairs only replicas that lack the key (add)  */
+    SD_STORE_LOCKED      /* the caller holds the key's lock: also rewrites
+                            replicas holding an older copy                */
+} sd_store_read_mode;
 
-/* ttl_seconds > 0; longer than 30 days is sent as an absolute time. A
- * value memcached refuses (too large, out of memory) leaves the copy it
- * had in place (sd_store_set writes with replace, then add). */
-sd_store_result sd_store_set(sd_store *st, request_rec *r, const char *key,
-                             const char *val, apr_size_t len,
+/* The newest copy among the replicas that answer (*val from call->pool,
+ * NUL-terminated). Two copies of one generation with different bytes are a
+ * divergence (counted, logged once per process); the first in ring order
+ * wins. */
+sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const char *key,
+                              sd_store_read_mode mode, char **val, apr_size_t *len,
+                              apr_uint16_t *flags);
+
+/* Writes to every replica that answers; a success if one took it. A replica
+ * that is away or does not answer is remembered (with `lock_key`, the lock
+ * a later repair takes) and brought up to date by sd_store_replay when it
+ * is back. ttl_seconds > 0; over 30 days is sent as an absolute time. */
+sd_store_result sd_store_write(sd_store *st, const sd_backend_call *call, const char *key,
+                               const char *lock_key, const char *val, apr_size_t len,
+                               apr_int64_t ttl_seconds, apr_uint16_t flags);
+
+/* A new key: atomic on the first replica that answers, then written to the
+ * others. SD_STORE_EXISTS when taken. */
+sd_store_result sd_store_add(sd_store *st, const sd_backend_call *call, const char *key,
+                             const char *lock_key, const char *val, apr_size_t len,
                              apr_int64_t ttl_seconds, apr_uint16_t flags);
-sd_store_result sd_store_add(sd_store *st, request_rec *r, const char *key,
-                             const char *val, apr_size_t len,
-                             apr_int64_t ttl_seconds, apr_uint16_t flags);
+
+/* Removed from every replica that answers (a missing key counts as removed).
+ * Only for keys whose every copy is dead anyway (an expired session): a
+ * logout is a write of a tombstone, which no returning replica undoes. */
+sd_store_result sd_store_remove(sd_store *st, const sd_backend_call *call, const char *key);
 
 /* A lock key, placed with the key `placement` (its session): added on
- * every replica that answers (see store_memcache.c). SD_STORE_EXISTS when
- * another holder has it anywhere. */
-sd_store_result sd_store_lock(sd_store *st, request_rec *r, const char *key,
-                              const char *placement, const char *val, apr_size_t len,
+ * every replica that answers, so two holders always meet on a replica both
+ * saw. SD_STORE_EXISTS when another holder has it anywhere. */
+sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const char *key,
+                              const char *placement, const char *token, apr_size_t len,
                               apr_int64_t ttl_seconds);
 
 /* Removes the lock wherever it still holds `token`. */
-void sd_store_unlock(sd_store *st, request_rec *r, const char *key, const char *placement,
-                     const char *token, apr_size_t len);
+void sd_store_unlock(sd_store *st, const sd_backend_call *call, const char *key,
+                     const char *placement, const char *token, apr_size_t len);
 
-/* memcached's default item size limit (-I), until the prober has read the
- * real one; and what an item costs it besides the key and the value
- * (item header, CAS, flags, CRLF, with room to spare). */
-#define SD_STORE_DEFAULT_ITEM_SIZE_MAX (1024 * 1024)
-#define SD_STORE_ITEM_OVERHEAD 96
+/* Brings `server` up to date with what was written while it was away: for
+ * each remembered key, under its lock (skipped when busy: the holder writes
+ * every replica), the newest copy is written to it if its own is older or
+ * missing. Called when the server is usable again. Returns how many keys
+ * were brought up to date. */
+int sd_store_replay(sd_store *st, const sd_backend_call *call, int server);
 
-/* The largest value every replica of `key` takes: its item size limit less
- * the key and the item's overhead. */
+/* The largest value every replica of `key` takes (NULL key: every server). */
 apr_size_t sd_store_max_value(const sd_store *st, const char *key);
-
-/* A missing key counts as deleted. */
-sd_store_result sd_store_delete(sd_store *st, request_rec *r, const char *key);
-
-/* One server's state for the status page. */
-typedef struct {
-    const char *host;
-    int port;
-    int up;                       /* in use (the prober's verdict)        */
-    const char *version;          /* NULL when it did not answer          */
-    int has_stats;                /* the figures below were read          */
-    apr_uint64_t items, get_hits, get_misses, connections, uptime, bytes,
-                 limit_maxbytes;
-} sd_store_server_info;
-
-/* Queries every server (version + stats) now. Returns the count. */
-int sd_store_servers(sd_store *st, apr_pool_t *p, sd_store_server_info **out);
 
 #endif

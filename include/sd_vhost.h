@@ -10,6 +10,7 @@
 #include "sd_authn.h"
 #include "sd_config.h"
 #include "sd_stats.h"
+#include "sd_backend.h"
 #include "sd_store.h"
 #include "sd_views.h"
 #include "sd_waiters.h"
@@ -21,7 +22,9 @@ typedef struct {
     /* post_config: memcached health in shared memory. */
     volatile apr_uint32_t *health_flags;
     const int *health_slots;             /* flag index per server         */
-    /* child_init, per child: */
+    /* child_init, per child (shared by virtual hosts with the same servers
+     * and settings): */
+    sd_backend *backend;                 /* memcached, for the status page */
     sd_store *store;
     sd_stats *stats;
     sd_waiters *lock_waiters;

@@ -61,6 +61,11 @@ static const char *set_memcache(const set_ctx *ctx, sd_config *conf, const char 
     if (err) {
         return err;
     }
+    if (strchr(server.host, ':')) {
+        return apr_psprintf(ctx->pool, "'%s' is an IPv6 address, and apr-util 1.6's memcached"
+                            " client connects over IPv4 only; use an IPv4 address, or a name"
+                            " that resolves to one", arg);
+    }
     if (!conf->memcache) {
         conf->memcache = apr_array_make(ctx->pool, 2, sizeof(sd_config_server));
     }

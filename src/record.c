@@ -71,13 +71,22 @@ char *sd_record_encode(apr_pool_t *p, const json_t *cookie,
         return NULL;
     }
     /* jansson keeps insertion order, so "cookie" goes in first (after the
-     * integer-like keys, which sd_json_dump lists first as JavaScript does). */
+     * integer-like keys, which sd_json_dump lists first as JavaScript does),
+     * and the module's member right after it, where a replica's generation
+     * is found without decoding the whole value (express-session keeps the
+     * order it loaded). */
+    json_t *meta = json_object_get(data, SD_RECORD_META_FIELD);
     json_object_set(root, "cookie", (json_t *)cookie);
+    if (meta) {
+        json_object_set(root, SD_RECORD_META_FIELD, meta);
+    }
     for (void *it = json_object_iter((json_t *)data); it;
          it = json_object_iter_next((json_t *)data, it)) {
         const char *key = json_object_iter_key(it);
         size_t klen = json_object_iter_key_len(it);
-        if (!(klen == 6 && memcmp(key, "cookie", 6) == 0)) {
+        if (!(klen == 6 && memcmp(key, "cookie", 6) == 0)
+            && !(klen == sizeof(SD_RECORD_META_FIELD) - 1
+                 && memcmp(key, SD_RECORD_META_FIELD, klen) == 0)) {
             json_object_setn_nocheck(root, key, klen, json_object_iter_value(it));
         }
     }
@@ -249,16 +258,31 @@ apr_time_t sd_record_saved(const sd_record *rec)
     return expires && oma && oma != APR_INT64_MAX ? expires - oma : 0;
 }
 
-int sd_record_set_meta(sd_record *rec, const char *realm, apr_time_t saved, apr_time_t created)
+int sd_record_set_meta(sd_record *rec, const sd_record_meta *m)
 {
     json_t *meta = json_object();
-    if (!meta || json_object_set_new(meta, "realm", json_string(realm)) != 0
-        || json_object_set_new(meta, "saved", json_integer(apr_time_as_msec(saved))) != 0
-        || json_object_set_new(meta, "created", json_integer(apr_time_as_msec(created))) != 0) {
+    int ok = meta && json_object_set_new(meta, "realm", json_string(m->realm)) == 0
+             && json_object_set_new(meta, "gen", json_integer(m->gen)) == 0
+             && json_object_set_new(meta, "saved", json_integer(apr_time_as_msec(m->saved))) == 0
+             && json_object_set_new(meta, "created",
+                                    json_integer(apr_time_as_msec(m->created))) == 0
+             && (!m->ended || json_object_set_new(meta, "ended", json_true()) == 0);
+    if (!ok) {
         json_decref(meta);
         return 0;
     }
     return json_object_set_new(rec->data, SD_RECORD_META_FIELD, meta) == 0;
+}
+
+apr_int64_t sd_record_generation(const sd_record *rec)
+{
+    const json_t *gen = json_object_get(meta_of(rec), "gen");
+    return json_is_integer(gen) && json_integer_value(gen) > 0 ? json_integer_value(gen) : 0;
+}
+
+int sd_record_ended(const sd_record *rec)
+{
+    return json_is_true(json_object_get(meta_of(rec), "ended"));
 }
 
 /* Deadlines of 0 are unknown; the earliest known one wins. */
@@ -333,22 +357,72 @@ json_t *sd_record_cookie(const json_t *stored, const sd_record_cookie_attrs *a)
     return c;
 }
 
-/* express-session writes "cookie" first, so its "expires" sits near the
- * start of the value: only that much is searched. */
-static const char *expires_text(const char *v, apr_size_t len)
+/* express-session writes "cookie" first and the module its member right
+ * after it, so both sit near the start of a stored value: only that much is
+ * searched, and only the member itself is decoded. */
+#define SD_RECORD_HEAD 2048
+
+static const char *find_in_head(const char *v, apr_size_t len, const char *field,
+                                apr_size_t flen)
 {
-    static const char field[] = "\"expires\":\"";
-    apr_size_t limit = len < 512 ? len : 512;
-    for (apr_size_t i = 0; i + sizeof(field) - 1 + SD_RECORD_ISO8601_LEN <= limit; ++i) {
-        if (memcmp(v + i, field, sizeof(field) - 1) == 0) {
-            return v + i + sizeof(field) - 1;
+    apr_size_t limit = len < SD_RECORD_HEAD ? len : SD_RECORD_HEAD;
+    for (apr_size_t i = 0; i + flen <= limit; ++i) {
+        if (memcmp(v + i, field, flen) == 0) {
+            return v + i + flen;
         }
     }
     return NULL;
 }
 
-int sd_record_is_newer(const char *a, apr_size_t alen, const char *b, apr_size_t blen)
+/* (generation, ended) of a raw stored value; 0, 0 without our member. */
+static void raw_generation(const char *v, apr_size_t len, apr_int64_t *gen, int *ended)
 {
-    const char *ea = expires_text(a, alen), *eb = expires_text(b, blen);
-    return ea && (!eb || memcmp(ea, eb, SD_RECORD_ISO8601_LEN) > 0);
+    static const char field[] = "\"" SD_RECORD_META_FIELD "\":";
+    const char *at = find_in_head(v, len, field, sizeof(field) - 1);
+    json_t *meta, *g;
+    *gen = 0;
+    *ended = 0;
+    if (!at) {
+        return;
+    }
+    meta = json_loadb(at, len - (apr_size_t)(at - v), JSON_DISABLE_EOF_CHECK, NULL);
+    g = json_object_get(meta, "gen");
+    if (json_is_integer(g) && json_integer_value(g) > 0) {
+        *gen = json_integer_value(g);
+    }
+    *ended = json_is_true(json_object_get(meta, "ended"));
+    json_decref(meta);
+}
+
+int sd_record_compare_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen)
+{
+    apr_int64_t ga, gb;
+    int ea, eb;
+    raw_generation(a, alen, &ga, &ea);
+    raw_generation(b, blen, &gb, &eb);
+    if (ga != gb) {
+        return ga > gb ? 1 : -1;
+    }
+    /* A logout and a change of one generation: the logout stands. */
+    return ea - eb;
+}
+
+apr_int64_t sd_record_ttl_raw(const char *v, apr_size_t len, apr_time_t now)
+{
+    static const char field[] = "\"expires\":\"";
+    const char *at = find_in_head(v, len, field, sizeof(field) - 1);
+    char iso[SD_RECORD_ISO8601_LEN + 1];
+    apr_time_t expires;
+    if (at && (apr_size_t)(at - v) + SD_RECORD_ISO8601_LEN <= len) {
+        memcpy(iso, at, SD_RECORD_ISO8601_LEN);
+        iso[SD_RECORD_ISO8601_LEN] = '\0';
+        if (sd_record_iso8601_parse(iso, &expires) == APR_SUCCESS && expires > now) {
+            return apr_time_sec(expires - now + APR_USEC_PER_SEC - 1);
+        }
+        if (sd_record_iso8601_parse(iso, &expires) == APR_SUCCESS) {
+            return 1;
+        }
+    }
+    /* A browser-session cookie: express-session's rule, a day. */
+    return 86400;
 }

@@ -47,6 +47,7 @@ struct sd_session {
     apr_time_t deadline;       /* when a loaded session ends under today's
                                   limits, or 0 when that is not known      */
     apr_time_t created;        /* creation time, for the absolute timeout  */
+    apr_int64_t gen;           /* the loaded copy's generation             */
     int is_new;
     int destroyed;
     int committed;
@@ -56,6 +57,12 @@ struct sd_session {
 static const char *store_key(apr_pool_t *p, const sd_config *conf, const char *id)
 {
     return apr_pstrcat(p, conf->key_prefix, id, NULL);
+}
+
+static sd_backend_call call_of(request_rec *r)
+{
+    sd_backend_call call = { r->pool, r };
+    return call;
 }
 
 /* First occurrence of our cookie across every Cookie header line. */
@@ -83,6 +90,7 @@ static int start_new(sd_session *s)
     s->loaded_data = "{}";
     s->deadline = 0;
     s->created = 0;
+    s->gen = 0;
     if (!s->data) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, s->r, SD_LOGNO(00311)
                       "out of memory for a new session");
@@ -97,8 +105,9 @@ static int expire_stored(sd_session *s, const char *key, const char *why)
 {
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, s->r, SD_LOGNO(00302)
                   "stored session %s; starting a new one", why);
+    sd_backend_call call = call_of(s->r);
     SD_STATS_INC(s->v->rt.stats, expired);
-    if (sd_store_delete(s->v->rt.store, s->r, key) != SD_STORE_OK) {
+    if (sd_store_remove(s->v->rt.store, &call, key) != SD_STORE_OK) {
         return HTTP_SERVICE_UNAVAILABLE;
     }
     return start_new(s);
@@ -135,8 +144,11 @@ static int load_stored(sd_session *s, const char *key)
     apr_uint16_t flags = 0;
     sd_record rec;
     const char *err = NULL;
+    sd_backend_call call = call_of(r);
 
-    switch (sd_store_get_newest(s->v->rt.store, r, key, sd_record_is_newer, &val, &len, &flags)) {
+    /* Holding the lock, a read also rewrites replicas left behind. */
+    switch (sd_store_read(s->v->rt.store, &call, key, s->lock ? SD_STORE_LOCKED : SD_STORE_READ_ONLY,
+                          &val, &len, &flags)) {
     case SD_STORE_OK:
         break;
     case SD_STORE_NOTFOUND:
@@ -157,6 +169,10 @@ static int load_stored(sd_session *s, const char *key)
     if (is_foreign(s, &rec)) {
         return start_new(s);
     }
+    if (sd_record_ended(&rec)) {
+        /* Logged out or regenerated: a fresh ID, never the old one. */
+        return start_new(s);
+    }
     /* The limits in force now bound the session, whatever it was stored
      * with; memcached's TTL is not the only guard either: an entry it still
      * returns past its time (clock skew, a peer that sets long TTLs) is
@@ -173,6 +189,7 @@ static int load_stored(sd_session *s, const char *key)
     s->data = rec.data;
     s->stored_cookie = rec.cookie;
     s->created = sd_record_created(&rec);
+    s->gen = sd_record_generation(&rec);
     /* The snapshot for the "modified" test costs a full encode, and only
      * routes that may change the session need it. */
     if (s->intent == SD_SESSION_UPDATE) {
@@ -245,14 +262,52 @@ json_t *sd_session_data(sd_session *s)
     return s->data;
 }
 
-/* Removes the stored copy of a loaded session (logout, regeneration). */
+static json_t *cookie_object(sd_session *s, apr_time_t lifetime, apr_time_t expires);
+
+static apr_int64_t ttl_until(apr_time_t when, apr_time_t now)
+{
+    apr_int64_t ttl = apr_time_sec(when - now + APR_USEC_PER_SEC - 1);
+    return ttl < 1 ? 1 : ttl;
+}
+
+/* Ends the stored session (logout, regeneration). With replicas, by a
+ * tombstone: a newer generation that outvotes any copy a replica kept while
+ * it missed the logout, living as long as the session had left. With one
+ * copy, a delete is final. */
 static int remove_stored(sd_session *s)
 {
+    request_rec *r = s->r;
+    sd_backend_call call = call_of(r);
+    const char *key;
+    sd_store_result res;
+
     if (s->is_new || !s->id) {
         return OK;
     }
-    if (sd_store_delete(s->v->rt.store, s->r, store_key(s->r->pool, s->conf, s->id))
-        != SD_STORE_OK) {
+    key = store_key(r->pool, s->conf, s->id);
+    if (s->conf->replicas == 0) {
+        res = sd_store_remove(s->v->rt.store, &call, key);
+    }
+    else {
+        apr_time_t now = apr_time_now();
+        apr_time_t until = s->deadline ? s->deadline : now + apr_time_from_sec(s->conf->max_age);
+        sd_record tomb = { NULL, sd_json_track(r->pool, json_object()) };
+        sd_record_meta meta = { s->conf->realm, s->gen + 1, now, s->created, 1 };
+        const char *value = NULL;
+        apr_size_t len = 0;
+        if (tomb.data && (tomb.cookie = cookie_object(s, until - now, until)) != NULL
+            && sd_record_set_meta(&tomb, &meta)) {
+            value = sd_record_encode(r->pool, tomb.cookie, tomb.data, &len);
+        }
+        if (!value) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00318)
+                          "out of memory writing the session's tombstone");
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        res = sd_store_write(s->v->rt.store, &call, key, sd_session_lock_key(r->pool, s->conf, s->id),
+                             value, len, ttl_until(until, now), SD_STORE_FLAGS_JSON);
+    }
+    if (res != SD_STORE_OK) {
         return HTTP_SERVICE_UNAVAILABLE;
     }
     SD_STATS_INC(s->v->rt.stats, destroyed);
@@ -337,11 +392,6 @@ static json_t *cookie_object(sd_session *s, apr_time_t lifetime, apr_time_t expi
     return sd_json_track(s->r->pool, sd_record_cookie(s->stored_cookie, &a));
 }
 
-static apr_int64_t ttl_until(apr_time_t when, apr_time_t now)
-{
-    apr_int64_t ttl = apr_time_sec(when - now + APR_USEC_PER_SEC - 1);
-    return ttl < 1 ? 1 : ttl;
-}
 
 /* Writes the session: `add` under a fresh ID for new sessions (retrying on
  * the astronomically unlikely collision), `set` for existing ones. */
@@ -356,8 +406,10 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
     apr_int64_t ttl = ttl_until(expires, now);
     const char *key = s->is_new ? NULL : store_key(r->pool, s->conf, s->id);
 
+    sd_record_meta meta = { s->conf->realm, s->gen + 1, now, s->created, 0 };
+    sd_backend_call call = call_of(r);
     rec.cookie = cookie_object(s, lifetime, expires);
-    value = rec.cookie && sd_record_set_meta(&rec, s->conf->realm, now, s->created)
+    value = rec.cookie && sd_record_set_meta(&rec, &meta)
             ? sd_record_encode(r->pool, rec.cookie, rec.data, &len) : NULL;
     if (!value) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00304)
@@ -386,7 +438,8 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
                           " not to overwrite a newer change");
             return HTTP_SERVICE_UNAVAILABLE;
         }
-        res = sd_store_set(store, r, key, value, len, ttl, SD_STORE_FLAGS_JSON);
+        res = sd_store_write(store, &call, key, sd_session_lock_key(r->pool, s->conf, s->id),
+                             value, len, ttl, SD_STORE_FLAGS_JSON);
         if (res == SD_STORE_OK) {
             SD_STATS_INC(s->v->rt.stats, saved);
         }
@@ -403,8 +456,9 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
                 return HTTP_INTERNAL_SERVER_ERROR;
             }
             s->id = apr_pstrdup(r->pool, id);
-            res = sd_store_add(store, r, store_key(r->pool, s->conf, s->id),
-                               value, len, ttl, SD_STORE_FLAGS_JSON);
+            res = sd_store_add(store, &call, store_key(r->pool, s->conf, s->id),
+                               sd_session_lock_key(r->pool, s->conf, s->id), value, len, ttl,
+                               SD_STORE_FLAGS_JSON);
         }
         if (res == SD_STORE_OK) {
             SD_STATS_INC(s->v->rt.stats, created);
@@ -437,12 +491,14 @@ static int lock_and_recheck(sd_session *s)
     apr_uint16_t flags = 0;
     sd_record rec;
     const char *err = NULL, *stored, *mine;
+    sd_backend_call call = call_of(r);
 
     if (sd_session_lock_acquire(r, s->v, s->id, SD_LOCK_TRY, &s->lock) != OK
-        || sd_store_get_newest(s->v->rt.store, r, key, sd_record_is_newer, &val, &len, &flags)
+        || sd_store_read(s->v->rt.store, &call, key, SD_STORE_LOCKED, &val, &len, &flags)
            != SD_STORE_OK
         || flags != SD_STORE_FLAGS_JSON || len > SD_STORE_MAX_VALUE
-        || !sd_record_decode(r->pool, val, len, &rec, &err)) {
+        || !sd_record_decode(r->pool, val, len, &rec, &err)
+        || sd_record_generation(&rec) != s->gen) {
         return DONE;
     }
     stored = sd_json_dump(r->pool, rec.data, NULL);

@@ -56,7 +56,8 @@ int sd_session_lock_trusted(const sd_session_lock *lock)
 void sd_session_lock_release(sd_session_lock *lock)
 {
     if (lock && lock->key && sd_session_lock_trusted(lock)) {
-        sd_store_unlock(lock->v->rt.store, lock->r, lock->key, lock->placement, lock->token,
+        sd_backend_call call = { lock->r->pool, lock->r };
+        sd_store_unlock(lock->v->rt.store, &call, lock->key, lock->placement, lock->token,
                         strlen(lock->token));
     }
     if (lock) {
@@ -76,8 +77,9 @@ static int try_once(request_rec *r, const sd_vhost *v, const char *key, const ch
 {
     apr_time_t sent = apr_time_now();
     sd_session_lock *lock;
+    sd_backend_call call = { r->pool, r };
 
-    switch (sd_store_lock(v->rt.store, r, key, placement, token, strlen(token),
+    switch (sd_store_lock(v->rt.store, &call, key, placement, token, strlen(token),
                           v->conf->lock_ttl)) {
     case SD_STORE_OK:
         break;

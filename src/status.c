@@ -1,6 +1,7 @@
 /* The admin status page. One model (a JSON object) is built per request and
  * written either as JSON or as an HTML table, so both always agree. */
 #include "sd_status.h"
+#include "sd_backend_memcache.h"
 #include "sd_json.h"
 #include "sd_log.h"
 #include "sd_module.h"
@@ -18,17 +19,16 @@ APLOG_USE_MODULE(sessiondemo);
 static json_t *servers_model(request_rec *r, const sd_vhost *v)
 {
     json_t *servers = json_array();
-    sd_store_server_info *info = NULL;
-    int n = v->rt.store ? sd_store_servers(v->rt.store, r->pool, &info) : 0;
+    sd_backend_memcache_info *info = NULL;
+    int n = v->rt.backend ? sd_backend_memcache_servers(v->rt.backend, r->pool, &info) : 0;
 
     for (int i = 0; i < n; ++i) {
         json_t *srv = json_object();
-        json_object_set_new(srv, "address",
-                            json_string(apr_psprintf(r->pool, "%s:%d", info[i].host, info[i].port)));
+        json_object_set_new(srv, "address", json_string(info[i].name));
         json_object_set_new(srv, "state", json_string(info[i].up ? "up" : "down"));
         json_object_set_new(srv, "version", info[i].version ? json_string(info[i].version) : json_null());
         if (info[i].has_stats) {
-            const sd_store_server_info *st = &info[i];
+            const sd_backend_memcache_info *st = &info[i];
             apr_uint64_t lookups = st->get_hits + st->get_misses;
             json_object_set_new(srv, "items", json_integer((json_int_t)st->items));
             json_object_set_new(srv, "get_hits", json_integer((json_int_t)st->get_hits));
@@ -41,6 +41,7 @@ static json_t *servers_model(request_rec *r, const sd_vhost *v)
             json_object_set_new(srv, "bytes", json_integer((json_int_t)st->bytes));
             json_object_set_new(srv, "limit_maxbytes", json_integer((json_int_t)st->limit_maxbytes));
         }
+        json_object_set_new(srv, "item_size_max", json_integer((json_int_t)info[i].item_size_max));
         json_array_append_new(servers, srv);
     }
     return servers;
@@ -66,6 +67,10 @@ static json_t *counters_model(const sd_stats *st)
     json_object_set_new(c, "lock_waiters_refused", json_integer(st->lock_waiters_refused));
     json_object_set_new(c, "foreign_realm", json_integer(st->foreign_realm));
     json_object_set_new(c, "changes_too_large", json_integer(st->too_large));
+    json_object_set_new(c, "replica_divergences", json_integer(st->divergences));
+    json_object_set_new(c, "replica_repairs", json_integer(st->repairs));
+    json_object_set_new(c, "missed_writes_replayed", json_integer(st->replayed));
+    json_object_set_new(c, "missed_writes_dropped", json_integer(st->hints_dropped));
     return c;
 }
 

@@ -37,7 +37,8 @@ static int writers_survive_oom(apr_pool_t *pool, int most, int *failures)
         cookie = sd_json_track(p, sd_record_cookie(NULL, &a));
         rec.cookie = cookie;
         rec.data = data;
-        if (!data || !cookie || !sd_record_set_meta(&rec, "realm", 1, 1)
+        sd_record_meta meta = { "realm", 1, 1, 1, 0 };
+        if (!data || !cookie || !sd_record_set_meta(&rec, &meta)
             || !sd_record_encode(p, cookie, data, NULL)) {
             ++*failures;
         }
@@ -206,11 +207,11 @@ int main(void)
     {
         json_t *data = sd_json_track(p, json_object());
         sd_record mine = { NULL, data };
-        TAP_OK(sd_record_set_meta(&mine, "r", apr_time_from_sec(2), apr_time_from_sec(1)),
-               "our member is set");
+        sd_record_meta meta = { "r", 7, apr_time_from_sec(2), apr_time_from_sec(1), 1 };
+        TAP_OK(sd_record_set_meta(&mine, &meta), "our member is set");
         TAP_IS_STR(sd_json_dump(p, data, NULL),
-                   "{\"sessiondemo\":{\"realm\":\"r\",\"saved\":2000,\"created\":1000}}",
-                   "... as {realm, saved, created}");
+                   "{\"sessiondemo\":{\"realm\":\"r\",\"gen\":7,\"saved\":2000,\"created\":1000,"
+                   "\"ended\":true}}", "... as {realm, gen, saved, created, ended}");
     }
 
     {

@@ -28,11 +28,11 @@ const char *fake_lock_store_value(sd_store *st, const char *key)
     return it ? it->value : NULL;
 }
 
-sd_store_result sd_store_lock(sd_store *st, request_rec *r, const char *key,
+sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const char *key,
                               const char *placement, const char *val, apr_size_t len,
                               apr_int64_t ttl_seconds)
 {
-    (void)r; (void)placement;
+    (void)call; (void)placement;
     ++st->adds;
     fake_clock_advance(st->transit);
     if (find(st, key)) {
@@ -54,11 +54,11 @@ sd_store_result sd_store_lock(sd_store *st, request_rec *r, const char *key,
     return SD_STORE_OK;
 }
 
-void sd_store_unlock(sd_store *st, request_rec *r, const char *key, const char *placement,
-                     const char *token, apr_size_t len)
+void sd_store_unlock(sd_store *st, const sd_backend_call *call, const char *key,
+                     const char *placement, const char *token, apr_size_t len)
 {
     fake_lock_item *it = find(st, key);
-    (void)r; (void)placement;
+    (void)call; (void)placement;
     ++st->unlocks;
     apr_cpystrn(st->last_unlock_token, token, sizeof(st->last_unlock_token));
     if (it && strlen(it->value) == len && memcmp(it->value, token, len) == 0) {

@@ -1,0 +1,59 @@
+/* One server's storage commands, the way ap_socache_provider_t or
+ * mod_auth_openidc's cache interface look: get, write, add and remove of a
+ * key on server i of a list. The replica layer (store.c) builds sessions'
+ * guarantees on top; memcached (backend_memcache.c) and an in-process fake
+ * for the unit tests implement it. */
+#ifndef SD_BACKEND_H
+#define SD_BACKEND_H
+
+#include <apr_pools.h>
+
+typedef enum {
+    SD_BACKEND_OK,
+    SD_BACKEND_MISS,      /* a live server said it has no such key        */
+    SD_BACKEND_EXISTS,    /* add: the key is taken                        */
+    SD_BACKEND_DOWN,      /* the server did not answer (in time)          */
+    SD_BACKEND_REFUSED    /* a live server refused the command            */
+} sd_backend_result;
+
+/* What a command runs on behalf of: allocations and, for the log, the
+ * request (NULL for the prober thread's own work). */
+typedef struct {
+    apr_pool_t *pool;
+    void *request;
+} sd_backend_call;
+
+typedef struct {
+    /* *val from call->pool, NUL-terminated; use *len. */
+    sd_backend_result (*get)(void *b, int server, const sd_backend_call *call,
+                             const char *key, char **val, apr_size_t *len,
+                             apr_uint16_t *flags);
+    /* Stores the value whether or not the key exists. A refusal must leave
+     * the server's old value in place (memcached's set would not). */
+    sd_backend_result (*write)(void *b, int server, const sd_backend_call *call,
+                               const char *key, const char *val, apr_size_t len,
+                               apr_uint32_t exptime, apr_uint16_t flags);
+    /* Stores only when the key is absent (SD_BACKEND_EXISTS otherwise). */
+    sd_backend_result (*add)(void *b, int server, const sd_backend_call *call,
+                             const char *key, const char *val, apr_size_t len,
+                             apr_uint32_t exptime, apr_uint16_t flags);
+    /* A missing key counts as removed. */
+    sd_backend_result (*remove)(void *b, int server, const sd_backend_call *call,
+                                const char *key);
+    /* Whether requests may use the server now (its health). */
+    int (*usable)(void *b, int server);
+    /* The largest item the server takes (memcached's -I). */
+    apr_size_t (*item_size_max)(void *b, int server);
+} sd_backend_ops;
+
+typedef struct {
+    const sd_backend_ops *ops;
+    void *baton;
+    int nservers;
+    const char *const *names;   /* "host:port", for placement and logs    */
+} sd_backend;
+
+/* memcached reads an exptime above 30 days as an absolute Unix time. */
+#define SD_BACKEND_RELATIVE_TTL_MAX 2592000
+
+#endif

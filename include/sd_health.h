@@ -1,0 +1,49 @@
+/* The health of a list of memcached servers, per child: a prober thread
+ * checks each server with its own socket and timeouts, and publishes its
+ * verdict in shared memory (one slot per server and probe settings) so all
+ * children stop and resume using a server together; it bounds the time
+ * the client library's sockets can block (io_guard) and cuts those of a
+ * server it finds frozen; it reads each server's item size limit; and it
+ * calls back when a server is usable again, so the store can bring it up
+ * to date. */
+#ifndef SD_HEALTH_H
+#define SD_HEALTH_H
+
+#include <httpd.h>
+#include <apr_network_io.h>
+#include <apr_time.h>
+
+typedef struct sd_health sd_health;
+
+typedef struct {
+    const char *host;            /* an IPv4 address or a name            */
+    apr_port_t port;
+    const char *name;            /* "host:port", for logs                */
+    volatile apr_uint32_t *flag; /* shared slot (1: out of use), or NULL */
+} sd_health_server;
+
+/* Not started yet: sd_health_start. */
+sd_health *sd_health_create(apr_pool_t *pchild, server_rec *s, const sd_health_server *servers,
+                            int n, apr_interval_time_t interval, apr_interval_time_t timeout);
+
+/* Called from the prober thread each time this child sees a server usable
+ * again after it was not. */
+typedef void (*sd_health_return_fn)(void *baton, int server, apr_pool_t *scratch);
+void sd_health_on_return(sd_health *h, sd_health_return_fn fn, void *baton);
+
+/* Starts the prober thread, stopped when pchild is cleared. */
+apr_status_t sd_health_start(sd_health *h, apr_pool_t *pchild);
+
+/* Whether requests may use server i now. */
+int sd_health_usable(const sd_health *h, int i);
+
+/* A request got a reply from server i: a server the prober gave up on
+ * after a freeze has answered again, so it is back. */
+void sd_health_answered(sd_health *h, int i);
+
+/* The server's item size limit (memcached's -I), once read; 1 MiB before. */
+apr_size_t sd_health_item_size_max(const sd_health *h, int i);
+
+#define SD_HEALTH_DEFAULT_ITEM_SIZE_MAX (1024 * 1024)
+
+#endif

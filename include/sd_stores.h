@@ -1,0 +1,20 @@
+/* Which store each virtual host uses: one per distinct memcached server
+ * list and store settings (replicas, probe interval and timeout), shared by
+ * every virtual host that has them, inherited or not; and one health slot
+ * in shared memory per distinct server and probe settings, shared by every
+ * child, so vhosts with different timeouts never fight over one flag. */
+#ifndef SD_STORES_H
+#define SD_STORES_H
+
+#include <httpd.h>
+
+#include "sd_stats.h"
+
+/* post_config, in the parent: the shared memory and each vhost's slots. */
+void sd_stores_plan(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
+
+/* child_init: each distinct store with its prober, clients of up to
+ * `connections` pooled connections per server, counting into stats. */
+void sd_stores_child_init(apr_pool_t *pchild, server_rec *s, int connections, sd_stats *stats);
+
+#endif

@@ -1,0 +1,334 @@
+/* memcached on apr_memcache (apr-util 1.6), engineered around its failure
+ * modes (docs/reliability.md):
+ *  - no I/O timeout after connect: the prober gives its sockets one and
+ *    cuts those of a frozen server (health.c, io_guard.c), and a timeout is
+ *    never retried;
+ *  - a server is marked dead on the first failure and kept dead for 5 s:
+ *    our server_func ignores that mark while the prober sees the server;
+ *  - APR_NOTFOUND means a miss or "no live server": told apart;
+ *  - an exhausted connection pool blocks forever: the wait is bounded, and
+ *    said once at warn per spell;
+ *  - a refused `set` unlinks the old item: values are written with
+ *    `replace`, then `add`.
+ * Each server has a single-server client, so the store picks servers. */
+#include "sd_backend_memcache.h"
+#include "sd_log.h"
+#include "sd_module.h"
+
+#include <http_log.h>
+#include <apr_atomic.h>
+#include <apr_memcache.h>
+#include <apr_reslist.h>
+#include <apr_strings.h>
+
+#ifdef APLOG_USE_MODULE
+APLOG_USE_MODULE(sessiondemo);
+#endif
+
+/* Idle pooled connections are closed after this long (apr wants µs). */
+#define SD_CONN_TTL apr_time_from_sec(60)
+/* A request waits at most this long for a free pooled connection. */
+#define SD_CONN_WAIT apr_time_from_sec(1)
+/* An exptime memcached reads as an absolute time long past. */
+#define SD_EXPIRED_EXPTIME ((apr_uint32_t)SD_BACKEND_RELATIVE_TTL_MAX + 1)
+
+typedef struct {
+    apr_memcache_t *mc;
+    apr_memcache_server_t *ms;
+    const char *name;
+    int index;
+    sd_health *health;
+    volatile apr_uint32_t pool_exhausted;   /* said at warn this spell      */
+} mc_server;
+
+struct sd_backend_memcache {
+    server_rec *s;
+    mc_server *servers;
+    int n;
+    sd_health *health;
+};
+
+/* ------------------------------------------------------------ failures */
+
+/* Which failures are worth another attempt. apr_memcache 1.6 reports a
+ * refusal by a live server ("SERVER_ERROR out of memory", "object too
+ * large") as APR_EGENERAL, and so too a pooled socket already at EOF (an
+ * empty reply; memcached restarted), which it then puts back in the pool:
+ * its next use fails to send and destroys it, a transport error. So an
+ * EGENERAL earns one more attempt, and is taken for a stale socket (and
+ * retried further) only when that attempt fails in transport; twice
+ * EGENERAL is a refusal. Transport failures are retried within a small
+ * fixed budget while the prober vouches for the server. A timeout (the
+ * prober's socket timeout, or the pool wait) is never retried: that would
+ * only add another wait. */
+#define SD_ATTEMPTS 6
+
+typedef struct {
+    int attempts;
+    int stale_seen;           /* an EGENERAL followed by a transport error */
+    apr_status_t last;
+} retry_state;
+
+static int is_timeout(apr_status_t rv)
+{
+    return APR_STATUS_IS_TIMEUP(rv) || APR_STATUS_IS_EAGAIN(rv) || APR_STATUS_IS_ETIMEDOUT(rv);
+}
+
+static int is_transport_failure(apr_status_t rv)
+{
+    return rv != APR_SUCCESS && rv != APR_NOTFOUND && rv != APR_EEXIST
+           && rv != APR_EGENERAL && !is_timeout(rv);
+}
+
+static int worth_retry(const mc_server *srv, retry_state *rs, apr_status_t rv)
+{
+    apr_status_t before = rs->last;
+    rs->last = rv;
+    if (++rs->attempts >= SD_ATTEMPTS || !sd_health_usable(srv->health, srv->index)) {
+        return 0;
+    }
+    if (is_transport_failure(rv)) {
+        rs->stale_seen |= before == APR_EGENERAL;
+        return 1;
+    }
+    return rv == APR_EGENERAL && (before != APR_EGENERAL || rs->stale_seen);
+}
+
+#define WITH_RETRY(srv, call)                                              \
+    do {                                                                   \
+        retry_state rs_ = { 0, 0, APR_SUCCESS };                           \
+        do {                                                               \
+            rv = (call);                                                   \
+        } while (worth_retry((srv), &rs_, rv));                            \
+    } while (0)
+
+static void log_call(const sd_backend_call *call, server_rec *s, int level, apr_status_t rv,
+                     const char *msg)
+{
+    if (call->request) {
+        ap_log_rerror(APLOG_MARK, level, rv, (request_rec *)call->request, "%s", msg);
+    }
+    else {
+        ap_log_error(APLOG_MARK, level, rv, s, "%s", msg);
+    }
+}
+
+/* One server's answer, as a backend result. */
+static sd_backend_result result(sd_backend_memcache *b, mc_server *srv,
+                                const sd_backend_call *call, apr_status_t rv, const char *op)
+{
+    int usable = sd_health_usable(srv->health, srv->index);
+    /* A request that was waiting on a frozen server when the prober gave
+     * up on it gets its reply after the thaw: the server is back. (Not
+     * APR_NOTFOUND: apr_memcache also says that without asking, when our
+     * server_func refused the server.) */
+    if (!usable && (rv == APR_SUCCESS || rv == APR_EEXIST)) {
+        sd_health_answered(srv->health, srv->index);
+        usable = 1;
+    }
+    if (rv == APR_SUCCESS) {
+        apr_atomic_set32(&srv->pool_exhausted, 0);
+        return SD_BACKEND_OK;
+    }
+    if (rv == APR_EEXIST) {
+        return SD_BACKEND_EXISTS;
+    }
+    if (rv == APR_NOTFOUND && usable && srv->ms->status != APR_MC_SERVER_DEAD) {
+        return SD_BACKEND_MISS;
+    }
+    if (usable && rv == APR_EGENERAL) {
+        log_call(call, b->s, APLOG_ERR, rv, apr_psprintf(call->pool, SD_LOGNO(00205)
+                 "memcached %s refused %s", srv->name, op));
+        return SD_BACKEND_REFUSED;
+    }
+    if (usable && APR_STATUS_IS_TIMEUP(rv)
+        && apr_atomic_xchg32(&srv->pool_exhausted, 1) == 0) {
+        log_call(call, b->s, APLOG_WARNING, rv, apr_psprintf(call->pool, SD_LOGNO(00212)
+                 "no free connection to memcached %s within %d s (every pooled one in"
+                 " use); answering 503 (said once until a command gets through)",
+                 srv->name, (int)apr_time_sec(SD_CONN_WAIT)));
+        return SD_BACKEND_DOWN;
+    }
+    /* An outage: the prober logs it once; here only at debug level. */
+    if (call->request) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, (request_rec *)call->request,
+                      SD_LOGNO(00207) "memcached %s unavailable for %s", srv->name, op);
+    }
+    return SD_BACKEND_DOWN;
+}
+
+/* ----------------------------------------------------------------- ops */
+
+static sd_backend_result mc_get(void *bv, int i, const sd_backend_call *call, const char *key,
+                                char **val, apr_size_t *len, apr_uint16_t *flags)
+{
+    sd_backend_memcache *b = bv;
+    mc_server *srv = &b->servers[i];
+    apr_status_t rv;
+    WITH_RETRY(srv, apr_memcache_getp(srv->mc, call->pool, key, val, len, flags));
+    return result(b, srv, call, rv, "get");
+}
+
+/* Not memcached's `set`: a set it refuses (too large, out of memory under
+ * -M) also unlinks the old copy, so a refused write would cost the session.
+ * A refused `replace` leaves the old copy in place; `add` covers a server
+ * that has none (it was away, or the key is new there), and a second
+ * replace an add that lost a race. */
+static sd_backend_result mc_write(void *bv, int i, const sd_backend_call *call,
+                                  const char *key, const char *val, apr_size_t len,
+                                  apr_uint32_t exptime, apr_uint16_t flags)
+{
+    sd_backend_memcache *b = bv;
+    mc_server *srv = &b->servers[i];
+    apr_status_t rv;
+    /* apr_memcache reports NOT_STORED as EEXIST: for replace, "missing". */
+    WITH_RETRY(srv, apr_memcache_replace(srv->mc, key, (char *)val, len, exptime, flags));
+    if (rv == APR_EEXIST) {
+        WITH_RETRY(srv, apr_memcache_add(srv->mc, key, (char *)val, len, exptime, flags));
+        if (rv == APR_EEXIST) {
+            WITH_RETRY(srv, apr_memcache_replace(srv->mc, key, (char *)val, len, exptime, flags));
+        }
+    }
+    return result(b, srv, call, rv == APR_EEXIST ? APR_EGENERAL : rv, "write");
+}
+
+static sd_backend_result mc_add(void *bv, int i, const sd_backend_call *call, const char *key,
+                                const char *val, apr_size_t len, apr_uint32_t exptime,
+                                apr_uint16_t flags)
+{
+    sd_backend_memcache *b = bv;
+    mc_server *srv = &b->servers[i];
+    apr_status_t rv;
+    WITH_RETRY(srv, apr_memcache_add(srv->mc, key, (char *)val, len, exptime, flags));
+    return result(b, srv, call, rv, "add");
+}
+
+/* Not apr_memcache_delete(): it always sends "delete <key> 0", which
+ * twemproxy answers by closing the connection. A set with an expiry in 1970
+ * (memcached reads exptimes over 30 days as absolute times) removes the
+ * item on memcached and through any proxy; refused, it still unlinks it. */
+static sd_backend_result mc_remove(void *bv, int i, const sd_backend_call *call,
+                                   const char *key)
+{
+    sd_backend_memcache *b = bv;
+    mc_server *srv = &b->servers[i];
+    apr_status_t rv;
+    WITH_RETRY(srv, apr_memcache_set(srv->mc, key, (char *)"", 0, SD_EXPIRED_EXPTIME, 0));
+    return result(b, srv, call, rv == APR_EEXIST ? APR_EGENERAL : rv, "delete");
+}
+
+static int mc_usable(void *bv, int i)
+{
+    sd_backend_memcache *b = bv;
+    return sd_health_usable(b->health, i);
+}
+
+static apr_size_t mc_item_size_max(void *bv, int i)
+{
+    sd_backend_memcache *b = bv;
+    return sd_health_item_size_max(b->health, i);
+}
+
+static const sd_backend_ops memcache_ops = {
+    mc_get, mc_write, mc_add, mc_remove, mc_usable, mc_item_size_max
+};
+
+/* --------------------------------------------------------------- setup */
+
+/* Each single-server client asks this for every command. The prober's
+ * verdict decides; apr's own 5-second dead mark is lifted while the prober
+ * sees the server answer. */
+static apr_memcache_server_t *choose_server(void *baton, apr_memcache_t *mc,
+                                            const apr_uint32_t hash)
+{
+    mc_server *srv = baton;
+    (void)hash;
+    if (!sd_health_usable(srv->health, srv->index)) {
+        return NULL;
+    }
+    if (srv->ms->status == APR_MC_SERVER_DEAD) {
+        apr_memcache_enable_server(mc, srv->ms);
+    }
+    return srv->ms;
+}
+
+apr_status_t sd_backend_memcache_create(apr_pool_t *pchild, server_rec *s,
+                                        const sd_health_server *servers, int n,
+                                        int connections, sd_health *health,
+                                        sd_backend *out)
+{
+    sd_backend_memcache *b = apr_pcalloc(pchild, sizeof(*b));
+    const char **names = apr_palloc(pchild, sizeof(char *) * (apr_size_t)(n ? n : 1));
+    apr_status_t rv = APR_SUCCESS;
+
+    b->s = s;
+    b->n = n;
+    b->health = health;
+    b->servers = apr_pcalloc(pchild, sizeof(mc_server) * (apr_size_t)(n ? n : 1));
+    for (int i = 0; i < n && rv == APR_SUCCESS; ++i) {
+        mc_server *srv = &b->servers[i];
+        srv->index = i;
+        srv->health = health;
+        srv->name = servers[i].name;
+        names[i] = servers[i].name;
+        rv = apr_memcache_create(pchild, 1, 0, &srv->mc);
+        if (rv == APR_SUCCESS) {
+            rv = apr_memcache_server_create(pchild, servers[i].host, servers[i].port, 0,
+                                            (apr_uint32_t)connections,
+                                            (apr_uint32_t)connections,
+                                            (apr_uint32_t)SD_CONN_TTL, &srv->ms);
+        }
+        if (rv == APR_SUCCESS) {
+            rv = apr_memcache_add_server(srv->mc, srv->ms);
+        }
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, SD_LOGNO(00202)
+                         "cannot set up memcached server %s", servers[i].name);
+            break;
+        }
+#if APR_HAS_THREADS
+        apr_reslist_timeout_set(srv->ms->conns, SD_CONN_WAIT);
+#endif
+        srv->mc->server_func = choose_server;
+        srv->mc->server_baton = srv;
+    }
+    out->ops = &memcache_ops;
+    out->baton = b;
+    out->nservers = n;
+    out->names = names;
+    return rv;
+}
+
+int sd_backend_memcache_servers(const sd_backend *be, apr_pool_t *p,
+                                sd_backend_memcache_info **out)
+{
+    sd_backend_memcache *b = be->baton;
+    sd_backend_memcache_info *info = apr_pcalloc(p, sizeof(*info) * (apr_size_t)(b->n ? b->n : 1));
+
+    for (int i = 0; i < b->n; ++i) {
+        mc_server *srv = &b->servers[i];
+        char *version = NULL;
+        apr_memcache_stats_t *stats = NULL;
+
+        info[i].name = srv->name;
+        info[i].up = sd_health_usable(b->health, i);
+        info[i].item_size_max = sd_health_item_size_max(b->health, i);
+        /* Only ask a server the prober vouches for; its sockets have a
+         * timeout, so even one that froze since cannot hang the page. */
+        if (info[i].up && apr_memcache_version(srv->ms, p, &version) == APR_SUCCESS) {
+            info[i].version = version;
+            if (apr_memcache_stats(srv->ms, p, &stats) == APR_SUCCESS) {
+                info[i].has_stats = 1;
+                info[i].items = stats->curr_items;
+                info[i].get_hits = stats->get_hits;
+                info[i].get_misses = stats->get_misses;
+                info[i].connections = stats->curr_connections;
+                info[i].uptime = stats->uptime;
+                info[i].bytes = stats->bytes;
+                info[i].limit_maxbytes = stats->limit_maxbytes;
+            }
+        }
+    }
+    *out = info;
+    return b->n;
+}

@@ -1,0 +1,337 @@
+/* The prober. One thread per child and server list checks each server
+ * every SessionDemoMemcacheProbeInterval with its own socket, every step
+ * bounded by SessionDemoMemcacheTimeout, and publishes the verdict; only
+ * the child that changes a shared flag logs the change at error or notice,
+ * so an outage is one line. Addresses are resolved as apr_memcache
+ * resolves them (IPv4), again on every reconnect, so a moved server is
+ * found; each connection's socket and address live in a pool of their own,
+ * cleared on the next reconnect, so a server that stays down costs no
+ * memory. */
+#include "sd_health.h"
+#include "sd_io_guard.h"
+#include "sd_log.h"
+#include "sd_module.h"
+
+#include <http_log.h>
+#include <apr_atomic.h>
+#include <apr_strings.h>
+#include <apr_portable.h>
+#include <apr_thread_proc.h>
+
+#ifdef APLOG_USE_MODULE
+APLOG_USE_MODULE(sessiondemo);
+#endif
+
+/* How long the prober sleeps between its checks of the stop flag. */
+#define SD_PROBE_TICK apr_time_from_msec(20)
+
+typedef struct {
+    sd_health_server cfg;
+    apr_pool_t *conn_pool;            /* the probe connection's, cleared on reconnect */
+    apr_sockaddr_t *addr;             /* as resolved for this connection */
+    apr_socket_t *sock;
+    volatile apr_uint32_t healthy;    /* this child's own verdict        */
+    volatile apr_uint32_t item_size_max;
+    int seen_unusable;                /* a return is due when usable     */
+    int cut;                          /* its sockets were cut this outage */
+    int refusal_logged;
+} server;
+
+struct sd_health {
+    server_rec *s;
+    server *servers;
+    int n;
+    apr_interval_time_t interval, timeout;
+    sd_health_return_fn on_return;
+    void *baton;
+    apr_pool_t *scratch;
+    apr_thread_t *thread;
+    volatile apr_uint32_t stopping;
+};
+
+sd_health *sd_health_create(apr_pool_t *pchild, server_rec *s, const sd_health_server *servers,
+                            int n, apr_interval_time_t interval, apr_interval_time_t timeout)
+{
+    sd_health *h = apr_pcalloc(pchild, sizeof(*h));
+    h->s = s;
+    h->n = n;
+    h->interval = interval;
+    h->timeout = timeout;
+    h->servers = apr_pcalloc(pchild, sizeof(server) * (apr_size_t)(n ? n : 1));
+    for (int i = 0; i < n; ++i) {
+        h->servers[i].cfg = servers[i];
+        /* Optimistic until the first probe: requests fail fast anyway if
+         * the server refuses connections. */
+        h->servers[i].healthy = 1;
+        h->servers[i].item_size_max = SD_HEALTH_DEFAULT_ITEM_SIZE_MAX;
+        apr_pool_create(&h->servers[i].conn_pool, pchild);
+    }
+    apr_pool_create(&h->scratch, pchild);
+    return h;
+}
+
+void sd_health_on_return(sd_health *h, sd_health_return_fn fn, void *baton)
+{
+    h->on_return = fn;
+    h->baton = baton;
+}
+
+/* The shared verdict of every child's prober when there is shared memory,
+ * else this child's. */
+int sd_health_usable(const sd_health *h, int i)
+{
+    const server *srv = &h->servers[i];
+    return srv->cfg.flag ? *srv->cfg.flag == 0 : srv->healthy != 0;
+}
+
+apr_size_t sd_health_item_size_max(const sd_health *h, int i)
+{
+    return h->servers[i].item_size_max;
+}
+
+static void publish(sd_health *h, server *srv, int healthy)
+{
+    apr_uint32_t was = apr_atomic_xchg32(&srv->healthy, (apr_uint32_t)healthy);
+    apr_uint32_t flag = healthy ? 0 : 1;
+    int first;
+    if (was == (apr_uint32_t)healthy) {
+        /* Still publish it: another child may have left the shared flag
+         * saying the opposite (its view is older or was a blip). */
+        if (srv->cfg.flag && *srv->cfg.flag != flag) {
+            apr_atomic_set32(srv->cfg.flag, flag);
+        }
+        return;
+    }
+    first = !srv->cfg.flag || apr_atomic_xchg32(srv->cfg.flag, flag) != flag;
+    if (!healthy) {
+        ap_log_error(APLOG_MARK, first ? APLOG_ERR : APLOG_INFO, 0, h->s, SD_LOGNO(00203)
+                     "memcached %s is not answering (probe timeout %" APR_TIME_T_FMT
+                     " ms); routes that need a session answer 503 until it is back",
+                     srv->cfg.name, apr_time_as_msec(h->timeout));
+    }
+    else {
+        ap_log_error(APLOG_MARK, first ? APLOG_NOTICE : APLOG_INFO, 0, h->s, SD_LOGNO(00204)
+                     "memcached %s is answering again", srv->cfg.name);
+    }
+}
+
+void sd_health_answered(sd_health *h, int i)
+{
+    server *srv = &h->servers[i];
+    if (!sd_health_usable(h, i)) {
+        publish(h, srv, 1);
+    }
+}
+
+/* --------------------------------------------------------------- probing */
+
+static void close_probe(server *srv)
+{
+    if (srv->sock) {
+        apr_socket_close(srv->sock);
+        srv->sock = NULL;
+    }
+}
+
+/* Reads until the reply ends with `end` (bounded by the socket's timeout
+ * and the buffer). Returns the bytes read, or -1. */
+static long read_reply(server *srv, char *buf, apr_size_t cap, const char *end)
+{
+    apr_size_t got = 0, elen = strlen(end);
+    apr_status_t rv = APR_SUCCESS;
+    while (rv == APR_SUCCESS && got < cap - 1
+           && (got < elen || memcmp(buf + got - elen, end, elen) != 0)) {
+        apr_size_t len = cap - 1 - got;
+        rv = apr_socket_recv(srv->sock, buf + got, &len);
+        got += len;
+        /* memcached's one-line refusals end a reply too. */
+        if (got >= 2 && memcmp(buf + got - 2, "\r\n", 2) == 0
+            && (strncmp(buf, "ERROR", 5) == 0 || strncmp(buf, "CLIENT_ERROR", 12) == 0
+                || strncmp(buf, "SERVER_ERROR", 12) == 0)) {
+            break;
+        }
+    }
+    buf[got] = '\0';
+    return rv == APR_SUCCESS ? (long)got : -1;
+}
+
+static int send_all(server *srv, const char *cmd)
+{
+    apr_size_t len = strlen(cmd);
+    return apr_socket_send(srv->sock, cmd, &len) == APR_SUCCESS && len == strlen(cmd);
+}
+
+/* memcached's item size limit (-I): a value over it is refused (and a
+ * refused set also drops the old copy), so the session must never send one.
+ * Read once per connection; a server that refuses "stats settings" (a
+ * proxy) keeps the default, said once. */
+static void read_item_size_max(sd_health *h, server *srv)
+{
+    static const char field[] = "STAT item_size_max ";
+    char reply[8192];
+    const char *at;
+    if (!send_all(srv, "stats settings\r\n")
+        || read_reply(srv, reply, sizeof(reply), "END\r\n") < 0) {
+        close_probe(srv);
+        return;
+    }
+    at = strstr(reply, field);
+    if (at) {
+        apr_int64_t v = apr_atoi64(at + sizeof(field) - 1);
+        if (v >= 1024 && v <= 1024L * 1024 * 1024) {
+            apr_atomic_set32(&srv->item_size_max, (apr_uint32_t)v);
+        }
+    }
+    else if (!srv->refusal_logged) {
+        srv->refusal_logged = 1;
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, h->s, SD_LOGNO(00210)
+                     "memcached %s does not tell its item size limit ('stats settings'"
+                     " answered '%.40s'): a proxy, or a server that refuses it; sessions"
+                     " are kept under %d bytes", srv->cfg.name,
+                     ap_escape_logitem(h->scratch, reply), SD_HEALTH_DEFAULT_ITEM_SIZE_MAX);
+    }
+}
+
+static int connect_probe(sd_health *h, server *srv)
+{
+    apr_socket_t *sock;
+    apr_pool_clear(srv->conn_pool);
+    srv->addr = NULL;
+    if (apr_sockaddr_info_get(&srv->addr, srv->cfg.host, APR_INET, srv->cfg.port, 0,
+                              srv->conn_pool) != APR_SUCCESS) {
+        srv->addr = NULL;
+        return 0;
+    }
+    if (apr_socket_create(&sock, APR_INET, SOCK_STREAM, APR_PROTO_TCP, srv->conn_pool)
+        != APR_SUCCESS) {
+        return 0;
+    }
+    apr_socket_timeout_set(sock, h->timeout);
+    if (apr_socket_connect(sock, srv->addr) != APR_SUCCESS) {
+        apr_socket_close(sock);
+        return 0;
+    }
+    srv->sock = sock;
+    return 1;
+}
+
+/* One "version" round trip; (re)connects first when needed. Any answer
+ * proves the server is there; a refusal (a proxy that does not pass
+ * "version" on) is said once. */
+static int probe_once(sd_health *h, server *srv)
+{
+    char reply[256];
+    int fresh = 0;
+    if (!srv->sock) {
+        if (!connect_probe(h, srv)) {
+            return 0;
+        }
+        fresh = 1;
+    }
+    if (!send_all(srv, "version\r\n") || read_reply(srv, reply, sizeof(reply), "\r\n") <= 0) {
+        close_probe(srv);
+        return 0;
+    }
+    if (strncmp(reply, "VERSION ", 8) != 0 && !srv->refusal_logged) {
+        srv->refusal_logged = 1;
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, h->s, SD_LOGNO(00211)
+                     "memcached %s answers the probe's 'version' with '%.40s': a proxy or a"
+                     " server that refuses the command; it counts as answering",
+                     srv->cfg.name, ap_escape_logitem(h->scratch, reply));
+    }
+    if (fresh) {
+        read_item_size_max(h, srv);
+    }
+    return 1;
+}
+
+static int probe_fd(const server *srv)
+{
+    apr_os_sock_t fd = -1;
+    if (srv->sock) {
+        apr_os_sock_get(&fd, srv->sock);
+    }
+    return fd;
+}
+
+static void check(sd_health *h, int i)
+{
+    server *srv = &h->servers[i];
+    int had_socket = srv->sock != NULL;
+    int healthy = probe_once(h, srv);
+    /* The prober's own socket goes stale when memcached restarts; one
+     * failure on an old socket earns a try on a fresh one. */
+    if (!healthy && had_socket) {
+        healthy = probe_once(h, srv);
+    }
+    publish(h, srv, healthy);
+    if (!sd_health_usable(h, i)) {
+        srv->seen_unusable = 1;
+        /* Requests blocked on the server get their error now, whichever
+         * child's prober gave the verdict. */
+        if (!srv->cut && srv->addr) {
+            srv->cut = 1;
+            sd_io_guard_cut(srv->addr, probe_fd(srv));
+        }
+        return;
+    }
+    srv->cut = 0;
+    if (srv->addr) {
+        sd_io_guard_limit(srv->addr, h->timeout, probe_fd(srv));
+    }
+    if (srv->seen_unusable) {
+        srv->seen_unusable = 0;
+        if (h->on_return) {
+            apr_pool_clear(h->scratch);
+            h->on_return(h->baton, i, h->scratch);
+        }
+    }
+}
+
+static void *APR_THREAD_FUNC prober_main(apr_thread_t *thread, void *data)
+{
+    sd_health *h = data;
+
+    while (!h->stopping) {
+        apr_time_t next = apr_time_now() + h->interval;
+        for (int i = 0; i < h->n && !h->stopping; ++i) {
+            check(h, i);
+        }
+        while (!h->stopping && apr_time_now() < next) {
+            apr_sleep(SD_PROBE_TICK);
+        }
+    }
+    for (int i = 0; i < h->n; ++i) {
+        close_probe(&h->servers[i]);
+    }
+    /* A plain return, not apr_thread_exit(): pthread_exit()'s unwinding
+     * trips AddressSanitizer's thread teardown (a false stack-buffer
+     * underflow in sigaltstack) in the ASan test build. */
+    (void)thread;
+    return NULL;
+}
+
+static apr_status_t stop_prober(void *data)
+{
+    sd_health *h = data;
+    apr_status_t ignored;
+    if (h->thread) {
+        apr_atomic_set32(&h->stopping, 1);
+        apr_thread_join(&ignored, h->thread);
+        h->thread = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t sd_health_start(sd_health *h, apr_pool_t *pchild)
+{
+    apr_status_t rv = apr_thread_create(&h->thread, NULL, prober_main, h, pchild);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, h->s, SD_LOGNO(00206)
+                     "cannot start the memcached health prober");
+        return rv;
+    }
+    /* Before pchild's subpools go, so the thread never sees a dead pool. */
+    apr_pool_pre_cleanup_register(pchild, h, stop_prober);
+    return APR_SUCCESS;
+}

@@ -1,0 +1,97 @@
+/* Socket timeouts for a client library that sets none. Every descriptor of
+ * the process is looked at, but only TCP sockets whose peer is one of the
+ * server's addresses are touched. A descriptor can be closed and reused
+ * between the look and the change; the change is then made to whatever
+ * the number names now, which is why the peer is read right before each
+ * change and only a socket to the same server is ever changed. */
+#include "sd_io_guard.h"
+
+#include <dirent.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+
+/* Whether fd is a socket connected to one of peer's IPv4 addresses. */
+static int connected_to(int fd, const apr_sockaddr_t *peer)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+
+    if (getpeername(fd, (struct sockaddr *)&ss, &len) != 0 || ss.ss_family != AF_INET) {
+        return 0;
+    }
+    for (const apr_sockaddr_t *a = peer; a; a = a->next) {
+        if (a->family == APR_INET && a->sa.sin.sin_port == in->sin_port
+            && a->sa.sin.sin_addr.s_addr == in->sin_addr.s_addr) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Calls fn for every open descriptor of this process but skip. */
+static int each_fd(int skip, int (*fn)(int fd, void *baton), void *baton)
+{
+    DIR *dir = opendir("/proc/self/fd");
+    struct dirent *e;
+    int done = 0, self;
+
+    if (!dir) {
+        return 0;
+    }
+    self = dirfd(dir);
+    while ((e = readdir(dir)) != NULL) {
+        char *end;
+        long fd = strtol(e->d_name, &end, 10);
+        if (*end || end == e->d_name || fd == self || fd == skip) {
+            continue;
+        }
+        done += fn((int)fd, baton);
+    }
+    closedir(dir);
+    return done;
+}
+
+typedef struct {
+    const apr_sockaddr_t *peer;
+    struct timeval tv;
+} limit_args;
+
+static int limit_one(int fd, void *baton)
+{
+    const limit_args *a = baton;
+    struct timeval have;
+    socklen_t len = sizeof(have);
+    if (!connected_to(fd, a->peer)) {
+        return 0;
+    }
+    if (getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &have, &len) == 0
+        && have.tv_sec == a->tv.tv_sec && have.tv_usec == a->tv.tv_usec) {
+        return 0;
+    }
+    return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &a->tv, sizeof(a->tv)) == 0
+           && setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &a->tv, sizeof(a->tv)) == 0;
+}
+
+int sd_io_guard_limit(const apr_sockaddr_t *peer, apr_interval_time_t timeout, int skip)
+{
+    limit_args a;
+    a.peer = peer;
+    a.tv.tv_sec = (time_t)apr_time_sec(timeout);
+    a.tv.tv_usec = (suseconds_t)apr_time_usec(timeout);
+    return peer ? each_fd(skip, limit_one, &a) : 0;
+}
+
+static int cut_one(int fd, void *baton)
+{
+    return connected_to(fd, baton) && shutdown(fd, SHUT_RDWR) == 0;
+}
+
+int sd_io_guard_cut(const apr_sockaddr_t *peer, int skip)
+{
+    return peer ? each_fd(skip, cut_one, (void *)peer) : 0;
+}

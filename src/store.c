@@ -1,0 +1,478 @@
+/* The replica layer. Every stored copy carries a generation (the format
+ * says which copy is newer), so no server ever needs flushing: a replica
+ * that comes back stale or empty is outvoted on reads, repaired when a
+ * read or a write sees it behind, and brought up to date from the keys this
+ * process wrote while it was away (hinted handoff). A logout is a newer
+ * generation too (a tombstone), so a replica that missed it cannot bring
+ * the session back. */
+#include "sd_store.h"
+
+#include <apr_atomic.h>
+#include <apr_strings.h>
+#include <apr_thread_mutex.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SD_STORE_KEY_MAX 251          /* memcached's 250, and a NUL        */
+#define SD_STORE_REPAIR_LOCK_TTL 5
+/* An exptime memcached reads as an absolute time long past. */
+#define SD_STORE_EXPIRED_EXPTIME ((apr_uint32_t)SD_BACKEND_RELATIVE_TTL_MAX + 1)
+
+typedef struct {
+    char key[SD_STORE_KEY_MAX];
+    char lock_key[SD_STORE_KEY_MAX];  /* "" when written without a lock   */
+    apr_uint64_t missing;             /* bit i: server i lacks this write  */
+} hint;
+
+struct sd_store {
+    const sd_backend *be;
+    const sd_ring *ring;
+    int copies;
+    const sd_store_format *format;
+    sd_stats *stats;
+    sd_store_log_fn log;
+    apr_thread_mutex_t *hints_lock;
+    hint *hints;
+    int nhints;
+    volatile apr_uint32_t divergence_logged;
+    volatile apr_uint32_t hints_full_logged;
+    volatile apr_uint32_t replays;
+};
+
+sd_store *sd_store_create(apr_pool_t *p, const sd_backend *backend, const sd_ring *ring,
+                          int copies, const sd_store_format *format, sd_stats *stats,
+                          sd_store_log_fn log, int hints)
+{
+    sd_store *st = apr_pcalloc(p, sizeof(*st));
+    st->be = backend;
+    st->ring = ring;
+    st->copies = copies < 1 ? 1 : copies > SD_STORE_MAX_COPIES ? SD_STORE_MAX_COPIES : copies;
+    st->format = format;
+    st->stats = stats;
+    st->log = log;
+    st->nhints = hints;
+    st->hints = apr_pcalloc(p, sizeof(hint) * (apr_size_t)(hints > 0 ? hints : 1));
+    if (apr_thread_mutex_create(&st->hints_lock, APR_THREAD_MUTEX_DEFAULT, p) != APR_SUCCESS) {
+        st->nhints = 0;
+    }
+    return st;
+}
+
+/* The replica set of the key `placement`, primary first. */
+static int targets_for(const sd_store *st, const char *placement, int *out)
+{
+    if (st->be->nservers == 1) {
+        out[0] = 0;
+        return 1;
+    }
+    return sd_ring_lookup(st->ring, placement, strlen(placement), out, st->copies);
+}
+
+static int usable(const sd_store *st, int server)
+{
+    return st->be->ops->usable(st->be->baton, server);
+}
+
+static apr_uint32_t wire_exptime(apr_int64_t ttl_seconds)
+{
+    if (ttl_seconds < 1) {
+        ttl_seconds = 1;  /* 0 would mean "never expires" */
+    }
+    if (ttl_seconds > SD_BACKEND_RELATIVE_TTL_MAX) {
+        return (apr_uint32_t)(apr_time_sec(apr_time_now()) + ttl_seconds);
+    }
+    return (apr_uint32_t)ttl_seconds;
+}
+
+static sd_store_result counted(sd_store *st, sd_store_result res)
+{
+    if (res == SD_STORE_DOWN || res == SD_STORE_ERROR) {
+        SD_STATS_INC(st->stats, store_errors);
+    }
+    return res;
+}
+
+static sd_store_result as_store(sd_backend_result r)
+{
+    switch (r) {
+    case SD_BACKEND_OK:
+        return SD_STORE_OK;
+    case SD_BACKEND_MISS:
+        return SD_STORE_NOTFOUND;
+    case SD_BACKEND_EXISTS:
+        return SD_STORE_EXISTS;
+    case SD_BACKEND_REFUSED:
+        return SD_STORE_ERROR;
+    default:
+        return SD_STORE_DOWN;
+    }
+}
+
+/* -------------------------------------------------------------- hints */
+
+static void remember(sd_store *st, const sd_backend_call *call, const char *key,
+                     const char *lock_key, int server)
+{
+    hint *free_slot = NULL;
+    if (!st->nhints || server >= 64 || strlen(key) >= SD_STORE_KEY_MAX
+        || (lock_key && strlen(lock_key) >= SD_STORE_KEY_MAX)) {
+        return;
+    }
+    apr_thread_mutex_lock(st->hints_lock);
+    for (int i = 0; i < st->nhints; ++i) {
+        hint *h = &st->hints[i];
+        if (h->missing && strcmp(h->key, key) == 0) {
+            h->missing |= (apr_uint64_t)1 << server;
+            apr_thread_mutex_unlock(st->hints_lock);
+            return;
+        }
+        if (!h->missing && !free_slot) {
+            free_slot = h;
+        }
+    }
+    if (free_slot) {
+        apr_cpystrn(free_slot->key, key, sizeof(free_slot->key));
+        apr_cpystrn(free_slot->lock_key, lock_key ? lock_key : "", sizeof(free_slot->lock_key));
+        free_slot->missing = (apr_uint64_t)1 << server;
+    }
+    apr_thread_mutex_unlock(st->hints_lock);
+    if (!free_slot) {
+        SD_STATS_INC(st->stats, hints_dropped);
+        if (st->log && apr_atomic_xchg32(&st->hints_full_logged, 1) == 0) {
+            st->log(call->request, 1, "the table of writes a returning replica missed is"
+                    " full; further ones are repaired only when a read sees them");
+        }
+    }
+}
+
+/* --------------------------------------------------------------- reads */
+
+typedef struct {
+    int server;
+    sd_backend_result res;
+    char *val;
+    apr_size_t len;
+    apr_uint16_t flags;
+} copy;
+
+static void repair(sd_store *st, const sd_backend_call *call, const char *key,
+                   const copy *best, const copy *c, sd_store_read_mode mode)
+{
+    const sd_backend_ops *ops = st->be->ops;
+    apr_uint32_t exptime = wire_exptime(st->format->ttl(best->val, best->len, apr_time_now()));
+    sd_backend_result r;
+
+    if (c->res == SD_BACKEND_MISS) {
+        /* add never overwrites: safe without the lock, whatever a writer
+         * did meanwhile. */
+        r = mode == SD_STORE_LOCKED
+            ? ops->write(st->be->baton, c->server, call, key, best->val, best->len, exptime,
+                         best->flags)
+            : ops->add(st->be->baton, c->server, call, key, best->val, best->len, exptime,
+                       best->flags);
+    }
+    else if (mode == SD_STORE_LOCKED) {
+        r = ops->write(st->be->baton, c->server, call, key, best->val, best->len, exptime,
+                       best->flags);
+    }
+    else {
+        return;  /* an older copy: only a lock holder may overwrite it */
+    }
+    if (r == SD_BACKEND_OK) {
+        SD_STATS_INC(st->stats, repairs);
+    }
+}
+
+sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const char *key,
+                              sd_store_read_mode mode, char **val, apr_size_t *len,
+                              apr_uint16_t *flags)
+{
+    const sd_backend_ops *ops = st->be->ops;
+    int t[SD_STORE_MAX_COPIES], n = targets_for(st, key, t), nc = 0, best = -1;
+    copy c[SD_STORE_MAX_COPIES];
+    sd_store_result none = SD_STORE_DOWN;
+
+    for (int i = 0; i < n; ++i) {
+        if (!usable(st, t[i])) {
+            continue;
+        }
+        c[nc].server = t[i];
+        c[nc].val = NULL;
+        c[nc].len = 0;
+        c[nc].flags = 0;
+        c[nc].res = ops->get(st->be->baton, t[i], call, key, &c[nc].val, &c[nc].len,
+                             &c[nc].flags);
+        if (c[nc].res == SD_BACKEND_OK) {
+            if (best < 0) {
+                best = nc;
+            }
+            else {
+                int cmp = st->format->compare(c[nc].val, c[nc].len, c[best].val, c[best].len);
+                if (cmp > 0) {
+                    best = nc;
+                }
+                else if (cmp == 0 && (c[nc].len != c[best].len
+                                      || memcmp(c[nc].val, c[best].val, c[nc].len) != 0)) {
+                    SD_STATS_INC(st->stats, divergences);
+                    if (st->log && apr_atomic_xchg32(&st->divergence_logged, 1) == 0) {
+                        st->log(call->request, 1, apr_psprintf(call->pool,
+                                "replicas of %s hold two different copies of one"
+                                " generation (front-ends that saw different servers"
+                                " as down both wrote it); the first in ring order is"
+                                " kept, the other change is lost (logged once)", key));
+                    }
+                }
+            }
+        }
+        else if (c[nc].res == SD_BACKEND_MISS) {
+            none = SD_STORE_NOTFOUND;
+        }
+        else if (none == SD_STORE_DOWN && c[nc].res == SD_BACKEND_REFUSED) {
+            none = SD_STORE_ERROR;
+        }
+        ++nc;
+    }
+    if (best < 0) {
+        return none == SD_STORE_NOTFOUND ? none : counted(st, none);
+    }
+    for (int i = 0; i < nc && st->copies > 1; ++i) {
+        if (i != best && (c[i].res == SD_BACKEND_MISS
+                          || (c[i].res == SD_BACKEND_OK
+                              && st->format->compare(c[best].val, c[best].len, c[i].val,
+                                                     c[i].len) > 0))) {
+            repair(st, call, key, &c[best], &c[i], mode);
+        }
+    }
+    *val = c[best].val;
+    *len = c[best].len;
+    *flags = c[best].flags;
+    return SD_STORE_OK;
+}
+
+/* -------------------------------------------------------------- writes */
+
+sd_store_result sd_store_write(sd_store *st, const sd_backend_call *call, const char *key,
+                               const char *lock_key, const char *val, apr_size_t len,
+                               apr_int64_t ttl_seconds, apr_uint16_t flags)
+{
+    const sd_backend_ops *ops = st->be->ops;
+    int t[SD_STORE_MAX_COPIES], n = targets_for(st, key, t), stored = 0;
+    sd_store_result worst = SD_STORE_DOWN;
+    apr_uint32_t exptime = wire_exptime(ttl_seconds);
+
+    for (int i = 0; i < n; ++i) {
+        sd_backend_result r = usable(st, t[i])
+            ? ops->write(st->be->baton, t[i], call, key, val, len, exptime, flags)
+            : SD_BACKEND_DOWN;
+        if (r == SD_BACKEND_OK) {
+            ++stored;
+        }
+        else if (r == SD_BACKEND_REFUSED) {
+            worst = SD_STORE_ERROR;
+        }
+        else if (n > 1) {
+            remember(st, call, key, lock_key, t[i]);
+        }
+    }
+    return stored ? SD_STORE_OK : counted(st, worst);
+}
+
+sd_store_result sd_store_add(sd_store *st, const sd_backend_call *call, const char *key,
+                             const char *lock_key, const char *val, apr_size_t len,
+                             apr_int64_t ttl_seconds, apr_uint16_t flags)
+{
+    const sd_backend_ops *ops = st->be->ops;
+    int t[SD_STORE_MAX_COPIES], n = targets_for(st, key, t), first;
+    apr_uint32_t exptime = wire_exptime(ttl_seconds);
+    sd_store_result res = SD_STORE_DOWN;
+
+    /* A replica that fails to answer (killed a moment ago, not yet seen by
+     * the prober) passes the add to the next one, as reads do; only
+     * "exists" or a refusal from a live server ends the search. */
+    for (first = 0; first < n; ++first) {
+        if (!usable(st, t[first])) {
+            continue;
+        }
+        res = as_store(ops->add(st->be->baton, t[first], call, key, val, len, exptime, flags));
+        if (res != SD_STORE_DOWN) {
+            break;
+        }
+    }
+    for (int i = 0; i < n && res == SD_STORE_OK; ++i) {
+        if (i < first) {
+            remember(st, call, key, lock_key, t[i]);
+        }
+        else if (i > first
+                 && (!usable(st, t[i])
+                     || ops->write(st->be->baton, t[i], call, key, val, len, exptime, flags)
+                        == SD_BACKEND_DOWN)) {
+            remember(st, call, key, lock_key, t[i]);
+        }
+    }
+    return counted(st, res);
+}
+
+sd_store_result sd_store_remove(sd_store *st, const sd_backend_call *call, const char *key)
+{
+    int t[SD_STORE_MAX_COPIES], n = targets_for(st, key, t), answered = 0;
+    sd_store_result worst = SD_STORE_OK;
+
+    for (int i = 0; i < n; ++i) {
+        sd_backend_result r;
+        if (!usable(st, t[i])) {
+            continue;
+        }
+        r = st->be->ops->remove(st->be->baton, t[i], call, key);
+        if (r == SD_BACKEND_OK || r == SD_BACKEND_MISS) {
+            ++answered;
+        }
+        else {
+            worst = as_store(r);
+        }
+    }
+    if (!answered) {
+        return counted(st, worst == SD_STORE_OK ? SD_STORE_DOWN : worst);
+    }
+    return worst == SD_STORE_OK ? SD_STORE_OK : counted(st, worst);
+}
+
+/* --------------------------------------------------------------- locks */
+
+sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const char *key,
+                              const char *placement, const char *token, apr_size_t len,
+                              apr_int64_t ttl_seconds)
+{
+    const sd_backend_ops *ops = st->be->ops;
+    int t[SD_STORE_MAX_COPIES], n = targets_for(st, placement, t), held[SD_STORE_MAX_COPIES];
+    int nheld = 0;
+    apr_uint32_t exptime = wire_exptime(ttl_seconds);
+    sd_store_result res = SD_STORE_DOWN;
+
+    /* While a server comes back, one request may still see it as down (and
+     * lock only the next replica) while another already uses it; taken on
+     * every replica that answers, two holders always meet on one. */
+    for (int i = 0; i < n; ++i) {
+        sd_store_result one;
+        if (!usable(st, t[i])) {
+            continue;
+        }
+        one = as_store(ops->add(st->be->baton, t[i], call, key, token, len, exptime, 0));
+        if (one == SD_STORE_OK) {
+            held[nheld++] = t[i];
+            res = SD_STORE_OK;
+        }
+        else if (one != SD_STORE_DOWN) {
+            for (int j = 0; j < nheld; ++j) {
+                ops->remove(st->be->baton, held[j], call, key);
+            }
+            return counted(st, one);
+        }
+    }
+    return counted(st, res);
+}
+
+void sd_store_unlock(sd_store *st, const sd_backend_call *call, const char *key,
+                     const char *placement, const char *token, apr_size_t len)
+{
+    const sd_backend_ops *ops = st->be->ops;
+    int t[SD_STORE_MAX_COPIES], n = targets_for(st, placement, t);
+
+    /* A get, a compare, then a remove: without CAS the lock can still change
+     * hands in between (docs/security.md says when). */
+    for (int i = 0; i < n; ++i) {
+        char *v = NULL;
+        apr_size_t l = 0;
+        apr_uint16_t f = 0;
+        if (usable(st, t[i])
+            && ops->get(st->be->baton, t[i], call, key, &v, &l, &f) == SD_BACKEND_OK
+            && l == len && memcmp(v, token, len) == 0) {
+            ops->remove(st->be->baton, t[i], call, key);
+        }
+    }
+}
+
+/* -------------------------------------------------------------- replay */
+
+static int replay_one(sd_store *st, const sd_backend_call *call, const hint *h, int server)
+{
+    const sd_backend_ops *ops = st->be->ops;
+    int t[SD_STORE_MAX_COPIES], n = targets_for(st, h->key, t), done = 0, in_set = 0;
+    const char *token = apr_psprintf(call->pool, "replay-%ld-%u", (long)getpid(),
+                                     apr_atomic_inc32(&st->replays));
+    char *val = NULL, *mine = NULL;
+    apr_size_t len = 0, mine_len = 0;
+    apr_uint16_t flags = 0, mine_flags = 0;
+    sd_backend_result own;
+
+    for (int i = 0; i < n; ++i) {
+        in_set |= t[i] == server;
+    }
+    if (!in_set || !usable(st, server)) {
+        return 0;
+    }
+    if (*h->lock_key
+        && sd_store_lock(st, call, h->lock_key, h->key, token, strlen(token),
+                         SD_STORE_REPAIR_LOCK_TTL) != SD_STORE_OK) {
+        return 0;  /* busy: its holder writes every replica, this one too */
+    }
+    own = ops->get(st->be->baton, server, call, h->key, &mine, &mine_len, &mine_flags);
+    if (sd_store_read(st, call, h->key, SD_STORE_READ_ONLY, &val, &len, &flags) == SD_STORE_OK
+        && (own == SD_BACKEND_MISS
+            || (own == SD_BACKEND_OK && st->format->compare(val, len, mine, mine_len) > 0))) {
+        apr_uint32_t exptime = wire_exptime(st->format->ttl(val, len, apr_time_now()));
+        done = ops->write(st->be->baton, server, call, h->key, val, len, exptime, flags)
+               == SD_BACKEND_OK;
+    }
+    if (*h->lock_key) {
+        sd_store_unlock(st, call, h->lock_key, h->key, token, strlen(token));
+    }
+    return done;
+}
+
+int sd_store_replay(sd_store *st, const sd_backend_call *call, int server)
+{
+    int replayed = 0;
+    apr_uint64_t bit = (apr_uint64_t)1 << server;
+
+    if (!st->nhints || server >= 64) {
+        return 0;
+    }
+    for (int i = 0; i < st->nhints; ++i) {
+        hint h;
+        apr_thread_mutex_lock(st->hints_lock);
+        h = st->hints[i];
+        st->hints[i].missing &= ~bit;
+        apr_thread_mutex_unlock(st->hints_lock);
+        if (h.missing & bit) {
+            replayed += replay_one(st, call, &h, server);
+        }
+    }
+    if (replayed) {
+        SD_STATS_ADD(st->stats, replayed, replayed);
+    }
+    return replayed;
+}
+
+apr_size_t sd_store_max_value(const sd_store *st, const char *key)
+{
+    int t[SD_STORE_MAX_COPIES], n, all[64];
+    apr_size_t overhead = (key ? strlen(key) : SD_STORE_KEY_MAX) + SD_STORE_ITEM_OVERHEAD, best = 0;
+
+    if (key) {
+        n = targets_for(st, key, t);
+    }
+    else {
+        n = st->be->nservers < 64 ? st->be->nservers : 64;
+        for (int i = 0; i < n; ++i) {
+            all[i] = i;
+        }
+    }
+    for (int i = 0; i < n; ++i) {
+        apr_size_t limit = st->be->ops->item_size_max(st->be->baton, key ? t[i] : all[i]);
+        apr_size_t room = limit > overhead ? limit - overhead : 0;
+        if (i == 0 || room < best) {
+            best = room;
+        }
+    }
+    return best;
+}

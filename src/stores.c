@@ -1,0 +1,176 @@
+/* Assembly of the stores: health (prober, shared flags), the memcached
+ * backend, the ring and the replica layer, per distinct server list. */
+#include "sd_stores.h"
+#include "sd_backend_memcache.h"
+#include "sd_health.h"
+#include "sd_log.h"
+#include "sd_module.h"
+#include "sd_record.h"
+#include "sd_ring.h"
+#include "sd_store.h"
+#include "sd_vhost.h"
+
+#include <http_log.h>
+#include <apr_hash.h>
+#include <apr_shm.h>
+#include <apr_strings.h>
+
+#ifdef APLOG_USE_MODULE
+APLOG_USE_MODULE(sessiondemo);
+#endif
+
+/* Missed writes each child remembers for a returning replica. */
+#define SD_STORES_HINTS 4096
+
+static const char *server_name(apr_pool_t *p, const sd_config_server *m)
+{
+    return apr_psprintf(p, "%s:%d", m->host, (int)m->port);
+}
+
+static const char *slot_key(apr_pool_t *p, const sd_config *conf, const sd_config_server *m)
+{
+    return apr_psprintf(p, "%s|%" APR_INT64_T_FMT "|%" APR_INT64_T_FMT, server_name(p, m),
+                        conf->probe_interval_ms, conf->probe_timeout_ms);
+}
+
+static const char *store_key(apr_pool_t *p, const sd_config *conf)
+{
+    const char *key = apr_psprintf(p, "%" APR_INT64_T_FMT "|%" APR_INT64_T_FMT "|%"
+                                   APR_INT64_T_FMT, conf->replicas, conf->probe_interval_ms,
+                                   conf->probe_timeout_ms);
+    for (int i = 0; i < conf->memcache->nelts; ++i) {
+        key = apr_pstrcat(p, key, "|", server_name(p, &APR_ARRAY_IDX(conf->memcache, i,
+                                                                     sd_config_server)), NULL);
+    }
+    return key;
+}
+
+void sd_stores_plan(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
+{
+    apr_hash_t *slots = apr_hash_make(ptemp);
+    volatile apr_uint32_t *flags;
+    apr_shm_t *shm;
+    apr_status_t rv;
+    int nslots = 0;
+
+    for (server_rec *vs = s; vs; vs = vs->next) {
+        sd_vhost *v = sd_vhost_get(vs);
+        const apr_array_header_t *servers = v->conf->memcache;
+        int *index = apr_palloc(pconf, sizeof(int) * (apr_size_t)servers->nelts);
+        for (int i = 0; i < servers->nelts; ++i) {
+            const char *key = slot_key(ptemp, v->conf,
+                                       &APR_ARRAY_IDX(servers, i, sd_config_server));
+            int *slot = apr_hash_get(slots, key, APR_HASH_KEY_STRING);
+            if (!slot) {
+                slot = apr_palloc(ptemp, sizeof(*slot));
+                *slot = nslots++;
+                apr_hash_set(slots, key, APR_HASH_KEY_STRING, slot);
+            }
+            index[i] = *slot;
+        }
+        v->rt.health_slots = index;
+    }
+    rv = apr_shm_create(&shm, sizeof(apr_uint32_t) * (apr_size_t)nslots, NULL, pconf);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, SD_LOGNO(00006)
+                     "no shared memory for memcached health; each child"
+                     " will judge (and log) memcached outages itself");
+        return;
+    }
+    flags = apr_shm_baseaddr_get(shm);
+    memset((void *)flags, 0, sizeof(apr_uint32_t) * (apr_size_t)nslots);
+    for (server_rec *vs = s; vs; vs = vs->next) {
+        sd_vhost_get(vs)->rt.health_flags = flags;
+    }
+}
+
+static void store_log(void *request, int is_warning, const char *message)
+{
+    if (request) {
+        ap_log_rerror(APLOG_MARK, is_warning ? APLOG_WARNING : APLOG_INFO, 0,
+                      (request_rec *)request, SD_LOGNO(00213) "%s", message);
+    }
+}
+
+typedef struct {
+    sd_store *store;
+    server_rec *s;
+    const sd_health_server *servers;
+} replay_baton;
+
+static void replay(void *baton, int server, apr_pool_t *scratch)
+{
+    replay_baton *rb = baton;
+    sd_backend_call call = { scratch, NULL };
+    int n = sd_store_replay(rb->store, &call, server);
+    if (n) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, rb->s, SD_LOGNO(00214)
+                     "memcached %s is back: %d session(s) written while it was away"
+                     " brought up to date", rb->servers[server].name, n);
+    }
+}
+
+static const sd_store_format record_format = { sd_record_compare_raw, sd_record_ttl_raw };
+
+static void build(apr_pool_t *pchild, server_rec *vs, sd_vhost *v, int connections,
+                  sd_stats *stats)
+{
+    const apr_array_header_t *list = v->conf->memcache;
+    int n = list->nelts;
+    sd_health_server *servers = apr_pcalloc(pchild, sizeof(*servers) * (apr_size_t)n);
+    const char **names = apr_palloc(pchild, sizeof(char *) * (apr_size_t)n);
+    sd_backend *backend = apr_pcalloc(pchild, sizeof(*backend));
+    replay_baton *rb = apr_pcalloc(pchild, sizeof(*rb));
+    sd_health *health;
+    const sd_ring *ring;
+
+    for (int i = 0; i < n; ++i) {
+        const sd_config_server *m = &APR_ARRAY_IDX(list, i, sd_config_server);
+        servers[i].host = m->host;
+        servers[i].port = m->port;
+        servers[i].name = names[i] = server_name(pchild, m);
+        servers[i].flag = v->rt.health_flags && v->rt.health_slots
+                          ? &v->rt.health_flags[v->rt.health_slots[i]] : NULL;
+    }
+    health = sd_health_create(pchild, vs, servers, n,
+                              apr_time_from_msec(v->conf->probe_interval_ms),
+                              apr_time_from_msec(v->conf->probe_timeout_ms));
+    if (sd_backend_memcache_create(pchild, vs, servers, n, connections, health, backend)
+        != APR_SUCCESS) {
+        return;  /* logged; requests that need the store answer 503 */
+    }
+    ring = sd_ring_create(pchild, names, n);
+    v->rt.backend = backend;
+    v->rt.store = sd_store_create(pchild, backend, ring, (int)v->conf->replicas + 1,
+                                  &record_format, stats, store_log, SD_STORES_HINTS);
+    rb->store = v->rt.store;
+    rb->s = vs;
+    rb->servers = servers;
+    sd_health_on_return(health, replay, rb);
+    if (sd_health_start(health, pchild) != APR_SUCCESS) {
+        v->rt.store = NULL;
+        v->rt.backend = NULL;
+    }
+}
+
+void sd_stores_child_init(apr_pool_t *pchild, server_rec *s, int connections, sd_stats *stats)
+{
+    apr_pool_t *tmp;
+    apr_hash_t *built;
+
+    apr_pool_create(&tmp, pchild);
+    built = apr_hash_make(tmp);
+    for (server_rec *vs = s; vs; vs = vs->next) {
+        sd_vhost *v = sd_vhost_get(vs);
+        const char *key = store_key(tmp, v->conf);
+        const sd_vhost *same = apr_hash_get(built, key, APR_HASH_KEY_STRING);
+        if (same) {
+            v->rt.store = same->rt.store;
+            v->rt.backend = same->rt.backend;
+            continue;
+        }
+        build(pchild, vs, v, connections, stats);
+        apr_hash_set(built, key, APR_HASH_KEY_STRING, v);
+    }
+    apr_pool_destroy(tmp);
+}
