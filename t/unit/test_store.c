@@ -1,0 +1,165 @@
+/* Unit tests for the replica protocol (store.c) against the fake backend,
+ * with the module's real record format: no flush, no loss. Replicas that
+ * were away come back stale or empty and are outvoted, repaired and
+ * replayed to; a logout is a tombstone no returning replica undoes, also
+ * when a front-end wrote the old session meanwhile; two copies of one
+ * generation are a divergence; refusals and locks behave. */
+#include "sd_store.h"
+#include "sd_record.h"
+#include "fake_backend.h"
+#include "tap.h"
+
+#include <apr_general.h>
+#include <apr_strings.h>
+
+static const sd_store_format format = { sd_record_compare_raw, sd_record_ttl_raw };
+
+/* A stored value of generation `gen`, with a visible payload. */
+static const char *rec(apr_pool_t *p, int gen, const char *what, int ended)
+{
+    return apr_psprintf(p, "{\"cookie\":{\"originalMaxAge\":60000,\"expires\":"
+                        "\"2030-01-01T00:00:00.000Z\",\"httpOnly\":true,\"path\":\"/\"},"
+                        "\"sessiondemo\":{\"realm\":\"r\",\"gen\":%d,\"saved\":1,\"created\":1%s},"
+                        "\"what\":\"%s\"}", gen, ended ? ",\"ended\":true" : "", what);
+}
+
+static const char *what_of(const char *v)
+{
+    const char *w = v ? strstr(v, "\"what\":\"") : NULL;
+    return w ? w + 8 : "(none)";
+}
+
+static sd_store_result write_gen(sd_store *st, sd_backend_call *call, const char *key, int gen,
+                                 const char *what)
+{
+    const char *v = rec(call->pool, gen, what, 0);
+    return sd_store_write(st, call, key, "lock", v, strlen(v), 60, 2);
+}
+
+static const char *read_what(sd_store *st, sd_backend_call *call, const char *key,
+                             sd_store_read_mode mode)
+{
+    char *v = NULL;
+    apr_size_t len = 0;
+    apr_uint16_t flags = 0;
+    sd_store_result r = sd_store_read(st, call, key, mode, &v, &len, &flags);
+    return r == SD_STORE_OK ? what_of(v) : r == SD_STORE_NOTFOUND ? "(miss)" : "(down)";
+}
+
+static int starts(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int main(void)
+{
+    apr_pool_t *p;
+    fake_backend f;
+    sd_stats stats;
+    sd_store *st;
+    sd_backend_call call;
+    const char *names[2] = { "10.0.0.1:11211", "10.0.0.2:11211" };
+    const sd_ring *ring;
+    const char *k = "sess:A";
+
+    apr_initialize();
+    apr_pool_create(&p, NULL);
+    call.pool = p;
+    call.request = NULL;
+    TAP_PLAN(26);
+
+    fake_backend_init(&f, 2);
+    memset(&stats, 0, sizeof(stats));
+    ring = sd_ring_create(p, names, 2);
+    st = sd_store_create(p, &f.backend, ring, 2, &format, &stats, NULL, 16);
+
+    /* Two sequential pauses, with writes during each. */
+    TAP_OK(write_gen(st, &call, k, 1, "one") == SD_STORE_OK
+           && starts(what_of(fake_backend_value(&f, 0, k)), "one")
+           && starts(what_of(fake_backend_value(&f, 1, k)), "one"), "a write reaches both replicas");
+    f.servers[0].state = FAKE_AWAY;
+    TAP_OK(write_gen(st, &call, k, 2, "two") == SD_STORE_OK, "X away: a write still succeeds on Y");
+    f.servers[0].state = FAKE_UP;
+    TAP_OK(starts(what_of(fake_backend_value(&f, 0, k)), "one"), "X is back, stale");
+    TAP_OK(starts(read_what(st, &call, k, SD_STORE_READ_ONLY), "two"), "a read takes the newer copy");
+    TAP_OK(starts(what_of(fake_backend_value(&f, 0, k)), "one"),
+           "... and a read-only read does not overwrite X's older copy (no lock)");
+    TAP_OK(sd_store_replay(st, &call, 0) == 1 && starts(what_of(fake_backend_value(&f, 0, k)), "two"),
+           "the missed write is replayed to X when it is back");
+    f.servers[1].state = FAKE_AWAY;
+    TAP_OK(starts(read_what(st, &call, k, SD_STORE_READ_ONLY), "two"),
+           "then Y away: X alone has the latest write, nothing lost");
+    TAP_OK(write_gen(st, &call, k, 3, "three") == SD_STORE_OK, "... and takes the next one");
+    f.servers[1].state = FAKE_UP;
+    TAP_OK(starts(read_what(st, &call, k, SD_STORE_LOCKED), "three")
+           && starts(what_of(fake_backend_value(&f, 1, k)), "three"),
+           "a read under the lock repairs Y's stale copy at once");
+
+    /* A restart: empty, repaired by a plain read (add never overwrites). */
+    fake_backend_empty(&f, 0);
+    TAP_OK(starts(read_what(st, &call, k, SD_STORE_READ_ONLY), "three")
+           && starts(what_of(fake_backend_value(&f, 0, k)), "three"),
+           "X restarted empty: a read-only read puts the copy back (add)");
+    TAP_OK(stats.repairs >= 2, "repairs are counted (%u)", stats.repairs);
+
+    /* A logout while a replica is away, then the replica back: still out. */
+    f.servers[1].state = FAKE_AWAY;
+    {
+        const char *tomb = rec(p, 4, "ended", 1);
+        TAP_OK(sd_store_write(st, &call, k, "lock", tomb, strlen(tomb), 60, 2) == SD_STORE_OK,
+               "logout while Y is away: the tombstone goes to X");
+    }
+    f.servers[1].state = FAKE_UP;
+    TAP_OK(starts(read_what(st, &call, k, SD_STORE_READ_ONLY), "ended"),
+           "Y back with the old session: the tombstone outvotes it");
+    /* A front-end that saw X down wrote the old session as a new generation
+     * on Y meanwhile: same generation as the tombstone; the logout stands. */
+    fake_backend_put(&f, 1, k, rec(p, 4, "resurrected", 0));
+    TAP_OK(starts(read_what(st, &call, k, SD_STORE_READ_ONLY), "ended"),
+           "a change of the tombstone's generation never undoes the logout");
+    TAP_OK(sd_store_replay(st, &call, 1) == 1 && starts(what_of(fake_backend_value(&f, 1, k)), "ended"),
+           "and the replay puts the tombstone on Y");
+
+    /* Divergence: two front-ends with disjoint views wrote one generation. */
+    fake_backend_put(&f, 0, "sess:D", rec(p, 7, "front-end A", 0));
+    fake_backend_put(&f, 1, "sess:D", rec(p, 7, "front-end B", 0));
+    {
+        apr_uint32_t before = stats.divergences;
+        const char *won = read_what(st, &call, "sess:D", SD_STORE_READ_ONLY);
+        TAP_OK(stats.divergences == before + 1, "one generation, two contents: a divergence is counted");
+        TAP_OK(starts(won, "front-end A") || starts(won, "front-end B"), "... and one copy is served");
+    }
+
+    /* Misses and outages are told apart. */
+    TAP_IS_STR(read_what(st, &call, "sess:none", SD_STORE_READ_ONLY), "(miss)", "a miss is a miss");
+    f.servers[0].state = FAKE_AWAY;
+    f.servers[1].state = FAKE_FROZEN;
+    TAP_IS_STR(read_what(st, &call, k, SD_STORE_READ_ONLY), "(down)",
+               "one away, one frozen: down, not a miss");
+    TAP_OK(write_gen(st, &call, "sess:B", 1, "b") == SD_STORE_DOWN, "... and a write fails as down");
+    f.servers[0].state = FAKE_UP;
+    f.servers[1].state = FAKE_UP;
+
+    /* Refusals: the old copy stays, and the caller hears it. */
+    f.servers[0].state = FAKE_REFUSING;
+    f.servers[1].state = FAKE_REFUSING;
+    TAP_OK(write_gen(st, &call, "sess:C", 1, "c") == SD_STORE_ERROR, "refused by both: an error");
+    f.servers[0].state = FAKE_UP;
+    TAP_OK(write_gen(st, &call, "sess:C", 1, "c") == SD_STORE_OK, "refused by one: a success");
+    f.servers[1].state = FAKE_UP;
+
+    /* Locks on every replica; a release only with the token. */
+    TAP_OK(sd_store_lock(st, &call, "L", k, "me", 2, 5) == SD_STORE_OK
+           && fake_backend_value(&f, 0, "L") && fake_backend_value(&f, 1, "L"),
+           "a lock is taken on every replica");
+    TAP_OK(sd_store_lock(st, &call, "L", k, "you", 3, 5) == SD_STORE_EXISTS, "a second holder is refused");
+    sd_store_unlock(st, &call, "L", k, "you", 3);
+    TAP_OK(fake_backend_value(&f, 0, "L") != NULL, "a release with another token leaves it");
+    sd_store_unlock(st, &call, "L", k, "me", 2);
+    TAP_OK(!fake_backend_value(&f, 0, "L") && !fake_backend_value(&f, 1, "L"),
+           "the holder's release removes it everywhere");
+
+    apr_pool_destroy(p);
+    apr_terminate();
+    TAP_DONE();
+}
