@@ -8,9 +8,10 @@
 #include <http_log.h>
 #include <http_protocol.h>
 #include <ap_mpm.h>
+#include <apr_hash.h>
 #include <apr_optional.h>
-#include <mod_http2.h>
 #include <apr_strings.h>
+#include <mod_http2.h>
 
 #include "sd_authn.h"
 #include "sd_log.h"
@@ -19,6 +20,28 @@
 #include "sd_status.h"
 #include "sd_stores.h"
 #include "sd_vhost.h"
+
+/* Servers that share a realm share logins, so they must check passwords
+ * alike: a demo-mode server in a realm with one that asks an authn provider
+ * would log anybody in to both. */
+static const char *same_realm_same_logins(apr_pool_t *ptemp, apr_hash_t *realms,
+                                          server_rec *vs, const sd_vhost *v)
+{
+    const sd_vhost *other = apr_hash_get(realms, v->conf->realm, APR_HASH_KEY_STRING);
+    if (!other) {
+        apr_hash_set(realms, v->conf->realm, APR_HASH_KEY_STRING, v);
+        return NULL;
+    }
+    if ((other->rt.authn == NULL) != (v->rt.authn == NULL)) {
+        return apr_psprintf(ptemp, "SessionDemoRealm '%s' is shared by a server in demo mode"
+                            " and one with SessionDemoAuthProvider (%s:%d): a demo login"
+                            " would be a login on both; give them different realms, or the"
+                            " same SessionDemoAuthProvider", v->conf->realm,
+                            vs->server_hostname ? vs->server_hostname : "*",
+                            vs->addrs ? (int)vs->addrs->host_port : 0);
+    }
+    return NULL;
+}
 
 /* Runs after the configuration is read and merged, before `apache2 -t`
  * reports "Syntax OK", so a missing secret or a broken template fails the
@@ -29,8 +52,8 @@ static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
 {
     const sd_views *main_views = NULL;
     const char *main_dir = NULL;
+    apr_hash_t *realms = apr_hash_make(ptemp);
     (void)plog;
-    (void)ptemp;
 
     for (server_rec *vs = s; vs; vs = vs->next) {
         sd_vhost *v = sd_vhost_get(vs);
@@ -38,6 +61,13 @@ static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
 
         if (!err) {
             err = sd_authn_create(pconf, v->conf, &v->rt.authn);
+        }
+        if (!err && v->conf->serves_app) {
+            err = same_realm_same_logins(ptemp, realms, vs, v);
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_INFO, 0, vs, SD_LOGNO(00009)
+                         "sessiondemo: %s:%d serves realm '%s'",
+                         vs->server_hostname ? vs->server_hostname : "*",
+                         vs->addrs ? (int)vs->addrs->host_port : 0, v->conf->realm);
         }
         if (err) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, vs,

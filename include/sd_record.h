@@ -62,8 +62,9 @@ apr_time_t sd_record_lifetime(const sd_record *rec, apr_time_t configured);
 /* The realm that wrote the session, or NULL (express-session wrote it). */
 const char *sd_record_realm(const sd_record *rec);
 
-/* When the session was last written: the module's record of it, else
- * express-session's expires - originalMaxAge; 0 when unknown. */
+/* When the session was last written: the later of the module's record of
+ * it and express-session's expires - originalMaxAge (an Express peer slides
+ * expires on its writes and keeps our member as it was); 0 when unknown. */
 apr_time_t sd_record_saved(const sd_record *rec);
 
 /* The module's member. */

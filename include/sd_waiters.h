@@ -15,7 +15,7 @@ sd_waiters *sd_waiters_create(apr_pool_t *pchild, int max_sessions);
 apr_uint64_t sd_waiters_hash(const char *key);
 
 /* Counts one more waiter of the session `hash` unless `limit` already
- * wait; returns whether it was counted. */
+ * wait, or the table is full; returns whether it was counted. */
 int sd_waiters_enter(sd_waiters *w, apr_uint64_t hash, int limit);
 
 /* The end of a counted wait. */

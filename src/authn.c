@@ -8,24 +8,22 @@
 #include <ap_provider.h>
 #include <apr_md5.h>
 #include <apr_strings.h>
-#include <apr_thread_mutex.h>
+#include <apr_atomic.h>
 
 #ifdef APLOG_USE_MODULE
 APLOG_USE_MODULE(sessiondemo);
 #endif
 
-/* htpasswd -B's default cost: the decoy for a child that has not seen a
- * known user yet. */
+/* htpasswd -B's default cost: the decoy's work. */
 #define SD_AUTHN_DECOY_COST 5
-#define SD_AUTHN_DECOY_USER_MAX 256
 
 struct sd_authn {
     apr_array_header_t *providers;       /* const authn_provider *         */
     const apr_array_header_t *names;
     const char *decoy_hash;              /* bcrypt of a random password    */
-    apr_thread_mutex_t *mutex;           /* per child, over the decoy user */
-    char decoy_user[SD_AUTHN_DECOY_USER_MAX];
-    int decoy_provider;                  /* -1: none known yet             */
+    /* Per child: how long the providers take for a user they know (µs, a
+     * moving average), which an unknown user's answer is padded to. */
+    volatile apr_uint32_t known_us;
 };
 
 const char *sd_authn_create(apr_pool_t *p, const sd_config *conf, sd_authn **out)
@@ -40,7 +38,6 @@ const char *sd_authn_create(apr_pool_t *p, const sd_config *conf, sd_authn **out
     }
     a = apr_pcalloc(p, sizeof(*a));
     a->names = conf->auth_providers;
-    a->decoy_provider = -1;
     a->providers = apr_array_make(p, conf->auth_providers->nelts, sizeof(const authn_provider *));
     for (int i = 0; i < conf->auth_providers->nelts; ++i) {
         const char *name = APR_ARRAY_IDX(conf->auth_providers, i, const char *);
@@ -71,8 +68,9 @@ const char *sd_authn_create(apr_pool_t *p, const sd_config *conf, sd_authn **out
 
 void sd_authn_child_init(sd_authn *a, apr_pool_t *pchild)
 {
-    if (a && !a->mutex) {
-        apr_thread_mutex_create(&a->mutex, APR_THREAD_MUTEX_DEFAULT, pchild);
+    (void)pchild;
+    if (a) {
+        apr_atomic_set32(&a->known_us, 0);
     }
 }
 
@@ -87,56 +85,49 @@ static authn_status ask(request_rec *r, sd_authn *a, int i, const char *user,
     return result;
 }
 
-/* The work a known user's check costs, spent for an unknown one: the same
- * provider on a user it knows (its real hash and cost), else bcrypt. The
- * result is thrown away. */
-static void spend_on_decoy(request_rec *r, sd_authn *a, const char *password)
+/* An unknown user's answer takes as long as a known one's: a bcrypt check
+ * of the password (the work), then a wait up to what checks of known users
+ * have taken in this child. No real account is ever tried, so no lockout
+ * policy or audit log of an account sees an attacker's guesses. */
+static void spend_like_a_known_user(sd_authn *a, const char *password, apr_time_t started)
 {
-    char user[SD_AUTHN_DECOY_USER_MAX];
-    int provider = -1;
-    if (a->mutex && apr_thread_mutex_lock(a->mutex) == APR_SUCCESS) {
-        provider = a->decoy_provider;
-        memcpy(user, a->decoy_user, sizeof(user));
-        apr_thread_mutex_unlock(a->mutex);
-    }
-    if (provider >= 0) {
-        (void)ask(r, a, provider, user, password);
-    }
-    else {
-        (void)apr_password_validate(password, a->decoy_hash);
+    apr_interval_time_t known = (apr_interval_time_t)apr_atomic_read32(&a->known_us);
+    apr_interval_time_t spent;
+    (void)apr_password_validate(password, a->decoy_hash);
+    spent = apr_time_now() - started;
+    if (known > spent) {
+        apr_sleep(known - spent);
     }
 }
 
-static void remember_decoy(sd_authn *a, int provider, const char *user)
+static void learn_known_user_cost(sd_authn *a, apr_time_t started)
 {
-    if (strlen(user) < SD_AUTHN_DECOY_USER_MAX && a->mutex
-        && apr_thread_mutex_lock(a->mutex) == APR_SUCCESS) {
-        apr_cpystrn(a->decoy_user, user, sizeof(a->decoy_user));
-        a->decoy_provider = provider;
-        apr_thread_mutex_unlock(a->mutex);
-    }
+    apr_uint64_t took = (apr_uint64_t)(apr_time_now() - started);
+    apr_uint32_t was = apr_atomic_read32(&a->known_us);
+    apr_uint64_t avg = was ? (7 * (apr_uint64_t)was + took) / 8 : took;
+    apr_atomic_set32(&a->known_us, (apr_uint32_t)(avg > 10000000 ? 10000000 : avg));
 }
 
 int sd_authn_check(request_rec *r, sd_authn *a, sd_stats *stats, const char *user,
                    const char *password)
 {
     authn_status result = AUTH_USER_NOT_FOUND;
-    int i;
+    apr_time_t started = apr_time_now();
 
     if (!a) {
         return OK;
     }
-    for (i = 0; i < a->providers->nelts; ++i) {
+    for (int i = 0; i < a->providers->nelts; ++i) {
         result = ask(r, a, i, user, password);
         if (result != AUTH_USER_NOT_FOUND) {
             break;
         }
     }
     if (result == AUTH_GRANTED || result == AUTH_DENIED) {
-        remember_decoy(a, i, user);
+        learn_known_user_cost(a, started);
     }
     else if (result == AUTH_USER_NOT_FOUND) {
-        spend_on_decoy(r, a, password);
+        spend_like_a_known_user(a, password, started);
     }
     switch (result) {
     case AUTH_GRANTED:

@@ -192,14 +192,31 @@ static sd_backend_result mc_write(void *bv, int i, const sd_backend_call *call,
     return result(b, srv, call, rv == APR_EEXIST ? APR_EGENERAL : rv, "write");
 }
 
+/* An add that is retried after a transport failure may find the key its
+ * own first attempt stored (the reply was lost, not the command): "exists"
+ * with our own bytes is our success. */
 static sd_backend_result mc_add(void *bv, int i, const sd_backend_call *call, const char *key,
                                 const char *val, apr_size_t len, apr_uint32_t exptime,
                                 apr_uint16_t flags)
 {
     sd_backend_memcache *b = bv;
     mc_server *srv = &b->servers[i];
+    retry_state rs = { 0, 0, APR_SUCCESS };
+    int transport_failed = 0;
     apr_status_t rv;
-    WITH_RETRY(srv, apr_memcache_add(srv->mc, key, (char *)val, len, exptime, flags));
+    do {
+        rv = apr_memcache_add(srv->mc, key, (char *)val, len, exptime, flags);
+        transport_failed |= is_transport_failure(rv);
+    } while (worth_retry(srv, &rs, rv));
+    if (rv == APR_EEXIST && transport_failed) {
+        char *mine = NULL;
+        apr_size_t mine_len = 0;
+        apr_uint16_t mine_flags = 0;
+        if (apr_memcache_getp(srv->mc, call->pool, key, &mine, &mine_len, &mine_flags)
+            == APR_SUCCESS && mine_len == len && memcmp(mine, val, len) == 0) {
+            rv = APR_SUCCESS;
+        }
+    }
     return result(b, srv, call, rv, "add");
 }
 

@@ -411,6 +411,10 @@ sd_config *sd_config_merge(apr_pool_t *p, const sd_config *base, const sd_config
     }
     /* A virtual host gets the main server's <Location>s too. */
     conf->serves_app = base->serves_app || add->serves_app;
+    /* Never inherited: a realm named once for the main server would
+     * otherwise join every virtual host into it, a demo-mode one with one
+     * that checks passwords. Sharing is said on each server that shares. */
+    conf->realm = add->realm;
     return conf;
 }
 

@@ -33,6 +33,7 @@ typedef struct {
     volatile apr_uint32_t healthy;    /* this child's own verdict        */
     volatile apr_uint32_t item_size_max;
     int seen_unusable;                /* a return is due when usable     */
+    int limit_unknown;                /* "stats settings" refused: not asked again */
     int cut;                          /* its sockets were cut this outage */
     int refusal_logged;
 } server;
@@ -169,26 +170,32 @@ static void read_item_size_max(sd_health *h, server *srv)
 {
     static const char field[] = "STAT item_size_max ";
     char reply[8192];
-    const char *at;
-    if (!send_all(srv, "stats settings\r\n")
-        || read_reply(srv, reply, sizeof(reply), "END\r\n") < 0) {
-        close_probe(srv);
+    const char *at = NULL;
+    long got;
+
+    if (srv->limit_unknown) {
         return;
     }
-    at = strstr(reply, field);
-    if (at) {
+    got = send_all(srv, "stats settings\r\n") ? read_reply(srv, reply, sizeof(reply), "END\r\n")
+                                               : -1;
+    if (got > 0 && (at = strstr(reply, field)) != NULL) {
         apr_int64_t v = apr_atoi64(at + sizeof(field) - 1);
         if (v >= 1024 && v <= 1024L * 1024 * 1024) {
             apr_atomic_set32(&srv->item_size_max, (apr_uint32_t)v);
         }
+        return;
     }
-    else if (!srv->refusal_logged) {
-        srv->refusal_logged = 1;
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, h->s, SD_LOGNO(00210)
-                     "memcached %s does not tell its item size limit ('stats settings'"
-                     " answered '%.40s'): a proxy, or a server that refuses it; sessions"
-                     " are kept under %d bytes", srv->cfg.name,
-                     ap_escape_logitem(h->scratch, reply), SD_HEALTH_DEFAULT_ITEM_SIZE_MAX);
+    /* A proxy (twemproxy closes the connection on it) or a server that
+     * refuses the command: the default stays, the server is not asked again,
+     * and its health is decided by "version" alone. */
+    srv->limit_unknown = 1;
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, h->s, SD_LOGNO(00210)
+                 "memcached %s does not tell its item size limit ('stats settings' %s):"
+                 " a proxy, or a server that refuses it; sessions are kept under %d bytes",
+                 srv->cfg.name, got < 0 ? "closed the connection or timed out" : "was refused",
+                 SD_HEALTH_DEFAULT_ITEM_SIZE_MAX);
+    if (got < 0) {
+        close_probe(srv);
     }
 }
 

@@ -105,13 +105,33 @@ static int default_port(const char *scheme)
 /* Whether `origin` is scheme://name[:port] for one of the server's own
  * names (ServerName, ServerAlias) and its port: what the configuration
  * says, not the client's Host header, which a DNS-rebinding page controls. */
+static int own_port(request_rec *r, const sd_config *conf, const char *scheme)
+{
+    server_rec *s = r->server;
+    const char *proto = conf->trust_proxy ? apr_table_get(r->headers_in, "X-Forwarded-Proto")
+                                          : NULL;
+    if (s->port) {
+        return s->port;
+    }
+    if (s->server_scheme) {
+        return default_port(scheme);
+    }
+    /* Behind a trusted proxy the browser saw the proxy's port: the one it
+     * says, else the default port of the scheme it says. */
+    if (proto && !ap_ssl_conn_is_ssl(r->connection)) {
+        const char *fwd = apr_table_get(r->headers_in, "X-Forwarded-Port");
+        apr_int64_t port = fwd ? apr_atoi64(fwd) : 0;
+        return port > 0 && port < 65536 ? (int)port : default_port(scheme);
+    }
+    return r->connection->local_addr->port;
+}
+
 static int is_own_origin(request_rec *r, const sd_config *conf, const char *origin)
 {
     server_rec *s = r->server;
     const char *scheme = s->server_scheme ? s->server_scheme
                          : sd_http_is_secure(r, conf) ? "https" : "http";
-    int port = s->port ? s->port
-               : s->server_scheme ? default_port(scheme) : r->connection->local_addr->port;
+    int port = own_port(r, conf, scheme);
     const char *suffix = port == default_port(scheme) ? "" : apr_psprintf(r->pool, ":%d", port);
     const apr_array_header_t *aliases = s->names;
 
@@ -133,7 +153,8 @@ static int is_own_origin(request_rec *r, const sd_config *conf, const char *orig
  * told not to; a value that is not this site is refused. A client that
  * sends none of them is no browser that can be tricked into a request:
  * with SameSite Lax or Strict a browser would not even send the cookie
- * cross-site, so it passes; with SameSite None it is refused. */
+ * cross-site, so it passes; with None, or no SameSite at all (which
+ * Firefox and Safari treat as None), it is refused. */
 int sd_http_cross_origin(request_rec *r, const sd_config *conf, const char **why)
 {
     const char *fetch_site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
@@ -156,8 +177,10 @@ int sd_http_cross_origin(request_rec *r, const sd_config *conf, const char **why
             }
         }
         else if (!fetch_site) {
-            if (conf->cookie_same_site == SD_SAME_SITE_NONE) {
-                *why = "no Origin, Referer or Sec-Fetch-Site, and the cookie is SameSite=None";
+            if (conf->cookie_same_site != SD_SAME_SITE_LAX
+                && conf->cookie_same_site != SD_SAME_SITE_STRICT) {
+                *why = "no Origin, Referer or Sec-Fetch-Site, and the cookie is not SameSite"
+                       " Lax or Strict";
                 return 1;
             }
             return 0;

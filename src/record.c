@@ -247,15 +247,15 @@ const char *sd_record_realm(const sd_record *rec)
 
 apr_time_t sd_record_saved(const sd_record *rec)
 {
-    apr_time_t saved = meta_time(rec, "saved"), expires, oma;
-    if (saved) {
-        return saved;
+    apr_time_t saved = meta_time(rec, "saved");
+    apr_time_t expires = sd_record_expires(rec);
+    apr_time_t oma = sd_record_lifetime(rec, APR_INT64_MAX);
+    /* express-session slides expires on every save (and copies our member
+     * unchanged), so its expires - originalMaxAge counts as a write too. */
+    if (expires && oma && oma != APR_INT64_MAX && expires - oma > saved) {
+        saved = expires - oma;
     }
-    /* Written by express-session: its expiry is the last save plus the
-     * session's lifetime. */
-    expires = sd_record_expires(rec);
-    oma = sd_record_lifetime(rec, APR_INT64_MAX);
-    return expires && oma && oma != APR_INT64_MAX ? expires - oma : 0;
+    return saved;
 }
 
 int sd_record_set_meta(sd_record *rec, const sd_record_meta *m)

@@ -450,6 +450,11 @@ int sd_routes_handle(request_rec *r, const sd_vhost *v)
     }
     if (rc == OK && ctx.session) {
         rc = sd_session_commit(ctx.session);
+        if (rc == SD_SESSION_TOO_LARGE && match->method == M_GET) {
+            /* A page's own bookkeeping (the visit count) that no longer
+             * fits: the page is still served, the stored session kept. */
+            rc = OK;
+        }
         if (rc == SD_SESSION_TOO_LARGE) {
             message = "This change would make your session larger than the session"
                       " store accepts, so it was not made; your session is unchanged.";

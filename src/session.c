@@ -595,7 +595,16 @@ static int commit_session(sd_session *s)
     }
     if (write && (rv = save(s, has_expiry ? (lifetime ? lifetime : expires - now) : 0,
                             expires, now)) != OK) {
-        return rv;
+        if (rv != SD_SESSION_TOO_LARGE || modified) {
+            return rv;
+        }
+        /* A refresh that no longer fits (new cookie settings, a longer
+         * count): the page is served without it, the stored session as is. */
+        write = 0;
+        send_cookie = s->resign;
+        if (!send_cookie) {
+            return OK;
+        }
     }
     if (!write) {
         /* Re-issued cookie without a write: keep the stored expiry. */

@@ -4,7 +4,8 @@
 #include <apr_thread_mutex.h>
 
 /* Open addressing on a 64-bit hash of the session key: the table holds at
- * most one entry per waiting thread, and is twice that big. */
+ * most one entry per waiting thread, and is twice that big; if more threads
+ * wait than it was sized for, the extra ones are refused. */
 typedef struct {
     apr_uint64_t hash;        /* 0: free */
     int count;
@@ -44,12 +45,14 @@ apr_uint64_t sd_waiters_hash(const char *key)
 int sd_waiters_enter(sd_waiters *w, apr_uint64_t hash, int limit)
 {
     int admitted = 0;
-    apr_size_t i = (apr_size_t)hash & w->mask;
+    apr_size_t i = (apr_size_t)hash & w->mask, probes = 0;
     apr_thread_mutex_lock(w->mutex);
-    while (w->slots[i].hash && w->slots[i].hash != hash) {
+    while (w->slots[i].hash && w->slots[i].hash != hash && probes++ <= w->mask) {
         i = (i + 1) & w->mask;
     }
-    if (w->slots[i].count < limit) {
+    /* A full table (more waiting sessions than it was sized for: threads
+     * the MPM did not count) refuses rather than spins. */
+    if (probes <= w->mask && w->slots[i].count < limit) {
         w->slots[i].hash = hash;
         ++w->slots[i].count;
         admitted = 1;

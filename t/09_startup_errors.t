@@ -7,7 +7,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use File::Temp qw(tempdir);
 
-plan tests => 40;
+plan tests => 43;
 
 my $vars = Apache::Test::vars();
 my $top = $vars->{top_dir};
@@ -94,6 +94,25 @@ like($out, qr{SessionDemoKeyPrefix: '.*' is too long}, 'an over-long key prefix 
 is($rc, 0, 'a short secret still starts');
 like($out, qr{SessionDemoSecret: a secret of 5 bytes is easy to guess}, '... with a warning');
 
+# Realms: never inherited by a virtual host, and one realm never mixes demo
+# mode with real passwords.
+($rc, $out) = config_test("LogLevel info\nSessionDemoTemplateDir \"$top/templates\"\n$secret\n"
+                          . "SessionDemoRealm shop\n$app\nListen 127.0.0.1:2\n"
+                          . "LoadModule authn_core_module /usr/lib/apache2/modules/mod_authn_core.so\n"
+                          . "LoadModule authn_file_module /usr/lib/apache2/modules/mod_authn_file.so\n"
+                          . "<VirtualHost 127.0.0.1:2>\nServerName other.example\n"
+                          . "SessionDemoAuthProvider file\n</VirtualHost>");
+ok($rc == 0 && $out =~ /SD00009: .*serves realm 'shop'/ && $out =~ /SD00009: sessiondemo: other\.example:2 serves realm 'other\.example:2'/,
+   'a virtual host does not inherit the main server\'s SessionDemoRealm') or diag $out;
+($rc, $out) = config_test("SessionDemoTemplateDir \"$top/templates\"\n$secret\n"
+                          . "SessionDemoRealm shop\n$app\nListen 127.0.0.1:2\n"
+                          . "LoadModule authn_core_module /usr/lib/apache2/modules/mod_authn_core.so\n"
+                          . "LoadModule authn_file_module /usr/lib/apache2/modules/mod_authn_file.so\n"
+                          . "<VirtualHost 127.0.0.1:2>\nSessionDemoRealm shop\n"
+                          . "SessionDemoAuthProvider file\n</VirtualHost>");
+ok($rc != 0 && $out =~ /SessionDemoRealm 'shop' is shared by a server in demo mode and one with SessionDemoAuthProvider/,
+   'one realm for a demo-mode server and one with real passwords is refused') or diag $out;
+
 # Each bad value is refused by name.
 my @bad = (
     ['SessionDemoCookieSameSite Loose', qr{SessionDemoCookieSameSite: 'Loose' must be Strict, Lax, None or Off}],
@@ -114,6 +133,7 @@ my @bad = (
     ["SessionDemoRealm \"caf\xc3\xa9\"", qr{SessionDemoRealm: '.*' is not a realm name \(printable ASCII only\)}],
     ['SessionDemoRealmless Maybe', qr{SessionDemoRealmless: 'Maybe' must be Guest or Adopt}],
     ['SessionDemoLockWaiters 0', qr{SessionDemoLockWaiters: 0 is out of range \(1 to 1000 requests\)}],
+    ['SessionDemoMemcache [::1]:11211', qr{SessionDemoMemcache: '\[::1\]:11211' is an IPv6 address, and apr-util 1\.6's memcached client connects over IPv4 only}],
 );
 for my $case (@bad) {
     my ($directive, $want) = @$case;

@@ -23,7 +23,9 @@ like($data, qr/^\{"cookie":\{"originalMaxAge":86400000,"expires":"[^"]+","httpOn
      'the stored cookie object carries the same options');
 
 use_vhost('sd_plain');
-$res = login('quinn');
+# SameSite Off: a POST must say where it comes from (t/13_origin.t).
+$res = POST '/login', [username => 'quinn', password => 'pw'],
+            Origin => 'http://' . Apache::TestRequest::hostport();
 $header = join "\n", $res->header('Set-Cookie');
 like($header, qr{^plain\.sid=s%3A[^;]+; Path=/; Expires=[^;]+; HttpOnly$}, 'SameSite Off: no SameSite attribute');
 $id = session_id(cookie_value($res));

@@ -8,7 +8,7 @@ use Apache::Test qw(-withtestmore);
 use Apache::TestRequest qw(GET POST);
 use SDTest qw(use_vhost login cookie_value session_id);
 
-plan tests => 21;
+plan tests => 25;
 
 my $vars = Apache::Test::vars();
 
@@ -57,9 +57,24 @@ is($res->code, 403, 'SameSite None: a POST with no Origin, Referer or Sec-Fetch-
 $res = POST '/add-to-cart', [item => 'x'], Origin => own_origin();
 is($res->code, 200, 'SameSite None: a same-origin POST works');
 
+use_vhost('sd_plain');
+$res = POST '/add-to-cart', [item => 'x'];
+is($res->code, 403, 'no SameSite (Off, which Firefox and Safari treat as None): a header-less POST is refused');
+
 use_vhost('sd_proxy');
 $res = POST '/add-to-cart', [item => 'x'], Origin => 'https://app.example.org';
 is($res->code, 200, 'SessionDemoTrustedOrigin lets a listed origin in');
+
+# Behind a TLS proxy the browser's origin is the proxy's: https, its port.
+use_vhost('sd_proxy_bare');
+$res = POST '/add-to-cart', [item => 'x'], 'X-Forwarded-Proto' => 'https', Origin => 'https://localhost';
+is($res->code, 200, 'behind a TLS proxy (ServerName without a port): https on the default port is our origin');
+$res = POST '/add-to-cart', [item => 'x'], 'X-Forwarded-Proto' => 'https',
+            Origin => 'https://localhost:' . (split /:/, Apache::TestRequest::hostport())[1];
+is($res->code, 403, 'behind a proxy, the backend\'s own port is not the origin the browser saw');
+$res = POST '/add-to-cart', [item => 'x'], 'X-Forwarded-Proto' => 'https', 'X-Forwarded-Port' => '8443',
+            Origin => 'https://localhost:8443';
+is($res->code, 200, '... the proxy\'s is (X-Forwarded-Port), with SessionDemoTrustProxy On');
 
 use_vhost('sd_nocheck');
 $res = POST '/add-to-cart', [item => 'x'], Origin => 'http://evil.example';

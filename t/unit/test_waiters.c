@@ -19,7 +19,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&p, NULL);
-    TAP_PLAN(8);
+    TAP_PLAN(9);
 
     w = sd_waiters_create(p, SESSIONS);
     TAP_OK(w != NULL, "a table for %d waiting sessions", SESSIONS);
@@ -61,6 +61,17 @@ int main(void)
     }
     TAP_OK(ok, "20000 random enters and leaves over colliding hashes agree with the model");
     TAP_OK(refused > 0, "... including %d refusals at the limit", refused);
+
+    /* More waiting sessions than the table was sized for (threads the MPM
+     * did not count): refused, never a spin under the mutex. */
+    {
+        sd_waiters *small = sd_waiters_create(p, 4);
+        int admitted = 0;
+        for (apr_uint64_t i = 1; i <= 17; ++i) {
+            admitted += sd_waiters_enter(small, i * 7919, 8);
+        }
+        TAP_OK(admitted == 16, "a full table (16 slots) admits 16 sessions and refuses the 17th");
+    }
 
     apr_pool_destroy(p);
     apr_terminate();
