@@ -1,0 +1,206 @@
+/* Unit tests of the session unit's decisions against the real replica layer
+ * over the fake backend (two servers, one replica): what a request writes,
+ * when, with which generation; logouts as tombstones that a replica which
+ * missed them cannot undo; sessions of another realm left alone; a change
+ * too big refused with the stored session intact. */
+#include "sd_session.h"
+#include "sd_cookie.h"
+#include "sd_record.h"
+#include "fake_backend.h"
+#include "tap.h"
+
+#include <apr_general.h>
+#include <apr_strings.h>
+#include <http_log.h>
+
+static struct ap_logconf quiet = { NULL, APLOG_WARNING };
+static fake_backend f;
+static sd_vhost vh;
+static sd_config conf;
+static sd_secret secret;
+static const sd_store_format format = { sd_record_compare_raw, sd_record_ttl_raw };
+
+static request_rec *request(apr_pool_t *parent, const char *cookie)
+{
+    apr_pool_t *p;
+    request_rec *r;
+    apr_pool_create(&p, parent);
+    r = apr_pcalloc(p, sizeof(*r));
+    r->pool = p;
+    r->log = &quiet;
+    r->headers_in = apr_table_make(p, 4);
+    r->err_headers_out = apr_table_make(p, 4);
+    if (cookie) {
+        apr_table_setn(r->headers_in, "Cookie", cookie);
+    }
+    return r;
+}
+
+/* The connect.sid=... of a response's Set-Cookie, or NULL. */
+static const char *cookie_of(request_rec *r)
+{
+    const char *set = apr_table_get(r->err_headers_out, "Set-Cookie");
+    return set ? apr_pstrndup(r->pool, set, strcspn(set, ";")) : NULL;
+}
+
+static int writes(void)
+{
+    return f.servers[0].writes + f.servers[1].writes;
+}
+
+int main(void)
+{
+    apr_pool_t *pool;
+    const char *names[2] = { "10.0.0.1:11211", "10.0.0.2:11211" };
+    apr_array_header_t *secrets;
+    sd_stats stats;
+    sd_session *s;
+    request_rec *r;
+    const char *cookie, *key, *v;
+    int w;
+
+    apr_initialize();
+    apr_pool_create(&pool, NULL);
+    TAP_PLAN(19);
+
+    fake_backend_init(&f, 2);
+    memset(&stats, 0, sizeof(stats));
+    secret.bytes = (const unsigned char *)"a unit test secret that is long enough";
+    secret.len = strlen((const char *)secret.bytes);
+    secrets = apr_array_make(pool, 1, sizeof(sd_secret));
+    *(sd_secret *)apr_array_push(secrets) = secret;
+    memset(&conf, 0, sizeof(conf));
+    conf.secrets = secrets;
+    conf.cookie_name = "connect.sid";
+    conf.key_prefix = "sess:";
+    conf.realm = "shop";
+    conf.realmless = SD_REALMLESS_GUEST;
+    conf.max_age = 3600;
+    conf.refresh_percent = 50;
+    conf.cookie_path = "/";
+    conf.cookie_http_only = 1;
+    conf.cookie_secure = SD_SECURE_AUTO;
+    conf.lock = 1;
+    conf.lock_ttl = 5;
+    conf.lock_wait_ms = 200;
+    conf.lock_waiters = 8;
+    conf.replicas = 1;
+    vh.conf = &conf;
+    vh.rt.stats = &stats;
+    vh.rt.store = sd_store_create(pool, &f.backend, sd_ring_create(pool, names, 2), 2, &format,
+                                  &stats, NULL, 16);
+
+    /* A guest who only looks: nothing written, no cookie. */
+    r = request(pool, NULL);
+    sd_session_load(r, &vh, SD_SESSION_READ, &s);
+    TAP_OK(sd_session_commit(s) == OK && writes() == 0 && !cookie_of(r),
+           "a guest who only looks: no write, no cookie");
+
+    /* A change: one new key on both replicas, generation 1, our realm. */
+    r = request(pool, NULL);
+    sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
+    json_object_set_new(sd_session_data(s), "isLoggedIn", json_true());
+    TAP_OK(sd_session_commit(s) == OK && (cookie = cookie_of(r)) != NULL, "a new session gets a cookie");
+    key = apr_pstrcat(pool, "sess:", sd_cookie_unsign(pool, sd_cookie_find(pool, cookie, "connect.sid"),
+                                                      &secret, 1, NULL), NULL);
+    v = fake_backend_value(&f, 0, key);
+    TAP_OK(v && fake_backend_value(&f, 1, key), "... stored on both replicas");
+    TAP_OK(v && strstr(v, "\"sessiondemo\":{\"realm\":\"shop\",\"gen\":1,"), "... generation 1 of realm shop");
+    TAP_OK(v && strncmp(v, "{\"cookie\":{", 11) == 0
+           && strstr(v, "},\"sessiondemo\":") != NULL, "... the member right after the cookie");
+
+    /* Unchanged and fresh: no write. Changed: the next generation. */
+    v = apr_pstrdup(pool, fake_backend_value(&f, 0, key));
+    r = request(pool, cookie);
+    sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
+    TAP_OK(sd_session_commit(s) == OK && strcmp(fake_backend_value(&f, 0, key), v) == 0
+           && !cookie_of(r), "unchanged and fresh: not written, no cookie");
+    r = request(pool, cookie);
+    sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
+    json_object_set_new(sd_session_data(s), "visitCount", json_integer(1));
+    TAP_OK(sd_session_commit(s) == OK && strstr(fake_backend_value(&f, 1, key), "\"gen\":2,"),
+           "a change writes generation 2");
+
+    /* Half its life gone: a read-only view refreshes it. */
+    {
+        const char *old = fake_backend_value(&f, 0, key);
+        char *aged = apr_pstrdup(pool, old), *at = strstr(aged, "\"expires\":\"");
+        const char *soon = sd_record_iso8601_format(pool, apr_time_now() + apr_time_from_sec(600));
+        memcpy(at + 11, soon, SD_RECORD_ISO8601_LEN);
+        fake_backend_put(&f, 0, key, aged);
+        fake_backend_put(&f, 1, key, aged);
+    }
+    w = writes();
+    r = request(pool, cookie);
+    sd_session_load(r, &vh, SD_SESSION_READ, &s);
+    TAP_OK(sd_session_commit(s) == OK && writes() > w && cookie_of(r)
+           && strstr(fake_backend_value(&f, 0, key), "\"gen\":3,"),
+           "10 of 60 minutes left: a read-only view refreshes it (generation 3, new cookie)");
+
+    /* Logout while a replica is away: a tombstone, which outlives the copy
+     * the replica kept. */
+    f.servers[1].state = FAKE_AWAY;
+    r = request(pool, cookie);
+    sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
+    TAP_OK(sd_session_destroy(s) == OK && sd_session_commit(s) == OK, "logout with one replica away");
+    v = fake_backend_value(&f, 0, key);
+    TAP_OK(v && strstr(v, "\"gen\":4,") && strstr(v, "\"ended\":true"), "... writes a tombstone, generation 4");
+    TAP_OK(!strstr(v, "isLoggedIn"), "... which express-session reads as an empty, logged-out session");
+    f.servers[1].state = FAKE_UP;
+    TAP_OK(strstr(fake_backend_value(&f, 1, key), "\"gen\":3,") != NULL, "the replica comes back with the session");
+    r = request(pool, cookie);
+    sd_session_load(r, &vh, SD_SESSION_READ, &s);
+    json_t *logged = json_object_get(sd_session_data(s), "isLoggedIn");
+    TAP_OK(!logged && sd_session_commit(s) == OK && !cookie_of(r),
+           "... yet the old cookie is a guest: the tombstone outvotes it");
+    TAP_OK(sd_store_replay(vh.rt.store, &(sd_backend_call){ pool, NULL }, 1) == 1
+           && strstr(fake_backend_value(&f, 1, key), "\"ended\":true"),
+           "... and the replica gets the tombstone replayed");
+
+    /* Another realm's session: a guest, and left exactly as it was. */
+    {
+        const char *foreign_key = "sess:ForeignRealm0123456789abcdef";
+        const char *foreign = "{\"cookie\":{\"originalMaxAge\":3600000,\"expires\":\"2030-01-01T00:00:00.000Z\","
+                              "\"httpOnly\":true,\"path\":\"/\"},\"sessiondemo\":{\"realm\":\"other\",\"gen\":5,"
+                              "\"saved\":1,\"created\":1},\"isLoggedIn\":true}";
+        const char *fc = apr_pstrcat(pool, "connect.sid=",
+                                     sd_cookie_uri_encode(pool, sd_cookie_sign(pool, foreign_key + 5, &secret)),
+                                     NULL);
+        fake_backend_put(&f, 0, foreign_key, foreign);
+        fake_backend_put(&f, 1, foreign_key, foreign);
+        r = request(pool, fc);
+        sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
+        TAP_OK(!json_object_get(sd_session_data(s), "isLoggedIn"), "a session of realm 'other' is a guest in 'shop'");
+        sd_session_destroy(s);
+        sd_session_commit(s);
+        TAP_OK(strcmp(fake_backend_value(&f, 0, foreign_key), foreign) == 0
+               && strcmp(fake_backend_value(&f, 1, foreign_key), foreign) == 0 && !cookie_of(r),
+               "... a logout there neither writes, deletes nor expires it");
+        TAP_OK(stats.foreign_realm >= 1, "... and it is counted");
+    }
+
+    /* Too big for the item size (the fake takes 1024 bytes): refused, the
+     * stored session intact. */
+    r = request(pool, NULL);
+    sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
+    json_object_set_new(sd_session_data(s), "n", json_integer(1));
+    sd_session_commit(s);
+    cookie = cookie_of(r);
+    key = apr_pstrcat(pool, "sess:", sd_cookie_unsign(pool, sd_cookie_find(pool, cookie, "connect.sid"),
+                                                      &secret, 1, NULL), NULL);
+    v = apr_pstrdup(pool, fake_backend_value(&f, 0, key));
+    r = request(pool, cookie);
+    sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
+    {
+        char big[1100];
+        memset(big, 'x', sizeof(big) - 1);
+        big[sizeof(big) - 1] = '\0';
+        json_object_set_new(sd_session_data(s), "big", json_string(big));
+    }
+    TAP_OK(sd_session_commit(s) == SD_SESSION_TOO_LARGE, "a change too big for memcached is refused");
+    TAP_OK(strcmp(fake_backend_value(&f, 0, key), v) == 0, "... and the stored session is as it was");
+
+    apr_pool_destroy(pool);
+    apr_terminate();
+    TAP_DONE();
+}
