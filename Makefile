@@ -81,9 +81,9 @@ UNIT_DEPS_record := src/json.c
 UNIT_DEPS_store := src/record.c src/json.c src/ring.c t/unit/fake/fake_backend.c
 UNIT_DEPS_session := src/session_lock.c src/waiters.c src/store.c src/record.c src/json.c \
   src/ring.c src/cookie.c t/unit/fake/fake_backend.c t/unit/fake/httpd_stubs.c \
-  t/unit/fake/session_stubs.c
+  t/unit/fake/session_stubs.c t/unit/fake/fake_request.c
 UNIT_DEPS_session_lock := src/waiters.c t/unit/fake/fake_clock.c t/unit/fake/fake_lock_store.c \
-  t/unit/fake/httpd_stubs.c
+  t/unit/fake/httpd_stubs.c t/unit/fake/fake_request.c
 
 .SECONDEXPANSION:
 $(UNIT_TESTS): $(UNIT_BIN)/test_%: t/unit/test_%.c src/%.c $$(UNIT_DEPS_$$*) $(HDRS) t/unit/tap.h \

@@ -113,6 +113,8 @@ typedef enum {
     LIST("SessionDemoAuthProvider", auth_providers, NULL,                              \
          "authn providers checking login passwords (e.g. file); none = demo mode,"    \
          " any non-empty pair logs in")                                                \
+    FLAG("SessionDemoLock", lock, "On",                                                \
+         "serialise requests of one session with a lock in memcached")                 \
     INT("SessionDemoMaxBodySize", max_body, "8192", 64, 1048576, "bytes",              \
         "largest form body in bytes")                                                  \
     INT("SessionDemoMaxUsernameLength", max_username_len, "64", 1, 1024, "bytes",      \
@@ -121,14 +123,12 @@ typedef enum {
         "longest cart item in bytes")                                                  \
     INT("SessionDemoMaxCartItems", max_cart_items, "100", 1, 10000, "items",           \
         "most items in one cart")                                                      \
-    INT("SessionDemoMemcacheProbeInterval", probe_interval_ms, "500", 100, 60000,      \
-        "milliseconds", "milliseconds between health checks of each memcached")       \
-    INT("SessionDemoMemcacheTimeout", probe_timeout_ms, "500", 50, 10000,              \
-        "milliseconds", "milliseconds a health check waits for memcached")            \
+    INT("SessionDemoMemcacheProbeInterval", probe_interval_ms, "500", 100, 60000, "milliseconds",\
+        "milliseconds between health checks of each memcached")                        \
+    INT("SessionDemoMemcacheTimeout", probe_timeout_ms, "500", 50, 10000, "milliseconds",  \
+        "milliseconds a health check waits for memcached")                             \
     INT("SessionDemoReplicas", replicas, "0", 0, 3, "replicas",                        \
         "extra copies of each session on the next servers of the ring")                \
-    FLAG("SessionDemoLock", lock, "On",                                                \
-         "serialise requests of one session with a lock in memcached")                 \
     INT("SessionDemoLockWait", lock_wait_ms, "2000", 0, 30000, "milliseconds",         \
         "milliseconds a request waits for its session's lock")                         \
     INT("SessionDemoLockTTL", lock_ttl, "5", 2, 60, "seconds",                         \

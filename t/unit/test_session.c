@@ -7,34 +7,17 @@
 #include "sd_cookie.h"
 #include "sd_record.h"
 #include "fake_backend.h"
+#include "fake_request.h"
 #include "tap.h"
 
 #include <apr_general.h>
 #include <apr_strings.h>
-#include <http_log.h>
 
-static struct ap_logconf quiet = { NULL, APLOG_WARNING };
 static fake_backend f;
 static sd_vhost vh;
 static sd_config conf;
 static sd_secret secret;
 static const sd_store_format format = { sd_record_compare_raw, sd_record_ttl_raw };
-
-static request_rec *request(apr_pool_t *parent, const char *cookie)
-{
-    apr_pool_t *p;
-    request_rec *r;
-    apr_pool_create(&p, parent);
-    r = apr_pcalloc(p, sizeof(*r));
-    r->pool = p;
-    r->log = &quiet;
-    r->headers_in = apr_table_make(p, 4);
-    r->err_headers_out = apr_table_make(p, 4);
-    if (cookie) {
-        apr_table_setn(r->headers_in, "Cookie", cookie);
-    }
-    return r;
-}
 
 /* The connect.sid=... of a response's Set-Cookie, or NULL. */
 static const char *cookie_of(request_rec *r)
@@ -91,13 +74,13 @@ int main(void)
                                   &stats, NULL, 16);
 
     /* A guest who only looks: nothing written, no cookie. */
-    r = request(pool, NULL);
+    r = fake_request(pool, NULL);
     sd_session_load(r, &vh, SD_SESSION_READ, &s);
     TAP_OK(sd_session_commit(s) == OK && writes() == 0 && !cookie_of(r),
            "a guest who only looks: no write, no cookie");
 
     /* A change: one new key on both replicas, generation 1, our realm. */
-    r = request(pool, NULL);
+    r = fake_request(pool, NULL);
     sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
     json_object_set_new(sd_session_data(s), "isLoggedIn", json_true());
     TAP_OK(sd_session_commit(s) == OK && (cookie = cookie_of(r)) != NULL, "a new session gets a cookie");
@@ -111,11 +94,11 @@ int main(void)
 
     /* Unchanged and fresh: no write. Changed: the next generation. */
     v = apr_pstrdup(pool, fake_backend_value(&f, 0, key));
-    r = request(pool, cookie);
+    r = fake_request(pool, cookie);
     sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
     TAP_OK(sd_session_commit(s) == OK && strcmp(fake_backend_value(&f, 0, key), v) == 0
            && !cookie_of(r), "unchanged and fresh: not written, no cookie");
-    r = request(pool, cookie);
+    r = fake_request(pool, cookie);
     sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
     json_object_set_new(sd_session_data(s), "visitCount", json_integer(1));
     TAP_OK(sd_session_commit(s) == OK && strstr(fake_backend_value(&f, 1, key), "\"gen\":2,"),
@@ -131,7 +114,7 @@ int main(void)
         fake_backend_put(&f, 1, key, aged);
     }
     w = writes();
-    r = request(pool, cookie);
+    r = fake_request(pool, cookie);
     sd_session_load(r, &vh, SD_SESSION_READ, &s);
     TAP_OK(sd_session_commit(s) == OK && writes() > w && cookie_of(r)
            && strstr(fake_backend_value(&f, 0, key), "\"gen\":3,"),
@@ -140,7 +123,7 @@ int main(void)
     /* Logout while a replica is away: a tombstone, which outlives the copy
      * the replica kept. */
     f.servers[1].state = FAKE_AWAY;
-    r = request(pool, cookie);
+    r = fake_request(pool, cookie);
     sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
     TAP_OK(sd_session_destroy(s) == OK && sd_session_commit(s) == OK, "logout with one replica away");
     v = fake_backend_value(&f, 0, key);
@@ -148,7 +131,7 @@ int main(void)
     TAP_OK(!strstr(v, "isLoggedIn"), "... which express-session reads as an empty, logged-out session");
     f.servers[1].state = FAKE_UP;
     TAP_OK(strstr(fake_backend_value(&f, 1, key), "\"gen\":3,") != NULL, "the replica comes back with the session");
-    r = request(pool, cookie);
+    r = fake_request(pool, cookie);
     sd_session_load(r, &vh, SD_SESSION_READ, &s);
     json_t *logged = json_object_get(sd_session_data(s), "isLoggedIn");
     TAP_OK(!logged && sd_session_commit(s) == OK && !cookie_of(r),
@@ -168,7 +151,7 @@ int main(void)
                                      NULL);
         fake_backend_put(&f, 0, foreign_key, foreign);
         fake_backend_put(&f, 1, foreign_key, foreign);
-        r = request(pool, fc);
+        r = fake_request(pool, fc);
         sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
         TAP_OK(!json_object_get(sd_session_data(s), "isLoggedIn"), "a session of realm 'other' is a guest in 'shop'");
         sd_session_destroy(s);
@@ -181,7 +164,7 @@ int main(void)
 
     /* Too big for the item size (the fake takes 1024 bytes): refused, the
      * stored session intact. */
-    r = request(pool, NULL);
+    r = fake_request(pool, NULL);
     sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
     json_object_set_new(sd_session_data(s), "n", json_integer(1));
     sd_session_commit(s);
@@ -189,7 +172,7 @@ int main(void)
     key = apr_pstrcat(pool, "sess:", sd_cookie_unsign(pool, sd_cookie_find(pool, cookie, "connect.sid"),
                                                       &secret, 1, NULL), NULL);
     v = apr_pstrdup(pool, fake_backend_value(&f, 0, key));
-    r = request(pool, cookie);
+    r = fake_request(pool, cookie);
     sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
     {
         char big[1100];

@@ -8,24 +8,11 @@
 #include "sd_session_lock.h"
 #include "fake_clock.h"
 #include "fake_lock_store.h"
+#include "fake_request.h"
 #include "tap.h"
 
 #include <apr_general.h>
 #include <apr_strings.h>
-#include <http_log.h>
-
-static struct ap_logconf quiet = { NULL, APLOG_WARNING };
-
-static request_rec *new_request(apr_pool_t *parent)
-{
-    apr_pool_t *p;
-    request_rec *r;
-    apr_pool_create(&p, parent);
-    r = apr_pcalloc(p, sizeof(*r));
-    r->pool = p;
-    r->log = &quiet;
-    return r;
-}
 
 int main(void)
 {
@@ -61,7 +48,7 @@ int main(void)
             store.transit = apr_time_from_msec(transit_ms);
             fake_clock_set(apr_time_from_sec(100) + apr_time_from_msec(phase_ms));
             sent = apr_time_now();
-            r = new_request(pool);
+            r = fake_request(pool, NULL);
             if (sd_session_lock_acquire(r, &v, "ID", SD_LOCK_WAIT, &lock) != OK) {
                 ok_fresh = 0;
                 continue;
@@ -80,7 +67,7 @@ int main(void)
     /* Trust ends one second before the TTL, counted from the add's send. */
     memset(&store, 0, sizeof(store));
     fake_clock_set(apr_time_from_sec(200) + apr_time_from_msec(999));
-    r = new_request(pool);
+    r = fake_request(pool, NULL);
     TAP_OK(sd_session_lock_acquire(r, &v, "ID", SD_LOCK_WAIT, &lock) == OK, "lock taken at x.999 s");
     fake_clock_advance(apr_time_from_msec(998));
     TAP_OK(sd_session_lock_trusted(lock), "... trusted 0.998 s later");
@@ -90,7 +77,7 @@ int main(void)
     /* Taken over after memcached dropped it: the old holder must not remove
      * the new holder's lock. */
     fake_clock_advance(apr_time_from_msec(1));
-    r2 = new_request(pool);
+    r2 = fake_request(pool, NULL);
     TAP_OK(sd_session_lock_acquire(r2, &v, "ID", SD_LOCK_TRY, &other) == OK,
            "another request takes the dropped lock");
     sd_session_lock_release(lock);
@@ -106,9 +93,9 @@ int main(void)
 
     /* Busy: TRY does not wait, WAIT waits SessionDemoLockWait. */
     memset(&store, 0, sizeof(store));
-    r = new_request(pool);
+    r = fake_request(pool, NULL);
     sd_session_lock_acquire(r, &v, "ID", SD_LOCK_TRY, &lock);
-    r2 = new_request(pool);
+    r2 = fake_request(pool, NULL);
     {
         apr_time_t t0 = apr_time_now();
         int adds = store.adds;
