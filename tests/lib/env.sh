@@ -84,8 +84,21 @@ sd_spawn() {
     echo $! >"$SD_RUN/pid/$name.pid"
 }
 
-# sd_stop NAME [SIGNAL]: SIGNAL (TERM) to NAME's process group, SIGKILL after
-# SD_STOP_WAIT (10) seconds; a frozen process is thawed first so it can die.
+# sd_run NAME LOG CMD...: sd_spawn, then waits for CMD and returns its exit
+# status; meanwhile an interrupted script's sd_env_cleanup stops it.
+sd_run() {
+    local rc
+    sd_spawn "$@"
+    wait "$(sd_pid "$1")"
+    rc=$?
+    rm -f "$SD_RUN/pid/$1.pid"
+    return "$rc"
+}
+
+# sd_stop NAME [SIGNAL]: SIGNAL (TERM) to NAME, which passes it on as it
+# sees fit (httpd to its children); once NAME is gone, or after SD_STOP_WAIT
+# (10) seconds, SIGKILL to whatever is left of its process group. A frozen
+# process is thawed first so it can die.
 sd_stop() {
     local name=$1 sig=${2:-TERM} pid i
     pid=$(sd_pid "$name") || return 0
@@ -94,7 +107,7 @@ sd_stop() {
     # Only a group we made (its leader is the pid we recorded) is signalled.
     [ "$(awk '{ print $5 }' "/proc/$pid/stat" 2>/dev/null)" = "$pid" ] || return 0
     kill -CONT -- "-$pid" 2>/dev/null
-    kill "-$sig" -- "-$pid" 2>/dev/null
+    kill "-$sig" "$pid" 2>/dev/null
     for ((i = 0; i < ${SD_STOP_WAIT:-10} * 20; i++)); do
         sd_alive "$pid" || break
         sleep 0.05
