@@ -196,10 +196,13 @@ export class Env {
   }
   httpdStop(name, signal = 'SIGTERM', ms = 10000) { return this.stop(`httpd-${name}`, signal, ms); }
 
+  async stopAll() {
+    for (const name of [...this.procs.keys()].reverse()) await this.stop(name);
+  }
   // Stops everything, newest first, and removes the run directory if this
   // process made it (SD_KEEP=1 keeps it).
   async cleanup() {
-    for (const name of [...this.procs.keys()].reverse()) await this.stop(name);
+    await this.stopAll();
     if (this.owned && !process.env.SD_KEEP) fs.rmSync(this.dir, { recursive: true, force: true });
   }
   // Last resort on process exit: no waiting possible, so SIGKILL at once.
