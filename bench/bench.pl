@@ -69,7 +69,7 @@ sub sh {
 }
 
 my $MAIN_PID = $$;
-END { env_sh('sd_env_cleanup') if $$ == $MAIN_PID; }
+END { local $?; env_sh('sd_env_cleanup') if $$ == $MAIN_PID; }
 $SIG{INT} = $SIG{TERM} = sub { print STDERR "\ninterrupted; stopping what we started\n"; exit 130; };
 
 sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return; local $/ = wantarray ? $/ : undef; return <$fh>; }
@@ -366,7 +366,6 @@ sub machine_facts {
         mem_gb => sprintf('%.1f', ($mem // 0) / 1048576),
         kernel => $v->('uname -r'),
         httpd => $v->("$APACHE -v"),
-        memcached => $v->('memcached -V'),
         wrk => $v->('wrk -v'),
         node => $v->('node --version'),
         express => join(' ', map { "$_ " . $pkg->($_) } qw(express express-session connect-memcached)),
@@ -389,9 +388,10 @@ sub do_run {
     my $facts = machine_facts();
     print "bench: $facts->{cpu}, load before: $facts->{loadavg}\n";
     print "bench: ${SECONDS}s per run, connections @CONNS, wrk -t$WRK_THREADS, httpd 2x$SD_THREADS threads, ",
-          "express workers $EXPRESS_WORKERS, memcached -t $MC_THREADS -m $MC_MEM\n";
+          "express workers $EXPRESS_WORKERS, memcached $MC_THREADS threads, $MC_MEM MB\n";
 
     start_memcached();
+    $facts->{memcached} = 'memcached ' . ((SDEnv::mc_command('version') // '?') =~ s/^VERSION //r);
     preload('v', 0, $VIEW_POOL);
     write_cookies("$RUNDIR/cookies-view.txt", 'v', 0 .. $VIEW_POOL - 1);
     ($HAS_LOCK) = directive_ok("$LOCK_DIRECTIVE On");
@@ -529,7 +529,7 @@ sub report {
     $o .= "- load average before: $f->{loadavg}; after: $f->{loadavg_after}\n";
     $o .= "- $f->{httpd}; $f->{memcached}; wrk $f->{wrk}; node $f->{node}; $f->{express}\n";
     $o .= "- ${SECONDS}s per run; wrk -t$WRK_THREADS; httpd event MPM 2 x $SD_THREADS threads, sendfile on, mmap off; "
-        . "Express: node:cluster with $EXPRESS_WORKERS worker(s) (rows 'Express (1 proc)': the tutorial's single process); memcached -t $MC_THREADS -m $MC_MEM\n";
+        . "Express: node:cluster with $EXPRESS_WORKERS worker(s) (rows 'Express (1 proc)': the tutorial's single process); memcached $MC_THREADS threads, $MC_MEM MB\n";
     $o .= "- mod_sessiondemo rows: " . ($HAS_LOCK ? "$LOCK_DIRECTIVE On (the default) except the 'lock off' rows\n" : "this build has no session locking\n");
     $o .= "- logged-in home page: $size->{module} bytes (module)" . (defined $size->{express} ? ", $size->{express} bytes (Express)" : '')
         . "; the static baseline is the module's page, byte for byte\n\n";
@@ -623,7 +623,9 @@ sub do_callgrind {
     my @run_as;
     if ($> == 0) {
         my ($uid, $gid) = (getpwnam('nobody'))[2, 3];
-        chown $uid, $gid, $HTTPD_DIR, "$HTTPD_DIR/extra", $OUTDIR;
+        # httpd reopens its stdout and stderr (the logs) as /dev/stdout and /dev/stderr.
+        spew("$HTTPD_DIR/$_", '') for qw(error.log access.log);
+        chown $uid, $gid, $HTTPD_DIR, "$HTTPD_DIR/extra", "$HTTPD_DIR/error.log", "$HTTPD_DIR/access.log", $OUTDIR;
         @run_as = qw(setpriv --reuid=nobody --regid=nogroup --clear-groups);
     }
     $SECRET = 'callgrind-bench-secret-0123456789abcdefghijklmnopqrstuvwxyz';

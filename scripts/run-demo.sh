@@ -7,9 +7,7 @@ set -uo pipefail
 # One run directory per checkout, kept across runs: its secret keeps cookies
 # valid after a restart (the point of server-side sessions in memcached).
 SD_RUN=$SD_TOP/.run
-sd_env_init demo || exit 1
-trap sd_env_cleanup EXIT
-trap 'exit 130' INT TERM
+sd_env_setup demo
 
 # Ports of an earlier run may be taken by now: pick them afresh.
 rm -f "$SD_RUN"/*.port "$SD_RUN/ports"

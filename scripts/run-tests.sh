@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # `make test` (and, with SD_SANITIZE=1, `make test-asan`): the C unit tests
 # and the Apache::Test suite as TAP (prove -v), counted by tests/lib/tap-count.
-# A failing test point is added for each way Apache::Test can "pass" without
-# testing anything that tap-count would not see by itself: root refusal
-# (exit 0, nothing run), a module that did not load (httpd never started),
-# and any sanitizer report, in any process, even if the request looked fine.
-# Skipped files and a run without tests fail in tap-count.
+# A failing test point is added for each way a run can "pass" without testing
+# everything that tap-count would not see by itself: a skipped file (prove
+# reports it in words), Apache::Test's root refusal (exit 0, nothing run), a
+# module that did not load (httpd never started), and any sanitizer report,
+# in any process, even if the request looked fine; and either half running
+# no test at all (tap-count sees only the whole).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . tests/lib/env.sh
-sd_env_init test || exit 1
-trap sd_env_cleanup EXIT
+sd_env_setup test
 
 unit_bin=${UNIT_BIN:-t/unit/bin-plain}
 httpd_args=()
@@ -22,8 +22,8 @@ if [ -n "${SD_SANITIZE:-}" ]; then
 fi
 
 echo "# C unit tests ($unit_bin)"
-prove -v --exec '' "$unit_bin"/test_*
-rc=$?
+prove -v --exec '' "$unit_bin"/test_* 2>&1 | tee "$SD_RUN/unit.log"
+rc=${PIPESTATUS[0]}
 
 echo "# Apache::Test suite"
 log=$SD_RUN/apache-test.log
@@ -33,6 +33,11 @@ at_rc=${PIPESTATUS[0]}
 
 guard=0
 guard_fail() { guard=$((guard + 1)); echo "not ok $guard - $1"; rc=1; }
+while read -r skipped; do guard_fail "skipped: $skipped"; done \
+    < <(grep -hE '^[^ ]+ \.+ skipped' "$SD_RUN/unit.log" "$log")
+for part in "$SD_RUN/unit.log" "$log"; do
+    grep -q '^Result: NOTESTS' "$part" && guard_fail "no test ran in ${part##*/}"
+done
 grep -q 'must be run as a non-privileged user' "$log" && guard_fail "Apache::Test refused to run as root"
 grep -qE 'server .* failed to start|Syntax error on line' "$log" && guard_fail "httpd did not start (see t/logs/error_log)"
 if [ "$at_rc" -ne 0 ] && [ -f t/logs/error_log ]; then

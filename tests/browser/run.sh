@@ -13,8 +13,7 @@ command -v node >/dev/null || fail "node (>= 20) is required"
 [ -x "${SD_CHROMIUM:=/usr/bin/chromium}" ] || fail "$SD_CHROMIUM is missing (apt-get install chromium)"
 sd_npm_ci "$here" || fail "npm ci failed"
 
-sd_env_init browser || exit 1
-trap sd_env_cleanup EXIT
+sd_env_setup browser
 export SD_CHROMIUM SD_BROWSER_TIME_LIMIT=${SD_BROWSER_TIME_LIMIT:-110}
 timeout -k 5 $((SD_BROWSER_TIME_LIMIT + 30)) node --test --test-reporter=tap "$here/walk.test.mjs"
 rc=$?

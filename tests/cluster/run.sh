@@ -9,8 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 export SD_RINGMAP=${SD_RINGMAP:-$here/ringmap}
 [ -x "$SD_RINGMAP" ] || { echo "not ok 1 - test-cluster: $SD_RINGMAP missing (make test-cluster builds it)"; exit 1; }
 
-sd_env_init cluster || exit 1
-trap sd_env_cleanup EXIT
+sd_env_setup cluster
 timeout -k 5 "${CLUSTER_TIME_LIMIT:-170}" node "$here/cluster.mjs"
 rc=$?
 [ "$rc" = 124 ] && echo "not ok 1 - test-cluster: stopped after the ${CLUSTER_TIME_LIMIT:-170} s limit"

@@ -16,7 +16,6 @@ command -v memcached >/dev/null || fail "memcached is required (make deps)"
 [ -f "$SD_TOP/.libs/mod_sessiondemo.so" ] || fail "the module is not built (make)"
 sd_npm_ci "$here" || fail "npm ci failed"
 
-sd_env_init interop || exit 1
-trap sd_env_cleanup EXIT
+sd_env_setup interop
 # The whole suite is bounded; every request and start-up has its own timeout too.
 timeout -k 5 170 node --test --test-reporter=tap "$here/interop.test.mjs"

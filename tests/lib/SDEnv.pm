@@ -5,12 +5,12 @@ package SDEnv;
 use strict;
 use warnings;
 use Exporter 'import';
+use Cwd ();
 use File::Basename ();
-use File::Spec ();
 use IO::Socket::INET ();
 
 our @EXPORT_OK = qw(env_sh mc_socket mc_get mc_set mc_command mc_ttl mc_stats sign_id);
-our $TOP = File::Spec->rel2abs(File::Basename::dirname(__FILE__) . '/../..');
+our $TOP = Cwd::abs_path(File::Basename::dirname(__FILE__) . '/../..');
 # The memcached the mc_* functions talk to: the suite's, unless set.
 our $MC_PORT;
 

@@ -32,6 +32,14 @@ sd_env_init() {
     export SD_RUN
 }
 
+# sd_env_setup TAG: what a script that owns a run starts with: sd_env_init,
+# and sd_env_cleanup on any exit, Ctrl-C and timeout's TERM included.
+sd_env_setup() {
+    sd_env_init "$1" || exit 1
+    trap sd_env_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+
 # sd_env_cleanup: stops every process of the run, then removes the run
 # directory if sd_env_init made it (SD_KEEP=1 keeps it, for its logs).
 sd_env_cleanup() {
@@ -127,7 +135,7 @@ sd_wait_port() {   # sd_wait_port PORT PID SECONDS: until PORT accepts, while PI
     return 1
 }
 
-# --- memcached -------------------------------------------------------------
+# --- memcached instances ---------------------------------------------------
 sd_mc_port() { cat "$SD_RUN/memcached-$1.port" 2>/dev/null; }
 sd_mc_addr() { echo "127.0.0.1:$(sd_mc_port "$1")"; }
 
@@ -251,6 +259,15 @@ sd_ok() {
     sd_tap_n=$((sd_tap_n + 1))
     if [ "$1" -eq 0 ] 2>/dev/null; then echo "ok $sd_tap_n - $2${3:+ ($3)}"
     else sd_tap_failed=$((sd_tap_failed + 1)); echo "not ok $sd_tap_n - $2${3:+ ($3)}"; fi
+}
+
+# sd_up NAME [OVERLAY]: memcached "main" and httpd NAME for a TAP script;
+# if either does not start, a failing test point and the exit.
+sd_up() {
+    sd_mc_start main && sd_httpd_start "$@" && return 0
+    sd_ok 1 "memcached and httpd $1 start"
+    sd_done_testing
+    exit 1
 }
 
 # sd_done_testing: the plan, last; the exit status says whether all passed.

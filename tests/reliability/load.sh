@@ -10,19 +10,11 @@
 #   SD_KEEP=1 keeps the run directory (logs)
 set -uo pipefail
 . "$(dirname "$0")/../lib/env.sh"
-sd_env_init load || exit 1
-trap sd_env_cleanup EXIT
-trap 'exit 130' INT TERM
+sd_env_setup load
 
-seconds=${LOAD_SECONDS:-60}
-conns=${LOAD_CONNECTIONS:-128}
-threads=${LOAD_THREADS:-2}
-timeout=${LOAD_TIMEOUT:-5}
+seconds=${LOAD_SECONDS:-60} conns=${LOAD_CONNECTIONS:-128} threads=${LOAD_THREADS:-2} timeout=${LOAD_TIMEOUT:-5}
 
-if ! sd_mc_start main || ! sd_httpd_start load; then
-    sd_ok 1 "memcached and httpd start"
-    sd_done_testing; exit
-fi
+sd_up load
 mc_port=$(sd_mc_port main) http_port=$(sd_httpd_port load) log=$(sd_httpd_dir load)/error.log
 echo "# load: ${seconds} s, $conns connections, $threads wrk threads, timeout ${timeout} s;" \
      "httpd on :$http_port, memcached :$mc_port; load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -10,9 +10,7 @@
 #   RSS_MAX_GROWTH_PCT=10 RSS_MAX_GROWTH_KB=8192
 set -uo pipefail
 . "$(dirname "$0")/../lib/env.sh"
-sd_env_init rss || exit 1
-trap sd_env_cleanup EXIT
-trap 'exit 130' INT TERM
+sd_env_setup rss
 
 total=${RSS_REQUESTS:-100000}
 warmup=${RSS_WARMUP:-10000}
@@ -25,10 +23,7 @@ now() { echo "${EPOCHREALTIME/,/.}"; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
 children() { ps -o pid= --ppid "$(sd_pid httpd-rss)" | tr -d ' '; }
 
-if ! sd_mc_start main || ! sd_httpd_start rss "$SD_TOP/tests/reliability/rss.conf"; then
-    sd_ok 1 "memcached and httpd start"
-    sd_done_testing; exit
-fi
+sd_up rss "$SD_TOP/tests/reliability/rss.conf"
 http_port=$(sd_httpd_port rss)
 child=$(children)
 if [ "$(wc -w <<<"$child")" -ne 1 ]; then
