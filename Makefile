@@ -96,7 +96,7 @@ $(UNIT_TESTS): $(UNIT_BIN)/test_%: t/unit/test_%.c src/%.c $(HDRS) t/unit/tap.h
 unit-build: $(UNIT_TESTS)
 
 test-unit: $(UNIT_TESTS)
-	prove --exec '' $(UNIT_TESTS)
+	@$(TAP_COUNT) test-unit prove -v --exec '' $(UNIT_TESTS)
 
 clean:
 	-perl t/TEST.PL -clean >/dev/null 2>&1

@@ -559,7 +559,7 @@ sub report {
                 1e4 * $r->{cpu_mc} / $r->{rps}, $r->{cpu_others}, 100 * $r->{rps} / $base);
         }
     }
-    # Goals (issue 5), from this run.
+    # The goals the benchmark was written for, judged on this run's own ratios.
     $o .= "\n### Goals (ratios from this run)\n\n| goal | measured | verdict |\n|---|---|---|\n";
     my $goal = sub { my ($what, $val, $ok) = @_; $o .= "| $what | $val | " . (!defined $ok ? 'n/a' : $ok ? 'met' : '**not met**') . " |\n"; };
     for my $c (@CONNS) {
