@@ -11,7 +11,8 @@
 #   $SD_RUN/memcached-<name>.port   kept across a stop, so a restart reuses it
 #   $SD_RUN/httpd-<name>/           that httpd's SD_RUNDIR: logs, htdocs, pidfile
 #   $SD_RUN/secret                  the SessionDemoSecret of the run
-# Every wait here is bounded. Functions return non-zero on failure; none exits.
+# Every wait here is bounded. Functions return non-zero on failure; only
+# sd_env_setup and sd_up, made for a script's top level, exit.
 
 SD_TOP=${SD_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 SD_APACHE=${SD_APACHE:-/usr/sbin/apache2}
