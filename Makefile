@@ -7,7 +7,6 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := all
 
 APXS        ?= apxs
-HTTPD       ?= /usr/sbin/apache2
 PORT        ?= 3011
 MEMCACHED   ?=
 TEMPLATEDIR ?= $(CURDIR)/templates

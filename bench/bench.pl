@@ -46,7 +46,7 @@ my $MC_THREADS = $ENV{BENCH_MC_THREADS} // 2;
 my $LOCK_DIRECTIVE = $ENV{BENCH_LOCK_DIRECTIVE} // 'SessionDemoLock';   # On|Off flag, if the build has it
 my $HAS_LOCK;
 my $ONLY = $ENV{BENCH_SCENARIOS};   # e.g. "home profile"; "scaling" = only the scaling runs
-my $APACHE = $ENV{HTTPD} // '/usr/sbin/apache2';
+my $APACHE = $ENV{SD_APACHE} // '/usr/sbin/apache2';   # as in tests/lib/env.sh
 my $MODULE = $ENV{SD_MODULE} // "$TOP/.libs/mod_sessiondemo.so";
 my $CLK_TCK = POSIX::sysconf(POSIX::_SC_CLK_TCK()) || 100;
 my $VIEW_POOL = 1000;      # logged-in sessions the view scenarios rotate through
