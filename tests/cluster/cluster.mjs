@@ -538,7 +538,9 @@ async function main() {
   servers:
 ${three.map((a) => `   - ${a}:1`).join('\n')}
 `);
-  env.spawn(tw.name, 'nutcracker', ['-c', twConf, '-o', env.file('nutcracker.log')]);
+  // Its stats port too is a free one: the default 22222 would collide with another run.
+  env.spawn(tw.name, 'nutcracker', ['-c', twConf, '-o', env.file('nutcracker.log'),
+    '-a', '127.0.0.1', '-s', String(await freePort())]);
   check(await waitFor(() => canConnect(tw.port), 5000), `nutcracker listening on :${tw.port}`);
   // What twemproxy 0.5.0 passes on, verified rather than assumed.
   const ask = async (cmd) => (await mcTalk(tw.port, cmd, /\r\n$/, 1500).then(String, (e) => `error ${e.message}`)) || '<connection closed>';
