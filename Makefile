@@ -1,11 +1,12 @@
 # mod_sessiondemo — build with apxs, run a private demo, run the test suites.
-# Every target that needs Debian packages calls `deps` first, which installs
-# what is missing when run as root (and only says what is missing otherwise).
+# Every target that needs Debian packages depends on a *-deps target, which
+# installs what is missing when run as root (and only says what is missing
+# otherwise). Every suite prints TAP, counted by tests/lib/tap-count into one
+# "<suite>: N passed, N failed" line (docs/testing.md).
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
 
 APXS        ?= apxs
-HTTPD       ?= /usr/sbin/apache2
 PORT        ?= 3011
 MEMCACHED   ?=
 TEMPLATEDIR ?= $(CURDIR)/templates
@@ -28,26 +29,44 @@ endif
 APR_CFLAGS := $(shell pkg-config --cflags apr-1 2>/dev/null)
 APR_LIBS   := $(shell pkg-config --libs apr-1 apr-util-1 2>/dev/null)
 
-DEB_PACKAGES := make gcc libc6-dev perl pkg-config apache2-bin apache2-dev \
-  apache2-utils libapr1-dev libaprutil1-dev libssl-dev libjansson-dev \
-  memcached libapache2-mod-perl2 libwww-perl libhttp-cookies-perl curl
+TAP_COUNT := tests/lib/tap-count
 
-.PHONY: all deps run test test-asan test-unit unit-build clean FORCE
+# wrk: t/21_outage.t keeps a background load on the server during outages.
+DEB_PACKAGES := make gcc libc6-dev perl pkg-config apache2-bin apache2-dev \
+  apache2-utils libapr1-dev libaprutil1-dev libssl-dev libjansson-dev openssl \
+  memcached libapache2-mod-perl2 libwww-perl libhttp-cookies-perl curl wrk
+
+.PHONY: all deps node-deps ci-deps run test test-asan test-unit unit-build clean FORCE
 
 all: $(MODULE)
 
+# $(call deb_install,PACKAGES[,COMMAND=PACKAGE ...]): the Debian PACKAGES
+# that are missing, and PACKAGE for each COMMAND not on the PATH (node may
+# come from elsewhere than Debian), installed with apt-get when run as root;
+# otherwise named, and the target fails.
+define deb_install
+@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done; \
+  for cp in $(2); do command -v $${cp%%=*} >/dev/null || echo $${cp#*=}; done); \
+if [ -n "$$missing" ]; then \
+  if [ "$$(id -u)" = 0 ]; then \
+    echo "$@: installing:" $$missing; \
+    export DEBIAN_FRONTEND=noninteractive; \
+    apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1 || \
+      { apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; }; \
+  else \
+    echo "$@: missing Debian packages (run as root or install them):" $$missing; exit 1; \
+  fi; \
+fi
+endef
+
 deps:
-	@missing=$$(for p in $(DEB_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "deps: installing:" $$missing; \
-	    export DEBIAN_FRONTEND=noninteractive; \
-	    apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	  else \
-	    echo "deps: missing Debian packages (run as root or install them):" $$missing; exit 1; \
-	  fi; \
-	fi
+	$(call deb_install,$(DEB_PACKAGES))
+
+node-deps:
+	$(call deb_install,,node=nodejs npm=npm)
+
+# Everything the suites .ci/run runs need (the *-deps targets are in mk/).
+ci-deps: deps node-deps browser-deps cluster-deps reliability-deps fuzz-deps
 
 # The module is rebuilt whenever the flavor (plain / asan) changes, so an
 # ASan build is never left where a plain httpd would load it.
@@ -68,11 +87,6 @@ UNIT_CFLAGS := $(CSTD) $(WARN) -g -O1 -Iinclude -It/unit -It/unit/fake $(APR_CFL
   -I$(shell $(APXS) -q INCLUDEDIR 2>/dev/null) $(SAN_CFLAGS) \
   -DSD_UNIT_VECTORS='"$(CURDIR)/t/unit/vectors"'
 UNIT_LIBS := $(APR_LIBS) -ljansson -lcrypto $(SAN_CFLAGS)
-
-
-
-
-
 UNIT_TESTS := $(patsubst t/unit/%.c,$(UNIT_BIN)/%,$(wildcard t/unit/test_*.c))
 
 # t/unit/test_X.c tests the pure unit src/X.c (with the pure units it
@@ -95,7 +109,7 @@ $(UNIT_TESTS): $(UNIT_BIN)/test_%: t/unit/test_%.c src/%.c $$(UNIT_DEPS_$$*) $(H
 unit-build: $(UNIT_TESTS)
 
 test-unit: $(UNIT_TESTS)
-	prove --exec '' $(UNIT_TESTS)
+	@$(TAP_COUNT) test-unit prove -v --exec '' $(UNIT_TESTS)
 
 clean:
 	-perl t/TEST.PL -clean >/dev/null 2>&1
@@ -105,16 +119,16 @@ run: deps all
 	PORT=$(PORT) MEMCACHED=$(MEMCACHED) scripts/run-demo.sh
 
 test: deps all $(UNIT_TESTS)
-	UNIT_BIN=$(UNIT_BIN) scripts/run-tests.sh
+	@UNIT_BIN=$(UNIT_BIN) $(TAP_COUNT) test scripts/run-tests.sh
 
 # The whole suite (unit tests and Apache::Test) against an ASan + UBSan
 # build; any sanitizer report fails the run. Rebuilds the plain module after.
 test-asan: deps
 	$(MAKE) SANITIZE=1 all unit-build
-	UNIT_BIN=t/unit/bin-asan SD_SANITIZE=1 scripts/run-tests.sh; rc=$$?; $(MAKE) all >/dev/null; exit $$rc
+	@UNIT_BIN=t/unit/bin-asan SD_SANITIZE=1 $(TAP_COUNT) test-asan scripts/run-tests.sh; \
+	  rc=$$?; $(MAKE) all >/dev/null; exit $$rc
 
-# Feature areas (fuzzing, benchmarks, interop, cluster) keep their targets
-# in mk/*.mk so each stays readable on its own.
+# Feature areas (fuzzing, benchmarks, interop, browser, cluster,
+# reliability) keep their targets in mk/*.mk so each stays readable on its own.
 -include $(sort $(wildcard mk/*.mk))
-
 

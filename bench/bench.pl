@@ -6,20 +6,25 @@
 #                                     instructions per request under callgrind,
 #                                     compared with bench/callgrind-baseline.txt
 #
-# Starts its own memcached, httpd (bench/httpd-bench.conf) and the Express
-# peer (bench/express) on loopback, stops them on exit (also on Ctrl-C or
-# an error), and only ever signals the process groups it created.
+# memcached, httpd (conf/httpd-run.conf with bench/overlay.conf) and the
+# Express peer (tests/interop/app.js, the suite's faithful port of the
+# tutorial app) run on loopback through tests/lib/env.sh, each the leader of
+# its own process group (which the CPU sampling reads), and are stopped on
+# exit (also on Ctrl-C or an error).
 use strict;
 use warnings;
 use Cwd qw(abs_path);
 use File::Basename qw(dirname);
 use File::Path qw(make_path remove_tree);
-use POSIX qw(:sys_wait_h setpgid strftime);
+use POSIX qw(strftime);
 use Time::HiRes qw(time sleep);
 use IO::Socket::INET;
-use Digest::SHA qw(sha256 hmac_sha256);
+use Digest::SHA qw(sha256);
 use MIME::Base64 qw(encode_base64);
 use JSON::PP ();
+use FindBin ();
+use lib "$FindBin::Bin/../tests/lib";
+use SDEnv qw(env_sh mc_socket mc_stats sign_id);
 
 $| = 1;
 my $BENCH = dirname(abs_path($0));
@@ -41,124 +46,52 @@ my $MC_THREADS = $ENV{BENCH_MC_THREADS} // 2;
 my $LOCK_DIRECTIVE = $ENV{BENCH_LOCK_DIRECTIVE} // 'SessionDemoLock';   # On|Off flag, if the build has it
 my $HAS_LOCK;
 my $ONLY = $ENV{BENCH_SCENARIOS};   # e.g. "home profile"; "scaling" = only the scaling runs
-my $APACHE = $ENV{HTTPD} // '/usr/sbin/apache2';
+my $APACHE = $ENV{SD_APACHE} // '/usr/sbin/apache2';   # as in tests/lib/env.sh
 my $MODULE = $ENV{SD_MODULE} // "$TOP/.libs/mod_sessiondemo.so";
 my $CLK_TCK = POSIX::sysconf(POSIX::_SC_CLK_TCK()) || 100;
 my $VIEW_POOL = 1000;      # logged-in sessions the view scenarios rotate through
 my $CART_POOL = 2000;      # sessions for add-to-cart, reloaded before each run
 
-my $RUNDIR = "$BENCH/.run";
+my $RUNDIR = "$BENCH/.run";   # tests/lib/env.sh's run directory, kept for its logs
 my $STAMP  = strftime('%Y%m%d-%H%M%S', localtime);
 my $OUTDIR = "$BENCH/out/$STAMP" . ($MODE eq 'run' ? '' : "-$MODE");
+my $EXPRESS_DIR = "$TOP/tests/interop";
 
 # ------------------------------------------------------------ processes
-my @CHILDREN;   # [name, pid] of the process groups we started, in order
+$ENV{SD_RUN} = $RUNDIR;
 
-sub spawn {
-    my ($name, $env, $log, @cmd) = @_;
-    my $pid = fork() // die "fork: $!";
-    if ($pid == 0) {
-        setpgid(0, 0);
-        $ENV{$_} = $env->{$_} for keys %$env;
-        if ($log) {
-            open(STDOUT, '>>', $log) or die "$log: $!";
-            open(STDERR, '>&', \*STDOUT) or die;
-        }
-        open(STDIN, '<', '/dev/null');
-        if (my $u = $env->{BENCH_RUN_AS}) {   # drop root before exec
-            my ($uid, $gid) = (getpwnam($u))[2, 3];
-            POSIX::setgid($gid) or die "setgid: $!";
-            $) = "$gid $gid";
-            POSIX::setuid($uid) or die "setuid: $!";
-        }
-        exec(@cmd) or die "exec $cmd[0]: $!";
-    }
-    setpgid($pid, $pid);   # also from here, so the group exists before we signal it
-    push @CHILDREN, [$name, $pid];
-    return $pid;
+# sh(SCRIPT): verbs of tests/lib/env.sh; their output, or the run dies.
+sub sh {
+    my ($script) = @_;
+    my $out = env_sh($script);
+    die "bench: `$script` failed\n" unless defined $out;
+    return $out;
 }
-
-sub stop_child {
-    my ($pid) = @_;
-    my @keep = grep { $_->[1] != $pid } @CHILDREN;
-    return if @keep == @CHILDREN;
-    @CHILDREN = @keep;
-    kill('TERM', -$pid);
-    for (1 .. 100) {
-        my $r = waitpid($pid, WNOHANG);
-        last if $r == $pid || $r == -1;
-        sleep 0.1;
-    }
-    if (kill(0, $pid) || kill(0, -$pid)) {
-        kill('KILL', -$pid);
-        waitpid($pid, 0);
-    }
-    # httpd children / node workers may outlive the leader briefly.
-    for (1 .. 50) { last unless kill(0, -$pid); sleep 0.1; }
-    kill('KILL', -$pid) if kill(0, -$pid);
-}
-
-sub stop_all { my @pids = map { $_->[1] } reverse @CHILDREN; stop_child($_) for @pids; }
 
 my $MAIN_PID = $$;
-END { stop_all() if $$ == $MAIN_PID; }
+END { local $?; env_sh('sd_env_cleanup') if $$ == $MAIN_PID; }
 $SIG{INT} = $SIG{TERM} = sub { print STDERR "\ninterrupted; stopping what we started\n"; exit 130; };
-
-sub port_free {
-    my ($port) = @_;
-    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Proto => 'tcp', Timeout => 0.2);
-    if ($s) { close $s; return 0; }
-    return 1;
-}
-
-sub free_port {
-    my ($from) = @_;
-    my $p = $from;
-    $p++ until port_free($p);
-    return $p;
-}
-
-sub wait_port {
-    my ($port, $pid, $what, $secs) = @_;
-    my $until = time + ($secs // 20);
-    while (time < $until) {
-        return 1 unless port_free($port);
-        die "$what exited during start-up\n" if waitpid($pid, WNOHANG) == $pid;
-        sleep 0.05;
-    }
-    die "$what did not listen on port $port\n";
-}
 
 sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return; local $/ = wantarray ? $/ : undef; return <$fh>; }
 sub spew  { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
+
+# A fresh run directory for tests/lib/env.sh, and the results directory.
+sub fresh_rundir {
+    remove_tree($RUNDIR);
+    make_path($OUTDIR);
+    sh('sd_env_init bench');
+}
 
 # ------------------------------------------------------------ memcached
 my ($MC_PORT, $MC_PID);
 
 sub start_memcached {
-    $MC_PORT = free_port(18311);
-    $MC_PID = spawn('memcached', {}, "$RUNDIR/memcached.log",
-                    'memcached', '-u', 'nobody', '-l', '127.0.0.1', '-p', $MC_PORT, '-U', '0',
-                    '-m', $MC_MEM, '-t', $MC_THREADS, '-c', 4096);
-    wait_port($MC_PORT, $MC_PID, 'memcached');
+    sh("sd_mc_start main -m $MC_MEM -t $MC_THREADS -c 4096");
+    $SDEnv::MC_PORT = $MC_PORT = sh('sd_mc_port main');
+    $MC_PID = sh('sd_pid memcached-main');
 }
 
-sub mc_conn {
-    return IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $MC_PORT, Proto => 'tcp')
-        // die "memcached: $!";
-}
-
-sub mc_stats {
-    my $s = mc_conn();
-    print $s "stats\r\n";
-    my %st;
-    while (my $l = <$s>) {
-        last if $l =~ /^END/;
-        $st{$1} = $2 if $l =~ /^STAT (\S+) (\S+)/;
-    }
-    close $s;
-    return \%st;
-}
+sub stop_memcached { sh('sd_mc_stop main'); $MC_PID = undef; }
 
 # memcached commands (round trips) between two stats snapshots.
 sub mc_delta {
@@ -178,14 +111,7 @@ sub mc_delta {
 sub sid { my ($tag, $i) = @_; my $b = encode_base64(substr(sha256("sd-bench:$tag:$i"), 0, 24), ''); $b =~ tr{+/}{-_}; return $b; }
 
 my $SECRET;
-sub cookie_for {
-    my ($id) = @_;
-    my $sig = encode_base64(hmac_sha256($id, $SECRET), '');
-    $sig =~ s/=+$//;
-    my $v = "s:$id.$sig";
-    $v =~ s/([^A-Za-z0-9\-_.!~*'()])/sprintf('%%%02X', ord $1)/ge;   # encodeURIComponent
-    return "connect.sid=$v";
-}
+sub cookie_for { my ($id) = @_; return 'connect.sid=' . sign_id($id, $SECRET); }
 
 sub iso { my ($t) = @_; return strftime('%Y-%m-%dT%H:%M:%S', gmtime(int $t)) . sprintf('.%03dZ', ($t - int $t) * 1000); }
 
@@ -197,7 +123,7 @@ sub preload {
     my $now = time;
     my $exp = iso($now + 86400);
     my $login = iso($now);
-    my $s = mc_conn();
+    my $s = mc_socket();
     my $buf = '';
     for my $i ($from .. $to - 1) {
         my $val = qq({"cookie":{"originalMaxAge":86400000,"expires":"$exp","httpOnly":true,"path":"/","sameSite":"lax"},)
@@ -269,63 +195,61 @@ sub cookie_from {
 
 # ------------------------------------------------------------ httpd / express
 my ($HTTPD_PORT, $HTTPD_PID, $EXPRESS_PORT, $EXPRESS_PID);
+my $HTTPD_DIR = "$RUNDIR/httpd-bench";   # SD_RUNDIR of bench/overlay.conf
 
+# The variables bench/overlay.conf reads, and what conf/httpd-run.conf does.
 sub httpd_env {
     my ($threads) = @_;
-    my ($user, $group) = $> == 0 ? ('nobody', 'nogroup') : (scalar getpwuid($>), scalar getgrgid($)));
-    return {
-        SD_TOP => $TOP, SD_RUNDIR => $RUNDIR, SD_PORT => $HTTPD_PORT, SD_MEMCACHED => "127.0.0.1:$MC_PORT",
-        SD_SECRET => $SECRET, SD_USER => $user, SD_GROUP => $group, SD_MODULE => $MODULE,
-        SD_THREADS => $threads, SD_WORKERS => 2 * $threads, SD_MINSPARE => $threads,
-        SD_SENDFILE => $ENV{SD_SENDFILE} // 'On', SD_MMAP => $ENV{SD_MMAP} // 'Off',
-    };
+    $ENV{SD_SECRET} = $SECRET;
+    $ENV{SD_MODULE} = $MODULE;
+    $ENV{SD_THREADS} = $threads;
+    $ENV{SD_WORKERS} = 2 * $threads;
+    $ENV{SD_MINSPARE} = $threads;
+    $ENV{SD_SENDFILE} //= 'On';
+    $ENV{SD_MMAP} //= 'Off';
 }
 
 sub start_httpd {
-    $HTTPD_PORT //= free_port(18080);
-    my $env = httpd_env($SD_THREADS);
-    $HTTPD_PID = spawn('httpd', $env, "$RUNDIR/httpd-console.log",
-                       $APACHE, '-f', "$BENCH/httpd-bench.conf", '-DFOREGROUND');
-    wait_port($HTTPD_PORT, $HTTPD_PID, "httpd (see $RUNDIR/httpd-error.log)");
-    # Wait until every child and thread is up (all workers exist from the start).
+    httpd_env($SD_THREADS);
+    sh("sd_httpd_start bench '$BENCH/overlay.conf' -DSD_NO_ACCESS_LOG");
+    $HTTPD_PORT = sh('sd_httpd_port bench');
+    $HTTPD_PID = sh('sd_pid httpd-bench');
+    # Every child and thread up (all workers exist from the start).
     sleep 1;
 }
 
-sub stop_httpd { stop_child($HTTPD_PID) if $HTTPD_PID; $HTTPD_PID = undef; }
+sub stop_httpd { sh('sd_httpd_stop bench') if $HTTPD_PID; $HTTPD_PID = undef; }
 
 # `apache2 -t` with the extra directive: is it known to this build?
 sub directive_ok {
     my ($conf) = @_;
-    make_path("$RUNDIR/extra");
-    spew("$RUNDIR/extra/variant.conf", "$conf\n");
-    local %ENV = (%ENV, %{ httpd_env($SD_THREADS) });
-    my $out = `'$APACHE' -t -f '$BENCH/httpd-bench.conf' 2>&1`;
-    my $ok = $? == 0;
-    unlink "$RUNDIR/extra/variant.conf";
+    make_path("$HTTPD_DIR/extra");
+    spew("$HTTPD_DIR/extra/variant.conf", "$conf\n");
+    httpd_env($SD_THREADS);
+    my $out = env_sh("sd_httpd_configtest bench '$BENCH/overlay.conf'") // '';
+    unlink "$HTTPD_DIR/extra/variant.conf";
     my ($first) = grep { /\S/ && !/Syntax OK/ } split /\n/, $out;
-    return ($ok, $first // '');
-}
-
-sub npm_install {
-    my $dir = "$BENCH/express";
-    my $stamp = "$dir/node_modules/.bench-installed";
-    return if -e $stamp && -M $stamp < -M "$dir/package-lock.json";
-    print "npm ci in bench/express ...\n";
-    system("cd '$dir' && npm ci --no-audit --no-fund --loglevel=error") == 0 or die "npm ci failed\n";
-    spew($stamp, '');
+    return ($out =~ /Syntax OK/, $first // '');
 }
 
 sub start_express {
     my ($workers) = @_;
     $workers //= $EXPRESS_WORKERS;
-    $EXPRESS_PORT //= free_port(18180);
-    $EXPRESS_PID = spawn('express', {
-        PORT => $EXPRESS_PORT, SD_SECRET => $SECRET, SD_MEMCACHED => "127.0.0.1:$MC_PORT",
-        SD_TEMPLATES => "$TOP/templates", EXPRESS_WORKERS => $workers, NODE_ENV => 'production',
-    }, "$RUNDIR/express.log", 'node', "$BENCH/express/server.js");
-    wait_port($EXPRESS_PORT, $EXPRESS_PID, "express (see $RUNDIR/express.log)");
+    $EXPRESS_PORT //= sh('sd_free_port');
+    my $cfg = JSON::PP->new->canonical->encode({
+        memcached => "127.0.0.1:$MC_PORT", templates => "$TOP/templates", workers => $workers,
+        instances => [{ name => 'bench', port => $EXPRESS_PORT + 0, secret => $SECRET, maxAge => 86400000, prefix => 'sess:',
+                        storeOptions => {} }],
+    });
+    local $ENV{NODE_ENV} = 'production';
+    spew("$RUNDIR/express.json", $cfg);
+    sh(qq{sd_spawn express "\$SD_RUN/express.log" node "$EXPRESS_DIR/app.js" "\$(cat "\$SD_RUN/express.json")" && }
+       . qq{sd_wait_port $EXPRESS_PORT "\$(sd_pid express)" 20});
+    $EXPRESS_PID = sh('sd_pid express');
     sleep 0.5 if $workers > 1;   # let every worker listen
 }
+
+sub stop_express { sh('sd_stop express') if $EXPRESS_PID; $EXPRESS_PID = undef; }
 
 # ------------------------------------------------------------ CPU sampling
 # utime+stime (seconds) of every live process in process group $pgid; in
@@ -368,7 +292,6 @@ sub run_wrk {
     my $all0 = machine_cpu();
     my $pid = fork() // die "fork: $!";
     if ($pid == 0) {
-        setpgid(0, 0);
         $ENV{BENCH_METHOD} = $o{method} // 'GET';
         $ENV{BENCH_PATH} = $o{path};
         $ENV{BENCH_COOKIES} = $o{cookies} // '';
@@ -379,9 +302,7 @@ sub run_wrk {
         exec('wrk', '-t', $WRK_THREADS, '-c', $o{conns}, '-d', "${secs}s", '--timeout', '10s',
              '-s', "$BENCH/lua/scenario.lua", "http://127.0.0.1:$o{port}$o{path}") or die "exec wrk: $!";
     }
-    push @CHILDREN, ['wrk', $pid];
     waitpid($pid, 0);
-    @CHILDREN = grep { $_->[1] != $pid } @CHILDREN;
     my $rc = $? >> 8;
     my ($srvu1, $srvs1) = group_cpu($server_pg);
     my ($srv1, $mcc1, $wrk1, $t1) = ($srvu1 + $srvs1, scalar group_cpu($MC_PID), children_cpu(), time);
@@ -438,17 +359,16 @@ sub machine_facts {
     my ($model) = map { /:\s*(.*)/ } grep { /^model name/ } slurp('/proc/cpuinfo');
     my ($mem) = map { /(\d+)/ } grep { /^MemTotal/ } slurp('/proc/meminfo');
     my $v = sub { my $o = `$_[0] 2>&1`; $o =~ s/\s+$//; return (split /\n/, $o)[0] // '?'; };
-    my $pkg = sub { my $p = eval { JSON::PP::decode_json(scalar slurp("$BENCH/express/node_modules/$_[0]/package.json")) }; return $p ? $p->{version} : '?'; };
+    my $pkg = sub { my $p = eval { JSON::PP::decode_json(scalar slurp("$EXPRESS_DIR/node_modules/$_[0]/package.json")) }; return $p ? $p->{version} : '?'; };
     return {
         date => strftime('%Y-%m-%d %H:%M:%S %Z', localtime),
         cpu => "$NPROC x " . ($model // '?'),
         mem_gb => sprintf('%.1f', ($mem // 0) / 1048576),
         kernel => $v->('uname -r'),
         httpd => $v->("$APACHE -v"),
-        memcached => $v->('memcached -V'),
         wrk => $v->('wrk -v'),
         node => $v->('node --version'),
-        express => join(' ', map { "$_ " . $pkg->($_) } qw(express express-session connect-memcached hbs)),
+        express => join(' ', map { "$_ " . $pkg->($_) } qw(express express-session connect-memcached)),
         loadavg => scalar(slurp('/proc/loadavg')) =~ s/\s+$//r,
     };
 }
@@ -459,22 +379,23 @@ sub do_run {
         system("command -v $tool >/dev/null") == 0 or die "$tool is not installed (make bench-deps)\n";
     }
     -f $MODULE or die "$MODULE is missing: run make first\n";
-    remove_tree($RUNDIR); make_path("$RUNDIR/htdocs/static", "$RUNDIR/extra", $OUTDIR);
-    chmod 0755, $RUNDIR, "$RUNDIR/htdocs", "$RUNDIR/htdocs/static";
+    fresh_rundir();
+    make_path("$HTTPD_DIR/htdocs/static", "$HTTPD_DIR/extra");
+    chmod 0755, $HTTPD_DIR, "$HTTPD_DIR/htdocs", "$HTTPD_DIR/htdocs/static";
     $SECRET = encode_base64(join('', map { chr rand 256 } 1 .. 36), '');
-    npm_install() if $WITH_EXPRESS;
+    sh("sd_npm_ci '$EXPRESS_DIR'") if $WITH_EXPRESS;
 
     my $facts = machine_facts();
     print "bench: $facts->{cpu}, load before: $facts->{loadavg}\n";
     print "bench: ${SECONDS}s per run, connections @CONNS, wrk -t$WRK_THREADS, httpd 2x$SD_THREADS threads, ",
-          "express workers $EXPRESS_WORKERS, memcached -t $MC_THREADS -m $MC_MEM\n";
+          "express workers $EXPRESS_WORKERS, memcached $MC_THREADS threads, $MC_MEM MB\n";
 
     start_memcached();
+    $facts->{memcached} = 'memcached ' . ((SDEnv::mc_command('version') // '?') =~ s/^VERSION //r);
     preload('v', 0, $VIEW_POOL);
     write_cookies("$RUNDIR/cookies-view.txt", 'v', 0 .. $VIEW_POOL - 1);
-    $HTTPD_PORT //= free_port(18080);
     ($HAS_LOCK) = directive_ok("$LOCK_DIRECTIVE On");
-    spew("$RUNDIR/extra/lock.conf", "$LOCK_DIRECTIVE On\n") if $HAS_LOCK;
+    spew("$HTTPD_DIR/extra/lock.conf", "$LOCK_DIRECTIVE On\n") if $HAS_LOCK;
     print "bench: session locking: ", ($HAS_LOCK ? "$LOCK_DIRECTIVE On for every row but the 'lock off' ones\n" : "not in this build\n");
     start_httpd();
     start_express() if $WITH_EXPRESS;
@@ -483,7 +404,7 @@ sub do_run {
     my $home = http($HTTPD_PORT, 'GET', '/', cookie => cookie_for(sid('v', $VIEW_POOL - 1)));
     die "logged-in GET / did not render a logged-in page (status $home->{status})\n"
         unless $home->{status} == 200 && $home->{body} =~ /Logged In/;
-    spew("$RUNDIR/htdocs/static/home.html", $home->{body});
+    spew("$HTTPD_DIR/htdocs/static/home.html", $home->{body});
     my %size = (module => length $home->{body});
     my $st = http($HTTPD_PORT, 'GET', '/static/home.html');
     die "static baseline not served ($st->{status})\n" unless $st->{status} == 200 && $st->{body} eq $home->{body};
@@ -528,14 +449,13 @@ sub do_run {
     # The tutorial's app as written runs one node process: logged-in GET / with
     # that too, for reference (the goals use the EXPRESS_WORKERS figures).
     if ($WITH_EXPRESS && !$SCALING_ONLY && $EXPRESS_WORKERS > 1 && ($ENV{BENCH_EXPRESS_SINGLE} // 1) && (!$ONLY || " $ONLY " =~ / home /)) {
-        stop_child($EXPRESS_PID);
+        stop_express();
         start_express(1);
         for my $conns (@CONNS) {
             run_wrk(target => 'express1', scenario => 'home', conns => $conns, port => $EXPRESS_PORT,
                     method => 'GET', path => '/', cookies => "$RUNDIR/cookies-view.txt");
         }
-        stop_child($EXPRESS_PID);
-        $EXPRESS_PID = undef;
+        stop_express();
     }
 
     # Session locking: every other row runs with it on (explicitly; it is the
@@ -543,7 +463,7 @@ sub do_run {
     my %locking;
     if ($HAS_LOCK && !$SCALING_ONLY && (!$ONLY || " $ONLY " =~ / home /)) {
         stop_httpd();
-        spew("$RUNDIR/extra/lock.conf", "$LOCK_DIRECTIVE Off\n");
+        spew("$HTTPD_DIR/extra/lock.conf", "$LOCK_DIRECTIVE Off\n");
         start_httpd();
         for my $conns (@CONNS) {
             for my $name (qw(home profile)) {
@@ -554,7 +474,7 @@ sub do_run {
             }
         }
         stop_httpd();
-        spew("$RUNDIR/extra/lock.conf", "$LOCK_DIRECTIVE On\n");
+        spew("$HTTPD_DIR/extra/lock.conf", "$LOCK_DIRECTIVE On\n");
         start_httpd();
     }
     elsif (!$HAS_LOCK) {
@@ -564,10 +484,9 @@ sub do_run {
     # Scaling: the same logged-in GET / with more and more stored sessions,
     # in a fresh memcached (the runs above left ~0.5 M login sessions in the
     # old one, and memcached never shrinks its hash table).
-    stop_child($EXPRESS_PID) if $EXPRESS_PID;
-    $EXPRESS_PID = undef;
+    stop_express();
     stop_httpd();
-    stop_child($MC_PID);
+    stop_memcached();
     start_memcached();
     preload('v', 0, $VIEW_POOL);
     start_httpd();
@@ -586,7 +505,7 @@ sub do_run {
     }
 
     $facts->{loadavg_after} = scalar(slurp('/proc/loadavg')) =~ s/\s+$//r;
-    stop_all();
+    env_sh('sd_env_cleanup');
     my $report = report($facts, \%size, \%locking, \%scaling);
     spew("$OUTDIR/report.md", $report);
     spew("$OUTDIR/results.json", JSON::PP->new->canonical->pretty->encode(
@@ -610,7 +529,7 @@ sub report {
     $o .= "- load average before: $f->{loadavg}; after: $f->{loadavg_after}\n";
     $o .= "- $f->{httpd}; $f->{memcached}; wrk $f->{wrk}; node $f->{node}; $f->{express}\n";
     $o .= "- ${SECONDS}s per run; wrk -t$WRK_THREADS; httpd event MPM 2 x $SD_THREADS threads, sendfile on, mmap off; "
-        . "Express: node:cluster with $EXPRESS_WORKERS worker(s) (rows 'Express (1 proc)': the tutorial's single process); memcached -t $MC_THREADS -m $MC_MEM\n";
+        . "Express: node:cluster with $EXPRESS_WORKERS worker(s) (rows 'Express (1 proc)': the tutorial's single process); memcached $MC_THREADS threads, $MC_MEM MB\n";
     $o .= "- mod_sessiondemo rows: " . ($HAS_LOCK ? "$LOCK_DIRECTIVE On (the default) except the 'lock off' rows\n" : "this build has no session locking\n");
     $o .= "- logged-in home page: $size->{module} bytes (module)" . (defined $size->{express} ? ", $size->{express} bytes (Express)" : '')
         . "; the static baseline is the module's page, byte for byte\n\n";
@@ -640,7 +559,7 @@ sub report {
                 1e4 * $r->{cpu_mc} / $r->{rps}, $r->{cpu_others}, 100 * $r->{rps} / $base);
         }
     }
-    # Goals (issue 5), from this run.
+    # The goals the benchmark was written for, judged on this run's own ratios.
     $o .= "\n### Goals (ratios from this run)\n\n| goal | measured | verdict |\n|---|---|---|\n";
     my $goal = sub { my ($what, $val, $ok) = @_; $o .= "| $what | $val | " . (!defined $ok ? 'n/a' : $ok ? 'met' : '**not met**') . " |\n"; };
     for my $c (@CONNS) {
@@ -696,30 +615,33 @@ sub do_callgrind {
     system('command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null') == 0
         or die "valgrind is not installed (make bench-deps)\n";
     -f $MODULE or die "$MODULE is missing: run make first\n";
-    remove_tree($RUNDIR); make_path("$RUNDIR/htdocs/static", "$RUNDIR/extra", $OUTDIR);
-    chmod 0755, $RUNDIR, "$RUNDIR/htdocs", "$RUNDIR/htdocs/static";
+    fresh_rundir();
+    make_path("$HTTPD_DIR/htdocs/static", "$HTTPD_DIR/extra");
+    chmod 0755, $HTTPD_DIR, "$HTTPD_DIR/htdocs", "$HTTPD_DIR/htdocs/static";
     # httpd -X under valgrind: started as nobody when we are root, because
     # callgrind opens its output file before httpd would switch users.
-    my $run_as = $> == 0 ? 'nobody' : undef;
-    if ($run_as) {
-        my ($uid, $gid) = (getpwnam($run_as))[2, 3];
-        chown $uid, $gid, $RUNDIR, "$RUNDIR/extra", $OUTDIR;
+    my @run_as;
+    if ($> == 0) {
+        my ($uid, $gid) = (getpwnam('nobody'))[2, 3];
+        # httpd reopens its stdout and stderr (the logs) as /dev/stdout and /dev/stderr.
+        spew("$HTTPD_DIR/$_", '') for qw(error.log access.log);
+        chown $uid, $gid, $HTTPD_DIR, "$HTTPD_DIR/extra", "$HTTPD_DIR/error.log", "$HTTPD_DIR/access.log", $OUTDIR;
+        @run_as = qw(setpriv --reuid=nobody --regid=nogroup --clear-groups);
     }
     $SECRET = 'callgrind-bench-secret-0123456789abcdefghijklmnopqrstuvwxyz';
     start_memcached();
     preload('v', 0, 300);
     preload('c', 0, 300);
-    $HTTPD_PORT = free_port(18090);
-    my $env = httpd_env(4);
-    $env->{BENCH_RUN_AS} = $run_as if $run_as;
-    $HTTPD_PID = spawn('httpd-callgrind', $env, "$RUNDIR/httpd-console.log",
-                       'valgrind', '--tool=callgrind', '--vgdb=no', '--dump-instr=no',
-                       '--dump-before=ap_send_error_response', "--callgrind-out-file=$OUTDIR/callgrind.out",
-                       $APACHE, '-X', '-f', "$BENCH/httpd-bench.conf");
-    wait_port($HTTPD_PORT, $HTTPD_PID, "httpd under valgrind (see $RUNDIR/httpd-console.log)", 120);
+    httpd_env(4);
+    local $ENV{SD_HTTPD} = join ' ', @run_as, 'valgrind', '--tool=callgrind', '--vgdb=no', '--dump-instr=no',
+        '--dump-before=ap_send_error_response', "--callgrind-out-file=$OUTDIR/callgrind.out", $APACHE;
+    local $ENV{SD_HTTPD_WAIT} = 120;
+    sh("sd_httpd_start bench '$BENCH/overlay.conf' -X -DSD_NO_ACCESS_LOG");
+    $HTTPD_PORT = sh('sd_httpd_port bench');
+    $HTTPD_PID = sh('sd_pid httpd-bench');
     my $home = http($HTTPD_PORT, 'GET', '/', cookie => cookie_for(sid('v', 299)));
     die "logged-in GET / did not work under callgrind ($home->{status})\n" unless $home->{body} =~ /Logged In/;
-    spew("$RUNDIR/htdocs/static/home.html", $home->{body});
+    spew("$HTTPD_DIR/htdocs/static/home.html", $home->{body});
 
     my %cookie = (view => [map { cookie_for(sid('v', $_)) } 0 .. 298], cart => [map { cookie_for(sid('c', $_)) } 0 .. 299]);
     my %req = (
@@ -743,7 +665,7 @@ sub do_callgrind {
         $mark->();
     }
     close $sock;
-    stop_all();
+    env_sh('sd_env_cleanup');
     # Dumps: 1 = start-up + first warm-up, then (batch, warm-up) pairs.
     my %part;
     for my $f (glob("$OUTDIR/callgrind.out.*")) { $part{$1} = $f if $f =~ /\.(\d+)$/; }

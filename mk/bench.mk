@@ -1,5 +1,5 @@
-# Benchmarks (issue 5): `make bench` = callgrind instruction-count check +
-# the wrk comparison (static baseline, Express peer, scaling). See bench/README.md.
+# Benchmarks: `make bench` = callgrind instruction-count check + the wrk
+# comparison (static baseline, Express peer, scaling). See bench/README.md.
 #   make bench                  full run (~8 min): callgrind check, then wrk runs of BENCH_SECONDS (10)
 #   make bench-quick            smoke test: 3 s runs, scaling to 100 k only, no callgrind
 #   make bench-callgrind        instructions/request per scenario vs bench/callgrind-baseline.txt (>10 % fails)
@@ -10,23 +10,10 @@
 # WRK_THREADS (1), SD_THREADS (128 per httpd process), BENCH_MC_THREADS (2), BENCH_MC_MEM (1536),
 # BENCH_LOCK_DIRECTIVE (SessionDemoLock).
 
-BENCH_DEB_PACKAGES := wrk valgrind
 .PHONY: bench bench-quick bench-run bench-callgrind bench-callgrind-update bench-profile bench-deps
 
-bench-deps: deps
-	@missing=$$(for p in $(BENCH_DEB_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
-	command -v node >/dev/null || missing="$$missing nodejs"; \
-	command -v npm >/dev/null || missing="$$missing npm"; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "bench-deps: installing:" $$missing; \
-	    export DEBIAN_FRONTEND=noninteractive; \
-	    apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	  else \
-	    echo "bench-deps: missing Debian packages (run as root or install them):" $$missing; exit 1; \
-	  fi; \
-	fi
+bench-deps: deps node-deps
+	$(call deb_install,wrk valgrind)
 
 # The callgrind check runs first; a regression is reported but the wrk runs
 # still happen, and `make bench` fails at the end.

@@ -1,36 +1,23 @@
-# make test-cluster (issue 7): 3 memcached nodes and 2 httpd front-ends on
+# make test-cluster: 3 memcached nodes and 2 httpd front-ends on
 # loopback. Checks consistent-hash placement against src/ring.c and the
 # moved share for 3 -> 4 nodes, the no-failover policy with replicas 0
 # (freeze and kill a node), SessionDemoReplicas 1 under load with a node
 # killed and restarted (flush on return), logout/regenerate removing every
 # copy, sessions shared by both front-ends through a rolling restart, and
 # the module behind twemproxy (nutcracker). Ends with
-# "cluster: N passed, N failed"; bounded by CLUSTER_TIME_LIMIT seconds.
+# "test-cluster: N passed, N failed"; bounded by CLUSTER_TIME_LIMIT seconds.
 # See docs/cluster.md.
 CLUSTER_TIME_LIMIT ?= 170
-CLUSTER_PACKAGES   := memcached nutcracker nodejs
 CLUSTER_RINGMAP    := tests/cluster/ringmap
 
 .PHONY: test-cluster cluster-deps
 
-cluster-deps:
-	@missing=$$(for p in memcached nutcracker; do \
-	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
-	command -v node >/dev/null || missing="$$missing nodejs"; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "cluster-deps: installing:" $$missing; \
-	    export DEBIAN_FRONTEND=noninteractive; \
-	    apt-get install -y -qq --no-install-recommends $$missing >/dev/null || \
-	      { apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; }; \
-	  else \
-	    echo "cluster-deps: missing (run as root or install them):" $$missing; exit 1; \
-	  fi; \
-	fi
+cluster-deps: node-deps
+	$(call deb_install,memcached nutcracker)
 
 # The placement oracle: the module's own ring code, nothing reimplemented.
 $(CLUSTER_RINGMAP): tests/cluster/ringmap.c src/ring.c include/sd_ring.h
 	$(CC) $(CSTD) $(WARN) -O2 -Iinclude $(APR_CFLAGS) -o $@ tests/cluster/ringmap.c src/ring.c $(APR_LIBS) -lcrypto
 
 test-cluster: deps cluster-deps all $(CLUSTER_RINGMAP)
-	CLUSTER_TIME_LIMIT=$(CLUSTER_TIME_LIMIT) tests/cluster/run.sh
+	@CLUSTER_TIME_LIMIT=$(CLUSTER_TIME_LIMIT) $(TAP_COUNT) test-cluster tests/cluster/run.sh

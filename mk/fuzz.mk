@@ -41,10 +41,10 @@ FUZZ_SRCS_cfg      := src/cfg_parse.c src/cookie.c
 FUZZ_ALL := cookie form json template cfg
 FUZZ_COMMON := fuzz/pool_shim.c fuzz/fuzz_common.h
 
-.PHONY: fuzz fuzz-build fuzz-deps fuzz-clean
+.PHONY: fuzz fuzz-run fuzz-build fuzz-deps fuzz-clean
 
 fuzz-deps:
-	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(FUZZ_DEB_PACKAGES)"
+	$(call deb_install,$(FUZZ_DEB_PACKAGES))
 
 # The deps check runs first, then the binaries are rebuilt only if stale.
 fuzz-build: fuzz-deps
@@ -57,37 +57,39 @@ $(FUZZ_BIN)/fuzz_$(1): fuzz/fuzz_$(1).c $(FUZZ_SRCS_$(1)) $(FUZZ_COMMON) $(HDRS)
 endef
 $(foreach t,$(FUZZ_ALL),$(eval $(call FUZZ_RULE,$(t))))
 
-# One target at a time (the machine is shared); every target runs even if an
-# earlier one crashed, and the summary says which failed.
 fuzz: fuzz-build
-	@mkdir -p $(FUZZ_BIN)/artifacts $(FUZZ_BIN)/logs; failed=""; npass=0; nfail=0; \
+	@$(TAP_COUNT) fuzz $(MAKE) --no-print-directory fuzz-run
+
+# One target at a time (the machine is shared), one TAP test point each;
+# every target runs even if an earlier one crashed.
+fuzz-run:
+	@mkdir -p $(FUZZ_BIN)/artifacts $(FUZZ_BIN)/logs; n=0; rc=0; \
 	for t in $(FUZZ_TARGETS); do \
 	  case " $(FUZZ_ALL) " in *" $$t "*) ;; *) echo "fuzz: unknown target $$t"; exit 2;; esac; \
+	  n=$$((n + 1)); \
 	  scratch=$$(mktemp -d "$${TMPDIR:-/tmp}/sd-fuzz-$$t.XXXXXX"); \
 	  cp fuzz/corpus/$$t/* "$$scratch"/ 2>/dev/null; \
 	  dict=""; [ -f fuzz/dict/$$t.dict ] && dict="-dict=fuzz/dict/$$t.dict"; \
 	  log=$(FUZZ_BIN)/logs/$$t.log; \
 	  maxlen=$$(case $$t in cookie) echo $(FUZZ_MAXLEN_cookie);; form) echo $(FUZZ_MAXLEN_form);; \
 	    json) echo $(FUZZ_MAXLEN_json);; template) echo $(FUZZ_MAXLEN_template);; cfg) echo $(FUZZ_MAXLEN_cfg);; esac); \
-	  echo "fuzz: $$t for $(FUZZ_SECONDS) s (max_len $$maxlen, log $$log)"; \
+	  echo "# fuzz_$$t for $(FUZZ_SECONDS) s (max_len $$maxlen, log $$log)"; \
 	  $(FUZZ_NICE) $(FUZZ_BIN)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=$$maxlen \
 	    -timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 $$dict \
-	    -artifact_prefix=$(FUZZ_BIN)/artifacts/$$t- $(FUZZ_ARGS) "$$scratch" >"$$log" 2>&1; rc=$$?; \
+	    -artifact_prefix=$(FUZZ_BIN)/artifacts/$$t- $(FUZZ_ARGS) "$$scratch" >"$$log" 2>&1; frc=$$?; \
 	  execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' "$$log" | tail -1); \
 	  eps=$$(sed -n 's/^stat::average_exec_per_sec: *//p' "$$log" | tail -1); \
 	  units=$$(ls "$$scratch" | wc -l); rm -rf "$$scratch"; \
-	  if [ $$rc -eq 0 ] && [ -n "$$execs" ]; then \
-	    printf 'fuzz: %-9s OK    %10s execs  %7s exec/s  corpus %s\n' $$t "$$execs" "$$eps" "$$units"; \
-	    npass=$$((npass + 1)); \
+	  if [ $$frc -eq 0 ] && [ -n "$$execs" ]; then \
+	    echo "ok $$n - fuzz_$$t: $$execs execs, $$eps exec/s, corpus $$units"; \
 	  else \
-	    printf 'fuzz: %-9s FAIL  (exit %s) %s execs; see %s\n' $$t $$rc "$${execs:-?}" "$$log"; \
-	    grep -E '^(==[0-9]+==ERROR|SUMMARY|invariant failed|.*runtime error)' "$$log" | head -5 | sed 's/^/      /'; \
-	    grep -E 'Test unit written to' "$$log" | sed 's/^/      /'; \
-	    failed="$$failed $$t"; nfail=$$((nfail + 1)); \
+	    echo "not ok $$n - fuzz_$$t: exit $$frc after $${execs:-?} execs; see $$log"; \
+	    grep -E '^(==[0-9]+==ERROR|SUMMARY|invariant failed|.*runtime error)' "$$log" | head -5 | sed 's/^/#   /'; \
+	    grep -E 'Test unit written to' "$$log" | sed 's/^/#   /'; \
+	    rc=1; \
 	  fi; \
 	done; \
-	echo "fuzz: $$npass passed, $$nfail failed"; \
-	if [ -n "$$failed" ]; then echo "fuzz: FAILED:$$failed"; exit 1; fi
+	echo "1..$$n"; exit $$rc
 
 fuzz-clean:
 	rm -rf $(FUZZ_BIN)

@@ -1,6 +1,7 @@
 // make test-cluster: mod_sessiondemo over 3 memcached nodes and 2 httpd
-// front-ends on loopback (issue 7). Started by tests/cluster/run.sh, which
-// owns the temporary directory and kills whatever is left in it.
+// front-ends on loopback, TAP on stdout, figures as "# FIGURE" comments.
+// Started by tests/cluster/run.sh; every process comes from
+// tests/lib/env.mjs, in the run directory the entry script clears.
 //
 // Phases:
 //   1 placement   the module's real placement equals src/ring.c's (helper
@@ -14,30 +15,24 @@
 //   4 front-ends  log in on A, continue on B; rolling restart under traffic
 //   5 twemproxy   the module pointed at nutcracker in front of the 3 nodes
 //
-// Environment: SD_TOP (checkout), SD_CLUSTER_DIR (scratch dir), SD_RINGMAP
-// (helper binary), CLUSTER_SESSIONS (phase 1 sessions, default 1500),
-// CLUSTER_LOAD_SECONDS (phase 3, default 12), CLUSTER_CLIENTS (default 24).
-import { spawn, execFileSync } from 'node:child_process';
+// Environment: SD_RINGMAP (helper binary), CLUSTER_SESSIONS (phase 1
+// sessions, default 1500), CLUSTER_LOAD_SECONDS (phase 3, default 12),
+// CLUSTER_CLIENTS (default 24).
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
-import path from 'node:path';
-import crypto from 'node:crypto';
+import { Env, Memcached, canConnect, freePort, mcTalk, sleep, waitFor } from '../lib/env.mjs';
 
-const TOP = process.env.SD_TOP;
-const DIR = process.env.SD_CLUSTER_DIR;
+const env = new Env('cluster');
+const DIR = env.dir;
 const RINGMAP = process.env.SD_RINGMAP;
 const NSESS = +(process.env.CLUSTER_SESSIONS || 1500);
 const LOAD_SECONDS = +(process.env.CLUSTER_LOAD_SECONDS || 12);
 const NCLIENTS = +(process.env.CLUSTER_CLIENTS || 24);
-const HTTPD = process.env.HTTPD || '/usr/sbin/apache2';
-const ROOT = process.getuid() === 0;
-const SECRET = crypto.randomBytes(36).toString('base64');
 const T0 = Date.now();
 
 let passed = 0, failed = 0;
 const figures = [];
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const elapsed = () => ((Date.now() - T0) / 1000).toFixed(1);
 function check(ok, what) {
   if (ok) ++passed; else ++failed;
@@ -48,98 +43,17 @@ function note(s) { console.log(`# ${s}`); }
 function figure(s) { figures.push(s); console.log(`# FIGURE ${s}`); }
 const pct = (a, b) => (b ? (100 * a / b).toFixed(1) : '0.0') + '%';
 
-// ------------------------------------------------------------ processes
-const procs = new Map();   // name -> ChildProcess
-fs.mkdirSync(path.join(DIR, 'pids'), { recursive: true });
-function track(name, child) {
-  procs.set(name, child);
-  fs.writeFileSync(path.join(DIR, 'pids', `${name}.pid`), `${child.pid}\n`);
-  child.on('exit', () => {
-    if (procs.get(name) === child) procs.delete(name);
-    fs.rmSync(path.join(DIR, 'pids', `${name}.pid`), { force: true });
-  });
-}
-function killAll() {
-  for (const [, c] of procs) {
-    try { process.kill(c.pid, 'SIGCONT'); } catch { /* gone */ }
-    try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ }
-  }
-}
-process.on('exit', killAll);
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { killAll(); process.exit(130); });
-
-const usedPorts = new Set();
-async function freePort() {
-  for (;;) {
-    const port = await new Promise((res, rej) => {
-      const s = net.createServer();
-      s.on('error', rej);
-      s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); });
-    });
-    if (!usedPorts.has(port)) { usedPorts.add(port); return port; }
-  }
-}
-function canConnect(port) {
-  return new Promise((res) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.on('connect', () => { s.destroy(); res(true); });
-    s.on('error', () => res(false));
-  });
-}
-async function waitFor(fn, ms, step = 50) {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await fn()) return true;
-    if (Date.now() > end) return false;
-    await sleep(step);
-  }
-}
-function waitExit(child, ms) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((res) => {
-    const t = setTimeout(() => res(false), ms);
-    child.once('exit', () => { clearTimeout(t); res(true); });
-  });
-}
-
 // ------------------------------------------------------------ memcached
+process.on('exit', () => env.killAll());
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { env.killAll(); process.exit(130); });
+
 const mc = [];   // { name, port, addr }
-async function startMemcached(node) {
-  const args = [...(ROOT ? ['-u', 'nobody'] : []), '-l', '127.0.0.1', '-p', String(node.port),
-    '-U', '0', '-m', '32', '-t', '1', '-c', '512'];
-  const child = spawn('memcached', args, { stdio: 'ignore' });
-  track(node.name, child);
-  if (!await waitFor(() => canConnect(node.port), 5000)) throw new Error(`${node.name} did not start`);
-}
-function signalNode(node, sig) { const c = procs.get(node.name); if (c) process.kill(c.pid, sig); }
-async function killNode(node) {
-  const c = procs.get(node.name);
-  if (!c) return;
-  process.kill(c.pid, 'SIGCONT');
-  process.kill(c.pid, 'SIGKILL');
-  await waitExit(c, 5000);
-}
-// Raw memcached text protocol: send, read until `until` matches the buffer.
-function mcTalk(port, payload, until, ms = 5000) {
-  return new Promise((res, rej) => {
-    const s = net.connect(port, '127.0.0.1');
-    let buf = '';
-    const t = setTimeout(() => { s.destroy(); rej(new Error(`memcached ${port}: timeout`)); }, ms);
-    s.on('connect', () => s.write(payload));
-    s.on('data', (d) => { buf += d; if (until.test(buf)) { clearTimeout(t); s.end(); res(buf); } });
-    s.on('error', (e) => { clearTimeout(t); rej(e); });
-    s.on('close', () => { clearTimeout(t); res(buf); });
-  });
-}
-// Which of keys a node holds (meta get, pipelined; "mn" marks the end).
-async function holds(node, keys) {
-  if (!keys.length) return [];
-  const out = await mcTalk(node.port, keys.map((k) => `mg ${k}\r\n`).join('') + 'mn\r\n', /MN\r\n$/, 20000);
-  const lines = out.split('\r\n').filter((l) => l && l !== 'MN');
-  if (lines.length !== keys.length) throw new Error(`mg on ${node.name}: ${lines.length} answers for ${keys.length} keys`);
-  return lines.map((l) => l.startsWith('HD'));
-}
-async function flushNode(node) { return /OK/.test(await mcTalk(node.port, 'flush_all\r\n', /\r\n$/)); }
+const MC_ARGS = ['-m', '32', '-t', '1', '-c', '512'];
+async function startMemcached(node) { await env.memcached(node.name, MC_ARGS); }
+function signalNode(node, sig) { env.signal(`memcached-${node.name}`, sig); }
+function killNode(node) { return env.mcStop(node.name); }
+function holds(node, keys) { return new Memcached(node.port).holds(keys); }
+function flushNode(node) { return new Memcached(node.port).flush(); }
 
 // ------------------------------------------------------------ ring helper
 function ringPlace(servers, keys) {
@@ -158,24 +72,11 @@ function ringMoved(n, from, to) {
 }
 
 // ------------------------------------------------------------ httpd
-const fronts = {};   // name -> { name, port, dir, conf }
+const fronts = {};   // name -> { name, port, conf }
+// A configuration of the front-ends: the memcached servers and an overlay on
+// conf/httpd-run.conf; every front-end started with it differs only by port.
 function writeConf(file, servers, replicas, extra = '') {
-  const user = ROOT ? 'nobody' : execFileSync('id', ['-un']).toString().trim();
-  const group = ROOT ? 'nogroup' : execFileSync('id', ['-gn']).toString().trim();
-  fs.writeFileSync(file, `# generated by tests/cluster/cluster.mjs; the same file serves every front-end,
-# which differ only by SD_FRONT_DIR and SD_FRONT_PORT in the environment.
-ServerRoot "${TOP}"
-PidFile "\${SD_FRONT_DIR}/httpd.pid"
-Mutex file:\${SD_FRONT_DIR} default
-DefaultRuntimeDir "\${SD_FRONT_DIR}"
-ErrorLog "\${SD_FRONT_DIR}/error.log"
-LogLevel info
-Listen 127.0.0.1:\${SD_FRONT_PORT}
-ServerName 127.0.0.1
-User ${user}
-Group ${group}
-LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
-LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+  fs.writeFileSync(file, `# written by tests/cluster/cluster.mjs
 StartServers 2
 ServerLimit 2
 ThreadsPerChild 16
@@ -183,49 +84,20 @@ MaxRequestWorkers 32
 MinSpareThreads 16
 MaxSpareThreads 32
 GracefulShutdownTimeout 10
-DocumentRoot "\${SD_FRONT_DIR}/htdocs"
-LoadModule sessiondemo_module "${TOP}/.libs/mod_sessiondemo.so"
-SessionDemoMemcache ${servers.join(' ')}
 SessionDemoReplicas ${replicas}
-SessionDemoSecret "${SECRET}"
-SessionDemoTemplateDir "${TOP}/templates"
 # the load test adds more than the default 100 items to a cart
 SessionDemoMaxCartItems 5000
 ${extra}
-<Location "/">
-    SetHandler sessiondemo
-    Require all granted
-</Location>
 `);
+  return { overlay: file, servers };
 }
 async function startFront(f, conf) {
-  fs.mkdirSync(path.join(f.dir, 'htdocs'), { recursive: true });
-  fs.chmodSync(f.dir, 0o755);
   f.conf = conf;
-  const child = spawn(HTTPD, ['-f', conf, '-DFOREGROUND'], {
-    stdio: ['ignore', 'ignore', fs.openSync(path.join(f.dir, 'stderr.log'), 'a')],
-    env: { ...process.env, SD_FRONT_DIR: f.dir, SD_FRONT_PORT: String(f.port) },
-  });
-  track(f.name, child);
-  const up = await waitFor(async () => {
-    if (child.exitCode !== null) return true;
-    try { return (await req(f, 'GET', '/')).status === 200; } catch { return false; }
-  }, 20000, 100);
-  if (!up || child.exitCode !== null) {
-    throw new Error(`${f.name} did not start: ${fs.readFileSync(path.join(f.dir, 'stderr.log'), 'utf8').slice(-800)}`);
-  }
-  f.logMark = 0;
+  await env.httpd(f.name, { overlay: conf.overlay, memcached: conf.servers, port: f.port, waitMs: 20000 });
 }
 // SIGWINCH = graceful-stop (requests in progress finish); SIGTERM = stop.
-async function stopFront(f, sig = 'SIGTERM') {
-  const c = procs.get(f.name);
-  if (!c) return;
-  process.kill(c.pid, sig);
-  if (!await waitExit(c, 15000)) { process.kill(c.pid, 'SIGKILL'); await waitExit(c, 5000); }
-}
-function errorLog(f) {
-  try { return fs.readFileSync(path.join(f.dir, 'error.log'), 'utf8'); } catch { return ''; }
-}
+function stopFront(f, sig = 'SIGTERM') { return env.httpdStop(f.name, sig, 15000); }
+function errorLog(f) { return env.errorLog(f.name); }
 function logSize(f) { return errorLog(f).length; }
 function countLog(f, re, from = 0) { return errorLog(f).slice(from).split('\n').filter((l) => re.test(l)).length; }
 // Both children of every running front-end have logged re since the marks.
@@ -297,19 +169,16 @@ function cartMatches(actual, c) {
 // ================================================================= setup
 async function main() {
   for (const i of [0, 1, 2, 3]) {
-    const port = await freePort();
+    const port = await env.reserve(`mc${i}`);
     mc.push({ name: `mc${i}`, port, addr: `127.0.0.1:${port}` });
   }
-  for (const name of ['A', 'B']) fronts[name] = { name, port: await freePort(), dir: path.join(DIR, `front-${name}`) };
+  for (const name of ['A', 'B']) fronts[name] = { name, port: await freePort() };
   const [A, B] = [fronts.A, fronts.B];
   const nodes = mc.slice(0, 3);
   const three = nodes.map((n) => n.addr);
-  const confR0 = path.join(DIR, 'cluster-r0.conf');
-  const confR1 = path.join(DIR, 'cluster-r1.conf');
-  const conf4 = path.join(DIR, 'cluster-4nodes.conf');
-  writeConf(confR0, three, 0);
-  writeConf(confR1, three, 1);
-  writeConf(conf4, [...three, mc[3].addr], 0);
+  const confR0 = writeConf(env.file('cluster-r0.conf'), three, 0);
+  const confR1 = writeConf(env.file('cluster-r1.conf'), three, 1);
+  const conf4 = writeConf(env.file('cluster-4nodes.conf'), [...three, mc[3].addr], 0);
   for (const n of nodes) await startMemcached(n);
   await startFront(A, confR0);
   await startFront(B, confR0);
@@ -659,7 +528,7 @@ async function main() {
   await Promise.all([stopFront(A), stopFront(B)]);
   for (const n of nodes) await flushNode(n);
   const tw = { name: 'nutcracker', port: await freePort() };
-  const twConf = path.join(DIR, 'nutcracker.yml');
+  const twConf = env.file('nutcracker.yml');
   fs.writeFileSync(twConf, `sessiondemo:
   listen: 127.0.0.1:${tw.port}
   hash: md5
@@ -669,11 +538,12 @@ async function main() {
   servers:
 ${three.map((a) => `   - ${a}:1`).join('\n')}
 `);
-  const twChild = spawn('nutcracker', ['-c', twConf, '-o', path.join(DIR, 'nutcracker.log')], { stdio: 'ignore' });
-  track(tw.name, twChild);
+  // Its stats port too is a free one: the default 22222 would collide with another run.
+  env.spawn(tw.name, 'nutcracker', ['-c', twConf, '-o', env.file('nutcracker.log'),
+    '-a', '127.0.0.1', '-s', String(await freePort())]);
   check(await waitFor(() => canConnect(tw.port), 5000), `nutcracker listening on :${tw.port}`);
   // What twemproxy 0.5.0 passes on, verified rather than assumed.
-  const ask = async (cmd) => (await mcTalk(tw.port, cmd, /\r\n$/, 1500).catch((e) => `error ${e.message}`)) || '<connection closed>';
+  const ask = async (cmd) => (await mcTalk(tw.port, cmd, /\r\n$/, 1500).then(String, (e) => `error ${e.message}`)) || '<connection closed>';
   const probe = {
     version: await ask('version\r\n'),
     add: await ask('add twprobe 0 10 1\r\nx\r\n'),
@@ -687,8 +557,7 @@ ${three.map((a) => `   - ${a}:1`).join('\n')}
   check(/STORED/.test(probe.add), 'twemproxy passes "add" (new session IDs, session locks)');
   figure(`twemproxy 0.5.0: version ${/^VERSION/.test(probe.version) ? 'yes' : 'no'}, add ${/STORED/.test(probe.add) ? 'yes' : 'no'}, "delete <key> 0" (what apr_memcache sends) ${/DELETED|NOT_FOUND/.test(probe.delete0) ? 'yes' : 'NO (connection closed)'}, "delete <key>" ${/DELETED|NOT_FOUND/.test(probe.delete) ? 'yes' : 'no'}, flush_all ${/OK/.test(probe.flush_all) ? 'yes' : 'no'}, meta commands ${/HD|EN/.test(probe.mg) ? 'yes' : 'no'}`);
 
-  const twConfFile = path.join(DIR, 'twemproxy.conf');
-  writeConf(twConfFile, [`127.0.0.1:${tw.port}`], 0);
+  const twConfFile = writeConf(env.file('twemproxy.conf'), [`127.0.0.1:${tw.port}`], 0);
   await startFront(A, twConfFile);
   const tclients = Array.from({ length: 40 }, (_, i) => new Client(`tw${i}`));
   let tl = 0;
@@ -726,8 +595,7 @@ ${three.map((a) => `   - ${a}:1`).join('\n')}
   await stopFront(A);
 
   // The same without the session lock (no lock key to delete per request).
-  const twNoLock = path.join(DIR, 'twemproxy-nolock.conf');
-  writeConf(twNoLock, [`127.0.0.1:${tw.port}`], 0, 'SessionDemoLock Off');
+  const twNoLock = writeConf(env.file('twemproxy-nolock.conf'), [`127.0.0.1:${tw.port}`], 0, 'SessionDemoLock Off');
   await startFront(A, twNoLock);
   const nl = { login: 0, view: 0, cart: 0, logout: 0, out: 0 };
   for (const [i, c] of Array.from({ length: 10 }, (_, k) => new Client(`twnl${k}`)).entries()) {
@@ -771,13 +639,10 @@ ${three.map((a) => `   - ${a}:1`).join('\n')}
 }
 
 main().catch((e) => { check(false, `driver error: ${e.stack || e}`); }).finally(async () => {
-  for (const f of Object.values(fronts)) await stopFront(f).catch(() => {});
-  killAll();
-  await sleep(200);
-  console.log('');
-  console.log('figures:');
-  for (const f of figures) console.log(`  ${f}`);
-  console.log(`time: ${elapsed()} s`);
-  console.log(`cluster: ${passed} passed, ${failed} failed`);
+  await env.cleanup();
+  console.log('# figures:');
+  for (const f of figures) console.log(`#   ${f}`);
+  console.log(`# time: ${elapsed()} s`);
+  console.log(`1..${passed + failed}`);
   process.exit(failed ? 1 : 0);
 });

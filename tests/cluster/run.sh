@@ -1,49 +1,19 @@
 #!/usr/bin/env bash
-# make test-cluster: 3 memcached nodes, 2 httpd front-ends (and nutcracker)
-# on free loopback ports; tests/cluster/cluster.mjs drives them. Everything
-# it starts is recorded under a scratch directory, and the trap below kills
-# what is still running there, whatever way the run ends.
+# `make test-cluster` (docs/cluster.md): 3 memcached nodes, 2 httpd
+# front-ends and nutcracker on free loopback ports, driven by cluster.mjs,
+# TAP on stdout. Bounded by CLUSTER_TIME_LIMIT seconds; the trap stops
+# whatever the driver left in the run directory, whatever way it ended.
 set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-limit=${CLUSTER_TIME_LIMIT:-170}
-ringmap=${SD_RINGMAP:-$top/tests/cluster/ringmap}
-dir=$(mktemp -d /tmp/sessiondemo-cluster.XXXXXX)
-chmod 755 "$dir"   # httpd children (nobody) write their runtime files there
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/env.sh"
+export SD_RINGMAP=${SD_RINGMAP:-$here/ringmap}
+[ -x "$SD_RINGMAP" ] || { echo "not ok 1 - test-cluster: $SD_RINGMAP missing (make test-cluster builds it)"; exit 1; }
 
-cleanup() {
-    local f pid
-    for f in "$dir"/pids/*.pid; do
-        [ -e "$f" ] || continue
-        pid=$(cat "$f")
-        kill -CONT "$pid" 2>/dev/null
-        kill -TERM "$pid" 2>/dev/null
-    done
-    sleep 1
-    for f in "$dir"/pids/*.pid "$dir"/front-*/httpd.pid; do
-        [ -e "$f" ] || continue
-        pid=$(cat "$f")
-        if kill -0 "$pid" 2>/dev/null; then
-            # httpd's children first (by parent id), then the process itself
-            for c in $(ps -o pid= --ppid "$pid" 2>/dev/null); do kill -KILL "$c" 2>/dev/null; done
-            kill -KILL "$pid" 2>/dev/null
-        fi
-    done
-    if [ -n "${CLUSTER_KEEP:-}" ]; then echo "scratch kept: $dir"; else rm -rf "$dir"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-[ -x "$ringmap" ] || { echo "cluster: $ringmap missing (make test-cluster builds it)"; echo "cluster: 0 passed, 1 failed"; exit 1; }
-log=$dir/driver.out
-SD_TOP=$top SD_CLUSTER_DIR=$dir SD_RINGMAP=$ringmap \
-    timeout -k 5 "$limit" node "$top/tests/cluster/cluster.mjs" 2>&1 | tee "$log"
-rc=${PIPESTATUS[0]}
-if ! grep -qE '^cluster: [0-9]+ passed, [0-9]+ failed$' "$log"; then
-    [ "$rc" = 124 ] && echo "cluster: stopped after the ${limit} s limit"
-    echo "cluster: 0 passed, 1 failed"
-    rc=1
-fi
-if [ "$rc" -ne 0 ] && [ -n "${CLUSTER_KEEP:-}" ]; then
-    for f in "$dir"/front-*/error.log; do echo "--- $f (last 15 lines)"; tail -n 15 "$f"; done
+sd_env_setup cluster
+timeout -k 5 "${CLUSTER_TIME_LIMIT:-170}" node "$here/cluster.mjs"
+rc=$?
+[ "$rc" = 124 ] && echo "not ok 1 - test-cluster: stopped after the ${CLUSTER_TIME_LIMIT:-170} s limit"
+if [ "$rc" -ne 0 ] && [ -n "${SD_KEEP:-}" ]; then
+    for f in "$SD_RUN"/httpd-*/error.log; do echo "# $f (last 15 lines)"; tail -n 15 "$f" | sed 's/^/#   /'; done
 fi
 exit "$rc"

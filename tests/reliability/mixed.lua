@@ -19,7 +19,9 @@
 -- more, each unanswered logout may have deleted one.
 --
 -- Script arguments (after --): budget=N stops each thread after N responses
--- (tests/reliability/rss.sh); users=N and guests=N size the pools.
+-- (tests/reliability/rss.sh); users=N and guests=N size the pools;
+-- cookie=NAME for a server whose SessionDemoCookieName is not connect.sid
+-- (t/21_outage.t).
 
 local threads = {}
 
@@ -39,6 +41,7 @@ local MAX_ADDS = 90          -- SessionDemoMaxCartItems is 100
 local MIN_USERS = 48         -- log in rather than share a few sessions
 
 local budget, max_users, max_guests = 0, 96, 32
+local cookie_name = "connect.sid"
 local step, user_rr, guest_rr, name_no, guest_toggle = 0, 0, 0, 0, 0
 local users, guests, seen, adds = {}, {}, {}, {}
 
@@ -59,6 +62,7 @@ function init(args)
         if k == "budget" then budget = tonumber(v)
         elseif k == "users" then max_users = tonumber(v)
         elseif k == "guests" then max_guests = tonumber(v) end
+        cookie_name = a:match("^cookie=([%w._-]+)$") or cookie_name
     end
 end
 
@@ -157,7 +161,7 @@ function response(status, headers, body)
     count("status_" .. status)
 
     local sc = headers["Set-Cookie"]
-    local value = sc and sc:match("^connect%.sid=([^;]*)")
+    local value = sc and sc:match("^" .. cookie_name:gsub("%p", "%%%0") .. "=([^;]*)")
     local is_cart = status == 200 and body and body:sub(1, 16) == '{"success":true}'
     if value == "" then
         if status == 302 then stats.logout_seen = stats.logout_seen + 1 end
@@ -166,7 +170,7 @@ function response(status, headers, body)
         if id and not seen[id] then
             seen[id] = true
             stats.new_ids = stats.new_ids + 1
-            local cookie = "connect.sid=" .. value
+            local cookie = cookie_name .. "=" .. value
             if status == 302 and headers["Location"] == "/" then
                 stats.login_seen = stats.login_seen + 1
                 push(users, max_users, cookie)

@@ -7,13 +7,16 @@
 // memcached (read with the meta command, with its flags and TTL), the
 // rendered pages (both sides render templates/*.html), the JSON bodies and the
 // Set-Cookie headers. Run with `make test-interop`.
-const { test, before, after } = require('node:test');
-const assert = require('node:assert/strict');
-const crypto = require('node:crypto');
-const signature = require('cookie-signature');
-const { Env, TEMPLATES } = require('./lib/env');
-const { Jar, request } = require('./lib/http');
-const { loadTemplates } = require('./lib/template');
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import signature from 'cookie-signature';
+import { Env, Memcached, TEMPLATES } from '../lib/env.mjs';
+import { startHttpd, startExpress } from './lib/servers.mjs';
+import { Jar, request } from './lib/http.mjs';
+import template from './lib/template.js';
+
+const { loadTemplates } = template;
 
 const views = loadTemplates(TEMPLATES);
 const SECRET = 'interop-' + crypto.randomBytes(24).toString('base64');
@@ -23,14 +26,15 @@ const NAME = 'connect.sid';
 // prefix (connect-memcached's default) has its own test below.
 const PREFIX = 'sess:';
 
-const env = new Env();
+const env = new Env('interop');
 let M = {}; // httpd port per virtual host
 let E = {}; // Express port per instance
 let mc;
+let expressLog = [];
 
 before(async () => {
-  mc = await env.startMemcached();
-  M = await env.startHttpd({
+  mc = new Memcached((await env.memcached('main')).port);
+  M = await startHttpd(env, 'main', {
     main: { secrets: [SECRET] },
     old: { secrets: ['old'] },
     rot: { secrets: ['new', 'old'] },
@@ -40,22 +44,22 @@ before(async () => {
     ns: { secrets: ['new secret', 'keyboard cat'] },
     clamp: { secrets: [SECRET], maxAge: 31 * 86400 },
   });
-  E = await env.startExpress([
+  ({ ports: E, log: expressLog } = await startExpress(env, env.mcAddr('main'), [
     { name: 'main', secret: [SECRET], maxAge: DAY_MS, prefix: PREFIX },
     { name: 'noprefix', secret: [SECRET], maxAge: DAY_MS },   // connect-memcached default ""
     { name: 'old', secret: ['old'], maxAge: DAY_MS, prefix: PREFIX },
     { name: 'rot', secret: ['new', 'old'], maxAge: DAY_MS, prefix: PREFIX },
     { name: 'kc', secret: 'keyboard cat', maxAge: DAY_MS, prefix: PREFIX },
     { name: 'nomax', secret: [SECRET], maxAge: null, prefix: PREFIX },
-  ]);
+  ]));
 });
 
 after(async () => {
   if (process.env.SD_INTEROP_VERBOSE) {
-    console.log(env.httpdErrorLog());
-    console.log(env.expressLog.join('\n'));
+    console.log(env.errorLog('main'));
+    console.log(expressLog.join('\n'));
   }
-  await env.stop();
+  await env.cleanup();
 });
 
 // ------------------------------------------------------------------ helpers
@@ -311,10 +315,8 @@ test('a session created by the module is byte-identical to one created by Expres
 test('key prefix: SessionDemoKeyPrefix "" shares sessions with connect-memcached\'s default prefix', async (t) => {
   // httpd cannot pass an empty argument to a TAKE1 directive ("takes one
   // argument"), so this needs SessionDemoKeyPrefix to accept "" (config.c).
-  const env2 = new Env();
-  env2.mcPort = env.mcPort;
-  t.after(() => env2.stop());
-  const ports = await env2.startHttpd({ empty: { secrets: [SECRET], prefix: '' } });
+  t.after(() => env.httpdStop('prefix'));
+  const ports = await startHttpd(env, 'prefix', { empty: { secrets: [SECRET], prefix: '' } });
   const jar = new Jar();
   await post(E.noprefix, '/login', { username: 'erin', password: 'pw' }, { jar });
   const id = sidOf(jar);

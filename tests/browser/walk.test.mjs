@@ -3,35 +3,28 @@
 // Application"), plus the cross-origin refusal, in Debian's chromium driven
 // by playwright-core. Loopback only.
 //
-//   node --test t/browser/walk.test.mjs      (or: make test-browser)
+//   node --test tests/browser/walk.test.mjs      (or: make test-browser)
 //
-// It starts its own memcached, httpd (t/browser/httpd-browser.conf with the
-// module from .libs/) and an "attacker" site on other loopback origins, walks
+// It starts memcached, httpd (conf/httpd-run.conf with overlay.conf) through
+// tests/lib/env.mjs and an "attacker" site on other loopback origins, walks
 // the steps one test each (a screenshot per step into $SD_BROWSER_OUT, default
-// t/browser/screenshots/), and stops everything it started. Steps depend on
-// each other: after a failure the rest are skipped.
+// tests/browser/screenshots/), and stops everything it started. Steps depend
+// on each other: after a failure the rest are skipped.
 //
 // Environment: SD_BROWSER_OUT (results dir), SD_CHROMIUM (default
-// /usr/bin/chromium), SD_HTTPD (default /usr/sbin/apache2), SD_MEMCACHED_BIN
-// (default memcached), SD_BROWSER_TIME_LIMIT (seconds for the whole run, 110).
+// /usr/bin/chromium), SD_BROWSER_TIME_LIMIT (seconds for the whole run, 110).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { Env, TOP, freePort } from '../lib/env.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const TOP = path.resolve(HERE, '..', '..');
 const OUT = path.resolve(process.env.SD_BROWSER_OUT || path.join(HERE, 'screenshots'));
 const CHROMIUM = process.env.SD_CHROMIUM || '/usr/bin/chromium';
-const HTTPD = process.env.SD_HTTPD || '/usr/sbin/apache2';
-const MEMCACHED = process.env.SD_MEMCACHED_BIN || 'memcached';
 const TIME_LIMIT_MS = 1000 * Number(process.env.SD_BROWSER_TIME_LIMIT || 110);
 const WAIT_MS = 8000;         // every single browser wait
 const STEP_MS = 25000;        // every step
@@ -45,92 +38,27 @@ const CHROMIUM_ARGS = [
 const REFUSED = 'This form was submitted from another site and has been refused.';
 
 const t0 = Date.now();
-const children = new Set();
+const env = new Env('browser');
 const servers = [];
-let tmp;          // private mktemp dir: rundir, chromium profile
 let APP;          // http://127.0.0.1:<port>, the app
 let EVIL_SITE;    // http://127.0.0.1:<other port>: same site, another origin
 let EVIL_XSITE;   // http://127.0.0.2:<port>: another site altogether
-let ctx;          // the browser (a persistent context on tmp/profile)
+let ctx;          // the browser (a persistent context in the run directory)
 let page;
 let shotNo = 0;
 let failedStep = null;
-let httpdProc;
 
 // ---------------------------------------------------------------- processes
-function killAll(signal = 'SIGTERM') {
-  for (const p of children) {
-    try { p.kill(signal); } catch { /* already gone */ }
-  }
-}
-process.on('exit', () => killAll());
+process.on('exit', () => env.killAll());
 for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => { killAll(); process.exit(130); });
+  process.on(sig, () => { env.killAll(); process.exit(130); });
 }
 // Whole-run bound: whatever hangs, stop everything and fail.
 setTimeout(() => {
   console.error(`browser walk: time limit of ${TIME_LIMIT_MS / 1000} s reached, stopping`);
-  killAll();
+  env.killAll();
   process.exit(1);
 }, TIME_LIMIT_MS).unref();
-
-function start(name, cmd, args, env) {
-  const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  p.output = '';
-  const keep = (d) => { p.output = (p.output + d).slice(-20000); };
-  p.stdout.on('data', keep);
-  p.stderr.on('data', keep);
-  p.procName = name;
-  children.add(p);
-  p.exited = new Promise((resolve) => p.on('exit', (code, sig) => {
-    children.delete(p);
-    resolve(code ?? sig);
-  }));
-  p.on('error', (e) => { p.output += `\nspawn ${cmd}: ${e.message}`; });
-  return p;
-}
-
-async function stop(p) {
-  if (!p || !children.has(p)) return;
-  p.kill('SIGTERM');
-  const timer = (ms) => new Promise((r) => setTimeout(r, ms, 'timeout'));
-  if (await Promise.race([p.exited, timer(5000)]) === 'timeout') {
-    p.kill('SIGKILL');
-    await Promise.race([p.exited, timer(2000)]);
-  }
-}
-
-function freePort(host = '127.0.0.1') {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, host, () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
-}
-
-async function waitFor(what, proc, probe, ms = START_MS) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (proc && !children.has(proc)) {
-      throw new Error(`${what} exited during start-up:\n${proc.output}`);
-    }
-    try {
-      if (await probe()) return;
-    } catch { /* not yet */ }
-    if (Date.now() > deadline) throw new Error(`${what} did not come up within ${ms} ms\n${proc ? proc.output : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function tcpOpen(port, host = '127.0.0.1') {
-  return new Promise((resolve) => {
-    const s = net.connect({ port, host });
-    s.setTimeout(1000);
-    s.on('connect', () => { s.destroy(); resolve(true); });
-    s.on('error', () => resolve(false));
-    s.on('timeout', () => { s.destroy(); resolve(false); });
-  });
-}
 
 // The attacker's pages: ordinary forms posting to the app, no script needed
 // (a victim clicks "Claim" the way people do).
@@ -163,7 +91,7 @@ ${Object.entries(fields).map(([k, v]) => `<input type="hidden" name="${k}" value
 
 // ---------------------------------------------------------------- browser
 async function openBrowser() {
-  ctx = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
+  ctx = await chromium.launchPersistentContext(env.file('profile'), {
     executablePath: CHROMIUM,
     headless: true,
     args: CHROMIUM_ARGS,
@@ -246,36 +174,9 @@ before(async () => {
   assert.ok(fs.existsSync(path.join(TOP, '.libs/mod_sessiondemo.so')), 'module built (run make first)');
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} exists (apt-get install chromium)`);
 
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sd-browser-'));
-  // httpd's children run as nobody when we are root: they must traverse it.
-  fs.chmodSync(tmp, 0o755);
-  const rundir = path.join(tmp, 'run');
-  fs.mkdirSync(path.join(rundir, 'htdocs'), { recursive: true, mode: 0o755 });
-  fs.chmodSync(rundir, 0o755);
-  const root = process.getuid() === 0;
-
-  const mcPort = await freePort();
-  const mc = start('memcached', MEMCACHED,
-    ['-l', '127.0.0.1', '-p', String(mcPort), '-U', '0', '-m', '16', ...(root ? ['-u', 'nobody'] : [])]);
-  await waitFor('memcached', mc, () => tcpOpen(mcPort));
-
-  const appPort = await freePort();
-  APP = `http://127.0.0.1:${appPort}`;
-  httpdProc = start('httpd', HTTPD, ['-f', path.join(HERE, 'httpd-browser.conf'), '-DFOREGROUND'], {
-    SD_TOP: TOP,
-    SD_RUNDIR: rundir,
-    SD_PORT: String(appPort),
-    SD_MEMCACHED: `127.0.0.1:${mcPort}`,
-    SD_SECRET: crypto.randomBytes(48).toString('base64'),
-    SD_USER: root ? 'nobody' : os.userInfo().username,
-    SD_GROUP: root ? 'nogroup' : String(process.getgid()),
-  });
-  const errorLog = path.join(rundir, 'error.log');
-  await waitFor('httpd', httpdProc, async () => (await fetch(`${APP}/`)).status === 200)
-    .catch((e) => {
-      const log = fs.existsSync(errorLog) ? fs.readFileSync(errorLog, 'utf8') : '';
-      throw new Error(`${e.message}\n${log}`);
-    });
+  await env.memcached('main', ['-m', '16']);
+  const app = await env.httpd('app', { overlay: path.join(HERE, 'overlay.conf') });
+  APP = `http://127.0.0.1:${app.port}`;
 
   EVIL_SITE = await attackerSite('127.0.0.1', await freePort());
   EVIL_XSITE = await attackerSite('127.0.0.2', await freePort('127.0.0.2'));
@@ -287,19 +188,16 @@ before(async () => {
 after(async () => {
   if (ctx) await ctx.close().catch(() => {});
   for (const s of servers) s.close();
-  await stop(httpdProc);
-  for (const p of [...children]) await stop(p);
-  if (tmp) {
-    for (const f of ['error.log', 'access.log']) {
-      const src = path.join(tmp, 'run', f);
-      if (fs.existsSync(src)) fs.copyFileSync(src, path.join(OUT, `httpd-${f}`));
-    }
-    if (failedStep) {
-      const log = path.join(OUT, 'httpd-error.log');
-      if (fs.existsSync(log)) console.log(`httpd error log (tail):\n${fs.readFileSync(log, 'utf8').split('\n').slice(-30).map((l) => `  ${l}`).join('\n')}`);
-    }
-    fs.rmSync(tmp, { recursive: true, force: true });
+  await env.stopAll();
+  for (const [from, to] of [['error.log', 'httpd-error.log'], ['origin.log', 'httpd-access.log']]) {
+    const src = path.join(env.httpdDir('app'), from);
+    if (fs.existsSync(src)) fs.copyFileSync(src, path.join(OUT, to));
   }
+  if (failedStep) {
+    const log = path.join(OUT, 'httpd-error.log');
+    if (fs.existsSync(log)) console.log(`httpd error log (tail):\n${fs.readFileSync(log, 'utf8').split('\n').slice(-30).map((l) => `  ${l}`).join('\n')}`);
+  }
+  await env.cleanup();
   console.log(`browser walk took ${((Date.now() - t0) / 1000).toFixed(1)} s; screenshots in ${OUT}`);
 });
 

@@ -1,10 +1,9 @@
-'use strict';
 // HTTP for the suite: one request = one fresh connection with a timeout, and
 // a cookie jar that, like a browser, scopes cookies by host but not by port,
 // so the cookie set by Express on one port is sent to httpd on another.
-const http = require('node:http');
+import http from 'node:http';
 
-class Jar {
+export class Jar {
   constructor() { this.cookies = new Map(); }
   header() {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -27,7 +26,7 @@ class Jar {
 }
 
 // request(port, method, path, {jar, form, headers}) -> {status, headers, body, setCookie}
-function request(port, method, path, opts = {}) {
+export function request(port, method, path, opts = {}) {
   const headers = { Host: `127.0.0.1:${port}`, Connection: 'close', ...(opts.headers || {}) };
   let body = null;
   if (opts.form) {
@@ -59,5 +58,3 @@ function request(port, method, path, opts = {}) {
     req.end();
   });
 }
-
-module.exports = { Jar, request };

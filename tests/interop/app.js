@@ -8,14 +8,25 @@
 //   { "memcached": "127.0.0.1:11211", "templates": "/path/templates",
 //     "instances": [ { "name": "main", "port": 0, "secret": ["s1", "s2"],
 //                      "maxAge": 86400000 | null, "prefix": "",
-//                      "cookieName": "connect.sid" } ] }
+//                      "cookieName": "connect.sid", "storeOptions": {} } ],
+//     "workers": 1 }
 // Once every instance listens it prints one JSON line {"ready":{name:port}}.
+// It is also the Express peer of `make bench` ("workers": N > 1 runs N
+// node:cluster workers sharing the instances' fixed ports).
+const cluster = require('node:cluster');
+
+const cfg = JSON.parse(process.argv[2]);
+if (cluster.isPrimary && cfg.workers > 1) {
+  for (let i = 0; i < cfg.workers; i++) cluster.fork();
+  cluster.on('exit', (w, code, sig) => console.error(`express worker ${w.process.pid} exited (${sig || code})`));
+  return;
+}
+
 const express = require('express');
 const session = require('express-session');
 const MemcachedStore = require('connect-memcached')(session);
 const { loadTemplates } = require('./lib/template');
 
-const cfg = JSON.parse(process.argv[2]);
 const views = loadTemplates(cfg.templates);
 
 const MAX_USERNAME = 64;
@@ -47,10 +58,12 @@ function makeApp(inst) {
   const cookieName = inst.cookieName || 'connect.sid';
   const cookie = { path: '/', httpOnly: true, sameSite: 'lax' };
   if (inst.maxAge !== null && inst.maxAge !== undefined) cookie.maxAge = inst.maxAge;
+  // The suite wants a failed memcached call to fail fast; the benchmark runs
+  // with connect-memcached's defaults ("storeOptions": {}), as an app would.
   const store = new MemcachedStore({
     hosts: [cfg.memcached],
     prefix: inst.prefix,           // undefined = connect-memcached's default ""
-    retries: 0, timeout: 2000, reconnect: 1000, retry: 1000, failures: 1,
+    ...(inst.storeOptions || { retries: 0, timeout: 2000, reconnect: 1000, retry: 1000, failures: 1 }),
   });
   app.disable('x-powered-by');
   app.set('etag', false);

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# t/setup.sh CMD...: runs CMD (t/TEST.PL, which calls this itself when
+# started bare) in the Apache::Test suite's environment, torn down after:
+# memcached "main" for the suite (-I 2m: t/06_tamper.t stores a value over
+# 1 MiB to check it is refused), "small" and "full" (t/26), a port reserved
+# for memcached "outage"
+# (t/21_outage.t starts and kills it), a free block of ports for httpd and
+# its virtual hosts, and the fixtures of the authn, rotation and TLS hosts.
+set -uo pipefail
+. "$(dirname "$0")/../tests/lib/env.sh"
+sd_env_init apache-test || exit 1
+ran=
+cleanup() {
+    # An interrupted run leaves Apache::Test's httpd up.
+    [ -n "$ran" ] && perl "$SD_TOP/t/TEST.PL" -stop-httpd >/dev/null 2>&1
+    sd_env_cleanup
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# memcached that refuses (t/26_store_refusals.t): a 2 KiB item size limit,
+# and no eviction in 4 MB (the test fills it up).
+sd_mc_start main -I 2m && sd_mc_reserve outage \
+    && sd_mc_start small -I 2k -o slab_chunk_max=1024 \
+    && sd_mc_start full -M -m 4 -I 64k -o slab_chunk_max=32768 || exit 1
+# Apache::Test numbers the virtual hosts' ports up from its own.
+APACHE_TEST_PORT=$(sd_free_port 32) || exit 1
+# A document root every user can traverse: the children run as nobody and
+# httpd walks it even for handler URLs (a 0700 checkout would give 403s).
+mkdir -p "$SD_RUN/htdocs" && chmod 755 "$SD_RUN/htdocs"
+# The children (nobody) read the htpasswd file per login; root reads the
+# secret file at start-up.
+htpasswd -B -C 5 -b -c "$SD_RUN/htpasswd" alice 'correct horse battery' 2>/dev/null &&
+    htpasswd -B -C 5 -b "$SD_RUN/htpasswd" bob 'hunter2 hunter2' 2>/dev/null || exit 1
+chmod 644 "$SD_RUN/htpasswd"
+printf '%s\n' '# newest first' 'rotation test: current secret 0123456789abcdef0123' '' \
+    'rotation test: old secret fedcba9876543210fedcba' >"$SD_RUN/secrets"
+chmod 600 "$SD_RUN/secrets"
+# A throwaway self-signed certificate for the TLS vhost (Secure Auto).
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+    -keyout "$SD_RUN/tls.key" -out "$SD_RUN/tls.crt" >/dev/null 2>&1 || exit 1
+
+export APACHE_TEST_PORT MEMCACHED_PORT=$(sd_mc_port main) SD_OUTAGE_PORT=$(sd_mc_port outage) \
+    SD_SMALL_MC_PORT=$(sd_mc_port small) SD_FULL_MC_PORT=$(sd_mc_port full) \
+    SD_HTPASSWD=$SD_RUN/htpasswd SD_SECRET_FILE=$SD_RUN/secrets \
+    SD_TLS_CERT=$SD_RUN/tls.crt SD_TLS_KEY=$SD_RUN/tls.key
+ran=1
+"$@"
