@@ -37,6 +37,7 @@ typedef struct {
     apr_memcache_server_t *ms;
     const char *name;
     int index;
+    int connections;          /* the pool's size                    */
     sd_health *health;
     volatile apr_uint32_t pool_exhausted;   /* said at warn this spell      */
 } mc_server;
@@ -55,17 +56,20 @@ struct sd_backend_memcache {
  * large") as APR_EGENERAL, and so too a pooled socket already at EOF (an
  * empty reply; memcached restarted), which it then puts back in the pool:
  * its next use fails to send and destroys it, a transport error. So an
- * EGENERAL earns one more attempt, and is taken for a stale socket (and
- * retried further) only when that attempt fails in transport; twice
- * EGENERAL is a refusal. Transport failures are retried within a small
- * fixed budget while the prober vouches for the server. A timeout (the
+ * EGENERAL earns one more attempt, and is taken for a stale socket when
+ * that attempt fails in transport; twice EGENERAL is a refusal. A restart
+ * leaves every idle pooled socket stale, and all of them fail this way, fast
+ * (a local reset): such pairs cost nothing from the budget, up to one per
+ * pooled connection, so the first request after a quick restart clears them
+ * instead of answering 503. Other transport failures are retried within a
+ * small fixed budget while the prober vouches for the server. A timeout (the
  * prober's socket timeout, or the pool wait) is never retried: that would
  * only add another wait. */
 #define SD_ATTEMPTS 6
 
 typedef struct {
-    int attempts;
-    int stale_seen;           /* an EGENERAL followed by a transport error */
+    int attempts;             /* those that were not half of a stale pair  */
+    int stale_pairs;          /* an EGENERAL followed by a transport error */
     apr_status_t last;
 } retry_state;
 
@@ -84,14 +88,22 @@ static int worth_retry(const mc_server *srv, retry_state *rs, apr_status_t rv)
 {
     apr_status_t before = rs->last;
     rs->last = rv;
-    if (++rs->attempts >= SD_ATTEMPTS || !sd_health_usable(srv->health, srv->index)) {
+    if (rv == APR_SUCCESS || !sd_health_usable(srv->health, srv->index)) {
+        return 0;
+    }
+    if (is_transport_failure(rv) && before == APR_EGENERAL
+        && rs->stale_pairs < srv->connections) {
+        ++rs->stale_pairs;
+        --rs->attempts;       /* the EGENERAL was the stale socket's too */
+        return 1;
+    }
+    if (++rs->attempts >= SD_ATTEMPTS) {
         return 0;
     }
     if (is_transport_failure(rv)) {
-        rs->stale_seen |= before == APR_EGENERAL;
         return 1;
     }
-    return rv == APR_EGENERAL && (before != APR_EGENERAL || rs->stale_seen);
+    return rv == APR_EGENERAL && (before != APR_EGENERAL || rs->stale_pairs > 0);
 }
 
 #define WITH_RETRY(srv, call)                                              \
@@ -285,6 +297,7 @@ apr_status_t sd_backend_memcache_create(apr_pool_t *pchild, server_rec *s,
     for (int i = 0; i < n && rv == APR_SUCCESS; ++i) {
         mc_server *srv = &b->servers[i];
         srv->index = i;
+        srv->connections = connections;
         srv->health = health;
         srv->name = servers[i].name;
         names[i] = servers[i].name;

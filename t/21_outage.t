@@ -5,8 +5,9 @@
 #   restarted          -> logins within a second, stale pooled connections
 #                         retried after a quick restart;
 #   frozen (SIGSTOP)   -> 503 within 2 s, guests and the status page served;
-#                         requests already waiting on it when it froze are
-#                         timed (apr_memcache has no I/O timeout);
+#                         requests already waiting on it when it froze, or
+#                         sent before the prober's verdict, answer within 3 s
+#                         (the prober cuts the frozen server's sockets);
 #   thawed (SIGCONT)   -> sessions served again, even one that had requests
 #                         waiting at the freeze (its lock must not outlive it).
 # memcached "outage" belongs to tests/lib/env.sh (t/setup.sh reserved its
@@ -22,7 +23,7 @@ use Time::HiRes qw(time sleep);
 use POSIX ();
 use SDTest qw(use_vhost login cookie_value env_sh);
 
-plan tests => 37;
+plan tests => 39;
 
 my $port = $ENV{SD_OUTAGE_PORT} or die 'SD_OUTAGE_PORT not set';
 my $CONNS = $ENV{OUTAGE_CONNECTIONS} || 16;
@@ -134,6 +135,7 @@ is(protected()->code, 200, 'the new session works');
 memcached('stop');
 ok(memcached('start'), 'memcached restarted again at once');
 $res = login('zoe');
+is($res->code, 302, 'the very first login after it succeeds (its stale pooled sockets are retried)');
 $cookie = 'outage.sid=' . (cookie_value($res) // '');
 sleep 1;
 $ok = 0;
@@ -211,8 +213,13 @@ ok(code_of($plain, 'GET', '/profile', $idle) == 200 && code_of($plain, 'GET', '/
 my @flight = map { my ($s, @rest) = split; sprintf("%+.2f @rest\n", $s - $t_freeze) }
              do { open my $fh, '<', $inflight; $fh ? <$fh> : () };
 diag("requests in flight at the freeze (start relative to SIGSTOP, status, seconds; frozen $HOLD s):\n"
-     . join '', map { "    $_" } sort { $a <=> $b } @flight);
+     . join '', map { "    $_" } sort { (split ' ', $a)[0] <=> (split ' ', $b)[0] } @flight);
 is(scalar(grep { / (200|503) / } @flight) . '/' . @flight, '5/5', 'requests waiting at the freeze all ended with 200 or 503');
+# Bounded by SessionDemoMemcacheTimeout (0.5 s) plus one probe interval
+# (0.5 s), as the prober cuts the frozen server's sockets: also those of
+# requests sent after the freeze, before its verdict.
+is(scalar(grep { (split)[2] <= 3 } @flight) . '/' . @flight, '5/5',
+   'each of them, also those sent after SIGSTOP and before the verdict, answered within 3 s');
 
 env_sh('sd_stop outage-load INT');
 my %bg = map { /^REL (\S+) (\S+)/ ? ($1, $2) : () } do { open my $fh, '<', $wrk_out; $fh ? <$fh> : () };
