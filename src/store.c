@@ -155,6 +155,11 @@ typedef struct {
     apr_uint16_t flags;
 } copy;
 
+static int same_bytes(const copy *a, const copy *b)
+{
+    return a->len == b->len && memcmp(a->val, b->val, a->len) == 0;
+}
+
 static void repair(sd_store *st, const sd_backend_call *call, const char *key,
                    const copy *best, const copy *c, sd_store_read_mode mode)
 {
@@ -211,8 +216,7 @@ sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const c
                 if (cmp > 0) {
                     best = nc;
                 }
-                else if (cmp == 0 && (c[nc].len != c[best].len
-                                      || memcmp(c[nc].val, c[best].val, c[nc].len) != 0)) {
+                else if (cmp == 0 && !same_bytes(&c[nc], &c[best])) {
                     SD_STATS_INC(st->stats, divergences);
                     if (st->log && apr_atomic_xchg32(&st->divergence_logged, 1) == 0) {
                         st->log(call->request, 1, apr_psprintf(call->pool,
@@ -235,11 +239,14 @@ sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const c
     if (best < 0) {
         return none == SD_STORE_NOTFOUND ? none : counted(st, none);
     }
+    /* Older copies, and the losing side of a divergence (or its next read
+     * counts it again), are brought to the kept one. */
     for (int i = 0; i < nc && st->copies > 1; ++i) {
         if (i != best && (c[i].res == SD_BACKEND_MISS
                           || (c[i].res == SD_BACKEND_OK
                               && st->format->compare(c[best].val, c[best].len, c[i].val,
-                                                     c[i].len) > 0))) {
+                                                     c[i].len) >= 0
+                              && !same_bytes(&c[best], &c[i])))) {
             repair(st, call, key, &c[best], &c[i], mode);
         }
     }

@@ -66,7 +66,7 @@ int main(void)
     apr_pool_create(&p, NULL);
     call.pool = p;
     call.request = NULL;
-    TAP_PLAN(26);
+    TAP_PLAN(29);
 
     fake_backend_init(&f, 2);
     memset(&stats, 0, sizeof(stats));
@@ -128,6 +128,14 @@ int main(void)
         const char *won = read_what(st, &call, "sess:D", SD_STORE_READ_ONLY);
         TAP_OK(stats.divergences == before + 1, "one generation, two contents: a divergence is counted");
         TAP_OK(starts(won, "front-end A") || starts(won, "front-end B"), "... and one copy is served");
+        read_what(st, &call, "sess:D", SD_STORE_READ_ONLY);
+        TAP_OK(stats.divergences == before + 2, "without the lock the losing copy stays: counted again");
+        won = read_what(st, &call, "sess:D", SD_STORE_LOCKED);
+        TAP_OK(!strcmp(what_of(fake_backend_value(&f, 0, "sess:D")),
+                       what_of(fake_backend_value(&f, 1, "sess:D"))),
+               "a lock holder's read brings the losing copy to the kept one");
+        read_what(st, &call, "sess:D", SD_STORE_READ_ONLY);
+        TAP_OK(stats.divergences == before + 3, "... so the divergence is not counted again");
     }
 
     /* Misses and outages are told apart. */

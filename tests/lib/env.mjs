@@ -273,4 +273,78 @@ export class Memcached {
   }
 
   async flush() { return /OK/.test((await mcTalk(this.port, 'flush_all\r\n', /\r\n$/)).toString()); }
+
+  // The general statistics ("stats"), as numbers where they are numbers.
+  async stats() {
+    const out = (await mcTalk(this.port, 'stats\r\n', /END\r\n$/)).toString();
+    const m = {};
+    for (const l of out.split('\r\n')) {
+      const [tag, k, v] = l.split(' ');
+      if (tag === 'STAT') m[k] = /^\d+$/.test(v) ? Number(v) : v;
+    }
+    return m;
+  }
+}
+
+// A loopback TCP proxy in front of one server, for faults that signals
+// cannot make: a partition seen by one client and not another (each client
+// gets its own proxy), or packets dropped while both ends stay alive.
+//   pass()   forwards both ways (and delivers what a stall held back, the
+//            way TCP retransmits once a partition heals);
+//   stall()  forwards nothing either way, on open and new connections alike:
+//            dropped packets, with no reset and no close;
+//   reset()  closes every connection at once and each new one on arrival.
+export class TcpProxy {
+  constructor(targetPort, { host = '127.0.0.1' } = {}) {
+    this.target = targetPort;
+    this.host = host;
+    this.mode = 'pass';
+    this.pairs = new Set();
+    this.counts = { accepted: 0, held: 0, reset: 0 };
+  }
+
+  async listen(port) {
+    this.port = port || await freePort(this.host);
+    this.server = net.createServer((client) => this.accept(client));
+    await new Promise((res, rej) => { this.server.once('error', rej); this.server.listen(this.port, this.host, res); });
+    return this;
+  }
+
+  get addr() { return `${this.host}:${this.port}`; }
+
+  accept(client) {
+    ++this.counts.accepted;
+    if (this.mode === 'reset') { ++this.counts.reset; client.resetAndDestroy(); return; }
+    const upstream = net.connect(this.target, this.host);
+    const pair = { client, upstream, held: [] };
+    this.pairs.add(pair);
+    const relay = (from, to) => from.on('data', (d) => {
+      if (this.mode === 'pass' && pair.held.length === 0) to.write(d);
+      else { pair.held.push([to, d]); ++this.counts.held; }
+    });
+    relay(client, upstream);
+    relay(upstream, client);
+    const end = () => { this.pairs.delete(pair); client.destroy(); upstream.destroy(); };
+    for (const s of [client, upstream]) { s.on('error', end); s.on('close', end); }
+  }
+
+  pass() {
+    this.mode = 'pass';
+    for (const pair of this.pairs) {
+      for (const [to, d] of pair.held.splice(0)) if (!to.destroyed) to.write(d);
+    }
+  }
+
+  stall() { this.mode = 'stall'; }
+
+  reset() {
+    this.mode = 'reset';
+    for (const { client, upstream } of this.pairs) { client.resetAndDestroy(); upstream.destroy(); }
+    this.pairs.clear();
+  }
+
+  close() {
+    this.reset();
+    return new Promise((res) => (this.server ? this.server.close(() => res()) : res()));
+  }
 }

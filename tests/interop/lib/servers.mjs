@@ -21,7 +21,13 @@ export async function startHttpd(env, name, vhosts) {
   if (vhosts[main].secrets.length !== 1) throw new Error('the main server takes exactly one secret');
   const ports = { [main]: await freePort() };
   for (const n of others) ports[n] = await freePort();
+  // Sessions written by Express carry no realm: this suite is the case
+  // SessionDemoRealmless Adopt exists for (docs/security.md). Every virtual
+  // host is the one site the Express peer serves too (a key rotation spans
+  // two of them), so they share one realm.
   const options = (v) => [
+    'SessionDemoRealmless Adopt',
+    `SessionDemoRealm ${q(v.realm || 'interop')}`,
     v.prefix !== undefined ? `SessionDemoKeyPrefix ${q(v.prefix)}` : '',
     v.maxAge !== undefined ? `SessionDemoMaxAge ${v.maxAge}` : '',
     ...(v.extra || []),
