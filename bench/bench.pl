@@ -123,10 +123,13 @@ sub preload {
     my $now = time;
     my $exp = iso($now + 86400);
     my $login = iso($now);
+    my $ms = int($now * 1000);
     my $s = mc_socket();
     my $buf = '';
     for my $i ($from .. $to - 1) {
+        # As the module writes them: its member names the realm (bench/overlay.conf).
         my $val = qq({"cookie":{"originalMaxAge":86400000,"expires":"$exp","httpOnly":true,"path":"/","sameSite":"lax"},)
+                . qq("sessiondemo":{"realm":"bench","gen":1,"saved":$ms,"created":$ms},)
                 . qq("isLoggedIn":true,"username":"bench$i","loginTime":"$login","visitCount":0});
         $buf .= 'set sess:' . sid($tag, $i) . ' 2 86400 ' . length($val) . " noreply\r\n$val\r\n";
         if (length($buf) > 262144) { print $s $buf or die "memcached write: $!"; $buf = ''; }

@@ -27,9 +27,12 @@ sd_health *sd_health_create(apr_pool_t *pchild, server_rec *s, const sd_health_s
                             int n, apr_interval_time_t interval, apr_interval_time_t timeout);
 
 /* Called from the prober thread each time this child sees a server usable
- * again after it was not. */
+ * again after it was not, and after each later probe that finds it usable
+ * while pending(baton, server) says work is left. */
 typedef void (*sd_health_return_fn)(void *baton, int server, apr_pool_t *scratch);
-void sd_health_on_return(sd_health *h, sd_health_return_fn fn, void *baton);
+typedef int (*sd_health_pending_fn)(void *baton, int server);
+void sd_health_on_return(sd_health *h, sd_health_return_fn fn, sd_health_pending_fn pending,
+                         void *baton);
 
 /* Starts the prober thread, stopped when pchild is cleared. */
 apr_status_t sd_health_start(sd_health *h, apr_pool_t *pchild);

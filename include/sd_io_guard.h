@@ -21,4 +21,10 @@ int sd_io_guard_limit(const apr_sockaddr_t *peer, apr_interval_time_t timeout, i
  * a thread blocked on one gets an error at once. Returns how many. */
 int sd_io_guard_cut(const apr_sockaddr_t *peer, int skip);
 
+/* Shuts down the sockets to `peer` that the peer has closed (TCP
+ * CLOSE_WAIT: memcached restarted or was killed), so their next use fails
+ * to send at once instead of reading an empty reply, which apr_memcache
+ * reports like a refusal. Returns how many. */
+int sd_io_guard_cut_closed(const apr_sockaddr_t *peer, int skip);
+
 #endif

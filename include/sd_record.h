@@ -115,5 +115,9 @@ json_t *sd_record_cookie(const json_t *stored, const sd_record_cookie_attrs *att
  * when of one generation; and the seconds a copy has left. */
 int sd_record_compare_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen);
 apr_int64_t sd_record_ttl_raw(const char *v, apr_size_t len, apr_time_t now);
+/* Of two different copies of one generation: the later save (by the
+ * writers' clocks, so of two saves less than the clocks' difference apart
+ * either may win), then the greater bytes, so every reader keeps the same. */
+int sd_record_tiebreak_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen);
 
 #endif

@@ -37,16 +37,22 @@ typedef struct {
     int (*compare)(const char *a, apr_size_t alen, const char *b, apr_size_t blen);
     /* Seconds a copy has left (for a copy written during a repair); >= 1. */
     apr_int64_t (*ttl)(const char *v, apr_size_t len, apr_time_t now);
+    /* Of two different copies of one generation (a divergence), > 0 when a
+     * is kept, < 0 when b: the same answer on every front-end, whatever
+     * order it read them in. */
+    int (*tiebreak)(const char *a, apr_size_t alen, const char *b, apr_size_t blen);
 } sd_store_format;
 
-/* Log lines the store writes (the caller knows how: request or server). */
-typedef void (*sd_store_log_fn)(void *request, int is_warning, const char *message);
+/* Log lines the store writes (the caller knows how: for the request, or
+ * without one, as the prober's replay runs, for its log_baton). */
+typedef void (*sd_store_log_fn)(void *log_baton, void *request, int is_warning,
+                                const char *message);
 
 /* `backend` and `ring` outlive the store; the store lives in p. hints: how
  * many keys the store remembers as written while a replica was away. */
 sd_store *sd_store_create(apr_pool_t *p, const sd_backend *backend, const sd_ring *ring,
                           int copies, const sd_store_format *format, sd_stats *stats,
-                          sd_store_log_fn log, int hints);
+                          sd_store_log_fn log, void *log_baton, int hints);
 
 typedef enum {
     SD_STORE_READ_ONLY,  /* repairs only replicas that lack the key (add)  */
@@ -56,8 +62,8 @@ typedef enum {
 
 /* The newest copy among the replicas that answer (*val from call->pool,
  * NUL-terminated). Two copies of one generation with different bytes are a
- * divergence (counted, logged once per process); the first in ring order
- * wins. */
+ * divergence (counted, logged once per process); the format's tiebreak
+ * picks the copy kept. */
 sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const char *key,
                               sd_store_read_mode mode, char **val, apr_size_t *len,
                               apr_uint16_t *flags);
@@ -83,21 +89,32 @@ sd_store_result sd_store_remove(sd_store *st, const sd_backend_call *call, const
 
 /* A lock key, placed with the key `placement` (its session): added on
  * every replica that answers, so two holders always meet on a replica both
- * saw. SD_STORE_EXISTS when another holder has it anywhere. */
+ * saw. SD_STORE_EXISTS when another holder has it anywhere. *sent gets the
+ * servers the add was sent to (bit i: server i), for sd_store_unlock. An add
+ * whose reply never came (a frozen server, its socket cut) may still be
+ * carried out when the server thaws: such a lock of ours is remembered and
+ * removed, if it still holds `token`, when the server is back. */
 sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const char *key,
                               const char *placement, const char *token, apr_size_t len,
-                              apr_int64_t ttl_seconds);
+                              apr_int64_t ttl_seconds, apr_uint64_t *sent);
 
-/* Removes the lock wherever it still holds `token`. */
+/* Removes the lock wherever it still holds `token`, on the servers in
+ * `sent`; where that cannot be done now (away, or no answer), it is done
+ * when the server is back. */
 void sd_store_unlock(sd_store *st, const sd_backend_call *call, const char *key,
-                     const char *placement, const char *token, apr_size_t len);
+                     const char *placement, const char *token, apr_size_t len,
+                     apr_uint64_t sent);
 
-/* Brings `server` up to date with what was written while it was away: for
- * each remembered key, under its lock (skipped when busy: the holder writes
- * every replica), the newest copy is written to it if its own is older or
- * missing. Called when the server is usable again. Returns how many keys
- * were brought up to date. */
+/* Brings `server` up to date with what happened while it was away: locks
+ * of ours it may hold are removed (if still ours), then for each key written
+ * meanwhile, under the key's lock, the newest copy is written to it if its
+ * own is older or missing. A key whose lock is busy stays remembered for
+ * the next call. Called while the server is usable (cheap when nothing is
+ * remembered for it). Returns how many keys were brought up to date. */
 int sd_store_replay(sd_store *st, const sd_backend_call *call, int server);
+
+/* Whether anything is remembered for `server` (a lock-free read). */
+int sd_store_replay_pending(const sd_store *st, int server);
 
 /* The largest value every replica of `key` takes (NULL key: every server). */
 apr_size_t sd_store_max_value(const sd_store *st, const char *key);

@@ -12,6 +12,7 @@
  *    `replace`, then `add`.
  * Each server has a single-server client, so the store picks servers. */
 #include "sd_backend_memcache.h"
+#include "sd_io_guard.h"
 #include "sd_log.h"
 #include "sd_module.h"
 
@@ -38,6 +39,8 @@ typedef struct {
     const char *name;
     int index;
     int connections;          /* the pool's size                    */
+    apr_sockaddr_t *peer;     /* as resolved at start, for io_guard   */
+    apr_interval_time_t retry_window;
     sd_health *health;
     volatile apr_uint32_t pool_exhausted;   /* said at warn this spell      */
 } mc_server;
@@ -55,21 +58,23 @@ struct sd_backend_memcache {
  * refusal by a live server ("SERVER_ERROR out of memory", "object too
  * large") as APR_EGENERAL, and so too a pooled socket already at EOF (an
  * empty reply; memcached restarted), which it then puts back in the pool:
- * its next use fails to send and destroys it, a transport error. So an
- * EGENERAL earns one more attempt, and is taken for a stale socket when
- * that attempt fails in transport; twice EGENERAL is a refusal. A restart
- * leaves every idle pooled socket stale, and all of them fail this way, fast
- * (a local reset): such pairs cost nothing from the budget, up to one per
- * pooled connection, so the first request after a quick restart clears them
- * instead of answering 503. Other transport failures are retried within a
- * small fixed budget while the prober vouches for the server. A timeout (the
- * prober's socket timeout, or the pool wait) is never retried: that would
- * only add another wait. */
+ * its next use fails to send and destroys it, a transport error. So after
+ * an EGENERAL the sockets the server has closed are shut down (io_guard),
+ * and if there were any, it was one of them; otherwise it earns one more
+ * attempt, and twice in a row is a refusal. A transport failure destroys
+ * the socket it happened on, and
+ * after a restart, a kill or a thaw (the prober cut the frozen server's
+ * sockets) every idle pooled socket is dead: each fails at once, so a
+ * request may go through all of them, one attempt per pooled connection
+ * beyond the small fixed budget, but only while the prober vouches for
+ * the server and within `window` (the probe timeout) of the first attempt.
+ * A timeout (the prober's socket timeout, or the pool wait) is never
+ * retried: that would only add another wait. */
 #define SD_ATTEMPTS 6
 
 typedef struct {
-    int attempts;             /* those that were not half of a stale pair  */
-    int stale_pairs;          /* an EGENERAL followed by a transport error */
+    int attempts;
+    apr_time_t started;
     apr_status_t last;
 } retry_state;
 
@@ -91,19 +96,23 @@ static int worth_retry(const mc_server *srv, retry_state *rs, apr_status_t rv)
     if (rv == APR_SUCCESS || !sd_health_usable(srv->health, srv->index)) {
         return 0;
     }
-    if (is_transport_failure(rv) && before == APR_EGENERAL
-        && rs->stale_pairs < srv->connections) {
-        ++rs->stale_pairs;
-        --rs->attempts;       /* the EGENERAL was the stale socket's too */
-        return 1;
+    if (++rs->attempts >= SD_ATTEMPTS + srv->connections) {
+        return 0;
     }
-    if (++rs->attempts >= SD_ATTEMPTS) {
+    if (rs->attempts == 1) {
+        rs->started = apr_time_now();
+    }
+    else if (apr_time_now() - rs->started > srv->retry_window) {
         return 0;
     }
     if (is_transport_failure(rv)) {
         return 1;
     }
-    return rv == APR_EGENERAL && (before != APR_EGENERAL || rs->stale_pairs > 0);
+    if (rv == APR_EGENERAL && sd_io_guard_cut_closed(srv->peer, -1) > 0) {
+        rs->last = APR_EOF;   /* a closed socket, not a refusal */
+        return 1;
+    }
+    return rv == APR_EGENERAL && before != APR_EGENERAL;
 }
 
 #define WITH_RETRY(srv, call)                                              \
@@ -283,8 +292,8 @@ static apr_memcache_server_t *choose_server(void *baton, apr_memcache_t *mc,
 
 apr_status_t sd_backend_memcache_create(apr_pool_t *pchild, server_rec *s,
                                         const sd_health_server *servers, int n,
-                                        int connections, sd_health *health,
-                                        sd_backend *out)
+                                        int connections, apr_interval_time_t retry_window,
+                                        sd_health *health, sd_backend *out)
 {
     sd_backend_memcache *b = apr_pcalloc(pchild, sizeof(*b));
     const char **names = apr_palloc(pchild, sizeof(char *) * (apr_size_t)(n ? n : 1));
@@ -298,6 +307,11 @@ apr_status_t sd_backend_memcache_create(apr_pool_t *pchild, server_rec *s,
         mc_server *srv = &b->servers[i];
         srv->index = i;
         srv->connections = connections;
+        srv->retry_window = retry_window;
+        if (apr_sockaddr_info_get(&srv->peer, servers[i].host, APR_INET, servers[i].port, 0,
+                                  pchild) != APR_SUCCESS) {
+            srv->peer = NULL;   /* no name yet: connects will fail and say so */
+        }
         srv->health = health;
         srv->name = servers[i].name;
         names[i] = servers[i].name;

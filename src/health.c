@@ -44,6 +44,7 @@ struct sd_health {
     int n;
     apr_interval_time_t interval, timeout;
     sd_health_return_fn on_return;
+    sd_health_pending_fn pending;
     void *baton;
     apr_pool_t *scratch;
     apr_thread_t *thread;
@@ -71,9 +72,11 @@ sd_health *sd_health_create(apr_pool_t *pchild, server_rec *s, const sd_health_s
     return h;
 }
 
-void sd_health_on_return(sd_health *h, sd_health_return_fn fn, void *baton)
+void sd_health_on_return(sd_health *h, sd_health_return_fn fn, sd_health_pending_fn pending,
+                         void *baton)
 {
     h->on_return = fn;
+    h->pending = pending;
     h->baton = baton;
 }
 
@@ -285,13 +288,13 @@ static void check(sd_health *h, int i)
     srv->cut = 0;
     if (srv->addr) {
         sd_io_guard_limit(srv->addr, h->timeout, probe_fd(srv));
+        sd_io_guard_cut_closed(srv->addr, probe_fd(srv));
     }
-    if (srv->seen_unusable) {
+    if (h->on_return
+        && (srv->seen_unusable || (h->pending && h->pending(h->baton, i)))) {
         srv->seen_unusable = 0;
-        if (h->on_return) {
-            apr_pool_clear(h->scratch);
-            h->on_return(h->baton, i, h->scratch);
-        }
+        apr_pool_clear(h->scratch);
+        h->on_return(h->baton, i, h->scratch);
     }
 }
 

@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -94,4 +95,18 @@ static int cut_one(int fd, void *baton)
 int sd_io_guard_cut(const apr_sockaddr_t *peer, int skip)
 {
     return peer ? each_fd(skip, cut_one, (void *)peer) : 0;
+}
+
+static int cut_closed_one(int fd, void *baton)
+{
+    struct tcp_info info;
+    socklen_t len = sizeof(info);
+    return connected_to(fd, baton)
+           && getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) == 0
+           && info.tcpi_state == TCP_CLOSE_WAIT && shutdown(fd, SHUT_RDWR) == 0;
+}
+
+int sd_io_guard_cut_closed(const apr_sockaddr_t *peer, int skip)
+{
+    return peer ? each_fd(skip, cut_closed_one, (void *)peer) : 0;
 }

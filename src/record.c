@@ -374,14 +374,17 @@ static const char *find_in_head(const char *v, apr_size_t len, const char *field
     return NULL;
 }
 
-/* (generation, ended) of a raw stored value; 0, 0 without our member. */
-static void raw_generation(const char *v, apr_size_t len, apr_int64_t *gen, int *ended)
+/* (generation, ended, saved) of a raw stored value; zeros without our
+ * member. */
+static void raw_generation(const char *v, apr_size_t len, apr_int64_t *gen, int *ended,
+                           apr_int64_t *saved)
 {
     static const char field[] = "\"" SD_RECORD_META_FIELD "\":";
     const char *at = find_in_head(v, len, field, sizeof(field) - 1);
-    json_t *meta, *g;
+    json_t *meta, *g, *t;
     *gen = 0;
     *ended = 0;
+    *saved = 0;
     if (!at) {
         return;
     }
@@ -391,20 +394,37 @@ static void raw_generation(const char *v, apr_size_t len, apr_int64_t *gen, int 
         *gen = json_integer_value(g);
     }
     *ended = json_is_true(json_object_get(meta, "ended"));
+    t = json_object_get(meta, "saved");
+    if (json_is_integer(t)) {
+        *saved = json_integer_value(t);
+    }
     json_decref(meta);
 }
 
 int sd_record_compare_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen)
 {
-    apr_int64_t ga, gb;
+    apr_int64_t ga, gb, sa, sb;
     int ea, eb;
-    raw_generation(a, alen, &ga, &ea);
-    raw_generation(b, blen, &gb, &eb);
+    raw_generation(a, alen, &ga, &ea, &sa);
+    raw_generation(b, blen, &gb, &eb, &sb);
     if (ga != gb) {
         return ga > gb ? 1 : -1;
     }
     /* A logout and a change of one generation: the logout stands. */
     return ea - eb;
+}
+
+int sd_record_tiebreak_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen)
+{
+    apr_int64_t ga, gb, sa, sb;
+    int ea, eb, c;
+    raw_generation(a, alen, &ga, &ea, &sa);
+    raw_generation(b, blen, &gb, &eb, &sb);
+    if (sa != sb) {
+        return sa > sb ? 1 : -1;
+    }
+    c = memcmp(a, b, alen < blen ? alen : blen);
+    return c ? c : (alen > blen) - (alen < blen);
 }
 
 apr_int64_t sd_record_ttl_raw(const char *v, apr_size_t len, apr_time_t now)

@@ -31,6 +31,7 @@ struct sd_session_lock {
     const char *key;          /* NULL once released                      */
     const char *placement;    /* the session's key: the lock sits with it */
     const char *token;
+    apr_uint64_t placed;      /* the servers the lock was sent to        */
     apr_time_t trusted_until;
 };
 
@@ -58,7 +59,7 @@ void sd_session_lock_release(sd_session_lock *lock)
     if (lock && lock->key && sd_session_lock_trusted(lock)) {
         sd_backend_call call = { lock->r->pool, lock->r };
         sd_store_unlock(lock->v->rt.store, &call, lock->key, lock->placement, lock->token,
-                        strlen(lock->token));
+                        strlen(lock->token), lock->placed);
     }
     if (lock) {
         lock->key = NULL;
@@ -78,9 +79,10 @@ static int try_once(request_rec *r, const sd_vhost *v, const char *key, const ch
     apr_time_t sent = apr_time_now();
     sd_session_lock *lock;
     sd_backend_call call = { r->pool, r };
+    apr_uint64_t placed = 0;
 
     switch (sd_store_lock(v->rt.store, &call, key, placement, token, strlen(token),
-                          v->conf->lock_ttl)) {
+                          v->conf->lock_ttl, &placed)) {
     case SD_STORE_OK:
         break;
     case SD_STORE_EXISTS:
@@ -94,6 +96,7 @@ static int try_once(request_rec *r, const sd_vhost *v, const char *key, const ch
     lock->key = key;
     lock->placement = placement;
     lock->token = token;
+    lock->placed = placed;
     /* Counted from when the add was sent, which is what "1 s plus the
      * time the acquisition took" before the TTL amounts to. */
     lock->trusted_until = sent + apr_time_from_sec(v->conf->lock_ttl) - SD_LOCK_CLOCK_TICK;

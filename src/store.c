@@ -18,10 +18,15 @@
 /* An exptime memcached reads as an absolute time long past. */
 #define SD_STORE_EXPIRED_EXPTIME ((apr_uint32_t)SD_BACKEND_RELATIVE_TTL_MAX + 1)
 
+#define SD_STORE_TOKEN_MAX 96
+
+/* Something a server missed while it was away: a write of `key` (token
+ * ""), or the removal of our lock `key` holding `token`. */
 typedef struct {
     char key[SD_STORE_KEY_MAX];
-    char lock_key[SD_STORE_KEY_MAX];  /* "" when written without a lock   */
-    apr_uint64_t missing;             /* bit i: server i lacks this write  */
+    char lock_key[SD_STORE_KEY_MAX];  /* a write's lock; "" for none      */
+    char token[SD_STORE_TOKEN_MAX];
+    apr_uint64_t missing;             /* bit i: server i missed it         */
 } hint;
 
 struct sd_store {
@@ -31,9 +36,11 @@ struct sd_store {
     const sd_store_format *format;
     sd_stats *stats;
     sd_store_log_fn log;
+    void *log_baton;
     apr_thread_mutex_t *hints_lock;
     hint *hints;
     int nhints;
+    volatile apr_uint64_t pending;    /* bit i: some hint names server i  */
     volatile apr_uint32_t divergence_logged;
     volatile apr_uint32_t hints_full_logged;
     volatile apr_uint32_t replays;
@@ -41,7 +48,7 @@ struct sd_store {
 
 sd_store *sd_store_create(apr_pool_t *p, const sd_backend *backend, const sd_ring *ring,
                           int copies, const sd_store_format *format, sd_stats *stats,
-                          sd_store_log_fn log, int hints)
+                          sd_store_log_fn log, void *log_baton, int hints)
 {
     sd_store *st = apr_pcalloc(p, sizeof(*st));
     st->be = backend;
@@ -50,6 +57,7 @@ sd_store *sd_store_create(apr_pool_t *p, const sd_backend *backend, const sd_rin
     st->format = format;
     st->stats = stats;
     st->log = log;
+    st->log_baton = log_baton;
     st->nhints = hints;
     st->hints = apr_pcalloc(p, sizeof(hint) * (apr_size_t)(hints > 0 ? hints : 1));
     if (apr_thread_mutex_create(&st->hints_lock, APR_THREAD_MUTEX_DEFAULT, p) != APR_SUCCESS) {
@@ -110,19 +118,30 @@ static sd_store_result as_store(sd_backend_result r)
 
 /* -------------------------------------------------------------- hints */
 
-static void remember(sd_store *st, const sd_backend_call *call, const char *key,
-                     const char *lock_key, int server)
+/* Under hints_lock. */
+static void mark_pending(sd_store *st, apr_uint64_t bits)
+{
+    st->pending |= bits;
+}
+
+static void remember_as(sd_store *st, const sd_backend_call *call, const char *key,
+                        const char *lock_key, const char *token, apr_size_t token_len,
+                        int server)
 {
     hint *free_slot = NULL;
+    char tok[SD_STORE_TOKEN_MAX];
     if (!st->nhints || server >= 64 || strlen(key) >= SD_STORE_KEY_MAX
-        || (lock_key && strlen(lock_key) >= SD_STORE_KEY_MAX)) {
+        || (lock_key && strlen(lock_key) >= SD_STORE_KEY_MAX) || token_len >= sizeof(tok)) {
         return;
     }
+    memcpy(tok, token, token_len);
+    tok[token_len] = '\0';
     apr_thread_mutex_lock(st->hints_lock);
     for (int i = 0; i < st->nhints; ++i) {
         hint *h = &st->hints[i];
-        if (h->missing && strcmp(h->key, key) == 0) {
+        if (h->missing && strcmp(h->key, key) == 0 && strcmp(h->token, tok) == 0) {
             h->missing |= (apr_uint64_t)1 << server;
+            mark_pending(st, h->missing);
             apr_thread_mutex_unlock(st->hints_lock);
             return;
         }
@@ -133,16 +152,31 @@ static void remember(sd_store *st, const sd_backend_call *call, const char *key,
     if (free_slot) {
         apr_cpystrn(free_slot->key, key, sizeof(free_slot->key));
         apr_cpystrn(free_slot->lock_key, lock_key ? lock_key : "", sizeof(free_slot->lock_key));
+        memcpy(free_slot->token, tok, token_len + 1);
         free_slot->missing = (apr_uint64_t)1 << server;
+        mark_pending(st, free_slot->missing);
     }
     apr_thread_mutex_unlock(st->hints_lock);
     if (!free_slot) {
         SD_STATS_INC(st->stats, hints_dropped);
         if (st->log && apr_atomic_xchg32(&st->hints_full_logged, 1) == 0) {
-            st->log(call->request, 1, "the table of writes a returning replica missed is"
+            st->log(st->log_baton, call->request, 1, "the table of writes a returning replica missed is"
                     " full; further ones are repaired only when a read sees them");
         }
     }
+}
+
+static void remember(sd_store *st, const sd_backend_call *call, const char *key,
+                     const char *lock_key, int server)
+{
+    remember_as(st, call, key, lock_key, "", 0, server);
+}
+
+/* A lock of ours the server may hold without our knowing. */
+static void remember_lock(sd_store *st, const sd_backend_call *call, const char *key,
+                          const char *token, apr_size_t len, int server)
+{
+    remember_as(st, call, key, NULL, token, len, server);
 }
 
 /* --------------------------------------------------------------- reads */
@@ -219,11 +253,14 @@ sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const c
                 else if (cmp == 0 && !same_bytes(&c[nc], &c[best])) {
                     SD_STATS_INC(st->stats, divergences);
                     if (st->log && apr_atomic_xchg32(&st->divergence_logged, 1) == 0) {
-                        st->log(call->request, 1, apr_psprintf(call->pool,
+                        st->log(st->log_baton, call->request, 1, apr_psprintf(call->pool,
                                 "replicas of %s hold two different copies of one"
                                 " generation (front-ends that saw different servers"
-                                " as down both wrote it); the first in ring order is"
-                                " kept, the other change is lost (logged once)", key));
+                                " as down both wrote it); the later save is kept, the"
+                                " other change is lost (logged once per process)", key));
+                    }
+                    if (st->format->tiebreak(c[nc].val, c[nc].len, c[best].val, c[best].len) > 0) {
+                        best = nc;
                     }
                 }
             }
@@ -347,14 +384,16 @@ sd_store_result sd_store_remove(sd_store *st, const sd_backend_call *call, const
 
 sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const char *key,
                               const char *placement, const char *token, apr_size_t len,
-                              apr_int64_t ttl_seconds)
+                              apr_int64_t ttl_seconds, apr_uint64_t *sent)
 {
     const sd_backend_ops *ops = st->be->ops;
     int t[SD_STORE_MAX_COPIES], n = targets_for(st, placement, t), held[SD_STORE_MAX_COPIES];
     int nheld = 0;
     apr_uint32_t exptime = wire_exptime(ttl_seconds);
     sd_store_result res = SD_STORE_DOWN;
+    apr_uint64_t unanswered = 0;
 
+    *sent = 0;
     /* While a server comes back, one request may still see it as down (and
      * lock only the next replica) while another already uses it; taken on
      * every replica that answers, two holders always meet on one. */
@@ -363,23 +402,38 @@ sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const c
         if (!usable(st, t[i])) {
             continue;
         }
+        *sent |= (apr_uint64_t)1 << t[i];
         one = as_store(ops->add(st->be->baton, t[i], call, key, token, len, exptime, 0));
         if (one == SD_STORE_OK) {
             held[nheld++] = t[i];
             res = SD_STORE_OK;
         }
-        else if (one != SD_STORE_DOWN) {
+        else if (one == SD_STORE_DOWN) {
+            unanswered |= (apr_uint64_t)1 << t[i];
+        }
+        else {
             for (int j = 0; j < nheld; ++j) {
                 ops->remove(st->be->baton, held[j], call, key);
             }
-            return counted(st, one);
+            res = one;
+            break;
+        }
+    }
+    if (res != SD_STORE_OK) {
+        /* Not ours after all: only the adds still in flight can leave one. */
+        *sent = unanswered;
+        for (int i = 0; i < n; ++i) {
+            if (unanswered & ((apr_uint64_t)1 << t[i])) {
+                remember_lock(st, call, key, token, len, t[i]);
+            }
         }
     }
     return counted(st, res);
 }
 
 void sd_store_unlock(sd_store *st, const sd_backend_call *call, const char *key,
-                     const char *placement, const char *token, apr_size_t len)
+                     const char *placement, const char *token, apr_size_t len,
+                     apr_uint64_t sent)
 {
     const sd_backend_ops *ops = st->be->ops;
     int t[SD_STORE_MAX_COPIES], n = targets_for(st, placement, t);
@@ -390,17 +444,26 @@ void sd_store_unlock(sd_store *st, const sd_backend_call *call, const char *key,
         char *v = NULL;
         apr_size_t l = 0;
         apr_uint16_t f = 0;
-        if (usable(st, t[i])
-            && ops->get(st->be->baton, t[i], call, key, &v, &l, &f) == SD_BACKEND_OK
-            && l == len && memcmp(v, token, len) == 0) {
-            ops->remove(st->be->baton, t[i], call, key);
+        sd_backend_result got = SD_BACKEND_DOWN;
+        if (!(sent & ((apr_uint64_t)1 << t[i]))) {
+            continue;
+        }
+        if (usable(st, t[i])) {
+            got = ops->get(st->be->baton, t[i], call, key, &v, &l, &f);
+        }
+        if (got == SD_BACKEND_OK && l == len && memcmp(v, token, len) == 0) {
+            got = ops->remove(st->be->baton, t[i], call, key);
+        }
+        if (got == SD_BACKEND_DOWN) {
+            remember_lock(st, call, key, token, len, t[i]);
         }
     }
 }
 
 /* -------------------------------------------------------------- replay */
 
-static int replay_one(sd_store *st, const sd_backend_call *call, const hint *h, int server)
+static int replay_one(sd_store *st, const sd_backend_call *call, const hint *h, int server,
+                      int *busy)
 {
     const sd_backend_ops *ops = st->be->ops;
     int t[SD_STORE_MAX_COPIES], n = targets_for(st, h->key, t), done = 0, in_set = 0;
@@ -409,18 +472,23 @@ static int replay_one(sd_store *st, const sd_backend_call *call, const hint *h, 
     char *val = NULL, *mine = NULL;
     apr_size_t len = 0, mine_len = 0;
     apr_uint16_t flags = 0, mine_flags = 0;
+    apr_uint64_t sent = 0;
     sd_backend_result own;
 
     for (int i = 0; i < n; ++i) {
         in_set |= t[i] == server;
     }
     if (!in_set || !usable(st, server)) {
+        *busy = in_set;  /* gone again: for its next return */
         return 0;
     }
-    if (*h->lock_key
-        && sd_store_lock(st, call, h->lock_key, h->key, token, strlen(token),
-                         SD_STORE_REPAIR_LOCK_TTL) != SD_STORE_OK) {
-        return 0;  /* busy: its holder writes every replica, this one too */
+    if (*h->lock_key) {
+        sd_store_result locked = sd_store_lock(st, call, h->lock_key, h->key, token,
+                                               strlen(token), SD_STORE_REPAIR_LOCK_TTL, &sent);
+        if (locked != SD_STORE_OK) {
+            *busy = locked == SD_STORE_EXISTS;  /* tried again on the next call */
+            return 0;
+        }
     }
     own = ops->get(st->be->baton, server, call, h->key, &mine, &mine_len, &mine_flags);
     if (sd_store_read(st, call, h->key, SD_STORE_READ_ONLY, &val, &len, &flags) == SD_STORE_OK
@@ -431,9 +499,30 @@ static int replay_one(sd_store *st, const sd_backend_call *call, const hint *h, 
                == SD_BACKEND_OK;
     }
     if (*h->lock_key) {
-        sd_store_unlock(st, call, h->lock_key, h->key, token, strlen(token));
+        sd_store_unlock(st, call, h->lock_key, h->key, token, strlen(token), sent);
     }
     return done;
+}
+
+/* A lock of ours that a server may have taken after we gave up on it. */
+static void replay_unlock(sd_store *st, const sd_backend_call *call, const hint *h, int server)
+{
+    const sd_backend_ops *ops = st->be->ops;
+    char *v = NULL;
+    apr_size_t l = 0, len = strlen(h->token);
+    apr_uint16_t f = 0;
+    sd_backend_result got = ops->get(st->be->baton, server, call, h->key, &v, &l, &f);
+    if (got == SD_BACKEND_OK && l == len && memcmp(v, h->token, len) == 0) {
+        got = ops->remove(st->be->baton, server, call, h->key);
+    }
+    if (got == SD_BACKEND_DOWN) {
+        remember_lock(st, call, h->key, h->token, len, server);
+    }
+}
+
+int sd_store_replay_pending(const sd_store *st, int server)
+{
+    return server < 64 && (st->pending & ((apr_uint64_t)1 << server)) != 0;
 }
 
 int sd_store_replay(sd_store *st, const sd_backend_call *call, int server)
@@ -441,18 +530,49 @@ int sd_store_replay(sd_store *st, const sd_backend_call *call, int server)
     int replayed = 0;
     apr_uint64_t bit = (apr_uint64_t)1 << server;
 
-    if (!st->nhints || server >= 64) {
+    if (!st->nhints || server >= 64 || !sd_store_replay_pending(st, server)) {
         return 0;
     }
-    for (int i = 0; i < st->nhints; ++i) {
-        hint h;
-        apr_thread_mutex_lock(st->hints_lock);
-        h = st->hints[i];
-        st->hints[i].missing &= ~bit;
-        apr_thread_mutex_unlock(st->hints_lock);
-        if (h.missing & bit) {
-            replayed += replay_one(st, call, &h, server);
+    apr_thread_mutex_lock(st->hints_lock);
+    st->pending &= ~bit;
+    apr_thread_mutex_unlock(st->hints_lock);
+    /* Our stale locks first: a replay takes the key's lock itself. */
+    for (int pass = 0; pass < 2; ++pass) {
+        for (int i = 0; i < st->nhints && usable(st, server); ++i) {
+            hint h;
+            int busy = 0;
+            apr_thread_mutex_lock(st->hints_lock);
+            h = st->hints[i];
+            if ((h.missing & bit) && (pass == 0) == (h.token[0] != '\0')) {
+                st->hints[i].missing &= ~bit;
+            }
+            else {
+                h.missing = 0;
+            }
+            apr_thread_mutex_unlock(st->hints_lock);
+            if (!(h.missing & bit)) {
+                continue;
+            }
+            if (pass == 0) {
+                replay_unlock(st, call, &h, server);
+                continue;
+            }
+            replayed += replay_one(st, call, &h, server, &busy);
+            if (busy) {
+                remember(st, call, h.key, h.lock_key, server);
+            }
         }
+    }
+    if (!usable(st, server)) {
+        /* Gone again mid-way: whatever is left waits for its return. */
+        apr_thread_mutex_lock(st->hints_lock);
+        for (int i = 0; i < st->nhints; ++i) {
+            if (st->hints[i].missing & bit) {
+                mark_pending(st, bit);
+                break;
+            }
+        }
+        apr_thread_mutex_unlock(st->hints_lock);
     }
     if (replayed) {
         SD_STATS_ADD(st->stats, replayed, replayed);

@@ -84,11 +84,15 @@ void sd_stores_plan(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
     }
 }
 
-static void store_log(void *request, int is_warning, const char *message)
+static void store_log(void *server, void *request, int is_warning, const char *message)
 {
+    int level = is_warning ? APLOG_WARNING : APLOG_INFO;
     if (request) {
-        ap_log_rerror(APLOG_MARK, is_warning ? APLOG_WARNING : APLOG_INFO, 0,
-                      (request_rec *)request, SD_LOGNO(00213) "%s", message);
+        ap_log_rerror(APLOG_MARK, level, 0, (request_rec *)request, SD_LOGNO(00213) "%s",
+                      message);
+    }
+    else {
+        ap_log_error(APLOG_MARK, level, 0, (server_rec *)server, SD_LOGNO(00213) "%s", message);
     }
 }
 
@@ -105,12 +109,19 @@ static void replay(void *baton, int server, apr_pool_t *scratch)
     int n = sd_store_replay(rb->store, &call, server);
     if (n) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, rb->s, SD_LOGNO(00214)
-                     "memcached %s is back: %d session(s) written while it was away"
+                     "memcached %s: %d session(s) written while it was away"
                      " brought up to date", rb->servers[server].name, n);
     }
 }
 
-static const sd_store_format record_format = { sd_record_compare_raw, sd_record_ttl_raw };
+static int replay_pending(void *baton, int server)
+{
+    replay_baton *rb = baton;
+    return sd_store_replay_pending(rb->store, server);
+}
+
+static const sd_store_format record_format = { sd_record_compare_raw, sd_record_ttl_raw,
+                                                   sd_record_tiebreak_raw };
 
 static void build(apr_pool_t *pchild, server_rec *vs, sd_vhost *v, int connections,
                   sd_stats *stats)
@@ -135,18 +146,20 @@ static void build(apr_pool_t *pchild, server_rec *vs, sd_vhost *v, int connectio
     health = sd_health_create(pchild, vs, servers, n,
                               apr_time_from_msec(v->conf->probe_interval_ms),
                               apr_time_from_msec(v->conf->probe_timeout_ms));
-    if (sd_backend_memcache_create(pchild, vs, servers, n, connections, health, backend)
+    if (sd_backend_memcache_create(pchild, vs, servers, n, connections,
+                                   apr_time_from_msec(v->conf->probe_timeout_ms), health,
+                                   backend)
         != APR_SUCCESS) {
         return;  /* logged; requests that need the store answer 503 */
     }
     ring = sd_ring_create(pchild, names, n);
     v->rt.backend = backend;
     v->rt.store = sd_store_create(pchild, backend, ring, (int)v->conf->replicas + 1,
-                                  &record_format, stats, store_log, SD_STORES_HINTS);
+                                  &record_format, stats, store_log, vs, SD_STORES_HINTS);
     rb->store = v->rt.store;
     rb->s = vs;
     rb->servers = servers;
-    sd_health_on_return(health, replay, rb);
+    sd_health_on_return(health, replay, replay_pending, rb);
     if (sd_health_start(health, pchild) != APR_SUCCESS) {
         v->rt.store = NULL;
         v->rt.backend = NULL;

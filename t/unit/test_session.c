@@ -17,7 +17,8 @@ static fake_backend f;
 static sd_vhost vh;
 static sd_config conf;
 static sd_secret secret;
-static const sd_store_format format = { sd_record_compare_raw, sd_record_ttl_raw };
+static const sd_store_format format = { sd_record_compare_raw, sd_record_ttl_raw,
+                                                   sd_record_tiebreak_raw };
 
 /* The connect.sid=... of a response's Set-Cookie, or NULL. */
 static const char *cookie_of(request_rec *r)
@@ -71,7 +72,7 @@ int main(void)
     vh.conf = &conf;
     vh.rt.stats = &stats;
     vh.rt.store = sd_store_create(pool, &f.backend, sd_ring_create(pool, names, 2), 2, &format,
-                                  &stats, NULL, 16);
+                                  &stats, NULL, NULL, 16);
 
     /* A guest who only looks: nothing written, no cookie. */
     r = fake_request(pool, NULL);

@@ -12,15 +12,31 @@
 #include <apr_general.h>
 #include <apr_strings.h>
 
-static const sd_store_format format = { sd_record_compare_raw, sd_record_ttl_raw };
+static const sd_store_format format = { sd_record_compare_raw, sd_record_ttl_raw,
+                                                   sd_record_tiebreak_raw };
 
-/* A stored value of generation `gen`, with a visible payload. */
-static const char *rec(apr_pool_t *p, int gen, const char *what, int ended)
+/* A stored value of generation `gen` saved at `saved`, with a visible
+ * payload. */
+static const char *rec_saved(apr_pool_t *p, int gen, long saved, const char *what, int ended)
 {
     return apr_psprintf(p, "{\"cookie\":{\"originalMaxAge\":60000,\"expires\":"
                         "\"2030-01-01T00:00:00.000Z\",\"httpOnly\":true,\"path\":\"/\"},"
-                        "\"sessiondemo\":{\"realm\":\"r\",\"gen\":%d,\"saved\":1,\"created\":1%s},"
-                        "\"what\":\"%s\"}", gen, ended ? ",\"ended\":true" : "", what);
+                        "\"sessiondemo\":{\"realm\":\"r\",\"gen\":%d,\"saved\":%ld,\"created\":1%s},"
+                        "\"what\":\"%s\"}", gen, saved, ended ? ",\"ended\":true" : "", what);
+}
+
+static const char *rec(apr_pool_t *p, int gen, const char *what, int ended)
+{
+    return rec_saved(p, gen, 1, what, ended);
+}
+
+/* The store's log lines, counted: its baton is the counter. */
+static void count_log(void *baton, void *request, int is_warning, const char *message)
+{
+    (void)request;
+    (void)is_warning;
+    (void)message;
+    ++*(int *)baton;
 }
 
 static const char *what_of(const char *v)
@@ -57,6 +73,7 @@ int main(void)
     fake_backend f;
     sd_stats stats;
     sd_store *st;
+    int logged = 0;
     sd_backend_call call;
     const char *names[2] = { "10.0.0.1:11211", "10.0.0.2:11211" };
     const sd_ring *ring;
@@ -66,12 +83,12 @@ int main(void)
     apr_pool_create(&p, NULL);
     call.pool = p;
     call.request = NULL;
-    TAP_PLAN(29);
+    TAP_PLAN(41);
 
     fake_backend_init(&f, 2);
     memset(&stats, 0, sizeof(stats));
     ring = sd_ring_create(p, names, 2);
-    st = sd_store_create(p, &f.backend, ring, 2, &format, &stats, NULL, 16);
+    st = sd_store_create(p, &f.backend, ring, 2, &format, &stats, count_log, &logged, 16);
 
     /* Two sequential pauses, with writes during each. */
     TAP_OK(write_gen(st, &call, k, 1, "one") == SD_STORE_OK
@@ -125,6 +142,7 @@ int main(void)
     fake_backend_put(&f, 1, "sess:D", rec(p, 7, "front-end B", 0));
     {
         apr_uint32_t before = stats.divergences;
+        int logged_before = logged;
         const char *won = read_what(st, &call, "sess:D", SD_STORE_READ_ONLY);
         TAP_OK(stats.divergences == before + 1, "one generation, two contents: a divergence is counted");
         TAP_OK(starts(won, "front-end A") || starts(won, "front-end B"), "... and one copy is served");
@@ -136,7 +154,19 @@ int main(void)
                "a lock holder's read brings the losing copy to the kept one");
         read_what(st, &call, "sess:D", SD_STORE_READ_ONLY);
         TAP_OK(stats.divergences == before + 3, "... so the divergence is not counted again");
+        TAP_OK(logged == logged_before + 1, "the divergence was logged once, not per read");
     }
+
+    /* Which side of a divergence is kept does not depend on which replica
+     * a front-end reads first: the later save. */
+    fake_backend_put(&f, 0, "sess:T", rec_saved(p, 4, 5000, "earlier", 0));
+    fake_backend_put(&f, 1, "sess:T", rec_saved(p, 4, 9000, "later", 0));
+    TAP_OK(starts(read_what(st, &call, "sess:T", SD_STORE_READ_ONLY), "later"),
+           "divergence: the later save is kept");
+    fake_backend_put(&f, 0, "sess:T", rec_saved(p, 4, 9000, "later", 0));
+    fake_backend_put(&f, 1, "sess:T", rec_saved(p, 4, 5000, "earlier", 0));
+    TAP_OK(starts(read_what(st, &call, "sess:T", SD_STORE_READ_ONLY), "later"),
+           "... whichever replica holds it");
 
     /* Misses and outages are told apart. */
     TAP_IS_STR(read_what(st, &call, "sess:none", SD_STORE_READ_ONLY), "(miss)", "a miss is a miss");
@@ -157,15 +187,58 @@ int main(void)
     f.servers[1].state = FAKE_UP;
 
     /* Locks on every replica; a release only with the token. */
-    TAP_OK(sd_store_lock(st, &call, "L", k, "me", 2, 5) == SD_STORE_OK
-           && fake_backend_value(&f, 0, "L") && fake_backend_value(&f, 1, "L"),
-           "a lock is taken on every replica");
-    TAP_OK(sd_store_lock(st, &call, "L", k, "you", 3, 5) == SD_STORE_EXISTS, "a second holder is refused");
-    sd_store_unlock(st, &call, "L", k, "you", 3);
-    TAP_OK(fake_backend_value(&f, 0, "L") != NULL, "a release with another token leaves it");
-    sd_store_unlock(st, &call, "L", k, "me", 2);
-    TAP_OK(!fake_backend_value(&f, 0, "L") && !fake_backend_value(&f, 1, "L"),
-           "the holder's release removes it everywhere");
+    {
+        apr_uint64_t mine = 0, yours = 0;
+        TAP_OK(sd_store_lock(st, &call, "L", k, "me", 2, 5, &mine) == SD_STORE_OK
+               && fake_backend_value(&f, 0, "L") && fake_backend_value(&f, 1, "L") && mine == 3,
+               "a lock is taken on every replica");
+        TAP_OK(sd_store_lock(st, &call, "L", k, "you", 3, 5, &yours) == SD_STORE_EXISTS,
+               "a second holder is refused");
+        sd_store_unlock(st, &call, "L", k, "you", 3, 3);
+        TAP_OK(fake_backend_value(&f, 0, "L") != NULL, "a release with another token leaves it");
+        sd_store_unlock(st, &call, "L", k, "me", 2, mine);
+        TAP_OK(!fake_backend_value(&f, 0, "L") && !fake_backend_value(&f, 1, "L"),
+               "the holder's release removes it everywhere");
+    }
+
+    /* A lock add sent to a server that froze is carried out when it thaws,
+     * after its sender gave up on it and released the rest: that stale lock
+     * is ours, and it goes when the server is back. */
+    {
+        apr_uint64_t mine = 0, next = 0;
+        f.servers[0].state = FAKE_FROZEN;
+        TAP_OK(sd_store_lock(st, &call, "G", k, "ghost", 5, 5, &mine) == SD_STORE_OK && mine == 3,
+               "frozen primary: the lock holds on the other replica (the add to it was sent)");
+        f.servers[0].state = FAKE_AWAY;   /* the prober's verdict */
+        sd_store_unlock(st, &call, "G", k, "ghost", 5, mine);
+        TAP_OK(!fake_backend_value(&f, 1, "G"), "released where it could be");
+        fake_backend_thaw(&f, 0, FAKE_UP);
+        TAP_IS_STR(fake_backend_value(&f, 0, "G"), "ghost", "the thawed server carried out the add late");
+        TAP_OK(sd_store_replay_pending(st, 0), "... which the store remembered");
+        sd_store_replay(st, &call, 0);
+        TAP_OK(!fake_backend_value(&f, 0, "G") && !sd_store_replay_pending(st, 0),
+               "the server's return removes the stale lock");
+        TAP_OK(sd_store_lock(st, &call, "G", k, "next", 4, 5, &next) == SD_STORE_OK,
+               "... so the next request takes it at once");
+        sd_store_unlock(st, &call, "G", k, "next", 4, next);
+    }
+
+    /* A replay whose key is locked by a live request is kept for later. */
+    {
+        f.servers[1].state = FAKE_AWAY;
+        TAP_OK(sd_store_write(st, &call, "sess:R", "sess:R.lock", rec(p, 3, "later", 0),
+                              strlen(rec(p, 3, "later", 0)), 60, 2) == SD_STORE_OK,
+               "a write while a replica is away");
+        f.servers[1].state = FAKE_UP;
+        fake_backend_put(&f, 0, "sess:R.lock", "someone");
+        TAP_OK(sd_store_replay(st, &call, 1) == 0 && sd_store_replay_pending(st, 1),
+               "its lock busy: not replayed, still pending");
+        fake_backend_empty(&f, 0);
+        fake_backend_put(&f, 0, "sess:R", rec(p, 3, "later", 0));
+        TAP_OK(sd_store_replay(st, &call, 1) == 1 && !sd_store_replay_pending(st, 1)
+               && starts(what_of(fake_backend_value(&f, 1, "sess:R")), "later"),
+               "once free, the next call replays it");
+    }
 
     apr_pool_destroy(p);
     apr_terminate();

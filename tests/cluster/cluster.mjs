@@ -10,10 +10,14 @@
 //   2 no flip-flop (replicas 0): a frozen, then killed node gives 503 for its
 //                 sessions, nothing is written elsewhere, others keep working
 //   3 replicas 1  load test with one node killed and restarted; logout and
-//                 regenerate remove every copy; flush on return (SD00208):
-//                 a session logged out while a node was frozen stays out
+//                 regenerate leave tombstones; a session logged out while a
+//                 node was frozen stays out; every node paused in turn under
+//                 traffic loses nothing; memcached never sees flush_all
 //   4 front-ends  log in on A, continue on B; rolling restart under traffic
-//   5 twemproxy   the module pointed at nutcracker in front of the 3 nodes
+//   5 disagreeing front-ends (replicas 1, 2 nodes, a proxy per front-end
+//                 and node): a logout while one front-end sees a node down
+//                 holds on both; disjoint writes are a counted divergence
+//   6 twemproxy   the module pointed at nutcracker in front of the 3 nodes
 //
 // Environment: SD_RINGMAP (helper binary), CLUSTER_SESSIONS (phase 1
 // sessions, default 1500), CLUSTER_LOAD_SECONDS (phase 3, default 12),
@@ -21,7 +25,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import { Env, Memcached, canConnect, freePort, mcTalk, sleep, waitFor } from '../lib/env.mjs';
+import { Env, Memcached, TcpProxy, canConnect, freePort, mcTalk, sleep, waitFor } from '../lib/env.mjs';
 
 const env = new Env('cluster');
 const DIR = env.dir;
@@ -54,6 +58,29 @@ function signalNode(node, sig) { env.signal(`memcached-${node.name}`, sig); }
 function killNode(node) { return env.mcStop(node.name); }
 function holds(node, keys) { return new Memcached(node.port).holds(keys); }
 function flushNode(node) { return new Memcached(node.port).flush(); }
+// An empty node without a flush_all, so that the count of flush_all the
+// module sent stays at 0 (memcached's cmd_flush counts them since start).
+async function freshNode(node) { await killNode(node); await startMemcached(node); }
+async function flushesSeen(list) {
+  return (await Promise.all(list.map((n) => new Memcached(n.port).stats()))).reduce((a, st) => a + st.cmd_flush, 0);
+}
+// What each node holds for each key: null (nothing), 'tombstone' (the
+// module's logged-out record, which Express reads as a fresh, logged-out
+// session) or 'live'.
+async function copiesOf(list, keys) {
+  const out = keys.map(() => []);
+  for (const n of list) {
+    const m = new Memcached(n.port);
+    for (const [i, k] of keys.entries()) {
+      const it = await m.mg(k);
+      if (!it) { out[i].push(null); continue; }
+      let j = {};
+      try { j = JSON.parse(it.value.toString()); } catch { /* counted as live */ }
+      out[i].push(j.sessiondemo && j.sessiondemo.ended === true && !j.isLoggedIn ? 'tombstone' : 'live');
+    }
+  }
+  return out;
+}
 
 // ------------------------------------------------------------ ring helper
 function ringPlace(servers, keys) {
@@ -311,7 +338,7 @@ async function main() {
   // ============================================ phase 3: replicas 1 under load
   note(`phase 3: replicas 1, ${NCLIENTS} clients for ${LOAD_SECONDS} s, one node killed and restarted [${elapsed()} s]`);
   await Promise.all([stopFront(A), stopFront(B)]);
-  for (const n of nodes) await flushNode(n);
+  for (const n of nodes) await freshNode(n);
   await startFront(A, confR1);
   await startFront(B, confR1);
   const clients = Array.from({ length: NCLIENTS }, (_, i) => new Client(`load${i}`));
@@ -394,9 +421,14 @@ async function main() {
   figure(`replicas 1 load: sessions lost ${NCLIENTS - stillIn} of ${NCLIENTS}, carts wrong ${NCLIENTS - exact} of ${NCLIENTS}`);
   check(stillIn === NCLIENTS, `replicas 1: every client still logged in after the kill and the return (${stillIn}/${NCLIENTS})`);
   check(exact === NCLIENTS, `replicas 1: every cart holds exactly its acknowledged items (${exact}/${NCLIENTS}${wrong.length ? '; ' + wrong.slice(0, 3).join('; ') : ''})`);
-  check(stats.s503 === 0 && stats.other === 0 && stats.noAnswer === 0, `replicas 1: no 503 and no error during the load (${stats.s503} x 503, ${stats.other} other, ${stats.noAnswer} unanswered)`);
-  check(await waitLogAll([A, B], new RegExp(`SD00208: memcached ${killed.addr} was flushed`), killMarks),
-    `${killed.name} flushed on its return by every child of A and B (SD00208)`);
+  if (!check(stats.s503 === 0 && stats.other === 0 && stats.noAnswer === 0, `replicas 1: no 503 and no error during the load (${stats.s503} x 503, ${stats.other} other, ${stats.noAnswer} unanswered)`)) {
+    for (const f of [A, B]) {
+      const lines = errorLog(f).slice(killMarks[f === A ? 0 : 1]).split('\n');
+      lines.forEach((l, i) => { if (/SD00412|SD0041[0-9].*503/.test(l)) note(`${f.name}: ${lines.slice(Math.max(0, i - 3), i + 1).join(' | ').slice(0, 900)}`); });
+    }
+  }
+  check(await waitLogAll([A, B], new RegExp(`SD00204: memcached ${killed.addr} `), killMarks),
+    `${killed.name}'s return noticed by every child of A and B (SD00204)`);
 
   // Logout and regenerate remove every copy.
   {
@@ -406,8 +438,12 @@ async function main() {
     for (const c of out) if ((await c.post(A, '/logout', {})).status === 302 && !c.cookie) ++okOut;
     for (const c of regen) if (await c.login(B)) ++okRegen;
     check(okOut === out.length && okRegen === regen.length, `logout (${okOut}) and re-login/regenerate (${okRegen}) answered`);
-    const left = (await Promise.all(nodes.map((n) => holds(n, [...outKeys, ...oldKeys])))).flat().filter(Boolean).length;
-    check(left === 0, `logout and regenerate left no copy on any node (${left} found)`);
+    // With replicas a logout is a tombstone with the session's remaining
+    // lifetime, not a delete: a replica that missed it cannot undo it.
+    const left = (await copiesOf(nodes, [...outKeys, ...oldKeys])).flat().filter(Boolean);
+    const live = left.filter((x) => x === 'live').length;
+    check(live === 0 && left.length === 2 * (outKeys.length + oldKeys.length),
+      `logout and regenerate left a tombstone on both replicas and no live copy (${left.length - live} tombstones, ${live} live)`);
     const newCopies = (await Promise.all(nodes.map((n) => holds(n, regen.map((c) => c.key))))).flat().filter(Boolean).length;
     check(newCopies === 2 * regen.length, `regenerated sessions stored twice (${newCopies}/${2 * regen.length} copies)`);
     for (const c of regen) { c.items = []; c.uncertain.clear(); }
@@ -433,19 +469,70 @@ async function main() {
       `while ${frozen.name} is frozen: ${lo}/${leaving.length} logouts and ${ad}/${staying.length} cart adds served by the other replica`);
     const marks2 = [A, B].map(logSize);
     signalNode(frozen, 'SIGCONT');
-    check(await waitLogAll([A, B], new RegExp(`SD00208: memcached ${frozen.addr} was flushed`), marks2),
-      `${frozen.name} flushed on its return (SD00208 from every child)`);
-    const onF = await holds(frozen, leavingKeys);
+    check(await waitLogAll([A, B], new RegExp(`SD00204: memcached ${frozen.addr} `), marks2),
+      `${frozen.name}'s return noticed by every child (SD00204), and it was not flushed`);
     let back = 0, fresh = 0;
     for (const ck of leavingCookies) {
-      const r = await req(B, 'GET', '/protected', { cookie: ck }).catch(() => ({ status: 0 }));
-      if (r.status !== 401) ++back;
+      for (const f of [A, B]) {
+        const r = await req(f, 'GET', '/protected', { cookie: ck }).catch(() => ({ status: 0 }));
+        if (r.status !== 401) ++back;
+      }
     }
     for (const c of staying) if (cartMatches(await cart(c, A), c)) ++fresh;
-    check(back === 0 && onF.filter(Boolean).length === 0,
-      `sessions logged out while ${frozen.name} was frozen stay logged out (${back} came back, ${onF.filter(Boolean).length} copies on it)`);
+    // The missed tombstones were replayed to it on its return.
+    const onF = (await copiesOf([frozen], leavingKeys)).flat();
+    const liveOnF = onF.filter((x) => x === 'live').length;
+    check(back === 0 && liveOnF === 0,
+      `sessions logged out while ${frozen.name} was frozen stay logged out on A and on B (${back} came back; on it ${onF.filter((x) => x === 'tombstone').length} tombstones, ${liveOnF} live)`);
     check(fresh === staying.length, `carts changed while ${frozen.name} was frozen are current, no stale copy (${fresh}/${staying.length})`);
     figure(`replicas 1 freeze/thaw: ${leaving.length} logged out while away, ${back} resurfaced; ${staying.length} carts changed, ${staying.length - fresh} stale`);
+  }
+
+  // Every node paused in turn (2.5 s, then 2 s apart), sessions in use all
+  // along: none lost, no acknowledged cart item lost, no flush_all.
+  {
+    const ps = Array.from({ length: 20 }, (_, i) => new Client(`pause${i}`));
+    let pl = 0;
+    for (const [i, c] of ps.entries()) if (await c.login(i % 2 ? B : A)) ++pl;
+    check(pl === ps.length, `${ps.length} clients logged in for the sequential pauses`);
+    const tally = { ok: 0, s503: 0, other: 0, noAnswer: 0, maxMs: 0 };
+    let stop = false;
+    const pworker = async (c) => {
+      while (!stop) {
+        const f = c.n % 2 ? B : A;
+        const item = `${c.name}-${c.n++}`;
+        const t = Date.now();
+        let r;
+        try { r = await c.post(f, '/add-to-cart', { item }); } catch { ++tally.noAnswer; c.uncertain.add(item); continue; }
+        tally.maxMs = Math.max(tally.maxMs, Date.now() - t);
+        if (r.status === 200) { ++tally.ok; c.items.push(item); }
+        else if (r.status === 503) ++tally.s503;
+        else ++tally.other;
+        await sleep(50 + Math.random() * 50);
+      }
+    };
+    const running = Promise.all(ps.map(pworker));
+    for (const n of nodes) {
+      signalNode(n, 'SIGSTOP');
+      await sleep(2500);
+      signalNode(n, 'SIGCONT');
+      note(`${n.name} paused 2.5 s at ${elapsed()} s`);
+      await sleep(2000);
+    }
+    stop = true;
+    await running;
+    let inA = 0, inB = 0, exact = 0;
+    for (const c of ps) {
+      if ((await req(A, 'GET', '/protected', { cookie: c.cookie })).status === 200) ++inA;
+      if ((await req(B, 'GET', '/protected', { cookie: c.cookie })).status === 200) ++inB;
+      if (cartMatches(await cart(c, A), c) && cartMatches(await cart(c, B), c)) ++exact;
+    }
+    const flushes = await flushesSeen(nodes);
+    figure(`replicas 1, each of 3 nodes paused 2.5 s in turn under cart traffic: sessions kept ${Math.min(inA, inB)}/${ps.length}, carts exact ${exact}/${ps.length}; ${tally.ok} adds acknowledged, ${tally.s503} x 503, ${tally.other} other, ${tally.noAnswer} unanswered, slowest ${tally.maxMs} ms; flush_all seen by memcached ${flushes}`);
+    check(inA === ps.length && inB === ps.length, `sequential pauses: every session still logged in on A (${inA}) and on B (${inB}) of ${ps.length}`);
+    check(exact === ps.length, `sequential pauses: every cart holds exactly its acknowledged items, on A and on B (${exact}/${ps.length})`);
+    check(tally.other === 0 && tally.noAnswer === 0, `sequential pauses: every add answered 200 or 503 (${tally.other} other, ${tally.noAnswer} unanswered)`);
+    check(flushes === 0, `no flush_all ever reached memcached in the replicas phase (cmd_flush ${flushes})`);
   }
 
   // ============================================ phase 4: two front-ends
@@ -523,8 +610,89 @@ async function main() {
     check(rs.s503 === 0 && rs.other === 0 && rs.noAnswer === 0, `rolling restart: no errors (${rs.s503} x 503, ${rs.other} other, ${rs.noAnswer} unanswered)`);
   }
 
-  // ============================================ phase 5: twemproxy
-  note(`phase 5: twemproxy (nutcracker) in front of the 3 nodes [${elapsed()} s]`);
+  // ============================================ phase 5: front-ends that disagree
+  // Two nodes, replicas 1 (every session on both). Each front-end reaches
+  // each node through a proxy of its own (tests/lib/env.mjs TcpProxy), so
+  // one front-end's path to a node can be cut while the other's works: the
+  // two then disagree about which node is up. One child per front-end, so
+  // its status page is the one that counted.
+  note(`phase 5: two front-ends that disagree about which node is up [${elapsed()} s]`);
+  await Promise.all([stopFront(A), stopFront(B)]);
+  {
+    const pair = nodes.slice(0, 2);
+    for (const n of pair) await freshNode(n);
+    const px = {};
+    for (const f of ['A', 'B']) px[f] = await Promise.all(pair.map((n) => new TcpProxy(n.port).listen()));
+    const oneChild = 'StartServers 1\nServerLimit 1\nMaxRequestWorkers 16';
+    await startFront(A, writeConf(env.file('disagree-A.conf'), px.A.map((p) => p.addr), 1, oneChild));
+    await startFront(B, writeConf(env.file('disagree-B.conf'), px.B.map((p) => p.addr), 1, oneChild));
+    const statusOf = async (f) => {
+      const r = await req(f, 'GET', '/sessiondemo-status?json').catch(() => null);
+      try { return JSON.parse(r.body).counters; } catch { return {}; }
+    };
+    const cut = async (f, i) => {
+      const mark = logSize(f);
+      px[f.name][i].stall();
+      return waitFor(() => countLog(f, new RegExp(`SD00203: memcached ${px[f.name][i].addr.replace(/\./g, '\\.')} `), mark) >= 1, 8000, 100);
+    };
+    const heal = async (f, i) => {
+      const mark = logSize(f);
+      px[f.name][i].pass();
+      return waitFor(() => countLog(f, new RegExp(`SD00204: memcached ${px[f.name][i].addr.replace(/\./g, '\\.')} `), mark) >= 1, 8000, 100);
+    };
+
+    // A logout while A cannot see node 0 and B can.
+    const us = Array.from({ length: 8 }, (_, i) => new Client(`dis${i}`));
+    let ul = 0;
+    for (const c of us) if (await c.login(A) && (await c.post(B, '/add-to-cart', { item: 'first' })).status === 200) { ++ul; c.items.push('first'); }
+    check(ul === us.length, `${us.length} sessions logged in on A, a cart item added on B`);
+    check(await cut(A, 0), `A's path to ${pair[0].name} stalled: A sees it down (SD00203), B still sees it up`);
+    const leaving = us.slice(0, 4), staying = us.slice(4);
+    const oldCookies = leaving.map((c) => c.cookie);
+    let lo = 0, ad = 0;
+    for (const c of leaving) if ((await c.post(A, '/logout', {})).status === 302) ++lo;
+    for (const c of staying) if ((await c.post(A, '/add-to-cart', { item: 'while-A-blind' })).status === 200) { ++ad; c.items.push('while-A-blind'); }
+    check(lo === leaving.length && ad === staying.length, `on A, which sees one node: ${lo} logouts and ${ad} cart adds answered`);
+    let backB = 0, freshB = 0;
+    for (const ck of oldCookies) if ((await req(B, 'GET', '/protected', { cookie: ck })).status !== 401) ++backB;
+    for (const c of staying) if (cartMatches(await cart(c, B), c)) ++freshB;
+    check(backB === 0, `B, which reads both nodes (one still holding the live copy), sees the logouts: the tombstone outvotes it (${backB} of ${oldCookies.length} came back)`);
+    check(freshB === staying.length, `B serves the carts A changed, not the stale copies on ${pair[0].name} (${freshB}/${staying.length})`);
+    check(await heal(A, 0), `A's path healed (SD00204)`);
+    let backAny = 0;
+    for (const ck of oldCookies) for (const f of [A, B]) if ((await req(f, 'GET', '/protected', { cookie: ck })).status !== 401) ++backAny;
+    const onN0 = (await copiesOf([pair[0]], oldCookies.map(keyOf))).flat();
+    check(backAny === 0 && !onN0.includes('live'),
+      `after the heal the logouts hold on A and on B (${backAny} came back; ${pair[0].name} holds ${onN0.filter((x) => x === 'tombstone').length} tombstones, ${onN0.filter((x) => x === 'live').length} live copies)`);
+
+    // Disjoint views: A sees only node 1, B only node 0, and both write one
+    // session. Detected, counted and logged; one of the two changes is lost.
+    const d = staying[0];
+    const before = { A: (await statusOf(A)).replica_divergences || 0, B: (await statusOf(B)).replica_divergences || 0 };
+    check(await cut(A, 0) && await cut(B, 1), `A sees only ${pair[1].name}, B only ${pair[0].name}`);
+    const wa = (await d.post(A, '/add-to-cart', { item: 'from-A' })).status;
+    const wb = (await d.post(B, '/add-to-cart', { item: 'from-B' })).status;
+    check(wa === 200 && wb === 200, `each front-end acknowledged its write to its own replica (${wa}, ${wb})`);
+    const marks = [A, B].map(logSize);
+    check(await heal(A, 0) && await heal(B, 1), 'both paths healed');
+    const seen = [];
+    for (const f of [A, B]) seen.push(await cart(d, f));
+    const after = { A: (await statusOf(A)).replica_divergences || 0, B: (await statusOf(B)).replica_divergences || 0 };
+    const counted = after.A - before.A + after.B - before.B;
+    const logged = countLog(A, /SD00213: .*two different copies/, marks[0]) + countLog(B, /SD00213: .*two different copies/, marks[1]);
+    check(counted >= 1, `the divergence is counted on the status page (replica_divergences +${after.A - before.A} on A, +${after.B - before.B} on B)`);
+    check(logged >= 1 && logged <= 2, `... and logged once per front-end at most (${logged} SD00213 lines)`);
+    const kept = seen.map((x) => JSON.stringify(x));
+    const one = seen.every((x) => x && x.length === d.items.length + 1 && x.slice(0, -1).every((v, i) => v === d.items[i])
+      && ['from-A', 'from-B'].includes(x[x.length - 1]));
+    check(one && kept[0] === kept[1], `both front-ends now serve the same one of the two changes; the other is lost, as docs/cluster.md says (${kept.join(' / ')})`);
+    figure(`front-ends that disagree: logout on A while A saw 1 of 2 nodes -> ${backB + backAny} resurrected; disjoint writes -> divergence counted ${counted}, logged ${logged}, kept ${seen[0] ? seen[0][seen[0].length - 1] : '?'}`);
+    for (const f of ['A', 'B']) for (const p of px[f]) await p.close();
+  }
+  check(await flushesSeen(nodes) === 0, 'no flush_all reached memcached in the disagreement phase either');
+
+  // ============================================ phase 6: twemproxy
+  note(`phase 6: twemproxy (nutcracker) in front of the 3 nodes [${elapsed()} s]`);
   await Promise.all([stopFront(A), stopFront(B)]);
   for (const n of nodes) await flushNode(n);
   const tw = { name: 'nutcracker', port: await freePort() };

@@ -40,6 +40,22 @@ static void store_item(fake_server *s, const char *key, const char *val, apr_siz
     ++s->writes;
 }
 
+/* A command to a frozen server: no reply, but carried out on the thaw. */
+static void enqueue(fake_server *s, char op, const char *key, const char *val, apr_size_t len,
+                    apr_uint16_t flags)
+{
+    fake_queued *q;
+    if (s->state != FAKE_FROZEN || s->queued >= FAKE_QUEUE || len >= sizeof(q->value)) {
+        return;
+    }
+    q = &s->queue[s->queued++];
+    q->op = op;
+    apr_cpystrn(q->key, key, sizeof(q->key));
+    memcpy(q->value, val, len);
+    q->len = len;
+    q->flags = flags;
+}
+
 static sd_backend_result f_get(void *b, int i, const sd_backend_call *call, const char *key,
                                char **val, apr_size_t *len, apr_uint16_t *flags)
 {
@@ -65,6 +81,7 @@ static sd_backend_result f_write(void *b, int i, const sd_backend_call *call, co
     fake_server *s = &((fake_backend *)b)->servers[i];
     (void)call; (void)exptime;
     if (reachable(s) != SD_BACKEND_OK) {
+        enqueue(s, 'w', key, val, len, flags);
         return SD_BACKEND_DOWN;
     }
     if (s->state == FAKE_REFUSING) {
@@ -79,7 +96,11 @@ static sd_backend_result f_add(void *b, int i, const sd_backend_call *call, cons
                                apr_uint16_t flags)
 {
     fake_server *s = &((fake_backend *)b)->servers[i];
-    if (reachable(s) == SD_BACKEND_OK && s->state != FAKE_REFUSING && find(s, key)) {
+    if (reachable(s) != SD_BACKEND_OK) {
+        enqueue(s, 'a', key, val, len, flags);
+        return SD_BACKEND_DOWN;
+    }
+    if (s->state != FAKE_REFUSING && find(s, key)) {
         return SD_BACKEND_EXISTS;
     }
     return f_write(b, i, call, key, val, len, exptime, flags);
@@ -91,6 +112,7 @@ static sd_backend_result f_remove(void *b, int i, const sd_backend_call *call, c
     fake_item *it;
     (void)call;
     if (reachable(s) != SD_BACKEND_OK) {
+        enqueue(s, 'r', key, "", 0, 0);
         return SD_BACKEND_DOWN;
     }
     if ((it = find(s, key)) != NULL) {
@@ -143,4 +165,23 @@ const char *fake_backend_value(fake_backend *f, int server, const char *key)
 void fake_backend_put(fake_backend *f, int server, const char *key, const char *value)
 {
     store_item(&f->servers[server], key, value, strlen(value), 2);
+}
+
+void fake_backend_thaw(fake_backend *f, int server, fake_state now)
+{
+    fake_server *s = &f->servers[server];
+    for (int i = 0; i < s->queued; ++i) {
+        fake_queued *q = &s->queue[i];
+        fake_item *it = find(s, q->key);
+        if (q->op == 'r') {
+            if (it) {
+                it->used = 0;
+            }
+        }
+        else if (q->op == 'w' || !it) {
+            store_item(s, q->key, q->value, q->len, q->flags);
+        }
+    }
+    s->queued = 0;
+    s->state = now;
 }
