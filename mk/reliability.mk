@@ -2,6 +2,8 @@
 # its own memcached and httpd from conf/httpd-run.conf (tests/lib/env.sh):
 #   tests/reliability/load.sh    wrk, LOAD_SECONDS s, 128 connections, mixed traffic
 #   tests/reliability/rss.sh     one child's RSS over RSS_REQUESTS requests
+#   tests/reliability/partition.mjs  one of two replicas' traffic dropped for 5 s
+#                                under load, through a loopback TCP proxy
 # (memcached outages are t/21_outage.t, in `make test`).
 #
 #   make reliability          # about 2 minutes; ends "reliability: N passed, N failed"

@@ -268,10 +268,12 @@ static void check(sd_health *h, int i)
 {
     server *srv = &h->servers[i];
     int had_socket = srv->sock != NULL;
+    apr_time_t started = apr_time_now();
     int healthy = probe_once(h, srv);
-    /* The prober's own socket goes stale when memcached restarts; one
-     * failure on an old socket earns a try on a fresh one. */
-    if (!healthy && had_socket) {
+    /* The prober's own socket goes stale when memcached restarts; an old
+     * socket that fails at once earns a try on a fresh one. One that timed
+     * out does not: the verdict must come within one timeout. */
+    if (!healthy && had_socket && apr_time_now() - started < h->timeout / 2) {
         healthy = probe_once(h, srv);
     }
     publish(h, srv, healthy);
