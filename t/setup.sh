@@ -3,7 +3,7 @@
 # started bare) in the Apache::Test suite's environment, torn down after:
 # memcached "main" for the suite (-I 2m: t/06_tamper.t stores a value over
 # 1 MiB to check it is refused), "small" and "full" (t/26), a port reserved
-# for memcached "outage"
+# for memcached "outage", memcached "restart"
 # (t/21_outage.t starts and kills it), a free block of ports for httpd and
 # its virtual hosts, and the fixtures of the authn, rotation and TLS hosts.
 set -uo pipefail
@@ -20,7 +20,7 @@ trap 'exit 130' INT TERM
 
 # memcached that refuses (t/26_store_refusals.t): a 2 KiB item size limit,
 # and no eviction in 4 MB (the test fills it up).
-sd_mc_start main -I 2m && sd_mc_reserve outage \
+sd_mc_start main -I 2m && sd_mc_reserve outage && sd_mc_start restart -m 16 \
     && sd_mc_start small -I 2k -o slab_chunk_max=1024 \
     && sd_mc_start full -M -m 4 -I 64k -o slab_chunk_max=32768 || exit 1
 # Apache::Test numbers the virtual hosts' ports up from its own.
@@ -41,6 +41,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
     -keyout "$SD_RUN/tls.key" -out "$SD_RUN/tls.crt" >/dev/null 2>&1 || exit 1
 
 export APACHE_TEST_PORT MEMCACHED_PORT=$(sd_mc_port main) SD_OUTAGE_PORT=$(sd_mc_port outage) \
+    SD_RESTART_MC_PORT=$(sd_mc_port restart) \
     SD_SMALL_MC_PORT=$(sd_mc_port small) SD_FULL_MC_PORT=$(sd_mc_port full) \
     SD_HTPASSWD=$SD_RUN/htpasswd SD_SECRET_FILE=$SD_RUN/secrets \
     SD_TLS_CERT=$SD_RUN/tls.crt SD_TLS_KEY=$SD_RUN/tls.key

@@ -293,19 +293,23 @@ export class Memcached {
 //            way TCP retransmits once a partition heals);
 //   stall()  forwards nothing either way, on open and new connections alike:
 //            dropped packets, with no reset and no close;
-//   reset()  closes every connection at once and each new one on arrival.
+//   reset()  closes every connection at once and each new one on arrival;
+//   hangUp() closes every open connection the polite way, as memcached's
+//            idle timeout or a restart does: a FIN, and what the client
+//            sends after it is read and dropped (no reset), so the client
+//            reads an empty reply; new connections are served as usual.
 export class TcpProxy {
   constructor(targetPort, { host = '127.0.0.1' } = {}) {
     this.target = targetPort;
     this.host = host;
     this.mode = 'pass';
     this.pairs = new Set();
-    this.counts = { accepted: 0, held: 0, reset: 0 };
+    this.counts = { accepted: 0, held: 0, reset: 0, hungUp: 0 };
   }
 
   async listen(port) {
     this.port = port || await freePort(this.host);
-    this.server = net.createServer((client) => this.accept(client));
+    this.server = net.createServer({ allowHalfOpen: true }, (client) => this.accept(client));
     await new Promise((res, rej) => { this.server.once('error', rej); this.server.listen(this.port, this.host, res); });
     return this;
   }
@@ -319,13 +323,20 @@ export class TcpProxy {
     const pair = { client, upstream, held: [] };
     this.pairs.add(pair);
     const relay = (from, to) => from.on('data', (d) => {
+      if (pair.hungUp) return;
       if (this.mode === 'pass' && pair.held.length === 0) to.write(d);
       else { pair.held.push([to, d]); ++this.counts.held; }
     });
+    client.on('end', () => client.end());
     relay(client, upstream);
     relay(upstream, client);
     const end = () => { this.pairs.delete(pair); client.destroy(); upstream.destroy(); };
-    for (const s of [client, upstream]) { s.on('error', end); s.on('close', end); }
+    client.on('error', end);
+    client.on('close', end);
+    // A hung-up pair keeps its client side open (reading and dropping).
+    const upstreamEnd = () => { if (!pair.hungUp) end(); };
+    upstream.on('error', upstreamEnd);
+    upstream.on('close', upstreamEnd);
   }
 
   pass() {
@@ -336,6 +347,15 @@ export class TcpProxy {
   }
 
   stall() { this.mode = 'stall'; }
+
+  hangUp() {
+    for (const pair of this.pairs) {
+      pair.hungUp = true;
+      pair.upstream.destroy();
+      pair.client.end();
+      ++this.counts.hungUp;
+    }
+  }
 
   reset() {
     this.mode = 'reset';

@@ -11,7 +11,9 @@
 //   - no acknowledged cart item is lost, on either node's copy (each node is
 //     read on its own after the heal, the other one cut off): node 0 has
 //     what it missed only from the replay of missed writes;
-//   - memcached never saw flush_all.
+//   - memcached never saw flush_all;
+//   - after both servers close every pooled connection (FIN), as a restart
+//     between two probes does, the next requests are served.
 // Figures are TAP comments. Started by tests/reliability/run.sh.
 import fs from 'node:fs';
 import http from 'node:http';
@@ -168,6 +170,23 @@ async function main() {
     mark = log().length;
     other.pass();
     await bothSaid(mark, 'SD00204', other.addr);
+  }
+  // Both servers hang up every connection politely (FIN), as memcached's
+  // idle timeout or a restart between two probes leaves them: the pooled
+  // sockets read an empty reply, which apr_memcache reports like a
+  // refusal. Requests right after must all be served, none logged as a
+  // refusal (SD00205).
+  {
+    await Promise.all(clients.map((c) => req(front.port, 'GET', '/', c.cookie).catch(() => null)));
+    const mark = log().length;
+    for (const p of proxies) p.hangUp();
+    const codes = await Promise.all(clients.map((c) => req(front.port, 'GET', '/cart', c.cookie)
+      .then((r) => r.status, () => 0)));
+    const served = codes.filter((x) => x === 200).length;
+    const refusals = log().slice(mark).split('\n').filter((l) => /SD00205/.test(l)).length;
+    note(`hang-up: ${proxies.reduce((a, p) => a + p.counts.hungUp, 0)} pooled connections closed by the servers`);
+    ok(served === CLIENTS && refusals === 0,
+       `after both servers closed every pooled connection, ${served}/${CLIENTS} requests served and ${refusals} taken for a refusal`);
   }
   const flushes = (await Promise.all(nodes.map((x) => new Memcached(x.port).stats()))).reduce((a, st) => a + st.cmd_flush, 0);
   ok(flushes === 0, `memcached never saw flush_all (cmd_flush ${flushes})`);
