@@ -142,7 +142,8 @@ static void sd_child_init(apr_pool_t *pchild, server_rec *s)
     if (h2_workers) {
         h2_workers(s, &h2_min, &h2_max);
     }
-    waiters = sd_waiters_create(pchild, threads + (h2_max > 0 ? h2_max : 0));
+    threads += h2_max > 0 ? h2_max : 0;
+    waiters = sd_waiters_create(pchild, threads);
     if (!waiters) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, SD_LOGNO(00007)
                      "no lock-waiter table in this child; SessionDemoLockWaiters"
@@ -152,9 +153,11 @@ static void sd_child_init(apr_pool_t *pchild, server_rec *s)
         sd_vhost *v = sd_vhost_get(vs);
         v->rt.stats = stats;
         v->rt.lock_waiters = waiters;
+        /* One more for the prober thread, which replays missed writes. */
+        v->rt.pool_size = threads + 1;
         sd_authn_child_init(v->rt.authn, pchild);
     }
-    sd_stores_child_init(pchild, s, threads + (h2_max > 0 ? h2_max : 0), stats);
+    sd_stores_child_init(pchild, s, threads + 1, stats);
 }
 
 static int sd_handler(request_rec *r)

@@ -28,6 +28,7 @@ typedef struct {
     sd_store *store;
     sd_stats *stats;
     sd_waiters *lock_waiters;
+    int pool_size;                       /* connections per server         */
 } sd_vhost_runtime;
 
 typedef struct {

@@ -36,6 +36,7 @@ typedef struct {
     int limit_unknown;                /* "stats settings" refused: not asked again */
     int cut;                          /* its sockets were cut this outage */
     int refusal_logged;
+    int resolve_logged;               /* "no IPv4 address" said this spell */
 } server;
 
 struct sd_health {
@@ -207,11 +208,20 @@ static int connect_probe(sd_health *h, server *srv)
     apr_socket_t *sock;
     apr_pool_clear(srv->conn_pool);
     srv->addr = NULL;
+    /* As apr_memcache resolves it, on every connect: a moved name is found. */
     if (apr_sockaddr_info_get(&srv->addr, srv->cfg.host, APR_INET, srv->cfg.port, 0,
                               srv->conn_pool) != APR_SUCCESS) {
         srv->addr = NULL;
+        if (!srv->resolve_logged) {
+            srv->resolve_logged = 1;
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, h->s, SD_LOGNO(00215)
+                         "memcached %s: '%s' has no IPv4 address (now), and apr-util 1.6's"
+                         " memcached client connects over IPv4 only", srv->cfg.name,
+                         srv->cfg.host);
+        }
         return 0;
     }
+    srv->resolve_logged = 0;
     if (apr_socket_create(&sock, APR_INET, SOCK_STREAM, APR_PROTO_TCP, srv->conn_pool)
         != APR_SUCCESS) {
         return 0;

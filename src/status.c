@@ -177,6 +177,7 @@ int sd_status_handle(request_rec *r, const sd_vhost *v)
     json_object_set_new(model, "time", json_string(sd_record_iso8601_format(r->pool, apr_time_now())));
     json_object_set_new(model, "pid", json_integer(getpid()));
     json_object_set_new(model, "memcached", servers_model(r, v));
+    json_object_set_new(model, "connections_per_server", json_integer(v->rt.pool_size));
     json_object_set_new(model, "counters", counters_model(v->rt.stats));
     json_object_set_new(model, "config", config_model(r, v->conf));
 

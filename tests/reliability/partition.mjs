@@ -24,6 +24,7 @@ const STALL_MS = +(process.env.PARTITION_STALL_MS || 5000);
 const CLIENTS = +(process.env.PARTITION_CLIENTS || 24);
 const TIMEOUT_MS = 500, INTERVAL_MS = 500;
 const BOUND_MS = TIMEOUT_MS + INTERVAL_MS + 1000;
+const THREADS = 32, H2_WORKERS = 8;
 
 const env = new Env('partition');
 let n = 0, failed = 0;
@@ -59,12 +60,15 @@ function req(port, method, path, cookie, form) {
 function writeOverlay(file) {
   fs.writeFileSync(file, [
     '# written by tests/reliability/partition.mjs',
-    'StartServers 2', 'ServerLimit 2', 'ThreadsPerChild 32', 'MaxRequestWorkers 64',
-    'MinSpareThreads 32', 'MaxSpareThreads 64',
+    'StartServers 2', 'ServerLimit 2', `ThreadsPerChild ${THREADS}`, `MaxRequestWorkers ${2 * THREADS}`,
+    `MinSpareThreads ${THREADS}`, `MaxSpareThreads ${2 * THREADS}`,
     'SessionDemoReplicas 1',
     `SessionDemoMemcacheTimeout ${TIMEOUT_MS}`,
     `SessionDemoMemcacheProbeInterval ${INTERVAL_MS}`,
     'SessionDemoMaxCartItems 10000',
+    // mod_http2's workers use the store too: the pool must count them.
+    'LoadModule http2_module /usr/lib/apache2/modules/mod_http2.so',
+    `H2MaxWorkers ${H2_WORKERS}`,
   ].join('\n') + '\n');
   return file;
 }
@@ -94,6 +98,12 @@ async function main() {
     clients.push({ name: `part${i}`, cookie: r.cookie, items: [], uncertain: new Set(), k: 0 });
   }
   ok(clients.every((c) => c.cookie), `${CLIENTS} clients logged in`);
+  {
+    const st = await req(front.port, 'GET', '/sessiondemo-status?json');
+    const pool = JSON.parse(st.body).connections_per_server;
+    ok(pool === THREADS + H2_WORKERS + 1,
+       `connection pool per server: ${pool} = ThreadsPerChild ${THREADS} + H2MaxWorkers ${H2_WORKERS} + the prober`);
+  }
 
   const tally = { requests: 0, s200: 0, s503: 0, other: 0, noAnswer: 0, maxMs: 0, maxMsStall: 0, overBound: 0 };
   let stalled = false;
