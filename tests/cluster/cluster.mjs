@@ -24,8 +24,7 @@
 // CLUSTER_CLIENTS (default 24).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import { Env, Memcached, TcpProxy, canConnect, freePort, mcTalk, sleep, waitFor } from '../lib/env.mjs';
+import { Env, Memcached, TcpProxy, appRequest, canConnect, freePort, mcTalk, sleep, waitFor } from '../lib/env.mjs';
 
 const env = new Env('cluster');
 const DIR = env.dir;
@@ -133,34 +132,7 @@ async function waitLogAll(list, re, marks, ms = 8000) {
 }
 
 // ------------------------------------------------------------ HTTP client
-function req(f, method, pathname, { cookie, form, timeout = 15000 } = {}) {
-  return new Promise((res, rej) => {
-    const body = form ? new URLSearchParams(form).toString() : null;
-    const headers = {};
-    if (cookie) headers.Cookie = `connect.sid=${cookie}`;
-    if (body !== null) {
-      headers['Content-Type'] = 'application/x-www-form-urlencoded';
-      headers['Content-Length'] = Buffer.byteLength(body);
-    }
-    const r = http.request({ host: '127.0.0.1', port: f.port, method, path: pathname, headers, agent: false }, (resp) => {
-      let data = '';
-      resp.setEncoding('utf8');
-      resp.on('data', (d) => { data += d; });
-      resp.on('end', () => {
-        let setCookie;
-        for (const c of resp.headers['set-cookie'] || []) {
-          const m = /^connect\.sid=([^;]*)/.exec(c);
-          if (m) setCookie = m[1];
-        }
-        res({ status: resp.statusCode, headers: resp.headers, body: data, setCookie });
-      });
-    });
-    r.setTimeout(timeout, () => r.destroy(new Error('timeout')));
-    r.on('error', rej);
-    if (body !== null) r.write(body);
-    r.end();
-  });
-}
+const req = (f, method, pathname, opts) => appRequest(f.port, method, pathname, opts);
 const sidOf = (cookie) => { const v = decodeURIComponent(cookie); return v.slice(2, v.lastIndexOf('.')); };
 const keyOf = (cookie) => `sess:${sidOf(cookie)}`;
 

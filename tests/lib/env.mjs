@@ -213,6 +213,39 @@ export class Env {
   }
 }
 
+// appRequest(port, method, path, {cookie, form, timeout}): one request to
+// the app on loopback, a new connection each (no agent), the session in
+// connect.sid. Resolves with { status, headers, body, setCookie } (the new
+// connect.sid value, '' when cleared, undefined when not sent).
+export function appRequest(port, method, pathname, { cookie, form, timeout = 15000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const body = form ? new URLSearchParams(form).toString() : null;
+    const headers = {};
+    if (cookie) headers.Cookie = `connect.sid=${cookie}`;
+    if (body !== null) {
+      headers['Content-Type'] = 'application/x-www-form-urlencoded';
+      headers['Content-Length'] = Buffer.byteLength(body);
+    }
+    const r = http.request({ host: '127.0.0.1', port, method, path: pathname, headers, agent: false }, (resp) => {
+      let data = '';
+      resp.setEncoding('utf8');
+      resp.on('data', (d) => { data += d; });
+      resp.on('end', () => {
+        let setCookie;
+        for (const c of resp.headers['set-cookie'] || []) {
+          const m = /^connect\.sid=([^;]*)/.exec(c);
+          if (m) setCookie = m[1];
+        }
+        resolve({ status: resp.statusCode, headers: resp.headers, body: data, setCookie });
+      });
+    });
+    r.setTimeout(timeout, () => r.destroy(new Error('timeout')));
+    r.on('error', reject);
+    if (body !== null) r.write(body);
+    r.end();
+  });
+}
+
 // mcTalk(port, payload, until, ms): sends payload to memcached, resolves with
 // the reply (a Buffer) once until(buffer) is true, or a RegExp matches it.
 export function mcTalk(port, payload, until, ms = 5000) {

@@ -16,8 +16,7 @@
 //     between two probes does, the next requests are served.
 // Figures are TAP comments. Started by tests/reliability/run.sh.
 import fs from 'node:fs';
-import http from 'node:http';
-import { Env, Memcached, TcpProxy, sleep, waitFor } from '../lib/env.mjs';
+import { Env, Memcached, TcpProxy, appRequest, sleep, waitFor } from '../lib/env.mjs';
 
 const SECONDS = +(process.env.PARTITION_SECONDS || 15);
 const STALL_MS = +(process.env.PARTITION_STALL_MS || 5000);
@@ -32,30 +31,8 @@ const ok = (cond, what) => { ++n; if (!cond) ++failed; console.log(`${cond ? 'ok
 const note = (s) => console.log(`# ${s}`);
 process.on('exit', () => env.killAll());
 
-function req(port, method, path, cookie, form) {
-  return new Promise((resolve, reject) => {
-    const body = form ? new URLSearchParams(form).toString() : null;
-    const headers = {};
-    if (cookie) headers.Cookie = `connect.sid=${cookie}`;
-    if (body !== null) {
-      headers['Content-Type'] = 'application/x-www-form-urlencoded';
-      headers['Content-Length'] = Buffer.byteLength(body);
-    }
-    const r = http.request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
-      let data = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => { data += d; });
-      res.on('end', () => {
-        const m = /^connect\.sid=([^;]*)/.exec((res.headers['set-cookie'] || []).find((c) => c.startsWith('connect.sid=')) || '');
-        resolve({ status: res.statusCode, body: data, cookie: m ? m[1] : undefined });
-      });
-    });
-    r.setTimeout(15000, () => r.destroy(new Error('no answer within 15 s')));
-    r.on('error', reject);
-    if (body !== null) r.write(body);
-    r.end();
-  });
-}
+const req = (port, method, path, cookie, form) =>
+  appRequest(port, method, path, { cookie, form }).then((r) => ({ ...r, cookie: r.setCookie }));
 
 function writeOverlay(file) {
   fs.writeFileSync(file, [
