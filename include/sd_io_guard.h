@@ -12,7 +12,8 @@
 #include <apr_time.h>
 
 /* Sockets connected to any address of `peer` (a list, as resolved) get
- * SO_RCVTIMEO and SO_SNDTIMEO of `timeout`, unless they have them already.
+ * SO_RCVTIMEO and SO_SNDTIMEO of `timeout`, unless they have that or a
+ * shorter one already.
  * The descriptor `skip` (the prober's own) is left alone. Returns how many
  * sockets were changed. */
 int sd_io_guard_limit(const apr_sockaddr_t *peer, apr_interval_time_t timeout, int skip);

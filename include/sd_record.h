@@ -111,8 +111,8 @@ json_t *sd_record_cookie(const json_t *stored, const sd_record_cookie_attrs *att
 
 /* The store's format (sd_store_format) for stored values, reading only the
  * start of the raw value: > 0 when a is a newer copy of the session than b
- * (a higher generation; of one generation, a tombstone), < 0 when older, 0
- * when of one generation; and the seconds a copy has left. */
+ * (a tombstone over any live copy; else a higher generation), < 0 when
+ * older, 0 when of one generation; and the seconds a copy has left. */
 int sd_record_compare_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen);
 apr_int64_t sd_record_ttl_raw(const char *v, apr_size_t len, apr_time_t now);
 /* Of two different copies of one generation: the later save (by the

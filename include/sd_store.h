@@ -61,12 +61,14 @@ typedef enum {
 } sd_store_read_mode;
 
 /* The newest copy among the replicas that answer (*val from call->pool,
- * NUL-terminated). Two copies of one generation with different bytes are a
+ * NUL-terminated). A replica found behind that this read may not repair
+ * (READ_ONLY, or the repair failed) is remembered, with lock_key (NULL:
+ * not), for sd_store_replay. Two copies of one generation with different bytes are a
  * divergence (counted, logged once per process); the format's tiebreak
  * picks the copy kept. */
 sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const char *key,
-                              sd_store_read_mode mode, char **val, apr_size_t *len,
-                              apr_uint16_t *flags);
+                              const char *lock_key, sd_store_read_mode mode, char **val,
+                              apr_size_t *len, apr_uint16_t *flags);
 
 /* Writes to every replica that answers; a success if one took it. A replica
  * that is away or does not answer is remembered (with `lock_key`, the lock

@@ -43,6 +43,9 @@ typedef struct {
     apr_interval_time_t retry_window;
     sd_health *health;
     volatile apr_uint32_t pool_exhausted;   /* said at warn this spell      */
+    volatile apr_uint32_t connect_slow;     /* said at warn this spell      */
+    volatile apr_uint32_t refusal_said;     /* second of the last error line */
+    volatile apr_uint32_t scan_clean;       /* ms of a scan that found none */
 } mc_server;
 
 struct sd_backend_memcache {
@@ -89,7 +92,23 @@ static int is_transport_failure(apr_status_t rv)
            && rv != APR_EGENERAL && !is_timeout(rv);
 }
 
-static int worth_retry(const mc_server *srv, retry_state *rs, apr_status_t rv)
+/* The sockets the server closed, shut down (io_guard). A server that keeps
+ * refusing (memory full) costs one descriptor scan per 100 ms, not one per
+ * command: a scan that found none is trusted that long. */
+static int closed_sockets_cut(mc_server *srv)
+{
+    apr_uint32_t now = (apr_uint32_t)apr_time_as_msec(apr_time_now());
+    apr_uint32_t clean = apr_atomic_read32(&srv->scan_clean);
+    int found;
+    if (clean && now - clean < 100) {
+        return 0;
+    }
+    found = sd_io_guard_cut_closed(srv->peer, -1);
+    apr_atomic_set32(&srv->scan_clean, found ? 0 : (now ? now : 1));
+    return found;
+}
+
+static int worth_retry(mc_server *srv, retry_state *rs, apr_status_t rv)
 {
     apr_status_t before = rs->last;
     rs->last = rv;
@@ -108,7 +127,7 @@ static int worth_retry(const mc_server *srv, retry_state *rs, apr_status_t rv)
     if (is_transport_failure(rv)) {
         return 1;
     }
-    if (rv == APR_EGENERAL && sd_io_guard_cut_closed(srv->peer, -1) > 0) {
+    if (rv == APR_EGENERAL && closed_sockets_cut(srv) > 0) {
         rs->last = APR_EOF;   /* a closed socket, not a refusal */
         return 1;
     }
@@ -149,6 +168,7 @@ static sd_backend_result result(sd_backend_memcache *b, mc_server *srv,
     }
     if (rv == APR_SUCCESS) {
         apr_atomic_set32(&srv->pool_exhausted, 0);
+        apr_atomic_set32(&srv->connect_slow, 0);
         return SD_BACKEND_OK;
     }
     if (rv == APR_EEXIST) {
@@ -158,16 +178,32 @@ static sd_backend_result result(sd_backend_memcache *b, mc_server *srv,
         return SD_BACKEND_MISS;
     }
     if (usable && rv == APR_EGENERAL) {
-        log_call(call, b->s, APLOG_ERR, rv, apr_psprintf(call->pool, SD_LOGNO(00205)
-                 "memcached %s refused %s", srv->name, op));
+        /* At error once in 10 s per server, at info between: a server with
+         * its memory full refuses every write. */
+        apr_uint32_t sec = (apr_uint32_t)apr_time_sec(apr_time_now());
+        apr_uint32_t last = apr_atomic_read32(&srv->refusal_said);
+        int loud = sec - last >= 10 && apr_atomic_cas32(&srv->refusal_said, sec, last) == last;
+        log_call(call, b->s, loud ? APLOG_ERR : APLOG_INFO, rv, apr_psprintf(call->pool,
+                 SD_LOGNO(00205) "memcached %s refused %s%s", srv->name, op,
+                 loud ? " (further refusals in the next 10 s at info)" : ""));
         return SD_BACKEND_REFUSED;
     }
-    if (usable && APR_STATUS_IS_TIMEUP(rv)
-        && apr_atomic_xchg32(&srv->pool_exhausted, 1) == 0) {
-        log_call(call, b->s, APLOG_WARNING, rv, apr_psprintf(call->pool, SD_LOGNO(00212)
-                 "no free connection to memcached %s within %d s (every pooled one in"
-                 " use); answering 503 (said once until a command gets through)",
-                 srv->name, (int)apr_time_sec(SD_CONN_WAIT)));
+    if (usable && APR_STATUS_IS_TIMEUP(rv)) {
+        /* Both waits end in TIMEUP: for a pooled connection, and for a new
+         * one to connect (apr_memcache's fixed 1 s). The pool tells which. */
+        if (apr_reslist_acquired_count(srv->ms->conns) >= (apr_uint32_t)srv->connections) {
+            if (apr_atomic_xchg32(&srv->pool_exhausted, 1) == 0) {
+                log_call(call, b->s, APLOG_WARNING, rv, apr_psprintf(call->pool, SD_LOGNO(00212)
+                         "no free connection to memcached %s within %d s (every pooled one in"
+                         " use); answering 503 (said once until a command gets through)",
+                         srv->name, (int)apr_time_sec(SD_CONN_WAIT)));
+            }
+        }
+        else if (apr_atomic_xchg32(&srv->connect_slow, 1) == 0) {
+            log_call(call, b->s, APLOG_WARNING, rv, apr_psprintf(call->pool, SD_LOGNO(00216)
+                     "connecting to memcached %s timed out (apr_memcache waits 1 s);"
+                     " answering 503 (said once until a command gets through)", srv->name));
+        }
         return SD_BACKEND_DOWN;
     }
     /* An outage: the prober logs it once; here only at debug level. */

@@ -6,7 +6,10 @@
  * resolves them (IPv4), again on every reconnect, so a moved server is
  * found; each connection's socket and address live in a pool of their own,
  * cleared on the next reconnect, so a server that stays down costs no
- * memory. */
+ * memory. Bringing a returning server up to date (the store's replay) runs
+ * on a thread of its own: it talks to memcached through the same client as
+ * requests, so it can block like them, and the prober must go on judging,
+ * bounding and cutting meanwhile. */
 #include "sd_health.h"
 #include "sd_io_guard.h"
 #include "sd_log.h"
@@ -33,8 +36,8 @@ typedef struct {
     volatile apr_uint32_t healthy;    /* this child's own verdict        */
     volatile apr_uint32_t item_size_max;
     int seen_unusable;                /* a return is due when usable     */
+    volatile apr_uint32_t replay_due; /* for the replay thread           */
     int limit_unknown;                /* "stats settings" refused: not asked again */
-    int cut;                          /* its sockets were cut this outage */
     int refusal_logged;
     int resolve_logged;               /* "no IPv4 address" said this spell */
 } server;
@@ -47,9 +50,9 @@ struct sd_health {
     sd_health_return_fn on_return;
     sd_health_pending_fn pending;
     void *baton;
-    apr_pool_t *scratch;
-    apr_thread_t *thread;
-    volatile apr_uint32_t stopping;
+    apr_pool_t *scratch;              /* the replay thread's             */
+    apr_thread_t *thread, *replayer;
+    volatile apr_uint32_t stopping, stopping_replay;
 };
 
 sd_health *sd_health_create(apr_pool_t *pchild, server_rec *s, const sd_health_server *servers,
@@ -290,14 +293,13 @@ static void check(sd_health *h, int i)
     if (!sd_health_usable(h, i)) {
         srv->seen_unusable = 1;
         /* Requests blocked on the server get their error now, whichever
-         * child's prober gave the verdict. */
-        if (!srv->cut && srv->addr) {
-            srv->cut = 1;
+         * child's prober gave the verdict; and again each cycle, for a
+         * request that got past the verdict just before it and sent since. */
+        if (srv->addr) {
             sd_io_guard_cut(srv->addr, probe_fd(srv));
         }
         return;
     }
-    srv->cut = 0;
     if (srv->addr) {
         sd_io_guard_limit(srv->addr, h->timeout, probe_fd(srv));
         sd_io_guard_cut_closed(srv->addr, probe_fd(srv));
@@ -305,9 +307,26 @@ static void check(sd_health *h, int i)
     if (h->on_return
         && (srv->seen_unusable || (h->pending && h->pending(h->baton, i)))) {
         srv->seen_unusable = 0;
-        apr_pool_clear(h->scratch);
-        h->on_return(h->baton, i, h->scratch);
+        apr_atomic_set32(&srv->replay_due, 1);
     }
+}
+
+static void *APR_THREAD_FUNC replayer_main(apr_thread_t *thread, void *data)
+{
+    sd_health *h = data;
+
+    while (!h->stopping_replay) {
+        for (int i = 0; i < h->n && !h->stopping_replay; ++i) {
+            if (apr_atomic_read32(&h->servers[i].replay_due) && sd_health_usable(h, i)) {
+                apr_atomic_set32(&h->servers[i].replay_due, 0);
+                apr_pool_clear(h->scratch);
+                h->on_return(h->baton, i, h->scratch);
+            }
+        }
+        apr_sleep(SD_PROBE_TICK);
+    }
+    (void)thread;
+    return NULL;
 }
 
 static void *APR_THREAD_FUNC prober_main(apr_thread_t *thread, void *data)
@@ -337,6 +356,13 @@ static apr_status_t stop_prober(void *data)
 {
     sd_health *h = data;
     apr_status_t ignored;
+    /* The replayer first: while it finishes, the prober still cuts a
+     * frozen server's sockets, so it cannot hang the child's exit. */
+    if (h->replayer) {
+        apr_atomic_set32(&h->stopping_replay, 1);
+        apr_thread_join(&ignored, h->replayer);
+        h->replayer = NULL;
+    }
     if (h->thread) {
         apr_atomic_set32(&h->stopping, 1);
         apr_thread_join(&ignored, h->thread);
@@ -348,12 +374,16 @@ static apr_status_t stop_prober(void *data)
 apr_status_t sd_health_start(sd_health *h, apr_pool_t *pchild)
 {
     apr_status_t rv = apr_thread_create(&h->thread, NULL, prober_main, h, pchild);
+    if (rv == APR_SUCCESS) {
+        /* Before pchild's subpools go, so no thread ever sees a dead pool. */
+        apr_pool_pre_cleanup_register(pchild, h, stop_prober);
+        if (h->on_return) {
+            rv = apr_thread_create(&h->replayer, NULL, replayer_main, h, pchild);
+        }
+    }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, h->s, SD_LOGNO(00206)
                      "cannot start the memcached health prober");
-        return rv;
     }
-    /* Before pchild's subpools go, so the thread never sees a dead pool. */
-    apr_pool_pre_cleanup_register(pchild, h, stop_prober);
-    return APR_SUCCESS;
+    return rv;
 }

@@ -1,12 +1,14 @@
 /* Socket timeouts for a client library that sets none. Every descriptor of
  * the process is looked at, but only TCP sockets whose peer is one of the
- * server's addresses are touched. A descriptor can be closed and reused
- * between the look and the change; the change is then made to whatever
- * the number names now, which is why the peer is read right before each
- * change and only a socket to the same server is ever changed. */
+ * server's addresses are touched. Another thread can close a descriptor
+ * and a new one (a client's connection, a file) can take its number at any
+ * moment, so each is first duplicated: the duplicate names the same socket
+ * for as long as it is open, and the check and the change are both made
+ * on it. */
 #include "sd_io_guard.h"
 
 #include <dirent.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
@@ -48,10 +50,15 @@ static int each_fd(int skip, int (*fn)(int fd, void *baton), void *baton)
     while ((e = readdir(dir)) != NULL) {
         char *end;
         long fd = strtol(e->d_name, &end, 10);
+        int mine;
         if (*end || end == e->d_name || fd == self || fd == skip) {
             continue;
         }
-        done += fn((int)fd, baton);
+        if ((mine = dup((int)fd)) < 0) {
+            continue;   /* closed meanwhile, or no descriptor to spare */
+        }
+        done += fn(mine, baton);
+        close(mine);
     }
     closedir(dir);
     return done;
@@ -70,8 +77,12 @@ static int limit_one(int fd, void *baton)
     if (!connected_to(fd, a->peer)) {
         return 0;
     }
+    /* Two stores with different timeouts on one server: the shorter one
+     * stands, so neither undoes the other's every cycle. */
     if (getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &have, &len) == 0
-        && have.tv_sec == a->tv.tv_sec && have.tv_usec == a->tv.tv_usec) {
+        && (have.tv_sec || have.tv_usec)
+        && (have.tv_sec < a->tv.tv_sec
+            || (have.tv_sec == a->tv.tv_sec && have.tv_usec <= a->tv.tv_usec))) {
         return 0;
     }
     return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &a->tv, sizeof(a->tv)) == 0

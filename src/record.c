@@ -407,11 +407,17 @@ int sd_record_compare_raw(const char *a, apr_size_t alen, const char *b, apr_siz
     int ea, eb;
     raw_generation(a, alen, &ga, &ea, &sa);
     raw_generation(b, blen, &gb, &eb, &sb);
+    /* A logout is final, whatever the generations: an ID is never used
+     * again after it, so a live copy of a higher generation can only come
+     * from a front-end that did not see the logout (a split view, or an old
+     * cookie replayed there), and must not bring the session back. */
+    if (ea != eb) {
+        return ea - eb;
+    }
     if (ga != gb) {
         return ga > gb ? 1 : -1;
     }
-    /* A logout and a change of one generation: the logout stands. */
-    return ea - eb;
+    return 0;
 }
 
 int sd_record_tiebreak_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen)

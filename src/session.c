@@ -147,7 +147,9 @@ static int load_stored(sd_session *s, const char *key)
     sd_backend_call call = call_of(r);
 
     /* Holding the lock, a read also rewrites replicas left behind. */
-    switch (sd_store_read(s->v->rt.store, &call, key, s->lock ? SD_STORE_LOCKED : SD_STORE_READ_ONLY,
+    switch (sd_store_read(s->v->rt.store, &call, key,
+                          sd_session_lock_key(r->pool, s->conf, s->cookie_id),
+                          s->lock ? SD_STORE_LOCKED : SD_STORE_READ_ONLY,
                           &val, &len, &flags)) {
     case SD_STORE_OK:
         break;
@@ -494,7 +496,8 @@ static int lock_and_recheck(sd_session *s)
     sd_backend_call call = call_of(r);
 
     if (sd_session_lock_acquire(r, s->v, s->id, SD_LOCK_TRY, &s->lock) != OK
-        || sd_store_read(s->v->rt.store, &call, key, SD_STORE_LOCKED, &val, &len, &flags)
+        || sd_store_read(s->v->rt.store, &call, key, sd_session_lock_key(r->pool, s->conf, s->id),
+                         SD_STORE_LOCKED, &val, &len, &flags)
            != SD_STORE_OK
         || flags != SD_STORE_FLAGS_JSON || len > SD_STORE_MAX_VALUE
         || !sd_record_decode(r->pool, val, len, &rec, &err)

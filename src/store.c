@@ -27,7 +27,12 @@ typedef struct {
     char lock_key[SD_STORE_KEY_MAX];  /* a write's lock; "" for none      */
     char token[SD_STORE_TOKEN_MAX];
     apr_uint64_t missing;             /* bit i: server i missed it         */
+    int tries;                        /* replays that failed so far        */
 } hint;
+
+/* A replay that keeps failing (the server refuses the write) is given up
+ * after this many probes; counted as dropped. */
+#define SD_STORE_REPLAY_TRIES 8
 
 struct sd_store {
     const sd_backend *be;
@@ -126,7 +131,7 @@ static void mark_pending(sd_store *st, apr_uint64_t bits)
 
 static void remember_as(sd_store *st, const sd_backend_call *call, const char *key,
                         const char *lock_key, const char *token, apr_size_t token_len,
-                        int server)
+                        int server, int tries)
 {
     hint *free_slot = NULL;
     char tok[SD_STORE_TOKEN_MAX];
@@ -154,6 +159,7 @@ static void remember_as(sd_store *st, const sd_backend_call *call, const char *k
         apr_cpystrn(free_slot->lock_key, lock_key ? lock_key : "", sizeof(free_slot->lock_key));
         memcpy(free_slot->token, tok, token_len + 1);
         free_slot->missing = (apr_uint64_t)1 << server;
+        free_slot->tries = tries;
         mark_pending(st, free_slot->missing);
     }
     apr_thread_mutex_unlock(st->hints_lock);
@@ -169,14 +175,14 @@ static void remember_as(sd_store *st, const sd_backend_call *call, const char *k
 static void remember(sd_store *st, const sd_backend_call *call, const char *key,
                      const char *lock_key, int server)
 {
-    remember_as(st, call, key, lock_key, "", 0, server);
+    remember_as(st, call, key, lock_key, "", 0, server, 0);
 }
 
 /* A lock of ours the server may hold without our knowing. */
 static void remember_lock(sd_store *st, const sd_backend_call *call, const char *key,
                           const char *token, apr_size_t len, int server)
 {
-    remember_as(st, call, key, NULL, token, len, server);
+    remember_as(st, call, key, NULL, token, len, server, 0);
 }
 
 /* --------------------------------------------------------------- reads */
@@ -194,8 +200,12 @@ static int same_bytes(const copy *a, const copy *b)
     return a->len == b->len && memcmp(a->val, b->val, a->len) == 0;
 }
 
+/* Brings copy c to best. Without the lock an older copy cannot be
+ * overwritten; it is remembered (with lock_key) for the replay, which takes
+ * the lock, as is a repair that failed. */
 static void repair(sd_store *st, const sd_backend_call *call, const char *key,
-                   const copy *best, const copy *c, sd_store_read_mode mode)
+                   const char *lock_key, const copy *best, const copy *c,
+                   sd_store_read_mode mode)
 {
     const sd_backend_ops *ops = st->be->ops;
     apr_uint32_t exptime = wire_exptime(st->format->ttl(best->val, best->len, apr_time_now()));
@@ -215,16 +225,19 @@ static void repair(sd_store *st, const sd_backend_call *call, const char *key,
                        best->flags);
     }
     else {
-        return;  /* an older copy: only a lock holder may overwrite it */
+        r = SD_BACKEND_DOWN;  /* an older copy: only a lock holder may overwrite it */
     }
     if (r == SD_BACKEND_OK) {
         SD_STATS_INC(st->stats, repairs);
     }
+    else if (r != SD_BACKEND_EXISTS && lock_key) {
+        remember(st, call, key, lock_key, c->server);
+    }
 }
 
 sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const char *key,
-                              sd_store_read_mode mode, char **val, apr_size_t *len,
-                              apr_uint16_t *flags)
+                              const char *lock_key, sd_store_read_mode mode, char **val,
+                              apr_size_t *len, apr_uint16_t *flags)
 {
     const sd_backend_ops *ops = st->be->ops;
     int t[SD_STORE_MAX_COPIES], n = targets_for(st, key, t), nc = 0, best = -1;
@@ -284,7 +297,7 @@ sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const c
                               && st->format->compare(c[best].val, c[best].len, c[i].val,
                                                      c[i].len) >= 0
                               && !same_bytes(&c[best], &c[i])))) {
-            repair(st, call, key, &c[best], &c[i], mode);
+            repair(st, call, key, lock_key, &c[best], &c[i], mode);
         }
     }
     *val = c[best].val;
@@ -310,11 +323,13 @@ sd_store_result sd_store_write(sd_store *st, const sd_backend_call *call, const 
             : SD_BACKEND_DOWN;
         if (r == SD_BACKEND_OK) {
             ++stored;
+            continue;
         }
-        else if (r == SD_BACKEND_REFUSED) {
+        if (r == SD_BACKEND_REFUSED) {
             worst = SD_STORE_ERROR;
         }
-        else if (n > 1) {
+        /* A refusal (memory full) may pass: the replay tries again. */
+        if (n > 1) {
             remember(st, call, key, lock_key, t[i]);
         }
     }
@@ -392,6 +407,7 @@ sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const c
     apr_uint32_t exptime = wire_exptime(ttl_seconds);
     sd_store_result res = SD_STORE_DOWN;
     apr_uint64_t unanswered = 0;
+    int refused = 0;
 
     *sent = 0;
     /* While a server comes back, one request may still see it as down (and
@@ -411,6 +427,11 @@ sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const c
         else if (one == SD_STORE_DOWN) {
             unanswered |= (apr_uint64_t)1 << t[i];
         }
+        else if (one == SD_STORE_ERROR) {
+            /* Refused (memory full): it holds no lock, so any other holder
+             * meets this one on another replica. */
+            refused = 1;
+        }
         else {
             for (int j = 0; j < nheld; ++j) {
                 ops->remove(st->be->baton, held[j], call, key);
@@ -418,6 +439,9 @@ sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const c
             res = one;
             break;
         }
+    }
+    if (res == SD_STORE_DOWN && refused) {
+        res = SD_STORE_ERROR;
     }
     if (res != SD_STORE_OK) {
         /* Not ours after all: only the adds still in flight can leave one. */
@@ -462,46 +486,66 @@ void sd_store_unlock(sd_store *st, const sd_backend_call *call, const char *key,
 
 /* -------------------------------------------------------------- replay */
 
-static int replay_one(sd_store *st, const sd_backend_call *call, const hint *h, int server,
-                      int *busy)
+typedef enum { REPLAY_DONE, REPLAY_NOTHING, REPLAY_LATER, REPLAY_FAILED } replay_result;
+
+static replay_result replay_one(sd_store *st, const sd_backend_call *call, const hint *h,
+                                int server)
 {
     const sd_backend_ops *ops = st->be->ops;
-    int t[SD_STORE_MAX_COPIES], n = targets_for(st, h->key, t), done = 0, in_set = 0;
+    int t[SD_STORE_MAX_COPIES], n = targets_for(st, h->key, t), in_set = 0;
     const char *token = apr_psprintf(call->pool, "replay-%ld-%u", (long)getpid(),
                                      apr_atomic_inc32(&st->replays));
     char *val = NULL, *mine = NULL;
     apr_size_t len = 0, mine_len = 0;
     apr_uint16_t flags = 0, mine_flags = 0;
     apr_uint64_t sent = 0;
+    apr_time_t locked_at = apr_time_now();
+    replay_result res = REPLAY_NOTHING;
     sd_backend_result own;
 
     for (int i = 0; i < n; ++i) {
         in_set |= t[i] == server;
     }
-    if (!in_set || !usable(st, server)) {
-        *busy = in_set;  /* gone again: for its next return */
-        return 0;
+    if (!in_set) {
+        return REPLAY_NOTHING;
+    }
+    if (!usable(st, server)) {
+        return REPLAY_LATER;  /* gone again: for its next return */
     }
     if (*h->lock_key) {
         sd_store_result locked = sd_store_lock(st, call, h->lock_key, h->key, token,
                                                strlen(token), SD_STORE_REPAIR_LOCK_TTL, &sent);
+        if (locked == SD_STORE_EXISTS) {
+            return REPLAY_LATER;   /* busy: tried again at the next probe */
+        }
         if (locked != SD_STORE_OK) {
-            *busy = locked == SD_STORE_EXISTS;  /* tried again on the next call */
-            return 0;
+            return REPLAY_FAILED;
         }
     }
     own = ops->get(st->be->baton, server, call, h->key, &mine, &mine_len, &mine_flags);
-    if (sd_store_read(st, call, h->key, SD_STORE_READ_ONLY, &val, &len, &flags) == SD_STORE_OK
-        && (own == SD_BACKEND_MISS
-            || (own == SD_BACKEND_OK && st->format->compare(val, len, mine, mine_len) > 0))) {
+    if (own == SD_BACKEND_DOWN || own == SD_BACKEND_REFUSED) {
+        res = REPLAY_FAILED;
+    }
+    else if (sd_store_read(st, call, h->key, NULL, SD_STORE_READ_ONLY, &val, &len, &flags)
+             == SD_STORE_OK
+             && (own == SD_BACKEND_MISS
+                 || (own == SD_BACKEND_OK && st->format->compare(val, len, mine, mine_len) > 0))) {
         apr_uint32_t exptime = wire_exptime(st->format->ttl(val, len, apr_time_now()));
-        done = ops->write(st->be->baton, server, call, h->key, val, len, exptime, flags)
-               == SD_BACKEND_OK;
+        /* Only while the lock is still ours (as a save checks): after its
+         * TTL a writer may have stored a newer copy there. */
+        if (*h->lock_key && apr_time_now() >= locked_at
+                                               + apr_time_from_sec(SD_STORE_REPAIR_LOCK_TTL - 1)) {
+            res = REPLAY_FAILED;
+        }
+        else {
+            res = ops->write(st->be->baton, server, call, h->key, val, len, exptime, flags)
+                  == SD_BACKEND_OK ? REPLAY_DONE : REPLAY_FAILED;
+        }
     }
     if (*h->lock_key) {
         sd_store_unlock(st, call, h->lock_key, h->key, token, strlen(token), sent);
     }
-    return done;
+    return res;
 }
 
 /* A lock of ours that a server may have taken after we gave up on it. */
@@ -529,10 +573,15 @@ int sd_store_replay(sd_store *st, const sd_backend_call *call, int server)
 {
     int replayed = 0;
     apr_uint64_t bit = (apr_uint64_t)1 << server;
+    apr_pool_t *each;
+    sd_backend_call one;
 
-    if (!st->nhints || server >= 64 || !sd_store_replay_pending(st, server)) {
+    if (!st->nhints || server >= 64 || !sd_store_replay_pending(st, server)
+        || apr_pool_create(&each, call->pool) != APR_SUCCESS) {
         return 0;
     }
+    one.pool = each;
+    one.request = NULL;
     apr_thread_mutex_lock(st->hints_lock);
     st->pending &= ~bit;
     apr_thread_mutex_unlock(st->hints_lock);
@@ -540,7 +589,7 @@ int sd_store_replay(sd_store *st, const sd_backend_call *call, int server)
     for (int pass = 0; pass < 2; ++pass) {
         for (int i = 0; i < st->nhints && usable(st, server); ++i) {
             hint h;
-            int busy = 0;
+            replay_result r;
             apr_thread_mutex_lock(st->hints_lock);
             h = st->hints[i];
             if ((h.missing & bit) && (pass == 0) == (h.token[0] != '\0')) {
@@ -553,13 +602,25 @@ int sd_store_replay(sd_store *st, const sd_backend_call *call, int server)
             if (!(h.missing & bit)) {
                 continue;
             }
+            apr_pool_clear(each);   /* one hint's copies at a time */
             if (pass == 0) {
-                replay_unlock(st, call, &h, server);
+                replay_unlock(st, &one, &h, server);
                 continue;
             }
-            replayed += replay_one(st, call, &h, server, &busy);
-            if (busy) {
-                remember(st, call, h.key, h.lock_key, server);
+            r = replay_one(st, &one, &h, server);
+            if (r == REPLAY_DONE) {
+                ++replayed;
+            }
+            else if (r == REPLAY_LATER) {
+                remember_as(st, &one, h.key, h.lock_key, "", 0, server, h.tries);
+            }
+            else if (r == REPLAY_FAILED) {
+                if (h.tries + 1 < SD_STORE_REPLAY_TRIES) {
+                    remember_as(st, &one, h.key, h.lock_key, "", 0, server, h.tries + 1);
+                }
+                else {
+                    SD_STATS_INC(st->stats, hints_dropped);
+                }
             }
         }
     }
@@ -574,6 +635,7 @@ int sd_store_replay(sd_store *st, const sd_backend_call *call, int server)
         }
         apr_thread_mutex_unlock(st->hints_lock);
     }
+    apr_pool_destroy(each);
     if (replayed) {
         SD_STATS_ADD(st->stats, replayed, replayed);
     }

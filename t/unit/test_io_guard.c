@@ -56,7 +56,7 @@ int main(void)
     apr_initialize();
     apr_pool_create(&p, NULL);
     signal(SIGPIPE, SIG_IGN);
-    TAP_PLAN(9);
+    TAP_PLAN(10);
 
     lfd = listener(&at);
     lfd2 = listener(&at2);
@@ -87,6 +87,10 @@ int main(void)
            waited);
     TAP_OK(sd_io_guard_limit(server, apr_time_from_msec(200), -1) == 0,
            "set once: the next pass changes nothing");
+    TAP_OK(sd_io_guard_limit(server, apr_time_from_sec(5), -1) == 0
+           && getsockopt(alive, SOL_SOCKET, SO_RCVTIMEO, &tv, &len) == 0 && tv.tv_sec == 0
+           && tv.tv_usec == 200000,
+           "a store with a longer timeout on the same server leaves the shorter one");
 
     sd_io_guard_cut(server, -1);
     waited = read_seconds(alive);

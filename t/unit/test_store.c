@@ -58,7 +58,7 @@ static const char *read_what(sd_store *st, sd_backend_call *call, const char *ke
     char *v = NULL;
     apr_size_t len = 0;
     apr_uint16_t flags = 0;
-    sd_store_result r = sd_store_read(st, call, key, mode, &v, &len, &flags);
+    sd_store_result r = sd_store_read(st, call, key, "lock", mode, &v, &len, &flags);
     return r == SD_STORE_OK ? what_of(v) : r == SD_STORE_NOTFOUND ? "(miss)" : "(down)";
 }
 
@@ -83,7 +83,7 @@ int main(void)
     apr_pool_create(&p, NULL);
     call.pool = p;
     call.request = NULL;
-    TAP_PLAN(41);
+    TAP_PLAN(46);
 
     fake_backend_init(&f, 2);
     memset(&stats, 0, sizeof(stats));
@@ -167,6 +167,34 @@ int main(void)
     fake_backend_put(&f, 1, "sess:T", rec_saved(p, 4, 5000, "earlier", 0));
     TAP_OK(starts(read_what(st, &call, "sess:T", SD_STORE_READ_ONLY), "later"),
            "... whichever replica holds it");
+
+    /* A logout is final: a live copy of a higher generation, written by a
+     * front-end that did not see it (a split view, an old cookie replayed
+     * there twice), does not bring the session back. */
+    fake_backend_put(&f, 0, "sess:L", rec(p, 6, "logged-out", 1));
+    fake_backend_put(&f, 1, "sess:L", rec(p, 7, "replayed-cookie", 0));
+    TAP_OK(starts(read_what(st, &call, "sess:L", SD_STORE_READ_ONLY), "logged-out"),
+           "a tombstone outvotes a live copy of a higher generation");
+
+    /* A read that may not repair an older copy (no lock) leaves it to the
+     * replay, which takes the lock: no request need ever touch it again. */
+    fake_backend_put(&f, 0, "sess:Q", rec(p, 3, "current", 0));
+    fake_backend_put(&f, 1, "sess:Q", rec(p, 2, "behind", 0));
+    TAP_OK(starts(read_what(st, &call, "sess:Q", SD_STORE_READ_ONLY), "current")
+           && sd_store_replay_pending(st, 1), "a lock-free read remembers the replica behind");
+    sd_store_replay(st, &call, 1);
+    TAP_OK(starts(what_of(fake_backend_value(&f, 1, "sess:Q")), "current"),
+           "... and the replay brings it up to date");
+
+    /* A refused write (memory full) is remembered too, and replayed once the
+     * server takes it. */
+    f.servers[1].state = FAKE_REFUSING;
+    TAP_OK(write_gen(st, &call, "sess:F", 5, "full") == SD_STORE_OK && sd_store_replay_pending(st, 1),
+           "a write one replica refused succeeds, and is remembered for it");
+    f.servers[1].state = FAKE_UP;
+    sd_store_replay(st, &call, 1);
+    TAP_OK(starts(what_of(fake_backend_value(&f, 1, "sess:F")), "full"),
+           "... and replayed when it takes writes again");
 
     /* Misses and outages are told apart. */
     TAP_IS_STR(read_what(st, &call, "sess:none", SD_STORE_READ_ONLY), "(miss)", "a miss is a miss");
