@@ -4,6 +4,7 @@ use strict;
 use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
+use SDTest ();
 use Apache::Test qw(-withtestmore);
 use File::Temp qw(tempdir);
 
@@ -21,22 +22,10 @@ sub write_file {
     close $fh;
 }
 
-# Runs `apache2 -t` on a minimal config plus $extra; returns (exit, output).
+# Runs `apache2 -t` on a minimal config with the module plus $extra.
 sub config_test {
     my ($extra) = @_;
-    write_file("$dir/httpd.conf", <<"CONF");
-ServerRoot "$dir"
-ServerName localhost
-PidFile "$dir/httpd.pid"
-DefaultRuntimeDir "$dir"
-ErrorLog "$dir/error_log"
-Listen 127.0.0.1:1
-LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
-LoadModule sessiondemo_module "$top/.libs/mod_sessiondemo.so"
-$extra
-CONF
-    my $out = `$httpd -t -f "$dir/httpd.conf" 2>&1`;
-    return ($? >> 8, $out);
+    return SDTest::config_test($dir, qq{LoadModule sessiondemo_module "$top/.libs/mod_sessiondemo.so"\n$extra});
 }
 
 my $secret = 'SessionDemoSecret "a long enough secret for the start-up tests only 123"';

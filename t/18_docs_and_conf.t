@@ -6,6 +6,7 @@ use strict;
 use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
+use SDTest ();
 use Apache::Test qw(-withtestmore);
 use File::Temp qw(tempdir);
 
@@ -50,21 +51,11 @@ chmod 0755, $dir;
 open my $sf, '>', "$dir/secrets" or die; print $sf "x" x 48, "\n"; close $sf; chmod 0600, "$dir/secrets";
 (my $conf = slurp("$top/conf/sessiondemo.conf")) =~ s{/etc/apache2/sessiondemo\.secrets}{$dir/secrets}g;
 (my $load = slurp("$top/conf/sessiondemo.load")) =~ s{/usr/lib/apache2/modules/mod_sessiondemo\.so}{$top/.libs/mod_sessiondemo.so};
-open my $fh, '>', "$dir/httpd.conf" or die;
-print $fh <<"CONF";
-ServerRoot "$dir"
-ServerName localhost
-PidFile "$dir/httpd.pid"
-DefaultRuntimeDir "$dir"
-ErrorLog "$dir/error_log"
-Listen 127.0.0.1:1
-LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+my (undef, $out) = SDTest::config_test($dir, <<"CONF");
 LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
 LoadModule authz_host_module /usr/lib/apache2/modules/mod_authz_host.so
 SessionDemoTemplateDir "$top/templates"
 $load
 $conf
 CONF
-close $fh;
-my $out = `$vars->{httpd} -t -f "$dir/httpd.conf" 2>&1`;
 like($out, qr/Syntax OK/, 'conf/sessiondemo.load + conf/sessiondemo.conf pass apache2 -t') or diag $out;

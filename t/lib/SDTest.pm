@@ -13,7 +13,28 @@ use Apache::TestRequest ();
 
 our @EXPORT_OK = qw(new_client env_sh mc_get mc_set mc_stats mc_command mc_ttl session_id
                     set_cookie_of cookie_value login sign_id use_vhost realm in_realm
-                    lock_key);
+                    lock_key config_test);
+
+# `apache2 -t` on a minimal server in $dir (event MPM, the module loaded
+# from the build) plus $body; returns (exit status, output).
+sub config_test {
+    my ($dir, $body) = @_;
+    my $vars = Apache::Test::vars();
+    open my $fh, '>', "$dir/httpd.conf" or die "$dir/httpd.conf: $!";
+    print $fh <<"CONF";
+ServerRoot "$dir"
+ServerName localhost
+PidFile "$dir/httpd.pid"
+DefaultRuntimeDir "$dir"
+ErrorLog "$dir/error_log"
+Listen 127.0.0.1:1
+LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+$body
+CONF
+    close $fh;
+    my $out = `$vars->{httpd} -t -f "$dir/httpd.conf" 2>&1`;
+    return ($? >> 8, $out);
+}
 
 # A fresh client: its own cookie jar, redirects not followed so 302s and
 # their Set-Cookie can be asserted.
