@@ -30,6 +30,9 @@ sd_health *sd_health_create(apr_pool_t *pchild, server_rec *s, const sd_health_s
  * again after it was not, and after each later probe that finds it usable
  * while pending(baton, server) says work is left. */
 typedef void (*sd_health_return_fn)(void *baton, int server, apr_pool_t *scratch);
+
+/* Whether the child is stopping: a long replay should end early. */
+int sd_health_stopping(const sd_health *h);
 typedef int (*sd_health_pending_fn)(void *baton, int server);
 void sd_health_on_return(sd_health *h, sd_health_return_fn fn, sd_health_pending_fn pending,
                          void *baton);

@@ -113,7 +113,8 @@ void sd_store_unlock(sd_store *st, const sd_backend_call *call, const char *key,
  * own is older or missing. A key whose lock is busy stays remembered for
  * the next call. Called while the server is usable (cheap when nothing is
  * remembered for it). Returns how many keys were brought up to date. */
-int sd_store_replay(sd_store *st, const sd_backend_call *call, int server);
+int sd_store_replay(sd_store *st, const sd_backend_call *call, int server,
+                    int (*stop)(const void *baton), const void *stop_baton);
 
 /* Whether anything is remembered for `server` (a lock-free read). */
 int sd_store_replay_pending(const sd_store *st, int server);

@@ -28,8 +28,11 @@ APLOG_USE_MODULE(sessiondemo);
 
 /* Idle pooled connections are closed after this long (apr wants µs). */
 #define SD_CONN_TTL apr_time_from_sec(60)
-/* A request waits at most this long for a free pooled connection. */
-#define SD_CONN_WAIT apr_time_from_sec(1)
+/* A request waits at most this long for a free pooled connection: not
+ * apr_memcache's connect timeout (SD_CONNECT_WAIT), so the two can be told
+ * apart by how long they took. */
+#define SD_CONN_WAIT apr_time_from_msec(1500)
+#define SD_CONNECT_WAIT apr_time_from_sec(1)
 /* An exptime memcached reads as an absolute time long past. */
 #define SD_EXPIRED_EXPTIME ((apr_uint32_t)SD_BACKEND_RELATIVE_TTL_MAX + 1)
 
@@ -93,14 +96,14 @@ static int is_transport_failure(apr_status_t rv)
 }
 
 /* The sockets the server closed, shut down (io_guard). A server that keeps
- * refusing (memory full) costs one descriptor scan per 100 ms, not one per
+ * refusing (memory full) costs one descriptor scan per 10 ms, not one per
  * command: a scan that found none is trusted that long. */
 static int closed_sockets_cut(mc_server *srv)
 {
     apr_uint32_t now = (apr_uint32_t)apr_time_as_msec(apr_time_now());
     apr_uint32_t clean = apr_atomic_read32(&srv->scan_clean);
     int found;
-    if (clean && now - clean < 100) {
+    if (clean && now - clean < 10) {
         return 0;
     }
     found = sd_io_guard_cut_closed(srv->peer, -1);
@@ -138,6 +141,7 @@ static int worth_retry(mc_server *srv, retry_state *rs, apr_status_t rv)
     do {                                                                   \
         retry_state rs_ = { 0, 0, APR_SUCCESS };                           \
         do {                                                               \
+            began = apr_time_now();                                        \
             rv = (call);                                                   \
         } while (worth_retry((srv), &rs_, rv));                            \
     } while (0)
@@ -155,7 +159,8 @@ static void log_call(const sd_backend_call *call, server_rec *s, int level, apr_
 
 /* One server's answer, as a backend result. */
 static sd_backend_result result(sd_backend_memcache *b, mc_server *srv,
-                                const sd_backend_call *call, apr_status_t rv, const char *op)
+                                const sd_backend_call *call, apr_status_t rv, const char *op,
+                                apr_time_t began)
 {
     int usable = sd_health_usable(srv->health, srv->index);
     /* A request that was waiting on a frozen server when the prober gave
@@ -189,14 +194,15 @@ static sd_backend_result result(sd_backend_memcache *b, mc_server *srv,
         return SD_BACKEND_REFUSED;
     }
     if (usable && APR_STATUS_IS_TIMEUP(rv)) {
-        /* Both waits end in TIMEUP: for a pooled connection, and for a new
-         * one to connect (apr_memcache's fixed 1 s). The pool tells which. */
-        if (apr_reslist_acquired_count(srv->ms->conns) >= (apr_uint32_t)srv->connections) {
+        /* Both waits end in TIMEUP: for a pooled connection (SD_CONN_WAIT),
+         * and for a new one to connect (apr_memcache's fixed 1 s). How long
+         * the attempt took tells which. */
+        if (apr_time_now() - began > (SD_CONN_WAIT + SD_CONNECT_WAIT) / 2) {
             if (apr_atomic_xchg32(&srv->pool_exhausted, 1) == 0) {
                 log_call(call, b->s, APLOG_WARNING, rv, apr_psprintf(call->pool, SD_LOGNO(00212)
-                         "no free connection to memcached %s within %d s (every pooled one in"
+                         "no free connection to memcached %s within %d ms (every pooled one in"
                          " use); answering 503 (said once until a command gets through)",
-                         srv->name, (int)apr_time_sec(SD_CONN_WAIT)));
+                         srv->name, (int)apr_time_as_msec(SD_CONN_WAIT)));
             }
         }
         else if (apr_atomic_xchg32(&srv->connect_slow, 1) == 0) {
@@ -221,9 +227,10 @@ static sd_backend_result mc_get(void *bv, int i, const sd_backend_call *call, co
 {
     sd_backend_memcache *b = bv;
     mc_server *srv = &b->servers[i];
+    apr_time_t began;
     apr_status_t rv;
     WITH_RETRY(srv, apr_memcache_getp(srv->mc, call->pool, key, val, len, flags));
-    return result(b, srv, call, rv, "get");
+    return result(b, srv, call, rv, "get", began);
 }
 
 /* Not memcached's `set`: a set it refuses (too large, out of memory under
@@ -237,6 +244,7 @@ static sd_backend_result mc_write(void *bv, int i, const sd_backend_call *call,
 {
     sd_backend_memcache *b = bv;
     mc_server *srv = &b->servers[i];
+    apr_time_t began;
     apr_status_t rv;
     /* apr_memcache reports NOT_STORED as EEXIST: for replace, "missing". */
     WITH_RETRY(srv, apr_memcache_replace(srv->mc, key, (char *)val, len, exptime, flags));
@@ -246,7 +254,7 @@ static sd_backend_result mc_write(void *bv, int i, const sd_backend_call *call,
             WITH_RETRY(srv, apr_memcache_replace(srv->mc, key, (char *)val, len, exptime, flags));
         }
     }
-    return result(b, srv, call, rv == APR_EEXIST ? APR_EGENERAL : rv, "write");
+    return result(b, srv, call, rv == APR_EEXIST ? APR_EGENERAL : rv, "write", began);
 }
 
 /* An add that is retried after a transport failure may find the key its
@@ -260,8 +268,10 @@ static sd_backend_result mc_add(void *bv, int i, const sd_backend_call *call, co
     mc_server *srv = &b->servers[i];
     retry_state rs = { 0, 0, APR_SUCCESS };
     int transport_failed = 0;
+    apr_time_t began;
     apr_status_t rv;
     do {
+        began = apr_time_now();
         rv = apr_memcache_add(srv->mc, key, (char *)val, len, exptime, flags);
         transport_failed |= is_transport_failure(rv);
     } while (worth_retry(srv, &rs, rv));
@@ -274,7 +284,7 @@ static sd_backend_result mc_add(void *bv, int i, const sd_backend_call *call, co
             rv = APR_SUCCESS;
         }
     }
-    return result(b, srv, call, rv, "add");
+    return result(b, srv, call, rv, "add", began);
 }
 
 /* Not apr_memcache_delete(): it always sends "delete <key> 0", which
@@ -286,9 +296,10 @@ static sd_backend_result mc_remove(void *bv, int i, const sd_backend_call *call,
 {
     sd_backend_memcache *b = bv;
     mc_server *srv = &b->servers[i];
+    apr_time_t began;
     apr_status_t rv;
     WITH_RETRY(srv, apr_memcache_set(srv->mc, key, (char *)"", 0, SD_EXPIRED_EXPTIME, 0));
-    return result(b, srv, call, rv == APR_EEXIST ? APR_EGENERAL : rv, "delete");
+    return result(b, srv, call, rv == APR_EEXIST ? APR_EGENERAL : rv, "delete", began);
 }
 
 static int mc_usable(void *bv, int i)

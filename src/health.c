@@ -76,6 +76,11 @@ sd_health *sd_health_create(apr_pool_t *pchild, server_rec *s, const sd_health_s
     return h;
 }
 
+int sd_health_stopping(const sd_health *h)
+{
+    return h->stopping_replay != 0;
+}
+
 void sd_health_on_return(sd_health *h, sd_health_return_fn fn, sd_health_pending_fn pending,
                          void *baton)
 {
@@ -238,6 +243,18 @@ static int connect_probe(sd_health *h, server *srv)
     return 1;
 }
 
+/* The reply made printable in place (the prober has no pool of its own to
+ * escape into; the scratch pool is the replay thread's). */
+static const char *printable(char *reply)
+{
+    for (char *c = reply; *c; ++c) {
+        if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f) {
+            *c = '?';
+        }
+    }
+    return reply;
+}
+
 /* One "version" round trip; (re)connects first when needed. Any answer
  * proves the server is there; a refusal (a proxy that does not pass
  * "version" on) is said once. */
@@ -260,7 +277,7 @@ static int probe_once(sd_health *h, server *srv)
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, h->s, SD_LOGNO(00211)
                      "memcached %s answers the probe's 'version' with '%.40s': a proxy or a"
                      " server that refuses the command; it counts as answering",
-                     srv->cfg.name, ap_escape_logitem(h->scratch, reply));
+                     srv->cfg.name, printable(reply));
     }
     if (fresh) {
         read_item_size_max(h, srv);

@@ -2,12 +2,16 @@
  * the process is looked at, but only TCP sockets whose peer is one of the
  * server's addresses are touched. Another thread can close a descriptor
  * and a new one (a client's connection, a file) can take its number at any
- * moment, so each is first duplicated: the duplicate names the same socket
- * for as long as it is open, and the check and the change are both made
- * on it. */
+ * moment, so each is first duplicated (close-on-exec, so no other thread's
+ * fork and exec inherits it): the duplicate names the same socket for as
+ * long as it is open, and the check and the change are both made on it.
+ * Only when no descriptor is left to duplicate into is the number used as
+ * it is, and a reuse between the check and the change possible. */
 #include "sd_io_guard.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -54,8 +58,16 @@ static int each_fd(int skip, int (*fn)(int fd, void *baton), void *baton)
         if (*end || end == e->d_name || fd == self || fd == skip) {
             continue;
         }
-        if ((mine = dup((int)fd)) < 0) {
-            continue;   /* closed meanwhile, or no descriptor to spare */
+        mine = fcntl((int)fd, F_DUPFD_CLOEXEC, 0);
+        if (mine < 0 && errno == EBADF) {
+            continue;   /* closed meanwhile */
+        }
+        if (mine < 0) {
+            /* No descriptor to spare (the child is at its limit, which is
+             * when a cut matters most): act on the number itself, with the
+             * small risk the header comment describes. */
+            done += fn((int)fd, baton);
+            continue;
         }
         done += fn(mine, baton);
         close(mine);

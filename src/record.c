@@ -433,7 +433,22 @@ int sd_record_tiebreak_raw(const char *a, apr_size_t alen, const char *b, apr_si
     return c ? c : (alen > blen) - (alen < blen);
 }
 
+/* A tombstone copied by a repair or a replay outlives its session's end
+ * by a day, as the tombstone itself does (session.c), so a live copy a
+ * split front-end wrote after the logout cannot outlive it. */
+#define SD_RECORD_TOMBSTONE_EXTRA 86400
+
+static apr_int64_t live_ttl_raw(const char *v, apr_size_t len, apr_time_t now);
+
 apr_int64_t sd_record_ttl_raw(const char *v, apr_size_t len, apr_time_t now)
+{
+    apr_int64_t gen, saved;
+    int ended;
+    raw_generation(v, len, &gen, &ended, &saved);
+    return live_ttl_raw(v, len, now) + (ended ? SD_RECORD_TOMBSTONE_EXTRA : 0);
+}
+
+static apr_int64_t live_ttl_raw(const char *v, apr_size_t len, apr_time_t now)
 {
     static const char field[] = "\"expires\":\"";
     const char *at = find_in_head(v, len, field, sizeof(field) - 1);

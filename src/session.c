@@ -272,6 +272,18 @@ static apr_int64_t ttl_until(apr_time_t when, apr_time_t now)
     return ttl < 1 ? 1 : ttl;
 }
 
+/* How long a tombstone stays: at least as long as any live copy a front-end
+ * with a split view may have written after the logout (each lives a full
+ * max age from its write), plus a day of such a split. Tombstones are small. */
+#define SD_TOMBSTONE_EXTRA_SECONDS 86400
+
+static apr_int64_t tombstone_ttl(const sd_config *conf, apr_time_t until, apr_time_t now)
+{
+    apr_int64_t left = ttl_until(until, now);
+    apr_int64_t floor = conf->max_age + SD_TOMBSTONE_EXTRA_SECONDS;
+    return left > floor ? left : floor;
+}
+
 /* Ends the stored session (logout, regeneration). With replicas, by a
  * tombstone: a newer generation that outvotes any copy a replica kept while
  * it missed the logout, living as long as the session had left. With one
@@ -307,7 +319,8 @@ static int remove_stored(sd_session *s)
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         res = sd_store_write(s->v->rt.store, &call, key, sd_session_lock_key(r->pool, s->conf, s->id),
-                             value, len, ttl_until(until, now), SD_STORE_FLAGS_JSON);
+                             value, len, tombstone_ttl(s->conf, until, now),
+                             SD_STORE_FLAGS_JSON);
     }
     if (res != SD_STORE_OK) {
         return HTTP_SERVICE_UNAVAILABLE;

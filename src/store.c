@@ -46,6 +46,7 @@ struct sd_store {
     hint *hints;
     int nhints;
     volatile apr_uint64_t pending;    /* bit i: some hint names server i  */
+    volatile apr_uint32_t refused_at[64]; /* second of server i's last refusal */
     volatile apr_uint32_t divergence_logged;
     volatile apr_uint32_t hints_full_logged;
     volatile apr_uint32_t replays;
@@ -178,6 +179,26 @@ static void remember(sd_store *st, const sd_backend_call *call, const char *key,
     remember_as(st, call, key, lock_key, "", 0, server, 0);
 }
 
+/* A server that refuses writes (its memory full) would have every session
+ * remembered for it again and again: while it refused in the last
+ * SD_STORE_REFUSAL_QUIET seconds, what it lacks is left to reads that see
+ * it behind afterwards, and the table kept for servers that were away. */
+#define SD_STORE_REFUSAL_QUIET 30
+
+static int refusing(const sd_store *st, int server)
+{
+    apr_uint32_t at = server < 64 ? st->refused_at[server] : 0;
+    return at && (apr_uint32_t)apr_time_sec(apr_time_now()) - at < SD_STORE_REFUSAL_QUIET;
+}
+
+static void refused_now(sd_store *st, int server)
+{
+    if (server < 64) {
+        apr_uint32_t now = (apr_uint32_t)apr_time_sec(apr_time_now());
+        st->refused_at[server] = now ? now : 1;
+    }
+}
+
 /* A lock of ours the server may hold without our knowing. */
 static void remember_lock(sd_store *st, const sd_backend_call *call, const char *key,
                           const char *token, apr_size_t len, int server)
@@ -230,7 +251,10 @@ static void repair(sd_store *st, const sd_backend_call *call, const char *key,
     if (r == SD_BACKEND_OK) {
         SD_STATS_INC(st->stats, repairs);
     }
-    else if (r != SD_BACKEND_EXISTS && lock_key) {
+    else if (r == SD_BACKEND_REFUSED) {
+        refused_now(st, c->server);
+    }
+    else if (r != SD_BACKEND_EXISTS && lock_key && !refusing(st, c->server)) {
         remember(st, call, key, lock_key, c->server);
     }
 }
@@ -327,9 +351,14 @@ sd_store_result sd_store_write(sd_store *st, const sd_backend_call *call, const 
         }
         if (r == SD_BACKEND_REFUSED) {
             worst = SD_STORE_ERROR;
+            /* Memory full: the first refusal is remembered for a replay;
+             * while it goes on, reads that see it behind will. */
+            if (n > 1 && !refusing(st, t[i])) {
+                remember(st, call, key, lock_key, t[i]);
+            }
+            refused_now(st, t[i]);
         }
-        /* A refusal (memory full) may pass: the replay tries again. */
-        if (n > 1) {
+        else if (n > 1) {
             remember(st, call, key, lock_key, t[i]);
         }
     }
@@ -529,7 +558,10 @@ static replay_result replay_one(sd_store *st, const sd_backend_call *call, const
     else if (sd_store_read(st, call, h->key, NULL, SD_STORE_READ_ONLY, &val, &len, &flags)
              == SD_STORE_OK
              && (own == SD_BACKEND_MISS
-                 || (own == SD_BACKEND_OK && st->format->compare(val, len, mine, mine_len) > 0))) {
+                 || (own == SD_BACKEND_OK
+                     && (st->format->compare(val, len, mine, mine_len) > 0
+                         || (st->format->compare(val, len, mine, mine_len) == 0
+                             && (len != mine_len || memcmp(val, mine, len) != 0)))))) {
         apr_uint32_t exptime = wire_exptime(st->format->ttl(val, len, apr_time_now()));
         /* Only while the lock is still ours (as a save checks): after its
          * TTL a writer may have stored a newer copy there. */
@@ -569,7 +601,8 @@ int sd_store_replay_pending(const sd_store *st, int server)
     return server < 64 && (st->pending & ((apr_uint64_t)1 << server)) != 0;
 }
 
-int sd_store_replay(sd_store *st, const sd_backend_call *call, int server)
+int sd_store_replay(sd_store *st, const sd_backend_call *call, int server,
+                    int (*stop)(const void *baton), const void *stop_baton)
 {
     int replayed = 0;
     apr_uint64_t bit = (apr_uint64_t)1 << server;
@@ -587,7 +620,8 @@ int sd_store_replay(sd_store *st, const sd_backend_call *call, int server)
     apr_thread_mutex_unlock(st->hints_lock);
     /* Our stale locks first: a replay takes the key's lock itself. */
     for (int pass = 0; pass < 2; ++pass) {
-        for (int i = 0; i < st->nhints && usable(st, server); ++i) {
+        for (int i = 0; i < st->nhints && usable(st, server)
+                        && !(stop && stop(stop_baton)); ++i) {
             hint h;
             replay_result r;
             apr_thread_mutex_lock(st->hints_lock);
@@ -624,7 +658,7 @@ int sd_store_replay(sd_store *st, const sd_backend_call *call, int server)
             }
         }
     }
-    if (!usable(st, server)) {
+    if (!usable(st, server) || (stop && stop(stop_baton))) {
         /* Gone again mid-way: whatever is left waits for its return. */
         apr_thread_mutex_lock(st->hints_lock);
         for (int i = 0; i < st->nhints; ++i) {

@@ -98,15 +98,21 @@ static void store_log(void *server, void *request, int is_warning, const char *m
 
 typedef struct {
     sd_store *store;
+    sd_health *health;
     server_rec *s;
     const sd_health_server *servers;
 } replay_baton;
+
+static int replay_stopping(const void *health)
+{
+    return sd_health_stopping(health);
+}
 
 static void replay(void *baton, int server, apr_pool_t *scratch)
 {
     replay_baton *rb = baton;
     sd_backend_call call = { scratch, NULL };
-    int n = sd_store_replay(rb->store, &call, server);
+    int n = sd_store_replay(rb->store, &call, server, replay_stopping, rb->health);
     if (n) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, rb->s, SD_LOGNO(00214)
                      "memcached %s: %d session(s) written while it was away"
@@ -158,6 +164,7 @@ static void build(apr_pool_t *pchild, server_rec *vs, sd_vhost *v, int connectio
                                   &record_format, stats, store_log, vs, SD_STORES_HINTS);
     rb->store = v->rt.store;
     rb->s = vs;
+    rb->health = health;
     rb->servers = servers;
     sd_health_on_return(health, replay, replay_pending, rb);
     if (sd_health_start(health, pchild) != APR_SUCCESS) {

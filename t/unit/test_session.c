@@ -137,7 +137,7 @@ int main(void)
     json_t *logged = json_object_get(sd_session_data(s), "isLoggedIn");
     TAP_OK(!logged && sd_session_commit(s) == OK && !cookie_of(r),
            "... yet the old cookie is a guest: the tombstone outvotes it");
-    TAP_OK(sd_store_replay(vh.rt.store, &(sd_backend_call){ pool, NULL }, 1) == 1
+    TAP_OK(sd_store_replay(vh.rt.store, &(sd_backend_call){ pool, NULL }, 1, NULL, NULL) == 1
            && strstr(fake_backend_value(&f, 1, key), "\"ended\":true"),
            "... and the replica gets the tombstone replayed");
 

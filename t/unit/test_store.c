@@ -70,9 +70,9 @@ static int starts(const char *s, const char *prefix)
 int main(void)
 {
     apr_pool_t *p;
-    fake_backend f;
-    sd_stats stats;
-    sd_store *st;
+    fake_backend f, f2;
+    sd_stats stats, stats2;
+    sd_store *st, *st2;
     int logged = 0;
     sd_backend_call call;
     const char *names[2] = { "10.0.0.1:11211", "10.0.0.2:11211" };
@@ -83,7 +83,7 @@ int main(void)
     apr_pool_create(&p, NULL);
     call.pool = p;
     call.request = NULL;
-    TAP_PLAN(46);
+    TAP_PLAN(48);
 
     fake_backend_init(&f, 2);
     memset(&stats, 0, sizeof(stats));
@@ -101,7 +101,7 @@ int main(void)
     TAP_OK(starts(read_what(st, &call, k, SD_STORE_READ_ONLY), "two"), "a read takes the newer copy");
     TAP_OK(starts(what_of(fake_backend_value(&f, 0, k)), "one"),
            "... and a read-only read does not overwrite X's older copy (no lock)");
-    TAP_OK(sd_store_replay(st, &call, 0) == 1 && starts(what_of(fake_backend_value(&f, 0, k)), "two"),
+    TAP_OK(sd_store_replay(st, &call, 0, NULL, NULL) == 1 && starts(what_of(fake_backend_value(&f, 0, k)), "two"),
            "the missed write is replayed to X when it is back");
     f.servers[1].state = FAKE_AWAY;
     TAP_OK(starts(read_what(st, &call, k, SD_STORE_READ_ONLY), "two"),
@@ -134,7 +134,7 @@ int main(void)
     fake_backend_put(&f, 1, k, rec(p, 4, "resurrected", 0));
     TAP_OK(starts(read_what(st, &call, k, SD_STORE_READ_ONLY), "ended"),
            "a change of the tombstone's generation never undoes the logout");
-    TAP_OK(sd_store_replay(st, &call, 1) == 1 && starts(what_of(fake_backend_value(&f, 1, k)), "ended"),
+    TAP_OK(sd_store_replay(st, &call, 1, NULL, NULL) == 1 && starts(what_of(fake_backend_value(&f, 1, k)), "ended"),
            "and the replay puts the tombstone on Y");
 
     /* Divergence: two front-ends with disjoint views wrote one generation. */
@@ -182,7 +182,7 @@ int main(void)
     fake_backend_put(&f, 1, "sess:Q", rec(p, 2, "behind", 0));
     TAP_OK(starts(read_what(st, &call, "sess:Q", SD_STORE_READ_ONLY), "current")
            && sd_store_replay_pending(st, 1), "a lock-free read remembers the replica behind");
-    sd_store_replay(st, &call, 1);
+    sd_store_replay(st, &call, 1, NULL, NULL);
     TAP_OK(starts(what_of(fake_backend_value(&f, 1, "sess:Q")), "current"),
            "... and the replay brings it up to date");
 
@@ -192,7 +192,7 @@ int main(void)
     TAP_OK(write_gen(st, &call, "sess:F", 5, "full") == SD_STORE_OK && sd_store_replay_pending(st, 1),
            "a write one replica refused succeeds, and is remembered for it");
     f.servers[1].state = FAKE_UP;
-    sd_store_replay(st, &call, 1);
+    sd_store_replay(st, &call, 1, NULL, NULL);
     TAP_OK(starts(what_of(fake_backend_value(&f, 1, "sess:F")), "full"),
            "... and replayed when it takes writes again");
 
@@ -243,7 +243,7 @@ int main(void)
         fake_backend_thaw(&f, 0, FAKE_UP);
         TAP_IS_STR(fake_backend_value(&f, 0, "G"), "ghost", "the thawed server carried out the add late");
         TAP_OK(sd_store_replay_pending(st, 0), "... which the store remembered");
-        sd_store_replay(st, &call, 0);
+        sd_store_replay(st, &call, 0, NULL, NULL);
         TAP_OK(!fake_backend_value(&f, 0, "G") && !sd_store_replay_pending(st, 0),
                "the server's return removes the stale lock");
         TAP_OK(sd_store_lock(st, &call, "G", k, "next", 4, 5, &next) == SD_STORE_OK,
@@ -259,13 +259,45 @@ int main(void)
                "a write while a replica is away");
         f.servers[1].state = FAKE_UP;
         fake_backend_put(&f, 0, "sess:R.lock", "someone");
-        TAP_OK(sd_store_replay(st, &call, 1) == 0 && sd_store_replay_pending(st, 1),
+        TAP_OK(sd_store_replay(st, &call, 1, NULL, NULL) == 0 && sd_store_replay_pending(st, 1),
                "its lock busy: not replayed, still pending");
         fake_backend_empty(&f, 0);
         fake_backend_put(&f, 0, "sess:R", rec(p, 3, "later", 0));
-        TAP_OK(sd_store_replay(st, &call, 1) == 1 && !sd_store_replay_pending(st, 1)
+        TAP_OK(sd_store_replay(st, &call, 1, NULL, NULL) == 1 && !sd_store_replay_pending(st, 1)
                && starts(what_of(fake_backend_value(&f, 1, "sess:R")), "later"),
                "once free, the next call replays it");
+    }
+
+    /* A fresh store, with no refusal in its recent past. */
+    fake_backend_init(&f2, 2);
+    memset(&stats2, 0, sizeof(stats2));
+    st2 = sd_store_create(p, &f2.backend, ring, 2, &format, &stats2, NULL, NULL, 16);
+
+    /* The losing copy of a divergence is brought to the kept one by the
+     * replay (a lock-free read may not overwrite it). */
+    fake_backend_put(&f2, 0, "sess:V", rec_saved(p, 4, 9000, "kept", 0));
+    fake_backend_put(&f2, 1, "sess:V", rec_saved(p, 4, 5000, "lost", 0));
+    read_what(st2, &call, "sess:V", SD_STORE_READ_ONLY);
+    sd_store_replay(st2, &call, 1, NULL, NULL);
+    TAP_OK(starts(what_of(fake_backend_value(&f2, 1, "sess:V")), "kept"),
+           "a divergence seen by a lock-free read is repaired by the replay");
+
+    /* A server that keeps refusing (memory full) does not fill the table
+     * (16 slots here) with every session it lags behind on. */
+    {
+        apr_uint32_t dropped = stats2.hints_dropped;
+        f2.servers[1].state = FAKE_REFUSING;
+        write_gen(st2, &call, "sess:R0", 2, "refused");
+        for (int i = 1; i <= 24; ++i) {
+            const char *key = apr_psprintf(p, "sess:R%d", i);
+            fake_backend_put(&f2, 0, key, rec(p, 3, "new", 0));
+            fake_backend_put(&f2, 1, key, rec(p, 2, "old", 0));
+            read_what(st2, &call, key, SD_STORE_READ_ONLY);
+        }
+        f2.servers[1].state = FAKE_UP;
+        TAP_OK(stats2.hints_dropped == dropped,
+               "reads behind on a refusing server add no hints (none dropped: %u)",
+               (unsigned)(stats2.hints_dropped - dropped));
     }
 
     apr_pool_destroy(p);
