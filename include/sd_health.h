@@ -43,10 +43,6 @@ apr_status_t sd_health_start(sd_health *h, apr_pool_t *pchild);
 /* Whether requests may use server i now. */
 int sd_health_usable(const sd_health *h, int i);
 
-/* A request got a reply from server i: a server the prober gave up on
- * after a freeze has answered again, so it is back. */
-void sd_health_answered(sd_health *h, int i);
-
 /* The server's item size limit (memcached's -I), once read; 1 MiB before. */
 apr_size_t sd_health_item_size_max(const sd_health *h, int i);
 

@@ -162,15 +162,10 @@ static sd_backend_result result(sd_backend_memcache *b, mc_server *srv,
                                 const sd_backend_call *call, apr_status_t rv, const char *op,
                                 apr_time_t began)
 {
+    /* A reply to a command sent before the prober's verdict is real, but it
+     * says nothing of the server now: only the prober brings it back (a
+     * request that waited on a frozen server is cut at the verdict anyway). */
     int usable = sd_health_usable(srv->health, srv->index);
-    /* A request that was waiting on a frozen server when the prober gave
-     * up on it gets its reply after the thaw: the server is back. (Not
-     * APR_NOTFOUND: apr_memcache also says that without asking, when our
-     * server_func refused the server.) */
-    if (!usable && (rv == APR_SUCCESS || rv == APR_EEXIST)) {
-        sd_health_answered(srv->health, srv->index);
-        usable = 1;
-    }
     if (rv == APR_SUCCESS) {
         apr_atomic_set32(&srv->pool_exhausted, 0);
         apr_atomic_set32(&srv->connect_slow, 0);

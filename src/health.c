@@ -128,14 +128,6 @@ static void publish(sd_health *h, server *srv, int healthy)
     }
 }
 
-void sd_health_answered(sd_health *h, int i)
-{
-    server *srv = &h->servers[i];
-    if (!sd_health_usable(h, i)) {
-        publish(h, srv, 1);
-    }
-}
-
 /* --------------------------------------------------------------- probing */
 
 static void close_probe(server *srv)
