@@ -416,6 +416,13 @@ async function main() {
     const live = left.filter((x) => x === 'live').length;
     check(live === 0 && left.length === 2 * (outKeys.length + oldKeys.length),
       `logout and regenerate left a tombstone on both replicas and no live copy (${left.length - live} tombstones, ${live} live)`);
+    // A tombstone outlives any live copy a front-end that missed the logout
+    // could still write: SessionDemoMaxAge (default 86400 s) plus a day.
+    const ttls = [];
+    for (const n of nodes) for (const k of outKeys) { const it = await new Memcached(n.port).mg(k); if (it) ttls.push(it.ttl); }
+    const shortest = Math.min(...ttls);
+    check(ttls.length === 2 * outKeys.length && shortest >= 2 * 86400 - 60,
+      `every tombstone lives at least SessionDemoMaxAge + 1 day (shortest TTL ${shortest} s of ${ttls.length})`);
     const newCopies = (await Promise.all(nodes.map((n) => holds(n, regen.map((c) => c.key))))).flat().filter(Boolean).length;
     check(newCopies === 2 * regen.length, `regenerated sessions stored twice (${newCopies}/${2 * regen.length} copies)`);
     for (const c of regen) { c.items = []; c.uncertain.clear(); }
