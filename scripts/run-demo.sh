@@ -17,6 +17,6 @@ else
     sd_mc_start main || exit 1
     echo "memcached: $(sd_mc_addr main) (pid $(sd_pid memcached-main))"
 fi
-SD_PORT=${PORT:-3011} SD_HTTPD_CONSOLE=1 sd_httpd_start demo || exit 1
+SD_PORT=${PORT:-3011} SD_HTTPD_CONSOLE=1 sd_httpd_start demo "$SD_TOP/conf/demo.conf" || exit 1
 echo "httpd: http://127.0.0.1:$(sd_httpd_port demo)/ (Ctrl-C stops httpd and memcached)"
 wait "$(sd_pid httpd-demo)"

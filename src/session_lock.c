@@ -72,9 +72,13 @@ void sd_session_lock_release(sd_session_lock *lock)
         sd_host_lock_release(lock->v->rt.host_locks, &lock->host);
     }
     else if (sd_session_lock_trusted(lock)) {
+        /* Still trusted, memcached cannot have expired it, so nobody can
+         * hold it but this request: one delete, no read of the token
+         * (unless memcached lost the lock early, docs/security.md). Past
+         * that, it is left to expire: it may be another request's now. */
         sd_backend_call call = { lock->r->pool, lock->r };
         sd_store_unlock(lock->v->rt.store, &call, lock->key, lock->placement, lock->token,
-                        strlen(lock->token), lock->placed);
+                        strlen(lock->token), lock->placed, SD_UNLOCK_HELD);
     }
     if (lock->turn) {
         sd_waiters_end_turn(lock->v->rt.lock_waiters, lock->turn);

@@ -486,13 +486,13 @@ sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const c
 
 void sd_store_unlock(sd_store *st, const sd_backend_call *call, const char *key,
                      const char *placement, const char *token, apr_size_t len,
-                     apr_uint64_t sent)
+                     apr_uint64_t sent, sd_store_unlock_mode mode)
 {
     const sd_backend_ops *ops = st->be->ops;
     int t[SD_STORE_MAX_COPIES], n = targets_for(st, placement, t);
 
-    /* A get, a compare, then a remove: without CAS the lock can still change
-     * hands in between (docs/security.md says when). */
+    /* Checked: a get, a compare, then a remove; without CAS the lock can
+     * still change hands in between (docs/security.md says when). */
     for (int i = 0; i < n; ++i) {
         char *v = NULL;
         apr_size_t l = 0;
@@ -502,9 +502,11 @@ void sd_store_unlock(sd_store *st, const sd_backend_call *call, const char *key,
             continue;
         }
         if (usable(st, t[i])) {
-            got = ops->get(st->be->baton, t[i], call, key, &v, &l, &f);
+            got = mode == SD_UNLOCK_HELD ? SD_BACKEND_OK
+                                         : ops->get(st->be->baton, t[i], call, key, &v, &l, &f);
         }
-        if (got == SD_BACKEND_OK && l == len && memcmp(v, token, len) == 0) {
+        if (got == SD_BACKEND_OK
+            && (mode == SD_UNLOCK_HELD || (l == len && memcmp(v, token, len) == 0))) {
             got = ops->remove(st->be->baton, t[i], call, key);
         }
         if (got == SD_BACKEND_DOWN) {
@@ -575,7 +577,9 @@ static replay_result replay_one(sd_store *st, const sd_backend_call *call, const
         }
     }
     if (*h->lock_key) {
-        sd_store_unlock(st, call, h->lock_key, h->key, token, strlen(token), sent);
+        /* The replay may have outlived its lock (a slow server): checked. */
+        sd_store_unlock(st, call, h->lock_key, h->key, token, strlen(token), sent,
+                        SD_UNLOCK_CHECKED);
     }
     return res;
 }

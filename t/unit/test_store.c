@@ -83,7 +83,7 @@ int main(void)
     apr_pool_create(&p, NULL);
     call.pool = p;
     call.request = NULL;
-    TAP_PLAN(48);
+    TAP_PLAN(49);
 
     fake_backend_init(&f, 2);
     memset(&stats, 0, sizeof(stats));
@@ -222,11 +222,15 @@ int main(void)
                "a lock is taken on every replica");
         TAP_OK(sd_store_lock(st, &call, "L", k, "you", 3, 5, &yours) == SD_STORE_EXISTS,
                "a second holder is refused");
-        sd_store_unlock(st, &call, "L", k, "you", 3, 3);
-        TAP_OK(fake_backend_value(&f, 0, "L") != NULL, "a release with another token leaves it");
-        sd_store_unlock(st, &call, "L", k, "me", 2, mine);
+        sd_store_unlock(st, &call, "L", k, "you", 3, 3, SD_UNLOCK_CHECKED);
+        TAP_OK(fake_backend_value(&f, 0, "L") != NULL, "a checked release with another token leaves it");
+        sd_store_unlock(st, &call, "L", k, "me", 2, mine, SD_UNLOCK_CHECKED);
         TAP_OK(!fake_backend_value(&f, 0, "L") && !fake_backend_value(&f, 1, "L"),
                "the holder's release removes it everywhere");
+        sd_store_lock(st, &call, "L", k, "me", 2, 5, &mine);
+        sd_store_unlock(st, &call, "L", k, "you", 3, mine, SD_UNLOCK_HELD);
+        TAP_OK(!fake_backend_value(&f, 0, "L") && !fake_backend_value(&f, 1, "L"),
+               "a held release is one delete, whatever the lock holds (for trusted holders only)");
     }
 
     /* A lock add sent to a server that froze is carried out when it thaws,
@@ -238,7 +242,7 @@ int main(void)
         TAP_OK(sd_store_lock(st, &call, "G", k, "ghost", 5, 5, &mine) == SD_STORE_OK && mine == 3,
                "frozen primary: the lock holds on the other replica (the add to it was sent)");
         f.servers[0].state = FAKE_AWAY;   /* the prober's verdict */
-        sd_store_unlock(st, &call, "G", k, "ghost", 5, mine);
+        sd_store_unlock(st, &call, "G", k, "ghost", 5, mine, SD_UNLOCK_HELD);
         TAP_OK(!fake_backend_value(&f, 1, "G"), "released where it could be");
         fake_backend_thaw(&f, 0, FAKE_UP);
         TAP_IS_STR(fake_backend_value(&f, 0, "G"), "ghost", "the thawed server carried out the add late");
@@ -248,7 +252,7 @@ int main(void)
                "the server's return removes the stale lock");
         TAP_OK(sd_store_lock(st, &call, "G", k, "next", 4, 5, &next) == SD_STORE_OK,
                "... so the next request takes it at once");
-        sd_store_unlock(st, &call, "G", k, "next", 4, next);
+        sd_store_unlock(st, &call, "G", k, "next", 4, next, SD_UNLOCK_HELD);
     }
 
     /* A replay whose key is locked by a live request is kept for later. */
