@@ -3,6 +3,7 @@
  * them. Pure (no httpd), so it is unit-tested and fuzzed. */
 #include "sd_record.h"
 #include "sd_json.h"
+#include "sd_json_scan.h"
 
 #include <apr_strings.h>
 #include <stdio.h>
@@ -10,14 +11,26 @@
 
 /* express-session deletes these on load because they would shadow methods
  * of its Session object; a peer must never see them come back. */
+static const char *const reserved_members[] = {
+    "id", "req", "touch", "resetMaxAge", "save", "reload", "destroy",
+    "regenerate", NULL
+};
+
 static int is_reserved_member(const char *key)
 {
-    static const char *const reserved[] = {
-        "id", "req", "touch", "resetMaxAge", "save", "reload", "destroy",
-        "regenerate", NULL
-    };
-    for (int i = 0; reserved[i]; ++i) {
-        if (strcmp(key, reserved[i]) == 0) {
+    for (int i = 0; reserved_members[i]; ++i) {
+        if (strcmp(key, reserved_members[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The same for a scanned key's text (never holding a NUL). */
+static int is_reserved_key(const char *key, apr_size_t klen)
+{
+    for (int i = 0; reserved_members[i]; ++i) {
+        if (klen == strlen(reserved_members[i]) && memcmp(key, reserved_members[i], klen) == 0) {
             return 1;
         }
     }
@@ -59,6 +72,67 @@ int sd_record_decode(apr_pool_t *p, const char *buf, apr_size_t len,
     }
     out->cookie = cookie;
     out->data = data;
+    return 1;
+}
+
+static int key_is(const char *key, apr_size_t klen, const char *word)
+{
+    return klen == strlen(word) && memcmp(key, word, klen) == 0;
+}
+
+/* The in-place reading of sd_record_load. A scanned key's text is its
+ * canonical encoding, so it equals a plain word exactly when the key does. */
+static int load_scanned(apr_pool_t *p, const char *buf, apr_size_t len, sd_record *rec,
+                        sd_fields **fields)
+{
+    sd_json_scan_member m[SD_JSON_SCAN_MAX_MEMBERS], keep[SD_JSON_SCAN_MAX_MEMBERS];
+    const sd_json_scan_member *cookie = NULL;
+    int n = sd_json_scan_object(buf, len, m), k = 0;
+    json_t *head;
+
+    if (n < 0 || !(head = sd_json_track(p, json_object()))) {
+        return 0;
+    }
+    for (int i = 0; i < n; ++i) {
+        if (key_is(m[i].key, m[i].key_len, "cookie")) {
+            cookie = &m[i];
+            continue;
+        }
+        if (is_reserved_key(m[i].key, m[i].key_len)) {
+            continue;
+        }
+        keep[k++] = m[i];
+        /* What the readers of this unit look at, decoded now. */
+        if (key_is(m[i].key, m[i].key_len, SD_RECORD_META_FIELD)
+            || key_is(m[i].key, m[i].key_len, SD_RECORD_LEGACY_CREATED_FIELD)) {
+            json_t *v = sd_json_scan_build(p, m[i].value, m[i].value_len);
+            if (!v || json_object_setn_new_nocheck(head, m[i].key, m[i].key_len, v) != 0) {
+                return 0;
+            }
+        }
+    }
+    if (!cookie || cookie->value[0] != '{') {
+        return 0;   /* sd_record_decode says why */
+    }
+    rec->cookie = sd_json_track(p, sd_json_scan_build(p, cookie->value, cookie->value_len));
+    rec->data = head;
+    *fields = sd_fields_scanned(p, keep, k);
+    return rec->cookie && *fields;
+}
+
+int sd_record_load(apr_pool_t *p, const char *buf, apr_size_t len, sd_record *rec,
+                   sd_fields **fields, const char **err)
+{
+    if (load_scanned(p, buf, len, rec, fields)) {
+        return 1;
+    }
+    if (!sd_record_decode(p, buf, len, rec, err)) {
+        return 0;
+    }
+    if (!(*fields = sd_fields_wrap(p, rec->data))) {
+        *err = "out of memory";
+        return 0;
+    }
     return 1;
 }
 
@@ -355,6 +429,94 @@ json_t *sd_record_cookie(const json_t *stored, const sd_record_cookie_attrs *a)
         return NULL;
     }
     return c;
+}
+
+/* ---------------------------------------------- splicing the record */
+
+static apr_size_t put(char *out, const char *s, apr_size_t n)
+{
+    memcpy(out, s, n);
+    return n;
+}
+
+/* "%lld", as sd_json_dump writes a jansson integer. */
+static apr_size_t put_int(char *out, apr_int64_t v)
+{
+    char digits[24];
+    apr_size_t n = 0, o = 0;
+    apr_uint64_t u = v < 0 ? 0 - (apr_uint64_t)v : (apr_uint64_t)v;
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) {
+        out[o++] = '-';
+    }
+    while (n) {
+        out[o++] = digits[--n];
+    }
+    return o;
+}
+
+/* sd_json_dump of the member sd_record_set_meta builds. */
+static char *meta_text(apr_pool_t *p, const sd_record_meta *m, apr_size_t *len)
+{
+    apr_size_t rlen, o = 0;
+    char *out;
+    if (!m->realm || !sd_json_scan_utf8(m->realm, rlen = strlen(m->realm))) {
+        return NULL;   /* json_string would refuse it too */
+    }
+    out = apr_palloc(p, 6 * rlen + 128);
+    o += put(out + o, "{\"realm\":", 9);
+    o += sd_json_scan_quote(out + o, m->realm, rlen);
+    o += put(out + o, ",\"gen\":", 7);
+    o += put_int(out + o, m->gen);
+    o += put(out + o, ",\"saved\":", 9);
+    o += put_int(out + o, apr_time_as_msec(m->saved));
+    o += put(out + o, ",\"created\":", 11);
+    o += put_int(out + o, apr_time_as_msec(m->created));
+    if (m->ended) {
+        o += put(out + o, ",\"ended\":true", 13);
+    }
+    out[o++] = '}';
+    *len = o;
+    return out;
+}
+
+char *sd_record_encode_fields(apr_pool_t *p, const json_t *cookie, const sd_record_meta *meta,
+                              sd_fields *fields, apr_size_t *len)
+{
+    static const char open_cookie[] = "{\"cookie\":";
+    static const char open_meta[] = ",\"" SD_RECORD_META_FIELD "\":";
+    apr_size_t flen = 0, clen, mlen, o = 0;
+    /* A field named "cookie" is dropped by sd_record_encode; the object
+     * way does that. */
+    char *members = sd_fields_get(fields, "cookie") ? NULL
+                    : sd_fields_members(fields, SD_RECORD_META_FIELD, &flen);
+    char *c, *m, *out;
+
+    if (!members) {
+        sd_record rec = { (json_t *)cookie, NULL };
+        if (flen || !(rec.data = sd_fields_object(fields)) || !sd_record_set_meta(&rec, meta)) {
+            return NULL;
+        }
+        return sd_record_encode(p, cookie, rec.data, len);
+    }
+    if (!(c = sd_json_dump(p, cookie, &clen)) || !(m = meta_text(p, meta, &mlen))) {
+        return NULL;
+    }
+    out = apr_palloc(p, sizeof(open_cookie) + clen + sizeof(open_meta) + mlen + flen + 2);
+    o += put(out + o, open_cookie, sizeof(open_cookie) - 1);
+    o += put(out + o, c, clen);
+    o += put(out + o, open_meta, sizeof(open_meta) - 1);
+    o += put(out + o, m, mlen);
+    o += put(out + o, members, flen);
+    out[o++] = '}';
+    out[o] = '\0';
+    if (len) {
+        *len = o;
+    }
+    return out;
 }
 
 /* express-session writes "cookie" first and the module its member right
