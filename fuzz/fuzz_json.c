@@ -277,7 +277,13 @@ static void check_load(apr_pool_t *p, const char *buf, size_t size)
     json_object_set_new(b.data, "visitCount", json_integer(n + 1));
     sd_fields_del(f, "flash");
     json_object_del(b.data, "flash");
-    fx = sd_record_encode_fields(p, a.cookie, &meta, f, &x);
+    /* The cookie's settings vary with the input. */
+    sd_record_cookie_attrs ca = { size % 3 ? 86400000000LL : 0, 1795857861033000LL, (int)(size & 1),
+                                  (int)((size >> 1) & 1), size % 5 ? NULL : "d\"x",
+                                  size % 7 ? "/" : "/p\x01", size % 4 ? "lax" : NULL };
+    b.cookie = sd_json_track(p, sd_record_cookie(b.cookie, &ca));
+    SD_CHECK(b.cookie != NULL, "sd_record_cookie failed");
+    fx = sd_record_encode_fields(p, a.cookie, &ca, &meta, f, &x);
     fy = sd_record_set_meta(&b, &meta) ? sd_record_encode(p, b.cookie, b.data, &y) : NULL;
     SD_CHECK((fx == NULL) == (fy == NULL), "one encoding failed, not the other");
     SD_CHECK(!fx || (x == y && memcmp(fx, fy, x) == 0), "spliced record differs:\n  %s\n  %s",

@@ -121,12 +121,14 @@ typedef struct {
  * out of memory. The caller owns the reference. */
 json_t *sd_record_cookie(const json_t *stored, const sd_record_cookie_attrs *attrs);
 
-/* What sd_record_set_meta and sd_record_encode write for these fields
- * with this cookie and meta: {"cookie":...,"sessiondemo":meta, fields but
- * "sessiondemo"}, splicing the text of the fields read in place (the
- * jansson object's fields get meta set in them, as sd_record_set_meta
- * does). NULL when out of memory or too deep. */
-char *sd_record_encode_fields(apr_pool_t *p, const json_t *cookie, const sd_record_meta *meta,
+/* What sd_record_cookie, sd_record_set_meta and sd_record_encode write
+ * for these fields with the cookie (from the stored one, may be NULL, and
+ * attrs) and meta: {"cookie":...,"sessiondemo":meta, fields but
+ * "sessiondemo"}, splicing the text of fields read in place and writing
+ * the cookie's text directly (fields held in an object get meta set in
+ * them, as sd_record_set_meta does). NULL when out of memory or too deep. */
+char *sd_record_encode_fields(apr_pool_t *p, const json_t *stored_cookie,
+                              const sd_record_cookie_attrs *attrs, const sd_record_meta *meta,
                               sd_fields *fields, apr_size_t *len);
 
 /* The store's format (sd_store_format) for stored values, reading only the

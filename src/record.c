@@ -169,13 +169,30 @@ char *sd_record_encode(apr_pool_t *p, const json_t *cookie,
 
 void sd_record_iso8601_write(apr_time_t t, char out[SD_RECORD_ISO8601_LEN + 1])
 {
+    /* "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", digit by digit: every save
+     * writes one, and a formatter costs ten times more. Each field is in
+     * range (year 1970..9999 for the times this unit handles). */
+    static const char shape[] = "0000-00-00T00:00:00.000Z";
+    const int fields[7][2] = { { 0, 4 }, { 5, 2 }, { 8, 2 }, { 11, 2 }, { 14, 2 },
+                               { 17, 2 }, { 20, 3 } };
     apr_time_exp_t tm;
+    int values[7];
     apr_time_exp_gmt(&tm, t);
-    /* apr_snprintf: the fields are in range, but the compiler cannot know
-     * it, and glibc's snprintf then warns about truncation. */
-    apr_snprintf(out, SD_RECORD_ISO8601_LEN + 1, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                 tm.tm_sec, tm.tm_usec / 1000);
+    values[0] = tm.tm_year + 1900;
+    values[1] = tm.tm_mon + 1;
+    values[2] = tm.tm_mday;
+    values[3] = tm.tm_hour;
+    values[4] = tm.tm_min;
+    values[5] = tm.tm_sec;
+    values[6] = tm.tm_usec / 1000;
+    memcpy(out, shape, sizeof(shape));
+    for (int f = 0; f < 7; ++f) {
+        int v = values[f] < 0 ? 0 : values[f];
+        for (int i = fields[f][1] - 1; i >= 0; --i) {
+            out[fields[f][0] + i] = (char)('0' + v % 10);
+            v /= 10;
+        }
+    }
 }
 
 char *sd_record_iso8601_format(apr_pool_t *p, apr_time_t t)
@@ -380,14 +397,16 @@ apr_time_t sd_record_deadline(const sd_record *rec, apr_time_t max_age, apr_time
 
 /* --------------------------------------------------- the cookie object */
 
+/* express-session's Cookie#toJSON order; partitioned and priority are
+ * the stored values (the module does not set them). */
+static const char *const cookie_known[] = {
+    "originalMaxAge", "partitioned", "priority", "expires", "secure", "httpOnly",
+    "domain", "path", "sameSite", NULL
+};
+
 json_t *sd_record_cookie(const json_t *stored, const sd_record_cookie_attrs *a)
 {
-    /* express-session's Cookie#toJSON order; partitioned and priority are
-     * the stored values (the module does not set them). */
-    static const char *const known[] = {
-        "originalMaxAge", "partitioned", "priority", "expires", "secure", "httpOnly",
-        "domain", "path", "sameSite", NULL
-    };
+    const char *const *known = cookie_known;
     char when[SD_RECORD_ISO8601_LEN + 1];
     json_t *c = json_object();
     int ok = c != NULL;
@@ -483,7 +502,97 @@ static char *meta_text(apr_pool_t *p, const sd_record_meta *m, apr_size_t *len)
     return out;
 }
 
-char *sd_record_encode_fields(apr_pool_t *p, const json_t *cookie, const sd_record_meta *meta,
+
+static int is_cookie_known(const char *key)
+{
+    for (int i = 0; cookie_known[i]; ++i) {
+        if (strcmp(key, cookie_known[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static apr_size_t put_member_string(char *out, const char *name, const char *v)
+{
+    apr_size_t o = put(out, name, strlen(name));
+    return o + sd_json_scan_quote(out + o, v, strlen(v));
+}
+
+/* sd_json_dump of sd_record_cookie(stored, a), written directly; NULL when
+ * the stored cookie has members the module does not set (left to the
+ * object way, which orders them as sd_json_dump does) or a setting is not
+ * UTF-8 (json_string would refuse it: the object way fails). */
+static char *cookie_text(apr_pool_t *p, const json_t *stored, const sd_record_cookie_attrs *a,
+                         apr_size_t *len)
+{
+    const char *extra[2] = { NULL, NULL };
+    apr_size_t extra_len[2] = { 0, 0 }, room = 160, o = 0;
+    const char *strs[3] = { a->domain, a->path, a->same_site };
+    char *out;
+
+    for (void *it = json_object_iter((json_t *)stored); it;
+         it = json_object_iter_next((json_t *)stored, it)) {
+        if (!is_cookie_known(json_object_iter_key(it))) {
+            return NULL;
+        }
+    }
+    for (int i = 0; i < 2; ++i) {
+        const json_t *v = json_object_get(stored, cookie_known[i + 1]);
+        if (v && !(extra[i] = sd_json_dump(p, v, &extra_len[i]))) {
+            return NULL;
+        }
+        room += extra_len[i] + 16;
+    }
+    for (int i = 0; i < 3; ++i) {
+        if (strs[i] && !sd_json_scan_utf8(strs[i], strlen(strs[i]))) {
+            return NULL;
+        }
+        room += strs[i] ? 6 * strlen(strs[i]) + 16 : 0;
+    }
+    if (!a->path) {
+        return NULL;
+    }
+    out = apr_palloc(p, room);
+    o += put(out + o, "{\"originalMaxAge\":", 18);
+    o += a->lifetime ? put_int(out + o, apr_time_as_msec(a->lifetime)) : put(out + o, "null", 4);
+    if (extra[0]) {
+        o += put(out + o, ",\"partitioned\":", 15);
+        o += put(out + o, extra[0], extra_len[0]);
+    }
+    if (extra[1]) {
+        o += put(out + o, ",\"priority\":", 12);
+        o += put(out + o, extra[1], extra_len[1]);
+    }
+    o += put(out + o, ",\"expires\":", 11);
+    if (a->lifetime) {
+        char when[SD_RECORD_ISO8601_LEN + 1];
+        sd_record_iso8601_write(a->expires, when);
+        out[o++] = '"';
+        o += put(out + o, when, SD_RECORD_ISO8601_LEN);
+        out[o++] = '"';
+    }
+    else {
+        o += put(out + o, "null", 4);
+    }
+    if (a->secure) {
+        o += put(out + o, ",\"secure\":true", 14);
+    }
+    o += a->http_only ? put(out + o, ",\"httpOnly\":true", 16) : put(out + o, ",\"httpOnly\":false", 17);
+    if (a->domain) {
+        o += put_member_string(out + o, ",\"domain\":", a->domain);
+    }
+    o += put_member_string(out + o, ",\"path\":", a->path);
+    if (a->same_site) {
+        o += put_member_string(out + o, ",\"sameSite\":", a->same_site);
+    }
+    out[o++] = '}';
+    *len = o;
+    return out;
+}
+
+char *sd_record_encode_fields(apr_pool_t *p, const json_t *stored_cookie,
+                              const sd_record_cookie_attrs *attrs, const sd_record_meta *meta,
                               sd_fields *fields, apr_size_t *len)
 {
     static const char open_cookie[] = "{\"cookie\":";
@@ -493,16 +602,17 @@ char *sd_record_encode_fields(apr_pool_t *p, const json_t *cookie, const sd_reco
      * way does that. */
     char *members = sd_fields_get(fields, "cookie") ? NULL
                     : sd_fields_members(fields, SD_RECORD_META_FIELD, &flen);
-    char *c, *m, *out;
+    char *c = members ? cookie_text(p, stored_cookie, attrs, &clen) : NULL, *m, *out;
 
-    if (!members) {
-        sd_record rec = { (json_t *)cookie, NULL };
-        if (flen || !(rec.data = sd_fields_object(fields)) || !sd_record_set_meta(&rec, meta)) {
+    if (!c) {
+        sd_record rec = { sd_json_track(p, sd_record_cookie(stored_cookie, attrs)), NULL };
+        if ((!members && flen) || !rec.cookie || !(rec.data = sd_fields_object(fields))
+            || !sd_record_set_meta(&rec, meta)) {
             return NULL;
         }
-        return sd_record_encode(p, cookie, rec.data, len);
+        return sd_record_encode(p, rec.cookie, rec.data, len);
     }
-    if (!(c = sd_json_dump(p, cookie, &clen)) || !(m = meta_text(p, meta, &mlen))) {
+    if (!(m = meta_text(p, meta, &mlen))) {
         return NULL;
     }
     out = apr_palloc(p, sizeof(open_cookie) + clen + sizeof(open_meta) + mlen + flen + 2);

@@ -404,9 +404,9 @@ static void add_set_cookie(sd_session *s, const char *value, int has_expires,
                    sd_cookie_header(r->pool, conf->cookie_name, value, &attrs));
 }
 
-/* The stored "cookie" object: express-session's shape, the current
- * configuration's settings. */
-static json_t *cookie_object(sd_session *s, apr_time_t lifetime, apr_time_t expires)
+/* The stored "cookie" object's settings: the current configuration's. */
+static void cookie_attrs(sd_session *s, apr_time_t lifetime, apr_time_t expires,
+                         sd_record_cookie_attrs *out)
 {
     const sd_config *conf = s->conf;
     const char *same_site = sd_config_same_site_name(conf);
@@ -425,6 +425,15 @@ static json_t *cookie_object(sd_session *s, apr_time_t lifetime, apr_time_t expi
     a.domain = conf->cookie_domain;
     a.path = conf->cookie_path;
     a.same_site = lower;
+    *out = a;
+}
+
+/* The stored "cookie" object: express-session's shape, the current
+ * configuration's settings. */
+static json_t *cookie_object(sd_session *s, apr_time_t lifetime, apr_time_t expires)
+{
+    sd_record_cookie_attrs a;
+    cookie_attrs(s, lifetime, expires, &a);
     return sd_json_track(s->r->pool, sd_record_cookie(s->stored_cookie, &a));
 }
 
@@ -435,7 +444,7 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
 {
     request_rec *r = s->r;
     sd_store *store = s->v->rt.store;
-    json_t *cookie;
+    sd_record_cookie_attrs cookie;
     apr_size_t len = 0, room;
     char *value;
     sd_store_result res;
@@ -444,8 +453,8 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
 
     sd_record_meta meta = { s->conf->realm, s->gen + 1, now, s->created, 0 };
     sd_backend_call call = call_of(r);
-    cookie = cookie_object(s, lifetime, expires);
-    value = cookie ? sd_record_encode_fields(r->pool, cookie, &meta, s->fields, &len) : NULL;
+    cookie_attrs(s, lifetime, expires, &cookie);
+    value = sd_record_encode_fields(r->pool, s->stored_cookie, &cookie, &meta, s->fields, &len);
     if (!value) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00304)
                       "session data cannot be encoded as JSON (out of memory, or"

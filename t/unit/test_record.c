@@ -77,11 +77,23 @@ static int splice_agrees(apr_pool_t *p, const char *stored, int *in_place)
     }
     sd_fields_set_new(f, "visitCount", json_integer(42));
     json_object_set_new(b.data, "visitCount", json_integer(42));
-    x = sd_record_encode_fields(p, a.cookie, &meta, f, &la);
-    y = sd_record_set_meta(&b, &meta) ? sd_record_encode(p, b.cookie, b.data, &lb) : NULL;
-    if (!x || !y || la != lb || memcmp(x, y, la) != 0) {
-        printf("#   spliced: %s\n#    object: %s\n", x ? x : "(null)", y ? y : "(null)");
-        return 0;
+    /* The cookie's settings: the usual ones, then every optional one set
+     * and a browser-session cookie. */
+    static const sd_record_cookie_attrs attrs[] = {
+        { 86400000000LL, 1795857861033000LL, 0, 1, NULL, "/", "lax" },
+        { 60000000LL, 1795857861000000LL, 1, 0, "ex\"ample.org", "/a\\b", "none" },
+        { 0, 0, 0, 1, NULL, "/", NULL },
+    };
+    for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); ++i) {
+        sd_record c = { sd_json_track(p, sd_record_cookie(b.cookie, &attrs[i])),
+                        sd_json_track(p, json_deep_copy(b.data)) };
+        x = sd_record_encode_fields(p, a.cookie, &attrs[i], &meta, f, &la);
+        y = c.cookie && c.data && sd_record_set_meta(&c, &meta)
+            ? sd_record_encode(p, c.cookie, c.data, &lb) : NULL;
+        if (!x || !y || la != lb || memcmp(x, y, la) != 0) {
+            printf("#   spliced: %s\n#    object: %s\n", x ? x : "(null)", y ? y : "(null)");
+            return 0;
+        }
     }
     return 1;
 }
@@ -97,7 +109,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&p, NULL);
-    TAP_PLAN(49 + 11);
+    TAP_PLAN(49 + 13);
     /* A real value captured from express-session + connect-memcached. */
     const char *stored =
         "{\"cookie\":{\"originalMaxAge\":86400000,\"expires\":\"2026-11-28T09:24:59.033Z\","
@@ -276,6 +288,10 @@ int main(void)
               "\"ok\":true}", 1 },
             /* our member not second, a field named like it elsewhere */
             { "{\"cookie\":{},\"a\":1,\"sessiondemo\":{\"gen\":3,\"realm\":\"x\"}}", 1 },
+            /* stored cookie members the module keeps, or does not know */
+            { "{\"cookie\":{\"originalMaxAge\":1000,\"partitioned\":true,\"priority\":\"high\","
+              "\"expires\":null,\"path\":\"/\"},\"visitCount\":1}", 1 },
+            { "{\"cookie\":{\"path\":\"/\",\"future\":{\"x\":1}},\"visitCount\":1}", 1 },
             /* not canonical: whitespace, reals, integer keys, repeated keys */
             { "{\"cookie\": {},\"visitCount\":1}", 0 },
             { "{\"cookie\":{},\"r\":0.5,\"visitCount\":1}", 0 },
@@ -295,8 +311,9 @@ int main(void)
                && !sd_record_load(p, "{\"a\":1}", 7, &rec, &f, &err),
                "sd_record_load refuses what sd_record_decode refuses, with a reason");
         sd_record_meta bad = { "\xff", 1, 0, 0, 0 };
+        sd_record_cookie_attrs ca = { 0, 0, 0, 1, NULL, "/", NULL };
         TAP_OK(sd_record_load(p, "{\"cookie\":{}}", 13, &rec, &f, &err)
-               && !sd_record_encode_fields(p, rec.cookie, &bad, f, NULL),
+               && !sd_record_encode_fields(p, rec.cookie, &ca, &bad, f, NULL),
                "a realm that is not UTF-8 cannot be written (as json_string)");
     }
 
