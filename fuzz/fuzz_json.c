@@ -14,6 +14,15 @@
  *    is a fixed point);
  *  - cookie.expires, when a string, goes through sd_record_iso8601_parse as the
  *    session loader does.
+ * The in-place path is checked against the jansson one (differential):
+ *  - text sd_json_scan_value accepts is one sd_json_parse reads (when an
+ *    object or array) and sd_json_dump writes back byte for byte, and
+ *    sd_json_scan_build makes the same value;
+ *  - sd_record_load accepts exactly what sd_record_decode accepts, its
+ *    readers (generation, realm, times, lifetime) agree, its fields dump
+ *    as decode's data does, and after the same change (visitCount) and
+ *    the same meta, sd_record_encode_fields writes what
+ *    sd_record_set_meta + sd_record_encode write.
  * The first 8 bytes as a double go to sd_json_js_number, whose text must
  * fit its buffer, be a JSON number (or null for NaN/inf) and read back as
  * the same double. The input as a C string also goes to sd_record_iso8601_parse. Whatever it
@@ -23,6 +32,7 @@
 #include "fuzz_common.h"
 
 #include "sd_json.h"
+#include "sd_json_scan.h"
 #include "sd_record.h"
 
 #include <apr_strings.h>
@@ -203,6 +213,83 @@ static void check_js_number(double d)
     SD_CHECK(strtod(out, NULL) == d, "'%s' does not read back as %.17g", out, d);
 }
 
+static void check_scan(apr_pool_t *p, const char *buf, size_t size)
+{
+    json_t *parsed, *built;
+    apr_size_t len = 0;
+    char *out;
+
+    if (!sd_json_scan_value(buf, size)) {
+        SD_CHECK(!sd_json_scan_build(p, buf, size), "built what the scan refused");
+        return;
+    }
+    built = sd_json_track(p, sd_json_scan_build(p, buf, size));
+    SD_CHECK(built != NULL, "scan accepted but did not build");
+    out = sd_json_dump(p, built, &len);
+    SD_CHECK(out && len == size && memcmp(out, buf, size) == 0,
+             "built value dumps differently: %s", out ? out : "(null)");
+    if (buf[0] != '{' && buf[0] != '[') {
+        return;   /* sd_json_parse reads only objects and arrays */
+    }
+    parsed = sd_json_parse(p, buf, size, NULL);
+    SD_CHECK(parsed != NULL, "scan accepted what jansson refuses");
+    SD_CHECK(same_json(parsed, built), "built and parsed values differ");
+    out = sd_json_dump(p, parsed, &len);
+    SD_CHECK(out && len == size && memcmp(out, buf, size) == 0,
+             "scan accepted a text that does not dump back as itself: %s", out ? out : "(null)");
+}
+
+static void check_load(apr_pool_t *p, const char *buf, size_t size)
+{
+    sd_record a, b;
+    sd_fields *f = NULL;
+    const char *err = NULL;
+    int la = sd_record_load(p, buf, size, &a, &f, &err);
+    int lb = sd_record_decode(p, buf, size, &b, &err);
+    apr_size_t x = 0, y = 0;
+    char *fx, *fy;
+    sd_record_meta meta = { "realm", 3, apr_time_from_sec(1795857861), apr_time_from_sec(1700000000), 0 };
+    const char *ra, *rb;
+
+    SD_CHECK(la == lb, "sd_record_load %s what sd_record_decode %s", la ? "accepts" : "refuses",
+             lb ? "accepts" : "refuses");
+    if (!la) {
+        return;
+    }
+    ra = sd_record_realm(&a);
+    rb = sd_record_realm(&b);
+    SD_CHECK(sd_record_generation(&a) == sd_record_generation(&b)
+             && sd_record_ended(&a) == sd_record_ended(&b)
+             && sd_record_created(&a) == sd_record_created(&b)
+             && sd_record_saved(&a) == sd_record_saved(&b)
+             && sd_record_expires(&a) == sd_record_expires(&b)
+             && sd_record_lifetime(&a, 86400000000LL) == sd_record_lifetime(&b, 86400000000LL)
+             && (ra ? rb && strcmp(ra, rb) == 0 : !rb), "the readers disagree");
+    SD_CHECK(same_json(a.cookie, b.cookie), "cookies differ");
+    fx = sd_fields_dump(f, &x);
+    fy = sd_json_dump(p, b.data, &y);
+    SD_CHECK(fx && fy && x == y && memcmp(fx, fy, x) == 0, "fields dump differently:\n  %s\n  %s",
+             fx ? fx : "(null)", fy ? fy : "(null)");
+    /* A GET / of a logged-in user: read, count, consume the flash. */
+    json_int_t n = json_integer_value(sd_fields_get(f, "visitCount"));
+    SD_CHECK(n == json_integer_value(json_object_get(b.data, "visitCount")), "visitCount differs");
+    sd_fields_set_new(f, "visitCount", json_integer(n + 1));
+    json_object_set_new(b.data, "visitCount", json_integer(n + 1));
+    sd_fields_del(f, "flash");
+    json_object_del(b.data, "flash");
+    /* The cookie's settings vary with the input. */
+    sd_record_cookie_attrs ca = { size % 3 ? 86400000000LL : 0, 1795857861033000LL, (int)(size & 1),
+                                  (int)((size >> 1) & 1), size % 5 ? NULL : "d\"x",
+                                  size % 7 ? "/" : "/p\x01", size % 4 ? "lax" : NULL };
+    b.cookie = sd_json_track(p, sd_record_cookie(b.cookie, &ca));
+    SD_CHECK(b.cookie != NULL, "sd_record_cookie failed");
+    fx = sd_record_encode_fields(p, a.cookie, &ca, &meta, f, &x);
+    fy = sd_record_set_meta(&b, &meta) ? sd_record_encode(p, b.cookie, b.data, &y) : NULL;
+    SD_CHECK((fx == NULL) == (fy == NULL), "one encoding failed, not the other");
+    SD_CHECK(!fx || (x == y && memcmp(fx, fy, x) == 0), "spliced record differs:\n  %s\n  %s",
+             fx, fy);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     apr_pool_t *p = sd_fuzz_pool();
@@ -248,6 +335,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     else {
         SD_CHECK(err != NULL && *err, "decode failed without a reason");
     }
+
+    check_scan(p, buf, size);
+    check_load(p, buf, size);
 
     if (size >= sizeof(double)) {
         double d;

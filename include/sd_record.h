@@ -8,6 +8,8 @@
 #include <apr_time.h>
 #include <jansson.h>
 
+#include "sd_fields.h"
+
 /* Where earlier versions kept the creation time (an ISO date); still read. */
 #define SD_RECORD_LEGACY_CREATED_FIELD "sessionCreatedAt"
 /* "2026-11-27T10:19:21.903Z" */
@@ -33,6 +35,16 @@ typedef struct {
  * (id, req, touch, save, …) are dropped here too. Both objects are tracked. */
 int sd_record_decode(apr_pool_t *p, const char *buf, apr_size_t len,
                      sd_record *out, const char **err);
+
+/* Decodes a stored value as sd_record_decode does, into rec (for the
+ * readers below) and *fields (the app's fields: rec->data's members). A
+ * value in sd_json_dump's form (sd_json_scan), which is what the module
+ * and express-session write, is read in place: rec->cookie is built, but
+ * rec->data then holds only what the readers below look at (the module's
+ * member and the legacy creation time) and the other fields stay text
+ * until asked for. Anything else goes through sd_record_decode. */
+int sd_record_load(apr_pool_t *p, const char *buf, apr_size_t len, sd_record *rec,
+                   sd_fields **fields, const char **err);
 
 /* Encodes {"cookie":cookie, ...data} with "cookie" first. */
 char *sd_record_encode(apr_pool_t *p, const json_t *cookie, const json_t *data,
@@ -108,6 +120,16 @@ typedef struct {
  * stored one (may be NULL) that the module does not set are kept. NULL when
  * out of memory. The caller owns the reference. */
 json_t *sd_record_cookie(const json_t *stored, const sd_record_cookie_attrs *attrs);
+
+/* What sd_record_cookie, sd_record_set_meta and sd_record_encode write
+ * for these fields with the cookie (from the stored one, may be NULL, and
+ * attrs) and meta: {"cookie":...,"sessiondemo":meta, fields but
+ * "sessiondemo"}, splicing the text of fields read in place and writing
+ * the cookie's text directly (fields held in an object get meta set in
+ * them, as sd_record_set_meta does). NULL when out of memory or too deep. */
+char *sd_record_encode_fields(apr_pool_t *p, const json_t *stored_cookie,
+                              const sd_record_cookie_attrs *attrs, const sd_record_meta *meta,
+                              sd_fields *fields, apr_size_t *len);
 
 /* The store's format (sd_store_format) for stored values, reading only the
  * start of the raw value: > 0 when a is a newer copy of the session than b

@@ -29,8 +29,18 @@ typedef enum {
 int sd_session_load(request_rec *r, const sd_vhost *v,
                     sd_session_intent intent, sd_session **out);
 
-/* The app's fields (everything but "cookie"), mutable. */
+/* The app's fields (everything but "cookie"), mutable, as one object.
+ * Building it decodes every field; a route that needs only some uses the
+ * calls below, which decode only what they are asked for. */
 json_t *sd_session_data(sd_session *s);
+
+/* One field, or NULL (borrowed, read-only). */
+const json_t *sd_session_get(sd_session *s, const char *key);
+/* One field to be modified in place (e.g. appended to), or NULL. */
+json_t *sd_session_get_mut(sd_session *s, const char *key);
+/* Sets a field, taking the reference (as json_object_set_new); 0 or -1. */
+int sd_session_set_new(sd_session *s, const char *key, json_t *value);
+void sd_session_del(sd_session *s, const char *key);
 
 /* New ID and empty data; the old key is deleted now (fixation defence).
  * Returns OK or HTTP_SERVICE_UNAVAILABLE. */

@@ -34,7 +34,7 @@ FUZZ_MAXLEN_cfg      := 512
 # The module sources each target exercises.
 FUZZ_SRCS_cookie   := src/cookie.c
 FUZZ_SRCS_form     := src/form.c
-FUZZ_SRCS_json     := src/json.c src/record.c
+FUZZ_SRCS_json     := src/json.c src/record.c src/json_scan.c src/fields.c
 FUZZ_SRCS_template := src/template.c
 FUZZ_SRCS_cfg      := src/cfg_parse.c src/cookie.c
 

@@ -3,6 +3,7 @@
  * them. Pure (no httpd), so it is unit-tested and fuzzed. */
 #include "sd_record.h"
 #include "sd_json.h"
+#include "sd_json_scan.h"
 
 #include <apr_strings.h>
 #include <stdio.h>
@@ -10,14 +11,26 @@
 
 /* express-session deletes these on load because they would shadow methods
  * of its Session object; a peer must never see them come back. */
+static const char *const reserved_members[] = {
+    "id", "req", "touch", "resetMaxAge", "save", "reload", "destroy",
+    "regenerate", NULL
+};
+
 static int is_reserved_member(const char *key)
 {
-    static const char *const reserved[] = {
-        "id", "req", "touch", "resetMaxAge", "save", "reload", "destroy",
-        "regenerate", NULL
-    };
-    for (int i = 0; reserved[i]; ++i) {
-        if (strcmp(key, reserved[i]) == 0) {
+    for (int i = 0; reserved_members[i]; ++i) {
+        if (strcmp(key, reserved_members[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The same for a scanned key's text (never holding a NUL). */
+static int is_reserved_key(const char *key, apr_size_t klen)
+{
+    for (int i = 0; reserved_members[i]; ++i) {
+        if (klen == strlen(reserved_members[i]) && memcmp(key, reserved_members[i], klen) == 0) {
             return 1;
         }
     }
@@ -62,6 +75,67 @@ int sd_record_decode(apr_pool_t *p, const char *buf, apr_size_t len,
     return 1;
 }
 
+static int key_is(const char *key, apr_size_t klen, const char *word)
+{
+    return klen == strlen(word) && memcmp(key, word, klen) == 0;
+}
+
+/* The in-place reading of sd_record_load. A scanned key's text is its
+ * canonical encoding, so it equals a plain word exactly when the key does. */
+static int load_scanned(apr_pool_t *p, const char *buf, apr_size_t len, sd_record *rec,
+                        sd_fields **fields)
+{
+    sd_json_scan_member m[SD_JSON_SCAN_MAX_MEMBERS], keep[SD_JSON_SCAN_MAX_MEMBERS];
+    const sd_json_scan_member *cookie = NULL;
+    int n = sd_json_scan_object(buf, len, m), k = 0;
+    json_t *head;
+
+    if (n < 0 || !(head = sd_json_track(p, json_object()))) {
+        return 0;
+    }
+    for (int i = 0; i < n; ++i) {
+        if (key_is(m[i].key, m[i].key_len, "cookie")) {
+            cookie = &m[i];
+            continue;
+        }
+        if (is_reserved_key(m[i].key, m[i].key_len)) {
+            continue;
+        }
+        keep[k++] = m[i];
+        /* What the readers of this unit look at, decoded now. */
+        if (key_is(m[i].key, m[i].key_len, SD_RECORD_META_FIELD)
+            || key_is(m[i].key, m[i].key_len, SD_RECORD_LEGACY_CREATED_FIELD)) {
+            json_t *v = sd_json_scan_build(p, m[i].value, m[i].value_len);
+            if (!v || json_object_setn_new_nocheck(head, m[i].key, m[i].key_len, v) != 0) {
+                return 0;
+            }
+        }
+    }
+    if (!cookie || cookie->value[0] != '{') {
+        return 0;   /* sd_record_decode says why */
+    }
+    rec->cookie = sd_json_track(p, sd_json_scan_build(p, cookie->value, cookie->value_len));
+    rec->data = head;
+    *fields = sd_fields_scanned(p, keep, k);
+    return rec->cookie && *fields;
+}
+
+int sd_record_load(apr_pool_t *p, const char *buf, apr_size_t len, sd_record *rec,
+                   sd_fields **fields, const char **err)
+{
+    if (load_scanned(p, buf, len, rec, fields)) {
+        return 1;
+    }
+    if (!sd_record_decode(p, buf, len, rec, err)) {
+        return 0;
+    }
+    if (!(*fields = sd_fields_wrap(p, rec->data))) {
+        *err = "out of memory";
+        return 0;
+    }
+    return 1;
+}
+
 char *sd_record_encode(apr_pool_t *p, const json_t *cookie,
                             const json_t *data, apr_size_t *len)
 {
@@ -95,13 +169,30 @@ char *sd_record_encode(apr_pool_t *p, const json_t *cookie,
 
 void sd_record_iso8601_write(apr_time_t t, char out[SD_RECORD_ISO8601_LEN + 1])
 {
+    /* "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", digit by digit: every save
+     * writes one, and a formatter costs ten times more. Each field is in
+     * range (year 1970..9999 for the times this unit handles). */
+    static const char shape[] = "0000-00-00T00:00:00.000Z";
+    const int fields[7][2] = { { 0, 4 }, { 5, 2 }, { 8, 2 }, { 11, 2 }, { 14, 2 },
+                               { 17, 2 }, { 20, 3 } };
     apr_time_exp_t tm;
+    int values[7];
     apr_time_exp_gmt(&tm, t);
-    /* apr_snprintf: the fields are in range, but the compiler cannot know
-     * it, and glibc's snprintf then warns about truncation. */
-    apr_snprintf(out, SD_RECORD_ISO8601_LEN + 1, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                 tm.tm_sec, tm.tm_usec / 1000);
+    values[0] = tm.tm_year + 1900;
+    values[1] = tm.tm_mon + 1;
+    values[2] = tm.tm_mday;
+    values[3] = tm.tm_hour;
+    values[4] = tm.tm_min;
+    values[5] = tm.tm_sec;
+    values[6] = tm.tm_usec / 1000;
+    memcpy(out, shape, sizeof(shape));
+    for (int f = 0; f < 7; ++f) {
+        int v = values[f] < 0 ? 0 : values[f];
+        for (int i = fields[f][1] - 1; i >= 0; --i) {
+            out[fields[f][0] + i] = (char)('0' + v % 10);
+            v /= 10;
+        }
+    }
 }
 
 char *sd_record_iso8601_format(apr_pool_t *p, apr_time_t t)
@@ -306,14 +397,16 @@ apr_time_t sd_record_deadline(const sd_record *rec, apr_time_t max_age, apr_time
 
 /* --------------------------------------------------- the cookie object */
 
+/* express-session's Cookie#toJSON order; partitioned and priority are
+ * the stored values (the module does not set them). */
+static const char *const cookie_known[] = {
+    "originalMaxAge", "partitioned", "priority", "expires", "secure", "httpOnly",
+    "domain", "path", "sameSite", NULL
+};
+
 json_t *sd_record_cookie(const json_t *stored, const sd_record_cookie_attrs *a)
 {
-    /* express-session's Cookie#toJSON order; partitioned and priority are
-     * the stored values (the module does not set them). */
-    static const char *const known[] = {
-        "originalMaxAge", "partitioned", "priority", "expires", "secure", "httpOnly",
-        "domain", "path", "sameSite", NULL
-    };
+    const char *const *known = cookie_known;
     char when[SD_RECORD_ISO8601_LEN + 1];
     json_t *c = json_object();
     int ok = c != NULL;
@@ -355,6 +448,185 @@ json_t *sd_record_cookie(const json_t *stored, const sd_record_cookie_attrs *a)
         return NULL;
     }
     return c;
+}
+
+/* ---------------------------------------------- splicing the record */
+
+static apr_size_t put(char *out, const char *s, apr_size_t n)
+{
+    memcpy(out, s, n);
+    return n;
+}
+
+/* "%lld", as sd_json_dump writes a jansson integer. */
+static apr_size_t put_int(char *out, apr_int64_t v)
+{
+    char digits[24];
+    apr_size_t n = 0, o = 0;
+    apr_uint64_t u = v < 0 ? 0 - (apr_uint64_t)v : (apr_uint64_t)v;
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) {
+        out[o++] = '-';
+    }
+    while (n) {
+        out[o++] = digits[--n];
+    }
+    return o;
+}
+
+/* sd_json_dump of the member sd_record_set_meta builds. */
+static char *meta_text(apr_pool_t *p, const sd_record_meta *m, apr_size_t *len)
+{
+    apr_size_t rlen, o = 0;
+    char *out;
+    if (!m->realm || !sd_json_scan_utf8(m->realm, rlen = strlen(m->realm))) {
+        return NULL;   /* json_string would refuse it too */
+    }
+    out = apr_palloc(p, 6 * rlen + 128);
+    o += put(out + o, "{\"realm\":", 9);
+    o += sd_json_scan_quote(out + o, m->realm, rlen);
+    o += put(out + o, ",\"gen\":", 7);
+    o += put_int(out + o, m->gen);
+    o += put(out + o, ",\"saved\":", 9);
+    o += put_int(out + o, apr_time_as_msec(m->saved));
+    o += put(out + o, ",\"created\":", 11);
+    o += put_int(out + o, apr_time_as_msec(m->created));
+    if (m->ended) {
+        o += put(out + o, ",\"ended\":true", 13);
+    }
+    out[o++] = '}';
+    *len = o;
+    return out;
+}
+
+
+static int is_cookie_known(const char *key)
+{
+    for (int i = 0; cookie_known[i]; ++i) {
+        if (strcmp(key, cookie_known[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static apr_size_t put_member_string(char *out, const char *name, const char *v)
+{
+    apr_size_t o = put(out, name, strlen(name));
+    return o + sd_json_scan_quote(out + o, v, strlen(v));
+}
+
+/* sd_json_dump of sd_record_cookie(stored, a), written directly; NULL when
+ * the stored cookie has members the module does not set (left to the
+ * object way, which orders them as sd_json_dump does) or a setting is not
+ * UTF-8 (json_string would refuse it: the object way fails). */
+static char *cookie_text(apr_pool_t *p, const json_t *stored, const sd_record_cookie_attrs *a,
+                         apr_size_t *len)
+{
+    const char *extra[2] = { NULL, NULL };
+    apr_size_t extra_len[2] = { 0, 0 }, room = 160, o = 0;
+    const char *strs[3] = { a->domain, a->path, a->same_site };
+    char *out;
+
+    for (void *it = json_object_iter((json_t *)stored); it;
+         it = json_object_iter_next((json_t *)stored, it)) {
+        if (!is_cookie_known(json_object_iter_key(it))) {
+            return NULL;
+        }
+    }
+    for (int i = 0; i < 2; ++i) {
+        const json_t *v = json_object_get(stored, cookie_known[i + 1]);
+        if (v && !(extra[i] = sd_json_dump(p, v, &extra_len[i]))) {
+            return NULL;
+        }
+        room += extra_len[i] + 16;
+    }
+    for (int i = 0; i < 3; ++i) {
+        if (strs[i] && !sd_json_scan_utf8(strs[i], strlen(strs[i]))) {
+            return NULL;
+        }
+        room += strs[i] ? 6 * strlen(strs[i]) + 16 : 0;
+    }
+    if (!a->path) {
+        return NULL;
+    }
+    out = apr_palloc(p, room);
+    o += put(out + o, "{\"originalMaxAge\":", 18);
+    o += a->lifetime ? put_int(out + o, apr_time_as_msec(a->lifetime)) : put(out + o, "null", 4);
+    if (extra[0]) {
+        o += put(out + o, ",\"partitioned\":", 15);
+        o += put(out + o, extra[0], extra_len[0]);
+    }
+    if (extra[1]) {
+        o += put(out + o, ",\"priority\":", 12);
+        o += put(out + o, extra[1], extra_len[1]);
+    }
+    o += put(out + o, ",\"expires\":", 11);
+    if (a->lifetime) {
+        char when[SD_RECORD_ISO8601_LEN + 1];
+        sd_record_iso8601_write(a->expires, when);
+        out[o++] = '"';
+        o += put(out + o, when, SD_RECORD_ISO8601_LEN);
+        out[o++] = '"';
+    }
+    else {
+        o += put(out + o, "null", 4);
+    }
+    if (a->secure) {
+        o += put(out + o, ",\"secure\":true", 14);
+    }
+    o += a->http_only ? put(out + o, ",\"httpOnly\":true", 16) : put(out + o, ",\"httpOnly\":false", 17);
+    if (a->domain) {
+        o += put_member_string(out + o, ",\"domain\":", a->domain);
+    }
+    o += put_member_string(out + o, ",\"path\":", a->path);
+    if (a->same_site) {
+        o += put_member_string(out + o, ",\"sameSite\":", a->same_site);
+    }
+    out[o++] = '}';
+    *len = o;
+    return out;
+}
+
+char *sd_record_encode_fields(apr_pool_t *p, const json_t *stored_cookie,
+                              const sd_record_cookie_attrs *attrs, const sd_record_meta *meta,
+                              sd_fields *fields, apr_size_t *len)
+{
+    static const char open_cookie[] = "{\"cookie\":";
+    static const char open_meta[] = ",\"" SD_RECORD_META_FIELD "\":";
+    apr_size_t flen = 0, clen, mlen, o = 0;
+    /* A field named "cookie" is dropped by sd_record_encode; the object
+     * way does that. */
+    char *members = sd_fields_get(fields, "cookie") ? NULL
+                    : sd_fields_members(fields, SD_RECORD_META_FIELD, &flen);
+    char *c = members ? cookie_text(p, stored_cookie, attrs, &clen) : NULL, *m, *out;
+
+    if (!c) {
+        sd_record rec = { sd_json_track(p, sd_record_cookie(stored_cookie, attrs)), NULL };
+        if ((!members && flen) || !rec.cookie || !(rec.data = sd_fields_object(fields))
+            || !sd_record_set_meta(&rec, meta)) {
+            return NULL;
+        }
+        return sd_record_encode(p, rec.cookie, rec.data, len);
+    }
+    if (!(m = meta_text(p, meta, &mlen))) {
+        return NULL;
+    }
+    out = apr_palloc(p, sizeof(open_cookie) + clen + sizeof(open_meta) + mlen + flen + 2);
+    o += put(out + o, open_cookie, sizeof(open_cookie) - 1);
+    o += put(out + o, c, clen);
+    o += put(out + o, open_meta, sizeof(open_meta) - 1);
+    o += put(out + o, m, mlen);
+    o += put(out + o, members, flen);
+    out[o++] = '}';
+    out[o] = '\0';
+    if (len) {
+        *len = o;
+    }
+    return out;
 }
 
 /* express-session writes "cookie" first and the module its member right

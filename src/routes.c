@@ -69,12 +69,12 @@ static int load_session(route_ctx *ctx)
 
 static int is_logged_in(route_ctx *ctx)
 {
-    return json_is_true(json_object_get(sd_session_data(ctx->session), "isLoggedIn"));
+    return json_is_true(sd_session_get(ctx->session, "isLoggedIn"));
 }
 
 static json_t *view_user(route_ctx *ctx, int logged_in)
 {
-    json_t *data = sd_session_data(ctx->session);
+    sd_session *s = ctx->session;
     json_t *user = json_object();
 
     if (!logged_in) {
@@ -84,11 +84,12 @@ static json_t *view_user(route_ctx *ctx, int logged_in)
         json_object_set_new(user, "visitCount", json_integer(0));
         return user;
     }
-    json_object_set(user, "name", json_object_get(data, "username"));
+    /* Shared, not copied: the view only reads them. */
+    json_object_set(user, "name", (json_t *)sd_session_get(s, "username"));
     json_object_set_new(user, "isLoggedIn", json_true());
-    json_object_set(user, "loginTime", json_object_get(data, "loginTime"));
+    json_object_set(user, "loginTime", (json_t *)sd_session_get(s, "loginTime"));
     json_object_set_new(user, "visitCount",
-                        json_integer(json_integer_value(json_object_get(data, "visitCount"))));
+                        json_integer(json_integer_value(sd_session_get(s, "visitCount"))));
     return user;
 }
 
@@ -96,33 +97,33 @@ static json_t *view_user(route_ctx *ctx, int logged_in)
 
 static int route_home(route_ctx *ctx, sd_http_reply *out)
 {
-    json_t *view, *data, *flash;
+    json_t *view;
+    const json_t *flash;
     int rc = load_session(ctx), logged_in;
 
     if (rc != OK) {
         return rc;
     }
-    data = sd_session_data(ctx->session);
     logged_in = is_logged_in(ctx);
     view = sd_json_track(ctx->r->pool, json_object());
     json_object_set_new(view, "user", view_user(ctx, logged_in));
 
     /* A flash message is shown once: reading it removes it. A HEAD request
      * shows nothing, so it neither consumes the flash nor counts a visit. */
-    flash = json_object_get(data, "flash");
+    flash = sd_session_get(ctx->session, "flash");
     if (json_is_object(flash) && json_is_string(json_object_get(flash, "message"))) {
-        json_object_set(view, "flash", flash);
+        json_object_set(view, "flash", (json_t *)flash);
     }
     if (ctx->r->header_only) {
         render(ctx, out, HTTP_OK, SD_VIEW_HOME, view);
         return OK;
     }
     if (flash) {
-        json_object_del(data, "flash");
+        sd_session_del(ctx->session, "flash");
     }
     if (logged_in) {
-        json_int_t count = json_integer_value(json_object_get(data, "visitCount"));
-        json_object_set_new(data, "visitCount", json_integer(count + 1));
+        json_int_t count = json_integer_value(sd_session_get(ctx->session, "visitCount"));
+        sd_session_set_new(ctx->session, "visitCount", json_integer(count + 1));
     }
     render(ctx, out, HTTP_OK, SD_VIEW_HOME, view);
     return OK;
@@ -152,7 +153,8 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
     request_rec *r = ctx->r;
     apr_table_t *form;
     const char *username, *password;
-    json_t *data, *flash, *username_json;
+    json_t *flash, *username_json;
+    sd_session *s;
     int rc = sd_http_read_form(ctx->r, ctx->conf, &form);
 
     if (rc != OK) {
@@ -188,17 +190,17 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
     if ((rc = load_session(ctx)) != OK || (rc = sd_session_regenerate(ctx->session)) != OK) {
         return rc;
     }
-    data = sd_session_data(ctx->session);
-    json_object_set_new(data, "isLoggedIn", json_true());
-    json_object_set(data, "username", username_json);
-    json_object_set_new(data, "loginTime",
-                        json_string(sd_record_iso8601_format(r->pool, apr_time_now())));
-    json_object_set_new(data, "visitCount", json_integer(0));
+    s = ctx->session;
+    sd_session_set_new(s, "isLoggedIn", json_true());
+    sd_session_set_new(s, "username", json_incref(username_json));
+    sd_session_set_new(s, "loginTime",
+                       json_string(sd_record_iso8601_format(r->pool, apr_time_now())));
+    sd_session_set_new(s, "visitCount", json_integer(0));
     flash = json_object();
     json_object_set_new(flash, "type", json_string("success"));
     json_object_set_new(flash, "message",
                         json_string(apr_pstrcat(r->pool, "Welcome, ", username, "!", NULL)));
-    json_object_set_new(data, "flash", flash);
+    sd_session_set_new(s, "flash", flash);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00407)
                   "user '%s' logged in", ap_escape_logitem(r->pool, username));
     sd_http_redirect(out, "/");
@@ -261,7 +263,7 @@ static int route_add_to_cart(route_ctx *ctx, sd_http_reply *out)
     request_rec *r = ctx->r;
     apr_table_t *form;
     const char *item;
-    json_t *data, *cart, *body, *item_json;
+    json_t *cart, *body, *item_json;
     int rc = sd_http_read_form(ctx->r, ctx->conf, &form);
 
     if (rc != OK) {
@@ -294,11 +296,10 @@ static int route_add_to_cart(route_ctx *ctx, sd_http_reply *out)
     if ((rc = load_session(ctx)) != OK) {
         return rc;
     }
-    data = sd_session_data(ctx->session);
-    cart = json_object_get(data, "cart");
+    cart = sd_session_get_mut(ctx->session, "cart");
     if (!json_is_array(cart)) {
         cart = json_array();
-        json_object_set_new(data, "cart", cart);
+        sd_session_set_new(ctx->session, "cart", cart);
     }
     if (json_array_size(cart) >= (size_t)ctx->conf->max_cart_items) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00410)
@@ -317,15 +318,17 @@ static int route_add_to_cart(route_ctx *ctx, sd_http_reply *out)
 
 static int route_cart(route_ctx *ctx, sd_http_reply *out)
 {
-    json_t *cart, *body;
+    const json_t *cart;
+    json_t *body;
     int rc = load_session(ctx);
 
     if (rc != OK) {
         return rc;
     }
-    cart = json_object_get(sd_session_data(ctx->session), "cart");
+    cart = sd_session_get(ctx->session, "cart");
     body = sd_json_track(ctx->r->pool, json_object());
-    json_object_set_new(body, "items", json_is_array(cart) ? json_incref(cart) : json_array());
+    json_object_set_new(body, "items", json_is_array(cart) ? json_incref((json_t *)cart)
+                                                           : json_array());
     reply_json(ctx, out, HTTP_OK, body);
     return OK;
 }

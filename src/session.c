@@ -39,7 +39,7 @@ struct sd_session {
     const char *cookie_value;  /* that cookie's decoded value             */
     int resign;                /* verified by an old secret: re-issue      */
     const char *id;            /* current ID; NULL until one is minted     */
-    json_t *data;
+    sd_fields *fields;         /* the app's fields (sd_record_load)      */
     json_t *stored_cookie;     /* the loaded "cookie" object, or NULL      */
     const char *loaded_data;   /* compact JSON of data as loaded (UPDATE
                                   loads only), or NULL once regenerated    */
@@ -85,13 +85,13 @@ static int start_new(sd_session *s)
 {
     s->is_new = 1;
     s->id = NULL;
-    s->data = sd_json_track(s->r->pool, json_object());
+    s->fields = sd_fields_wrap(s->r->pool, sd_json_track(s->r->pool, json_object()));
     s->stored_cookie = NULL;
     s->loaded_data = "{}";
     s->deadline = 0;
     s->created = 0;
     s->gen = 0;
-    if (!s->data) {
+    if (!s->fields) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, s->r, SD_LOGNO(00311)
                       "out of memory for a new session");
         return HTTP_INTERNAL_SERVER_ERROR;
@@ -143,6 +143,7 @@ static int load_stored(sd_session *s, const char *key)
     apr_size_t len = 0;
     apr_uint16_t flags = 0;
     sd_record rec;
+    sd_fields *fields = NULL;
     const char *err = NULL;
     sd_backend_call call = call_of(r);
 
@@ -161,7 +162,7 @@ static int load_stored(sd_session *s, const char *key)
     }
 
     if (flags != SD_STORE_FLAGS_JSON || len > SD_STORE_MAX_VALUE
-        || !sd_record_decode(r->pool, val, len, &rec, &err)) {
+        || !sd_record_load(r->pool, val, len, &rec, &fields, &err)) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00301)
                       "ignoring unusable stored session (flags %u, %" APR_SIZE_T_FMT
                       " bytes): %s", (unsigned)flags, len,
@@ -188,14 +189,14 @@ static int load_stored(sd_session *s, const char *key)
 
     s->is_new = 0;
     s->id = s->cookie_id;
-    s->data = rec.data;
+    s->fields = fields;
     s->stored_cookie = rec.cookie;
     s->created = sd_record_created(&rec);
     s->gen = sd_record_generation(&rec);
-    /* The snapshot for the "modified" test costs a full encode, and only
-     * routes that may change the session need it. */
+    /* The snapshot for the "modified" test; only routes that may change
+     * the session need it (for fields read in place it is their text). */
     if (s->intent == SD_SESSION_UPDATE) {
-        s->loaded_data = sd_json_dump(r->pool, rec.data, NULL);
+        s->loaded_data = sd_fields_dump(fields, NULL);
         if (!s->loaded_data) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00313)
                           "out of memory encoding the loaded session");
@@ -261,7 +262,27 @@ int sd_session_load(request_rec *r, const sd_vhost *v,
 
 json_t *sd_session_data(sd_session *s)
 {
-    return s->data;
+    return sd_fields_object(s->fields);
+}
+
+const json_t *sd_session_get(sd_session *s, const char *key)
+{
+    return sd_fields_get(s->fields, key);
+}
+
+json_t *sd_session_get_mut(sd_session *s, const char *key)
+{
+    return sd_fields_get_mut(s->fields, key);
+}
+
+int sd_session_set_new(sd_session *s, const char *key, json_t *value)
+{
+    return sd_fields_set_new(s->fields, key, value);
+}
+
+void sd_session_del(sd_session *s, const char *key)
+{
+    sd_fields_del(s->fields, key);
 }
 
 static json_t *cookie_object(sd_session *s, apr_time_t lifetime, apr_time_t expires);
@@ -383,9 +404,9 @@ static void add_set_cookie(sd_session *s, const char *value, int has_expires,
                    sd_cookie_header(r->pool, conf->cookie_name, value, &attrs));
 }
 
-/* The stored "cookie" object: express-session's shape, the current
- * configuration's settings. */
-static json_t *cookie_object(sd_session *s, apr_time_t lifetime, apr_time_t expires)
+/* The stored "cookie" object's settings: the current configuration's. */
+static void cookie_attrs(sd_session *s, apr_time_t lifetime, apr_time_t expires,
+                         sd_record_cookie_attrs *out)
 {
     const sd_config *conf = s->conf;
     const char *same_site = sd_config_same_site_name(conf);
@@ -404,6 +425,15 @@ static json_t *cookie_object(sd_session *s, apr_time_t lifetime, apr_time_t expi
     a.domain = conf->cookie_domain;
     a.path = conf->cookie_path;
     a.same_site = lower;
+    *out = a;
+}
+
+/* The stored "cookie" object: express-session's shape, the current
+ * configuration's settings. */
+static json_t *cookie_object(sd_session *s, apr_time_t lifetime, apr_time_t expires)
+{
+    sd_record_cookie_attrs a;
+    cookie_attrs(s, lifetime, expires, &a);
     return sd_json_track(s->r->pool, sd_record_cookie(s->stored_cookie, &a));
 }
 
@@ -414,7 +444,7 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
 {
     request_rec *r = s->r;
     sd_store *store = s->v->rt.store;
-    sd_record rec = { NULL, s->data };
+    sd_record_cookie_attrs cookie;
     apr_size_t len = 0, room;
     char *value;
     sd_store_result res;
@@ -423,9 +453,8 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
 
     sd_record_meta meta = { s->conf->realm, s->gen + 1, now, s->created, 0 };
     sd_backend_call call = call_of(r);
-    rec.cookie = cookie_object(s, lifetime, expires);
-    value = rec.cookie && sd_record_set_meta(&rec, &meta)
-            ? sd_record_encode(r->pool, rec.cookie, rec.data, &len) : NULL;
+    cookie_attrs(s, lifetime, expires, &cookie);
+    value = sd_record_encode_fields(r->pool, s->stored_cookie, &cookie, &meta, s->fields, &len);
     if (!value) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00304)
                       "session data cannot be encoded as JSON (out of memory, or"
@@ -505,6 +534,7 @@ static int lock_and_recheck(sd_session *s)
     apr_size_t len = 0;
     apr_uint16_t flags = 0;
     sd_record rec;
+    sd_fields *fields = NULL;
     const char *err = NULL, *stored, *mine;
     sd_backend_call call = call_of(r);
 
@@ -513,12 +543,12 @@ static int lock_and_recheck(sd_session *s)
                          SD_STORE_LOCKED, &val, &len, &flags)
            != SD_STORE_OK
         || flags != SD_STORE_FLAGS_JSON || len > SD_STORE_MAX_VALUE
-        || !sd_record_decode(r->pool, val, len, &rec, &err)
+        || !sd_record_load(r->pool, val, len, &rec, &fields, &err)
         || sd_record_generation(&rec) != s->gen) {
         return DONE;
     }
-    stored = sd_json_dump(r->pool, rec.data, NULL);
-    mine = sd_json_dump(r->pool, s->data, NULL);
+    stored = sd_fields_dump(fields, NULL);
+    mine = sd_fields_dump(s->fields, NULL);
     return stored && mine && strcmp(stored, mine) == 0 ? OK : DONE;
 }
 
@@ -536,7 +566,7 @@ static int commit_session(sd_session *s)
     const sd_config *conf = s->conf;
     apr_time_t now = apr_time_now();
     apr_time_t configured = apr_time_from_sec(conf->max_age);
-    sd_record stored = { s->stored_cookie, s->data };
+    sd_record stored = { s->stored_cookie, NULL };
     /* The idle lifetime: 0 keeps an express-session browser-session cookie
      * one (no Expires), while the server still ends it after `span`. */
     apr_time_t lifetime = s->stored_cookie ? sd_record_lifetime(&stored, configured)
@@ -574,7 +604,7 @@ static int commit_session(sd_session *s)
 
     /* A read-only load is unmodified by contract (sd_session.h). */
     current = s->is_new || s->intent == SD_SESSION_UPDATE
-              ? sd_json_dump(r->pool, s->data, NULL) : "";
+              ? sd_fields_dump(s->fields, NULL) : "";
     if (!current) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00316)
                       "session data cannot be encoded as JSON");

@@ -48,6 +48,56 @@ static int writers_survive_oom(apr_pool_t *pool, int most, int *failures)
     return 1;
 }
 
+/* sd_record_load + sd_record_encode_fields against sd_record_decode +
+ * sd_record_set_meta + sd_record_encode, with one field changed: the same
+ * bytes; *in_place says whether the value was read in place. */
+static int splice_agrees(apr_pool_t *p, const char *stored, int *in_place)
+{
+    sd_record a, b;
+    sd_fields *f = NULL;
+    const char *err = NULL;
+    sd_record_meta meta = { "realm", 7, apr_time_from_sec(1795857861), apr_time_from_sec(1795000000), 0 };
+    apr_size_t la = 0, lb = 0, ml = 0;
+    char *x, *y;
+
+    if (!sd_record_load(p, stored, strlen(stored), &a, &f, &err)
+        || !sd_record_decode(p, stored, strlen(stored), &b, &err)) {
+        return 0;
+    }
+    *in_place = sd_fields_members(f, NULL, &ml) != NULL;
+    /* What the readers see, before sd_record_set_meta changes b. */
+    if (sd_record_generation(&a) != sd_record_generation(&b)
+        || sd_record_created(&a) != sd_record_created(&b)
+        || sd_record_expires(&a) != sd_record_expires(&b)
+        || sd_record_saved(&a) != sd_record_saved(&b)
+        || (sd_record_realm(&a) ? !sd_record_realm(&b) || strcmp(sd_record_realm(&a), sd_record_realm(&b))
+                                : sd_record_realm(&b) != NULL)) {
+        printf("#   the readers disagree\n");
+        return 0;
+    }
+    sd_fields_set_new(f, "visitCount", json_integer(42));
+    json_object_set_new(b.data, "visitCount", json_integer(42));
+    /* The cookie's settings: the usual ones, then every optional one set
+     * and a browser-session cookie. */
+    static const sd_record_cookie_attrs attrs[] = {
+        { 86400000000LL, 1795857861033000LL, 0, 1, NULL, "/", "lax" },
+        { 60000000LL, 1795857861000000LL, 1, 0, "ex\"ample.org", "/a\\b", "none" },
+        { 0, 0, 0, 1, NULL, "/", NULL },
+    };
+    for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); ++i) {
+        sd_record c = { sd_json_track(p, sd_record_cookie(b.cookie, &attrs[i])),
+                        sd_json_track(p, json_deep_copy(b.data)) };
+        x = sd_record_encode_fields(p, a.cookie, &attrs[i], &meta, f, &la);
+        y = c.cookie && c.data && sd_record_set_meta(&c, &meta)
+            ? sd_record_encode(p, c.cookie, c.data, &lb) : NULL;
+        if (!x || !y || la != lb || memcmp(x, y, la) != 0) {
+            printf("#   spliced: %s\n#    object: %s\n", x ? x : "(null)", y ? y : "(null)");
+            return 0;
+        }
+    }
+    return 1;
+}
+
 int main(void)
 {
     apr_pool_t *p;
@@ -59,7 +109,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&p, NULL);
-    TAP_PLAN(49);
+    TAP_PLAN(49 + 13);
     /* A real value captured from express-session + connect-memcached. */
     const char *stored =
         "{\"cookie\":{\"originalMaxAge\":86400000,\"expires\":\"2026-11-28T09:24:59.033Z\","
@@ -221,6 +271,50 @@ int main(void)
                "out of memory at each of 40 allocations: the record writers fail cleanly (%d failures)",
                failures);
         json_set_alloc_funcs(malloc, free);
+    }
+
+    /* Read in place and spliced back, or through jansson: the same bytes. */
+    {
+        static const struct { const char *v; int in_place; } cases[] = {
+            { "{\"cookie\":{\"originalMaxAge\":86400000,\"expires\":\"2026-11-28T09:24:59.033Z\","
+              "\"httpOnly\":true,\"path\":\"/\",\"sameSite\":\"lax\"},\"sessiondemo\":{\"realm\":"
+              "\"bench\",\"gen\":1,\"saved\":1795857861000,\"created\":1795857861000},"
+              "\"isLoggedIn\":true,\"username\":\"b\",\"loginTime\":\"2026-11-27T09:24:59.033Z\","
+              "\"visitCount\":0}", 1 },
+            /* express-session's own: no member of ours, cookie not first */
+            { "{\"isLoggedIn\":true,\"cookie\":{\"path\":\"/\"},\"visitCount\":1,\"zeta\":[{}]}", 1 },
+            /* reserved members are dropped, the legacy creation time read */
+            { "{\"cookie\":{},\"id\":\"x\",\"sessionCreatedAt\":\"2026-01-01T00:00:00.000Z\","
+              "\"ok\":true}", 1 },
+            /* our member not second, a field named like it elsewhere */
+            { "{\"cookie\":{},\"a\":1,\"sessiondemo\":{\"gen\":3,\"realm\":\"x\"}}", 1 },
+            /* stored cookie members the module keeps, or does not know */
+            { "{\"cookie\":{\"originalMaxAge\":1000,\"partitioned\":true,\"priority\":\"high\","
+              "\"expires\":null,\"path\":\"/\"},\"visitCount\":1}", 1 },
+            { "{\"cookie\":{\"path\":\"/\",\"future\":{\"x\":1}},\"visitCount\":1}", 1 },
+            /* not canonical: whitespace, reals, integer keys, repeated keys */
+            { "{\"cookie\": {},\"visitCount\":1}", 0 },
+            { "{\"cookie\":{},\"r\":0.5,\"visitCount\":1}", 0 },
+            { "{\"7\":1,\"cookie\":{}}", 0 },
+            { "{\"cookie\":{},\"visitCount\":1,\"visitCount\":2}", 0 },
+            { "{\"cookie\":{\"path\":\"/\",\"path\":\"/x\"}}", 0 },
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
+            int in_place = -1;
+            TAP_OK(splice_agrees(p, cases[i].v, &in_place) && in_place == cases[i].in_place,
+                   "load + splice as decode + encode (%s): %s",
+                   cases[i].in_place ? "in place" : "jansson", cases[i].v);
+        }
+        sd_fields *f = NULL;
+        err = NULL;
+        TAP_OK(!sd_record_load(p, "{\"cookie\":5}", 12, &rec, &f, &err) && err
+               && !sd_record_load(p, "{\"a\":1}", 7, &rec, &f, &err),
+               "sd_record_load refuses what sd_record_decode refuses, with a reason");
+        sd_record_meta bad = { "\xff", 1, 0, 0, 0 };
+        sd_record_cookie_attrs ca = { 0, 0, 0, 1, NULL, "/", NULL };
+        TAP_OK(sd_record_load(p, "{\"cookie\":{}}", 13, &rec, &f, &err)
+               && !sd_record_encode_fields(p, rec.cookie, &ca, &bad, f, NULL),
+               "a realm that is not UTF-8 cannot be written (as json_string)");
     }
 
     apr_pool_destroy(p);
