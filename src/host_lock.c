@@ -34,6 +34,7 @@
 /* How long a waiter sleeps before it looks whether the holder still lives:
  * a holder's death wakes nobody, a release does. */
 #define SD_HOST_LOCK_LIVENESS_CHECK 50000 /* µs */
+#define MIXED ((apr_uint64_t)-1)
 
 typedef struct {
     apr_uint64_t hash;            /* 0: free                             */
@@ -46,6 +47,8 @@ typedef struct {
     pthread_mutex_t mutex;
     apr_uint32_t released;        /* futex: one more at every release      */
     apr_uint32_t waiting;         /* sleepers, or more (a killed one stays) */
+    apr_uint64_t waiting_for;     /* the hash all sleepers wait for, or
+                                     MIXED (also: some wait for a free slot) */
     slot slots[SD_HOST_LOCK_WAYS];
 } __attribute__((aligned(64))) stripe;
 
@@ -72,9 +75,9 @@ static void futex_sleep(apr_uint32_t *word, apr_uint32_t seen, apr_int64_t us)
     syscall(SYS_futex, word, FUTEX_WAIT, seen, &ts, NULL, 0);
 }
 
-static void futex_wake_all(apr_uint32_t *word)
+static void futex_wake(apr_uint32_t *word, int how_many)
 {
-    syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+    syscall(SYS_futex, word, FUTEX_WAKE, how_many, NULL, NULL, 0);
 }
 
 static apr_size_t table_size(unsigned int stripes)
@@ -198,6 +201,13 @@ sd_host_lock_result sd_host_lock_acquire(sd_host_lock_table *t, apr_uint64_t has
             return SD_HOST_LOCK_TAKEN;
         }
         if (now >= give_up) {
+            /* A release may have woken this request alone (see below) just
+             * as it gave up: pass the wake on, or the next sleeper would
+             * wait for its liveness check. */
+            if (!held && s->waiting) {
+                __atomic_add_fetch(&s->released, 1, __ATOMIC_RELEASE);
+                futex_wake(&s->released, 1);
+            }
             pthread_mutex_unlock(&s->mutex);
             return SD_HOST_LOCK_BUSY;
         }
@@ -214,13 +224,17 @@ sd_host_lock_result sd_host_lock_acquire(sd_host_lock_table *t, apr_uint64_t has
         }
         {
             apr_uint32_t seen = __atomic_load_n(&s->released, __ATOMIC_ACQUIRE);
+            apr_uint64_t awaited = held ? out->hash : MIXED;
+            s->waiting_for = s->waiting == 0 || s->waiting_for == awaited ? awaited : MIXED;
             ++s->waiting;
             pthread_mutex_unlock(&s->mutex);
             futex_sleep(&s->released, seen, wake - now);
             if ((rc = stripe_lock(s)) != 0) {
                 return SD_HOST_LOCK_ERROR;
             }
-            --s->waiting;
+            if (--s->waiting == 0) {
+                s->waiting_for = 0;
+            }
             /* Nobody released: maybe a zombie holds it. */
             look_closer = __atomic_load_n(&s->released, __ATOMIC_ACQUIRE) == seen ? 2 : 1;
         }
@@ -238,10 +252,12 @@ void sd_host_lock_release(sd_host_lock_table *t, const sd_host_lock_hold *hold)
         if (x->hash == hold->hash && x->token == hold->token) {
             x->hash = 0;
             __atomic_add_fetch(&s->released, 1, __ATOMIC_RELEASE);
-            /* Waiters of other sessions of the stripe wake too: one of
-             * them may have waited for a free slot. */
+            /* When every sleeper waits for this very lock, one of them
+             * gets it: waking the others would only put them back to
+             * sleep (a hot session has dozens). Otherwise all wake: some
+             * may wait for another lock or for a free slot. */
             if (s->waiting) {
-                futex_wake_all(&s->released);
+                futex_wake(&s->released, s->waiting_for == hold->hash ? 1 : INT_MAX);
             }
             break;
         }

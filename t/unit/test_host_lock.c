@@ -12,6 +12,7 @@
 #include <apr_time.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -64,7 +65,7 @@ int main(void)
     int status, ok;
 
     apr_initialize();
-    TAP_PLAN(21);
+    TAP_PLAN(23);
 
     TAP_OK(sd_host_lock_table_map(64, &t) == APR_SUCCESS, "a table of 64 stripes");
     TAP_OK(sd_host_lock_table_map(1, &one) == APR_SUCCESS, "a table of one stripe");
@@ -139,6 +140,39 @@ int main(void)
     TAP_OK(pid > 0 && sd_host_lock_acquire(t, 42, TTL, LONG_WAIT, &zombie) == SD_HOST_LOCK_TAKEN
            && zombie.reclaimed, "a lock of a killed and reaped process is reclaimed");
     sd_host_lock_release(t, &zombie);
+
+    /* Mutual exclusion across processes, and every waiter served when a
+     * release wakes only one of them. */
+    {
+        volatile int *shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        pid_t kids[8];
+        int all_ok = 1;
+        shared[0] = shared[1] = shared[2] = 0;   /* inside, overlaps, turns */
+        for (int k = 0; k < 8; ++k) {
+            kids[k] = fork();
+            if (kids[k] == 0) {
+                for (int i = 0; i < 100; ++i) {
+                    sd_host_lock_hold h;
+                    if (sd_host_lock_acquire(t, 51, TTL, LONG_WAIT, &h) != SD_HOST_LOCK_TAKEN) {
+                        _exit(1);
+                    }
+                    if (__atomic_add_fetch(&shared[0], 1, __ATOMIC_SEQ_CST) != 1) {
+                        __atomic_add_fetch(&shared[1], 1, __ATOMIC_SEQ_CST);
+                    }
+                    __atomic_sub_fetch(&shared[0], 1, __ATOMIC_SEQ_CST);
+                    __atomic_add_fetch(&shared[2], 1, __ATOMIC_SEQ_CST);
+                    sd_host_lock_release(t, &h);
+                }
+                _exit(0);
+            }
+        }
+        for (int k = 0; k < 8; ++k) {
+            waitpid(kids[k], &status, 0);
+            all_ok &= WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        }
+        TAP_OK(all_ok && shared[2] == 800, "8 processes x 100 holds of one key: all taken (%d)", shared[2]);
+        TAP_OK(shared[1] == 0, "... never two holders at once (%d overlaps)", shared[1]);
+    }
 
     /* Processes killed wherever they are in their loops of takes and
      * releases on the one stripe, some inside its mutex. */
