@@ -1,7 +1,8 @@
 #!/usr/bin/perl
 # The `make bench` harness (see bench/README.md).
 #
-#   bench/bench.pl run [--quick]      wrk scenarios, baselines, scaling -> table
+#   bench/bench.pl run [--quick]      wrk scenarios per lock mode, baselines, one hot
+#                                     session, scaling, RSS per child -> report
 #   bench/bench.pl callgrind [--update] [--profile]
 #                                     instructions per request under callgrind,
 #                                     compared with bench/callgrind-baseline.txt
@@ -671,18 +672,19 @@ sub do_run {
     # raised: 32 waiters on one session would exceed the default 8 per child).
     my @hot_extra = $HOT_WAITERS_OK ? ("SessionDemoLockWaiters $HOT_WAITERS") : ();
     my %mode_rows = (host => [qw(home profile cart)], nolock => [qw(home profile)]);
+    my @mode_conns = $QUICK ? ($CONNS[0]) : @CONNS;   # quick: the smoke test of these at one count
     for my $target ($HAS_LOCK && !$SCALING_ONLY ? qw(host nolock) : ()) {
         my $mode = $TARGET_LOCK{$target};
         my @names = grep { wanted($_) } @{ $mode_rows{$target} };
         if (!defined $LOCK{$mode}) {
-            push @NA_ROWS, map { my $n = $_; map { [$target, $n, $_] } @CONNS } @names;
+            push @NA_ROWS, map { my $n = $_; map { [$target, $n, $_] } @mode_conns } @names;
             print "bench: lock $mode not available in this build ($LOCK_NA{$mode}); its rows are skipped\n";
             next;
         }
         if (@names) {
             print "bench: module rows with $LOCK{$mode}\n";
             httpd_lock($mode);
-            for my $conns (@CONNS) { $one->($target, $_, $conns) for @names; }
+            for my $conns (@mode_conns) { $one->($target, $_, $conns) for @names; }
         }
         if ($HOT) {
             print "bench: one hot session, $LOCK{$mode}", (@hot_extra ? ", @hot_extra" : ''), "\n";

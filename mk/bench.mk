@@ -1,7 +1,8 @@
 # Benchmarks: `make bench` = callgrind instruction-count check + the wrk
 # comparison (static baseline, Express peer, scaling). See bench/README.md.
 #   make bench                  full run (~12 min): callgrind check, then wrk runs of BENCH_SECONDS (10)
-#   make bench-quick            smoke test: 3 s runs, scaling to 100 k only, RSS over 100 k requests, no callgrind
+#   make bench-quick            smoke test (~2.5 min): 3 s runs, Host/Off rows at 32 conns, scaling to 100 k,
+#                               RSS over 100 k requests, no callgrind
 #   make bench-callgrind        instructions/request per scenario vs bench/callgrind-baseline.txt (>10 % fails)
 #   make bench-callgrind-update rewrite the baseline
 #   make bench-profile          callgrind profile of logged-in GET / (top functions, inclusive)
