@@ -93,10 +93,10 @@ UNIT_TESTS := $(patsubst t/unit/%.c,$(UNIT_BIN)/%,$(wildcard t/unit/test_*.c))
 # builds on, listed in UNIT_DEPS_X).
 UNIT_DEPS_record := src/json.c
 UNIT_DEPS_store := src/record.c src/json.c src/ring.c t/unit/fake/fake_backend.c
-UNIT_DEPS_session := src/session_lock.c src/waiters.c src/store.c src/record.c src/json.c \
+UNIT_DEPS_session := src/session_lock.c src/host_lock.c src/waiters.c src/store.c src/record.c src/json.c \
   src/ring.c src/cookie.c t/unit/fake/fake_backend.c t/unit/fake/httpd_stubs.c \
   t/unit/fake/session_stubs.c t/unit/fake/fake_request.c
-UNIT_DEPS_session_lock := src/waiters.c t/unit/fake/fake_clock.c t/unit/fake/fake_lock_store.c \
+UNIT_DEPS_session_lock := src/waiters.c src/host_lock.c t/unit/fake/fake_clock.c t/unit/fake/fake_lock_store.c \
   t/unit/fake/httpd_stubs.c t/unit/fake/fake_request.c
 
 .SECONDEXPANSION:

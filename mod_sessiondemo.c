@@ -92,6 +92,39 @@ static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
+/* SessionDemoLock Host's table is made once per httpd and kept by the
+ * parent (ap_retained_data) across graceful restarts, so the children of
+ * the old generation that still serve requests and those of the new one
+ * lock each other out. */
+#define SD_HOST_LOCK_STRIPES 4096
+
+static int host_locks_init(server_rec *s)
+{
+    sd_host_lock_table **table = ap_retained_data_get("sessiondemo-host-locks");
+    int wanted = 0;
+    apr_status_t rv;
+
+    for (server_rec *vs = s; vs; vs = vs->next) {
+        wanted |= sd_vhost_get(vs)->conf->lock == SD_LOCK_HOST;
+    }
+    if (!wanted) {
+        return OK;
+    }
+    if (!table) {
+        table = ap_retained_data_create("sessiondemo-host-locks", sizeof(*table));
+        *table = NULL;
+    }
+    if (!*table && (rv = sd_host_lock_table_map(SD_HOST_LOCK_STRIPES, table)) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, rv, s, SD_LOGNO(00010)
+                     "SessionDemoLock Host: cannot make the lock table in shared memory");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    for (server_rec *vs = s; vs; vs = vs->next) {
+        sd_vhost_get(vs)->rt.host_locks = *table;
+    }
+    return OK;
+}
+
 static int sd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
 {
@@ -102,6 +135,9 @@ static int sd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     /* The first pass of a start-up is a dry run; say it once, for real. */
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
+    }
+    if (host_locks_init(s) != OK) {
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     sd_stores_plan(pconf, ptemp, s);
     first = &APR_ARRAY_IDX(conf->memcache, 0, sd_config_server);

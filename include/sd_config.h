@@ -41,6 +41,14 @@ typedef enum {
     SD_REALMLESS_ADOPT   /* it joins this realm (stamped on its next save)  */
 } sd_config_realmless;
 
+#define SD_CONFIG_LOCK_CHOICES "Off", "Cluster", "Host", "On"
+typedef enum {
+    SD_LOCK_OFF,
+    SD_LOCK_CLUSTER,     /* a lock key in memcached: every front-end        */
+    SD_LOCK_HOST,        /* shared memory of this httpd: one front-end only */
+    SD_LOCK_ON           /* read as Cluster (sd_config_finalize)            */
+} sd_config_lock;
+
 #define SD_CONFIG_SAME_SITE_CHOICES "Strict", "Lax", "None", "Off"
 typedef enum {
     SD_SAME_SITE_STRICT,
@@ -113,8 +121,10 @@ typedef enum {
     LIST("SessionDemoAuthProvider", auth_providers, NULL,                              \
          "authn providers checking login passwords (e.g. file); none = demo mode,"    \
          " any non-empty pair logs in")                                                \
-    FLAG("SessionDemoLock", lock, "On",                                                \
-         "serialise requests of one session with a lock in memcached")                 \
+    CHOICE("SessionDemoLock", lock, "Cluster", SD_CONFIG_LOCK_CHOICES,                  \
+           "serialise requests of one session: Cluster (a lock in memcached, for"      \
+           " several front-ends), Host (shared memory, one front-end), Off; On ="     \
+           " Cluster")                                                                 \
     INT("SessionDemoMaxBodySize", max_body, "8192", 64, 1048576, "bytes",              \
         "largest form body in bytes")                                                  \
     INT("SessionDemoMaxUsernameLength", max_username_len, "64", 1, 1024, "bytes",      \

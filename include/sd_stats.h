@@ -17,6 +17,8 @@ typedef struct sd_stats {
     volatile apr_uint32_t origin_refused; /* cross-origin POSTs refused     */
     volatile apr_uint32_t lock_timeouts;  /* waits for a session lock given up */
     volatile apr_uint32_t lock_waiters_refused; /* SessionDemoLockWaiters full */
+    volatile apr_uint32_t lock_reclaims;  /* host locks taken over from a dead
+                                             or overdue holder             */
     volatile apr_uint32_t foreign_realm;  /* sessions of another realm, ignored */
     volatile apr_uint32_t too_large;      /* changes refused: over the item size */
     volatile apr_uint32_t divergences;    /* replicas with two copies of one

@@ -9,6 +9,7 @@
 
 #include "sd_authn.h"
 #include "sd_config.h"
+#include "sd_host_lock.h"
 #include "sd_stats.h"
 #include "sd_backend.h"
 #include "sd_store.h"
@@ -21,6 +22,9 @@ typedef struct {
     sd_authn *authn;                     /* NULL: demo mode                */
     /* post_config: memcached health in shared memory. */
     volatile apr_uint32_t *health_flags;
+    /* post_config, kept by the parent across restarts: SessionDemoLock
+     * Host's table (NULL unless some server uses Host). */
+    sd_host_lock_table *host_locks;
     const int *health_slots;             /* flag index per server         */
     /* child_init, per child (shared by virtual hosts with the same servers
      * and settings): */

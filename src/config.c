@@ -451,6 +451,10 @@ const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)
     if (!conf->realm) {
         conf->realm = default_realm(p, s);
     }
+    /* On predates the choice of where the lock lives; it meant memcached. */
+    if (conf->lock == SD_LOCK_ON) {
+        conf->lock = SD_LOCK_CLUSTER;
+    }
     /* Browsers drop SameSite=None cookies that are not Secure, so the
      * combination is a configuration error, not a warning. */
     if (conf->cookie_same_site == SD_SAME_SITE_NONE && conf->cookie_secure == SD_SECURE_OFF) {

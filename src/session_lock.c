@@ -1,10 +1,14 @@
-/* Requests of one session are serialised with a lock key in memcached
- * (`add` is atomic), so concurrent cart updates and views never overwrite
- * each other. The lock has a TTL, so one left by a crashed process expires
- * by itself. A holder trusts its lock only while memcached cannot have
- * dropped it (docs/security.md, "The session lock"), and releases it only
- * when the stored token is still its own. */
+/* Requests of one session are serialised, so concurrent cart updates and
+ * views never overwrite each other. SessionDemoLock Cluster: a lock key in
+ * memcached (`add` is atomic), which every front-end sees; within a child
+ * only the request with the session's turn (sd_waiters) asks memcached, the
+ * others sleep until it is done. SessionDemoLock Host: a slot in shared
+ * memory (sd_host_lock), for the children of this httpd only. Either lock
+ * has a TTL, so one left by a crashed process ends by itself. A holder
+ * trusts its lock only while nobody can have taken it over (docs/security.md,
+ * "The session lock"), and releases it only when it is still its own. */
 #include "sd_session_lock.h"
+#include "sd_host_lock.h"
 #include "sd_log.h"
 #include "sd_module.h"
 
@@ -19,8 +23,10 @@ APLOG_USE_MODULE(sessiondemo);
 /* memcached's clock ticks once a second, so a TTL of N seconds may end
  * N - 1 seconds after the add reached it. */
 #define SD_LOCK_CLOCK_TICK apr_time_from_sec(1)
-#define SD_LOCK_BACKOFF_MIN apr_time_from_msec(2)
-#define SD_LOCK_BACKOFF_MAX apr_time_from_msec(50)
+/* Only one request per session and child polls memcached (the others
+ * queue on the turn), so the poll can be brisk. */
+#define SD_LOCK_BACKOFF_MIN apr_time_from_msec(1)
+#define SD_LOCK_BACKOFF_MAX apr_time_from_msec(10)
 #define SD_LOCK_KEY_MAX 250
 /* ".<8 hex digits of the realm>.lock" */
 #define SD_LOCK_SUFFIX_LEN 14
@@ -33,6 +39,9 @@ struct sd_session_lock {
     const char *token;
     apr_uint64_t placed;      /* the servers the lock was sent to        */
     apr_time_t trusted_until;
+    sd_host_lock_hold host;   /* SessionDemoLock Host: the slot          */
+    apr_uint64_t turn;        /* Cluster: the session's turn in this child
+                                 (its sd_waiters hash), 0: none          */
 };
 
 /* --------------------------------------------------------------- lock */
@@ -56,20 +65,84 @@ int sd_session_lock_trusted(const sd_session_lock *lock)
 
 void sd_session_lock_release(sd_session_lock *lock)
 {
-    if (lock && lock->key && sd_session_lock_trusted(lock)) {
+    if (!lock || !lock->key) {
+        return;
+    }
+    if (lock->v->conf->lock == SD_LOCK_HOST) {
+        sd_host_lock_release(lock->v->rt.host_locks, &lock->host);
+    }
+    else if (sd_session_lock_trusted(lock)) {
         sd_backend_call call = { lock->r->pool, lock->r };
         sd_store_unlock(lock->v->rt.store, &call, lock->key, lock->placement, lock->token,
                         strlen(lock->token), lock->placed);
     }
-    if (lock) {
-        lock->key = NULL;
+    if (lock->turn) {
+        sd_waiters_end_turn(lock->v->rt.lock_waiters, lock->turn);
     }
+    lock->key = NULL;
 }
 
 static apr_status_t release_cleanup(void *data)
 {
     sd_session_lock_release(data);
     return APR_SUCCESS;
+}
+
+static void log_lock_timeout(request_rec *r, const sd_vhost *v)
+{
+    SD_STATS_INC(v->rt.stats, lock_timeouts);
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00308)
+                  "session lock still held after %" APR_INT64_T_FMT
+                  " ms (SessionDemoLockWait); answering 503", v->conf->lock_wait_ms);
+}
+
+static sd_session_lock *held_lock(request_rec *r, const sd_vhost *v, const char *key,
+                                  apr_time_t sent)
+{
+    sd_session_lock *lock = apr_pcalloc(r->pool, sizeof(*lock));
+    lock->r = r;
+    lock->v = v;
+    lock->key = key;
+    /* Counted from when the add was sent, which is what "1 s plus the
+     * time the acquisition took" before the TTL amounts to. */
+    lock->trusted_until = sent + apr_time_from_sec(v->conf->lock_ttl) - SD_LOCK_CLOCK_TICK;
+    apr_pool_cleanup_register(r->pool, lock, release_cleanup, apr_pool_cleanup_null);
+    return lock;
+}
+
+/* SessionDemoLock Host: OK with *out, HTTP_CONFLICT when busy (wait 0),
+ * or 503 when the wait ran out or the table failed (logged). */
+static int take_host_lock(request_rec *r, const sd_vhost *v, const char *key,
+                          apr_uint64_t hash, apr_interval_time_t wait, sd_session_lock **out)
+{
+    apr_time_t sent = apr_time_now();
+    sd_host_lock_hold hold;
+
+    switch (sd_host_lock_acquire(v->rt.host_locks, hash, apr_time_from_sec(v->conf->lock_ttl),
+                                 wait, &hold)) {
+    case SD_HOST_LOCK_TAKEN:
+        break;
+    case SD_HOST_LOCK_BUSY:
+        if (wait == 0) {
+            return HTTP_CONFLICT;
+        }
+        log_lock_timeout(r, v);
+        return HTTP_SERVICE_UNAVAILABLE;
+    default:
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00320)
+                      "the host lock table failed (a stripe's mutex is not recoverable);"
+                      " answering 503");
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    if (hold.reclaimed) {
+        SD_STATS_INC(v->rt.stats, lock_reclaims);
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00319)
+                      "took over a session lock whose holder died or kept it past"
+                      " SessionDemoLockTTL");
+    }
+    *out = held_lock(r, v, key, sent);
+    (*out)->host = hold;
+    return OK;
 }
 
 /* One attempt. OK with *out, HTTP_CONFLICT when taken, or 503. */
@@ -90,26 +163,18 @@ static int try_once(request_rec *r, const sd_vhost *v, const char *key, const ch
     default:
         return HTTP_SERVICE_UNAVAILABLE;
     }
-    lock = apr_pcalloc(r->pool, sizeof(*lock));
-    lock->r = r;
-    lock->v = v;
-    lock->key = key;
+    lock = held_lock(r, v, key, sent);
     lock->placement = placement;
     lock->token = token;
     lock->placed = placed;
-    /* Counted from when the add was sent, which is what "1 s plus the
-     * time the acquisition took" before the TTL amounts to. */
-    lock->trusted_until = sent + apr_time_from_sec(v->conf->lock_ttl) - SD_LOCK_CLOCK_TICK;
-    apr_pool_cleanup_register(r->pool, lock, release_cleanup, apr_pool_cleanup_null);
     *out = lock;
     return OK;
 }
 
 static int wait_for_lock(request_rec *r, const sd_vhost *v, const char *key,
-                         const char *placement, const char *token, sd_session_lock **out)
+                         const char *placement, const char *token, apr_time_t deadline,
+                         sd_session_lock **out)
 {
-    const sd_config *conf = v->conf;
-    apr_time_t deadline = apr_time_now() + apr_time_from_msec(conf->lock_wait_ms);
     apr_interval_time_t backoff = SD_LOCK_BACKOFF_MIN;
 
     for (;;) {
@@ -120,10 +185,7 @@ static int wait_for_lock(request_rec *r, const sd_vhost *v, const char *key,
         }
         now = apr_time_now();
         if (now >= deadline) {
-            SD_STATS_INC(v->rt.stats, lock_timeouts);
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00308)
-                          "session lock still held after %" APR_INT64_T_FMT
-                          " ms (SessionDemoLockWait); answering 503", conf->lock_wait_ms);
+            log_lock_timeout(r, v);
             return HTTP_SERVICE_UNAVAILABLE;
         }
         /* Exponential back-off with jitter, never past the deadline. */
@@ -140,28 +202,52 @@ static int wait_for_lock(request_rec *r, const sd_vhost *v, const char *key,
     }
 }
 
+/* Cluster: the session's turn in this child, then memcached's lock. */
+static int take_cluster_lock(request_rec *r, const sd_vhost *v, const char *key,
+                             const char *placement, const char *token, apr_uint64_t hash,
+                             sd_session_lock_mode mode, sd_session_lock **out)
+{
+    sd_waiters *w = v->rt.lock_waiters;
+    apr_time_t deadline = apr_time_now() + apr_time_from_msec(v->conf->lock_wait_ms);
+    int rc;
+
+    if (mode == SD_LOCK_TRY) {
+        if (w && !sd_waiters_try_turn(w, hash)) {
+            return HTTP_CONFLICT;
+        }
+        rc = try_once(r, v, key, placement, token, out);
+    }
+    else if (w && !sd_waiters_take_turn(w, hash, deadline)) {
+        sd_waiters_leave(w, hash);
+        log_lock_timeout(r, v);
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    else {
+        rc = wait_for_lock(r, v, key, placement, token, deadline, out);
+    }
+    if (rc == OK) {
+        (*out)->turn = w ? hash : 0;
+    }
+    else if (w) {
+        sd_waiters_end_turn(w, hash);
+    }
+    return rc;
+}
+
 int sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char *id,
                             sd_session_lock_mode mode, sd_session_lock **out)
 {
     const sd_config *conf = v->conf;
     const char *key = sd_session_lock_key(r->pool, conf, id);
-    const char *placement = apr_pstrcat(r->pool, conf->key_prefix, id, NULL);
-    /* Compared before a release, so a holder never removes a lock another
-     * request took after its own expired; unique per request, and nothing
-     * but this check relies on it. */
-    const char *token = apr_psprintf(r->pool, "%" APR_PID_T_FMT "-%" APR_TIME_T_FMT "-%pp",
-                                     getpid(), apr_time_now(), (void *)r);
     apr_uint64_t hash;
     int rc;
 
     if (!key) {
         return HTTP_SERVICE_UNAVAILABLE;  /* the caller checked the ID's length */
     }
-    if (mode == SD_LOCK_TRY) {
-        return try_once(r, v, key, placement, token, out);
-    }
     hash = sd_waiters_hash(key);
-    if (v->rt.lock_waiters && !sd_waiters_enter(v->rt.lock_waiters, hash, (int)conf->lock_waiters)) {
+    if (mode == SD_LOCK_WAIT && v->rt.lock_waiters
+        && !sd_waiters_enter(v->rt.lock_waiters, hash, (int)conf->lock_waiters)) {
         SD_STATS_INC(v->rt.stats, lock_waiters_refused);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00310)
                       "%" APR_INT64_T_FMT " requests of this session already wait for"
@@ -169,9 +255,21 @@ int sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char *id,
                       conf->lock_waiters);
         return HTTP_SERVICE_UNAVAILABLE;
     }
-    rc = wait_for_lock(r, v, key, placement, token, out);
-    if (v->rt.lock_waiters) {
-        sd_waiters_leave(v->rt.lock_waiters, hash);
+    if (conf->lock == SD_LOCK_HOST) {
+        rc = take_host_lock(r, v, key, hash,
+                            mode == SD_LOCK_TRY ? 0 : apr_time_from_msec(conf->lock_wait_ms), out);
+        if (mode == SD_LOCK_WAIT && v->rt.lock_waiters) {
+            sd_waiters_leave(v->rt.lock_waiters, hash);
+        }
+        return rc;
     }
-    return rc;
+    {
+        /* Compared before a release, so a holder never removes a lock
+         * another request took after its own expired; unique per request,
+         * and nothing but this check relies on it. */
+        const char *placement = apr_pstrcat(r->pool, conf->key_prefix, id, NULL);
+        const char *token = apr_psprintf(r->pool, "%" APR_PID_T_FMT "-%" APR_TIME_T_FMT "-%pp",
+                                         getpid(), apr_time_now(), (void *)r);
+        return take_cluster_lock(r, v, key, placement, token, hash, mode, out);
+    }
 }

@@ -65,6 +65,7 @@ static json_t *counters_model(const sd_stats *st)
     json_object_set_new(c, "cross_origin_refused", json_integer(st->origin_refused));
     json_object_set_new(c, "lock_timeouts", json_integer(st->lock_timeouts));
     json_object_set_new(c, "lock_waiters_refused", json_integer(st->lock_waiters_refused));
+    json_object_set_new(c, "lock_reclaims", json_integer(st->lock_reclaims));
     json_object_set_new(c, "foreign_realm", json_integer(st->foreign_realm));
     json_object_set_new(c, "changes_too_large", json_integer(st->too_large));
     json_object_set_new(c, "replica_divergences", json_integer(st->divergences));
@@ -179,6 +180,14 @@ int sd_status_handle(request_rec *r, const sd_vhost *v)
     json_object_set_new(model, "memcached", servers_model(r, v));
     json_object_set_new(model, "connections_per_server", json_integer(v->rt.pool_size));
     json_object_set_new(model, "counters", counters_model(v->rt.stats));
+    if (v->rt.host_locks) {
+        apr_uint32_t held = 0, reclaimed = 0;
+        sd_host_lock_counts(v->rt.host_locks, &held, &reclaimed);
+        /* The table is the whole httpd's, for every virtual host. */
+        json_object_set_new(model, "host_locks",
+                            json_pack("{s:i,s:i}", "held", (json_int_t)held,
+                                      "reclaimed", (json_int_t)reclaimed));
+    }
     json_object_set_new(model, "config", config_model(r, v->conf));
 
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");

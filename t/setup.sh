@@ -2,7 +2,8 @@
 # t/setup.sh CMD...: runs CMD (t/TEST.PL, which calls this itself when
 # started bare) in the Apache::Test suite's environment, torn down after:
 # memcached "main" for the suite (-I 2m: t/06_tamper.t stores a value over
-# 1 MiB to check it is refused), "small" and "full" (t/26), a port reserved
+# 1 MiB to check it is refused), "small" and "full" (t/26), "hostlock"
+# (t/28 freezes it), a port reserved
 # for memcached "outage", memcached "restart"
 # (t/21_outage.t starts and kills it), a free block of ports for httpd and
 # its virtual hosts, and the fixtures of the authn, rotation and TLS hosts.
@@ -22,7 +23,8 @@ trap 'exit 130' INT TERM
 # and no eviction in 4 MB (the test fills it up).
 sd_mc_start main -I 2m && sd_mc_reserve outage && sd_mc_start restart -m 16 \
     && sd_mc_start small -I 2k -o slab_chunk_max=1024 \
-    && sd_mc_start full -M -m 4 -I 64k -o slab_chunk_max=32768 || exit 1
+    && sd_mc_start full -M -m 4 -I 64k -o slab_chunk_max=32768 \
+    && sd_mc_start hostlock -m 16 || exit 1
 # Apache::Test numbers the virtual hosts' ports up from its own.
 APACHE_TEST_PORT=$(sd_free_port 32) || exit 1
 # A document root every user can traverse: the children run as nobody and
@@ -43,6 +45,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
 export APACHE_TEST_PORT MEMCACHED_PORT=$(sd_mc_port main) SD_OUTAGE_PORT=$(sd_mc_port outage) \
     SD_RESTART_MC_PORT=$(sd_mc_port restart) \
     SD_SMALL_MC_PORT=$(sd_mc_port small) SD_FULL_MC_PORT=$(sd_mc_port full) \
+    SD_HOSTLOCK_MC_PORT=$(sd_mc_port hostlock) \
     SD_HTPASSWD=$SD_RUN/htpasswd SD_SECRET_FILE=$SD_RUN/secrets \
     SD_TLS_CERT=$SD_RUN/tls.crt SD_TLS_KEY=$SD_RUN/tls.key
 ran=1

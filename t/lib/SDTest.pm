@@ -9,11 +9,12 @@ use File::Basename ();
 use lib File::Basename::dirname(__FILE__) . '/../../tests/lib';
 use SDEnv qw(env_sh mc_get mc_set mc_stats mc_command mc_ttl sign_id);
 use HTTP::Cookies ();
+use LWP::UserAgent ();
 use Apache::TestRequest ();
 
 our @EXPORT_OK = qw(new_client env_sh mc_get mc_set mc_stats mc_command mc_ttl session_id
                     set_cookie_of cookie_value login sign_id use_vhost realm in_realm
-                    lock_key config_test);
+                    lock_key config_test in_parallel);
 
 # `apache2 -t` on a minimal server in $dir (event MPM, the module loaded
 # from the build) plus $body; returns (exit status, output).
@@ -105,6 +106,31 @@ sub lock_key {
     my $h = 0;
     $h = ($h * 33 + ord) & 0xffffffff for split //, $realm;
     return sprintf '%s%s.%08x.lock', $prefix, $id, $h;
+}
+
+# Runs $per requests ($make->($client, $i) gives each) in each of $clients
+# processes at once; returns the number of answers that were not 2xx.
+sub in_parallel {
+    my ($clients, $per, $make) = @_;
+    my @pids;
+    for my $c (1 .. $clients) {
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            my $ua = LWP::UserAgent->new(timeout => 60, keep_alive => 1);
+            my $bad = 0;
+            for my $i (1 .. $per) {
+                my $r = $ua->request($make->($c, $i));
+                next if $r->is_success;
+                $bad++;
+                print STDERR "# client $c request $i: ", $r->status_line, "\n";
+            }
+            exit($bad > 250 ? 250 : $bad);
+        }
+        push @pids, $pid;
+    }
+    my $bad = 0;
+    for (@pids) { waitpid($_, 0); $bad += $? >> 8 }
+    return $bad;
 }
 
 1;

@@ -1,0 +1,51 @@
+/* The session lock of SessionDemoLock Host: a table in memory shared by
+ * every process of one httpd, striped by a hash of the lock key. Taking and
+ * releasing a lock costs no memcached round trip; a waiter sleeps on its
+ * stripe's condition and is woken by the release. A holder that dies
+ * (SIGKILL, a crash) or keeps the lock past its deadline loses it to the
+ * next request. Pure POSIX (no httpd), so it is unit-tested across
+ * processes. */
+#ifndef SD_HOST_LOCK_H
+#define SD_HOST_LOCK_H
+
+#include <apr.h>
+#include <apr_errno.h>
+#include <apr_time.h>
+
+typedef struct sd_host_lock_table sd_host_lock_table;
+
+/* A table of `stripes` stripes in anonymous shared memory, for the
+ * processes this one forks from now on. It is never unmapped: httpd's
+ * parent makes it once and keeps it across restarts, so children of two
+ * generations lock each other out. Returns APR_SUCCESS or the error of
+ * mmap or of the pthread call that failed. */
+apr_status_t sd_host_lock_table_map(unsigned int stripes, sd_host_lock_table **out);
+
+typedef enum {
+    SD_HOST_LOCK_TAKEN,
+    SD_HOST_LOCK_BUSY,      /* still held when the wait ran out          */
+    SD_HOST_LOCK_ERROR      /* the table's mutex failed (logged by caller) */
+} sd_host_lock_result;
+
+typedef struct {
+    apr_uint64_t hash;      /* of the lock key; never 0                   */
+    apr_uint64_t token;     /* this hold's, unique in the table           */
+    int reclaimed;          /* taken from a dead or overdue holder         */
+} sd_host_lock_hold;
+
+/* Takes the lock of `hash` for at most `ttl`, waiting up to `wait` (0: one
+ * attempt) for its holder, or for a free slot when every slot of the
+ * stripe is taken by other sessions. */
+sd_host_lock_result sd_host_lock_acquire(sd_host_lock_table *t, apr_uint64_t hash,
+                                         apr_interval_time_t ttl, apr_interval_time_t wait,
+                                         sd_host_lock_hold *out);
+
+/* Releases the hold if the slot is still its own (it may have been
+ * reclaimed after its ttl) and wakes the stripe's waiters. */
+void sd_host_lock_release(sd_host_lock_table *t, const sd_host_lock_hold *hold);
+
+/* Locks held now, and holds reclaimed from dead or overdue holders since the
+ * table was made (for the status page). */
+void sd_host_lock_counts(sd_host_lock_table *t, apr_uint32_t *held, apr_uint32_t *reclaimed);
+
+#endif

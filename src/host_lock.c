@@ -1,0 +1,279 @@
+/* Session locks in shared memory for every process of one httpd.
+ *
+ * A stripe is a robust, process-shared mutex, a futex word its waiters
+ * sleep on, and a few slots; a lock is a slot holding the key's hash, the
+ * holder's pid, a token and a deadline. The mutex is held only for the few
+ * stores of a take or a release, never while a request runs, so a child
+ * killed while it holds a session's lock leaves a slot, not a locked mutex:
+ * a waiter that finds the slot's process gone (or its deadline passed)
+ * takes the slot over. A child killed inside those few stores leaves the
+ * mutex to the next locker as EOWNERDEAD; every store is of a whole field,
+ * and a half-written slot has a dead owner, so the table stays usable.
+ * Waiters sleep on a bare futex (Linux), not a pthread condition: glibc's
+ * process-shared conditions keep an internal lock that a process killed
+ * inside pthread_cond_* leaves taken for good (the unit test's random
+ * kills found it); a futex word has no state but its value. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "sd_host_lock.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SD_HOST_LOCK_WAYS 6
+/* How long a waiter sleeps before it looks whether the holder still lives:
+ * a holder's death wakes nobody, a release does. */
+#define SD_HOST_LOCK_LIVENESS_CHECK 50000 /* µs */
+
+typedef struct {
+    apr_uint64_t hash;            /* 0: free                             */
+    apr_uint64_t token;
+    pid_t owner;
+    apr_int64_t deadline;         /* CLOCK_MONOTONIC, µs                  */
+} slot;
+
+typedef struct {
+    pthread_mutex_t mutex;
+    apr_uint32_t released;        /* futex: one more at every release      */
+    apr_uint32_t waiting;         /* sleepers, or more (a killed one stays) */
+    slot slots[SD_HOST_LOCK_WAYS];
+} __attribute__((aligned(64))) stripe;
+
+struct sd_host_lock_table {
+    apr_uint32_t nstripes;
+    apr_uint32_t reclaimed;       /* atomic                               */
+    apr_uint64_t next_token;      /* atomic                               */
+    stripe stripes[];
+};
+
+/* CLOCK_MONOTONIC is one clock for every process of the machine, and no
+ * admin's change of the time of day moves a deadline. */
+static apr_int64_t mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (apr_int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Sleeps until *word is no longer `seen`, a wake, or `us` pass. */
+static void futex_sleep(apr_uint32_t *word, apr_uint32_t seen, apr_int64_t us)
+{
+    struct timespec ts = { (time_t)(us / 1000000), (long)(us % 1000000) * 1000 };
+    syscall(SYS_futex, word, FUTEX_WAIT, seen, &ts, NULL, 0);
+}
+
+static void futex_wake_all(apr_uint32_t *word)
+{
+    syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+static apr_size_t table_size(unsigned int stripes)
+{
+    return sizeof(sd_host_lock_table) + (apr_size_t)stripes * sizeof(stripe);
+}
+
+static apr_status_t table_init(void *mem, unsigned int stripes, sd_host_lock_table **out)
+{
+    sd_host_lock_table *t = mem;
+    pthread_mutexattr_t ma;
+    int rc;
+
+    if (stripes == 0) {
+        return APR_EINVAL;
+    }
+    if ((rc = pthread_mutexattr_init(&ma)) != 0) {
+        return rc;
+    }
+    if ((rc = pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED)) == 0
+        && (rc = pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST)) == 0) {
+        t->nstripes = stripes;
+        for (unsigned int i = 0; i < stripes && rc == 0; ++i) {
+            memset(&t->stripes[i], 0, sizeof(stripe));
+            rc = pthread_mutex_init(&t->stripes[i].mutex, &ma);
+        }
+    }
+    pthread_mutexattr_destroy(&ma);
+    if (rc == 0) {
+        *out = t;
+    }
+    return rc;
+}
+
+/* 0, or an error other than a previous owner's death (which the table
+ * survives, see the top of the file). */
+static int stripe_lock(stripe *s)
+{
+    int rc = pthread_mutex_lock(&s->mutex);
+    if (rc == EOWNERDEAD) {
+        rc = pthread_mutex_consistent(&s->mutex);
+    }
+    return rc;
+}
+
+/* Whether the process that took a slot is gone. kill() cannot tell a
+ * zombie (killed, not yet reaped by httpd's parent, which may take a
+ * second) from a live process, so a thorough look reads its state too. */
+static int holder_gone(pid_t pid, int thorough)
+{
+    char path[64], buf[256];
+    FILE *f;
+    const char *paren;
+    size_t n;
+
+    if (pid == getpid()) {
+        return 0;
+    }
+    if (kill(pid, 0) == -1 && errno == ESRCH) {
+        return 1;
+    }
+    if (!thorough) {
+        return 0;
+    }
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    if (!(f = fopen(path, "re"))) {
+        return errno == ENOENT;
+    }
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* "pid (comm) S ...": the command may hold parentheses itself. */
+    paren = strrchr(buf, ')');
+    return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
+static stripe *stripe_of(sd_host_lock_table *t, apr_uint64_t hash)
+{
+    return &t->stripes[(hash ^ (hash >> 29)) % t->nstripes];
+}
+
+sd_host_lock_result sd_host_lock_acquire(sd_host_lock_table *t, apr_uint64_t hash,
+                                         apr_interval_time_t ttl, apr_interval_time_t wait,
+                                         sd_host_lock_hold *out)
+{
+    stripe *s = stripe_of(t, hash);
+    apr_int64_t give_up = mono_now() + (wait > 0 ? wait : 0);
+    int look_closer = 0, rc;
+
+    out->hash = hash ? hash : 1;
+    out->token = __atomic_add_fetch(&t->next_token, 1, __ATOMIC_RELAXED);
+    out->reclaimed = 0;
+    if (stripe_lock(s) != 0) {
+        return SD_HOST_LOCK_ERROR;
+    }
+    for (;;) {
+        apr_int64_t now = mono_now(), wake;
+        slot *held = NULL, *free_slot = NULL;
+
+        for (int i = 0; i < SD_HOST_LOCK_WAYS; ++i) {
+            slot *x = &s->slots[i];
+            if (x->hash && (x->deadline <= now
+                            || (look_closer && holder_gone(x->owner, look_closer > 1)))) {
+                out->reclaimed |= x->hash == out->hash;
+                x->hash = 0;
+                __atomic_add_fetch(&t->reclaimed, 1, __ATOMIC_RELAXED);
+            }
+            if (x->hash == out->hash) {
+                held = x;
+            }
+            else if (!x->hash && !free_slot) {
+                free_slot = x;
+            }
+        }
+        if (!held && free_slot) {
+            free_slot->owner = getpid();
+            free_slot->token = out->token;
+            free_slot->deadline = now + ttl;
+            free_slot->hash = out->hash;
+            pthread_mutex_unlock(&s->mutex);
+            return SD_HOST_LOCK_TAKEN;
+        }
+        if (now >= give_up) {
+            pthread_mutex_unlock(&s->mutex);
+            return SD_HOST_LOCK_BUSY;
+        }
+        if (!look_closer) {
+            look_closer = 1;  /* the first time it is busy: is the holder alive? */
+            continue;
+        }
+        wake = now + SD_HOST_LOCK_LIVENESS_CHECK;
+        if (held && held->deadline < wake) {
+            wake = held->deadline;
+        }
+        if (give_up < wake) {
+            wake = give_up;
+        }
+        {
+            apr_uint32_t seen = __atomic_load_n(&s->released, __ATOMIC_ACQUIRE);
+            ++s->waiting;
+            pthread_mutex_unlock(&s->mutex);
+            futex_sleep(&s->released, seen, wake - now);
+            if ((rc = stripe_lock(s)) != 0) {
+                return SD_HOST_LOCK_ERROR;
+            }
+            --s->waiting;
+            /* Nobody released: maybe a zombie holds it. */
+            look_closer = __atomic_load_n(&s->released, __ATOMIC_ACQUIRE) == seen ? 2 : 1;
+        }
+    }
+}
+
+void sd_host_lock_release(sd_host_lock_table *t, const sd_host_lock_hold *hold)
+{
+    stripe *s = stripe_of(t, hold->hash);
+    if (stripe_lock(s) != 0) {
+        return;  /* the slot ends at its deadline */
+    }
+    for (int i = 0; i < SD_HOST_LOCK_WAYS; ++i) {
+        slot *x = &s->slots[i];
+        if (x->hash == hold->hash && x->token == hold->token) {
+            x->hash = 0;
+            __atomic_add_fetch(&s->released, 1, __ATOMIC_RELEASE);
+            /* Waiters of other sessions of the stripe wake too: one of
+             * them may have waited for a free slot. */
+            if (s->waiting) {
+                futex_wake_all(&s->released);
+            }
+            break;
+        }
+    }
+    pthread_mutex_unlock(&s->mutex);
+}
+
+void sd_host_lock_counts(sd_host_lock_table *t, apr_uint32_t *held, apr_uint32_t *reclaimed)
+{
+    apr_uint32_t n = 0;
+    /* A glance without the stripes' mutexes: a figure for a page, not a
+     * decision. */
+    for (apr_uint32_t i = 0; i < t->nstripes; ++i) {
+        for (int j = 0; j < SD_HOST_LOCK_WAYS; ++j) {
+            n += __atomic_load_n(&t->stripes[i].slots[j].hash, __ATOMIC_RELAXED) != 0;
+        }
+    }
+    *held = n;
+    *reclaimed = __atomic_load_n(&t->reclaimed, __ATOMIC_RELAXED);
+}
+
+apr_status_t sd_host_lock_table_map(unsigned int stripes, sd_host_lock_table **out)
+{
+    apr_size_t size = table_size(stripes);
+    void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    apr_status_t rv;
+    if (mem == MAP_FAILED) {
+        return errno;
+    }
+    rv = table_init(mem, stripes, out);
+    if (rv != APR_SUCCESS) {
+        munmap(mem, size);
+    }
+    return rv;
+}
