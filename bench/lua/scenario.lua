@@ -10,6 +10,11 @@
 --   BENCH_BODY     urlencoded body (POST); "%N" is replaced by a per-request number
 --   BENCH_THREADS  wrk's -t value
 --   BENCH_OUT      where done() writes its JSON summary
+--   BENCH_STOP_AFTER  (optional) a thread stops after this many answers and
+--                  creates "$BENCH_OUT.stop"; bench.pl then stops wrk
+--                  (SIGINT) before its -d, which bounds the run in time.
+--                  Only then is response() defined (it makes wrk hand every
+--                  answer to Lua, which costs it CPU).
 local counter = 0
 
 function setup(thread)
@@ -56,12 +61,25 @@ function init(args)
       add(nil, 1)
    end
    idx = 0
+   answered = 0
 end
 
 function request()
    idx = idx + 1
    if idx > #reqs then idx = 1 end
    return reqs[idx]
+end
+
+local stop_after = tonumber(os.getenv("BENCH_STOP_AFTER") or "")
+if stop_after then
+   function response(status, headers, body)
+      answered = answered + 1
+      if answered == stop_after then
+         local f = io.open(os.getenv("BENCH_OUT") .. ".stop", "w")
+         if f then f:close() end
+         wrk.thread:stop()
+      end
+   end
 end
 
 function done(summary, latency, requests)
