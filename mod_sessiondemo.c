@@ -92,10 +92,11 @@ static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-/* SessionDemoLock Host's table is made once per httpd and kept by the
- * parent (ap_retained_data) across graceful restarts, so the children of
- * the old generation that still serve requests and those of the new one
- * lock each other out. */
+/* The host lock table (SessionDemoLock Host's lock, and Cluster's queue in
+ * front of memcached) is made once per httpd and kept by the parent
+ * (ap_retained_data) across graceful restarts, so the children of the old
+ * generation that still serve requests and those of the new one lock each
+ * other out. */
 #define SD_HOST_LOCK_STRIPES 4096
 
 static int host_locks_init(server_rec *s)
@@ -105,7 +106,7 @@ static int host_locks_init(server_rec *s)
     apr_status_t rv;
 
     for (server_rec *vs = s; vs; vs = vs->next) {
-        wanted |= sd_vhost_get(vs)->conf->lock == SD_LOCK_HOST;
+        wanted |= sd_vhost_get(vs)->conf->lock != SD_LOCK_OFF;
     }
     if (!wanted) {
         return OK;
@@ -116,7 +117,7 @@ static int host_locks_init(server_rec *s)
     }
     if (!*table && (rv = sd_host_lock_table_map(SD_HOST_LOCK_STRIPES, table)) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, rv, s, SD_LOGNO(00010)
-                     "SessionDemoLock Host: cannot make the lock table in shared memory");
+                     "SessionDemoLock: cannot make the host lock table in shared memory");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     for (server_rec *vs = s; vs; vs = vs->next) {

@@ -1,9 +1,10 @@
 /* Requests of one session are serialised, so concurrent cart updates and
  * views never overwrite each other. SessionDemoLock Cluster: a lock key in
- * memcached (`add` is atomic), which every front-end sees; within a child
- * only the request with the session's turn (sd_waiters) asks memcached, the
- * others sleep until it is done. SessionDemoLock Host: a slot in shared
- * memory (sd_host_lock), for the children of this httpd only. Either lock
+ * memcached (`add` is atomic), which every front-end sees, taken after the
+ * session's slot in this httpd's shared table (sd_host_lock), so only one
+ * request of a session per front-end asks memcached and the others sleep
+ * until it is done. SessionDemoLock Host: the slot alone, for the children
+ * of this httpd only. Either lock
  * has a TTL, so one left by a crashed process ends by itself. A holder
  * trusts its lock only while nobody can have taken it over (docs/security.md,
  * "The session lock"), and releases it only when it is still its own. */
@@ -23,8 +24,8 @@ APLOG_USE_MODULE(sessiondemo);
 /* memcached's clock ticks once a second, so a TTL of N seconds may end
  * N - 1 seconds after the add reached it. */
 #define SD_LOCK_CLOCK_TICK apr_time_from_sec(1)
-/* Only one request per session and child polls memcached (the others
- * queue on the turn), so the poll can be brisk. */
+/* Only one request per session and front-end polls memcached (the others
+ * queue on the host table's slot), so the poll can be brisk. */
 #define SD_LOCK_BACKOFF_MIN apr_time_from_msec(1)
 #define SD_LOCK_BACKOFF_MAX apr_time_from_msec(10)
 #define SD_LOCK_KEY_MAX 250
@@ -39,9 +40,8 @@ struct sd_session_lock {
     const char *token;
     apr_uint64_t placed;      /* the servers the lock was sent to        */
     apr_time_t trusted_until;
-    sd_host_lock_hold host;   /* SessionDemoLock Host: the slot          */
-    apr_uint64_t turn;        /* Cluster: the session's turn in this child
-                                 (its sd_waiters hash), 0: none          */
+    sd_host_lock_hold host;   /* the slot in this httpd's table          */
+    int host_held;
 };
 
 /* --------------------------------------------------------------- lock */
@@ -84,10 +84,7 @@ void sd_session_lock_release(sd_session_lock *lock)
     if (!lock || !lock->key) {
         return;
     }
-    if (lock->v->conf->lock == SD_LOCK_HOST) {
-        sd_host_lock_release(lock->v->rt.host_locks, &lock->host);
-    }
-    else if (sd_session_lock_trusted(lock)) {
+    if (lock->v->conf->lock != SD_LOCK_HOST && sd_session_lock_trusted(lock)) {
         /* Still trusted, memcached cannot have expired it, so nobody can
          * hold it but this request: one delete, no read of the token
          * (unless memcached lost the lock early, docs/security.md). Past
@@ -96,8 +93,10 @@ void sd_session_lock_release(sd_session_lock *lock)
         sd_store_unlock(lock->v->rt.store, &call, lock->key, lock->placement, lock->token,
                         strlen(lock->token), lock->placed, SD_UNLOCK_HELD);
     }
-    if (lock->turn) {
-        sd_waiters_end_turn(lock->v->rt.lock_waiters, lock->turn);
+    /* After memcached's: a request of this httpd woken now finds the
+     * session free there too. */
+    if (lock->host_held) {
+        sd_host_lock_release(lock->v->rt.host_locks, &lock->host);
     }
     lock->key = NULL;
 }
@@ -130,16 +129,14 @@ static sd_session_lock *held_lock(request_rec *r, const sd_vhost *v, const char 
     return lock;
 }
 
-/* SessionDemoLock Host: OK with *out, HTTP_CONFLICT when busy (wait 0),
- * or 503 when the wait ran out or the table failed (logged). */
-static int take_host_lock(request_rec *r, const sd_vhost *v, const char *key,
-                          apr_uint64_t hash, apr_interval_time_t wait, sd_session_lock **out)
+/* The session's slot in this httpd's table, waiting up to `wait` (0: one
+ * attempt). OK, HTTP_CONFLICT when busy and not waited for, or 503 when the
+ * wait ran out or the table failed (logged). */
+static int take_slot(request_rec *r, const sd_vhost *v, apr_uint64_t hash,
+                     apr_interval_time_t wait, sd_host_lock_hold *hold)
 {
-    apr_time_t sent = apr_time_now();
-    sd_host_lock_hold hold;
-
     switch (sd_host_lock_acquire(v->rt.host_locks, hash, apr_time_from_sec(v->conf->lock_ttl),
-                                 wait, &hold)) {
+                                 wait, hold)) {
     case SD_HOST_LOCK_TAKEN:
         break;
     case SD_HOST_LOCK_BUSY:
@@ -154,15 +151,28 @@ static int take_host_lock(request_rec *r, const sd_vhost *v, const char *key,
                       " answering 503");
         return HTTP_SERVICE_UNAVAILABLE;
     }
-    if (hold.reclaimed) {
+    if (hold->reclaimed) {
         SD_STATS_INC(v->rt.stats, lock_reclaims);
         ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00319)
                       "took over a session lock whose holder died or kept it past"
                       " SessionDemoLockTTL");
     }
-    *out = held_lock(r, v, key, sent);
-    (*out)->host = hold;
     return OK;
+}
+
+/* SessionDemoLock Host: the slot is the lock. */
+static int take_host_lock(request_rec *r, const sd_vhost *v, const char *key,
+                          apr_uint64_t hash, apr_interval_time_t wait, sd_session_lock **out)
+{
+    apr_time_t sent = apr_time_now();
+    sd_host_lock_hold hold;
+    int rc = take_slot(r, v, hash, wait, &hold);
+    if (rc == OK) {
+        *out = held_lock(r, v, key, sent);
+        (*out)->host = hold;
+        (*out)->host_held = 1;
+    }
+    return rc;
 }
 
 /* One attempt. OK with *out, HTTP_CONFLICT when taken, or 503. */
@@ -222,34 +232,34 @@ static int wait_for_lock(request_rec *r, const sd_vhost *v, const char *key,
     }
 }
 
-/* Cluster: the session's turn in this child, then memcached's lock. */
+/* Cluster: first the session's slot in this httpd's table (when there is
+ * one), so that of the requests of one session on this front-end only one
+ * asks memcached, and the others sleep until it is done instead of each
+ * polling memcached; then memcached's lock, which front-ends share. */
 static int take_cluster_lock(request_rec *r, const sd_vhost *v, const char *key,
                              const char *placement, const char *token, apr_uint64_t hash,
                              sd_session_lock_mode mode, sd_session_lock **out)
 {
-    sd_waiters *w = v->rt.lock_waiters;
-    apr_time_t deadline = apr_time_now() + apr_time_from_msec(v->conf->lock_wait_ms);
-    int rc;
+    apr_time_t start = apr_time_now();
+    apr_time_t deadline = start + apr_time_from_msec(v->conf->lock_wait_ms);
+    sd_host_lock_hold hold;
+    int queued = 0, rc;
 
-    if (mode == SD_LOCK_TRY) {
-        if (w && !sd_waiters_try_turn(w, hash)) {
-            return HTTP_CONFLICT;
+    if (v->rt.host_locks) {
+        rc = take_slot(r, v, hash, mode == SD_LOCK_TRY ? 0 : deadline - start, &hold);
+        if (rc != OK) {
+            return rc;
         }
-        rc = try_once(r, v, key, placement, token, out);
+        queued = 1;
     }
-    else if (w && !sd_waiters_take_turn(w, hash, deadline)) {
-        sd_waiters_leave(w, hash);
-        log_lock_timeout(r, v);
-        return HTTP_SERVICE_UNAVAILABLE;
-    }
-    else {
-        rc = wait_for_lock(r, v, key, placement, token, deadline, out);
-    }
+    rc = mode == SD_LOCK_TRY ? try_once(r, v, key, placement, token, out)
+                             : wait_for_lock(r, v, key, placement, token, deadline, out);
     if (rc == OK) {
-        (*out)->turn = w ? hash : 0;
+        (*out)->host = hold;
+        (*out)->host_held = queued;
     }
-    else if (w) {
-        sd_waiters_end_turn(w, hash);
+    else if (queued) {
+        sd_host_lock_release(v->rt.host_locks, &hold);
     }
     return rc;
 }
@@ -278,18 +288,18 @@ int sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char *id,
     if (conf->lock == SD_LOCK_HOST) {
         rc = take_host_lock(r, v, key, hash,
                             mode == SD_LOCK_TRY ? 0 : apr_time_from_msec(conf->lock_wait_ms), out);
-        if (mode == SD_LOCK_WAIT && v->rt.lock_waiters) {
-            sd_waiters_leave(v->rt.lock_waiters, hash);
-        }
-        return rc;
     }
-    {
-        /* Compared before a release, so a holder never removes a lock
-         * another request took after its own expired; unique per request,
-         * and nothing but this check relies on it. */
+    else {
+        /* The value of the lock in memcached: a lock that a frozen server
+         * took after its holder gave up on it is removed on the server's
+         * return only if it still holds this (sd_store_lock). */
         const char *placement = apr_pstrcat(r->pool, conf->key_prefix, id, NULL);
         const char *token = apr_psprintf(r->pool, "%" APR_PID_T_FMT "-%" APR_TIME_T_FMT "-%pp",
                                          getpid(), apr_time_now(), (void *)r);
-        return take_cluster_lock(r, v, key, placement, token, hash, mode, out);
+        rc = take_cluster_lock(r, v, key, placement, token, hash, mode, out);
     }
+    if (mode == SD_LOCK_WAIT && v->rt.lock_waiters) {
+        sd_waiters_leave(v->rt.lock_waiters, hash);
+    }
+    return rc;
 }

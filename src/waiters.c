@@ -1,10 +1,6 @@
-/* Per-child counts of the requests waiting for each session's lock, and
- * each session's turn: of the requests of one session in this child, only
- * the one with the turn asks the store, the others sleep on a condition
- * until it ends its turn. */
+/* Per-child counts of the requests waiting for each session's lock. */
 #include "sd_waiters.h"
 
-#include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
 
 /* Open addressing on a 64-bit hash of the session key: the table holds at
@@ -12,13 +8,11 @@
  * wait than it was sized for, the extra ones are refused. */
 typedef struct {
     apr_uint64_t hash;        /* 0: free */
-    int count;                /* waiting                               */
-    int turn;                 /* a request of the session has the turn */
+    int count;
 } waiter_slot;
 
 struct sd_waiters {
     apr_thread_mutex_t *mutex;
-    apr_thread_cond_t *turn_ended;
     waiter_slot *slots;
     apr_size_t mask;
 };
@@ -30,8 +24,7 @@ sd_waiters *sd_waiters_create(apr_pool_t *pchild, int max_sessions)
     while (size < (apr_size_t)max_sessions * 2) {
         size *= 2;
     }
-    if (apr_thread_mutex_create(&w->mutex, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS
-        || apr_thread_cond_create(&w->turn_ended, pchild) != APR_SUCCESS) {
+    if (apr_thread_mutex_create(&w->mutex, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS) {
         return NULL;
     }
     w->slots = apr_pcalloc(pchild, sizeof(waiter_slot) * size);
@@ -68,7 +61,7 @@ static waiter_slot *find(sd_waiters *w, apr_uint64_t hash)
 static void drop_if_unused(sd_waiters *w, waiter_slot *slot)
 {
     apr_size_t i = (apr_size_t)(slot - w->slots), hole, j;
-    if (slot->count || slot->turn) {
+    if (slot->count) {
         return;
     }
     w->slots[i].hash = 0;
@@ -79,7 +72,6 @@ static void drop_if_unused(sd_waiters *w, waiter_slot *slot)
             w->slots[hole] = w->slots[j];
             w->slots[j].hash = 0;
             w->slots[j].count = 0;
-            w->slots[j].turn = 0;
             hole = j;
         }
     }
@@ -107,60 +99,6 @@ void sd_waiters_leave(sd_waiters *w, apr_uint64_t hash)
     apr_thread_mutex_lock(w->mutex);
     slot = find(w, hash);
     --slot->count;
-    drop_if_unused(w, slot);
-    apr_thread_mutex_unlock(w->mutex);
-}
-
-int sd_waiters_take_turn(sd_waiters *w, apr_uint64_t hash, apr_time_t until)
-{
-    waiter_slot *slot;
-    int taken = 0;
-    apr_thread_mutex_lock(w->mutex);
-    for (;;) {
-        apr_time_t now;
-        slot = find(w, hash);   /* found: it is counted; deletions move it */
-        if (!slot->turn) {
-            slot->turn = 1;
-            --slot->count;
-            taken = 1;
-            break;
-        }
-        now = apr_time_now();
-        if (now >= until) {
-            break;
-        }
-        apr_thread_cond_timedwait(w->turn_ended, w->mutex, until - now);
-    }
-    apr_thread_mutex_unlock(w->mutex);
-    return taken;
-}
-
-int sd_waiters_try_turn(sd_waiters *w, apr_uint64_t hash)
-{
-    waiter_slot *slot;
-    int taken = 0;
-    apr_thread_mutex_lock(w->mutex);
-    if ((slot = find(w, hash)) != NULL && !slot->turn) {
-        slot->hash = hash;
-        slot->turn = 1;
-        taken = 1;
-    }
-    apr_thread_mutex_unlock(w->mutex);
-    return taken;
-}
-
-void sd_waiters_end_turn(sd_waiters *w, apr_uint64_t hash)
-{
-    waiter_slot *slot;
-    apr_thread_mutex_lock(w->mutex);
-    slot = find(w, hash);
-    slot->turn = 0;
-    /* One condition for the whole table: every sleeper wakes, and all but
-     * the ones of this session sleep again. Few sleep at once (one per
-     * busy session and thread), and a turn ends only once per request. */
-    if (slot->count) {
-        apr_thread_cond_broadcast(w->turn_ended);
-    }
     drop_if_unused(w, slot);
     apr_thread_mutex_unlock(w->mutex);
 }

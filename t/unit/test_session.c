@@ -64,7 +64,7 @@ int main(void)
     conf.cookie_path = "/";
     conf.cookie_http_only = 1;
     conf.cookie_secure = SD_SECURE_AUTO;
-    conf.lock = 1;
+    conf.lock = SD_LOCK_CLUSTER;
     conf.lock_ttl = 5;
     conf.lock_wait_ms = 200;
     conf.lock_waiters = 8;

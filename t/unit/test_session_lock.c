@@ -32,6 +32,7 @@ int main(void)
     memset(&conf, 0, sizeof(conf));
     conf.key_prefix = "sess:";
     conf.realm = "shop";
+    conf.lock = SD_LOCK_CLUSTER;
     conf.lock_ttl = 2;
     conf.lock_wait_ms = 300;
     conf.lock_waiters = 2;

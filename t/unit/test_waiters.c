@@ -1,48 +1,13 @@
 /* Unit tests for the per-child lock-waiter table: the limit per session,
  * sessions that collide in the table, and removal that keeps every other
- * session findable (checked against a plain model over random operations);
- * the session's turn: one holder at a time, a waiter woken when it ends,
- * and threads taking turns never overlapping. */
+ * session findable (checked against a plain model over random operations). */
 #include "sd_waiters.h"
 #include "tap.h"
 
 #include <apr_general.h>
-#include <apr_thread_proc.h>
-#include <apr_time.h>
 #include <stdlib.h>
 
 #define SESSIONS 40
-
-typedef struct {
-    sd_waiters *w;
-    apr_uint64_t hash;
-    volatile int inside;      /* threads inside their turn at once */
-    volatile int overlaps;
-    volatile int turns;
-} turn_ctx;
-
-static void *APR_THREAD_FUNC take_turns(apr_thread_t *thread, void *data)
-{
-    turn_ctx *c = data;
-    for (int i = 0; i < 200; ++i) {
-        if (!sd_waiters_enter(c->w, c->hash, 100)) {
-            continue;
-        }
-        if (!sd_waiters_take_turn(c->w, c->hash, apr_time_now() + apr_time_from_sec(30))) {
-            sd_waiters_leave(c->w, c->hash);
-            continue;
-        }
-        if (__atomic_add_fetch(&c->inside, 1, __ATOMIC_SEQ_CST) != 1) {
-            __atomic_add_fetch(&c->overlaps, 1, __ATOMIC_SEQ_CST);
-        }
-        apr_thread_yield();
-        __atomic_sub_fetch(&c->inside, 1, __ATOMIC_SEQ_CST);
-        __atomic_add_fetch(&c->turns, 1, __ATOMIC_SEQ_CST);
-        sd_waiters_end_turn(c->w, c->hash);
-    }
-    apr_thread_exit(thread, APR_SUCCESS);
-    return NULL;
-}
 
 int main(void)
 {
@@ -54,7 +19,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&p, NULL);
-    TAP_PLAN(16);
+    TAP_PLAN(9);
 
     w = sd_waiters_create(p, SESSIONS);
     TAP_OK(w != NULL, "a table for %d waiting sessions", SESSIONS);
@@ -106,37 +71,6 @@ int main(void)
             admitted += sd_waiters_enter(small, i * 7919, 8);
         }
         TAP_OK(admitted == 16, "a full table (16 slots) admits 16 sessions and refuses the 17th");
-    }
-
-    /* Turns. */
-    {
-        sd_waiters *tw = sd_waiters_create(p, 16);
-        turn_ctx c = { tw, 99, 0, 0, 0 };
-        apr_thread_t *threads[8];
-        apr_status_t rv;
-
-        TAP_OK(sd_waiters_try_turn(tw, 99), "a session's turn is free at first");
-        TAP_OK(!sd_waiters_try_turn(tw, 99), "... and not twice");
-        TAP_OK(sd_waiters_try_turn(tw, 98), "another session's turn is its own");
-        sd_waiters_enter(tw, 99, 4);
-        TAP_OK(!sd_waiters_take_turn(tw, 99, apr_time_now()), "a waiter whose time is up does not get a taken turn");
-        sd_waiters_end_turn(tw, 99);
-        TAP_OK(sd_waiters_take_turn(tw, 99, apr_time_now()), "once it ends, the (still counted) waiter gets it");
-        sd_waiters_end_turn(tw, 99);
-        sd_waiters_end_turn(tw, 98);
-        TAP_OK(sd_waiters_try_turn(tw, 99) && sd_waiters_enter(tw, 99, 1) && !sd_waiters_enter(tw, 99, 1),
-               "the turn's holder is not counted as a waiter");
-        sd_waiters_leave(tw, 99);
-        sd_waiters_end_turn(tw, 99);
-
-        for (int i = 0; i < 8; ++i) {
-            apr_thread_create(&threads[i], NULL, take_turns, &c, p);
-        }
-        for (int i = 0; i < 8; ++i) {
-            apr_thread_join(&rv, threads[i]);
-        }
-        TAP_OK(c.turns == 1600 && c.overlaps == 0,
-               "8 threads x 200 turns of one session: %d turns, %d overlaps", c.turns, c.overlaps);
     }
 
     apr_pool_destroy(p);
