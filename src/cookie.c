@@ -393,6 +393,20 @@ const char *sd_cookie_find(apr_pool_t *p, const char *header,
     return NULL;
 }
 
+/* What encodeURIComponent leaves as it is, spelled out rather than
+ * apr_isalnum so the locale can never widen the set; one test a byte, as
+ * every Set-Cookie value goes through here. */
+static int uri_keeps(unsigned char c)
+{
+    switch (c) {
+    case '-': case '_': case '.': case '!': case '~': case '*': case '\'':
+    case '(': case ')':
+        return 1;
+    default:
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    }
+}
+
 char *sd_cookie_uri_encode(apr_pool_t *p, const char *s)
 {
     const char hex[] = "0123456789ABCDEF";
@@ -409,10 +423,7 @@ char *sd_cookie_uri_encode(apr_pool_t *p, const char *s)
     out = apr_palloc(p, n * 3 + 1);
     for (apr_size_t i = 0; i < n; ++i) {
         unsigned char c = (unsigned char)s[i];
-        /* Spelled out rather than apr_isalnum so the locale can never widen
-         * the set that passes through. */
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-            || (c >= '0' && c <= '9') || strchr("-_.!~*'()", c) != NULL) {
+        if (uri_keeps(c)) {
             out[o++] = (char)c;
         }
         else {
