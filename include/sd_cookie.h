@@ -14,13 +14,14 @@
 typedef struct {
     const unsigned char *bytes; /* the secret as given (UTF-8), not NUL-bound */
     apr_size_t len;
-    void *keyed_mac;            /* HMAC keyed once, or NULL: see below    */
+    void *keyed_mac;            /* HMAC states keyed once, or NULL: below */
 } sd_secret;
 
-/* Keys an HMAC-SHA256 context with the secret once (at start-up), so each
- * signature only hashes the ID: OpenSSL 3's one-shot HMAC() fetches the
- * algorithm and expands the key on every call. The context is freed with
- * p. Unprepared secrets still work, the slow way. */
+/* Absorbs the secret into HMAC-SHA256's inner and outer states once (at
+ * start-up), so each signature only hashes the ID: OpenSSL 3's one-shot
+ * HMAC() fetches the algorithm and expands the key on every call. The
+ * states live in p (wiped with it) and are read-only afterwards, so threads
+ * sign at once. Unprepared secrets still work, the slow way. */
 apr_status_t sd_cookie_secret_prepare(apr_pool_t *p, sd_secret *secret);
 
 /* Fills out[] with a fresh base64url ID from RAND_bytes. Returns APR_EGENERAL

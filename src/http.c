@@ -239,7 +239,15 @@ int sd_http_send(request_rec *r, const sd_http_reply *out)
     ap_set_content_type(r, out->content_type);
     ap_set_content_length(r, (apr_off_t)out->len);
     if (!r->header_only && out->len) {
-        ap_rwrite(out->body, (int)out->len, r);
+        /* The whole reply in one brigade with its EOS, straight to the
+         * filters: ap_rwrite would copy it through the OLD_WRITE filter's
+         * buffer first. A pool bucket, as the body is in r->pool: set
+         * aside past the request (write completion), it moves to the heap. */
+        apr_bucket_alloc_t *ba = r->connection->bucket_alloc;
+        apr_bucket_brigade *bb = apr_brigade_create(r->pool, ba);
+        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(out->body, out->len, r->pool, ba));
+        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(ba));
+        ap_pass_brigade(r->output_filters, bb);
     }
     return OK;
 }

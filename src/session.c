@@ -37,6 +37,8 @@ struct sd_session {
     int foreign;               /* ...naming a session of another realm     */
     const char *cookie_id;     /* ID from a validly signed cookie, or NULL */
     const char *cookie_value;  /* that cookie's decoded value             */
+    const char *cookie_lock_key; /* sd_session_lock_key of cookie_id, made
+                                  once: the formatting costs ~1 k a time  */
     int resign;                /* verified by an old secret: re-issue      */
     const char *id;            /* current ID; NULL until one is minted     */
     sd_fields *fields;         /* the app's fields (sd_record_load)      */
@@ -57,6 +59,13 @@ struct sd_session {
 static const char *store_key(apr_pool_t *p, const sd_config *conf, const char *id)
 {
     return apr_pstrcat(p, conf->key_prefix, id, NULL);
+}
+
+/* The lock key of `id`: the one made at load when it is the cookie's. */
+static const char *lock_key(const sd_session *s, const char *id)
+{
+    return id == s->cookie_id && s->cookie_lock_key
+           ? s->cookie_lock_key : sd_session_lock_key(s->r->pool, s->conf, id);
 }
 
 static sd_backend_call call_of(request_rec *r)
@@ -149,7 +158,7 @@ static int load_stored(sd_session *s, const char *key)
 
     /* Holding the lock, a read also rewrites replicas left behind. */
     switch (sd_store_read(s->v->rt.store, &call, key,
-                          sd_session_lock_key(r->pool, s->conf, s->cookie_id),
+                          s->cookie_lock_key,
                           s->lock ? SD_STORE_LOCKED : SD_STORE_READ_ONLY,
                           &val, &len, &flags)) {
     case SD_STORE_OK:
@@ -237,7 +246,7 @@ int sd_session_load(request_rec *r, const sd_vhost *v,
                           "session cookie signature does not verify; treating"
                           " the request as a new visitor");
         }
-        else if (!sd_session_lock_key(r->pool, conf, s->cookie_id)) {
+        else if (!(s->cookie_lock_key = sd_session_lock_key(r->pool, conf, s->cookie_id))) {
             /* Neither side ever makes one; its keys would not fit memcached's. */
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00314)
                           "session ID of %" APR_SIZE_T_FMT " bytes is too long for a"
@@ -339,7 +348,7 @@ static int remove_stored(sd_session *s)
                           "out of memory writing the session's tombstone");
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        res = sd_store_write(s->v->rt.store, &call, key, sd_session_lock_key(r->pool, s->conf, s->id),
+        res = sd_store_write(s->v->rt.store, &call, key, lock_key(s, s->id),
                              value, len, tombstone_ttl(s->conf, until, now),
                              SD_STORE_FLAGS_JSON);
     }
@@ -482,7 +491,7 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
                           " not to overwrite a newer change");
             return HTTP_SERVICE_UNAVAILABLE;
         }
-        res = sd_store_write(store, &call, key, sd_session_lock_key(r->pool, s->conf, s->id),
+        res = sd_store_write(store, &call, key, lock_key(s, s->id),
                              value, len, ttl, SD_STORE_FLAGS_JSON);
         if (res == SD_STORE_OK) {
             SD_STATS_INC(s->v->rt.stats, saved);
@@ -501,7 +510,7 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
             }
             s->id = apr_pstrdup(r->pool, id);
             res = sd_store_add(store, &call, store_key(r->pool, s->conf, s->id),
-                               sd_session_lock_key(r->pool, s->conf, s->id), value, len, ttl,
+                               lock_key(s, s->id), value, len, ttl,
                                SD_STORE_FLAGS_JSON);
         }
         if (res == SD_STORE_OK) {
@@ -539,7 +548,7 @@ static int lock_and_recheck(sd_session *s)
     sd_backend_call call = call_of(r);
 
     if (sd_session_lock_acquire(r, s->v, s->id, SD_LOCK_TRY, &s->lock) != OK
-        || sd_store_read(s->v->rt.store, &call, key, sd_session_lock_key(r->pool, s->conf, s->id),
+        || sd_store_read(s->v->rt.store, &call, key, lock_key(s, s->id),
                          SD_STORE_LOCKED, &val, &len, &flags)
            != SD_STORE_OK
         || flags != SD_STORE_FLAGS_JSON || len > SD_STORE_MAX_VALUE

@@ -52,6 +52,7 @@ struct tpl_node {
 struct sd_template {
     const char *name;
     tpl_node *body;
+    apr_size_t text_len; /* all text nodes together: sizes the first buffer */
 };
 
 /* -------------------------------------------------------------- compiler */
@@ -440,6 +441,7 @@ sd_template *sd_template_compile(apr_pool_t *p, const char *name, const char *sr
             tpl_node *text = new_node(&c, TPL_TEXT);
             text->u.text.ptr = c.src + c.pos;
             text->u.text.len = open - c.pos;
+            t->text_len += text->u.text.len;
             append_node(&c, text);
             advance_to(&c, open);
         }
@@ -518,26 +520,41 @@ sd_template *sd_template_load(apr_pool_t *p, const char *path, const char **err)
 
 /* ------------------------------------------------------------- rendering */
 
-/* With buf == NULL only counts, so the sizing pass and the writing pass run
- * the very same code and cannot disagree about the length. */
+/* One pass into a pool buffer that grows by doubling: rendering twice (a
+ * sizing pass, then a writing one) cost more than the copies a rare growth
+ * makes, since the first buffer fits the template's text and a margin. */
 typedef struct {
+    apr_pool_t *pool;
     char *buf;
-    apr_size_t cap;
+    apr_size_t cap;  /* bytes of buf, one kept for the NUL */
     apr_size_t used;
 } tpl_sink;
 
+/* Room for the values of a page's variables on top of its text. */
+#define TPL_VALUE_MARGIN 1024
+
+static void sink_init(tpl_sink *out, apr_pool_t *p, apr_size_t hint)
+{
+    out->pool = p;
+    out->cap = hint + 1;
+    out->buf = apr_palloc(p, out->cap);
+    out->used = 0;
+}
+
 static void sink_put(tpl_sink *out, const char *s, apr_size_t n)
 {
-    if (out->buf) {
-        /* Only reachable if the caller mutated the view between the passes;
-         * truncate rather than overrun. */
-        if (n > out->cap - out->used) {
-            n = out->cap - out->used;
+    if (n >= out->cap - out->used) {
+        apr_size_t cap = out->cap;
+        char *grown;
+        while (n >= cap - out->used) {
+            cap *= 2;
         }
-        if (n > 0) {
-            memcpy(out->buf + out->used, s, n);
-        }
+        grown = apr_palloc(out->pool, cap);
+        memcpy(grown, out->buf, out->used);
+        out->buf = grown;
+        out->cap = cap;
     }
+    memcpy(out->buf + out->used, s, n);
     out->used += n;
 }
 
@@ -665,13 +682,8 @@ static void render_list(tpl_sink *out, const tpl_node *n, const json_t *view)
 char *sd_template_render(apr_pool_t *p, const sd_template *t, const json_t *view,
                          apr_size_t *len)
 {
-    tpl_sink out = {NULL, 0, 0};
-    if (t) {
-        render_list(&out, t->body, view);
-    }
-    out.buf = apr_palloc(p, out.used + 1);
-    out.cap = out.used;
-    out.used = 0;
+    tpl_sink out;
+    sink_init(&out, p, t ? t->text_len + TPL_VALUE_MARGIN : 0);
     if (t) {
         render_list(&out, t->body, view);
     }
@@ -684,15 +696,13 @@ char *sd_template_render(apr_pool_t *p, const sd_template *t, const json_t *view
 
 char *sd_template_html_escape(apr_pool_t *p, const char *s, apr_size_t len)
 {
-    tpl_sink out = {NULL, 0, 0};
+    tpl_sink out;
     if (!s) {
         s = "";
         len = 0;
     }
-    put_escaped(&out, s, len);
-    out.buf = apr_palloc(p, out.used + 1);
-    out.cap = out.used;
-    out.used = 0;
+    /* Most text needs no escape; each that does grows by at most 5. */
+    sink_init(&out, p, len + len / 8 + 16);
     put_escaped(&out, s, len);
     out.buf[out.used] = '\0';
     return out.buf;

@@ -69,7 +69,7 @@ int main(void)
     rot[1] = secret_of(KC);
 
     vectors = tap_vectors_load("cookie");
-    TAP_PLAN(55 + (int)tap_vectors_count(vectors));
+    TAP_PLAN(60 + (int)tap_vectors_count(vectors));
 
     /* --- §6.1-6.3: signing and the default Set-Cookie ------------------- */
     TAP_IS_STR(sd_cookie_sign(p, "abc", &kc),
@@ -293,6 +293,28 @@ int main(void)
             const char *b = sd_cookie_sign(p, "Xy3_-k9QwErTyUiOpAsDfGhJkLzXcVbN", &fast);
             TAP_OK(prepared && a && b && strcmp(a, b) == 0,
                    "prepared secret %d signs like the one-shot HMAC", i);
+        }
+        /* Around the 64-byte block, where RFC 2104 switches to hashing the
+         * key, and IDs that span more than one SHA-256 block. */
+        {
+            static const int lens[] = { 1, 63, 64, 65, 128 };
+            char key[129], longid[151];
+            memset(longid, 'i', sizeof(longid) - 1);
+            longid[sizeof(longid) - 1] = '\0';
+            for (int i = 0; i < 5; ++i) {
+                sd_secret slow, fast;
+                memset(key, 'k' + (i & 1), (size_t)lens[i]);
+                key[lens[i]] = '\0';
+                slow = secret_of(key);
+                fast = secret_of(key);
+                int prepared = sd_cookie_secret_prepare(p, &fast) == APR_SUCCESS;
+                const char *a = sd_cookie_sign(p, longid, &slow);
+                const char *b = sd_cookie_sign(p, longid, &fast);
+                const char *ok = sd_cookie_unsign(p, b, &fast, 1, NULL);
+                TAP_OK(prepared && a && b && strcmp(a, b) == 0 && ok && strcmp(ok, longid) == 0,
+                       "prepared secret of %d bytes signs a 150-byte ID like the one-shot HMAC",
+                       lens[i]);
+            }
         }
     }
 

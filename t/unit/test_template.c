@@ -181,7 +181,7 @@ int main(void)
     apr_pool_create(&pool, NULL);
 
     vectors = tap_vectors_load("template");
-    TAP_PLAN(48 + (int)tap_vectors_count(vectors));
+    TAP_PLAN(50 + (int)tap_vectors_count(vectors));
 
     /* --- plain text ----------------------------------------------------- */
     {
@@ -248,6 +248,27 @@ int main(void)
         out = sd_template_render(pool, t, view, &len);
         TAP_OK(len == 8 && memcmp(out, "[a\0&lt;]", 9) == 0,
                "NUL inside a string value is kept and counted");
+        json_decref(view);
+    }
+    {
+        /* Values far past the first buffer (text + margin): it grows. */
+        apr_size_t n = 3000;
+        char *big = apr_palloc(pool, n + 1), *want = apr_palloc(pool, n * 5 + 3);
+        sd_template *t = sd_template_compile(pool, "t", "[{{v}}]", 7, NULL);
+        json_t *view = json_object();
+        memset(big, '&', n);
+        big[n] = '\0';
+        json_object_set_new(view, "v", json_string(big));
+        want[0] = '[';
+        for (apr_size_t i = 0; i < n; ++i) {
+            memcpy(want + 1 + i * 5, "&amp;", 5);
+        }
+        memcpy(want + 1 + n * 5, "]", 2);
+        out = sd_template_render(pool, t, view, &len);
+        TAP_OK(len == n * 5 + 2 && strcmp(out, want) == 0,
+               "a value many times the template's size renders whole");
+        TAP_IS_STR(sd_template_html_escape(pool, big, n), apr_pstrndup(pool, want + 1, n * 5),
+                   "escaping text that quintuples grows its buffer");
         json_decref(view);
     }
 
