@@ -100,22 +100,27 @@ sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const c
                               const char *placement, const char *token, apr_size_t len,
                               apr_int64_t ttl_seconds, apr_uint64_t *sent);
 
-typedef enum {
-    /* Reads the lock first and removes it only where it still holds
-     * `token`: for a holder that may have outlived its lock. */
-    SD_UNLOCK_CHECKED,
-    /* One delete: for a holder whose lock cannot have expired yet (see
-     * sd_session_lock_trusted), so that nobody else can have taken it
-     * unless memcached lost it early (docs/security.md). */
-    SD_UNLOCK_HELD
-} sd_store_unlock_mode;
-
-/* Removes the lock on the servers in `sent` (as `mode` says); where that
- * cannot be done now (away, or no answer), it is done, if the lock still
- * holds `token`, when the server is back. */
+/* Removes the lock wherever it still holds `token`, on the servers in
+ * `sent`; where that cannot be done now (away, or no answer), it is done
+ * when the server is back. */
 void sd_store_unlock(sd_store *st, const sd_backend_call *call, const char *key,
                      const char *placement, const char *token, apr_size_t len,
-                     apr_uint64_t sent, sd_store_unlock_mode mode);
+                     apr_uint64_t sent);
+
+/* A lock of this host that the writers of a session hold besides
+ * memcached's (SessionDemoLock Cluster) or instead of it (Host): the replay
+ * takes it too, before memcached's, so it never writes a returning replica
+ * under a request of this host. */
+typedef struct {
+    /* 1 with *hold set when taken at once for ttl_seconds; 0 when busy. */
+    int (*take)(void *baton, const char *lock_key, apr_int64_t ttl_seconds, apr_pool_t *p,
+                void **hold);
+    void (*give)(void *baton, void *hold);
+    void *baton;
+} sd_store_local_lock;
+
+/* Sets the local lock (NULL-safe: none), before the store is used. */
+void sd_store_set_local_lock(sd_store *st, const sd_store_local_lock *lock);
 
 /* Brings `server` up to date with what happened while it was away: locks
  * of ours it may hold are removed (if still ours), then for each key written

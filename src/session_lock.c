@@ -7,7 +7,8 @@
  * of this httpd only. Either lock
  * has a TTL, so one left by a crashed process ends by itself. A holder
  * trusts its lock only while nobody can have taken it over (docs/security.md,
- * "The session lock"), and releases it only when it is still its own. */
+ * "The session lock"), and releases it only while it trusts it and only
+ * where it is still its own. */
 #include "sd_session_lock.h"
 #include "sd_host_lock.h"
 #include "sd_log.h"
@@ -85,13 +86,11 @@ void sd_session_lock_release(sd_session_lock *lock)
         return;
     }
     if (lock->v->conf->lock != SD_LOCK_HOST && sd_session_lock_trusted(lock)) {
-        /* Still trusted, memcached cannot have expired it, so nobody can
-         * hold it but this request: one delete, no read of the token
-         * (unless memcached lost the lock early, docs/security.md). Past
-         * that, it is left to expire: it may be another request's now. */
+        /* Past its trust, it is left to expire: it may be another
+         * request's now. */
         sd_backend_call call = { lock->r->pool, lock->r };
         sd_store_unlock(lock->v->rt.store, &call, lock->key, lock->placement, lock->token,
-                        strlen(lock->token), lock->placed, SD_UNLOCK_HELD);
+                        strlen(lock->token), lock->placed);
     }
     /* After memcached's: a request of this httpd woken now finds the
      * session free there too. */
@@ -129,18 +128,19 @@ static sd_session_lock *held_lock(request_rec *r, const sd_vhost *v, const char 
     return lock;
 }
 
-/* The session's slot in this httpd's table, waiting up to `wait` (0: one
- * attempt). OK, HTTP_CONFLICT when busy and not waited for, or 503 when the
- * wait ran out or the table failed (logged). */
+/* The session's slot in this httpd's table: one attempt (TRY) or waiting
+ * up to `wait`. OK, HTTP_CONFLICT when busy for TRY, or 503 when the wait
+ * ran out (SessionDemoLockWait 0 included) or the table failed (logged). */
 static int take_slot(request_rec *r, const sd_vhost *v, apr_uint64_t hash,
-                     apr_interval_time_t wait, sd_host_lock_hold *hold)
+                     sd_session_lock_mode mode, apr_interval_time_t wait,
+                     sd_host_lock_hold *hold)
 {
     switch (sd_host_lock_acquire(v->rt.host_locks, hash, apr_time_from_sec(v->conf->lock_ttl),
-                                 wait, hold)) {
+                                 mode == SD_LOCK_TRY ? 0 : wait, hold)) {
     case SD_HOST_LOCK_TAKEN:
         break;
     case SD_HOST_LOCK_BUSY:
-        if (wait == 0) {
+        if (mode == SD_LOCK_TRY) {
             return HTTP_CONFLICT;
         }
         log_lock_timeout(r, v);
@@ -162,13 +162,14 @@ static int take_slot(request_rec *r, const sd_vhost *v, apr_uint64_t hash,
 
 /* SessionDemoLock Host: the slot is the lock. */
 static int take_host_lock(request_rec *r, const sd_vhost *v, const char *key,
-                          apr_uint64_t hash, apr_interval_time_t wait, sd_session_lock **out)
+                          apr_uint64_t hash, sd_session_lock_mode mode, sd_session_lock **out)
 {
-    apr_time_t sent = apr_time_now();
     sd_host_lock_hold hold;
-    int rc = take_slot(r, v, hash, wait, &hold);
+    int rc = take_slot(r, v, hash, mode, apr_time_from_msec(v->conf->lock_wait_ms), &hold);
     if (rc == OK) {
-        *out = held_lock(r, v, key, sent);
+        /* The slot's deadline counts from when it was taken, not from
+         * when the wait for it began. */
+        *out = held_lock(r, v, key, apr_time_now());
         (*out)->host = hold;
         (*out)->host_held = 1;
     }
@@ -246,7 +247,7 @@ static int take_cluster_lock(request_rec *r, const sd_vhost *v, const char *key,
     int queued = 0, rc;
 
     if (v->rt.host_locks) {
-        rc = take_slot(r, v, hash, mode == SD_LOCK_TRY ? 0 : deadline - start, &hold);
+        rc = take_slot(r, v, hash, mode, deadline - start, &hold);
         if (rc != OK) {
             return rc;
         }
@@ -286,13 +287,11 @@ int sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char *id,
         return HTTP_SERVICE_UNAVAILABLE;
     }
     if (conf->lock == SD_LOCK_HOST) {
-        rc = take_host_lock(r, v, key, hash,
-                            mode == SD_LOCK_TRY ? 0 : apr_time_from_msec(conf->lock_wait_ms), out);
+        rc = take_host_lock(r, v, key, hash, mode, out);
     }
     else {
-        /* The value of the lock in memcached: a lock that a frozen server
-         * took after its holder gave up on it is removed on the server's
-         * return only if it still holds this (sd_store_lock). */
+        /* Compared before a release, so a holder never removes a lock
+         * another request took after its own was lost; unique per request. */
         const char *placement = apr_pstrcat(r->pool, conf->key_prefix, id, NULL);
         const char *token = apr_psprintf(r->pool, "%" APR_PID_T_FMT "-%" APR_TIME_T_FMT "-%pp",
                                          getpid(), apr_time_now(), (void *)r);

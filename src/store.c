@@ -50,6 +50,7 @@ struct sd_store {
     volatile apr_uint32_t divergence_logged;
     volatile apr_uint32_t hints_full_logged;
     volatile apr_uint32_t replays;
+    sd_store_local_lock local;
 };
 
 sd_store *sd_store_create(apr_pool_t *p, const sd_backend *backend, const sd_ring *ring,
@@ -486,13 +487,17 @@ sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const c
 
 void sd_store_unlock(sd_store *st, const sd_backend_call *call, const char *key,
                      const char *placement, const char *token, apr_size_t len,
-                     apr_uint64_t sent, sd_store_unlock_mode mode)
+                     apr_uint64_t sent)
 {
     const sd_backend_ops *ops = st->be->ops;
     int t[SD_STORE_MAX_COPIES], n = targets_for(st, placement, t);
 
-    /* Checked: a get, a compare, then a remove; without CAS the lock can
-     * still change hands in between (docs/security.md says when). */
+    /* A get, a compare, then a remove: without CAS the lock can still change
+     * hands in between (docs/security.md says when). A bare delete by a
+     * holder that still trusts its lock would save the get, but if
+     * memcached lost the lock early, each holder would then free the next
+     * one's for as long as requests of the session keep coming (an adversarial
+     * review's proof, docs/security.md); the check ends that at once. */
     for (int i = 0; i < n; ++i) {
         char *v = NULL;
         apr_size_t l = 0;
@@ -502,11 +507,9 @@ void sd_store_unlock(sd_store *st, const sd_backend_call *call, const char *key,
             continue;
         }
         if (usable(st, t[i])) {
-            got = mode == SD_UNLOCK_HELD ? SD_BACKEND_OK
-                                         : ops->get(st->be->baton, t[i], call, key, &v, &l, &f);
+            got = ops->get(st->be->baton, t[i], call, key, &v, &l, &f);
         }
-        if (got == SD_BACKEND_OK
-            && (mode == SD_UNLOCK_HELD || (l == len && memcmp(v, token, len) == 0))) {
+        if (got == SD_BACKEND_OK && l == len && memcmp(v, token, len) == 0) {
             got = ops->remove(st->be->baton, t[i], call, key);
         }
         if (got == SD_BACKEND_DOWN) {
@@ -519,8 +522,37 @@ void sd_store_unlock(sd_store *st, const sd_backend_call *call, const char *key,
 
 typedef enum { REPLAY_DONE, REPLAY_NOTHING, REPLAY_LATER, REPLAY_FAILED } replay_result;
 
+void sd_store_set_local_lock(sd_store *st, const sd_store_local_lock *lock)
+{
+    if (lock) {
+        st->local = *lock;
+    }
+}
+
+static replay_result replay_locked(sd_store *st, const sd_backend_call *call, const hint *h,
+                                   int server);
+
+/* A key of a session is replayed under the session's locks: this host's,
+ * then memcached's (in replay_locked). */
 static replay_result replay_one(sd_store *st, const sd_backend_call *call, const hint *h,
                                 int server)
+{
+    void *hold = NULL;
+    replay_result res;
+    if (*h->lock_key && st->local.take
+        && !st->local.take(st->local.baton, h->lock_key, SD_STORE_REPAIR_LOCK_TTL, call->pool,
+                           &hold)) {
+        return REPLAY_LATER;   /* a request of this host holds it */
+    }
+    res = replay_locked(st, call, h, server);
+    if (hold) {
+        st->local.give(st->local.baton, hold);
+    }
+    return res;
+}
+
+static replay_result replay_locked(sd_store *st, const sd_backend_call *call, const hint *h,
+                                   int server)
 {
     const sd_backend_ops *ops = st->be->ops;
     int t[SD_STORE_MAX_COPIES], n = targets_for(st, h->key, t), in_set = 0;
@@ -577,9 +609,7 @@ static replay_result replay_one(sd_store *st, const sd_backend_call *call, const
         }
     }
     if (*h->lock_key) {
-        /* The replay may have outlived its lock (a slow server): checked. */
-        sd_store_unlock(st, call, h->lock_key, h->key, token, strlen(token), sent,
-                        SD_UNLOCK_CHECKED);
+        sd_store_unlock(st, call, h->lock_key, h->key, token, strlen(token), sent);
     }
     return res;
 }

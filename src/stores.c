@@ -129,6 +129,25 @@ static int replay_pending(void *baton, int server)
 static const sd_store_format record_format = { sd_record_compare_raw, sd_record_ttl_raw,
                                                    sd_record_tiebreak_raw };
 
+/* The replay's side of the host lock table (sd_store_local_lock): the
+ * same slot, keyed as src/session_lock.c keys it, that requests take. */
+static int take_host_slot(void *baton, const char *lock_key, apr_int64_t ttl_seconds,
+                          apr_pool_t *p, void **hold)
+{
+    sd_host_lock_hold *h = apr_palloc(p, sizeof(*h));
+    if (sd_host_lock_acquire(baton, sd_waiters_hash(lock_key), apr_time_from_sec(ttl_seconds), 0,
+                             h) != SD_HOST_LOCK_TAKEN) {
+        return 0;
+    }
+    *hold = h;
+    return 1;
+}
+
+static void give_host_slot(void *baton, void *hold)
+{
+    sd_host_lock_release(baton, hold);
+}
+
 static void build(apr_pool_t *pchild, server_rec *vs, sd_vhost *v, int connections,
                   sd_stats *stats)
 {
@@ -162,6 +181,10 @@ static void build(apr_pool_t *pchild, server_rec *vs, sd_vhost *v, int connectio
     v->rt.backend = backend;
     v->rt.store = sd_store_create(pchild, backend, ring, (int)v->conf->replicas + 1,
                                   &record_format, stats, store_log, vs, SD_STORES_HINTS);
+    if (v->rt.host_locks) {
+        sd_store_local_lock local = { take_host_slot, give_host_slot, v->rt.host_locks };
+        sd_store_set_local_lock(v->rt.store, &local);
+    }
     rb->store = v->rt.store;
     rb->s = vs;
     rb->health = health;

@@ -67,6 +67,25 @@ static int starts(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+typedef struct {
+    int busy, takes, gives;
+} local_lock_state;
+
+static int local_take(void *baton, const char *lock_key, apr_int64_t ttl, apr_pool_t *p, void **hold)
+{
+    local_lock_state *ls = baton;
+    (void)lock_key; (void)ttl; (void)p;
+    ++ls->takes;
+    *hold = ls;
+    return !ls->busy;
+}
+
+static void local_give(void *baton, void *hold)
+{
+    (void)hold;
+    ++((local_lock_state *)baton)->gives;
+}
+
 int main(void)
 {
     apr_pool_t *p;
@@ -83,7 +102,7 @@ int main(void)
     apr_pool_create(&p, NULL);
     call.pool = p;
     call.request = NULL;
-    TAP_PLAN(49);
+    TAP_PLAN(50);
 
     fake_backend_init(&f, 2);
     memset(&stats, 0, sizeof(stats));
@@ -222,15 +241,11 @@ int main(void)
                "a lock is taken on every replica");
         TAP_OK(sd_store_lock(st, &call, "L", k, "you", 3, 5, &yours) == SD_STORE_EXISTS,
                "a second holder is refused");
-        sd_store_unlock(st, &call, "L", k, "you", 3, 3, SD_UNLOCK_CHECKED);
-        TAP_OK(fake_backend_value(&f, 0, "L") != NULL, "a checked release with another token leaves it");
-        sd_store_unlock(st, &call, "L", k, "me", 2, mine, SD_UNLOCK_CHECKED);
+        sd_store_unlock(st, &call, "L", k, "you", 3, 3);
+        TAP_OK(fake_backend_value(&f, 0, "L") != NULL, "a release with another token leaves it");
+        sd_store_unlock(st, &call, "L", k, "me", 2, mine);
         TAP_OK(!fake_backend_value(&f, 0, "L") && !fake_backend_value(&f, 1, "L"),
                "the holder's release removes it everywhere");
-        sd_store_lock(st, &call, "L", k, "me", 2, 5, &mine);
-        sd_store_unlock(st, &call, "L", k, "you", 3, mine, SD_UNLOCK_HELD);
-        TAP_OK(!fake_backend_value(&f, 0, "L") && !fake_backend_value(&f, 1, "L"),
-               "a held release is one delete, whatever the lock holds (for trusted holders only)");
     }
 
     /* A lock add sent to a server that froze is carried out when it thaws,
@@ -242,7 +257,7 @@ int main(void)
         TAP_OK(sd_store_lock(st, &call, "G", k, "ghost", 5, 5, &mine) == SD_STORE_OK && mine == 3,
                "frozen primary: the lock holds on the other replica (the add to it was sent)");
         f.servers[0].state = FAKE_AWAY;   /* the prober's verdict */
-        sd_store_unlock(st, &call, "G", k, "ghost", 5, mine, SD_UNLOCK_HELD);
+        sd_store_unlock(st, &call, "G", k, "ghost", 5, mine);
         TAP_OK(!fake_backend_value(&f, 1, "G"), "released where it could be");
         fake_backend_thaw(&f, 0, FAKE_UP);
         TAP_IS_STR(fake_backend_value(&f, 0, "G"), "ghost", "the thawed server carried out the add late");
@@ -252,7 +267,7 @@ int main(void)
                "the server's return removes the stale lock");
         TAP_OK(sd_store_lock(st, &call, "G", k, "next", 4, 5, &next) == SD_STORE_OK,
                "... so the next request takes it at once");
-        sd_store_unlock(st, &call, "G", k, "next", 4, next, SD_UNLOCK_HELD);
+        sd_store_unlock(st, &call, "G", k, "next", 4, next);
     }
 
     /* A replay whose key is locked by a live request is kept for later. */
@@ -270,6 +285,27 @@ int main(void)
         TAP_OK(sd_store_replay(st, &call, 1, NULL, NULL) == 1 && !sd_store_replay_pending(st, 1)
                && starts(what_of(fake_backend_value(&f, 1, "sess:R")), "later"),
                "once free, the next call replays it");
+    }
+
+    /* This host's lock (SessionDemoLock Host, and Cluster's queue) is taken
+     * before memcached's: a request of this host holding it defers the
+     * replay too. */
+    {
+        local_lock_state ls = { 1, 0, 0 };
+        sd_store_local_lock local = { local_take, local_give, &ls };
+        sd_store_set_local_lock(st, &local);
+        f.servers[1].state = FAKE_AWAY;
+        sd_store_write(st, &call, "sess:H", "sess:H.lock", rec(p, 4, "host", 0),
+                       strlen(rec(p, 4, "host", 0)), 60, 2);
+        f.servers[1].state = FAKE_UP;
+        TAP_OK(sd_store_replay(st, &call, 1, NULL, NULL) == 0 && sd_store_replay_pending(st, 1)
+               && ls.takes == 1, "the host lock busy: not replayed, still pending");
+        ls.busy = 0;
+        TAP_OK(sd_store_replay(st, &call, 1, NULL, NULL) == 1
+               && starts(what_of(fake_backend_value(&f, 1, "sess:H")), "host")
+               && ls.takes == 2 && ls.gives == 1,
+               "once free, replayed under it, and it is given back");
+        sd_store_set_local_lock(st, &(sd_store_local_lock){ NULL, NULL, NULL });
     }
 
     /* A fresh store, with no refusal in its recent past. */

@@ -57,17 +57,14 @@ sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const c
 
 void sd_store_unlock(sd_store *st, const sd_backend_call *call, const char *key,
                      const char *placement, const char *token, apr_size_t len,
-                     apr_uint64_t sent, sd_store_unlock_mode mode)
+                     apr_uint64_t sent)
 {
     (void)sent;
     fake_lock_item *it = find(st, key);
     (void)call; (void)placement;
     ++st->unlocks;
-    st->last_unlock_mode = mode;
     apr_cpystrn(st->last_unlock_token, token, sizeof(st->last_unlock_token));
-    /* A held unlock deletes whatever is there, as memcached's delete does. */
-    if (it && (mode == SD_UNLOCK_HELD
-               || (strlen(it->value) == len && memcmp(it->value, token, len) == 0))) {
+    if (it && strlen(it->value) == len && memcmp(it->value, token, len) == 0) {
         it->dies = 0;
     }
 }

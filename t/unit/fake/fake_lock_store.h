@@ -18,7 +18,6 @@ struct sd_store {
     apr_interval_time_t transit;    /* each way, for every command        */
     int adds, unlocks;
     char last_unlock_token[128];
-    sd_store_unlock_mode last_unlock_mode;
 };
 
 /* When memcached drops an item that arrived at `arrival` with `ttl` s. */
