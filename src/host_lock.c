@@ -48,7 +48,10 @@ typedef struct {
     apr_uint32_t released;        /* futex: one more at every release      */
     apr_uint32_t waiting;         /* sleepers, or more (a killed one stays) */
     apr_uint64_t waiting_for;     /* the hash all sleepers wait for, or
-                                     MIXED (also: some wait for a free slot) */
+                                     MIXED (also: some wait for a free slot);
+                                     a killed sleeper keeps `waiting` above 0,
+                                     which can leave the stripe MIXED (every
+                                     release wakes all): slower, never wrong */
     slot slots[SD_HOST_LOCK_WAYS];
 } __attribute__((aligned(64))) stripe;
 
