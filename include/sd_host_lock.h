@@ -40,11 +40,16 @@ sd_host_lock_result sd_host_lock_acquire(sd_host_lock_table *t, apr_uint64_t has
                                          apr_interval_time_t ttl, apr_interval_time_t wait,
                                          sd_host_lock_hold *out);
 
+/* Moves the hold's deadline to now + ttl if the slot is still its own;
+ * returns whether it was. */
+int sd_host_lock_renew(sd_host_lock_table *t, const sd_host_lock_hold *hold,
+                       apr_interval_time_t ttl);
+
 /* Releases the hold if the slot is still its own (it may have been
  * reclaimed after its ttl) and wakes the stripe's waiters. */
 void sd_host_lock_release(sd_host_lock_table *t, const sd_host_lock_hold *hold);
 
-/* Locks held now, and holds reclaimed from dead or overdue holders since the
+/* Locks held now (not past their deadline), and holds reclaimed from dead or overdue holders since the
  * table was made (for the status page). */
 void sd_host_lock_counts(sd_host_lock_table *t, apr_uint32_t *held, apr_uint32_t *reclaimed);
 

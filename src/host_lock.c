@@ -18,6 +18,8 @@
 #endif
 #include "sd_host_lock.h"
 
+#include <apr_general.h>
+
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -56,6 +58,9 @@ typedef struct {
 } __attribute__((aligned(64))) stripe;
 
 struct sd_host_lock_table {
+    apr_uint64_t seed;            /* random: which keys share a stripe is
+                                     nobody's guess, so no client can pick
+                                     session IDs that fill one            */
     apr_uint32_t nstripes;
     apr_uint32_t reclaimed;       /* atomic                               */
     apr_uint64_t next_token;      /* atomic                               */
@@ -103,6 +108,9 @@ static apr_status_t table_init(void *mem, unsigned int stripes, sd_host_lock_tab
     if ((rc = pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED)) == 0
         && (rc = pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST)) == 0) {
         t->nstripes = stripes;
+        if (apr_generate_random_bytes((unsigned char *)&t->seed, sizeof(t->seed)) != APR_SUCCESS) {
+            t->seed = (apr_uint64_t)mono_now() * 0x9e3779b97f4a7c15ULL;
+        }
         for (unsigned int i = 0; i < stripes && rc == 0; ++i) {
             memset(&t->stripes[i], 0, sizeof(stripe));
             rc = pthread_mutex_init(&t->stripes[i].mutex, &ma);
@@ -159,7 +167,12 @@ static int holder_gone(pid_t pid, int thorough)
 
 static stripe *stripe_of(sd_host_lock_table *t, apr_uint64_t hash)
 {
-    return &t->stripes[(hash ^ (hash >> 29)) % t->nstripes];
+    /* A multiply-xorshift of the seeded hash (splitmix64's finaliser). */
+    apr_uint64_t x = hash ^ t->seed;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return &t->stripes[x % t->nstripes];
 }
 
 sd_host_lock_result sd_host_lock_acquire(sd_host_lock_table *t, apr_uint64_t hash,
@@ -244,6 +257,26 @@ sd_host_lock_result sd_host_lock_acquire(sd_host_lock_table *t, apr_uint64_t has
     }
 }
 
+int sd_host_lock_renew(sd_host_lock_table *t, const sd_host_lock_hold *hold,
+                       apr_interval_time_t ttl)
+{
+    stripe *s = stripe_of(t, hold->hash);
+    int renewed = 0;
+    if (stripe_lock(s) != 0) {
+        return 0;
+    }
+    for (int i = 0; i < SD_HOST_LOCK_WAYS; ++i) {
+        slot *x = &s->slots[i];
+        if (x->hash == hold->hash && x->token == hold->token) {
+            x->deadline = mono_now() + ttl;
+            renewed = 1;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&s->mutex);
+    return renewed;
+}
+
 void sd_host_lock_release(sd_host_lock_table *t, const sd_host_lock_hold *hold)
 {
     stripe *s = stripe_of(t, hold->hash);
@@ -271,11 +304,15 @@ void sd_host_lock_release(sd_host_lock_table *t, const sd_host_lock_hold *hold)
 void sd_host_lock_counts(sd_host_lock_table *t, apr_uint32_t *held, apr_uint32_t *reclaimed)
 {
     apr_uint32_t n = 0;
+    apr_int64_t now = mono_now();
     /* A glance without the stripes' mutexes: a figure for a page, not a
-     * decision. */
+     * decision. A slot past its deadline (a killed holder's, until another
+     * request of its stripe clears it) is not counted. */
     for (apr_uint32_t i = 0; i < t->nstripes; ++i) {
         for (int j = 0; j < SD_HOST_LOCK_WAYS; ++j) {
-            n += __atomic_load_n(&t->stripes[i].slots[j].hash, __ATOMIC_RELAXED) != 0;
+            const slot *x = &t->stripes[i].slots[j];
+            n += __atomic_load_n(&x->hash, __ATOMIC_RELAXED) != 0
+                 && __atomic_load_n(&x->deadline, __ATOMIC_RELAXED) > now;
         }
     }
     *held = n;

@@ -204,7 +204,7 @@ static int try_once(request_rec *r, const sd_vhost *v, const char *key, const ch
 
 static int wait_for_lock(request_rec *r, const sd_vhost *v, const char *key,
                          const char *placement, const char *token, apr_time_t deadline,
-                         sd_session_lock **out)
+                         const sd_host_lock_hold *slot, sd_session_lock **out)
 {
     apr_interval_time_t backoff = SD_LOCK_BACKOFF_MIN;
 
@@ -218,6 +218,11 @@ static int wait_for_lock(request_rec *r, const sd_vhost *v, const char *key,
         if (now >= deadline) {
             log_lock_timeout(r, v);
             return HTTP_SERVICE_UNAVAILABLE;
+        }
+        /* SessionDemoLockWait may be longer than the slot's TTL: the slot
+         * stays this poller's while it polls. */
+        if (slot) {
+            sd_host_lock_renew(v->rt.host_locks, slot, apr_time_from_sec(v->conf->lock_ttl));
         }
         /* Exponential back-off with jitter, never past the deadline. */
         {
@@ -254,10 +259,17 @@ static int take_cluster_lock(request_rec *r, const sd_vhost *v, const char *key,
         queued = 1;
     }
     rc = mode == SD_LOCK_TRY ? try_once(r, v, key, placement, token, out)
-                             : wait_for_lock(r, v, key, placement, token, deadline, out);
-    if (rc == OK) {
+                             : wait_for_lock(r, v, key, placement, token, deadline,
+                                             queued ? &hold : NULL, out);
+    if (rc == OK && queued) {
+        /* The slot must outlast the trust in memcached's lock, which counts
+         * from the add (up to SessionDemoLockWait after the slot was
+         * taken): else another request of this httpd would take the slot
+         * over from a live holder, and a Host-mode server of the same realm
+         * would hold the session at the same time. */
+        sd_host_lock_renew(v->rt.host_locks, &hold, apr_time_from_sec(v->conf->lock_ttl));
         (*out)->host = hold;
-        (*out)->host_held = queued;
+        (*out)->host_held = 1;
     }
     else if (queued) {
         sd_host_lock_release(v->rt.host_locks, &hold);

@@ -65,7 +65,7 @@ int main(void)
     int status, ok;
 
     apr_initialize();
-    TAP_PLAN(23);
+    TAP_PLAN(26);
 
     TAP_OK(sd_host_lock_table_map(64, &t) == APR_SUCCESS, "a table of 64 stripes");
     TAP_OK(sd_host_lock_table_map(1, &one) == APR_SUCCESS, "a table of one stripe");
@@ -115,6 +115,20 @@ int main(void)
     sd_host_lock_release(t, &stale);
     TAP_OK(sd_host_lock_acquire(t, 21, TTL, 0, &a2) == SD_HOST_LOCK_BUSY,
            "the overdue holder's late release leaves the new holder's lock alone");
+    sd_host_lock_release(t, &a);
+
+    /* A holder that renews its slot keeps it past the first deadline (a
+     * Cluster request whose memcached lock is trusted longer). */
+    TAP_OK(sd_host_lock_acquire(t, 22, 1, 0, &a) == SD_HOST_LOCK_TAKEN
+           && sd_host_lock_renew(t, &a, TTL), "a slot taken with a 1 µs ttl is renewed for 60 s");
+    apr_sleep(2000);
+    TAP_OK(sd_host_lock_acquire(t, 22, TTL, 0, &a2) == SD_HOST_LOCK_BUSY,
+           "... so it is not reclaimed after the first deadline");
+    {
+        sd_host_lock_hold forged = a;
+        forged.token ^= 1;
+        TAP_OK(!sd_host_lock_renew(t, &forged, TTL), "another token cannot renew it");
+    }
     sd_host_lock_release(t, &a);
 
     /* Across processes. */
