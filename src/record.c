@@ -125,14 +125,12 @@ static apr_time_t text_meta_time(const char *v, apr_size_t n)
 
 static int is_cookie_known_key(const char *key, apr_size_t klen);
 
-/* Both members are text sd_json_scan_object accepted as part of the value. */
-static int read_text_cookie(apr_pool_t *p, const sd_json_scan_member *c, sd_record_text *t)
+/* The "cookie" member, text sd_json_scan_object accepted with the value. */
+static void read_text_cookie(apr_pool_t *p, const sd_json_scan_member *c, sd_record_text *t)
 {
     sd_json_scan_member m[SD_JSON_SCAN_MAX_MEMBERS];
-    int n = sd_json_scan_object(c->value, c->value_len, m);
-    if (n < 0) {
-        return 0;
-    }
+    /* Checked with the whole value already: only split. */
+    int n = sd_json_scan_members(c->value, c->value_len, m);
     t->cookie = c->value;
     t->cookie_len = c->value_len;
     t->cookie_plain = 1;
@@ -162,19 +160,16 @@ static int read_text_cookie(apr_pool_t *p, const sd_json_scan_member *c, sd_reco
             t->cookie_plain = 0;
         }
     }
-    return 1;
 }
 
-static int read_text_meta(apr_pool_t *p, const sd_json_scan_member *meta, sd_record_text *t)
+static void read_text_meta(apr_pool_t *p, const sd_json_scan_member *meta, sd_record_text *t)
 {
     sd_json_scan_member m[SD_JSON_SCAN_MAX_MEMBERS];
     int n;
     if (meta->value[0] != '{') {
-        return 1;   /* not an object: as if absent */
+        return;   /* not an object: as if absent */
     }
-    if ((n = sd_json_scan_object(meta->value, meta->value_len, m)) < 0) {
-        return 0;
-    }
+    n = sd_json_scan_members(meta->value, meta->value_len, m);
     for (int i = 0; i < n; ++i) {
         const char *v = m[i].value;
         apr_size_t vl = m[i].value_len;
@@ -195,7 +190,6 @@ static int read_text_meta(apr_pool_t *p, const sd_json_scan_member *meta, sd_rec
             t->ended = vl == 4 && memcmp(v, "true", 4) == 0;
         }
     }
-    return 1;
 }
 
 /* The in-place reading of sd_record_load. A scanned key's text is its
@@ -223,17 +217,16 @@ static int load_scanned(apr_pool_t *p, const char *buf, apr_size_t len, sd_recor
         keep[k++] = m[i];
         /* What the readers of this unit look at, read now. */
         if (key_is(m[i].key, m[i].key_len, SD_RECORD_META_FIELD)) {
-            if (!read_text_meta(p, &m[i], t)) {
-                return 0;
-            }
+            read_text_meta(p, &m[i], t);
         }
         else if (key_is(m[i].key, m[i].key_len, SD_RECORD_LEGACY_CREATED_FIELD)) {
             t->legacy_created = text_date(p, m[i].value, m[i].value_len);
         }
     }
-    if (!cookie || cookie->value[0] != '{' || !read_text_cookie(p, cookie, t)) {
+    if (!cookie || cookie->value[0] != '{') {
         return 0;   /* sd_record_decode says why */
     }
+    read_text_cookie(p, cookie, t);
     t->set = 1;
     *fields = sd_fields_scanned(p, keep, k);
     return *fields != NULL;
