@@ -31,6 +31,11 @@ typedef struct {
  * SD_JSON_SCAN_MAX_MEMBERS) and returns their number; else -1. */
 int sd_json_scan_object(const char *buf, apr_size_t len, sd_json_scan_member *members);
 
+/* The members of an object that is part of a text sd_json_scan_object
+ * accepted (so canonical, with at most SD_JSON_SCAN_MAX_MEMBERS members),
+ * split without checking it again; their number. */
+int sd_json_scan_members(const char *buf, apr_size_t len, sd_json_scan_member *members);
+
 /* Whether buf[0..len) is one canonical JSON value. */
 int sd_json_scan_value(const char *buf, apr_size_t len);
 

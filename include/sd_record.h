@@ -25,9 +25,33 @@
 /* Year 9999, the last one sd_record_iso8601_format can write. */
 #define SD_RECORD_MAX_TIME_MS 253402300799999LL
 
+/* What sd_record_load reads from a value's text, once, so the readers below
+ * need no jansson object (building and freeing them cost more than the rest
+ * of the load). The readers look here when `set` is, else at the objects. */
 typedef struct {
-    json_t *cookie; /* the "cookie" object                                */
-    json_t *data;   /* every other top-level member, in stored order       */
+    int set;
+    const char *cookie;         /* the "cookie" member's text               */
+    apr_size_t cookie_len;
+    int cookie_plain;           /* it holds only members the module knows   */
+    const char *partitioned, *priority; /* their text, or NULL              */
+    apr_size_t partitioned_len, priority_len;
+    apr_time_t expires;         /* as sd_record_expires                     */
+    int max_age_null;           /* originalMaxAge is null                   */
+    int has_max_age;            /* ...is a number, max_age_ms               */
+    double max_age_ms;
+    const char *realm;          /* the module's member, as its readers      */
+    apr_int64_t gen;
+    apr_time_t saved, created;  /* 0 when not a time in range               */
+    int ended;
+    apr_time_t legacy_created;  /* SD_RECORD_LEGACY_CREATED_FIELD, or 0     */
+} sd_record_text;
+
+typedef struct {
+    json_t *cookie; /* the "cookie" object; from sd_record_load, NULL until
+                       sd_record_cookie_of builds it                       */
+    json_t *data;   /* every other top-level member, in stored order; NULL
+                       from sd_record_load (its fields hold them)           */
+    sd_record_text text;
 } sd_record;
 
 /* Decodes a stored value. Fails (NULL *err set) unless it is a JSON object
@@ -37,14 +61,18 @@ int sd_record_decode(apr_pool_t *p, const char *buf, apr_size_t len,
                      sd_record *out, const char **err);
 
 /* Decodes a stored value as sd_record_decode does, into rec (for the
- * readers below) and *fields (the app's fields: rec->data's members). A
- * value in sd_json_dump's form (sd_json_scan), which is what the module
- * and express-session write, is read in place: rec->cookie is built, but
- * rec->data then holds only what the readers below look at (the module's
- * member and the legacy creation time) and the other fields stay text
- * until asked for. Anything else goes through sd_record_decode. */
+ * readers below) and *fields (the app's fields). A value in sd_json_dump's
+ * form (sd_json_scan), which is what the module and express-session write,
+ * is read in place: no object is built (rec->text holds what the readers
+ * need, rec->cookie and rec->data are NULL) and the fields stay text until
+ * asked for. Anything else goes through sd_record_decode (rec->data is then
+ * the fields' object). */
 int sd_record_load(apr_pool_t *p, const char *buf, apr_size_t len, sd_record *rec,
                    sd_fields **fields, const char **err);
+
+/* rec's "cookie" object, built from its text on first use when read in
+ * place (tracked by p); NULL when rec is NULL or out of memory. */
+const json_t *sd_record_cookie_of(apr_pool_t *p, sd_record *rec);
 
 /* Encodes {"cookie":cookie, ...data} with "cookie" first. */
 char *sd_record_encode(apr_pool_t *p, const json_t *cookie, const json_t *data,
@@ -89,7 +117,8 @@ typedef struct {
                                regenerated; Express reads it as an empty one */
 } sd_record_meta;
 
-/* Sets the module's member in rec->data. Returns 0 when out of memory. */
+/* Sets the module's member in rec->data (not for a record read in place).
+ * Returns 0 when out of memory. */
 int sd_record_set_meta(sd_record *rec, const sd_record_meta *meta);
 
 /* The stored generation (0 for express-session's records) and whether the
@@ -122,12 +151,12 @@ typedef struct {
 json_t *sd_record_cookie(const json_t *stored, const sd_record_cookie_attrs *attrs);
 
 /* What sd_record_cookie, sd_record_set_meta and sd_record_encode write
- * for these fields with the cookie (from the stored one, may be NULL, and
- * attrs) and meta: {"cookie":...,"sessiondemo":meta, fields but
+ * for these fields with the cookie (from the stored record's, which may be
+ * NULL, and attrs) and meta: {"cookie":...,"sessiondemo":meta, fields but
  * "sessiondemo"}, splicing the text of fields read in place and writing
  * the cookie's text directly (fields held in an object get meta set in
  * them, as sd_record_set_meta does). NULL when out of memory or too deep. */
-char *sd_record_encode_fields(apr_pool_t *p, const json_t *stored_cookie,
+char *sd_record_encode_fields(apr_pool_t *p, sd_record *stored,
                               const sd_record_cookie_attrs *attrs, const sd_record_meta *meta,
                               sd_fields *fields, apr_size_t *len);
 

@@ -427,6 +427,44 @@ int sd_json_scan_object(const char *buf, apr_size_t len, sd_json_scan_member *me
     return count;
 }
 
+/* Past the string whose opening quote is at s (canonical: a backslash
+ * always escapes the next byte). */
+static const char *skip_string(const char *s, const char *end)
+{
+    for (++s; s < end && *s != '"'; ++s) {
+        s += *s == '\\';
+    }
+    return s + 1;
+}
+
+int sd_json_scan_members(const char *buf, apr_size_t len, sd_json_scan_member *members)
+{
+    const char *s = buf + 1, *end = buf + len - 1;   /* inside the braces */
+    int n = 0;
+    while (s < end && n < SD_JSON_SCAN_MAX_MEMBERS) {
+        const char *k = s;
+        int depth = 0;
+        s = skip_string(s, end);
+        members[n].key = k + 1;
+        members[n].key_len = (apr_size_t)(s - k - 2);
+        members[n].value = ++s;   /* past the ':' */
+        /* The value ends at the first ',' (or the closing brace) outside
+         * any string and any nested container. */
+        while (s < end && (depth || *s != ',')) {
+            if (*s == '"') {
+                s = skip_string(s, end);
+                continue;
+            }
+            depth += (*s == '{' || *s == '[') - (*s == '}' || *s == ']');
+            ++s;
+        }
+        members[n].value_len = (apr_size_t)(s - members[n].value);
+        ++n;
+        ++s;   /* past the ',' */
+    }
+    return n;
+}
+
 int sd_json_scan_value(const char *buf, apr_size_t len)
 {
     scanner sc = { buf, buf + len, NULL };

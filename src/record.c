@@ -70,6 +70,7 @@ int sd_record_decode(apr_pool_t *p, const char *buf, apr_size_t len,
         }
         json_object_setn_nocheck(data, key, klen, json_object_iter_value(it));
     }
+    memset(out, 0, sizeof(*out));
     out->cookie = cookie;
     out->data = data;
     return 1;
@@ -80,6 +81,117 @@ static int key_is(const char *key, apr_size_t klen, const char *word)
     return klen == strlen(word) && memcmp(key, word, klen) == 0;
 }
 
+/* A canonical integer's text (sd_json_scan checked it: at most 15 digits). */
+static int text_int(const char *v, apr_size_t n, apr_int64_t *out)
+{
+    apr_int64_t x = 0;
+    int neg = n && v[0] == '-';
+    if (n == (apr_size_t)neg || v[neg] < '0' || v[neg] > '9') {
+        return 0;
+    }
+    for (apr_size_t i = (apr_size_t)neg; i < n; ++i) {
+        x = x * 10 + (v[i] - '0');
+    }
+    *out = neg ? -x : x;
+    return 1;
+}
+
+/* A canonical string's value as a C string (cut at a "\u0000", as
+ * json_string_value's readers see it), or NULL when v is no string. */
+static const char *text_string(apr_pool_t *p, const char *v, apr_size_t n)
+{
+    apr_size_t len;
+    const char *s;
+    if (n < 2 || v[0] != '"' || !(s = sd_json_scan_unquote(p, v + 1, n - 2, &len))) {
+        return NULL;
+    }
+    return apr_pstrmemdup(p, s, len);
+}
+
+static apr_time_t text_date(apr_pool_t *p, const char *v, apr_size_t n)
+{
+    const char *s = text_string(p, v, n);
+    apr_time_t t;
+    return s && sd_record_iso8601_parse(s, &t) == APR_SUCCESS ? t : 0;
+}
+
+/* The readers' view of the module's member, as meta_time & co. read it. */
+static apr_time_t text_meta_time(const char *v, apr_size_t n)
+{
+    apr_int64_t ms;
+    return text_int(v, n, &ms) && ms > 0 && ms < SD_RECORD_MAX_TIME_MS
+           ? (apr_time_t)ms * 1000 : 0;
+}
+
+static int is_cookie_known_key(const char *key, apr_size_t klen);
+
+/* The "cookie" member, text sd_json_scan_object accepted with the value. */
+static void read_text_cookie(apr_pool_t *p, const sd_json_scan_member *c, sd_record_text *t)
+{
+    sd_json_scan_member m[SD_JSON_SCAN_MAX_MEMBERS];
+    /* Checked with the whole value already: only split. */
+    int n = sd_json_scan_members(c->value, c->value_len, m);
+    t->cookie = c->value;
+    t->cookie_len = c->value_len;
+    t->cookie_plain = 1;
+    for (int i = 0; i < n; ++i) {
+        const char *v = m[i].value;
+        apr_size_t vl = m[i].value_len;
+        if (key_is(m[i].key, m[i].key_len, "expires")) {
+            t->expires = text_date(p, v, vl);
+        }
+        else if (key_is(m[i].key, m[i].key_len, "originalMaxAge")) {
+            apr_int64_t ms;
+            t->max_age_null = vl == 4 && memcmp(v, "null", 4) == 0;
+            if (text_int(v, vl, &ms)) {
+                t->has_max_age = 1;
+                t->max_age_ms = (double)ms;
+            }
+        }
+        else if (key_is(m[i].key, m[i].key_len, "partitioned")) {
+            t->partitioned = v;
+            t->partitioned_len = vl;
+        }
+        else if (key_is(m[i].key, m[i].key_len, "priority")) {
+            t->priority = v;
+            t->priority_len = vl;
+        }
+        if (!is_cookie_known_key(m[i].key, m[i].key_len)) {
+            t->cookie_plain = 0;
+        }
+    }
+}
+
+static void read_text_meta(apr_pool_t *p, const sd_json_scan_member *meta, sd_record_text *t)
+{
+    sd_json_scan_member m[SD_JSON_SCAN_MAX_MEMBERS];
+    int n;
+    if (meta->value[0] != '{') {
+        return;   /* not an object: as if absent */
+    }
+    n = sd_json_scan_members(meta->value, meta->value_len, m);
+    for (int i = 0; i < n; ++i) {
+        const char *v = m[i].value;
+        apr_size_t vl = m[i].value_len;
+        apr_int64_t gen;
+        if (key_is(m[i].key, m[i].key_len, "realm")) {
+            t->realm = text_string(p, v, vl);
+        }
+        else if (key_is(m[i].key, m[i].key_len, "gen")) {
+            t->gen = text_int(v, vl, &gen) && gen > 0 ? gen : 0;
+        }
+        else if (key_is(m[i].key, m[i].key_len, "saved")) {
+            t->saved = text_meta_time(v, vl);
+        }
+        else if (key_is(m[i].key, m[i].key_len, "created")) {
+            t->created = text_meta_time(v, vl);
+        }
+        else if (key_is(m[i].key, m[i].key_len, "ended")) {
+            t->ended = vl == 4 && memcmp(v, "true", 4) == 0;
+        }
+    }
+}
+
 /* The in-place reading of sd_record_load. A scanned key's text is its
  * canonical encoding, so it equals a plain word exactly when the key does. */
 static int load_scanned(apr_pool_t *p, const char *buf, apr_size_t len, sd_record *rec,
@@ -88,11 +200,12 @@ static int load_scanned(apr_pool_t *p, const char *buf, apr_size_t len, sd_recor
     sd_json_scan_member m[SD_JSON_SCAN_MAX_MEMBERS], keep[SD_JSON_SCAN_MAX_MEMBERS];
     const sd_json_scan_member *cookie = NULL;
     int n = sd_json_scan_object(buf, len, m), k = 0;
-    json_t *head;
+    sd_record_text *t = &rec->text;
 
-    if (n < 0 || !(head = sd_json_track(p, json_object()))) {
+    if (n < 0) {
         return 0;
     }
+    memset(rec, 0, sizeof(*rec));
     for (int i = 0; i < n; ++i) {
         if (key_is(m[i].key, m[i].key_len, "cookie")) {
             cookie = &m[i];
@@ -102,22 +215,21 @@ static int load_scanned(apr_pool_t *p, const char *buf, apr_size_t len, sd_recor
             continue;
         }
         keep[k++] = m[i];
-        /* What the readers of this unit look at, decoded now. */
-        if (key_is(m[i].key, m[i].key_len, SD_RECORD_META_FIELD)
-            || key_is(m[i].key, m[i].key_len, SD_RECORD_LEGACY_CREATED_FIELD)) {
-            json_t *v = sd_json_scan_build(p, m[i].value, m[i].value_len);
-            if (!v || json_object_setn_new_nocheck(head, m[i].key, m[i].key_len, v) != 0) {
-                return 0;
-            }
+        /* What the readers of this unit look at, read now. */
+        if (key_is(m[i].key, m[i].key_len, SD_RECORD_META_FIELD)) {
+            read_text_meta(p, &m[i], t);
+        }
+        else if (key_is(m[i].key, m[i].key_len, SD_RECORD_LEGACY_CREATED_FIELD)) {
+            t->legacy_created = text_date(p, m[i].value, m[i].value_len);
         }
     }
     if (!cookie || cookie->value[0] != '{') {
         return 0;   /* sd_record_decode says why */
     }
-    rec->cookie = sd_json_track(p, sd_json_scan_build(p, cookie->value, cookie->value_len));
-    rec->data = head;
+    read_text_cookie(p, cookie, t);
+    t->set = 1;
     *fields = sd_fields_scanned(p, keep, k);
-    return rec->cookie && *fields;
+    return *fields != NULL;
 }
 
 int sd_record_load(apr_pool_t *p, const char *buf, apr_size_t len, sd_record *rec,
@@ -134,6 +246,15 @@ int sd_record_load(apr_pool_t *p, const char *buf, apr_size_t len, sd_record *re
         return 0;
     }
     return 1;
+}
+
+const json_t *sd_record_cookie_of(apr_pool_t *p, sd_record *rec)
+{
+    if (rec && !rec->cookie && rec->text.set) {
+        rec->cookie = sd_json_track(p, sd_json_scan_build(p, rec->text.cookie,
+                                                          rec->text.cookie_len));
+    }
+    return rec ? rec->cookie : NULL;
 }
 
 char *sd_record_encode(apr_pool_t *p, const json_t *cookie,
@@ -278,6 +399,9 @@ apr_status_t sd_record_iso8601_parse(const char *s, apr_time_t *out)
 
 apr_time_t sd_record_expires(const sd_record *rec)
 {
+    if (rec->text.set) {
+        return rec->text.expires;
+    }
     const json_t *v = json_object_get(rec->cookie, "expires");
     apr_time_t t;
     return json_is_string(v) && sd_record_iso8601_parse(json_string_value(v), &t) == APR_SUCCESS
@@ -297,6 +421,9 @@ static apr_time_t meta_time(const sd_record *rec, const char *name)
 
 apr_time_t sd_record_created(const sd_record *rec)
 {
+    if (rec->text.set) {
+        return rec->text.created ? rec->text.created : rec->text.legacy_created;
+    }
     const json_t *legacy = json_object_get(rec->data, SD_RECORD_LEGACY_CREATED_FIELD);
     apr_time_t t = meta_time(rec, "created");
     if (!t && json_is_string(legacy)
@@ -308,12 +435,12 @@ apr_time_t sd_record_created(const sd_record *rec)
 
 apr_time_t sd_record_lifetime(const sd_record *rec, apr_time_t configured)
 {
-    const json_t *oma = json_object_get(rec->cookie, "originalMaxAge");
-    if (json_is_null(oma)) {
+    const json_t *oma = rec->text.set ? NULL : json_object_get(rec->cookie, "originalMaxAge");
+    if (rec->text.set ? rec->text.max_age_null : json_is_null(oma)) {
         return 0;
     }
-    if (json_is_number(oma)) {
-        double ms = json_number_value(oma);
+    if (rec->text.set ? rec->text.has_max_age : json_is_number(oma)) {
+        double ms = rec->text.set ? rec->text.max_age_ms : json_number_value(oma);
         if (ms >= 1000.0 && ms <= (double)SD_RECORD_MAX_LIFETIME_MS
             && (apr_time_t)ms * 1000 < configured) {
             return (apr_time_t)ms * 1000;
@@ -332,13 +459,16 @@ static json_t *meta_of(const sd_record *rec)
 
 const char *sd_record_realm(const sd_record *rec)
 {
+    if (rec->text.set) {
+        return rec->text.realm;
+    }
     const json_t *realm = json_object_get(meta_of(rec), "realm");
     return json_is_string(realm) ? json_string_value(realm) : NULL;
 }
 
 apr_time_t sd_record_saved(const sd_record *rec)
 {
-    apr_time_t saved = meta_time(rec, "saved");
+    apr_time_t saved = rec->text.set ? rec->text.saved : meta_time(rec, "saved");
     apr_time_t expires = sd_record_expires(rec);
     apr_time_t oma = sd_record_lifetime(rec, APR_INT64_MAX);
     /* express-session slides expires on every save (and copies our member
@@ -367,12 +497,18 @@ int sd_record_set_meta(sd_record *rec, const sd_record_meta *m)
 
 apr_int64_t sd_record_generation(const sd_record *rec)
 {
+    if (rec->text.set) {
+        return rec->text.gen;
+    }
     const json_t *gen = json_object_get(meta_of(rec), "gen");
     return json_is_integer(gen) && json_integer_value(gen) > 0 ? json_integer_value(gen) : 0;
 }
 
 int sd_record_ended(const sd_record *rec)
 {
+    if (rec->text.set) {
+        return rec->text.ended;
+    }
     return json_is_true(json_object_get(meta_of(rec), "ended"));
 }
 
@@ -513,6 +649,17 @@ static int is_cookie_known(const char *key)
     return 0;
 }
 
+/* The same for a scanned key's text (never holding a NUL). */
+static int is_cookie_known_key(const char *key, apr_size_t klen)
+{
+    for (int i = 0; cookie_known[i]; ++i) {
+        if (key_is(key, klen, cookie_known[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static apr_size_t put_member_string(char *out, const char *name, const char *v)
 {
     apr_size_t o = put(out, name, strlen(name));
@@ -523,25 +670,40 @@ static apr_size_t put_member_string(char *out, const char *name, const char *v)
  * the stored cookie has members the module does not set (left to the
  * object way, which orders them as sd_json_dump does) or a setting is not
  * UTF-8 (json_string would refuse it: the object way fails). */
-static char *cookie_text(apr_pool_t *p, const json_t *stored, const sd_record_cookie_attrs *a,
+static char *cookie_text(apr_pool_t *p, const sd_record *rec, const sd_record_cookie_attrs *a,
                          apr_size_t *len)
 {
+    const json_t *stored = rec ? rec->cookie : NULL;
     const char *extra[2] = { NULL, NULL };
     apr_size_t extra_len[2] = { 0, 0 }, room = 160, o = 0;
     const char *strs[3] = { a->domain, a->path, a->same_site };
     char *out;
 
-    for (void *it = json_object_iter((json_t *)stored); it;
-         it = json_object_iter_next((json_t *)stored, it)) {
-        if (!is_cookie_known(json_object_iter_key(it))) {
+    if (rec && rec->text.set) {
+        /* Canonical text: what sd_json_dump would write for those members. */
+        if (!rec->text.cookie_plain) {
             return NULL;
+        }
+        extra[0] = rec->text.partitioned;
+        extra_len[0] = rec->text.partitioned_len;
+        extra[1] = rec->text.priority;
+        extra_len[1] = rec->text.priority_len;
+    }
+    else {
+        for (void *it = json_object_iter((json_t *)stored); it;
+             it = json_object_iter_next((json_t *)stored, it)) {
+            if (!is_cookie_known(json_object_iter_key(it))) {
+                return NULL;
+            }
+        }
+        for (int i = 0; i < 2; ++i) {
+            const json_t *v = json_object_get(stored, cookie_known[i + 1]);
+            if (v && !(extra[i] = sd_json_dump(p, v, &extra_len[i]))) {
+                return NULL;
+            }
         }
     }
     for (int i = 0; i < 2; ++i) {
-        const json_t *v = json_object_get(stored, cookie_known[i + 1]);
-        if (v && !(extra[i] = sd_json_dump(p, v, &extra_len[i]))) {
-            return NULL;
-        }
         room += extra_len[i] + 16;
     }
     for (int i = 0; i < 3; ++i) {
@@ -591,7 +753,7 @@ static char *cookie_text(apr_pool_t *p, const json_t *stored, const sd_record_co
     return out;
 }
 
-char *sd_record_encode_fields(apr_pool_t *p, const json_t *stored_cookie,
+char *sd_record_encode_fields(apr_pool_t *p, sd_record *stored,
                               const sd_record_cookie_attrs *attrs, const sd_record_meta *meta,
                               sd_fields *fields, apr_size_t *len)
 {
@@ -602,10 +764,14 @@ char *sd_record_encode_fields(apr_pool_t *p, const json_t *stored_cookie,
      * way does that. */
     char *members = sd_fields_get(fields, "cookie") ? NULL
                     : sd_fields_members(fields, SD_RECORD_META_FIELD, &flen);
-    char *c = members ? cookie_text(p, stored_cookie, attrs, &clen) : NULL, *m, *out;
+    char *c = members ? cookie_text(p, stored, attrs, &clen) : NULL, *m, *out;
 
     if (!c) {
-        sd_record rec = { sd_json_track(p, sd_record_cookie(stored_cookie, attrs)), NULL };
+        const json_t *stored_cookie = sd_record_cookie_of(p, stored);
+        sd_record rec = { sd_json_track(p, sd_record_cookie(stored_cookie, attrs)), NULL, { 0 } };
+        if (stored && stored->text.set && !stored_cookie) {
+            return NULL;
+        }
         if ((!members && flen) || !rec.cookie || !(rec.data = sd_fields_object(fields))
             || !sd_record_set_meta(&rec, meta)) {
             return NULL;

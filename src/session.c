@@ -42,7 +42,7 @@ struct sd_session {
     int resign;                /* verified by an old secret: re-issue      */
     const char *id;            /* current ID; NULL until one is minted     */
     sd_fields *fields;         /* the app's fields (sd_record_load)      */
-    json_t *stored_cookie;     /* the loaded "cookie" object, or NULL      */
+    sd_record *stored;         /* the loaded record, or NULL               */
     const char *loaded_data;   /* compact JSON of data as loaded (UPDATE
                                   loads only), or NULL once regenerated    */
     sd_session_intent intent;
@@ -95,7 +95,7 @@ static int start_new(sd_session *s)
     s->is_new = 1;
     s->id = NULL;
     s->fields = sd_fields_wrap(s->r->pool, sd_json_track(s->r->pool, json_object()));
-    s->stored_cookie = NULL;
+    s->stored = NULL;
     s->loaded_data = "{}";
     s->deadline = 0;
     s->created = 0;
@@ -151,7 +151,7 @@ static int load_stored(sd_session *s, const char *key)
     char *val = NULL;
     apr_size_t len = 0;
     apr_uint16_t flags = 0;
-    sd_record rec;
+    sd_record *rec = apr_palloc(r->pool, sizeof(*rec));
     sd_fields *fields = NULL;
     const char *err = NULL;
     sd_backend_call call = call_of(r);
@@ -171,17 +171,17 @@ static int load_stored(sd_session *s, const char *key)
     }
 
     if (flags != SD_STORE_FLAGS_JSON || len > SD_STORE_MAX_VALUE
-        || !sd_record_load(r->pool, val, len, &rec, &fields, &err)) {
+        || !sd_record_load(r->pool, val, len, rec, &fields, &err)) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00301)
                       "ignoring unusable stored session (flags %u, %" APR_SIZE_T_FMT
                       " bytes): %s", (unsigned)flags, len,
                       err ? err : "wrong flags or too large");
         return start_new(s);
     }
-    if (is_foreign(s, &rec)) {
+    if (is_foreign(s, rec)) {
         return start_new(s);
     }
-    if (sd_record_ended(&rec)) {
+    if (sd_record_ended(rec)) {
         /* Logged out or regenerated: a fresh ID, never the old one. */
         return start_new(s);
     }
@@ -189,7 +189,7 @@ static int load_stored(sd_session *s, const char *key)
      * with; memcached's TTL is not the only guard either: an entry it still
      * returns past its time (clock skew, a peer that sets long TTLs) is
      * dead. */
-    s->deadline = sd_record_deadline(&rec, apr_time_from_sec(conf->max_age),
+    s->deadline = sd_record_deadline(rec, apr_time_from_sec(conf->max_age),
                                      apr_time_from_sec(conf->absolute_timeout));
     if (s->deadline && s->deadline <= apr_time_now()) {
         return expire_stored(s, key, "has reached its idle or absolute limit");
@@ -199,9 +199,9 @@ static int load_stored(sd_session *s, const char *key)
     s->is_new = 0;
     s->id = s->cookie_id;
     s->fields = fields;
-    s->stored_cookie = rec.cookie;
-    s->created = sd_record_created(&rec);
-    s->gen = sd_record_generation(&rec);
+    s->stored = rec;
+    s->created = sd_record_created(rec);
+    s->gen = sd_record_generation(rec);
     /* The snapshot for the "modified" test; only routes that may change
      * the session need it (for fields read in place it is their text). */
     if (s->intent == SD_SESSION_UPDATE) {
@@ -335,7 +335,7 @@ static int remove_stored(sd_session *s)
     else {
         apr_time_t now = apr_time_now();
         apr_time_t until = s->deadline ? s->deadline : now + apr_time_from_sec(s->conf->max_age);
-        sd_record tomb = { NULL, sd_json_track(r->pool, json_object()) };
+        sd_record tomb = { NULL, sd_json_track(r->pool, json_object()), { 0 } };
         sd_record_meta meta = { s->conf->realm, s->gen + 1, now, s->created, 1 };
         const char *value = NULL;
         apr_size_t len = 0;
@@ -443,7 +443,7 @@ static json_t *cookie_object(sd_session *s, apr_time_t lifetime, apr_time_t expi
 {
     sd_record_cookie_attrs a;
     cookie_attrs(s, lifetime, expires, &a);
-    return sd_json_track(s->r->pool, sd_record_cookie(s->stored_cookie, &a));
+    return sd_json_track(s->r->pool, sd_record_cookie(sd_record_cookie_of(s->r->pool, s->stored), &a));
 }
 
 
@@ -463,7 +463,7 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
     sd_record_meta meta = { s->conf->realm, s->gen + 1, now, s->created, 0 };
     sd_backend_call call = call_of(r);
     cookie_attrs(s, lifetime, expires, &cookie);
-    value = sd_record_encode_fields(r->pool, s->stored_cookie, &cookie, &meta, s->fields, &len);
+    value = sd_record_encode_fields(r->pool, s->stored, &cookie, &meta, s->fields, &len);
     if (!value) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00304)
                       "session data cannot be encoded as JSON (out of memory, or"
@@ -575,10 +575,9 @@ static int commit_session(sd_session *s)
     const sd_config *conf = s->conf;
     apr_time_t now = apr_time_now();
     apr_time_t configured = apr_time_from_sec(conf->max_age);
-    sd_record stored = { s->stored_cookie, NULL };
     /* The idle lifetime: 0 keeps an express-session browser-session cookie
      * one (no Expires), while the server still ends it after `span`. */
-    apr_time_t lifetime = s->stored_cookie ? sd_record_lifetime(&stored, configured)
+    apr_time_t lifetime = s->stored ? sd_record_lifetime(s->stored, configured)
                                            : configured;
     apr_time_t span = lifetime ? lifetime : configured;
     apr_time_t expires = now + span;

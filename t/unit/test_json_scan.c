@@ -56,7 +56,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&p, NULL);
-    TAP_PLAN(ngood + nbad + 16);
+    TAP_PLAN(ngood + nbad + 21);
 
     for (int i = 0; i < ngood; ++i) {
         TAP_OK(round_trips(p, good[i], strlen(good[i])), "canonical: %s", good[i]);
@@ -77,6 +77,25 @@ int main(void)
         TAP_OK(sd_json_scan_object("[1]", 3, m) == -1 && sd_json_scan_object("1", 1, m) == -1,
                "only objects are scanned as objects");
         TAP_OK(sd_json_scan_object("{}", 2, m) == 0, "the empty object has no members");
+    }
+    /* The unchecked split of an accepted object: the spans the scan gives. */
+    {
+        static const char *const objs[] = {
+            "{}", "{\"a\":1}",
+            "{\"cookie\":{\"path\":\"/\"},\"n\":7,\"s\":\"a\\\"b\"}",
+            "{\"k\\\\\":[1,{\"x\":\"},]{[\"}],\"e\":{},\"z\":[],\"q\":\"\\\\\"}",
+            "{\"a\":{\"b\":{\"c\":[[1],[2,{\"d\":null}]]}},\"t\":true,\"f\":false}",
+        };
+        sd_json_scan_member w[SD_JSON_SCAN_MAX_MEMBERS];
+        for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); ++i) {
+            int n = sd_json_scan_object(objs[i], strlen(objs[i]), m), k = n;
+            int same = n >= 0 && sd_json_scan_members(objs[i], strlen(objs[i]), w) == n;
+            while (same && k--) {
+                same = m[k].key == w[k].key && m[k].key_len == w[k].key_len
+                       && m[k].value == w[k].value && m[k].value_len == w[k].value_len;
+            }
+            TAP_OK(same, "split as scanned: %s", objs[i]);
+        }
     }
     /* A string NUL inside a NUL-terminated-looking buffer: length rules. */
     TAP_OK(!sd_json_scan_value("\"a\0b\"", 5), "a raw NUL byte is refused");

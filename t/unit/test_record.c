@@ -30,7 +30,7 @@ static int writers_survive_oom(apr_pool_t *pool, int most, int *failures)
     for (int budget = 0; budget <= most; ++budget) {
         apr_pool_t *p;
         json_t *data, *cookie;
-        sd_record rec;
+        sd_record rec = { 0 };
         apr_pool_create(&p, pool);
         alloc_budget = budget;
         data = sd_json_track(p, json_object());
@@ -86,8 +86,8 @@ static int splice_agrees(apr_pool_t *p, const char *stored, int *in_place)
     };
     for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); ++i) {
         sd_record c = { sd_json_track(p, sd_record_cookie(b.cookie, &attrs[i])),
-                        sd_json_track(p, json_deep_copy(b.data)) };
-        x = sd_record_encode_fields(p, a.cookie, &attrs[i], &meta, f, &la);
+                        sd_json_track(p, json_deep_copy(b.data)), { 0 } };
+        x = sd_record_encode_fields(p, &a, &attrs[i], &meta, f, &la);
         y = c.cookie && c.data && sd_record_set_meta(&c, &meta)
             ? sd_record_encode(p, c.cookie, c.data, &lb) : NULL;
         if (!x || !y || la != lb || memcmp(x, y, la) != 0) {
@@ -256,7 +256,7 @@ int main(void)
     }
     {
         json_t *data = sd_json_track(p, json_object());
-        sd_record mine = { NULL, data };
+        sd_record mine = { NULL, data, { 0 } };
         sd_record_meta meta = { "r", 7, apr_time_from_sec(2), apr_time_from_sec(1), 1 };
         TAP_OK(sd_record_set_meta(&mine, &meta), "our member is set");
         TAP_IS_STR(sd_json_dump(p, data, NULL),
@@ -313,7 +313,7 @@ int main(void)
         sd_record_meta bad = { "\xff", 1, 0, 0, 0 };
         sd_record_cookie_attrs ca = { 0, 0, 0, 1, NULL, "/", NULL };
         TAP_OK(sd_record_load(p, "{\"cookie\":{}}", 13, &rec, &f, &err)
-               && !sd_record_encode_fields(p, rec.cookie, &ca, &bad, f, NULL),
+               && !sd_record_encode_fields(p, &rec, &ca, &bad, f, NULL),
                "a realm that is not UTF-8 cannot be written (as json_string)");
     }
 
