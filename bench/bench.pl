@@ -58,7 +58,7 @@ my $HOT_WAITERS = $ENV{BENCH_HOT_WAITERS} // 64;   # SessionDemoLockWaiters of t
 my $HOT_WAITERS_OK;
 # RSS per child: answered requests to reach, the time bound, the first sample.
 my $RSS_REQUESTS = $ENV{BENCH_RSS_REQUESTS} // ($QUICK ? 100000 : 1000000);
-my $RSS_SECONDS  = $ENV{BENCH_RSS_SECONDS} // ($QUICK ? 30 : 150);
+my $RSS_SECONDS  = $ENV{BENCH_RSS_SECONDS} // ($QUICK ? 30 : 240);
 my $RSS_FIRST    = 10000;
 # BENCH_SCENARIOS (e.g. "home profile hot"; "scaling" alone = only the
 # scaling runs) is read by wanted().
