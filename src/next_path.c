@@ -1,0 +1,91 @@
+/* The `next` parameter of the login page (see sd_next_path.h). Browsers
+ * read "//host", "/\host" and "\\host" as another host, strip tabs and
+ * newlines from URLs before they parse them, and some servers and proxies
+ * decode a path once more: so the check refuses backslashes and controls
+ * anywhere, and checks the start again after one more %-decoding. */
+#include "sd_next_path.h"
+
+#include <apr_strings.h>
+#include <string.h>
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+/* Whether s (len bytes) starts like a path of this origin and holds no
+ * byte a browser would read differently. */
+static int plain_path(const unsigned char *s, apr_size_t len)
+{
+    if (len == 0 || s[0] != '/' || (len > 1 && (s[1] == '/' || s[1] == '\\'))) {
+        return 0;
+    }
+    for (apr_size_t i = 0; i < len; ++i) {
+        if (s[i] < 0x21 || s[i] == 0x7f || s[i] == '\\') {
+            return 0;   /* controls, space (never in a real URI), backslash */
+        }
+    }
+    return 1;
+}
+
+const char *sd_next_path_check(apr_pool_t *p, const char *next)
+{
+    apr_size_t len, n = 0;
+    unsigned char *again;
+
+    if (!next || (len = strlen(next)) > SD_NEXT_PATH_MAX
+        || !plain_path((const unsigned char *)next, len)) {
+        return NULL;
+    }
+    /* Decoded once more, as a careless backend would: %2F%2Fevil must not
+     * become //evil anywhere down the line. */
+    again = apr_palloc(p, len + 1);
+    for (apr_size_t i = 0; i < len; ++i) {
+        int hi, lo;
+        if (next[i] == '%' && i + 2 < len + 1 && (hi = hex_value(next[i + 1])) >= 0
+            && (lo = hex_value(next[i + 2])) >= 0) {
+            again[n++] = (unsigned char)(hi * 16 + lo);
+            i += 2;
+        }
+        else {
+            again[n++] = (unsigned char)next[i];
+        }
+    }
+    again[n] = '\0';
+    if (!plain_path(again, n)) {
+        return NULL;
+    }
+    return next;
+}
+
+const char *sd_next_path_login_url(apr_pool_t *p, const char *login_url, const char *path)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    apr_size_t len = strlen(path);
+    char *enc = apr_palloc(p, 3 * len + 1), *at = enc;
+
+    for (apr_size_t i = 0; i < len; ++i) {
+        unsigned char c = (unsigned char)path[i];
+        /* encodeURIComponent's unreserved set, and '/' kept readable. */
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+            || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+            *at++ = (char)c;
+        }
+        else {
+            *at++ = '%';
+            *at++ = hex[c >> 4];
+            *at++ = hex[c & 15];
+        }
+    }
+    *at = '\0';
+    return apr_pstrcat(p, login_url, strchr(login_url, '?') ? "&next=" : "?next=", enc, NULL);
+}
