@@ -7,6 +7,7 @@
 #include <http_core.h>
 #include <http_log.h>
 #include <http_protocol.h>
+#include <http_request.h>
 #include <ap_mpm.h>
 #include <apr_hash.h>
 #include <apr_optional.h>
@@ -14,6 +15,7 @@
 #include <mod_http2.h>
 
 #include "sd_authn.h"
+#include "sd_gate.h"
 #include "sd_log.h"
 #include "sd_module.h"
 #include "sd_routes.h"
@@ -235,6 +237,11 @@ static void sd_register_hooks(apr_pool_t *p)
     ap_hook_post_config(sd_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(sd_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(sd_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    /* First among post_read_request hooks, so no other module sees the
+     * client's copy of SessionDemoPassUser's header. */
+    ap_hook_post_read_request(sd_gate_strip_header, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    ap_hook_check_authn(sd_gate_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
+                        AP_AUTH_INTERNAL_PER_CONF);
 }
 
 AP_DECLARE_MODULE(sessiondemo) = {

@@ -43,4 +43,11 @@ const char *sd_cfg_parse_origin(apr_pool_t *p, const char *arg);
 /* A realm name: 1 to 128 printable ASCII characters. */
 const char *sd_cfg_parse_realm(apr_pool_t *p, const char *arg);
 
+/* SessionDemoLoginURL: a path of this server ("/login"), never another
+ * host's. */
+const char *sd_cfg_parse_login_url(apr_pool_t *p, const char *arg);
+
+/* SessionDemoPassUser: an HTTP header name (a token). */
+const char *sd_cfg_parse_header_name(apr_pool_t *p, const char *arg);
+
 #endif

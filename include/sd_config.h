@@ -125,6 +125,12 @@ typedef enum {
            "serialise requests of one session: Cluster (a lock in memcached, for"      \
            " several front-ends), Host (shared memory, one front-end), Off; On ="     \
            " Cluster")                                                                 \
+    TEXT("SessionDemoLoginURL", login_url, "/login", sd_cfg_parse_login_url,            \
+         "where AuthType sessiondemo sends a guest asking for a page (a path of this"  \
+         " server; the page goes along as next)")                                      \
+    TEXT("SessionDemoPassUser", pass_user, NULL, sd_cfg_parse_header_name,               \
+         "request header that carries the logged-in username to backends behind"       \
+         " AuthType sessiondemo (none: not passed); a client's copy is always removed") \
     INT("SessionDemoMaxBodySize", max_body, "8192", 64, 1048576, "bytes",              \
         "largest form body in bytes")                                                  \
     INT("SessionDemoMaxUsernameLength", max_username_len, "64", 1, 1024, "bytes",      \

@@ -214,3 +214,25 @@ const char *sd_cfg_parse_realm(apr_pool_t *p, const char *arg)
     }
     return NULL;
 }
+
+const char *sd_cfg_parse_login_url(apr_pool_t *p, const char *arg)
+{
+    if (!arg || arg[0] != '/' || arg[1] == '/' || arg[1] == '\\'
+        || strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                       "/-._~%!$&'()*+,;=:@?") != strlen(arg)) {
+        return apr_psprintf(p, "'%s' is not a path of this server (e.g. /login)",
+                            arg ? arg : "");
+    }
+    return NULL;
+}
+
+const char *sd_cfg_parse_header_name(apr_pool_t *p, const char *arg)
+{
+    if (!arg || !*arg
+        || strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                       "!#$%&'*+-.^_`|~") != strlen(arg)) {
+        return apr_psprintf(p, "'%s' is not a header name (letters, digits and"
+                            " !#$%%&'*+-.^_`|~)", arg ? arg : "");
+    }
+    return NULL;
+}

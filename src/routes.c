@@ -4,6 +4,7 @@
 #include "sd_routes.h"
 #include "sd_authn.h"
 #include "sd_form.h"
+#include "sd_next_path.h"
 #include "sd_http.h"
 #include "sd_json.h"
 #include "sd_log.h"
@@ -137,6 +138,10 @@ static int route_login_form(route_ctx *ctx, sd_http_reply *out)
     if (ctx->r->args
         && sd_form_parse(ctx->r->pool, ctx->r->args, strlen(ctx->r->args), &query) == APR_SUCCESS) {
         const char *error = apr_table_get(query, "error");
+        const char *next = sd_next_path_check(ctx->r->pool, apr_table_get(query, "next"));
+        if (next) {
+            json_object_set_new(view, "next", json_string(next));
+        }
         if (error && strcmp(error, "2") == 0) {
             json_object_set_new(view, "invalid", json_true());
         }
@@ -152,7 +157,7 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
 {
     request_rec *r = ctx->r;
     apr_table_t *form;
-    const char *username, *password;
+    const char *username, *password, *next;
     json_t *flash, *username_json;
     sd_session *s;
     int rc = sd_http_read_form(ctx->r, ctx->conf, &form);
@@ -162,8 +167,12 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
     }
     username = apr_table_get(form, "username");
     password = apr_table_get(form, "password");
+    /* Where a gated page sent the user from (AuthType sessiondemo): only a
+     * path of this server, kept across a failed attempt. */
+    next = sd_next_path_check(r->pool, apr_table_get(form, "next"));
     if (!username || !*username || !password || !*password) {
-        sd_http_redirect(out, "/login?error=1");
+        sd_http_redirect(out, next ? sd_next_path_login_url(r->pool, "/login?error=1", next)
+                                   : "/login?error=1");
         return OK;
     }
     if (strlen(username) > (apr_size_t)ctx->conf->max_username_len) {
@@ -180,7 +189,8 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
     }
     if ((rc = sd_authn_check(r, ctx->v->rt.authn, ctx->v->rt.stats, username, password)) != OK) {
         if (rc == HTTP_UNAUTHORIZED) {
-            sd_http_redirect(out, "/login?error=2");
+            sd_http_redirect(out, next ? sd_next_path_login_url(r->pool, "/login?error=2", next)
+                                       : "/login?error=2");
             return OK;
         }
         return rc;
@@ -203,7 +213,7 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
     sd_session_set_new(s, "flash", flash);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00407)
                   "user '%s' logged in", ap_escape_logitem(r->pool, username));
-    sd_http_redirect(out, "/");
+    sd_http_redirect(out, next ? next : "/");
     return OK;
 }
 

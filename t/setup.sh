@@ -30,6 +30,13 @@ APACHE_TEST_PORT=$(sd_free_port 32) || exit 1
 # A document root every user can traverse: the children run as nobody and
 # httpd walks it even for handler URLs (a 0700 checkout would give 403s).
 mkdir -p "$SD_RUN/htdocs" && chmod 755 "$SD_RUN/htdocs"
+# t/29_gate.t's content behind AuthType sessiondemo: a page, and a CGI that
+# prints its environment and request headers (also the proxied backend).
+mkdir -p "$SD_RUN/htdocs/gate" && chmod 755 "$SD_RUN/htdocs/gate" &&
+    echo '<p>the protected page</p>' >"$SD_RUN/htdocs/gate/page.html" &&
+    printf '%s\n' '#!/usr/bin/perl' 'print "Content-Type: text/plain\n\n";' \
+        'print "$_=$ENV{$_}\n" for sort keys %ENV;' >"$SD_RUN/htdocs/gate/env.cgi" &&
+    chmod 644 "$SD_RUN/htdocs/gate/page.html" && chmod 755 "$SD_RUN/htdocs/gate/env.cgi" || exit 1
 # The children (nobody) read the htpasswd file per login; root reads the
 # secret file at start-up.
 htpasswd -B -C 5 -b -c "$SD_RUN/htpasswd" alice 'correct horse battery' 2>/dev/null &&

@@ -1,0 +1,22 @@
+/* AuthType sessiondemo: the session as httpd authentication for any
+ * content (static files, CGI, proxied backends), with httpd's own authz
+ * (Require valid-user, Require user NAME) deciding. */
+#ifndef SD_GATE_H
+#define SD_GATE_H
+
+#include <httpd.h>
+
+/* check_authn hook: DECLINED unless the request's AuthType is
+ * sessiondemo; OK with r->user set for a logged-in session of this
+ * server's realm; for a guest, 302 to SessionDemoLoginURL (with the
+ * original path as next) when it asks for a page with GET or HEAD and
+ * accepts HTML, else 401 (no WWW-Authenticate); 503 when the store cannot
+ * answer. The session is read once per request, also for subrequests and
+ * internal redirects. */
+int sd_gate_check_authn(request_rec *r);
+
+/* post_read_request hook: removes the client's copy of the
+ * SessionDemoPassUser header, on every request, guest or not. */
+int sd_gate_strip_header(request_rec *r);
+
+#endif

@@ -1,0 +1,128 @@
+/* AuthType sessiondemo (see sd_gate.h). The gate only reads the session:
+ * it never writes it, takes no lock and sets no cookie, so a protected
+ * static file costs one memcached get and nothing else. */
+#include "sd_gate.h"
+#include "sd_log.h"
+#include "sd_module.h"
+#include "sd_next_path.h"
+#include "sd_session.h"
+#include "sd_vhost.h"
+
+#include <http_core.h>
+#include <http_log.h>
+#include <http_protocol.h>
+#include <http_request.h>
+#include <apr_strings.h>
+
+#ifdef APLOG_USE_MODULE
+APLOG_USE_MODULE(sessiondemo);
+#endif
+
+#define SD_GATE_NOTE "sessiondemo-gate-user"
+
+/* The request the client sent: subrequests and internal redirects share
+ * its verdict. */
+static request_rec *initial_request(request_rec *r)
+{
+    while (r->main) {
+        r = r->main;
+    }
+    while (r->prev) {
+        r = r->prev;
+    }
+    return r;
+}
+
+static int wants_page(request_rec *r)
+{
+    const char *accept = apr_table_get(r->headers_in, "Accept");
+    return (r->method_number == M_GET || r->header_only)
+           && accept && ap_strcasestr(accept, "text/html");
+}
+
+/* The logged-in user of the initial request, "" for a guest, or NULL when
+ * the store could not answer. */
+static const char *session_user(request_rec *top, const sd_vhost *v, const char **login_time)
+{
+    const char *known = apr_table_get(top->notes, SD_GATE_NOTE);
+    sd_session *s;
+    const json_t *logged_in, *name, *when;
+
+    *login_time = apr_table_get(top->notes, SD_GATE_NOTE "-time");
+    if (known) {
+        return known;
+    }
+    if (sd_session_load(top, v, SD_SESSION_READ, &s) != OK) {
+        return NULL;
+    }
+    logged_in = sd_session_get(s, "isLoggedIn");
+    name = sd_session_get(s, "username");
+    when = sd_session_get(s, "loginTime");
+    known = json_is_true(logged_in) && json_is_string(name) && *json_string_value(name)
+            ? apr_pstrdup(top->pool, json_string_value(name)) : "";
+    *login_time = json_is_string(when) ? apr_pstrdup(top->pool, json_string_value(when)) : NULL;
+    apr_table_setn(top->notes, SD_GATE_NOTE, known);
+    if (*login_time) {
+        apr_table_setn(top->notes, SD_GATE_NOTE "-time", *login_time);
+    }
+    return known;
+}
+
+int sd_gate_check_authn(request_rec *r)
+{
+    const char *type = ap_auth_type(r), *user, *login_time = NULL;
+    const sd_vhost *v;
+    request_rec *top;
+
+    if (!type || strcasecmp(type, "sessiondemo") != 0) {
+        return DECLINED;
+    }
+    v = sd_vhost_get(r->server);
+    r->ap_auth_type = (char *)"sessiondemo";
+    if (!v->conf->secrets || !v->rt.store) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00601)
+                      "AuthType sessiondemo on a server without %s; answering 503",
+                      v->conf->secrets ? "a memcached client (see the start-up log)"
+                                       : "SessionDemoSecret");
+        apr_table_setn(r->err_headers_out, "Retry-After", "5");
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    top = initial_request(r);
+    if (!(user = session_user(top, v, &login_time))) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00602)
+                      "AuthType sessiondemo: session store unavailable, answering 503");
+        apr_table_setn(r->err_headers_out, "Retry-After", "5");
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    if (!*user) {
+        if (wants_page(r)) {
+            apr_table_setn(r->err_headers_out, "Location",
+                           sd_next_path_login_url(r->pool, v->conf->login_url, top->unparsed_uri));
+            apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+            return HTTP_MOVED_TEMPORARILY;
+        }
+        /* Not a page: a script or an API client. No WWW-Authenticate, as
+         * no browser dialog could log in here. */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00603)
+                      "AuthType sessiondemo: no logged-in session; answering 401");
+        return HTTP_UNAUTHORIZED;
+    }
+    r->user = (char *)user;
+    apr_table_setn(r->subprocess_env, "SESSIONDEMO_USER", user);
+    if (login_time) {
+        apr_table_setn(r->subprocess_env, "SESSIONDEMO_LOGIN_TIME", login_time);
+    }
+    if (v->conf->pass_user) {
+        apr_table_setn(r->headers_in, v->conf->pass_user, user);
+    }
+    return OK;
+}
+
+int sd_gate_strip_header(request_rec *r)
+{
+    const sd_vhost *v = sd_vhost_get(r->server);
+    if (v->conf->pass_user) {
+        apr_table_unset(r->headers_in, v->conf->pass_user);
+    }
+    return DECLINED;
+}
