@@ -12,6 +12,7 @@
 #include <http_log.h>
 #include <http_protocol.h>
 #include <http_request.h>
+#include <apr_lib.h>
 #include <apr_strings.h>
 
 #ifdef APLOG_USE_MODULE
@@ -60,6 +61,17 @@ static const char *session_user(request_rec *top, const sd_vhost *v, const char 
     when = sd_session_get(s, "loginTime");
     known = json_is_true(logged_in) && json_is_string(name) && *json_string_value(name)
             ? apr_pstrdup(top->pool, json_string_value(name)) : "";
+    /* A name that would break a header or a CGI environment line (stored
+     * by an older version or an Express peer): never passed on. */
+    for (const unsigned char *c = (const unsigned char *)known; *c; ++c) {
+        if (*c < 0x20 || *c == 0x7f) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, top, SD_LOGNO(00605)
+                          "AuthType sessiondemo: the session's username holds a control"
+                          " character; treated as a guest");
+            known = "";
+            break;
+        }
+    }
     *login_time = json_is_string(when) ? apr_pstrdup(top->pool, json_string_value(when)) : NULL;
     apr_table_setn(top->notes, SD_GATE_NOTE, known);
     if (*login_time) {
@@ -87,6 +99,15 @@ int sd_gate_check_authn(request_rec *r)
         apr_table_setn(r->err_headers_out, "Retry-After", "5");
         return HTTP_SERVICE_UNAVAILABLE;
     }
+    if (!v->rt.authn) {
+        /* Demo mode logs anybody in as anybody: a gate there would only
+         * look like one. */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00604)
+                      "AuthType sessiondemo on a server in demo mode (no"
+                      " SessionDemoAuthProvider): anyone could log in as anyone;"
+                      " answering 503");
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
     top = initial_request(r);
     if (!(user = session_user(top, v, &login_time))) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00602)
@@ -107,6 +128,10 @@ int sd_gate_check_authn(request_rec *r)
                       "AuthType sessiondemo: no logged-in session; answering 401");
         return HTTP_UNAUTHORIZED;
     }
+    /* What a logged-in user sees must not be kept by a shared cache and
+     * given to the next client. */
+    apr_table_mergen(r->err_headers_out, "Cache-Control", "private");
+    apr_table_mergen(r->err_headers_out, "Vary", "Cookie");
     r->user = (char *)user;
     apr_table_setn(r->subprocess_env, "SESSIONDEMO_USER", user);
     if (login_time) {
@@ -118,11 +143,44 @@ int sd_gate_check_authn(request_rec *r)
     return OK;
 }
 
+/* Whether a client's header name is the configured one to a backend:
+ * case aside, and with '_' read as '-', as CGI's HTTP_* names and many
+ * frameworks read them (X_Remote_User would pass apr_table_unset). */
+static int same_header(const char *name, const char *configured)
+{
+    for (; *name && *configured; ++name, ++configured) {
+        char a = *name == '_' ? '-' : *name;
+        if (apr_tolower(a) != apr_tolower(*configured)) {
+            return 0;
+        }
+    }
+    return !*name && !*configured;
+}
+
+static int drop_if_same(void *data, const char *key, const char *value)
+{
+    apr_array_header_t *doomed = data;
+    (void)value;
+    if (same_header(key, *(const char **)doomed->elts)) {
+        APR_ARRAY_PUSH(doomed, const char *) = key;
+    }
+    return 1;
+}
+
 int sd_gate_strip_header(request_rec *r)
 {
     const sd_vhost *v = sd_vhost_get(r->server);
-    if (v->conf->pass_user) {
-        apr_table_unset(r->headers_in, v->conf->pass_user);
+    apr_array_header_t *doomed;
+
+    if (!v->conf->pass_user) {
+        return DECLINED;
+    }
+    /* elts[0] is the configured name; the names to drop follow. */
+    doomed = apr_array_make(r->pool, 2, sizeof(const char *));
+    APR_ARRAY_PUSH(doomed, const char *) = v->conf->pass_user;
+    apr_table_do(drop_if_same, doomed, r->headers_in, NULL);
+    for (int i = 1; i < doomed->nelts; ++i) {
+        apr_table_unset(r->headers_in, APR_ARRAY_IDX(doomed, i, const char *));
     }
     return DECLINED;
 }

@@ -30,8 +30,9 @@ static int plain_path(const unsigned char *s, apr_size_t len)
         return 0;
     }
     for (apr_size_t i = 0; i < len; ++i) {
-        if (s[i] < 0x21 || s[i] == 0x7f || s[i] == '\\') {
-            return 0;   /* controls, space (never in a real URI), backslash */
+        if (s[i] < 0x21 || s[i] >= 0x7f || s[i] == '\\') {
+            return 0;   /* controls, space and non-ASCII (never raw in a URI),
+                           backslash */
         }
     }
     return 1;

@@ -181,6 +181,15 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
                       APR_INT64_T_FMT, strlen(username), ctx->conf->max_username_len);
         return HTTP_BAD_REQUEST;
     }
+    for (const unsigned char *c = (const unsigned char *)username; *c; ++c) {
+        if (*c < 0x20 || *c == 0x7f) {
+            /* It would end up in headers and CGI environments
+             * (AuthType sessiondemo, SessionDemoPassUser). */
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00419)
+                          "username holds a control character; refused");
+            return HTTP_BAD_REQUEST;
+        }
+    }
     username_json = sd_json_track(r->pool, json_string(username));
     if (!username_json) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00414)

@@ -18,7 +18,7 @@ int main(void)
         "/\t/evil.example", "/\n/evil.example", "/\r/evil.example", "/docs\x7f", "/a b",
         "%2F%2Fevil.example", "/%2Fevil.example",
         "/%5Cevil.example", "/%09/evil.example", "/%0d%0aSet-Cookie:x=1", "/a\\b", "/%00",
-        "///evil.example",
+        "///evil.example", "/\xef\xbc\x8f" "evil.example", "/\xff",
     };
     char longest[SD_NEXT_PATH_MAX + 2];
 
