@@ -282,6 +282,18 @@ static json_t *build_string(scanner *sc, const char *content, apr_size_t n, int 
     return json_stringn_nocheck(buf, unescape(content, n, buf));
 }
 
+/* After a member of an object or an element of an array: a ',' (another
+ * follows; no whitespace, as the canonical form has none) or the closer. */
+typedef enum { BROKEN, MORE, CLOSED } after_result;
+
+static after_result after_member(scanner *sc, char closer)
+{
+    if (sc->s < sc->end && (*sc->s == ',' || *sc->s == closer)) {
+        return *sc->s++ == ',' ? MORE : CLOSED;
+    }
+    return BROKEN;
+}
+
 static int scan_object(scanner *sc, int depth, sd_json_scan_member *members, int *count,
                        json_t **out)
 {
@@ -337,16 +349,15 @@ static int scan_object(scanner *sc, int depth, sd_json_scan_member *members, int
             }
         }
         ++n;
-        if (sc->s < sc->end && *sc->s == ',') {
-            ++sc->s;
+        switch (after_member(sc, '}')) {
+        case MORE:
             continue;
-        }
-        if (sc->s < sc->end && *sc->s == '}') {
-            ++sc->s;
+        case CLOSED:
             *count = n;
             return 1;
+        default:
+            return 0;
         }
-        return 0;
     }
 }
 
@@ -371,15 +382,14 @@ static int scan_array(scanner *sc, int depth, json_t **out)
         if (arr && json_array_append_new(arr, v) != 0) {
             return 0;
         }
-        if (sc->s < sc->end && *sc->s == ',') {
-            ++sc->s;
+        switch (after_member(sc, ']')) {
+        case MORE:
             continue;
-        }
-        if (sc->s < sc->end && *sc->s == ']') {
-            ++sc->s;
+        case CLOSED:
             return 1;
+        default:
+            return 0;
         }
-        return 0;
     }
 }
 
