@@ -1,4 +1,4 @@
-/* The app's pages: the four templates of SessionDemoTemplateDir, compiled
+/* The app's pages: the five templates of SessionDemoTemplateDir, compiled
  * once at start-up and shared read-only by every child and thread. */
 #ifndef SD_VIEWS_H
 #define SD_VIEWS_H
@@ -13,10 +13,12 @@ typedef enum {
     SD_VIEW_LOGIN,
     SD_VIEW_PROFILE,
     SD_VIEW_ERROR,
+    SD_VIEW_SESSIONS,
     SD_VIEW_COUNT
 } sd_views_page;
 
-/* Compiles home.html, login.html, profile.html and error.html from dir.
+/* Compiles home.html, login.html, profile.html, error.html and
+ * sessions.html from dir.
  * Returns NULL with *err ("file:line: problem") on failure. */
 const sd_views *sd_views_load(apr_pool_t *p, const char *dir, const char **err);
 

@@ -10,7 +10,7 @@ struct sd_views {
 };
 
 static const char *const page_files[SD_VIEW_COUNT] = {
-    "home.html", "login.html", "profile.html", "error.html"
+    "home.html", "login.html", "profile.html", "error.html", "sessions.html"
 };
 
 const sd_views *sd_views_load(apr_pool_t *p, const char *dir, const char **err)
