@@ -13,15 +13,16 @@ use HTTP::Cookies ();
 use HTTP::Request::Common ();
 use JSON::PP ();
 use LWP::UserAgent ();
-use SDTest qw(mc_get mc_set session_id cookie_value sign_id);
+use SDTest qw(mc_get mc_set mc_command session_id cookie_value sign_id lock_key);
+use Time::HiRes qw(time);
 
-plan tests => 65;
+plan tests => 71;
 
 my $secret = 'apache-test only: 3c5a0f8e9d2b4e6f8a1c3e5d7f9b2d4e';
 my %base;
 for my $vhost ('sd_sessions', 'sd_sessions_peer') {
     (my $name = $vhost) =~ s/^//;   # a copy: module2url writes to its argument
-    $base{$vhost} = Apache::TestRequest::module2url($name, { path => '' });
+    ($base{$vhost} = Apache::TestRequest::module2url($name, { path => '' })) =~ s{/+\z}{};
 }
 my $json = JSON::PP->new;
 
@@ -148,19 +149,48 @@ is(user_of($a), 'Guest', '... and the device is a guest');
 log_in($a, 'alice');
 log_in($b, 'alice');
 my $victim = $b->{id};
-my $pid = fork // die "fork: $!";
-if (!$pid) {
-    # The ended device keeps adding to its cart; its requests are in
-    # flight when the end comes.
-    for my $i (1 .. 60) { post($b, '/add-to-cart', [item => "i$i"]) }
-    exit 0;
+my @racers;
+for my $racer (1 .. 4) {
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        # The ended device keeps adding to its cart from four tabs: one of
+        # them always holds its session between read and write when the
+        # end comes.
+        my ($i, $until) = (0, time + 1.2);
+        post($b, '/add-to-cart', [item => "t$racer-" . ++$i]) while time < $until && $i < 2000;
+        exit 0;
+    }
+    push @racers, $pid;
 }
-select undef, undef, undef, 0.15;
+select undef, undef, undef, 0.3;
 $res = post($a, '/sessions/logout-others');
-waitpid $pid, 0;
+waitpid $_, 0 for @racers;
 is($res->header('Location'), '/sessions?ended=1', 'logout-others while the other device is busy');
 ok(!mc_get("sess:$victim"), 'none of its racing requests brought the ended session back');
 is(user_of($b), 'Guest', 'and the device is a guest');
+
+# The same, step by step: a request of the ended device holds its session's
+# lock (the test holds it, as that request would) and writes after the end
+# was asked for. The end waits for the lock, so its tombstone comes last.
+log_in($b, 'alice');
+$victim = $b->{id};
+my $lock = lock_key('sess:', $victim, 'sessions-test');
+ok(mc_command("add $lock 0 30 9\r\nheld-here") =~ /^STORED/, "the device's request holds its session's lock");
+my $ender = fork // die "fork: $!";
+if (!$ender) {
+    my $r = post($a, '/sessions/logout-others');
+    exit($r->code == 302 ? 0 : 1);
+}
+select undef, undef, undef, 0.6;
+ok(ref list($b), 'the end waits while a request of the session holds its lock (read-only pages still see the session)');
+my (undef, $held_copy) = mc_get("sess:$victim");
+(my $written = $held_copy) =~ s/"visitCount":(\d+)/'"visitCount":' . ($1 + 5)/e;
+ok(mc_set("sess:$victim", 2, 3600, $written), 'that request writes the session, then lets go');
+mc_command("delete $lock");
+waitpid $ender, 0;
+is($?, 0, 'logout-others then goes ahead');
+ok(!mc_get("sess:$victim"), 'and the write of the racing request did not bring the session back');
+is(user_of($b), 'Guest', 'the device is a guest');
 
 # --- the bound -----------------------------------------------------------
 my @carol = map { device("Carol$_") } 1 .. 4;
