@@ -395,7 +395,9 @@ static int sessions_model(route_ctx *ctx, const char *user, json_t **list, int *
                                 "created", iso_or_null(ctx->r->pool, e->created),
                                 "lastSeen", iso_or_null(ctx->r->pool, e->last_seen),
                                 "userAgent", e->user_agent, "ip", e->ip, "current", current);
-        if (!one || json_array_append_new(*list, one)) {
+        /* This device first, then the others, most recently seen first. */
+        if (!one || (current ? json_array_insert_new(*list, 0, one)
+                             : json_array_append_new(*list, one))) {
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         *others += !current;
