@@ -155,6 +155,7 @@ static int read_index(request_rec *r, const sd_vhost *v, const index_name *n, in
     apr_size_t len = 0;
     apr_uint16_t flags = 0;
     sd_record rec;
+    sd_fields *fields = NULL;
     const char *err = NULL;
     const json_t *sessions;
 
@@ -172,8 +173,9 @@ static int read_index(request_rec *r, const sd_vhost *v, const index_name *n, in
     if (!out->sessions) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    /* Read in place (sd_record_load): only the member asked for is decoded. */
     if (flags != INDEX_FLAGS_JSON || len > INDEX_MAX_VALUE
-        || !sd_record_decode(r->pool, val, len, &rec, &err)) {
+        || !sd_record_load(r->pool, val, len, &rec, &fields, &err)) {
         /* Rebuilt from scratch by the next write: its sessions are still
          * alive, but no longer listed. */
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00501)
@@ -182,10 +184,10 @@ static int read_index(request_rec *r, const sd_vhost *v, const index_name *n, in
         return OK;
     }
     out->found = 1;
-    out->users = json_integer_value(json_object_get(rec.data, "users"));
+    out->users = json_integer_value(sd_fields_get(fields, "users"));
     out->gen = sd_record_generation(&rec);
     out->created = sd_record_created(&rec);
-    sessions = json_object_get(rec.data, "sessions");
+    sessions = sd_fields_get(fields, "sessions");
     if (json_is_array(sessions)) {
         size_t i;
         json_t *e;
