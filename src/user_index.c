@@ -56,6 +56,15 @@ typedef struct {
 
 typedef enum { PEEK_LIVE, PEEK_GONE, PEEK_DOWN } peek_result;
 
+/* Every 500 of this unit is one of these: memory ran out (APR aborts on
+ * that, so in practice jansson or OpenSSL did). */
+static int out_of_memory(request_rec *r, const char *what)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00510)
+                  "out of memory (or OpenSSL failed) %s", what);
+    return HTTP_INTERNAL_SERVER_ERROR;
+}
+
 static sd_backend_call call_of(request_rec *r)
 {
     sd_backend_call call = { r->pool, r };
@@ -166,12 +175,12 @@ static int read_index(request_rec *r, const sd_vhost *v, const index_name *n, in
     case SD_STORE_OK:
         break;
     case SD_STORE_NOTFOUND:
-        return out->sessions ? OK : HTTP_INTERNAL_SERVER_ERROR;
+        return out->sessions ? OK : out_of_memory(r, "reading an index");
     default:
         return HTTP_SERVICE_UNAVAILABLE;
     }
     if (!out->sessions) {
-        return HTTP_INTERNAL_SERVER_ERROR;
+        return out_of_memory(r, "reading an index");
     }
     /* Read in place (sd_record_load): only the member asked for is decoded. */
     if (flags != INDEX_FLAGS_JSON || len > INDEX_MAX_VALUE
@@ -220,9 +229,7 @@ static int write_index(request_rec *r, const sd_vhost *v, const index_name *n,
         value_text = sd_record_encode(r->pool, rec.cookie, rec.data, &len);
     }
     if (!value_text) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00502)
-                      "out of memory writing the index of a user's sessions");
-        return HTTP_INTERNAL_SERVER_ERROR;
+        return out_of_memory(r, "writing the index of a user's sessions");
     }
     if (sd_store_write(v->rt.store, &call, n->key, n->lock_key, value_text, len,
                        INDEX_LIFETIME_SECONDS, INDEX_FLAGS_JSON) != SD_STORE_OK) {
@@ -375,7 +382,7 @@ int sd_user_index_users(request_rec *r, const sd_vhost *v, apr_int64_t *count)
 
     *count = 0;
     if (!n.key) {
-        return HTTP_INTERNAL_SERVER_ERROR;
+        return out_of_memory(r, "naming the index of a user's sessions");
     }
     if ((rc = read_index(r, v, &n, 0, "count of indexed users", &iv)) == OK) {
         *count = iv.users;
@@ -415,14 +422,14 @@ static int rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash
     int rc;
 
     if (!n.key) {
-        return HTTP_INTERNAL_SERVER_ERROR;
+        return out_of_memory(r, "naming the index of a user's sessions");
     }
     if ((rc = lock_index(r, v, &n, &lock)) != OK) {
         return rc;
     }
     rc = read_index(r, v, &n, lock != NULL, "index of a user's sessions", &iv);
     if (rc == OK && !(kept = prune(r, v, user, iv.sessions, drop, &seen))) {
-        rc = HTTP_INTERNAL_SERVER_ERROR;
+        rc = out_of_memory(r, "pruning an index");
     }
     if (rc == OK && add) {
         const char *add_id = json_string_value(json_object_get(add, "id"));
@@ -483,7 +490,7 @@ int sd_user_index_add(request_rec *r, const sd_vhost *v, const char *user, const
         || json_object_set_new(entry, "created", json_integer(apr_time_as_msec(apr_time_now())))
         || json_object_set_new(entry, "ua", json_string(printable(r->pool, ua, USER_AGENT_MAX)))
         || json_object_set_new(entry, "ip", json_string(printable(r->pool, r->useragent_ip, 64)))) {
-        return HTTP_INTERNAL_SERVER_ERROR;
+        return out_of_memory(r, "adding to an index");
     }
     return rewrite(r, v, user, NULL, entry, evicted);
 }
@@ -512,7 +519,7 @@ int sd_user_index_list(request_rec *r, const sd_vhost *v, const char *user,
 
     *entries = apr_array_make(r->pool, 4, sizeof(sd_user_index_entry));
     if (!n.key) {
-        return HTTP_INTERNAL_SERVER_ERROR;
+        return out_of_memory(r, "naming the index of a user's sessions");
     }
     if ((rc = read_index(r, v, &n, 0, "index of a user's sessions", &iv)) != OK) {
         return rc;
@@ -536,7 +543,7 @@ int sd_user_index_list(request_rec *r, const sd_vhost *v, const char *user,
         out->user_agent = text_member(e, "ua");
         out->ip = text_member(e, "ip");
         if (!out->handle) {
-            return HTTP_INTERNAL_SERVER_ERROR;
+            return out_of_memory(r, "making a session's handle");
         }
     }
     qsort((*entries)->elts, (size_t)(*entries)->nelts, sizeof(sd_user_index_entry), by_last_seen);
@@ -559,7 +566,7 @@ int sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
         *ended_id = NULL;
     }
     if (!n.key) {
-        return HTTP_INTERNAL_SERVER_ERROR;
+        return out_of_memory(r, "naming the index of a user's sessions");
     }
     if (handle && !handle_well_formed(handle)) {
         return HTTP_NOT_FOUND;
