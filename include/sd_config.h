@@ -49,6 +49,13 @@ typedef enum {
     SD_LOCK_ON           /* read as Cluster (sd_config_finalize)            */
 } sd_config_lock;
 
+#define SD_CONFIG_USERNAME_CASE_CHOICES "Exact", "Lower"
+typedef enum {
+    SD_USERNAME_EXACT,   /* the name as typed: for case-sensitive providers */
+    SD_USERNAME_LOWER    /* ASCII letters lowered at login: for providers
+                            that ignore case (LDAP, most SQL collations)   */
+} sd_config_username_case;
+
 #define SD_CONFIG_SAME_SITE_CHOICES "Strict", "Lax", "None", "Off"
 typedef enum {
     SD_SAME_SITE_STRICT,
@@ -139,8 +146,12 @@ typedef enum {
     INT("SessionDemoMaxItemLength", max_item_len, "128", 1, 4096, "bytes",             \
         "longest cart item in bytes")                                                  \
     INT("SessionDemoMaxSessionsPerUser", max_user_sessions, "16", 1, 256, "sessions",   \
-        "sessions one user may have at once; a new login ends the least recently"     \
-        " used beyond it")                                                             \
+        "sessions one user may have at once; a new login ends the oldest logins"       \
+        " beyond it")                                                                  \
+    CHOICE("SessionDemoUsernameCase", username_case, "Exact",                           \
+           SD_CONFIG_USERNAME_CASE_CHOICES,                                            \
+           "usernames as typed (Exact) or with ASCII letters lowered at login (Lower,"  \
+           " for providers that ignore case), so one account has one name")            \
     INT("SessionDemoMaxCartItems", max_cart_items, "100", 1, 10000, "items",           \
         "most items in one cart")                                                      \
     INT("SessionDemoMemcacheProbeInterval", probe_interval_ms, "500", 100, 60000, "milliseconds",\

@@ -27,12 +27,14 @@ typedef struct {
 /* The handle of session `id` under the current signing secret. */
 const char *sd_user_index_handle(apr_pool_t *p, const sd_vhost *v, const char *id);
 
-/* Adds the just-saved session `id` of `user`, with the request's user
- * agent and client address. When the user already has the most sessions
- * allowed, the least recently used ones are ended (*evicted counts them;
- * may be NULL). Returns OK or HTTP_SERVICE_UNAVAILABLE (logged). */
+/* Adds the just-saved session `id` of `user`, created at `created`, with
+ * the request's user agent and client address. When the user already has
+ * the most sessions allowed (or the index would not fit memcached's item
+ * size), their oldest logins are ended (*evicted counts them; may be
+ * NULL). A session created before an end of all its user's sessions is
+ * ended instead of added. Returns OK or HTTP_SERVICE_UNAVAILABLE (logged). */
 int sd_user_index_add(request_rec *r, const sd_vhost *v, const char *user, const char *id,
-                      int *evicted);
+                      apr_time_t created, int *evicted);
 
 /* Drops the ended session `id` (a logout). Returns OK or
  * HTTP_SERVICE_UNAVAILABLE (logged); an entry left behind is pruned by the

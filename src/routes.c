@@ -31,6 +31,7 @@ typedef struct {
     const char *logged_in_as; /* a login to index once the session is saved */
     const char *logged_out;   /* a logout to drop from the index, and... */
     const char *logged_out_id;
+    const char *message;      /* an error page's text, when the route has one */
 } route_ctx;
 
 typedef int (*route_fn)(route_ctx *ctx, sd_http_reply *out);
@@ -194,6 +195,14 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
             return HTTP_BAD_REQUEST;
         }
     }
+    if (ctx->conf->username_case == SD_USERNAME_LOWER) {
+        /* One account, one name: a provider that ignores case lets in
+         * ALICE as alice, and her index, `Require user` and the header a
+         * backend gets must all see the same name. */
+        char *lowered = apr_pstrdup(r->pool, username);
+        ap_str_tolower(lowered);
+        username = lowered;
+    }
     username_json = sd_json_track(r->pool, json_string(username));
     if (!username_json) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00414)
@@ -226,9 +235,26 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
     sd_session_set_new(s, "flash", flash);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00407)
                   "user '%s' logged in", ap_escape_logitem(r->pool, username));
-    ctx->logged_in_as = username;
+    /* In demo mode anyone can log in as anyone: an index would show them
+     * each other's devices and let them end each other's sessions. */
+    ctx->logged_in_as = ctx->v->rt.authn ? username : NULL;
     sd_http_redirect(out, next ? next : "/");
     return OK;
+}
+
+/* The session list needs real passwords (see route_login); in demo mode
+ * its routes answer 503 with a line saying so. */
+static int refuse_demo_mode(route_ctx *ctx)
+{
+    if (ctx->v->rt.authn) {
+        return 0;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, ctx->r, SD_LOGNO(00426)
+                  "the list of a user's sessions is off in demo mode (no"
+                  " SessionDemoAuthProvider: anyone can log in as anyone)");
+    ctx->message = "The list of your sessions needs real passwords; this server runs in demo"
+                   " mode, where anyone can log in as anyone.";
+    return 1;
 }
 
 /* The logged-in user of the loaded session, or NULL. */
@@ -414,7 +440,7 @@ static int route_sessions(route_ctx *ctx, sd_http_reply *out)
 {
     json_t *view, *list;
     const char *user;
-    int rc = load_session(ctx), others;
+    int rc = refuse_demo_mode(ctx) ? HTTP_SERVICE_UNAVAILABLE : load_session(ctx), others;
 
     if (rc != OK) {
         return rc;
@@ -452,7 +478,7 @@ static int route_sessions_json(route_ctx *ctx, sd_http_reply *out)
 {
     json_t *list;
     const char *user;
-    int rc = load_session(ctx), others;
+    int rc = refuse_demo_mode(ctx) ? HTTP_SERVICE_UNAVAILABLE : load_session(ctx), others;
 
     if (rc != OK) {
         return rc;
@@ -472,7 +498,7 @@ static int route_sessions_logout_others(route_ctx *ctx, sd_http_reply *out)
 {
     const char *user;
     int ended = 0;
-    int rc = load_session(ctx);
+    int rc = refuse_demo_mode(ctx) ? HTTP_SERVICE_UNAVAILABLE : load_session(ctx);
 
     ap_discard_request_body(ctx->r);
     if (rc != OK) {
@@ -499,7 +525,8 @@ static int route_sessions_logout(route_ctx *ctx, sd_http_reply *out)
     apr_table_t *form;
     const char *user, *handle, *ended_id = NULL;
     int ended = 0;
-    int rc = sd_http_read_form(r, ctx->conf, &form);
+    int rc = refuse_demo_mode(ctx) ? HTTP_SERVICE_UNAVAILABLE
+                                   : sd_http_read_form(r, ctx->conf, &form);
 
     if (rc != OK || (rc = load_session(ctx)) != OK) {
         return rc;
@@ -603,6 +630,23 @@ static void error_reply(route_ctx *ctx, sd_http_reply *out, int status, const ch
     render(ctx, out, status, SD_VIEW_ERROR, view);
 }
 
+/* Removes the Set-Cookie lines of our cookie, keeping other modules'. */
+static void drop_our_cookie(request_rec *r, const char *name)
+{
+    const apr_array_header_t *h = apr_table_elts(r->err_headers_out);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
+    apr_table_t *kept = apr_table_make(r->pool, h->nelts);
+    apr_size_t n = strlen(name);
+    for (int i = 0; i < h->nelts; ++i) {
+        if (e[i].key && strcasecmp(e[i].key, "Set-Cookie") == 0 && e[i].val
+            && strncmp(e[i].val, name, n) == 0 && e[i].val[n] == '=') {
+            continue;
+        }
+        apr_table_addn(kept, e[i].key, e[i].val);
+    }
+    r->err_headers_out = kept;
+}
+
 /* After the commit: a login (or a session of express-session's, on its
  * first save here) joins the user's index, a logout leaves it. A login
  * that cannot be indexed is undone: a session the user could not see nor
@@ -617,13 +661,14 @@ static int update_index(route_ctx *ctx)
         sd_user_index_remove(r, ctx->v, ctx->logged_out, ctx->logged_out_id);
     }
     if (ctx->logged_in_as && id) {
-        rc = sd_user_index_add(r, ctx->v, ctx->logged_in_as, id, NULL);
+        rc = sd_user_index_add(r, ctx->v, ctx->logged_in_as, id,
+                               sd_session_created(ctx->session), NULL);
         if (rc != OK) {
             sd_session *s;
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00423)
                           "the login could not be added to the user's index of sessions;"
                           " the new session is ended and the login refused");
-            apr_table_unset(r->err_headers_out, "Set-Cookie");
+            drop_our_cookie(r, ctx->conf->cookie_name);
             if (sd_session_open(r, ctx->v, id, SD_SESSION_UPDATE, &s) == OK) {
                 sd_session_destroy(s);
             }
@@ -631,8 +676,9 @@ static int update_index(route_ctx *ctx)
             return HTTP_SERVICE_UNAVAILABLE;
         }
     }
-    else if (id && sd_session_adopted(ctx->session) && session_user(ctx)) {
-        if (sd_user_index_add(r, ctx->v, session_user(ctx), id, NULL) != OK) {
+    else if (id && ctx->v->rt.authn && sd_session_adopted(ctx->session) && session_user(ctx)) {
+        if (sd_user_index_add(r, ctx->v, session_user(ctx), id,
+                              sd_session_created(ctx->session), NULL) != OK) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00424)
                           "a session express-session made could not be added to its"
                           " user's index; it cannot be listed or ended from another"
@@ -645,7 +691,7 @@ static int update_index(route_ctx *ctx)
 int sd_routes_handle(request_rec *r, const sd_vhost *v)
 {
     const sd_config *conf = v->conf;
-    route_ctx ctx = { r, v, conf, SD_SESSION_READ, NULL, NULL, NULL, NULL };
+    route_ctx ctx = { r, v, conf, SD_SESSION_READ, NULL, NULL, NULL, NULL, NULL };
     sd_http_reply out = { 0 };
     const route *match = NULL;
     const char *allow = NULL, *message = NULL;
@@ -723,7 +769,7 @@ int sd_routes_handle(request_rec *r, const sd_vhost *v)
         if (rc == HTTP_REQUEST_ENTITY_TOO_LARGE || rc == HTTP_BAD_REQUEST) {
             r->connection->keepalive = AP_CONN_CLOSE;
         }
-        error_reply(&ctx, &out, rc, message);
+        error_reply(&ctx, &out, rc, message ? message : ctx.message);
     }
     return sd_http_send(r, &out);
 }

@@ -210,6 +210,22 @@ static int revoke_user(request_rec *r, const sd_vhost *v)
                       "status POST without revoke-user");
         return reply_json(r, HTTP_BAD_REQUEST, json_pack("{s:s}", "error", "revoke-user=NAME is required"));
     }
+    for (const unsigned char *c = (const unsigned char *)user; *c; ++c) {
+        if (*c < 0x20 || *c == 0x7f) {
+            user = NULL;
+            break;
+        }
+    }
+    if (!user || !sd_json_track(r->pool, json_string(user))) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00515)
+                      "revoke-user is not a username (control characters, or not UTF-8)");
+        return reply_json(r, HTTP_BAD_REQUEST, json_pack("{s:s}", "error", "revoke-user is not a username"));
+    }
+    if (v->conf->username_case == SD_USERNAME_LOWER) {
+        char *lowered = apr_pstrdup(r->pool, user);
+        ap_str_tolower(lowered);
+        user = lowered;
+    }
     if (!v->rt.store) {
         return reply_json(r, HTTP_SERVICE_UNAVAILABLE, json_pack("{s:s}", "error", "no session store here"));
     }
@@ -222,11 +238,15 @@ static int revoke_user(request_rec *r, const sd_vhost *v)
     if (rc != OK) {
         apr_table_setn(r->err_headers_out, "Retry-After", "5");
         return reply_json(r, HTTP_SERVICE_UNAVAILABLE,
-                          json_pack("{s:s,s:i,s:s}", "user", user, "revoked", ended, "error",
+                          json_pack("{s:s,s:s,s:i,s:s}", "user", user, "realm", v->conf->realm,
+                                    "revoked", ended, "error",
                                     "the session store did not answer for every session;"
                                     " try again"));
     }
-    return reply_json(r, HTTP_OK, json_pack("{s:s,s:i}", "user", user, "revoked", ended));
+    /* The realm says whose sessions these were: a status page on a virtual
+     * host of another realm revokes nothing of this one's. */
+    return reply_json(r, HTTP_OK, json_pack("{s:s,s:s,s:i}", "user", user, "realm", v->conf->realm,
+                                            "revoked", ended));
 }
 
 int sd_status_handle(request_rec *r, const sd_vhost *v)

@@ -51,6 +51,8 @@ typedef struct {
     apr_time_t created;
     json_t *sessions;       /* [{"id","created","ua","ip"}], tracked     */
     json_int_t users;       /* the count's record: its "users"           */
+    apr_time_t ended_before; /* sessions created before this were ended  */
+    const char *ended_keep;  /* ...all but this one (logout-others)       */
     int found;
 } index_value;
 
@@ -156,6 +158,14 @@ static int handle_well_formed(const char *handle)
 
 /* ------------------------------------------------------- stored value */
 
+static apr_time_t ms_member(const json_t *e, const char *name)
+{
+    const json_t *t = json_object_get(e, name);
+    return json_is_integer(t) && json_integer_value(t) > 0
+           ? (apr_time_t)json_integer_value(t) * 1000 : 0;
+}
+
+
 static int read_index(request_rec *r, const sd_vhost *v, const index_name *n, int locked,
                       const char *what, index_value *out)
 {
@@ -194,6 +204,13 @@ static int read_index(request_rec *r, const sd_vhost *v, const index_name *n, in
     }
     out->found = 1;
     out->users = json_integer_value(sd_fields_get(fields, "users"));
+    {
+        const json_t *ended = sd_fields_get(fields, "ended");
+        out->ended_before = ms_member(ended, "before");
+        if (json_is_string(json_object_get(ended, "keep"))) {
+            out->ended_keep = json_string_value(json_object_get(ended, "keep"));
+        }
+    }
     out->gen = sd_record_generation(&rec);
     out->created = sd_record_created(&rec);
     sessions = sd_fields_get(fields, "sessions");
@@ -209,6 +226,10 @@ static int read_index(request_rec *r, const sd_vhost *v, const index_name *n, in
     return OK;
 }
 
+/* What write_index answers for an index bigger than every replica of it
+ * takes: nothing was written. */
+#define INDEX_TOO_LARGE HTTP_REQUEST_ENTITY_TOO_LARGE
+
 static int write_index(request_rec *r, const sd_vhost *v, const index_name *n,
                        const index_value *iv, const char *member, json_t *value)
 {
@@ -220,20 +241,29 @@ static int write_index(request_rec *r, const sd_vhost *v, const index_name *n,
     sd_record_meta meta = { conf->realm, iv->gen + 1, now, iv->created ? iv->created : now, 0 };
     sd_record rec = { NULL, sd_json_track(r->pool, json_object()), { 0 } };
     const char *value_text = NULL;
-    apr_size_t len = 0;
+    apr_size_t len = 0, room;
+    int ok = rec.data && json_object_set_new(rec.data, "user", json_string(n->user)) == 0
+             && json_object_set(rec.data, member, value) == 0;
 
-    if (rec.data && json_object_set_new(rec.data, "user", json_string(n->user)) == 0
-        && json_object_set(rec.data, member, value) == 0
-        && (rec.cookie = sd_json_track(r->pool, sd_record_cookie(NULL, &attrs))) != NULL
+    if (ok && iv->ended_before) {
+        json_t *ended = json_pack("{s:I,s:s?}", "before", (json_int_t)apr_time_as_msec(iv->ended_before),
+                                  "keep", iv->ended_keep);
+        ok = ended && json_object_set_new(rec.data, "ended", ended) == 0;
+    }
+    if (ok && (rec.cookie = sd_json_track(r->pool, sd_record_cookie(NULL, &attrs))) != NULL
         && sd_record_set_meta(&rec, &meta)) {
         value_text = sd_record_encode(r->pool, rec.cookie, rec.data, &len);
     }
     if (!value_text) {
         return out_of_memory(r, "writing the index of a user's sessions");
     }
+    room = sd_store_max_value(v->rt.store, n->key);
+    if (len > room || len > INDEX_MAX_VALUE) {
+        return INDEX_TOO_LARGE;
+    }
     if (sd_store_write(v->rt.store, &call, n->key, n->lock_key, value_text, len,
                        INDEX_LIFETIME_SECONDS, INDEX_FLAGS_JSON) != SD_STORE_OK) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00503)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00503)
                       "the index of a user's sessions could not be written");
         return HTTP_SERVICE_UNAVAILABLE;
     }
@@ -242,11 +272,11 @@ static int write_index(request_rec *r, const sd_vhost *v, const index_name *n,
 
 /* The index's own lock, in the mode sessions are locked in. */
 static int lock_index(request_rec *r, const sd_vhost *v, const index_name *n,
-                      sd_session_lock **lock)
+                      sd_session_lock_mode mode, sd_session_lock **lock)
 {
     *lock = NULL;
     return v->conf->lock == SD_LOCK_OFF
-           ? OK : sd_session_lock_acquire(r, v, n->lock_id, SD_LOCK_WAIT, lock);
+           ? OK : sd_session_lock_acquire(r, v, n->lock_id, mode, lock);
 }
 
 static int still_trusted(request_rec *r, const sd_session_lock *lock)
@@ -262,12 +292,6 @@ static int still_trusted(request_rec *r, const sd_session_lock *lock)
 
 /* ----------------------------------------------------------- sessions */
 
-static apr_time_t ms_member(const json_t *e, const char *name)
-{
-    const json_t *t = json_object_get(e, name);
-    return json_is_integer(t) && json_integer_value(t) > 0
-           ? (apr_time_t)json_integer_value(t) * 1000 : 0;
-}
 
 static const char *text_member(const json_t *e, const char *name)
 {
@@ -317,13 +341,13 @@ static int end_session(request_rec *r, const sd_vhost *v, const char *user, cons
 }
 
 /* Keeps the entries whose sessions are alive (or cannot be read now) and
- * not in `drop` (IDs, may be NULL); *seen_out gets their last-write
- * times, in the order of the result. */
+ * not in `drop` (IDs, may be NULL); *seen_out gets their creation times
+ * (their logins), in the order of the result. */
 static json_t *prune(request_rec *r, const sd_vhost *v, const char *user, json_t *sessions,
                      apr_hash_t *drop, apr_time_t **seen_out)
 {
     json_t *kept = sd_json_track(r->pool, json_array());
-    apr_time_t *seen = apr_pcalloc(r->pool, (json_array_size(sessions) + 1) * sizeof(*seen));
+    apr_time_t *seen = apr_pcalloc(r->pool, (json_array_size(sessions) + 2) * sizeof(*seen));
     size_t i, n = 0;
     json_t *e;
 
@@ -341,7 +365,7 @@ static json_t *prune(request_rec *r, const sd_vhost *v, const char *user, json_t
         if (pr == PEEK_GONE) {
             continue;
         }
-        seen[n++] = saved ? saved : ms_member(e, "created");
+        seen[n++] = created ? created : ms_member(e, "created");
         json_array_append(kept, e);
     }
     *seen_out = seen;
@@ -359,7 +383,9 @@ static void count_users(request_rec *r, const sd_vhost *v, int delta)
     index_value iv;
     json_int_t users = 0;
 
-    if (!n.key || lock_index(r, v, &n, &lock) != OK) {
+    /* One lock for the realm's count: never waited for, so a login is
+     * not held up by another's (the count may then miss one). */
+    if (!n.key || lock_index(r, v, &n, SD_LOCK_TRY, &lock) != OK) {
         return;
     }
     if (read_index(r, v, &n, lock != NULL, "count of indexed users", &iv) == OK) {
@@ -407,16 +433,63 @@ static const char *printable(apr_pool_t *p, const char *s, apr_size_t max)
     return out;
 }
 
+/* Ends the oldest login in `kept` (times in seen, same order) that can be
+ * ended now, skipping `skip` (the new one); returns 0 when none could. */
+static int evict_oldest(request_rec *r, const sd_vhost *v, const char *user, json_t *kept,
+                        apr_time_t *seen, const char *skip, const char *why, int *evicted)
+{
+    size_t count = json_array_size(kept);
+    char *tried = apr_pcalloc(r->pool, count + 1);
+
+    for (;;) {
+        size_t oldest = count;
+        for (size_t i = 0; i < count; ++i) {
+            const char *id = json_string_value(json_object_get(json_array_get(kept, i), "id"));
+            if (!tried[i] && !(skip && strcmp(id, skip) == 0)
+                && (oldest == count || seen[i] < seen[oldest])) {
+                oldest = i;
+            }
+        }
+        if (oldest == count) {
+            return 0;
+        }
+        tried[oldest] = 1;
+        /* One that cannot be ended now (its lock held, its server away)
+         * is passed over: the login is not made to wait on it. */
+        if (end_session(r, v, user,
+                        json_string_value(json_object_get(json_array_get(kept, oldest), "id"))) < 0) {
+            continue;
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00505)
+                      "user '%s': %s; their oldest login was ended",
+                      ap_escape_logitem(r->pool, user), why);
+        if (evicted) {
+            ++*evicted;
+        }
+        json_array_remove(kept, oldest);
+        memmove(seen + oldest, seen + oldest + 1, (count - oldest - 1) * sizeof(*seen));
+        return 1;
+    }
+}
+
+/* What an end asks the index to remember, so that a login already made
+ * but not yet indexed when the end came is ended when it arrives. */
+typedef struct {
+    apr_time_t before;
+    const char *keep;
+} index_end;
+
 /* The index of `user` rewritten under its lock: pruned, without `drop`,
- * with `add` (may be NULL) appended after ending the least recently used
- * sessions beyond the bound. */
+ * with `add` (may be NULL, created at add_created) appended after ending
+ * the oldest logins beyond the bound or beyond what memcached takes. */
 static int rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash_t *drop,
-                   json_t *add, int *evicted)
+                   json_t *add, apr_time_t add_created, const index_end *end, int *evicted)
 {
     index_name n = name_of(r->pool, v->conf, "index:", user);
+    const char *add_id = add ? json_string_value(json_object_get(add, "id")) : NULL;
     sd_session_lock *lock = NULL;
     index_value iv;
-    json_t *kept;
+    json_t *kept = NULL;
     apr_time_t *seen = NULL;
     size_t before;
     int rc;
@@ -424,50 +497,76 @@ static int rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash
     if (!n.key) {
         return out_of_memory(r, "naming the index of a user's sessions");
     }
-    if ((rc = lock_index(r, v, &n, &lock)) != OK) {
+    if ((rc = lock_index(r, v, &n, SD_LOCK_WAIT, &lock)) != OK) {
         return rc;
     }
     rc = read_index(r, v, &n, lock != NULL, "index of a user's sessions", &iv);
     if (rc == OK && !(kept = prune(r, v, user, iv.sessions, drop, &seen))) {
         rc = out_of_memory(r, "pruning an index");
     }
-    if (rc == OK && add) {
-        const char *add_id = json_string_value(json_object_get(add, "id"));
-        while (json_array_size(kept) >= (size_t)v->conf->max_user_sessions) {
-            size_t oldest = 0;
-            for (size_t i = 1; i < json_array_size(kept); ++i) {
-                if (seen[i] < seen[oldest]) {
-                    oldest = i;
-                }
+    before = json_array_size(iv.sessions);
+    if (rc == OK && end) {
+        /* A login indexed between the end's read of the index and this
+         * write was made before the end: it goes too. */
+        for (size_t i = 0; i < json_array_size(kept);) {
+            const char *id = json_string_value(json_object_get(json_array_get(kept, i), "id"));
+            if (seen[i] < end->before && !(end->keep && strcmp(id, end->keep) == 0)
+                && end_session(r, v, user, id) >= 0) {
+                json_array_remove(kept, i);
+                memmove(seen + i, seen + i + 1, (json_array_size(kept) - i) * sizeof(*seen));
+                continue;
             }
-            const char *id = json_string_value(json_object_get(json_array_get(kept, oldest), "id"));
-            if (end_session(r, v, user, id) < 0) {
-                rc = HTTP_SERVICE_UNAVAILABLE;
-                break;
-            }
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00505)
-                          "user '%s' has %" APR_INT64_T_FMT " sessions"
-                          " (SessionDemoMaxSessionsPerUser); the least recently used"
-                          " one was ended", ap_escape_logitem(r->pool, user),
-                          v->conf->max_user_sessions);
-            if (evicted) {
-                ++*evicted;
-            }
-            json_array_remove(kept, oldest);
-            memmove(seen + oldest, seen + oldest + 1,
-                    (json_array_size(kept) - oldest) * sizeof(*seen));
+            ++i;
         }
-        if (rc == OK && add_id) {
-            json_array_append(kept, add);
+        if (end->before > iv.ended_before) {
+            iv.ended_before = end->before;
+            iv.ended_keep = end->keep;
         }
     }
-    before = json_array_size(iv.sessions);
-    if (rc == OK) {
+    if (rc == OK && add_id && add_created && add_created < iv.ended_before
+        && !(iv.ended_keep && strcmp(iv.ended_keep, add_id) == 0)) {
+        /* Made before its user's sessions were ended, indexed after. */
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00513)
+                      "a login of user '%s' made before their sessions were ended is"
+                      " ended too", ap_escape_logitem(r->pool, user));
+        end_session(r, v, user, add_id);
+        add_id = NULL;
+        rc = HTTP_SERVICE_UNAVAILABLE;
+    }
+    if (rc == OK && add_id) {
+        while (json_array_size(kept) >= (size_t)v->conf->max_user_sessions
+               && evict_oldest(r, v, user, kept, seen, NULL, apr_psprintf(r->pool,
+                               "more than %" APR_INT64_T_FMT " sessions (SessionDemoMaxSessionsPerUser)",
+                               v->conf->max_user_sessions), evicted)) {
+        }
+        if (json_array_size(kept) >= (size_t)v->conf->max_user_sessions) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00512)
+                          "user '%s' is over SessionDemoMaxSessionsPerUser, and none of"
+                          " their sessions can be ended now; the login is indexed anyway",
+                          ap_escape_logitem(r->pool, user));
+        }
+        seen[json_array_size(kept)] = add_created ? add_created : apr_time_now();
+        json_array_append(kept, add);
+    }
+    while (rc == OK) {
         if (!still_trusted(r, lock)) {
+            rc = HTTP_SERVICE_UNAVAILABLE;
+            break;
+        }
+        rc = write_index(r, v, &n, &iv, "sessions", kept);
+        if (rc != INDEX_TOO_LARGE) {
+            break;
+        }
+        /* memcached's item size (-I) bounds the index too. */
+        if (!evict_oldest(r, v, user, kept, seen, add_id,
+                          "the index would exceed memcached's item size", evicted)) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00514)
+                          "the index of user '%s' does not fit memcached's item size",
+                          ap_escape_logitem(r->pool, user));
             rc = HTTP_SERVICE_UNAVAILABLE;
         }
         else {
-            rc = write_index(r, v, &n, &iv, "sessions", kept);
+            rc = OK;
         }
     }
     sd_session_lock_release(lock);
@@ -478,7 +577,7 @@ static int rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash
 }
 
 int sd_user_index_add(request_rec *r, const sd_vhost *v, const char *user, const char *id,
-                      int *evicted)
+                      apr_time_t created, int *evicted)
 {
     json_t *entry = sd_json_track(r->pool, json_object());
     const char *ua = apr_table_get(r->headers_in, "User-Agent");
@@ -492,14 +591,14 @@ int sd_user_index_add(request_rec *r, const sd_vhost *v, const char *user, const
         || json_object_set_new(entry, "ip", json_string(printable(r->pool, r->useragent_ip, 64)))) {
         return out_of_memory(r, "adding to an index");
     }
-    return rewrite(r, v, user, NULL, entry, evicted);
+    return rewrite(r, v, user, NULL, entry, created, NULL, evicted);
 }
 
 int sd_user_index_remove(request_rec *r, const sd_vhost *v, const char *user, const char *id)
 {
     apr_hash_t *drop = apr_hash_make(r->pool);
     apr_hash_set(drop, id, APR_HASH_KEY_STRING, id);
-    return rewrite(r, v, user, drop, NULL, NULL);
+    return rewrite(r, v, user, drop, NULL, 0, NULL, NULL);
 }
 
 static int by_last_seen(const void *a, const void *b)
@@ -557,6 +656,7 @@ int sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
     index_name n = name_of(r->pool, v->conf, "index:", user);
     apr_hash_t *drop = apr_hash_make(r->pool);
     index_value iv;
+    index_end end;
     int rc, failed = 0, named = 0;
     size_t i;
     json_t *e;
@@ -574,6 +674,8 @@ int sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
     if ((rc = read_index(r, v, &n, 0, "index of a user's sessions", &iv)) != OK) {
         return rc;
     }
+    end.before = apr_time_now();
+    end.keep = keep_id;
     /* Ended first, dropped from the index after: a session that could not
      * be ended stays listed, so it can still be ended later. */
     json_array_foreach(iv.sessions, i, e) {
@@ -597,8 +699,10 @@ int sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
         }
         *ended += done;
     }
-    if (apr_hash_count(drop) > 0) {
-        rc = rewrite(r, v, user, drop, NULL, NULL);
+    if (apr_hash_count(drop) > 0 || !handle) {
+        /* All (or all others) ended: remembered, for a login already made
+         * but not yet indexed (it is ended when it arrives). */
+        rc = rewrite(r, v, user, drop, NULL, 0, handle ? NULL : &end, NULL);
         if (rc != OK) {
             /* The sessions are ended; their entries go with the next write. */
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00506)

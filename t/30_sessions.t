@@ -16,15 +16,25 @@ use LWP::UserAgent ();
 use SDTest qw(mc_get mc_set mc_command session_id cookie_value sign_id lock_key);
 use Time::HiRes qw(time);
 
-plan tests => 71;
+plan tests => 83;
 
 my $secret = 'apache-test only: 3c5a0f8e9d2b4e6f8a1c3e5d7f9b2d4e';
 my %base;
-for my $vhost ('sd_sessions', 'sd_sessions_peer') {
+for my $vhost ('sd_sessions', 'sd_sessions_peer', 'sd_sessions_nocase', 'sd_sessions_small') {
     (my $name = $vhost) =~ s/^//;   # a copy: module2url writes to its argument
     ($base{$vhost} = Apache::TestRequest::module2url($name, { path => '' })) =~ s{/+\z}{};
 }
 my $json = JSON::PP->new;
+
+# Real passwords: in demo mode the list is off (anyone could be anyone).
+my $vars = Apache::Test::vars();
+my $htpasswd = "$vars->{t_logs}/sessions.htpasswd";
+unlink $htpasswd;
+for my $user (qw(alice bob carol erin frank)) {
+    system('htpasswd', '-B', '-C', '4', '-b', (-e $htpasswd ? () : '-c'), $htpasswd, $user, 'pw') == 0
+        or die "htpasswd failed";
+}
+chmod 0644, $htpasswd;
 
 # A browser: its own cookie jar and user agent, on one port or the other
 # (cookies are shared across ports, as browsers do).
@@ -40,9 +50,9 @@ sub post {
     return $d->{ua}->request(HTTP::Request::Common::POST($d->{base} . $path, $form // [], @h));
 }
 sub log_in {
-    my ($d, $user) = @_;
+    my ($d, $user, $cookie) = @_;
     my $res = post($d, '/login', [username => $user, password => 'pw']);
-    $d->{id} = session_id(cookie_value($res, 'sessions.sid'));
+    $d->{id} = session_id(cookie_value($res, $cookie // 'sessions.sid'));
     return $res;
 }
 sub list {
@@ -199,7 +209,7 @@ for my $i (0 .. 3) {
     get($carol[$i], '/') for 1 .. ($i == 0 ? 0 : 1);
     select undef, undef, undef, 0.01;
 }
-is(user_of($carol[0]), 'Guest', 'a fourth login (SessionDemoMaxSessionsPerUser 3) ended the least recently used');
+is(user_of($carol[0]), 'Guest', 'a fourth login (SessionDemoMaxSessionsPerUser 3) ended the oldest login');
 is(scalar(grep { user_of($_) eq 'carol' } @carol[1 .. 3]), 3, 'the three others are logged in');
 is(scalar @{ list($carol[3]) }, 3, 'the index holds three');
 ok(!grep({ $_->{userAgent} eq 'Carol1' } @{ list($carol[3]) }), '... not the ended one');
@@ -211,10 +221,13 @@ $res = revoke('carol', Origin => 'http://evil.example');
 is($res->code, 403, 'a revoke from another site: 403');
 $res = revoke('carol');
 is($res->code, 200, 'POST revoke-user=carol: 200');
-is_deeply($json->decode($res->content), { user => 'carol', revoked => 3 }, '... ending 3 sessions (JSON)');
+is_deeply($json->decode($res->content), { user => 'carol', realm => 'sessions-test', revoked => 3 },
+          '... ending 3 sessions of the realm (JSON)');
 is(scalar(grep { user_of($_) eq 'Guest' } @carol), 4, "all of carol's devices are guests");
-is_deeply($json->decode(revoke('nobody-at-all')->content), { user => 'nobody-at-all', revoked => 0 },
-          'revoking a user without sessions: 0');
+is_deeply($json->decode(revoke('nobody-at-all')->content),
+          { user => 'nobody-at-all', realm => 'sessions-test', revoked => 0 }, 'revoking a user without sessions: 0');
+is(revoke("bad\x{ff}")->code, 400, 'revoke-user that is not UTF-8: 400');
+is(revoke("a\nb")->code, 400, 'revoke-user with a control character: 400');
 is(LWP::UserAgent->new->request(HTTP::Request::Common::POST("$base{sd_sessions}/sessiondemo-status",
                                                            [foo => 1]))->code,
    400, 'a POST without revoke-user: 400');
@@ -232,3 +245,74 @@ is(get($dave, '/', Cookie => 'sessions.sid=' . sign_id($eid, $secret))->content 
 $sessions = list($dave);
 is(ref $sessions && scalar @$sessions, 1, '... and indexed on its first save here');
 ok(ref $sessions && $sessions->[0]{current}, '... as this device');
+
+# --- demo mode -----------------------------------------------------------
+{
+    my $demo = device('Demo');
+    $demo->{base} = do { local $Apache::TestRequest::Module = undef; 'http://' . Apache::TestRequest::hostport() };
+    post($demo, '/login', [username => 'anyone', password => 'any']);
+    my $r = get($demo, '/sessions');
+    is($r->code, 503, 'in demo mode (anyone can log in as anyone) /sessions is off: 503');
+    like($r->content, qr/demo\s+mode/, '... saying why');
+}
+
+# --- a provider that ignores case ----------------------------------------
+{
+    my $lower = device('LowerA', 'sd_sessions_nocase');
+    my $upper = device('UpperA', 'sd_sessions_nocase');
+    log_in($lower, 'alice', 'nocase.sid');
+    log_in($upper, 'ALICE', 'nocase.sid');
+    like(get($upper, '/')->content, qr{<strong>Name:</strong> alice</p>},
+         'SessionDemoUsernameCase Lower: ALICE is alice');
+    is(scalar @{ list($lower) }, 2, "... and her list holds both logins");
+    post($lower, '/sessions/logout-others');
+    like(get($upper, '/')->content, qr{<strong>Name:</strong> Guest</p>}, '... so logout-others ends the ALICE one');
+}
+
+# --- a login indexed after its user's sessions were ended ----------------
+# The index's lock is held (as a slow writer would), so the login waits to
+# be indexed while the admin's revoke runs; whichever gets the index first,
+# the login made before the revoke does not survive it.
+{
+    require Digest::SHA;
+    my $index_lock = lock_key('sess:', 'index:' . Digest::SHA::sha256_hex("sessions-test\0erin"), 'sessions-test');
+    ok(mc_command("add $index_lock 0 30 4\r\nheld") =~ /^STORED/, "erin's index is locked");
+    my $erin = device('ErinPending');
+    pipe(my $rd, my $wr) or die "pipe: $!";
+    my $login = fork // die "fork: $!";
+    if (!$login) {
+        close $rd;
+        my $r = post($erin, '/login', [username => 'erin', password => 'pw']);
+        print $wr $r->code, ' ', (cookie_value($r, 'sessions.sid') // ''), "\n";
+        close $wr;
+        exit 0;
+    }
+    close $wr;
+    select undef, undef, undef, 0.5;
+    my $rev = fork // die "fork: $!";
+    if (!$rev) { revoke('erin'); exit 0 }
+    select undef, undef, undef, 0.5;
+    mc_command("delete $index_lock");
+    my ($code, $cookie) = split ' ', scalar(<$rd>) // '';
+    waitpid $login, 0;
+    waitpid $rev, 0;
+    my $guest_after = 1;
+    if ($cookie) {
+        my $r = LWP::UserAgent->new->get("$base{sd_sessions}/protected", Cookie => "sessions.sid=$cookie");
+        $guest_after = $r->code == 401;
+    }
+    ok(($code // 0) == 503 && !$cookie || $code == 302 && $guest_after,
+       "a login made before the revoke is ended whichever came first (login $code, cookie "
+       . ($cookie ? 'then a guest' : 'none') . ')');
+}
+
+# --- memcached's item size bounds the index ------------------------------
+{
+    my @codes;
+    my @devs = map { device('F' x 190 . $_, 'sd_sessions_small') } 1 .. 10;
+    push @codes, log_in($_, 'frank', 'smallidx.sid')->code for @devs;
+    is_deeply(\@codes, [(302) x 10], 'ten logins with long user agents on a memcached of 2 KB items all succeed');
+    my $n = list($devs[-1]);
+    ok(ref $n && @$n >= 2 && @$n < 10, 'the index keeps what fits (' . (ref $n ? scalar @$n : $n) . ' sessions)');
+    like(get($devs[0], '/')->content, qr{Name:</strong> Guest}, 'the oldest logins were ended to make room');
+}
