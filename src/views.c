@@ -17,7 +17,7 @@ const sd_views *sd_views_load(apr_pool_t *p, const char *dir, const char **err)
 {
     sd_views *v = apr_pcalloc(p, sizeof(*v));
     for (int i = 0; i < SD_VIEW_COUNT; ++i) {
-        v->pages[i] = sd_template_load(p, apr_pstrcat(p, dir, "/", page_files[i], NULL), err);
+        v->pages[i] = sd_template_load(p, apr_pstrcat(p, dir, "/", page_files[i], NULL), NULL, err);
         if (!v->pages[i]) {
             return NULL;
         }
