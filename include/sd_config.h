@@ -95,7 +95,8 @@ typedef enum {
            set_key_prefix, show_text, "memcached key prefix (\"\" for none)")          \
     CUSTOM("SessionDemoTemplateDir", template_dir, const char *, TAKE1,                \
            SD_DEFAULT_TEMPLATE_DIR, set_template_dir, show_text,                       \
-           "directory holding home.html, login.html, profile.html, error.html")        \
+           "directory holding home.html, login.html, profile.html, error.html,"       \
+           " sessions.html")        \
     TEXT("SessionDemoCookiePath", cookie_path, "/", sd_cfg_parse_cookie_path,           \
          "cookie Path attribute")                                                      \
     TEXT("SessionDemoCookieDomain", cookie_domain, NULL, sd_cfg_parse_cookie_domain,    \
@@ -137,6 +138,9 @@ typedef enum {
         "longest username in bytes")                                                   \
     INT("SessionDemoMaxItemLength", max_item_len, "128", 1, 4096, "bytes",             \
         "longest cart item in bytes")                                                  \
+    INT("SessionDemoMaxSessionsPerUser", max_user_sessions, "16", 1, 256, "sessions",   \
+        "sessions one user may have at once; a new login ends the least recently"     \
+        " used beyond it")                                                             \
     INT("SessionDemoMaxCartItems", max_cart_items, "100", 1, 10000, "items",           \
         "most items in one cart")                                                      \
     INT("SessionDemoMemcacheProbeInterval", probe_interval_ms, "500", 100, 60000, "milliseconds",\

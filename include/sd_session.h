@@ -50,6 +50,32 @@ int sd_session_regenerate(sd_session *s);
  * Returns OK or HTTP_SERVICE_UNAVAILABLE. */
 int sd_session_destroy(sd_session *s);
 
+/* Opens the stored session `id` as sd_session_load does a cookie's, for
+ * one user to see or end another of their sessions: under its lock for
+ * SD_SESSION_UPDATE. It never sends a cookie, and sd_session_commit writes
+ * nothing for it; end it with sd_session_destroy and release it with
+ * sd_session_close. A missing, ended, expired or foreign session opens
+ * as a new one (sd_session_is_live is 0). */
+int sd_session_open(request_rec *r, const sd_vhost *v, const char *id,
+                    sd_session_intent intent, sd_session **out);
+
+/* The session's ID: the loaded one, or the one minted at commit (NULL
+ * before that for a new session). */
+const char *sd_session_id(const sd_session *s);
+/* Whether a stored, not ended session was loaded. */
+int sd_session_is_live(const sd_session *s);
+/* When the loaded session was created and last written (0: unknown). */
+apr_time_t sd_session_created(const sd_session *s);
+apr_time_t sd_session_saved(const sd_session *s);
+/* Whether the commit has just saved, for the first time, a session
+ * express-session wrote (so it is in no index of the user's sessions). */
+int sd_session_adopted(const sd_session *s);
+/* The session was ended by other means (sd_session_open of its own ID):
+ * the commit only expires the cookie. */
+void sd_session_forget(sd_session *s);
+/* Releases the lock of a session that is not committed; NULL-safe. */
+void sd_session_close(sd_session *s);
+
 /* What sd_session_commit returns when the change would make the stored
  * session bigger than memcached takes: nothing was written, and the stored
  * session is as it was. */

@@ -1,6 +1,8 @@
 /* Template engine: a small Handlebars subset, compiled once at start-up.
  *   {{a.b}}                      value at path a.b of the view model, HTML-escaped
  *   {{#if a.b}}..{{else}}..{{/if}}  truthiness test, nests freely
+ *   {{#each a.b}}..{{else}}..{{/each}}  the body once per element of an array,
+ *                                with the element as its view; else when empty
  *   {{! comment }}               dropped at compile time
  *   {{> name}}                   a partial the caller supplies, inserted
  *                                verbatim at compile time (the stylesheet)

@@ -1,6 +1,6 @@
-/* The app's pages: the templates of SessionDemoTemplateDir and its one
- * stylesheet, compiled once at start-up and shared read-only by every child
- * and thread. */
+/* The app's pages: the five templates of SessionDemoTemplateDir and its
+ * one stylesheet, compiled once at start-up and shared read-only by every
+ * child and thread. */
 #ifndef SD_VIEWS_H
 #define SD_VIEWS_H
 
@@ -14,13 +14,14 @@ typedef enum {
     SD_VIEW_LOGIN,
     SD_VIEW_PROFILE,
     SD_VIEW_ERROR,
+    SD_VIEW_SESSIONS,
     SD_VIEW_COUNT
 } sd_views_page;
 
-/* Reads style.css and compiles home.html, login.html, profile.html and
- * error.html from dir, where {{> style}} stands for the viewport meta
- * element and the stylesheet in a <style> element. Returns NULL with *err
- * ("file:line: problem") on failure. */
+/* Reads style.css and compiles home.html, login.html, profile.html,
+ * error.html and sessions.html from dir, where {{> style}} stands for the
+ * viewport meta element and the stylesheet in a <style> element. Returns
+ * NULL with *err ("file:line: problem") on failure. */
 const sd_views *sd_views_load(apr_pool_t *p, const char *dir, const char **err);
 
 /* The page rendered with the view model, into one buffer from p. */

@@ -11,6 +11,7 @@
 #include "sd_module.h"
 #include "sd_record.h"
 #include "sd_session.h"
+#include "sd_user_index.h"
 
 #include <http_log.h>
 #include <http_protocol.h>
@@ -27,6 +28,9 @@ typedef struct {
     const sd_config *conf;
     sd_session_intent intent; /* the route's, for the lazy load */
     sd_session *session;      /* loaded on first use */
+    const char *logged_in_as; /* a login to index once the session is saved */
+    const char *logged_out;   /* a logout to drop from the index, and... */
+    const char *logged_out_id;
 } route_ctx;
 
 typedef int (*route_fn)(route_ctx *ctx, sd_http_reply *out);
@@ -222,14 +226,27 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
     sd_session_set_new(s, "flash", flash);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00407)
                   "user '%s' logged in", ap_escape_logitem(r->pool, username));
+    ctx->logged_in_as = username;
     sd_http_redirect(out, next ? next : "/");
     return OK;
+}
+
+/* The logged-in user of the loaded session, or NULL. */
+static const char *session_user(route_ctx *ctx)
+{
+    const json_t *name = sd_session_get(ctx->session, "username");
+    return is_logged_in(ctx) && json_is_string(name) ? json_string_value(name) : NULL;
 }
 
 static int route_logout(route_ctx *ctx, sd_http_reply *out)
 {
     int rc = load_session(ctx);
-    if (rc != OK || (rc = sd_session_destroy(ctx->session)) != OK) {
+    if (rc != OK) {
+        return rc;
+    }
+    ctx->logged_out = session_user(ctx);
+    ctx->logged_out_id = sd_session_id(ctx->session);
+    if ((rc = sd_session_destroy(ctx->session)) != OK) {
         return rc;
     }
     sd_http_redirect(out, "/");
@@ -352,6 +369,165 @@ static int route_cart(route_ctx *ctx, sd_http_reply *out)
     return OK;
 }
 
+/* ------------------------------------------------- the user's sessions */
+
+static json_t *iso_or_null(apr_pool_t *p, apr_time_t t)
+{
+    return t ? json_string(sd_record_iso8601_format(p, t)) : json_null();
+}
+
+/* The user's sessions as the page and the JSON show them. */
+static int sessions_model(route_ctx *ctx, const char *user, json_t **list, int *others)
+{
+    apr_array_header_t *entries;
+    const char *mine = sd_session_id(ctx->session);
+    int rc = sd_user_index_list(ctx->r, ctx->v, user, &entries);
+
+    *others = 0;
+    if (rc != OK) {
+        return rc;
+    }
+    *list = sd_json_track(ctx->r->pool, json_array());
+    for (int i = 0; *list && i < entries->nelts; ++i) {
+        const sd_user_index_entry *e = &APR_ARRAY_IDX(entries, i, sd_user_index_entry);
+        int current = mine && strcmp(e->id, mine) == 0;
+        json_t *one = json_pack("{s:s,s:o,s:o,s:s,s:s,s:b}", "handle", e->handle,
+                                "created", iso_or_null(ctx->r->pool, e->created),
+                                "lastSeen", iso_or_null(ctx->r->pool, e->last_seen),
+                                "userAgent", e->user_agent, "ip", e->ip, "current", current);
+        /* This device first, then the others, most recently seen first. */
+        if (!one || (current ? json_array_insert_new(*list, 0, one)
+                             : json_array_append_new(*list, one))) {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        *others += !current;
+    }
+    return *list ? OK : HTTP_INTERNAL_SERVER_ERROR;
+}
+
+static int route_sessions(route_ctx *ctx, sd_http_reply *out)
+{
+    json_t *view, *list;
+    const char *user;
+    int rc = load_session(ctx), others;
+
+    if (rc != OK) {
+        return rc;
+    }
+    if (!(user = session_user(ctx))) {
+        sd_http_redirect(out, sd_next_path_login_url(ctx->r->pool, "/login", "/sessions"));
+        return OK;
+    }
+    if ((rc = sessions_model(ctx, user, &list, &others)) != OK) {
+        return rc;
+    }
+    view = sd_json_track(ctx->r->pool, json_object());
+    json_object_set_new(view, "user", view_user(ctx, 1));
+    json_object_set(view, "sessions", list);
+    json_object_set_new(view, "others", json_boolean(others));
+    if (ctx->r->args) {
+        apr_table_t *query;
+        const char *ended;
+        if (sd_form_parse(ctx->r->pool, ctx->r->args, strlen(ctx->r->args), &query) == APR_SUCCESS
+            && (ended = apr_table_get(query, "ended")) != NULL) {
+            /* Only a number gets through: the notice is the server's text. */
+            apr_int64_t n = apr_atoi64(ended);
+            if (n >= 0 && n <= 1000) {
+                json_object_set_new(view, "notice", json_string(apr_psprintf(
+                    ctx->r->pool, "%" APR_INT64_T_FMT " session%s ended.", n,
+                    n == 1 ? "" : "s")));
+            }
+        }
+    }
+    render(ctx, out, HTTP_OK, SD_VIEW_SESSIONS, view);
+    return OK;
+}
+
+static int route_sessions_json(route_ctx *ctx, sd_http_reply *out)
+{
+    json_t *list;
+    const char *user;
+    int rc = load_session(ctx), others;
+
+    if (rc != OK) {
+        return rc;
+    }
+    if (!(user = session_user(ctx))) {
+        json_error(ctx, out, HTTP_UNAUTHORIZED, "not logged in");
+        return OK;
+    }
+    if ((rc = sessions_model(ctx, user, &list, &others)) != OK) {
+        return rc;
+    }
+    reply_json(ctx, out, HTTP_OK, sd_json_track(ctx->r->pool, json_pack("{s:O}", "sessions", list)));
+    return OK;
+}
+
+static int route_sessions_logout_others(route_ctx *ctx, sd_http_reply *out)
+{
+    const char *user;
+    int ended = 0;
+    int rc = load_session(ctx);
+
+    ap_discard_request_body(ctx->r);
+    if (rc != OK) {
+        return rc;
+    }
+    if (!(user = session_user(ctx))) {
+        sd_http_redirect(out, "/login");
+        return OK;
+    }
+    rc = sd_user_index_end(ctx->r, ctx->v, user, NULL, sd_session_id(ctx->session), &ended, NULL);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, ctx->r, SD_LOGNO(00420)
+                  "user '%s' ended %d other session%s", ap_escape_logitem(ctx->r->pool, user),
+                  ended, ended == 1 ? "" : "s");
+    if (rc != OK) {
+        return rc;
+    }
+    sd_http_redirect(out, apr_psprintf(ctx->r->pool, "/sessions?ended=%d", ended));
+    return OK;
+}
+
+static int route_sessions_logout(route_ctx *ctx, sd_http_reply *out)
+{
+    request_rec *r = ctx->r;
+    apr_table_t *form;
+    const char *user, *handle, *ended_id = NULL;
+    int ended = 0;
+    int rc = sd_http_read_form(r, ctx->conf, &form);
+
+    if (rc != OK || (rc = load_session(ctx)) != OK) {
+        return rc;
+    }
+    if (!(user = session_user(ctx))) {
+        sd_http_redirect(out, "/login");
+        return OK;
+    }
+    handle = apr_table_get(form, "handle");
+    rc = sd_user_index_end(r, ctx->v, user, handle ? handle : "", NULL, &ended, &ended_id);
+    if (rc == HTTP_NOT_FOUND) {
+        /* Unknown, malformed, already ended, or another user's: alike. */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00421)
+                      "user '%s' asked to end a session that is none of theirs"
+                      " (or no longer exists)", ap_escape_logitem(r->pool, user));
+        return rc;
+    }
+    if (rc != OK) {
+        return rc;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00422)
+                  "user '%s' ended one of their sessions", ap_escape_logitem(r->pool, user));
+    if (ended_id && sd_session_id(ctx->session)
+        && strcmp(ended_id, sd_session_id(ctx->session)) == 0) {
+        /* This device's own: it is a logout. */
+        sd_session_forget(ctx->session);
+        sd_http_redirect(out, "/");
+        return OK;
+    }
+    sd_http_redirect(out, "/sessions?ended=1");
+    return OK;
+}
+
 static const route routes[] = {
     /* GET / counts the visit and consumes the flash; logout and login
      * must serialise with concurrent requests so a logged-out session is
@@ -364,20 +540,27 @@ static const route routes[] = {
     { "/protected",   M_GET,  SD_SESSION_READ,   route_protected },
     { "/add-to-cart", M_POST, SD_SESSION_UPDATE, route_add_to_cart },
     { "/cart",        M_GET,  SD_SESSION_READ,   route_cart },
+    /* The other sessions are ended each under its own lock; this one is
+     * only read (the index is written after, never while holding it). */
+    { "/sessions",        M_GET,  SD_SESSION_READ, route_sessions },
+    { "/sessions.json",   M_GET,  SD_SESSION_READ, route_sessions_json },
+    { "/sessions/logout-others", M_POST, SD_SESSION_READ, route_sessions_logout_others },
+    { "/sessions/logout", M_POST, SD_SESSION_READ, route_sessions_logout },
 };
 
 /* ------------------------------------------------------------ dispatcher */
 
 static int is_json_route(const char *path)
 {
-    return strcmp(path, "/add-to-cart") == 0 || strcmp(path, "/cart") == 0;
+    return strcmp(path, "/add-to-cart") == 0 || strcmp(path, "/cart") == 0
+           || strcmp(path, "/sessions.json") == 0;
 }
 
 static const char *status_message(int status)
 {
     switch (status) {
     case HTTP_NOT_FOUND:
-        return "There is no page at this address.";
+        return "There is no page at this address, or nothing of yours by that name.";
     case HTTP_METHOD_NOT_ALLOWED:
         return "This address does not accept that method.";
     case HTTP_BAD_REQUEST:
@@ -415,10 +598,49 @@ static void error_reply(route_ctx *ctx, sd_http_reply *out, int status, const ch
     render(ctx, out, status, SD_VIEW_ERROR, view);
 }
 
+/* After the commit: a login (or a session of express-session's, on its
+ * first save here) joins the user's index, a logout leaves it. A login
+ * that cannot be indexed is undone: a session the user could not see nor
+ * end is not handed out. */
+static int update_index(route_ctx *ctx)
+{
+    request_rec *r = ctx->r;
+    const char *id = sd_session_id(ctx->session);
+    int rc = OK;
+
+    if (ctx->logged_out && ctx->logged_out_id) {
+        sd_user_index_remove(r, ctx->v, ctx->logged_out, ctx->logged_out_id);
+    }
+    if (ctx->logged_in_as && id) {
+        rc = sd_user_index_add(r, ctx->v, ctx->logged_in_as, id, NULL);
+        if (rc != OK) {
+            sd_session *s;
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00423)
+                          "the login could not be added to the user's index of sessions;"
+                          " the new session is ended and the login refused");
+            apr_table_unset(r->err_headers_out, "Set-Cookie");
+            if (sd_session_open(r, ctx->v, id, SD_SESSION_UPDATE, &s) == OK) {
+                sd_session_destroy(s);
+            }
+            sd_session_close(s);
+            return HTTP_SERVICE_UNAVAILABLE;
+        }
+    }
+    else if (id && sd_session_adopted(ctx->session) && session_user(ctx)) {
+        if (sd_user_index_add(r, ctx->v, session_user(ctx), id, NULL) != OK) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00424)
+                          "a session express-session made could not be added to its"
+                          " user's index; it cannot be listed or ended from another"
+                          " device");
+        }
+    }
+    return OK;
+}
+
 int sd_routes_handle(request_rec *r, const sd_vhost *v)
 {
     const sd_config *conf = v->conf;
-    route_ctx ctx = { r, v, conf, SD_SESSION_READ, NULL };
+    route_ctx ctx = { r, v, conf, SD_SESSION_READ, NULL, NULL, NULL, NULL };
     sd_http_reply out = { 0 };
     const route *match = NULL;
     const char *allow = NULL, *message = NULL;
@@ -472,6 +694,9 @@ int sd_routes_handle(request_rec *r, const sd_vhost *v)
     }
     if (rc == OK && ctx.session) {
         rc = sd_session_commit(ctx.session);
+        if (rc == OK) {
+            rc = update_index(&ctx);
+        }
         if (rc == SD_SESSION_TOO_LARGE && match->method == M_GET) {
             /* A page's own bookkeeping (the visit count) that no longer
              * fits: the page is still served, the stored session kept. */

@@ -53,6 +53,11 @@ struct sd_session {
     int is_new;
     int destroyed;
     int committed;
+    int detached;              /* opened by ID (sd_session_open), not by the
+                                  request's cookie: it never sends one     */
+    int adopted;               /* loaded a live session express-session
+                                  wrote (no module member yet)             */
+    int written;               /* the commit wrote the loaded session      */
     sd_session_lock *lock;     /* held lock, or NULL                       */
 };
 
@@ -197,6 +202,7 @@ static int load_stored(sd_session *s, const char *key)
     SD_STATS_INC(s->v->rt.stats, loaded);
 
     s->is_new = 0;
+    s->adopted = sd_record_realm(rec) == NULL;
     s->id = s->cookie_id;
     s->fields = fields;
     s->stored = rec;
@@ -216,6 +222,19 @@ static int load_stored(sd_session *s, const char *key)
         s->loaded_data = "";
     }
     return OK;
+}
+
+/* The stored session of s->cookie_id, under its lock when the intent
+ * is to update it. */
+static int open_stored(sd_session *s)
+{
+    if (s->conf->lock && s->intent == SD_SESSION_UPDATE) {
+        int rc = sd_session_lock_acquire(s->r, s->v, s->cookie_id, SD_LOCK_WAIT, &s->lock);
+        if (rc != OK) {
+            return rc;
+        }
+    }
+    return load_stored(s, store_key(s->r->pool, s->conf, s->cookie_id));
 }
 
 int sd_session_load(request_rec *r, const sd_vhost *v,
@@ -260,13 +279,26 @@ int sd_session_load(request_rec *r, const sd_vhost *v,
     }
     s->resign = matched > 0;
     s->cookie_value = value;
-    if (conf->lock && intent == SD_SESSION_UPDATE) {
-        int rc = sd_session_lock_acquire(r, v, s->cookie_id, SD_LOCK_WAIT, &s->lock);
-        if (rc != OK) {
-            return rc;
-        }
+    return open_stored(s);
+}
+
+int sd_session_open(request_rec *r, const sd_vhost *v, const char *id,
+                    sd_session_intent intent, sd_session **out)
+{
+    sd_session *s = apr_pcalloc(r->pool, sizeof(*s));
+
+    s->r = r;
+    s->v = v;
+    s->conf = v->conf;
+    s->intent = intent;
+    s->detached = 1;
+    *out = s;
+    s->cookie_id = id;
+    if (!(s->cookie_lock_key = sd_session_lock_key(r->pool, s->conf, id))) {
+        s->cookie_id = NULL;
+        return start_new(s);
     }
-    return load_stored(s, store_key(r->pool, conf, s->cookie_id));
+    return open_stored(s);
 }
 
 json_t *sd_session_data(sd_session *s)
@@ -495,6 +527,7 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
                              value, len, ttl, SD_STORE_FLAGS_JSON);
         if (res == SD_STORE_OK) {
             SD_STATS_INC(s->v->rt.stats, saved);
+            s->written = 1;
         }
     }
     else {
@@ -585,7 +618,9 @@ static int commit_session(sd_session *s)
     int modified, write, send_cookie, rv;
     const char *current;
 
-    if (s->committed) {
+    if (s->committed || s->detached) {
+        /* A session opened by ID is another browser's: no cookie of it
+         * goes to this one, and nothing but an end is written for it. */
         return OK;
     }
     s->committed = 1;
@@ -678,6 +713,44 @@ static int commit_session(sd_session *s)
         add_set_cookie(s, value, has_expiry, expires);
     }
     return OK;
+}
+
+const char *sd_session_id(const sd_session *s)
+{
+    return s->id;
+}
+
+int sd_session_is_live(const sd_session *s)
+{
+    return !s->is_new && !s->destroyed;
+}
+
+apr_time_t sd_session_created(const sd_session *s)
+{
+    return s->created;
+}
+
+apr_time_t sd_session_saved(const sd_session *s)
+{
+    return s->stored ? sd_record_saved(s->stored) : 0;
+}
+
+int sd_session_adopted(const sd_session *s)
+{
+    return s->adopted && s->written;
+}
+
+void sd_session_forget(sd_session *s)
+{
+    s->destroyed = 1;
+}
+
+void sd_session_close(sd_session *s)
+{
+    if (s) {
+        sd_session_lock_release(s->lock);
+        s->lock = NULL;
+    }
 }
 
 int sd_session_commit(sd_session *s)

@@ -2,12 +2,13 @@
  * written either as JSON or as an HTML table, so both always agree. */
 #include "sd_status.h"
 #include "sd_backend_memcache.h"
-#include "sd_http.h"
 #include "sd_json.h"
 #include "sd_log.h"
 #include "sd_module.h"
 #include "sd_record.h"
 #include "sd_template.h"
+#include "sd_http.h"
+#include "sd_user_index.h"
 
 #include <http_log.h>
 #include <http_protocol.h>
@@ -163,16 +164,79 @@ static void write_html(request_rec *r, const sd_vhost *v, const json_t *model)
                                     html_value(r->pool, json_object_get(srv, "address"))), srv);
     }
     write_table(r, "Session counters", json_object_get(model, "counters"));
+    ap_rprintf(r, "<p>Users with indexed sessions (the realm's): %s</p>\n",
+               html_value(r->pool, json_object_get(model, "indexed_users")));
     write_table(r, "Effective configuration", json_object_get(model, "config"));
     ap_rputs("</body>\n</html>\n", r);
+}
+
+static int reply_json(request_rec *r, int status, json_t *body)
+{
+    apr_size_t len = 0;
+    char *text = sd_json_dump(r->pool, sd_json_track(r->pool, body), &len);
+    if (!text) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    r->status = status;
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    ap_set_content_type(r, "application/json; charset=utf-8");
+    ap_rwrite(text, (int)len, r);
+    return OK;
+}
+
+/* POST revoke-user=NAME: every session of the user ends (whoever may POST
+ * here is whoever the admin's Require lets in; a page of another site may
+ * not make the admin's browser do it). */
+static int revoke_user(request_rec *r, const sd_vhost *v)
+{
+    const char *why = NULL, *user;
+    apr_table_t *form;
+    int ended = 0, rc;
+
+    if (v->conf->check_origin && sd_http_cross_origin(r, v->conf, &why)) {
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00507)
+                      "cross-origin revoke refused (%s)", ap_escape_logitem(r->pool, why));
+        ap_discard_request_body(r);
+        return reply_json(r, HTTP_FORBIDDEN, json_pack("{s:s}", "error", "cross-origin request refused"));
+    }
+    if ((rc = sd_http_read_form(r, v->conf, &form)) != OK) {
+        return reply_json(r, rc, json_pack("{s:s}", "error", "a form with revoke-user=NAME is expected"));
+    }
+    user = apr_table_get(form, "revoke-user");
+    if (!user || !*user) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00508)
+                      "status POST without revoke-user");
+        return reply_json(r, HTTP_BAD_REQUEST, json_pack("{s:s}", "error", "revoke-user=NAME is required"));
+    }
+    if (!v->rt.store) {
+        return reply_json(r, HTTP_SERVICE_UNAVAILABLE, json_pack("{s:s}", "error", "no session store here"));
+    }
+    rc = sd_user_index_end(r, v, user, NULL, NULL, &ended, NULL);
+    ap_log_rerror(APLOG_MARK, rc == OK ? APLOG_NOTICE : APLOG_WARNING, 0, r, SD_LOGNO(00509)
+                  "admin%s%s revoked %d session%s of user '%s'%s",
+                  r->user ? " " : "", r->user ? ap_escape_logitem(r->pool, r->user) : "",
+                  ended, ended == 1 ? "" : "s", ap_escape_logitem(r->pool, user),
+                  rc == OK ? "" : "; some could not be ended (store unavailable)");
+    if (rc != OK) {
+        apr_table_setn(r->err_headers_out, "Retry-After", "5");
+        return reply_json(r, HTTP_SERVICE_UNAVAILABLE,
+                          json_pack("{s:s,s:i,s:s}", "user", user, "revoked", ended, "error",
+                                    "the session store did not answer for every session;"
+                                    " try again"));
+    }
+    return reply_json(r, HTTP_OK, json_pack("{s:s,s:i}", "user", user, "revoked", ended));
 }
 
 int sd_status_handle(request_rec *r, const sd_vhost *v)
 {
     json_t *model;
+    apr_int64_t users = 0;
 
+    if (r->method_number == M_POST) {
+        return revoke_user(r, v);
+    }
     if (r->method_number != M_GET) {
-        apr_table_setn(r->headers_out, "Allow", "GET, HEAD");
+        apr_table_setn(r->headers_out, "Allow", "GET, HEAD, POST");
         return HTTP_METHOD_NOT_ALLOWED;
     }
     model = sd_json_track(r->pool, json_object());
@@ -181,6 +245,10 @@ int sd_status_handle(request_rec *r, const sd_vhost *v)
     json_object_set_new(model, "memcached", servers_model(r, v));
     json_object_set_new(model, "connections_per_server", json_integer(v->rt.pool_size));
     json_object_set_new(model, "counters", counters_model(v->rt.stats));
+    /* Of the whole realm, kept in memcached. */
+    json_object_set_new(model, "indexed_users",
+                        v->rt.store && sd_user_index_users(r, v, &users) == OK
+                        ? json_integer((json_int_t)users) : json_null());
     if (v->rt.host_locks) {
         apr_uint32_t held = 0, reclaimed = 0;
         sd_host_lock_counts(v->rt.host_locks, &held, &reclaimed);

@@ -1,7 +1,7 @@
 /* Template engine: a small Handlebars subset ({{path}}, {{#if}}/{{else}}/
- * {{/if}}, {{! comments }}, {{> partial}}), compiled once into a read-only
- * node tree so that many request threads can render the same template
- * without locking. */
+ * {{/if}}, {{#each}}/{{else}}/{{/each}}, {{! comments }}, {{> partial}}),
+ * compiled once into a read-only node tree so that many request threads can
+ * render the same template without locking. */
 #include "sd_template.h"
 
 #include <apr_file_info.h>
@@ -23,7 +23,7 @@
 /* Longest piece of template source quoted back in an error message. */
 #define TPL_SNIPPET_MAX 40
 
-typedef enum { TPL_TEXT, TPL_VAR, TPL_IF } tpl_kind;
+typedef enum { TPL_TEXT, TPL_VAR, TPL_IF, TPL_EACH } tpl_kind;
 
 /* Split at compile time so rendering is just a chain of object lookups. */
 typedef struct {
@@ -42,7 +42,7 @@ struct tpl_node {
             apr_size_t len;
         } text;
         tpl_path var;
-        struct {
+        struct {            /* {{#if}}, and {{#each}}: then_list per element */
             tpl_path path;
             tpl_node *then_list;
             tpl_node *else_list;
@@ -58,7 +58,7 @@ struct sd_template {
 
 /* -------------------------------------------------------------- compiler */
 
-/* One open node list: the top level, or the then/else list of an {{#if}}. */
+/* One open node list: the top level, or the then/else list of a block. */
 typedef struct {
     tpl_node *cond;  /* NULL for the top level */
     tpl_node **tail; /* where the next sibling gets linked */
@@ -76,7 +76,7 @@ typedef struct {
     const char **err;
     const sd_template_partial *partials; /* NULL: {{> x}} is an error */
     apr_size_t text_len;                 /* of the text nodes so far */
-    int depth; /* number of open {{#if}}s; stack[0] is the top level */
+    int depth; /* number of open blocks; stack[0] is the top level */
     tpl_frame stack[TPL_MAX_DEPTH + 1];
 } tpl_compiler;
 
@@ -222,24 +222,32 @@ static int parse_path(tpl_compiler *c, apr_size_t line, const char *s, apr_size_
     return 1;
 }
 
-static int compile_if(tpl_compiler *c, apr_size_t line, const char *arg, apr_size_t len)
+static const char *block_name(tpl_kind kind)
 {
+    return kind == TPL_EACH ? "each" : "if";
+}
+
+/* {{#if path}} or {{#each path}}: opens a block whose lists fill next. */
+static int compile_block(tpl_compiler *c, apr_size_t line, tpl_kind kind, const char *arg,
+                         apr_size_t len)
+{
+    const char *name = block_name(kind);
     if (len == 0) {
-        compile_fail(c, line, "{{#if}} needs a path");
+        compile_fail(c, line, "{{#%s}} needs a path", name);
         return 0;
     }
     for (apr_size_t i = 0; i < len; ++i) {
         if (is_space(arg[i])) {
-            compile_fail(c, line, "{{#if}} takes exactly one path, got '%s'",
+            compile_fail(c, line, "{{#%s}} takes exactly one path, got '%s'", name,
                          snippet(c->pool, arg, len));
             return 0;
         }
     }
     if (c->depth >= TPL_MAX_DEPTH) {
-        compile_fail(c, line, "{{#if}} nested deeper than %d levels", TPL_MAX_DEPTH);
+        compile_fail(c, line, "blocks nested deeper than %d levels", TPL_MAX_DEPTH);
         return 0;
     }
-    tpl_node *n = new_node(c, TPL_IF);
+    tpl_node *n = new_node(c, kind);
     if (!parse_path(c, line, arg, len, &n->u.cond.path)) {
         return 0;
     }
@@ -255,15 +263,15 @@ static int compile_if(tpl_compiler *c, apr_size_t line, const char *arg, apr_siz
 static int compile_else(tpl_compiler *c, apr_size_t line)
 {
     if (c->depth == 0) {
-        compile_fail(c, line, "{{else}} outside {{#if}}");
+        compile_fail(c, line, "{{else}} outside {{#if}} or {{#each}}");
         return 0;
     }
     tpl_frame *f = &c->stack[c->depth];
     if (f->in_else) {
         compile_fail(c, line,
-                     "duplicate {{else}} in {{#if %s}} opened at "
+                     "duplicate {{else}} in {{#%s %s}} opened at "
                      "line %" APR_SIZE_T_FMT,
-                     f->cond->u.cond.path.dotted, f->line);
+                     block_name(f->cond->kind), f->cond->u.cond.path.dotted, f->line);
         return 0;
     }
     f->in_else = 1;
@@ -391,29 +399,44 @@ static int compile_tag(tpl_compiler *c)
     case '>':
         return compile_partial(c, line, s, n);
     case '#':
-        if (!word_is(s + 1, w - 1, "if")) {
-            compile_fail(c, line,
-                         "unknown block helper '{{%s}}' (only "
-                         "{{#if}} is supported)",
-                         snippet(c->pool, s, w));
-            return 0;
+        if (word_is(s + 1, w - 1, "if")) {
+            return compile_block(c, line, TPL_IF, arg, arg_len);
         }
-        return compile_if(c, line, arg, arg_len);
+        if (word_is(s + 1, w - 1, "each")) {
+            return compile_block(c, line, TPL_EACH, arg, arg_len);
+        }
+        compile_fail(c, line,
+                     "unknown block helper '{{%s}}' (only "
+                     "{{#if}} and {{#each}} are supported)",
+                     snippet(c->pool, s, w));
+        return 0;
     case '/': {
         /* Allow "{{/ if}}" like Handlebars does. */
         apr_size_t k = 1;
         while (k < n && is_space(s[k])) {
             ++k;
         }
-        if (!word_is(s + k, n - k, "if")) {
+        tpl_kind closes = word_is(s + k, n - k, "if")     ? TPL_IF
+                          : word_is(s + k, n - k, "each") ? TPL_EACH
+                                                          : TPL_TEXT;
+        if (closes == TPL_TEXT) {
             compile_fail(c, line,
                          "unknown closing tag '{{%s}}' (only "
-                         "{{/if}} is supported)",
+                         "{{/if}} and {{/each}} are supported)",
                          snippet(c->pool, s, n));
             return 0;
         }
         if (c->depth == 0) {
-            compile_fail(c, line, "{{/if}} without matching {{#if}}");
+            compile_fail(c, line, "{{/%s}} without matching {{#%s}}", block_name(closes),
+                         block_name(closes));
+            return 0;
+        }
+        if (c->stack[c->depth].cond->kind != closes) {
+            const tpl_frame *f = &c->stack[c->depth];
+            compile_fail(c, line,
+                         "{{/%s}} closes {{#%s %s}} opened at line %" APR_SIZE_T_FMT,
+                         block_name(closes), block_name(f->cond->kind),
+                         f->cond->u.cond.path.dotted, f->line);
             return 0;
         }
         --c->depth;
@@ -436,7 +459,7 @@ static int compile_tag(tpl_compiler *c)
     if (w != n) {
         compile_fail(c, line,
                      "unknown helper '%s' in '{{%s}}' (only paths, "
-                     "#if, else, /if and comments are supported)",
+                     "#if, #each, else, /if, /each and comments are supported)",
                      snippet(c->pool, s, w), snippet(c->pool, s, n));
         return 0;
     }
@@ -503,9 +526,10 @@ sd_template *sd_template_compile_with(apr_pool_t *p, const char *name, const cha
     if (c.depth > 0) {
         const tpl_frame *f = &c.stack[c.depth];
         return compile_fail(&c, f->line,
-                            "{{#if %s}} is never closed "
-                            "(missing {{/if}})",
-                            f->cond->u.cond.path.dotted);
+                            "{{#%s %s}} is never closed "
+                            "(missing {{/%s}})",
+                            block_name(f->cond->kind), f->cond->u.cond.path.dotted,
+                            block_name(f->cond->kind));
     }
     t->text_len = c.text_len;
     return t;
@@ -736,6 +760,19 @@ static void render_list(tpl_sink *out, const tpl_node *n, const json_t *view)
                                                               : n->u.cond.else_list,
                         view);
             break;
+        case TPL_EACH: {
+            /* As in Handlebars, each element is the view of the body; an
+             * empty list, or none, renders the {{else}} part. */
+            const json_t *list = lookup(view, &n->u.cond.path);
+            size_t count = json_is_array(list) ? json_array_size(list) : 0;
+            for (size_t i = 0; i < count; ++i) {
+                render_list(out, n->u.cond.then_list, json_array_get(list, i));
+            }
+            if (count == 0) {
+                render_list(out, n->u.cond.else_list, view);
+            }
+            break;
+        }
         }
     }
 }

@@ -15,7 +15,7 @@ struct sd_views {
 };
 
 static const char *const page_files[SD_VIEW_COUNT] = {
-    "home.html", "login.html", "profile.html", "error.html"
+    "home.html", "login.html", "profile.html", "error.html", "sessions.html"
 };
 
 /* Without it a phone lays the page out 980 px wide and shrinks it, and the

@@ -5,7 +5,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
-use Apache::TestRequest qw(GET POST);
+use Apache::TestRequest qw(GET POST PUT);
 use JSON::PP ();
 use SDTest qw(use_vhost login);
 
@@ -38,4 +38,4 @@ $res = GET '/sessiondemo-status';
 like($res->header('Content-Type'), qr{^text/html}, 'status HTML');
 like($res->content, qr{<h2>memcached 127\.0\.0\.1:\d+</h2>}, 'HTML lists the server');
 unlike($res->content, qr/apache-test only|retired test secret/, 'no secret value anywhere in HTML');
-is(POST('/sessiondemo-status', content => '')->code, 405, 'POST to the status page: 405');
+is(PUT('/sessiondemo-status', content => '')->code, 405, 'PUT to the status page: 405');

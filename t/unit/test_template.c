@@ -294,7 +294,7 @@ int main(void)
                "separated by single dots)",
                "NUL inside a tag is a bad path and is not echoed raw");
     TAP_IS_STR(CERR(pool, deep_ifs(pool, 65)),
-               "page.hbs:65: {{#if}} nested deeper than 64 levels",
+               "page.hbs:65: blocks nested deeper than 64 levels",
                "65 nested #if levels are rejected");
     TAP_IS_STR(compile_err(pool, NULL, "{{", 2),
                "(template):1: unclosed '{{' (no matching '}}')",

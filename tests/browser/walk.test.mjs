@@ -24,7 +24,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import { chromium, request } from 'playwright-core';
 import { Env, TOP, freePort } from '../lib/env.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -218,7 +219,16 @@ before(async () => {
   SHOTS = env.file('screenshots');
   fs.mkdirSync(SHOTS, { recursive: true });
   await env.memcached('main', ['-m', '16']);
-  const app = await env.httpd('app', { overlay: path.join(HERE, 'overlay.conf') });
+  // The walk's one account, for the gate (which refuses demo mode).
+  const htpasswd = env.file('walk.htpasswd');
+  execFileSync('htpasswd', ['-cbB', htpasswd, 'alice', 'wonderland'], { stdio: 'ignore' });
+  fs.chmodSync(htpasswd, 0o644);
+  const app = await env.httpd('app', { overlay: path.join(HERE, 'overlay.conf'), env: { SD_BROWSER_HTPASSWD: htpasswd } });
+  fs.mkdirSync(path.join(app.dir, 'htdocs/members'), { recursive: true });
+  fs.writeFileSync(path.join(app.dir, 'htdocs/members/report.html'),
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Members report</title></head>'
+    + '<body><h1>Members-only report</h1><p>Only for logged-in users.</p></body></html>\n');
+  fs.chmodSync(path.join(app.dir, 'htdocs/members'), 0o755);
   APP = `http://127.0.0.1:${app.port}`;
 
   EVIL_SITE = await attackerSite('127.0.0.1', await freePort());
@@ -578,4 +588,45 @@ step('logged-out-profile-redirects-to-login', async () => {
   await page.locator('#username').waitFor();
   assert.deepEqual(await cartItems(), [], 'the cart went with the session');
   await page.goto(`${APP}/profile`);
+});
+
+// Issue 14: a page of the admin's own behind AuthType sessiondemo. A guest
+// is sent to log in and lands back on it.
+step('gated-page-login-lands-on-it', async () => {
+  const resp = await page.goto(`${APP}/members/report.html`);
+  assert.equal(redirectChain(resp).length, 1, 'one redirect, to the login page');
+  const at = new URL(page.url());
+  assert.equal(at.pathname, '/login');
+  assert.equal(at.searchParams.get('next'), '/members/report.html');
+  await page.locator('#username').fill('alice');
+  await page.locator('#password').fill('wonderland');
+  await submit(page.locator('button[type="submit"]'));
+  assert.equal(page.url(), `${APP}/members/report.html`, 'the login lands on the gated page');
+  assert.match(await text(), /Members-only report/);
+});
+
+// Another device of the same user (its own cookie jar), then both on
+// /sessions, and the other one ended from here.
+let otherDevice;
+step('sessions-lists-two', async () => {
+  otherDevice = await request.newContext({ baseURL: APP, userAgent: 'Second device (walk)', maxRedirects: 0 });
+  const r = await otherDevice.post('/login', { form: { username: 'alice', password: 'wonderland' }, headers: { Origin: APP } });
+  assert.equal(r.status(), 302);
+  assert.equal((await otherDevice.get('/protected')).status(), 200, 'the other device is logged in');
+  await page.goto(`${APP}/sessions`);
+  const rows = page.locator('tbody tr');
+  assert.equal(await rows.count(), 2, 'two sessions listed');
+  assert.match(await text(), /\(this device\)/);
+  assert.match(await text(), /Second device \(walk\)/);
+});
+
+step('sessions-end-the-other', async () => {
+  const row = page.locator('tbody tr', { hasText: 'Second device (walk)' });
+  await submit(row.getByRole('button', { name: 'End this session' }));
+  assert.equal(new URL(page.url()).pathname, '/sessions');
+  assert.match(await text(), /1 session ended\./);
+  assert.equal(await page.locator('tbody tr').count(), 1, 'only this device is left');
+  assert.equal((await otherDevice.get('/protected')).status(), 401, 'the other device is a guest now');
+  await otherDevice.dispose();
+  await assertLoggedInAs('alice');
 });

@@ -527,6 +527,43 @@ async function main() {
       && JSON.stringify(items) === '["from-A","from-B"]',
     `log in on A, continue on B with the same cookie, cart filled on both (${JSON.stringify(items)})`);
   }
+  // Every session of a user: logout-others from a second cookie jar, on
+  // the other front-end, ends the first jar's session on both replicas.
+  const indexKeys = async () => {
+    const sets = await Promise.all(nodes.map(async (nd) => {
+      const dump = (await mcTalk(nd.port, 'lru_crawler metadump all\r\n', /(^|\n)END\r\n/)).toString();
+      return [...dump.matchAll(/key=(\S+)/g)].map((m) => decodeURIComponent(m[1])).filter((k) => k.startsWith('sess:index:'));
+    }));
+    return new Set(sets.flat());
+  };
+  {
+    const indexBefore = await indexKeys();
+    const first = new Client('twojars'), second = new Client('twojars');
+    const ok = (await first.login(A)) && (await second.login(B));
+    const listed = await second.get(A, '/sessions.json');
+    let n = -1;
+    try { n = JSON.parse(listed.body).sessions.length; } catch { /* n stays -1 */ }
+    check(ok && listed.status === 200 && n === 2, `one user, two cookie jars on A and B: /sessions.json on A lists both (${n})`);
+    const firstKey = first.key;
+    const out = await second.post(B, '/sessions/logout-others', {});
+    check(out.status === 302 && out.headers.location === '/sessions?ended=1', `logout-others from the second jar, on B: ${out.status} ${out.headers.location}`);
+    const onA = await req(A, 'GET', '/protected', { cookie: first.cookie });
+    const onB = await req(B, 'GET', '/protected', { cookie: first.cookie });
+    check(onA.status === 401 && onB.status === 401, `the first jar is a guest on both front-ends (A ${onA.status}, B ${onB.status})`);
+    const copies = (await copiesOf(nodes, [firstKey])).flat().filter(Boolean);
+    check(copies.length === 2 && copies.every((x) => x === 'tombstone'), `its session is a tombstone on both replicas (${copies.join(', ')})`);
+    const still = await req(A, 'GET', '/protected', { cookie: second.cookie });
+    check(still.status === 200, `the second jar stays logged in (${still.status})`);
+    // The index is replicated like a session: the new user's is on its 2
+    // ring nodes.
+    const after = await indexKeys();
+    const fresh = [...after].filter((k) => !indexBefore.has(k));
+    const where = await Promise.all(nodes.map((nd) => holds(nd, fresh)));
+    const want = fresh.length === 1 ? ringPlace(three, fresh).get(fresh[0]).slice(0, 2).sort() : [];
+    const on = [0, 1, 2].filter((i) => where[i][0]);
+    check(fresh.length === 1 && on.length === 2 && on[0] === want[0] && on[1] === want[1],
+      `the user's index is on its 2 ring nodes, like a session (${fresh.length} new index, on nodes ${on.join(', ')} of ${want.join(', ')})`);
+  }
   {
     const rclients = Array.from({ length: 12 }, (_, i) => new Client(`roll${i}`));
     let rok = 0;

@@ -1,0 +1,65 @@
+/* Every session of a user, so the user and the admin can see and end them:
+ * one index per user and realm in memcached, replicated like a session,
+ * written under its own lock, bounded (SessionDemoMaxSessionsPerUser) and
+ * pruned of ended sessions whenever it is written. Pages show a handle
+ * (an HMAC of the session ID under the signing secret), never the ID.
+ * docs/gateway.md says what it promises and what it cannot. */
+#ifndef SD_USER_INDEX_H
+#define SD_USER_INDEX_H
+
+#include <httpd.h>
+#include <apr_tables.h>
+
+#include "sd_vhost.h"
+
+/* Characters of a handle: lower-case hex of 128 bits. */
+#define SD_USER_INDEX_HANDLE_LEN 32
+
+typedef struct {
+    const char *handle;
+    const char *id;           /* for the caller's own comparisons only    */
+    apr_time_t created;       /* 0 when unknown                           */
+    apr_time_t last_seen;     /* the session's last write                 */
+    const char *user_agent;   /* as sent at login, printable ASCII        */
+    const char *ip;
+} sd_user_index_entry;
+
+/* The handle of session `id` under the current signing secret. */
+const char *sd_user_index_handle(apr_pool_t *p, const sd_vhost *v, const char *id);
+
+/* Adds the just-saved session `id` of `user`, with the request's user
+ * agent and client address. When the user already has the most sessions
+ * allowed, the least recently used ones are ended (*evicted counts them;
+ * may be NULL). Returns OK or HTTP_SERVICE_UNAVAILABLE (logged). */
+int sd_user_index_add(request_rec *r, const sd_vhost *v, const char *user, const char *id,
+                      int *evicted);
+
+/* Drops the ended session `id` (a logout). Returns OK or
+ * HTTP_SERVICE_UNAVAILABLE (logged); an entry left behind is pruned by the
+ * next write, as its session is gone. */
+int sd_user_index_remove(request_rec *r, const sd_vhost *v, const char *user,
+                         const char *id);
+
+/* The user's live sessions, most recently seen first, as an array of
+ * sd_user_index_entry (from r->pool). Returns OK or
+ * HTTP_SERVICE_UNAVAILABLE. */
+int sd_user_index_list(request_rec *r, const sd_vhost *v, const char *user,
+                       apr_array_header_t **entries);
+
+/* Ends sessions of `user`, each under its lock and by a tombstone, so no
+ * replica or racing request brings it back: the one with `handle` (when
+ * not NULL), else every one but `keep_id` (NULL: all). *ended counts the
+ * live sessions ended; *ended_id (may be NULL) gets the ID of the one a
+ * handle named. Returns OK, HTTP_NOT_FOUND (no live session of the user
+ * has that handle) or HTTP_SERVICE_UNAVAILABLE (some could not be ended;
+ * those that were are counted). */
+int sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
+                      const char *handle, const char *keep_id, int *ended,
+                      const char **ended_id);
+
+/* How many users of the realm have an index with sessions in it (created
+ * minus emptied; an index memcached evicts is still counted). Returns OK,
+ * or HTTP_SERVICE_UNAVAILABLE. */
+int sd_user_index_users(request_rec *r, const sd_vhost *v, apr_int64_t *count);
+
+#endif

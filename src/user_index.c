@@ -1,0 +1,603 @@
+/* The index of a user's sessions. It is stored in a session's shape
+ * ({"cookie":…, "sessiondemo":{realm, gen, …}, …}) so the store's replica
+ * protocol (newest generation wins, repairs, replays) applies to it as it
+ * does to sessions. It holds the IDs, which memcached already holds as
+ * keys; handles are made from them when a page shows them. Whether an
+ * entry's session is still alive is never taken from the index: each one
+ * is read, and an entry whose session is gone is dropped at the next
+ * write. Lock order: the index lock is taken only while no session lock is
+ * held, except that an add may end sessions while holding it; no session's
+ * request ever waits for the index while holding its own lock. */
+#include "sd_user_index.h"
+#include "sd_cookie.h"
+#include "sd_json.h"
+#include "sd_log.h"
+#include "sd_module.h"
+#include "sd_record.h"
+#include "sd_session.h"
+#include "sd_session_lock.h"
+
+#include <http_log.h>
+#include <apr_hash.h>
+#include <apr_strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#ifdef APLOG_USE_MODULE
+APLOG_USE_MODULE(sessiondemo);
+#endif
+
+#define INDEX_FLAGS_JSON 2
+/* An index outlives its sessions (each slides its own expiry without
+ * touching the index): it lives this long from its last write. */
+#define INDEX_LIFETIME_SECONDS (400LL * 24 * 3600)
+#define INDEX_MAX_VALUE (256 * 1024)
+#define USER_AGENT_MAX 200
+#define HANDLE_CONTEXT "sessiondemo-handle:"
+
+typedef struct {
+    const char *key;        /* the index's store key                    */
+    const char *lock_id;    /* what its lock is named after             */
+    const char *lock_key;   /* ...and that lock's key, for the replay   */
+    const char *user;
+} index_name;
+
+/* What an index holds, read or about to be written. */
+typedef struct {
+    apr_int64_t gen;
+    apr_time_t created;
+    json_t *sessions;       /* [{"id","created","ua","ip"}], tracked     */
+    json_int_t users;       /* the count's record: its "users"           */
+    int found;
+} index_value;
+
+typedef enum { PEEK_LIVE, PEEK_GONE, PEEK_DOWN } peek_result;
+
+static sd_backend_call call_of(request_rec *r)
+{
+    sd_backend_call call = { r->pool, r };
+    return call;
+}
+
+static void hex_of(const unsigned char *bytes, apr_size_t n, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (apr_size_t i = 0; i < n; ++i) {
+        out[2 * i] = hex[bytes[i] >> 4];
+        out[2 * i + 1] = hex[bytes[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+/* The name is a hash of realm and user: a username of any length and
+ * bytes makes a valid memcached key, and realms never share an index. */
+static index_name name_of(apr_pool_t *p, const sd_config *conf, const char *kind,
+                          const char *user)
+{
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    char hex[2 * SHA256_DIGEST_LENGTH + 1];
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    index_name n = { NULL, NULL, NULL, user };
+
+    if (md && EVP_DigestInit_ex(md, EVP_sha256(), NULL)
+        && EVP_DigestUpdate(md, conf->realm, strlen(conf->realm) + 1)
+        && EVP_DigestUpdate(md, user, strlen(user))
+        && EVP_DigestFinal_ex(md, digest, NULL)) {
+        hex_of(digest, sizeof(digest), hex);
+        n.lock_id = apr_pstrcat(p, kind, hex, NULL);
+        n.key = apr_pstrcat(p, conf->key_prefix, n.lock_id, NULL);
+        if (!(n.lock_key = sd_session_lock_key(p, conf, n.lock_id))) {
+            n.key = NULL;
+        }
+    }
+    EVP_MD_CTX_free(md);
+    return n;
+}
+
+static const char *handle_with(apr_pool_t *p, const sd_secret *secret, const char *id)
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+    char *msg = apr_pstrcat(p, HANDLE_CONTEXT, id, NULL);
+    char *out = apr_palloc(p, SD_USER_INDEX_HANDLE_LEN + 1);
+
+    /* Truncated to 128 bits and in another context than the cookie's
+     * signature, so a handle is never half of a valid cookie. */
+    if (!HMAC(EVP_sha256(), secret->bytes, (int)secret->len, (const unsigned char *)msg,
+              strlen(msg), mac, &mac_len) || mac_len < SD_USER_INDEX_HANDLE_LEN / 2) {
+        return NULL;
+    }
+    hex_of(mac, SD_USER_INDEX_HANDLE_LEN / 2, out);
+    return out;
+}
+
+const char *sd_user_index_handle(apr_pool_t *p, const sd_vhost *v, const char *id)
+{
+    return handle_with(p, (const sd_secret *)v->conf->secrets->elts, id);
+}
+
+/* Whether `handle` names `id` under any configured secret (a page shown
+ * before a secret rotation still works). */
+static int handle_matches(apr_pool_t *p, const sd_vhost *v, const char *handle,
+                          const char *id)
+{
+    const sd_secret *secrets = (const sd_secret *)v->conf->secrets->elts;
+    for (int i = 0; i < v->conf->secrets->nelts; ++i) {
+        const char *mine = handle_with(p, &secrets[i], id);
+        if (mine && CRYPTO_memcmp(mine, handle, SD_USER_INDEX_HANDLE_LEN) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int handle_well_formed(const char *handle)
+{
+    apr_size_t n = 0;
+    for (; handle[n]; ++n) {
+        if (!((handle[n] >= '0' && handle[n] <= '9') || (handle[n] >= 'a' && handle[n] <= 'f'))) {
+            return 0;
+        }
+    }
+    return n == SD_USER_INDEX_HANDLE_LEN;
+}
+
+/* ------------------------------------------------------- stored value */
+
+static int read_index(request_rec *r, const sd_vhost *v, const index_name *n, int locked,
+                      const char *what, index_value *out)
+{
+    sd_backend_call call = call_of(r);
+    char *val = NULL;
+    apr_size_t len = 0;
+    apr_uint16_t flags = 0;
+    sd_record rec;
+    const char *err = NULL;
+    const json_t *sessions;
+
+    memset(out, 0, sizeof(*out));
+    out->sessions = sd_json_track(r->pool, json_array());
+    switch (sd_store_read(v->rt.store, &call, n->key, n->lock_key,
+                          locked ? SD_STORE_LOCKED : SD_STORE_READ_ONLY, &val, &len, &flags)) {
+    case SD_STORE_OK:
+        break;
+    case SD_STORE_NOTFOUND:
+        return out->sessions ? OK : HTTP_INTERNAL_SERVER_ERROR;
+    default:
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    if (!out->sessions) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (flags != INDEX_FLAGS_JSON || len > INDEX_MAX_VALUE
+        || !sd_record_decode(r->pool, val, len, &rec, &err)) {
+        /* Rebuilt from scratch by the next write: its sessions are still
+         * alive, but no longer listed. */
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00501)
+                      "ignoring an unusable %s (%" APR_SIZE_T_FMT " bytes): %s", what, len,
+                      err ? err : "wrong flags or too large");
+        return OK;
+    }
+    out->found = 1;
+    out->users = json_integer_value(json_object_get(rec.data, "users"));
+    out->gen = sd_record_generation(&rec);
+    out->created = sd_record_created(&rec);
+    sessions = json_object_get(rec.data, "sessions");
+    if (json_is_array(sessions)) {
+        size_t i;
+        json_t *e;
+        json_array_foreach((json_t *)sessions, i, e) {
+            if (json_is_object(e) && json_is_string(json_object_get(e, "id"))) {
+                json_array_append(out->sessions, e);
+            }
+        }
+    }
+    return OK;
+}
+
+static int write_index(request_rec *r, const sd_vhost *v, const index_name *n,
+                       const index_value *iv, const char *member, json_t *value)
+{
+    const sd_config *conf = v->conf;
+    sd_backend_call call = call_of(r);
+    apr_time_t now = apr_time_now();
+    apr_time_t lifetime = apr_time_from_sec(INDEX_LIFETIME_SECONDS);
+    sd_record_cookie_attrs attrs = { lifetime, now + lifetime, 0, 1, NULL, "/", NULL };
+    sd_record_meta meta = { conf->realm, iv->gen + 1, now, iv->created ? iv->created : now, 0 };
+    sd_record rec = { NULL, sd_json_track(r->pool, json_object()), { 0 } };
+    const char *value_text = NULL;
+    apr_size_t len = 0;
+
+    if (rec.data && json_object_set_new(rec.data, "user", json_string(n->user)) == 0
+        && json_object_set(rec.data, member, value) == 0
+        && (rec.cookie = sd_json_track(r->pool, sd_record_cookie(NULL, &attrs))) != NULL
+        && sd_record_set_meta(&rec, &meta)) {
+        value_text = sd_record_encode(r->pool, rec.cookie, rec.data, &len);
+    }
+    if (!value_text) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00502)
+                      "out of memory writing the index of a user's sessions");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (sd_store_write(v->rt.store, &call, n->key, n->lock_key, value_text, len,
+                       INDEX_LIFETIME_SECONDS, INDEX_FLAGS_JSON) != SD_STORE_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00503)
+                      "the index of a user's sessions could not be written");
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    return OK;
+}
+
+/* The index's own lock, in the mode sessions are locked in. */
+static int lock_index(request_rec *r, const sd_vhost *v, const index_name *n,
+                      sd_session_lock **lock)
+{
+    *lock = NULL;
+    return v->conf->lock == SD_LOCK_OFF
+           ? OK : sd_session_lock_acquire(r, v, n->lock_id, SD_LOCK_WAIT, lock);
+}
+
+static int still_trusted(request_rec *r, const sd_session_lock *lock)
+{
+    if (lock && !sd_session_lock_trusted(lock)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00504)
+                      "held the lock of a user's session index longer than it can"
+                      " trust it; not writing it");
+        return 0;
+    }
+    return 1;
+}
+
+/* ----------------------------------------------------------- sessions */
+
+static apr_time_t ms_member(const json_t *e, const char *name)
+{
+    const json_t *t = json_object_get(e, name);
+    return json_is_integer(t) && json_integer_value(t) > 0
+           ? (apr_time_t)json_integer_value(t) * 1000 : 0;
+}
+
+static const char *text_member(const json_t *e, const char *name)
+{
+    const json_t *t = json_object_get(e, name);
+    return json_is_string(t) ? json_string_value(t) : "";
+}
+
+/* Whether the entry's session is alive and still `user`'s, and when it
+ * was last written. */
+static peek_result peek(request_rec *r, const sd_vhost *v, const char *user, const char *id,
+                        apr_time_t *saved, apr_time_t *created)
+{
+    sd_session *s;
+    const json_t *name;
+
+    if (sd_session_open(r, v, id, SD_SESSION_READ, &s) != OK) {
+        return PEEK_DOWN;
+    }
+    name = sd_session_get(s, "username");
+    if (!sd_session_is_live(s) || !json_is_true(sd_session_get(s, "isLoggedIn"))
+        || !json_is_string(name) || strcmp(json_string_value(name), user) != 0) {
+        return PEEK_GONE;
+    }
+    *saved = sd_session_saved(s);
+    *created = sd_session_created(s);
+    return PEEK_LIVE;
+}
+
+/* Ends one session under its lock. 1 when a live session of `user` was
+ * ended, 0 when there was none, -1 when the store could not do it. */
+static int end_session(request_rec *r, const sd_vhost *v, const char *user, const char *id)
+{
+    sd_session *s;
+    const json_t *name;
+    int rc = sd_session_open(r, v, id, SD_SESSION_UPDATE, &s), ended = 0;
+
+    if (rc == OK) {
+        name = sd_session_get(s, "username");
+        if (sd_session_is_live(s) && json_is_string(name)
+            && strcmp(json_string_value(name), user) == 0) {
+            rc = sd_session_destroy(s);
+            ended = rc == OK;
+        }
+    }
+    sd_session_close(s);
+    return rc != OK ? -1 : ended;
+}
+
+/* Keeps the entries whose sessions are alive (or cannot be read now) and
+ * not in `drop` (IDs, may be NULL); *seen_out gets their last-write
+ * times, in the order of the result. */
+static json_t *prune(request_rec *r, const sd_vhost *v, const char *user, json_t *sessions,
+                     apr_hash_t *drop, apr_time_t **seen_out)
+{
+    json_t *kept = sd_json_track(r->pool, json_array());
+    apr_time_t *seen = apr_pcalloc(r->pool, (json_array_size(sessions) + 1) * sizeof(*seen));
+    size_t i, n = 0;
+    json_t *e;
+
+    if (!kept) {
+        return NULL;
+    }
+    json_array_foreach(sessions, i, e) {
+        const char *id = json_string_value(json_object_get(e, "id"));
+        apr_time_t saved = 0, created = 0;
+        peek_result pr;
+        if (drop && apr_hash_get(drop, id, APR_HASH_KEY_STRING)) {
+            continue;
+        }
+        pr = peek(r, v, user, id, &saved, &created);
+        if (pr == PEEK_GONE) {
+            continue;
+        }
+        seen[n++] = saved ? saved : ms_member(e, "created");
+        json_array_append(kept, e);
+    }
+    *seen_out = seen;
+    return kept;
+}
+
+/* ---------------------------------------------------- the users count */
+
+/* +1 when a user's index gains its first session, -1 when it loses its
+ * last. Best effort: the count is for the status page. */
+static void count_users(request_rec *r, const sd_vhost *v, int delta)
+{
+    index_name n = name_of(r->pool, v->conf, "index-users:", "");
+    sd_session_lock *lock = NULL;
+    index_value iv;
+    json_int_t users = 0;
+
+    if (!n.key || lock_index(r, v, &n, &lock) != OK) {
+        return;
+    }
+    if (read_index(r, v, &n, lock != NULL, "count of indexed users", &iv) == OK) {
+        users = iv.users + delta;
+        if (still_trusted(r, lock)) {
+            json_t *one = sd_json_track(r->pool, json_integer(users < 0 ? 0 : users));
+            if (one) {
+                write_index(r, v, &n, &iv, "users", one);
+            }
+        }
+    }
+    sd_session_lock_release(lock);
+}
+
+int sd_user_index_users(request_rec *r, const sd_vhost *v, apr_int64_t *count)
+{
+    index_name n = name_of(r->pool, v->conf, "index-users:", "");
+    index_value iv;
+    int rc;
+
+    *count = 0;
+    if (!n.key) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if ((rc = read_index(r, v, &n, 0, "count of indexed users", &iv)) == OK) {
+        *count = iv.users;
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------ changes */
+
+static const char *printable(apr_pool_t *p, const char *s, apr_size_t max)
+{
+    apr_size_t n = s ? strlen(s) : 0;
+    char *out;
+    if (n > max) {
+        n = max;
+    }
+    out = apr_palloc(p, n + 1);
+    for (apr_size_t i = 0; i < n; ++i) {
+        out[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* The index of `user` rewritten under its lock: pruned, without `drop`,
+ * with `add` (may be NULL) appended after ending the least recently used
+ * sessions beyond the bound. */
+static int rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash_t *drop,
+                   json_t *add, int *evicted)
+{
+    index_name n = name_of(r->pool, v->conf, "index:", user);
+    sd_session_lock *lock = NULL;
+    index_value iv;
+    json_t *kept;
+    apr_time_t *seen = NULL;
+    size_t before;
+    int rc;
+
+    if (!n.key) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if ((rc = lock_index(r, v, &n, &lock)) != OK) {
+        return rc;
+    }
+    rc = read_index(r, v, &n, lock != NULL, "index of a user's sessions", &iv);
+    if (rc == OK && !(kept = prune(r, v, user, iv.sessions, drop, &seen))) {
+        rc = HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (rc == OK && add) {
+        const char *add_id = json_string_value(json_object_get(add, "id"));
+        while (json_array_size(kept) >= (size_t)v->conf->max_user_sessions) {
+            size_t oldest = 0;
+            for (size_t i = 1; i < json_array_size(kept); ++i) {
+                if (seen[i] < seen[oldest]) {
+                    oldest = i;
+                }
+            }
+            const char *id = json_string_value(json_object_get(json_array_get(kept, oldest), "id"));
+            if (end_session(r, v, user, id) < 0) {
+                rc = HTTP_SERVICE_UNAVAILABLE;
+                break;
+            }
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00505)
+                          "user '%s' has %" APR_INT64_T_FMT " sessions"
+                          " (SessionDemoMaxSessionsPerUser); the least recently used"
+                          " one was ended", ap_escape_logitem(r->pool, user),
+                          v->conf->max_user_sessions);
+            if (evicted) {
+                ++*evicted;
+            }
+            json_array_remove(kept, oldest);
+            memmove(seen + oldest, seen + oldest + 1,
+                    (json_array_size(kept) - oldest) * sizeof(*seen));
+        }
+        if (rc == OK && add_id) {
+            json_array_append(kept, add);
+        }
+    }
+    before = json_array_size(iv.sessions);
+    if (rc == OK) {
+        if (!still_trusted(r, lock)) {
+            rc = HTTP_SERVICE_UNAVAILABLE;
+        }
+        else {
+            rc = write_index(r, v, &n, &iv, "sessions", kept);
+        }
+    }
+    sd_session_lock_release(lock);
+    if (rc == OK && (before != 0) != (json_array_size(kept) != 0)) {
+        count_users(r, v, before ? -1 : +1);
+    }
+    return rc;
+}
+
+int sd_user_index_add(request_rec *r, const sd_vhost *v, const char *user, const char *id,
+                      int *evicted)
+{
+    json_t *entry = sd_json_track(r->pool, json_object());
+    const char *ua = apr_table_get(r->headers_in, "User-Agent");
+
+    if (evicted) {
+        *evicted = 0;
+    }
+    if (!entry || json_object_set_new(entry, "id", json_string(id))
+        || json_object_set_new(entry, "created", json_integer(apr_time_as_msec(apr_time_now())))
+        || json_object_set_new(entry, "ua", json_string(printable(r->pool, ua, USER_AGENT_MAX)))
+        || json_object_set_new(entry, "ip", json_string(printable(r->pool, r->useragent_ip, 64)))) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return rewrite(r, v, user, NULL, entry, evicted);
+}
+
+int sd_user_index_remove(request_rec *r, const sd_vhost *v, const char *user, const char *id)
+{
+    apr_hash_t *drop = apr_hash_make(r->pool);
+    apr_hash_set(drop, id, APR_HASH_KEY_STRING, id);
+    return rewrite(r, v, user, drop, NULL, NULL);
+}
+
+static int by_last_seen(const void *a, const void *b)
+{
+    const sd_user_index_entry *x = a, *y = b;
+    return x->last_seen < y->last_seen ? 1 : x->last_seen > y->last_seen ? -1 : 0;
+}
+
+int sd_user_index_list(request_rec *r, const sd_vhost *v, const char *user,
+                       apr_array_header_t **entries)
+{
+    index_name n = name_of(r->pool, v->conf, "index:", user);
+    index_value iv;
+    size_t i;
+    json_t *e;
+    int rc;
+
+    *entries = apr_array_make(r->pool, 4, sizeof(sd_user_index_entry));
+    if (!n.key) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if ((rc = read_index(r, v, &n, 0, "index of a user's sessions", &iv)) != OK) {
+        return rc;
+    }
+    json_array_foreach(iv.sessions, i, e) {
+        const char *id = json_string_value(json_object_get(e, "id"));
+        apr_time_t saved = 0, created = 0;
+        switch (peek(r, v, user, id, &saved, &created)) {
+        case PEEK_DOWN:
+            return HTTP_SERVICE_UNAVAILABLE;
+        case PEEK_GONE:
+            continue;
+        case PEEK_LIVE:
+            break;
+        }
+        sd_user_index_entry *out = apr_array_push(*entries);
+        out->id = id;
+        out->handle = sd_user_index_handle(r->pool, v, id);
+        out->created = created ? created : ms_member(e, "created");
+        out->last_seen = saved ? saved : out->created;
+        out->user_agent = text_member(e, "ua");
+        out->ip = text_member(e, "ip");
+        if (!out->handle) {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    qsort((*entries)->elts, (size_t)(*entries)->nelts, sizeof(sd_user_index_entry), by_last_seen);
+    return OK;
+}
+
+int sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
+                      const char *handle, const char *keep_id, int *ended,
+                      const char **ended_id)
+{
+    index_name n = name_of(r->pool, v->conf, "index:", user);
+    apr_hash_t *drop = apr_hash_make(r->pool);
+    index_value iv;
+    int rc, failed = 0, named = 0;
+    size_t i;
+    json_t *e;
+
+    *ended = 0;
+    if (ended_id) {
+        *ended_id = NULL;
+    }
+    if (!n.key) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (handle && !handle_well_formed(handle)) {
+        return HTTP_NOT_FOUND;
+    }
+    if ((rc = read_index(r, v, &n, 0, "index of a user's sessions", &iv)) != OK) {
+        return rc;
+    }
+    /* Ended first, dropped from the index after: a session that could not
+     * be ended stays listed, so it can still be ended later. */
+    json_array_foreach(iv.sessions, i, e) {
+        const char *id = json_string_value(json_object_get(e, "id"));
+        int done;
+        if (handle ? !handle_matches(r->pool, v, handle, id)
+                   : keep_id && strcmp(id, keep_id) == 0) {
+            continue;
+        }
+        done = end_session(r, v, user, id);
+        if (done < 0) {
+            failed = 1;
+            continue;
+        }
+        apr_hash_set(drop, id, APR_HASH_KEY_STRING, id);
+        if (handle) {
+            named = done;
+            if (done && ended_id) {
+                *ended_id = id;
+            }
+        }
+        *ended += done;
+    }
+    if (apr_hash_count(drop) > 0) {
+        rc = rewrite(r, v, user, drop, NULL, NULL);
+        if (rc != OK) {
+            /* The sessions are ended; their entries go with the next write. */
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00506)
+                          "ended sessions stay in the user's index until its next write");
+        }
+    }
+    if (failed) {
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    return handle && !named ? HTTP_NOT_FOUND : OK;
+}
