@@ -155,7 +155,7 @@ static void write_html(request_rec *r, const sd_vhost *v, const json_t *model)
     /* The app's stylesheet: one look for every page of the module. */
     ap_rvputs(r, "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\n",
               sd_views_style(v->rt.views), "\n<title>sessiondemo status</title>\n"
-              "</head>\n<body class=\"status\">\n<h1>sessiondemo status</h1>\n", NULL);
+              "</head>\n<body class=\"wide\">\n<h1>sessiondemo status</h1>\n", NULL);
     ap_rprintf(r, "<p>Child process %" APR_PID_T_FMT ", %s. Counters are this"
                " child's since it started. <a href=\"?json\">JSON</a></p>\n",
                getpid(), html_value(r->pool, json_object_get(model, "time")));

@@ -15,10 +15,10 @@ use SDTest qw(new_client login);
 my %pages = (
     'guest home' => '/', 'login form' => '/login', 'login error' => '/login?error=1',
     'error page' => '/no-such-page', 'status page' => '/sessiondemo-status',
-    'home, logged in' => '/', 'profile' => '/profile',
+    'home, logged in' => '/', 'profile' => '/profile', 'sessions' => '/sessions',
 );
 my @order = ('guest home', 'login form', 'login error', 'error page', 'status page',
-             'home, logged in', 'profile');
+             'home, logged in', 'profile', 'sessions');
 plan tests => 3 + 8 * @order;
 
 my $top = Apache::Test::vars()->{top_dir};

@@ -148,7 +148,7 @@ function step(name, fn) {
 
 // The page as it is now, NAME-375.png and NAME-1280.png (full page), with
 // what the stylesheet promises at each width: it applied (the body is one
-// column of at most 40rem, 64rem on the status page), and a phone does not
+// column of at most 40rem, 64rem on the wide pages), and a phone does not
 // scroll sideways. JSON answers get the browser's own viewer: shot only.
 async function shootWidths(name, { html = true } = {}) {
   for (const width of WIDTHS) {
@@ -461,7 +461,7 @@ step('login-form-keyboard-focus', async () => {
 step('error-page', async () => {
   const resp = await page.goto(`${APP}/no-such-page`);
   assert.equal(resp.status(), 404);
-  assert.match(await text(), /There is no page at this address\./);
+  assert.match(await text(), /There is no page at this address/);
   await shootWidths('error-404');
 });
 
@@ -618,6 +618,7 @@ step('sessions-lists-two', async () => {
   assert.equal(await rows.count(), 2, 'two sessions listed');
   assert.match(await text(), /\(this device\)/);
   assert.match(await text(), /Second device \(walk\)/);
+  await shootWidths('sessions');
 });
 
 step('sessions-end-the-other', async () => {
