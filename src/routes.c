@@ -398,11 +398,16 @@ static int sessions_model(route_ctx *ctx, const char *user, json_t **list, int *
         /* This device first, then the others, most recently seen first. */
         if (!one || (current ? json_array_insert_new(*list, 0, one)
                              : json_array_append_new(*list, one))) {
-            return HTTP_INTERNAL_SERVER_ERROR;
+            break;
         }
         *others += !current;
     }
-    return *list ? OK : HTTP_INTERNAL_SERVER_ERROR;
+    if (!*list || json_array_size(*list) != (size_t)entries->nelts) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, ctx->r, SD_LOGNO(00425)
+                      "out of memory listing the user's sessions");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
 }
 
 static int route_sessions(route_ctx *ctx, sd_http_reply *out)

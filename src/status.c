@@ -175,6 +175,8 @@ static int reply_json(request_rec *r, int status, json_t *body)
     apr_size_t len = 0;
     char *text = sd_json_dump(r->pool, sd_json_track(r->pool, body), &len);
     if (!text) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00511)
+                      "out of memory answering a revoke");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     r->status = status;

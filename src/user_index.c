@@ -56,6 +56,15 @@ typedef struct {
 
 typedef enum { PEEK_LIVE, PEEK_GONE, PEEK_DOWN } peek_result;
 
+/* Every 500 of this unit is one of these: memory ran out (APR aborts on
+ * that, so in practice jansson or OpenSSL did). */
+static int out_of_memory(request_rec *r, const char *what)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00510)
+                  "out of memory (or OpenSSL failed) %s", what);
+    return HTTP_INTERNAL_SERVER_ERROR;
+}
+
 static sd_backend_call call_of(request_rec *r)
 {
     sd_backend_call call = { r->pool, r };
@@ -155,6 +164,7 @@ static int read_index(request_rec *r, const sd_vhost *v, const index_name *n, in
     apr_size_t len = 0;
     apr_uint16_t flags = 0;
     sd_record rec;
+    sd_fields *fields = NULL;
     const char *err = NULL;
     const json_t *sessions;
 
@@ -165,15 +175,16 @@ static int read_index(request_rec *r, const sd_vhost *v, const index_name *n, in
     case SD_STORE_OK:
         break;
     case SD_STORE_NOTFOUND:
-        return out->sessions ? OK : HTTP_INTERNAL_SERVER_ERROR;
+        return out->sessions ? OK : out_of_memory(r, "reading an index");
     default:
         return HTTP_SERVICE_UNAVAILABLE;
     }
     if (!out->sessions) {
-        return HTTP_INTERNAL_SERVER_ERROR;
+        return out_of_memory(r, "reading an index");
     }
+    /* Read in place (sd_record_load): only the member asked for is decoded. */
     if (flags != INDEX_FLAGS_JSON || len > INDEX_MAX_VALUE
-        || !sd_record_decode(r->pool, val, len, &rec, &err)) {
+        || !sd_record_load(r->pool, val, len, &rec, &fields, &err)) {
         /* Rebuilt from scratch by the next write: its sessions are still
          * alive, but no longer listed. */
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00501)
@@ -182,10 +193,10 @@ static int read_index(request_rec *r, const sd_vhost *v, const index_name *n, in
         return OK;
     }
     out->found = 1;
-    out->users = json_integer_value(json_object_get(rec.data, "users"));
+    out->users = json_integer_value(sd_fields_get(fields, "users"));
     out->gen = sd_record_generation(&rec);
     out->created = sd_record_created(&rec);
-    sessions = json_object_get(rec.data, "sessions");
+    sessions = sd_fields_get(fields, "sessions");
     if (json_is_array(sessions)) {
         size_t i;
         json_t *e;
@@ -218,9 +229,7 @@ static int write_index(request_rec *r, const sd_vhost *v, const index_name *n,
         value_text = sd_record_encode(r->pool, rec.cookie, rec.data, &len);
     }
     if (!value_text) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00502)
-                      "out of memory writing the index of a user's sessions");
-        return HTTP_INTERNAL_SERVER_ERROR;
+        return out_of_memory(r, "writing the index of a user's sessions");
     }
     if (sd_store_write(v->rt.store, &call, n->key, n->lock_key, value_text, len,
                        INDEX_LIFETIME_SECONDS, INDEX_FLAGS_JSON) != SD_STORE_OK) {
@@ -373,7 +382,7 @@ int sd_user_index_users(request_rec *r, const sd_vhost *v, apr_int64_t *count)
 
     *count = 0;
     if (!n.key) {
-        return HTTP_INTERNAL_SERVER_ERROR;
+        return out_of_memory(r, "naming the index of a user's sessions");
     }
     if ((rc = read_index(r, v, &n, 0, "count of indexed users", &iv)) == OK) {
         *count = iv.users;
@@ -413,14 +422,14 @@ static int rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash
     int rc;
 
     if (!n.key) {
-        return HTTP_INTERNAL_SERVER_ERROR;
+        return out_of_memory(r, "naming the index of a user's sessions");
     }
     if ((rc = lock_index(r, v, &n, &lock)) != OK) {
         return rc;
     }
     rc = read_index(r, v, &n, lock != NULL, "index of a user's sessions", &iv);
     if (rc == OK && !(kept = prune(r, v, user, iv.sessions, drop, &seen))) {
-        rc = HTTP_INTERNAL_SERVER_ERROR;
+        rc = out_of_memory(r, "pruning an index");
     }
     if (rc == OK && add) {
         const char *add_id = json_string_value(json_object_get(add, "id"));
@@ -481,7 +490,7 @@ int sd_user_index_add(request_rec *r, const sd_vhost *v, const char *user, const
         || json_object_set_new(entry, "created", json_integer(apr_time_as_msec(apr_time_now())))
         || json_object_set_new(entry, "ua", json_string(printable(r->pool, ua, USER_AGENT_MAX)))
         || json_object_set_new(entry, "ip", json_string(printable(r->pool, r->useragent_ip, 64)))) {
-        return HTTP_INTERNAL_SERVER_ERROR;
+        return out_of_memory(r, "adding to an index");
     }
     return rewrite(r, v, user, NULL, entry, evicted);
 }
@@ -510,7 +519,7 @@ int sd_user_index_list(request_rec *r, const sd_vhost *v, const char *user,
 
     *entries = apr_array_make(r->pool, 4, sizeof(sd_user_index_entry));
     if (!n.key) {
-        return HTTP_INTERNAL_SERVER_ERROR;
+        return out_of_memory(r, "naming the index of a user's sessions");
     }
     if ((rc = read_index(r, v, &n, 0, "index of a user's sessions", &iv)) != OK) {
         return rc;
@@ -534,7 +543,7 @@ int sd_user_index_list(request_rec *r, const sd_vhost *v, const char *user,
         out->user_agent = text_member(e, "ua");
         out->ip = text_member(e, "ip");
         if (!out->handle) {
-            return HTTP_INTERNAL_SERVER_ERROR;
+            return out_of_memory(r, "making a session's handle");
         }
     }
     qsort((*entries)->elts, (size_t)(*entries)->nelts, sizeof(sd_user_index_entry), by_last_seen);
@@ -557,7 +566,7 @@ int sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
         *ended_id = NULL;
     }
     if (!n.key) {
-        return HTTP_INTERNAL_SERVER_ERROR;
+        return out_of_memory(r, "naming the index of a user's sessions");
     }
     if (handle && !handle_well_formed(handle)) {
         return HTTP_NOT_FOUND;
