@@ -38,7 +38,13 @@ DEB_PACKAGES := make gcc libc6-dev perl pkg-config apache2-bin apache2-dev \
 
 .PHONY: all deps node-deps ci-deps run test test-asan test-unit unit-build clean FORCE
 
-all: $(MODULE)
+all: $(MODULE) t/TEST
+
+# t/TEST, the Apache::Test runner every httpd module's tree has, made from
+# t/TEST.PL as Apache::TestMM would (git-ignored; edit t/TEST.PL).
+t/TEST: t/TEST.PL
+	sed '1a # Generated from t/TEST.PL by make: edit that file, not this one.' $< >$@.tmp
+	chmod 755 $@.tmp && mv $@.tmp $@
 
 # $(call deb_install,PACKAGES[,COMMAND=PACKAGE ...]): the Debian PACKAGES
 # that are missing, and PACKAGE for each COMMAND not on the PATH (node may
@@ -116,7 +122,7 @@ test-unit: $(UNIT_TESTS)
 
 clean:
 	-perl t/TEST.PL -clean >/dev/null 2>&1
-	rm -rf .libs *.la *.lo *.slo *.o src/*.lo src/*.slo src/*.o src/.libs t/unit/bin-* .flavor
+	rm -rf .libs *.la *.lo *.slo *.o src/*.lo src/*.slo src/*.o src/.libs t/unit/bin-* .flavor t/TEST
 
 run: deps all
 	PORT=$(PORT) MEMCACHED=$(MEMCACHED) scripts/run-demo.sh

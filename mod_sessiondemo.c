@@ -16,6 +16,7 @@
 
 #include "sd_authn.h"
 #include "sd_gate.h"
+#include "sd_http.h"
 #include "sd_log.h"
 #include "sd_module.h"
 #include "sd_routes.h"
@@ -53,7 +54,7 @@ static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                            apr_pool_t *ptemp, server_rec *s)
 {
     const sd_views *main_views = NULL;
-    const char *main_dir = NULL;
+    const char *main_dir = NULL, *main_csp = NULL;
     apr_hash_t *realms = apr_hash_make(ptemp);
     (void)plog;
 
@@ -78,6 +79,7 @@ static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
         }
         if (main_dir && strcmp(main_dir, v->conf->template_dir) == 0) {
             v->rt.views = main_views;
+            v->rt.csp = main_csp;
             continue;
         }
         v->rt.views = sd_views_load(pconf, v->conf->template_dir, &err);
@@ -86,9 +88,11 @@ static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                          SD_LOGNO(00002) "SessionDemoTemplateDir: %s", err);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
+        v->rt.csp = sd_http_csp(pconf, sd_views_style_source(v->rt.views));
         if (!main_dir) {
             main_dir = v->conf->template_dir;
             main_views = v->rt.views;
+            main_csp = v->rt.csp;
         }
     }
     return OK;

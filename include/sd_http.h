@@ -36,8 +36,14 @@ int sd_http_read_form(request_rec *r, const sd_config *conf, apr_table_t **form)
  * SessionDemoTrustedOrigin. */
 int sd_http_cross_origin(request_rec *r, const sd_config *conf, const char **why);
 
-/* Cache-Control: no-store and the CSP / framing / sniffing headers. */
-void sd_http_security_headers(request_rec *r);
+/* The Content-Security-Policy of the module's pages: nothing may load, no
+ * script runs, and the one stylesheet allowed is the one whose CSP source
+ * (sd_views_style_source) is given. Made once, at start-up. */
+const char *sd_http_csp(apr_pool_t *p, const char *style_source);
+
+/* Cache-Control: no-store, the CSP made by sd_http_csp, and the framing
+ * and sniffing headers. */
+void sd_http_security_headers(request_rec *r, const char *csp);
 
 void sd_http_text(sd_http_reply *out, int status, const char *text);
 void sd_http_redirect(sd_http_reply *out, const char *location);

@@ -4,6 +4,8 @@
  *   {{#each a.b}}..{{else}}..{{/each}}  the body once per element of an array,
  *                                with the element as its view; else when empty
  *   {{! comment }}               dropped at compile time
+ *   {{> name}}                   a partial the caller supplies, inserted
+ *                                verbatim at compile time (the stylesheet)
  * The view model is a jansson object; the engine never touches the session. */
 #ifndef SD_TEMPLATE_H
 #define SD_TEMPLATE_H
@@ -13,14 +15,37 @@
 
 typedef struct sd_template sd_template;
 
+/* Text that {{> name}} stands for; a list of them ends with a NULL name.
+ * Trusted start-up text: it is neither escaped nor parsed for tags. */
+typedef struct {
+    const char *name;
+    const char *text;
+    apr_size_t len;
+} sd_template_partial;
+
 /* Compiles `len` bytes of `src`. On failure returns NULL and sets *err to a
- * message of the form "<name>:<line>: <what is wrong>" allocated from p. */
+ * message of the form "<name>:<line>: <what is wrong>" allocated from p.
+ * {{> x}} is an error here; sd_template_compile_with takes the partials. */
 sd_template *sd_template_compile(apr_pool_t *p, const char *name,
                                  const char *src, apr_size_t len,
                                  const char **err);
 
-/* Reads and compiles a file; errors as above (I/O errors name the path). */
+/* The same, with partials (NULL: none); the template keeps its own copy of
+ * what it uses of them. */
+sd_template *sd_template_compile_with(apr_pool_t *p, const char *name,
+                                      const char *src, apr_size_t len,
+                                      const sd_template_partial *partials,
+                                      const char **err);
+
+/* Reads a template directory's file (a regular file of at most 1 MiB) into
+ * one NUL-terminated buffer from p; NULL with *err naming the path. */
+char *sd_template_read(apr_pool_t *p, const char *path, apr_size_t *len,
+                       const char **err);
+
+/* Reads and compiles a file with partials (NULL: none); errors as above
+ * (I/O errors name the path). */
 sd_template *sd_template_load(apr_pool_t *p, const char *path,
+                              const sd_template_partial *partials,
                               const char **err);
 
 /* Renders into one buffer allocated from p (NUL-terminated; *len excludes

@@ -19,6 +19,7 @@
 typedef struct {
     /* check_config, in the parent, shared by every child: */
     const sd_views *views;
+    const char *csp;                     /* Content-Security-Policy of its pages */
     sd_authn *authn;                     /* NULL: demo mode                */
     /* post_config: memcached health in shared memory. */
     volatile apr_uint32_t *health_flags;

@@ -201,16 +201,20 @@ int sd_http_cross_origin(request_rec *r, const sd_config *conf, const char **why
     return 1;
 }
 
-void sd_http_security_headers(request_rec *r)
+const char *sd_http_csp(apr_pool_t *p, const char *style_source)
+{
+    return apr_pstrcat(p, "default-src 'none'; style-src ", style_source,
+                       "; form-action 'self'; frame-ancestors 'none'; base-uri 'none'", NULL);
+}
+
+void sd_http_security_headers(request_rec *r, const char *csp)
 {
     /* Every page here is per-visitor; shared caches must never keep one. */
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
     apr_table_setn(r->headers_out, "X-Frame-Options", "DENY");
     apr_table_setn(r->headers_out, "Referrer-Policy", "same-origin");
-    apr_table_setn(r->headers_out, "Content-Security-Policy",
-                   "default-src 'none'; style-src 'unsafe-inline'; form-action 'self';"
-                   " frame-ancestors 'none'; base-uri 'none'");
+    apr_table_setn(r->headers_out, "Content-Security-Policy", csp);
 }
 
 void sd_http_text(sd_http_reply *out, int status, const char *text)

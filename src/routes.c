@@ -697,7 +697,7 @@ int sd_routes_handle(request_rec *r, const sd_vhost *v)
     const char *allow = NULL, *message = NULL;
     int rc;
 
-    sd_http_security_headers(r);
+    sd_http_security_headers(r, v->rt.csp);
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); ++i) {
         if (strcmp(routes[i].path, r->uri) != 0) {
             continue;

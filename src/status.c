@@ -145,17 +145,17 @@ static void write_table(request_rec *r, const char *title, const json_t *obj)
     ap_rputs("</table>\n", r);
 }
 
-static void write_html(request_rec *r, const json_t *model)
+static void write_html(request_rec *r, const sd_vhost *v, const json_t *model)
 {
     const json_t *servers = json_object_get(model, "memcached");
     size_t i;
     json_t *srv;
 
     ap_set_content_type(r, "text/html; charset=utf-8");
-    ap_rputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">"
-             "<title>sessiondemo status</title>\n<style>table{border-collapse:collapse}"
-             "th,td{border:1px solid #999;padding:2px 8px;text-align:left}</style>"
-             "</head>\n<body>\n<h1>sessiondemo status</h1>\n", r);
+    /* The app's stylesheet: one look for every page of the module. */
+    ap_rvputs(r, "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\n",
+              sd_views_style(v->rt.views), "\n<title>sessiondemo status</title>\n"
+              "</head>\n<body class=\"wide\">\n<h1>sessiondemo status</h1>\n", NULL);
     ap_rprintf(r, "<p>Child process %" APR_PID_T_FMT ", %s. Counters are this"
                " child's since it started. <a href=\"?json\">JSON</a></p>\n",
                getpid(), html_value(r->pool, json_object_get(model, "time")));
@@ -281,8 +281,7 @@ int sd_status_handle(request_rec *r, const sd_vhost *v)
     }
     json_object_set_new(model, "config", config_model(r, v->conf));
 
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+    sd_http_security_headers(r, v->rt.csp);
     if (r->args && strcmp(r->args, "json") == 0) {
         apr_size_t len = 0;
         char *body = sd_json_dump(r->pool, model, &len);
@@ -293,7 +292,7 @@ int sd_status_handle(request_rec *r, const sd_vhost *v)
         return OK;
     }
     if (!r->header_only) {
-        write_html(r, model);
+        write_html(r, v, model);
     }
     else {
         ap_set_content_type(r, "text/html; charset=utf-8");

@@ -1,6 +1,7 @@
 /* Template engine: a small Handlebars subset ({{path}}, {{#if}}/{{else}}/
- * {{/if}}, {{#each}}/{{else}}/{{/each}}, {{! comments }}), compiled once into a read-only node tree so that
- * many request threads can render the same template without locking. */
+ * {{/if}}, {{#each}}/{{else}}/{{/each}}, {{! comments }}, {{> partial}}),
+ * compiled once into a read-only node tree so that many request threads can
+ * render the same template without locking. */
 #include "sd_template.h"
 
 #include <apr_file_info.h>
@@ -73,6 +74,8 @@ typedef struct {
     apr_size_t pos;
     apr_size_t line; /* 1-based line number at pos */
     const char **err;
+    const sd_template_partial *partials; /* NULL: {{> x}} is an error */
+    apr_size_t text_len;                 /* of the text nodes so far */
     int depth; /* number of open blocks; stack[0] is the top level */
     tpl_frame stack[TPL_MAX_DEPTH + 1];
 } tpl_compiler;
@@ -282,11 +285,48 @@ static const struct unsupported_tag {
     char prefix;
     const char *message;  /* %s: the tag */
 } unsupported_tags[] = {
-    { '>', "partials ('{{%s}}') are not supported" },
     { '&', "unescaped output ('{{%s}}') is not supported; all output is HTML-escaped" },
     { '^', "inverse sections ('{{%s}}') are not supported; use {{else}}" },
     { 0, NULL }
 };
+
+/* {{> name}}: the caller's text for name, as a text node of its own copy.
+ * Unknown names fail, as a page without its stylesheet would go unnoticed. */
+static int compile_partial(tpl_compiler *c, apr_size_t line, const char *tag,
+                           apr_size_t len)
+{
+    apr_size_t b = 1;
+    while (b < len && is_space(tag[b])) {
+        ++b;
+    }
+    const char *name = tag + b;
+    apr_size_t n = len - b;
+    int ok = n > 0;
+    for (apr_size_t i = 0; ok && i < n; ++i) {
+        ok = is_seg_char(name[i]);
+    }
+    if (!c->partials) {
+        compile_fail(c, line, "partials ('{{%s}}') are not supported", snippet(c->pool, tag, len));
+        return 0;
+    }
+    if (!ok) {
+        compile_fail(c, line, "bad partial name in '{{%s}}' (one word of [A-Za-z0-9_-])",
+                     snippet(c->pool, tag, len));
+        return 0;
+    }
+    for (const sd_template_partial *pt = c->partials; pt->name; ++pt) {
+        if (word_is(name, n, pt->name)) {
+            tpl_node *text = new_node(c, TPL_TEXT);
+            text->u.text.ptr = apr_pstrmemdup(c->pool, pt->text, pt->len);
+            text->u.text.len = pt->len;
+            c->text_len += pt->len;
+            append_node(c, text);
+            return 1;
+        }
+    }
+    compile_fail(c, line, "unknown partial '{{%s}}'", snippet(c->pool, tag, len));
+    return 0;
+}
 
 /* Handles the tag whose "{{" is at c->pos; leaves c->pos after its "}}". */
 static int compile_tag(tpl_compiler *c)
@@ -356,6 +396,8 @@ static int compile_tag(tpl_compiler *c)
         }
     }
     switch (s[0]) {
+    case '>':
+        return compile_partial(c, line, s, n);
     case '#':
         if (word_is(s + 1, w - 1, "if")) {
             return compile_block(c, line, TPL_IF, arg, arg_len);
@@ -432,12 +474,20 @@ static int compile_tag(tpl_compiler *c)
 sd_template *sd_template_compile(apr_pool_t *p, const char *name, const char *src,
                                  apr_size_t len, const char **err)
 {
+    return sd_template_compile_with(p, name, src, len, NULL, err);
+}
+
+sd_template *sd_template_compile_with(apr_pool_t *p, const char *name, const char *src,
+                                      apr_size_t len, const sd_template_partial *partials,
+                                      const char **err)
+{
     const char *ignored;
     tpl_compiler c;
     memset(&c, 0, sizeof(c));
     c.pool = p;
     c.name = name ? name : "(template)";
     c.err = err ? err : &ignored;
+    c.partials = partials;
     c.line = 1;
 
     if (!src && len > 0) {
@@ -464,7 +514,7 @@ sd_template *sd_template_compile(apr_pool_t *p, const char *name, const char *sr
             tpl_node *text = new_node(&c, TPL_TEXT);
             text->u.text.ptr = c.src + c.pos;
             text->u.text.len = open - c.pos;
-            t->text_len += text->u.text.len;
+            c.text_len += text->u.text.len;
             append_node(&c, text);
             advance_to(&c, open);
         }
@@ -481,13 +531,14 @@ sd_template *sd_template_compile(apr_pool_t *p, const char *name, const char *sr
                             block_name(f->cond->kind), f->cond->u.cond.path.dotted,
                             block_name(f->cond->kind));
     }
+    t->text_len = c.text_len;
     return t;
 }
 
 /* --------------------------------------------------------------- loading */
 
-static sd_template *load_fail(apr_pool_t *p, const char *path, const char *what,
-                              apr_status_t rv, const char **err)
+static char *read_fail(apr_pool_t *p, const char *path, const char *what,
+                       apr_status_t rv, const char **err)
 {
     if (err) {
         char buf[256];
@@ -497,7 +548,7 @@ static sd_template *load_fail(apr_pool_t *p, const char *path, const char *what,
     return NULL;
 }
 
-sd_template *sd_template_load(apr_pool_t *p, const char *path, const char **err)
+char *sd_template_read(apr_pool_t *p, const char *path, apr_size_t *len, const char **err)
 {
     apr_file_t *f;
     apr_finfo_t info;
@@ -506,12 +557,12 @@ sd_template *sd_template_load(apr_pool_t *p, const char *path, const char **err)
     rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, APR_FPROT_OS_DEFAULT,
                        p);
     if (rv != APR_SUCCESS) {
-        return load_fail(p, path, "cannot open template", rv, err);
+        return read_fail(p, path, "cannot open template", rv, err);
     }
     rv = apr_file_info_get(&info, APR_FINFO_SIZE | APR_FINFO_TYPE, f);
     if (rv != APR_SUCCESS) {
         apr_file_close(f);
-        return load_fail(p, path, "cannot stat template", rv, err);
+        return read_fail(p, path, "cannot stat template", rv, err);
     }
     if (info.filetype != APR_REG) {
         apr_file_close(f);
@@ -535,11 +586,21 @@ sd_template *sd_template_load(apr_pool_t *p, const char *path, const char **err)
     apr_size_t got = 0;
     rv = size > 0 ? apr_file_read_full(f, buf, size, &got) : APR_SUCCESS;
     apr_file_close(f);
-    /* APR_EOF: the file shrank since the stat; compile what is there. */
+    /* APR_EOF: the file shrank since the stat; use what is there. */
     if (rv != APR_SUCCESS && rv != APR_EOF) {
-        return load_fail(p, path, "cannot read template", rv, err);
+        return read_fail(p, path, "cannot read template", rv, err);
     }
-    return sd_template_compile(p, path, buf, got, err);
+    buf[got] = '\0';
+    *len = got;
+    return buf;
+}
+
+sd_template *sd_template_load(apr_pool_t *p, const char *path,
+                              const sd_template_partial *partials, const char **err)
+{
+    apr_size_t len;
+    const char *src = sd_template_read(p, path, &len, err);
+    return src ? sd_template_compile_with(p, path, src, len, partials, err) : NULL;
 }
 
 /* ------------------------------------------------------------- rendering */

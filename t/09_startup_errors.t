@@ -8,7 +8,7 @@ use SDTest ();
 use Apache::Test qw(-withtestmore);
 use File::Temp qw(tempdir);
 
-plan tests => 43;
+plan tests => 47;
 
 my $vars = Apache::Test::vars();
 my $top = $vars->{top_dir};
@@ -50,6 +50,17 @@ mkdir "$dir/tpl";
 for my $name (qw(home login profile error)) {
     write_file("$dir/tpl/$name.html", "<p>{{x}}</p>\n");
 }
+($rc, $out) = config_test("$secret\nSessionDemoTemplateDir \"$dir/tpl\"");
+isnt($rc, 0, 'a template directory without style.css: apache2 -t fails');
+like($out, qr{SessionDemoTemplateDir: \Q$dir\E/tpl/style\.css: cannot open template}, '... naming it');
+write_file("$dir/tpl/style.css", "p { color: red }\n</style><script>alert(1)</script>\n");
+($rc, $out) = config_test("$secret\nSessionDemoTemplateDir \"$dir/tpl\"");
+like($out, qr{style\.css: holds "</style", which would end the <style> element}, 'a stylesheet that would end its <style> element is refused');
+write_file("$dir/tpl/style.css", "p { color: red }\n");
+write_file("$dir/tpl/home.html", "<head>{{> styles}}</head>\n");
+($rc, $out) = config_test("$secret\nSessionDemoTemplateDir \"$dir/tpl\"");
+like($out, qr{home\.html:1: unknown partial '\{\{> styles\}\}'}, 'a misspelt {{> style}} is refused');
+write_file("$dir/tpl/home.html", "<p>{{x}}</p>\n");
 write_file("$dir/tpl/profile.html", "<p>ok</p>\n<p>\n{{#if user}}\nno end\n");
 ($rc, $out) = config_test("$secret\nSessionDemoTemplateDir \"$dir/tpl\"");
 isnt($rc, 0, 'a broken template: apache2 -t fails');

@@ -1,19 +1,41 @@
 #!/usr/bin/env bash
-# t/setup.sh CMD...: runs CMD (t/TEST.PL, which calls this itself when
-# started bare) in the Apache::Test suite's environment, torn down after:
-# memcached "main" for the suite (-I 2m: t/06_tamper.t stores a value over
-# 1 MiB to check it is refused), "small" and "full" (t/26), "hostlock"
-# (t/28 freezes it), a port reserved
-# for memcached "outage", memcached "restart"
-# (t/21_outage.t starts and kills it), a free block of ports for httpd and
-# its virtual hosts, and the fixtures of the authn, rotation and TLS hosts.
+# t/setup.sh CMD...: runs CMD (t/TEST or t/TEST.PL, which run themselves
+# through this when started without its environment) in the Apache::Test
+# suite's environment, and tears it all down afterwards, also after a
+# failure, Ctrl-C or a kill: memcached "main" for the suite (-I 2m:
+# t/06_tamper.t stores a value over 1 MiB to check it is refused), "small"
+# and "full" (t/26), "hostlock" (t/28 freezes it), a port reserved for
+# memcached "outage", memcached "restart" (t/21_outage.t starts and kills
+# them), a free block of ports for httpd and its virtual hosts, and the
+# fixtures of the authn, rotation, gate and TLS hosts. The run directory is
+# the caller's $SD_RUN if set (make test), else a fresh one removed at the
+# end (SD_KEEP=1 keeps it).
 set -uo pipefail
 . "$(dirname "$0")/../tests/lib/env.sh"
 sd_env_init apache-test || exit 1
 ran=
+# An interrupted suite gets what a Ctrl-C gives a run in the foreground:
+# SIGINT to its whole process group (the .t files, and Apache::Test, whose
+# handler stops its httpd), as the group's leader, Apache::Test's own
+# `sh -c "ulimit -c unlimited; perl ..."`, ignores SIGINT. What is left
+# after 10 s is killed.
+stop_suite() {
+    local pid i
+    pid=$(sd_pid apache-test) || return 0
+    kill -INT -- "-$pid" 2>/dev/null
+    for ((i = 0; i < 200; i++)); do
+        sd_alive "$pid" || break
+        sleep 0.05
+    done
+    sd_stop apache-test KILL
+}
 cleanup() {
-    # An interrupted run leaves Apache::Test's httpd up.
-    [ -n "$ran" ] && perl "$SD_TOP/t/TEST.PL" -stop-httpd >/dev/null 2>&1
+    # The suite first, then whatever httpd an interrupted run left up;
+    # sd_env_cleanup then stops the memcacheds and removes the directory.
+    if [ -n "$ran" ]; then
+        stop_suite
+        perl "$SD_TOP/t/TEST.PL" -stop-httpd >/dev/null 2>&1
+    fi
     sd_env_cleanup
 }
 trap cleanup EXIT
@@ -56,4 +78,14 @@ export APACHE_TEST_PORT MEMCACHED_PORT=$(sd_mc_port main) SD_OUTAGE_PORT=$(sd_mc
     SD_HTPASSWD=$SD_RUN/htpasswd SD_SECRET_FILE=$SD_RUN/secrets \
     SD_TLS_CERT=$SD_RUN/tls.crt SD_TLS_KEY=$SD_RUN/tls.key
 ran=1
-"$@"
+# In its own session, so that a Ctrl-C or a kill of this script reaches it
+# through cleanup (bash runs traps only between commands: with CMD in the
+# foreground, `kill` of t/TEST would wait for the whole suite), and in the
+# background, so that the trap runs at once. The pidfile lets sd_stop reach
+# the .t files and their children too.
+setsid "$@" </dev/null &
+echo $! >"$SD_RUN/pid/apache-test.pid"
+wait $!
+rc=$?
+rm -f "$SD_RUN/pid/apache-test.pid"
+exit "$rc"

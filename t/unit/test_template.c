@@ -181,7 +181,7 @@ int main(void)
     apr_pool_create(&pool, NULL);
 
     vectors = tap_vectors_load("template");
-    TAP_PLAN(50 + (int)tap_vectors_count(vectors));
+    TAP_PLAN(58 + (int)tap_vectors_count(vectors));
 
     /* --- plain text ----------------------------------------------------- */
     {
@@ -306,6 +306,49 @@ int main(void)
                "failure returns NULL and sets *err");
         TAP_OK(sd_template_compile(pool, "x", "{{/if}}", 7, NULL) == NULL,
                "failure with err == NULL does not crash");
+    }
+
+    /* --- partials ------------------------------------------------------- */
+    {
+        /* Text a partial stands for is start-up text: inserted as it is,
+         * tags, quotes and angle brackets included. */
+        static const char css[] = "<style>a > b{content:\"{{x}}\"}</style>";
+        const sd_template_partial partials[] = {
+            { "style", css, sizeof(css) - 1 }, { "other", "O", 1 }, { NULL, NULL, 0 }
+        };
+        const char *err = NULL;
+        const char *src = "<head>{{> style}}</head>{{#if a}}{{>other}}{{else}}-{{/if}}";
+        sd_template *t = sd_template_compile_with(pool, "p.html", src, strlen(src), partials,
+                                                  &err);
+        json_t *view = parse_view("{\"a\":true,\"x\":\"<no>\"}");
+        out = t ? sd_template_render(pool, t, view, &len) : NULL;
+        TAP_IS_STR(out, apr_pstrcat(pool, "<head>", css, "</head>O", NULL),
+                   "a partial is inserted verbatim, also inside {{#if}}");
+        TAP_OK(out && len == strlen(out), "... and *len counts it");
+        json_decref(view);
+        err = NULL;
+        TAP_OK(!sd_template_compile_with(pool, "p.html", "a\n{{> header}}", 14, partials, &err),
+               "an unknown partial fails to compile");
+        TAP_IS_STR(err, "p.html:2: unknown partial '{{> header}}'", "... naming it and the line");
+        err = NULL;
+        sd_template_compile_with(pool, "p.html", "{{> two words}}", 15, partials, &err);
+        TAP_IS_STR(err, "p.html:1: bad partial name in '{{> two words}}' (one word of [A-Za-z0-9_-])",
+                   "a partial's name is one word");
+        err = NULL;
+        sd_template_compile_with(pool, "p.html", "{{>}}", 5, partials, &err);
+        TAP_IS_STR(err, "p.html:1: bad partial name in '{{>}}' (one word of [A-Za-z0-9_-])",
+                   "... and not empty");
+        err = NULL;
+        sd_template_compile_with(pool, "p.html", "{{> style}}", 11, NULL, &err);
+        TAP_IS_STR(err, "p.html:1: partials ('{{> style}}') are not supported",
+                   "without partials, {{> x}} is refused as before");
+        /* The partial is copied: the template outlives the caller's text. */
+        char *mutable_text = apr_pstrdup(pool, "before");
+        const sd_template_partial copied[] = { { "p", mutable_text, 6 }, { NULL, NULL, 0 } };
+        t = sd_template_compile_with(pool, "c", "[{{> p}}]", 9, copied, NULL);
+        memcpy(mutable_text, "AFTER!", 6);
+        out = t ? sd_template_render(pool, t, NULL, &len) : NULL;
+        TAP_IS_STR(out, "[before]", "the template keeps its own copy of a partial");
     }
 
     /* --- realistic page ------------------------------------------------- */
@@ -437,7 +480,7 @@ int main(void)
         const char *err = NULL;
         const char *src = "Hi {{who}}!\n{{#if n}}n={{n}}{{/if}}\n";
         int wrote = write_file(pool, path, src, strlen(src));
-        sd_template *t = wrote ? sd_template_load(pool, path, &err) : NULL;
+        sd_template *t = wrote ? sd_template_load(pool, path, NULL, &err) : NULL;
         TAP_OK(t != NULL, "sd_template_load reads the file%s%s",
                err ? ": " : "", err ? err : "");
         json_t *view = parse_view("{\"who\":\"<you>\",\"n\":7}");
@@ -447,14 +490,14 @@ int main(void)
 
         err = NULL;
         wrote = write_file(pool, path, "ok\n{{#if a}}\n", 13);
-        t = wrote ? sd_template_load(pool, path, &err) : NULL;
+        t = wrote ? sd_template_load(pool, path, NULL, &err) : NULL;
         TAP_IS_STR(err, apr_pstrcat(pool, path, ":2: {{#if a}} is never "
                                     "closed (missing {{/if}})", NULL),
                    "syntax errors in a file are reported as path:line:");
 
         err = NULL;
         wrote = write_file(pool, path, "", 0);
-        t = wrote ? sd_template_load(pool, path, &err) : NULL;
+        t = wrote ? sd_template_load(pool, path, NULL, &err) : NULL;
         out = t ? sd_template_render(pool, t, NULL, &len) : NULL;
         TAP_OK(out && len == 0 && *out == '\0', "empty file loads");
 
@@ -464,26 +507,26 @@ int main(void)
         memset(big, 'x', mib + 1);
         err = NULL;
         wrote = write_file(pool, path, big, mib);
-        t = wrote ? sd_template_load(pool, path, &err) : NULL;
+        t = wrote ? sd_template_load(pool, path, NULL, &err) : NULL;
         out = t ? sd_template_render(pool, t, NULL, &len) : NULL;
         TAP_OK(out && len == mib, "a 1 MiB template loads");
         err = NULL;
         wrote = write_file(pool, path, big, mib + 1);
-        t = wrote ? sd_template_load(pool, path, &err) : NULL;
+        t = wrote ? sd_template_load(pool, path, NULL, &err) : NULL;
         TAP_IS_STR(err, apr_pstrcat(pool, path, ": template is 1048577 bytes, "
                                     "limit is 1048576", NULL),
                    "a template over 1 MiB is rejected");
         apr_file_remove(path, pool);
 
         err = NULL;
-        t = sd_template_load(pool, "/nonexistent-dir/home.hbs", &err);
+        t = sd_template_load(pool, "/nonexistent-dir/home.hbs", NULL, &err);
         TAP_OK(t == NULL, "missing file returns NULL");
         TAP_IS_STR(err, "/nonexistent-dir/home.hbs: cannot open template: "
                    "No such file or directory",
                    "missing file error names the path and the OS error");
 
         err = NULL;
-        t = sd_template_load(pool, tmpdir ? tmpdir : "/", &err);
+        t = sd_template_load(pool, tmpdir ? tmpdir : "/", NULL, &err);
         TAP_IS_STR(err, apr_pstrcat(pool, tmpdir ? tmpdir : "/",
                                     ": not a regular file", NULL),
                    "a directory is rejected");

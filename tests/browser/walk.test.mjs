@@ -9,10 +9,15 @@
 // tests/lib/env.mjs and an "attacker" site on other loopback origins, walks
 // the steps one test each (a screenshot per step into $SD_BROWSER_OUT, default
 // tests/browser/screenshots/), and stops everything it started. Steps depend
-// on each other: after a failure the rest are skipped.
+// on each other: after a failure the rest are skipped. The pages people look
+// at are also shot 375 px (a phone) and 1280 px wide into the run
+// directory's screenshots/, copied to $SD_SCREENSHOT_DIR when it is set, and
+// checked for the stylesheet: applied (not refused by the CSP), no sideways
+// scrolling on a phone, a visible focus ring, a label on every input.
 //
-// Environment: SD_BROWSER_OUT (results dir), SD_CHROMIUM (default
-// /usr/bin/chromium), SD_BROWSER_TIME_LIMIT (seconds for the whole run, 110).
+// Environment: SD_BROWSER_OUT (results dir), SD_SCREENSHOT_DIR (where the
+// page shots are copied), SD_CHROMIUM (default /usr/bin/chromium),
+// SD_BROWSER_TIME_LIMIT (seconds for the whole run, 110).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -25,6 +30,9 @@ import { Env, TOP, freePort } from '../lib/env.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.resolve(process.env.SD_BROWSER_OUT || path.join(HERE, 'screenshots'));
+const SHOT_COPY = process.env.SD_SCREENSHOT_DIR ? path.resolve(process.env.SD_SCREENSHOT_DIR) : null;
+const WIDTHS = [375, 1280];   // a phone, a desktop
+const VIEWPORT = { width: 900, height: 640 };
 const CHROMIUM = process.env.SD_CHROMIUM || '/usr/bin/chromium';
 const TIME_LIMIT_MS = 1000 * Number(process.env.SD_BROWSER_TIME_LIMIT || 110);
 const WAIT_MS = 8000;         // every single browser wait
@@ -48,6 +56,11 @@ let ctx;          // the browser (a persistent context in the run directory)
 let page;
 let shotNo = 0;
 let failedStep = null;
+let SHOTS;        // the run directory's screenshots/ (env.file is known once set up)
+const pageShots = [];
+// What the CSP refused to apply, from every page of the walk: the
+// stylesheet must never be among it.
+const styleRefusals = [];
 
 // ---------------------------------------------------------------- processes
 process.on('exit', () => env.killAll());
@@ -97,11 +110,14 @@ async function openBrowser() {
     headless: true,
     args: CHROMIUM_ARGS,
     timeout: START_MS,
-    viewport: { width: 900, height: 640 },
+    viewport: VIEWPORT,
   });
   ctx.setDefaultTimeout(WAIT_MS);
   ctx.setDefaultNavigationTimeout(WAIT_MS);
   page = ctx.pages()[0] || await ctx.newPage();
+  page.on('console', (m) => {
+    if (/Refused to apply (inline )?style/i.test(m.text())) styleRefusals.push(`${page.url()}: ${m.text()}`);
+  });
 }
 
 async function shot(name) {
@@ -128,6 +144,31 @@ function step(name, fn) {
       throw e;
     }
   });
+}
+
+// The page as it is now, NAME-375.png and NAME-1280.png (full page), with
+// what the stylesheet promises at each width: it applied (the body is one
+// column of at most 40rem, 64rem on the wide pages), and a phone does not
+// scroll sideways. JSON answers get the browser's own viewer: shot only.
+async function shootWidths(name, { html = true } = {}) {
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: 800 });
+    if (html) {
+      const got = await page.evaluate(() => ({
+        maxWidth: getComputedStyle(document.body).maxWidth,
+        scrollWidth: document.documentElement.scrollWidth,
+        innerWidth: window.innerWidth,
+      }));
+      assert.match(got.maxWidth, /^(640|1024)px$/, `${name} at ${width} px: the stylesheet applies (body max-width ${got.maxWidth})`);
+      assert.ok(got.scrollWidth <= got.innerWidth,
+        `${name} at ${width} px: no sideways scrolling (content ${got.scrollWidth} px wide)`);
+    }
+    const file = path.join(SHOTS, `${name}-${width}.png`);
+    await page.screenshot({ path: file, fullPage: true, timeout: WAIT_MS });
+    pageShots.push(file);
+  }
+  await page.setViewportSize(VIEWPORT);
+  assert.deepEqual(styleRefusals, [], 'the CSP refused no style');
 }
 
 const text = async () => page.innerText('body');
@@ -175,6 +216,8 @@ before(async () => {
   assert.ok(fs.existsSync(path.join(TOP, '.libs/mod_sessiondemo.so')), 'module built (run make first)');
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} exists (apt-get install chromium)`);
 
+  SHOTS = env.file('screenshots');
+  fs.mkdirSync(SHOTS, { recursive: true });
   await env.memcached('main', ['-m', '16']);
   // The walk's one account, for the gate (which refuses demo mode).
   const htpasswd = env.file('walk.htpasswd');
@@ -202,6 +245,11 @@ after(async () => {
   for (const [from, to] of [['error.log', 'httpd-error.log'], ['origin.log', 'httpd-access.log']]) {
     const src = path.join(env.httpdDir('app'), from);
     if (fs.existsSync(src)) fs.copyFileSync(src, path.join(OUT, to));
+  }
+  if (SHOT_COPY && pageShots.length) {
+    fs.mkdirSync(SHOT_COPY, { recursive: true });
+    for (const f of pageShots) fs.copyFileSync(f, path.join(SHOT_COPY, path.basename(f)));
+    console.log(`${pageShots.length} page screenshots (${WIDTHS.join(' and ')} px wide) copied to ${SHOT_COPY}`);
   }
   if (failedStep) {
     const log = path.join(OUT, 'httpd-error.log');
@@ -231,6 +279,7 @@ step('guest-profile-redirects-to-login', async () => {
   assert.equal((await chain[0].response()).status(), 302);
   assert.equal(new URL(page.url()).pathname, '/login');
   await page.locator('#username').waitFor();
+  await shootWidths('login');
 });
 
 step('guest-protected-401', async () => {
@@ -265,6 +314,7 @@ step('login-empty-password-refused-by-server', async () => {
   assert.equal(u.pathname + u.search, '/login?error=1');
   assert.match(await text(), /Please enter both username and password\./);
   assert.deepEqual((await ctx.cookies(APP)).filter((c) => c.name === 'connect.sid'), []);
+  await shootWidths('login-error');
 });
 
 // Seed step 3: log in; home shows the user, Logged In and the flash.
@@ -285,6 +335,10 @@ step('login-alice', async () => {
   assert.match(body, /Status:\s*Logged In/);
   assert.match(body, /Login Time:\s*\d{4}-\d\d-\d\dT/);
   assert.equal(await page.locator('.flash').innerText(), 'Welcome, alice!');
+  // Styled by its type: the stylesheet's success colours.
+  assert.equal(await page.locator('.flash').evaluate((el) => getComputedStyle(el).backgroundColor),
+    'rgb(230, 244, 234)', 'the success flash is green');
+  await shootWidths('home-flash');
 
   const [cookie, ...more] = await ctx.cookies(APP);
   assert.equal(more.length, 0, 'one cookie');
@@ -309,6 +363,7 @@ step('refresh-still-logged-in', async () => {
   await page.reload();
   const after2 = await visitCount();
   assert.ok(after2 > after1, `and rises again (${after1} -> ${after2})`);
+  await shootWidths('home');
 });
 
 // Seed step 4: the profile page has the session's data.
@@ -319,6 +374,7 @@ step('profile', async () => {
   assert.match(body, /Welcome, alice!/);
   assert.match(body, /Login Time:\s*\d{4}-\d\d-\d\dT/);
   await page.getByRole('button', { name: 'Logout' }).waitFor();
+  await shootWidths('profile');
 });
 
 step('protected-200', async () => {
@@ -351,6 +407,7 @@ step('add-to-cart-same-origin', async () => {
   assert.equal((await resp.request().allHeaders()).origin, APP, 'sent with Origin: the app itself');
   assert.deepEqual(JSON.parse(await resp.text()), { success: true });
   assert.deepEqual(await cartItems(), ['book']);
+  await shootWidths('cart', { html: false });
 });
 
 // A fetch() from the app's page is stopped by the page's own CSP
@@ -372,6 +429,64 @@ step('fetch-from-page-blocked-by-csp', async () => {
   assert.ok(result.error, `fetch() refused by CSP (got ${JSON.stringify(result)})`);
   assert.equal(requests.length, 0, 'no request left the page');
   assert.deepEqual(await cartItems(), ['book']);
+});
+
+// The stylesheet where a keyboard user sees it: Tab moves a visible ring
+// (the stylesheet's 3 px outline, not the browser's own) over the login
+// form, whose every field has a label.
+step('login-form-keyboard-focus', async () => {
+  await page.goto(`${APP}/login`);
+  const unlabelled = await page.locator('input:not([type=hidden])').evaluateAll(
+    (els) => els.filter((el) => el.labels.length === 0).map((el) => el.outerHTML));
+  assert.deepEqual(unlabelled, [], 'every input has a label');
+  assert.equal(await page.locator('input:not([type=hidden])').count(), 2, 'the two fields were checked');
+  const seen = [];
+  for (let i = 0; i < 3; i++) {
+    await page.keyboard.press('Tab');
+    seen.push(await page.evaluate(() => {
+      const el = document.activeElement;
+      const s = getComputedStyle(el);
+      return { what: el.id || el.textContent.trim(), ring: `${s.outlineStyle} ${s.outlineWidth}`,
+        focusVisible: el.matches(':focus-visible') };
+    }));
+  }
+  assert.deepEqual(seen, [
+    { what: 'username', ring: 'solid 3px', focusVisible: true },
+    { what: 'password', ring: 'solid 3px', focusVisible: true },
+    { what: 'Login', ring: 'solid 3px', focusVisible: true },
+  ]);
+});
+
+// An error page (404) and the admin status page look like the rest.
+step('error-page', async () => {
+  const resp = await page.goto(`${APP}/no-such-page`);
+  assert.equal(resp.status(), 404);
+  assert.match(await text(), /There is no page at this address/);
+  await shootWidths('error-404');
+});
+
+step('status-page', async () => {
+  const resp = await page.goto(`${APP}/sessiondemo-status`);
+  assert.equal(resp.status(), 200);
+  await page.getByRole('heading', { name: 'sessiondemo status' }).waitFor();
+  await shootWidths('status');
+});
+
+// A phone (mobile emulation, where a page without the viewport meta element
+// is laid out 980 px wide and shrunk) lays the pages out at its own width.
+step('phone-viewport', async () => {
+  const phone = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: START_MS });
+  try {
+    const c = await phone.newContext({ viewport: { width: 375, height: 700 }, isMobile: true, hasTouch: true });
+    const p = await c.newPage();
+    p.setDefaultTimeout(WAIT_MS);
+    for (const where of ['/login', '/sessiondemo-status']) {
+      await p.goto(`${APP}${where}`, { timeout: WAIT_MS });
+      assert.equal(await p.evaluate(() => document.documentElement.clientWidth), 375, `${where}: laid out 375 px wide`);
+    }
+  } finally {
+    await phone.close();
+  }
 });
 
 // Cross-origin forms (CSRF). 127.0.0.1:<other port> is the same *site* as
@@ -503,6 +618,7 @@ step('sessions-lists-two', async () => {
   assert.equal(await rows.count(), 2, 'two sessions listed');
   assert.match(await text(), /\(this device\)/);
   assert.match(await text(), /Second device \(walk\)/);
+  await shootWidths('sessions');
 });
 
 step('sessions-end-the-other', async () => {

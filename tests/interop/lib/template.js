@@ -1,7 +1,8 @@
 'use strict';
 // A JavaScript port of src/template.c (the module's Handlebars subset:
-// {{a.b}}, {{#if a.b}}..{{else}}..{{/if}}, {{! c }}, {{!-- c --}}), so the
-// Express app renders the module's own templates/*.html byte for byte.
+// {{a.b}}, {{#if a.b}}..{{else}}..{{/if}}, {{! c }}, {{!-- c --}}, {{> name}})
+// and of src/views.c's {{> style}}, so the Express app renders the module's
+// own templates/*.html byte for byte.
 // Values are looked up in the view, HTML-escaped with the same seven
 // characters, numbers and booleans printed the way the C engine does.
 const fs = require('node:fs');
@@ -9,7 +10,7 @@ const path = require('node:path');
 
 const ESC = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;', '`': '&#x60;', '=': '&#x3D;' };
 
-function compile(src) {
+function compile(src, partials = {}) {
   const root = { list: [] };
   const stack = [{ node: root, tail: root.list }];
   let pos = 0;
@@ -31,7 +32,11 @@ function compile(src) {
     const tag = src.slice(body, end).trim();
     pos = end + 2;
     const top = stack[stack.length - 1];
-    if (tag.startsWith('#if ')) {
+    if (tag.startsWith('>')) {
+      const name = tag.slice(1).trim();
+      if (!Object.prototype.hasOwnProperty.call(partials, name)) throw new Error(`unknown partial '{{${tag}}}'`);
+      top.tail.push({ text: partials[name] });
+    } else if (tag.startsWith('#if ')) {
       const n = { cond: tag.slice(4).trim().split('.'), then: [], else: [] };
       top.tail.push(n);
       stack.push({ node: n, tail: n.then });
@@ -81,10 +86,14 @@ function renderList(list, view) {
   return out;
 }
 
+// What src/views.c makes {{> style}} stand for.
+const VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">';
+
 function loadTemplates(dir) {
   const t = {};
+  const style = `${VIEWPORT}\n<style>${fs.readFileSync(path.join(dir, 'style.css'), 'utf8')}</style>`;
   for (const name of ['home', 'login', 'profile', 'error']) {
-    const tree = compile(fs.readFileSync(path.join(dir, name + '.html'), 'utf8'));
+    const tree = compile(fs.readFileSync(path.join(dir, name + '.html'), 'utf8'), { style });
     t[name] = (view) => renderList(tree, view);
   }
   return t;
