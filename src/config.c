@@ -432,6 +432,8 @@ static const char *default_realm(apr_pool_t *p, const server_rec *s)
 
 const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)
 {
+    int login_url_given = conf->login_url != NULL;
+
     for (apr_size_t i = 0; i < NDIRECTIVES; ++i) {
         const directive *d = &directives[i];
         set_ctx ctx = { p, p, s, d->name };
@@ -450,6 +452,11 @@ const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)
     }
     if (!conf->realm) {
         conf->realm = default_realm(p, s);
+    }
+    /* The gate's default is the app's own login form, wherever it is
+     * mounted. */
+    if (!login_url_given && strcmp(conf->mount, "/") != 0) {
+        conf->login_url = apr_pstrcat(p, conf->mount, "/login", NULL);
     }
     /* On predates the choice of where the lock lives; it meant memcached. */
     if (conf->lock == SD_LOCK_ON) {

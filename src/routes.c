@@ -31,6 +31,8 @@ typedef struct {
     const char *logged_in_as; /* a login to index once the session is saved */
     const char *logged_out;   /* a logout to drop from the index, and... */
     const char *logged_out_id;
+    const char *base;         /* SessionDemoMount without its last '/': "" at / */
+    const char *path;         /* the request's path below base: a route's path */
 } route_ctx;
 
 typedef int (*route_fn)(route_ctx *ctx, sd_http_reply *out);
@@ -44,9 +46,17 @@ typedef struct {
 
 /* ------------------------------------------------------------------ replies */
 
+/* A route's URL, below where the app is mounted. */
+static const char *app_url(const route_ctx *ctx, const char *route)
+{
+    return *ctx->base ? apr_pstrcat(ctx->r->pool, ctx->base, route, NULL) : route;
+}
+
 static void render(route_ctx *ctx, sd_http_reply *out, int status, sd_views_page page,
                    json_t *view)
 {
+    /* Templates write their links as {{base}}/login. */
+    json_object_set_new(view, "base", json_string(ctx->base));
     out->status = status;
     out->content_type = SD_HTTP_HTML;
     out->body = sd_views_render(ctx->r->pool, ctx->v->rt.views, page, view, &out->len);
@@ -175,8 +185,8 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
      * path of this server, kept across a failed attempt. */
     next = sd_next_path_check(r->pool, apr_table_get(form, "next"));
     if (!username || !*username || !password || !*password) {
-        sd_http_redirect(out, next ? sd_next_path_login_url(r->pool, "/login?error=1", next)
-                                   : "/login?error=1");
+        sd_http_redirect(out, next ? sd_next_path_login_url(r->pool, app_url(ctx, "/login?error=1"), next)
+                                   : app_url(ctx, "/login?error=1"));
         return OK;
     }
     if (strlen(username) > (apr_size_t)ctx->conf->max_username_len) {
@@ -202,8 +212,8 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
     }
     if ((rc = sd_authn_check(r, ctx->v->rt.authn, ctx->v->rt.stats, username, password)) != OK) {
         if (rc == HTTP_UNAUTHORIZED) {
-            sd_http_redirect(out, next ? sd_next_path_login_url(r->pool, "/login?error=2", next)
-                                       : "/login?error=2");
+            sd_http_redirect(out, next ? sd_next_path_login_url(r->pool, app_url(ctx, "/login?error=2"), next)
+                                       : app_url(ctx, "/login?error=2"));
             return OK;
         }
         return rc;
@@ -227,7 +237,7 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00407)
                   "user '%s' logged in", ap_escape_logitem(r->pool, username));
     ctx->logged_in_as = username;
-    sd_http_redirect(out, next ? next : "/");
+    sd_http_redirect(out, next ? next : app_url(ctx, "/"));
     return OK;
 }
 
@@ -249,7 +259,7 @@ static int route_logout(route_ctx *ctx, sd_http_reply *out)
     if ((rc = sd_session_destroy(ctx->session)) != OK) {
         return rc;
     }
-    sd_http_redirect(out, "/");
+    sd_http_redirect(out, app_url(ctx, "/"));
     return OK;
 }
 
@@ -262,7 +272,7 @@ static int route_profile(route_ctx *ctx, sd_http_reply *out)
         return rc;
     }
     if (!is_logged_in(ctx)) {
-        sd_http_redirect(out, "/login");
+        sd_http_redirect(out, app_url(ctx, "/login"));
         return OK;
     }
     view = sd_json_track(ctx->r->pool, json_object());
@@ -586,7 +596,7 @@ static void error_reply(route_ctx *ctx, sd_http_reply *out, int status, const ch
     }
 
     memset(out, 0, sizeof(*out));
-    if (is_json_route(r->uri)) {
+    if (ctx->path && is_json_route(ctx->path)) {
         json_error(ctx, out, status, message);
         return;
     }
@@ -637,18 +647,40 @@ static int update_index(route_ctx *ctx)
     return OK;
 }
 
+/* The request's path below base ("/login"), the mount itself being "/";
+ * NULL outside it. <Location /app> matches /application too, which is not
+ * below /app. */
+static const char *path_below(const char *uri, const char *base)
+{
+    apr_size_t n = strlen(base);
+    if (strncmp(uri, base, n) != 0 || (uri[n] != '/' && uri[n] != '\0')) {
+        return NULL;
+    }
+    return uri[n] ? uri + n : "/";
+}
+
 int sd_routes_handle(request_rec *r, const sd_vhost *v)
 {
     const sd_config *conf = v->conf;
-    route_ctx ctx = { r, v, conf, SD_SESSION_READ, NULL, NULL, NULL, NULL };
+    const char *base = strcmp(conf->mount, "/") == 0 ? "" : conf->mount;
+    route_ctx ctx = { r, v, conf, SD_SESSION_READ, NULL, NULL, NULL, NULL, base,
+                      path_below(r->uri, base) };
     sd_http_reply out = { 0 };
     const route *match = NULL;
     const char *allow = NULL, *message = NULL;
     int rc;
 
     sd_http_security_headers(r);
+    if (!ctx.path) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00801)
+                      "%s %s: not below SessionDemoMount %s", r->method,
+                      ap_escape_logitem(r->pool, r->uri), conf->mount);
+        ap_discard_request_body(r);
+        error_reply(&ctx, &out, HTTP_NOT_FOUND, NULL);
+        return sd_http_send(r, &out);
+    }
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); ++i) {
-        if (strcmp(routes[i].path, r->uri) != 0) {
+        if (strcmp(routes[i].path, ctx.path) != 0) {
             continue;
         }
         if (routes[i].method == r->method_number) {
