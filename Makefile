@@ -68,15 +68,20 @@ node-deps:
 # Everything the suites .ci/run runs need (the *-deps targets are in mk/).
 ci-deps: deps node-deps browser-deps cluster-deps reliability-deps fuzz-deps
 
-# The module is rebuilt whenever the flavor (plain / asan) changes, so an
-# ASan build is never left where a plain httpd would load it.
+# The module is rebuilt whenever the flavor (plain / asan), the compiled-in
+# template directory (the tree's, or the installed one of `make install`) or
+# the build flags (CPPFLAGS, CFLAGS, LDFLAGS: Debian's from dpkg-buildflags)
+# change, so neither an ASan build nor one that looks for its templates in
+# /usr/share is left where `make run` and the suites would load it.
+BUILD_ID := $(FLAVOR) $(TEMPLATEDIR) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)
 .flavor: FORCE
-	@[ "$$(cat .flavor 2>/dev/null)" = "$(FLAVOR)" ] || echo "$(FLAVOR)" > .flavor
+	@[ "$$(cat .flavor 2>/dev/null)" = '$(BUILD_ID)' ] || echo '$(BUILD_ID)' > .flavor
 FORCE:
 
 $(MODULE): $(SRCS) $(HDRS) Makefile .flavor
 	$(APXS) -c -o mod_sessiondemo.la -Iinclude \
-	  $(addprefix -Wc$(comma),$(CSTD) $(WARN) $(SAN_CFLAGS)) $(addprefix -Wl$(comma),$(SAN_CFLAGS)) \
+	  $(addprefix -Wc$(comma),$(CSTD) $(WARN) $(SAN_CFLAGS) $(CPPFLAGS) $(CFLAGS)) \
+	  $(addprefix -Wl$(comma),$(SAN_CFLAGS) $(LDFLAGS)) \
 	  -Wc,-DSD_DEFAULT_TEMPLATE_DIR='\"$(TEMPLATEDIR)\"' \
 	  $(SRCS) -lcrypto -ljansson
 	@test -f $(MODULE)
