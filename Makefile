@@ -66,7 +66,7 @@ node-deps:
 	$(call deb_install,,node=nodejs npm=npm)
 
 # Everything the suites .ci/run runs need (the *-deps targets are in mk/).
-ci-deps: deps node-deps browser-deps cluster-deps reliability-deps fuzz-deps
+ci-deps: deps node-deps browser-deps cluster-deps reliability-deps fuzz-deps deb-deps
 
 # The module is rebuilt whenever the flavor (plain / asan), the compiled-in
 # template directory (the tree's, or the installed one of `make install`) or

@@ -59,3 +59,8 @@ $(DEB_FILE): $(DEB_INPUTS) | deb-deps
 	rm -f $(PKG_DIST)/$(PKG_NAME)_*.deb
 	cp $(PKG_BUILD)/$(PKG_NAME)_$(DEB_VERSION)_$(DEB_ARCH).deb $(DEB_FILE)
 	lintian --fail-on error $(DEB_FILE)
+
+# Root only: installs the package and Debian's apache2, starts and stops the
+# system's apache2, purges the package, and restores what it changed.
+test-package: deb
+	@PACKAGE_TIME_LIMIT=$(PACKAGE_TIME_LIMIT) $(TAP_COUNT) test-package tests/package/run.sh
