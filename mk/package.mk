@@ -11,7 +11,7 @@ INSTALL_MODDIR      := $(shell $(APXS) -q LIBEXECDIR 2>/dev/null)
 INSTALL_CONFDIR     := /etc/apache2/mods-available
 INSTALL_DOCDIR      := /usr/share/doc/$(PKG_NAME)
 INSTALL_DOCS        := README.md docs/directives.md docs/security.md docs/gateway.md \
-                       docs/architecture.md
+                       docs/architecture.md docs/packaging.md
 
 .PHONY: install
 
