@@ -425,7 +425,8 @@ static int route_sessions(route_ctx *ctx, sd_http_reply *out)
         return rc;
     }
     if (!(user = session_user(ctx))) {
-        sd_http_redirect(out, sd_next_path_login_url(ctx->r->pool, "/login", "/sessions"));
+        sd_http_redirect(out, sd_next_path_login_url(ctx->r->pool, app_url(ctx, "/login"),
+                                                     app_url(ctx, "/sessions")));
         return OK;
     }
     if ((rc = sessions_model(ctx, user, &list, &others)) != OK) {
@@ -484,7 +485,7 @@ static int route_sessions_logout_others(route_ctx *ctx, sd_http_reply *out)
         return rc;
     }
     if (!(user = session_user(ctx))) {
-        sd_http_redirect(out, "/login");
+        sd_http_redirect(out, app_url(ctx, "/login"));
         return OK;
     }
     rc = sd_user_index_end(ctx->r, ctx->v, user, NULL, sd_session_id(ctx->session), &ended, NULL);
@@ -494,7 +495,7 @@ static int route_sessions_logout_others(route_ctx *ctx, sd_http_reply *out)
     if (rc != OK) {
         return rc;
     }
-    sd_http_redirect(out, apr_psprintf(ctx->r->pool, "/sessions?ended=%d", ended));
+    sd_http_redirect(out, apr_psprintf(ctx->r->pool, "%s/sessions?ended=%d", ctx->base, ended));
     return OK;
 }
 
@@ -510,7 +511,7 @@ static int route_sessions_logout(route_ctx *ctx, sd_http_reply *out)
         return rc;
     }
     if (!(user = session_user(ctx))) {
-        sd_http_redirect(out, "/login");
+        sd_http_redirect(out, app_url(ctx, "/login"));
         return OK;
     }
     handle = apr_table_get(form, "handle");
@@ -531,10 +532,10 @@ static int route_sessions_logout(route_ctx *ctx, sd_http_reply *out)
         && strcmp(ended_id, sd_session_id(ctx->session)) == 0) {
         /* This device's own: it is a logout. */
         sd_session_forget(ctx->session);
-        sd_http_redirect(out, "/");
+        sd_http_redirect(out, app_url(ctx, "/"));
         return OK;
     }
-    sd_http_redirect(out, "/sessions?ended=1");
+    sd_http_redirect(out, app_url(ctx, "/sessions?ended=1"));
     return OK;
 }
 

@@ -1,8 +1,8 @@
 # SessionDemoMount: the app served below a path (<Location /app>), as the
 # Debian package's sessiondemo.conf mounts it at /sessiondemo. Routes match
-# below the mount, every link, form and redirect stays below it, paths
-# outside it are 404 even where the handler is set, and the gate's login
-# form is the mounted one.
+# below the mount, every link, form and redirect stays below it (the
+# session list's too), paths outside it are 404 even where the handler is
+# set, and the gate's login form is the mounted one.
 use strict;
 use warnings;
 use FindBin;
@@ -10,10 +10,14 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use Apache::TestRequest qw(GET POST);
 use File::Temp qw(tempdir);
+use HTTP::Cookies ();
+use HTTP::Request::Common ();
 use JSON::PP ();
+use LWP::UserAgent ();
+use URI ();
 use SDTest qw(use_vhost cookie_value config_test);
 
-plan tests => 26;
+plan tests => 33;
 
 my @html = (Accept => 'text/html');
 
@@ -73,6 +77,34 @@ use_vhost('sd_mount');   # a guest again: the jar holds alice's cookie
 $res = GET '/members/page.html', @html;
 is($res->header('Location'), '/app/login?next=/members/page.html',
    'AuthType sessiondemo sends a guest to the mounted login form (SessionDemoLoginURL follows the mount)');
+
+# The session list, from two devices of alice's: each its own cookie jar.
+(my $base = Apache::TestRequest::module2url('sd_mount', { path => '' })) =~ s{/+\z}{};
+sub device {
+    return LWP::UserAgent->new(cookie_jar => HTTP::Cookies->new, requests_redirectable => [],
+                               timeout => 30);
+}
+sub post_to {
+    my ($ua, $path, $form) = @_;
+    return $ua->request(HTTP::Request::Common::POST("$base$path", $form // []));
+}
+my ($phone, $laptop) = (device(), device());
+is($phone->get("$base/app/sessions")->header('Location'), '/app/login?next=/app/sessions',
+   'a guest asking for the session list is sent to the mounted form, the list as next');
+post_to($_, '/app/login', [username => 'alice', password => 'correct horse battery']) for $phone, $laptop;
+$res = $phone->get("$base/app/sessions");
+like($res->content, qr{action="/app/sessions/logout-others"}, 'the session list ends the others below the mount');
+like($res->content, qr{<a href="/app/">Home</a> \| <a href="/app/profile">Profile</a>}, '... and links home and profile there');
+my @ends = $res->content =~ /<form method="POST" action="([^"]+)">\s*<input type="hidden" name="handle"/g;
+ok(@ends >= 2 && !grep({ URI->new_abs($_, "$base/app/sessions")->path ne '/app/sessions/logout' } @ends),
+   "... and each session's end button posts to /app/sessions/logout") or diag "@ends";
+$res = post_to($phone, '/app/sessions/logout-others');
+like($res->header('Location') // '', qr{^/app/sessions\?ended=\d+$}, 'ending the others lands on the mounted list');
+my ($own) = grep { $_->{current} } @{ JSON::PP::decode_json($phone->get("$base/app/sessions.json")->content)->{sessions} };
+$res = post_to($phone, '/app/sessions/logout', [handle => $own->{handle}]);
+is($res->header('Location'), '/app/', "ending this device's own session lands on the mounted home");
+is($laptop->get("$base/app/profile")->header('Location'), '/app/login',
+   '... and the other device, ended, is a guest sent to the mounted form');
 
 $res = POST '/app/logout', content => '', Cookie => $cookie;
 is($res->header('Location'), '/app/', 'logout lands on the mounted home');
