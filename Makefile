@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # mod_sessiondemo — build with apxs, run a private demo, run the test suites.
 # Every target that needs Debian packages depends on a *-deps target, which
 # installs what is missing when run as root (and only says what is missing

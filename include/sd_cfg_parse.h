@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Bounded parsers for directive values. Pure (no httpd), so they are unit
  * tested and fuzzed. Each returns NULL on success or a message saying what
  * is wrong with the value; the caller prefixes the directive name. */

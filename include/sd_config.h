@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Per-server configuration: the SessionDemo* directives. One table below is
  * the single source of every directive's facts (name, field, default,
  * bounds, one-line help); config.c expands it into the struct, httpd's

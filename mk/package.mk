@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Installing, and the Debian package (docs/packaging.md):
 #   make install [DESTDIR=dir]  the module, templates, a2enmod files and docs in Debian's layout;
 #                               the module is built with the installed template directory as its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Directive value parsers: strict, bounded, with messages an admin can act
  * on. apr_strtoi64 and apr_parse_addr_port alone accept too much ("12abc",
  * "host:junk"), hence the extra checks. */

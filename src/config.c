@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* SessionDemo* directives: the table of sd_config.h expanded into httpd's
  * command table, create/merge, defaults and the status page's view. Every
  * error names its directive (httpd adds the file and line), so an admin

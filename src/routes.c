@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The demo app of the tutorial, route by route. Each route fills a reply;
  * the dispatcher then commits the session (a failed save turns into an
  * error page, never a silent loss) and only then sends anything. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Template engine: a small Handlebars subset ({{path}}, {{#if}}/{{else}}/
  * {{/if}}, {{#each}}/{{else}}/{{/each}}, {{! comments }}), compiled once into a read-only node tree so that
  * many request threads can render the same template without locking. */

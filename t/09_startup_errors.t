@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Start-up validation: a broken template or a bad directive stops
 # `apache2 -t` with a message naming the file and line or the directive.
 use strict;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The directive reference and the example configuration stay true: every
 # directive of the table in include/sd_config.h (the one source of their
 # facts) is documented with the table's default (and nothing else is), and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # SessionDemoMount: the app served below a path (<Location /app>), as the
 # Debian package's sessiondemo.conf mounts it at /sessiondemo. Routes match
 # below the mount, every link, form and redirect stays below it (the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # t/setup.sh CMD...: runs CMD (t/TEST.PL, which calls this itself when
 # started bare) in the Apache::Test suite's environment, torn down after:
 # memcached "main" for the suite (-I 2m: t/06_tamper.t stores a value over

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Unit tests for the directive value parsers. */
 #include "sd_cfg_parse.h"
 #include "tap.h"

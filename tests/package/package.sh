@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The package as an admin meets it (docs/packaging.md): dist/*.deb and
 # Debian's apache2 installed with apt-get, a2enmod, the system apache2 on a
 # free loopback port against a memcached of this run, a login and a visit

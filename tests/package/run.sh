@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `make test-package` (docs/packaging.md): the .deb of `make deb` installed
 # on this machine next to Debian's apache2, used the way an admin would, and
 # purged. package.sh changes the machine (packages, /etc/apache2) and puts
