@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # mod_sessiondemo — build with apxs, run a private demo, run the test suites.
 # Every target that needs Debian packages depends on a *-deps target, which
 # installs what is missing when run as root (and only says what is missing
@@ -72,17 +73,22 @@ node-deps:
 	$(call deb_install,,node=nodejs npm=npm)
 
 # Everything the suites .ci/run runs need (the *-deps targets are in mk/).
-ci-deps: deps node-deps browser-deps cluster-deps reliability-deps fuzz-deps
+ci-deps: deps node-deps browser-deps cluster-deps reliability-deps fuzz-deps deb-deps
 
-# The module is rebuilt whenever the flavor (plain / asan) changes, so an
-# ASan build is never left where a plain httpd would load it.
+# The module is rebuilt whenever the flavor (plain / asan), the compiled-in
+# template directory (the tree's, or the installed one of `make install`) or
+# the build flags (CPPFLAGS, CFLAGS, LDFLAGS: Debian's from dpkg-buildflags)
+# change, so neither an ASan build nor one that looks for its templates in
+# /usr/share is left where `make run` and the suites would load it.
+BUILD_ID := $(FLAVOR) $(TEMPLATEDIR) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)
 .flavor: FORCE
-	@[ "$$(cat .flavor 2>/dev/null)" = "$(FLAVOR)" ] || echo "$(FLAVOR)" > .flavor
+	@[ "$$(cat .flavor 2>/dev/null)" = '$(BUILD_ID)' ] || echo '$(BUILD_ID)' > .flavor
 FORCE:
 
 $(MODULE): $(SRCS) $(HDRS) Makefile .flavor
 	$(APXS) -c -o mod_sessiondemo.la -Iinclude \
-	  $(addprefix -Wc$(comma),$(CSTD) $(WARN) $(SAN_CFLAGS)) $(addprefix -Wl$(comma),$(SAN_CFLAGS)) \
+	  $(addprefix -Wc$(comma),$(CSTD) $(WARN) $(SAN_CFLAGS) $(CPPFLAGS) $(CFLAGS)) \
+	  $(addprefix -Wl$(comma),$(SAN_CFLAGS) $(LDFLAGS)) \
 	  -Wc,-DSD_DEFAULT_TEMPLATE_DIR='\"$(TEMPLATEDIR)\"' \
 	  $(SRCS) -lcrypto -ljansson
 	@test -f $(MODULE)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* mod_sessiondemo: the login / profile / cart demo of the express-session
  * tutorial as an httpd module, sessions in memcached. This file only wires
  * the units into httpd: module record, hooks, and which runtime state is

@@ -1,4 +1,5 @@
 #!/usr/bin/perl
+# SPDX-License-Identifier: Apache-2.0
 # The `make bench` harness (see bench/README.md).
 #
 #   bench/bench.pl run [--quick]      wrk scenarios per lock mode, baselines, one hot

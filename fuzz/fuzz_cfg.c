@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Fuzz target: directive value parsers (every function of sd_cfg_parse.h).
  *
  * The first input byte picks the parser (and its bounds), the rest is the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Shared scaffolding for the libFuzzer targets in fuzz/.
  *
  * Every target links fuzz/pool_shim.c, which makes each allocation from a

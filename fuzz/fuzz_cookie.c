@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Fuzz target: Cookie header parsing and signed-cookie verification
  * (sd_cookie_find, sd_cookie_unsign, sd_cookie_sign, sd_cookie_uri_encode,
  * sd_cookie_header).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Fuzz target: application/x-www-form-urlencoded decoding (sd_form_parse),
  * used for POST bodies and query strings.
  *

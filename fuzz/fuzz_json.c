@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Fuzz target: the stored-session JSON codec and ISO 8601 dates
  * (sd_record_decode, sd_record_encode, sd_json_dump,
  * sd_record_iso8601_parse, sd_record_iso8601_format).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Fuzz target: the template compiler and renderer (sd_template_compile,
  * sd_template_render, sd_template_html_escape).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Exact-size pool allocations for the fuzz targets (see fuzz_common.h).
  *
  * apr_palloc and apr_pcalloc are interposed: the executable's definitions

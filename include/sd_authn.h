@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Login password checks through httpd's authn providers
  * (SessionDemoAuthProvider), as mod_auth_basic and mod_auth_form ask them. */
 #ifndef SD_AUTHN_H

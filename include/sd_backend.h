@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* One server's storage commands, the way ap_socache_provider_t or
  * mod_auth_openidc's cache interface look: get, write, add and remove of a
  * key on server i of a list. The replica layer (store.c) builds sessions'

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The memcached backend (sd_backend.h) on apr_memcache (apr-util 1.6), one
  * client per server and child, its health from sd_health.h. */
 #ifndef SD_BACKEND_MEMCACHE_H

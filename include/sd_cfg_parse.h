@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Bounded parsers for directive values. Pure (no httpd), so they are unit
  * tested and fuzzed. Each returns NULL on success or a message saying what
  * is wrong with the value; the caller prefixes the directive name. */
@@ -46,6 +47,10 @@ const char *sd_cfg_parse_realm(apr_pool_t *p, const char *arg);
 /* SessionDemoLoginURL: a path of this server ("/login"), never another
  * host's. */
 const char *sd_cfg_parse_login_url(apr_pool_t *p, const char *arg);
+
+/* SessionDemoMount: "/" or a URL path without a trailing '/', '%'-escapes
+ * or dot segments (none of them could ever match a request). */
+const char *sd_cfg_parse_mount(apr_pool_t *p, const char *arg);
 
 /* SessionDemoPassUser: an HTTP header name (a token). */
 const char *sd_cfg_parse_header_name(apr_pool_t *p, const char *arg);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Per-server configuration: the SessionDemo* directives. One table below is
  * the single source of every directive's facts (name, field, default,
  * bounds, one-line help); config.c expands it into the struct, httpd's
@@ -133,6 +134,9 @@ typedef enum {
            "serialise requests of one session: Cluster (a lock in memcached, for"      \
            " several front-ends), Host (shared memory, one front-end), Off; On ="     \
            " Cluster")                                                                 \
+    TEXT("SessionDemoMount", mount, "/", sd_cfg_parse_mount,                            \
+         "URL path of the <Location> with SetHandler sessiondemo: routes are matched,"  \
+         " links and redirects made below it (e.g. /sessiondemo)")                     \
     TEXT("SessionDemoLoginURL", login_url, "/login", sd_cfg_parse_login_url,            \
          "where AuthType sessiondemo sends a guest asking for a page (a path of this"  \
          " server; the page goes along as next)")                                      \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Signed session cookie codec, byte-compatible with express-session
  * (cookie-signature + jshttp/cookie): value "s:<id>.<base64 HMAC-SHA256>",
  * standard base64 with '=' stripped, URL-encoded like encodeURIComponent. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The app's fields of a session (every stored member but "cookie"), with
  * jansson object semantics (insertion order; a replaced member keeps its
  * place, a deleted and re-added one goes last). Loaded from canonical

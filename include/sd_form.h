@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* application/x-www-form-urlencoded decoding (request bodies and query
  * strings), kept pure so it can be unit-tested and fuzzed. */
 #ifndef SD_FORM_H

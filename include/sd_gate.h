@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* AuthType sessiondemo: the session as httpd authentication for any
  * content (static files, CGI, proxied backends), with httpd's own authz
  * (Require valid-user, Require user NAME) deciding. */

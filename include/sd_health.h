@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The health of a list of memcached servers, per child: a prober thread
  * checks each server with its own socket and timeouts, and publishes its
  * verdict in shared memory (one slot per server and probe settings) so all

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The session lock of SessionDemoLock Host: a table in memory shared by
  * every process of one httpd, striped by a hash of the lock key. Taking and
  * releasing a lock costs no memcached round trip; a waiter sleeps on its

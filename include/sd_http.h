@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* HTTP plumbing shared by the routes: form bodies, the cross-site request
  * check, the security headers every page carries, and sending a reply that
  * was built in full before anything went out. Knows requests, never the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Bounds on the time apr_memcache's sockets can block. apr-util 1.6 sets an
  * established connection to block with no timeout and gives no way to
  * reach its sockets, so this unit finds them by their peer address among

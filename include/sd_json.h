@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* JSON codec for stored sessions and JSON responses, on jansson.
  * jansson allocates with malloc; every json_t handed out here is tied to an
  * APR pool (decref on pool cleanup) so request code never frees by hand. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* A scanner for JSON that is already in the form sd_json_dump writes
  * (JavaScript's JSON.stringify form), so a stored session can be read in
  * place instead of through a full jansson tree. It accepts only text it can

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Where to send a user after login: the `next` path a gated page put in
  * the login URL. Only a path of this origin is ever followed; anything a
  * browser could read as another host (//evil.example, /\evil.example, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* A stored session in express-session's shape: {"cookie":{...}, app
  * fields...}, "cookie" first, dates as JavaScript's Date#toISOString
  * writes them. Pure (no httpd), so it is unit-tested and fuzzed. */

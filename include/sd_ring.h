@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Consistent hashing (ketama-style) of session keys over memcached servers:
  * adding or removing one of N servers moves only about 1/N of the keys.
  * Pure, so it is unit-tested and fuzzed. Compatible in spirit, not bit for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The demo application: a route table (method, path, function), the view
  * models, and the error pages. Talks to the session unit, never memcached. */
 #ifndef SD_ROUTES_H

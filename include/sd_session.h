@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Session lifecycle: load from the signed cookie, create, regenerate,
  * destroy, and the end-of-request save decision with its Set-Cookie.
  * Knows the cookie and the store, never HTML or routes. */

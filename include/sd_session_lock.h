@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The per-session lock that serialises the requests of one session, held
  * from load to save. Knows the store, never the session's content. */
 #ifndef SD_SESSION_LOCK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Per-child session counters for the status page. Lock-free: each is an
  * atomic increment, and the status page reads whatever the values are. */
 #ifndef SD_STATS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* `SetHandler sessiondemo-status`: a mod_status-like admin page (HTML, or
  * JSON with ?json) with memcached server state, this child's session
  * counters and the effective configuration, never the secrets. */

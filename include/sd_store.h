@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The session store: keys placed on a consistent-hash ring over a list of
  * servers, each kept on 1 + SessionDemoReplicas of them, over any backend
  * (sd_backend.h). Pure (APR only), so the replica protocol is unit-tested

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Which store each virtual host uses: one per distinct memcached server
  * list and store settings (replicas, probe interval and timeout), shared by
  * every virtual host that has them, inherited or not; and one health slot

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Template engine: a small Handlebars subset, compiled once at start-up.
  *   {{a.b}}                      value at path a.b of the view model, HTML-escaped
  *   {{#if a.b}}..{{else}}..{{/if}}  truthiness test, nests freely

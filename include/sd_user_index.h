@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Every session of a user, so the user and the admin can see and end them:
  * one index per user and realm in memcached, replicated like a session,
  * written under its own lock, bounded (SessionDemoMaxSessionsPerUser) and

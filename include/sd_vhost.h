@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* What the module keeps per virtual host: its directives (sd_config, const
  * once checked) and, apart from them, the runtime state built from them at
  * each stage of httpd's start-up. */

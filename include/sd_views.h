@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The app's pages: the five templates of SessionDemoTemplateDir and its
  * one stylesheet, compiled once at start-up and shared read-only by every
  * child and thread. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* How many requests of each session wait for its lock in this child, so
  * that one session's flood of requests cannot pin every worker thread.
  * Thread-safe; one table per child. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Benchmarks: `make bench` = callgrind instruction-count check + the wrk
 # comparison (static baseline, Express peer, scaling). See bench/README.md.
 #   make bench                  full run (~12 min): callgrind check, then wrk runs of BENCH_SECONDS (10)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Real-browser test: tests/browser/walk.test.mjs walks the tutorial's manual
 # test steps (and cross-origin form posts) in Debian's chromium, driven by
 # playwright-core, against its own memcached and httpd on loopback.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # make test-cluster: 3 memcached nodes and 2 httpd front-ends on
 # loopback. Checks consistent-hash placement against src/ring.c and the
 # moved share for 3 -> 4 nodes, the no-failover policy with replicas 0

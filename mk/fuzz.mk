@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # libFuzzer targets for every parser of the module (fuzz/*.c, docs/fuzzing.md).
 #
 #   make fuzz-build                 build fuzz/bin/fuzz_* (clang, ASan + UBSan)

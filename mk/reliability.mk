@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Reliability checks outside Apache::Test (docs/reliability.md), each against
 # its own memcached and httpd from conf/httpd-run.conf (tests/lib/env.sh):
 #   tests/reliability/load.sh    wrk, LOAD_SECONDS s, 128 connections, mixed traffic

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `make run`: a private memcached on loopback (unless MEMCACHED=host:port is
 # given) and httpd from conf/httpd-run.conf on 127.0.0.1:$PORT, its logs on
 # the console. Ctrl-C stops both.

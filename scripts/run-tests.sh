@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `make test` (and, with SD_SANITIZE=1, `make test-asan`): the C unit tests
 # and the Apache::Test suite as TAP (prove -v), counted by tests/lib/tap-count.
 # A failing test point is added for each way a run can "pass" without testing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Password checks for the login route. */
 #include "sd_authn.h"
 #include "sd_log.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* memcached on apr_memcache (apr-util 1.6), engineered around its failure
  * modes (docs/reliability.md):
  *  - no I/O timeout after connect: the prober gives its sockets one and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Directive value parsers: strict, bounded, with messages an admin can act
  * on. apr_strtoi64 and apr_parse_addr_port alone accept too much ("12abc",
  * "host:junk"), hence the extra checks. */
@@ -222,6 +223,33 @@ const char *sd_cfg_parse_login_url(apr_pool_t *p, const char *arg)
                        "/-._~%!$&'()*+,;=:@?") != strlen(arg)) {
         return apr_psprintf(p, "'%s' is not a path of this server (e.g. /login)",
                             arg ? arg : "");
+    }
+    return NULL;
+}
+
+/* r->uri, which the mount is compared with, is already %-decoded, so a
+ * %-escape here could never match; '?' and '#' end a path; httpd merges
+ * "//" and resolves dot segments before <Location> matching, so a mount
+ * holding them would never match either. */
+const char *sd_cfg_parse_mount(apr_pool_t *p, const char *arg)
+{
+    static const char pchar[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                "/-._~!$&'()*+,;=:@";
+    apr_size_t len = arg ? strlen(arg) : 0;
+
+    if (!len || arg[0] != '/' || strspn(arg, pchar) != len) {
+        return apr_psprintf(p, "'%s' is not a URL path (e.g. /sessiondemo; letters, digits,"
+                            " '/' and -._~!$&'()*+,;=:@, no %%-escapes)", arg ? arg : "");
+    }
+    if (len > 1 && arg[len - 1] == '/') {
+        return apr_psprintf(p, "'%s' ends with '/': write it without, as in the"
+                            " <Location> it names", arg);
+    }
+    for (const char *seg = arg; seg; seg = strchr(seg + 1, '/')) {
+        apr_size_t n = strcspn(seg + 1, "/");
+        if ((n == 0 && len > 1) || (n == 1 && seg[1] == '.') || (n == 2 && seg[1] == '.' && seg[2] == '.')) {
+            return apr_psprintf(p, "'%s' has an empty, '.' or '..' segment", arg);
+        }
     }
     return NULL;
 }

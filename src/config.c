@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* SessionDemo* directives: the table of sd_config.h expanded into httpd's
  * command table, create/merge, defaults and the status page's view. Every
  * error names its directive (httpd adds the file and line), so an admin
@@ -12,6 +13,7 @@
 #include "sd_vhost.h"
 
 #include <http_log.h>
+#include <unixd.h>
 #include <apr_strings.h>
 #include <apr_file_io.h>
 #include <apr_file_info.h>
@@ -126,11 +128,18 @@ static const char *set_secret_file(const set_ctx *ctx, sd_config *conf, const ch
         return apr_psprintf(ctx->pool, "cannot read '%s': %s", path,
                             apr_strerror(rv, buf, sizeof(buf)));
     }
-    if (apr_file_info_get(&finfo, APR_FINFO_PROT, file) == APR_SUCCESS
-        && (finfo.protection & (APR_FPROT_WREAD | APR_FPROT_GREAD))) {
+    /* Group read for httpd's own Group (Debian's root:www-data 0640) shows
+     * the secret to no one its children do not already hold it for. The
+     * Group directive comes before the modules' configuration in Debian's
+     * apache2.conf; where it comes later, the group is not known yet and the
+     * warning errs on the side of being given. */
+    if (apr_file_info_get(&finfo, APR_FINFO_PROT | APR_FINFO_GROUP, file) == APR_SUCCESS
+        && ((finfo.protection & APR_FPROT_WREAD)
+            || ((finfo.protection & APR_FPROT_GREAD) && finfo.group != ap_unixd_config.group_id))) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ctx->server, SD_LOGNO(00102)
-                     "%s: '%s' is readable by other users; chmod 600 it (httpd"
-                     " reads it as root before dropping privileges)", ctx->name, path);
+                     "%s: '%s' is readable by other users; chmod 600 it, or 640 with"
+                     " httpd's Group as its group (httpd reads it as root before"
+                     " dropping privileges)", ctx->name, path);
     }
     while (apr_file_gets(line, sizeof(line), file) == APR_SUCCESS) {
         apr_size_t n = strlen(line);
@@ -432,6 +441,8 @@ static const char *default_realm(apr_pool_t *p, const server_rec *s)
 
 const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)
 {
+    int login_url_given = conf->login_url != NULL;
+
     for (apr_size_t i = 0; i < NDIRECTIVES; ++i) {
         const directive *d = &directives[i];
         set_ctx ctx = { p, p, s, d->name };
@@ -450,6 +461,11 @@ const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)
     }
     if (!conf->realm) {
         conf->realm = default_realm(p, s);
+    }
+    /* The gate's default is the app's own login form, wherever it is
+     * mounted. */
+    if (!login_url_given && strcmp(conf->mount, "/") != 0) {
+        conf->login_url = apr_pstrcat(p, conf->mount, "/login", NULL);
     }
     /* On predates the choice of where the lock lives; it meant memcached. */
     if (conf->lock == SD_LOCK_ON) {

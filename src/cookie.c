@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Signed session cookie codec. Every rule here mirrors what express-session
  * 1.19 (cookie-signature 1.0.7, jshttp/cookie 0.7.2) does, so that this module
  * and a Node app can share one cookie; see express-session-interop.md §1-§3.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The app's fields, read in place from canonical stored text or held in a
  * jansson object. In place, each member is an entry: its key, its stored
  * text (exactly what sd_json_dump writes for its value, which

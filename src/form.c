@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Form decoding. Own code rather than ap_parse_form_data so the same routine
  * serves query strings and bodies and can be fuzzed without a request_rec. */
 #include "sd_form.h"

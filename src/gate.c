@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* AuthType sessiondemo (see sd_gate.h). The gate only reads the session:
  * it never writes it, takes no lock and sets no cookie, so a protected
  * static file costs one memcached get and nothing else. */

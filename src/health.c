@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The prober. One thread per child and server list checks each server
  * every SessionDemoMemcacheProbeInterval with its own socket, every step
  * bounded by SessionDemoMemcacheTimeout, and publishes the verdict; only

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Session locks in shared memory for every process of one httpd.
  *
  * A stripe is a robust, process-shared mutex, a futex word its waiters

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Request and reply plumbing for the routes. */
 #include "sd_http.h"
 #include "sd_form.h"

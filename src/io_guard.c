@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Socket timeouts for a client library that sets none. Every descriptor of
  * the process is looked at, but only TCP sockets whose peer is one of the
  * server's addresses are touched. Another thread can close a descriptor

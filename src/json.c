@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* JSON codec: jansson behind pool lifetimes, plus the stored-session shape. */
 #include "sd_json.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Scanner for JSON in sd_json_dump's canonical form. One recursive
  * descent both checks and (when asked) builds, so what is built is always
  * exactly what was checked. Every rule below is "accept only what the

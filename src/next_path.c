@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The `next` parameter of the login page (see sd_next_path.h). Browsers
  * read "//host", "/\host" and "\\host" as another host, strip tabs and
  * newlines from URLs before they parse them, and some servers and proxies

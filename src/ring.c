@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Ketama-style consistent hash ring. Each server contributes 160 points:
  * 40 MD5 digests of "<name>-<i>", four 32-bit points from each. A key maps
  * to the first point at or after the first 32 bits of its own MD5. */

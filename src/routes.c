@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The demo app of the tutorial, route by route. Each route fills a reply;
  * the dispatcher then commits the session (a failed save turns into an
  * error page, never a silent loss) and only then sends anything. */
@@ -31,6 +32,8 @@ typedef struct {
     const char *logged_in_as; /* a login to index once the session is saved */
     const char *logged_out;   /* a logout to drop from the index, and... */
     const char *logged_out_id;
+    const char *base;         /* SessionDemoMount without its last '/': "" at / */
+    const char *path;         /* the request's path below base: a route's path */
     const char *message;      /* an error page's text, when the route has one */
 } route_ctx;
 
@@ -45,9 +48,17 @@ typedef struct {
 
 /* ------------------------------------------------------------------ replies */
 
+/* A route's URL, below where the app is mounted. */
+static const char *app_url(const route_ctx *ctx, const char *route)
+{
+    return *ctx->base ? apr_pstrcat(ctx->r->pool, ctx->base, route, NULL) : route;
+}
+
 static void render(route_ctx *ctx, sd_http_reply *out, int status, sd_views_page page,
                    json_t *view)
 {
+    /* Templates write their links as {{base}}/login. */
+    json_object_set_new(view, "base", json_string(ctx->base));
     out->status = status;
     out->content_type = SD_HTTP_HTML;
     out->body = sd_views_render(ctx->r->pool, ctx->v->rt.views, page, view, &out->len);
@@ -176,8 +187,8 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
      * path of this server, kept across a failed attempt. */
     next = sd_next_path_check(r->pool, apr_table_get(form, "next"));
     if (!username || !*username || !password || !*password) {
-        sd_http_redirect(out, next ? sd_next_path_login_url(r->pool, "/login?error=1", next)
-                                   : "/login?error=1");
+        sd_http_redirect(out, next ? sd_next_path_login_url(r->pool, app_url(ctx, "/login?error=1"), next)
+                                   : app_url(ctx, "/login?error=1"));
         return OK;
     }
     if (strlen(username) > (apr_size_t)ctx->conf->max_username_len) {
@@ -211,8 +222,8 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
     }
     if ((rc = sd_authn_check(r, ctx->v->rt.authn, ctx->v->rt.stats, username, password)) != OK) {
         if (rc == HTTP_UNAUTHORIZED) {
-            sd_http_redirect(out, next ? sd_next_path_login_url(r->pool, "/login?error=2", next)
-                                       : "/login?error=2");
+            sd_http_redirect(out, next ? sd_next_path_login_url(r->pool, app_url(ctx, "/login?error=2"), next)
+                                       : app_url(ctx, "/login?error=2"));
             return OK;
         }
         return rc;
@@ -238,7 +249,7 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
     /* In demo mode anyone can log in as anyone: an index would show them
      * each other's devices and let them end each other's sessions. */
     ctx->logged_in_as = ctx->v->rt.authn ? username : NULL;
-    sd_http_redirect(out, next ? next : "/");
+    sd_http_redirect(out, next ? next : app_url(ctx, "/"));
     return OK;
 }
 
@@ -275,7 +286,7 @@ static int route_logout(route_ctx *ctx, sd_http_reply *out)
     if ((rc = sd_session_destroy(ctx->session)) != OK) {
         return rc;
     }
-    sd_http_redirect(out, "/");
+    sd_http_redirect(out, app_url(ctx, "/"));
     return OK;
 }
 
@@ -288,7 +299,7 @@ static int route_profile(route_ctx *ctx, sd_http_reply *out)
         return rc;
     }
     if (!is_logged_in(ctx)) {
-        sd_http_redirect(out, "/login");
+        sd_http_redirect(out, app_url(ctx, "/login"));
         return OK;
     }
     view = sd_json_track(ctx->r->pool, json_object());
@@ -446,7 +457,8 @@ static int route_sessions(route_ctx *ctx, sd_http_reply *out)
         return rc;
     }
     if (!(user = session_user(ctx))) {
-        sd_http_redirect(out, sd_next_path_login_url(ctx->r->pool, "/login", "/sessions"));
+        sd_http_redirect(out, sd_next_path_login_url(ctx->r->pool, app_url(ctx, "/login"),
+                                                     app_url(ctx, "/sessions")));
         return OK;
     }
     if ((rc = sessions_model(ctx, user, &list, &others)) != OK) {
@@ -505,7 +517,7 @@ static int route_sessions_logout_others(route_ctx *ctx, sd_http_reply *out)
         return rc;
     }
     if (!(user = session_user(ctx))) {
-        sd_http_redirect(out, "/login");
+        sd_http_redirect(out, app_url(ctx, "/login"));
         return OK;
     }
     rc = sd_user_index_end(ctx->r, ctx->v, user, NULL, sd_session_id(ctx->session), &ended, NULL);
@@ -515,7 +527,7 @@ static int route_sessions_logout_others(route_ctx *ctx, sd_http_reply *out)
     if (rc != OK) {
         return rc;
     }
-    sd_http_redirect(out, apr_psprintf(ctx->r->pool, "/sessions?ended=%d", ended));
+    sd_http_redirect(out, apr_psprintf(ctx->r->pool, "%s/sessions?ended=%d", ctx->base, ended));
     return OK;
 }
 
@@ -532,7 +544,7 @@ static int route_sessions_logout(route_ctx *ctx, sd_http_reply *out)
         return rc;
     }
     if (!(user = session_user(ctx))) {
-        sd_http_redirect(out, "/login");
+        sd_http_redirect(out, app_url(ctx, "/login"));
         return OK;
     }
     handle = apr_table_get(form, "handle");
@@ -553,10 +565,10 @@ static int route_sessions_logout(route_ctx *ctx, sd_http_reply *out)
         && strcmp(ended_id, sd_session_id(ctx->session)) == 0) {
         /* This device's own: it is a logout. */
         sd_session_forget(ctx->session);
-        sd_http_redirect(out, "/");
+        sd_http_redirect(out, app_url(ctx, "/"));
         return OK;
     }
-    sd_http_redirect(out, "/sessions?ended=1");
+    sd_http_redirect(out, app_url(ctx, "/sessions?ended=1"));
     return OK;
 }
 
@@ -618,7 +630,7 @@ static void error_reply(route_ctx *ctx, sd_http_reply *out, int status, const ch
     }
 
     memset(out, 0, sizeof(*out));
-    if (is_json_route(r->uri)) {
+    if (ctx->path && is_json_route(ctx->path)) {
         json_error(ctx, out, status, message);
         return;
     }
@@ -688,18 +700,40 @@ static int update_index(route_ctx *ctx)
     return OK;
 }
 
+/* The request's path below base ("/login"), the mount itself being "/";
+ * NULL outside it. <Location /app> matches /application too, which is not
+ * below /app. */
+static const char *path_below(const char *uri, const char *base)
+{
+    apr_size_t n = strlen(base);
+    if (strncmp(uri, base, n) != 0 || (uri[n] != '/' && uri[n] != '\0')) {
+        return NULL;
+    }
+    return uri[n] ? uri + n : "/";
+}
+
 int sd_routes_handle(request_rec *r, const sd_vhost *v)
 {
     const sd_config *conf = v->conf;
-    route_ctx ctx = { r, v, conf, SD_SESSION_READ, NULL, NULL, NULL, NULL, NULL };
+    const char *base = strcmp(conf->mount, "/") == 0 ? "" : conf->mount;
+    route_ctx ctx = { r, v, conf, SD_SESSION_READ, NULL, NULL, NULL, NULL, base,
+                      path_below(r->uri, base), NULL };
     sd_http_reply out = { 0 };
     const route *match = NULL;
     const char *allow = NULL, *message = NULL;
     int rc;
 
     sd_http_security_headers(r, v->rt.csp);
+    if (!ctx.path) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00801)
+                      "%s %s: not below SessionDemoMount %s", r->method,
+                      ap_escape_logitem(r->pool, r->uri), conf->mount);
+        ap_discard_request_body(r);
+        error_reply(&ctx, &out, HTTP_NOT_FOUND, NULL);
+        return sd_http_send(r, &out);
+    }
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); ++i) {
-        if (strcmp(routes[i].path, r->uri) != 0) {
+        if (strcmp(routes[i].path, ctx.path) != 0) {
             continue;
         }
         if (routes[i].method == r->method_number) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Session lifecycle with express-session's semantics (saveUninitialized,
  * resave, rolling, "modified" = data changed or ID changed), stored in
  * express-session's format, plus what express-session lacks: sessions tied

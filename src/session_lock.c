@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Requests of one session are serialised, so concurrent cart updates and
  * views never overwrite each other. SessionDemoLock Cluster: a lock key in
  * memcached (`add` is atomic), which every front-end sees, taken after the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The admin status page. One model (a JSON object) is built per request and
  * written either as JSON or as an HTML table, so both always agree. */
 #include "sd_status.h"

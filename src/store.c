@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The replica layer. Every stored copy carries a generation (the format
  * says which copy is newer), so no server ever needs flushing: a replica
  * that comes back stale or empty is outvoted on reads, repaired when a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Assembly of the stores: health (prober, shared flags), the memcached
  * backend, the ring and the replica layer, per distinct server list. */
 #include "sd_stores.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Template engine: a small Handlebars subset ({{path}}, {{#if}}/{{else}}/
  * {{/if}}, {{#each}}/{{else}}/{{/each}}, {{! comments }}, {{> partial}}),
  * compiled once into a read-only node tree so that many request threads can

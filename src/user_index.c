@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The index of a user's sessions. It is stored in a session's shape
  * ({"cookie":…, "sessiondemo":{realm, gen, …}, …}) so the store's replica
  * protocol (newest generation wins, repairs, replays) applies to it as it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The compiled pages. Loading them in check_config makes a template error
  * fail `apache2 -t` with its file and line, before any child starts. */
 #include "sd_views.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Per-child counts of the requests waiting for each session's lock. */
 #include "sd_waiters.h"
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Seed step 2: a guest who only looks gets the guest page, no cookie, and
 # causes no memcached traffic (saveUninitialized Off, lazy loading).
 use strict;

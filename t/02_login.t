@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Seed steps 3-4: login, refresh keeps you logged in with a rising visit
 # count, the flash message is shown once, the profile shows the session, and
 # what lands in memcached has express-session's shape.

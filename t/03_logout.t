@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Seed steps 5-6: logout destroys the session (memcached key deleted, cookie
 # expired); afterwards profile redirects to login and protected is 401.
 use strict;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Login regenerates the session: a new ID, the old key deleted, the old
 # data dropped (express-session's regenerate), so a planted ID is useless.
 use strict;

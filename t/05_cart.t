@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The shopping cart: JSON in and out, works for guests, survives navigation,
 # and bad input gets clear 4xx answers.
 use strict;

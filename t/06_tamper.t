@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Bad cookies make a guest, never an error: tampered, truncated, unsigned,
 # wrong secret, unknown ID. A rotated (old) secret still verifies and the
 # cookie is re-issued under the current one.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Output escaping: whatever a user types is shown as text, never as markup.
 use strict;
 use warnings;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Seed step 4 ("close and reopen"): sessions live in memcached, so they
 # survive a full stop and start of httpd, and a graceful restart.
 use strict;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Start-up validation: a broken template or a bad directive stops
 # `apache2 -t` with a message naming the file and line or the directive.
 use strict;
@@ -8,7 +9,7 @@ use SDTest ();
 use Apache::Test qw(-withtestmore);
 use File::Temp qw(tempdir);
 
-plan tests => 47;
+plan tests => 49;
 
 my $vars = Apache::Test::vars();
 my $top = $vars->{top_dir};
@@ -151,3 +152,13 @@ chmod 0644, "$dir/secrets";
 ($rc, $out) = config_test("SessionDemoSecretFile \"$dir/secrets\"\nSessionDemoTemplateDir \"$top/templates\"\n$app");
 is($rc, 0, 'a secret file alone satisfies the secret requirement');
 like($out, qr{SessionDemoSecretFile: '\Q$dir\E/secrets' is readable by other users}, '... warning when others can read it');
+# Debian's root:www-data 0640: group read for httpd's own Group is fine,
+# for any other group it is not.
+chmod 0640, "$dir/secrets";
+my $gid = (stat "$dir/secrets")[5];
+($rc, $out) = config_test("Group #$gid\nSessionDemoSecretFile \"$dir/secrets\"\nSessionDemoTemplateDir \"$top/templates\"\n$app");
+ok($rc == 0 && $out !~ /is readable by other users/, '... no warning for mode 0640 when its group is httpd\'s Group')
+    or diag $out;
+($rc, $out) = config_test("Group #" . ($gid + 1) . "\nSessionDemoSecretFile \"$dir/secrets\"\nSessionDemoTemplateDir \"$top/templates\"\n$app");
+like($out, qr{SessionDemoSecretFile: '\Q$dir\E/secrets' is readable by other users; chmod 600 it, or 640 with httpd's Group},
+     '... but a warning when another group can read it');

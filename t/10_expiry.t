@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Lifetimes: SessionDemoMaxAge (idle, sliding with activity), the memcached
 # TTL that goes with it, and SessionDemoAbsoluteTimeout (hard cap).
 use strict;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # express-session's save rules through our directives: SaveUninitialized,
 # Resave, Rolling, the throttled refresh (SessionDemoRefreshThreshold), and
 # when Set-Cookie is sent.

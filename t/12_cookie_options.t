@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Cookie attributes from SessionDemoCookie* and SessionDemoKeyPrefix,
 # Secure handling (On, Auto over TLS / a trusted proxy), and no Set-Cookie
 # for a Secure cookie over plain http.

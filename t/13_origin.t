@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Cross-site request forgery: POSTs a browser sends from another origin are
 # refused with 403; same-origin forms and clients without Origin work.
 use strict;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Input bounds as directives: body size (413), username and item length and
 # cart size (400), each with a clear HTML or JSON error.
 use strict;

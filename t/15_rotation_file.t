@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # SessionDemoSecretFile: secrets from a file, the first signs, the others
 # verify; a cookie signed with the old one is accepted and re-issued.
 use strict;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # SessionDemoAuthProvider file: passwords checked against an htpasswd file
 # made with `htpasswd -B` (bcrypt), through httpd's authn providers.
 use strict;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The admin status page (SetHandler sessiondemo-status): memcached state,
 # this child's counters, the effective configuration, never the secrets.
 use strict;

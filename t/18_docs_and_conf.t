@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The directive reference and the example configuration stay true: every
 # directive of the table in include/sd_config.h (the one source of their
 # facts) is documented with the table's default (and nothing else is), and
@@ -50,6 +51,7 @@ my $dir = tempdir(CLEANUP => 1);
 chmod 0755, $dir;
 open my $sf, '>', "$dir/secrets" or die; print $sf "x" x 48, "\n"; close $sf; chmod 0600, "$dir/secrets";
 (my $conf = slurp("$top/conf/sessiondemo.conf")) =~ s{/etc/apache2/sessiondemo\.secrets}{$dir/secrets}g;
+$conf =~ s{/usr/share/libapache2-mod-sessiondemo/templates}{$top/templates}g;
 (my $load = slurp("$top/conf/sessiondemo.load")) =~ s{/usr/lib/apache2/modules/mod_sessiondemo\.so}{$top/.libs/mod_sessiondemo.so};
 my (undef, $out) = SDTest::config_test($dir, <<"CONF");
 LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # SessionDemoCookieSecure Auto over httpd's own TLS: the cookie is Secure,
 # the stored cookie says so, and the session works over https.
 use strict;

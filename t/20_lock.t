@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # No lost updates: parallel requests of ONE session (8 clients x 50 cart
 # additions, and parallel views) all count, thanks to the per-session lock,
 # in memcached (Cluster) or in shared memory (Host).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # memcached outages (docs/reliability.md), under a light background load
 # (wrk running tests/reliability/mixed.lua on the same virtual host):
 #   killed (SIGKILL)   -> fast 503 with Retry-After on session routes, logins

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The lock's bounds: a request waits at most SessionDemoLockWait for a held
 # lock and then answers 503; a lock left behind (a crashed request) is
 # gone after SessionDemoLockTTL; SessionDemoLock Off takes no lock at all.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Realms (docs/security.md): a session is valid only in the realm that made
 # it. Two virtual hosts on two ports share a cookie name, as a browser sends
 # one cookie to every port of a host: a login in demo mode on one must not be

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The current configuration always wins over what a session was stored
 # with: the idle and absolute limits of the server answering bound every
 # session (a login made under SessionDemoMaxAge 3600 is over after 3 s idle

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # At most SessionDemoLockWaiters requests of one session wait for its lock
 # in each child; the others answer 503 with Retry-After at once, so 300
 # requests with one cookie cannot pin the worker threads while another

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # memcached refusing a write must never cost the session: memcached drops
 # the old copy of a key when a set fails. Against a 2 KiB item size limit
 # (-I 2k) a change that would not fit is refused before it is written (413,

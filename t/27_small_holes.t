@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Smaller holes: a read-only page whose refresh is due is served without
 # the refresh rather than made to wait for a busy lock; HEAD / counts no
 # visit and consumes no flash; a stored expiry far in the future is handled

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # SessionDemoLock Host: no memcached round trip for the lock, and a child
 # killed with SIGKILL while it holds a session's slot leaves no session
 # locked: the next request on that session is served within

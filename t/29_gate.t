@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # AuthType sessiondemo in front of content that is not the module's: a
 # static file, a CGI (REMOTE_USER, SESSIONDEMO_USER) and a proxied backend
 # (SessionDemoPassUser), with httpd's own Require deciding; guests asking

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Every session of a user, visible and revocable (issue 14, part 2): the
 # list (/sessions, /sessions.json), ending all others or one, the bound,
 # the admin's revoke, sessions of express-session indexed on their first

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # t/setup.sh CMD...: runs CMD (t/TEST or t/TEST.PL, which run themselves
 # through this when started without its environment) in the Apache::Test
 # suite's environment, and tears it all down afterwards, also after a

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- wrk script of the hot-session scenario of `make bench` (bench/bench.pl):
 -- every connection sends the same request with the same session cookie, and
 -- the script counts the answers by status, so that bench.pl can compare the

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- wrk script used by every `make bench` scenario, configured through the
 -- environment (bench/bench.pl sets it):
 --   BENCH_METHOD   GET or POST

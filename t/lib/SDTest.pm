@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 package SDTest;
 # Helpers shared by the mod_sessiondemo Apache::Test files: a cookie-jar
 # client that does not follow redirects and cookie parsing; raw memcached

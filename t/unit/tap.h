@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Minimal TAP producer for the C unit tests: prove reads the plan and the
  * "ok"/"not ok" lines; the exit status is the number of failures so a crash
  * or a failed check can never look like a pass. */

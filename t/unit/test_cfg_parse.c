@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Unit tests for the directive value parsers. */
 #include "sd_cfg_parse.h"
 #include "tap.h"
@@ -15,7 +16,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&p, NULL);
-    TAP_PLAN(42);
+    TAP_PLAN(46);
 
     TAP_OK(!sd_cfg_parse_int(p, "86400", 1, 100000, "seconds", &n) && n == 86400, "plain number");
     TAP_IS_STR(sd_cfg_parse_int(p, "12abc", 1, 100, "seconds", &n), "'12abc' is not a number of seconds", "trailing junk");
@@ -80,6 +81,21 @@ int main(void)
            "origins");
     TAP_OK(sd_cfg_parse_origin(p, "app.example.org") && sd_cfg_parse_origin(p, "https://a/b"),
            "an origin needs a scheme and no path");
+
+    TAP_OK(!sd_cfg_parse_mount(p, "/") && !sd_cfg_parse_mount(p, "/sessiondemo")
+           && !sd_cfg_parse_mount(p, "/apps/demo-1") && !sd_cfg_parse_mount(p, "/~ann/.well"),
+           "mounts: the root and paths below it");
+    TAP_IS_STR(sd_cfg_parse_mount(p, "/sessiondemo/"),
+               "'/sessiondemo/' ends with '/': write it without, as in the <Location> it names",
+               "a mount with a trailing slash is refused, saying why");
+    TAP_OK(sd_cfg_parse_mount(p, "") && sd_cfg_parse_mount(p, "app") && sd_cfg_parse_mount(p, "//")
+           && sd_cfg_parse_mount(p, "/a b") && sd_cfg_parse_mount(p, "/a%20b")
+           && sd_cfg_parse_mount(p, "/a?x") && sd_cfg_parse_mount(p, "/a#x")
+           && sd_cfg_parse_mount(p, "/caf\xc3\xa9"),
+           "empty, relative, spaces, escapes, queries, fragments and non-ASCII are refused");
+    TAP_OK(sd_cfg_parse_mount(p, "/a//b") && sd_cfg_parse_mount(p, "/a/./b")
+           && sd_cfg_parse_mount(p, "/a/..") && sd_cfg_parse_mount(p, "/.."),
+           "empty and dot segments are refused");
     apr_pool_destroy(p);
     apr_terminate();
     TAP_DONE();

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Unit tests for the signed-cookie codec. The expected strings are the real
  * express-session / cookie-signature outputs from express-session-interop.md
  * §6 (plus §2.3's rotation example), so a pass here means byte compatibility

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Unit tests for the app's fields read in place: every operation is done
  * both on fields read from text and on the jansson object sd_json_parse
  * makes of the same text, and their dumps must agree byte for byte. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Unit tests for the urlencoded form decoder. */
 #include "sd_form.h"
 #include "tap.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Unit tests for the host lock table: one holder per key, other keys of the
  * stripe unaffected, a full stripe, release by token only, deadlines, and
  * across processes: a waiter woken by a release in another process, a

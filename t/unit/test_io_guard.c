@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Unit tests for io_guard on real loopback sockets: only sockets to the
  * given server are touched; a socket the server closed is found and shut
  * down (so its next send fails at once); the limit gives sockets a receive

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Unit tests for the JSON codec: JSON.stringify's exact output, depth. */
 #include "sd_json.h"
 #include "tap.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Unit tests for the canonical-form scanner: what it accepts must be what
  * sd_json_parse reads and sd_json_dump writes back byte for byte (checked
  * against jansson for every accepted text), and everything it is unsure

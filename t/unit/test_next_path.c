@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Unit tests for the login page's `next` check: same-origin paths pass
  * as they are; every way to name another host, or to smuggle one past a
  * second decoding, is refused. */

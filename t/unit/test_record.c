@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Unit tests for the stored-session record: express-session's shape and
  * order, hostile values, dates. */
 #include "sd_json.h"

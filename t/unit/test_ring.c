@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Unit tests for the consistent hash ring: determinism, balance, distinct
  * replicas, and the share of keys that move when a node is added. */
 #include "sd_ring.h"

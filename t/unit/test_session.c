@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Unit tests of the session unit's decisions against the real replica layer
  * over the fake backend (two servers, one replica): what a request writes,
  * when, with which generation; logouts as tombstones that a replica which

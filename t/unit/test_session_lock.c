@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Unit tests for the session lock, against an in-memory store with
  * memcached's one-second clock and a clock moved by hand: a holder never
  * trusts its lock past the moment memcached may drop it, whatever the phase

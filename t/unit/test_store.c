@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Unit tests for the replica protocol (store.c) against the fake backend,
  * with the module's real record format: no flush, no loss. Replicas that
  * were away come back stale or empty and are outvoted, repaired and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Unit tests for the Handlebars-subset template engine (src/template.c). */
 #include "sd_template.h"
 #include "tap.h"

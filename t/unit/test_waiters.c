@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Unit tests for the per-child lock-waiter table: the limit per session,
  * sessions that collide in the table, and removal that keeps every other
  * session findable (checked against a plain model over random operations). */

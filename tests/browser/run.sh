@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `make test-browser` (docs/browser-test.md): installs playwright-core from
 # package-lock.json into node_modules (git-ignored, reinstalled when the lock
 # changes), then walks the tutorial's steps in chromium with node:test, TAP on

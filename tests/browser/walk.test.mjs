@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Real-browser walk of the tutorial's manual test steps
 // (../shared/seed/server-side-sessions.md, "Testing the Updated Session
 // Application"), plus the cross-origin refusal, in Debian's chromium driven

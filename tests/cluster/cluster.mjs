@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // make test-cluster: mod_sessiondemo over 3 memcached nodes and 2 httpd
 // front-ends on loopback, TAP on stdout, figures as "# FIGURE" comments.
 // Started by tests/cluster/run.sh; every process comes from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Placement oracle for the cluster test, built on the module's own
  * src/ring.c (the code the store uses):
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `make test-cluster` (docs/cluster.md): 3 memcached nodes, 2 httpd
 # front-ends and nutcracker on free loopback ports, driven by cluster.mjs,
 # TAP on stdout. Bounded by CLUSTER_TIME_LIMIT seconds; the trap stops

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 'use strict';
 // The tutorial app of mod_sessiondemo written for Express 5 + express-session
 // 1.19 + connect-memcached 3.0: the same routes, the same session fields in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 'use strict';
 // mod_sessiondemo <-> express-session 1.19 + connect-memcached 3.0 interop.
 // One memcached, one httpd (a virtual host per configuration) and the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `make test-interop` (docs/interop.md): installs express, express-session,
 # connect-memcached and cookie-signature from package-lock.json into
 # node_modules (git-ignored, reinstalled when the lock changes), then runs

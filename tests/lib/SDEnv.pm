@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 package SDEnv;
 # What the Perl code (the Apache::Test files, bench/bench.pl) shares: a door
 # to tests/lib/env.sh, which starts and stops every process (Perl starts none

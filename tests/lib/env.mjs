@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The test environment for the Node suites (interop, browser, cluster): the
 // verbs of tests/lib/env.sh (a private run directory, memcached instances on
 // free loopback ports, httpd from conf/httpd-run.conf plus an overlay, a stop

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The test environment for shell suites, `make run`, `make test` and (through
 # `bash -c '. tests/lib/env.sh; …'`) the Perl code: a private run directory,
 # memcached instances on free loopback ports, httpd from conf/httpd-run.conf

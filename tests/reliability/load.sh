@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Sustained load, TAP: memcached and httpd exactly as `make run` has them
 # (conf/httpd-run.conf, no overlay), then wrk for LOAD_SECONDS with
 # LOAD_CONNECTIONS connections running mixed.lua (guests, logins, logged-in

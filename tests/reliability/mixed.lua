@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- wrk script: the demo's traffic mix, with cookies kept per virtual user.
 --
 -- wrk's Lua runs per thread and never says which connection a response

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Partition under load, TAP on stdout: two memcached nodes, each behind a
 // loopback TCP proxy (tests/lib/env.mjs TcpProxy), one httpd with
 // SessionDemoReplicas 1 over the proxies, PARTITION_CLIENTS clients adding

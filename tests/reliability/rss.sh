@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Leak check, TAP: one httpd child (conf/httpd-run.conf with the overlay
 # rss.conf: a single child of 25 threads) serves RSS_REQUESTS requests of the mixed
 # traffic (mixed.lua; wrk has no request count, so it runs in slices sized

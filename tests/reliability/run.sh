@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `make reliability` (docs/reliability.md): the load, RSS and partition
 # checks, one TAP document each, each under its own time bound. Outages of a
 # whole memcached are t/21_outage.t and the cluster suite.

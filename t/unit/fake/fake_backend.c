@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 #include "fake_backend.h"
 
 #include <apr_strings.h>

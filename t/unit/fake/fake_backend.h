@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* An in-process backend (sd_backend.h) of up to 8 servers for the unit
  * tests: each can be made frozen (its prober has not noticed yet: commands
  * time out, but like a stopped memcached whose kernel buffered them, it

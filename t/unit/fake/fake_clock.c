@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 #include "fake_clock.h"
 
 static apr_time_t fake_now = APR_USEC_PER_SEC * 1000;

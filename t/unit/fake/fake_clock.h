@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* A clock the unit tests move by hand: apr_time_now() and apr_sleep() are
  * replaced in the test binary (the executable's definitions win over
  * libapr's), so waits take no real time and are exactly repeatable. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* An in-memory stand-in for the lock commands of sd_store.h, with
  * memcached's expiry rule: its clock ticks once a second, so an item added
  * with a TTL of N seconds is gone at the N-th tick after it arrived (between

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Stand-ins for the few httpd functions the request-side units call, so
  * they can be unit-tested without a server: logging prints a TAP comment. */
 #include <httpd.h>

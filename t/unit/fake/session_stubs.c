@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* What session.c takes from units and httpd functions that the session
  * unit tests do not bring in: plain http, SameSite Lax, httpd's string
  * helpers. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // HTTP for the suite: one request = one fresh connection with a timeout, and
 // a cookie jar that, like a browser, scopes cookies by host but not by port,
 // so the cookie set by Express on one port is sent to httpd on another.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The two servers of the interop suite, on tests/lib/env.mjs: one httpd
 // with a virtual host per configuration under test (an overlay on
 // conf/httpd-run.conf), and one Node process running the Express app of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 'use strict';
 // A JavaScript port of src/template.c (the module's Handlebars subset:
 // {{a.b}}, {{#if a.b}}..{{else}}..{{/if}}, {{! c }}, {{!-- c --}}, {{> name}})
