@@ -47,31 +47,14 @@ static json_t *servers_model(request_rec *r, const sd_vhost *v)
     return servers;
 }
 
+/* Every counter of the list (sd_stats.h), by its JSON name. */
 static json_t *counters_model(const sd_stats *st)
 {
     json_t *c = json_object();
-    sd_stats zero = { 0 };
-    if (!st) {
-        st = &zero;
+    for (int i = 0; i < SD_STATS_NCOUNTERS; ++i) {
+        json_object_set_new(c, sd_stats_counter_name(i),
+                            json_integer((json_int_t)sd_stats_counter_value(st, i)));
     }
-    json_object_set_new(c, "sessions_created", json_integer(st->created));
-    json_object_set_new(c, "sessions_loaded", json_integer(st->loaded));
-    json_object_set_new(c, "sessions_saved", json_integer(st->saved));
-    json_object_set_new(c, "sessions_destroyed", json_integer(st->destroyed));
-    json_object_set_new(c, "sessions_expired", json_integer(st->expired));
-    json_object_set_new(c, "bad_signatures", json_integer(st->bad_signatures));
-    json_object_set_new(c, "store_errors", json_integer(st->store_errors));
-    json_object_set_new(c, "logins_failed", json_integer(st->logins_failed));
-    json_object_set_new(c, "cross_origin_refused", json_integer(st->origin_refused));
-    json_object_set_new(c, "lock_timeouts", json_integer(st->lock_timeouts));
-    json_object_set_new(c, "lock_waiters_refused", json_integer(st->lock_waiters_refused));
-    json_object_set_new(c, "lock_reclaims", json_integer(st->lock_reclaims));
-    json_object_set_new(c, "foreign_realm", json_integer(st->foreign_realm));
-    json_object_set_new(c, "changes_too_large", json_integer(st->too_large));
-    json_object_set_new(c, "replica_divergences", json_integer(st->divergences));
-    json_object_set_new(c, "replica_repairs", json_integer(st->repairs));
-    json_object_set_new(c, "missed_writes_replayed", json_integer(st->replayed));
-    json_object_set_new(c, "missed_writes_dropped", json_integer(st->hints_dropped));
     return c;
 }
 
@@ -154,8 +137,10 @@ static void write_html(request_rec *r, const json_t *model)
              "<title>sessiondemo status</title>\n<style>table{border-collapse:collapse}"
              "th,td{border:1px solid #999;padding:2px 8px;text-align:left}</style>"
              "</head>\n<body>\n<h1>sessiondemo status</h1>\n", r);
-    ap_rprintf(r, "<p>Child process %" APR_PID_T_FMT ", %s. Counters are this"
-               " child's since it started. <a href=\"?json\">JSON</a></p>\n",
+    ap_rprintf(r, "<p>Child process %" APR_PID_T_FMT ", %s. Counters are the whole"
+               " httpd's (every child, every virtual host) since it started; restarts"
+               " keep them. <a href=\"?json\">JSON</a>,"
+               " <a href=\"?format=prometheus\">Prometheus</a></p>\n",
                getpid(), html_value(r->pool, json_object_get(model, "time")));
     json_array_foreach(servers, i, srv) {
         write_table(r, apr_psprintf(r->pool, "memcached %s",

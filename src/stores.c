@@ -173,7 +173,7 @@ static void build(apr_pool_t *pchild, server_rec *vs, sd_vhost *v, int connectio
                               apr_time_from_msec(v->conf->probe_timeout_ms));
     if (sd_backend_memcache_create(pchild, vs, servers, n, connections,
                                    apr_time_from_msec(v->conf->probe_timeout_ms), health,
-                                   backend)
+                                   stats, backend)
         != APR_SUCCESS) {
         return;  /* logged; requests that need the store answer 503 */
     }
