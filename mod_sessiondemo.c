@@ -13,12 +13,14 @@
 #include <apr_optional.h>
 #include <apr_strings.h>
 #include <mod_http2.h>
+#include <mod_status.h>
 
 #include "sd_authn.h"
 #include "sd_gate.h"
 #include "sd_log.h"
 #include "sd_module.h"
 #include "sd_routes.h"
+#include "sd_server_status.h"
 #include "sd_status.h"
 #include "sd_stores.h"
 #include "sd_vhost.h"
@@ -277,6 +279,8 @@ static void sd_register_hooks(apr_pool_t *p)
     ap_hook_post_config(sd_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(sd_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(sd_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    /* Optional: mod_status may not be loaded, and then nobody calls it. */
+    APR_OPTIONAL_HOOK(ap, status_hook, sd_server_status_hook, NULL, NULL, APR_HOOK_MIDDLE);
     /* First among post_read_request hooks, so no other module sees the
      * client's copy of SessionDemoPassUser's header. */
     ap_hook_post_read_request(sd_gate_strip_header, NULL, NULL, APR_HOOK_REALLY_FIRST);

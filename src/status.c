@@ -2,13 +2,17 @@
  * written either as JSON or as an HTML table, so both always agree. */
 #include "sd_status.h"
 #include "sd_backend_memcache.h"
+#include "sd_form.h"
 #include "sd_json.h"
 #include "sd_log.h"
+#include "sd_metrics.h"
 #include "sd_module.h"
 #include "sd_record.h"
+#include "sd_stores.h"
 #include "sd_template.h"
 
 #include <http_log.h>
+#include <http_main.h>
 #include <http_protocol.h>
 #include <apr_strings.h>
 
@@ -151,13 +155,62 @@ static void write_html(request_rec *r, const json_t *model)
     ap_rputs("</body>\n</html>\n", r);
 }
 
+static void emit_to_client(void *baton, const char *text, apr_size_t len)
+{
+    ap_rwrite(text, (int)len, baton);
+}
+
+/* ?format=prometheus: the whole httpd's figures, whichever virtual host is
+ * asked (the counters are one block; the servers are every store's), so a
+ * scrape of any status URL sees the same thing. */
+static void write_prometheus(request_rec *r, const sd_vhost *v)
+{
+    sd_metrics_input in = { v->rt.stats, NULL, 0, v->rt.host_locks != NULL, 0 };
+    sd_stores_server *servers = NULL;
+    sd_metrics_server *list;
+
+    in.nservers = sd_stores_servers(r->pool, ap_server_conf, &servers);
+    list = apr_palloc(r->pool, sizeof(*list) * (apr_size_t)(in.nservers ? in.nservers : 1));
+    for (int i = 0; i < in.nservers; ++i) {
+        list[i].name = servers[i].name;
+        list[i].up = servers[i].up;
+    }
+    in.servers = list;
+    if (v->rt.host_locks) {
+        apr_uint32_t reclaimed = 0;
+        sd_host_lock_counts(v->rt.host_locks, &in.host_locks_held, &reclaimed);
+    }
+    ap_set_content_type(r, SD_METRICS_CONTENT_TYPE);
+    if (!r->header_only) {
+        sd_metrics_write(r->pool, &in, emit_to_client, r);
+    }
+}
+
+/* The format= of the query string, or NULL. */
+static const char *format_asked(request_rec *r)
+{
+    apr_table_t *args = NULL;
+    if (!r->args || sd_form_parse(r->pool, r->args, strlen(r->args), &args) != APR_SUCCESS) {
+        return NULL;
+    }
+    return apr_table_get(args, "format");
+}
+
 int sd_status_handle(request_rec *r, const sd_vhost *v)
 {
     json_t *model;
+    const char *format;
 
     if (r->method_number != M_GET) {
         apr_table_setn(r->headers_out, "Allow", "GET, HEAD");
         return HTTP_METHOD_NOT_ALLOWED;
+    }
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+    format = format_asked(r);
+    if (format && strcmp(format, "prometheus") == 0) {
+        write_prometheus(r, v);
+        return OK;
     }
     model = sd_json_track(r->pool, json_object());
     json_object_set_new(model, "time", json_string(sd_record_iso8601_format(r->pool, apr_time_now())));
@@ -175,9 +228,7 @@ int sd_status_handle(request_rec *r, const sd_vhost *v)
     }
     json_object_set_new(model, "config", config_model(r, v->conf));
 
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
-    if (r->args && strcmp(r->args, "json") == 0) {
+    if ((r->args && strcmp(r->args, "json") == 0) || (format && strcmp(format, "json") == 0)) {
         apr_size_t len = 0;
         char *body = sd_json_dump(r->pool, model, &len);
         ap_set_content_type(r, "application/json; charset=utf-8");
