@@ -94,6 +94,7 @@ UNIT_TESTS := $(patsubst t/unit/%.c,$(UNIT_BIN)/%,$(wildcard t/unit/test_*.c))
 # t/unit/test_X.c tests the pure unit src/X.c (with the pure units it
 # builds on, listed in UNIT_DEPS_X).
 UNIT_DEPS_record := src/json.c src/json_scan.c src/fields.c
+UNIT_DEPS_metrics := src/stats.c
 UNIT_DEPS_json_scan := src/json.c
 UNIT_DEPS_fields := src/json.c src/json_scan.c
 UNIT_DEPS_store := src/record.c src/json.c src/json_scan.c src/fields.c src/ring.c t/unit/fake/fake_backend.c
