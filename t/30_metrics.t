@@ -16,7 +16,7 @@ use Symbol ();
 use Time::HiRes ();
 use SDTest qw(use_vhost login cookie_value in_parallel);
 
-plan tests => 49;
+plan tests => 50;
 
 my $PARSER = "$FindBin::Bin/lib/prom_to_json.py";
 my $ACCESS_LOG = Apache::Test::vars('t_logs') . '/metrics_access_log';
@@ -244,6 +244,15 @@ like($res->content, qr{<table id="sessiondemo-counters"[^>]*>\s*<tr><th>sessions
      '... with the counters table');
 like($res->content, qr{<tr><th>127\.0\.0\.1:$ENV{MEMCACHED_PORT}</th><td>up</td></tr>},
      '... and the memcached servers');
+
+# docs/monitoring.md lists every counter (one line of SD_STATS_COUNTERS
+# adds one; this keeps the page up with it).
+{
+    open my $fh, '<', "$FindBin::Bin/../docs/monitoring.md" or die "docs/monitoring.md: $!";
+    my $doc = do { local $/; <$fh> };
+    my @undocumented = grep { index($doc, "`sessiondemo_${_}_total`") < 0 } sort keys %$json;
+    is("@undocumented", '', 'docs/monitoring.md lists every counter');
+}
 
 # --- restarts -------------------------------------------------------------
 # Counters of the old generation's children are still there after a
