@@ -33,9 +33,11 @@ APR_LIBS   := $(shell pkg-config --libs apr-1 apr-util-1 2>/dev/null)
 TAP_COUNT := tests/lib/tap-count
 
 # wrk: t/21_outage.t keeps a background load on the server during outages.
+# python3-prometheus-client: t/33_metrics.t reads ?format=prometheus with it.
 DEB_PACKAGES := make gcc libc6-dev perl pkg-config apache2-bin apache2-dev \
   apache2-utils libapr1-dev libaprutil1-dev libssl-dev libjansson-dev openssl \
-  memcached libapache2-mod-perl2 libwww-perl libhttp-cookies-perl curl wrk
+  memcached libapache2-mod-perl2 libwww-perl libhttp-cookies-perl curl wrk \
+  python3-prometheus-client
 
 .PHONY: all deps node-deps ci-deps run test test-asan test-unit unit-build clean FORCE
 
@@ -104,6 +106,7 @@ UNIT_TESTS := $(patsubst t/unit/%.c,$(UNIT_BIN)/%,$(wildcard t/unit/test_*.c))
 # t/unit/test_X.c tests the pure unit src/X.c (with the pure units it
 # builds on, listed in UNIT_DEPS_X).
 UNIT_DEPS_record := src/json.c src/json_scan.c src/fields.c
+UNIT_DEPS_metrics := src/stats.c
 UNIT_DEPS_json_scan := src/json.c
 UNIT_DEPS_fields := src/json.c src/json_scan.c
 UNIT_DEPS_store := src/record.c src/json.c src/json_scan.c src/fields.c src/ring.c t/unit/fake/fake_backend.c

@@ -14,6 +14,7 @@
 #include <apr_optional.h>
 #include <apr_strings.h>
 #include <mod_http2.h>
+#include <mod_status.h>
 
 #include "sd_authn.h"
 #include "sd_gate.h"
@@ -21,6 +22,7 @@
 #include "sd_log.h"
 #include "sd_module.h"
 #include "sd_routes.h"
+#include "sd_server_status.h"
 #include "sd_status.h"
 #include "sd_stores.h"
 #include "sd_vhost.h"
@@ -133,6 +135,48 @@ static int host_locks_init(server_rec *s)
     return OK;
 }
 
+/* The counters (stats) are one block for the whole httpd, made on the
+ * first start and kept by the parent (ap_retained_data) across graceful
+ * and hard restarts, so a restart does not reset what monitoring reads;
+ * only a new httpd (stop and start) begins at zero. A module of another
+ * build, loaded by a restart, may lay the block out differently: it gets a
+ * new one. */
+typedef struct {
+    sd_stats *stats;
+    apr_uint64_t layout;
+} stats_retained;
+
+static int stats_init(server_rec *s)
+{
+    stats_retained *kept = ap_retained_data_get("sessiondemo-stats");
+    apr_status_t rv;
+
+    if (!kept) {
+        kept = ap_retained_data_create("sessiondemo-stats", sizeof(*kept));
+        kept->stats = NULL;
+    }
+    if (kept->stats && kept->layout != sd_stats_layout()) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, SD_LOGNO(00700)
+                     "sessiondemo: this build counts other things than the one loaded"
+                     " before the restart; the counters start again at zero");
+        /* The old generation's children keep their own mapping. */
+        sd_stats_unmap(kept->stats);
+        kept->stats = NULL;
+    }
+    if (!kept->stats) {
+        if ((rv = sd_stats_map(&kept->stats)) != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, rv, s, SD_LOGNO(00701)
+                         "sessiondemo: cannot make the counters in shared memory");
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        kept->layout = sd_stats_layout();
+    }
+    for (server_rec *vs = s; vs; vs = vs->next) {
+        sd_vhost_get(vs)->rt.stats = kept->stats;
+    }
+    return OK;
+}
+
 static int sd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
 {
@@ -144,7 +188,7 @@ static int sd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
-    if (host_locks_init(s) != OK) {
+    if (stats_init(s) != OK || host_locks_init(s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     sd_stores_plan(pconf, ptemp, s);
@@ -168,11 +212,10 @@ static int sd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-/* Per child: the stores and their probers, the counters, the lock-waiter
- * table and the authn decoy's lock. */
+/* Per child: the stores and their probers, the lock-waiter table and the
+ * authn decoy's lock. */
 static void sd_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    sd_stats *stats = apr_pcalloc(pchild, sizeof(*stats));
     APR_OPTIONAL_FN_TYPE(http2_get_num_workers) *h2_workers =
         APR_RETRIEVE_OPTIONAL_FN(http2_get_num_workers);
     int threads = 1, h2_min = 0, h2_max = 0;
@@ -195,13 +238,12 @@ static void sd_child_init(apr_pool_t *pchild, server_rec *s)
     }
     for (server_rec *vs = s; vs; vs = vs->next) {
         sd_vhost *v = sd_vhost_get(vs);
-        v->rt.stats = stats;
         v->rt.lock_waiters = waiters;
         /* One more for the prober thread, which replays missed writes. */
         v->rt.pool_size = threads + 1;
         sd_authn_child_init(v->rt.authn, pchild);
     }
-    sd_stores_child_init(pchild, s, threads + 1, stats);
+    sd_stores_child_init(pchild, s, threads + 1, sd_vhost_get(s)->rt.stats);
 }
 
 static int sd_handler(request_rec *r)
@@ -242,6 +284,8 @@ static void sd_register_hooks(apr_pool_t *p)
     ap_hook_post_config(sd_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(sd_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(sd_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    /* Optional: mod_status may not be loaded, and then nobody calls it. */
+    APR_OPTIONAL_HOOK(ap, status_hook, sd_server_status_hook, NULL, NULL, APR_HOOK_MIDDLE);
     /* First among post_read_request hooks, so no other module sees the
      * client's copy of SessionDemoPassUser's header. */
     ap_hook_post_read_request(sd_gate_strip_header, NULL, NULL, APR_HOOK_REALLY_FIRST);

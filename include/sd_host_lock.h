@@ -32,6 +32,7 @@ typedef struct {
     apr_uint64_t hash;      /* of the lock key; never 0                   */
     apr_uint64_t token;     /* this hold's, unique in the table           */
     int reclaimed;          /* taken from a dead or overdue holder         */
+    int waited;             /* slept at least once for the holder or a slot */
 } sd_host_lock_hold;
 
 /* Takes the lock of `hash` for at most `ttl`, waiting up to `wait` (0: one

@@ -1,47 +1,158 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* Per-child session counters for the status page. Lock-free: each is an
- * atomic increment, and the status page reads whatever the values are. */
+/* The module's counters and latency histograms, one block for the whole
+ * httpd: anonymous shared memory that the parent maps before it forks, so
+ * every child (and every virtual host) adds to the same 64-bit atomics, and
+ * the parent keeps across graceful restarts. Lock-free: each update is one
+ * relaxed atomic add; a reader sees each value whole but the set of them
+ * not at one instant. Pure (no httpd), so it is unit-tested across
+ * processes. docs/monitoring.md lists every value. */
 #ifndef SD_STATS_H
 #define SD_STATS_H
 
-#include <apr_atomic.h>
+#include <apr.h>
+#include <apr_errno.h>
+#include <apr_time.h>
+
+#include <stdatomic.h>
+
+/* Shared memory is only shared if its atomics need no lock of the process
+ * that uses them. */
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
+
+/* X(field, name, help): one line per counter. `name` is the status page's
+ * JSON key, the Prometheus family sessiondemo_<name>_total and, in
+ * CamelCase, mod_status's SessionDemo<Name>. Count with
+ * SD_STATS_INC(stats, field). */
+#define SD_STATS_COUNTERS(X)                                                             \
+    X(created, "sessions_created", "New sessions stored.")                                \
+    X(loaded, "sessions_loaded", "Sessions read from memcached.")                         \
+    X(saved, "sessions_saved", "Writes of existing sessions.")                            \
+    X(destroyed, "sessions_destroyed", "Sessions ended by a logout or a regeneration.")   \
+    X(expired, "sessions_expired", "Sessions found past their expiry.")                   \
+    X(bad_signatures, "bad_signatures", "Session cookies whose signature did not verify.") \
+    X(store_errors, "store_errors", "Store calls that failed (memcached down or refusing).") \
+    X(logins_failed, "logins_failed", "Logins refused for a wrong password.")             \
+    X(origin_refused, "cross_origin_refused", "Cross-origin POSTs refused with 403.")     \
+    X(lock_waits, "lock_waits", "Session lock acquisitions that found the lock held and waited.") \
+    X(lock_timeouts, "lock_timeouts", "Waits for a session lock given up (503).")         \
+    X(lock_waiters_refused, "lock_waiters_refused",                                       \
+      "Requests refused because SessionDemoLockWaiters requests already waited (503).")   \
+    X(lock_reclaims, "lock_reclaims", "Host locks taken over from a dead or overdue holder.") \
+    X(foreign_realm, "foreign_realm", "Sessions of another realm, ignored.")              \
+    X(too_large, "changes_too_large", "Session changes refused: over memcached's item size.") \
+    X(divergences, "replica_divergences", "Replicas found with two copies of one generation.") \
+    X(repairs, "replica_repairs", "Stale or empty replicas rewritten.")                   \
+    X(replayed, "missed_writes_replayed", "Missed writes replayed to a returning replica.") \
+    X(hints_dropped, "missed_writes_dropped", "Missed writes not remembered or given up.") \
+    X(revoked, "sessions_revoked",                                                         \
+      "Sessions ended from another device, by an admin's revoke-user, or to keep a user"   \
+      " within SessionDemoMaxSessionsPerUser.")                                            \
+    X(index_writes, "index_writes", "Writes of a user's index of sessions.")
+
+/* The upper bounds of the latency buckets, in microseconds (above the last
+ * one: +Inf): from a loopback memcached's round trip (~50 µs) to the
+ * longest wait the backend allows (connect 1 s + pool wait 1.5 s). */
+#define SD_STATS_BUCKETS(X)                                                      \
+    X(50) X(100) X(250) X(500) X(1000) X(2500) X(5000) X(10000) X(25000)         \
+    X(50000) X(100000) X(250000) X(500000) X(1000000) X(2500000) X(5000000)
+
+/* The store calls that are timed: the backend's commands (sd_backend.h),
+ * each with its retries. */
+#define SD_STATS_STORE_OPS(X) X(get) X(write) X(add) X(remove)
+
+#define SD_STATS_ONE_(...) +1
+enum { SD_STATS_NBUCKETS = 0 SD_STATS_BUCKETS(SD_STATS_ONE_) };
+
+typedef enum {
+#define SD_STATS_OP_(op) SD_STATS_STORE_##op,
+    SD_STATS_STORE_OPS(SD_STATS_OP_)
+#undef SD_STATS_OP_
+    SD_STATS_NSTORE_OPS
+} sd_stats_store_op;
+
+typedef struct {
+    /* per bucket, not cumulative; the last one is above every bound */
+    _Atomic apr_uint64_t buckets[SD_STATS_NBUCKETS + 1];
+    _Atomic apr_uint64_t sum_us;
+} sd_stats_histogram;
 
 typedef struct sd_stats {
-    volatile apr_uint32_t created;        /* new sessions stored            */
-    volatile apr_uint32_t loaded;         /* sessions read from memcached   */
-    volatile apr_uint32_t saved;          /* writes of existing sessions    */
-    volatile apr_uint32_t destroyed;      /* logouts and regenerations      */
-    volatile apr_uint32_t expired;        /* found past their expiry        */
-    volatile apr_uint32_t bad_signatures; /* cookies that did not verify    */
-    volatile apr_uint32_t store_errors;   /* memcached calls that failed    */
-    volatile apr_uint32_t logins_failed;  /* wrong passwords                */
-    volatile apr_uint32_t origin_refused; /* cross-origin POSTs refused     */
-    volatile apr_uint32_t lock_timeouts;  /* waits for a session lock given up */
-    volatile apr_uint32_t lock_waiters_refused; /* SessionDemoLockWaiters full */
-    volatile apr_uint32_t lock_reclaims;  /* host locks taken over from a dead
-                                             or overdue holder             */
-    volatile apr_uint32_t foreign_realm;  /* sessions of another realm, ignored */
-    volatile apr_uint32_t too_large;      /* changes refused: over the item size */
-    volatile apr_uint32_t divergences;    /* replicas with two copies of one
-                                             generation                      */
-    volatile apr_uint32_t repairs;        /* stale or empty replicas rewritten */
-    volatile apr_uint32_t replayed;       /* missed writes replayed to a
-                                             returning replica               */
-    volatile apr_uint32_t hints_dropped;  /* missed writes not remembered    */
+#define SD_STATS_FIELD_(field, name, help) _Atomic apr_uint64_t field;
+    SD_STATS_COUNTERS(SD_STATS_FIELD_)
+#undef SD_STATS_FIELD_
+    sd_stats_histogram store_calls[SD_STATS_NSTORE_OPS];
+    sd_stats_histogram lock_wait;   /* of the acquisitions counted in lock_waits */
 } sd_stats;
 
-#define SD_STATS_INC(stats, field)                     \
-    do {                                               \
-        if (stats) {                                   \
-            apr_atomic_inc32(&(stats)->field);         \
-        }                                              \
+/* NULL stats (a unit test, `apache2 -t`'s dry run) count nothing. */
+#define SD_STATS_ADD(stats, field, n)                                              \
+    do {                                                                           \
+        if (stats) {                                                               \
+            atomic_fetch_add_explicit(&(stats)->field, (apr_uint64_t)(n),          \
+                                      memory_order_relaxed);                       \
+        }                                                                          \
     } while (0)
 
-#define SD_STATS_ADD(stats, field, n)                  \
-    do {                                               \
-        if (stats) {                                   \
-            apr_atomic_add32(&(stats)->field, (apr_uint32_t)(n)); \
-        }                                              \
-    } while (0)
+#define SD_STATS_INC(stats, field) SD_STATS_ADD(stats, field, 1)
+
+/* Adds one observation of `us` microseconds (negative: 0, the clock went
+ * back). In the header so that the pure units that time something need
+ * not link this one. */
+static inline void sd_stats_observe(sd_stats_histogram *h, apr_interval_time_t us)
+{
+    static const apr_int64_t bounds[] = {
+#define SD_STATS_BOUND_(b) b,
+        SD_STATS_BUCKETS(SD_STATS_BOUND_)
+#undef SD_STATS_BOUND_
+    };
+    int i = 0;
+    if (!h) {
+        return;
+    }
+    if (us < 0) {
+        us = 0;
+    }
+    while (i < SD_STATS_NBUCKETS && us > bounds[i]) {
+        ++i;
+    }
+    atomic_fetch_add_explicit(&h->buckets[i], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&h->sum_us, (apr_uint64_t)us, memory_order_relaxed);
+}
+
+/* A block in anonymous shared memory, zeroed, for the processes this one
+ * forks from now on; never unmapped by a child. Returns APR_SUCCESS or
+ * mmap's error. */
+apr_status_t sd_stats_map(sd_stats **out);
+
+/* Unmaps a block made by sd_stats_map in this process only (children keep
+ * their mapping). */
+void sd_stats_unmap(sd_stats *st);
+
+/* The layout of sd_stats (its counters, buckets and size), as one number:
+ * a block kept across a graceful restart is used again only by a module
+ * whose layout is the same. */
+apr_uint64_t sd_stats_layout(void);
+
+/* The counters in the list's order, for the pages that show them all. */
+enum { SD_STATS_NCOUNTERS = 0 SD_STATS_COUNTERS(SD_STATS_ONE_) };
+const char *sd_stats_counter_name(int i);
+const char *sd_stats_counter_help(int i);
+apr_uint64_t sd_stats_counter_value(const sd_stats *st, int i);
+
+/* Bucket i's upper bound in µs (i < SD_STATS_NBUCKETS). */
+apr_int64_t sd_stats_bucket_bound(int i);
+
+/* A store op's label ("get", ...). */
+const char *sd_stats_store_op_name(int op);
+
+/* A histogram read once: cumulative counts (cumulative[SD_STATS_NBUCKETS]
+ * is the count of all observations), and the sum. The count is the sum of
+ * the buckets as read, so the +Inf bucket and the count always agree. */
+typedef struct {
+    apr_uint64_t cumulative[SD_STATS_NBUCKETS + 1];
+    apr_uint64_t sum_us;
+} sd_stats_snapshot;
+
+void sd_stats_histogram_read(const sd_stats_histogram *h, sd_stats_snapshot *out);
 
 #endif

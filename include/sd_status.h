@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* `SetHandler sessiondemo-status`: a mod_status-like admin page (HTML, or
- * JSON with ?json) with memcached server state, this child's session
- * counters and the effective configuration, never the secrets. */
+ * JSON with ?json) with memcached server state, the whole httpd's session
+ * counters and the effective configuration, never the secrets; or, with
+ * ?format=prometheus, the counters, histograms and server states in
+ * Prometheus's text format. */
 #ifndef SD_STATUS_H
 #define SD_STATUS_H
 

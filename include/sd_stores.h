@@ -18,4 +18,15 @@ void sd_stores_plan(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
  * `connections` pooled connections per server, counting into stats. */
 void sd_stores_child_init(apr_pool_t *pchild, server_rec *s, int connections, sd_stats *stats);
 
+/* The memcached servers of every store of this child, each named once
+ * ("host:port"), with the prober's verdict: down if any store that uses
+ * the server finds it down (vhosts with other probe settings judge it
+ * apart). Reads shared flags only, no network. Returns the count. */
+typedef struct {
+    const char *name;
+    int up;
+} sd_stores_server;
+
+int sd_stores_servers(apr_pool_t *p, server_rec *s, sd_stores_server **out);
+
 #endif

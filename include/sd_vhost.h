@@ -27,12 +27,14 @@ typedef struct {
     /* post_config, kept by the parent across restarts: SessionDemoLock
      * Host's table (NULL unless some server uses Host). */
     sd_host_lock_table *host_locks;
+    /* post_config, kept by the parent across restarts: the counters of
+     * the whole httpd, one block for every virtual host and child. */
+    sd_stats *stats;
     const int *health_slots;             /* flag index per server         */
     /* child_init, per child (shared by virtual hosts with the same servers
      * and settings): */
     sd_backend *backend;                 /* memcached, for the status page */
     sd_store *store;
-    sd_stats *stats;
     sd_waiters *lock_waiters;
     int pool_size;                       /* connections per server         */
 } sd_vhost_runtime;

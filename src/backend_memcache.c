@@ -57,6 +57,7 @@ struct sd_backend_memcache {
     mc_server *servers;
     int n;
     sd_health *health;
+    sd_stats *stats;
 };
 
 /* ------------------------------------------------------------ failures */
@@ -158,15 +159,17 @@ static void log_call(const sd_backend_call *call, server_rec *s, int level, apr_
     }
 }
 
-/* One server's answer, as a backend result. */
+/* One server's answer, as a backend result; every command ends here, so
+ * this is where its time (from `called`, retries included) is counted. */
 static sd_backend_result result(sd_backend_memcache *b, mc_server *srv,
                                 const sd_backend_call *call, apr_status_t rv, const char *op,
-                                apr_time_t began)
+                                apr_time_t began, sd_stats_store_op timed, apr_time_t called)
 {
     /* A reply to a command sent before the prober's verdict is real, but it
      * says nothing of the server now: only the prober brings it back (a
      * request that waited on a frozen server is cut at the verdict anyway). */
     int usable = sd_health_usable(srv->health, srv->index);
+    sd_stats_observe(b->stats ? &b->stats->store_calls[timed] : NULL, apr_time_now() - called);
     if (rv == APR_SUCCESS) {
         apr_atomic_set32(&srv->pool_exhausted, 0);
         apr_atomic_set32(&srv->connect_slow, 0);
@@ -223,10 +226,10 @@ static sd_backend_result mc_get(void *bv, int i, const sd_backend_call *call, co
 {
     sd_backend_memcache *b = bv;
     mc_server *srv = &b->servers[i];
-    apr_time_t began;
+    apr_time_t called = apr_time_now(), began;
     apr_status_t rv;
     WITH_RETRY(srv, apr_memcache_getp(srv->mc, call->pool, key, val, len, flags));
-    return result(b, srv, call, rv, "get", began);
+    return result(b, srv, call, rv, "get", began, SD_STATS_STORE_get, called);
 }
 
 /* Not memcached's `set`: a set it refuses (too large, out of memory under
@@ -240,7 +243,7 @@ static sd_backend_result mc_write(void *bv, int i, const sd_backend_call *call,
 {
     sd_backend_memcache *b = bv;
     mc_server *srv = &b->servers[i];
-    apr_time_t began;
+    apr_time_t called = apr_time_now(), began;
     apr_status_t rv;
     /* apr_memcache reports NOT_STORED as EEXIST: for replace, "missing". */
     WITH_RETRY(srv, apr_memcache_replace(srv->mc, key, (char *)val, len, exptime, flags));
@@ -250,7 +253,8 @@ static sd_backend_result mc_write(void *bv, int i, const sd_backend_call *call,
             WITH_RETRY(srv, apr_memcache_replace(srv->mc, key, (char *)val, len, exptime, flags));
         }
     }
-    return result(b, srv, call, rv == APR_EEXIST ? APR_EGENERAL : rv, "write", began);
+    return result(b, srv, call, rv == APR_EEXIST ? APR_EGENERAL : rv, "write", began,
+                  SD_STATS_STORE_write, called);
 }
 
 /* An add that is retried after a transport failure may find the key its
@@ -264,7 +268,7 @@ static sd_backend_result mc_add(void *bv, int i, const sd_backend_call *call, co
     mc_server *srv = &b->servers[i];
     retry_state rs = { 0, 0, APR_SUCCESS };
     int transport_failed = 0;
-    apr_time_t began;
+    apr_time_t called = apr_time_now(), began;
     apr_status_t rv;
     do {
         began = apr_time_now();
@@ -280,7 +284,7 @@ static sd_backend_result mc_add(void *bv, int i, const sd_backend_call *call, co
             rv = APR_SUCCESS;
         }
     }
-    return result(b, srv, call, rv, "add", began);
+    return result(b, srv, call, rv, "add", began, SD_STATS_STORE_add, called);
 }
 
 /* Not apr_memcache_delete(): it always sends "delete <key> 0", which
@@ -292,10 +296,11 @@ static sd_backend_result mc_remove(void *bv, int i, const sd_backend_call *call,
 {
     sd_backend_memcache *b = bv;
     mc_server *srv = &b->servers[i];
-    apr_time_t began;
+    apr_time_t called = apr_time_now(), began;
     apr_status_t rv;
     WITH_RETRY(srv, apr_memcache_set(srv->mc, key, (char *)"", 0, SD_EXPIRED_EXPTIME, 0));
-    return result(b, srv, call, rv == APR_EEXIST ? APR_EGENERAL : rv, "delete", began);
+    return result(b, srv, call, rv == APR_EEXIST ? APR_EGENERAL : rv, "delete", began,
+                  SD_STATS_STORE_remove, called);
 }
 
 static int mc_usable(void *bv, int i)
@@ -336,7 +341,7 @@ static apr_memcache_server_t *choose_server(void *baton, apr_memcache_t *mc,
 apr_status_t sd_backend_memcache_create(apr_pool_t *pchild, server_rec *s,
                                         const sd_health_server *servers, int n,
                                         int connections, apr_interval_time_t retry_window,
-                                        sd_health *health, sd_backend *out)
+                                        sd_health *health, sd_stats *stats, sd_backend *out)
 {
     sd_backend_memcache *b = apr_pcalloc(pchild, sizeof(*b));
     const char **names = apr_palloc(pchild, sizeof(char *) * (apr_size_t)(n ? n : 1));
@@ -345,6 +350,7 @@ apr_status_t sd_backend_memcache_create(apr_pool_t *pchild, server_rec *s,
     b->s = s;
     b->n = n;
     b->health = health;
+    b->stats = stats;
     b->servers = apr_pcalloc(pchild, sizeof(mc_server) * (apr_size_t)(n ? n : 1));
     for (int i = 0; i < n && rv == APR_SUCCESS; ++i) {
         mc_server *srv = &b->servers[i];

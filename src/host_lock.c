@@ -187,6 +187,7 @@ sd_host_lock_result sd_host_lock_acquire(sd_host_lock_table *t, apr_uint64_t has
     out->hash = hash ? hash : 1;
     out->token = __atomic_add_fetch(&t->next_token, 1, __ATOMIC_RELAXED);
     out->reclaimed = 0;
+    out->waited = 0;
     if (stripe_lock(s) != 0) {
         return SD_HOST_LOCK_ERROR;
     }
@@ -244,6 +245,7 @@ sd_host_lock_result sd_host_lock_acquire(sd_host_lock_table *t, apr_uint64_t has
             apr_uint64_t awaited = held ? out->hash : MIXED;
             s->waiting_for = s->waiting == 0 || s->waiting_for == awaited ? awaited : MIXED;
             ++s->waiting;
+            out->waited = 1;
             pthread_mutex_unlock(&s->mutex);
             futex_sleep(&s->released, seen, wake - now);
             if ((rc = stripe_lock(s)) != 0) {

@@ -161,12 +161,15 @@ static int take_slot(request_rec *r, const sd_vhost *v, apr_uint64_t hash,
     return OK;
 }
 
-/* SessionDemoLock Host: the slot is the lock. */
+/* SessionDemoLock Host: the slot is the lock. *waited is set when the
+ * slot was held and this request slept for it. */
 static int take_host_lock(request_rec *r, const sd_vhost *v, const char *key,
-                          apr_uint64_t hash, sd_session_lock_mode mode, sd_session_lock **out)
+                          apr_uint64_t hash, sd_session_lock_mode mode, sd_session_lock **out,
+                          int *waited)
 {
     sd_host_lock_hold hold;
     int rc = take_slot(r, v, hash, mode, apr_time_from_msec(v->conf->lock_wait_ms), &hold);
+    *waited |= hold.waited;
     if (rc == OK) {
         /* The slot's deadline counts from when it was taken, not from
          * when the wait for it began. */
@@ -205,7 +208,7 @@ static int try_once(request_rec *r, const sd_vhost *v, const char *key, const ch
 
 static int wait_for_lock(request_rec *r, const sd_vhost *v, const char *key,
                          const char *placement, const char *token, apr_time_t deadline,
-                         const sd_host_lock_hold *slot, sd_session_lock **out)
+                         const sd_host_lock_hold *slot, sd_session_lock **out, int *waited)
 {
     apr_interval_time_t backoff = SD_LOCK_BACKOFF_MIN;
 
@@ -215,6 +218,7 @@ static int wait_for_lock(request_rec *r, const sd_vhost *v, const char *key,
         if (rc != HTTP_CONFLICT) {
             return rc;
         }
+        *waited = 1;
         now = apr_time_now();
         if (now >= deadline) {
             log_lock_timeout(r, v);
@@ -263,7 +267,7 @@ static const char *lock_token(request_rec *r)
  * polling memcached; then memcached's lock, which front-ends share. */
 static int take_cluster_lock(request_rec *r, const sd_vhost *v, const char *key,
                              const char *placement, const char *token, apr_uint64_t hash,
-                             sd_session_lock_mode mode, sd_session_lock **out)
+                             sd_session_lock_mode mode, sd_session_lock **out, int *waited)
 {
     apr_time_t start = apr_time_now();
     apr_time_t deadline = start + apr_time_from_msec(v->conf->lock_wait_ms);
@@ -272,6 +276,7 @@ static int take_cluster_lock(request_rec *r, const sd_vhost *v, const char *key,
 
     if (v->rt.host_locks) {
         rc = take_slot(r, v, hash, mode, deadline - start, &hold);
+        *waited |= hold.waited;
         if (rc != OK) {
             return rc;
         }
@@ -279,7 +284,7 @@ static int take_cluster_lock(request_rec *r, const sd_vhost *v, const char *key,
     }
     rc = mode == SD_LOCK_TRY ? try_once(r, v, key, placement, token, out)
                              : wait_for_lock(r, v, key, placement, token, deadline,
-                                             queued ? &hold : NULL, out);
+                                             queued ? &hold : NULL, out, waited);
     if (rc == OK && queued) {
         /* The slot must outlast the trust in memcached's lock, which counts
          * from the add (up to SessionDemoLockWait after the slot was
@@ -301,8 +306,9 @@ int sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char *id,
 {
     const sd_config *conf = v->conf;
     const char *key = sd_session_lock_key(r->pool, conf, id);
+    apr_time_t began = apr_time_now();
     apr_uint64_t hash;
-    int rc;
+    int rc, waited = 0;
 
     if (!key) {
         return HTTP_SERVICE_UNAVAILABLE;  /* the caller checked the ID's length */
@@ -318,14 +324,20 @@ int sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char *id,
         return HTTP_SERVICE_UNAVAILABLE;
     }
     if (conf->lock == SD_LOCK_HOST) {
-        rc = take_host_lock(r, v, key, hash, mode, out);
+        rc = take_host_lock(r, v, key, hash, mode, out, &waited);
     }
     else {
         /* Compared before a release, so a holder never removes a lock
          * another request took after its own was lost; unique per request. */
         const char *placement = apr_pstrcat(r->pool, conf->key_prefix, id, NULL);
         const char *token = lock_token(r);
-        rc = take_cluster_lock(r, v, key, placement, token, hash, mode, out);
+        rc = take_cluster_lock(r, v, key, placement, token, hash, mode, out, &waited);
+    }
+    /* Only the requests that found the lock held: the others' time is the
+     * store's (sessiondemo_store_call_seconds). */
+    if (waited) {
+        SD_STATS_INC(v->rt.stats, lock_waits);
+        sd_stats_observe(v->rt.stats ? &v->rt.stats->lock_wait : NULL, apr_time_now() - began);
     }
     if (mode == SD_LOCK_WAIT && v->rt.lock_waiters) {
         sd_waiters_leave(v->rt.lock_waiters, hash);

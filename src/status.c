@@ -3,15 +3,19 @@
  * written either as JSON or as an HTML table, so both always agree. */
 #include "sd_status.h"
 #include "sd_backend_memcache.h"
+#include "sd_form.h"
 #include "sd_json.h"
 #include "sd_log.h"
+#include "sd_metrics.h"
 #include "sd_module.h"
 #include "sd_record.h"
+#include "sd_stores.h"
 #include "sd_template.h"
 #include "sd_http.h"
 #include "sd_user_index.h"
 
 #include <http_log.h>
+#include <http_main.h>
 #include <http_protocol.h>
 #include <apr_strings.h>
 
@@ -50,31 +54,14 @@ static json_t *servers_model(request_rec *r, const sd_vhost *v)
     return servers;
 }
 
+/* Every counter of the list (sd_stats.h), by its JSON name. */
 static json_t *counters_model(const sd_stats *st)
 {
     json_t *c = json_object();
-    sd_stats zero = { 0 };
-    if (!st) {
-        st = &zero;
+    for (int i = 0; i < SD_STATS_NCOUNTERS; ++i) {
+        json_object_set_new(c, sd_stats_counter_name(i),
+                            json_integer((json_int_t)sd_stats_counter_value(st, i)));
     }
-    json_object_set_new(c, "sessions_created", json_integer(st->created));
-    json_object_set_new(c, "sessions_loaded", json_integer(st->loaded));
-    json_object_set_new(c, "sessions_saved", json_integer(st->saved));
-    json_object_set_new(c, "sessions_destroyed", json_integer(st->destroyed));
-    json_object_set_new(c, "sessions_expired", json_integer(st->expired));
-    json_object_set_new(c, "bad_signatures", json_integer(st->bad_signatures));
-    json_object_set_new(c, "store_errors", json_integer(st->store_errors));
-    json_object_set_new(c, "logins_failed", json_integer(st->logins_failed));
-    json_object_set_new(c, "cross_origin_refused", json_integer(st->origin_refused));
-    json_object_set_new(c, "lock_timeouts", json_integer(st->lock_timeouts));
-    json_object_set_new(c, "lock_waiters_refused", json_integer(st->lock_waiters_refused));
-    json_object_set_new(c, "lock_reclaims", json_integer(st->lock_reclaims));
-    json_object_set_new(c, "foreign_realm", json_integer(st->foreign_realm));
-    json_object_set_new(c, "changes_too_large", json_integer(st->too_large));
-    json_object_set_new(c, "replica_divergences", json_integer(st->divergences));
-    json_object_set_new(c, "replica_repairs", json_integer(st->repairs));
-    json_object_set_new(c, "missed_writes_replayed", json_integer(st->replayed));
-    json_object_set_new(c, "missed_writes_dropped", json_integer(st->hints_dropped));
     return c;
 }
 
@@ -157,8 +144,10 @@ static void write_html(request_rec *r, const sd_vhost *v, const json_t *model)
     ap_rvputs(r, "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\n",
               sd_views_style(v->rt.views), "\n<title>sessiondemo status</title>\n"
               "</head>\n<body class=\"wide\">\n<h1>sessiondemo status</h1>\n", NULL);
-    ap_rprintf(r, "<p>Child process %" APR_PID_T_FMT ", %s. Counters are this"
-               " child's since it started. <a href=\"?json\">JSON</a></p>\n",
+    ap_rprintf(r, "<p>Child process %" APR_PID_T_FMT ", %s. Counters are the whole"
+               " httpd's (every child, every virtual host) since it started; restarts"
+               " keep them. <a href=\"?json\">JSON</a>,"
+               " <a href=\"?format=prometheus\">Prometheus</a></p>\n",
                getpid(), html_value(r->pool, json_object_get(model, "time")));
     json_array_foreach(servers, i, srv) {
         write_table(r, apr_psprintf(r->pool, "memcached %s",
@@ -250,10 +239,52 @@ static int revoke_user(request_rec *r, const sd_vhost *v)
                                             "revoked", ended));
 }
 
+static void emit_to_client(void *baton, const char *text, apr_size_t len)
+{
+    ap_rwrite(text, (int)len, baton);
+}
+
+/* ?format=prometheus: the whole httpd's figures, whichever virtual host is
+ * asked (the counters are one block; the servers are every store's), so a
+ * scrape of any status URL sees the same thing. */
+static void write_prometheus(request_rec *r, const sd_vhost *v)
+{
+    sd_metrics_input in = { v->rt.stats, NULL, 0, v->rt.host_locks != NULL, 0 };
+    sd_stores_server *servers = NULL;
+    sd_metrics_server *list;
+
+    in.nservers = sd_stores_servers(r->pool, ap_server_conf, &servers);
+    list = apr_palloc(r->pool, sizeof(*list) * (apr_size_t)(in.nservers ? in.nservers : 1));
+    for (int i = 0; i < in.nservers; ++i) {
+        list[i].name = servers[i].name;
+        list[i].up = servers[i].up;
+    }
+    in.servers = list;
+    if (v->rt.host_locks) {
+        apr_uint32_t reclaimed = 0;
+        sd_host_lock_counts(v->rt.host_locks, &in.host_locks_held, &reclaimed);
+    }
+    ap_set_content_type(r, SD_METRICS_CONTENT_TYPE);
+    if (!r->header_only) {
+        sd_metrics_write(r->pool, &in, emit_to_client, r);
+    }
+}
+
+/* The format= of the query string, or NULL. */
+static const char *format_asked(request_rec *r)
+{
+    apr_table_t *args = NULL;
+    if (!r->args || sd_form_parse(r->pool, r->args, strlen(r->args), &args) != APR_SUCCESS) {
+        return NULL;
+    }
+    return apr_table_get(args, "format");
+}
+
 int sd_status_handle(request_rec *r, const sd_vhost *v)
 {
     json_t *model;
     apr_int64_t users = 0;
+    const char *format;
 
     if (r->method_number == M_POST) {
         return revoke_user(r, v);
@@ -261,6 +292,13 @@ int sd_status_handle(request_rec *r, const sd_vhost *v)
     if (r->method_number != M_GET) {
         apr_table_setn(r->headers_out, "Allow", "GET, HEAD, POST");
         return HTTP_METHOD_NOT_ALLOWED;
+    }
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+    format = format_asked(r);
+    if (format && strcmp(format, "prometheus") == 0) {
+        write_prometheus(r, v);
+        return OK;
     }
     model = sd_json_track(r->pool, json_object());
     json_object_set_new(model, "time", json_string(sd_record_iso8601_format(r->pool, apr_time_now())));
@@ -283,7 +321,7 @@ int sd_status_handle(request_rec *r, const sd_vhost *v)
     json_object_set_new(model, "config", config_model(r, v->conf));
 
     sd_http_security_headers(r, v->rt.csp);
-    if (r->args && strcmp(r->args, "json") == 0) {
+    if ((r->args && strcmp(r->args, "json") == 0) || (format && strcmp(format, "json") == 0)) {
         apr_size_t len = 0;
         char *body = sd_json_dump(r->pool, model, &len);
         ap_set_content_type(r, "application/json; charset=utf-8");

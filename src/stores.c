@@ -174,7 +174,7 @@ static void build(apr_pool_t *pchild, server_rec *vs, sd_vhost *v, int connectio
                               apr_time_from_msec(v->conf->probe_timeout_ms));
     if (sd_backend_memcache_create(pchild, vs, servers, n, connections,
                                    apr_time_from_msec(v->conf->probe_timeout_ms), health,
-                                   backend)
+                                   stats, backend)
         != APR_SUCCESS) {
         return;  /* logged; requests that need the store answer 503 */
     }
@@ -217,4 +217,35 @@ void sd_stores_child_init(apr_pool_t *pchild, server_rec *s, int connections, sd
         apr_hash_set(built, key, APR_HASH_KEY_STRING, v);
     }
     apr_pool_destroy(tmp);
+}
+
+int sd_stores_servers(apr_pool_t *p, server_rec *s, sd_stores_server **out)
+{
+    apr_hash_t *seen = apr_hash_make(p);
+    apr_array_header_t *list = apr_array_make(p, 4, sizeof(sd_stores_server));
+
+    /* Vhosts that share a store name its servers again: counted once. */
+    for (server_rec *vs = s; vs; vs = vs->next) {
+        const sd_backend *be = sd_vhost_get(vs)->rt.backend;
+        if (!be) {
+            continue;
+        }
+        for (int i = 0; i < be->nservers; ++i) {
+            int up = be->ops->usable(be->baton, i);
+            /* An index, not a pointer: a push may move the array. */
+            int *at = apr_hash_get(seen, be->names[i], APR_HASH_KEY_STRING);
+            sd_stores_server *srv;
+            if (!at) {
+                at = apr_palloc(p, sizeof(*at));
+                *at = list->nelts;
+                srv = apr_array_push(list);
+                srv->name = be->names[i];
+                srv->up = up;
+                apr_hash_set(seen, srv->name, APR_HASH_KEY_STRING, at);
+            }
+            APR_ARRAY_IDX(list, *at, sd_stores_server).up &= up;
+        }
+    }
+    *out = (sd_stores_server *)list->elts;
+    return list->nelts;
 }

@@ -268,6 +268,7 @@ static int write_index(request_rec *r, const sd_vhost *v, const index_name *n,
                       "the index of a user's sessions could not be written");
         return HTTP_SERVICE_UNAVAILABLE;
     }
+    SD_STATS_INC(v->rt.stats, index_writes);
     return OK;
 }
 
@@ -335,6 +336,9 @@ static int end_session(request_rec *r, const sd_vhost *v, const char *user, cons
             && strcmp(json_string_value(name), user) == 0) {
             rc = sd_session_destroy(s);
             ended = rc == OK;
+            if (ended) {
+                SD_STATS_INC(v->rt.stats, revoked);
+            }
         }
     }
     sd_session_close(s);

@@ -137,7 +137,7 @@ int main(void)
     TAP_OK(starts(read_what(st, &call, k, SD_STORE_READ_ONLY), "three")
            && starts(what_of(fake_backend_value(&f, 0, k)), "three"),
            "X restarted empty: a read-only read puts the copy back (add)");
-    TAP_OK(stats.repairs >= 2, "repairs are counted (%u)", stats.repairs);
+    TAP_OK(stats.repairs >= 2, "repairs are counted (%u)", (unsigned)stats.repairs);
 
     /* A logout while a replica is away, then the replica back: still out. */
     f.servers[1].state = FAKE_AWAY;

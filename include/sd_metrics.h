@@ -1,0 +1,38 @@
+/* The counters, histograms and server states in Prometheus's text
+ * exposition format (version 0.0.4), for the status handler's
+ * ?format=prometheus. Pure (APR only), so its output is unit-tested;
+ * docs/monitoring.md lists the families. */
+#ifndef SD_METRICS_H
+#define SD_METRICS_H
+
+#include <apr_pools.h>
+
+#include "sd_stats.h"
+
+#define SD_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+typedef struct {
+    const char *name;           /* "host:port", the `server` label       */
+    int up;                     /* the prober's verdict                  */
+} sd_metrics_server;
+
+typedef struct {
+    const sd_stats *stats;      /* NULL: every value 0                   */
+    const sd_metrics_server *servers;
+    int nservers;
+    int has_host_locks;         /* the host lock table exists            */
+    apr_uint32_t host_locks_held;
+} sd_metrics_input;
+
+/* Receives the text piece by piece (each from p, valid until p is cleared). */
+typedef void (*sd_metrics_emit_fn)(void *baton, const char *text, apr_size_t len);
+
+/* Every family of `in`, each with its HELP and TYPE lines. */
+void sd_metrics_write(apr_pool_t *p, const sd_metrics_input *in, sd_metrics_emit_fn emit,
+                      void *baton);
+
+/* A label value as the format wants it between double quotes: backslash,
+ * double quote and line feed escaped. */
+const char *sd_metrics_label_value(apr_pool_t *p, const char *value);
+
+#endif

@@ -1,0 +1,13 @@
+/* The sessiondemo section of mod_status's /server-status: the whole
+ * httpd's counters and memcached servers, as an HTML table or, for
+ * ?auto, as `SessionDemo<Name>: value` lines. */
+#ifndef SD_SERVER_STATUS_H
+#define SD_SERVER_STATUS_H
+
+#include <httpd.h>
+
+/* mod_status's status_hook (registered as an optional hook, so nothing
+ * happens when mod_status is not loaded). */
+int sd_server_status_hook(request_rec *r, int flags);
+
+#endif

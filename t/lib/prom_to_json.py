@@ -1,0 +1,33 @@
+#!/usr/bin/python3
+"""Reads Prometheus text format on stdin, parsed by Debian's
+python3-prometheus-client (the parser Prometheus's own Python client
+uses), and prints its families as JSON for t/33_metrics.t. A text the
+parser refuses exits 1 with its error."""
+import json
+import math
+import sys
+
+from prometheus_client.parser import text_string_to_metric_families
+
+
+def number(v):
+    return None if math.isnan(v) else ("+Inf" if v == math.inf else v)
+
+
+try:
+    families = [
+        {
+            "name": f.name,
+            "type": f.type,
+            "help": f.documentation,
+            "samples": [
+                {"name": s.name, "labels": s.labels, "value": number(s.value)}
+                for s in f.samples
+            ],
+        }
+        for f in text_string_to_metric_families(sys.stdin.read())
+    ]
+except Exception as e:  # the parser's own errors are ValueError, others too
+    print("parse error: %r" % (e,), file=sys.stderr)
+    sys.exit(1)
+json.dump(families, sys.stdout)

@@ -1,0 +1,84 @@
+/* Unit tests for the counters' shared block: processes forked after the
+ * mapping add to the same counters and histograms without losing an
+ * update; the bucket an observation lands in; the name table and the
+ * layout number. */
+#include "sd_stats.h"
+#include "tap.h"
+
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PROCS 4
+#define PER 100000
+
+int main(void)
+{
+    sd_stats *st = NULL;
+    sd_stats_snapshot snap;
+    pid_t pids[PROCS];
+    int clean = 1, seen_created = 0, seen_lock = 0, names_ok = 1;
+
+    TAP_PLAN(14);
+    TAP_OK(sd_stats_map(&st) == APR_SUCCESS && st, "a block in shared memory");
+    TAP_OK(sd_stats_counter_value(st, 0) == 0, "it starts at zero");
+
+    for (int i = 0; i < PROCS; ++i) {
+        if ((pids[i] = fork()) == 0) {
+            for (int n = 0; n < PER; ++n) {
+                SD_STATS_INC(st, created);
+                SD_STATS_ADD(st, replayed, 2);
+                sd_stats_observe(&st->store_calls[SD_STATS_STORE_get], n % 2 ? 40 : 3000);
+            }
+            _exit(0);
+        }
+    }
+    for (int i = 0; i < PROCS; ++i) {
+        int status = 0;
+        waitpid(pids[i], &status, 0);
+        clean &= WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    }
+    TAP_OK(clean, "%d processes counted", PROCS);
+    TAP_OK(st->created == (apr_uint64_t)PROCS * PER, "no increment lost across processes (%lu)",
+           (unsigned long)st->created);
+    TAP_OK(st->replayed == (apr_uint64_t)PROCS * PER * 2, "nor an addition");
+    sd_stats_histogram_read(&st->store_calls[SD_STATS_STORE_get], &snap);
+    TAP_OK(snap.cumulative[SD_STATS_NBUCKETS] == (apr_uint64_t)PROCS * PER,
+           "the histogram's count is every observation");
+    TAP_OK(snap.cumulative[0] == (apr_uint64_t)PROCS * PER / 2 && snap.cumulative[5] == snap.cumulative[0]
+           && snap.cumulative[6] == snap.cumulative[SD_STATS_NBUCKETS],
+           "40 us in the first bucket (<= 50 us), 3 ms in the one of 5 ms, cumulated");
+    TAP_OK(snap.sum_us == (apr_uint64_t)PROCS * (PER / 2) * (40 + 3000), "the sum, in microseconds");
+
+    {
+        sd_stats_histogram h;
+        memset(&h, 0, sizeof(h));
+        sd_stats_observe(&h, 50);
+        sd_stats_observe(&h, 51);
+        sd_stats_observe(&h, -5);
+        sd_stats_observe(&h, 999999999);
+        sd_stats_histogram_read(&h, &snap);
+        TAP_OK(snap.cumulative[0] == 2 && snap.cumulative[1] == 3, "a bound is its bucket's own (le), negative counts as 0");
+        TAP_OK(snap.cumulative[SD_STATS_NBUCKETS - 1] == 3 && snap.cumulative[SD_STATS_NBUCKETS] == 4,
+               "above the last bound: only in +Inf");
+        sd_stats_observe(NULL, 5);
+    }
+
+    for (int i = 0; i < SD_STATS_NCOUNTERS; ++i) {
+        const char *name = sd_stats_counter_name(i);
+        names_ok &= name && *name && sd_stats_counter_help(i) && *sd_stats_counter_help(i);
+        for (const char *c = name ? name : ""; *c; ++c) {
+            names_ok &= (*c >= 'a' && *c <= 'z') || *c == '_';
+        }
+        seen_created |= name && strcmp(name, "sessions_created") == 0
+                        && sd_stats_counter_value(st, i) == (apr_uint64_t)PROCS * PER;
+        seen_lock |= name && strcmp(name, "lock_waits") == 0;
+    }
+    TAP_OK(names_ok, "%d counters, each with a lower-case name and help", SD_STATS_NCOUNTERS);
+    TAP_OK(seen_created && seen_lock, "the table reads the fields it names");
+    TAP_OK(sd_stats_counter_name(SD_STATS_NCOUNTERS) == NULL && sd_stats_counter_value(NULL, 0) == 0,
+           "out of range and NULL are safe");
+    TAP_OK(sd_stats_layout() == sd_stats_layout() && sd_stats_layout() != 0, "a layout number");
+    sd_stats_unmap(st);
+    return tap_failed;
+}
