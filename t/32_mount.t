@@ -95,7 +95,7 @@ is($phone->get("$base/app/sessions")->header('Location'), '/app/login?next=/app/
 post_to($_, '/app/login', [username => 'alice', password => 'correct horse battery']) for $phone, $laptop;
 $res = $phone->get("$base/app/sessions");
 like($res->content, qr{action="/app/sessions/logout-others"}, 'the session list ends the others below the mount');
-like($res->content, qr{<a href="/app/">Home</a> \| <a href="/app/profile">Profile</a>}, '... and links home and profile there');
+like($res->content, qr{<a href="/app/">Home</a>\s*<a href="/app/profile">Profile</a>}, '... and links home and profile there');
 my @ends = $res->content =~ /<form method="POST" action="([^"]+)">\s*<input type="hidden" name="handle"/g;
 ok(@ends >= 2 && !grep({ URI->new_abs($_, "$base/app/sessions")->path ne '/app/sessions/logout' } @ends),
    "... and each session's end button posts to /app/sessions/logout") or diag "@ends";
