@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The counters, histograms and server states in Prometheus's text
  * exposition format (version 0.0.4), for the status handler's
  * ?format=prometheus. Pure (APR only), so its output is unit-tested;

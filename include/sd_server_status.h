@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The sessiondemo section of mod_status's /server-status: the whole
  * httpd's counters and memcached servers, as an HTML table or, for
  * ?auto, as `SessionDemo<Name>: value` lines. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The pages' one stylesheet (templates/style.css): checked at start-up and
  * given the CSP source that lets exactly it, inline, and nothing else. */
 #ifndef SD_STYLE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Prometheus text format 0.0.4: a family is its HELP and TYPE lines, then
  * its samples; a histogram's buckets are cumulative with a last `+Inf`
  * one equal to _count. */

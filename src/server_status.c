@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* mod_status calls every status_hook after its own report, with the same
  * request: the section is written with ap_rputs, in the report's form. */
 #include "sd_server_status.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The counters' shared block, and the tables that let the pages show every
  * counter without naming each. */
 #include "sd_stats.h"

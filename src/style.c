@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The stylesheet's CSP hash. A hash rather than style-src 'unsafe-inline'
  * (markup injected despite the escaping could restyle or hide the page) or
  * a nonce (a random value per response, and templates rendered around it):

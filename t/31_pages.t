@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Every HTML page of the module (the templates' and the status page) carries
 # the one stylesheet, templates/style.css byte for byte, in a <style>
 # element that the page's CSP allows by its hash and nothing else inline;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Monitoring (docs/monitoring.md): the counters are one block for the whole
 # httpd, so they add up across children and survive restarts; the status
 # handler's ?format=prometheus, read by Debian's python3-prometheus-client

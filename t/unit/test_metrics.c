@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Unit tests for the Prometheus writer: the exact lines of a counter, a
  * gauge and a histogram, label values escaped, and a block's values. */
 #include "sd_metrics.h"

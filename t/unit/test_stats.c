@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Unit tests for the counters' shared block: processes forked after the
  * mapping add to the same counters and histograms without losing an
  * update; the bucket an observation lands in; the name table and the

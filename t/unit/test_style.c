@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Unit tests for the stylesheet check (src/style.c): the CSP hash browsers
  * compute over a <style> element's text, and the texts refused because a
  * browser would end the element inside them. Hashes from Python's hashlib. */
