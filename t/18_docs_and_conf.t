@@ -27,7 +27,7 @@ my $doc = slurp("$top/docs/directives.md");
 my %in_doc = map { $_ => 1 } $doc =~ /^## (SessionDemo\w+)$/mg;
 my %doc_default = $doc =~ /^## (SessionDemo\w+)\n(?:.*\n)*?\| Default: \| (.*?) \|$/mg;
 
-plan tests => 3 + 3 * keys(%in_code);
+plan tests => 4 + 3 * keys(%in_code);
 
 ok(keys(%in_code) >= 20, scalar(keys %in_code) . ' directives found in the table');
 for my $d (sort keys %in_code) {
@@ -61,3 +61,15 @@ $load
 $conf
 CONF
 like($out, qr/Syntax OK/, 'conf/sessiondemo.load + conf/sessiondemo.conf pass apache2 -t') or diag $out;
+
+# Every source file names its licence (LICENSE, Apache-2.0) in its first
+# lines, as the files of httpd do; a new file without it fails here.
+my @sources = grep { m{\.(c|h|t|pm|py|sh|mjs|mk|pl|lua|PL)$|^(Makefile|debian/rules|scripts/[^/]+)$} && !m{node_modules/|^t/unit/vectors/} }
+              split /\n/, `git -C "$top" ls-files 2>/dev/null`;
+my @unlicensed = grep {
+    open my $fh, '<', "$top/$_" or die "$_: $!";
+    my $head = join '', grep { defined } map { scalar <$fh> } 1 .. 3;
+    $head !~ /SPDX-License-Identifier: Apache-2\.0/;
+} @sources;
+ok(@sources > 100 && !@unlicensed, scalar(@sources) . ' source files name their licence in their first lines')
+    or diag "without the SPDX line: @unlicensed";
