@@ -60,6 +60,10 @@ int sd_session_destroy(sd_session *s);
 int sd_session_open(request_rec *r, const sd_vhost *v, const char *id,
                     sd_session_intent intent, sd_session **out);
 
+/* sd_session_open for an update whose lock is only tried: HTTP_CONFLICT
+ * when another request holds it. */
+int sd_session_open_try(request_rec *r, const sd_vhost *v, const char *id, sd_session **out);
+
 /* The session's ID: the loaded one, or the one minted at commit (NULL
  * before that for a new session). */
 const char *sd_session_id(const sd_session *s);

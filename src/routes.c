@@ -669,7 +669,7 @@ static int update_index(route_ctx *ctx)
     const char *id = sd_session_id(ctx->session);
     int rc = OK;
 
-    if (ctx->logged_out && ctx->logged_out_id) {
+    if (ctx->logged_out && ctx->logged_out_id && ctx->v->rt.authn) {
         sd_user_index_remove(r, ctx->v, ctx->logged_out, ctx->logged_out_id);
     }
     if (ctx->logged_in_as && id) {

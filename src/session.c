@@ -204,6 +204,18 @@ static int load_stored(sd_session *s, const char *key)
 
     s->is_new = 0;
     s->adopted = sd_record_realm(rec) == NULL;
+    if (s->adopted && conf->username_case == SD_USERNAME_LOWER) {
+        /* express-session's app kept the name as typed; here one account
+         * has one name (SessionDemoUsernameCase), also for r->user. */
+        const json_t *name = sd_fields_get(fields, "username");
+        if (json_is_string(name)) {
+            char *lowered = apr_pstrdup(r->pool, json_string_value(name));
+            ap_str_tolower(lowered);
+            if (strcmp(lowered, json_string_value(name)) != 0) {
+                sd_fields_set_new(fields, "username", json_string(lowered));
+            }
+        }
+    }
     s->id = s->cookie_id;
     s->fields = fields;
     s->stored = rec;
@@ -227,10 +239,10 @@ static int load_stored(sd_session *s, const char *key)
 
 /* The stored session of s->cookie_id, under its lock when the intent
  * is to update it. */
-static int open_stored(sd_session *s)
+static int open_stored(sd_session *s, sd_session_lock_mode mode)
 {
     if (s->conf->lock && s->intent == SD_SESSION_UPDATE) {
-        int rc = sd_session_lock_acquire(s->r, s->v, s->cookie_id, SD_LOCK_WAIT, &s->lock);
+        int rc = sd_session_lock_acquire(s->r, s->v, s->cookie_id, mode, &s->lock);
         if (rc != OK) {
             return rc;
         }
@@ -280,11 +292,11 @@ int sd_session_load(request_rec *r, const sd_vhost *v,
     }
     s->resign = matched > 0;
     s->cookie_value = value;
-    return open_stored(s);
+    return open_stored(s, SD_LOCK_WAIT);
 }
 
-int sd_session_open(request_rec *r, const sd_vhost *v, const char *id,
-                    sd_session_intent intent, sd_session **out)
+static int open_by_id(request_rec *r, const sd_vhost *v, const char *id,
+                      sd_session_intent intent, sd_session_lock_mode mode, sd_session **out)
 {
     sd_session *s = apr_pcalloc(r->pool, sizeof(*s));
 
@@ -299,7 +311,18 @@ int sd_session_open(request_rec *r, const sd_vhost *v, const char *id,
         s->cookie_id = NULL;
         return start_new(s);
     }
-    return open_stored(s);
+    return open_stored(s, mode);
+}
+
+int sd_session_open(request_rec *r, const sd_vhost *v, const char *id,
+                    sd_session_intent intent, sd_session **out)
+{
+    return open_by_id(r, v, id, intent, SD_LOCK_WAIT, out);
+}
+
+int sd_session_open_try(request_rec *r, const sd_vhost *v, const char *id, sd_session **out)
+{
+    return open_by_id(r, v, id, SD_SESSION_UPDATE, SD_LOCK_TRY, out);
 }
 
 json_t *sd_session_data(sd_session *s)

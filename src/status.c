@@ -17,6 +17,7 @@
 #include <http_log.h>
 #include <http_main.h>
 #include <http_protocol.h>
+#include <http_request.h>
 #include <apr_strings.h>
 
 #ifdef APLOG_USE_MODULE
@@ -219,6 +220,16 @@ static int revoke_user(request_rec *r, const sd_vhost *v)
     if (!v->rt.store) {
         return reply_json(r, HTTP_SERVICE_UNAVAILABLE, json_pack("{s:s}", "error", "no session store here"));
     }
+    if (!v->rt.authn) {
+        /* Logins are not indexed in demo mode: a revoke would find nothing
+         * and say "0" of a user who is logged in. */
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00517)
+                      "revoke-user on a server in demo mode: its logins are not indexed");
+        return reply_json(r, HTTP_SERVICE_UNAVAILABLE,
+                          json_pack("{s:s}", "error", "this server runs in demo mode (no"
+                                    " SessionDemoAuthProvider): its sessions are not indexed,"
+                                    " so none can be revoked"));
+    }
     rc = sd_user_index_end(r, v, user, NULL, NULL, &ended, NULL);
     ap_log_rerror(APLOG_MARK, rc == OK ? APLOG_NOTICE : APLOG_WARNING, 0, r, SD_LOGNO(00509)
                   "admin%s%s revoked %d session%s of user '%s'%s",
@@ -287,10 +298,23 @@ int sd_status_handle(request_rec *r, const sd_vhost *v)
     const char *format;
 
     if (r->method_number == M_POST) {
+        /* Only the page's own address revokes: a POST to the metrics'
+         * (?format=…), which an admin may open to a scraper, does not. */
+        sd_http_security_headers(r, v->rt.csp);
+        if (r->args && *r->args) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00516)
+                          "status POST with a query string refused; revoke-user is"
+                          " posted to the page's address alone");
+            ap_discard_request_body(r);
+            return reply_json(r, HTTP_BAD_REQUEST,
+                              json_pack("{s:s}", "error", "POST revoke-user=NAME to the status page's"
+                                        " address, without a query string"));
+        }
         return revoke_user(r, v);
     }
     if (r->method_number != M_GET) {
-        apr_table_setn(r->headers_out, "Allow", "GET, HEAD, POST");
+        /* httpd's 405 builds Allow from the request's allowed methods. */
+        ap_allow_methods(r, 1, "GET", "HEAD", "POST", NULL);
         return HTTP_METHOD_NOT_ALLOWED;
     }
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");

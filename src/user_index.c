@@ -322,13 +322,17 @@ static peek_result peek(request_rec *r, const sd_vhost *v, const char *user, con
     return PEEK_LIVE;
 }
 
-/* Ends one session under its lock. 1 when a live session of `user` was
- * ended, 0 when there was none, -1 when the store could not do it. */
-static int end_session(request_rec *r, const sd_vhost *v, const char *user, const char *id)
+/* Ends one session under its lock: waited for (an end asked for), or only
+ * tried (`try_only`: making room, which must not hold the index's lock
+ * for another request's sake). 1 when a live session of `user` was ended,
+ * 0 when there was none, -1 when it could not be done now. */
+static int end_session(request_rec *r, const sd_vhost *v, const char *user, const char *id,
+                       int try_only)
 {
     sd_session *s;
     const json_t *name;
-    int rc = sd_session_open(r, v, id, SD_SESSION_UPDATE, &s), ended = 0;
+    int rc = try_only ? sd_session_open_try(r, v, id, &s)
+                      : sd_session_open(r, v, id, SD_SESSION_UPDATE, &s), ended = 0;
 
     if (rc == OK) {
         name = sd_session_get(s, "username");
@@ -439,30 +443,33 @@ static const char *printable(apr_pool_t *p, const char *s, apr_size_t max)
 }
 
 /* Ends the oldest login in `kept` (times in seen, same order) that can be
- * ended now, skipping `skip` (the new one); returns 0 when none could. */
+ * ended at once, skipping `skip` and those in `tried` (kept's IDs already
+ * tried in this rewrite); returns 0 when none could, or when the index's
+ * lock would no longer be trusted for the write. */
 static int evict_oldest(request_rec *r, const sd_vhost *v, const char *user, json_t *kept,
-                        apr_time_t *seen, const char *skip, const char *why, int *evicted)
+                        apr_time_t *seen, const char *skip, apr_hash_t *tried,
+                        const sd_session_lock *lock, const char *why, int *evicted)
 {
     size_t count = json_array_size(kept);
-    char *tried = apr_pcalloc(r->pool, count + 1);
 
     for (;;) {
         size_t oldest = count;
+        const char *id;
         for (size_t i = 0; i < count; ++i) {
-            const char *id = json_string_value(json_object_get(json_array_get(kept, i), "id"));
-            if (!tried[i] && !(skip && strcmp(id, skip) == 0)
+            const char *cand = json_string_value(json_object_get(json_array_get(kept, i), "id"));
+            if (!apr_hash_get(tried, cand, APR_HASH_KEY_STRING) && !(skip && strcmp(cand, skip) == 0)
                 && (oldest == count || seen[i] < seen[oldest])) {
                 oldest = i;
             }
         }
-        if (oldest == count) {
+        if (oldest == count || (lock && !sd_session_lock_trusted(lock))) {
             return 0;
         }
-        tried[oldest] = 1;
-        /* One that cannot be ended now (its lock held, its server away)
-         * is passed over: the login is not made to wait on it. */
-        if (end_session(r, v, user,
-                        json_string_value(json_object_get(json_array_get(kept, oldest), "id"))) < 0) {
+        id = json_string_value(json_object_get(json_array_get(kept, oldest), "id"));
+        apr_hash_set(tried, id, APR_HASH_KEY_STRING, id);
+        /* One that cannot be ended at once (its lock held, its server
+         * away) is passed over: the login is not made to wait on it. */
+        if (end_session(r, v, user, id, 1) < 0) {
             continue;
         }
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00505)
@@ -475,6 +482,15 @@ static int evict_oldest(request_rec *r, const sd_vhost *v, const char *user, jso
         memmove(seen + oldest, seen + oldest + 1, (count - oldest - 1) * sizeof(*seen));
         return 1;
     }
+}
+
+/* The longest a login can be between its save and its index entry: the
+ * index's lock waited for, and held. An end's marker applies to logins
+ * made that long before it, no earlier: a front-end whose clock runs
+ * ahead can then refuse logins for that long, not for its whole lead. */
+static apr_time_t login_flight(const sd_vhost *v)
+{
+    return apr_time_from_msec(v->conf->lock_wait_ms) + apr_time_from_sec(v->conf->lock_ttl + 1);
 }
 
 /* What an end asks the index to remember, so that a login already made
@@ -496,8 +512,9 @@ static int rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash
     index_value iv;
     json_t *kept = NULL;
     apr_time_t *seen = NULL;
+    apr_hash_t *tried = apr_hash_make(r->pool);
     size_t before;
-    int rc;
+    int rc, failed = 0;
 
     if (!n.key) {
         return out_of_memory(r, "naming the index of a user's sessions");
@@ -506,6 +523,12 @@ static int rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash
         return rc;
     }
     rc = read_index(r, v, &n, lock != NULL, "index of a user's sessions", &iv);
+    if (rc == OK && !iv.found && !add && !end) {
+        /* A logout of a user without an index: nothing to drop, and no
+         * index made for it. */
+        sd_session_lock_release(lock);
+        return OK;
+    }
     if (rc == OK && !(kept = prune(r, v, user, iv.sessions, drop, &seen))) {
         rc = out_of_memory(r, "pruning an index");
     }
@@ -515,11 +538,13 @@ static int rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash
          * write was made before the end: it goes too. */
         for (size_t i = 0; i < json_array_size(kept);) {
             const char *id = json_string_value(json_object_get(json_array_get(kept, i), "id"));
-            if (seen[i] < end->before && !(end->keep && strcmp(id, end->keep) == 0)
-                && end_session(r, v, user, id) >= 0) {
-                json_array_remove(kept, i);
-                memmove(seen + i, seen + i + 1, (json_array_size(kept) - i) * sizeof(*seen));
-                continue;
+            if (seen[i] < end->before && !(end->keep && strcmp(id, end->keep) == 0)) {
+                if (end_session(r, v, user, id, 0) >= 0) {
+                    json_array_remove(kept, i);
+                    memmove(seen + i, seen + i + 1, (json_array_size(kept) - i) * sizeof(*seen));
+                    continue;
+                }
+                failed = 1;
             }
             ++i;
         }
@@ -529,18 +554,19 @@ static int rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash
         }
     }
     if (rc == OK && add_id && add_created && add_created < iv.ended_before
+        && add_created > iv.ended_before - login_flight(v)
         && !(iv.ended_keep && strcmp(iv.ended_keep, add_id) == 0)) {
         /* Made before its user's sessions were ended, indexed after. */
         ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00513)
                       "a login of user '%s' made before their sessions were ended is"
                       " ended too", ap_escape_logitem(r->pool, user));
-        end_session(r, v, user, add_id);
+        end_session(r, v, user, add_id, 0);
         add_id = NULL;
         rc = HTTP_SERVICE_UNAVAILABLE;
     }
     if (rc == OK && add_id) {
         while (json_array_size(kept) >= (size_t)v->conf->max_user_sessions
-               && evict_oldest(r, v, user, kept, seen, NULL, apr_psprintf(r->pool,
+               && evict_oldest(r, v, user, kept, seen, NULL, tried, lock, apr_psprintf(r->pool,
                                "more than %" APR_INT64_T_FMT " sessions (SessionDemoMaxSessionsPerUser)",
                                v->conf->max_user_sessions), evicted)) {
         }
@@ -562,9 +588,10 @@ static int rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash
         if (rc != INDEX_TOO_LARGE) {
             break;
         }
-        /* memcached's item size (-I) bounds the index too. */
-        if (!evict_oldest(r, v, user, kept, seen, add_id,
-                          "the index would exceed memcached's item size", evicted)) {
+        /* memcached's item size (-I) bounds the index too; only a login
+         * makes room (an end or a logout never ends anything for it). */
+        if (!add_id || !evict_oldest(r, v, user, kept, seen, add_id, tried, lock,
+                                     "the index would exceed memcached's item size", evicted)) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00514)
                           "the index of user '%s' does not fit memcached's item size",
                           ap_escape_logitem(r->pool, user));
@@ -578,7 +605,7 @@ static int rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash
     if (rc == OK && (before != 0) != (json_array_size(kept) != 0)) {
         count_users(r, v, before ? -1 : +1);
     }
-    return rc;
+    return rc == OK && failed ? HTTP_SERVICE_UNAVAILABLE : rc;
 }
 
 int sd_user_index_add(request_rec *r, const sd_vhost *v, const char *user, const char *id,
@@ -690,7 +717,7 @@ int sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
                    : keep_id && strcmp(id, keep_id) == 0) {
             continue;
         }
-        done = end_session(r, v, user, id);
+        done = end_session(r, v, user, id, 0);
         if (done < 0) {
             failed = 1;
             continue;
@@ -709,9 +736,14 @@ int sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
          * but not yet indexed (it is ended when it arrives). */
         rc = rewrite(r, v, user, drop, NULL, 0, handle ? NULL : &end, NULL);
         if (rc != OK) {
-            /* The sessions are ended; their entries go with the next write. */
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00506)
-                          "ended sessions stay in the user's index until its next write");
+            /* The sessions are ended; their entries go with the next write.
+             * An end of all of them is not done, though: the marker for a
+             * login in flight was not written, or one such login is still
+             * alive. */
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00506)
+                          "the user's index could not be rewritten after an end%s",
+                          handle ? "" : "; answering 503 so it is tried again");
+            failed |= !handle;
         }
     }
     if (failed) {

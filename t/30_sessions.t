@@ -17,7 +17,7 @@ use LWP::UserAgent ();
 use SDTest qw(mc_get mc_set mc_command session_id cookie_value sign_id lock_key);
 use Time::HiRes qw(time);
 
-plan tests => 83;
+plan tests => 95;
 
 my $secret = 'apache-test only: 3c5a0f8e9d2b4e6f8a1c3e5d7f9b2d4e';
 my %base;
@@ -31,7 +31,7 @@ my $json = JSON::PP->new;
 my $vars = Apache::Test::vars();
 my $htpasswd = "$vars->{t_logs}/sessions.htpasswd";
 unlink $htpasswd;
-for my $user (qw(alice bob carol erin frank)) {
+for my $user (qw(alice bob carol erin frank gina)) {
     system('htpasswd', '-B', '-C', '4', '-b', (-e $htpasswd ? () : '-c'), $htpasswd, $user, 'pw') == 0
         or die "htpasswd failed";
 }
@@ -316,4 +316,54 @@ ok(ref $sessions && $sessions->[0]{current}, '... as this device');
     my $n = list($devs[-1]);
     ok(ref $n && @$n >= 2 && @$n < 10, 'the index keeps what fits (' . (ref $n ? scalar @$n : $n) . ' sessions)');
     like(get($devs[0], '/')->content, qr{Name:</strong> Guest}, 'the oldest logins were ended to make room');
+}
+
+# --- the bound passes over a session it cannot end at once ---------------
+{
+    my @g = map { device("Gina$_") } 1 .. 4;
+    for my $i (0 .. 2) { log_in($g[$i], 'gina'); select undef, undef, undef, 0.01 }
+    my $held = lock_key('sess:', $g[0]{id}, 'sessions-test');
+    ok(mc_command("add $held 0 30 4\r\nheld") =~ /^STORED/, "the oldest login's lock is held by a request");
+    is(log_in($g[3], 'gina')->code, 302, 'a fourth login is not refused');
+    mc_command("delete $held");
+    is(user_of($g[0]), 'gina', '... the busy oldest one was passed over');
+    is(user_of($g[1]), 'Guest', '... the next oldest was ended instead');
+    is(user_of($g[3]), 'gina', '... and the new login holds');
+}
+
+# --- demo mode writes no index and revokes nothing -----------------------
+{
+    my $main = do { local $Apache::TestRequest::Module = undef; 'http://' . Apache::TestRequest::hostport() };
+    my $writes = sub { $json->decode(LWP::UserAgent->new->get("$main/sessiondemo-status?json")->content)->{counters}{index_writes} };
+    my $before = $writes->();
+    my $demo = device('Demo2');
+    $demo->{base} = $main;
+    post($demo, '/login', [username => 'victor', password => 'any']);
+    post($demo, '/logout');
+    is($writes->(), $before, 'a demo-mode login and logout write no index');
+    my $r = LWP::UserAgent->new->request(HTTP::Request::Common::POST("$main/sessiondemo-status", ['revoke-user' => 'victor']));
+    is($r->code, 503, 'revoke-user in demo mode: 503, not a "0 revoked" that would mislead');
+}
+
+# --- the status handler's other doors -----------------------------------
+{
+    my $h = device('Hank');
+    log_in($h, 'bob');
+    my $r = LWP::UserAgent->new->request(HTTP::Request::Common::POST(
+        "$base{sd_sessions}/sessiondemo-status?format=prometheus", ['revoke-user' => 'bob']));
+    is($r->code, 400, 'a POST to the metrics address does not revoke (400)');
+    is($r->header('X-Content-Type-Options'), 'nosniff', '... and carries the security headers');
+    is(user_of($h), 'bob', '... bob is still logged in');
+    $r = LWP::UserAgent->new->request(HTTP::Request->new(PUT => "$base{sd_sessions}/sessiondemo-status"));
+    like($r->header('Allow') // '', qr/\bPOST\b/, "a PUT's 405 names POST in Allow");
+}
+
+# --- express-session's "Dave" under SessionDemoUsernameCase Lower --------
+{
+    my $id = 'ExpressMadeDaveUpperCase0000000a';
+    mc_set("sess:$id", 2, 3600, '{"cookie":{"originalMaxAge":3600000,"expires":"2099-01-01T00:00:00.000Z",'
+           . '"httpOnly":true,"path":"/"},"isLoggedIn":true,"username":"Dave","visitCount":1}');
+    my $d = device('DaveUpper', 'sd_sessions_nocase');
+    my $r = get($d, '/', Cookie => 'nocase.sid=' . sign_id($id, $secret));
+    like($r->content, qr{<strong>Name:</strong> dave</p>}, "an adopted session's name is lowered too");
 }

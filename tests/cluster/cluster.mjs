@@ -538,6 +538,22 @@ async function main() {
     return new Set(sets.flat());
   };
   {
+    // The session list needs real passwords (it is off in demo mode): both
+    // front-ends restarted with an htpasswd provider for this block, then
+    // back to demo mode for the rest.
+    const htpasswd = env.file('cluster.htpasswd');
+    execFileSync('htpasswd', ['-cbB', '-C', '4', htpasswd, 'twojars', 'pw'], { stdio: 'ignore' });
+    fs.chmodSync(htpasswd, 0o644);
+    const confAuth = writeConf(env.file('cluster-r1-auth.conf'), three, 1, `LoadModule authn_core_module /usr/lib/apache2/modules/mod_authn_core.so
+LoadModule authn_file_module /usr/lib/apache2/modules/mod_authn_file.so
+SessionDemoAuthProvider file
+<Location "/login">
+    AuthUserFile "${htpasswd}"
+</Location>`);
+    const demoConf = A.conf;
+    await Promise.all([stopFront(A), stopFront(B)]);
+    await startFront(A, confAuth);
+    await startFront(B, confAuth);
     const indexBefore = await indexKeys();
     const first = new Client('twojars'), second = new Client('twojars');
     const ok = (await first.login(A)) && (await second.login(B));
@@ -564,6 +580,9 @@ async function main() {
     const on = [0, 1, 2].filter((i) => where[i][0]);
     check(fresh.length === 1 && on.length === 2 && on[0] === want[0] && on[1] === want[1],
       `the user's index is on its 2 ring nodes, like a session (${fresh.length} new index, on nodes ${on.join(', ')} of ${want.join(', ')})`);
+    await Promise.all([stopFront(A), stopFront(B)]);
+    await startFront(A, demoConf);
+    await startFront(B, demoConf);
   }
   {
     const rclients = Array.from({ length: 12 }, (_, i) => new Client(`roll${i}`));
