@@ -23,7 +23,7 @@ install:
 	install -d $(DESTDIR)$(INSTALL_MODDIR) $(DESTDIR)$(INSTALL_TEMPLATEDIR) \
 	  $(DESTDIR)$(INSTALL_CONFDIR) $(DESTDIR)$(INSTALL_DOCDIR)
 	install -m 644 $(MODULE) $(DESTDIR)$(INSTALL_MODDIR)/mod_sessiondemo.so
-	install -m 644 templates/*.html $(DESTDIR)$(INSTALL_TEMPLATEDIR)/
+	install -m 644 templates/*.html templates/*.css $(DESTDIR)$(INSTALL_TEMPLATEDIR)/
 	install -m 644 conf/sessiondemo.load conf/sessiondemo.conf $(DESTDIR)$(INSTALL_CONFDIR)/
 	install -m 644 $(INSTALL_DOCS) $(DESTDIR)$(INSTALL_DOCDIR)/
 
