@@ -17,7 +17,7 @@ use LWP::UserAgent ();
 use SDTest qw(mc_get mc_set mc_command session_id cookie_value sign_id lock_key);
 use Time::HiRes qw(time);
 
-plan tests => 95;
+plan tests => 101;
 
 my $secret = 'apache-test only: 3c5a0f8e9d2b4e6f8a1c3e5d7f9b2d4e';
 my %base;
@@ -366,4 +366,32 @@ ok(ref $sessions && $sessions->[0]{current}, '... as this device');
     my $d = device('DaveUpper', 'sd_sessions_nocase');
     my $r = get($d, '/', Cookie => 'nocase.sid=' . sign_id($id, $secret));
     like($r->content, qr{<strong>Name:</strong> dave</p>}, "an adopted session's name is lowered too");
+}
+
+# --- a handle made under a secret since retired still names its session --
+{
+    require Digest::SHA;
+    my $old = device('OldPage');
+    my $new = device('NewPage');
+    log_in($old, 'alice');
+    log_in($new, 'alice');
+    my $retired = 'retired test secret, verify only';
+    my $handle = substr(Digest::SHA::hmac_sha256_hex("sessiondemo-handle:$old->{id}", $retired), 0, 32);
+    is(post($new, '/sessions/logout', [handle => $handle])->code, 302,
+       'a handle shown before a secret rotation (made with the retired secret) still works');
+    is(user_of($old), 'Guest', '... and ends its session');
+}
+
+# --- a login that cannot be indexed is refused, and leaves no session ----
+{
+    require Digest::SHA;
+    my $index_lock = lock_key('sess:', 'index:' . Digest::SHA::sha256_hex("sessions-nocase\0frank"), 'sessions-nocase');
+    ok(mc_command("add $index_lock 0 30 4\r\nheld") =~ /^STORED/, "frank's index is locked beyond SessionDemoLockWait");
+    my $f = device('FrankBlocked', 'sd_sessions_nocase');
+    my $r = post($f, '/login', [username => 'frank', password => 'pw']);
+    mc_command("delete $index_lock");
+    is($r->code, 503, 'the login that cannot be indexed is refused (503)');
+    my $sid = session_id(cookie_value($r, 'nocase.sid'));
+    ok(!$sid, '... and no session cookie is sent');
+    like(get($f, '/')->content, qr{Name:</strong> Guest}, '... the browser is a guest');
 }
