@@ -17,7 +17,7 @@ use LWP::UserAgent ();
 use SDTest qw(mc_get mc_set mc_command session_id cookie_value sign_id lock_key);
 use Time::HiRes qw(time);
 
-plan tests => 101;
+plan tests => 104;
 
 my $secret = 'apache-test only: 3c5a0f8e9d2b4e6f8a1c3e5d7f9b2d4e';
 my %base;
@@ -394,4 +394,18 @@ ok(ref $sessions && $sessions->[0]{current}, '... as this device');
     my $sid = session_id(cookie_value($r, 'nocase.sid'));
     ok(!$sid, '... and no session cookie is sent');
     like(get($f, '/')->content, qr{Name:</strong> Guest}, '... the browser is a guest');
+}
+
+# --- an end that cannot reach every session says so, and can be retried --
+{
+    my ($fa, $fb) = (device('FrankA', 'sd_sessions_nocase'), device('FrankB', 'sd_sessions_nocase'));
+    log_in($fa, 'frank', 'nocase.sid');
+    log_in($fb, 'frank', 'nocase.sid');
+    my $busy = lock_key('sess:', $fb->{id}, 'sessions-nocase');
+    mc_command("add $busy 0 30 4\r\nheld");
+    is(post($fa, '/sessions/logout-others')->code, 503,
+       "logout-others while the other session's lock is held past SessionDemoLockWait: 503, not a false success");
+    mc_command("delete $busy");
+    is(post($fa, '/sessions/logout-others')->header('Location'), '/sessions?ended=1', '... tried again, it ends it');
+    like(get($fb, '/')->content, qr{Name:</strong> Guest}, '... and that device is a guest');
 }
