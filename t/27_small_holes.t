@@ -35,7 +35,7 @@ HEAD '/' for 1 .. 3;
 like(GET('/')->content, qr{Visit Count:</strong> 1</p>}, 'three HEAD / in between counted no visit');
 
 my $far = 'FarFutureExpiry0123456789abcdefg';
-mc_set("sess:$far", 2, 600, in_realm('{"cookie":{"expires":"9999-12-31T23:59:59.999Z","path":"/"},'
+SDTest::mc_set_session($far, 2, 600, in_realm('{"cookie":{"expires":"9999-12-31T23:59:59.999Z","path":"/"},'
                                      . '"isLoggedIn":true,"username":"max","visitCount":1}'));
 my $far_cookie = 'connect.sid=' . sign_id($far, 'apache-test only: 3c5a0f8e9d2b4e6f8a1c3e5d7f9b2d4e');
 Apache::TestRequest::user_agent(reset => 1, requests_redirectable => 0);
