@@ -17,7 +17,7 @@ use Apache::TestRequest ();
 our @EXPORT_OK = qw(new_client env_sh mc_get mc_set mc_stats mc_command mc_ttl session_id
                     set_cookie_of cookie_value login sign_id use_vhost realm in_realm
                     lock_key config_test in_parallel store_key mc_get_session
-                    mc_set_session @TEST_SECRETS);
+                    mc_set_session seal_record @TEST_SECRETS);
 
 # t/conf's SessionDemoSecret: the first signs and seals, both verify and open.
 our @TEST_SECRETS = ('apache-test only: 3c5a0f8e9d2b4e6f8a1c3e5d7f9b2d4e',
