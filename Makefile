@@ -36,7 +36,7 @@ TAP_COUNT := tests/lib/tap-count
 # python3-prometheus-client: t/33_metrics.t reads ?format=prometheus with it.
 DEB_PACKAGES := make gcc libc6-dev perl pkg-config apache2-bin apache2-dev \
   apache2-utils libapr1-dev libaprutil1-dev libssl-dev libjansson-dev openssl \
-  memcached libapache2-mod-perl2 libwww-perl libhttp-cookies-perl curl wrk \
+  memcached libapache2-mod-perl2 libwww-perl libhttp-cookies-perl libcryptx-perl curl wrk \
   python3-prometheus-client
 
 .PHONY: all deps node-deps ci-deps run test test-asan test-unit unit-build clean FORCE
