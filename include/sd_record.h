@@ -171,10 +171,5 @@ apr_int64_t sd_record_ttl_raw(const char *v, apr_size_t len, apr_time_t now);
  * writers' clocks, so of two saves less than the clocks' difference apart
  * either may win), then the greater bytes, so every reader keeps the same. */
 int sd_record_tiebreak_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen);
-/* What those read of a raw value: its generation, whether it is a
- * tombstone, and when it was saved (ms); zeros without our member. For the
- * clear header of a sealed copy (sd_seal.h). */
-void sd_record_meta_raw(const char *v, apr_size_t len, apr_int64_t *gen, int *ended,
-                        apr_int64_t *saved);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include <httpd.h>
 
+#include "sd_record.h"
 #include "sd_seal.h"
 #include "sd_store.h"
 #include "sd_vhost.h"
@@ -42,15 +43,18 @@ sd_store_result sd_vault_read(request_rec *r, const sd_vhost *v, const char *nam
                               const char *lock_key, sd_store_read_mode mode, char **val,
                               apr_size_t *len, apr_uint16_t *flags, const char **found_key);
 
-/* Writes (add: only if new) record `name`; a copy found under an older
- * secret's key (old_key, or NULL) is removed once the write succeeded, so
- * no later tombstone can be undercut by it. */
+/* Writes (add: only if new) record `name`, whose module member val was
+ * encoded from `meta` (a sealed copy repeats its generation, end and save
+ * time in the clear header); a copy found under an older secret's key
+ * (old_key, or NULL) is removed once the write succeeded, so no later
+ * tombstone can be undercut by it. */
 sd_store_result sd_vault_write(request_rec *r, const sd_vhost *v, const char *name,
                                const char *lock_key, const char *val, apr_size_t len,
-                               apr_int64_t ttl_seconds, const char *old_key);
+                               const sd_record_meta *meta, apr_int64_t ttl_seconds,
+                               const char *old_key);
 sd_store_result sd_vault_add(request_rec *r, const sd_vhost *v, const char *name,
                              const char *lock_key, const char *val, apr_size_t len,
-                             apr_int64_t ttl_seconds);
+                             const sd_record_meta *meta, apr_int64_t ttl_seconds);
 
 /* Removes record `name` (and old_key, when given). */
 sd_store_result sd_vault_remove(request_rec *r, const sd_vhost *v, const char *name,

@@ -840,12 +840,6 @@ static void raw_generation(const char *v, apr_size_t len, apr_int64_t *gen, int 
     json_decref(meta);
 }
 
-void sd_record_meta_raw(const char *v, apr_size_t len, apr_int64_t *gen, int *ended,
-                        apr_int64_t *saved)
-{
-    raw_generation(v, len, gen, ended, saved);
-}
-
 int sd_record_compare_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen)
 {
     apr_int64_t ga, gb, sa, sb;

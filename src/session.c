@@ -412,7 +412,7 @@ static int remove_stored(sd_session *s)
                           "out of memory writing the session's tombstone");
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        res = sd_vault_write(r, s->v, s->id, lock_key(s, s->id), value, len,
+        res = sd_vault_write(r, s->v, s->id, lock_key(s, s->id), value, len, &meta,
                              tombstone_ttl(s->conf, until, now), s->old_key);
     }
     if (res != SD_STORE_OK) {
@@ -553,7 +553,7 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
                           " not to overwrite a newer change");
             return HTTP_SERVICE_UNAVAILABLE;
         }
-        res = sd_vault_write(r, s->v, s->id, lock_key(s, s->id), value, len, ttl,
+        res = sd_vault_write(r, s->v, s->id, lock_key(s, s->id), value, len, &meta, ttl,
                              s->old_key);
         if (res == SD_STORE_OK) {
             SD_STATS_INC(s->v->rt.stats, saved);
@@ -572,7 +572,7 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
                 return HTTP_INTERNAL_SERVER_ERROR;
             }
             s->id = apr_pstrdup(r->pool, id);
-            res = sd_vault_add(r, s->v, s->id, lock_key(s, s->id), value, len, ttl);
+            res = sd_vault_add(r, s->v, s->id, lock_key(s, s->id), value, len, &meta, ttl);
         }
         if (res == SD_STORE_OK) {
             SD_STATS_INC(s->v->rt.stats, created);

@@ -264,7 +264,7 @@ static int write_index(request_rec *r, const sd_vhost *v, const index_name *n,
     if (sd_vault_stored_len(v, len) > room || len > INDEX_MAX_VALUE) {
         return INDEX_TOO_LARGE;
     }
-    if (sd_vault_write(r, v, n->lock_id, n->lock_key, value_text, len,
+    if (sd_vault_write(r, v, n->lock_id, n->lock_key, value_text, len, &meta,
                        INDEX_LIFETIME_SECONDS, iv->old_key) != SD_STORE_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00503)
                       "the index of a user's sessions could not be written");

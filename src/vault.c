@@ -7,6 +7,7 @@
 #include "sd_record.h"
 
 #include <http_log.h>
+#include <apr_hash.h>
 #include <apr_strings.h>
 
 #ifdef APLOG_USE_MODULE
@@ -42,9 +43,38 @@ static const char *name_with(apr_pool_t *p, const sd_seal_keys *k, const char *n
     return sd_seal_name(k, name, strlen(name), out) ? out : NULL;
 }
 
+/* The names made in a pool (a request's), so the session's data key, its
+ * lock key and the index's are hashed once per request: each HMAC through
+ * OpenSSL 3's provider layer costs ~10 k instructions. */
+typedef struct {
+    const sd_seal_keys *keys;
+    apr_hash_t *names;
+} name_memo;
+
 const char *sd_vault_name(apr_pool_t *p, const sd_vhost *v, const char *name)
 {
-    return v->rt.seal ? name_with(p, &v->rt.seal[0], name) : name;
+    name_memo *memo = NULL;
+    const char *hashed;
+
+    if (!v->rt.seal) {
+        return name;
+    }
+    apr_pool_userdata_get((void **)&memo, "sd_vault_names", p);
+    if (!memo) {
+        memo = apr_palloc(p, sizeof(*memo));
+        memo->keys = v->rt.seal;
+        memo->names = apr_hash_make(p);
+        apr_pool_userdata_setn(memo, "sd_vault_names", NULL, p);
+    }
+    if (memo->keys == v->rt.seal
+        && (hashed = apr_hash_get(memo->names, name, APR_HASH_KEY_STRING)) != NULL) {
+        return hashed;
+    }
+    hashed = name_with(p, &v->rt.seal[0], name);
+    if (hashed && memo->keys == v->rt.seal) {
+        apr_hash_set(memo->names, apr_pstrdup(p, name), APR_HASH_KEY_STRING, hashed);
+    }
+    return hashed;
 }
 
 const char *sd_vault_key(apr_pool_t *p, const sd_vhost *v, const char *name)
@@ -120,16 +150,16 @@ sd_store_result sd_vault_read(request_rec *r, const sd_vhost *v, const char *nam
 }
 
 /* The sealed form of val under key, with the header the replica protocol
- * compares: the record's generation, end and save time, and the time the
- * copy dies (its TTL from now). NULL when OpenSSL fails (logged). */
+ * compares: the record's generation, end and save time (as its member
+ * holds them), and the time the copy dies (its TTL from now). NULL when
+ * OpenSSL fails (logged). */
 static const char *seal_value(request_rec *r, const sd_vhost *v, const char *key,
-                              const char *val, apr_size_t len, apr_int64_t ttl_seconds,
-                              apr_size_t *out_len)
+                              const char *val, apr_size_t len, const sd_record_meta *meta,
+                              apr_int64_t ttl_seconds, apr_size_t *out_len)
 {
-    sd_seal_header h;
+    sd_seal_header h = { meta->gen, meta->ended, apr_time_as_msec(meta->saved),
+                         apr_time_sec(apr_time_now()) + ttl_seconds };
     const char *out;
-    sd_record_meta_raw(val, len, &h.gen, &h.ended, &h.saved);
-    h.until = apr_time_sec(apr_time_now()) + ttl_seconds;
     out = sd_seal_close(r->pool, &v->rt.seal[0], key, &h, val, len, out_len);
     if (!out) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00902)
@@ -141,7 +171,7 @@ static const char *seal_value(request_rec *r, const sd_vhost *v, const char *key
 
 static sd_store_result put(request_rec *r, const sd_vhost *v, int add, const char *name,
                            const char *lock_key, const char *val, apr_size_t len,
-                           apr_int64_t ttl_seconds)
+                           const sd_record_meta *meta, apr_int64_t ttl_seconds)
 {
     sd_backend_call call = call_of(r);
     const char *key = sd_vault_key(r->pool, v, name);
@@ -151,7 +181,7 @@ static sd_store_result put(request_rec *r, const sd_vhost *v, int add, const cha
         return SD_STORE_ERROR;
     }
     if (v->rt.seal) {
-        if (!(val = seal_value(r, v, key, val, len, ttl_seconds, &len))) {
+        if (!(val = seal_value(r, v, key, val, len, meta, ttl_seconds, &len))) {
             return SD_STORE_ERROR;
         }
         flags = SD_VAULT_FLAGS_SEALED;
@@ -163,9 +193,10 @@ static sd_store_result put(request_rec *r, const sd_vhost *v, int add, const cha
 
 sd_store_result sd_vault_write(request_rec *r, const sd_vhost *v, const char *name,
                                const char *lock_key, const char *val, apr_size_t len,
-                               apr_int64_t ttl_seconds, const char *old_key)
+                               const sd_record_meta *meta, apr_int64_t ttl_seconds,
+                               const char *old_key)
 {
-    sd_store_result res = put(r, v, 0, name, lock_key, val, len, ttl_seconds);
+    sd_store_result res = put(r, v, 0, name, lock_key, val, len, meta, ttl_seconds);
     if (res == SD_STORE_OK && old_key) {
         sd_backend_call call = call_of(r);
         /* Best effort: a copy left there is found only while no copy
@@ -177,9 +208,9 @@ sd_store_result sd_vault_write(request_rec *r, const sd_vhost *v, const char *na
 
 sd_store_result sd_vault_add(request_rec *r, const sd_vhost *v, const char *name,
                              const char *lock_key, const char *val, apr_size_t len,
-                             apr_int64_t ttl_seconds)
+                             const sd_record_meta *meta, apr_int64_t ttl_seconds)
 {
-    return put(r, v, 1, name, lock_key, val, len, ttl_seconds);
+    return put(r, v, 1, name, lock_key, val, len, meta, ttl_seconds);
 }
 
 sd_store_result sd_vault_remove(request_rec *r, const sd_vhost *v, const char *name,
