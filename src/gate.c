@@ -145,13 +145,15 @@ int sd_gate_check_authn(request_rec *r)
 }
 
 /* Whether a client's header name is the configured one to a backend:
- * case aside, and with '_' read as '-', as CGI's HTTP_* names and many
- * frameworks read them (X_Remote_User would pass apr_table_unset). */
+ * case aside, and with '_' read as '-' on both sides, as CGI's HTTP_*
+ * names and many frameworks read them: with X_Remote_User configured, a
+ * client's X-Remote-User is the same header to a CGI (HTTP_X_REMOTE_USER). */
 static int same_header(const char *name, const char *configured)
 {
     for (; *name && *configured; ++name, ++configured) {
         char a = *name == '_' ? '-' : *name;
-        if (apr_tolower(a) != apr_tolower(*configured)) {
+        char b = *configured == '_' ? '-' : *configured;
+        if (apr_tolower(a) != apr_tolower(b)) {
             return 0;
         }
     }
