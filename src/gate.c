@@ -2,6 +2,7 @@
 /* AuthType sessiondemo (see sd_gate.h). The gate only reads the session:
  * it never writes it, takes no lock and sets no cookie, so a protected
  * static file costs one memcached get and nothing else. */
+#include "sd_cookie.h"
 #include "sd_gate.h"
 #include "sd_log.h"
 #include "sd_module.h"
@@ -184,6 +185,48 @@ int sd_gate_strip_header(request_rec *r)
     apr_table_do(drop_if_same, doomed, r->headers_in, NULL);
     for (int i = 1; i < doomed->nelts; ++i) {
         apr_table_unset(r->headers_in, APR_ARRAY_IDX(doomed, i, const char *));
+    }
+    return DECLINED;
+}
+
+int sd_gate_strip_cookie(request_rec *r)
+{
+    const sd_vhost *v = sd_vhost_get(r->server);
+    const apr_array_header_t *h;
+    const apr_table_entry_t *e;
+    apr_array_header_t *kept, *gone;
+    const char *stripped, *removed;
+
+    if (!v->conf->strip_cookie || !v->conf->secrets || !v->conf->cookie_name
+        || (r->handler && (strcmp(r->handler, "sessiondemo") == 0
+                           || strcmp(r->handler, "sessiondemo-status") == 0))) {
+        return DECLINED;
+    }
+    h = apr_table_elts(r->headers_in);
+    e = (const apr_table_entry_t *)h->elts;
+    kept = apr_array_make(r->pool, 1, sizeof(const char *));
+    gone = apr_array_make(r->pool, 1, sizeof(const char *));
+    for (int i = 0; i < h->nelts; ++i) {
+        if (!e[i].key || strcasecmp(e[i].key, "Cookie") != 0) {
+            continue;
+        }
+        stripped = sd_cookie_strip(r->pool, e[i].val, v->conf->cookie_name, &removed);
+        if (*stripped) {
+            APR_ARRAY_PUSH(kept, const char *) = stripped;
+        }
+        if (removed) {
+            APR_ARRAY_PUSH(gone, const char *) = removed;
+        }
+    }
+    if (!gone->nelts) {
+        return DECLINED;
+    }
+    /* Before the headers lose it: a later load in this request (a
+     * subrequest, an ErrorDocument of the app) still needs the session. */
+    sd_session_stash_cookie(r, apr_array_pstrcat(r->pool, gone, ';'));
+    apr_table_unset(r->headers_in, "Cookie");
+    for (int i = 0; i < kept->nelts; ++i) {
+        apr_table_addn(r->headers_in, "Cookie", APR_ARRAY_IDX(kept, i, const char *));
     }
     return DECLINED;
 }
