@@ -13,7 +13,9 @@
  * original path as next) when it asks for a page with GET or HEAD and
  * accepts HTML, else 401 (no WWW-Authenticate); 503 when the store cannot
  * answer. The session is read once per request, also for subrequests and
- * internal redirects. */
+ * internal redirects, and refreshed (written, with a new Set-Cookie in
+ * err_headers_out) when its idle deadline is due, as the app's read-only
+ * pages do. */
 int sd_gate_check_authn(request_rec *r);
 
 /* post_read_request hook: removes the client's copy of the

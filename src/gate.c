@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* AuthType sessiondemo (see sd_gate.h). The gate only reads the session:
- * it never writes it, takes no lock and sets no cookie, so a protected
- * static file costs one memcached get and nothing else. */
+/* AuthType sessiondemo (see sd_gate.h). The gate reads the session as the
+ * app's read-only pages do: one memcached get, and a write (under the lock,
+ * with a new cookie) only when the idle deadline is due for a refresh, so
+ * a user who only browses gated content stays logged in. */
 #include "sd_cookie.h"
 #include "sd_gate.h"
 #include "sd_log.h"
@@ -73,6 +74,21 @@ static const char *session_user(request_rec *top, const sd_vhost *v, const char 
             known = "";
             break;
         }
+    }
+    if (*known) {
+        /* Slides the idle deadline when it is due (SessionDemoRefreshThreshold);
+         * the Set-Cookie goes in err_headers_out, which survives a CGI's or
+         * a proxied backend's answer and internal redirects. A refresh that
+         * fails costs nothing but the refresh: the session stays as stored. */
+        int rc = sd_session_commit(s);
+        if (rc != OK) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, top, SD_LOGNO(00606)
+                          "AuthType sessiondemo: the session's refresh failed (%d);"
+                          " serving the request without it", rc);
+        }
+    }
+    else {
+        sd_session_close(s);
     }
     *login_time = json_is_string(when) ? apr_pstrdup(top->pool, json_string_value(when)) : NULL;
     apr_table_setn(top->notes, SD_GATE_NOTE, known);
