@@ -4,7 +4,8 @@
 # the session cookie never reaches a backend (CGI, proxied, gated or not)
 # while every other cookie does, byte for byte; a user who only browses
 # gated pages stays logged in past SessionDemoMaxAge, and a request not
-# due for a refresh writes nothing.
+# due for a refresh writes nothing; two valid cookies of our name make a
+# guest, not the first one's user.
 use strict;
 use warnings;
 use FindBin;
@@ -14,7 +15,7 @@ use Apache::TestRequest qw(GET POST);
 use HTTP::Request ();
 use SDTest qw(use_vhost cookie_value mc_stats);
 
-plan tests => 38;
+plan tests => 42;
 
 my @html = (Accept => 'text/html,application/xhtml+xml');
 sub fresh { Apache::TestRequest::user_agent(reset => 1, cookie_jar => undef, requests_redirectable => 0) }
@@ -71,6 +72,17 @@ is(env_of(GET('/openapp/env.cgi', Cookie => "a=1; $cookie"), 'HTTP_COOKIE'), 'a=
    '... nor an ungated proxied backend');
 is(GET('/profile', Cookie => "a=1; $cookie")->code, 200, 'the module\'s own pages still get it (bob\'s profile)');
 like(GET('/open/nothing-here', Cookie => $cookie)->code, qr/^404$/, 'a 404 of an ungated path is still a 404');
+
+# Defect 10: two cookies of our name (one planted by a sibling host with
+# Domain= or a longer Path, which browsers send first) are not "the first".
+$res = POST '/login', [username => 'alice', password => 'correct horse battery'];
+my $alice = 'edge.sid=' . cookie_value($res, 'edge.sid');
+is(GET('/private/page.html', Cookie => "$alice; $cookie", @html)->code, 302,
+   "two valid cookies of our name (alice's first): a guest, not alice");
+is(GET('/private/page.html', Cookie => "$cookie; $alice", @html)->code, 302, '... nor bob in the other order');
+is(env_of(GET('/private/env.cgi', Cookie => "edge.sid=s%3Aplanted.junk; $cookie"), 'REMOTE_USER'), 'bob',
+   'a second one that does not verify is ignored: bob');
+is(env_of(GET('/private/env.cgi', Cookie => "$cookie; $cookie"), 'REMOTE_USER'), 'bob', 'the same cookie twice: bob');
 
 use_vhost('sd_gate_keep');
 fresh();
