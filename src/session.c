@@ -102,8 +102,10 @@ static request_rec *initial_request(request_rec *r)
 void sd_session_stash_cookie(request_rec *r, const char *pairs)
 {
     request_rec *top = initial_request(r);
+    /* Copied into the initial request's pool: r may be a subrequest whose
+     * pool goes before the request does (mod_dir's index lookups). */
     if (pairs && top->notes && !apr_table_get(top->notes, SD_SESSION_COOKIE_NOTE)) {
-        apr_table_setn(top->notes, SD_SESSION_COOKIE_NOTE, pairs);
+        apr_table_set(top->notes, SD_SESSION_COOKIE_NOTE, pairs);
     }
 }
 
