@@ -308,6 +308,9 @@ static void sd_register_hooks(apr_pool_t *p)
     ap_hook_post_read_request(sd_gate_strip_header, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_check_authn(sd_gate_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);
+    /* Last among fixups: the gate (check_authn) has read the session and
+     * the handler is known, so only what leaves the module loses it. */
+    ap_hook_fixups(sd_gate_strip_cookie, NULL, NULL, APR_HOOK_LAST);
 }
 
 AP_DECLARE_MODULE(sessiondemo) = {

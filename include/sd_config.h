@@ -154,6 +154,9 @@ typedef enum {
     TEXT("SessionDemoPassUser", pass_user, NULL, sd_cfg_parse_header_name,               \
          "request header that carries the logged-in username to backends behind"       \
          " AuthType sessiondemo (none: not passed); a client's copy is always removed") \
+    FLAG("SessionDemoStripCookie", strip_cookie, "On",                                 \
+         "remove the session cookie from requests passed to anything but the"         \
+         " module's own handlers (CGI, proxied backends, static files)")              \
     INT("SessionDemoMaxBodySize", max_body, "8192", 64, 1048576, "bytes",              \
         "largest form body in bytes")                                                  \
     INT("SessionDemoMaxUsernameLength", max_username_len, "64", 1, 1024, "bytes",      \

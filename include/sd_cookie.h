@@ -6,6 +6,7 @@
 #define SD_COOKIE_H
 
 #include <apr_pools.h>
+#include <apr_tables.h>
 #include <apr_time.h>
 
 #define SD_SID_BYTES 24  /* random bytes per session ID (192 bits)          */
@@ -45,6 +46,21 @@ const char *sd_cookie_unsign(apr_pool_t *p, const char *value,
  * Returns NULL when absent. */
 const char *sd_cookie_find(apr_pool_t *p, const char *header,
                            const char *name);
+
+/* Appends to `out` (an array of const char *) the value of every cookie
+ * called `name` in the header, in order, decoded as sd_cookie_find does.
+ * Returns how many were found. */
+int sd_cookie_find_all(apr_pool_t *p, const char *header, const char *name,
+                       apr_array_header_t *out);
+
+/* The header without any pair called `name`: every other pair stays byte
+ * for byte with the separator that followed it (';' or the ',' httpd puts
+ * between joined Cookie lines); the separator and white space that only
+ * framed a removed first or last pair go with it. "" when nothing is left;
+ * the header itself when nothing was removed. *removed (if given) gets the
+ * removed pairs, trimmed and joined with "; ", or NULL. */
+const char *sd_cookie_strip(apr_pool_t *p, const char *header, const char *name,
+                            const char **removed);
 
 /* encodeURIComponent: keeps A-Z a-z 0-9 - _ . ! ~ * ' ( ), else %XX upper. */
 char *sd_cookie_uri_encode(apr_pool_t *p, const char *s);

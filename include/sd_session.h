@@ -20,7 +20,9 @@ typedef enum {
 } sd_session_intent;
 
 /* Loads the session named by the request's cookie. Touches memcached only
- * when a validly signed cookie is present. Without one (or for a miss, a
+ * when a validly signed cookie is present. Several cookies of our name
+ * name the one session whose ID every verifying value gives; values that
+ * verify to different IDs make the request a guest (logged, SD00321). Without one (or for a miss, a
  * corrupt value or an expired session) *out is a new empty session. With
  * SessionDemoLock On, SD_SESSION_UPDATE first takes the session's lock, so
  * concurrent updates are serialised; a read-only load takes it only if its
@@ -29,6 +31,12 @@ typedef enum {
  * store cannot answer (or the lock cannot be had). */
 int sd_session_load(request_rec *r, const sd_vhost *v,
                     sd_session_intent intent, sd_session **out);
+
+/* Keeps the request's own session cookie pairs ("name=value; ...") that
+ * the gate removed from the headers it passes on, in the initial
+ * request's notes, so that a later load in the same request (a
+ * subrequest, an internal redirect to the app) still finds them. */
+void sd_session_stash_cookie(request_rec *r, const char *pairs);
 
 /* The app's fields (everything but "cookie"), mutable, as one object.
  * Building it decodes every field; a route that needs only some uses the

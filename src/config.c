@@ -477,6 +477,29 @@ const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)
         return "SessionDemoCookieSameSite None needs SessionDemoCookieSecure On or"
                " Auto: browsers drop SameSite=None cookies that are not Secure";
     }
+    /* Browsers refuse a __Host- cookie that is not Secure, has a Domain or
+     * another Path than "/" (and a __Secure- one without Secure): such a
+     * server could never log anyone in. The prefix is what stops a sibling
+     * host from planting a cookie of our name. */
+    if (conf->cookie_name && (strncasecmp(conf->cookie_name, "__Host-", 7) == 0
+                              || strncasecmp(conf->cookie_name, "__Secure-", 9) == 0)) {
+        int host = strncasecmp(conf->cookie_name, "__Host-", 7) == 0;
+        if (conf->cookie_secure != SD_SECURE_ON) {
+            return apr_psprintf(p, "SessionDemoCookieName %s needs SessionDemoCookieSecure"
+                                " On: browsers refuse a %s cookie without Secure",
+                                conf->cookie_name, host ? "__Host-" : "__Secure-");
+        }
+        if (host && conf->cookie_domain) {
+            return apr_psprintf(p, "SessionDemoCookieName %s cannot have a"
+                                " SessionDemoCookieDomain: browsers refuse a __Host- cookie"
+                                " with a Domain", conf->cookie_name);
+        }
+        if (host && strcmp(conf->cookie_path, "/") != 0) {
+            return apr_psprintf(p, "SessionDemoCookieName %s needs SessionDemoCookiePath /:"
+                                " browsers refuse a __Host- cookie with another Path",
+                                conf->cookie_name);
+        }
+    }
     if (conf->replicas >= conf->memcache->nelts) {
         return apr_psprintf(p, "SessionDemoReplicas %" APR_INT64_T_FMT " needs at least %"
                             APR_INT64_T_FMT " servers in SessionDemoMemcache (it has %d)",

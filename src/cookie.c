@@ -330,36 +330,26 @@ static int is_ows(char c)
     return c == ' ' || c == '\t';
 }
 
-const char *sd_cookie_find(apr_pool_t *p, const char *header,
-                           const char *name)
+/* The value of the next cookie called `name` in header[*pos..), with
+ * jshttp/cookie's rules; *pos moves past it. NULL when there is none. */
+static const char *find_next(apr_pool_t *p, const char *header, apr_size_t len,
+                             const char *name, apr_size_t namelen, apr_size_t *pos)
 {
-    apr_size_t len, namelen, pos = 0;
-
-    if (header == NULL || name == NULL) {
-        return NULL;
-    }
-    len = strlen(header);
-    namelen = strlen(name);
-    /* jshttp/cookie returns nothing for a header shorter than "a=". */
-    if (len < 2) {
-        return NULL;
-    }
-
-    while (pos < len) {
-        apr_size_t end, eq, ks, ke, vs, ve;
-        const char *semi = memchr(header + pos, ';', len - pos);
+    while (*pos < len) {
+        apr_size_t end, eq, ks, ke, vs, ve, start = *pos;
+        const char *semi = memchr(header + start, ';', len - start);
         const char *eqp;
 
         end = semi ? (apr_size_t)(semi - header) : len;
-        eqp = memchr(header + pos, '=', end - pos);
+        *pos = end + 1;
+        eqp = memchr(header + start, '=', end - start);
         if (eqp == NULL) {
             /* A pair without '=' is not a cookie; jshttp skips it. */
-            pos = end + 1;
             continue;
         }
         eq = (apr_size_t)(eqp - header);
 
-        ks = pos;
+        ks = start;
         ke = eq;
         while (ks < ke && is_ows(header[ks])) ++ks;
         while (ke > ks && is_ows(header[ke - 1])) --ke;
@@ -386,12 +376,122 @@ const char *sd_cookie_find(apr_pool_t *p, const char *header,
                 return raw;
             }
             dec = uri_decode(p, raw, ve - vs);
-            /* The first occurrence wins even when it does not decode. */
+            /* An occurrence that does not decode is kept raw. */
             return dec ? dec : raw;
+        }
+    }
+    return NULL;
+}
+
+const char *sd_cookie_find(apr_pool_t *p, const char *header,
+                           const char *name)
+{
+    apr_size_t len, pos = 0;
+
+    if (header == NULL || name == NULL) {
+        return NULL;
+    }
+    len = strlen(header);
+    /* jshttp/cookie returns nothing for a header shorter than "a=". */
+    if (len < 2) {
+        return NULL;
+    }
+    return find_next(p, header, len, name, strlen(name), &pos);
+}
+
+int sd_cookie_find_all(apr_pool_t *p, const char *header, const char *name,
+                       apr_array_header_t *out)
+{
+    apr_size_t len, namelen, pos = 0;
+    const char *v;
+    int n = 0;
+
+    if (header == NULL || name == NULL || (len = strlen(header)) < 2) {
+        return 0;
+    }
+    namelen = strlen(name);
+    while ((v = find_next(p, header, len, name, namelen, &pos)) != NULL) {
+        APR_ARRAY_PUSH(out, const char *) = v;
+        ++n;
+    }
+    return n;
+}
+
+/* Whether header[s..e) is a pair called `name` (OWS around the name). */
+static int pair_is(const char *header, apr_size_t s, apr_size_t e,
+                   const char *name, apr_size_t namelen)
+{
+    const char *eqp = memchr(header + s, '=', e - s);
+    apr_size_t ke;
+
+    if (eqp == NULL) {
+        return 0;
+    }
+    ke = (apr_size_t)(eqp - header);
+    while (s < ke && is_ows(header[s])) ++s;
+    while (ke > s && is_ows(header[ke - 1])) --ke;
+    return ke - s == namelen && memcmp(header + s, name, namelen) == 0;
+}
+
+const char *sd_cookie_strip(apr_pool_t *p, const char *header, const char *name,
+                            const char **removed)
+{
+    apr_size_t len, namelen, pos = 0, o = 0, ro = 0;
+    char *out, *gone;
+    int dropped_first = 0, dropped_last = 0;
+
+    if (removed) {
+        *removed = NULL;
+    }
+    if (header == NULL || name == NULL) {
+        return header;
+    }
+    len = strlen(header);
+    namelen = strlen(name);
+    out = apr_palloc(p, len + 1);
+    gone = apr_palloc(p, 2 * len + 1); /* "; " may stand for one byte */
+    while (pos <= len) {
+        /* ',' too: httpd joins a request's Cookie lines with ", ". */
+        apr_size_t end = pos;
+        while (end < len && header[end] != ';' && header[end] != ',') ++end;
+        if (pair_is(header, pos, end, name, namelen)) {
+            apr_size_t s = pos, e = end;
+            while (s < e && is_ows(header[s])) ++s;
+            while (e > s && is_ows(header[e - 1])) --e;
+            if (ro) {
+                gone[ro++] = ';';
+                gone[ro++] = ' ';
+            }
+            memcpy(gone + ro, header + s, e - s);
+            ro += e - s;
+            dropped_first |= pos == 0;
+            dropped_last = end == len;
+        }
+        else {
+            /* Kept as sent, with the separator that followed it. */
+            memcpy(out + o, header + pos, end - pos + (end < len));
+            o += end - pos + (end < len);
+            dropped_last = 0;
         }
         pos = end + 1;
     }
-    return NULL;
+    if (!ro) {
+        return header;
+    }
+    /* What led or trailed only as the removed pair's separator goes too. */
+    if (dropped_last) {
+        while (o && is_ows(out[o - 1])) --o;
+        if (o && (out[o - 1] == ';' || out[o - 1] == ',')) --o;
+    }
+    out[o] = '\0';
+    gone[ro] = '\0';
+    if (dropped_first) {
+        while (*out && is_ows(*out)) ++out;
+    }
+    if (removed) {
+        *removed = gone;
+    }
+    return out;
 }
 
 /* What encodeURIComponent leaves as it is, spelled out rather than

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* AuthType sessiondemo (see sd_gate.h). The gate only reads the session:
- * it never writes it, takes no lock and sets no cookie, so a protected
- * static file costs one memcached get and nothing else. */
+/* AuthType sessiondemo (see sd_gate.h). The gate reads the session as the
+ * app's read-only pages do: one memcached get, and a write (under the lock,
+ * with a new cookie) only when the idle deadline is due for a refresh, so
+ * a user who only browses gated content stays logged in. */
+#include "sd_cookie.h"
 #include "sd_gate.h"
 #include "sd_log.h"
 #include "sd_module.h"
@@ -72,6 +74,21 @@ static const char *session_user(request_rec *top, const sd_vhost *v, const char 
             known = "";
             break;
         }
+    }
+    if (*known) {
+        /* Slides the idle deadline when it is due (SessionDemoRefreshThreshold);
+         * the Set-Cookie goes in err_headers_out, which survives a CGI's or
+         * a proxied backend's answer and internal redirects. A refresh that
+         * fails costs nothing but the refresh: the session stays as stored. */
+        int rc = sd_session_commit(s);
+        if (rc != OK) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, top, SD_LOGNO(00606)
+                          "AuthType sessiondemo: the session's refresh failed (%d);"
+                          " serving the request without it", rc);
+        }
+    }
+    else {
+        sd_session_close(s);
     }
     *login_time = json_is_string(when) ? apr_pstrdup(top->pool, json_string_value(when)) : NULL;
     apr_table_setn(top->notes, SD_GATE_NOTE, known);
@@ -145,13 +162,15 @@ int sd_gate_check_authn(request_rec *r)
 }
 
 /* Whether a client's header name is the configured one to a backend:
- * case aside, and with '_' read as '-', as CGI's HTTP_* names and many
- * frameworks read them (X_Remote_User would pass apr_table_unset). */
+ * case aside, and with '_' read as '-' on both sides, as CGI's HTTP_*
+ * names and many frameworks read them: with X_Remote_User configured, a
+ * client's X-Remote-User is the same header to a CGI (HTTP_X_REMOTE_USER). */
 static int same_header(const char *name, const char *configured)
 {
     for (; *name && *configured; ++name, ++configured) {
         char a = *name == '_' ? '-' : *name;
-        if (apr_tolower(a) != apr_tolower(*configured)) {
+        char b = *configured == '_' ? '-' : *configured;
+        if (apr_tolower(a) != apr_tolower(b)) {
             return 0;
         }
     }
@@ -182,6 +201,48 @@ int sd_gate_strip_header(request_rec *r)
     apr_table_do(drop_if_same, doomed, r->headers_in, NULL);
     for (int i = 1; i < doomed->nelts; ++i) {
         apr_table_unset(r->headers_in, APR_ARRAY_IDX(doomed, i, const char *));
+    }
+    return DECLINED;
+}
+
+int sd_gate_strip_cookie(request_rec *r)
+{
+    const sd_vhost *v = sd_vhost_get(r->server);
+    const apr_array_header_t *h;
+    const apr_table_entry_t *e;
+    apr_array_header_t *kept, *gone;
+    const char *stripped, *removed;
+
+    if (!v->conf->strip_cookie || !v->conf->secrets || !v->conf->cookie_name
+        || (r->handler && (strcmp(r->handler, "sessiondemo") == 0
+                           || strcmp(r->handler, "sessiondemo-status") == 0))) {
+        return DECLINED;
+    }
+    h = apr_table_elts(r->headers_in);
+    e = (const apr_table_entry_t *)h->elts;
+    kept = apr_array_make(r->pool, 1, sizeof(const char *));
+    gone = apr_array_make(r->pool, 1, sizeof(const char *));
+    for (int i = 0; i < h->nelts; ++i) {
+        if (!e[i].key || strcasecmp(e[i].key, "Cookie") != 0) {
+            continue;
+        }
+        stripped = sd_cookie_strip(r->pool, e[i].val, v->conf->cookie_name, &removed);
+        if (*stripped) {
+            APR_ARRAY_PUSH(kept, const char *) = stripped;
+        }
+        if (removed) {
+            APR_ARRAY_PUSH(gone, const char *) = removed;
+        }
+    }
+    if (!gone->nelts) {
+        return DECLINED;
+    }
+    /* Before the headers lose it: a later load in this request (a
+     * subrequest, an ErrorDocument of the app) still needs the session. */
+    sd_session_stash_cookie(r, apr_array_pstrcat(r->pool, gone, ';'));
+    apr_table_unset(r->headers_in, "Cookie");
+    for (int i = 0; i < kept->nelts; ++i) {
+        apr_table_addn(r->headers_in, "Cookie", APR_ARRAY_IDX(kept, i, const char *));
     }
     return DECLINED;
 }

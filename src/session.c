@@ -19,6 +19,8 @@
 #include <http_log.h>
 #include <apr_strings.h>
 
+#include <limits.h>
+
 #ifdef APLOG_USE_MODULE
 APLOG_USE_MODULE(sessiondemo);
 #endif
@@ -94,20 +96,88 @@ static int name_cookie(sd_session *s)
     return s->cookie_lock_key != NULL;
 }
 
-/* First occurrence of our cookie across every Cookie header line. */
-static const char *find_cookie(request_rec *r, const char *name)
+/* Where the gate keeps the request's own session cookie once it has
+ * removed it from the headers passed on (sd_session_stash_cookie). */
+#define SD_SESSION_COOKIE_NOTE "sessiondemo-own-cookie"
+
+/* The request the client sent: subrequests and internal redirects share
+ * its headers' cookie. */
+static request_rec *initial_request(request_rec *r)
+{
+    while (r->main) {
+        r = r->main;
+    }
+    while (r->prev) {
+        r = r->prev;
+    }
+    return r;
+}
+
+void sd_session_stash_cookie(request_rec *r, const char *pairs)
+{
+    request_rec *top = initial_request(r);
+    /* Copied into the initial request's pool: r may be a subrequest whose
+     * pool goes before the request does (mod_dir's index lookups). */
+    if (pairs && top->notes && !apr_table_get(top->notes, SD_SESSION_COOKIE_NOTE)) {
+        apr_table_set(top->notes, SD_SESSION_COOKIE_NOTE, pairs);
+    }
+}
+
+/* Every value of our cookie across every Cookie header line, in order; the
+ * stashed ones when the gate has already removed them from the headers. */
+static apr_array_header_t *find_cookies(request_rec *r, const char *name)
 {
     const apr_array_header_t *h = apr_table_elts(r->headers_in);
     const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
+    apr_array_header_t *found = apr_array_make(r->pool, 1, sizeof(const char *));
+    request_rec *top;
+    const char *stash;
+
     for (int i = 0; i < h->nelts; ++i) {
         if (e[i].key && strcasecmp(e[i].key, "Cookie") == 0) {
-            const char *v = sd_cookie_find(r->pool, e[i].val, name);
-            if (v) {
-                return v;
-            }
+            sd_cookie_find_all(r->pool, e[i].val, name, found);
         }
     }
-    return NULL;
+    top = initial_request(r);
+    if (!found->nelts && top->notes
+        && (stash = apr_table_get(top->notes, SD_SESSION_COOKIE_NOTE)) != NULL) {
+        sd_cookie_find_all(r->pool, stash, name, found);
+    }
+    return found;
+}
+
+/* The one verified ID among several cookies of our name. A sibling host
+ * can plant a cookie of our name (Domain= or a longer Path, which browsers
+ * send first), so no position wins: the ID is used only when every value
+ * that verifies names the same ID; two different ones make a guest. */
+static const char *choose_cookie(request_rec *r, const sd_config *conf,
+                                 const apr_array_header_t *values,
+                                 const char **value, int *matched, int *ambiguous)
+{
+    const char *id = NULL;
+
+    *ambiguous = 0;
+    for (int i = 0; i < values->nelts; ++i) {
+        const char *v = APR_ARRAY_IDX(values, i, const char *);
+        int m = -1;
+        const char *this_id = sd_cookie_unsign(r->pool, v,
+                                               (const sd_secret *)conf->secrets->elts,
+                                               conf->secrets->nelts, &m);
+        if (!this_id) {
+            continue;
+        }
+        if (id && strcmp(id, this_id) != 0) {
+            *ambiguous = 1;
+            return NULL;
+        }
+        if (!id || m < *matched) {
+            /* The same ID under the current secret beats a retired one. */
+            id = this_id;
+            *value = v;
+            *matched = m;
+        }
+    }
+    return id;
 }
 
 static int start_new(sd_session *s)
@@ -266,8 +336,9 @@ int sd_session_load(request_rec *r, const sd_vhost *v,
 {
     const sd_config *conf = v->conf;
     sd_session *s = apr_pcalloc(r->pool, sizeof(*s));
-    const char *value;
-    int matched = -1;
+    const apr_array_header_t *values;
+    const char *value = NULL;
+    int matched = -1, ambiguous = 0;
 
     s->r = r;
     s->v = v;
@@ -275,12 +346,29 @@ int sd_session_load(request_rec *r, const sd_vhost *v,
     s->intent = intent;
     *out = s;
 
-    value = find_cookie(r, conf->cookie_name);
-    s->had_cookie = value != NULL;
-    if (value) {
+    values = find_cookies(r, conf->cookie_name);
+    s->had_cookie = values->nelts > 0;
+    if (values->nelts == 1) {
+        value = APR_ARRAY_IDX(values, 0, const char *);
         s->cookie_id = sd_cookie_unsign(r->pool, value,
                                         (const sd_secret *)conf->secrets->elts,
                                         conf->secrets->nelts, &matched);
+    }
+    else if (values->nelts > 1) {
+        matched = INT_MAX;
+        s->cookie_id = choose_cookie(r, conf, values, &value, &matched, &ambiguous);
+        if (ambiguous) {
+            SD_STATS_INC(v->rt.stats, bad_signatures);
+            /* Warning: a planted cookie (a sibling host's Domain= or a
+             * longer Path) or a cookie left from another Path or Domain. */
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00321)
+                          "%d cookies named %s name different valid sessions"
+                          " (one may be planted by a sibling host); treating the"
+                          " request as a guest", values->nelts,
+                          ap_escape_logitem(r->pool, conf->cookie_name));
+        }
+    }
+    if (s->had_cookie && !ambiguous) {
         if (!s->cookie_id) {
             SD_STATS_INC(v->rt.stats, bad_signatures);
             /* Tampered, truncated or signed with a retired secret: a guest.

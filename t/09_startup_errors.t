@@ -9,7 +9,7 @@ use SDTest ();
 use Apache::Test qw(-withtestmore);
 use File::Temp qw(tempdir);
 
-plan tests => 49;
+plan tests => 55;
 
 my $vars = Apache::Test::vars();
 my $top = $vars->{top_dir};
@@ -134,6 +134,13 @@ my @bad = (
     ["SessionDemoRealm \"caf\xc3\xa9\"", qr{SessionDemoRealm: '.*' is not a realm name \(printable ASCII only\)}],
     ['SessionDemoRealmless Maybe', qr{SessionDemoRealmless: 'Maybe' must be Guest or Adopt}],
     ['SessionDemoLockWaiters 0', qr{SessionDemoLockWaiters: 0 is out of range \(1 to 1000 requests\)}],
+    ['SessionDemoCookieName __Host-sid', qr{SessionDemoCookieName __Host-sid needs SessionDemoCookieSecure On}],
+    ["SessionDemoCookieName __Host-sid\nSessionDemoCookieSecure Auto", qr{needs SessionDemoCookieSecure On: browsers refuse a __Host- cookie without Secure}],
+    ["SessionDemoCookieName __Host-sid\nSessionDemoCookieSecure On\nSessionDemoCookieDomain example.org",
+     qr{SessionDemoCookieName __Host-sid cannot have a SessionDemoCookieDomain}],
+    ["SessionDemoCookieName __Host-sid\nSessionDemoCookieSecure On\nSessionDemoCookiePath /app",
+     qr{SessionDemoCookieName __Host-sid needs SessionDemoCookiePath /}],
+    ['SessionDemoCookieName __Secure-sid', qr{SessionDemoCookieName __Secure-sid needs SessionDemoCookieSecure On}],
     ['SessionDemoMemcache [::1]:11211', qr{SessionDemoMemcache: '\[::1\]:11211' is an IPv6 address, and apr-util 1\.6's memcached client connects over IPv4 only}],
 );
 for my $case (@bad) {
@@ -142,6 +149,9 @@ for my $case (@bad) {
     (my $name = $directive) =~ s/\n/ | /g;
     ok($rc != 0 && $out =~ $want, "refused: $name") or diag "rc=$rc: $out";
 }
+
+($rc, $out) = config_test("$secret\nSessionDemoCookieName __Host-sid\nSessionDemoCookieSecure On");
+is($rc, 0, 'SessionDemoCookieName __Host-sid with Secure On, Path / and no Domain passes') or diag $out;
 
 write_file("$dir/empty-secrets", "# only a comment\n\n");
 ($rc, $out) = config_test("SessionDemoSecretFile \"$dir/empty-secrets\"");

@@ -8,7 +8,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use SDTest qw(mc_get);
 
-plan tests => 6;
+plan tests => 10;
 
 my $port = Apache::Test::vars('sd_tls_port') or die 'no sd_tls vhost port';
 my $base = "https://localhost:$port";
@@ -34,3 +34,18 @@ $res = curl("-H 'Origin: $base' -H 'Cookie: tls.sid=$value' -d item=x", "$base/a
 like($res, qr{^HTTP/1\.1 200}m, 'same-origin check uses https:// over TLS');
 $res = curl("-H 'Origin: http://localhost:$port' -H 'Cookie: tls.sid=$value' -d item=x", "$base/add-to-cart");
 like($res, qr{^HTTP/1\.1 403}m, 'an http:// origin is not the https:// site');
+
+# A __Host- cookie name (docs/security.md recommends it for TLS sites): no
+# sibling host can plant a cookie of that name.
+my $hport = Apache::Test::vars('sd_tls_host_port') or die 'no sd_tls_host vhost port';
+$res = curl('-d username=xena -d password=pw', "https://localhost:$hport/login");
+($cookie) = $res =~ /^Set-Cookie: (__Host-sid=[^\r\n]+)/mi;
+like($cookie // '', qr{^__Host-sid=s%3A[^;]+; Path=/; Expires=[^;]+; HttpOnly; Secure; SameSite=Lax$},
+     '__Host-sid: Secure, Path=/, no Domain');
+($value) = ($cookie // '') =~ /^__Host-sid=([^;]+)/;
+$res = curl("-H 'Cookie: __Host-sid=$value'", "https://localhost:$hport/protected");
+like($res, qr{^HTTP/1\.1 200}m, '... and the session works with it');
+$res = curl("-H 'Cookie: a=1; __Host-sid=$value'", "https://localhost:$hport/protected");
+like($res, qr{^HTTP/1\.1 200}m, '... also next to other cookies');
+$res = curl("-H 'Cookie: __Host-sid=$value; __Host-sid=s%3Aforged.x'", "https://localhost:$hport/protected");
+like($res, qr{^HTTP/1\.1 200}m, '... and a second one that does not verify is ignored');

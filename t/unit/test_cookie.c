@@ -70,7 +70,7 @@ int main(void)
     rot[1] = secret_of(KC);
 
     vectors = tap_vectors_load("cookie");
-    TAP_PLAN(60 + (int)tap_vectors_count(vectors));
+    TAP_PLAN(73 + (int)tap_vectors_count(vectors));
 
     /* --- §6.1-6.3: signing and the default Set-Cookie ------------------- */
     TAP_IS_STR(sd_cookie_sign(p, "abc", &kc),
@@ -219,7 +219,7 @@ int main(void)
 
     /* Arbitrary bytes: nothing may crash or read out of bounds (ASan run). */
     {
-        const char alphabet[] = "=; \t\"%%0aF.s:cA\x01\x7f\x80\xff";
+        const char alphabet[] = "=; \t\"%%0aF.s:cA,\x01\x7f\x80\xff";
         unsigned long seed = 12345;
         char buf[64];
         int sane = 1;
@@ -234,13 +234,50 @@ int main(void)
             if (r != NULL && strlen(r) > n) {
                 sane = 0;
             }
+            {
+                /* What is left of a header holds no cookie of the name. */
+                const char *gone = NULL, *left = sd_cookie_strip(p, buf, "s", &gone);
+                if (!left || strlen(left) > n || sd_cookie_find(p, left, "s")
+                    || (r && !gone)) {
+                    sane = 0;
+                }
+            }
             (void)unsign1(p, r, KC);
             (void)unsign1(p, buf, KC);
             if (iter % 1000 == 0) {
                 apr_pool_clear(p);
             }
         }
-        TAP_OK(sane, "find/unsign survive 20000 random headers");
+        TAP_OK(sane, "find/unsign/strip survive 20000 random headers; nothing of the name is left");
+    }
+
+    /* --- every cookie of a name, and a header without ours ---------------- */
+    {
+        apr_array_header_t *all_v = apr_array_make(p, 2, sizeof(const char *));
+        const char *gone = "x";
+        TAP_OK(sd_cookie_find_all(p, "a=1; connect.sid=s%3Ax.y; b=2;connect.sid=\"z\"", SID, all_v) == 2
+               && strcmp(APR_ARRAY_IDX(all_v, 0, const char *), "s:x.y") == 0
+               && strcmp(APR_ARRAY_IDX(all_v, 1, const char *), "z") == 0,
+               "find_all: both of our cookies, in order, decoded");
+        TAP_OK(sd_cookie_find_all(p, "a=1; b=2", SID, all_v) == 0 && all_v->nelts == 2,
+               "find_all: none found, nothing appended");
+        TAP_IS_STR(sd_cookie_strip(p, "a=1; connect.sid=s%3Ax.y; b=2", SID, &gone), "a=1; b=2",
+                   "strip: ours in the middle");
+        TAP_IS_STR(gone, "connect.sid=s%3Ax.y", "strip: the removed pair, as sent");
+        TAP_IS_STR(sd_cookie_strip(p, "connect.sid=v;  a=1 ;b=2", SID, NULL), "a=1 ;b=2",
+                   "strip: ours first, odd spacing of the others kept");
+        TAP_IS_STR(sd_cookie_strip(p, "a=1;\tb=\"2\"; connect.sid=v", SID, NULL), "a=1;\tb=\"2\"",
+                   "strip: ours last");
+        TAP_IS_STR(sd_cookie_strip(p, "a=1; connect.sid=v, b=2; connect.sid=w; c=3", SID, &gone),
+                   "a=1; b=2; c=3", "strip: two Cookie lines joined by httpd with \", \"");
+        TAP_IS_STR(gone, "connect.sid=v; connect.sid=w", "strip: both removed pairs");
+        TAP_IS_STR(sd_cookie_strip(p, "connect.sid=v", SID, &gone), "", "strip: only ours: empty");
+        gone = "x";
+        TAP_IS_STR(sd_cookie_strip(p, "a=1; xconnect.sid=v; connect.sidx=w; b", SID, &gone),
+                   "a=1; xconnect.sid=v; connect.sidx=w; b", "strip: look-alike names stay");
+        TAP_IS_STR(gone, NULL, "strip: nothing removed");
+        TAP_IS_STR(sd_cookie_strip(p, "a=;a=;a=;a=;a=", "a", &gone), "", "strip: many tiny pairs");
+        TAP_IS_STR(gone, "a=; a=; a=; a=; a=", "strip: ... all reported");
     }
 
     /* --- uri_encode and Set-Cookie -------------------------------------- */

@@ -46,7 +46,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&pool, NULL);
-    TAP_PLAN(19);
+    TAP_PLAN(24);
 
     fake_backend_init(&f, 2);
     memset(&stats, 0, sizeof(stats));
@@ -184,6 +184,51 @@ int main(void)
     }
     TAP_OK(sd_session_commit(s) == SD_SESSION_TOO_LARGE, "a change too big for memcached is refused");
     TAP_OK(strcmp(fake_backend_value(&f, 0, key), v) == 0, "... and the stored session is as it was");
+
+    /* Several cookies of our name: the one ID every verifying value names
+     * is used; two different IDs (one planted by a sibling host) make a
+     * guest, whichever comes first. */
+    {
+        const char *ca, *cb, *ida;
+        apr_uint64_t bad = stats.bad_signatures;
+        r = fake_request(pool, NULL);
+        sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
+        json_object_set_new(sd_session_data(s), "isLoggedIn", json_true());
+        sd_session_commit(s);
+        ca = cookie_of(r);
+        ida = sd_session_id(s);
+        r = fake_request(pool, NULL);
+        sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
+        json_object_set_new(sd_session_data(s), "isLoggedIn", json_true());
+        sd_session_commit(s);
+        cb = cookie_of(r);
+        r = fake_request(pool, apr_pstrcat(pool, "connect.sid=s%3Ajunk.nosig; ", ca, NULL));
+        sd_session_load(r, &vh, SD_SESSION_READ, &s);
+        TAP_OK(sd_session_is_live(s) && strcmp(sd_session_id(s), ida) == 0,
+               "two cookies of our name, one verifies: that one is used");
+        sd_session_close(s);
+        r = fake_request(pool, apr_pstrcat(pool, ca, "; x=1; ", ca, NULL));
+        sd_session_load(r, &vh, SD_SESSION_READ, &s);
+        TAP_OK(sd_session_is_live(s) && strcmp(sd_session_id(s), ida) == 0,
+               "the same cookie twice: used");
+        sd_session_close(s);
+        r = fake_request(pool, apr_pstrcat(pool, cb, "; ", ca, NULL));
+        sd_session_load(r, &vh, SD_SESSION_READ, &s);
+        TAP_OK(!sd_session_is_live(s) && !json_object_get(sd_session_data(s), "isLoggedIn")
+               && stats.bad_signatures == bad + 1,
+               "two cookies naming two different live sessions: a guest (counted), not the first");
+        sd_session_close(s);
+        r = fake_request(pool, apr_pstrcat(pool, ca, "; ", cb, NULL));
+        sd_session_load(r, &vh, SD_SESSION_READ, &s);
+        TAP_OK(!sd_session_is_live(s), "... in either order");
+        sd_session_close(s);
+        r = fake_request(pool, "x=1");
+        sd_session_stash_cookie(r, ca);
+        sd_session_load(r, &vh, SD_SESSION_READ, &s);
+        TAP_OK(sd_session_is_live(s) && strcmp(sd_session_id(s), ida) == 0,
+               "a cookie the gate removed from the headers is still the request's session");
+        sd_session_close(s);
+    }
 
     apr_pool_destroy(pool);
     apr_terminate();

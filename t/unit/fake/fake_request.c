@@ -15,6 +15,7 @@ request_rec *fake_request(apr_pool_t *parent, const char *cookie)
     r->log = &quiet;
     r->headers_in = apr_table_make(p, 4);
     r->err_headers_out = apr_table_make(p, 4);
+    r->notes = apr_table_make(p, 2);
     if (cookie) {
         apr_table_setn(r->headers_in, "Cookie", cookie);
     }

@@ -1,0 +1,123 @@
+# SPDX-License-Identifier: Apache-2.0
+# The gate's boundaries (issue 20): a SessionDemoPassUser name spelt with
+# '_' is stripped in every spelling a backend reads as the same header;
+# the session cookie never reaches a backend (CGI, proxied, gated or not)
+# while every other cookie does, byte for byte; a user who only browses
+# gated pages stays logged in past SessionDemoMaxAge, and a request not
+# due for a refresh writes nothing; two valid cookies of our name make a
+# guest, not the first one's user.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use Apache::TestRequest qw(GET POST);
+use HTTP::Request ();
+use SDTest qw(use_vhost cookie_value mc_stats);
+
+plan tests => 42;
+
+my @html = (Accept => 'text/html,application/xhtml+xml');
+sub fresh { Apache::TestRequest::user_agent(reset => 1, cookie_jar => undef, requests_redirectable => 0) }
+sub env_of { my ($res, $var) = @_; return $res->content =~ /^\Q$var\E=(.*)$/m ? $1 : undef }
+# The user header the proxied backend received, in whatever spelling.
+sub echoed_user { my ($res) = @_; return join ',', $res->headers->as_string =~ /^x[-_]remote[-_]user:\s*(.*?)\s*$/mig }
+
+use_vhost('sd_gate_edge');
+fresh();
+my $res = POST '/login', [username => 'bob', password => 'hunter2 hunter2'];
+is($res->code, 302, 'bob logs in');
+my $val = cookie_value($res, 'edge.sid');
+my $cookie = "edge.sid=$val";
+
+# Defect 2: SessionDemoPassUser X_Remote_User; the client's copy in either
+# spelling is a forgery to every backend.
+for my $name ('X-Remote-User', ':X_Remote_User', 'x-REMOTE_user') {
+    (my $shown = $name) =~ s/^://;
+    $res = GET '/private/env.cgi', Cookie => $cookie, $name => 'admin';
+    is(env_of($res, 'REMOTE_USER'), 'bob', "gated CGI, $shown: admin sent: REMOTE_USER is bob");
+    unlike($res->content, qr/admin/, "... and no admin in its environment");
+    $res = GET '/app/env.cgi', Cookie => $cookie, $name => 'admin';
+    is(echoed_user($res), 'bob', "gated proxy, $shown: admin sent: the backend is told bob only");
+    $res = GET '/openapp/env.cgi', $name => 'admin';
+    is(echoed_user($res) . (env_of($res, 'HTTP_X_REMOTE_USER') // ''), '',
+       "a guest's $shown never reaches an ungated proxied backend");
+    $res = GET '/open/env.cgi', $name => 'admin';
+    is(env_of($res, 'HTTP_X_REMOTE_USER'), undef, "... nor an ungated CGI");
+}
+
+# Defect 4: the session cookie is removed, the others kept byte for byte.
+$res = GET '/private/env.cgi', Cookie => "a=1; $cookie;  b=\"x y\" ;c=3", @html;
+is(env_of($res, 'REMOTE_USER'), 'bob', 'the gate read the session from the cookie');
+is(env_of($res, 'HTTP_COOKIE'), 'a=1;  b="x y" ;c=3', '... and the CGI gets every other cookie as sent, not ours');
+is(env_of(GET('/private/env.cgi', Cookie => "$cookie; a=1"), 'HTTP_COOKIE'), 'a=1', 'ours first: removed');
+is(env_of(GET('/private/env.cgi', Cookie => "a=1;$cookie"), 'HTTP_COOKIE'), 'a=1', 'ours last: removed');
+$res = GET '/private/env.cgi', Cookie => $cookie;
+is(env_of($res, 'REMOTE_USER') . '|' . (env_of($res, 'HTTP_COOKIE') // 'none'), 'bob|none',
+   'only ours: no Cookie header left at all');
+{
+    my $req = HTTP::Request->new(GET => Apache::TestRequest::module2url('sd_gate_edge', { path => '/private/env.cgi' }));
+    $req->push_header(Cookie => 'a=1; b=2');
+    $req->push_header(Cookie => "c=3; $cookie");
+    $res = Apache::TestRequest::user_agent()->request($req);
+    is(env_of($res, 'REMOTE_USER'), 'bob', 'two Cookie headers: the session is read');
+    like(env_of($res, 'HTTP_COOKIE') // '', qr/^a=1; b=2(, |; )c=3$/, '... and only ours is removed');
+}
+$res = GET '/app/env.cgi', Cookie => "a=1; $cookie; b=2";
+is(env_of($res, 'HTTP_COOKIE'), 'a=1; b=2', 'the gated proxied backend does not get the session cookie');
+is(scalar $res->header('Cookie'), 'a=1; b=2', '... (its Cookie header, echoed)');
+is(env_of(GET('/open/env.cgi', Cookie => "$cookie; a=1"), 'HTTP_COOKIE'), 'a=1',
+   'an ungated CGI of the server does not get it either');
+is(env_of(GET('/openapp/env.cgi', Cookie => "a=1; $cookie"), 'HTTP_COOKIE'), 'a=1',
+   '... nor an ungated proxied backend');
+is(GET('/profile', Cookie => "a=1; $cookie")->code, 200, 'the module\'s own pages still get it (bob\'s profile)');
+$res = GET '/open/nothing-here', Cookie => $cookie;
+like($res->content, qr/\bbob\b/,
+     'a 404 of an ungated path (cookie removed) redirected to the app (ErrorDocument): it still sees bob');
+
+# Defect 10: two cookies of our name (one planted by a sibling host with
+# Domain= or a longer Path, which browsers send first) are not "the first".
+$res = POST '/login', [username => 'alice', password => 'correct horse battery'];
+my $alice = 'edge.sid=' . cookie_value($res, 'edge.sid');
+is(GET('/private/page.html', Cookie => "$alice; $cookie", @html)->code, 302,
+   "two valid cookies of our name (alice's first): a guest, not alice");
+is(GET('/private/page.html', Cookie => "$cookie; $alice", @html)->code, 302, '... nor bob in the other order');
+is(env_of(GET('/private/env.cgi', Cookie => "edge.sid=s%3Aplanted.junk; $cookie"), 'REMOTE_USER'), 'bob',
+   'a second one that does not verify is ignored: bob');
+is(env_of(GET('/private/env.cgi', Cookie => "$cookie; $cookie"), 'REMOTE_USER'), 'bob', 'the same cookie twice: bob');
+
+use_vhost('sd_gate_keep');
+fresh();
+is(env_of(GET('/open/env.cgi', Cookie => 'a=1; keep.sid=s%3Aabc.def'), 'HTTP_COOKIE'), 'a=1; keep.sid=s%3Aabc.def',
+   'SessionDemoStripCookie Off: the cookie is passed on');
+use_vhost(undef);
+fresh();
+is(env_of(GET('/echo-backend/env.cgi', Cookie => 'connect.sid=s%3Aabc.def; z=9'), 'HTTP_COOKIE'), 'z=9',
+   'the main server\'s own cookie name is removed from its CGI');
+
+# Defect 9: the gate refreshes. Not due: nothing is written.
+use_vhost('sd_gate_edge');
+fresh();
+my $before = mc_stats();
+$res = GET '/private/page.html', Cookie => $cookie, @html;
+my $after = mc_stats();
+is($res->code, 200, 'a gated page, long before the refresh is due');
+is($after->{cmd_set} - $before->{cmd_set}, 0, '... writes nothing to memcached');
+ok(!$res->header('Set-Cookie'), '... and sends no cookie');
+
+use_vhost('sd_gate_short');
+fresh();
+$res = POST '/login', [username => 'bob', password => 'hunter2 hunter2'];
+my $short = 'gshort.sid=' . cookie_value($res, 'gshort.sid');
+my ($ok, $refreshed) = (1, 0);
+for (1 .. 6) {
+    sleep 1;
+    $res = GET '/private/page.html', Cookie => $short, @html;
+    $ok &&= $res->code == 200;
+    $refreshed++ if ($res->header('Set-Cookie') // '') =~ /^gshort\.sid=.*Expires=/;
+}
+ok($ok, 'SessionDemoMaxAge 4: browsing only gated pages for 6 s keeps the user logged in');
+ok($refreshed >= 1 && $refreshed < 6, "... refreshed now and then ($refreshed of 6 answers), not on every request");
+is(GET('/private/page.html', Cookie => $short, @html)->code, 200, '... and still past the first MaxAge');
+sleep 6;
+is(GET('/private/page.html', Cookie => $short, @html)->code, 302, 'without browsing, the session ends after MaxAge');
