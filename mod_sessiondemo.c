@@ -72,8 +72,7 @@ static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
         if (!err) {
             err = sd_vault_prepare(pconf, v);
         }
-        if (!err && v->conf->serves_app && v->rt.authn
-            && v->conf->store_format == SD_STORE_FORMAT_EXPRESS) {
+        if (!err && v->rt.authn && v->conf->store_format == SD_STORE_FORMAT_EXPRESS) {
             /* A warning, not an error: sharing sessions with an Express app
              * is a choice an admin may make knowingly. */
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, vs, SD_LOGNO(00903)
