@@ -72,6 +72,12 @@ int sd_session_is_live(const sd_session *s);
 /* When the loaded session was created and last written (0: unknown). */
 apr_time_t sd_session_created(const sd_session *s);
 apr_time_t sd_session_saved(const sd_session *s);
+/* Records how the session's login was verified (SD_RECORD_LOGIN_*, a
+ * static string), written with it from now on. On a server that checks
+ * passwords, a logged-in session whose record does not say "password"
+ * (nor "express" under SessionDemoRealmless Adopt) loads as a guest,
+ * as another realm's does. */
+void sd_session_set_login(sd_session *s, const char *how);
 /* Whether the commit has just saved, for the first time, a session
  * express-session wrote (so it is in no index of the user's sessions). */
 int sd_session_adopted(const sd_session *s);

@@ -242,6 +242,9 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
         return rc;
     }
     s = ctx->session;
+    /* How the login was verified travels with the session: a demo-mode
+     * login is never one where passwords are checked. */
+    sd_session_set_login(s, ctx->v->rt.authn ? SD_RECORD_LOGIN_PASSWORD : SD_RECORD_LOGIN_DEMO);
     sd_session_set_new(s, "isLoggedIn", json_true());
     sd_session_set_new(s, "username", json_incref(username_json));
     sd_session_set_new(s, "loginTime",

@@ -239,7 +239,8 @@ static int write_index(request_rec *r, const sd_vhost *v, const index_name *n,
     apr_time_t now = apr_time_now();
     apr_time_t lifetime = apr_time_from_sec(INDEX_LIFETIME_SECONDS);
     sd_record_cookie_attrs attrs = { lifetime, now + lifetime, 0, 1, NULL, "/", NULL };
-    sd_record_meta meta = { conf->realm, iv->gen + 1, now, iv->created ? iv->created : now, 0 };
+    sd_record_meta meta = { conf->realm, iv->gen + 1, now, iv->created ? iv->created : now, 0,
+                            NULL };
     sd_record rec = { NULL, sd_json_track(r->pool, json_object()), { 0 } };
     const char *value_text = NULL;
     apr_size_t len = 0, room;
