@@ -26,7 +26,7 @@ use POSIX qw(strftime);
 use SDTest qw(use_vhost login cookie_value session_id mc_get mc_set sign_id);
 use Time::HiRes qw(time);
 
-plan tests => 40;
+plan tests => 42;
 
 my $vars = Apache::Test::vars();
 my $top = $vars->{top_dir};
@@ -253,3 +253,22 @@ ok($mu >= 0.7 * $ms, sprintf('an unknown name takes as long as the cost-10 accou
 ok($mq >= 0.7 * $ms, sprintf('... and so does the cost-5 one (%.0f ms): the time tells no cost',
                              $mq * 1000));
 ok($mu <= 1.5 * $ms + 0.05, '... nor is an unknown name slower than both');
+
+# --- after a graceful restart (logrotate does one daily), the new
+# children's first answers know the slowest check of the old ones.
+sub generation {
+    use_vhost(undef);
+    Apache::TestRequest::user_agent(reset => 1, keep_alive => 0, requests_redirectable => 0);
+    my ($g) = (GET('/server-status?auto')->content // '') =~ /^ParentServerConfigGeneration: (\d+)$/m;
+    return $g // -1;
+}
+my $gen = generation();
+kill 'USR1', $server->pid;
+my $deadline = time + 30;
+Time::HiRes::sleep(0.2) while generation() <= $gen && time < $deadline;
+ok(generation() > $gen, 'a graceful restart: new children serve');
+use_vhost('sd_trust_costs');
+Apache::TestRequest::user_agent(reset => 1, keep_alive => 0, requests_redirectable => 0);
+my ($gu, $gk) = (login_secs('nobody-after-graceful'), login_secs('slow'));
+ok($gu >= 0.7 * $gk, sprintf('... whose first attempts take as long for an unknown name as for the cost-10'
+                             . ' account (%.0f ms vs %.0f ms)', $gu * 1000, $gk * 1000));
