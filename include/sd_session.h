@@ -75,8 +75,8 @@ apr_time_t sd_session_saved(const sd_session *s);
 /* Records how the session's login was verified (SD_RECORD_LOGIN_*, a
  * static string), written with it from now on. On a server that checks
  * passwords, a logged-in session whose record does not say "password"
- * (nor "express" under SessionDemoRealmless Adopt) loads as a guest,
- * as another realm's does. */
+ * (nor, under SessionDemoRealmless Adopt, "express" or nothing: the
+ * Express app's logins) loads as a guest, as another realm's does. */
 void sd_session_set_login(sd_session *s, const char *how);
 /* Whether the commit has just saved, for the first time, a session
  * express-session wrote (so it is in no index of the user's sessions). */

@@ -176,10 +176,14 @@ static int is_foreign(sd_session *s, const sd_record *rec, sd_fields *fields)
             && !sd_fields_get(fields, "username"))) {
         return 0;
     }
+    /* Under Adopt, the Express app may log a user in on a session we
+     * stamped as a guest's (it keeps our member as it was): a login that
+     * does not say how is then the Express app's, which the admin trusts. */
     login = sd_record_login(rec);
-    if (login && (strcmp(login, SD_RECORD_LOGIN_PASSWORD) == 0
-                  || (strcmp(login, SD_RECORD_LOGIN_EXPRESS) == 0
-                      && s->conf->realmless == SD_REALMLESS_ADOPT))) {
+    if (login ? strcmp(login, SD_RECORD_LOGIN_PASSWORD) == 0
+                || (strcmp(login, SD_RECORD_LOGIN_EXPRESS) == 0
+                    && s->conf->realmless == SD_REALMLESS_ADOPT)
+              : s->conf->realmless == SD_REALMLESS_ADOPT) {
         return 0;
     }
     SD_STATS_INC(s->v->rt.stats, foreign_realm);

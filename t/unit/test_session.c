@@ -46,7 +46,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&pool, NULL);
-    TAP_PLAN(19 + 9);
+    TAP_PLAN(19 + 11);
 
     fake_backend_init(&f, 2);
     memset(&stats, 0, sizeof(stats));
@@ -180,6 +180,8 @@ int main(void)
             { "express", 1, 0, 0, "an adopted login is a guest where the realm does not adopt" },
             { "express", 1, 1, 1, "... and a login where it does" },
             { "something", 1, 0, 0, "an unknown way of login is a guest" },
+            { NULL, 1, 1, 1, "under Adopt, a login that does not say how is the Express app's" },
+            { "demo", 1, 1, 0, "... but a demo-mode login is a guest there too" },
             { NULL, 0, 0, 1, "a guest's session (a cart, no login) stays usable" },
         };
         const char *k = "sess:LoginHowTest0123456789abcdef";
