@@ -241,7 +241,6 @@ static void sd_child_init(apr_pool_t *pchild, server_rec *s)
         v->rt.lock_waiters = waiters;
         /* One more for the prober thread, which replays missed writes. */
         v->rt.pool_size = threads + 1;
-        sd_authn_child_init(v->rt.authn, pchild);
     }
     sd_stores_child_init(pchild, s, threads + 1, sd_vhost_get(s)->rt.stats);
 }

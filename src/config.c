@@ -12,6 +12,7 @@
 #include "sd_log.h"
 #include "sd_vhost.h"
 
+#include <ap_listen.h>
 #include <http_log.h>
 #include <unixd.h>
 #include <apr_strings.h>
@@ -432,11 +433,30 @@ sd_config *sd_config_merge(apr_pool_t *p, const sd_config *base, const sd_config
 /* ServerName and port: two virtual hosts differ in one or the other, so they
  * never share sessions by accident, while front-ends serving the same site
  * under the same ServerName share them. */
+/* The port a server answers on when its ServerName names none: its
+ * <VirtualHost>'s, else the first Listen in the configuration's order,
+ * else httpd's default. Without it, two servers of one host name on two
+ * ports (one in demo mode) would be one realm. */
+static int default_port(const server_rec *s)
+{
+    if (s->port) {
+        return s->port;
+    }
+    if (s->is_virtual && s->addrs && s->addrs->host_port) {
+        return s->addrs->host_port;
+    }
+    for (const ap_listen_rec *l = ap_listeners; l; l = l->next) {
+        if (l->bind_addr && l->bind_addr->port) {
+            return l->bind_addr->port;
+        }
+    }
+    return DEFAULT_HTTP_PORT;
+}
+
 static const char *default_realm(apr_pool_t *p, const server_rec *s)
 {
-    int port = s->port ? s->port : (s->is_virtual && s->addrs ? s->addrs->host_port : 0);
     const char *host = s->server_hostname ? s->server_hostname : "localhost";
-    return port ? apr_psprintf(p, "%s:%d", host, port) : apr_pstrdup(p, host);
+    return apr_psprintf(p, "%s:%d", host, default_port(s));
 }
 
 const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)

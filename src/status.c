@@ -13,6 +13,7 @@
 #include "sd_template.h"
 #include "sd_http.h"
 #include "sd_user_index.h"
+#include "sd_username.h"
 
 #include <http_log.h>
 #include <http_main.h>
@@ -184,6 +185,7 @@ static int revoke_user(request_rec *r, const sd_vhost *v)
 {
     const char *why = NULL, *user;
     apr_table_t *form;
+    sd_username_verdict verdict;
     int ended = 0, rc;
 
     if (v->conf->check_origin && sd_http_cross_origin(r, v->conf, &why)) {
@@ -201,15 +203,10 @@ static int revoke_user(request_rec *r, const sd_vhost *v)
                       "status POST without revoke-user");
         return reply_json(r, HTTP_BAD_REQUEST, json_pack("{s:s}", "error", "revoke-user=NAME is required"));
     }
-    for (const unsigned char *c = (const unsigned char *)user; *c; ++c) {
-        if (*c < 0x20 || *c == 0x7f) {
-            user = NULL;
-            break;
-        }
-    }
-    if (!user || !sd_json_track(r->pool, json_string(user))) {
+    verdict = sd_username_check(user, strlen(user), (apr_size_t)v->conf->max_username_len);
+    if (verdict != SD_USERNAME_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00515)
-                      "revoke-user is not a username (control characters, or not UTF-8)");
+                      "revoke-user is not a username: %s", sd_username_reason(verdict));
         return reply_json(r, HTTP_BAD_REQUEST, json_pack("{s:s}", "error", "revoke-user is not a username"));
     }
     if (v->conf->username_case == SD_USERNAME_LOWER) {
