@@ -74,15 +74,28 @@ const char *sd_throttle_key(apr_pool_t *p, const sd_throttle *t, const char *kin
 const sd_throttle_limits *sd_throttle_get_limits(const sd_throttle *t);
 
 /* Reads the three counts. Anything but SD_STORE_OK (a miss is a count of 0)
- * means the counts are unknown: the caller lets the attempt through. */
+ * means the counts are unknown. */
 sd_store_result sd_throttle_read(const sd_throttle *t, sd_store *st, const sd_backend_call *call,
                                  const char *user, const char *address,
                                  sd_throttle_counts *out);
 
-/* Counts one failure of user from address in each of the three counts. */
-sd_store_result sd_throttle_failed(const sd_throttle *t, sd_store *st,
-                                   const sd_backend_call *call, const char *user,
-                                   const char *address);
+/* Counts an attempt of user from address as a failure before its password
+ * is checked, and gives in *prior the counts before it, for
+ * sd_throttle_decide: each of a burst of parallel attempts sees its own
+ * place in line, so no more than the limit get through at once (a read
+ * and a later count would let a whole burst through on one reading).
+ * Anything but SD_STORE_OK: the counts are unknown; the caller lets the
+ * attempt through. */
+sd_store_result sd_throttle_attempt(const sd_throttle *t, sd_store *st,
+                                    const sd_backend_call *call, const char *user,
+                                    const char *address, sd_throttle_counts *prior);
+
+/* Takes back what sd_throttle_attempt counted, for an attempt that tried
+ * no wrong password (its password was right, or it was refused before the
+ * check): only its own count, never earlier ones. */
+sd_store_result sd_throttle_release(const sd_throttle *t, sd_store *st,
+                                      const sd_backend_call *call, const char *user,
+                                      const char *address);
 
 /* 1 the first time it is called after the counters were last reachable
  * (sd_throttle_reachable): the caller logs the outage once, not per login. */

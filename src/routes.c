@@ -185,8 +185,11 @@ static void throttle_unavailable(route_ctx *ctx)
 
 /* Before the password is checked, so a refused attempt tells nothing and
  * never reaches the provider; the answer depends only on the counts, which
- * unknown names get exactly like known ones. The counters failing lets the
- * attempt through (fail open): an outage must not lock everyone out. */
+ * unknown names get exactly like known ones. The attempt is counted as a
+ * failure first and taken back if its password is right, so a burst of
+ * parallel guesses cannot all pass on one reading. *client stays NULL when
+ * nothing was counted. The counters failing lets the attempt through (fail
+ * open): an outage must not lock everyone out. */
 static int throttle_check(route_ctx *ctx, const char *username, const char **client)
 {
     request_rec *r = ctx->r;
@@ -196,14 +199,17 @@ static int throttle_check(route_ctx *ctx, const char *username, const char **cli
     sd_throttle_verdict verdict;
 
     /* r->useragent_ip: the client mod_remoteip names, behind a proxy. */
-    *client = sd_throttle_address(r->pool, r->useragent_ip);
-    if (!*client) {
-        *client = r->useragent_ip ? r->useragent_ip : "";
+    const char *address = sd_throttle_address(r->pool, r->useragent_ip);
+    if (!address) {
+        address = r->useragent_ip ? r->useragent_ip : "";
     }
-    if (sd_throttle_read(t, ctx->v->rt.store, &call, username, *client, &counts) != SD_STORE_OK) {
+    *client = NULL;
+    if (sd_throttle_attempt(t, ctx->v->rt.store, &call, username, address, &counts)
+        != SD_STORE_OK) {
         throttle_unavailable(ctx);
         return OK;
     }
+    *client = address;
     sd_throttle_reachable(t);
     sd_throttle_decide(sd_throttle_get_limits(t), &counts, &verdict);
     if (verdict.outcome != SD_THROTTLE_ALLOW) {
@@ -215,8 +221,12 @@ static int throttle_check(route_ctx *ctx, const char *username, const char **cli
                       ap_escape_logitem(r->pool, username),
                       verdict.outcome == SD_THROTTLE_BLOCK_ADDRESS ? "address limit"
                                                                     : "username limit",
-                      counts.user, counts.pair, counts.address, ap_escape_logitem(r->pool, *client),
+                      counts.user, counts.pair, counts.address, ap_escape_logitem(r->pool, address),
                       sd_throttle_get_limits(t)->window);
+        /* No password was tried: the counts stay those of real attempts,
+         * so refusals do not push an address over the limit for others. */
+        sd_throttle_release(t, ctx->v->rt.store, &call, username, address);
+        *client = NULL;
         apr_table_setn(r->err_headers_out, "Retry-After",
                        apr_psprintf(r->pool, "%" APR_INT64_T_FMT, verdict.retry_after));
         ctx->message = "Too many failed logins. Please wait a few minutes before trying again.";
@@ -283,14 +293,14 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
         && (rc = throttle_check(ctx, username, &client)) != OK) {
         return rc;
     }
-    if ((rc = sd_authn_check(r, ctx->v->rt.authn, ctx->v->rt.stats, username, password)) != OK) {
-        if (rc == HTTP_UNAUTHORIZED && client) {
-            sd_backend_call call = { r->pool, r };
-            if (sd_throttle_failed(ctx->v->rt.throttle, ctx->v->rt.store, &call, username,
-                                   client) != SD_STORE_OK) {
-                throttle_unavailable(ctx);
-            }
-        }
+    rc = sd_authn_check(r, ctx->v->rt.authn, ctx->v->rt.stats, username, password);
+    if (rc != HTTP_UNAUTHORIZED && client) {
+        /* Not a wrong password (a login, or the provider failing): the
+         * attempt's own count is taken back; earlier ones stay. */
+        sd_backend_call call = { r->pool, r };
+        sd_throttle_release(ctx->v->rt.throttle, ctx->v->rt.store, &call, username, client);
+    }
+    if (rc != OK) {
         if (rc == HTTP_UNAUTHORIZED) {
             sd_http_redirect(out, next ? sd_next_path_login_url(r->pool, app_url(ctx, "/login?error=2"), next)
                                        : app_url(ctx, "/login?error=2"));

@@ -429,7 +429,7 @@ sd_store_result sd_store_remove(sd_store *st, const sd_backend_call *call, const
 /* ------------------------------------------------------------ counters */
 
 sd_store_result sd_store_counter(sd_store *st, const sd_backend_call *call, const char *key,
-                                 apr_uint32_t delta, apr_int64_t ttl_seconds,
+                                 apr_int32_t delta, apr_int64_t ttl_seconds,
                                  apr_uint32_t *value)
 {
     const sd_backend_ops *ops = st->be->ops;
@@ -443,14 +443,14 @@ sd_store_result sd_store_counter(sd_store *st, const sd_backend_call *call, cons
             continue;
         }
         r = ops->incr(st->be->baton, t[i], call, key, delta, value);
-        if (r == SD_BACKEND_MISS && delta) {
+        if (r == SD_BACKEND_MISS && delta > 0) {
             /* The first count of a window; two front-ends may race to make
              * it, and the loser counts on the winner's. */
-            apr_snprintf(text, sizeof(text), "%u", (unsigned)delta);
+            apr_snprintf(text, sizeof(text), "%d", (int)delta);
             r = ops->add(st->be->baton, t[i], call, key, text, strlen(text),
                          wire_exptime(ttl_seconds), 0);
             if (r == SD_BACKEND_OK) {
-                *value = delta;
+                *value = (apr_uint32_t)delta;
             }
             else if (r == SD_BACKEND_EXISTS) {
                 r = ops->incr(st->be->baton, t[i], call, key, delta, value);

@@ -169,7 +169,7 @@ const char *sd_throttle_key(apr_pool_t *p, const sd_throttle *t, const char *kin
 
 static sd_store_result one_count(const sd_throttle *t, sd_store *st, const sd_backend_call *call,
                                  const char *kind, const char *user, const char *address,
-                                 apr_uint32_t delta, apr_uint32_t *value)
+                                 apr_int32_t delta, apr_uint32_t *value)
 {
     const char *key = sd_throttle_key(call->pool, t, kind, user, address);
     sd_store_result r;
@@ -179,41 +179,53 @@ static sd_store_result one_count(const sd_throttle *t, sd_store *st, const sd_ba
         return SD_STORE_ERROR;
     }
     r = sd_store_counter(st, call, key, delta, t->limits.window, value);
-    return r == SD_STORE_NOTFOUND && !delta ? SD_STORE_OK : r;
+    /* Nothing to read or to take back: a count of 0. */
+    return r == SD_STORE_NOTFOUND && delta <= 0 ? SD_STORE_OK : r;
+}
+
+/* The three counts, each changed by delta; the first failure ends it. */
+static sd_store_result all_counts(const sd_throttle *t, sd_store *st, const sd_backend_call *call,
+                                  const char *user, const char *address, apr_int32_t delta,
+                                  sd_throttle_counts *out)
+{
+    sd_store_result r;
+
+    memset(out, 0, sizeof(*out));
+    if ((r = one_count(t, st, call, "addr", NULL, address, delta, &out->address)) != SD_STORE_OK
+        || (r = one_count(t, st, call, "user", user, NULL, delta, &out->user)) != SD_STORE_OK
+        || (r = one_count(t, st, call, "pair", user, address, delta, &out->pair)) != SD_STORE_OK) {
+        return r;
+    }
+    return SD_STORE_OK;
 }
 
 sd_store_result sd_throttle_read(const sd_throttle *t, sd_store *st, const sd_backend_call *call,
                                  const char *user, const char *address,
                                  sd_throttle_counts *out)
 {
-    sd_store_result r;
-
-    memset(out, 0, sizeof(*out));
-    if ((r = one_count(t, st, call, "addr", NULL, address, 0, &out->address)) != SD_STORE_OK
-        || (r = one_count(t, st, call, "user", user, NULL, 0, &out->user)) != SD_STORE_OK
-        || (r = one_count(t, st, call, "pair", user, address, 0, &out->pair)) != SD_STORE_OK) {
-        return r;
-    }
-    return SD_STORE_OK;
+    return all_counts(t, st, call, user, address, 0, out);
 }
 
-sd_store_result sd_throttle_failed(const sd_throttle *t, sd_store *st,
-                                   const sd_backend_call *call, const char *user,
-                                   const char *address)
+sd_store_result sd_throttle_attempt(const sd_throttle *t, sd_store *st,
+                                    const sd_backend_call *call, const char *user,
+                                    const char *address, sd_throttle_counts *prior)
 {
-    apr_uint32_t v;
-    sd_store_result worst = SD_STORE_OK, r;
+    sd_store_result r = all_counts(t, st, call, user, address, 1, prior);
 
-    if ((r = one_count(t, st, call, "addr", NULL, address, 1, &v)) != SD_STORE_OK) {
-        worst = r;
+    if (r == SD_STORE_OK) {
+        --prior->address;
+        --prior->user;
+        --prior->pair;
     }
-    if ((r = one_count(t, st, call, "user", user, NULL, 1, &v)) != SD_STORE_OK) {
-        worst = r;
-    }
-    if ((r = one_count(t, st, call, "pair", user, address, 1, &v)) != SD_STORE_OK) {
-        worst = r;
-    }
-    return worst;
+    return r;
+}
+
+sd_store_result sd_throttle_release(const sd_throttle *t, sd_store *st,
+                                      const sd_backend_call *call, const char *user,
+                                      const char *address)
+{
+    sd_throttle_counts after;
+    return all_counts(t, st, call, user, address, -1, &after);
 }
 
 int sd_throttle_unreachable_first(sd_throttle *t)

@@ -16,7 +16,7 @@ use HTTP::Request::Common ();
 use Time::HiRes ();
 use JSON::PP;
 
-plan tests => 32;
+plan tests => 33;
 
 sub base_of {
     my ($vhost) = @_;
@@ -121,6 +121,26 @@ is($spray_block->code, 429, '... the ninth name from that address: 429 (address 
 is((attempt('127.0.0.5', 'bob', 'hunter2 hunter2'))[0]->code, 429,
    '... for every name, even with the right password');
 is((attempt('127.0.0.7', 'bob', 'hunter2 hunter2'))[0]->code, 302, 'bob logs in from another address');
+
+# --- a burst of parallel guesses ----------------------------------------------------
+# Each attempt is counted before its password is checked: twelve at once for
+# one name from one address get no more than the limit (4) through.
+{
+    my @pids;
+    for my $i (1 .. 12) {
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            my ($res) = attempt('127.0.0.11', 'eve', "burst $i");
+            exit(failed_normally($res) ? 0 : $res->code == 429 ? 1 : 2);
+        }
+        push @pids, $pid;
+    }
+    my %got;
+    for (@pids) { waitpid($_, 0); $got{$? >> 8}++ }
+    my ($checked, $refused, $other) = map { $got{$_} // 0 } 0, 1, 2;
+    ok($checked >= 1 && $checked <= 4 && $refused == 12 - $checked && !$other,
+       "twelve parallel guesses at one name: $checked had their password checked (limit 4), $refused got 429");
+}
 
 # --- memcached gone: logins are not refused by the throttle --------------------------
 $from = log_size();

@@ -51,7 +51,7 @@ int main(void)
     apr_pool_create(&p, NULL);
     call.pool = p;
     call.request = NULL;
-    TAP_PLAN(31);
+    TAP_PLAN(35);
 
     /* --- policy (limits 10 per name, 30 per address) --- */
     v = decide(0, 0, 0);
@@ -128,10 +128,14 @@ int main(void)
     front2 = sd_store_create(p, &fb.backend, ring, 2, &fmt, NULL, NULL, NULL, 8);
     TAP_OK(sd_throttle_read(t, front1, &call, "alice", "10.0.0.9", &c) == SD_STORE_OK
            && c.user == 0 && c.address == 0 && c.pair == 0, "no counts yet: 0, read as OK");
-    sd_throttle_failed(t, front1, &call, "alice", "10.0.0.9");
-    sd_throttle_failed(t2, front2, &call, "alice", "10.0.0.9");
-    sd_throttle_failed(t2, front2, &call, "bob", "10.0.0.9");
-    sd_throttle_failed(t, front1, &call, "Alice", "10.0.0.8");
+    ok = sd_throttle_attempt(t, front1, &call, "alice", "10.0.0.9", &c) == SD_STORE_OK
+         && c.user == 0 && c.address == 0 && c.pair == 0;
+    ok = ok && sd_throttle_attempt(t2, front2, &call, "alice", "10.0.0.9", &c) == SD_STORE_OK
+         && c.user == 1 && c.address == 1 && c.pair == 1;
+    TAP_OK(ok, "an attempt is counted before its check and sees the counts before it (its place"
+               " in line: a burst cannot pass on one reading)");
+    sd_throttle_attempt(t2, front2, &call, "bob", "10.0.0.9", &c);
+    sd_throttle_attempt(t, front1, &call, "Alice", "10.0.0.8", &c);
     ok = sd_throttle_read(t2, front2, &call, "alice", "10.0.0.9", &c) == SD_STORE_OK;
     TAP_OK(ok && c.user == 3 && c.address == 3 && c.pair == 2,
            "failures counted by both front-ends: name 3, address 3, pair 2");
@@ -141,6 +145,15 @@ int main(void)
     sd_throttle_decide(&limits, &c, &v);
     TAP_OK(c.user == 3 && c.pair == 0 && v.outcome == SD_THROTTLE_ALLOW,
            "... and a clean address is not");
+    sd_throttle_attempt(t, front1, &call, "alice", "10.0.0.7", &c);
+    sd_throttle_release(t, front2, &call, "alice", "10.0.0.7");
+    sd_throttle_read(t, front1, &call, "alice", "10.0.0.7", &c);
+    TAP_OK(c.user == 3 && c.pair == 0 && c.address == 0,
+           "a released attempt (right password) takes back its own count only");
+    TAP_OK(sd_throttle_release(t, front1, &call, "dave", "10.0.0.6") == SD_STORE_OK,
+           "releasing counts that are gone (expired) is no error");
+    sd_throttle_read(t, front1, &call, "dave", "10.0.0.6", &c);
+    TAP_OK(c.user == 0 && c.address == 0 && c.pair == 0, "... and makes none");
     {
         int copies = 0;
         for (int i = 0; i < 3; ++i) {
@@ -154,14 +167,14 @@ int main(void)
         const char *key = sd_throttle_key(p, t, "user", "carol", NULL);
         int home = -1;
         apr_uint32_t n = 0;
-        sd_throttle_failed(t, front1, &call, "carol", "10.0.0.5");
+        sd_throttle_attempt(t, front1, &call, "carol", "10.0.0.5", &c);
         for (int i = 0; i < 3; ++i) {
             if (fake_backend_value(&fb, i, key)) {
                 home = i;
             }
         }
         fb.servers[home].state = FAKE_AWAY;
-        sd_throttle_failed(t, front1, &call, "carol", "10.0.0.5");
+        sd_throttle_attempt(t, front1, &call, "carol", "10.0.0.5", &c);
         sd_store_counter(front1, &call, key, 0, 60, &n);
         TAP_OK(n == 1, "its server away: the count starts again on the next server (lost: fails open)");
         for (int i = 0; i < 3; ++i) {

@@ -135,11 +135,12 @@ static apr_size_t f_item_size_max(void *b, int i)
 }
 
 static sd_backend_result f_incr(void *b, int i, const sd_backend_call *call, const char *key,
-                                apr_uint32_t delta, apr_uint32_t *value)
+                                apr_int32_t delta, apr_uint32_t *value)
 {
     fake_server *s = &((fake_backend *)b)->servers[i];
     fake_item *it;
     char text[16];
+    long long now;
     (void)call;
     if (reachable(s) != SD_BACKEND_OK) {
         return SD_BACKEND_DOWN;
@@ -147,7 +148,8 @@ static sd_backend_result f_incr(void *b, int i, const sd_backend_call *call, con
     if (!(it = find(s, key))) {
         return SD_BACKEND_MISS;
     }
-    *value = (apr_uint32_t)strtoul(it->value, NULL, 10) + delta;
+    now = (long long)strtoul(it->value, NULL, 10) + delta;
+    *value = now < 0 ? 0 : (apr_uint32_t)now;   /* memcached's decr stops at 0 */
     snprintf(text, sizeof(text), "%u", (unsigned)*value);
     store_item(s, key, text, strlen(text), it->flags);
     return SD_BACKEND_OK;
