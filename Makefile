@@ -110,6 +110,7 @@ UNIT_DEPS_metrics := src/stats.c
 UNIT_DEPS_json_scan := src/json.c
 UNIT_DEPS_fields := src/json.c src/json_scan.c
 UNIT_DEPS_store := src/record.c src/json.c src/json_scan.c src/fields.c src/ring.c t/unit/fake/fake_backend.c
+UNIT_DEPS_throttle := src/store.c src/ring.c t/unit/fake/fake_backend.c
 UNIT_DEPS_session := src/session_lock.c src/host_lock.c src/waiters.c src/store.c src/record.c src/json.c \
   src/json_scan.c src/fields.c src/username.c \
   src/ring.c src/cookie.c t/unit/fake/fake_backend.c t/unit/fake/httpd_stubs.c \

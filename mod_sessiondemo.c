@@ -17,6 +17,7 @@
 #include <mod_status.h>
 
 #include "sd_authn.h"
+#include "sd_cookie.h"
 #include "sd_gate.h"
 #include "sd_http.h"
 #include "sd_log.h"
@@ -67,6 +68,17 @@ static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
 
         if (!err) {
             err = sd_authn_create(pconf, v->conf, &v->rt.authn);
+        }
+        if (!err && v->rt.authn && v->conf->secrets && v->conf->secrets->nelts
+            && (v->conf->login_failures_per_user > 0 || v->conf->login_failures_per_address > 0)) {
+            /* Only real passwords fail: demo mode has nothing to throttle. */
+            const sd_secret *signer = (const sd_secret *)v->conf->secrets->elts;
+            sd_throttle_limits limits = { v->conf->login_failures_per_user,
+                                          v->conf->login_failures_per_address,
+                                          v->conf->login_throttle_window };
+            v->rt.throttle = sd_throttle_create(pconf, signer->bytes, signer->len,
+                                                v->conf->key_prefix, v->conf->realm, &limits,
+                                                &err);
         }
         if (!err && v->conf->serves_app) {
             err = same_realm_same_logins(ptemp, realms, vs, v);

@@ -47,7 +47,11 @@ _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
     X(revoked, "sessions_revoked",                                                         \
       "Sessions ended from another device, by an admin's revoke-user, or to keep a user"   \
       " within SessionDemoMaxSessionsPerUser.")                                            \
-    X(index_writes, "index_writes", "Writes of a user's index of sessions.")
+    X(index_writes, "index_writes", "Writes of a user's index of sessions.")              \
+    X(logins_throttled, "logins_throttled",                                               \
+      "Login attempts refused with 429 by the login throttle.")                          \
+    X(throttle_unavailable, "throttle_unavailable",                                       \
+      "Login attempts let through unthrottled: the throttle's counters did not answer.")
 
 /* The upper bounds of the latency buckets, in microseconds (above the last
  * one: +Inf): from a loopback memcached's round trip (~50 µs) to the

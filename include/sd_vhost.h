@@ -14,6 +14,7 @@
 #include "sd_stats.h"
 #include "sd_backend.h"
 #include "sd_store.h"
+#include "sd_throttle.h"
 #include "sd_views.h"
 #include "sd_waiters.h"
 
@@ -22,6 +23,7 @@ typedef struct {
     const sd_views *views;
     const char *csp;                     /* Content-Security-Policy of its pages */
     sd_authn *authn;                     /* NULL: demo mode                */
+    sd_throttle *throttle;               /* NULL: demo mode, or no limits  */
     /* post_config: memcached health in shared memory. */
     volatile apr_uint32_t *health_flags;
     /* post_config, kept by the parent across restarts: SessionDemoLock

@@ -12,6 +12,7 @@
 #include "sd_module.h"
 #include "sd_record.h"
 #include "sd_session.h"
+#include "sd_throttle.h"
 #include "sd_user_index.h"
 #include "sd_username.h"
 
@@ -19,6 +20,7 @@
 #include <http_protocol.h>
 #include <http_request.h>
 #include <apr_strings.h>
+#include <apr_time.h>
 
 #ifdef APLOG_USE_MODULE
 APLOG_USE_MODULE(sessiondemo);
@@ -170,11 +172,78 @@ static int route_login_form(route_ctx *ctx, sd_http_reply *out)
     return OK;
 }
 
+/* Said once per child until the counters answer again: a memcached outage
+ * must not fill the log with a line per login. */
+static void throttle_unavailable(route_ctx *ctx)
+{
+    SD_STATS_INC(ctx->v->rt.stats, throttle_unavailable);
+    if (sd_throttle_unreachable_first(ctx->v->rt.throttle)) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, ctx->r, SD_LOGNO(01201)
+                      "login throttle: its counters in memcached did not answer; logins go"
+                      " through unthrottled until they do (said once)");
+    }
+}
+
+/* Before the password is checked, so a refused attempt tells nothing and
+ * never reaches the provider; the answer depends only on the counts, which
+ * unknown names get exactly like known ones. The attempt is counted as a
+ * failure first and taken back if its password is right, so a burst of
+ * parallel guesses cannot all pass on one reading. *client stays NULL when
+ * nothing was counted. The counters failing lets the attempt through (fail
+ * open): an outage must not lock everyone out. */
+static int throttle_check(route_ctx *ctx, const char *username, const char **client)
+{
+    request_rec *r = ctx->r;
+    sd_throttle *t = ctx->v->rt.throttle;
+    sd_backend_call call = { r->pool, r };
+    sd_throttle_counts counts;
+    sd_throttle_verdict verdict;
+
+    /* r->useragent_ip: the client mod_remoteip names, behind a proxy. */
+    const char *address = sd_throttle_address(r->pool, r->useragent_ip);
+    if (!address) {
+        address = r->useragent_ip ? r->useragent_ip : "";
+    }
+    *client = NULL;
+    if (sd_throttle_attempt(t, ctx->v->rt.store, &call, username, address, &counts)
+        != SD_STORE_OK) {
+        throttle_unavailable(ctx);
+        return OK;
+    }
+    *client = address;
+    sd_throttle_reachable(t);
+    sd_throttle_decide(sd_throttle_get_limits(t), &counts, &verdict);
+    if (verdict.outcome != SD_THROTTLE_ALLOW) {
+        SD_STATS_INC(ctx->v->rt.stats, logins_throttled);
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(01202)
+                      "login for user '%s' throttled (%s): %u failures for the name, %u from"
+                      " this address for it, %u from the address %s in the window of %"
+                      APR_INT64_T_FMT " s; answering 429",
+                      ap_escape_logitem(r->pool, username),
+                      verdict.outcome == SD_THROTTLE_BLOCK_ADDRESS ? "address limit"
+                                                                    : "username limit",
+                      counts.user, counts.pair, counts.address, ap_escape_logitem(r->pool, address),
+                      sd_throttle_get_limits(t)->window);
+        /* No password was tried: the counts stay those of real attempts,
+         * so refusals do not push an address over the limit for others. */
+        sd_throttle_release(t, ctx->v->rt.store, &call, username, address);
+        *client = NULL;
+        apr_table_setn(r->err_headers_out, "Retry-After",
+                       apr_psprintf(r->pool, "%" APR_INT64_T_FMT, verdict.retry_after));
+        ctx->message = "Too many failed logins. Please wait a few minutes before trying again.";
+        return HTTP_TOO_MANY_REQUESTS;
+    }
+    if (verdict.delay > 0) {
+        apr_sleep(verdict.delay);
+    }
+    return OK;
+}
+
 static int route_login(route_ctx *ctx, sd_http_reply *out)
 {
     request_rec *r = ctx->r;
     apr_table_t *form;
-    const char *username, *password, *next;
+    const char *username, *password, *next, *client = NULL;
     json_t *flash, *username_json;
     sd_session *s;
     sd_username_verdict verdict;
@@ -228,7 +297,18 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
                       "username is not valid UTF-8");
         return HTTP_BAD_REQUEST;
     }
-    if ((rc = sd_authn_check(r, ctx->v->rt.authn, ctx->v->rt.stats, username, password)) != OK) {
+    if (ctx->v->rt.throttle && ctx->v->rt.store
+        && (rc = throttle_check(ctx, username, &client)) != OK) {
+        return rc;
+    }
+    rc = sd_authn_check(r, ctx->v->rt.authn, ctx->v->rt.stats, username, password);
+    if (rc != HTTP_UNAUTHORIZED && client) {
+        /* Not a wrong password (a login, or the provider failing): the
+         * attempt's own count is taken back; earlier ones stay. */
+        sd_backend_call call = { r->pool, r };
+        sd_throttle_release(ctx->v->rt.throttle, ctx->v->rt.store, &call, username, client);
+    }
+    if (rc != OK) {
         if (rc == HTTP_UNAUTHORIZED) {
             sd_http_redirect(out, next ? sd_next_path_login_url(r->pool, app_url(ctx, "/login?error=2"), next)
                                        : app_url(ctx, "/login?error=2"));
@@ -628,6 +708,8 @@ static const char *status_message(int status)
         return "The session store is not reachable right now. Please try again in a few seconds.";
     case HTTP_FORBIDDEN:
         return "This form was submitted from another site and has been refused.";
+    case HTTP_TOO_MANY_REQUESTS:
+        return "Too many failed logins. Please wait a few minutes before trying again.";
     default:
         return "Something went wrong on our side; it has been logged.";
     }

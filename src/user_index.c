@@ -623,7 +623,7 @@ int sd_user_index_add(request_rec *r, const sd_vhost *v, const char *user, const
      * already; an index is never made for one the rule refuses. */
     if (sd_username_check(user, strlen(user), (apr_size_t)v->conf->max_username_len)
         != SD_USERNAME_OK) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00518)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00519)
                       "not indexing a session of a name the username rule refuses");
         return HTTP_BAD_REQUEST;
     }
