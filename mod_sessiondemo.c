@@ -17,6 +17,7 @@
 #include <mod_status.h>
 
 #include "sd_authn.h"
+#include "sd_cookie.h"
 #include "sd_gate.h"
 #include "sd_http.h"
 #include "sd_log.h"
@@ -83,6 +84,17 @@ static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                          " app must share them",
                          vs->server_hostname ? vs->server_hostname : "*",
                          vs->addrs ? (int)vs->addrs->host_port : 0);
+        }
+        if (!err && v->rt.authn && v->conf->secrets && v->conf->secrets->nelts
+            && (v->conf->login_failures_per_user > 0 || v->conf->login_failures_per_address > 0)) {
+            /* Only real passwords fail: demo mode has nothing to throttle. */
+            const sd_secret *signer = (const sd_secret *)v->conf->secrets->elts;
+            sd_throttle_limits limits = { v->conf->login_failures_per_user,
+                                          v->conf->login_failures_per_address,
+                                          v->conf->login_throttle_window };
+            v->rt.throttle = sd_throttle_create(pconf, signer->bytes, signer->len,
+                                                v->conf->key_prefix, v->conf->realm, &limits,
+                                                &err);
         }
         if (!err && v->conf->serves_app) {
             err = same_realm_same_logins(ptemp, realms, vs, v);
@@ -257,7 +269,6 @@ static void sd_child_init(apr_pool_t *pchild, server_rec *s)
         v->rt.lock_waiters = waiters;
         /* One more for the prober thread, which replays missed writes. */
         v->rt.pool_size = threads + 1;
-        sd_authn_child_init(v->rt.authn, pchild);
     }
     sd_stores_child_init(pchild, s, threads + 1, sd_vhost_get(s)->rt.stats);
 }

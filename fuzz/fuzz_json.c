@@ -249,7 +249,8 @@ static void check_load(apr_pool_t *p, const char *buf, size_t size)
     int lb = sd_record_decode(p, buf, size, &b, &err);
     apr_size_t x = 0, y = 0;
     char *fx, *fy;
-    sd_record_meta meta = { "realm", 3, apr_time_from_sec(1795857861), apr_time_from_sec(1700000000), 0 };
+    sd_record_meta meta = { "realm", 3, apr_time_from_sec(1795857861), apr_time_from_sec(1700000000), 0,
+                            SD_RECORD_LOGIN_PASSWORD };
     const char *ra, *rb;
 
     SD_CHECK(la == lb, "sd_record_load %s what sd_record_decode %s", la ? "accepts" : "refuses",

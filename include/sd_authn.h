@@ -16,16 +16,16 @@ typedef struct sd_authn sd_authn;
  * NULL or the error for apache2 -t. */
 const char *sd_authn_create(apr_pool_t *p, const sd_config *conf, sd_authn **out);
 
-/* Per child: forgets the timing learnt before the fork. */
-void sd_authn_child_init(sd_authn *a, apr_pool_t *pchild);
-
 /* Asks the providers, in order; they read their own per-directory settings
  * (e.g. AuthUserFile) from r. Without providers (a NULL a) the demo accepts
  * any non-empty pair, as the tutorial does. When no provider knows the
- * user, a bcrypt check of the password is made on a decoy hash and the
- * answer waits up to what known users' checks take in this child, so its
- * timing does not tell which names have accounts. Returns OK, HTTP_UNAUTHORIZED or HTTP_INTERNAL_SERVER_ERROR,
- * logged; the password is never logged. */
+ * user, a bcrypt check of the password is made on a decoy hash. Every
+ * answer (known user or not, right password or not) waits until
+ * SessionDemoLoginMinTime and the slowest known-user check the httpd has
+ * seen (kept in stats, across children and graceful restarts; NULL stats:
+ * the floor only) have passed, so its timing does not tell which names
+ * have accounts. Returns OK, HTTP_UNAUTHORIZED or
+ * HTTP_INTERNAL_SERVER_ERROR, logged; the password is never logged. */
 int sd_authn_check(request_rec *r, sd_authn *a, sd_stats *stats, const char *user,
                    const char *password);
 

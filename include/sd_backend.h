@@ -45,6 +45,12 @@ typedef struct {
     int (*usable)(void *b, int server);
     /* The largest item the server takes (memcached's -I). */
     apr_size_t (*item_size_max)(void *b, int server);
+    /* Adds delta to the decimal counter under key (memcached's incr, or
+     * decr for a negative delta, which stops at 0; delta 0 reads it) into
+     * *value. SD_BACKEND_MISS when there is none: the caller adds one
+     * (sd_store_counter). */
+    sd_backend_result (*incr)(void *b, int server, const sd_backend_call *call,
+                              const char *key, apr_int32_t delta, apr_uint32_t *value);
 } sd_backend_ops;
 
 typedef struct {

@@ -166,10 +166,21 @@ typedef enum {
     INT("SessionDemoMaxSessionsPerUser", max_user_sessions, "16", 1, 256, "sessions",   \
         "sessions one user may have at once; a new login ends the oldest logins"       \
         " beyond it")                                                                  \
+    INT("SessionDemoLoginFailuresPerUser", login_failures_per_user, "10", 0, 100000,      \
+        "failures", "failed logins for one username (from any address) in the window;"   \
+        " the addresses that failed for it are then refused with 429 (0 = no limit)")  \
+    INT("SessionDemoLoginFailuresPerAddress", login_failures_per_address, "30", 0,        \
+        1000000, "failures", "failed logins from one client address (IPv6: its /64)"     \
+        " in the window, for any names; it is then refused with 429 (0 = no limit)")   \
+    INT("SessionDemoLoginThrottleWindow", login_throttle_window, "300", 1, 86400,        \
+        "seconds", "seconds a count of failed logins lives, from its first failure")   \
     CHOICE("SessionDemoUsernameCase", username_case, "Exact",                           \
            SD_CONFIG_USERNAME_CASE_CHOICES,                                            \
            "usernames as typed (Exact) or with ASCII letters lowered at login (Lower,"  \
            " for providers that ignore case), so one account has one name")            \
+    INT("SessionDemoLoginMinTime", login_min_time_ms, "300", 0, 10000, "milliseconds",  \
+        "milliseconds every password check at login lasts at least, for known and"   \
+        " unknown users alike (and at least as long as the slowest check seen)")       \
     INT("SessionDemoMaxCartItems", max_cart_items, "100", 1, 10000, "items",           \
         "most items in one cart")                                                      \
     INT("SessionDemoMemcacheProbeInterval", probe_interval_ms, "500", 100, 60000, "milliseconds",\

@@ -19,8 +19,15 @@
  * express-session peer keeps untouched, written right after "cookie":
  * {"realm": the realm that wrote it, "gen": the generation, "saved": when it
  * was last written, "created": when it was created (times in ms since the
- * epoch), "ended": true for a tombstone}. */
+ * epoch), "ended": true for a tombstone, "login": how the session's login
+ * was verified (SD_RECORD_LOGIN_*), absent when nobody logged in}. */
 #define SD_RECORD_META_FIELD "sessiondemo"
+/* The values of the module member's "login": a password an authn provider
+ * checked; demo mode's (any password); a session express-session's app
+ * logged in, adopted (SessionDemoRealmless Adopt) and written by us since. */
+#define SD_RECORD_LOGIN_PASSWORD "password"
+#define SD_RECORD_LOGIN_DEMO "demo"
+#define SD_RECORD_LOGIN_EXPRESS "express"
 /* The longest originalMaxAge taken from a stored cookie (400 days). */
 #define SD_RECORD_MAX_LIFETIME_MS (400LL * 24 * 3600 * 1000)
 /* Year 9999, the last one sd_record_iso8601_format can write. */
@@ -44,6 +51,7 @@ typedef struct {
     apr_int64_t gen;
     apr_time_t saved, created;  /* 0 when not a time in range               */
     int ended;
+    const char *login;          /* the member's "login", or NULL            */
     apr_time_t legacy_created;  /* SD_RECORD_LEGACY_CREATED_FIELD, or 0     */
 } sd_record_text;
 
@@ -116,11 +124,17 @@ typedef struct {
     apr_time_t created;
     int ended;              /* a tombstone: the session was logged out or
                                regenerated; Express reads it as an empty one */
+    const char *login;      /* SD_RECORD_LOGIN_*, or NULL: not written     */
 } sd_record_meta;
 
 /* Sets the module's member in rec->data (not for a record read in place).
  * Returns 0 when out of memory. */
 int sd_record_set_meta(sd_record *rec, const sd_record_meta *meta);
+
+/* How the session's login was verified (the member's "login"), or NULL
+ * when the record does not say (nobody logged in, an older version or
+ * express-session wrote it). */
+const char *sd_record_login(const sd_record *rec);
 
 /* The stored generation (0 for express-session's records) and whether the
  * record is a tombstone. */

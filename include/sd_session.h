@@ -22,7 +22,7 @@ typedef enum {
 /* Loads the session named by the request's cookie. Touches memcached only
  * when a validly signed cookie is present. Several cookies of our name
  * name the one session whose ID every verifying value gives; values that
- * verify to different IDs make the request a guest (logged, SD00321). Without one (or for a miss, a
+ * verify to different IDs make the request a guest (logged, SD00323). Without one (or for a miss, a
  * corrupt value or an expired session) *out is a new empty session. With
  * SessionDemoLock On, SD_SESSION_UPDATE first takes the session's lock, so
  * concurrent updates are serialised; a read-only load takes it only if its
@@ -80,6 +80,12 @@ int sd_session_is_live(const sd_session *s);
 /* When the loaded session was created and last written (0: unknown). */
 apr_time_t sd_session_created(const sd_session *s);
 apr_time_t sd_session_saved(const sd_session *s);
+/* Records how the session's login was verified (SD_RECORD_LOGIN_*, a
+ * static string), written with it from now on. On a server that checks
+ * passwords, a logged-in session whose record does not say "password"
+ * (nor, under SessionDemoRealmless Adopt, "express" or nothing: the
+ * Express app's logins) loads as a guest, as another realm's does. */
+void sd_session_set_login(sd_session *s, const char *how);
 /* Whether the commit has just saved, for the first time, a session
  * express-session wrote (so it is in no index of the user's sessions). */
 int sd_session_adopted(const sd_session *s);

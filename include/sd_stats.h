@@ -49,7 +49,11 @@ _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
     X(revoked, "sessions_revoked",                                                         \
       "Sessions ended from another device, by an admin's revoke-user, or to keep a user"   \
       " within SessionDemoMaxSessionsPerUser.")                                            \
-    X(index_writes, "index_writes", "Writes of a user's index of sessions.")
+    X(index_writes, "index_writes", "Writes of a user's index of sessions.")              \
+    X(logins_throttled, "logins_throttled",                                               \
+      "Login attempts refused with 429 by the login throttle.")                          \
+    X(throttle_unavailable, "throttle_unavailable",                                       \
+      "Login attempts let through unthrottled: the throttle's counters did not answer.")
 
 /* The upper bounds of the latency buckets, in microseconds (above the last
  * one: +Inf): from a loopback memcached's round trip (~50 µs) to the
@@ -84,6 +88,10 @@ typedef struct sd_stats {
 #undef SD_STATS_FIELD_
     sd_stats_histogram store_calls[SD_STATS_NSTORE_OPS];
     sd_stats_histogram lock_wait;   /* of the acquisitions counted in lock_waits */
+    /* Not a counter: the slowest password check of a known user (µs) in
+     * this httpd, which every login answer waits for (sd_authn.h). Here
+     * because this block outlives children and graceful restarts. */
+    _Atomic apr_uint64_t login_slowest_us;
 } sd_stats;
 
 /* NULL stats (a unit test, `apache2 -t`'s dry run) count nothing. */

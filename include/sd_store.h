@@ -135,6 +135,17 @@ int sd_store_replay(sd_store *st, const sd_backend_call *call, int server,
 /* Whether anything is remembered for `server` (a lock-free read). */
 int sd_store_replay_pending(const sd_store *st, int server);
 
+/* A counter (the login throttle's): one copy, on the first usable server
+ * of the key's replica set, so every front-end counts on the same one while
+ * it lives; lost with its server, it starts again from nothing elsewhere.
+ * Adds delta (0 reads, < 0 takes away, stopping at 0) into *value; a
+ * missing counter is NOTFOUND when read or taken from, and made with delta
+ * and a TTL of ttl_seconds when added to (which a later count does not
+ * extend: the window runs from the first). */
+sd_store_result sd_store_counter(sd_store *st, const sd_backend_call *call, const char *key,
+                                 apr_int32_t delta, apr_int64_t ttl_seconds,
+                                 apr_uint32_t *value);
+
 /* The largest value every replica of `key` takes (NULL key: every server). */
 apr_size_t sd_store_max_value(const sd_store *st, const char *key);
 

@@ -33,7 +33,9 @@ const char *sd_user_index_handle(apr_pool_t *p, const sd_vhost *v, const char *i
  * the most sessions allowed (or the index would not fit memcached's item
  * size), their oldest logins are ended (*evicted counts them; may be
  * NULL). A session created before an end of all its user's sessions is
- * ended instead of added. Returns OK or HTTP_SERVICE_UNAVAILABLE (logged). */
+ * ended instead of added. A name the username rule (sd_username.h)
+ * refuses is never indexed: HTTP_BAD_REQUEST. Returns OK or
+ * HTTP_SERVICE_UNAVAILABLE (logged). */
 int sd_user_index_add(request_rec *r, const sd_vhost *v, const char *user, const char *id,
                       apr_time_t created, int *evicted);
 

@@ -15,6 +15,7 @@
 #include "sd_stats.h"
 #include "sd_backend.h"
 #include "sd_store.h"
+#include "sd_throttle.h"
 #include "sd_views.h"
 #include "sd_waiters.h"
 
@@ -27,6 +28,7 @@ typedef struct {
      * secrets' order (the first seals); NULL: Express. */
     const sd_seal_keys *seal;
     int nseal;
+    sd_throttle *throttle;               /* NULL: demo mode, or no limits  */
     /* post_config: memcached health in shared memory. */
     volatile apr_uint32_t *health_flags;
     /* post_config, kept by the parent across restarts: SessionDemoLock

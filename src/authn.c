@@ -9,7 +9,6 @@
 #include <ap_provider.h>
 #include <apr_md5.h>
 #include <apr_strings.h>
-#include <apr_atomic.h>
 
 #ifdef APLOG_USE_MODULE
 APLOG_USE_MODULE(sessiondemo);
@@ -17,14 +16,16 @@ APLOG_USE_MODULE(sessiondemo);
 
 /* htpasswd -B's default cost: the decoy's work. */
 #define SD_AUTHN_DECOY_COST 5
+/* The most a slow check may make every later answer wait: a check slowed
+ * by a stalled machine must not slow every login for the rest of the
+ * httpd's life. bcrypt at cost 13 takes about this long. */
+#define SD_AUTHN_SLOWEST_CAP_US 2000000
 
 struct sd_authn {
     apr_array_header_t *providers;       /* const authn_provider *         */
     const apr_array_header_t *names;
     const char *decoy_hash;              /* bcrypt of a random password    */
-    /* Per child: how long the providers take for a user they know (µs, a
-     * moving average), which an unknown user's answer is padded to. */
-    volatile apr_uint32_t known_us;
+    apr_interval_time_t floor_us;        /* SessionDemoLoginMinTime        */
 };
 
 const char *sd_authn_create(apr_pool_t *p, const sd_config *conf, sd_authn **out)
@@ -39,6 +40,7 @@ const char *sd_authn_create(apr_pool_t *p, const sd_config *conf, sd_authn **out
     }
     a = apr_pcalloc(p, sizeof(*a));
     a->names = conf->auth_providers;
+    a->floor_us = (apr_interval_time_t)conf->login_min_time_ms * 1000;
     a->providers = apr_array_make(p, conf->auth_providers->nelts, sizeof(const authn_provider *));
     for (int i = 0; i < conf->auth_providers->nelts; ++i) {
         const char *name = APR_ARRAY_IDX(conf->auth_providers, i, const char *);
@@ -67,14 +69,6 @@ const char *sd_authn_create(apr_pool_t *p, const sd_config *conf, sd_authn **out
     return NULL;
 }
 
-void sd_authn_child_init(sd_authn *a, apr_pool_t *pchild)
-{
-    (void)pchild;
-    if (a) {
-        apr_atomic_set32(&a->known_us, 0);
-    }
-}
-
 static authn_status ask(request_rec *r, sd_authn *a, int i, const char *user,
                         const char *password)
 {
@@ -86,27 +80,42 @@ static authn_status ask(request_rec *r, sd_authn *a, int i, const char *user,
     return result;
 }
 
-/* An unknown user's answer takes as long as a known one's: a bcrypt check
- * of the password (the work), then a wait up to what checks of known users
- * have taken in this child. No real account is ever tried, so no lockout
- * policy or audit log of an account sees an attacker's guesses. */
-static void spend_like_a_known_user(sd_authn *a, const char *password, apr_time_t started)
+/* Raises the httpd's slowest known-user check to `took` (capped). */
+static apr_interval_time_t learn_slowest(sd_stats *stats, apr_interval_time_t took)
 {
-    apr_interval_time_t known = (apr_interval_time_t)apr_atomic_read32(&a->known_us);
-    apr_interval_time_t spent;
-    (void)apr_password_validate(password, a->decoy_hash);
-    spent = apr_time_now() - started;
-    if (known > spent) {
-        apr_sleep(known - spent);
+    apr_uint64_t was, now = (apr_uint64_t)(took < 0 ? 0
+                                           : took > SD_AUTHN_SLOWEST_CAP_US
+                                           ? SD_AUTHN_SLOWEST_CAP_US : took);
+    if (!stats) {
+        return (apr_interval_time_t)now;
     }
+    was = atomic_load_explicit(&stats->login_slowest_us, memory_order_relaxed);
+    while (now > was
+           && !atomic_compare_exchange_weak_explicit(&stats->login_slowest_us, &was, now,
+                                                     memory_order_relaxed,
+                                                     memory_order_relaxed)) {
+    }
+    return (apr_interval_time_t)(now > was ? now : was);
 }
 
-static void learn_known_user_cost(sd_authn *a, apr_time_t started)
+/* Every answer, known user or not, right password or not, comes no
+ * earlier than the floor and the slowest known-user check this httpd has
+ * seen (kept across children and graceful restarts), so neither a fresh
+ * child nor a mix of hash costs tells which names have accounts. An
+ * unknown user's check also spends a bcrypt on a decoy (the work, for
+ * whoever watches the CPU); no real account is ever tried, so no lockout
+ * policy or audit log of an account sees an attacker's guesses. */
+static void answer_no_earlier(const sd_authn *a, apr_time_t started,
+                              apr_interval_time_t slowest)
 {
-    apr_uint64_t took = (apr_uint64_t)(apr_time_now() - started);
-    apr_uint32_t was = apr_atomic_read32(&a->known_us);
-    apr_uint64_t avg = was ? (7 * (apr_uint64_t)was + took) / 8 : took;
-    apr_atomic_set32(&a->known_us, (apr_uint32_t)(avg > 10000000 ? 10000000 : avg));
+    apr_interval_time_t target = a->floor_us, spent;
+    if (slowest > target) {
+        target = slowest;
+    }
+    spent = apr_time_now() - started;
+    if (target > spent) {
+        apr_sleep(target - spent);
+    }
 }
 
 int sd_authn_check(request_rec *r, sd_authn *a, sd_stats *stats, const char *user,
@@ -114,6 +123,7 @@ int sd_authn_check(request_rec *r, sd_authn *a, sd_stats *stats, const char *use
 {
     authn_status result = AUTH_USER_NOT_FOUND;
     apr_time_t started = apr_time_now();
+    apr_interval_time_t slowest;
 
     if (!a) {
         return OK;
@@ -125,11 +135,17 @@ int sd_authn_check(request_rec *r, sd_authn *a, sd_stats *stats, const char *use
         }
     }
     if (result == AUTH_GRANTED || result == AUTH_DENIED) {
-        learn_known_user_cost(a, started);
+        slowest = learn_slowest(stats, apr_time_now() - started);
     }
-    else if (result == AUTH_USER_NOT_FOUND) {
-        spend_like_a_known_user(a, password, started);
+    else {
+        if (result == AUTH_USER_NOT_FOUND) {
+            (void)apr_password_validate(password, a->decoy_hash);
+        }
+        slowest = stats ? (apr_interval_time_t)atomic_load_explicit(&stats->login_slowest_us,
+                                                                     memory_order_relaxed)
+                        : 0;
     }
+    answer_no_earlier(a, started, slowest);
     switch (result) {
     case AUTH_GRANTED:
         return OK;

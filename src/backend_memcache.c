@@ -315,8 +315,28 @@ static apr_size_t mc_item_size_max(void *bv, int i)
     return sd_health_item_size_max(b->health, i);
 }
 
+/* A retried incr whose first reply was lost counts twice: for the login
+ * throttle's counters, too many is the safe side. Timed as a get when it
+ * only reads (delta 0), as a write when it counts. */
+static sd_backend_result mc_incr(void *bv, int i, const sd_backend_call *call, const char *key,
+                                 apr_int32_t delta, apr_uint32_t *value)
+{
+    sd_backend_memcache *b = bv;
+    mc_server *srv = &b->servers[i];
+    apr_time_t called = apr_time_now(), began;
+    apr_status_t rv;
+    if (delta < 0) {
+        WITH_RETRY(srv, apr_memcache_decr(srv->mc, key, -delta, value));
+    }
+    else {
+        WITH_RETRY(srv, apr_memcache_incr(srv->mc, key, delta, value));
+    }
+    return result(b, srv, call, rv, "incr", began,
+                  delta ? SD_STATS_STORE_write : SD_STATS_STORE_get, called);
+}
+
 static const sd_backend_ops memcache_ops = {
-    mc_get, mc_write, mc_add, mc_remove, mc_usable, mc_item_size_max
+    mc_get, mc_write, mc_add, mc_remove, mc_usable, mc_item_size_max, mc_incr
 };
 
 /* --------------------------------------------------------------- setup */

@@ -12,6 +12,7 @@
 #include "sd_log.h"
 #include "sd_vhost.h"
 
+#include <ap_listen.h>
 #include <http_log.h>
 #include <unixd.h>
 #include <apr_strings.h>
@@ -128,18 +129,19 @@ static const char *set_secret_file(const set_ctx *ctx, sd_config *conf, const ch
         return apr_psprintf(ctx->pool, "cannot read '%s': %s", path,
                             apr_strerror(rv, buf, sizeof(buf)));
     }
-    /* Group read for httpd's own Group (Debian's root:www-data 0640) shows
-     * the secret to no one its children do not already hold it for. The
-     * Group directive comes before the modules' configuration in Debian's
-     * apache2.conf; where it comes later, the group is not known yet and the
-     * warning errs on the side of being given. */
+    /* Only the owner may read it: httpd reads it as root before the
+     * children start, and a group read for httpd's own Group would hand the
+     * secret to every CGI, PHP or FPM script running as that user. */
     if (apr_file_info_get(&finfo, APR_FINFO_PROT | APR_FINFO_GROUP, file) == APR_SUCCESS
-        && ((finfo.protection & APR_FPROT_WREAD)
-            || ((finfo.protection & APR_FPROT_GREAD) && finfo.group != ap_unixd_config.group_id))) {
+        && (finfo.protection & (APR_FPROT_WREAD | APR_FPROT_GREAD))) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ctx->server, SD_LOGNO(00102)
-                     "%s: '%s' is readable by other users; chmod 600 it, or 640 with"
-                     " httpd's Group as its group (httpd reads it as root before"
-                     " dropping privileges)", ctx->name, path);
+                     "%s: '%s' is readable by other users%s; chown root:root and"
+                     " chmod 600 it (httpd reads it as root before dropping"
+                     " privileges)", ctx->name, path,
+                     (finfo.protection & APR_FPROT_WREAD) ? ""
+                     : finfo.group == ap_unixd_config.group_id
+                     ? " (its group is httpd's Group: every CGI or PHP script can read it)"
+                     : " (its group)");
     }
     while (apr_file_gets(line, sizeof(line), file) == APR_SUCCESS) {
         apr_size_t n = strlen(line);
@@ -432,11 +434,30 @@ sd_config *sd_config_merge(apr_pool_t *p, const sd_config *base, const sd_config
 /* ServerName and port: two virtual hosts differ in one or the other, so they
  * never share sessions by accident, while front-ends serving the same site
  * under the same ServerName share them. */
+/* The port a server answers on when its ServerName names none: its
+ * <VirtualHost>'s, else the first Listen in the configuration's order,
+ * else httpd's default. Without it, two servers of one host name on two
+ * ports (one in demo mode) would be one realm. */
+static int default_port(const server_rec *s)
+{
+    if (s->port) {
+        return s->port;
+    }
+    if (s->is_virtual && s->addrs && s->addrs->host_port) {
+        return s->addrs->host_port;
+    }
+    for (const ap_listen_rec *l = ap_listeners; l; l = l->next) {
+        if (l->bind_addr && l->bind_addr->port) {
+            return l->bind_addr->port;
+        }
+    }
+    return DEFAULT_HTTP_PORT;
+}
+
 static const char *default_realm(apr_pool_t *p, const server_rec *s)
 {
-    int port = s->port ? s->port : (s->is_virtual && s->addrs ? s->addrs->host_port : 0);
     const char *host = s->server_hostname ? s->server_hostname : "localhost";
-    return port ? apr_psprintf(p, "%s:%d", host, port) : apr_pstrdup(p, host);
+    return apr_psprintf(p, "%s:%d", host, default_port(s));
 }
 
 const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)

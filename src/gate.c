@@ -9,6 +9,7 @@
 #include "sd_module.h"
 #include "sd_next_path.h"
 #include "sd_session.h"
+#include "sd_username.h"
 #include "sd_vhost.h"
 
 #include <http_core.h>
@@ -64,15 +65,17 @@ static const char *session_user(request_rec *top, const sd_vhost *v, const char 
     when = sd_session_get(s, "loginTime");
     known = json_is_true(logged_in) && json_is_string(name) && *json_string_value(name)
             ? apr_pstrdup(top->pool, json_string_value(name)) : "";
-    /* A name that would break a header or a CGI environment line (stored
-     * by an older version or an Express peer): never passed on. */
-    for (const unsigned char *c = (const unsigned char *)known; *c; ++c) {
-        if (*c < 0x20 || *c == 0x7f) {
+    /* A name the username rule refuses (stored by an older version or an
+     * Express peer) could reach a backend as someone else's: never passed
+     * on. */
+    if (*known) {
+        sd_username_verdict verdict =
+            sd_username_check(known, strlen(known), (apr_size_t)v->conf->max_username_len);
+        if (verdict != SD_USERNAME_OK) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, top, SD_LOGNO(00605)
-                          "AuthType sessiondemo: the session's username holds a control"
-                          " character; treated as a guest");
+                          "AuthType sessiondemo: the session's username is refused (%s);"
+                          " treated as a guest", sd_username_reason(verdict));
             known = "";
-            break;
         }
     }
     if (*known) {

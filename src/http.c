@@ -202,6 +202,37 @@ int sd_http_cross_origin(request_rec *r, const sd_config *conf, const char **why
     return 1;
 }
 
+/* A request without these headers is no browser tricked by another site,
+ * but it may be a same-host reverse proxy passing anyone's request on: for
+ * an admin action only a positive proof of the page's own origin counts. */
+int sd_http_same_origin_proven(request_rec *r, const sd_config *conf, const char **why)
+{
+    const char *fetch_site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
+    const char *origin = apr_table_get(r->headers_in, "Origin");
+
+    if (fetch_site && strcasecmp(fetch_site, "same-origin") != 0) {
+        *why = apr_pstrcat(r->pool, "Sec-Fetch-Site: ", fetch_site, NULL);
+        return 0;
+    }
+    if (origin) {
+        if (is_own_origin(r, conf, origin)) {
+            return 1;
+        }
+        for (int i = 0; conf->trusted_origins && i < conf->trusted_origins->nelts; ++i) {
+            if (strcasecmp(origin, APR_ARRAY_IDX(conf->trusted_origins, i, const char *)) == 0) {
+                return 1;
+            }
+        }
+        *why = apr_pstrcat(r->pool, "Origin ", origin, " is not this server's", NULL);
+        return 0;
+    }
+    if (fetch_site) {
+        return 1;
+    }
+    *why = "neither an Origin of this server nor Sec-Fetch-Site: same-origin";
+    return 0;
+}
+
 const char *sd_http_csp(apr_pool_t *p, const char *style_source)
 {
     return apr_pstrcat(p, "default-src 'none'; style-src ", style_source,

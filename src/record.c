@@ -190,6 +190,9 @@ static void read_text_meta(apr_pool_t *p, const sd_json_scan_member *meta, sd_re
         else if (key_is(m[i].key, m[i].key_len, "ended")) {
             t->ended = vl == 4 && memcmp(v, "true", 4) == 0;
         }
+        else if (key_is(m[i].key, m[i].key_len, "login")) {
+            t->login = text_string(p, v, vl);
+        }
     }
 }
 
@@ -488,7 +491,8 @@ int sd_record_set_meta(sd_record *rec, const sd_record_meta *m)
              && json_object_set_new(meta, "saved", json_integer(apr_time_as_msec(m->saved))) == 0
              && json_object_set_new(meta, "created",
                                     json_integer(apr_time_as_msec(m->created))) == 0
-             && (!m->ended || json_object_set_new(meta, "ended", json_true()) == 0);
+             && (!m->ended || json_object_set_new(meta, "ended", json_true()) == 0)
+             && (!m->login || json_object_set_new(meta, "login", json_string(m->login)) == 0);
     if (!ok) {
         json_decref(meta);
         return 0;
@@ -503,6 +507,15 @@ apr_int64_t sd_record_generation(const sd_record *rec)
     }
     const json_t *gen = json_object_get(meta_of(rec), "gen");
     return json_is_integer(gen) && json_integer_value(gen) > 0 ? json_integer_value(gen) : 0;
+}
+
+const char *sd_record_login(const sd_record *rec)
+{
+    if (rec->text.set) {
+        return rec->text.login;
+    }
+    const json_t *login = json_object_get(meta_of(rec), "login");
+    return json_is_string(login) ? json_string_value(login) : NULL;
 }
 
 int sd_record_ended(const sd_record *rec)
@@ -617,12 +630,13 @@ static apr_size_t put_int(char *out, apr_int64_t v)
 /* sd_json_dump of the member sd_record_set_meta builds. */
 static char *meta_text(apr_pool_t *p, const sd_record_meta *m, apr_size_t *len)
 {
-    apr_size_t rlen, o = 0;
+    apr_size_t rlen, llen = 0, o = 0;
     char *out;
-    if (!m->realm || !sd_json_scan_utf8(m->realm, rlen = strlen(m->realm))) {
+    if (!m->realm || !sd_json_scan_utf8(m->realm, rlen = strlen(m->realm))
+        || (m->login && !sd_json_scan_utf8(m->login, llen = strlen(m->login)))) {
         return NULL;   /* json_string would refuse it too */
     }
-    out = apr_palloc(p, 6 * rlen + 128);
+    out = apr_palloc(p, 6 * (rlen + llen) + 144);
     o += put(out + o, "{\"realm\":", 9);
     o += sd_json_scan_quote(out + o, m->realm, rlen);
     o += put(out + o, ",\"gen\":", 7);
@@ -633,6 +647,10 @@ static char *meta_text(apr_pool_t *p, const sd_record_meta *m, apr_size_t *len)
     o += put_int(out + o, apr_time_as_msec(m->created));
     if (m->ended) {
         o += put(out + o, ",\"ended\":true", 13);
+    }
+    if (m->login) {
+        o += put(out + o, ",\"login\":", 9);
+        o += sd_json_scan_quote(out + o, m->login, llen);
     }
     out[o++] = '}';
     *len = o;

@@ -12,12 +12,15 @@
 #include "sd_module.h"
 #include "sd_record.h"
 #include "sd_session.h"
+#include "sd_throttle.h"
 #include "sd_user_index.h"
+#include "sd_username.h"
 
 #include <http_log.h>
 #include <http_protocol.h>
 #include <http_request.h>
 #include <apr_strings.h>
+#include <apr_time.h>
 
 #ifdef APLOG_USE_MODULE
 APLOG_USE_MODULE(sessiondemo);
@@ -169,13 +172,81 @@ static int route_login_form(route_ctx *ctx, sd_http_reply *out)
     return OK;
 }
 
+/* Said once per child until the counters answer again: a memcached outage
+ * must not fill the log with a line per login. */
+static void throttle_unavailable(route_ctx *ctx)
+{
+    SD_STATS_INC(ctx->v->rt.stats, throttle_unavailable);
+    if (sd_throttle_unreachable_first(ctx->v->rt.throttle)) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, ctx->r, SD_LOGNO(01201)
+                      "login throttle: its counters in memcached did not answer; logins go"
+                      " through unthrottled until they do (said once)");
+    }
+}
+
+/* Before the password is checked, so a refused attempt tells nothing and
+ * never reaches the provider; the answer depends only on the counts, which
+ * unknown names get exactly like known ones. The attempt is counted as a
+ * failure first and taken back if its password is right, so a burst of
+ * parallel guesses cannot all pass on one reading. *client stays NULL when
+ * nothing was counted. The counters failing lets the attempt through (fail
+ * open): an outage must not lock everyone out. */
+static int throttle_check(route_ctx *ctx, const char *username, const char **client)
+{
+    request_rec *r = ctx->r;
+    sd_throttle *t = ctx->v->rt.throttle;
+    sd_backend_call call = { r->pool, r };
+    sd_throttle_counts counts;
+    sd_throttle_verdict verdict;
+
+    /* r->useragent_ip: the client mod_remoteip names, behind a proxy. */
+    const char *address = sd_throttle_address(r->pool, r->useragent_ip);
+    if (!address) {
+        address = r->useragent_ip ? r->useragent_ip : "";
+    }
+    *client = NULL;
+    if (sd_throttle_attempt(t, ctx->v->rt.store, &call, username, address, &counts)
+        != SD_STORE_OK) {
+        throttle_unavailable(ctx);
+        return OK;
+    }
+    *client = address;
+    sd_throttle_reachable(t);
+    sd_throttle_decide(sd_throttle_get_limits(t), &counts, &verdict);
+    if (verdict.outcome != SD_THROTTLE_ALLOW) {
+        SD_STATS_INC(ctx->v->rt.stats, logins_throttled);
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(01202)
+                      "login for user '%s' throttled (%s): %u failures for the name, %u from"
+                      " this address for it, %u from the address %s in the window of %"
+                      APR_INT64_T_FMT " s; answering 429",
+                      ap_escape_logitem(r->pool, username),
+                      verdict.outcome == SD_THROTTLE_BLOCK_ADDRESS ? "address limit"
+                                                                    : "username limit",
+                      counts.user, counts.pair, counts.address, ap_escape_logitem(r->pool, address),
+                      sd_throttle_get_limits(t)->window);
+        /* No password was tried: the counts stay those of real attempts,
+         * so refusals do not push an address over the limit for others. */
+        sd_throttle_release(t, ctx->v->rt.store, &call, username, address);
+        *client = NULL;
+        apr_table_setn(r->err_headers_out, "Retry-After",
+                       apr_psprintf(r->pool, "%" APR_INT64_T_FMT, verdict.retry_after));
+        ctx->message = "Too many failed logins. Please wait a few minutes before trying again.";
+        return HTTP_TOO_MANY_REQUESTS;
+    }
+    if (verdict.delay > 0) {
+        apr_sleep(verdict.delay);
+    }
+    return OK;
+}
+
 static int route_login(route_ctx *ctx, sd_http_reply *out)
 {
     request_rec *r = ctx->r;
     apr_table_t *form;
-    const char *username, *password, *next;
+    const char *username, *password, *next, *client = NULL;
     json_t *flash, *username_json;
     sd_session *s;
+    sd_username_verdict verdict;
     int rc = sd_http_read_form(ctx->r, ctx->conf, &form);
 
     if (rc != OK) {
@@ -191,20 +262,26 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
                                    : app_url(ctx, "/login?error=1"));
         return OK;
     }
-    if (strlen(username) > (apr_size_t)ctx->conf->max_username_len) {
+    verdict = sd_username_check(username, strlen(username),
+                                (apr_size_t)ctx->conf->max_username_len);
+    if (verdict == SD_USERNAME_TOO_LONG) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00406)
                       "username of %" APR_SIZE_T_FMT " bytes exceeds the limit of %"
                       APR_INT64_T_FMT, strlen(username), ctx->conf->max_username_len);
         return HTTP_BAD_REQUEST;
     }
-    for (const unsigned char *c = (const unsigned char *)username; *c; ++c) {
-        if (*c < 0x20 || *c == 0x7f) {
-            /* It would end up in headers and CGI environments
-             * (AuthType sessiondemo, SessionDemoPassUser). */
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00419)
-                          "username holds a control character; refused");
-            return HTTP_BAD_REQUEST;
-        }
+    if (verdict != SD_USERNAME_OK) {
+        /* A name a header would carry differently than the provider
+         * checked it (a backend's parser strips "alice "'s space): a failed
+         * login, answered as a wrong password is, and the provider never
+         * asked. */
+        SD_STATS_INC(ctx->v->rt.stats, logins_failed);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00419)
+                      "login refused for username '%s': %s",
+                      ap_escape_logitem(r->pool, username), sd_username_reason(verdict));
+        sd_http_redirect(out, next ? sd_next_path_login_url(r->pool, app_url(ctx, "/login?error=2"), next)
+                                   : app_url(ctx, "/login?error=2"));
+        return OK;
     }
     if (ctx->conf->username_case == SD_USERNAME_LOWER) {
         /* One account, one name: a provider that ignores case lets in
@@ -220,7 +297,18 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
                       "username is not valid UTF-8");
         return HTTP_BAD_REQUEST;
     }
-    if ((rc = sd_authn_check(r, ctx->v->rt.authn, ctx->v->rt.stats, username, password)) != OK) {
+    if (ctx->v->rt.throttle && ctx->v->rt.store
+        && (rc = throttle_check(ctx, username, &client)) != OK) {
+        return rc;
+    }
+    rc = sd_authn_check(r, ctx->v->rt.authn, ctx->v->rt.stats, username, password);
+    if (rc != HTTP_UNAUTHORIZED && client) {
+        /* Not a wrong password (a login, or the provider failing): the
+         * attempt's own count is taken back; earlier ones stay. */
+        sd_backend_call call = { r->pool, r };
+        sd_throttle_release(ctx->v->rt.throttle, ctx->v->rt.store, &call, username, client);
+    }
+    if (rc != OK) {
         if (rc == HTTP_UNAUTHORIZED) {
             sd_http_redirect(out, next ? sd_next_path_login_url(r->pool, app_url(ctx, "/login?error=2"), next)
                                        : app_url(ctx, "/login?error=2"));
@@ -234,6 +322,9 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
         return rc;
     }
     s = ctx->session;
+    /* How the login was verified travels with the session: a demo-mode
+     * login is never one where passwords are checked. */
+    sd_session_set_login(s, ctx->v->rt.authn ? SD_RECORD_LOGIN_PASSWORD : SD_RECORD_LOGIN_DEMO);
     sd_session_set_new(s, "isLoggedIn", json_true());
     sd_session_set_new(s, "username", json_incref(username_json));
     sd_session_set_new(s, "loginTime",
@@ -617,6 +708,8 @@ static const char *status_message(int status)
         return "The session store is not reachable right now. Please try again in a few seconds.";
     case HTTP_FORBIDDEN:
         return "This form was submitted from another site and has been refused.";
+    case HTTP_TOO_MANY_REQUESTS:
+        return "Too many failed logins. Please wait a few minutes before trying again.";
     default:
         return "Something went wrong on our side; it has been logged.";
     }

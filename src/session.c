@@ -14,6 +14,7 @@
 #include "sd_module.h"
 #include "sd_record.h"
 #include "sd_session_lock.h"
+#include "sd_username.h"
 #include "sd_vault.h"
 
 #include <http_log.h>
@@ -64,6 +65,8 @@ struct sd_session {
     int adopted;               /* loaded a live session express-session
                                   wrote (no module member yet)             */
     int written;               /* the commit wrote the loaded session      */
+    const char *login;         /* how its login was verified (the stored
+                                  member's, or the login route's), or NULL */
     sd_session_lock *lock;     /* held lock, or NULL                       */
 };
 
@@ -190,6 +193,7 @@ static int start_new(sd_session *s)
     s->deadline = 0;
     s->created = 0;
     s->gen = 0;
+    s->login = NULL;
     if (!s->fields) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, s->r, SD_LOGNO(00311)
                       "out of memory for a new session");
@@ -213,20 +217,65 @@ static int expire_stored(sd_session *s, const char *why)
 
 /* A session another realm made (or express-session, unless this realm
  * adopts those) is none of this server's business: the request is a guest,
- * and the stored session is neither shown, written nor deleted. */
-static int is_foreign(sd_session *s, const sd_record *rec)
+ * and the stored session is neither shown, written nor deleted. So is, on a
+ * server that checks passwords, a logged-in session whose login no password
+ * verified (demo mode's, whatever the realm it names, or an older version's
+ * that did not say): it must not become a login here. */
+static int is_foreign(sd_session *s, const sd_record *rec, sd_fields *fields)
 {
-    const char *realm = sd_record_realm(rec);
-    if (realm ? strcmp(realm, s->conf->realm) == 0
+    const char *realm = sd_record_realm(rec), *login;
+    if (!(realm ? strcmp(realm, s->conf->realm) == 0
+                : s->conf->realmless == SD_REALMLESS_ADOPT)) {
+        SD_STATS_INC(s->v->rt.stats, foreign_realm);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, s->r, SD_LOGNO(00312)
+                      "session of realm '%s' is not one of realm '%s'; treating the"
+                      " request as a guest", realm ? ap_escape_logitem(s->r->pool, realm)
+                                                   : "(none: express-session's)",
+                      ap_escape_logitem(s->r->pool, s->conf->realm));
+        s->foreign = 1;
+        return 1;
+    }
+    /* express-session's records (realm NULL, adopted) are the admin's
+     * trust in the Express app's login (SessionDemoRealmless Adopt), for a
+     * name the username rule takes: the Express app never applied it. */
+    if (!realm) {
+        const json_t *name = sd_fields_get(fields, "username");
+        sd_username_verdict verdict = json_is_string(name)
+            ? sd_username_check(json_string_value(name), json_string_length(name),
+                                (apr_size_t)s->conf->max_username_len)
+            : SD_USERNAME_OK;
+        if (verdict != SD_USERNAME_OK) {
+            SD_STATS_INC(s->v->rt.stats, foreign_realm);
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, s->r, SD_LOGNO(00322)
+                          "session adopted from express-session names a user the"
+                          " username rule refuses (%s); treating the request as a guest",
+                          sd_username_reason(verdict));
+            s->foreign = 1;
+            return 1;
+        }
+    }
+    if (!s->v->rt.authn || !realm
+        || (!json_is_true(sd_fields_get(fields, "isLoggedIn"))
+            && !sd_fields_get(fields, "username"))) {
+        return 0;
+    }
+    /* Under Adopt, the Express app may log a user in on a session we
+     * stamped as a guest's (it keeps our member as it was): a login that
+     * does not say how is then the Express app's, which the admin trusts. */
+    login = sd_record_login(rec);
+    if (login ? strcmp(login, SD_RECORD_LOGIN_PASSWORD) == 0
+                || (strcmp(login, SD_RECORD_LOGIN_EXPRESS) == 0
+                    && s->conf->realmless == SD_REALMLESS_ADOPT)
               : s->conf->realmless == SD_REALMLESS_ADOPT) {
         return 0;
     }
     SD_STATS_INC(s->v->rt.stats, foreign_realm);
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, s->r, SD_LOGNO(00312)
-                  "session of realm '%s' is not one of realm '%s'; treating the"
-                  " request as a guest", realm ? ap_escape_logitem(s->r->pool, realm)
-                                               : "(none: express-session's)",
-                  ap_escape_logitem(s->r->pool, s->conf->realm));
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, s->r, SD_LOGNO(00321)
+                  "session logged in by %s is not a login on a server that checks"
+                  " passwords; treating the request as a guest",
+                  !login ? "a version that did not record how (fail closed)"
+                  : strcmp(login, SD_RECORD_LOGIN_DEMO) == 0 ? "demo mode (any password)"
+                  : ap_escape_logitem(s->r->pool, login));
     s->foreign = 1;
     return 1;
 }
@@ -265,7 +314,7 @@ static int load_stored(sd_session *s)
                       err ? err : "wrong flags or too large");
         return start_new(s);
     }
-    if (is_foreign(s, rec)) {
+    if (is_foreign(s, rec, fields)) {
         return start_new(s);
     }
     if (sd_record_ended(rec)) {
@@ -285,6 +334,9 @@ static int load_stored(sd_session *s)
 
     s->is_new = 0;
     s->adopted = sd_record_realm(rec) == NULL;
+    /* An adopted session keeps saying, once we write it, that its login
+     * is the Express app's, which only an adopting realm trusts. */
+    s->login = s->adopted ? SD_RECORD_LOGIN_EXPRESS : sd_record_login(rec);
     if (s->adopted && conf->username_case == SD_USERNAME_LOWER) {
         /* express-session's app kept the name as typed; here one account
          * has one name (SessionDemoUsernameCase), also for r->user. */
@@ -361,7 +413,7 @@ int sd_session_load(request_rec *r, const sd_vhost *v,
             SD_STATS_INC(v->rt.stats, bad_signatures);
             /* Warning: a planted cookie (a sibling host's Domain= or a
              * longer Path) or a cookie left from another Path or Domain. */
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00321)
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00323)
                           "%d cookies named %s name different valid sessions"
                           " (one may be planted by a sibling host); treating the"
                           " request as a guest", values->nelts,
@@ -488,7 +540,7 @@ static int remove_stored(sd_session *s)
         apr_time_t now = apr_time_now();
         apr_time_t until = s->deadline ? s->deadline : now + apr_time_from_sec(s->conf->max_age);
         sd_record tomb = { NULL, sd_json_track(r->pool, json_object()), { 0 } };
-        sd_record_meta meta = { s->conf->realm, s->gen + 1, now, s->created, 1 };
+        sd_record_meta meta = { s->conf->realm, s->gen + 1, now, s->created, 1, NULL };
         const char *value = NULL;
         apr_size_t len = 0;
         if (tomb.data && (tomb.cookie = cookie_object(s, until - now, until)) != NULL
@@ -611,7 +663,7 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
     apr_int64_t ttl = ttl_until(expires, now);
     const char *key = s->is_new ? NULL : sd_vault_key(r->pool, s->v, s->id);
 
-    sd_record_meta meta = { s->conf->realm, s->gen + 1, now, s->created, 0 };
+    sd_record_meta meta = { s->conf->realm, s->gen + 1, now, s->created, 0, s->login };
     cookie_attrs(s, lifetime, expires, &cookie);
     value = sd_record_encode_fields(r->pool, s->stored, &cookie, &meta, s->fields, &len);
     if (!value) {
@@ -848,6 +900,11 @@ apr_time_t sd_session_created(const sd_session *s)
 apr_time_t sd_session_saved(const sd_session *s)
 {
     return s->stored ? sd_record_saved(s->stored) : 0;
+}
+
+void sd_session_set_login(sd_session *s, const char *how)
+{
+    s->login = how;
 }
 
 int sd_session_adopted(const sd_session *s)

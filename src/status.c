@@ -13,7 +13,9 @@
 #include "sd_template.h"
 #include "sd_http.h"
 #include "sd_user_index.h"
+#include "sd_username.h"
 
+#include <http_core.h>
 #include <http_log.h>
 #include <http_main.h>
 #include <http_protocol.h>
@@ -177,20 +179,36 @@ static int reply_json(request_rec *r, int status, json_t *body)
     return OK;
 }
 
-/* POST revoke-user=NAME: every session of the user ends (whoever may POST
- * here is whoever the admin's Require lets in; a page of another site may
- * not make the admin's browser do it). */
+/* POST revoke-user=NAME: every session of the user ends. Only for a user
+ * httpd has authenticated: `Require local` alone lets in anyone a same-host
+ * reverse proxy passes on. And only from the page itself: a proxy's request
+ * or another site's page carries no same-origin Origin or Sec-Fetch-Site,
+ * whatever SessionDemoCheckOrigin says for the app's forms. */
 static int revoke_user(request_rec *r, const sd_vhost *v)
 {
     const char *why = NULL, *user;
     apr_table_t *form;
+    sd_username_verdict verdict;
     int ended = 0, rc;
 
-    if (v->conf->check_origin && sd_http_cross_origin(r, v->conf, &why)) {
-        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00507)
-                      "cross-origin revoke refused (%s)", ap_escape_logitem(r->pool, why));
+    if (!r->user || !ap_auth_type(r)) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00518)
+                      "revoke refused: the request is not authenticated (put AuthType and"
+                      " Require user on the status page's <Location> for POST)");
         ap_discard_request_body(r);
-        return reply_json(r, HTTP_FORBIDDEN, json_pack("{s:s}", "error", "cross-origin request refused"));
+        return reply_json(r, HTTP_FORBIDDEN,
+                          json_pack("{s:s}", "error", "an admin action needs an authenticated"
+                                    " user (AuthType and Require user on this page)"));
+    }
+    if (!sd_http_same_origin_proven(r, v->conf, &why)) {
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00507)
+                      "revoke by %s refused: not from this site's own page (%s)",
+                      ap_escape_logitem(r->pool, r->user), ap_escape_logitem(r->pool, why));
+        ap_discard_request_body(r);
+        return reply_json(r, HTTP_FORBIDDEN,
+                          json_pack("{s:s}", "error", "cross-origin request refused: an admin"
+                                    " action needs Origin of this site or Sec-Fetch-Site:"
+                                    " same-origin"));
     }
     if ((rc = sd_http_read_form(r, v->conf, &form)) != OK) {
         return reply_json(r, rc, json_pack("{s:s}", "error", "a form with revoke-user=NAME is expected"));
@@ -201,15 +219,10 @@ static int revoke_user(request_rec *r, const sd_vhost *v)
                       "status POST without revoke-user");
         return reply_json(r, HTTP_BAD_REQUEST, json_pack("{s:s}", "error", "revoke-user=NAME is required"));
     }
-    for (const unsigned char *c = (const unsigned char *)user; *c; ++c) {
-        if (*c < 0x20 || *c == 0x7f) {
-            user = NULL;
-            break;
-        }
-    }
-    if (!user || !sd_json_track(r->pool, json_string(user))) {
+    verdict = sd_username_check(user, strlen(user), (apr_size_t)v->conf->max_username_len);
+    if (verdict != SD_USERNAME_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00515)
-                      "revoke-user is not a username (control characters, or not UTF-8)");
+                      "revoke-user is not a username: %s", sd_username_reason(verdict));
         return reply_json(r, HTTP_BAD_REQUEST, json_pack("{s:s}", "error", "revoke-user is not a username"));
     }
     if (v->conf->username_case == SD_USERNAME_LOWER) {

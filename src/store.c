@@ -426,6 +426,43 @@ sd_store_result sd_store_remove(sd_store *st, const sd_backend_call *call, const
     return worst == SD_STORE_OK ? SD_STORE_OK : counted(st, worst);
 }
 
+/* ------------------------------------------------------------ counters */
+
+sd_store_result sd_store_counter(sd_store *st, const sd_backend_call *call, const char *key,
+                                 apr_int32_t delta, apr_int64_t ttl_seconds,
+                                 apr_uint32_t *value)
+{
+    const sd_backend_ops *ops = st->be->ops;
+    int t[SD_STORE_MAX_COPIES], n = targets_for(st, key, t);
+    char text[16];
+
+    *value = 0;
+    for (int i = 0; i < n; ++i) {
+        sd_backend_result r;
+        if (!usable(st, t[i])) {
+            continue;
+        }
+        r = ops->incr(st->be->baton, t[i], call, key, delta, value);
+        if (r == SD_BACKEND_MISS && delta > 0) {
+            /* The first count of a window; two front-ends may race to make
+             * it, and the loser counts on the winner's. */
+            apr_snprintf(text, sizeof(text), "%d", (int)delta);
+            r = ops->add(st->be->baton, t[i], call, key, text, strlen(text),
+                         wire_exptime(ttl_seconds), 0);
+            if (r == SD_BACKEND_OK) {
+                *value = (apr_uint32_t)delta;
+            }
+            else if (r == SD_BACKEND_EXISTS) {
+                r = ops->incr(st->be->baton, t[i], call, key, delta, value);
+            }
+        }
+        if (r != SD_BACKEND_DOWN) {
+            return counted(st, as_store(r));
+        }
+    }
+    return counted(st, SD_STORE_DOWN);
+}
+
 /* --------------------------------------------------------------- locks */
 
 sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const char *key,

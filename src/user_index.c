@@ -10,6 +10,7 @@
  * held, except that an add may end sessions while holding it; no session's
  * request ever waits for the index while holding its own lock. */
 #include "sd_user_index.h"
+#include "sd_username.h"
 #include "sd_cookie.h"
 #include "sd_json.h"
 #include "sd_log.h"
@@ -241,7 +242,8 @@ static int write_index(request_rec *r, const sd_vhost *v, const index_name *n,
         apr_time_t now = apr_time_now();
     apr_time_t lifetime = apr_time_from_sec(INDEX_LIFETIME_SECONDS);
     sd_record_cookie_attrs attrs = { lifetime, now + lifetime, 0, 1, NULL, "/", NULL };
-    sd_record_meta meta = { conf->realm, iv->gen + 1, now, iv->created ? iv->created : now, 0 };
+    sd_record_meta meta = { conf->realm, iv->gen + 1, now, iv->created ? iv->created : now, 0,
+                            NULL };
     sd_record rec = { NULL, sd_json_track(r->pool, json_object()), { 0 } };
     const char *value_text = NULL;
     apr_size_t len = 0, room;
@@ -618,6 +620,14 @@ int sd_user_index_add(request_rec *r, const sd_vhost *v, const char *user, const
 
     if (evicted) {
         *evicted = 0;
+    }
+    /* The login and the adoption of express-session's records vet names
+     * already; an index is never made for one the rule refuses. */
+    if (sd_username_check(user, strlen(user), (apr_size_t)v->conf->max_username_len)
+        != SD_USERNAME_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00519)
+                      "not indexing a session of a name the username rule refuses");
+        return HTTP_BAD_REQUEST;
     }
     if (!entry || json_object_set_new(entry, "id", json_string(id))
         || json_object_set_new(entry, "created", json_integer(apr_time_as_msec(apr_time_now())))

@@ -9,7 +9,7 @@ use SDTest ();
 use Apache::Test qw(-withtestmore);
 use File::Temp qw(tempdir);
 
-plan tests => 55;
+plan tests => 56;
 
 my $vars = Apache::Test::vars();
 my $top = $vars->{top_dir};
@@ -162,13 +162,18 @@ chmod 0644, "$dir/secrets";
 ($rc, $out) = config_test("SessionDemoSecretFile \"$dir/secrets\"\nSessionDemoTemplateDir \"$top/templates\"\n$app");
 is($rc, 0, 'a secret file alone satisfies the secret requirement');
 like($out, qr{SessionDemoSecretFile: '\Q$dir\E/secrets' is readable by other users}, '... warning when others can read it');
-# Debian's root:www-data 0640: group read for httpd's own Group is fine,
-# for any other group it is not.
+# Debian's old root:www-data 0640: group read for httpd's own Group shows
+# the secret to every CGI or PHP script running as that user; only an
+# owner-only file (root:root 0600, what postinst makes now) is quiet.
 chmod 0640, "$dir/secrets";
 my $gid = (stat "$dir/secrets")[5];
 ($rc, $out) = config_test("Group #$gid\nSessionDemoSecretFile \"$dir/secrets\"\nSessionDemoTemplateDir \"$top/templates\"\n$app");
-ok($rc == 0 && $out !~ /is readable by other users/, '... no warning for mode 0640 when its group is httpd\'s Group')
-    or diag $out;
+like($out, qr{SessionDemoSecretFile: '\Q$dir\E/secrets' is readable by other users \(its group is httpd's Group: every CGI or PHP script can read it\); chown root:root and chmod 600 it},
+     '... a warning for mode 0640 even when its group is httpd\'s Group (its CGI scripts could read it)');
 ($rc, $out) = config_test("Group #" . ($gid + 1) . "\nSessionDemoSecretFile \"$dir/secrets\"\nSessionDemoTemplateDir \"$top/templates\"\n$app");
-like($out, qr{SessionDemoSecretFile: '\Q$dir\E/secrets' is readable by other users; chmod 600 it, or 640 with httpd's Group},
-     '... but a warning when another group can read it');
+like($out, qr{SessionDemoSecretFile: '\Q$dir\E/secrets' is readable by other users \(its group\); chown root:root and chmod 600 it},
+     '... and a warning when another group can read it');
+chmod 0600, "$dir/secrets";
+($rc, $out) = config_test("Group #$gid\nSessionDemoSecretFile \"$dir/secrets\"\nSessionDemoTemplateDir \"$top/templates\"\n$app");
+ok($rc == 0 && $out !~ /is readable by other users/, '... no warning for an owner-only file (root:root 0600)')
+    or diag $out;

@@ -8,8 +8,9 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use Apache::TestRequest qw(GET POST);
 use SDTest qw(use_vhost login cookie_value session_id sign_id);
+use File::Temp qw(tempdir);
 
-plan tests => 6;
+plan tests => 8;
 
 my $current = 'rotation test: current secret 0123456789abcdef0123';
 my $old = 'rotation test: old secret fedcba9876543210fedcba';
@@ -32,3 +33,27 @@ is(cookie_value($res, 'rot.sid'), sign_id($id, $current), '... and re-issued und
 is(fresh_get(sign_id($id, 'apache-test only: 3c5a0f8e9d2b4e6f8a1c3e5d7f9b2d4e'))->code, 401,
    'the main server secret is not valid here (the file replaced the list)');
 is(fresh_get(sign_id($id, '# newest first'))->code, 401, 'comment lines are not secrets');
+
+# The file's mode (issue 20): root:root 0600, what the Debian package makes,
+# is quiet at start-up; 0640 is not, even for httpd's own Group (every CGI
+# or PHP script running as httpd's user could read the secret).
+{
+    my $top = Apache::Test::vars('top_dir');
+    my $dir = tempdir(CLEANUP => 1);
+    chmod 0755, $dir;
+    open my $fh, '>', "$dir/secrets" or die "$dir/secrets: $!";
+    print $fh "$current\n";
+    close $fh;
+    # Group before the module's directives, as in Debian's apache2.conf.
+    my $conf = qq{Group #} . (stat "$dir/secrets")[5] . qq{\n}
+             . qq{LoadModule sessiondemo_module "$top/.libs/mod_sessiondemo.so"\n}
+             . qq{SessionDemoSecretFile "$dir/secrets"\nSessionDemoTemplateDir "$top/templates"\n}
+             . qq{<Location /app>\nSetHandler sessiondemo\n</Location>};
+    chmod 0600, "$dir/secrets";
+    my ($rc, $out) = SDTest::config_test($dir, $conf);
+    ok($rc == 0 && $out !~ /SD00102/, "a file of the runner's own (uid $<), mode 0600: no warning") or diag $out;
+    chmod 0640, "$dir/secrets";
+    ($rc, $out) = SDTest::config_test($dir, $conf);
+    like($out, qr/SD00102: SessionDemoSecretFile: '\Q$dir\E\/secrets' is readable by other users \(its group is httpd's Group/,
+         '... mode 0640 with httpd\'s Group as its group: warned (SD00102)');
+}

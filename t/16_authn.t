@@ -7,9 +7,9 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use Apache::TestRequest qw(GET POST);
-use SDTest qw(use_vhost login cookie_value session_id);
+use SDTest qw(use_vhost login cookie_value session_id mc_get);
 
-plan tests => 11;
+plan tests => 12;
 
 use_vhost('sd_authn');
 my $res = login('alice', 'wrong password');
@@ -23,7 +23,10 @@ is($res->header('Location'), '/login?error=2', 'unknown user: same answer (no us
 
 $res = login('alice', 'correct horse battery');
 is($res->header('Location'), '/', 'right bcrypt password: logged in');
-ok(session_id(cookie_value($res)), '... with a session');
+my $id = session_id(cookie_value($res));
+ok($id, '... with a session');
+like((SDTest::mc_get_session($id))[1] // '', qr/"sessiondemo":\{[^}]*"login":"password"\}/,
+     '... which records that a password verified the login');
 like(GET('/')->content, qr{Name:</strong> alice</p>}, 'home shows alice');
 
 my $log = do { local (@ARGV, $/) = (Apache::Test::vars('t_logs') . '/error_log'); <> };

@@ -46,7 +46,8 @@ for my $d (sort keys %in_code) {
 }
 is_deeply([sort grep { !$in_code{$_} } keys %in_doc], [], 'no documented directive is missing from the code');
 
-# The a2enmod-style example, with the module and a secret file of ours.
+# The a2enmod-style example, with the module and a secret file of ours, and
+# the modules Debian enables by default that the status page's admin uses.
 my $dir = tempdir(CLEANUP => 1);
 chmod 0755, $dir;
 open my $sf, '>', "$dir/secrets" or die; print $sf "x" x 48, "\n"; close $sf; chmod 0600, "$dir/secrets";
@@ -56,6 +57,10 @@ $conf =~ s{/usr/share/libapache2-mod-sessiondemo/templates}{$top/templates}g;
 my (undef, $out) = SDTest::config_test($dir, <<"CONF");
 LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
 LoadModule authz_host_module /usr/lib/apache2/modules/mod_authz_host.so
+LoadModule authz_user_module /usr/lib/apache2/modules/mod_authz_user.so
+LoadModule authn_core_module /usr/lib/apache2/modules/mod_authn_core.so
+LoadModule authn_file_module /usr/lib/apache2/modules/mod_authn_file.so
+LoadModule auth_basic_module /usr/lib/apache2/modules/mod_auth_basic.so
 SessionDemoTemplateDir "$top/templates"
 $load
 $conf

@@ -14,7 +14,7 @@ use Apache::TestRequest qw(GET POST);
 use POSIX qw(strftime);
 use SDTest qw(use_vhost login cookie_value session_id mc_get mc_set sign_id realm);
 
-plan tests => 19;
+plan tests => 20;
 
 my $secret = 'apache-test only: 3c5a0f8e9d2b4e6f8a1c3e5d7f9b2d4e';
 
@@ -33,6 +33,7 @@ my $id = session_id($value);
 my $cookie = "realm.sid=$value";
 my (undef, $stored) = SDTest::mc_get_session($id);
 like($stored, qr/"sessiondemo":\{"realm":"\Q$demo_realm\E"/, 'the stored session records its realm');
+like($stored, qr/"sessiondemo":\{[^}]*"login":"demo"\}/, '... and that its login was a demo one (any password)');
 
 my $logged = foreign_logged();
 use_vhost('sd_realm_file');

@@ -62,11 +62,19 @@ sub list {
     return $res->code == 200 ? $json->decode($res->content)->{sessions} : $res->code;
 }
 sub user_of { my ($d) = @_; get($d, '/')->content =~ m{<strong>Name:</strong> ([^<]*)</p>} ? $1 : '' }
+# The admin: authenticated (AuthType Basic on the status page, t/conf) and
+# posting from the page itself (Origin), as an admin action must be.
+sub admin_post {
+    my ($url, $form, @h) = @_;
+    my $req = HTTP::Request::Common::POST($url, $form, @h);
+    $req->authorization_basic('alice', 'correct horse battery');
+    (my $origin = $url) =~ s{^(https?://[^/]+).*}{$1};
+    $req->header(Origin => $origin) unless $req->header('Origin');
+    return LWP::UserAgent->new(timeout => 30)->request($req);
+}
 sub revoke {
     my ($user, @h) = @_;
-    my $ua = LWP::UserAgent->new(timeout => 30);
-    return $ua->request(HTTP::Request::Common::POST("$base{sd_sessions}/sessiondemo-status",
-                                                    ['revoke-user' => $user], @h));
+    return admin_post("$base{sd_sessions}/sessiondemo-status", ['revoke-user' => $user], @h);
 }
 
 # --- the list ------------------------------------------------------------
@@ -229,8 +237,7 @@ is_deeply($json->decode(revoke('nobody-at-all')->content),
           { user => 'nobody-at-all', realm => 'sessions-test', revoked => 0 }, 'revoking a user without sessions: 0');
 is(revoke("bad\x{ff}")->code, 400, 'revoke-user that is not UTF-8: 400');
 is(revoke("a\nb")->code, 400, 'revoke-user with a control character: 400');
-is(LWP::UserAgent->new->request(HTTP::Request::Common::POST("$base{sd_sessions}/sessiondemo-status",
-                                                           [foo => 1]))->code,
+is(admin_post("$base{sd_sessions}/sessiondemo-status", [foo => 1])->code,
    400, 'a POST without revoke-user: 400');
 is(user_of($bob), 'bob', "bob's session was never touched");
 
@@ -341,7 +348,7 @@ ok(ref $sessions && $sessions->[0]{current}, '... as this device');
     post($demo, '/login', [username => 'victor', password => 'any']);
     post($demo, '/logout');
     is($writes->(), $before, 'a demo-mode login and logout write no index');
-    my $r = LWP::UserAgent->new->request(HTTP::Request::Common::POST("$main/sessiondemo-status", ['revoke-user' => 'victor']));
+    my $r = admin_post("$main/sessiondemo-status", ['revoke-user' => 'victor']);
     is($r->code, 503, 'revoke-user in demo mode: 503, not a "0 revoked" that would mislead');
 }
 
@@ -349,8 +356,7 @@ ok(ref $sessions && $sessions->[0]{current}, '... as this device');
 {
     my $h = device('Hank');
     log_in($h, 'bob');
-    my $r = LWP::UserAgent->new->request(HTTP::Request::Common::POST(
-        "$base{sd_sessions}/sessiondemo-status?format=prometheus", ['revoke-user' => 'bob']));
+    my $r = admin_post("$base{sd_sessions}/sessiondemo-status?format=prometheus", ['revoke-user' => 'bob']);
     is($r->code, 400, 'a POST to the metrics address does not revoke (400)');
     is($r->header('X-Content-Type-Options'), 'nosniff', '... and carries the security headers');
     is(user_of($h), 'bob', '... bob is still logged in');

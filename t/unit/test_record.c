@@ -38,7 +38,7 @@ static int writers_survive_oom(apr_pool_t *pool, int most, int *failures)
         cookie = sd_json_track(p, sd_record_cookie(NULL, &a));
         rec.cookie = cookie;
         rec.data = data;
-        sd_record_meta meta = { "realm", 1, 1, 1, 0 };
+        sd_record_meta meta = { "realm", 1, 1, 1, 0, NULL };
         if (!data || !cookie || !sd_record_set_meta(&rec, &meta)
             || !sd_record_encode(p, cookie, data, NULL)) {
             ++*failures;
@@ -57,7 +57,8 @@ static int splice_agrees(apr_pool_t *p, const char *stored, int *in_place)
     sd_record a, b;
     sd_fields *f = NULL;
     const char *err = NULL;
-    sd_record_meta meta = { "realm", 7, apr_time_from_sec(1795857861), apr_time_from_sec(1795000000), 0 };
+    sd_record_meta meta = { "realm", 7, apr_time_from_sec(1795857861), apr_time_from_sec(1795000000), 0,
+                            SD_RECORD_LOGIN_PASSWORD };
     apr_size_t la = 0, lb = 0, ml = 0;
     char *x, *y;
 
@@ -72,7 +73,9 @@ static int splice_agrees(apr_pool_t *p, const char *stored, int *in_place)
         || sd_record_expires(&a) != sd_record_expires(&b)
         || sd_record_saved(&a) != sd_record_saved(&b)
         || (sd_record_realm(&a) ? !sd_record_realm(&b) || strcmp(sd_record_realm(&a), sd_record_realm(&b))
-                                : sd_record_realm(&b) != NULL)) {
+                                : sd_record_realm(&b) != NULL)
+        || (sd_record_login(&a) ? !sd_record_login(&b) || strcmp(sd_record_login(&a), sd_record_login(&b))
+                                : sd_record_login(&b) != NULL)) {
         printf("#   the readers disagree\n");
         return 0;
     }
@@ -110,7 +113,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&p, NULL);
-    TAP_PLAN(49 + 13);
+    TAP_PLAN(49 + 13 + 5);
     /* A real value captured from express-session + connect-memcached. */
     const char *stored =
         "{\"cookie\":{\"originalMaxAge\":86400000,\"expires\":\"2026-11-28T09:24:59.033Z\","
@@ -258,11 +261,37 @@ int main(void)
     {
         json_t *data = sd_json_track(p, json_object());
         sd_record mine = { NULL, data, { 0 } };
-        sd_record_meta meta = { "r", 7, apr_time_from_sec(2), apr_time_from_sec(1), 1 };
+        sd_record_meta meta = { "r", 7, apr_time_from_sec(2), apr_time_from_sec(1), 1, NULL };
         TAP_OK(sd_record_set_meta(&mine, &meta), "our member is set");
         TAP_IS_STR(sd_json_dump(p, data, NULL),
                    "{\"sessiondemo\":{\"realm\":\"r\",\"gen\":7,\"saved\":2000,\"created\":1000,"
                    "\"ended\":true}}", "... as {realm, gen, saved, created, ended}");
+    }
+    {
+        /* How the login was verified: written by both writers, read by
+         * both readers; absent from older records. */
+        json_t *data = sd_json_track(p, json_object());
+        sd_record mine = { NULL, data, { 0 } }, back, scanned;
+        sd_fields *f = NULL;
+        sd_record_meta meta = { "r", 3, apr_time_from_sec(2), apr_time_from_sec(1), 0,
+                                SD_RECORD_LOGIN_DEMO };
+        const char *old = "{\"cookie\":{},\"sessiondemo\":{\"realm\":\"r\",\"gen\":2},"
+                          "\"isLoggedIn\":true}";
+        const char *with = "{\"cookie\":{},\"sessiondemo\":{\"realm\":\"r\",\"gen\":2,"
+                           "\"login\":\"password\"},\"isLoggedIn\":true}";
+        TAP_OK(sd_record_set_meta(&mine, &meta), "a member with login is set");
+        TAP_IS_STR(sd_json_dump(p, data, NULL),
+                   "{\"sessiondemo\":{\"realm\":\"r\",\"gen\":3,\"saved\":2000,\"created\":1000,"
+                   "\"login\":\"demo\"}}", "... as {realm, gen, saved, created, login}");
+        TAP_OK(sd_record_decode(p, with, strlen(with), &back, &err)
+               && sd_record_login(&back) && strcmp(sd_record_login(&back), "password") == 0,
+               "the object reader reads login");
+        TAP_OK(sd_record_load(p, with, strlen(with), &scanned, &f, &err) && scanned.text.set
+               && sd_record_login(&scanned) && strcmp(sd_record_login(&scanned), "password") == 0,
+               "the in-place reader reads login");
+        TAP_OK(sd_record_load(p, old, strlen(old), &scanned, &f, &err) && !sd_record_login(&scanned)
+               && sd_record_decode(p, old, strlen(old), &back, &err) && !sd_record_login(&back),
+               "a record of an older version has no login, for both readers");
     }
 
     {
@@ -311,7 +340,7 @@ int main(void)
         TAP_OK(!sd_record_load(p, "{\"cookie\":5}", 12, &rec, &f, &err) && err
                && !sd_record_load(p, "{\"a\":1}", 7, &rec, &f, &err),
                "sd_record_load refuses what sd_record_decode refuses, with a reason");
-        sd_record_meta bad = { "\xff", 1, 0, 0, 0 };
+        sd_record_meta bad = { "\xff", 1, 0, 0, 0, NULL };
         sd_record_cookie_attrs ca = { 0, 0, 0, 1, NULL, "/", NULL };
         TAP_OK(sd_record_load(p, "{\"cookie\":{}}", 13, &rec, &f, &err)
                && !sd_record_encode_fields(p, &rec, &ca, &bad, f, NULL),

@@ -46,7 +46,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&pool, NULL);
-    TAP_PLAN(24);
+    TAP_PLAN(24 + 11);
 
     fake_backend_init(&f, 2);
     memset(&stats, 0, sizeof(stats));
@@ -162,6 +162,69 @@ int main(void)
                && strcmp(fake_backend_value(&f, 1, foreign_key), foreign) == 0 && !cookie_of(r),
                "... a logout there neither writes, deletes nor expires it");
         TAP_OK(stats.foreign_realm >= 1, "... and it is counted");
+    }
+
+    /* On a server that checks passwords, a logged-in session of the realm
+     * counts only if a password verified its login. */
+    {
+        static const struct {
+            const char *login;      /* the member's "login", NULL: none     */
+            int logged_in;          /* isLoggedIn in the record             */
+            int adopt;              /* SessionDemoRealmless Adopt           */
+            int live;               /* loads as itself, not as a guest      */
+            const char *what;
+        } rows[] = {
+            { "password", 1, 0, 1, "a password login is a login" },
+            { "demo", 1, 0, 0, "a demo-mode login is a guest" },
+            { NULL, 1, 0, 0, "a login of an older version (no \"login\") is a guest: fail closed" },
+            { "express", 1, 0, 0, "an adopted login is a guest where the realm does not adopt" },
+            { "express", 1, 1, 1, "... and a login where it does" },
+            { "something", 1, 0, 0, "an unknown way of login is a guest" },
+            { NULL, 1, 1, 1, "under Adopt, a login that does not say how is the Express app's" },
+            { "demo", 1, 1, 0, "... but a demo-mode login is a guest there too" },
+            { NULL, 0, 0, 1, "a guest's session (a cart, no login) stays usable" },
+        };
+        const char *k = "sess:LoginHowTest0123456789abcdef";
+        const char *c = apr_pstrcat(pool, "connect.sid=",
+                                    sd_cookie_uri_encode(pool, sd_cookie_sign(pool, k + 5, &secret)), NULL);
+        vh.rt.authn = (sd_authn *)&stats;   /* only its presence matters here */
+        for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); ++i) {
+            const char *rec = apr_psprintf(
+                pool, "{\"cookie\":{\"originalMaxAge\":3600000,\"expires\":\"2030-01-01T00:00:00.000Z\","
+                "\"httpOnly\":true,\"path\":\"/\"},\"sessiondemo\":{\"realm\":\"shop\",\"gen\":5,"
+                "\"saved\":1,\"created\":1%s%s%s},%s\"cart\":[\"x\"]}",
+                rows[i].login ? ",\"login\":\"" : "", rows[i].login ? rows[i].login : "",
+                rows[i].login ? "\"" : "",
+                rows[i].logged_in ? "\"isLoggedIn\":true,\"username\":\"alice\"," : "");
+            conf.realmless = rows[i].adopt ? SD_REALMLESS_ADOPT : SD_REALMLESS_GUEST;
+            fake_backend_put(&f, 0, k, rec);
+            fake_backend_put(&f, 1, k, rec);
+            r = fake_request(pool, c);
+            sd_session_load(r, &vh, SD_SESSION_READ, &s);
+            TAP_OK(sd_session_is_live(s) == rows[i].live
+                   && (rows[i].live || !sd_session_get(s, "username")), "%s", rows[i].what);
+            sd_session_close(s);
+        }
+        conf.realmless = SD_REALMLESS_GUEST;
+        /* A login says how it was verified, and keeps saying it. */
+        r = fake_request(pool, NULL);
+        sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
+        sd_session_set_login(s, SD_RECORD_LOGIN_PASSWORD);
+        json_object_set_new(sd_session_data(s), "isLoggedIn", json_true());
+        sd_session_commit(s);
+        cookie = cookie_of(r);
+        key = apr_pstrcat(pool, "sess:", sd_cookie_unsign(pool, sd_cookie_find(pool, cookie, "connect.sid"),
+                                                          &secret, 1, NULL), NULL);
+        TAP_OK(strstr(fake_backend_value(&f, 0, key), "\"login\":\"password\"}") != NULL,
+               "a login is stored with how it was verified");
+        r = fake_request(pool, cookie);
+        sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
+        json_object_set_new(sd_session_data(s), "visitCount", json_integer(1));
+        TAP_OK(sd_session_commit(s) == OK && sd_session_is_live(s)
+               && strstr(fake_backend_value(&f, 0, key), "\"gen\":2,")
+               && strstr(fake_backend_value(&f, 0, key), "\"login\":\"password\"}"),
+               "... and the next write keeps it");
+        vh.rt.authn = NULL;
     }
 
     /* Too big for the item size (the fake takes 1024 bytes): refused, the

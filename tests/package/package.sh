@@ -139,8 +139,8 @@ sd_ok $? "Depends names the httpd module API and the libraries it links (jansson
 sd_ok $? "Recommends memcached"
 
 stat_of() { stat -c '%U:%G %a' "$1" 2>/dev/null; }
-[ "$(stat_of "$SECRETS")" = "root:www-data 640" ]
-sd_ok $? "postinst made $SECRETS, root:www-data, mode 0640" "$(stat_of "$SECRETS")"
+[ "$(stat_of "$SECRETS")" = "root:root 600" ]
+sd_ok $? "postinst made $SECRETS, root:root, mode 0600" "$(stat_of "$SECRETS")"
 secret=$(grep -v '^#' "$SECRETS" 2>/dev/null | grep -v '^$' | head -n 1)
 [ "${#secret}" -ge 48 ]
 sd_ok $? "... holding a random secret of ${#secret} characters"

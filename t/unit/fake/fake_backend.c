@@ -3,6 +3,7 @@
 
 #include <apr_strings.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static fake_item *find(fake_server *s, const char *key)
@@ -133,8 +134,29 @@ static apr_size_t f_item_size_max(void *b, int i)
     return 1024;
 }
 
+static sd_backend_result f_incr(void *b, int i, const sd_backend_call *call, const char *key,
+                                apr_int32_t delta, apr_uint32_t *value)
+{
+    fake_server *s = &((fake_backend *)b)->servers[i];
+    fake_item *it;
+    char text[16];
+    long long now;
+    (void)call;
+    if (reachable(s) != SD_BACKEND_OK) {
+        return SD_BACKEND_DOWN;
+    }
+    if (!(it = find(s, key))) {
+        return SD_BACKEND_MISS;
+    }
+    now = (long long)strtoul(it->value, NULL, 10) + delta;
+    *value = now < 0 ? 0 : (apr_uint32_t)now;   /* memcached's decr stops at 0 */
+    snprintf(text, sizeof(text), "%u", (unsigned)*value);
+    store_item(s, key, text, strlen(text), it->flags);
+    return SD_BACKEND_OK;
+}
+
 static const sd_backend_ops fake_ops = { f_get, f_write, f_add, f_remove, f_usable,
-                                         f_item_size_max };
+                                         f_item_size_max, f_incr };
 
 void fake_backend_init(fake_backend *f, int n)
 {

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
+/* The one rule a username obeys wherever the module meets one (the login,
+ * the gate, the admin's revoke, sessions adopted from express-session):
+ * the name a backend is told must be byte for byte the name the provider
+ * checked, so nothing a header parser or a CGI environment would strip,
+ * fold or split is allowed. Pure. */
+#ifndef SD_USERNAME_H
+#define SD_USERNAME_H
+
+#include <apr.h>
+
+typedef enum {
+    SD_USERNAME_OK = 0,
+    SD_USERNAME_EMPTY,
+    SD_USERNAME_TOO_LONG,     /* over max_len bytes                        */
+    SD_USERNAME_BAD_UTF8,     /* not UTF-8: overlongs, surrogates, > U+10FFFF,
+                                 truncated or stray bytes                  */
+    SD_USERNAME_CONTROL,      /* C0 (NUL and tab included), DEL, C1         */
+    SD_USERNAME_EDGE_SPACE    /* white space first or last                  */
+} sd_username_verdict;
+
+/* Checks name[0..len) against the rule. White space at either end is
+ * Unicode's White_Space (ASCII space, U+00A0, U+1680, U+2000-U+200A,
+ * U+2028, U+2029, U+202F, U+205F, U+3000) plus the invisible U+200B and
+ * U+FEFF; inside a name white space is allowed ("Mary Ann"). */
+sd_username_verdict sd_username_check(const char *name, apr_size_t len, apr_size_t max_len);
+
+/* A short English reason for logs ("white space at either end"). */
+const char *sd_username_reason(sd_username_verdict v);
+
+#endif

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
+/* Login throttling: the policy, the counters' keys and their reads and
+ * counts through the store (docs/directives.md, SessionDemoLoginFailures*). */
+#include "sd_throttle.h"
+
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <apr_atomic.h>
+#include <apr_strings.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+
+#define SD_THROTTLE_KEY_BYTES 32
+#define SD_THROTTLE_INFO "mod_sessiondemo login throttle v1"
+
+struct sd_throttle {
+    unsigned char key[SD_THROTTLE_KEY_BYTES];
+    const char *prefix;
+    const char *realm;
+    sd_throttle_limits limits;
+    volatile apr_uint32_t unreachable_said;
+};
+
+/* --------------------------------------------------------------- policy */
+
+/* The wait for `count` failures against `limit`: none below half of it. */
+static apr_interval_time_t delay_for(apr_int64_t count, apr_int64_t limit)
+{
+    apr_int64_t soft = limit / 2, steps;
+    apr_interval_time_t d = SD_THROTTLE_FIRST_DELAY;
+
+    if (limit <= 0 || count <= 0 || count < soft) {
+        return 0;
+    }
+    for (steps = count - soft; steps > 0 && d < SD_THROTTLE_MAX_DELAY; --steps) {
+        d *= 2;
+    }
+    return d < SD_THROTTLE_MAX_DELAY ? d : SD_THROTTLE_MAX_DELAY;
+}
+
+void sd_throttle_decide(const sd_throttle_limits *limits, const sd_throttle_counts *counts,
+                        sd_throttle_verdict *out)
+{
+    apr_interval_time_t by_address, by_user = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (limits->per_address > 0 && counts->address >= limits->per_address) {
+        out->outcome = SD_THROTTLE_BLOCK_ADDRESS;
+        out->retry_after = limits->window;
+        return;
+    }
+    /* A name under attack costs only the addresses that have tried it. */
+    if (counts->pair > 0 && limits->per_user > 0) {
+        if (counts->user >= limits->per_user) {
+            out->outcome = SD_THROTTLE_BLOCK_USER;
+            out->retry_after = limits->window;
+            return;
+        }
+        by_user = delay_for(counts->user, limits->per_user);
+    }
+    by_address = delay_for(counts->address, limits->per_address);
+    out->outcome = SD_THROTTLE_ALLOW;
+    out->delay = by_address > by_user ? by_address : by_user;
+}
+
+const char *sd_throttle_address(apr_pool_t *p, const char *ip)
+{
+    unsigned char a[16];
+
+    if (!ip) {
+        return NULL;
+    }
+    if (inet_pton(AF_INET, ip, a) == 1) {
+        return apr_pstrdup(p, ip);
+    }
+    if (inet_pton(AF_INET6, ip, a) == 1) {
+        static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+        if (memcmp(a, mapped, sizeof(mapped)) == 0) {
+            return apr_psprintf(p, "%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
+        }
+        return apr_psprintf(p, "%02x%02x:%02x%02x:%02x%02x:%02x%02x::/64",
+                            a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+    }
+    return NULL;
+}
+
+/* --------------------------------------------------------------- keys */
+
+sd_throttle *sd_throttle_create(apr_pool_t *p, const unsigned char *secret, apr_size_t len,
+                                const char *key_prefix, const char *realm,
+                                const sd_throttle_limits *limits, const char **err)
+{
+    sd_throttle *t = apr_pcalloc(p, sizeof(*t));
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+    OSSL_PARAM params[4];
+    int ok;
+
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
+    params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)secret, len);
+    params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)SD_THROTTLE_INFO,
+                                                  strlen(SD_THROTTLE_INFO));
+    params[3] = OSSL_PARAM_construct_end();
+    ok = kctx && EVP_KDF_derive(kctx, t->key, sizeof(t->key), params) == 1;
+    EVP_KDF_CTX_free(kctx);
+    EVP_KDF_free(kdf);
+    if (!ok) {
+        *err = "OpenSSL's HKDF failed to derive the login throttle's key";
+        return NULL;
+    }
+    t->prefix = key_prefix ? key_prefix : "";
+    t->realm = realm ? realm : "";
+    t->limits = *limits;
+    return t;
+}
+
+const sd_throttle_limits *sd_throttle_get_limits(const sd_throttle *t)
+{
+    return &t->limits;
+}
+
+const char *sd_throttle_key(apr_pool_t *p, const sd_throttle *t, const char *kind,
+                            const char *user, const char *address)
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    size_t maclen = 0;
+    char *name = user ? apr_pstrdup(p, user) : NULL;
+    char *data, *hex, *h;
+    apr_size_t len;
+
+    for (char *c = name; c && *c; ++c) {
+        if (*c >= 'A' && *c <= 'Z') {
+            *c = (char)(*c - 'A' + 'a');
+        }
+    }
+    /* NUL-separated fields: no two (realm, kind, name, address) collide. */
+    const char *fields[4] = { t->realm, kind, name ? name : "", address ? address : "" };
+    apr_size_t lens[4];
+    len = 0;
+    for (int i = 0; i < 4; ++i) {
+        lens[i] = strlen(fields[i]);
+        len += lens[i] + 1;
+    }
+    data = apr_palloc(p, len);
+    for (int i = 0, at = 0; i < 4; ++i) {
+        memcpy(data + at, fields[i], lens[i] + 1);
+        at += (int)lens[i] + 1;
+    }
+    if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, t->key, sizeof(t->key),
+                   (const unsigned char *)data, len, mac, sizeof(mac), &maclen)) {
+        return NULL;
+    }
+    h = hex = apr_palloc(p, maclen * 2 + 1);
+    for (size_t i = 0; i < maclen; ++i, h += 2) {
+        static const char digits[] = "0123456789abcdef";
+        h[0] = digits[mac[i] >> 4];
+        h[1] = digits[mac[i] & 15];
+    }
+    *h = '\0';
+    return apr_pstrcat(p, t->prefix, "thr:", hex, NULL);
+}
+
+/* ------------------------------------------------------------- counts */
+
+static sd_store_result one_count(const sd_throttle *t, sd_store *st, const sd_backend_call *call,
+                                 const char *kind, const char *user, const char *address,
+                                 apr_int32_t delta, apr_uint32_t *value)
+{
+    const char *key = sd_throttle_key(call->pool, t, kind, user, address);
+    sd_store_result r;
+
+    *value = 0;
+    if (!key) {
+        return SD_STORE_ERROR;
+    }
+    r = sd_store_counter(st, call, key, delta, t->limits.window, value);
+    /* Nothing to read or to take back: a count of 0. */
+    return r == SD_STORE_NOTFOUND && delta <= 0 ? SD_STORE_OK : r;
+}
+
+/* The three counts, each changed by delta; the first failure ends it. */
+static sd_store_result all_counts(const sd_throttle *t, sd_store *st, const sd_backend_call *call,
+                                  const char *user, const char *address, apr_int32_t delta,
+                                  sd_throttle_counts *out)
+{
+    sd_store_result r;
+
+    memset(out, 0, sizeof(*out));
+    if ((r = one_count(t, st, call, "addr", NULL, address, delta, &out->address)) != SD_STORE_OK
+        || (r = one_count(t, st, call, "user", user, NULL, delta, &out->user)) != SD_STORE_OK
+        || (r = one_count(t, st, call, "pair", user, address, delta, &out->pair)) != SD_STORE_OK) {
+        return r;
+    }
+    return SD_STORE_OK;
+}
+
+sd_store_result sd_throttle_read(const sd_throttle *t, sd_store *st, const sd_backend_call *call,
+                                 const char *user, const char *address,
+                                 sd_throttle_counts *out)
+{
+    return all_counts(t, st, call, user, address, 0, out);
+}
+
+sd_store_result sd_throttle_attempt(const sd_throttle *t, sd_store *st,
+                                    const sd_backend_call *call, const char *user,
+                                    const char *address, sd_throttle_counts *prior)
+{
+    sd_store_result r = all_counts(t, st, call, user, address, 1, prior);
+
+    if (r == SD_STORE_OK) {
+        --prior->address;
+        --prior->user;
+        --prior->pair;
+    }
+    return r;
+}
+
+sd_store_result sd_throttle_release(const sd_throttle *t, sd_store *st,
+                                      const sd_backend_call *call, const char *user,
+                                      const char *address)
+{
+    sd_throttle_counts after;
+    return all_counts(t, st, call, user, address, -1, &after);
+}
+
+int sd_throttle_unreachable_first(sd_throttle *t)
+{
+    return apr_atomic_xchg32(&t->unreachable_said, 1) == 0;
+}
+
+void sd_throttle_reachable(sd_throttle *t)
+{
+    if (apr_atomic_read32(&t->unreachable_said)) {
+        apr_atomic_set32(&t->unreachable_said, 0);
+    }
+}
