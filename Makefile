@@ -36,7 +36,7 @@ TAP_COUNT := tests/lib/tap-count
 # python3-prometheus-client: t/33_metrics.t reads ?format=prometheus with it.
 DEB_PACKAGES := make gcc libc6-dev perl pkg-config apache2-bin apache2-dev \
   apache2-utils libapr1-dev libaprutil1-dev libssl-dev libjansson-dev openssl \
-  memcached libapache2-mod-perl2 libwww-perl libhttp-cookies-perl curl wrk \
+  memcached libapache2-mod-perl2 libwww-perl libhttp-cookies-perl libcryptx-perl curl wrk \
   python3-prometheus-client
 
 .PHONY: all deps node-deps ci-deps run test test-asan test-unit unit-build clean FORCE
@@ -111,10 +111,13 @@ UNIT_DEPS_json_scan := src/json.c
 UNIT_DEPS_fields := src/json.c src/json_scan.c
 UNIT_DEPS_store := src/record.c src/json.c src/json_scan.c src/fields.c src/ring.c t/unit/fake/fake_backend.c
 UNIT_DEPS_throttle := src/store.c src/ring.c t/unit/fake/fake_backend.c
-UNIT_DEPS_session := src/session_lock.c src/host_lock.c src/waiters.c src/store.c src/record.c src/json.c \
+UNIT_DEPS_session := src/vault.c src/seal.c src/session_lock.c src/host_lock.c src/waiters.c src/store.c src/record.c src/json.c \
   src/json_scan.c src/fields.c src/username.c \
   src/ring.c src/cookie.c t/unit/fake/fake_backend.c t/unit/fake/httpd_stubs.c \
   t/unit/fake/session_stubs.c t/unit/fake/fake_request.c
+UNIT_DEPS_vault := src/session.c src/seal.c src/username.c src/session_lock.c src/host_lock.c src/waiters.c src/store.c \
+  src/record.c src/json.c src/json_scan.c src/fields.c src/ring.c src/cookie.c t/unit/fake/fake_backend.c \
+  t/unit/fake/httpd_stubs.c t/unit/fake/session_stubs.c t/unit/fake/fake_request.c
 UNIT_DEPS_session_lock := src/waiters.c src/host_lock.c t/unit/fake/fake_clock.c t/unit/fake/fake_lock_store.c \
   t/unit/fake/httpd_stubs.c t/unit/fake/fake_request.c
 

@@ -26,6 +26,7 @@
 #include "sd_server_status.h"
 #include "sd_status.h"
 #include "sd_stores.h"
+#include "sd_vault.h"
 #include "sd_vhost.h"
 
 /* Servers that share a realm share logins, so they must check passwords
@@ -68,6 +69,21 @@ static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
 
         if (!err) {
             err = sd_authn_create(pconf, v->conf, &v->rt.authn);
+        }
+        if (!err) {
+            err = sd_vault_prepare(pconf, v);
+        }
+        if (!err && v->rt.authn && v->conf->store_format == SD_STORE_FORMAT_EXPRESS) {
+            /* A warning, not an error: sharing sessions with an Express app
+             * is a choice an admin may make knowingly. */
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, vs, SD_LOGNO(00903)
+                         "sessiondemo: %s:%d checks real passwords but keeps sessions in"
+                         " memcached as plain JSON under their session IDs"
+                         " (SessionDemoStoreFormat Express): anyone who can reach memcached"
+                         " can read them and log in as anyone; use Sealed unless an Express"
+                         " app must share them",
+                         vs->server_hostname ? vs->server_hostname : "*",
+                         vs->addrs ? (int)vs->addrs->host_port : 0);
         }
         if (!err && v->rt.authn && v->conf->secrets && v->conf->secrets->nelts
             && (v->conf->login_failures_per_user > 0 || v->conf->login_failures_per_address > 0)) {

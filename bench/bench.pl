@@ -26,7 +26,7 @@ use MIME::Base64 qw(encode_base64);
 use JSON::PP ();
 use FindBin ();
 use lib "$FindBin::Bin/../tests/lib";
-use SDEnv qw(env_sh mc_socket mc_get mc_stats sign_id);
+use SDEnv qw(env_sh mc_socket mc_get mc_stats sign_id sealed_name seal_record open_record);
 
 $| = 1;
 my $BENCH = dirname(abs_path($0));
@@ -132,8 +132,15 @@ sub cookie_for { my ($id) = @_; return 'connect.sid=' . sign_id($id, $SECRET); }
 
 sub iso { my ($t) = @_; return strftime('%Y-%m-%dT%H:%M:%S', gmtime(int $t)) . sprintf('.%03dZ', ($t - int $t) * 1000); }
 
+# Whether preload also writes express-session's plain copy (for the
+# Express peer) next to the module's sealed one; the callgrind step runs
+# no Express.
+my $PRELOAD_PLAIN = 1;
+
 # Writes sessions [from, to) of pool $tag straight into memcached, pipelined
-# with noreply, in the module's (= express-session's) stored format.
+# with noreply: in the module's default format (SessionDemoStoreFormat
+# Sealed: under the keyed hash of the ID) and, for the Express peer, in
+# express-session's (plain JSON under sess:<id>).
 sub preload {
     my ($tag, $from, $to) = @_;
     my $t0 = time;
@@ -148,7 +155,10 @@ sub preload {
         my $val = qq({"cookie":{"originalMaxAge":86400000,"expires":"$exp","httpOnly":true,"path":"/","sameSite":"lax"},)
                 . qq("sessiondemo":{"realm":"bench","gen":1,"saved":$ms,"created":$ms},)
                 . qq("isLoggedIn":true,"username":"bench$i","loginTime":"$login","visitCount":0});
-        $buf .= 'set sess:' . sid($tag, $i) . ' 2 86400 ' . length($val) . " noreply\r\n$val\r\n";
+        my $key = 'sess:' . sealed_name($SECRET, sid($tag, $i));
+        my $sealed = seal_record($SECRET, $key, $val, 86400);
+        $buf .= "set $key 0 86400 " . length($sealed) . " noreply\r\n$sealed\r\n";
+        $buf .= 'set sess:' . sid($tag, $i) . ' 2 86400 ' . length($val) . " noreply\r\n$val\r\n" if $PRELOAD_PLAIN;
         if (length($buf) > 262144) { print $s $buf or die "memcached write: $!"; $buf = ''; }
     }
     print $s $buf, "version\r\n";
@@ -452,11 +462,14 @@ sub target_label {
 # Rows that could not run in this build: (target, scenario, conns).
 my @NA_ROWS;
 
-# The stored session's visitCount, straight from memcached (raw get of the
-# JSON value); undef when the key is missing or not JSON.
+# The stored session's visitCount, straight from memcached (raw get, the
+# module's copy opened, Express's as is); undef when the key is missing or
+# not JSON.
 sub stored_visits {
-    my ($id) = @_;
-    my ($flags, $data) = mc_get("sess:$id");
+    my ($id, $target) = @_;
+    my $key = $target eq 'express' ? "sess:$id" : 'sess:' . sealed_name($SECRET, $id);
+    my ($flags, $data) = mc_get($key);
+    $data = open_record([$SECRET], $key, $data) if defined $data && $target ne 'express';
     return undef unless defined $data;
     my $j = eval { JSON::PP::decode_json($data) };
     return $j && defined $j->{visitCount} ? $j->{visitCount} + 0 : undef;
@@ -471,13 +484,13 @@ sub run_hot {
     my $k = $HOT_N++;
     preload('hot', $k, $k + 1);
     my $id = sid('hot', $k);
-    my $before = stored_visits($id);
+    my $before = stored_visits($id, $target);
     die "hot session: the preloaded session is not in memcached\n" unless defined $before;
     my $r = run_wrk(target => $target, scenario => 'hot', conns => $HOT_CONNS, port => $port, method => 'GET', path => '/',
                     script => 'hot.lua', threads => 1, seconds => $SECONDS + $HOT_DRAIN, stop_file => '.idle',
                     env => { BENCH_COOKIE => cookie_for($id), BENCH_ACTIVE => $SECONDS });
     sleep 0.5;   # a save that follows the answer
-    my $after = stored_visits($id);
+    my $after = stored_visits($id, $target);
     $r->{visits_before} = $before;
     $r->{visits_after} = $after;
     $r->{visit_increase} = defined $after ? $after - $before : undef;
@@ -562,6 +575,7 @@ sub do_run {
     make_path("$HTTPD_DIR/htdocs/static", "$HTTPD_DIR/extra");
     chmod 0755, $HTTPD_DIR, "$HTTPD_DIR/htdocs", "$HTTPD_DIR/htdocs/static";
     $SECRET = encode_base64(join('', map { chr rand 256 } 1 .. 36), '');
+    $PRELOAD_PLAIN = $WITH_EXPRESS ? 1 : 0;
     sh("sd_npm_ci '$EXPRESS_DIR'") if $WITH_EXPRESS;
 
     my $facts = machine_facts();
@@ -1022,6 +1036,7 @@ sub do_callgrind {
         @run_as = qw(setpriv --reuid=nobody --regid=nogroup --clear-groups);
     }
     $SECRET = 'callgrind-bench-secret-0123456789abcdefghijklmnopqrstuvwxyz';
+    $PRELOAD_PLAIN = 0;
     start_memcached();
     preload('v', 0, 300);
     preload('c', 0, 300);

@@ -57,6 +57,12 @@ typedef enum {
                             that ignore case (LDAP, most SQL collations)   */
 } sd_config_username_case;
 
+#define SD_CONFIG_STORE_FORMAT_CHOICES "Sealed", "Express"
+typedef enum {
+    SD_STORE_FORMAT_SEALED,  /* keyed-hash keys, AES-256-GCM values         */
+    SD_STORE_FORMAT_EXPRESS  /* express-session's: JSON under <prefix><id>  */
+} sd_config_store_format;
+
 #define SD_CONFIG_SAME_SITE_CHOICES "Strict", "Lax", "None", "Off"
 typedef enum {
     SD_SAME_SITE_STRICT,
@@ -101,6 +107,11 @@ typedef enum {
         " is left (100 = every request)")                                              \
     CUSTOM("SessionDemoKeyPrefix", key_prefix, const char *, RAW_ARGS, "sess:",        \
            set_key_prefix, show_text, "memcached key prefix (\"\" for none)")          \
+    CHOICE("SessionDemoStoreFormat", store_format, "Sealed",                           \
+           SD_CONFIG_STORE_FORMAT_CHOICES,                                             \
+           "what memcached holds: Sealed (keys a keyed hash of the session ID, records"\
+           " encrypted and authenticated) or Express (express-session's plain JSON"    \
+           " under <prefix><id>, to share sessions with an Express app)")              \
     CUSTOM("SessionDemoTemplateDir", template_dir, const char *, TAKE1,                \
            SD_DEFAULT_TEMPLATE_DIR, set_template_dir, show_text,                       \
            "directory holding home.html, login.html, profile.html, error.html,"       \

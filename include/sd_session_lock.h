@@ -15,12 +15,13 @@ typedef enum {
     SD_LOCK_TRY         /* one attempt: a busy lock is not waited for      */
 } sd_session_lock_mode;
 
-/* Takes the lock of session `id` in realm `realm`. Returns OK with *out set
+/* Takes the lock of the session whose record's name in memcached keys is
+ * `name` (sd_vault_name of its ID), in this server's realm. Returns OK with *out set
  * (released when r->pool is cleared, if not before); HTTP_CONFLICT when
  * SD_LOCK_TRY found it busy; HTTP_SERVICE_UNAVAILABLE when the store is
  * down, the wait ran out, or SessionDemoLockWaiters requests of this
  * session already wait in this child (logged). */
-int sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char *id,
+int sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char *name,
                             sd_session_lock_mode mode, sd_session_lock **out);
 
 /* Whether the holder may still trust its lock: memcached may drop a lock
@@ -30,8 +31,8 @@ int sd_session_lock_trusted(const sd_session_lock *lock);
 /* Releases the lock if it is still ours; NULL-safe, idempotent. */
 void sd_session_lock_release(sd_session_lock *lock);
 
-/* The store key of the lock of session `id`, or NULL when it would pass
- * memcached's 250-byte key limit. */
-const char *sd_session_lock_key(apr_pool_t *p, const sd_config *conf, const char *id);
+/* The store key of the lock of the record named `name` (sd_vault_name),
+ * or NULL when it would pass memcached's 250-byte key limit. */
+const char *sd_session_lock_key(apr_pool_t *p, const sd_config *conf, const char *name);
 
 #endif

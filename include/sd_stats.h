@@ -39,6 +39,8 @@ _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
       "Requests refused because SessionDemoLockWaiters requests already waited (503).")   \
     X(lock_reclaims, "lock_reclaims", "Host locks taken over from a dead or overdue holder.") \
     X(foreign_realm, "foreign_realm", "Sessions of another realm, ignored.")              \
+    X(unsealable, "records_unsealable",                                                   \
+      "Sealed records that did not open (altered, moved, or written without the secret).") \
     X(too_large, "changes_too_large", "Session changes refused: over memcached's item size.") \
     X(divergences, "replica_divergences", "Replicas found with two copies of one generation.") \
     X(repairs, "replica_repairs", "Stale or empty replicas rewritten.")                   \

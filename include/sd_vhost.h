@@ -11,6 +11,7 @@
 #include "sd_authn.h"
 #include "sd_config.h"
 #include "sd_host_lock.h"
+#include "sd_seal.h"
 #include "sd_stats.h"
 #include "sd_backend.h"
 #include "sd_store.h"
@@ -23,6 +24,10 @@ typedef struct {
     const sd_views *views;
     const char *csp;                     /* Content-Security-Policy of its pages */
     sd_authn *authn;                     /* NULL: demo mode                */
+    /* SessionDemoStoreFormat Sealed: the keys of each secret, in the
+     * secrets' order (the first seals); NULL: Express. */
+    const sd_seal_keys *seal;
+    int nseal;
     sd_throttle *throttle;               /* NULL: demo mode, or no limits  */
     /* post_config: memcached health in shared memory. */
     volatile apr_uint32_t *health_flags;

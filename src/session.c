@@ -15,6 +15,7 @@
 #include "sd_record.h"
 #include "sd_session_lock.h"
 #include "sd_username.h"
+#include "sd_vault.h"
 
 #include <http_log.h>
 #include <apr_strings.h>
@@ -25,8 +26,6 @@
 APLOG_USE_MODULE(sessiondemo);
 #endif
 
-/* connect-memcached's JSON flag: a peer Express app parses values with it. */
-#define SD_STORE_FLAGS_JSON 2
 /* The largest session read or written, whatever memcached's -I allows:
  * decoding is the costliest step of a request, and a session has no
  * business being bigger. */
@@ -41,8 +40,12 @@ struct sd_session {
     int foreign;               /* ...naming a session of another realm     */
     const char *cookie_id;     /* ID from a validly signed cookie, or NULL */
     const char *cookie_value;  /* that cookie's decoded value             */
+    const char *cookie_name;   /* sd_vault_name of cookie_id, made once:
+                                  a keyed hash (Sealed)                    */
     const char *cookie_lock_key; /* sd_session_lock_key of cookie_id, made
                                   once: the formatting costs ~1 k a time  */
+    const char *old_key;       /* the record was found under an older
+                                  secret's key: the next write moves it   */
     int resign;                /* verified by an old secret: re-issue      */
     const char *id;            /* current ID; NULL until one is minted     */
     sd_fields *fields;         /* the app's fields (sd_record_load)      */
@@ -67,22 +70,33 @@ struct sd_session {
     sd_session_lock *lock;     /* held lock, or NULL                       */
 };
 
-static const char *store_key(apr_pool_t *p, const sd_config *conf, const char *id)
+/* What `id` is called in memcached keys: the one made at load when it is
+ * the cookie's. */
+static const char *name_of(const sd_session *s, const char *id)
 {
-    return apr_pstrcat(p, conf->key_prefix, id, NULL);
+    return id == s->cookie_id && s->cookie_name ? s->cookie_name
+                                                : sd_vault_name(s->r->pool, s->v, id);
 }
 
 /* The lock key of `id`: the one made at load when it is the cookie's. */
 static const char *lock_key(const sd_session *s, const char *id)
 {
-    return id == s->cookie_id && s->cookie_lock_key
-           ? s->cookie_lock_key : sd_session_lock_key(s->r->pool, s->conf, id);
+    const char *name;
+    if (id == s->cookie_id && s->cookie_lock_key) {
+        return s->cookie_lock_key;
+    }
+    name = name_of(s, id);
+    return name ? sd_session_lock_key(s->r->pool, s->conf, name) : NULL;
 }
 
-static sd_backend_call call_of(request_rec *r)
+/* Names the cookie's session in memcached keys, once per request. 0 when
+ * no key of it fits memcached's limit (or OpenSSL failed). */
+static int name_cookie(sd_session *s)
 {
-    sd_backend_call call = { r->pool, r };
-    return call;
+    s->cookie_name = sd_vault_name(s->r->pool, s->v, s->cookie_id);
+    s->cookie_lock_key = s->cookie_name
+                         ? sd_session_lock_key(s->r->pool, s->conf, s->cookie_name) : NULL;
+    return s->cookie_lock_key != NULL;
 }
 
 /* Where the gate keeps the request's own session cookie once it has
@@ -190,13 +204,12 @@ static int start_new(sd_session *s)
 
 /* Drops a stored session that is past its time: deleted, counted, and the
  * request continues as a new visitor. */
-static int expire_stored(sd_session *s, const char *key, const char *why)
+static int expire_stored(sd_session *s, const char *why)
 {
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, s->r, SD_LOGNO(00302)
                   "stored session %s; starting a new one", why);
-    sd_backend_call call = call_of(s->r);
     SD_STATS_INC(s->v->rt.stats, expired);
-    if (sd_store_remove(s->v->rt.store, &call, key) != SD_STORE_OK) {
+    if (sd_vault_remove(s->r, s->v, s->cookie_id, s->old_key) != SD_STORE_OK) {
         return HTTP_SERVICE_UNAVAILABLE;
     }
     return start_new(s);
@@ -269,7 +282,7 @@ static int is_foreign(sd_session *s, const sd_record *rec, sd_fields *fields)
 
 /* Reads and vets the stored value. Returns OK (s filled, or started new
  * when the value is unusable) or an HTTP error status. */
-static int load_stored(sd_session *s, const char *key)
+static int load_stored(sd_session *s)
 {
     request_rec *r = s->r;
     const sd_config *conf = s->conf;
@@ -279,13 +292,11 @@ static int load_stored(sd_session *s, const char *key)
     sd_record *rec = apr_palloc(r->pool, sizeof(*rec));
     sd_fields *fields = NULL;
     const char *err = NULL;
-    sd_backend_call call = call_of(r);
 
     /* Holding the lock, a read also rewrites replicas left behind. */
-    switch (sd_store_read(s->v->rt.store, &call, key,
-                          s->cookie_lock_key,
+    switch (sd_vault_read(r, s->v, s->cookie_id, s->cookie_lock_key,
                           s->lock ? SD_STORE_LOCKED : SD_STORE_READ_ONLY,
-                          &val, &len, &flags)) {
+                          &val, &len, &flags, &s->old_key)) {
     case SD_STORE_OK:
         break;
     case SD_STORE_NOTFOUND:
@@ -295,7 +306,7 @@ static int load_stored(sd_session *s, const char *key)
         return HTTP_SERVICE_UNAVAILABLE;
     }
 
-    if (flags != SD_STORE_FLAGS_JSON || len > SD_STORE_MAX_VALUE
+    if (flags != SD_VAULT_FLAGS_JSON || len > SD_STORE_MAX_VALUE
         || !sd_record_load(r->pool, val, len, rec, &fields, &err)) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00301)
                       "ignoring unusable stored session (flags %u, %" APR_SIZE_T_FMT
@@ -317,7 +328,7 @@ static int load_stored(sd_session *s, const char *key)
     s->deadline = sd_record_deadline(rec, apr_time_from_sec(conf->max_age),
                                      apr_time_from_sec(conf->absolute_timeout));
     if (s->deadline && s->deadline <= apr_time_now()) {
-        return expire_stored(s, key, "has reached its idle or absolute limit");
+        return expire_stored(s, "has reached its idle or absolute limit");
     }
     SD_STATS_INC(s->v->rt.stats, loaded);
 
@@ -364,12 +375,12 @@ static int load_stored(sd_session *s, const char *key)
 static int open_stored(sd_session *s, sd_session_lock_mode mode)
 {
     if (s->conf->lock && s->intent == SD_SESSION_UPDATE) {
-        int rc = sd_session_lock_acquire(s->r, s->v, s->cookie_id, mode, &s->lock);
+        int rc = sd_session_lock_acquire(s->r, s->v, s->cookie_name, mode, &s->lock);
         if (rc != OK) {
             return rc;
         }
     }
-    return load_stored(s, store_key(s->r->pool, s->conf, s->cookie_id));
+    return load_stored(s);
 }
 
 int sd_session_load(request_rec *r, const sd_vhost *v,
@@ -418,7 +429,7 @@ int sd_session_load(request_rec *r, const sd_vhost *v,
                           "session cookie signature does not verify; treating"
                           " the request as a new visitor");
         }
-        else if (!(s->cookie_lock_key = sd_session_lock_key(r->pool, conf, s->cookie_id))) {
+        else if (!name_cookie(s)) {
             /* Neither side ever makes one; its keys would not fit memcached's. */
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00314)
                           "session ID of %" APR_SIZE_T_FMT " bytes is too long for a"
@@ -447,7 +458,7 @@ static int open_by_id(request_rec *r, const sd_vhost *v, const char *id,
     s->detached = 1;
     *out = s;
     s->cookie_id = id;
-    if (!(s->cookie_lock_key = sd_session_lock_key(r->pool, s->conf, id))) {
+    if (!name_cookie(s)) {
         s->cookie_id = NULL;
         return start_new(s);
     }
@@ -517,16 +528,13 @@ static apr_int64_t tombstone_ttl(const sd_config *conf, apr_time_t until, apr_ti
 static int remove_stored(sd_session *s)
 {
     request_rec *r = s->r;
-    sd_backend_call call = call_of(r);
-    const char *key;
     sd_store_result res;
 
     if (s->is_new || !s->id) {
         return OK;
     }
-    key = store_key(r->pool, s->conf, s->id);
     if (s->conf->replicas == 0) {
-        res = sd_store_remove(s->v->rt.store, &call, key);
+        res = sd_vault_remove(r, s->v, s->id, s->old_key);
     }
     else {
         apr_time_t now = apr_time_now();
@@ -544,9 +552,8 @@ static int remove_stored(sd_session *s)
                           "out of memory writing the session's tombstone");
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        res = sd_store_write(s->v->rt.store, &call, key, lock_key(s, s->id),
-                             value, len, tombstone_ttl(s->conf, until, now),
-                             SD_STORE_FLAGS_JSON);
+        res = sd_vault_write(r, s->v, s->id, lock_key(s, s->id), value, len, &meta,
+                             tombstone_ttl(s->conf, until, now), s->old_key);
     }
     if (res != SD_STORE_OK) {
         return HTTP_SERVICE_UNAVAILABLE;
@@ -654,10 +661,9 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
     char *value;
     sd_store_result res;
     apr_int64_t ttl = ttl_until(expires, now);
-    const char *key = s->is_new ? NULL : store_key(r->pool, s->conf, s->id);
+    const char *key = s->is_new ? NULL : sd_vault_key(r->pool, s->v, s->id);
 
     sd_record_meta meta = { s->conf->realm, s->gen + 1, now, s->created, 0, s->login };
-    sd_backend_call call = call_of(r);
     cookie_attrs(s, lifetime, expires, &cookie);
     value = sd_record_encode_fields(r->pool, s->stored, &cookie, &meta, s->fields, &len);
     if (!value) {
@@ -667,11 +673,11 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     room = sd_store_max_value(store, key ? key
-                              : store_key(r->pool, s->conf, "00000000000000000000000000000000"));
+                              : sd_vault_key(r->pool, s->v, "00000000000000000000000000000000"));
     if (room > SD_STORE_MAX_VALUE) {
         room = SD_STORE_MAX_VALUE;
     }
-    if (len > room) {
+    if (sd_vault_stored_len(s->v, len) > room) {
         SD_STATS_INC(s->v->rt.stats, too_large);
         ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00305)
                       "session of %" APR_SIZE_T_FMT " bytes would exceed memcached's item"
@@ -687,8 +693,8 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
                           " not to overwrite a newer change");
             return HTTP_SERVICE_UNAVAILABLE;
         }
-        res = sd_store_write(store, &call, key, lock_key(s, s->id),
-                             value, len, ttl, SD_STORE_FLAGS_JSON);
+        res = sd_vault_write(r, s->v, s->id, lock_key(s, s->id), value, len, &meta, ttl,
+                             s->old_key);
         if (res == SD_STORE_OK) {
             SD_STATS_INC(s->v->rt.stats, saved);
             s->written = 1;
@@ -706,9 +712,7 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
                 return HTTP_INTERNAL_SERVER_ERROR;
             }
             s->id = apr_pstrdup(r->pool, id);
-            res = sd_store_add(store, &call, store_key(r->pool, s->conf, s->id),
-                               lock_key(s, s->id), value, len, ttl,
-                               SD_STORE_FLAGS_JSON);
+            res = sd_vault_add(r, s->v, s->id, lock_key(s, s->id), value, len, &meta, ttl);
         }
         if (res == SD_STORE_OK) {
             SD_STATS_INC(s->v->rt.stats, created);
@@ -735,20 +739,19 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
 static int lock_and_recheck(sd_session *s)
 {
     request_rec *r = s->r;
-    const char *key = store_key(r->pool, s->conf, s->id);
     char *val = NULL;
     apr_size_t len = 0;
     apr_uint16_t flags = 0;
     sd_record rec;
     sd_fields *fields = NULL;
     const char *err = NULL, *stored, *mine;
-    sd_backend_call call = call_of(r);
+    const char *name = name_of(s, s->id);
 
-    if (sd_session_lock_acquire(r, s->v, s->id, SD_LOCK_TRY, &s->lock) != OK
-        || sd_store_read(s->v->rt.store, &call, key, lock_key(s, s->id),
-                         SD_STORE_LOCKED, &val, &len, &flags)
+    if (!name || sd_session_lock_acquire(r, s->v, name, SD_LOCK_TRY, &s->lock) != OK
+        || sd_vault_read(r, s->v, s->id, lock_key(s, s->id), SD_STORE_LOCKED, &val, &len,
+                         &flags, NULL)
            != SD_STORE_OK
-        || flags != SD_STORE_FLAGS_JSON || len > SD_STORE_MAX_VALUE
+        || flags != SD_VAULT_FLAGS_JSON || len > SD_STORE_MAX_VALUE
         || !sd_record_load(r->pool, val, len, &rec, &fields, &err)
         || sd_record_generation(&rec) != s->gen) {
         return DONE;

@@ -301,11 +301,11 @@ static int take_cluster_lock(request_rec *r, const sd_vhost *v, const char *key,
     return rc;
 }
 
-int sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char *id,
+int sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char *name,
                             sd_session_lock_mode mode, sd_session_lock **out)
 {
     const sd_config *conf = v->conf;
-    const char *key = sd_session_lock_key(r->pool, conf, id);
+    const char *key = sd_session_lock_key(r->pool, conf, name);
     apr_time_t began = apr_time_now();
     apr_uint64_t hash;
     int rc, waited = 0;
@@ -329,7 +329,7 @@ int sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char *id,
     else {
         /* Compared before a release, so a holder never removes a lock
          * another request took after its own was lost; unique per request. */
-        const char *placement = apr_pstrcat(r->pool, conf->key_prefix, id, NULL);
+        const char *placement = apr_pstrcat(r->pool, conf->key_prefix, name, NULL);
         const char *token = lock_token(r);
         rc = take_cluster_lock(r, v, key, placement, token, hash, mode, out, &waited);
     }

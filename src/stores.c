@@ -8,6 +8,7 @@
 #include "sd_module.h"
 #include "sd_record.h"
 #include "sd_ring.h"
+#include "sd_seal.h"
 #include "sd_store.h"
 #include "sd_vhost.h"
 
@@ -36,9 +37,10 @@ static const char *slot_key(apr_pool_t *p, const sd_config *conf, const sd_confi
 
 static const char *store_key(apr_pool_t *p, const sd_config *conf)
 {
-    const char *key = apr_psprintf(p, "%" APR_INT64_T_FMT "|%" APR_INT64_T_FMT "|%"
-                                   APR_INT64_T_FMT, conf->replicas, conf->probe_interval_ms,
-                                   conf->probe_timeout_ms);
+    /* The format too: a store compares copies by it. */
+    const char *key = apr_psprintf(p, "%d|%" APR_INT64_T_FMT "|%" APR_INT64_T_FMT "|%"
+                                   APR_INT64_T_FMT, conf->store_format, conf->replicas,
+                                   conf->probe_interval_ms, conf->probe_timeout_ms);
     for (int i = 0; i < conf->memcache->nelts; ++i) {
         key = apr_pstrcat(p, key, "|", server_name(p, &APR_ARRAY_IDX(conf->memcache, i,
                                                                      sd_config_server)), NULL);
@@ -129,6 +131,10 @@ static int replay_pending(void *baton, int server)
 
 static const sd_store_format record_format = { sd_record_compare_raw, sd_record_ttl_raw,
                                                    sd_record_tiebreak_raw };
+/* Sealed copies are compared by their clear header: the store serves
+ * virtual hosts of other secrets, and replays without any request. */
+static const sd_store_format sealed_format = { sd_seal_compare_raw, sd_seal_ttl_raw,
+                                               sd_seal_tiebreak_raw };
 
 /* The replay's side of the host lock table (sd_store_local_lock): the
  * same slot, keyed as src/session_lock.c keys it, that requests take. */
@@ -181,7 +187,9 @@ static void build(apr_pool_t *pchild, server_rec *vs, sd_vhost *v, int connectio
     ring = sd_ring_create(pchild, names, n);
     v->rt.backend = backend;
     v->rt.store = sd_store_create(pchild, backend, ring, (int)v->conf->replicas + 1,
-                                  &record_format, stats, store_log, vs, SD_STORES_HINTS);
+                                  v->conf->store_format == SD_STORE_FORMAT_SEALED
+                                  ? &sealed_format : &record_format,
+                                  stats, store_log, vs, SD_STORES_HINTS);
     if (v->rt.host_locks) {
         sd_store_local_lock local = { take_host_slot, give_host_slot, v->rt.host_locks };
         sd_store_set_local_lock(v->rt.store, &local);

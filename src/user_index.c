@@ -18,6 +18,7 @@
 #include "sd_record.h"
 #include "sd_session.h"
 #include "sd_session_lock.h"
+#include "sd_vault.h"
 
 #include <http_log.h>
 #include <apr_hash.h>
@@ -42,7 +43,8 @@ APLOG_USE_MODULE(sessiondemo);
 
 typedef struct {
     const char *key;        /* the index's store key                    */
-    const char *lock_id;    /* what its lock is named after             */
+    const char *lock_id;    /* what its record and lock are named after */
+    const char *lock_name;  /* ...as memcached keys name it (sd_vault_name) */
     const char *lock_key;   /* ...and that lock's key, for the replay   */
     const char *user;
 } index_name;
@@ -55,6 +57,7 @@ typedef struct {
     json_int_t users;       /* the count's record: its "users"           */
     apr_time_t ended_before; /* sessions created before this were ended  */
     const char *ended_keep;  /* ...all but this one (logout-others)       */
+    const char *old_key;     /* found under an older secret's key         */
     int found;
 } index_value;
 
@@ -69,12 +72,6 @@ static int out_of_memory(request_rec *r, const char *what)
     return HTTP_INTERNAL_SERVER_ERROR;
 }
 
-static sd_backend_call call_of(request_rec *r)
-{
-    sd_backend_call call = { r->pool, r };
-    return call;
-}
-
 static void hex_of(const unsigned char *bytes, apr_size_t n, char *out)
 {
     static const char hex[] = "0123456789abcdef";
@@ -87,22 +84,28 @@ static void hex_of(const unsigned char *bytes, apr_size_t n, char *out)
 
 /* The name is a hash of realm and user: a username of any length and
  * bytes makes a valid memcached key, and realms never share an index. */
-static index_name name_of(apr_pool_t *p, const sd_config *conf, const char *kind,
+static index_name name_of(apr_pool_t *p, const sd_vhost *v, const char *kind,
                           const char *user)
 {
+    const sd_config *conf = v->conf;
+    const char *hashed;
     unsigned char digest[SHA256_DIGEST_LENGTH];
     char hex[2 * SHA256_DIGEST_LENGTH + 1];
     EVP_MD_CTX *md = EVP_MD_CTX_new();
-    index_name n = { NULL, NULL, NULL, user };
+    index_name n = { NULL, NULL, NULL, NULL, user };
 
     if (md && EVP_DigestInit_ex(md, EVP_sha256(), NULL)
         && EVP_DigestUpdate(md, conf->realm, strlen(conf->realm) + 1)
         && EVP_DigestUpdate(md, user, strlen(user))
         && EVP_DigestFinal_ex(md, digest, NULL)) {
         hex_of(digest, sizeof(digest), hex);
+        /* Sealed: the memcached key is a keyed hash of this name too, so a
+         * key listing does not tell whose index it is. */
         n.lock_id = apr_pstrcat(p, kind, hex, NULL);
-        n.key = apr_pstrcat(p, conf->key_prefix, n.lock_id, NULL);
-        if (!(n.lock_key = sd_session_lock_key(p, conf, n.lock_id))) {
+        hashed = sd_vault_name(p, v, n.lock_id);
+        n.key = hashed ? apr_pstrcat(p, conf->key_prefix, hashed, NULL) : NULL;
+        n.lock_name = hashed;
+        if (!hashed || !(n.lock_key = sd_session_lock_key(p, conf, hashed))) {
             n.key = NULL;
         }
     }
@@ -171,7 +174,6 @@ static apr_time_t ms_member(const json_t *e, const char *name)
 static int read_index(request_rec *r, const sd_vhost *v, const index_name *n, int locked,
                       const char *what, index_value *out)
 {
-    sd_backend_call call = call_of(r);
     char *val = NULL;
     apr_size_t len = 0;
     apr_uint16_t flags = 0;
@@ -182,8 +184,9 @@ static int read_index(request_rec *r, const sd_vhost *v, const index_name *n, in
 
     memset(out, 0, sizeof(*out));
     out->sessions = sd_json_track(r->pool, json_array());
-    switch (sd_store_read(v->rt.store, &call, n->key, n->lock_key,
-                          locked ? SD_STORE_LOCKED : SD_STORE_READ_ONLY, &val, &len, &flags)) {
+    switch (sd_vault_read(r, v, n->lock_id, n->lock_key,
+                          locked ? SD_STORE_LOCKED : SD_STORE_READ_ONLY, &val, &len, &flags,
+                          &out->old_key)) {
     case SD_STORE_OK:
         break;
     case SD_STORE_NOTFOUND:
@@ -236,8 +239,7 @@ static int write_index(request_rec *r, const sd_vhost *v, const index_name *n,
                        const index_value *iv, const char *member, json_t *value)
 {
     const sd_config *conf = v->conf;
-    sd_backend_call call = call_of(r);
-    apr_time_t now = apr_time_now();
+        apr_time_t now = apr_time_now();
     apr_time_t lifetime = apr_time_from_sec(INDEX_LIFETIME_SECONDS);
     sd_record_cookie_attrs attrs = { lifetime, now + lifetime, 0, 1, NULL, "/", NULL };
     sd_record_meta meta = { conf->realm, iv->gen + 1, now, iv->created ? iv->created : now, 0,
@@ -261,11 +263,11 @@ static int write_index(request_rec *r, const sd_vhost *v, const index_name *n,
         return out_of_memory(r, "writing the index of a user's sessions");
     }
     room = sd_store_max_value(v->rt.store, n->key);
-    if (len > room || len > INDEX_MAX_VALUE) {
+    if (sd_vault_stored_len(v, len) > room || len > INDEX_MAX_VALUE) {
         return INDEX_TOO_LARGE;
     }
-    if (sd_store_write(v->rt.store, &call, n->key, n->lock_key, value_text, len,
-                       INDEX_LIFETIME_SECONDS, INDEX_FLAGS_JSON) != SD_STORE_OK) {
+    if (sd_vault_write(r, v, n->lock_id, n->lock_key, value_text, len, &meta,
+                       INDEX_LIFETIME_SECONDS, iv->old_key) != SD_STORE_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00503)
                       "the index of a user's sessions could not be written");
         return HTTP_SERVICE_UNAVAILABLE;
@@ -280,7 +282,7 @@ static int lock_index(request_rec *r, const sd_vhost *v, const index_name *n,
 {
     *lock = NULL;
     return v->conf->lock == SD_LOCK_OFF
-           ? OK : sd_session_lock_acquire(r, v, n->lock_id, mode, lock);
+           ? OK : sd_session_lock_acquire(r, v, n->lock_name, mode, lock);
 }
 
 static int still_trusted(request_rec *r, const sd_session_lock *lock)
@@ -389,7 +391,7 @@ static json_t *prune(request_rec *r, const sd_vhost *v, const char *user, json_t
  * last. Best effort: the count is for the status page. */
 static void count_users(request_rec *r, const sd_vhost *v, int delta)
 {
-    index_name n = name_of(r->pool, v->conf, "index-users:", "");
+    index_name n = name_of(r->pool, v, "index-users:", "");
     sd_session_lock *lock = NULL;
     index_value iv;
     json_int_t users = 0;
@@ -413,7 +415,7 @@ static void count_users(request_rec *r, const sd_vhost *v, int delta)
 
 int sd_user_index_users(request_rec *r, const sd_vhost *v, apr_int64_t *count)
 {
-    index_name n = name_of(r->pool, v->conf, "index-users:", "");
+    index_name n = name_of(r->pool, v, "index-users:", "");
     index_value iv;
     int rc;
 
@@ -508,7 +510,7 @@ typedef struct {
 static int rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash_t *drop,
                    json_t *add, apr_time_t add_created, const index_end *end, int *evicted)
 {
-    index_name n = name_of(r->pool, v->conf, "index:", user);
+    index_name n = name_of(r->pool, v, "index:", user);
     const char *add_id = add ? json_string_value(json_object_get(add, "id")) : NULL;
     sd_session_lock *lock = NULL;
     index_value iv;
@@ -652,7 +654,7 @@ static int by_last_seen(const void *a, const void *b)
 int sd_user_index_list(request_rec *r, const sd_vhost *v, const char *user,
                        apr_array_header_t **entries)
 {
-    index_name n = name_of(r->pool, v->conf, "index:", user);
+    index_name n = name_of(r->pool, v, "index:", user);
     index_value iv;
     size_t i;
     json_t *e;
@@ -695,7 +697,7 @@ int sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
                       const char *handle, const char *keep_id, int *ended,
                       const char **ended_id)
 {
-    index_name n = name_of(r->pool, v->conf, "index:", user);
+    index_name n = name_of(r->pool, v, "index:", user);
     apr_hash_t *drop = apr_hash_make(r->pool);
     index_value iv;
     index_end end;

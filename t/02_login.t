@@ -35,7 +35,7 @@ my $id = session_id(cookie_value($res));
 ok($id, "session ID issued ($id)");
 
 # What memcached holds.
-my ($flags, $data) = mc_get("sess:$id");
+my ($flags, $data) = SDTest::mc_get_session($id);
 is($flags, 2, 'stored with flags 2 (connect-memcached JSON)');
 like($data, qr/^\{"cookie":\{"originalMaxAge":86400000,"expires":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z","httpOnly":true,"path":"\/","sameSite":"lax"\},/,
      'compact JSON with the cookie object first');
@@ -63,7 +63,7 @@ $res = GET '/';
 like($res->content, qr{<strong>Visit Count:</strong> 2</p>}, 'refresh: count 2');
 is(session_id(cookie_value($res)) // $id, $id, 'the session ID stays the same across views');
 
-($flags, $data) = mc_get("sess:$id");
+($flags, $data) = SDTest::mc_get_session($id);
 is(JSON::PP::decode_json($data)->{visitCount}, 3, 'memcached holds the incremented count');
 ok(!exists JSON::PP::decode_json($data)->{flash}, 'the flash is gone from the store');
 

@@ -23,14 +23,14 @@ is($res->content, 'Unauthorized', '... with "Unauthorized"');
 my $jar = new_client();
 $res = login('bob');
 my $id = session_id(cookie_value($res));
-ok(scalar(() = mc_get("sess:$id")), 'session stored after login');
+ok(scalar(() = SDTest::mc_get_session($id)), 'session stored after login');
 
 $res = POST '/logout', content => '';
 is($res->code, 302, 'logout redirects');
 is($res->header('Location'), '/', '... to home');
 like(join("\n", $res->header('Set-Cookie')),
      qr{^connect\.sid=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT}, 'cookie expired');
-ok(!scalar(() = mc_get("sess:$id")), 'memcached key deleted');
+ok(!scalar(() = SDTest::mc_get_session($id)), 'memcached key deleted');
 
 $res = GET '/';
 like($res->content, qr{<strong>Name:</strong> Guest</p>}, 'home is the guest view after logout');

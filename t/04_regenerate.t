@@ -16,13 +16,13 @@ my $res = POST '/add-to-cart', [item => 'pre-login item'];
 is($res->code, 200, 'a guest can fill a cart');
 my $guest_id = session_id(cookie_value($res));
 ok($guest_id, 'the cart created a guest session');
-ok(scalar(() = mc_get("sess:$guest_id")), 'guest session stored');
+ok(scalar(() = SDTest::mc_get_session($guest_id)), 'guest session stored');
 
 $res = login('carol');
 my $user_id = session_id(cookie_value($res));
 ok($user_id, 'login issues a session cookie');
 isnt($user_id, $guest_id, 'login issues a NEW session ID');
-ok(!scalar(() = mc_get("sess:$guest_id")), 'the pre-login key is deleted');
+ok(!scalar(() = SDTest::mc_get_session($guest_id)), 'the pre-login key is deleted');
 
 $res = GET '/cart';
 is($res->content, '{"items":[]}', 'pre-login data is not carried into the new session');

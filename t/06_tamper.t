@@ -50,29 +50,29 @@ ok(!grep({ /^connect\.sid=s/ } $page->header('Set-Cookie')), 'no new session is 
 
 # A corrupt stored value is a guest, not a 500.
 my $bogus = 'CorruptStoredValue0123456789abcd';
-mc_set("sess:$bogus", 2, 60, 'this is not json');
+SDTest::mc_set_session($bogus, 2, 60, 'this is not json');
 is(view_with('connect.sid=' . sign_id($bogus, $current))->code, 401, 'non-JSON stored value is a guest');
-mc_set("sess:$bogus", 0, 60, in_realm('{"cookie":{},"isLoggedIn":true}'));
+SDTest::mc_set_session($bogus, 0, 60, in_realm('{"cookie":{},"isLoggedIn":true}'));
 is(view_with('connect.sid=' . sign_id($bogus, $current))->code, 401, 'wrong flags are a guest');
-mc_set("sess:$bogus", 2, 60, '[1,2,{"isLoggedIn":true}]');
+SDTest::mc_set_session($bogus, 2, 60, '[1,2,{"isLoggedIn":true}]');
 is(view_with('connect.sid=' . sign_id($bogus, $current))->code, 401, 'a stored array (not an object) is a guest');
-mc_set("sess:$bogus", 2, 60, in_realm('{"cookie":"not an object","isLoggedIn":true}'));
+SDTest::mc_set_session($bogus, 2, 60, in_realm('{"cookie":"not an object","isLoggedIn":true}'));
 is(view_with('connect.sid=' . sign_id($bogus, $current))->code, 401, 'a stored session whose cookie is not an object is a guest');
-mc_set("sess:$bogus", 2, 60, in_realm('{"cookie":{},"isLoggedIn":true,"x":' . ('[' x 5000) . (']' x 5000) . '}'));
+SDTest::mc_set_session($bogus, 2, 60, in_realm('{"cookie":{},"isLoggedIn":true,"x":' . ('[' x 5000) . (']' x 5000) . '}'));
 is(view_with('connect.sid=' . sign_id($bogus, $current))->code, 401, 'a stored value nested 5000 deep is a guest');
-mc_set("sess:$bogus", 2, 60, in_realm('{"cookie":{},"isLoggedIn":true,"pad":"' . ('x' x (1100 * 1024)) . '"}'));
+SDTest::mc_set_session($bogus, 2, 60, in_realm('{"cookie":{},"isLoggedIn":true,"pad":"' . ('x' x (1100 * 1024)) . '"}'));
 is(view_with('connect.sid=' . sign_id($bogus, $current))->code, 401, 'a stored value over 1 MiB is a guest');
-mc_set("sess:$bogus", 2, 60, in_realm("{\"cookie\":{},\"isLoggedIn\":true,\"username\":\"\xff\xfe\"}"));
+SDTest::mc_set_session($bogus, 2, 60, in_realm("{\"cookie\":{},\"isLoggedIn\":true,\"username\":\"\xff\xfe\"}"));
 is(view_with('connect.sid=' . sign_id($bogus, $current))->code, 401, 'a stored value with invalid UTF-8 is a guest');
-mc_set("sess:$bogus", 2, 60, in_realm('{"cookie":{},"isLoggedIn":true,"username":{"nested":1},"visitCount":"many","cart":"none"}'));
+SDTest::mc_set_session($bogus, 2, 60, in_realm('{"cookie":{},"isLoggedIn":true,"username":{"nested":1},"visitCount":"many","cart":"none"}'));
 my $odd = view_with('connect.sid=' . sign_id($bogus, $current));
 is($odd->code, 200, 'odd but valid field types are served, not a 500');
 Apache::TestRequest::user_agent(reset => 1, requests_redirectable => 0);
 is(GET('/cart', Cookie => 'connect.sid=' . sign_id($bogus, $current))->content, '{"items":[]}',
    '... a non-array cart reads as empty');
-mc_set("sess:$bogus", 2, 60, in_realm('{"cookie":{"expires":"2001-01-01T00:00:00.000Z"},"isLoggedIn":true}'));
+SDTest::mc_set_session($bogus, 2, 60, in_realm('{"cookie":{"expires":"2001-01-01T00:00:00.000Z"},"isLoggedIn":true}'));
 is(view_with('connect.sid=' . sign_id($bogus, $current))->code, 401, 'a session past its expires is a guest');
-ok(!scalar(() = mc_get("sess:$bogus")), '... and is deleted from memcached');
+ok(!scalar(() = SDTest::mc_get_session($bogus)), '... and is deleted from memcached');
 
 # Rotation: a cookie signed with the retired secret still works, and the
 # next response re-issues it under the current secret.

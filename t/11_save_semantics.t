@@ -30,7 +30,7 @@ sub sets_during(&) {
     my $res = $code->();
     return (mc_stats()->{cmd_set} - $before->{cmd_set}, $res);
 }
-sub key_of { 'sess:' . session_id(cookie_value($_[0])) }
+sub key_of { SDTest::store_key(session_id(cookie_value($_[0]))) }
 
 # Defaults: Resave Off, Rolling Off, refresh when < 50 % of 1 day is left.
 use_vhost(undef);
@@ -74,16 +74,16 @@ is($sets, 0, 'RefreshThreshold 0: no refresh write');
 use_vhost(undef);
 $res = login('olga');
 my $id = session_id(cookie_value($res));
-$key = "sess:$id";
-my ($flags, $data) = mc_get("sess:$id");
+$key = SDTest::store_key($id);
+my ($flags, $data) = SDTest::mc_get_session($id);
 my $soon = do { my @t = gmtime(time + 3600); sprintf '%04d-%02d-%02dT%02d:%02d:%02d.000Z',
                  $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0] };
 $data =~ s/"expires":"[^"]+"/"expires":"$soon"/;
-SDTest::mc_set("sess:$id", 2, 3600, $data);
+SDTest::mc_set_session($id, 2, 3600, $data);
 ($sets, $res) = sets_during { GET '/profile' };
 is($sets, 1, 'default: a session with 1 h of 24 h left is refreshed by a read');
 ok(defined cookie_value($res), '... and the browser gets the new Expires');
-($flags, $data) = mc_get("sess:$id");
+($flags, $data) = SDTest::mc_get_session($id);
 unlike($data, qr/"expires":"\Q$soon\E"/, '... and its expires moved forward');
 
 # SaveUninitialized On: every visitor gets a stored session and a cookie.
@@ -93,8 +93,8 @@ undef $key;
 is($sets, 1, 'SaveUninitialized On: a guest page stores a session');
 my $guest = session_id(cookie_value($res));
 ok($guest, 'SaveUninitialized On: and sets a cookie');
-ok(scalar(() = mc_get("sess:$guest")), 'the uninitialized session is in memcached');
-$key = "sess:$guest";
+ok(scalar(() = SDTest::mc_get_session($guest)), 'the uninitialized session is in memcached');
+$key = SDTest::store_key($guest);
 ($sets, $res) = sets_during { GET '/' };
 is($sets, 0, 'SaveUninitialized On: the same guest does not write again');
 

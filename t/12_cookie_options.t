@@ -18,8 +18,8 @@ my $header = join "\n", $res->header('Set-Cookie');
 like($header, qr{^opts\.sid=s%3A[^;]+; Domain=localhost\.example; Path=/; Expires=[^;]+; SameSite=Strict$},
      'Domain, Path, SameSite=Strict, no HttpOnly, in express-session order');
 my $id = session_id(cookie_value($res));
-ok(scalar(() = mc_get("opts:$id")), 'SessionDemoKeyPrefix opts: is used for the key');
-my (undef, $data) = mc_get("opts:$id");
+ok(scalar(() = SDTest::mc_get_session($id, 'opts:')), 'SessionDemoKeyPrefix opts: is used for the key');
+my (undef, $data) = SDTest::mc_get_session($id, 'opts:');
 like($data, qr/^\{"cookie":\{"originalMaxAge":86400000,"expires":"[^"]+","httpOnly":false,"domain":"localhost\.example","path":"\/","sameSite":"strict"\}/,
      'the stored cookie object carries the same options');
 
@@ -30,7 +30,7 @@ $res = POST '/login', [username => 'quinn', password => 'pw'],
 $header = join "\n", $res->header('Set-Cookie');
 like($header, qr{^plain\.sid=s%3A[^;]+; Path=/; Expires=[^;]+; HttpOnly$}, 'SameSite Off: no SameSite attribute');
 $id = session_id(cookie_value($res));
-ok(scalar(() = mc_get($id)), 'SessionDemoKeyPrefix "": the key is the bare ID (connect-memcached default)');
+ok(scalar(() = SDTest::mc_get_session($id, '')), 'SessionDemoKeyPrefix "": the key has no prefix (connect-memcached default)');
 
 use_vhost('sd_secure');
 $res = login('rita');
@@ -46,7 +46,7 @@ $res = POST '/login', [username => 'tina', password => 'pw'], 'X-Forwarded-Proto
 like(join("\n", $res->header('Set-Cookie')), qr{; HttpOnly; Secure; SameSite=Lax$},
      'Auto + TrustProxy: X-Forwarded-Proto https gives Secure');
 $id = session_id(cookie_value($res));
-(undef, $data) = mc_get("sess:$id");
+(undef, $data) = SDTest::mc_get_session($id);
 like($data, qr/"secure":true,"httpOnly":true/, 'the stored cookie records secure');
 $res = POST '/login', [username => 'tina', password => 'pw'], 'X-Forwarded-Proto' => 'HTTPS, http';
 like(join("\n", $res->header('Set-Cookie')), qr/; Secure;/, 'the first X-Forwarded-Proto value counts');

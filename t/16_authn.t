@@ -25,7 +25,7 @@ $res = login('alice', 'correct horse battery');
 is($res->header('Location'), '/', 'right bcrypt password: logged in');
 my $id = session_id(cookie_value($res));
 ok($id, '... with a session');
-like((mc_get("sess:$id"))[1] // '', qr/"sessiondemo":\{[^}]*"login":"password"\}/,
+like((SDTest::mc_get_session($id))[1] // '', qr/"sessiondemo":\{[^}]*"login":"password"\}/,
      '... which records that a password verified the login');
 like(GET('/')->content, qr{Name:</strong> alice</p>}, 'home shows alice');
 

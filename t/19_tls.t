@@ -25,7 +25,7 @@ my ($cookie) = $res =~ /^Set-Cookie: (tls\.sid=[^\r\n]+)/mi;
 like($cookie // '', qr{; HttpOnly; Secure; SameSite=Lax$}, 'Secure Auto: the cookie is Secure over TLS');
 my ($value) = ($cookie // '') =~ /^tls\.sid=([^;]+)/;
 my ($id) = ($value // '') =~ /^s%3A([A-Za-z0-9_-]+)\./;
-my (undef, $data) = mc_get("sess:" . ($id // 'none'));
+my (undef, $data) = SDTest::mc_get_session(($id // 'none'));
 like($data // '', qr/"secure":true/, 'the stored cookie records secure');
 
 $res = curl("-H 'Cookie: tls.sid=$value'", "$base/protected");

@@ -39,7 +39,7 @@ for my $mode (['sd_lock', 'lock.sid', 'Cluster'], ['sd_hostlock', 'hostlock.sid'
         return HTTP::Request->new(GET => "$base/", [Cookie => $cookie]);
     });
     is($failed, 0, "$lock: 200 concurrent views answered 200");
-    my (undef, $data) = mc_get('sess:' . session_id(cookie_value($res)));
+    my (undef, $data) = SDTest::mc_get_session(session_id(cookie_value($res)));
     is(JSON::PP::decode_json($data)->{visitCount}, 201, "$lock: every concurrent view was counted");
     ok(!scalar(() = mc_get(SDTest::lock_key('sess:', session_id(cookie_value($res))))),
        "$lock: no lock key is left in memcached");

@@ -31,7 +31,7 @@ is($res->code, 302, 'demo mode: alice logs in with any password');
 my $value = cookie_value($res);
 my $id = session_id($value);
 my $cookie = "realm.sid=$value";
-my (undef, $stored) = mc_get("sess:$id");
+my (undef, $stored) = SDTest::mc_get_session($id);
 like($stored, qr/"sessiondemo":\{"realm":"\Q$demo_realm\E"/, 'the stored session records its realm');
 like($stored, qr/"sessiondemo":\{[^}]*"login":"demo"\}/, '... and that its login was a demo one (any password)');
 
@@ -47,7 +47,7 @@ isnt(session_id(cookie_value($res)), $id, '... as a new session, not a write int
 $res = POST('/logout', content => '', Cookie => $cookie);
 is($res->code, 302, 'logging out there answers as usual');
 ok(!grep({ /^realm\.sid=;/ } $res->header('Set-Cookie')), '... but does not expire the other realm\'s cookie');
-my (undef, $after) = mc_get("sess:$id");
+my (undef, $after) = SDTest::mc_get_session($id);
 is($after, $stored, "the other realm's stored session is untouched: not written, not deleted");
 ok(foreign_logged() > $logged, 'the ignored session is logged at debug level (SD00312)');
 use_vhost('sd_realm_demo');
@@ -65,7 +65,7 @@ my $express_id = 'ExpressWroteThis0123456789abcdef';
 my $later = strftime('%Y-%m-%dT%H:%M:%S.000Z', gmtime(time + 3600));
 my $plain = qq({"cookie":{"originalMaxAge":86400000,"expires":"$later","httpOnly":true,"path":"/"},)
           . qq("isLoggedIn":true,"username":"carl","loginTime":"2026-01-01T00:00:00.000Z","visitCount":0});
-mc_set("sess:$express_id", 2, 600, $plain);
+SDTest::mc_set_session($express_id, 2, 600, $plain);
 my $signed = sign_id($express_id, $secret);
 use_vhost(undef);
 is(GET('/protected', Cookie => "connect.sid=$signed")->code, 401,
@@ -74,7 +74,7 @@ use_vhost('sd_adopt');
 my $adopt_realm = realm();
 is(GET('/protected', Cookie => "adopt.sid=$signed")->code, 200, 'SessionDemoRealmless Adopt serves it');
 like(GET('/', Cookie => "adopt.sid=$signed")->content, qr{Name:</strong> carl</p>}, '... as its user');
-(undef, $stored) = mc_get("sess:$express_id");
+(undef, $stored) = SDTest::mc_get_session($express_id);
 like($stored, qr/"sessiondemo":\{"realm":"\Q$adopt_realm\E"/, '... and stamps it with its realm on the next write');
 like($stored, qr/^\{"cookie":\{"originalMaxAge":86400000,/, '... keeping express-session\'s shape');
 use_vhost(undef);

@@ -19,7 +19,7 @@ plan tests => 15;
 
 sub stored_cookie {
     my ($id) = @_;
-    my (undef, $data) = mc_get("sess:$id");
+    my (undef, $data) = SDTest::mc_get_session($id);
     return $data ? JSON::PP::decode_json($data)->{cookie} : undef;
 }
 
@@ -42,7 +42,7 @@ ok(defined $expires && str2time($expires) - $t0 <= 3, "... and an Expires within
 my $c = stored_cookie($id);
 is($c->{originalMaxAge}, 2000, "the stored lifetime is now the shorter one");
 is($c->{sameSite}, 'strict', "the stored cookie carries the current settings, in express-session's shape");
-my (undef, $raw) = mc_get("sess:$id");
+my (undef, $raw) = SDTest::mc_get_session($id);
 like($raw, qr/^\{"cookie":\{"originalMaxAge":2000,"expires":"[^"]+","httpOnly":false,"path":"\/","sameSite":"strict"\},/,
      "... in express-session's member order");
 
@@ -57,7 +57,7 @@ sleep 3;
 use_vhost('sd_shared_short');
 is(GET('/protected', Cookie => $idle)->code, 401,
    'after 3 s idle it is over where SessionDemoMaxAge is 2, whatever it was stored with');
-ok(!scalar(() = mc_get("sess:$idle_id")), '... and removed from memcached');
+ok(!scalar(() = SDTest::mc_get_session($idle_id)), '... and removed from memcached');
 
 # An absolute limit the session was not created under applies too.
 use_vhost('sd_shared_long');

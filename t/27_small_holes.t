@@ -35,7 +35,7 @@ HEAD '/' for 1 .. 3;
 like(GET('/')->content, qr{Visit Count:</strong> 1</p>}, 'three HEAD / in between counted no visit');
 
 my $far = 'FarFutureExpiry0123456789abcdefg';
-mc_set("sess:$far", 2, 600, in_realm('{"cookie":{"expires":"9999-12-31T23:59:59.999Z","path":"/"},'
+SDTest::mc_set_session($far, 2, 600, in_realm('{"cookie":{"expires":"9999-12-31T23:59:59.999Z","path":"/"},'
                                      . '"isLoggedIn":true,"username":"max","visitCount":1}'));
 my $far_cookie = 'connect.sid=' . sign_id($far, 'apache-test only: 3c5a0f8e9d2b4e6f8a1c3e5d7f9b2d4e');
 Apache::TestRequest::user_agent(reset => 1, requests_redirectable => 0);
@@ -48,5 +48,9 @@ my $long = 'L' x 200;
 my $before = mc_stats();
 $res = GET '/protected', Cookie => 'long.sid=' . sign_id($long, 'apache-test only: 3c5a0f8e9d2b4e6f8a1c3e5d7f9b2d4e');
 is($res->code, 401, 'a signed ID too long for a memcached key is a guest');
-is(mc_stats()->{cmd_get} - $before->{cmd_get}, 0, '... and is never sent to memcached');
+# Sealed (the default) names every ID by a 43-character keyed hash, so it
+# reaches memcached only as keys that fit: the first secret's and the
+# older one's (Express refuses it before memcached, SD00314).
+ok(mc_stats()->{cmd_get} - $before->{cmd_get} <= 2,
+   '... and reaches memcached only as keyed hashes that fit (one per secret)');
 is(login('noor')->code, 302, 'sessions still work under a 48-byte prefix');

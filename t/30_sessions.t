@@ -147,7 +147,7 @@ is(user_of($peer), 'Guest', 'so is the one on the other port');
 is(get($b, '/sessions.json')->code, 401, '... and its list is refused');
 is(user_of($a), 'alice', 'this device stays logged in');
 is(scalar @{ list($a) }, 1, 'the list holds this device only');
-ok(!mc_get("sess:$b->{id}"), 'the ended session is gone from memcached (one copy: deleted)');
+ok(!SDTest::mc_get_session($b->{id}), 'the ended session is gone from memcached (one copy: deleted)');
 
 # --- ending one ----------------------------------------------------------
 log_in($b, 'alice');
@@ -185,7 +185,7 @@ select undef, undef, undef, 0.3;
 $res = post($a, '/sessions/logout-others');
 waitpid $_, 0 for @racers;
 is($res->header('Location'), '/sessions?ended=1', 'logout-others while the other device is busy');
-ok(!mc_get("sess:$victim"), 'none of its racing requests brought the ended session back');
+ok(!SDTest::mc_get_session($victim), 'none of its racing requests brought the ended session back');
 is(user_of($b), 'Guest', 'and the device is a guest');
 
 # The same, step by step: a request of the ended device holds its session's
@@ -202,13 +202,13 @@ if (!$ender) {
 }
 select undef, undef, undef, 0.6;
 ok(ref list($b), 'the end waits while a request of the session holds its lock (read-only pages still see the session)');
-my (undef, $held_copy) = mc_get("sess:$victim");
+my (undef, $held_copy) = SDTest::mc_get_session($victim);
 (my $written = $held_copy) =~ s/"visitCount":(\d+)/'"visitCount":' . ($1 + 5)/e;
-ok(mc_set("sess:$victim", 2, 3600, $written), 'that request writes the session, then lets go');
+ok(SDTest::mc_set_session($victim, 2, 3600, $written), 'that request writes the session, then lets go');
 mc_command("delete $lock");
 waitpid $ender, 0;
 is($?, 0, 'logout-others then goes ahead');
-ok(!mc_get("sess:$victim"), 'and the write of the racing request did not bring the session back');
+ok(!SDTest::mc_get_session($victim), 'and the write of the racing request did not bring the session back');
 is(user_of($b), 'Guest', 'the device is a guest');
 
 # --- the bound -----------------------------------------------------------
@@ -243,7 +243,7 @@ is(user_of($bob), 'bob', "bob's session was never touched");
 
 # --- a session express-session made --------------------------------------
 my $eid = 'ExpressMadeThisSession00000000ab';
-mc_set("sess:$eid", 2, 3600, '{"cookie":{"originalMaxAge":3600000,"expires":"2099-01-01T00:00:00.000Z",'
+SDTest::mc_set_session($eid, 2, 3600, '{"cookie":{"originalMaxAge":3600000,"expires":"2099-01-01T00:00:00.000Z",'
        . '"httpOnly":true,"path":"/"},"isLoggedIn":true,"username":"dave","visitCount":1}');
 my $dave = device('DavesExpress');
 # Its first request here carries the cookie express-session set; the reply
@@ -367,7 +367,7 @@ ok(ref $sessions && $sessions->[0]{current}, '... as this device');
 # --- express-session's "Dave" under SessionDemoUsernameCase Lower --------
 {
     my $id = 'ExpressMadeDaveUpperCase0000000a';
-    mc_set("sess:$id", 2, 3600, '{"cookie":{"originalMaxAge":3600000,"expires":"2099-01-01T00:00:00.000Z",'
+    SDTest::mc_set_session($id, 2, 3600, '{"cookie":{"originalMaxAge":3600000,"expires":"2099-01-01T00:00:00.000Z",'
            . '"httpOnly":true,"path":"/"},"isLoggedIn":true,"username":"Dave","visitCount":1}');
     my $d = device('DaveUpper', 'sd_sessions_nocase');
     my $r = get($d, '/', Cookie => 'nocase.sid=' . sign_id($id, $secret));

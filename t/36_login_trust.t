@@ -130,7 +130,7 @@ is($status->{config}{SessionDemoRealm}, "127.0.0.1:$port",
 my $demo_cookie = own_login('connect.sid', 'alice', 'anything at all');
 ok($demo_cookie, 'demo mode: alice logs in with any password');
 my ($demo_id) = $demo_cookie =~ /s%3A([^.]+)\./;
-like((mc_get("sess:$demo_id"))[1] // '', qr/"sessiondemo":\{"realm":"127\.0\.0\.1:$port",[^}]*"login":"demo"/,
+like((SDTest::mc_get_session($demo_id))[1] // '', qr/"sessiondemo":\{"realm":"127\.0\.0\.1:$port",[^}]*"login":"demo"/,
      '... and the stored session says the login was a demo one');
 stop_own_httpd();
 my $gated = <<"GATE";
@@ -201,7 +201,7 @@ unlike($res->content, qr/X_REMOTE_USER=alice/, '... as alice or anybody');
 # hand edit): the gate takes it for a guest.
 my $spaced_id = 'SpacedName0123456789abcdefghijkl';
 my $later = strftime('%Y-%m-%dT%H:%M:%S.000Z', gmtime(time + 3600));
-mc_set("sess:$spaced_id", 2, 600,
+SDTest::mc_set_session($spaced_id, 2, 600,
        qq({"cookie":{"originalMaxAge":86400000,"expires":"$later","httpOnly":true,"path":"/"},)
        . qq("sessiondemo":{"realm":"trust-shared","gen":1,"login":"password"},)
        . qq("isLoggedIn":true,"username":"alice ","loginTime":"2026-01-01T00:00:00.000Z","visitCount":0}));

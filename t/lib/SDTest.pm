@@ -8,14 +8,49 @@ use warnings;
 use Exporter 'import';
 use File::Basename ();
 use lib File::Basename::dirname(__FILE__) . '/../../tests/lib';
-use SDEnv qw(env_sh mc_get mc_set mc_stats mc_command mc_ttl sign_id);
+use SDEnv qw(env_sh mc_get mc_set mc_stats mc_command mc_ttl sign_id sealed_name seal_record
+             open_record);
 use HTTP::Cookies ();
 use LWP::UserAgent ();
 use Apache::TestRequest ();
 
 our @EXPORT_OK = qw(new_client env_sh mc_get mc_set mc_stats mc_command mc_ttl session_id
                     set_cookie_of cookie_value login sign_id use_vhost realm in_realm
-                    lock_key config_test in_parallel);
+                    lock_key config_test in_parallel store_key mc_get_session
+                    mc_set_session seal_record @TEST_SECRETS);
+
+# t/conf's SessionDemoSecret: the first signs and seals, both verify and open.
+our @TEST_SECRETS = ('apache-test only: 3c5a0f8e9d2b4e6f8a1c3e5d7f9b2d4e',
+                     'retired test secret, verify only');
+
+# The memcached key of record $name (a session ID) on a server with the
+# default SessionDemoStoreFormat Sealed: prefix ('sess:' unless given) and
+# the keyed hash of the name under $secret (the first test secret).
+sub store_key {
+    my ($name, $prefix, $secret) = @_;
+    return ($prefix // 'sess:') . sealed_name($secret // $TEST_SECRETS[0], $name);
+}
+
+# A session's stored record, opened: (2, JSON text) as express-session's
+# format would hold it, () on a miss, and the raw (flags, value) when it
+# does not open.
+sub mc_get_session {
+    my ($id, $prefix) = @_;
+    my $key = store_key($id, $prefix);
+    my ($flags, $value) = mc_get($key);
+    return () unless defined $flags;
+    my $plain = $flags == 0 ? open_record(\@TEST_SECRETS, $key, $value) : undef;
+    return defined $plain ? (2, $plain) : ($flags, $value);
+}
+
+# Writes a session's record as the module would: sealed with the first
+# secret (flags 2, JSON); other flags write $data as is (never opens).
+sub mc_set_session {
+    my ($id, $flags, $ttl, $data, $prefix) = @_;
+    my $key = store_key($id, $prefix);
+    return $flags == 2 ? mc_set($key, 0, $ttl, seal_record($TEST_SECRETS[0], $key, $data, $ttl))
+                       : mc_set($key, $flags, $ttl, $data);
+}
 
 # `apache2 -t` on a minimal server in $dir (event MPM, the module loaded
 # from the build) plus $body; returns (exit status, output).
@@ -99,14 +134,14 @@ sub in_realm {
     return $json;
 }
 
-# The key of a session's lock: prefix, ID, the realm's tag (APR's default
-# string hash, as src/session_lock.c computes it), ".lock".
+# The key of a session's lock: its data key (store_key), the realm's tag
+# (APR's default string hash, as src/session_lock.c computes it), ".lock".
 sub lock_key {
     my ($prefix, $id, $realm) = @_;
     $realm //= realm();
     my $h = 0;
     $h = ($h * 33 + ord) & 0xffffffff for split //, $realm;
-    return sprintf '%s%s.%08x.lock', $prefix, $id, $h;
+    return sprintf '%s.%08x.lock', store_key($id, $prefix), $h;
 }
 
 # Runs $per requests ($make->($client, $i) gives each) in each of $clients

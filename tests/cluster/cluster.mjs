@@ -24,6 +24,7 @@
 // sessions, default 1500), CLUSTER_LOAD_SECONDS (phase 3, default 12),
 // CLUSTER_CLIENTS (default 24).
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { Env, Memcached, TcpProxy, appRequest, canConnect, freePort, mcTalk, sleep, waitFor } from '../lib/env.mjs';
 
@@ -64,6 +65,27 @@ async function freshNode(node) { await killNode(node); await startMemcached(node
 async function flushesSeen(list) {
   return (await Promise.all(list.map((n) => new Memcached(n.port).stats()))).reduce((a, st) => a + st.cmd_flush, 0);
 }
+// SessionDemoStoreFormat Sealed, the default (docs/interop.md, "The sealed
+// format"): what a session ID is called in memcached keys, and a sealed
+// record opened (null when it does not open), with node's own crypto.
+let sealKeys;
+function derived() {
+  const d = (info) => Buffer.from(crypto.hkdfSync('sha256', env.secret, Buffer.alloc(0), info, 32));
+  return (sealKeys ??= { name: d('sessiondemo store key v1'), seal: d('sessiondemo store seal v1') });
+}
+const sealedName = (id) => crypto.createHmac('sha256', derived().name).update(id).digest('base64url');
+function openSealed(key, value) {
+  const m = /^(SD1\.\d+\.[01]\.\d+\.\d+\.)([A-Za-z0-9_-]+)$/.exec(value.toString());
+  const raw = m ? Buffer.from(m[2], 'base64url') : Buffer.alloc(0);
+  if (raw.length < 28) return null;
+  try {
+    const d = crypto.createDecipheriv('aes-256-gcm', derived().seal, raw.subarray(0, 12));
+    d.setAAD(Buffer.concat([Buffer.from(key), Buffer.from([0]), Buffer.from(m[1])]));
+    d.setAuthTag(raw.subarray(raw.length - 16));
+    return Buffer.concat([d.update(raw.subarray(12, raw.length - 16)), d.final()]).toString();
+  } catch { return null; }
+}
+
 // What each node holds for each key: null (nothing), 'tombstone' (the
 // module's logged-out record, which Express reads as a fresh, logged-out
 // session) or 'live'.
@@ -75,7 +97,7 @@ async function copiesOf(list, keys) {
       const it = await m.mg(k);
       if (!it) { out[i].push(null); continue; }
       let j = {};
-      try { j = JSON.parse(it.value.toString()); } catch { /* counted as live */ }
+      try { j = JSON.parse(openSealed(k, it.value) ?? it.value.toString()); } catch { /* counted as live */ }
       out[i].push(j.sessiondemo && j.sessiondemo.ended === true && !j.isLoggedIn ? 'tombstone' : 'live');
     }
   }
@@ -135,7 +157,7 @@ async function waitLogAll(list, re, marks, ms = 8000) {
 // ------------------------------------------------------------ HTTP client
 const req = (f, method, pathname, opts) => appRequest(f.port, method, pathname, opts);
 const sidOf = (cookie) => { const v = decodeURIComponent(cookie); return v.slice(2, v.lastIndexOf('.')); };
-const keyOf = (cookie) => `sess:${sidOf(cookie)}`;
+const keyOf = (cookie) => `sess:${sealedName(sidOf(cookie))}`;
 
 class Client {
   constructor(name) { this.name = name; this.cookie = null; this.items = []; this.uncertain = new Set(); this.n = 0; }
@@ -533,7 +555,17 @@ async function main() {
   const indexKeys = async () => {
     const sets = await Promise.all(nodes.map(async (nd) => {
       const dump = (await mcTalk(nd.port, 'lru_crawler metadump all\r\n', /(^|\n)END\r\n/)).toString();
-      return [...dump.matchAll(/key=(\S+)/g)].map((m) => decodeURIComponent(m[1])).filter((k) => k.startsWith('sess:index:'));
+      // Keys are keyed hashes: a user's index is told by what it holds.
+      const keys = [...dump.matchAll(/key=(\S+)/g)].map((m) => decodeURIComponent(m[1]))
+        .filter((k) => k.startsWith('sess:') && !k.endsWith('.lock'));
+      const m = new Memcached(nd.port), found = [];
+      for (const k of keys) {
+        const it = await m.mg(k).catch(() => null);
+        let j = {};
+        try { j = JSON.parse(it ? openSealed(k, it.value) : 'null') ?? {}; } catch { /* not an index */ }
+        if (typeof j.user === 'string' && j.user !== '' && Array.isArray(j.sessions)) found.push(k);
+      }
+      return found;
     }));
     return new Set(sets.flat());
   };

@@ -202,9 +202,14 @@ location=$(echo "$headers" | tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
 [[ $headers == "HTTP/1.1 302"* && $location == "$MOUNT/" ]]
 sd_ok $? "POST $MOUNT/login logs in (demo mode) and lands on $MOUNT/" "Location: $location"
 id=$(awk '$6 == "connect.sid" { print $7 }' "$jar" | sed -n 's/^s%3A\([A-Za-z0-9_-]*\)\..*/\1/p')
-stored=$(sd_mc_cmd "$(sd_mc_port main)" "get sess:$id")
-[ -n "$id" ] && [[ $stored == *'"username":"debian"'* ]]
-sd_ok $? "the session is in this run's memcached (sess:$id)"
+# Sealed (the default): the key is the keyed hash of the ID and the record
+# opens only with the secret (tests/lib/SDEnv.pm's own implementation).
+key=$(perl -I"$here/../lib" -MSDEnv=sealed_name -e 'print "sess:", sealed_name(@ARGV)' "$secret" "$id")
+stored=$(sd_mc_cmd "$(sd_mc_port main)" "get $key" | sed -n 2p)
+opened=$(perl -I"$here/../lib" -MSDEnv=open_record -e 'print open_record([$ARGV[0]], @ARGV[1, 2]) // ""' \
+         "$secret" "$key" "$stored")
+[ -n "$id" ] && [[ $opened == *'"username":"debian"'* && $stored != *debian* ]]
+sd_ok $? "the session is in this run's memcached, sealed under a keyed hash of its ID ($key)"
 
 first=$(c "$base$MOUNT/" | sed -n 's/.*Visit Count:<\/strong> \([0-9]*\)<.*/\1/p')
 second=$(c "$base$MOUNT/" | sed -n 's/.*Visit Count:<\/strong> \([0-9]*\)<.*/\1/p')

@@ -25,8 +25,11 @@ export async function startHttpd(env, name, vhosts) {
   // Sessions written by Express carry no realm: this suite is the case
   // SessionDemoRealmless Adopt exists for (docs/security.md). Every virtual
   // host is the one site the Express peer serves too (a key rotation spans
-  // two of them), so they share one realm.
+  // two of them), so they share one realm. Sharing with Express needs
+  // express-session's plain format (the default, Sealed, is not readable
+  // by connect-memcached).
   const options = (v) => [
+    'SessionDemoStoreFormat Express',
     'SessionDemoRealmless Adopt',
     `SessionDemoRealm ${q(v.realm || 'interop')}`,
     v.prefix !== undefined ? `SessionDemoKeyPrefix ${q(v.prefix)}` : '',

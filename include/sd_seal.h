@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
+/* Sealed records: what memcached holds when SessionDemoStoreFormat is
+ * Sealed. Per secret, HKDF-SHA256 derives a key-hash key (memcached keys
+ * are an HMAC of the session ID, so a key listing yields nothing a cookie
+ * can use) and an AES-256-GCM key (values are sealed with the memcached
+ * key and a clear header as associated data, so a record altered, moved to
+ * another key or written without the secret does not open). The clear
+ * header carries what the replica protocol compares (sd_store_format)
+ * without opening: "SD1.<gen>.<ended>.<saved ms>.<until s>." followed by
+ * base64url(nonce | ciphertext | tag). Pure: OpenSSL 3 EVP and APR only. */
+#ifndef SD_SEAL_H
+#define SD_SEAL_H
+
+#include <apr_pools.h>
+#include <apr_time.h>
+
+#define SD_SEAL_KEY_LEN 32
+/* base64url without padding of an HMAC-SHA256 */
+#define SD_SEAL_NAME_LEN 43
+#define SD_SEAL_NONCE_LEN 12
+#define SD_SEAL_TAG_LEN 16
+/* "SD1." and four numbers of at most 20 digits with their dots */
+#define SD_SEAL_HEADER_MAX (4 + 4 * 21)
+
+typedef struct {
+    unsigned char name_key[SD_SEAL_KEY_LEN];  /* keys memcached key hashes */
+    unsigned char seal_key[SD_SEAL_KEY_LEN];  /* AES-256-GCM              */
+    void *mac;                                /* keyed EVP_MAC_CTX to dup  */
+    void *cipher;                             /* fetched EVP_CIPHER        */
+} sd_seal_keys;
+
+/* Derives both keys of one secret (once, at start-up); they live, and are
+ * wiped, with p. APR_EGENERAL when OpenSSL fails. */
+apr_status_t sd_seal_derive(apr_pool_t *p, const unsigned char *secret, apr_size_t len,
+                            sd_seal_keys *out);
+
+/* out = base64url(HMAC-SHA256(name_key, name)), NUL-terminated. 0 when
+ * OpenSSL fails. */
+int sd_seal_name(const sd_seal_keys *k, const char *name, apr_size_t len,
+                 char out[SD_SEAL_NAME_LEN + 1]);
+
+/* What the replica protocol reads without opening. */
+typedef struct {
+    apr_int64_t gen;     /* the record's generation                        */
+    int ended;           /* a tombstone                                    */
+    apr_int64_t saved;   /* last write, ms since the epoch (tiebreak)      */
+    apr_int64_t until;   /* when a copy is dead, s since the epoch; 0: a
+                            day from any write (a browser-session cookie) */
+} sd_seal_header;
+
+/* The sealed value of plain[0..len) under memcached key `key`, from p
+ * (NUL-terminated; *out_len without the NUL). NULL when OpenSSL or the
+ * random number generator fails. */
+char *sd_seal_close(apr_pool_t *p, const sd_seal_keys *k, const char *key,
+                    const sd_seal_header *h, const char *plain, apr_size_t len,
+                    apr_size_t *out_len);
+
+/* Length of the sealed value of a plain text of `len` bytes, at most. */
+apr_size_t sd_seal_sealed_len(apr_size_t len);
+
+/* Opens a sealed value read under `key` with each of keys[0..n) in order.
+ * Returns the index of the keys that opened it (*plain from p, NUL-
+ * terminated) or -1: garbage, altered, moved from another key, or sealed
+ * with none of the secrets. */
+int sd_seal_open(apr_pool_t *p, const sd_seal_keys *keys, int n, const char *key,
+                 const char *val, apr_size_t len, char **plain, apr_size_t *plain_len);
+
+/* Parses the clear header. 1 with *h (and *header_len, if given) filled,
+ * 0 when v does not start with one. */
+int sd_seal_header_parse(const char *v, apr_size_t len, sd_seal_header *h,
+                         apr_size_t *header_len);
+
+/* The store's format (sd_store_format) for sealed values: the header only.
+ * A value without a header is older than any with one. */
+int sd_seal_compare_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen);
+apr_int64_t sd_seal_ttl_raw(const char *v, apr_size_t len, apr_time_t now);
+int sd_seal_tiebreak_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen);
+
+#endif

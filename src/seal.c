@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
+/* Sealed records (sd_seal.h): HKDF-derived keys, keyed-hash names and
+ * AES-256-GCM envelopes, through OpenSSL 3's EVP interfaces only. */
+#include "sd_seal.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_encode.h>
+#include <apr_strings.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+
+#define NAME_INFO "sessiondemo store key v1"
+#define SEAL_INFO "sessiondemo store seal v1"
+#define HEADER_MAGIC "SD1."
+
+static int hkdf(const unsigned char *secret, apr_size_t len, const char *info,
+                unsigned char out[SD_SEAL_KEY_LEN])
+{
+    /* An empty secret still derives (HKDF takes any key): the config
+     * refuses those before this is reached. */
+    static const unsigned char empty = 0;
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+    OSSL_PARAM params[4];
+    int ok;
+
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
+    params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+                                                  (void *)(len ? secret : &empty), len);
+    params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info,
+                                                  strlen(info));
+    params[3] = OSSL_PARAM_construct_end();
+    ok = ctx && EVP_KDF_derive(ctx, out, SD_SEAL_KEY_LEN, params) > 0;
+    EVP_KDF_CTX_free(ctx);
+    EVP_KDF_free(kdf);
+    return ok;
+}
+
+static apr_status_t wipe_keys(void *data)
+{
+    sd_seal_keys *k = data;
+    EVP_MAC_CTX_free(k->mac);
+    EVP_CIPHER_free(k->cipher);
+    OPENSSL_cleanse(k, sizeof(*k));
+    return APR_SUCCESS;
+}
+
+apr_status_t sd_seal_derive(apr_pool_t *p, const unsigned char *secret, apr_size_t len,
+                            sd_seal_keys *out)
+{
+    EVP_MAC *mac;
+    OSSL_PARAM params[2];
+
+    memset(out, 0, sizeof(*out));
+    apr_pool_cleanup_register(p, out, wipe_keys, apr_pool_cleanup_null);
+    if (!hkdf(secret, len, NAME_INFO, out->name_key)
+        || !hkdf(secret, len, SEAL_INFO, out->seal_key)) {
+        return APR_EGENERAL;
+    }
+    /* Keyed once: each name then costs a dup and two compressions, not a
+     * fetch and a key expansion. */
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end();
+    mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    out->mac = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    EVP_MAC_free(mac);
+    if (!out->mac || !EVP_MAC_init(out->mac, out->name_key, SD_SEAL_KEY_LEN, params)) {
+        return APR_EGENERAL;
+    }
+    out->cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+    return out->cipher ? APR_SUCCESS : APR_EGENERAL;
+}
+
+int sd_seal_name(const sd_seal_keys *k, const char *name, apr_size_t len,
+                 char out[SD_SEAL_NAME_LEN + 1])
+{
+    unsigned char mac[32];
+    size_t mac_len = 0;
+    apr_size_t b64_len = 0;
+    EVP_MAC_CTX *ctx = k->mac ? EVP_MAC_CTX_dup(k->mac) : NULL;
+    int ok = ctx && EVP_MAC_update(ctx, (const unsigned char *)name, len)
+             && EVP_MAC_final(ctx, mac, &mac_len, sizeof(mac)) && mac_len == sizeof(mac)
+             && apr_encode_base64_binary(out, mac, sizeof(mac), APR_ENCODE_BASE64URL,
+                                         &b64_len) == APR_SUCCESS
+             && b64_len == SD_SEAL_NAME_LEN;
+    EVP_MAC_CTX_free(ctx);
+    out[ok ? SD_SEAL_NAME_LEN : 0] = '\0';
+    return ok;
+}
+
+/* ------------------------------------------------------------- header */
+
+static int parse_number(const char **at, const char *end, apr_int64_t *out)
+{
+    apr_int64_t n = 0;
+    const char *s = *at;
+    if (s >= end || *s < '0' || *s > '9') {
+        return 0;
+    }
+    for (; s < end && *s >= '0' && *s <= '9'; ++s) {
+        if (n > (APR_INT64_MAX - 9) / 10) {
+            return 0;
+        }
+        n = n * 10 + (*s - '0');
+    }
+    if (s >= end || *s != '.') {
+        return 0;
+    }
+    *at = s + 1;
+    *out = n;
+    return 1;
+}
+
+int sd_seal_header_parse(const char *v, apr_size_t len, sd_seal_header *h,
+                         apr_size_t *header_len)
+{
+    const char *at = v, *end;
+    apr_int64_t ended;
+    if (!v || len < sizeof(HEADER_MAGIC) - 1 || memcmp(v, HEADER_MAGIC, 4) != 0) {
+        return 0;
+    }
+    end = v + (len < SD_SEAL_HEADER_MAX ? len : SD_SEAL_HEADER_MAX);
+    at += 4;
+    if (!parse_number(&at, end, &h->gen) || !parse_number(&at, end, &ended)
+        || ended > 1 || !parse_number(&at, end, &h->saved)
+        || !parse_number(&at, end, &h->until)) {
+        return 0;
+    }
+    h->ended = (int)ended;
+    if (header_len) {
+        *header_len = (apr_size_t)(at - v);
+    }
+    return 1;
+}
+
+static int header_text(const sd_seal_header *h, char out[SD_SEAL_HEADER_MAX + 1])
+{
+    int n = snprintf(out, SD_SEAL_HEADER_MAX + 1,
+                     HEADER_MAGIC "%" APR_INT64_T_FMT ".%d.%" APR_INT64_T_FMT ".%"
+                     APR_INT64_T_FMT ".", h->gen < 0 ? 0 : h->gen, h->ended ? 1 : 0,
+                     h->saved < 0 ? 0 : h->saved, h->until < 0 ? 0 : h->until);
+    return n > 0 && n <= SD_SEAL_HEADER_MAX ? n : 0;
+}
+
+/* ----------------------------------------------------------- envelope */
+
+/* The associated data: the memcached key (so a copy moved to another key
+ * does not open), a NUL, then the clear header (so it cannot be edited to
+ * win the replica protocol's comparison with a copy that opens). */
+static int gcm(int enc, const sd_seal_keys *k, const unsigned char nonce[SD_SEAL_NONCE_LEN],
+               const char *key, const char *header, apr_size_t header_len,
+               const unsigned char *in, apr_size_t in_len, unsigned char *out,
+               unsigned char tag[SD_SEAL_TAG_LEN])
+{
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    int n = 0, ok;
+    static const unsigned char zero = 0;
+
+    ok = ctx && k->cipher && in_len <= INT_MAX
+         && EVP_CipherInit_ex2(ctx, k->cipher, k->seal_key, nonce, enc, NULL)
+         && EVP_CipherUpdate(ctx, NULL, &n, (const unsigned char *)key, (int)strlen(key))
+         && EVP_CipherUpdate(ctx, NULL, &n, &zero, 1)
+         && EVP_CipherUpdate(ctx, NULL, &n, (const unsigned char *)header, (int)header_len)
+         && (in_len == 0 || EVP_CipherUpdate(ctx, out, &n, in, (int)in_len));
+    if (ok && !enc) {
+        ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, SD_SEAL_TAG_LEN, tag) > 0;
+    }
+    ok = ok && EVP_CipherFinal_ex(ctx, out + (in_len ? n : 0), &n) > 0;
+    if (ok && enc) {
+        ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, SD_SEAL_TAG_LEN, tag) > 0;
+    }
+    EVP_CIPHER_CTX_free(ctx);
+    return ok;
+}
+
+apr_size_t sd_seal_sealed_len(apr_size_t len)
+{
+    apr_size_t raw = SD_SEAL_NONCE_LEN + len + SD_SEAL_TAG_LEN;
+    return SD_SEAL_HEADER_MAX + (raw + 2) / 3 * 4;
+}
+
+char *sd_seal_close(apr_pool_t *p, const sd_seal_keys *k, const char *key,
+                    const sd_seal_header *h, const char *plain, apr_size_t len,
+                    apr_size_t *out_len)
+{
+    char header[SD_SEAL_HEADER_MAX + 1];
+    int hlen = header_text(h, header);
+    apr_size_t raw_len = SD_SEAL_NONCE_LEN + len + SD_SEAL_TAG_LEN, b64_len = 0;
+    unsigned char *raw;
+    char *out;
+
+    if (!hlen || len > (apr_size_t)INT_MAX - 64) {
+        return NULL;
+    }
+    raw = apr_palloc(p, raw_len);
+    if (RAND_bytes(raw, SD_SEAL_NONCE_LEN) != 1
+        || !gcm(1, k, raw, key, header, (apr_size_t)hlen, (const unsigned char *)plain, len,
+                raw + SD_SEAL_NONCE_LEN, raw + SD_SEAL_NONCE_LEN + len)) {
+        return NULL;
+    }
+    out = apr_palloc(p, sd_seal_sealed_len(len) + 1);
+    memcpy(out, header, (apr_size_t)hlen);
+    if (apr_encode_base64_binary(out + hlen, raw, (apr_ssize_t)raw_len, APR_ENCODE_BASE64URL,
+                                 &b64_len) != APR_SUCCESS) {
+        return NULL;
+    }
+    *out_len = (apr_size_t)hlen + b64_len;
+    out[*out_len] = '\0';
+    return out;
+}
+
+int sd_seal_open(apr_pool_t *p, const sd_seal_keys *keys, int n, const char *key,
+                 const char *val, apr_size_t len, char **plain, apr_size_t *plain_len)
+{
+    sd_seal_header h;
+    apr_size_t hlen = 0, raw_len = 0, ct_len;
+    unsigned char *raw;
+    char *out;
+
+    if (!sd_seal_header_parse(val, len, &h, &hlen) || len - hlen > (apr_size_t)INT_MAX) {
+        return -1;
+    }
+    /* Decoded once, into room for the longest decoding: APR's sizing pass
+     * costs as much as the decoding. */
+    raw = apr_palloc(p, (len - hlen) / 4 * 3 + 4);
+    if (apr_decode_base64_binary(raw, val + hlen, (apr_ssize_t)(len - hlen),
+                                 APR_ENCODE_BASE64URL, &raw_len) != APR_SUCCESS
+        || raw_len < SD_SEAL_NONCE_LEN + SD_SEAL_TAG_LEN) {
+        return -1;
+    }
+    ct_len = raw_len - SD_SEAL_NONCE_LEN - SD_SEAL_TAG_LEN;
+    out = apr_palloc(p, ct_len + 1);
+    for (int i = 0; i < n; ++i) {
+        if (gcm(0, &keys[i], raw, key, val, hlen, raw + SD_SEAL_NONCE_LEN, ct_len,
+                (unsigned char *)out, raw + SD_SEAL_NONCE_LEN + ct_len)) {
+            out[ct_len] = '\0';
+            *plain = out;
+            *plain_len = ct_len;
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------- store format */
+
+int sd_seal_compare_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen)
+{
+    sd_seal_header ha, hb;
+    int va = sd_seal_header_parse(a, alen, &ha, NULL);
+    int vb = sd_seal_header_parse(b, blen, &hb, NULL);
+    if (va != vb) {
+        return va - vb;
+    }
+    if (!va) {
+        return 0;
+    }
+    /* A logout is final, whatever the generations (sd_record_compare_raw). */
+    if (ha.ended != hb.ended) {
+        return ha.ended - hb.ended;
+    }
+    return ha.gen == hb.gen ? 0 : ha.gen > hb.gen ? 1 : -1;
+}
+
+apr_int64_t sd_seal_ttl_raw(const char *v, apr_size_t len, apr_time_t now)
+{
+    sd_seal_header h;
+    apr_int64_t left;
+    if (!sd_seal_header_parse(v, len, &h, NULL) || !h.until) {
+        return 86400;
+    }
+    left = h.until - apr_time_sec(now);
+    return left < 1 ? 1 : left;
+}
+
+int sd_seal_tiebreak_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen)
+{
+    sd_seal_header ha, hb;
+    int c;
+    if (sd_seal_header_parse(a, alen, &ha, NULL) && sd_seal_header_parse(b, blen, &hb, NULL)
+        && ha.saved != hb.saved) {
+        return ha.saved > hb.saved ? 1 : -1;
+    }
+    c = memcmp(a, b, alen < blen ? alen : blen);
+    return c ? c : (alen > blen) - (alen < blen);
+}

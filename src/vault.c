@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
+/* Records in the server's store format (sd_vault.h). */
+#include "sd_vault.h"
+#include "sd_cookie.h"
+#include "sd_log.h"
+#include "sd_module.h"
+#include "sd_record.h"
+
+#include <http_log.h>
+#include <apr_hash.h>
+#include <apr_strings.h>
+
+#ifdef APLOG_USE_MODULE
+APLOG_USE_MODULE(sessiondemo);
+#endif
+
+const char *sd_vault_prepare(apr_pool_t *p, sd_vhost *v)
+{
+    const apr_array_header_t *secrets = v->conf->secrets;
+    sd_seal_keys *keys;
+
+    v->rt.seal = NULL;
+    v->rt.nseal = 0;
+    if (v->conf->store_format != SD_STORE_FORMAT_SEALED || !secrets || !secrets->nelts) {
+        return NULL;
+    }
+    keys = apr_pcalloc(p, sizeof(*keys) * (apr_size_t)secrets->nelts);
+    for (int i = 0; i < secrets->nelts; ++i) {
+        const sd_secret *secret = &APR_ARRAY_IDX(secrets, i, sd_secret);
+        if (sd_seal_derive(p, secret->bytes, secret->len, &keys[i]) != APR_SUCCESS) {
+            return "SessionDemoStoreFormat Sealed: OpenSSL cannot derive the sealing keys"
+                   " (HKDF, HMAC-SHA256 or AES-256-GCM missing)";
+        }
+    }
+    v->rt.seal = keys;
+    v->rt.nseal = secrets->nelts;
+    return NULL;
+}
+
+static const char *name_with(apr_pool_t *p, const sd_seal_keys *k, const char *name)
+{
+    char *out = apr_palloc(p, SD_SEAL_NAME_LEN + 1);
+    return sd_seal_name(k, name, strlen(name), out) ? out : NULL;
+}
+
+/* The names made in a pool (a request's), so the session's data key, its
+ * lock key and the index's are hashed once per request: each HMAC through
+ * OpenSSL 3's provider layer costs ~10 k instructions. */
+typedef struct {
+    const sd_seal_keys *keys;
+    apr_hash_t *names;
+} name_memo;
+
+const char *sd_vault_name(apr_pool_t *p, const sd_vhost *v, const char *name)
+{
+    name_memo *memo = NULL;
+    const char *hashed;
+
+    if (!v->rt.seal) {
+        return name;
+    }
+    apr_pool_userdata_get((void **)&memo, "sd_vault_names", p);
+    if (!memo) {
+        memo = apr_palloc(p, sizeof(*memo));
+        memo->keys = v->rt.seal;
+        memo->names = apr_hash_make(p);
+        apr_pool_userdata_setn(memo, "sd_vault_names", NULL, p);
+    }
+    if (memo->keys == v->rt.seal
+        && (hashed = apr_hash_get(memo->names, name, APR_HASH_KEY_STRING)) != NULL) {
+        return hashed;
+    }
+    hashed = name_with(p, &v->rt.seal[0], name);
+    if (hashed && memo->keys == v->rt.seal) {
+        apr_hash_set(memo->names, apr_pstrdup(p, name), APR_HASH_KEY_STRING, hashed);
+    }
+    return hashed;
+}
+
+const char *sd_vault_key(apr_pool_t *p, const sd_vhost *v, const char *name)
+{
+    const char *hashed = sd_vault_name(p, v, name);
+    return hashed ? apr_pstrcat(p, v->conf->key_prefix, hashed, NULL) : NULL;
+}
+
+static sd_backend_call call_of(request_rec *r)
+{
+    sd_backend_call call = { r->pool, r };
+    return call;
+}
+
+static sd_store_result not_openable(request_rec *r, const sd_vhost *v, apr_size_t len,
+                                    const char *why)
+{
+    SD_STATS_INC(v->rt.stats, unsealable);
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00901)
+                  "a stored record of %" APR_SIZE_T_FMT " bytes does not open (%s):"
+                  " altered, moved from another key, or written without the secret;"
+                  " treating it as missing", len, why);
+    return SD_STORE_NOTFOUND;
+}
+
+sd_store_result sd_vault_read(request_rec *r, const sd_vhost *v, const char *name,
+                              const char *lock_key, sd_store_read_mode mode, char **val,
+                              apr_size_t *len, apr_uint16_t *flags, const char **found_key)
+{
+    sd_backend_call call = call_of(r);
+    const char *key = sd_vault_key(r->pool, v, name);
+    sd_store_result res;
+    char *plain = NULL;
+    apr_size_t plain_len = 0;
+
+    if (found_key) {
+        *found_key = NULL;
+    }
+    if (!key) {
+        return SD_STORE_ERROR;
+    }
+    res = sd_store_read(v->rt.store, &call, key, lock_key, mode, val, len, flags);
+    if (!v->rt.seal) {
+        return res;
+    }
+    /* Rotation: a record written before the newest secret was added sits
+     * under an older secret's name until its next write moves it. */
+    for (int i = 1; res == SD_STORE_NOTFOUND && i < v->rt.nseal; ++i) {
+        const char *hashed = name_with(r->pool, &v->rt.seal[i], name);
+        if (!hashed) {
+            return SD_STORE_ERROR;
+        }
+        key = apr_pstrcat(r->pool, v->conf->key_prefix, hashed, NULL);
+        res = sd_store_read(v->rt.store, &call, key, NULL, SD_STORE_READ_ONLY, val, len, flags);
+        if (res == SD_STORE_OK && found_key) {
+            *found_key = key;
+        }
+    }
+    if (res != SD_STORE_OK) {
+        return res;
+    }
+    if (*flags != SD_VAULT_FLAGS_SEALED) {
+        return not_openable(r, v, *len, "not a sealed record");
+    }
+    if (sd_seal_open(r->pool, v->rt.seal, v->rt.nseal, key, *val, *len, &plain,
+                     &plain_len) < 0) {
+        return not_openable(r, v, *len, "authentication failed");
+    }
+    *val = plain;
+    *len = plain_len;
+    *flags = SD_VAULT_FLAGS_JSON;
+    return SD_STORE_OK;
+}
+
+/* The sealed form of val under key, with the header the replica protocol
+ * compares: the record's generation, end and save time (as its member
+ * holds them), and the time the copy dies (its TTL from now). NULL when
+ * OpenSSL fails (logged). */
+static const char *seal_value(request_rec *r, const sd_vhost *v, const char *key,
+                              const char *val, apr_size_t len, const sd_record_meta *meta,
+                              apr_int64_t ttl_seconds, apr_size_t *out_len)
+{
+    sd_seal_header h = { meta->gen, meta->ended, apr_time_as_msec(meta->saved),
+                         apr_time_sec(apr_time_now()) + ttl_seconds };
+    const char *out;
+    out = sd_seal_close(r->pool, &v->rt.seal[0], key, &h, val, len, out_len);
+    if (!out) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00902)
+                      "a record could not be sealed (OpenSSL or its random number"
+                      " generator failed); it is not written");
+    }
+    return out;
+}
+
+static sd_store_result put(request_rec *r, const sd_vhost *v, int add, const char *name,
+                           const char *lock_key, const char *val, apr_size_t len,
+                           const sd_record_meta *meta, apr_int64_t ttl_seconds)
+{
+    sd_backend_call call = call_of(r);
+    const char *key = sd_vault_key(r->pool, v, name);
+    apr_uint16_t flags = SD_VAULT_FLAGS_JSON;
+
+    if (!key) {
+        return SD_STORE_ERROR;
+    }
+    if (v->rt.seal) {
+        if (!(val = seal_value(r, v, key, val, len, meta, ttl_seconds, &len))) {
+            return SD_STORE_ERROR;
+        }
+        flags = SD_VAULT_FLAGS_SEALED;
+    }
+    return add ? sd_store_add(v->rt.store, &call, key, lock_key, val, len, ttl_seconds, flags)
+               : sd_store_write(v->rt.store, &call, key, lock_key, val, len, ttl_seconds,
+                                flags);
+}
+
+sd_store_result sd_vault_write(request_rec *r, const sd_vhost *v, const char *name,
+                               const char *lock_key, const char *val, apr_size_t len,
+                               const sd_record_meta *meta, apr_int64_t ttl_seconds,
+                               const char *old_key)
+{
+    sd_store_result res = put(r, v, 0, name, lock_key, val, len, meta, ttl_seconds);
+    if (res == SD_STORE_OK && old_key) {
+        sd_backend_call call = call_of(r);
+        /* Best effort: a copy left there is found only while no copy
+         * exists under the current key, which now does. */
+        sd_store_remove(v->rt.store, &call, old_key);
+    }
+    return res;
+}
+
+sd_store_result sd_vault_add(request_rec *r, const sd_vhost *v, const char *name,
+                             const char *lock_key, const char *val, apr_size_t len,
+                             const sd_record_meta *meta, apr_int64_t ttl_seconds)
+{
+    return put(r, v, 1, name, lock_key, val, len, meta, ttl_seconds);
+}
+
+sd_store_result sd_vault_remove(request_rec *r, const sd_vhost *v, const char *name,
+                                const char *old_key)
+{
+    sd_backend_call call = call_of(r);
+    const char *key = sd_vault_key(r->pool, v, name);
+    sd_store_result res;
+    if (!key) {
+        return SD_STORE_ERROR;
+    }
+    res = sd_store_remove(v->rt.store, &call, key);
+    if (res == SD_STORE_OK && old_key) {
+        res = sd_store_remove(v->rt.store, &call, old_key);
+    }
+    return res;
+}
+
+apr_size_t sd_vault_stored_len(const sd_vhost *v, apr_size_t len)
+{
+    return v->rt.seal ? sd_seal_sealed_len(len) : len;
+}

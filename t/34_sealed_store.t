@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: Apache-2.0
+# Defect 5 of issue 20: whoever can reach memcached (Debian's listens on
+# loopback without authentication) learns nothing a cookie can use and
+# cannot become anyone. Written the way such an attacker works: raw
+# text-protocol commands (lru_crawler metadump, get, set) and the cookies
+# of their own logins, never the module's secret. Then rotation (a record
+# stored under an older secret's key is served and moved), and Express
+# format still writing express-session's plain JSON when chosen.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use Apache::TestRequest qw(GET POST);
+use JSON::PP ();
+use SDTest qw(use_vhost cookie_value session_id mc_get mc_set mc_command sign_id
+              in_realm realm store_key seal_record @TEST_SECRETS);
+
+plan tests => 30;
+
+my @html = (Accept => 'text/html');
+
+# Every key memcached holds, as `lru_crawler metadump all` lists them.
+sub all_keys {
+    my $s = SDEnv::mc_socket();
+    print $s "lru_crawler metadump all\r\n";
+    my @keys;
+    while (my $line = <$s>) {
+        last if $line =~ /^(END|ERROR|BUSY)/;
+        push @keys, $1 =~ s/%([0-9A-Fa-f]{2})/chr hex $1/ger if $line =~ /^key=(\S+)/;
+    }
+    return @keys;
+}
+
+sub unsealable {
+    Apache::TestRequest::user_agent(reset => 1, cookie_jar => undef, requests_redirectable => 0);
+    my $res = GET('/sessiondemo-status?json');
+    return JSON::PP::decode_json($res->content)->{counters}{records_unsealable};
+}
+
+sub log_in {
+    my ($user, $password) = @_;
+    Apache::TestRequest::user_agent(reset => 1, cookie_jar => undef, requests_redirectable => 0);
+    my $res = POST '/login', [username => $user, password => $password];
+    my $value = cookie_value($res);
+    return ($value ? 'gate.sid=' . $value : '', session_id($value));
+}
+
+# --- what a key listing and a raw get show ---------------------------------
+use_vhost(undef);
+my $unsealable_before = unsealable();
+use_vhost('sd_gate');
+my %before = map { $_ => 1 } all_keys();
+my ($bob, $bob_id) = log_in('bob', 'hunter2 hunter2');
+my ($alice, $alice_id) = log_in('alice', 'correct horse battery');
+ok($bob_id && $alice_id, 'bob and alice log in');
+is(GET('/alice-only/page.html', Cookie => $alice, @html)->code, 200, 'alice opens Require user alice');
+my @keys = all_keys();
+my @new = grep { !$before{$_} } @keys;
+ok(scalar(@keys) && !grep({ index($_, $bob_id) >= 0 || index($_, $alice_id) >= 0 } @keys),
+   'lru_crawler metadump lists keys, none containing a session ID');
+ok((grep { $_ eq store_key($bob_id) } @new), "bob's record is one of the keys his login added (a keyed hash)");
+# The attacker writes where the record is: under its ID when memcached
+# lists that (express-session's format), else the keyed hash.
+sub key_of_id {
+    my ($id) = @_;
+    return (grep { $_ eq "sess:$id" } @keys) ? "sess:$id" : store_key($id);
+}
+my $bob_key = key_of_id($bob_id);
+my ($flags, $raw) = mc_get($bob_key);
+ok(defined $raw && $raw !~ /bob|isLoggedIn|username|\Q$bob_id\E/, "a raw get of bob's record shows nothing in clear");
+is($flags, 0, '... and its flags are not JSON');
+my @clear = grep { my (undef, $v) = mc_get($_); defined $v && $v =~ /"(bob|alice)"|isLoggedIn/ } @new;
+is(scalar @clear, 0, 'no record the logins wrote (sessions, user index, count) names a user in clear');
+
+# --- rewriting one's own record ------------------------------------------------
+# Each attempt: bob's key gets other bytes; bob's cookie must then be a
+# guest (redirected to the login page), never alice, never a 500.
+sub as_bob {
+    my ($what) = @_;
+    my $page = GET('/alice-only/page.html', Cookie => $bob, @html);
+    my $private = GET('/private/page.html', Cookie => $bob, @html);
+    ok($page->code != 200 && $page->code != 500 && $private->code == 302,
+       "$what: bob's cookie is a guest, not alice and not a 500")
+        or diag($page->code . ' / ' . $private->code);
+}
+
+(my $flipped = $raw // "") =~ s/^(SD1\.[0-9.]+)(.)(.)/$1 . $3 . $2/e;
+substr($flipped, -20, 1) = substr($flipped, -20, 1) eq 'A' ? 'B' : 'A' if length($flipped) >= 20;
+ok(mc_set($bob_key, 0, 600, $flipped), 'bytes of bob\'s record are changed');
+as_bob('flipped bytes');
+
+my $alice_key = key_of_id($alice_id);
+my (undef, $alice_raw) = mc_get($alice_key);
+ok(mc_set($bob_key, 0, 600, $alice_raw // ""), "alice's record is copied under bob's key");
+as_bob("alice's record moved to bob's key");
+
+my $forged = in_realm('{"cookie":{"originalMaxAge":3600000,"expires":"2099-01-01T00:00:00.000Z","httpOnly":true,"path":"/"},'
+                      . '"isLoggedIn":true,"username":"alice","loginTime":"2026-01-01T00:00:00.000Z","visitCount":1}');
+ok(mc_set($bob_key, 2, 600, $forged), 'a plain JSON record naming alice is set under bob\'s key');
+as_bob('forged plain JSON');
+ok(mc_set($bob_key, 0, 600, 'SD1.999.0.1.1.' . ('A' x 60)), 'a record with a made-up header and body');
+as_bob('made-up sealed record');
+ok(mc_set($bob_key, 0, 600, 'SD1.1.0.' . ('9' x 40) . '.1.AAAA'), 'a record with an overflowing header');
+as_bob('overflowing header');
+
+use_vhost('sd_gate');
+is(GET('/alice-only/page.html', Cookie => $alice, @html)->code, 200, "alice's own session is untouched");
+use_vhost(undef);
+ok(unsealable() - $unsealable_before >= 5, 'records_unsealable counts the records that did not open')
+    or diag(unsealable() . " vs $unsealable_before");
+
+# --- rotation: a record stored when the retired secret was the first ----------
+use_vhost(undef);
+my $old_id = 'RotatedSession0123456789abcdefgh';
+my $old_key = store_key($old_id, 'sess:', $TEST_SECRETS[1]);
+my $record = in_realm('{"cookie":{"originalMaxAge":86400000,"expires":"2099-01-01T00:00:00.000Z","httpOnly":true,"path":"/"},'
+                      . '"isLoggedIn":true,"username":"rosa","loginTime":"2026-01-01T00:00:00.000Z","visitCount":1}');
+ok(mc_set($old_key, 0, 600, seal_record($TEST_SECRETS[1], $old_key, $record, 600)),
+   'a session sealed under the retired secret, at its key');
+my $old_cookie = 'connect.sid=' . sign_id($old_id, $TEST_SECRETS[1]);
+Apache::TestRequest::user_agent(reset => 1, cookie_jar => undef, requests_redirectable => 0);
+my $res = GET('/', Cookie => $old_cookie);
+like($res->content, qr{<strong>Name:</strong> rosa</p>}, 'is served, still logged in');
+ok(scalar(() = mc_get(store_key($old_id))), '... and its write moved it to the first secret\'s key');
+ok(!scalar(() = mc_get($old_key)), '... removing the old key');
+my $new_cookie = 'connect.sid=' . cookie_value($res);
+like(GET('/', Cookie => $new_cookie)->content, qr{<strong>Name:</strong> rosa</p>},
+     'the re-signed cookie stays logged in');
+is(POST('/logout', [], Cookie => $new_cookie, Origin => 'http://' . Apache::TestRequest::hostport())->code, 302,
+   'logout');
+unlike(GET('/', Cookie => $old_cookie)->content, qr{rosa}, 'after it, the old cookie is a guest (no old copy left)');
+
+# --- Express format, chosen explicitly -------------------------------------------
+use_vhost('sd_express');
+Apache::TestRequest::user_agent(reset => 1, cookie_jar => undef, requests_redirectable => 0);
+$res = POST '/login', [username => 'erik', password => 'pw'];
+my $eid = session_id(cookie_value($res));
+($flags, my $plain) = mc_get("sess:$eid");
+is($flags, 2, 'SessionDemoStoreFormat Express: the record is under sess:<id>, flags 2');
+like($plain // '', qr/^\{"cookie":\{.*"username":"erik"/, '... plain JSON, as express-session writes it');
+
+# --- apache2 -t warns about Express with real passwords --------------------------
+{
+    require File::Temp;
+    my $dir = File::Temp::tempdir(CLEANUP => 1);
+    my $top = Apache::Test::vars()->{top_dir};
+    my $conf = sub {
+        my ($format) = @_;
+        return qq{LoadModule sessiondemo_module "$top/.libs/mod_sessiondemo.so"\n}
+            . "LoadModule authn_core_module /usr/lib/apache2/modules/mod_authn_core.so\n"
+            . "LoadModule authn_file_module /usr/lib/apache2/modules/mod_authn_file.so\n"
+            . qq{SessionDemoTemplateDir "$top/templates"\n}
+            . qq{SessionDemoSecret "a long enough secret for the start-up tests only 123"\n}
+            . "SessionDemoAuthProvider file\n$format\n<Location /app>\nSetHandler sessiondemo\n</Location>";
+    };
+    my ($rc, $out) = SDTest::config_test($dir, $conf->('SessionDemoStoreFormat Express'));
+    ok($rc == 0 && $out =~ /SD00903: .*SessionDemoStoreFormat Express/,
+       'apache2 -t warns (SD00903) when a server with passwords uses Express, and passes') or diag $out;
+    ($rc, $out) = SDTest::config_test($dir, $conf->(''));
+    ok($rc == 0 && $out !~ /SD00903/, '... and not with the default, Sealed') or diag $out;
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
+/* Unit tests for sealed records: HKDF and keyed names against values
+ * computed independently (Python's hmac), round trips, and every way a
+ * sealed value must fail to open: another secret, another key (moved), a
+ * changed byte, a changed header, truncation; rotation; the store format
+ * read from the clear header. */
+#include "sd_seal.h"
+#include "tap.h"
+
+#include <apr_general.h>
+#include <apr_strings.h>
+#include <string.h>
+
+static int opens(apr_pool_t *p, const sd_seal_keys *k, int n, const char *key, const char *v,
+                 apr_size_t len)
+{
+    char *plain = NULL;
+    apr_size_t plen = 0;
+    return sd_seal_open(p, k, n, key, v, len, &plain, &plen);
+}
+
+int main(void)
+{
+    apr_pool_t *p;
+    sd_seal_keys keys[2], old_first[1];
+    char name[SD_SEAL_NAME_LEN + 1], hex[65];
+    const char *plain = "{\"cookie\":{},\"username\":\"alice\",\"isLoggedIn\":true}";
+    sd_seal_header h = { 7, 0, 1700000000123LL, 1700086400 }, got;
+    char *sealed, *copy, *out = NULL;
+    apr_size_t len = 0, hlen = 0, olen = 0;
+
+    apr_initialize();
+    apr_pool_create(&p, NULL);
+    TAP_PLAN(23);
+
+    TAP_OK(sd_seal_derive(p, (const unsigned char *)"test secret", 11, &keys[0]) == APR_SUCCESS
+           && sd_seal_derive(p, (const unsigned char *)"older secret", 12, &keys[1]) == APR_SUCCESS,
+           "keys derive");
+    for (int i = 0; i < 32; ++i) {
+        apr_snprintf(hex + 2 * i, 3, "%02x", keys[0].name_key[i]);
+    }
+    TAP_IS_STR(hex, "f879df46374354dd8cf0d4c1c58eb3f60376d9f47a1cfd0578ad5e9870dc680f",
+               "HKDF-SHA256 (no salt, info \"sessiondemo store key v1\") matches");
+    for (int i = 0; i < 32; ++i) {
+        apr_snprintf(hex + 2 * i, 3, "%02x", keys[0].seal_key[i]);
+    }
+    TAP_IS_STR(hex, "f23ca687b04ce47bb4c192a563f2fff0680546405e56e0438859a6da7a62d8b4",
+               "the sealing key has its own info string");
+    TAP_OK(sd_seal_name(&keys[0], "abc", 3, name), "a name is made");
+    TAP_IS_STR(name, "VMlltu3RIq57-bvC65nHZ5y1yXP3x_pqZqFRRn2g_kQ",
+               "name = base64url(HMAC-SHA256(key-hash key, ID))");
+    sd_seal_name(&keys[1], "abc", 3, name);
+    TAP_OK(strcmp(name, "VMlltu3RIq57-bvC65nHZ5y1yXP3x_pqZqFRRn2g_kQ") != 0,
+           "another secret names the ID otherwise");
+
+    sealed = sd_seal_close(p, &keys[0], "sess:K", &h, plain, strlen(plain), &len);
+    TAP_OK(sealed && len == strlen(sealed) && len <= sd_seal_sealed_len(strlen(plain)),
+           "seals, within the announced length");
+    TAP_OK(sealed && !strstr(sealed, "alice") && !strstr(sealed, "isLoggedIn"),
+           "nothing of the record is in clear");
+    TAP_OK(sd_seal_header_parse(sealed, len, &got, &hlen) && got.gen == 7 && !got.ended
+           && got.saved == 1700000000123LL && got.until == 1700086400
+           && strncmp(sealed, "SD1.7.0.1700000000123.1700086400.", hlen) == 0,
+           "the clear header carries generation, end, save time and expiry");
+    TAP_OK(sd_seal_open(p, keys, 2, "sess:K", sealed, len, &out, &olen) == 0
+           && olen == strlen(plain) && strcmp(out, plain) == 0, "round trip");
+    {
+        char *again = sd_seal_close(p, &keys[0], "sess:K", &h, plain, strlen(plain), &olen);
+        TAP_OK(again && strcmp(again, sealed) != 0, "a fresh nonce per write");
+    }
+    TAP_OK(opens(p, &keys[1], 1, "sess:K", sealed, len) < 0, "another secret does not open it");
+    TAP_OK(opens(p, keys, 2, "sess:L", sealed, len) < 0,
+           "moved to another key, it does not open");
+    copy = apr_pstrmemdup(p, sealed, len);
+    copy[len - 10] = copy[len - 10] == 'A' ? 'B' : 'A';
+    TAP_OK(opens(p, keys, 2, "sess:K", copy, len) < 0, "a changed byte of the body: no");
+    copy = apr_pstrmemdup(p, sealed, len);
+    copy[4] = '9';
+    TAP_OK(opens(p, keys, 2, "sess:K", copy, len) < 0,
+           "a changed generation in the header: no");
+    TAP_OK(opens(p, keys, 2, "sess:K", sealed, len - 4) < 0 && opens(p, keys, 2, "sess:K", sealed, hlen) < 0
+           && opens(p, keys, 2, "sess:K", sealed, 3) < 0, "truncated: no");
+    TAP_OK(opens(p, keys, 2, "sess:K", plain, strlen(plain)) < 0
+           && opens(p, keys, 2, "sess:K", "SD1.1.0.1.1.!!!!", 16) < 0
+           && opens(p, keys, 2, "sess:K", "SD1.99999999999999999999999.0.1.1.AAAA", 39) < 0,
+           "plain JSON, bad base64 and an overflowing header: no");
+
+    /* Rotation: written when "older secret" was the first. */
+    *old_first = keys[1];
+    sealed = sd_seal_close(p, old_first, "sess:K", &h, plain, strlen(plain), &len);
+    TAP_OK(sd_seal_open(p, keys, 2, "sess:K", sealed, len, &out, &olen) == 1
+           && strcmp(out, plain) == 0, "rotation: a record of the older secret opens (index 1)");
+
+    {
+        sd_seal_header g5 = { 5, 0, 10, 100 }, g6 = { 6, 0, 5, 100 }, t4 = { 4, 1, 1, 100 };
+        apr_size_t l5, l6, l4;
+        char *a = sd_seal_close(p, &keys[0], "k", &g5, "{}", 2, &l5);
+        char *b = sd_seal_close(p, &keys[0], "k", &g6, "{}", 2, &l6);
+        char *c = sd_seal_close(p, &keys[0], "k", &t4, "{}", 2, &l4);
+        TAP_OK(sd_seal_compare_raw(b, l6, a, l5) > 0 && sd_seal_compare_raw(a, l5, b, l6) < 0,
+               "compare: the higher generation is newer");
+        TAP_OK(sd_seal_compare_raw(c, l4, b, l6) > 0, "compare: a tombstone beats any live copy");
+        TAP_OK(sd_seal_compare_raw(a, l5, "junk", 4) > 0 && sd_seal_compare_raw("junk", 4, "x", 1) == 0,
+               "compare: a copy without a header is older");
+        TAP_OK(sd_seal_ttl_raw(a, l5, apr_time_from_sec(40)) == 60
+               && sd_seal_ttl_raw(a, l5, apr_time_from_sec(400)) == 1
+               && sd_seal_ttl_raw("junk", 4, 0) == 86400, "ttl from the header's expiry");
+        {
+            sd_seal_header s1 = { 5, 0, 20, 100 };
+            apr_size_t l1;
+            char *d = sd_seal_close(p, &keys[0], "k", &s1, "{}", 2, &l1);
+            TAP_OK(sd_seal_tiebreak_raw(d, l1, a, l5) > 0 && sd_seal_tiebreak_raw(a, l5, d, l1) < 0,
+                   "tiebreak: the later save, both ways round");
+        }
+    }
+    apr_pool_destroy(p);
+    apr_terminate();
+    TAP_DONE();
+}

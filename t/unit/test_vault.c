@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
+/* Unit tests of records in the Sealed format, through the session unit and
+ * the real replica layer over the fake backend (two servers, one replica):
+ * keys are keyed hashes, values sealed on both replicas; the replica
+ * protocol compares sealed copies by their header (a tombstone outvotes the
+ * copy a replica kept); an altered or moved record is a guest, counted;
+ * rotation reads an older secret's key and moves the record on its write. */
+#include "sd_session.h"
+#include "sd_cookie.h"
+#include "sd_record.h"
+#include "sd_vault.h"
+#include "fake_backend.h"
+#include "fake_request.h"
+#include "tap.h"
+
+#include <apr_general.h>
+#include <apr_strings.h>
+
+static fake_backend f;
+static const sd_store_format format = { sd_seal_compare_raw, sd_seal_ttl_raw,
+                                        sd_seal_tiebreak_raw };
+
+static const char *cookie_of(request_rec *r)
+{
+    const char *set = apr_table_get(r->err_headers_out, "Set-Cookie");
+    return set ? apr_pstrndup(r->pool, set, strcspn(set, ";")) : NULL;
+}
+
+static fake_item *item(int server, const char *key)
+{
+    for (int i = 0; i < FAKE_KEYS; ++i) {
+        fake_item *it = &f.servers[server].items[i];
+        if (it->used && strcmp(it->key, key) == 0) {
+            return it;
+        }
+    }
+    return NULL;
+}
+
+static void set_item(int server, const char *key, const char *value, apr_size_t len,
+                     apr_uint16_t flags)
+{
+    fake_backend_put(&f, server, key, "x");
+    fake_item *it = item(server, key);
+    memcpy(it->value, value, len);
+    it->value[len] = '\0';
+    it->len = len;
+    it->flags = flags;
+}
+
+static int logged_in(apr_pool_t *pool, sd_vhost *vh, const char *cookie)
+{
+    sd_session *s;
+    request_rec *r = fake_request(pool, cookie);
+    int yes = sd_session_load(r, vh, SD_SESSION_READ, &s) == OK
+              && json_is_true(sd_session_get(s, "isLoggedIn"));
+    sd_session_commit(s);
+    return yes;
+}
+
+static sd_config make_conf(apr_pool_t *pool, const char *first, const char *second)
+{
+    sd_config conf;
+    apr_array_header_t *secrets = apr_array_make(pool, 2, sizeof(sd_secret));
+    const char *list[2] = { first, second };
+    for (int i = 0; i < 2 && list[i]; ++i) {
+        sd_secret *sec = apr_array_push(secrets);
+        sec->bytes = (const unsigned char *)list[i];
+        sec->len = strlen(list[i]);
+        sec->keyed_mac = NULL;
+    }
+    memset(&conf, 0, sizeof(conf));
+    conf.secrets = secrets;
+    conf.cookie_name = "connect.sid";
+    conf.key_prefix = "sess:";
+    conf.store_format = SD_STORE_FORMAT_SEALED;
+    conf.realm = "shop";
+    conf.realmless = SD_REALMLESS_GUEST;
+    conf.max_age = 3600;
+    conf.refresh_percent = 50;
+    conf.cookie_path = "/";
+    conf.cookie_http_only = 1;
+    conf.cookie_secure = SD_SECURE_AUTO;
+    conf.lock = SD_LOCK_CLUSTER;
+    conf.lock_ttl = 5;
+    conf.lock_wait_ms = 200;
+    conf.lock_waiters = 8;
+    conf.replicas = 1;
+    return conf;
+}
+
+int main(void)
+{
+    apr_pool_t *pool;
+    const char *names[2] = { "10.0.0.1:11211", "10.0.0.2:11211" };
+    sd_stats stats;
+    sd_config conf, rotated_conf;
+    sd_vhost vh, rotated;
+    sd_session *s;
+    request_rec *r;
+    const char *cookie, *id, *key, *v;
+    char name[SD_SEAL_NAME_LEN + 1];
+    const sd_store *store;
+
+    apr_initialize();
+    apr_pool_create(&pool, NULL);
+    TAP_PLAN(16);
+
+    fake_backend_init(&f, 2);
+    memset(&stats, 0, sizeof(stats));
+    conf = make_conf(pool, "the old secret of this unit test", NULL);
+    memset(&vh, 0, sizeof(vh));
+    vh.conf = &conf;
+    vh.rt.stats = &stats;
+    TAP_OK(sd_vault_prepare(pool, &vh) == NULL && vh.rt.seal && vh.rt.nseal == 1, "sealing keys derived");
+    vh.rt.store = sd_store_create(pool, &f.backend, sd_ring_create(pool, names, 2), 2, &format,
+                                  &stats, NULL, NULL, 16);
+    store = vh.rt.store;
+
+    /* A login: stored sealed under the keyed hash of its ID. */
+    r = fake_request(pool, NULL);
+    sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
+    json_object_set_new(sd_session_data(s), "isLoggedIn", json_true());
+    json_object_set_new(sd_session_data(s), "username", json_string("alice"));
+    TAP_OK(sd_session_commit(s) == OK && (cookie = cookie_of(r)) != NULL, "a new session gets a cookie");
+    id = sd_cookie_unsign(pool, sd_cookie_find(pool, cookie, "connect.sid"),
+                          (const sd_secret *)conf.secrets->elts, 1, NULL);
+    sd_seal_name(&vh.rt.seal[0], id, strlen(id), name);
+    key = apr_pstrcat(pool, "sess:", name, NULL);
+    v = fake_backend_value(&f, 0, key);
+    TAP_OK(v && fake_backend_value(&f, 1, key) && !fake_backend_value(&f, 0, apr_pstrcat(pool, "sess:", id, NULL)),
+           "stored on both replicas under sess:<keyed hash>, not sess:<id>");
+    TAP_OK(v && strncmp(v, "SD1.1.0.", 8) == 0 && !strstr(v, "alice") && !strstr(v, "isLoggedIn")
+           && item(0, key)->flags == SD_VAULT_FLAGS_SEALED,
+           "... sealed: header of generation 1, nothing in clear, flags 0");
+    TAP_OK(logged_in(pool, &vh, cookie), "the cookie opens it");
+
+    /* Logout while a replica is away: the tombstone wins by its header. */
+    f.servers[1].state = FAKE_AWAY;
+    r = fake_request(pool, cookie);
+    sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
+    TAP_OK(sd_session_destroy(s) == OK && sd_session_commit(s) == OK
+           && strncmp(fake_backend_value(&f, 0, key), "SD1.2.1.", 8) == 0,
+           "logout with a replica away: a sealed tombstone, generation 2");
+    f.servers[1].state = FAKE_UP;
+    TAP_OK(strncmp(fake_backend_value(&f, 1, key), "SD1.1.0.", 8) == 0, "the replica comes back with the live copy");
+    TAP_OK(!logged_in(pool, &vh, cookie), "... and the old cookie is a guest: the tombstone outvotes it");
+
+    /* A second login, then its record altered on both replicas. */
+    r = fake_request(pool, NULL);
+    sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
+    json_object_set_new(sd_session_data(s), "isLoggedIn", json_true());
+    sd_session_commit(s);
+    cookie = cookie_of(r);
+    id = sd_cookie_unsign(pool, sd_cookie_find(pool, cookie, "connect.sid"),
+                          (const sd_secret *)conf.secrets->elts, 1, NULL);
+    sd_seal_name(&vh.rt.seal[0], id, strlen(id), name);
+    key = apr_pstrcat(pool, "sess:", name, NULL);
+    {
+        fake_item *it = item(0, key);
+        char *bad = apr_pstrmemdup(pool, it->value, it->len);
+        apr_size_t len = it->len;
+        apr_uint64_t before = stats.unsealable;
+        bad[len - 5] = bad[len - 5] == 'A' ? 'B' : 'A';
+        set_item(0, key, bad, len, 0);
+        set_item(1, key, bad, len, 0);
+        TAP_OK(!logged_in(pool, &vh, cookie) && stats.unsealable == before + 1,
+               "a changed byte: a guest, counted as unsealable");
+        set_item(0, key, "{\"cookie\":{},\"isLoggedIn\":true}", 31, 2);
+        set_item(1, key, "{\"cookie\":{},\"isLoggedIn\":true}", 31, 2);
+        TAP_OK(!logged_in(pool, &vh, cookie) && stats.unsealable == before + 2,
+               "plain JSON written by someone without the secret: a guest, counted");
+    }
+
+    /* Rotation: the same records read by a server whose first secret is new. */
+    rotated_conf = make_conf(pool, "the new secret of this unit test", "the old secret of this unit test");
+    memset(&rotated, 0, sizeof(rotated));
+    rotated.conf = &rotated_conf;
+    rotated.rt.stats = &stats;
+    sd_vault_prepare(pool, &rotated);
+    rotated.rt.store = (sd_store *)store;
+    r = fake_request(pool, NULL);
+    sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
+    json_object_set_new(sd_session_data(s), "isLoggedIn", json_true());
+    json_object_set_new(sd_session_data(s), "visitCount", json_integer(1));
+    sd_session_commit(s);
+    cookie = cookie_of(r);
+    id = sd_cookie_unsign(pool, sd_cookie_find(pool, cookie, "connect.sid"),
+                          (const sd_secret *)conf.secrets->elts, 1, NULL);
+    sd_seal_name(&vh.rt.seal[0], id, strlen(id), name);
+    key = apr_pstrcat(pool, "sess:", name, NULL);
+    TAP_OK(logged_in(pool, &rotated, cookie), "after a rotation, a session under the old secret's key is served");
+    r = fake_request(pool, cookie);
+    sd_session_load(r, &rotated, SD_SESSION_UPDATE, &s);
+    json_object_set_new(sd_session_data(s), "visitCount", json_integer(2));
+    TAP_OK(sd_session_commit(s) == OK, "... and written");
+    sd_seal_name(&rotated.rt.seal[0], id, strlen(id), name);
+    {
+        const char *new_key = apr_pstrcat(pool, "sess:", name, NULL);
+        const char *moved = fake_backend_value(&f, 0, new_key);
+        TAP_OK(moved && strncmp(moved, "SD1.2.0.", 8) == 0 && fake_backend_value(&f, 1, new_key),
+               "... to the new secret's key on both replicas (generation 2)");
+        TAP_OK(!fake_backend_value(&f, 0, key) && !fake_backend_value(&f, 1, key),
+               "... and the old secret's key is removed");
+        TAP_OK(logged_in(pool, &rotated, cookie), "... still logged in");
+        TAP_OK(!logged_in(pool, &vh, cookie), "a server that knows only the old secret cannot open the moved record");
+    }
+    apr_pool_destroy(pool);
+    apr_terminate();
+    TAP_DONE();
+}
