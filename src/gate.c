@@ -216,9 +216,10 @@ int sd_gate_strip_cookie(request_rec *r)
     apr_array_header_t *kept, *gone;
     const char *stripped, *removed;
 
-    if (!v->conf->strip_cookie || !v->conf->secrets || !v->conf->cookie_name
-        || (r->handler && (strcmp(r->handler, "sessiondemo") == 0
-                           || strcmp(r->handler, "sessiondemo-status") == 0))) {
+    /* Whatever the handler's name: mod_proxy serves a proxy: filename
+     * (ProxyPass, RewriteRule [P]) even where SetHandler sessiondemo
+     * applies, and the module's own handlers read the stash below. */
+    if (!v->conf->strip_cookie || !v->rt.strip_names || !v->rt.strip_names->nelts) {
         return DECLINED;
     }
     h = apr_table_elts(r->headers_in);
@@ -229,10 +230,8 @@ int sd_gate_strip_cookie(request_rec *r)
         if (!e[i].key || strcasecmp(e[i].key, "Cookie") != 0) {
             continue;
         }
-        stripped = sd_cookie_strip(r->pool, e[i].val, v->conf->cookie_name, &removed);
-        if (*stripped) {
-            APR_ARRAY_PUSH(kept, const char *) = stripped;
-        }
+        stripped = sd_cookie_strip_any(r->pool, e[i].val, v->rt.strip_names, &removed);
+        APR_ARRAY_PUSH(kept, const char *) = stripped;
         if (removed) {
             APR_ARRAY_PUSH(gone, const char *) = removed;
         }
@@ -240,12 +239,16 @@ int sd_gate_strip_cookie(request_rec *r)
     if (!gone->nelts) {
         return DECLINED;
     }
-    /* Before the headers lose it: a later load in this request (a
-     * subrequest, an ErrorDocument of the app) still needs the session. */
+    /* Before the headers lose it: a later load in this request (the app's
+     * handler, a subrequest, an ErrorDocument of the app) still needs the
+     * session. */
     sd_session_stash_cookie(r, apr_array_pstrcat(r->pool, gone, ';'));
     apr_table_unset(r->headers_in, "Cookie");
     for (int i = 0; i < kept->nelts; ++i) {
-        apr_table_addn(r->headers_in, "Cookie", APR_ARRAY_IDX(kept, i, const char *));
+        const char *line = APR_ARRAY_IDX(kept, i, const char *);
+        if (*line) {
+            apr_table_addn(r->headers_in, "Cookie", line);
+        }
     }
     return DECLINED;
 }

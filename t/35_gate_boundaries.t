@@ -15,7 +15,7 @@ use Apache::TestRequest qw(GET POST);
 use HTTP::Request ();
 use SDTest qw(use_vhost cookie_value mc_stats);
 
-plan tests => 42;
+plan tests => 47;
 
 my @html = (Accept => 'text/html,application/xhtml+xml');
 sub fresh { Apache::TestRequest::user_agent(reset => 1, cookie_jar => undef, requests_redirectable => 0) }
@@ -71,6 +71,18 @@ is(env_of(GET('/open/env.cgi', Cookie => "$cookie; a=1"), 'HTTP_COOKIE'), 'a=1',
 is(env_of(GET('/openapp/env.cgi', Cookie => "a=1; $cookie"), 'HTTP_COOKIE'), 'a=1',
    '... nor an ungated proxied backend');
 is(GET('/profile', Cookie => "a=1; $cookie")->code, 200, 'the module\'s own pages still get it (bob\'s profile)');
+# Review F1: the handler's name does not say what serves the request.
+is(env_of(GET('/pp/env.cgi', Cookie => "a=1; $cookie"), 'HTTP_COOKIE'), 'a=1',
+   'a server-level ProxyPass under SetHandler sessiondemo does not get it either');
+# Review F8: a cookie of ours at the start of a second Cookie line.
+{
+    my $req = HTTP::Request->new(GET => Apache::TestRequest::module2url('sd_gate_edge', { path => '/private/env.cgi' }));
+    $req->push_header(Cookie => 'a=1');
+    $req->push_header(Cookie => $cookie);
+    $res = Apache::TestRequest::user_agent()->request($req);
+    is(env_of($res, 'REMOTE_USER') . '|' . (env_of($res, 'HTTP_COOKIE') // 'none'), 'bob|a=1',
+       'Cookie: a=1 + Cookie: ours on a second line: bob, and the CGI gets a=1 only');
+}
 $res = GET '/open/nothing-here', Cookie => $cookie;
 like($res->content, qr/\bbob\b/,
      'a 404 of an ungated path (cookie removed) redirected to the app (ErrorDocument): it still sees bob');
@@ -94,6 +106,14 @@ use_vhost(undef);
 fresh();
 is(env_of(GET('/echo-backend/env.cgi', Cookie => 'connect.sid=s%3Aabc.def; z=9'), 'HTTP_COOKIE'), 'z=9',
    'the main server\'s own cookie name is removed from its CGI');
+# Review F3, F2: every server strips every session cookie name of the httpd
+# (a host's cookies reach all its ports), and a former name too.
+is(env_of(GET('/echo-backend/env.cgi', Cookie => "$cookie; z=9; gshort.sid=s%3Ax.y"), 'HTTP_COOKIE'), 'z=9',
+   'another virtual host\'s session cookies are removed from the main server\'s CGI');
+is(env_of(GET('/echo-backend/env.cgi', Cookie => 'old-edge.sid=s%3Ax.y; z=9'), 'HTTP_COOKIE'), 'z=9',
+   '... and so is a SessionDemoStripCookieName');
+is(env_of(GET('/echo-backend/env.cgi', Cookie => '  ;  connect.sid=s%3Ax.y  ;  '), 'HTTP_COOKIE'), undef,
+   'padded separators around ours: no lone \';\' left (review F9)');
 
 # Defect 9: the gate refreshes. Not due: nothing is written.
 use_vhost('sd_gate_edge');
