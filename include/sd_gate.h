@@ -14,8 +14,9 @@
  * accepts HTML, else 401 (no WWW-Authenticate); 503 when the store cannot
  * answer. The session is read once per request, also for subrequests and
  * internal redirects, and refreshed (written, with a new Set-Cookie in
- * err_headers_out) when its idle deadline is due, as the app's read-only
- * pages do. */
+ * err_headers_out) when its idle deadline is due and would move, as the
+ * app's read-only pages do; never from a subrequest, nor with
+ * SessionDemoLock Off. */
 int sd_gate_check_authn(request_rec *r);
 
 /* post_read_request hook: removes the client's copy of the

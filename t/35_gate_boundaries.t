@@ -13,9 +13,10 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use Apache::TestRequest qw(GET POST);
 use HTTP::Request ();
-use SDTest qw(use_vhost cookie_value mc_stats);
+use SDTest qw(use_vhost cookie_value mc_stats mc_set sign_id);
+use POSIX ();
 
-plan tests => 47;
+plan tests => 56;
 
 my @html = (Accept => 'text/html,application/xhtml+xml');
 sub fresh { Apache::TestRequest::user_agent(reset => 1, cookie_jar => undef, requests_redirectable => 0) }
@@ -141,3 +142,58 @@ ok($refreshed >= 1 && $refreshed < 6, "... refreshed now and then ($refreshed of
 is(GET('/private/page.html', Cookie => $short, @html)->code, 200, '... and still past the first MaxAge');
 sleep 6;
 is(GET('/private/page.html', Cookie => $short, @html)->code, 302, 'without browsing, the session ends after MaxAge');
+
+# Review F4: with SessionDemoLock Off there is no lock to re-read under; the
+# gate's blind write could bring back a session a logout just ended.
+use_vhost('sd_gate_nolock');
+fresh();
+$res = POST '/login', [username => 'bob', password => 'hunter2 hunter2'];
+my $nolock = 'nolock.sid=' . cookie_value($res, 'nolock.sid');
+$before = mc_stats();
+$res = GET '/private/page.html', Cookie => $nolock, @html;
+$after = mc_stats();
+is($res->code, 200, 'SessionDemoLock Off: a gated page due for a refresh is served');
+is($after->{cmd_set} - $before->{cmd_set}, 0, '... and the gate does not write the session');
+ok(!$res->header('Set-Cookie'), '... nor send a new cookie');
+
+# Review F6: near the absolute timeout the expiry cannot move; no write.
+use_vhost('sd_gate_abs');
+fresh();
+$res = POST '/login', [username => 'bob', password => 'hunter2 hunter2'];
+my $abs = 'abs.sid=' . cookie_value($res, 'abs.sid');
+$before = mc_stats();
+my $sent = 0;
+for (1 .. 3) {
+    $res = GET '/private/page.html', Cookie => $abs, @html;
+    $sent++ if $res->header('Set-Cookie');
+}
+$after = mc_stats();
+is($after->{cmd_set} - $before->{cmd_set}, 0,
+   'AbsoluteTimeout 200 under MaxAge 600: three gated pages due for a refresh write nothing');
+is($sent, 0, '... and send no cookie');
+
+# Review F7: a subrequest (an SSI include of a gated page) does not refresh:
+# mod_include has sent the page's headers before it includes, so the
+# refresh's cookie could not follow its write.
+use_vhost('sd_gate_due');
+fresh();
+$res = POST '/login', [username => 'bob', password => 'hunter2 hunter2'];
+my $due = 'due.sid=' . cookie_value($res, 'due.sid');
+$before = mc_stats();
+$res = GET '/ssi/incl.shtml', Cookie => $due, @html;
+$after = mc_stats();
+like($res->content, qr/the protected page.*included by ssi/s, 'an ungated SSI page includes a gated one for bob');
+is($after->{cmd_set} - $before->{cmd_set}, 0, '... and the subrequest writes nothing (its cookie could not follow)');
+
+# Review S3: an adopted express-session record named "Dave", lowered here,
+# is refreshed by the gate (the lowered name is not taken for a change).
+{
+    my $id = 'ExpressGateDaveUpperCase0000000b';
+    my $exp = POSIX::strftime('%Y-%m-%dT%H:%M:%S.000Z', gmtime(time + 1000));
+    mc_set("sess:$id", 2, 3600, qq({"cookie":{"originalMaxAge":1000000,"expires":"$exp",)
+           . qq("httpOnly":true,"path":"/"},"isLoggedIn":true,"username":"Dave","visitCount":1}));
+    my $c = 'due.sid=' . sign_id($id, 'apache-test only: 3c5a0f8e9d2b4e6f8a1c3e5d7f9b2d4e');
+    $res = GET '/private/env.cgi', Cookie => $c;
+    is(env_of($res, 'REMOTE_USER'), 'dave', 'an adopted "Dave" is dave at the gate');
+    like($res->header('Set-Cookie') // '', qr/^due\.sid=/, '... and the refresh goes through');
+}
