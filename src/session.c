@@ -169,6 +169,27 @@ static const char *choose_cookie(request_rec *r, const sd_config *conf,
     return id;
 }
 
+apr_array_header_t *sd_session_cookie_ids(request_rec *r, const sd_vhost *v)
+{
+    const sd_config *conf = v->conf;
+    const apr_array_header_t *values = find_cookies(r, conf->cookie_name);
+    apr_array_header_t *ids = apr_array_make(r->pool, 2, sizeof(const char *));
+
+    for (int i = 0; conf->secrets && i < values->nelts; ++i) {
+        const char *id = sd_cookie_unsign(r->pool, APR_ARRAY_IDX(values, i, const char *),
+                                          (const sd_secret *)conf->secrets->elts,
+                                          conf->secrets->nelts, NULL);
+        int seen = 0;
+        for (int j = 0; id && j < ids->nelts; ++j) {
+            seen |= strcmp(APR_ARRAY_IDX(ids, j, const char *), id) == 0;
+        }
+        if (id && !seen) {
+            APR_ARRAY_PUSH(ids, const char *) = id;
+        }
+    }
+    return ids;
+}
+
 static int start_new(sd_session *s)
 {
     s->is_new = 1;
@@ -812,6 +833,12 @@ static int commit_session(sd_session *s)
         /* Another realm's cookie is not ours to expire. */
         if (s->had_cookie && !s->foreign) {
             add_set_cookie(s, "", 1, apr_time_from_sec(0));
+            if (conf->cookie_domain) {
+                /* And the host-only one a browser may hold beside it (set
+                 * before the Domain was, or planted): a logout clears
+                 * every copy it can name. */
+                add_set_cookie_in(s, NULL, "", 1, apr_time_from_sec(0));
+            }
         }
         return OK;
     }

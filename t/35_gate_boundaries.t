@@ -16,7 +16,7 @@ use HTTP::Request ();
 use SDTest qw(use_vhost cookie_value mc_stats mc_set sign_id);
 use POSIX ();
 
-plan tests => 56;
+plan tests => 59;
 
 my @html = (Accept => 'text/html,application/xhtml+xml');
 sub fresh { Apache::TestRequest::user_agent(reset => 1, cookie_jar => undef, requests_redirectable => 0) }
@@ -142,6 +142,20 @@ ok($refreshed >= 1 && $refreshed < 6, "... refreshed now and then ($refreshed of
 is(GET('/private/page.html', Cookie => $short, @html)->code, 200, '... and still past the first MaxAge');
 sleep 6;
 is(GET('/private/page.html', Cookie => $short, @html)->code, 302, 'without browsing, the session ends after MaxAge');
+
+# Review F5: a logout with two valid cookies of our name (one planted) ends
+# every session they name, not a new empty one: neither stays alive to serve
+# the browser as its owner once the other cookie is gone.
+use_vhost('sd_gate_edge');
+fresh();
+$res = POST '/login', [username => 'bob', password => 'hunter2 hunter2'];
+my $bob2 = 'edge.sid=' . cookie_value($res, 'edge.sid');
+$res = POST '/login', [username => 'alice', password => 'correct horse battery'];
+my $alice2 = 'edge.sid=' . cookie_value($res, 'edge.sid');
+$res = POST '/logout', [], Cookie => "$alice2; $bob2", 'Sec-Fetch-Site' => 'same-origin';
+is($res->code, 302, 'a logout with two valid cookies of our name answers 302');
+is(GET('/private/page.html', Cookie => $bob2, @html)->code, 302, "... and ends the planter's session");
+is(GET('/private/page.html', Cookie => $alice2, @html)->code, 302, "... and the user's own");
 
 # Review F4: with SessionDemoLock Off there is no lock to re-read under; the
 # gate's blind write could bring back a session a logout just ended.
