@@ -378,6 +378,12 @@ static int end_cookie_sessions(route_ctx *ctx)
     const char *own = sd_session_id(ctx->session);
     int ended = 0;
 
+    /* One ID is the request's own session (loaded, maybe foreign, its
+     * lock maybe still held): only two or more made the request a guest
+     * without opening any of them. */
+    if (ids->nelts < 2) {
+        return OK;
+    }
     for (int i = 0; i < ids->nelts; ++i) {
         const char *id = APR_ARRAY_IDX(ids, i, const char *), *user = NULL;
         const json_t *name;
