@@ -5,7 +5,11 @@
 # while every other cookie does, byte for byte; a user who only browses
 # gated pages stays logged in past SessionDemoMaxAge, and a request not
 # due for a refresh writes nothing; two valid cookies of our name make a
-# guest, not the first one's user.
+# guest, not the first one's user. Then the adversarial review's findings:
+# the strip whatever the handler, in every server, for every name (F1-F3),
+# one tokenizer (F8, F9), a logout ending every named session (F5), and
+# no refresh without a lock, in a subrequest or against the absolute
+# timeout, nor a loop on an adopted mixed-case name (F4, F7, F6, S3).
 use strict;
 use warnings;
 use FindBin;
