@@ -51,6 +51,36 @@ static const char *same_realm_same_logins(apr_pool_t *ptemp, apr_hash_t *realms,
     return NULL;
 }
 
+/* Every cookie name that is a session token somewhere in this httpd: a
+ * cookie set for one virtual host reaches the others of the same host name
+ * (any port, and sibling hosts with SessionDemoCookieDomain), so each
+ * server strips all of them, not only its own (sd_gate_strip_cookie). */
+static void collect_strip_names(apr_pool_t *pconf, server_rec *s)
+{
+    apr_array_header_t *names = apr_array_make(pconf, 4, sizeof(const char *));
+    apr_hash_t *seen = apr_hash_make(pconf);
+
+    for (server_rec *vs = s; vs; vs = vs->next) {
+        const sd_config *conf = sd_vhost_get(vs)->conf;
+        const apr_array_header_t *more = conf->strip_names;
+        if (conf->secrets && conf->cookie_name
+            && !apr_hash_get(seen, conf->cookie_name, APR_HASH_KEY_STRING)) {
+            apr_hash_set(seen, conf->cookie_name, APR_HASH_KEY_STRING, "");
+            APR_ARRAY_PUSH(names, const char *) = conf->cookie_name;
+        }
+        for (int i = 0; more && i < more->nelts; ++i) {
+            const char *name = APR_ARRAY_IDX(more, i, const char *);
+            if (!apr_hash_get(seen, name, APR_HASH_KEY_STRING)) {
+                apr_hash_set(seen, name, APR_HASH_KEY_STRING, "");
+                APR_ARRAY_PUSH(names, const char *) = name;
+            }
+        }
+    }
+    for (server_rec *vs = s; vs; vs = vs->next) {
+        sd_vhost_get(vs)->rt.strip_names = names;
+    }
+}
+
 /* Runs after the configuration is read and merged, before `apache2 -t`
  * reports "Syntax OK", so a missing secret or a broken template fails the
  * syntax check as well as the start. Views compiled here live in pconf and
@@ -126,6 +156,7 @@ static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
             main_csp = v->rt.csp;
         }
     }
+    collect_strip_names(pconf, s);
     return OK;
 }
 
@@ -318,8 +349,8 @@ static void sd_register_hooks(apr_pool_t *p)
     ap_hook_post_read_request(sd_gate_strip_header, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_check_authn(sd_gate_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);
-    /* Last among fixups: the gate (check_authn) has read the session and
-     * the handler is known, so only what leaves the module loses it. */
+    /* Last among fixups: the gate (check_authn) has read the session; the
+     * module's own handlers read it from the stash the strip keeps. */
     ap_hook_fixups(sd_gate_strip_cookie, NULL, NULL, APR_HOOK_LAST);
 }
 

@@ -157,6 +157,9 @@ typedef enum {
     FLAG("SessionDemoStripCookie", strip_cookie, "On",                                 \
          "remove the session cookie from requests passed to anything but the"         \
          " module's own handlers (CGI, proxied backends, static files)")              \
+    LIST("SessionDemoStripCookieName", strip_names, sd_cfg_parse_cookie_name,          \
+         "more cookie names to remove with the session cookie, in every server (a"      \
+         " former SessionDemoCookieName, whose value still verifies)")                 \
     INT("SessionDemoMaxBodySize", max_body, "8192", 64, 1048576, "bytes",              \
         "largest form body in bytes")                                                  \
     INT("SessionDemoMaxUsernameLength", max_username_len, "64", 1, 1024, "bytes",      \

@@ -41,9 +41,10 @@ const char *sd_cookie_unsign(apr_pool_t *p, const char *value,
                              int *matched);
 
 /* Finds the first cookie called `name` in a Cookie request header with
- * jshttp/cookie's rules (';'-split, trimmed, one pair of quotes stripped,
- * URL-decoded only when it holds '%', raw text kept if decoding fails).
- * Returns NULL when absent. */
+ * jshttp/cookie's rules (trimmed, one pair of quotes stripped, URL-decoded
+ * only when it holds '%', raw text kept if decoding fails), split as
+ * sd_cookie_strip splits: at ';', and at ", " (how httpd joins several
+ * Cookie lines) outside a quoted value. Returns NULL when absent. */
 const char *sd_cookie_find(apr_pool_t *p, const char *header,
                            const char *name);
 
@@ -53,12 +54,19 @@ const char *sd_cookie_find(apr_pool_t *p, const char *header,
 int sd_cookie_find_all(apr_pool_t *p, const char *header, const char *name,
                        apr_array_header_t *out);
 
-/* The header without any pair called `name`: every other pair stays byte
- * for byte with the separator that followed it (';' or the ',' httpd puts
- * between joined Cookie lines); the separator and white space that only
- * framed a removed first or last pair go with it. "" when nothing is left;
- * the header itself when nothing was removed. *removed (if given) gets the
- * removed pairs, trimmed and joined with "; ", or NULL. */
+/* The header without any pair called one of `names` (const char *), split
+ * into pairs exactly as sd_cookie_find splits it, so a pair it finds is
+ * removed and text inside another pair's value never is. Every other pair
+ * stays byte for byte; two kept pairs that stood side by side keep the
+ * separator between them, pairs that a removed one stood between get ';';
+ * white space that framed only removed pairs and empty pairs go. "" when
+ * nothing is left; the header itself when nothing was removed. *removed
+ * (if given) gets the removed pairs, trimmed and joined with "; ", or
+ * NULL. */
+const char *sd_cookie_strip_any(apr_pool_t *p, const char *header,
+                                const apr_array_header_t *names, const char **removed);
+
+/* sd_cookie_strip_any for one name. */
 const char *sd_cookie_strip(apr_pool_t *p, const char *header, const char *name,
                             const char **removed);
 

@@ -14,21 +14,22 @@
  * accepts HTML, else 401 (no WWW-Authenticate); 503 when the store cannot
  * answer. The session is read once per request, also for subrequests and
  * internal redirects, and refreshed (written, with a new Set-Cookie in
- * err_headers_out) when its idle deadline is due, as the app's read-only
- * pages do. */
+ * err_headers_out) when its idle deadline is due and would move, as the
+ * app's read-only pages do; never from a subrequest, nor with
+ * SessionDemoLock Off. */
 int sd_gate_check_authn(request_rec *r);
 
 /* post_read_request hook: removes the client's copy of the
  * SessionDemoPassUser header, on every request, guest or not. */
 int sd_gate_strip_header(request_rec *r);
 
-/* fixups hook: with SessionDemoStripCookie On (the default), removes the
- * session cookie (SessionDemoCookieName) from the Cookie header(s) of every
- * request of a server with a SessionDemoSecret whose handler is not the
- * module's own (sessiondemo, sessiondemo-status): static files, CGI,
+/* fixups hook: with SessionDemoStripCookie On (the default), removes every
+ * session cookie name of the httpd (each SessionDemoCookieName of a server
+ * with a secret, and every SessionDemoStripCookieName) from the Cookie
+ * header(s) of every request, whatever its handler: static files, CGI,
  * proxied backends never see the bearer token. Every other cookie stays
- * byte for byte. The removed value stays reachable for the module in the
- * request's notes (sd_session_stash_cookie). */
+ * byte for byte. The removed pairs stay reachable for the module's own
+ * handlers in the request's notes (sd_session_stash_cookie). */
 int sd_gate_strip_cookie(request_rec *r);
 
 #endif

@@ -68,6 +68,12 @@ int sd_session_destroy(sd_session *s);
 int sd_session_open(request_rec *r, const sd_vhost *v, const char *id,
                     sd_session_intent intent, sd_session **out);
 
+/* Every distinct session ID a validly signed cookie of our name in the
+ * request names (an array of const char *, maybe empty): the loaded one,
+ * and, when several cookies made the request a guest, each of them. For a
+ * logout to end them all. */
+apr_array_header_t *sd_session_cookie_ids(request_rec *r, const sd_vhost *v);
+
 /* sd_session_open for an update whose lock is only tried: HTTP_CONFLICT
  * when another request holds it. */
 int sd_session_open_try(request_rec *r, const sd_vhost *v, const char *id, sd_session **out);

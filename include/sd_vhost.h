@@ -29,6 +29,10 @@ typedef struct {
     const sd_seal_keys *seal;
     int nseal;
     sd_throttle *throttle;               /* NULL: demo mode, or no limits  */
+    /* Every cookie name the gate strips, read-only: the session cookie of
+     * each server with a secret and every SessionDemoStripCookieName, of
+     * the whole httpd (browsers send a host's cookies to all its ports). */
+    const apr_array_header_t *strip_names;
     /* post_config: memcached health in shared memory. */
     volatile apr_uint32_t *health_flags;
     /* post_config, kept by the parent across restarts: SessionDemoLock

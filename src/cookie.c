@@ -330,55 +330,105 @@ static int is_ows(char c)
     return c == ' ' || c == '\t';
 }
 
+/* One pair of a Cookie header: [s, e) with white space, eq the '=' in it
+ * (or e when there is none). */
+typedef struct {
+    apr_size_t s, e, eq;
+} pair_span;
+
+/* The one tokenizer of a Cookie header, for the reader and the stripper
+ * alike, so what one sees as a pair the other does too. A pair ends at ';'
+ * (jshttp/cookie's separator) or at a ',' followed by a space or a tab: how
+ * httpd joins a request's several Cookie lines (", "), so a cookie at the
+ * start of a second line is a pair of its own. A ',' inside a quoted value
+ * (one opening with '"' whose closing '"' comes before the next ';') or not
+ * followed by white space belongs to the value: RFC 6265 values never hold
+ * ", ", and text inside another pair's value is never taken for a pair.
+ * Returns 0 once past the end; *pos moves past the pair's separator. */
+static int next_pair(const char *h, apr_size_t len, apr_size_t *pos, pair_span *out)
+{
+    apr_size_t i = *pos;
+
+    if (i > len) {
+        return 0;
+    }
+    out->s = i;
+    out->eq = len + 1;
+    for (; i < len && h[i] != ';'; ++i) {
+        if (h[i] == ',' && i + 1 < len && is_ows(h[i + 1])) {
+            break;
+        }
+        if (h[i] == '=' && out->eq > len) {
+            apr_size_t v = i + 1;
+            out->eq = i;
+            while (v < len && is_ows(h[v])) ++v;
+            if (v < len && h[v] == '"') {
+                const char *semi = memchr(h + v + 1, ';', len - v - 1);
+                apr_size_t lim = semi ? (apr_size_t)(semi - h) : len;
+                const char *close = memchr(h + v + 1, '"', lim - v - 1);
+                if (close) {
+                    i = (apr_size_t)(close - h);
+                }
+            }
+        }
+    }
+    out->e = i;
+    if (out->eq > len) {
+        out->eq = i;
+    }
+    *pos = i + 1;
+    return 1;
+}
+
+/* Whether the pair is called `name` (white space around the name aside). */
+static int pair_is(const char *h, const pair_span *sp, const char *name, apr_size_t namelen)
+{
+    apr_size_t ks = sp->s, ke = sp->eq;
+
+    if (sp->eq >= sp->e) {
+        /* A pair without '=' is not a cookie; jshttp skips it. */
+        return 0;
+    }
+    while (ks < ke && is_ows(h[ks])) ++ks;
+    while (ke > ks && is_ows(h[ke - 1])) --ke;
+    return ke - ks == namelen && memcmp(h + ks, name, namelen) == 0;
+}
+
 /* The value of the next cookie called `name` in header[*pos..), with
  * jshttp/cookie's rules; *pos moves past it. NULL when there is none. */
 static const char *find_next(apr_pool_t *p, const char *header, apr_size_t len,
                              const char *name, apr_size_t namelen, apr_size_t *pos)
 {
-    while (*pos < len) {
-        apr_size_t end, eq, ks, ke, vs, ve, start = *pos;
-        const char *semi = memchr(header + start, ';', len - start);
-        const char *eqp;
+    pair_span sp;
 
-        end = semi ? (apr_size_t)(semi - header) : len;
-        *pos = end + 1;
-        eqp = memchr(header + start, '=', end - start);
-        if (eqp == NULL) {
-            /* A pair without '=' is not a cookie; jshttp skips it. */
+    while (*pos < len && next_pair(header, len, pos, &sp)) {
+        apr_size_t vs, ve;
+        const char *raw;
+        char *dec;
+
+        if (!pair_is(header, &sp, name, namelen)) {
             continue;
         }
-        eq = (apr_size_t)(eqp - header);
-
-        ks = start;
-        ke = eq;
-        while (ks < ke && is_ows(header[ks])) ++ks;
-        while (ke > ks && is_ows(header[ke - 1])) --ke;
-
-        if (ke - ks == namelen && memcmp(header + ks, name, namelen) == 0) {
-            const char *raw;
-            char *dec;
-
-            vs = eq + 1;
-            ve = end;
-            while (vs < ve && is_ows(header[vs])) ++vs;
-            while (ve > vs && is_ows(header[ve - 1])) --ve;
-            if (ve > vs && header[vs] == '"' && header[ve - 1] == '"') {
-                /* jshttp strips one pair; a lone '"' is both ends of that
-                 * pair and yields the empty string. */
-                if (ve - vs == 1) {
-                    return "";
-                }
-                ++vs;
-                --ve;
+        vs = sp.eq + 1;
+        ve = sp.e;
+        while (vs < ve && is_ows(header[vs])) ++vs;
+        while (ve > vs && is_ows(header[ve - 1])) --ve;
+        if (ve > vs && header[vs] == '"' && header[ve - 1] == '"') {
+            /* jshttp strips one pair; a lone '"' is both ends of that
+             * pair and yields the empty string. */
+            if (ve - vs == 1) {
+                return "";
             }
-            raw = apr_pstrmemdup(p, header + vs, ve - vs);
-            if (memchr(raw, '%', ve - vs) == NULL) {
-                return raw;
-            }
-            dec = uri_decode(p, raw, ve - vs);
-            /* An occurrence that does not decode is kept raw. */
-            return dec ? dec : raw;
+            ++vs;
+            --ve;
         }
+        raw = apr_pstrmemdup(p, header + vs, ve - vs);
+        if (memchr(raw, '%', ve - vs) == NULL) {
+            return raw;
+        }
+        dec = uri_decode(p, raw, ve - vs);
+        /* An occurrence that does not decode is kept raw. */
+        return dec ? dec : raw;
     }
     return NULL;
 }
@@ -417,45 +467,48 @@ int sd_cookie_find_all(apr_pool_t *p, const char *header, const char *name,
     return n;
 }
 
-/* Whether header[s..e) is a pair called `name` (OWS around the name). */
-static int pair_is(const char *header, apr_size_t s, apr_size_t e,
-                   const char *name, apr_size_t namelen)
+static int pair_is_any(const char *h, const pair_span *sp, const apr_array_header_t *names)
 {
-    const char *eqp = memchr(header + s, '=', e - s);
-    apr_size_t ke;
-
-    if (eqp == NULL) {
-        return 0;
+    for (int i = 0; i < names->nelts; ++i) {
+        const char *name = APR_ARRAY_IDX(names, i, const char *);
+        if (pair_is(h, sp, name, strlen(name))) {
+            return 1;
+        }
     }
-    ke = (apr_size_t)(eqp - header);
-    while (s < ke && is_ows(header[s])) ++s;
-    while (ke > s && is_ows(header[ke - 1])) --ke;
-    return ke - s == namelen && memcmp(header + s, name, namelen) == 0;
+    return 0;
 }
 
-const char *sd_cookie_strip(apr_pool_t *p, const char *header, const char *name,
-                            const char **removed)
+static int pair_is_blank(const char *h, const pair_span *sp)
 {
-    apr_size_t len, namelen, pos = 0, o = 0, ro = 0;
+    for (apr_size_t i = sp->s; i < sp->e; ++i) {
+        if (!is_ows(h[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+const char *sd_cookie_strip_any(apr_pool_t *p, const char *header,
+                                const apr_array_header_t *names, const char **removed)
+{
+    apr_size_t len, pos = 0, o = 0, ro = 0;
     char *out, *gone;
-    int dropped_first = 0, dropped_last = 0;
+    int kept = 0, gap = 0;
+    char sep = ';';
+    pair_span sp;
 
     if (removed) {
         *removed = NULL;
     }
-    if (header == NULL || name == NULL) {
+    if (header == NULL || names == NULL) {
         return header;
     }
     len = strlen(header);
-    namelen = strlen(name);
     out = apr_palloc(p, len + 1);
     gone = apr_palloc(p, 2 * len + 1); /* "; " may stand for one byte */
-    while (pos <= len) {
-        /* ',' too: httpd joins a request's Cookie lines with ", ". */
-        apr_size_t end = pos;
-        while (end < len && header[end] != ';' && header[end] != ',') ++end;
-        if (pair_is(header, pos, end, name, namelen)) {
-            apr_size_t s = pos, e = end;
+    while (next_pair(header, len, &pos, &sp)) {
+        if (pair_is_any(header, &sp, names)) {
+            apr_size_t s = sp.s, e = sp.e;
             while (s < e && is_ows(header[s])) ++s;
             while (e > s && is_ows(header[e - 1])) --e;
             if (ro) {
@@ -464,34 +517,50 @@ const char *sd_cookie_strip(apr_pool_t *p, const char *header, const char *name,
             }
             memcpy(gone + ro, header + s, e - s);
             ro += e - s;
-            dropped_first |= pos == 0;
-            dropped_last = end == len;
+            gap = 1;
+            continue;
         }
-        else {
-            /* Kept as sent, with the separator that followed it. */
-            memcpy(out + o, header + pos, end - pos + (end < len));
-            o += end - pos + (end < len);
-            dropped_last = 0;
+        if (pair_is_blank(header, &sp)) {
+            /* Nothing but the white space around separators: dropped
+             * once something is removed, never left as a lone ';'. */
+            gap = 1;
+            continue;
         }
-        pos = end + 1;
+        if (kept) {
+            /* Between two pairs that stood apart, ';': it ends any quote
+             * a value opened, so no pair runs into its neighbour. */
+            out[o++] = gap ? ';' : sep;
+        }
+        memcpy(out + o, header + sp.s, sp.e - sp.s);
+        o += sp.e - sp.s;
+        sep = sp.e < len ? header[sp.e] : ';';
+        kept = 1;
+        gap = 0;
     }
     if (!ro) {
         return header;
     }
-    /* What led or trailed only as the removed pair's separator goes too. */
-    if (dropped_last) {
-        while (o && is_ows(out[o - 1])) --o;
-        if (o && (out[o - 1] == ';' || out[o - 1] == ',')) --o;
-    }
     out[o] = '\0';
     gone[ro] = '\0';
-    if (dropped_first) {
-        while (*out && is_ows(*out)) ++out;
-    }
+    /* What framed only a removed first or last pair goes with it. */
+    while (o && is_ows(out[o - 1])) out[--o] = '\0';
+    while (*out && is_ows(*out)) ++out;
     if (removed) {
         *removed = gone;
     }
     return out;
+}
+
+const char *sd_cookie_strip(apr_pool_t *p, const char *header, const char *name,
+                            const char **removed)
+{
+    apr_array_header_t *names = apr_array_make(p, 1, sizeof(const char *));
+
+    APR_ARRAY_PUSH(names, const char *) = name;
+    if (removed) {
+        *removed = NULL;
+    }
+    return name ? sd_cookie_strip_any(p, header, names, removed) : header;
 }
 
 /* What encodeURIComponent leaves as it is, spelled out rather than

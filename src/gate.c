@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* AuthType sessiondemo (see sd_gate.h). The gate reads the session as the
  * app's read-only pages do: one memcached get, and a write (under the lock,
- * with a new cookie) only when the idle deadline is due for a refresh, so
- * a user who only browses gated content stays logged in. */
+ * with a new cookie) only when the idle deadline is due for a refresh and
+ * would move, so a user who only browses gated content stays logged in. */
 #include "sd_cookie.h"
 #include "sd_gate.h"
 #include "sd_log.h"
@@ -45,9 +45,20 @@ static int wants_page(request_rec *r)
            && accept && ap_strcasestr(accept, "text/html");
 }
 
+/* Whether this check may write the session (slide its idle deadline).
+ * Not with SessionDemoLock Off: with no lock to re-read under, the blind
+ * write could bring back a session a concurrent logout just ended. Not from
+ * a subrequest (an SSI include of a gated page): the page's headers may be
+ * gone already, so memcached would move and the browser's cookie not. */
+static int may_refresh(const request_rec *r, const sd_vhost *v)
+{
+    return v->conf->lock != SD_LOCK_OFF && r->main == NULL;
+}
+
 /* The logged-in user of the initial request, "" for a guest, or NULL when
  * the store could not answer. */
-static const char *session_user(request_rec *top, const sd_vhost *v, const char **login_time)
+static const char *session_user(request_rec *r, request_rec *top, const sd_vhost *v,
+                                const char **login_time)
 {
     const char *known = apr_table_get(top->notes, SD_GATE_NOTE);
     sd_session *s;
@@ -78,7 +89,7 @@ static const char *session_user(request_rec *top, const sd_vhost *v, const char 
             known = "";
         }
     }
-    if (*known) {
+    if (*known && may_refresh(r, v)) {
         /* Slides the idle deadline when it is due (SessionDemoRefreshThreshold);
          * the Set-Cookie goes in err_headers_out, which survives a CGI's or
          * a proxied backend's answer and internal redirects. A refresh that
@@ -130,7 +141,7 @@ int sd_gate_check_authn(request_rec *r)
         return HTTP_SERVICE_UNAVAILABLE;
     }
     top = initial_request(r);
-    if (!(user = session_user(top, v, &login_time))) {
+    if (!(user = session_user(r, top, v, &login_time))) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00602)
                       "AuthType sessiondemo: session store unavailable, answering 503");
         apr_table_setn(r->err_headers_out, "Retry-After", "5");
@@ -153,6 +164,22 @@ int sd_gate_check_authn(request_rec *r)
      * given to the next client. */
     apr_table_mergen(r->err_headers_out, "Cache-Control", "private");
     apr_table_mergen(r->err_headers_out, "Vary", "Cookie");
+    if (r->main) {
+        /* A subrequest's headers never reach the client: the page that
+         * includes it is what a cache would keep. That only helps while
+         * the page's headers are not sent yet (mod_include has sent them
+         * before its first include). */
+        request_rec *page = r->main;
+        const char *cc;
+        while (page->main) {
+            page = page->main;
+        }
+        cc = apr_table_get(page->err_headers_out, "Cache-Control");
+        if (!cc || !ap_strstr_c(cc, "private")) {
+            apr_table_mergen(page->err_headers_out, "Cache-Control", "private");
+            apr_table_mergen(page->err_headers_out, "Vary", "Cookie");
+        }
+    }
     r->user = (char *)user;
     apr_table_setn(r->subprocess_env, "SESSIONDEMO_USER", user);
     if (login_time) {
@@ -216,9 +243,10 @@ int sd_gate_strip_cookie(request_rec *r)
     apr_array_header_t *kept, *gone;
     const char *stripped, *removed;
 
-    if (!v->conf->strip_cookie || !v->conf->secrets || !v->conf->cookie_name
-        || (r->handler && (strcmp(r->handler, "sessiondemo") == 0
-                           || strcmp(r->handler, "sessiondemo-status") == 0))) {
+    /* Whatever the handler's name: mod_proxy serves a proxy: filename
+     * (ProxyPass, RewriteRule [P]) even where SetHandler sessiondemo
+     * applies, and the module's own handlers read the stash below. */
+    if (!v->conf->strip_cookie || !v->rt.strip_names || !v->rt.strip_names->nelts) {
         return DECLINED;
     }
     h = apr_table_elts(r->headers_in);
@@ -229,10 +257,8 @@ int sd_gate_strip_cookie(request_rec *r)
         if (!e[i].key || strcasecmp(e[i].key, "Cookie") != 0) {
             continue;
         }
-        stripped = sd_cookie_strip(r->pool, e[i].val, v->conf->cookie_name, &removed);
-        if (*stripped) {
-            APR_ARRAY_PUSH(kept, const char *) = stripped;
-        }
+        stripped = sd_cookie_strip_any(r->pool, e[i].val, v->rt.strip_names, &removed);
+        APR_ARRAY_PUSH(kept, const char *) = stripped;
         if (removed) {
             APR_ARRAY_PUSH(gone, const char *) = removed;
         }
@@ -240,12 +266,16 @@ int sd_gate_strip_cookie(request_rec *r)
     if (!gone->nelts) {
         return DECLINED;
     }
-    /* Before the headers lose it: a later load in this request (a
-     * subrequest, an ErrorDocument of the app) still needs the session. */
+    /* Before the headers lose it: a later load in this request (the app's
+     * handler, a subrequest, an ErrorDocument of the app) still needs the
+     * session. */
     sd_session_stash_cookie(r, apr_array_pstrcat(r->pool, gone, ';'));
     apr_table_unset(r->headers_in, "Cookie");
     for (int i = 0; i < kept->nelts; ++i) {
-        apr_table_addn(r->headers_in, "Cookie", APR_ARRAY_IDX(kept, i, const char *));
+        const char *line = APR_ARRAY_IDX(kept, i, const char *);
+        if (*line) {
+            apr_table_addn(r->headers_in, "Cookie", line);
+        }
     }
     return DECLINED;
 }

@@ -366,6 +366,59 @@ static const char *session_user(route_ctx *ctx)
     return is_logged_in(ctx) && json_is_string(name) ? json_string_value(name) : NULL;
 }
 
+/* A logout with several valid cookies of our name (a guest: one may be
+ * planted) ends every session they name, each under its lock, as ending
+ * another device's session does: each is the user's or the planter's own,
+ * and one left alive would serve the browser as its owner once the other
+ * cookie is gone. */
+static int end_cookie_sessions(route_ctx *ctx)
+{
+    request_rec *r = ctx->r;
+    const apr_array_header_t *ids = sd_session_cookie_ids(r, ctx->v);
+    const char *own = sd_session_id(ctx->session);
+    int ended = 0;
+
+    /* One ID is the request's own session (loaded, maybe foreign, its
+     * lock maybe still held): only two or more made the request a guest
+     * without opening any of them. */
+    if (ids->nelts < 2) {
+        return OK;
+    }
+    for (int i = 0; i < ids->nelts; ++i) {
+        const char *id = APR_ARRAY_IDX(ids, i, const char *), *user = NULL;
+        const json_t *name;
+        sd_session *s = NULL;
+        int rc;
+
+        if (own && strcmp(id, own) == 0) {
+            continue;
+        }
+        rc = sd_session_open(r, ctx->v, id, SD_SESSION_UPDATE, &s);
+        if (rc == OK && sd_session_is_live(s)) {
+            name = sd_session_get(s, "username");
+            if (json_is_true(sd_session_get(s, "isLoggedIn")) && json_is_string(name)) {
+                user = apr_pstrdup(r->pool, json_string_value(name));
+            }
+            if ((rc = sd_session_destroy(s)) == OK) {
+                ++ended;
+                if (user && ctx->v->rt.authn) {
+                    sd_user_index_remove(r, ctx->v, user, id);
+                }
+            }
+        }
+        sd_session_close(s);
+        if (rc != OK) {
+            return rc;
+        }
+    }
+    if (ended) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00430)
+                      "logout with several valid session cookies: ended %d more"
+                      " session%s they named", ended, ended == 1 ? "" : "s");
+    }
+    return OK;
+}
+
 static int route_logout(route_ctx *ctx, sd_http_reply *out)
 {
     int rc = load_session(ctx);
@@ -374,7 +427,8 @@ static int route_logout(route_ctx *ctx, sd_http_reply *out)
     }
     ctx->logged_out = session_user(ctx);
     ctx->logged_out_id = sd_session_id(ctx->session);
-    if ((rc = sd_session_destroy(ctx->session)) != OK) {
+    if ((rc = sd_session_destroy(ctx->session)) != OK
+        || (rc = end_cookie_sessions(ctx)) != OK) {
         return rc;
     }
     sd_http_redirect(out, app_url(ctx, "/"));

@@ -183,6 +183,27 @@ static const char *choose_cookie(request_rec *r, const sd_config *conf,
     return id;
 }
 
+apr_array_header_t *sd_session_cookie_ids(request_rec *r, const sd_vhost *v)
+{
+    const sd_config *conf = v->conf;
+    const apr_array_header_t *values = find_cookies(r, conf->cookie_name);
+    apr_array_header_t *ids = apr_array_make(r->pool, 2, sizeof(const char *));
+
+    for (int i = 0; conf->secrets && i < values->nelts; ++i) {
+        const char *id = sd_cookie_unsign(r->pool, APR_ARRAY_IDX(values, i, const char *),
+                                          (const sd_secret *)conf->secrets->elts,
+                                          conf->secrets->nelts, NULL);
+        int seen = 0;
+        for (int j = 0; id && j < ids->nelts; ++j) {
+            seen |= strcmp(APR_ARRAY_IDX(ids, j, const char *), id) == 0;
+        }
+        if (id && !seen) {
+            APR_ARRAY_PUSH(ids, const char *) = id;
+        }
+    }
+    return ids;
+}
+
 static int start_new(sd_session *s)
 {
     s->is_new = 1;
@@ -280,6 +301,27 @@ static int is_foreign(sd_session *s, const sd_record *rec, sd_fields *fields)
     return 1;
 }
 
+/* express-session's app kept the name as typed; here one account has one
+ * name (SessionDemoUsernameCase), also for r->user, and an adopted
+ * session's first write stores it so. Applied to every copy read, so a
+ * re-read before a refresh compares like with like. */
+static void lower_adopted_name(sd_session *s, const sd_record *rec, sd_fields *fields)
+{
+    const json_t *name;
+
+    if (sd_record_realm(rec) != NULL || s->conf->username_case != SD_USERNAME_LOWER) {
+        return;
+    }
+    name = sd_fields_get(fields, "username");
+    if (json_is_string(name)) {
+        char *lowered = apr_pstrdup(s->r->pool, json_string_value(name));
+        ap_str_tolower(lowered);
+        if (strcmp(lowered, json_string_value(name)) != 0) {
+            sd_fields_set_new(fields, "username", json_string(lowered));
+        }
+    }
+}
+
 /* Reads and vets the stored value. Returns OK (s filled, or started new
  * when the value is unusable) or an HTTP error status. */
 static int load_stored(sd_session *s)
@@ -337,18 +379,7 @@ static int load_stored(sd_session *s)
     /* An adopted session keeps saying, once we write it, that its login
      * is the Express app's, which only an adopting realm trusts. */
     s->login = s->adopted ? SD_RECORD_LOGIN_EXPRESS : sd_record_login(rec);
-    if (s->adopted && conf->username_case == SD_USERNAME_LOWER) {
-        /* express-session's app kept the name as typed; here one account
-         * has one name (SessionDemoUsernameCase), also for r->user. */
-        const json_t *name = sd_fields_get(fields, "username");
-        if (json_is_string(name)) {
-            char *lowered = apr_pstrdup(r->pool, json_string_value(name));
-            ap_str_tolower(lowered);
-            if (strcmp(lowered, json_string_value(name)) != 0) {
-                sd_fields_set_new(fields, "username", json_string(lowered));
-            }
-        }
-    }
+    lower_adopted_name(s, rec, fields);
     s->id = s->cookie_id;
     s->fields = fields;
     s->stored = rec;
@@ -411,9 +442,11 @@ int sd_session_load(request_rec *r, const sd_vhost *v,
         s->cookie_id = choose_cookie(r, conf, values, &value, &matched, &ambiguous);
         if (ambiguous) {
             SD_STATS_INC(v->rt.stats, bad_signatures);
-            /* Warning: a planted cookie (a sibling host's Domain= or a
-             * longer Path) or a cookie left from another Path or Domain. */
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00323)
+            /* A planted cookie (a sibling host's Domain= or a longer Path)
+             * or one left from another Path or Domain. Info, not warning:
+             * the client sends it on every request and could flood the
+             * log; bad_signatures counts it for monitoring. */
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00323)
                           "%d cookies named %s name different valid sessions"
                           " (one may be planted by a sibling host); treating the"
                           " request as a guest", values->nelts,
@@ -593,15 +626,15 @@ static int cookie_is_secure(sd_session *s)
 /* Every attribute comes from the current configuration, so turning on
  * Secure or narrowing the Path applies to every session on its next
  * response. */
-static void add_set_cookie(sd_session *s, const char *value, int has_expires,
-                           apr_time_t expires)
+static void add_set_cookie_in(sd_session *s, const char *domain, const char *value,
+                              int has_expires, apr_time_t expires)
 {
     request_rec *r = s->r;
     const sd_config *conf = s->conf;
     sd_cookie_attrs attrs = { 0 };
 
     attrs.path = conf->cookie_path;
-    attrs.domain = conf->cookie_domain;
+    attrs.domain = domain;
     attrs.has_expires = has_expires;
     attrs.expires = expires;
     attrs.http_only = conf->cookie_http_only;
@@ -614,6 +647,12 @@ static void add_set_cookie(sd_session *s, const char *value, int has_expires,
     }
     apr_table_addn(r->err_headers_out, "Set-Cookie",
                    sd_cookie_header(r->pool, conf->cookie_name, value, &attrs));
+}
+
+static void add_set_cookie(sd_session *s, const char *value, int has_expires,
+                           apr_time_t expires)
+{
+    add_set_cookie_in(s, s->conf->cookie_domain, value, has_expires, expires);
 }
 
 /* The stored "cookie" object's settings: the current configuration's. */
@@ -756,6 +795,7 @@ static int lock_and_recheck(sd_session *s)
         || sd_record_generation(&rec) != s->gen) {
         return DONE;
     }
+    lower_adopted_name(s, &rec, fields);
     stored = sd_fields_dump(fields, NULL);
     mine = sd_fields_dump(s->fields, NULL);
     return stored && mine && strcmp(stored, mine) == 0 ? OK : DONE;
@@ -782,7 +822,7 @@ static int commit_session(sd_session *s)
     apr_time_t span = lifetime ? lifetime : configured;
     apr_time_t expires = now + span;
     int has_expiry = lifetime != 0;
-    int modified, write, send_cookie, rv;
+    int modified, write, send_cookie, rv, clamped = 0;
     const char *current;
 
     if (s->committed || s->detached) {
@@ -796,6 +836,12 @@ static int commit_session(sd_session *s)
         /* Another realm's cookie is not ours to expire. */
         if (s->had_cookie && !s->foreign) {
             add_set_cookie(s, "", 1, apr_time_from_sec(0));
+            if (conf->cookie_domain) {
+                /* And the host-only one a browser may hold beside it (set
+                 * before the Domain was, or planted): a logout clears
+                 * every copy it can name. */
+                add_set_cookie_in(s, NULL, "", 1, apr_time_from_sec(0));
+            }
         }
         return OK;
     }
@@ -809,6 +855,7 @@ static int commit_session(sd_session *s)
         if (expires > hard) {
             expires = hard;
             has_expiry = 1;
+            clamped = 1;
         }
     }
 
@@ -833,6 +880,11 @@ static int commit_session(sd_session *s)
          * left, so read-only pages rarely write. 100 = every request. */
         write = modified || conf->resave || conf->rolling
                 || refresh_due(s->deadline, now, span, conf->refresh_percent);
+        /* Near the absolute timeout the new expiry is clamped to the stored
+         * deadline: a write would move nothing, on every request. */
+        if (write && !modified && clamped && s->deadline && expires <= s->deadline) {
+            write = 0;
+        }
         /* Unlike express-session (issues #189, #276), whenever the stored
          * expiry slides, the browser's Expires slides with it: otherwise an
          * active user is logged out when the first cookie runs out. A

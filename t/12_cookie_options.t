@@ -10,7 +10,7 @@ use Apache::Test qw(-withtestmore);
 use Apache::TestRequest qw(GET POST);
 use SDTest qw(use_vhost login cookie_value session_id mc_get);
 
-plan tests => 14;
+plan tests => 15;
 
 use_vhost('sd_cookieopts');
 my $res = login('pat');
@@ -22,6 +22,13 @@ ok(scalar(() = SDTest::mc_get_session($id, 'opts:')), 'SessionDemoKeyPrefix opts
 my (undef, $data) = SDTest::mc_get_session($id, 'opts:');
 like($data, qr/^\{"cookie":\{"originalMaxAge":86400000,"expires":"[^"]+","httpOnly":false,"domain":"localhost\.example","path":"\/","sameSite":"strict"\}/,
      'the stored cookie object carries the same options');
+
+# A logout expires the Domain cookie and a host-only one beside it (set
+# before the Domain was, or planted): review of issue 20, F5.
+$res = POST '/logout', [], Cookie => 'opts.sid=' . cookie_value(login('pat'));
+is(join('|', map { /^opts\.sid=;( Domain=localhost\.example;)? Path=\/; Expires=Thu, 01 Jan 1970/ ? ($1 ? 'domain' : 'host') : 'other' }
+                 $res->header('Set-Cookie')),
+   'domain|host', 'logout with SessionDemoCookieDomain: the Domain cookie and the host-only one expire');
 
 use_vhost('sd_plain');
 # SameSite Off: a POST must say where it comes from (t/13_origin.t).

@@ -49,9 +49,9 @@ sd_mc_start main -I 2m && sd_mc_reserve outage && sd_mc_start restart -m 16 \
     && sd_mc_start full -M -m 4 -I 64k -o slab_chunk_max=32768 \
     && sd_mc_start hostlock -m 16 || exit 1
 # Apache::Test numbers the virtual hosts' ports up from its own: one for
-# the main server and each <VirtualHost> of t/conf/extra.conf.in (56 now: 55 virtual hosts),
+# the main server and each <VirtualHost> of t/conf/extra.conf.in (59 now: 58 virtual hosts),
 # with room for more.
-APACHE_TEST_PORT=$(sd_free_port 64) || exit 1
+APACHE_TEST_PORT=$(sd_free_port 80) || exit 1
 # A document root every user can traverse: the children run as nobody and
 # httpd walks it even for handler URLs (a 0700 checkout would give 403s).
 mkdir -p "$SD_RUN/htdocs" && chmod 755 "$SD_RUN/htdocs"
@@ -61,7 +61,9 @@ mkdir -p "$SD_RUN/htdocs/gate" && chmod 755 "$SD_RUN/htdocs/gate" &&
     echo '<p>the protected page</p>' >"$SD_RUN/htdocs/gate/page.html" &&
     printf '%s\n' '#!/usr/bin/perl' 'print "Content-Type: text/plain\n\n";' \
         'print "$_=$ENV{$_}\n" for sort keys %ENV;' >"$SD_RUN/htdocs/gate/env.cgi" &&
-    chmod 644 "$SD_RUN/htdocs/gate/page.html" && chmod 755 "$SD_RUN/htdocs/gate/env.cgi" || exit 1
+    echo '<!--#include virtual="/private/page.html" --><p>included by ssi</p>' >"$SD_RUN/htdocs/gate/incl.shtml" &&
+    chmod 644 "$SD_RUN/htdocs/gate/page.html" "$SD_RUN/htdocs/gate/incl.shtml" &&
+    chmod 755 "$SD_RUN/htdocs/gate/env.cgi" || exit 1
 # The children (nobody) read the htpasswd file per login; root reads the
 # secret file at start-up.
 htpasswd -B -C 5 -b -c "$SD_RUN/htpasswd" alice 'correct horse battery' 2>/dev/null &&

@@ -70,7 +70,7 @@ int main(void)
     rot[1] = secret_of(KC);
 
     vectors = tap_vectors_load("cookie");
-    TAP_PLAN(73 + (int)tap_vectors_count(vectors));
+    TAP_PLAN(83 + (int)tap_vectors_count(vectors));
 
     /* --- §6.1-6.3: signing and the default Set-Cookie ------------------- */
     TAP_IS_STR(sd_cookie_sign(p, "abc", &kc),
@@ -278,6 +278,32 @@ int main(void)
         TAP_IS_STR(gone, NULL, "strip: nothing removed");
         TAP_IS_STR(sd_cookie_strip(p, "a=;a=;a=;a=;a=", "a", &gone), "", "strip: many tiny pairs");
         TAP_IS_STR(gone, "a=; a=; a=; a=; a=", "strip: ... all reported");
+        /* One tokenizer (issue 20 review, F8/F9): what the reader finds the
+         * stripper removes, and nothing inside another pair's value. */
+        TAP_IS_STR(sd_cookie_find(p, "a=1, connect.sid=v", SID), "v",
+                   "find: ours at the start of a second Cookie line (\", \" join)");
+        TAP_IS_STR(sd_cookie_find(p, "list=x,connect.sid=y; c=1", SID), NULL,
+                   "find: a ',' without a space is inside list's value, not a pair");
+        TAP_IS_STR(sd_cookie_strip(p, "list=x,connect.sid=y; c=1", SID, &gone),
+                   "list=x,connect.sid=y; c=1", "strip: ... and list's value stays whole");
+        TAP_IS_STR(sd_cookie_strip(p, "list=\"a, connect.sid=1, b\"; c=1", SID, &gone),
+                   "list=\"a, connect.sid=1, b\"; c=1", "strip: never inside a quoted value");
+        TAP_IS_STR(sd_cookie_find(p, "list=\"a, connect.sid=1, b\"; c=1", SID), NULL,
+                   "find: ... nor found there");
+        TAP_IS_STR(sd_cookie_strip(p, "  ;  connect.sid=V  ;  ", SID, &gone), "",
+                   "strip: padded separators leave no lone ';'");
+        TAP_IS_STR(sd_cookie_strip(p, "a=1, connect.sid=v;b=2", SID, &gone), "a=1;b=2",
+                   "strip: the pairs around a removed one stay apart");
+        TAP_IS_STR(sd_cookie_strip(p, "b=\"x, connect.sid=1; c=\"y\"", SID, &gone),
+                   "b=\"x; c=\"y\"", "strip: an unclosed quote does not swallow the next pair");
+        {
+            apr_array_header_t *names = apr_array_make(p, 2, sizeof(const char *));
+            APR_ARRAY_PUSH(names, const char *) = "old.sid";
+            APR_ARRAY_PUSH(names, const char *) = SID;
+            TAP_IS_STR(sd_cookie_strip_any(p, "old.sid=1; a=1; connect.sid=2", names, &gone), "a=1",
+                       "strip_any: every name of the list");
+            TAP_IS_STR(gone, "old.sid=1; connect.sid=2", "strip_any: ... both reported");
+        }
     }
 
     /* --- uri_encode and Set-Cookie -------------------------------------- */
