@@ -183,7 +183,8 @@ static int host_locks_init(server_rec *s)
         table = ap_retained_data_create("sessiondemo-host-locks", sizeof(*table));
         *table = NULL;
     }
-    if (!*table && (rv = sd_host_lock_table_map(SD_HOST_LOCK_STRIPES, table)) != APR_SUCCESS) {
+    if (!*table && (rv = sd_host_lock_table_create(s->process->pool, SD_HOST_LOCK_STRIPES,
+                                                   table)) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, rv, s, SD_LOGNO(00010)
                      "SessionDemoLock: cannot make the host lock table in shared memory");
         return HTTP_INTERNAL_SERVER_ERROR;
@@ -199,19 +200,23 @@ static int host_locks_init(server_rec *s)
  * and hard restarts, so a restart does not reset what monitoring reads;
  * only a new httpd (stop and start) begins at zero. A module of another
  * build, loaded by a restart, may lay the block out differently: it gets a
- * new one. */
+ * new one. The memory comes from the process pool, which lives as long as
+ * the retained data; pconf is cleared at every restart. */
 typedef struct {
     sd_stats *stats;
     apr_uint64_t layout;
+    apr_shm_t *shm;
 } stats_retained;
 
 static int stats_init(server_rec *s)
 {
-    stats_retained *kept = ap_retained_data_get("sessiondemo-stats");
+    /* Not the key of the builds that kept no shm: a restart into this one
+     * must not read their smaller record. */
+    stats_retained *kept = ap_retained_data_get("sessiondemo-stats-shm");
     apr_status_t rv;
 
     if (!kept) {
-        kept = ap_retained_data_create("sessiondemo-stats", sizeof(*kept));
+        kept = ap_retained_data_create("sessiondemo-stats-shm", sizeof(*kept));
         kept->stats = NULL;
     }
     if (kept->stats && kept->layout != sd_stats_layout()) {
@@ -219,11 +224,11 @@ static int stats_init(server_rec *s)
                      "sessiondemo: this build counts other things than the one loaded"
                      " before the restart; the counters start again at zero");
         /* The old generation's children keep their own mapping. */
-        sd_stats_unmap(kept->stats);
+        apr_shm_destroy(kept->shm);
         kept->stats = NULL;
     }
     if (!kept->stats) {
-        if ((rv = sd_stats_map(&kept->stats)) != APR_SUCCESS) {
+        if ((rv = sd_stats_create(s->process->pool, &kept->shm, &kept->stats)) != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, rv, s, SD_LOGNO(00701)
                          "sessiondemo: cannot make the counters in shared memory");
             return HTTP_INTERNAL_SERVER_ERROR;

@@ -11,16 +11,19 @@
 
 #include <apr.h>
 #include <apr_errno.h>
+#include <apr_pools.h>
 #include <apr_time.h>
 
 typedef struct sd_host_lock_table sd_host_lock_table;
 
-/* A table of `stripes` stripes in anonymous shared memory, for the
- * processes this one forks from now on. It is never unmapped: httpd's
- * parent makes it once and keeps it across restarts, so children of two
+/* A table of `stripes` stripes in anonymous APR shared memory, for the
+ * processes this one forks from now on. It lasts as long as `pool`:
+ * httpd's parent makes it once from its process pool (not pconf, cleared
+ * at every restart) and keeps it across restarts, so children of two
  * generations lock each other out. Returns APR_SUCCESS or the error of
- * mmap or of the pthread call that failed. */
-apr_status_t sd_host_lock_table_map(unsigned int stripes, sd_host_lock_table **out);
+ * apr_shm_create or of the pthread call that failed. */
+apr_status_t sd_host_lock_table_create(apr_pool_t *pool, unsigned int stripes,
+                                       sd_host_lock_table **out);
 
 typedef enum {
     SD_HOST_LOCK_TAKEN,

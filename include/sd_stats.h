@@ -11,6 +11,8 @@
 
 #include <apr.h>
 #include <apr_errno.h>
+#include <apr_pools.h>
+#include <apr_shm.h>
 #include <apr_time.h>
 
 #include <stdatomic.h>
@@ -129,14 +131,11 @@ static inline void sd_stats_observe(sd_stats_histogram *h, apr_interval_time_t u
     atomic_fetch_add_explicit(&h->sum_us, (apr_uint64_t)us, memory_order_relaxed);
 }
 
-/* A block in anonymous shared memory, zeroed, for the processes this one
- * forks from now on; never unmapped by a child. Returns APR_SUCCESS or
- * mmap's error. */
-apr_status_t sd_stats_map(sd_stats **out);
-
-/* Unmaps a block made by sd_stats_map in this process only (children keep
- * their mapping). */
-void sd_stats_unmap(sd_stats *st);
+/* A zeroed block in anonymous APR shared memory, for the processes this
+ * one forks from now on. It lasts as long as `pool` (httpd's process pool,
+ * which outlives restarts; not pconf) or until apr_shm_destroy(*shm), which
+ * unmaps it in this process only (children keep their mapping). */
+apr_status_t sd_stats_create(apr_pool_t *pool, apr_shm_t **shm, sd_stats **out);
 
 /* The layout of sd_stats (its counters, buckets and size), as one number:
  * a block kept across a graceful restart is used again only by a module

@@ -20,6 +20,7 @@
 #include "sd_host_lock.h"
 
 #include <apr_general.h>
+#include <apr_shm.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -28,7 +29,6 @@
 #include <string.h>
 #include <limits.h>
 #include <linux/futex.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -92,36 +92,6 @@ static void futex_wake(apr_uint32_t *word, int how_many)
 static apr_size_t table_size(unsigned int stripes)
 {
     return sizeof(sd_host_lock_table) + (apr_size_t)stripes * sizeof(stripe);
-}
-
-static apr_status_t table_init(void *mem, unsigned int stripes, sd_host_lock_table **out)
-{
-    sd_host_lock_table *t = mem;
-    pthread_mutexattr_t ma;
-    int rc;
-
-    if (stripes == 0) {
-        return APR_EINVAL;
-    }
-    if ((rc = pthread_mutexattr_init(&ma)) != 0) {
-        return rc;
-    }
-    if ((rc = pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED)) == 0
-        && (rc = pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST)) == 0) {
-        t->nstripes = stripes;
-        if (apr_generate_random_bytes((unsigned char *)&t->seed, sizeof(t->seed)) != APR_SUCCESS) {
-            t->seed = (apr_uint64_t)mono_now() * 0x9e3779b97f4a7c15ULL;
-        }
-        for (unsigned int i = 0; i < stripes && rc == 0; ++i) {
-            memset(&t->stripes[i], 0, sizeof(stripe));
-            rc = pthread_mutex_init(&t->stripes[i].mutex, &ma);
-        }
-    }
-    pthread_mutexattr_destroy(&ma);
-    if (rc == 0) {
-        *out = t;
-    }
-    return rc;
 }
 
 /* 0, or an error other than a previous owner's death (which the table
@@ -322,17 +292,42 @@ void sd_host_lock_counts(sd_host_lock_table *t, apr_uint32_t *held, apr_uint32_t
     *reclaimed = __atomic_load_n(&t->reclaimed, __ATOMIC_RELAXED);
 }
 
-apr_status_t sd_host_lock_table_map(unsigned int stripes, sd_host_lock_table **out)
+apr_status_t sd_host_lock_table_create(apr_pool_t *pool, unsigned int stripes,
+                                       sd_host_lock_table **out)
 {
-    apr_size_t size = table_size(stripes);
-    void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    apr_status_t rv;
-    if (mem == MAP_FAILED) {
-        return errno;
+    /* APR's segment need not start on a cache line (on Linux it is 8 bytes
+     * into its mapping), and each stripe wants lines of its own. */
+    const apr_uintptr_t align = _Alignof(stripe);
+    sd_host_lock_table *t;
+    pthread_mutexattr_t ma;
+    apr_shm_t *shm;
+    int rc;
+
+    if (stripes == 0) {
+        return APR_EINVAL;
     }
-    rv = table_init(mem, stripes, out);
-    if (rv != APR_SUCCESS) {
-        munmap(mem, size);
+    if ((rc = apr_shm_create(&shm, table_size(stripes) + align - 1, NULL, pool)) != APR_SUCCESS) {
+        return rc;
     }
-    return rv;
+    t = (void *)(((apr_uintptr_t)apr_shm_baseaddr_get(shm) + align - 1) & ~(align - 1));
+    memset(t, 0, table_size(stripes));  /* APR does not promise zeroed memory */
+    t->nstripes = stripes;
+    if (apr_generate_random_bytes((unsigned char *)&t->seed, sizeof(t->seed)) != APR_SUCCESS) {
+        t->seed = (apr_uint64_t)mono_now() * 0x9e3779b97f4a7c15ULL;
+    }
+    if ((rc = pthread_mutexattr_init(&ma)) == 0) {
+        if ((rc = pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED)) == 0
+            && (rc = pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST)) == 0) {
+            for (unsigned int i = 0; i < stripes && rc == 0; ++i) {
+                rc = pthread_mutex_init(&t->stripes[i].mutex, &ma);
+            }
+        }
+        pthread_mutexattr_destroy(&ma);
+    }
+    if (rc != 0) {
+        apr_shm_destroy(shm);
+        return rc;
+    }
+    *out = t;
+    return APR_SUCCESS;
 }

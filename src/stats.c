@@ -3,10 +3,8 @@
  * counter without naming each. */
 #include "sd_stats.h"
 
-#include <errno.h>
 #include <stddef.h>
 #include <string.h>
-#include <sys/mman.h>
 
 typedef struct {
     const char *name;
@@ -49,24 +47,16 @@ apr_uint64_t sd_stats_layout(void)
     return h ^ (apr_uint64_t)sizeof(sd_stats);
 }
 
-apr_status_t sd_stats_map(sd_stats **out)
+apr_status_t sd_stats_create(apr_pool_t *pool, apr_shm_t **shm, sd_stats **out)
 {
-    void *mem = mmap(NULL, sizeof(sd_stats), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                     -1, 0);
-    if (mem == MAP_FAILED) {
-        return errno;
+    apr_status_t rv = apr_shm_create(shm, sizeof(sd_stats), NULL, pool);
+    if (rv != APR_SUCCESS) {
+        return rv;
     }
-    /* A fresh anonymous mapping is zero-filled, which is every atomic's
-     * initial value. */
-    *out = mem;
+    /* APR does not promise zeroed memory; zero is every atomic's initial
+     * value. */
+    *out = memset(apr_shm_baseaddr_get(*shm), 0, sizeof(sd_stats));
     return APR_SUCCESS;
-}
-
-void sd_stats_unmap(sd_stats *st)
-{
-    if (st) {
-        munmap(st, sizeof(*st));
-    }
 }
 
 const char *sd_stats_counter_name(int i)

@@ -2,7 +2,8 @@
 # SessionDemoLock Host: no memcached round trip for the lock, and a child
 # killed with SIGKILL while it holds a session's slot leaves no session
 # locked: the next request on that session is served within
-# SessionDemoLockWait. (The 400 concurrent cart additions are in t/20.)
+# SessionDemoLockWait; the table is APR shared memory, not mapped by
+# hand. (The 400 concurrent cart additions are in t/20.)
 use strict;
 use warnings;
 use FindBin;
@@ -14,7 +15,7 @@ use LWP::UserAgent ();
 use Time::HiRes qw(time sleep);
 use SDTest qw(use_vhost login cookie_value session_id mc_stats env_sh);
 
-plan tests => 11;
+plan tests => 12;
 
 my $errlog = Apache::Test::vars('t_logs') . '/error_log';
 sub log_size { return -s $errlog // 0 }
@@ -93,3 +94,12 @@ ok(logged_since(qr/SD00308:/, $from) == 0, '... and no request waited out the lo
 $st = status();
 ok(($st->{host_locks}{reclaimed} // 0) >= 1 && $st->{host_locks}{held} == 0,
    'the status page counts the reclaimed slot, and nothing is left held');
+
+# The lock table and the counters are APR shared memory from the process
+# pool (kept across restarts, see t/33), never memory mapped by hand.
+my $top = Apache::Test::vars('top_dir');
+my @by_hand = grep {
+    open my $fh, '<', $_ or die "$_: $!";
+    grep { /\b(?:mmap|munmap)\s*\(|<sys\/mman\.h>/ } <$fh>;
+} ("$top/mod_sessiondemo.c", glob("$top/src/*.c"), glob("$top/src/*/*.c"));
+is("@by_hand", '', 'the module maps no shared memory by hand (no mmap, munmap or sys/mman.h)');

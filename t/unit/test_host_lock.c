@@ -10,10 +10,10 @@
 #include "tap.h"
 
 #include <apr_general.h>
+#include <apr_shm.h>
 #include <apr_time.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,17 +59,20 @@ static pid_t holder(sd_host_lock_table *t, apr_uint64_t hash, apr_interval_time_
 
 int main(void)
 {
-    sd_host_lock_table *t, *one;
+    apr_pool_t *pool;
+    sd_host_lock_table *t, *one, *none = NULL;
     sd_host_lock_hold a, a2, b, full[6], extra, stale, zombie, woken;
     apr_uint32_t held, reclaimed;
     pid_t pid;
     int status, ok;
 
     apr_initialize();
-    TAP_PLAN(26);
+    apr_pool_create(&pool, NULL);
+    TAP_PLAN(27);
 
-    TAP_OK(sd_host_lock_table_map(64, &t) == APR_SUCCESS, "a table of 64 stripes");
-    TAP_OK(sd_host_lock_table_map(1, &one) == APR_SUCCESS, "a table of one stripe");
+    TAP_OK(sd_host_lock_table_create(pool, 64, &t) == APR_SUCCESS, "a table of 64 stripes");
+    TAP_OK(sd_host_lock_table_create(pool, 1, &one) == APR_SUCCESS, "a table of one stripe");
+    TAP_OK(sd_host_lock_table_create(pool, 0, &none) == APR_EINVAL && !none, "none of no stripes");
 
     TAP_OK(sd_host_lock_acquire(t, 11, TTL, 0, &a) == SD_HOST_LOCK_TAKEN, "a free key is taken");
     TAP_OK(sd_host_lock_acquire(t, 11, TTL, 0, &a2) == SD_HOST_LOCK_BUSY, "a held key is busy");
@@ -159,7 +162,9 @@ int main(void)
     /* Mutual exclusion across processes, and every waiter served when a
      * release wakes only one of them. */
     {
-        volatile int *shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        apr_shm_t *shm;
+        volatile int *shared = apr_shm_create(&shm, 4096, NULL, pool) == APR_SUCCESS
+                               ? apr_shm_baseaddr_get(shm) : NULL;
         pid_t kids[8];
         int all_ok = 1;
         shared[0] = shared[1] = shared[2] = 0;   /* inside, overlaps, turns */

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Unit tests for the counters' shared block: processes forked after the
  * mapping add to the same counters and histograms without losing an
- * update; the bucket an observation lands in; the name table and the
- * layout number. */
+ * update; the block is APR's, released with the pool it was made from;
+ * the bucket an observation lands in; the name table and the layout
+ * number. */
 #include "sd_stats.h"
 #include "tap.h"
 
+#include <apr_general.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,15 +16,37 @@
 #define PROCS 4
 #define PER 100000
 
+/* Whether `addr` is in one of this process's mappings. */
+static int mapped(const void *addr)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    unsigned long lo, hi, a = (unsigned long)addr;
+    char line[512];
+    int found = 0;
+    while (f && !found && fgets(line, sizeof(line), f)) {
+        found = sscanf(line, "%lx-%lx", &lo, &hi) == 2 && a >= lo && a < hi;
+    }
+    if (f) {
+        fclose(f);
+    }
+    return found;
+}
+
 int main(void)
 {
-    sd_stats *st = NULL;
+    apr_pool_t *pool, *scratch;
+    apr_shm_t *shm, *shm2;
+    sd_stats *st = NULL, *st2 = NULL;
     sd_stats_snapshot snap;
     pid_t pids[PROCS];
     int clean = 1, seen_created = 0, seen_lock = 0, names_ok = 1;
 
-    TAP_PLAN(14);
-    TAP_OK(sd_stats_map(&st) == APR_SUCCESS && st, "a block in shared memory");
+    apr_initialize();
+    apr_pool_create(&pool, NULL);
+    apr_pool_create(&scratch, NULL);
+    TAP_PLAN(16);
+    TAP_OK(sd_stats_create(pool, &shm, &st) == APR_SUCCESS && st
+           && (void *)st == apr_shm_baseaddr_get(shm), "a block in APR shared memory");
     TAP_OK(sd_stats_counter_value(st, 0) == 0, "it starts at zero");
 
     for (int i = 0; i < PROCS; ++i) {
@@ -80,6 +105,11 @@ int main(void)
     TAP_OK(sd_stats_counter_name(SD_STATS_NCOUNTERS) == NULL && sd_stats_counter_value(NULL, 0) == 0,
            "out of range and NULL are safe");
     TAP_OK(sd_stats_layout() == sd_stats_layout() && sd_stats_layout() != 0, "a layout number");
-    sd_stats_unmap(st);
+    TAP_OK(sd_stats_create(scratch, &shm2, &st2) == APR_SUCCESS && mapped(st2),
+           "another block, from another pool");
+    apr_pool_destroy(scratch);
+    TAP_OK(!mapped(st2) && mapped(st), "it is unmapped with its pool, the first one is not");
+    apr_pool_destroy(pool);
+    apr_terminate();
     return tap_failed;
 }
