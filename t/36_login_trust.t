@@ -210,10 +210,11 @@ $res = GET('/app/env.cgi', @api, Cookie => 'trust.sid=' . sign_id($spaced_id, $s
 is($res->code, 401, 'a stored session naming "alice " is a guest at the gate');
 unlike($res->content, qr/X_REMOTE_USER=alice/, '... and never reaches the backend as alice');
 my @bad = ("\xc2\xa0alice", "alice\xe3\x80\x80", "alice\t", "al\x01ice", "al\xc2\x85ice", "al\xffice",
-           "al\xc0\xafice", "al\xed\xa0\x80ice");
+           "al\xc0\xafice", "al\xed\xa0\x80ice", "al\xc2\xadice", "\xe2\x80\xaealice");
 my @answers = map { login($_, 'real pw')->header('Location') // 'none' } @bad;
 is_deeply(\@answers, [('/login?error=2') x @bad],
-          'white space at an end (U+00A0, U+3000), tab, C0, C1, bad UTF-8, overlong, surrogate: failed logins');
+          'white space at an end (U+00A0, U+3000), tab, C0, C1, bad UTF-8, overlong, surrogate,'
+          . ' soft hyphen, RLO: failed logins');
 my $log = substr(error_log(), $log_from);
 my $refused = () = $log =~ /SD00419: login refused for username/g;
 like($log, qr/SD00605: [^\n]*username is refused \(white space at either end\)/, 'the gate logs the stored name (SD00605)');
