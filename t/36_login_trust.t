@@ -46,7 +46,7 @@ sub htpasswd {
     chmod 0644, $file;
 }
 htpasswd("$logs/trust.htpasswd", 'alice', 5, 'real pw', 'alice ', 5, 'space pw', 'kim', 10, 'kim pw');
-htpasswd("$logs/costs.htpasswd", 'quick', 5, 'q pw', 'slow', 10, 's pw', 'slower', 12, 'x pw');
+htpasswd("$logs/costs.htpasswd", 'quick', 5, 'q pw', 'slow', 10, 's pw', 'slower', 13, 'x pw');
 
 sub error_log {
     my ($file) = @_;
@@ -275,7 +275,7 @@ my ($gu, $gk) = (login_secs('nobody-after-graceful'), login_secs('slow'));
 ok($gu >= 0.7 * $gk, sprintf('... whose first attempts take as long for an unknown name as for the cost-10'
                              . ' account (%.0f ms vs %.0f ms)', $gu * 1000, $gk * 1000));
 
-# --- a burst of slow checks (parallel cost-12 guesses, each slower than
+# --- a burst of slow checks (parallel cost-13 guesses, each slower than
 # the floor on a loaded machine) does not make later logins wait longer,
 # here or on another virtual host: the wait is the admin's floor.
 use_vhost('sd_trust');
