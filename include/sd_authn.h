@@ -21,10 +21,10 @@ const char *sd_authn_create(apr_pool_t *p, const sd_config *conf, sd_authn **out
  * any non-empty pair, as the tutorial does. When no provider knows the
  * user, a bcrypt check of the password is made on a decoy hash. Every
  * answer (known user or not, right password or not) waits until
- * SessionDemoLoginMinTime and the slowest known-user check the httpd has
- * seen (kept in stats, across children and graceful restarts; NULL stats:
- * the floor only) have passed, so its timing does not tell which names
- * have accounts. Returns OK, HTTP_UNAUTHORIZED or
+ * SessionDemoLoginMinTime has passed since the check began, so its timing
+ * does not tell which names have accounts; a check that takes longer
+ * answers when it ends and is logged (SD00427, once per child). stats
+ * (NULL: none) counts failed logins. Returns OK, HTTP_UNAUTHORIZED or
  * HTTP_INTERNAL_SERVER_ERROR, logged; the password is never logged. */
 int sd_authn_check(request_rec *r, sd_authn *a, sd_stats *stats, const char *user,
                    const char *password);

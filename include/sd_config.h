@@ -181,9 +181,9 @@ typedef enum {
            SD_CONFIG_USERNAME_CASE_CHOICES,                                            \
            "usernames as typed (Exact) or with ASCII letters lowered at login (Lower,"  \
            " for providers that ignore case), so one account has one name")            \
-    INT("SessionDemoLoginMinTime", login_min_time_ms, "300", 0, 10000, "milliseconds",  \
+    INT("SessionDemoLoginMinTime", login_min_time_ms, "500", 0, 10000, "milliseconds",  \
         "milliseconds every password check at login lasts at least, for known and"   \
-        " unknown users alike (and at least as long as the slowest check seen)")       \
+        " unknown users alike (set it above the slowest check)")                      \
     INT("SessionDemoMaxCartItems", max_cart_items, "100", 1, 10000, "items",           \
         "most items in one cart")                                                      \
     INT("SessionDemoMemcacheProbeInterval", probe_interval_ms, "500", 100, 60000, "milliseconds",\

@@ -38,8 +38,8 @@ int sd_http_read_form(request_rec *r, const sd_config *conf, apr_table_t **form)
 int sd_http_cross_origin(request_rec *r, const sd_config *conf, const char **why);
 
 /* Whether a request proves it comes from this site's own pages, as an
- * admin action must: an Origin of this server (or SessionDemoTrustedOrigin)
- * or Sec-Fetch-Site: same-origin, and nothing that says otherwise. Unlike
+ * admin action must: an Origin of this server (SessionDemoTrustedOrigin
+ * does not count here) or Sec-Fetch-Site: same-origin, and nothing that says otherwise. Unlike
  * sd_http_cross_origin, a request with none of them is refused (*why says
  * what was missing). */
 int sd_http_same_origin_proven(request_rec *r, const sd_config *conf, const char **why);

@@ -20,14 +20,17 @@
  * {"realm": the realm that wrote it, "gen": the generation, "saved": when it
  * was last written, "created": when it was created (times in ms since the
  * epoch), "ended": true for a tombstone, "login": how the session's login
- * was verified (SD_RECORD_LOGIN_*), absent when nobody logged in}. */
+ * was verified (SD_RECORD_LOGIN_*; "none" for a guest's; absent only in
+ * an older version's record)}. */
 #define SD_RECORD_META_FIELD "sessiondemo"
 /* The values of the module member's "login": a password an authn provider
  * checked; demo mode's (any password); a session express-session's app
- * logged in, adopted (SessionDemoRealmless Adopt) and written by us since. */
+ * logged in, adopted (SessionDemoRealmless Adopt) and written by us since;
+ * nobody (a guest's record). */
 #define SD_RECORD_LOGIN_PASSWORD "password"
 #define SD_RECORD_LOGIN_DEMO "demo"
 #define SD_RECORD_LOGIN_EXPRESS "express"
+#define SD_RECORD_LOGIN_NONE "none"
 /* The longest originalMaxAge taken from a stored cookie (400 days). */
 #define SD_RECORD_MAX_LIFETIME_MS (400LL * 24 * 3600 * 1000)
 /* Year 9999, the last one sd_record_iso8601_format can write. */

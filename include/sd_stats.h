@@ -90,10 +90,6 @@ typedef struct sd_stats {
 #undef SD_STATS_FIELD_
     sd_stats_histogram store_calls[SD_STATS_NSTORE_OPS];
     sd_stats_histogram lock_wait;   /* of the acquisitions counted in lock_waits */
-    /* Not a counter: the slowest password check of a known user (µs) in
-     * this httpd, which every login answer waits for (sd_authn.h). Here
-     * because this block outlives children and graceful restarts. */
-    _Atomic apr_uint64_t login_slowest_us;
 } sd_stats;
 
 /* NULL stats (a unit test, `apache2 -t`'s dry run) count nothing. */

@@ -16,6 +16,9 @@
  * thread, so it stays short and the block (429) does the rest. */
 #define SD_THROTTLE_MAX_DELAY apr_time_from_msec(2000)
 #define SD_THROTTLE_FIRST_DELAY apr_time_from_msec(250)
+/* A name with this many times its limit of failures slows every address
+ * that tries it, not only those that failed for it. */
+#define SD_THROTTLE_EVERY_ADDRESS 3
 
 typedef struct {
     apr_int64_t per_user;     /* failures per name (0: no per-name limit)   */
@@ -46,7 +49,9 @@ typedef struct {
  * blocks only addresses that have themselves failed for that name in the
  * window: an attacker cannot lock a real user out from a clean address.
  * Before either block, the last half of the way is slowed: 250 ms at half
- * the limit, doubling with each failure, at most 2 s. */
+ * the limit, doubling with each failure, at most 2 s. A name with
+ * SD_THROTTLE_EVERY_ADDRESS times its limit slows every address (2 s, no
+ * block), so new addresses get no guesses at full speed. */
 void sd_throttle_decide(const sd_throttle_limits *limits, const sd_throttle_counts *counts,
                         sd_throttle_verdict *out);
 
@@ -80,15 +85,19 @@ sd_store_result sd_throttle_read(const sd_throttle *t, sd_store *st, const sd_ba
                                  sd_throttle_counts *out);
 
 /* Counts an attempt of user from address as a failure before its password
- * is checked, and gives in *prior the counts before it, for
- * sd_throttle_decide: each of a burst of parallel attempts sees its own
- * place in line, so no more than the limit get through at once (a read
- * and a later count would let a whole burst through on one reading).
- * Anything but SD_STORE_OK: the counts are unknown; the caller lets the
- * attempt through. */
+ * is checked, gives in *prior the counts before it and in *verdict
+ * sd_throttle_decide's answer to them: each of a burst of parallel
+ * attempts sees its own place in line, so no more than the limit get
+ * through at once (a read and a later count would let a whole burst
+ * through on one reading). The address is counted first: a blocked one
+ * touches no name's counter. A refused attempt (a block) is taken back
+ * here, before returning. Anything but SD_STORE_OK: the counts are
+ * unknown; the caller must not check the password (no unthrottled
+ * oracle while memcached is away). */
 sd_store_result sd_throttle_attempt(const sd_throttle *t, sd_store *st,
                                     const sd_backend_call *call, const char *user,
-                                    const char *address, sd_throttle_counts *prior);
+                                    const char *address, sd_throttle_counts *prior,
+                                    sd_throttle_verdict *verdict);
 
 /* Takes back what sd_throttle_attempt counted, for an attempt that tried
  * no wrong password (its password was right, or it was refused before the

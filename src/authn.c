@@ -7,6 +7,7 @@
 #include <http_log.h>
 #include <mod_auth.h>
 #include <ap_provider.h>
+#include <apr_atomic.h>
 #include <apr_md5.h>
 #include <apr_strings.h>
 
@@ -16,16 +17,14 @@ APLOG_USE_MODULE(sessiondemo);
 
 /* htpasswd -B's default cost: the decoy's work. */
 #define SD_AUTHN_DECOY_COST 5
-/* The most a slow check may make every later answer wait: a check slowed
- * by a stalled machine must not slow every login for the rest of the
- * httpd's life. bcrypt at cost 13 takes about this long. */
-#define SD_AUTHN_SLOWEST_CAP_US 2000000
 
 struct sd_authn {
     apr_array_header_t *providers;       /* const authn_provider *         */
     const apr_array_header_t *names;
     const char *decoy_hash;              /* bcrypt of a random password    */
     apr_interval_time_t floor_us;        /* SessionDemoLoginMinTime        */
+    volatile apr_uint32_t overrun_said;  /* this child warned of a check
+                                            slower than the floor         */
 };
 
 const char *sd_authn_create(apr_pool_t *p, const sd_config *conf, sd_authn **out)
@@ -80,41 +79,28 @@ static authn_status ask(request_rec *r, sd_authn *a, int i, const char *user,
     return result;
 }
 
-/* Raises the httpd's slowest known-user check to `took` (capped). */
-static apr_interval_time_t learn_slowest(sd_stats *stats, apr_interval_time_t took)
-{
-    apr_uint64_t was, now = (apr_uint64_t)(took < 0 ? 0
-                                           : took > SD_AUTHN_SLOWEST_CAP_US
-                                           ? SD_AUTHN_SLOWEST_CAP_US : took);
-    if (!stats) {
-        return (apr_interval_time_t)now;
-    }
-    was = atomic_load_explicit(&stats->login_slowest_us, memory_order_relaxed);
-    while (now > was
-           && !atomic_compare_exchange_weak_explicit(&stats->login_slowest_us, &was, now,
-                                                     memory_order_relaxed,
-                                                     memory_order_relaxed)) {
-    }
-    return (apr_interval_time_t)(now > was ? now : was);
-}
-
 /* Every answer, known user or not, right password or not, comes no
- * earlier than the floor and the slowest known-user check this httpd has
- * seen (kept across children and graceful restarts), so neither a fresh
- * child nor a mix of hash costs tells which names have accounts. An
- * unknown user's check also spends a bcrypt on a decoy (the work, for
- * whoever watches the CPU); no real account is ever tried, so no lockout
- * policy or audit log of an account sees an attacker's guesses. */
-static void answer_no_earlier(const sd_authn *a, apr_time_t started,
-                              apr_interval_time_t slowest)
+ * earlier than the admin's floor, a fixed number: a time learned from
+ * earlier checks could be pushed up by anyone able to slow or flood them
+ * (a denial of service on every login). An unknown user's check also
+ * spends a bcrypt on a decoy (the work, for whoever watches the CPU); no
+ * real account is ever tried, so no lockout policy or audit log of an
+ * account sees an attacker's guesses. A check slower than the floor
+ * answers late, which tells; the admin is told to raise the floor. */
+static void answer_no_earlier(request_rec *r, sd_authn *a, apr_time_t started, int known)
 {
-    apr_interval_time_t target = a->floor_us, spent;
-    if (slowest > target) {
-        target = slowest;
+    apr_interval_time_t spent = apr_time_now() - started;
+
+    if (spent < a->floor_us) {
+        apr_sleep(a->floor_us - spent);
     }
-    spent = apr_time_now() - started;
-    if (target > spent) {
-        apr_sleep(target - spent);
+    else if (known && a->floor_us > 0 && apr_atomic_xchg32(&a->overrun_said, 1) == 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00427)
+                      "a password check took %" APR_TIME_T_FMT " ms, longer than"
+                      " SessionDemoLoginMinTime %" APR_TIME_T_FMT " ms: such answers come"
+                      " later than others and tell that the name has an account; raise"
+                      " SessionDemoLoginMinTime above your slowest check (said once per"
+                      " child)", apr_time_as_msec(spent), apr_time_as_msec(a->floor_us));
     }
 }
 
@@ -123,7 +109,6 @@ int sd_authn_check(request_rec *r, sd_authn *a, sd_stats *stats, const char *use
 {
     authn_status result = AUTH_USER_NOT_FOUND;
     apr_time_t started = apr_time_now();
-    apr_interval_time_t slowest;
 
     if (!a) {
         return OK;
@@ -134,18 +119,10 @@ int sd_authn_check(request_rec *r, sd_authn *a, sd_stats *stats, const char *use
             break;
         }
     }
-    if (result == AUTH_GRANTED || result == AUTH_DENIED) {
-        slowest = learn_slowest(stats, apr_time_now() - started);
+    if (result == AUTH_USER_NOT_FOUND) {
+        (void)apr_password_validate(password, a->decoy_hash);
     }
-    else {
-        if (result == AUTH_USER_NOT_FOUND) {
-            (void)apr_password_validate(password, a->decoy_hash);
-        }
-        slowest = stats ? (apr_interval_time_t)atomic_load_explicit(&stats->login_slowest_us,
-                                                                     memory_order_relaxed)
-                        : 0;
-    }
-    answer_no_earlier(a, started, slowest);
+    answer_no_earlier(r, a, started, result == AUTH_GRANTED || result == AUTH_DENIED);
     switch (result) {
     case AUTH_GRANTED:
         return OK;

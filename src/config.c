@@ -20,6 +20,8 @@
 #include <apr_file_info.h>
 #include <apr_lib.h>
 
+#include <unistd.h>
+
 #ifdef APLOG_USE_MODULE
 APLOG_USE_MODULE(sessiondemo);
 #endif
@@ -142,6 +144,16 @@ static const char *set_secret_file(const set_ctx *ctx, sd_config *conf, const ch
                      : finfo.group == ap_unixd_config.group_id
                      ? " (its group is httpd's Group: every CGI or PHP script can read it)"
                      : " (its group)");
+    }
+    /* Its owner can read and replace it, whatever its mode: when that is
+     * not root (www-data, say), so can every script running as that user.
+     * Only said when httpd starts as root, which could read a root file. */
+    if (geteuid() == 0 && apr_file_info_get(&finfo, APR_FINFO_USER, file) == APR_SUCCESS
+        && finfo.user != 0) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ctx->server, SD_LOGNO(00105)
+                     "%s: '%s' is owned by uid %ld, not root: that user (and every"
+                     " script running as it) can read or replace the secret; chown"
+                     " root:root and chmod 600 it", ctx->name, path, (long)finfo.user);
     }
     while (apr_file_gets(line, sizeof(line), file) == APR_SUCCESS) {
         apr_size_t n = strlen(line);

@@ -172,16 +172,22 @@ static int route_login_form(route_ctx *ctx, sd_http_reply *out)
     return OK;
 }
 
-/* Said once per child until the counters answer again: a memcached outage
- * must not fill the log with a line per login. */
-static void throttle_unavailable(route_ctx *ctx)
+/* Counters that do not answer refuse the login before its password is
+ * checked, right or wrong alike: letting it through would make the form an
+ * unthrottled password oracle for as long as memcached is away (the 503
+ * carries every 503's Retry-After). Said once
+ * per child until they answer again: an outage must not fill the log with
+ * a line per login. */
+static int throttle_unavailable(route_ctx *ctx)
 {
     SD_STATS_INC(ctx->v->rt.stats, throttle_unavailable);
     if (sd_throttle_unreachable_first(ctx->v->rt.throttle)) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, ctx->r, SD_LOGNO(01201)
-                      "login throttle: its counters in memcached did not answer; logins go"
-                      " through unthrottled until they do (said once)");
+                      "login throttle: its counters in memcached did not answer; logins are"
+                      " refused (503) until they do (said once)");
     }
+    ctx->message = "Logging in is not possible right now. Please try again in a minute.";
+    return HTTP_SERVICE_UNAVAILABLE;
 }
 
 /* Before the password is checked, so a refused attempt tells nothing and
@@ -189,8 +195,8 @@ static void throttle_unavailable(route_ctx *ctx)
  * unknown names get exactly like known ones. The attempt is counted as a
  * failure first and taken back if its password is right, so a burst of
  * parallel guesses cannot all pass on one reading. *client stays NULL when
- * nothing was counted. The counters failing lets the attempt through (fail
- * open): an outage must not lock everyone out. */
+ * nothing was counted. The counters failing refuse the attempt (503), the
+ * same whatever the password. */
 static int throttle_check(route_ctx *ctx, const char *username, const char **client)
 {
     request_rec *r = ctx->r;
@@ -205,14 +211,11 @@ static int throttle_check(route_ctx *ctx, const char *username, const char **cli
         address = r->useragent_ip ? r->useragent_ip : "";
     }
     *client = NULL;
-    if (sd_throttle_attempt(t, ctx->v->rt.store, &call, username, address, &counts)
+    if (sd_throttle_attempt(t, ctx->v->rt.store, &call, username, address, &counts, &verdict)
         != SD_STORE_OK) {
-        throttle_unavailable(ctx);
-        return OK;
+        return throttle_unavailable(ctx);
     }
-    *client = address;
     sd_throttle_reachable(t);
-    sd_throttle_decide(sd_throttle_get_limits(t), &counts, &verdict);
     if (verdict.outcome != SD_THROTTLE_ALLOW) {
         SD_STATS_INC(ctx->v->rt.stats, logins_throttled);
         ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(01202)
@@ -224,15 +227,14 @@ static int throttle_check(route_ctx *ctx, const char *username, const char **cli
                                                                     : "username limit",
                       counts.user, counts.pair, counts.address, ap_escape_logitem(r->pool, address),
                       sd_throttle_get_limits(t)->window);
-        /* No password was tried: the counts stay those of real attempts,
+        /* No password was tried: sd_throttle_attempt took its counts back,
          * so refusals do not push an address over the limit for others. */
-        sd_throttle_release(t, ctx->v->rt.store, &call, username, address);
-        *client = NULL;
         apr_table_setn(r->err_headers_out, "Retry-After",
                        apr_psprintf(r->pool, "%" APR_INT64_T_FMT, verdict.retry_after));
         ctx->message = "Too many failed logins. Please wait a few minutes before trying again.";
         return HTTP_TOO_MANY_REQUESTS;
     }
+    *client = address;
     if (verdict.delay > 0) {
         apr_sleep(verdict.delay);
     }

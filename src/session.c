@@ -236,6 +236,18 @@ static int expire_stored(sd_session *s, const char *why)
     return start_new(s);
 }
 
+/* A logged-in record the Express app logged in on our stamped guest record
+ * ("login":"none", which it keeps as it was): under Adopt, the Express
+ * app's login, as an express-session record's is. */
+static int express_on_guest(const sd_session *s, const sd_record *rec, sd_fields *fields)
+{
+    const char *login = sd_record_login(rec);
+    return s->conf->realmless == SD_REALMLESS_ADOPT && sd_record_realm(rec)
+           && login && strcmp(login, SD_RECORD_LOGIN_NONE) == 0
+           && (json_is_true(sd_fields_get(fields, "isLoggedIn"))
+               || sd_fields_get(fields, "username"));
+}
+
 /* A session another realm made (or express-session, unless this realm
  * adopts those) is none of this server's business: the request is a guest,
  * and the stored session is neither shown, written nor deleted. So is, on a
@@ -259,7 +271,7 @@ static int is_foreign(sd_session *s, const sd_record *rec, sd_fields *fields)
     /* express-session's records (realm NULL, adopted) are the admin's
      * trust in the Express app's login (SessionDemoRealmless Adopt), for a
      * name the username rule takes: the Express app never applied it. */
-    if (!realm) {
+    if (!realm || express_on_guest(s, rec, fields)) {
         const json_t *name = sd_fields_get(fields, "username");
         sd_username_verdict verdict = json_is_string(name)
             ? sd_username_check(json_string_value(name), json_string_length(name),
@@ -280,14 +292,14 @@ static int is_foreign(sd_session *s, const sd_record *rec, sd_fields *fields)
             && !sd_fields_get(fields, "username"))) {
         return 0;
     }
-    /* Under Adopt, the Express app may log a user in on a session we
-     * stamped as a guest's (it keeps our member as it was): a login that
-     * does not say how is then the Express app's, which the admin trusts. */
+    /* Every record we write says how its login was verified, a guest's
+     * "none": a logged-in record that says nothing is an older version's
+     * (its demo logins look the same), a guest here, Adopt or not. */
     login = sd_record_login(rec);
-    if (login ? strcmp(login, SD_RECORD_LOGIN_PASSWORD) == 0
-                || (strcmp(login, SD_RECORD_LOGIN_EXPRESS) == 0
-                    && s->conf->realmless == SD_REALMLESS_ADOPT)
-              : s->conf->realmless == SD_REALMLESS_ADOPT) {
+    if (login && (strcmp(login, SD_RECORD_LOGIN_PASSWORD) == 0
+                  || ((strcmp(login, SD_RECORD_LOGIN_EXPRESS) == 0
+                       || strcmp(login, SD_RECORD_LOGIN_NONE) == 0)
+                      && s->conf->realmless == SD_REALMLESS_ADOPT))) {
         return 0;
     }
     SD_STATS_INC(s->v->rt.stats, foreign_realm);
@@ -296,6 +308,8 @@ static int is_foreign(sd_session *s, const sd_record *rec, sd_fields *fields)
                   " passwords; treating the request as a guest",
                   !login ? "a version that did not record how (fail closed)"
                   : strcmp(login, SD_RECORD_LOGIN_DEMO) == 0 ? "demo mode (any password)"
+                  : strcmp(login, SD_RECORD_LOGIN_NONE) == 0
+                  ? "the Express app on a guest record (SessionDemoRealmless is not Adopt)"
                   : ap_escape_logitem(s->r->pool, login));
     s->foreign = 1;
     return 1;
@@ -375,7 +389,9 @@ static int load_stored(sd_session *s)
     SD_STATS_INC(s->v->rt.stats, loaded);
 
     s->is_new = 0;
-    s->adopted = sd_record_realm(rec) == NULL;
+    /* The Express app's login on our guest record is adopted as an
+     * express-session record's is: indexed at its first save here. */
+    s->adopted = sd_record_realm(rec) == NULL || express_on_guest(s, rec, fields);
     /* An adopted session keeps saying, once we write it, that its login
      * is the Express app's, which only an adopting realm trusts. */
     s->login = s->adopted ? SD_RECORD_LOGIN_EXPRESS : sd_record_login(rec);
@@ -573,7 +589,8 @@ static int remove_stored(sd_session *s)
         apr_time_t now = apr_time_now();
         apr_time_t until = s->deadline ? s->deadline : now + apr_time_from_sec(s->conf->max_age);
         sd_record tomb = { NULL, sd_json_track(r->pool, json_object()), { 0 } };
-        sd_record_meta meta = { s->conf->realm, s->gen + 1, now, s->created, 1, NULL };
+        sd_record_meta meta = { s->conf->realm, s->gen + 1, now, s->created, 1,
+                                SD_RECORD_LOGIN_NONE };
         const char *value = NULL;
         apr_size_t len = 0;
         if (tomb.data && (tomb.cookie = cookie_object(s, until - now, until)) != NULL
@@ -702,7 +719,10 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
     apr_int64_t ttl = ttl_until(expires, now);
     const char *key = s->is_new ? NULL : sd_vault_key(r->pool, s->v, s->id);
 
-    sd_record_meta meta = { s->conf->realm, s->gen + 1, now, s->created, 0, s->login };
+    /* Every record we write says how its login was verified, a guest's
+     * "none", so that one without it is known to be an older version's. */
+    sd_record_meta meta = { s->conf->realm, s->gen + 1, now, s->created, 0,
+                            s->login ? s->login : SD_RECORD_LOGIN_NONE };
     cookie_attrs(s, lifetime, expires, &cookie);
     value = sd_record_encode_fields(r->pool, s->stored, &cookie, &meta, s->fields, &len);
     if (!value) {

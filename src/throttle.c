@@ -54,14 +54,22 @@ void sd_throttle_decide(const sd_throttle_limits *limits, const sd_throttle_coun
         out->retry_after = limits->window;
         return;
     }
-    /* A name under attack costs only the addresses that have tried it. */
-    if (counts->pair > 0 && limits->per_user > 0) {
-        if (counts->user >= limits->per_user) {
-            out->outcome = SD_THROTTLE_BLOCK_USER;
-            out->retry_after = limits->window;
-            return;
+    /* A name under attack blocks only the addresses that have tried it;
+     * once it is well over its limit, every address trying it waits too
+     * (no 429: its owner can still log in, slowly), or each new address
+     * (a /48 holds 65,536 /64s) would get its guesses at full speed. */
+    if (limits->per_user > 0) {
+        if (counts->pair > 0) {
+            if (counts->user >= limits->per_user) {
+                out->outcome = SD_THROTTLE_BLOCK_USER;
+                out->retry_after = limits->window;
+                return;
+            }
+            by_user = delay_for(counts->user, limits->per_user);
         }
-        by_user = delay_for(counts->user, limits->per_user);
+        else if (counts->user >= SD_THROTTLE_EVERY_ADDRESS * limits->per_user) {
+            by_user = delay_for(counts->user, limits->per_user);
+        }
     }
     by_address = delay_for(counts->address, limits->per_address);
     out->outcome = SD_THROTTLE_ALLOW;
@@ -183,6 +191,16 @@ static sd_store_result one_count(const sd_throttle *t, sd_store *st, const sd_ba
     return r == SD_STORE_NOTFOUND && delta <= 0 ? SD_STORE_OK : r;
 }
 
+/* The name's two counts, each changed by delta; the first failure ends it. */
+static sd_store_result name_counts(const sd_throttle *t, sd_store *st,
+                                   const sd_backend_call *call, const char *user,
+                                   const char *address, apr_int32_t delta,
+                                   sd_throttle_counts *out)
+{
+    sd_store_result r = one_count(t, st, call, "user", user, NULL, delta, &out->user);
+    return r != SD_STORE_OK ? r : one_count(t, st, call, "pair", user, address, delta, &out->pair);
+}
+
 /* The three counts, each changed by delta; the first failure ends it. */
 static sd_store_result all_counts(const sd_throttle *t, sd_store *st, const sd_backend_call *call,
                                   const char *user, const char *address, apr_int32_t delta,
@@ -191,12 +209,10 @@ static sd_store_result all_counts(const sd_throttle *t, sd_store *st, const sd_b
     sd_store_result r;
 
     memset(out, 0, sizeof(*out));
-    if ((r = one_count(t, st, call, "addr", NULL, address, delta, &out->address)) != SD_STORE_OK
-        || (r = one_count(t, st, call, "user", user, NULL, delta, &out->user)) != SD_STORE_OK
-        || (r = one_count(t, st, call, "pair", user, address, delta, &out->pair)) != SD_STORE_OK) {
+    if ((r = one_count(t, st, call, "addr", NULL, address, delta, &out->address)) != SD_STORE_OK) {
         return r;
     }
-    return SD_STORE_OK;
+    return name_counts(t, st, call, user, address, delta, out);
 }
 
 sd_store_result sd_throttle_read(const sd_throttle *t, sd_store *st, const sd_backend_call *call,
@@ -208,16 +224,38 @@ sd_store_result sd_throttle_read(const sd_throttle *t, sd_store *st, const sd_ba
 
 sd_store_result sd_throttle_attempt(const sd_throttle *t, sd_store *st,
                                     const sd_backend_call *call, const char *user,
-                                    const char *address, sd_throttle_counts *prior)
+                                    const char *address, sd_throttle_counts *prior,
+                                    sd_throttle_verdict *verdict)
 {
-    sd_store_result r = all_counts(t, st, call, user, address, 1, prior);
+    sd_throttle_counts unused;
+    sd_store_result r;
 
-    if (r == SD_STORE_OK) {
-        --prior->address;
-        --prior->user;
-        --prior->pair;
+    memset(prior, 0, sizeof(*prior));
+    memset(verdict, 0, sizeof(*verdict));
+    /* The address first, alone: a blocked address must not create the
+     * name's counters (one item per name it makes up, for the window). */
+    r = one_count(t, st, call, "addr", NULL, address, 1, &prior->address);
+    if (r != SD_STORE_OK) {
+        return r;
     }
-    return r;
+    --prior->address;
+    sd_throttle_decide(&t->limits, prior, verdict);
+    if (verdict->outcome == SD_THROTTLE_BLOCK_ADDRESS) {
+        /* Refused before any check: only real attempts count. */
+        (void)one_count(t, st, call, "addr", NULL, address, -1, &unused.address);
+        return SD_STORE_OK;
+    }
+    r = name_counts(t, st, call, user, address, 1, prior);
+    if (r != SD_STORE_OK) {
+        return r;
+    }
+    --prior->user;
+    --prior->pair;
+    sd_throttle_decide(&t->limits, prior, verdict);
+    if (verdict->outcome != SD_THROTTLE_ALLOW) {
+        (void)all_counts(t, st, call, user, address, -1, &unused);
+    }
+    return SD_STORE_OK;
 }
 
 sd_store_result sd_throttle_release(const sd_throttle *t, sd_store *st,

@@ -53,6 +53,58 @@ static int is_control(apr_uint32_t c)
     return c < 0x20 || (c >= 0x7f && c <= 0x9f);
 }
 
+/* Characters that show nothing or steer other characters: Unicode's
+ * Default_Ignorable_Code_Point and format (Cf) characters, the line and
+ * paragraph separators, and noncharacters. Matching rules (LDAP's RFC 4518
+ * maps soft hyphen and zero-width characters to nothing, *_ai_ci
+ * collations ignore them) would take "al<U+00AD>ice" for alice, with
+ * counters and an index of its own. Sorted; ranges inclusive. */
+static const struct {
+    apr_uint32_t first, last;
+} invisible[] = {
+    { 0x00ad, 0x00ad },     /* soft hyphen                                 */
+    { 0x034f, 0x034f },     /* combining grapheme joiner                   */
+    { 0x0600, 0x0605 },     /* Arabic number signs (Cf)                    */
+    { 0x061c, 0x061c },     /* Arabic letter mark                          */
+    { 0x06dd, 0x06dd },     /* Arabic end of ayah (Cf)                     */
+    { 0x070f, 0x070f },     /* Syriac abbreviation mark (Cf)               */
+    { 0x0890, 0x0891 },     /* Arabic pound and piastre marks above (Cf)   */
+    { 0x08e2, 0x08e2 },     /* Arabic disputed end of ayah (Cf)            */
+    { 0x115f, 0x1160 },     /* Hangul choseong and jungseong fillers       */
+    { 0x17b4, 0x17b5 },     /* Khmer inherent vowels                       */
+    { 0x180b, 0x180f },     /* Mongolian variation selectors, vowel sep.   */
+    { 0x200b, 0x200f },     /* zero width space, (non-)joiner, LRM, RLM    */
+    { 0x2028, 0x202e },     /* line and paragraph separators, bidi controls */
+    { 0x2060, 0x206f },     /* word joiner, invisible operators, bidi      */
+    { 0x3164, 0x3164 },     /* Hangul filler                               */
+    { 0xfdd0, 0xfdef },     /* noncharacters                               */
+    { 0xfe00, 0xfe0f },     /* variation selectors                         */
+    { 0xfeff, 0xfeff },     /* zero width no-break space (BOM)             */
+    { 0xffa0, 0xffa0 },     /* halfwidth Hangul filler                     */
+    { 0xfff0, 0xfffb },     /* unassigned ignorables, interlinear annotation */
+    { 0x110bd, 0x110bd },   /* Kaithi number sign (Cf)                     */
+    { 0x110cd, 0x110cd },   /* Kaithi number sign above (Cf)               */
+    { 0x13430, 0x1343f },   /* Egyptian hieroglyph format controls         */
+    { 0x1bca0, 0x1bca3 },   /* shorthand format controls                   */
+    { 0x1d173, 0x1d17a },   /* musical symbol format controls              */
+    { 0xe0000, 0xe0fff },   /* tags, variation selectors supplement        */
+};
+
+static int is_invisible(apr_uint32_t c)
+{
+    /* U+xFFFE and U+xFFFF are noncharacters in every plane. */
+    if ((c & 0xfffe) == 0xfffe) {
+        return 1;
+    }
+    for (apr_size_t i = 0; i < sizeof(invisible) / sizeof(*invisible) && c >= invisible[i].first;
+         ++i) {
+        if (c <= invisible[i].last) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 sd_username_verdict sd_username_check(const char *name, apr_size_t len, apr_size_t max_len)
 {
     const unsigned char *s = (const unsigned char *)name;
@@ -73,8 +125,11 @@ sd_username_verdict sd_username_check(const char *name, apr_size_t len, apr_size
         if (is_control(cp)) {
             return SD_USERNAME_CONTROL;
         }
-        if (first && is_space(cp)) {
+        if ((first || i + n == len) && is_space(cp)) {
             return SD_USERNAME_EDGE_SPACE;
+        }
+        if (is_invisible(cp)) {
+            return SD_USERNAME_INVISIBLE;
         }
         first = 0;
         i += n;
@@ -98,6 +153,8 @@ const char *sd_username_reason(sd_username_verdict v)
         return "holds a control character";
     case SD_USERNAME_EDGE_SPACE:
         return "white space at either end";
+    case SD_USERNAME_INVISIBLE:
+        return "holds an invisible or format character";
     }
     return "refused";
 }

@@ -10,7 +10,7 @@ use Apache::TestRequest qw(GET POST);
 use SDTest qw(use_vhost login cookie_value session_id sign_id);
 use File::Temp qw(tempdir);
 
-plan tests => 8;
+plan tests => 10;
 
 my $current = 'rotation test: current secret 0123456789abcdef0123';
 my $old = 'rotation test: old secret fedcba9876543210fedcba';
@@ -56,4 +56,14 @@ is(fresh_get(sign_id($id, '# newest first'))->code, 401, 'comment lines are not 
     ($rc, $out) = SDTest::config_test($dir, $conf);
     like($out, qr/SD00102: SessionDemoSecretFile: '\Q$dir\E\/secrets' is readable by other users \(its group is httpd's Group/,
          '... mode 0640 with httpd\'s Group as its group: warned (SD00102)');
+    SKIP: {
+        skip 'chown needs root', 2 if $> != 0;
+        chmod 0600, "$dir/secrets";
+        ($rc, $out) = SDTest::config_test($dir, $conf);
+        ok($rc == 0 && $out !~ /SD00105/, 'root:root 0600: no owner warning') or diag $out;
+        chown 33, 33, "$dir/secrets" or die "chown: $!";
+        ($rc, $out) = SDTest::config_test($dir, $conf);
+        like($out, qr/SD00105: SessionDemoSecretFile: '\Q$dir\E\/secrets' is owned by uid 33, not root/,
+             '... owned by another user (www-data:www-data 0600): warned (SD00105)');
+    }
 }

@@ -17,7 +17,7 @@ use LWP::UserAgent ();
 use SDTest qw(mc_get mc_set mc_command session_id cookie_value sign_id lock_key);
 use Time::HiRes qw(time);
 
-plan tests => 104;
+plan tests => 109;
 
 my $secret = 'apache-test only: 3c5a0f8e9d2b4e6f8a1c3e5d7f9b2d4e';
 my %base;
@@ -253,6 +253,36 @@ is(get($dave, '/', Cookie => 'sessions.sid=' . sign_id($eid, $secret))->content 
 $sessions = list($dave);
 is(ref $sessions && scalar @$sessions, 1, '... and indexed on its first save here');
 ok(ref $sessions && $sessions->[0]{current}, '... as this device');
+
+# --- what a record says about its login (under Adopt) ---------------------
+# Every record the module writes says how its login was verified, a
+# guest's "none"; the Express app logging in on such a record is its login
+# (adopted, indexed); a record with our member and no "login" is an older
+# version's (its demo logins look the same): a guest.
+{
+    my $guest = device('StampedGuest');
+    my $gid = session_id(cookie_value(post($guest, '/add-to-cart', [item => 'apple'],
+                                           Origin => $base{sd_sessions}), 'sessions.sid'));
+    like((mc_get("sess:$gid"))[1] // '', qr/"sessiondemo":\{[^}]*"login":"none"/,
+         'a guest\'s record says "login":"none"');
+    my $stamped = '{"cookie":{"originalMaxAge":3600000,"expires":"2099-01-01T00:00:00.000Z",'
+        . '"httpOnly":true,"path":"/"},"sessiondemo":{"realm":"sessions-test","gen":1,%s},'
+        . '"isLoggedIn":true,"username":"%s","visitCount":1}';
+    my $hid = 'ExpressOnOurGuestRecord000000abc';
+    mc_set("sess:$hid", 2, 3600, sprintf($stamped, '"login":"none"', 'hank'));
+    my $hank = device('HanksExpress');
+    like(get($hank, '/', Cookie => 'sessions.sid=' . sign_id($hid, $secret))->content,
+         qr{<strong>Name:</strong> hank</p>}, 'the Express app\'s login on our "none" record is adopted');
+    $sessions = list($hank);
+    is(ref $sessions && scalar @$sessions, 1, '... and indexed on its first save here');
+    like((mc_get("sess:$hid"))[1] // '', qr/"login":"express"/, '... written as the Express app\'s');
+    my $oid = 'OlderVersionsDemoLogin0000000abc';
+    mc_set("sess:$oid", 2, 3600, sprintf($stamped, '"created":1', 'alice'));
+    my $older = device('OlderDemo');
+    like(get($older, '/', Cookie => 'sessions.sid=' . sign_id($oid, $secret))->content,
+         qr{<strong>Name:</strong> Guest</p>}, 'a record with our member and no "login" (an older'
+         . ' version\'s demo login) is a guest under Adopt');
+}
 
 # --- demo mode -----------------------------------------------------------
 {

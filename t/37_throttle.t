@@ -3,7 +3,9 @@
 # address, counted in memcached by every front-end of the realm, first slow
 # down and then get 429 with Retry-After and a log line; an unknown name gets
 # exactly the answer a known one does; a name under attack blocks only the
-# addresses that failed for it; memcached gone, logins go through.
+# addresses that failed for it, until it is well over its limit, when every
+# address waits; a blocked address makes no memcached items; memcached
+# gone, logins are refused (503) before any password is checked.
 # Limits here (t/conf, sd_throttle): 4 per name, 8 per address, 60 s.
 use strict;
 use warnings;
@@ -15,8 +17,9 @@ use LWP::UserAgent;
 use HTTP::Request::Common ();
 use Time::HiRes ();
 use JSON::PP;
+use SDTest qw(mc_stats);
 
-plan tests => 33;
+plan tests => 42;
 
 sub base_of {
     my ($vhost) = @_;
@@ -122,6 +125,28 @@ is((attempt('127.0.0.5', 'bob', 'hunter2 hunter2'))[0]->code, 429,
    '... for every name, even with the right password');
 is((attempt('127.0.0.7', 'bob', 'hunter2 hunter2'))[0]->code, 302, 'bob logs in from another address');
 
+# A blocked address is refused before any name's counter is made: made-up
+# names cost memcached nothing.
+{
+    my $items = mc_stats()->{curr_items};
+    my @made_up = map { (attempt('127.0.0.5', "made-up-$_", 'guess'))[0]->code } 1 .. 10;
+    is_deeply(\@made_up, [(429) x 10], 'ten made-up names from the blocked address: 429 each');
+    is(mc_stats()->{curr_items}, $items, '... and not one new memcached item');
+}
+
+# --- a name well over its limit (3 x 4 failures): every address waits ---------------
+# bob has 4 failures (127.0.0.6); one each from eight new addresses make 12.
+for my $i (1 .. 8) {
+    attempt("127.0.1.$i", 'bob', "wrong from $i");
+}
+my ($fresh, $t_fresh) = attempt('127.0.2.1', 'bob', 'a guess from a fresh address');
+ok(failed_normally($fresh), 'bob at 12 failures: a guess from a fresh address is an ordinary failure');
+cmp_ok($t_fresh, '>=', 1.9, sprintf('... after the per-name wait (%.2f s): a new address gets no free'
+                                    . ' guess at full speed', $t_fresh));
+my ($owner, $t_owner) = attempt('127.0.2.2', 'bob', 'hunter2 hunter2');
+is($owner->code, 302, '... while bob himself still logs in (no 429)');
+cmp_ok($t_owner, '>=', 1.9, '... slowly');
+
 # --- a burst of parallel guesses ----------------------------------------------------
 # Each attempt is counted before its password is checked: twelve at once for
 # one name from one address get no more than the limit (4) through.
@@ -142,13 +167,19 @@ is((attempt('127.0.0.7', 'bob', 'hunter2 hunter2'))[0]->code, 302, 'bob logs in 
        "twelve parallel guesses at one name: $checked had their password checked (limit 4), $refused got 429");
 }
 
-# --- memcached gone: logins are not refused by the throttle --------------------------
+# --- memcached gone: the login is refused before its password is checked -----------
+# Letting it through would make the form an unthrottled password oracle.
 $from = log_size();
 my @down;
 for my $i (1 .. 10) {
     push @down, (attempt('127.0.0.8', 'alice', "wrong $i", 'sd_throttle_down'))[0];
 }
-ok((!grep { !failed_normally($_) } @down),
-   'memcached unreachable (limits 2): ten failures are ten ordinary failures, no 429, no 500');
-my $said = () = log_since($from) =~ /SD01201/g;
+is_deeply([map { $_->code } @down], [(503) x 10],
+          'memcached unreachable (limits 2): ten wrong passwords, ten 503s');
+like($down[0]->header('Retry-After') // '', qr/^[1-9][0-9]*$/, '... with Retry-After');
+my ($down_right) = attempt('127.0.0.8', 'alice', 'correct horse battery', 'sd_throttle_down');
+is($down_right->code . ' ' . $down_right->content, $down[0]->code . ' ' . $down[0]->content,
+   '... the right password gets the same answer, byte for byte (it is never checked)');
+my $said = () = log_since($from) =~ /SD01201: login throttle: its counters in memcached did not answer; logins are refused/g;
 ok($said >= 1 && $said < @down, "... the outage logged (SD01201), once per child, not per login ($said lines)");
+unlike(log_since($from), qr/SD0041[67]: /, '... and no password reached the provider');

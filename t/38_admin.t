@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # The admin's revoke (issue 20, defect 6): POST revoke-user= runs only for a
 # user httpd has authenticated (AuthType + Require on the status page), and
-# only with an Origin of this site or Sec-Fetch-Site: same-origin. A request
+# only with an Origin of this site (not a SessionDemoTrustedOrigin) or
+# Sec-Fetch-Site: same-origin. A request
 # a same-host reverse proxy passes on (from 127.0.0.1, no credentials, no
 # Origin) revokes nothing. Reading the page stays as configured.
 use strict;
@@ -15,7 +16,7 @@ use HTTP::Request::Common ();
 use HTTP::Cookies;
 use JSON::PP;
 
-plan tests => 22;
+plan tests => 24;
 
 my $json = JSON::PP->new;
 my $base = do {
@@ -84,6 +85,11 @@ is(post_revoke('/sessiondemo-status', 'bob', @admin, headers => { Referer => "$b
    403, 'authenticated, a Referer alone: 403 (a proxy can send any Referer; Origin or Sec-Fetch-Site is asked for)');
 is(post_revoke('/sessiondemo-status', 'bob', @admin, headers => { Origin => 'http://evil.example' })->code,
    403, 'authenticated, cross-origin Origin: 403');
+$from = log_size();
+is(post_revoke('/sessiondemo-status', 'bob', @admin, headers => { Origin => 'https://partner.example' })->code,
+   403, 'authenticated, an Origin SessionDemoTrustedOrigin names: 403 (only this server\'s own origin)');
+like(log_since($from), qr/SD00507: revoke by alice refused: not from this site's own page \(Origin https:\/\/partner\.example is not this server's\)/,
+     '... logged (SD00507)');
 is(post_revoke('/sessiondemo-status', 'bob', @admin,
                headers => { Origin => $base, 'Sec-Fetch-Site' => 'cross-site' })->code,
    403, 'authenticated, same Origin but Sec-Fetch-Site cross-site: 403');

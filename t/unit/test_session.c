@@ -46,7 +46,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&pool, NULL);
-    TAP_PLAN(24 + 11);
+    TAP_PLAN(24 + 15);
 
     fake_backend_init(&f, 2);
     memset(&stats, 0, sizeof(stats));
@@ -60,6 +60,7 @@ int main(void)
     conf.key_prefix = "sess:";
     conf.realm = "shop";
     conf.realmless = SD_REALMLESS_GUEST;
+    conf.max_username_len = 64;
     conf.max_age = 3600;
     conf.refresh_percent = 50;
     conf.cookie_path = "/";
@@ -180,7 +181,12 @@ int main(void)
             { "express", 1, 0, 0, "an adopted login is a guest where the realm does not adopt" },
             { "express", 1, 1, 1, "... and a login where it does" },
             { "something", 1, 0, 0, "an unknown way of login is a guest" },
-            { NULL, 1, 1, 1, "under Adopt, a login that does not say how is the Express app's" },
+            { NULL, 1, 1, 0, "under Adopt too, a login of an older version (its demo logins look"
+                             " the same) is a guest" },
+            { "none", 1, 1, 1, "under Adopt, the Express app's login on our guest record (\"none\")"
+                               " is its login" },
+            { "none", 1, 0, 0, "... a guest where the realm does not adopt" },
+            { "none", 0, 0, 1, "a guest's record stamped \"none\" stays usable" },
             { "demo", 1, 1, 0, "... but a demo-mode login is a guest there too" },
             { NULL, 0, 0, 1, "a guest's session (a cart, no login) stays usable" },
         };
@@ -224,6 +230,14 @@ int main(void)
                && strstr(fake_backend_value(&f, 0, key), "\"gen\":2,")
                && strstr(fake_backend_value(&f, 0, key), "\"login\":\"password\"}"),
                "... and the next write keeps it");
+        r = fake_request(pool, NULL);
+        sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
+        json_object_set_new(sd_session_data(s), "cart", json_array());
+        sd_session_commit(s);
+        key = apr_pstrcat(pool, "sess:", sd_cookie_unsign(pool, sd_cookie_find(pool, cookie_of(r), "connect.sid"),
+                                                          &secret, 1, NULL), NULL);
+        TAP_OK(strstr(fake_backend_value(&f, 0, key), "\"login\":\"none\"}") != NULL,
+               "a guest's record says \"login\":\"none\" (every record says how)");
         vh.rt.authn = NULL;
     }
 

@@ -2,7 +2,8 @@
 /* Unit tests for the login throttle: the policy (delays, blocks, who is
  * blocked by a name's limit), client addresses (IPv6 by /64), the keyed
  * counter keys, and the counts through the store over the fake backend:
- * shared by two "front-ends", a server away fails open. */
+ * shared by two "front-ends", a blocked address making no name's counter,
+ * a server away. */
 #include "sd_throttle.h"
 #include "fake_backend.h"
 #include "tap.h"
@@ -51,7 +52,7 @@ int main(void)
     apr_pool_create(&p, NULL);
     call.pool = p;
     call.request = NULL;
-    TAP_PLAN(35);
+    TAP_PLAN(39);
 
     /* --- policy (limits 10 per name, 30 per address) --- */
     v = decide(0, 0, 0);
@@ -68,10 +69,17 @@ int main(void)
     TAP_OK(v.outcome == SD_THROTTLE_BLOCK_USER && v.retry_after == 300,
            "the name's limit reached, this address failed for it: blocked, Retry-After the window");
     v = decide(1000, 0, 0);
-    TAP_OK(v.outcome == SD_THROTTLE_ALLOW && v.delay == 0,
-           "the name's limit reached many times over, from a clean address: allowed, no delay");
+    TAP_OK(v.outcome == SD_THROTTLE_ALLOW && v.delay == SD_THROTTLE_MAX_DELAY,
+           "the name's limit reached many times over, from a clean address: allowed, but slowed"
+           " (no free guesses for each new address)");
     v = decide(9, 0, 0);
-    TAP_OK(v.delay == 0, "a clean address is not slowed by the name's count");
+    TAP_OK(v.delay == 0, "a clean address is not slowed by the name's count below its limit");
+    v = decide(29, 0, 0);
+    TAP_OK(v.outcome == SD_THROTTLE_ALLOW && v.delay == 0,
+           "... nor just below 3 times the limit");
+    v = decide(30, 0, 0);
+    TAP_OK(v.outcome == SD_THROTTLE_ALLOW && v.delay == SD_THROTTLE_MAX_DELAY,
+           "at 3 times the name's limit every address waits 2 s, none is blocked");
     v = decide(0, 30, 0);
     TAP_OK(v.outcome == SD_THROTTLE_BLOCK_ADDRESS && v.retry_after == 300,
            "the address's limit reached: blocked for any name");
@@ -128,14 +136,14 @@ int main(void)
     front2 = sd_store_create(p, &fb.backend, ring, 2, &fmt, NULL, NULL, NULL, 8);
     TAP_OK(sd_throttle_read(t, front1, &call, "alice", "10.0.0.9", &c) == SD_STORE_OK
            && c.user == 0 && c.address == 0 && c.pair == 0, "no counts yet: 0, read as OK");
-    ok = sd_throttle_attempt(t, front1, &call, "alice", "10.0.0.9", &c) == SD_STORE_OK
+    ok = sd_throttle_attempt(t, front1, &call, "alice", "10.0.0.9", &c, &v) == SD_STORE_OK
          && c.user == 0 && c.address == 0 && c.pair == 0;
-    ok = ok && sd_throttle_attempt(t2, front2, &call, "alice", "10.0.0.9", &c) == SD_STORE_OK
+    ok = ok && sd_throttle_attempt(t2, front2, &call, "alice", "10.0.0.9", &c, &v) == SD_STORE_OK
          && c.user == 1 && c.address == 1 && c.pair == 1;
     TAP_OK(ok, "an attempt is counted before its check and sees the counts before it (its place"
                " in line: a burst cannot pass on one reading)");
-    sd_throttle_attempt(t2, front2, &call, "bob", "10.0.0.9", &c);
-    sd_throttle_attempt(t, front1, &call, "Alice", "10.0.0.8", &c);
+    sd_throttle_attempt(t2, front2, &call, "bob", "10.0.0.9", &c, &v);
+    sd_throttle_attempt(t, front1, &call, "Alice", "10.0.0.8", &c, &v);
     ok = sd_throttle_read(t2, front2, &call, "alice", "10.0.0.9", &c) == SD_STORE_OK;
     TAP_OK(ok && c.user == 3 && c.address == 3 && c.pair == 2,
            "failures counted by both front-ends: name 3, address 3, pair 2");
@@ -145,7 +153,7 @@ int main(void)
     sd_throttle_decide(&limits, &c, &v);
     TAP_OK(c.user == 3 && c.pair == 0 && v.outcome == SD_THROTTLE_ALLOW,
            "... and a clean address is not");
-    sd_throttle_attempt(t, front1, &call, "alice", "10.0.0.7", &c);
+    sd_throttle_attempt(t, front1, &call, "alice", "10.0.0.7", &c, &v);
     sd_throttle_release(t, front2, &call, "alice", "10.0.0.7");
     sd_throttle_read(t, front1, &call, "alice", "10.0.0.7", &c);
     TAP_OK(c.user == 3 && c.pair == 0 && c.address == 0,
@@ -162,26 +170,47 @@ int main(void)
         TAP_OK(copies == 1, "a counter is one copy, not replicated");
     }
 
-    /* --- its server away: the next one counts; all away: fails open --- */
+    /* --- a blocked address makes no name's counter --- */
+    {
+        int made = 0;
+        for (int i = 0; i < 5; ++i) {
+            sd_throttle_attempt(t, front1, &call, apr_psprintf(p, "spray%d", i), "10.0.0.50",
+                                &c, &v);
+        }
+        ok = sd_throttle_attempt(t, front1, &call, "zed", "10.0.0.50", &c, &v) == SD_STORE_OK
+             && v.outcome == SD_THROTTLE_BLOCK_ADDRESS && c.user == 0 && c.pair == 0;
+        for (int i = 0; i < 3; ++i) {
+            made += fake_backend_value(&fb, i, sd_throttle_key(p, t, "user", "zed", NULL)) != NULL
+                    || fake_backend_value(&fb, i, sd_throttle_key(p, t, "pair", "zed",
+                                                                  "10.0.0.50")) != NULL;
+        }
+        TAP_OK(ok && made == 0, "a blocked address's attempt: blocked, no counter of the name made");
+        sd_throttle_read(t, front1, &call, "zed", "10.0.0.50", &c);
+        TAP_OK(c.address == 5, "... and its own address count taken back (5 real attempts)");
+    }
+
+    /* --- its server away: the next one counts; all away: DOWN --- */
     {
         const char *key = sd_throttle_key(p, t, "user", "carol", NULL);
         int home = -1;
         apr_uint32_t n = 0;
-        sd_throttle_attempt(t, front1, &call, "carol", "10.0.0.5", &c);
+        sd_throttle_attempt(t, front1, &call, "carol", "10.0.0.5", &c, &v);
         for (int i = 0; i < 3; ++i) {
             if (fake_backend_value(&fb, i, key)) {
                 home = i;
             }
         }
         fb.servers[home].state = FAKE_AWAY;
-        sd_throttle_attempt(t, front1, &call, "carol", "10.0.0.5", &c);
+        sd_throttle_attempt(t, front1, &call, "carol", "10.0.0.5", &c, &v);
         sd_store_counter(front1, &call, key, 0, 60, &n);
         TAP_OK(n == 1, "its server away: the count starts again on the next server (lost: fails open)");
         for (int i = 0; i < 3; ++i) {
             fb.servers[i].state = FAKE_AWAY;
         }
-        TAP_OK(sd_throttle_read(t, front1, &call, "carol", "10.0.0.5", &c) == SD_STORE_DOWN,
-               "every server away: DOWN (the caller lets the login through)");
+        TAP_OK(sd_throttle_read(t, front1, &call, "carol", "10.0.0.5", &c) == SD_STORE_DOWN
+               && sd_throttle_attempt(t, front1, &call, "carol", "10.0.0.5", &c, &v)
+                  == SD_STORE_DOWN,
+               "every server away: DOWN (the caller refuses the login, 503)");
     }
     TAP_DONE();
 }
