@@ -110,12 +110,14 @@ UNIT_DEPS_metrics := src/stats.c
 UNIT_DEPS_json_scan := src/json.c
 UNIT_DEPS_fields := src/json.c src/json_scan.c
 UNIT_DEPS_store := src/record.c src/json.c src/json_scan.c src/fields.c src/ring.c t/unit/fake/fake_backend.c
-UNIT_DEPS_throttle := src/store.c src/ring.c t/unit/fake/fake_backend.c
-UNIT_DEPS_session := src/vault.c src/seal.c src/session_lock.c src/host_lock.c src/waiters.c src/store.c src/record.c src/json.c \
+UNIT_DEPS_throttle := src/store.c src/ring.c src/mac.c t/unit/fake/fake_backend.c
+UNIT_DEPS_cookie := src/mac.c
+UNIT_DEPS_seal := src/mac.c
+UNIT_DEPS_session := src/vault.c src/seal.c src/mac.c src/session_lock.c src/host_lock.c src/waiters.c src/store.c src/record.c src/json.c \
   src/json_scan.c src/fields.c src/username.c \
   src/ring.c src/cookie.c t/unit/fake/fake_backend.c t/unit/fake/httpd_stubs.c \
   t/unit/fake/session_stubs.c t/unit/fake/fake_request.c
-UNIT_DEPS_vault := src/session.c src/seal.c src/username.c src/session_lock.c src/host_lock.c src/waiters.c src/store.c \
+UNIT_DEPS_vault := src/session.c src/seal.c src/mac.c src/username.c src/session_lock.c src/host_lock.c src/waiters.c src/store.c \
   src/record.c src/json.c src/json_scan.c src/fields.c src/ring.c src/cookie.c t/unit/fake/fake_backend.c \
   t/unit/fake/httpd_stubs.c t/unit/fake/session_stubs.c t/unit/fake/fake_request.c
 UNIT_DEPS_session_lock := src/waiters.c src/host_lock.c t/unit/fake/fake_clock.c t/unit/fake/fake_lock_store.c \
