@@ -18,6 +18,9 @@ MODULE := .libs/mod_sessiondemo.so
 
 comma   := ,
 WARN    := -Wall -Wextra -Werror
+# Only OpenSSL 3's interfaces (EVP_MAC, EVP_KDF, EVP_CIPHER): a deprecated
+# call no longer compiles.
+OPENSSL_CPPFLAGS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 CSTD    := -std=c11
 # SANITIZE=1 builds the module and the unit tests with ASan + UBSan.
 ifeq ($(SANITIZE),1)
@@ -89,7 +92,7 @@ FORCE:
 
 $(MODULE): $(SRCS) $(HDRS) Makefile .flavor
 	$(APXS) -c -o mod_sessiondemo.la -Iinclude \
-	  $(addprefix -Wc$(comma),$(CSTD) $(WARN) $(SAN_CFLAGS) $(CPPFLAGS) $(CFLAGS)) \
+	  $(addprefix -Wc$(comma),$(CSTD) $(WARN) $(OPENSSL_CPPFLAGS) $(SAN_CFLAGS) $(CPPFLAGS) $(CFLAGS)) \
 	  $(addprefix -Wl$(comma),$(SAN_CFLAGS) $(LDFLAGS)) \
 	  -Wc,-DSD_DEFAULT_TEMPLATE_DIR='\"$(TEMPLATEDIR)\"' \
 	  $(SRCS) -lcrypto -ljansson
@@ -97,7 +100,7 @@ $(MODULE): $(SRCS) $(HDRS) Makefile .flavor
 
 # --- C unit tests of the pure units (TAP) ---------------------------------
 UNIT_BIN := t/unit/bin-$(FLAVOR)
-UNIT_CFLAGS := $(CSTD) $(WARN) -g -O1 -Iinclude -It/unit -It/unit/fake $(APR_CFLAGS) \
+UNIT_CFLAGS := $(CSTD) $(WARN) $(OPENSSL_CPPFLAGS) -g -O1 -Iinclude -It/unit -It/unit/fake $(APR_CFLAGS) \
   -I$(shell $(APXS) -q INCLUDEDIR 2>/dev/null) $(SAN_CFLAGS) \
   -DSD_UNIT_VECTORS='"$(CURDIR)/t/unit/vectors"'
 UNIT_LIBS := $(APR_LIBS) -ljansson -lcrypto $(SAN_CFLAGS)

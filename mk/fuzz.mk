@@ -18,7 +18,7 @@ FUZZ_ARGS      ?=
 FUZZ_BIN       := fuzz/bin
 FUZZ_SANITIZE  := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                   -fno-omit-frame-pointer
-FUZZ_CFLAGS    := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Iinclude -Ifuzz \
+FUZZ_CFLAGS    := -std=gnu11 -g -O1 -Wall -Wextra -Werror $(OPENSSL_CPPFLAGS) -Iinclude -Ifuzz \
                   $(APR_CFLAGS) $(FUZZ_SANITIZE)
 FUZZ_LIBS      := $(APR_LIBS) -ljansson -lcrypto -ldl
 FUZZ_DEB_PACKAGES := clang libclang-rt-14-dev pkg-config libapr1-dev \
