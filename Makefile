@@ -18,6 +18,9 @@ MODULE := .libs/mod_sessiondemo.so
 
 comma   := ,
 WARN    := -Wall -Wextra -Werror
+# Only OpenSSL 3's interfaces (EVP_MAC, EVP_KDF, EVP_CIPHER): a deprecated
+# call no longer compiles.
+OPENSSL_CPPFLAGS := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 CSTD    := -std=c11
 # SANITIZE=1 builds the module and the unit tests with ASan + UBSan.
 ifeq ($(SANITIZE),1)
@@ -89,7 +92,7 @@ FORCE:
 
 $(MODULE): $(SRCS) $(HDRS) Makefile .flavor
 	$(APXS) -c -o mod_sessiondemo.la -Iinclude \
-	  $(addprefix -Wc$(comma),$(CSTD) $(WARN) $(SAN_CFLAGS) $(CPPFLAGS) $(CFLAGS)) \
+	  $(addprefix -Wc$(comma),$(CSTD) $(WARN) $(OPENSSL_CPPFLAGS) $(SAN_CFLAGS) $(CPPFLAGS) $(CFLAGS)) \
 	  $(addprefix -Wl$(comma),$(SAN_CFLAGS) $(LDFLAGS)) \
 	  -Wc,-DSD_DEFAULT_TEMPLATE_DIR='\"$(TEMPLATEDIR)\"' \
 	  $(SRCS) -lcrypto -ljansson
@@ -97,7 +100,7 @@ $(MODULE): $(SRCS) $(HDRS) Makefile .flavor
 
 # --- C unit tests of the pure units (TAP) ---------------------------------
 UNIT_BIN := t/unit/bin-$(FLAVOR)
-UNIT_CFLAGS := $(CSTD) $(WARN) -g -O1 -Iinclude -It/unit -It/unit/fake $(APR_CFLAGS) \
+UNIT_CFLAGS := $(CSTD) $(WARN) $(OPENSSL_CPPFLAGS) -g -O1 -Iinclude -It/unit -It/unit/fake $(APR_CFLAGS) \
   -I$(shell $(APXS) -q INCLUDEDIR 2>/dev/null) $(SAN_CFLAGS) \
   -DSD_UNIT_VECTORS='"$(CURDIR)/t/unit/vectors"'
 UNIT_LIBS := $(APR_LIBS) -ljansson -lcrypto $(SAN_CFLAGS)
@@ -110,12 +113,14 @@ UNIT_DEPS_metrics := src/stats.c
 UNIT_DEPS_json_scan := src/json.c
 UNIT_DEPS_fields := src/json.c src/json_scan.c
 UNIT_DEPS_store := src/record.c src/json.c src/json_scan.c src/fields.c src/ring.c t/unit/fake/fake_backend.c
-UNIT_DEPS_throttle := src/store.c src/ring.c t/unit/fake/fake_backend.c
-UNIT_DEPS_session := src/vault.c src/seal.c src/session_lock.c src/host_lock.c src/waiters.c src/store.c src/record.c src/json.c \
+UNIT_DEPS_throttle := src/store.c src/ring.c src/mac.c t/unit/fake/fake_backend.c
+UNIT_DEPS_cookie := src/mac.c
+UNIT_DEPS_seal := src/mac.c
+UNIT_DEPS_session := src/vault.c src/seal.c src/mac.c src/session_lock.c src/host_lock.c src/waiters.c src/store.c src/record.c src/json.c \
   src/json_scan.c src/fields.c src/username.c \
   src/ring.c src/cookie.c t/unit/fake/fake_backend.c t/unit/fake/httpd_stubs.c \
   t/unit/fake/session_stubs.c t/unit/fake/fake_request.c
-UNIT_DEPS_vault := src/session.c src/seal.c src/username.c src/session_lock.c src/host_lock.c src/waiters.c src/store.c \
+UNIT_DEPS_vault := src/session.c src/seal.c src/mac.c src/username.c src/session_lock.c src/host_lock.c src/waiters.c src/store.c \
   src/record.c src/json.c src/json_scan.c src/fields.c src/ring.c src/cookie.c t/unit/fake/fake_backend.c \
   t/unit/fake/httpd_stubs.c t/unit/fake/session_stubs.c t/unit/fake/fake_request.c
 UNIT_DEPS_session_lock := src/waiters.c src/host_lock.c t/unit/fake/fake_clock.c t/unit/fake/fake_lock_store.c \

@@ -9,6 +9,8 @@
 #include <apr_tables.h>
 #include <apr_time.h>
 
+#include "sd_mac.h"
+
 #define SD_SID_BYTES 24  /* random bytes per session ID (192 bits)          */
 #define SD_SID_LEN   32  /* base64url characters of a generated ID          */
 #define SD_SIG_LEN   43  /* base64 of a SHA-256 MAC without its one '='     */
@@ -16,15 +18,20 @@
 typedef struct {
     const unsigned char *bytes; /* the secret as given (UTF-8), not NUL-bound */
     apr_size_t len;
-    void *keyed_mac;            /* HMAC states keyed once, or NULL: below */
+    sd_mac *keyed_mac;          /* keyed once, or NULL: below             */
 } sd_secret;
 
-/* Absorbs the secret into HMAC-SHA256's inner and outer states once (at
- * start-up), so each signature only hashes the ID: OpenSSL 3's one-shot
- * HMAC() fetches the algorithm and expands the key on every call. The
- * states live in p (wiped with it) and are read-only afterwards, so threads
- * sign at once. Unprepared secrets still work, the slow way. */
+/* Keys the secret's HMAC context once (at start-up, sd_mac_create), so
+ * each signature only duplicates it and hashes the ID instead of fetching
+ * the algorithm and expanding the key. It lives in p and is read-only
+ * afterwards, so threads sign at once. Unprepared secrets still work, the
+ * slow way. */
 apr_status_t sd_cookie_secret_prepare(apr_pool_t *p, sd_secret *secret);
+
+/* out = HMAC-SHA256(secret, data[0..len)), through the prepared context
+ * when there is one. 1, or 0 when the secret is unusable or OpenSSL fails. */
+int sd_cookie_secret_mac(const sd_secret *secret, const void *data, apr_size_t len,
+                         unsigned char out[SD_MAC_LEN]);
 
 /* Fills out[] with a fresh base64url ID from RAND_bytes. Returns APR_EGENERAL
  * when the CSPRNG fails (never falls back to a weaker source). */

@@ -14,6 +14,8 @@
 #include <apr_pools.h>
 #include <apr_time.h>
 
+#include "sd_mac.h"
+
 #define SD_SEAL_KEY_LEN 32
 /* base64url without padding of an HMAC-SHA256 */
 #define SD_SEAL_NAME_LEN 43
@@ -25,7 +27,7 @@
 typedef struct {
     unsigned char name_key[SD_SEAL_KEY_LEN];  /* keys memcached key hashes */
     unsigned char seal_key[SD_SEAL_KEY_LEN];  /* AES-256-GCM              */
-    void *mac;                                /* keyed EVP_MAC_CTX to dup  */
+    sd_mac *mac;                              /* keyed with name_key       */
     void *cipher;                             /* fetched EVP_CIPHER        */
 } sd_seal_keys;
 

@@ -18,7 +18,7 @@ cluster-deps: node-deps
 
 # The placement oracle: the module's own ring code, nothing reimplemented.
 $(CLUSTER_RINGMAP): tests/cluster/ringmap.c src/ring.c include/sd_ring.h
-	$(CC) $(CSTD) $(WARN) -O2 -Iinclude $(APR_CFLAGS) -o $@ tests/cluster/ringmap.c src/ring.c $(APR_LIBS) -lcrypto
+	$(CC) $(CSTD) $(WARN) $(OPENSSL_CPPFLAGS) -O2 -Iinclude $(APR_CFLAGS) -o $@ tests/cluster/ringmap.c src/ring.c $(APR_LIBS) -lcrypto
 
 test-cluster: deps cluster-deps all $(CLUSTER_RINGMAP)
 	@CLUSTER_TIME_LIMIT=$(CLUSTER_TIME_LIMIT) $(TAP_COUNT) test-cluster tests/cluster/run.sh

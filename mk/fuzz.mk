@@ -18,7 +18,7 @@ FUZZ_ARGS      ?=
 FUZZ_BIN       := fuzz/bin
 FUZZ_SANITIZE  := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                   -fno-omit-frame-pointer
-FUZZ_CFLAGS    := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Iinclude -Ifuzz \
+FUZZ_CFLAGS    := -std=gnu11 -g -O1 -Wall -Wextra -Werror $(OPENSSL_CPPFLAGS) -Iinclude -Ifuzz \
                   $(APR_CFLAGS) $(FUZZ_SANITIZE)
 FUZZ_LIBS      := $(APR_LIBS) -ljansson -lcrypto -ldl
 FUZZ_DEB_PACKAGES := clang libclang-rt-14-dev pkg-config libapr1-dev \
@@ -34,12 +34,12 @@ FUZZ_MAXLEN_cfg      := 512
 FUZZ_MAXLEN_seal     := 8192
 
 # The module sources each target exercises.
-FUZZ_SRCS_cookie   := src/cookie.c
+FUZZ_SRCS_cookie   := src/cookie.c src/mac.c
 FUZZ_SRCS_form     := src/form.c
 FUZZ_SRCS_json     := src/json.c src/record.c src/json_scan.c src/fields.c
 FUZZ_SRCS_template := src/template.c
-FUZZ_SRCS_cfg      := src/cfg_parse.c src/cookie.c
-FUZZ_SRCS_seal     := src/seal.c
+FUZZ_SRCS_cfg      := src/cfg_parse.c src/cookie.c src/mac.c
+FUZZ_SRCS_seal     := src/seal.c src/mac.c
 
 FUZZ_ALL := cookie form json template cfg seal
 FUZZ_COMMON := fuzz/pool_shim.c fuzz/fuzz_common.h

@@ -4,34 +4,29 @@
  * and a Node app can share one cookie; see express-session-interop.md §1-§3.
  * Nothing in this file logs: a bad cookie is an ordinary guest, and the
  * request-facing code decides what (if anything) is worth reporting. */
-/* For SHA256_Init/_Update/_Final: deprecated in OpenSSL 3, yet the only
- * SHA-256 whose state is a plain struct that can be copied (see
- * keyed_sha256 below). */
-#define OPENSSL_SUPPRESS_DEPRECATED
-
 #include "sd_cookie.h"
 
 #include <string.h>
 #include <limits.h>
 
+#include <apr_encode.h>
 #include <apr_strings.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 /* The ID ends up in a memcached key (prefix + ID, at most 250 bytes), so a
  * longer one could never have been stored by either side anyway. */
 #define SD_MAX_ID_LEN 200
 
-/* EVP_EncodeBlock of a 32-byte MAC: 44 characters, one '=', plus its NUL. */
+/* Standard base64 of a 32-byte MAC: 43 characters, one '=', the NUL. */
 #define SD_SIG_B64_BUF (SD_SIG_LEN + 2)
 
 apr_status_t sd_cookie_new_id(char out[SD_SID_LEN + 1])
 {
     unsigned char raw[SD_SID_BYTES];
+    apr_size_t len = 0;
+    apr_status_t rv;
 
     out[0] = '\0';
     /* No fallback on failure: a guessable session ID is worse than an error. */
@@ -41,45 +36,23 @@ apr_status_t sd_cookie_new_id(char out[SD_SID_LEN + 1])
     }
     /* 24 bytes is a multiple of 3, so the encoding is exactly 32 characters
      * with no padding and fits out[] with its NUL. */
-    EVP_EncodeBlock((unsigned char *)out, raw, (int)sizeof(raw));
+    rv = apr_encode_base64_binary(out, raw, (apr_ssize_t)sizeof(raw), APR_ENCODE_BASE64URL, &len);
     OPENSSL_cleanse(raw, sizeof(raw));
-    for (int i = 0; i < SD_SID_LEN; ++i) {
-        if (out[i] == '+') {
-            out[i] = '-';
-        }
-        else if (out[i] == '/') {
-            out[i] = '_';
-        }
+    if (rv != APR_SUCCESS || len != SD_SID_LEN) {
+        out[0] = '\0';
+        return APR_EGENERAL;
     }
-    out[SD_SID_LEN] = '\0';
     return APR_SUCCESS;
 }
 
-/* A prepared secret: SHA-256 states that have already absorbed the key
- * block XOR ipad and XOR opad (RFC 2104), so a signature costs two struct
- * copies and two compressions. OpenSSL 3's keyed EVP_MAC_CTX_dup (and
- * EVP_MD_CTX_copy_ex) allocate and go through the provider layer, which
- * under callgrind cost more than the hashing itself (~10 k instructions per
- * signature against ~4.6 k). The shared states are only ever read. */
-typedef struct {
-    SHA256_CTX inner;
-    SHA256_CTX outer;
-} keyed_sha256;
-
-#define SD_HMAC_BLOCK 64
-
-static int keyed_mac(const keyed_sha256 *k, const char *id, apr_size_t idlen,
-                     unsigned char mac[SHA256_DIGEST_LENGTH])
+int sd_cookie_secret_mac(const sd_secret *secret, const void *data, apr_size_t len,
+                         unsigned char out[SD_MAC_LEN])
 {
-    SHA256_CTX c = k->inner;
-    unsigned char ih[SHA256_DIGEST_LENGTH];
-    int ok = SHA256_Update(&c, id, idlen) && SHA256_Final(ih, &c);
-
-    c = k->outer;
-    ok = ok && SHA256_Update(&c, ih, sizeof(ih)) && SHA256_Final(mac, &c);
-    OPENSSL_cleanse(&c, sizeof(c));
-    OPENSSL_cleanse(ih, sizeof(ih));
-    return ok;
+    if (secret == NULL || (secret->bytes == NULL && secret->len != 0)) {
+        return 0;
+    }
+    return secret->keyed_mac ? sd_mac_compute(secret->keyed_mac, data, len, out)
+                             : sd_mac_once(secret->bytes, secret->len, data, len, out);
 }
 
 /* Writes the canonical 43-character signature of id[0..idlen) into sig.
@@ -87,81 +60,29 @@ static int keyed_mac(const keyed_sha256 *k, const char *id, apr_size_t idlen,
 static int compute_sig(const char *id, apr_size_t idlen,
                        const sd_secret *secret, char sig[SD_SIG_B64_BUF])
 {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int maclen = 0;
-    /* OpenSSL 3.0's one-shot HMAC() has refused a NULL key even with length
-     * 0, so an empty secret gets a harmless non-NULL pointer. */
-    unsigned char empty_key = 0;
-    const void *key;
+    unsigned char mac[SD_MAC_LEN];
+    apr_size_t len = 0;
+    int ok;
 
-    if (secret == NULL || (secret->bytes == NULL && secret->len != 0)
-        || secret->len > (apr_size_t)INT_MAX) {
-        return 0;
-    }
-    if (secret->keyed_mac) {
-        if (!keyed_mac(secret->keyed_mac, id, idlen, mac)) {
-            return 0;
-        }
-        maclen = SHA256_DIGEST_LENGTH;
-    }
-    else {
-        key = secret->len ? (const void *)secret->bytes : (const void *)&empty_key;
-        if (HMAC(EVP_sha256(), key, (int)secret->len,
-                 (const unsigned char *)id, idlen, mac, &maclen) == NULL
-            || maclen != 32) {
-            return 0;
-        }
-    }
-    if (EVP_EncodeBlock((unsigned char *)sig, mac, (int)maclen) != SD_SIG_LEN + 1) {
-        return 0;
-    }
-    /* cookie-signature strips the padding; a 32-byte MAC always has one '='. */
+    ok = sd_cookie_secret_mac(secret, id, idlen, mac);
+    /* cookie-signature strips the padding of standard base64 (with '+' and
+     * '/'), which a 32-byte MAC always has exactly one of. Stripped here, not
+     * with APR_ENCODE_NOPADDING: APR 1.7.2 then also switches to the URL
+     * alphabet (it tests the flags against APR_ENCODE_BASE64URL). */
+    ok = ok && apr_encode_base64_binary(sig, mac, SD_MAC_LEN, APR_ENCODE_NONE, &len)
+                   == APR_SUCCESS
+         && len == SD_SIG_LEN + 1 && sig[SD_SIG_LEN] == '=';
     sig[SD_SIG_LEN] = '\0';
-    return 1;
-}
-
-/* The states are as good as the key: wiped when the configuration goes. */
-static apr_status_t wipe_keyed(void *k)
-{
-    OPENSSL_cleanse(k, sizeof(keyed_sha256));
-    return APR_SUCCESS;
+    OPENSSL_cleanse(mac, sizeof(mac));
+    return ok;
 }
 
 apr_status_t sd_cookie_secret_prepare(apr_pool_t *p, sd_secret *secret)
 {
-    keyed_sha256 *k;
-    unsigned char block[SD_HMAC_BLOCK] = { 0 }, pad[SD_HMAC_BLOCK];
-    int ok;
-
     if (secret->bytes == NULL && secret->len != 0) {
         return APR_EINVAL;
     }
-    /* RFC 2104: a key longer than the block is replaced by its hash. */
-    if (secret->len > SD_HMAC_BLOCK) {
-        if (SHA256(secret->bytes, secret->len, block) == NULL) {
-            return APR_EGENERAL;
-        }
-    }
-    else if (secret->len) {
-        memcpy(block, secret->bytes, secret->len);
-    }
-    k = apr_palloc(p, sizeof(*k));
-    for (int i = 0; i < SD_HMAC_BLOCK; ++i) {
-        pad[i] = block[i] ^ 0x36;
-    }
-    ok = SHA256_Init(&k->inner) && SHA256_Update(&k->inner, pad, sizeof(pad));
-    for (int i = 0; i < SD_HMAC_BLOCK; ++i) {
-        pad[i] = block[i] ^ 0x5c;
-    }
-    ok = ok && SHA256_Init(&k->outer) && SHA256_Update(&k->outer, pad, sizeof(pad));
-    OPENSSL_cleanse(block, sizeof(block));
-    OPENSSL_cleanse(pad, sizeof(pad));
-    apr_pool_cleanup_register(p, k, wipe_keyed, apr_pool_cleanup_null);
-    if (!ok) {
-        return APR_EGENERAL;
-    }
-    secret->keyed_mac = k;
-    return APR_SUCCESS;
+    return sd_mac_create(p, secret->bytes, secret->len, &secret->keyed_mac);
 }
 
 char *sd_cookie_sign(apr_pool_t *p, const char *id, const sd_secret *secret)
@@ -579,7 +500,6 @@ static int uri_keeps(unsigned char c)
 
 char *sd_cookie_uri_encode(apr_pool_t *p, const char *s)
 {
-    const char hex[] = "0123456789ABCDEF";
     apr_size_t n, o = 0;
     char *out;
 
@@ -597,9 +517,11 @@ char *sd_cookie_uri_encode(apr_pool_t *p, const char *s)
             out[o++] = (char)c;
         }
         else {
+            /* Upper-case base16, as encodeURIComponent writes it; the NUL
+             * it adds is overwritten by the next byte or the end. */
             out[o++] = '%';
-            out[o++] = hex[c >> 4];
-            out[o++] = hex[c & 0x0f];
+            apr_encode_base16_binary(out + o, &c, 1, APR_ENCODE_NONE, NULL);
+            o += 2;
         }
     }
     out[o] = '\0';

@@ -2,6 +2,7 @@
 /* JSON codec: jansson behind pool lifetimes, plus the stored-session shape. */
 #include "sd_json.h"
 
+#include <apr_escape.h>
 #include <apr_strings.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,7 +138,6 @@ static void out_put(js_out *o, const char *s, size_t n)
  * so lone surrogates (which JavaScript would write as \udxxx) cannot occur. */
 static void out_string(js_out *o, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
     size_t run = 0;
     out_put(o, "\"", 1);
     for (size_t i = 0; i < n; ++i) {
@@ -157,7 +157,7 @@ static void out_string(js_out *o, const char *s, size_t n)
         case '\t': rep = "\\t"; break;
         default:
             u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0';
-            u[4] = hex[c >> 4]; u[5] = hex[c & 0x0f]; u[6] = '\0';
+            apr_escape_hex(u + 4, &c, 1, 0, NULL);
             rep = u;
         }
         out_put(o, s + run, i - run);

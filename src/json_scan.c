@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include <apr_escape.h>
+
 typedef struct {
     const char *s, *end;
     apr_pool_t *p;          /* NULL: check only                         */
@@ -495,7 +497,6 @@ json_t *sd_json_scan_build(apr_pool_t *p, const char *buf, apr_size_t len)
 
 apr_size_t sd_json_scan_quote(char *out, const char *s, apr_size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
     apr_size_t o = 0;
     out[o++] = '"';
     for (apr_size_t i = 0; i < n; ++i) {
@@ -509,9 +510,9 @@ apr_size_t sd_json_scan_quote(char *out, const char *s, apr_size_t n)
             out[o++] = e;
         }
         else {
+            /* Its NUL lands where the closing quote will. */
             memcpy(out + o, "\\u00", 4);
-            out[o + 4] = hex[c >> 4];
-            out[o + 5] = hex[c & 0x0f];
+            apr_escape_hex(out + o + 4, &c, 1, 0, NULL);
             o += 6;
         }
     }

@@ -6,6 +6,7 @@
  * anywhere, and checks the start again after one more %-decoding. */
 #include "sd_next_path.h"
 
+#include <apr_encode.h>
 #include <apr_strings.h>
 #include <string.h>
 
@@ -71,7 +72,6 @@ const char *sd_next_path_check(apr_pool_t *p, const char *next)
 
 const char *sd_next_path_login_url(apr_pool_t *p, const char *login_url, const char *path)
 {
-    static const char hex[] = "0123456789ABCDEF";
     apr_size_t len = strlen(path);
     char *enc = apr_palloc(p, 3 * len + 1), *at = enc;
 
@@ -83,9 +83,11 @@ const char *sd_next_path_login_url(apr_pool_t *p, const char *login_url, const c
             *at++ = (char)c;
         }
         else {
+            /* Upper-case base16 as encodeURIComponent; the NUL it adds is
+             * overwritten by the next byte or the end. */
             *at++ = '%';
-            *at++ = hex[c >> 4];
-            *at++ = hex[c & 15];
+            apr_encode_base16_binary(at, &c, 1, APR_ENCODE_NONE, NULL);
+            at += 2;
         }
     }
     *at = '\0';

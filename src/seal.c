@@ -2,6 +2,7 @@
 /* Sealed records (sd_seal.h): HKDF-derived keys, keyed-hash names and
  * AES-256-GCM envelopes, through OpenSSL 3's EVP interfaces only. */
 #include "sd_seal.h"
+#include "sd_mac.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -48,7 +49,6 @@ static int hkdf(const unsigned char *secret, apr_size_t len, const char *info,
 static apr_status_t wipe_keys(void *data)
 {
     sd_seal_keys *k = data;
-    EVP_MAC_CTX_free(k->mac);
     EVP_CIPHER_free(k->cipher);
     OPENSSL_cleanse(k, sizeof(*k));
     return APR_SUCCESS;
@@ -57,9 +57,6 @@ static apr_status_t wipe_keys(void *data)
 apr_status_t sd_seal_derive(apr_pool_t *p, const unsigned char *secret, apr_size_t len,
                             sd_seal_keys *out)
 {
-    EVP_MAC *mac;
-    OSSL_PARAM params[2];
-
     memset(out, 0, sizeof(*out));
     apr_pool_cleanup_register(p, out, wipe_keys, apr_pool_cleanup_null);
     if (!hkdf(secret, len, NAME_INFO, out->name_key)
@@ -68,12 +65,7 @@ apr_status_t sd_seal_derive(apr_pool_t *p, const unsigned char *secret, apr_size
     }
     /* Keyed once: each name then costs a dup and two compressions, not a
      * fetch and a key expansion. */
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
-    params[1] = OSSL_PARAM_construct_end();
-    mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    out->mac = mac ? EVP_MAC_CTX_new(mac) : NULL;
-    EVP_MAC_free(mac);
-    if (!out->mac || !EVP_MAC_init(out->mac, out->name_key, SD_SEAL_KEY_LEN, params)) {
+    if (sd_mac_create(p, out->name_key, SD_SEAL_KEY_LEN, &out->mac) != APR_SUCCESS) {
         return APR_EGENERAL;
     }
     out->cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
@@ -83,16 +75,12 @@ apr_status_t sd_seal_derive(apr_pool_t *p, const unsigned char *secret, apr_size
 int sd_seal_name(const sd_seal_keys *k, const char *name, apr_size_t len,
                  char out[SD_SEAL_NAME_LEN + 1])
 {
-    unsigned char mac[32];
-    size_t mac_len = 0;
+    unsigned char mac[SD_MAC_LEN];
     apr_size_t b64_len = 0;
-    EVP_MAC_CTX *ctx = k->mac ? EVP_MAC_CTX_dup(k->mac) : NULL;
-    int ok = ctx && EVP_MAC_update(ctx, (const unsigned char *)name, len)
-             && EVP_MAC_final(ctx, mac, &mac_len, sizeof(mac)) && mac_len == sizeof(mac)
+    int ok = sd_mac_compute(k->mac, name, len, mac)
              && apr_encode_base64_binary(out, mac, sizeof(mac), APR_ENCODE_BASE64URL,
                                          &b64_len) == APR_SUCCESS
              && b64_len == SD_SEAL_NAME_LEN;
-    EVP_MAC_CTX_free(ctx);
     out[ok ? SD_SEAL_NAME_LEN : 0] = '\0';
     return ok;
 }

@@ -16,6 +16,7 @@
 #include "sd_module.h"
 
 #include <http_log.h>
+#include <apr_escape.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
 
@@ -52,9 +53,10 @@ const char *sd_session_lock_key(apr_pool_t *p, const sd_config *conf, const char
 {
     /* The realm is in the key: servers of another realm never write this
      * session, so they need not wait for its writers, nor block them. */
-    static const char hex[] = "0123456789abcdef";
     apr_ssize_t len = APR_HASH_KEY_STRING;
     unsigned int tag = apr_hashfunc_default(conf->realm, &len);
+    unsigned char be[4] = { (unsigned char)(tag >> 24), (unsigned char)(tag >> 16),
+                            (unsigned char)(tag >> 8), (unsigned char)tag };
     apr_size_t prefix_len = strlen(conf->key_prefix), id_len = strlen(id);
     char *key, *at;
 
@@ -69,9 +71,8 @@ const char *sd_session_lock_key(apr_pool_t *p, const sd_config *conf, const char
     memcpy(at, id, id_len);
     at += id_len;
     *at++ = '.';
-    for (int shift = 28; shift >= 0; shift -= 4) {
-        *at++ = hex[(tag >> shift) & 0xf];
-    }
+    apr_escape_hex(at, be, sizeof(be), 0, NULL);
+    at += 2 * sizeof(be);
     memcpy(at, ".lock", sizeof(".lock"));
     return key;
 }
@@ -248,14 +249,16 @@ static int wait_for_lock(request_rec *r, const sd_vhost *v, const char *key,
  * lock's own work on every locked request. */
 static const char *lock_token(request_rec *r)
 {
-    static const char hex[] = "0123456789abcdef";
     apr_uint64_t parts[3] = { (apr_uint64_t)getpid(), (apr_uint64_t)apr_time_now(),
                               (apr_uint64_t)(apr_uintptr_t)r };
     char *token = apr_palloc(r->pool, 3 * 17), *at = token;
     for (int p = 0; p < 3; ++p) {
-        for (int shift = 60; shift >= 0; shift -= 4) {
-            *at++ = hex[(parts[p] >> shift) & 0xf];
+        unsigned char be[8];
+        for (int i = 0; i < 8; ++i) {
+            be[i] = (unsigned char)(parts[p] >> (56 - 8 * i));
         }
+        apr_escape_hex(at, be, sizeof(be), 0, NULL);
+        at += 2 * sizeof(be);
         *at++ = p < 2 ? '-' : '\0';
     }
     return token;

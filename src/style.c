@@ -6,6 +6,7 @@
 #include "sd_style.h"
 
 #include <apr_cstr.h>
+#include <apr_encode.h>
 #include <apr_strings.h>
 #include <openssl/evp.h>
 
@@ -43,7 +44,7 @@ const char *sd_style_check(apr_pool_t *p, const char *name, const char *css,
     if (!EVP_Digest(css, len, digest, &dlen, EVP_sha256(), NULL) || dlen != 32) {
         return apr_psprintf(p, "%s: SHA-256 failed", name);
     }
-    EVP_EncodeBlock((unsigned char *)b64, digest, (int)dlen);
+    apr_encode_base64_binary(b64, digest, (apr_ssize_t)dlen, APR_ENCODE_NONE, NULL);
     *source = apr_pstrcat(p, "'sha256-", b64, "'", NULL);
     return NULL;
 }

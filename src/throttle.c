@@ -2,11 +2,13 @@
 /* Login throttling: the policy, the counters' keys and their reads and
  * counts through the store (docs/directives.md, SessionDemoLoginFailures*). */
 #include "sd_throttle.h"
+#include "sd_mac.h"
 
 #include <string.h>
 #include <arpa/inet.h>
 
 #include <apr_atomic.h>
+#include <apr_escape.h>
 #include <apr_strings.h>
 
 #include <openssl/core_names.h>
@@ -20,6 +22,7 @@
 
 struct sd_throttle {
     unsigned char key[SD_THROTTLE_KEY_BYTES];
+    sd_mac *mac;              /* keyed with key */
     const char *prefix;
     const char *realm;
     sd_throttle_limits limits;
@@ -121,6 +124,10 @@ sd_throttle *sd_throttle_create(apr_pool_t *p, const unsigned char *secret, apr_
         *err = "OpenSSL's HKDF failed to derive the login throttle's key";
         return NULL;
     }
+    if (sd_mac_create(p, t->key, sizeof(t->key), &t->mac) != APR_SUCCESS) {
+        *err = "OpenSSL has no HMAC-SHA256 for the login throttle's keys";
+        return NULL;
+    }
     t->prefix = key_prefix ? key_prefix : "";
     t->realm = realm ? realm : "";
     t->limits = *limits;
@@ -135,10 +142,9 @@ const sd_throttle_limits *sd_throttle_get_limits(const sd_throttle *t)
 const char *sd_throttle_key(apr_pool_t *p, const sd_throttle *t, const char *kind,
                             const char *user, const char *address)
 {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    size_t maclen = 0;
+    unsigned char mac[SD_MAC_LEN];
     char *name = user ? apr_pstrdup(p, user) : NULL;
-    char *data, *hex, *h;
+    char *data, *hex;
     apr_size_t len;
 
     for (char *c = name; c && *c; ++c) {
@@ -159,17 +165,11 @@ const char *sd_throttle_key(apr_pool_t *p, const sd_throttle *t, const char *kin
         memcpy(data + at, fields[i], lens[i] + 1);
         at += (int)lens[i] + 1;
     }
-    if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, t->key, sizeof(t->key),
-                   (const unsigned char *)data, len, mac, sizeof(mac), &maclen)) {
+    if (!sd_mac_compute(t->mac, data, len, mac)) {
         return NULL;
     }
-    h = hex = apr_palloc(p, maclen * 2 + 1);
-    for (size_t i = 0; i < maclen; ++i, h += 2) {
-        static const char digits[] = "0123456789abcdef";
-        h[0] = digits[mac[i] >> 4];
-        h[1] = digits[mac[i] & 15];
-    }
-    *h = '\0';
+    hex = apr_palloc(p, sizeof(mac) * 2 + 1);
+    apr_escape_hex(hex, mac, sizeof(mac), 0, NULL);
     return apr_pstrcat(p, t->prefix, "thr:", hex, NULL);
 }
 

@@ -24,9 +24,10 @@
 #include <apr_hash.h>
 #include <apr_strings.h>
 
+#include <apr_escape.h>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/sha.h>
 
 #ifdef APLOG_USE_MODULE
@@ -72,16 +73,6 @@ static int out_of_memory(request_rec *r, const char *what)
     return HTTP_INTERNAL_SERVER_ERROR;
 }
 
-static void hex_of(const unsigned char *bytes, apr_size_t n, char *out)
-{
-    static const char hex[] = "0123456789abcdef";
-    for (apr_size_t i = 0; i < n; ++i) {
-        out[2 * i] = hex[bytes[i] >> 4];
-        out[2 * i + 1] = hex[bytes[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 /* The name is a hash of realm and user: a username of any length and
  * bytes makes a valid memcached key, and realms never share an index. */
 static index_name name_of(apr_pool_t *p, const sd_vhost *v, const char *kind,
@@ -98,7 +89,7 @@ static index_name name_of(apr_pool_t *p, const sd_vhost *v, const char *kind,
         && EVP_DigestUpdate(md, conf->realm, strlen(conf->realm) + 1)
         && EVP_DigestUpdate(md, user, strlen(user))
         && EVP_DigestFinal_ex(md, digest, NULL)) {
-        hex_of(digest, sizeof(digest), hex);
+        apr_escape_hex(hex, digest, sizeof(digest), 0, NULL);
         /* Sealed: the memcached key is a keyed hash of this name too, so a
          * key listing does not tell whose index it is. */
         n.lock_id = apr_pstrcat(p, kind, hex, NULL);
@@ -115,18 +106,16 @@ static index_name name_of(apr_pool_t *p, const sd_vhost *v, const char *kind,
 
 static const char *handle_with(apr_pool_t *p, const sd_secret *secret, const char *id)
 {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int mac_len = 0;
+    unsigned char mac[SD_MAC_LEN];
     char *msg = apr_pstrcat(p, HANDLE_CONTEXT, id, NULL);
     char *out = apr_palloc(p, SD_USER_INDEX_HANDLE_LEN + 1);
 
     /* Truncated to 128 bits and in another context than the cookie's
      * signature, so a handle is never half of a valid cookie. */
-    if (!HMAC(EVP_sha256(), secret->bytes, (int)secret->len, (const unsigned char *)msg,
-              strlen(msg), mac, &mac_len) || mac_len < SD_USER_INDEX_HANDLE_LEN / 2) {
+    if (!sd_cookie_secret_mac(secret, msg, strlen(msg), mac)) {
         return NULL;
     }
-    hex_of(mac, SD_USER_INDEX_HANDLE_LEN / 2, out);
+    apr_escape_hex(out, mac, SD_USER_INDEX_HANDLE_LEN / 2, 0, NULL);
     return out;
 }
 

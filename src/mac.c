@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
+/* HMAC-SHA256 contexts keyed once and duplicated per use (sd_mac.h). */
+#include "sd_mac.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+struct sd_mac {
+    EVP_MAC_CTX *ctx;
+};
+
+static EVP_MAC_CTX *keyed_ctx(const void *key, apr_size_t len)
+{
+    /* EVP_MAC_init with a NULL key only re-initialises, so an empty key
+     * needs a pointer to something. */
+    static const unsigned char empty = 0;
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    OSSL_PARAM params[2];
+
+    /* The context holds its own reference to the algorithm. */
+    EVP_MAC_free(mac);
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if (ctx && !EVP_MAC_init(ctx, len ? key : &empty, len, params)) {
+        EVP_MAC_CTX_free(ctx);
+        ctx = NULL;
+    }
+    return ctx;
+}
+
+static int mac_with(EVP_MAC_CTX *ctx, const void *data, apr_size_t len,
+                    unsigned char out[SD_MAC_LEN])
+{
+    size_t out_len = 0;
+    int ok = ctx && EVP_MAC_update(ctx, data, len)
+             && EVP_MAC_final(ctx, out, &out_len, SD_MAC_LEN) && out_len == SD_MAC_LEN;
+    if (!ok) {
+        OPENSSL_cleanse(out, SD_MAC_LEN);
+    }
+    return ok;
+}
+
+static apr_status_t free_mac(void *data)
+{
+    sd_mac *m = data;
+    EVP_MAC_CTX_free(m->ctx);
+    m->ctx = NULL;
+    return APR_SUCCESS;
+}
+
+apr_status_t sd_mac_create(apr_pool_t *p, const void *key, apr_size_t len, sd_mac **out)
+{
+    sd_mac *m;
+
+    *out = NULL;
+    if (key == NULL && len != 0) {
+        return APR_EINVAL;
+    }
+    m = apr_palloc(p, sizeof(*m));
+    if ((m->ctx = keyed_ctx(key, len)) == NULL) {
+        return APR_EGENERAL;
+    }
+    apr_pool_cleanup_register(p, m, free_mac, apr_pool_cleanup_null);
+    *out = m;
+    return APR_SUCCESS;
+}
+
+int sd_mac_compute(const sd_mac *m, const void *data, apr_size_t len,
+                   unsigned char out[SD_MAC_LEN])
+{
+    EVP_MAC_CTX *ctx = m && m->ctx ? EVP_MAC_CTX_dup(m->ctx) : NULL;
+    int ok = mac_with(ctx, data, len, out);
+    EVP_MAC_CTX_free(ctx);
+    return ok;
+}
+
+int sd_mac_once(const void *key, apr_size_t key_len, const void *data, apr_size_t len,
+                unsigned char out[SD_MAC_LEN])
+{
+    EVP_MAC_CTX *ctx = key || !key_len ? keyed_ctx(key, key_len) : NULL;
+    int ok = mac_with(ctx, data, len, out);
+    EVP_MAC_CTX_free(ctx);
+    return ok;
+}
