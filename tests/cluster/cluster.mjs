@@ -134,6 +134,9 @@ MinSpareThreads 16
 MaxSpareThreads 32
 GracefulShutdownTimeout 10
 SessionDemoReplicas ${replicas}
+# A and B listen on two ports of one host: without a realm of their own
+# each would be a realm (ServerName:port) and not serve the other's logins
+SessionDemoRealm cluster
 # the load test adds more than the default 100 items to a cart
 SessionDemoMaxCartItems 5000
 ${extra}
@@ -205,6 +208,10 @@ async function main() {
   await startFront(A, confR0);
   await startFront(B, confR0);
   note(`memcached ${three.join(' ')}; front-ends A :${A.port}, B :${B.port}; scratch ${DIR}`);
+  // A front-end serves only its own realm's sessions (SessionDemoRealm): two
+  // realms here would make every session that crosses from A to B a guest.
+  const realmOf = (f) => [...errorLog(f).matchAll(/SD00009: .* serves realm '([^']*)'/g)].map((m) => m[1]).pop();
+  check(realmOf(A) !== undefined && realmOf(A) === realmOf(B), `A and B serve one realm (SD00009: '${realmOf(A)}', '${realmOf(B)}')`);
 
   // ============================================ phase 1: placement, moved share
   note(`phase 1: placement (replicas 0), ${NSESS} sessions through httpd [${elapsed()} s]`);
@@ -261,7 +268,9 @@ async function main() {
   const V = 1, victim = nodes[V];
   const onV = live.filter((c) => nodeOf.get(c.key) === V).slice(0, 60);
   const offV = live.filter((c) => nodeOf.get(c.key) !== V && nodeOf.get(c.key) >= 0).slice(0, 60);
-  const lockOnV = (c) => ringPlace(three, [`${c.key}.lock`]).get(`${c.key}.lock`)[0] === V;
+  // The lock key (<key>.<realm tag>.lock) is placed by the session's data
+  // key (docs/cluster.md), so a lock on V means the data's ring node is V.
+  const lockOnV = (c) => ringPlace(three, [c.key]).get(c.key)[0] === V;
   let okBefore = 0;
   await pool([...onV, ...offV], 6, async (c) => {
     if ((await c.post(A, '/add-to-cart', { item: 'before' })).status === 200) ++okBefore;
