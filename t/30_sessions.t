@@ -263,21 +263,21 @@ ok(ref $sessions && $sessions->[0]{current}, '... as this device');
     my $guest = device('StampedGuest');
     my $gid = session_id(cookie_value(post($guest, '/add-to-cart', [item => 'apple'],
                                            Origin => $base{sd_sessions}), 'sessions.sid'));
-    like((mc_get("sess:$gid"))[1] // '', qr/"sessiondemo":\{[^}]*"login":"none"/,
+    like((SDTest::mc_get_session($gid))[1] // '', qr/"sessiondemo":\{[^}]*"login":"none"/,
          'a guest\'s record says "login":"none"');
     my $stamped = '{"cookie":{"originalMaxAge":3600000,"expires":"2099-01-01T00:00:00.000Z",'
         . '"httpOnly":true,"path":"/"},"sessiondemo":{"realm":"sessions-test","gen":1,%s},'
         . '"isLoggedIn":true,"username":"%s","visitCount":1}';
     my $hid = 'ExpressOnOurGuestRecord000000abc';
-    mc_set("sess:$hid", 2, 3600, sprintf($stamped, '"login":"none"', 'hank'));
+    SDTest::mc_set_session($hid, 2, 3600, sprintf($stamped, '"login":"none"', 'hank'));
     my $hank = device('HanksExpress');
     like(get($hank, '/', Cookie => 'sessions.sid=' . sign_id($hid, $secret))->content,
          qr{<strong>Name:</strong> hank</p>}, 'the Express app\'s login on our "none" record is adopted');
     $sessions = list($hank);
     is(ref $sessions && scalar @$sessions, 1, '... and indexed on its first save here');
-    like((mc_get("sess:$hid"))[1] // '', qr/"login":"express"/, '... written as the Express app\'s');
+    like((SDTest::mc_get_session($hid))[1] // '', qr/"login":"express"/, '... written as the Express app\'s');
     my $oid = 'OlderVersionsDemoLogin0000000abc';
-    mc_set("sess:$oid", 2, 3600, sprintf($stamped, '"created":1', 'alice'));
+    SDTest::mc_set_session($oid, 2, 3600, sprintf($stamped, '"created":1', 'alice'));
     my $older = device('OlderDemo');
     like(get($older, '/', Cookie => 'sessions.sid=' . sign_id($oid, $secret))->content,
          qr{<strong>Name:</strong> Guest</p>}, 'a record with our member and no "login" (an older'
