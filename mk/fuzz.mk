@@ -11,7 +11,7 @@
 
 FUZZ_CC        ?= clang
 FUZZ_SECONDS   ?= 30
-FUZZ_TARGETS   ?= cookie form json template cfg
+FUZZ_TARGETS   ?= cookie form json template cfg seal
 FUZZ_NICE      ?= nice -n 10
 FUZZ_TIMEOUT   ?= 10
 FUZZ_ARGS      ?=
