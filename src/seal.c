@@ -218,6 +218,35 @@ char *sd_seal_close(apr_pool_t *p, const sd_seal_keys *k, const char *key,
     return out;
 }
 
+/* Whether b64 is the one canonical unpadded base64url text of some bytes:
+ * APR's decoder ignores the spare low bits of the last character and
+ * accepts '=', so several texts open to one plaintext, and a copy of one
+ * generation with other bytes would count as a divergence and could
+ * spread by the tiebreak. */
+static int canonical_base64url(const char *b64, apr_size_t len)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const char *at;
+    unsigned last;
+
+    if (len % 4 == 1) {
+        return 0;
+    }
+    for (apr_size_t i = 0; i < len; ++i) {
+        if (!b64[i] || !strchr(alphabet, b64[i])) {
+            return 0;
+        }
+    }
+    if (len % 4 == 0) {
+        return 1;
+    }
+    at = strchr(alphabet, b64[len - 1]);
+    last = (unsigned)(at - alphabet);
+    /* 2 characters carry 1 byte (4 spare bits), 3 carry 2 (2 spare). */
+    return (last & (len % 4 == 2 ? 0x0fu : 0x03u)) == 0;
+}
+
 int sd_seal_open(apr_pool_t *p, const sd_seal_keys *keys, int n, const char *key,
                  const char *val, apr_size_t len, char **plain, apr_size_t *plain_len)
 {
@@ -226,7 +255,8 @@ int sd_seal_open(apr_pool_t *p, const sd_seal_keys *keys, int n, const char *key
     unsigned char *raw;
     char *out;
 
-    if (!sd_seal_header_parse(val, len, &h, &hlen) || len - hlen > (apr_size_t)INT_MAX) {
+    if (!sd_seal_header_parse(val, len, &h, &hlen) || len - hlen > (apr_size_t)INT_MAX
+        || !canonical_base64url(val + hlen, len - hlen)) {
         return -1;
     }
     /* Decoded once, into room for the longest decoding: APR's sizing pass
