@@ -208,7 +208,7 @@ is($after->{cmd_set} - $before->{cmd_set}, 0, '... and the subrequest writes not
 {
     my $id = 'ExpressGateDaveUpperCase0000000b';
     my $exp = POSIX::strftime('%Y-%m-%dT%H:%M:%S.000Z', gmtime(time + 1000));
-    mc_set("sess:$id", 2, 3600, qq({"cookie":{"originalMaxAge":1000000,"expires":"$exp",)
+    SDTest::mc_set_session($id, 2, 3600, qq({"cookie":{"originalMaxAge":1000000,"expires":"$exp",)
            . qq("httpOnly":true,"path":"/"},"isLoggedIn":true,"username":"Dave","visitCount":1}));
     my $c = 'due.sid=' . sign_id($id, 'apache-test only: 3c5a0f8e9d2b4e6f8a1c3e5d7f9b2d4e');
     $res = GET '/private/env.cgi', Cookie => $c;
