@@ -49,6 +49,16 @@ static const char *same_realm_same_logins(apr_pool_t *ptemp, apr_hash_t *realms,
                             vs->server_hostname ? vs->server_hostname : "*",
                             vs->addrs ? (int)vs->addrs->host_port : 0);
     }
+    if (other->conf->store_format != v->conf->store_format) {
+        /* A Sealed server's record cannot be forged, an Express one's can:
+         * mixed, anyone who can write memcached logs in on the Express
+         * server as anyone of the realm (a plain record naming them). */
+        return apr_psprintf(ptemp, "SessionDemoRealm '%s' is shared by a server with"
+                            " SessionDemoStoreFormat Sealed and one with Express (%s:%d):"
+                            " give them different realms, or the same format",
+                            v->conf->realm, vs->server_hostname ? vs->server_hostname : "*",
+                            vs->addrs ? (int)vs->addrs->host_port : 0);
+    }
     return NULL;
 }
 

@@ -84,6 +84,20 @@ const char *sd_vault_key(apr_pool_t *p, const sd_vhost *v, const char *name)
     return hashed ? apr_pstrcat(p, v->conf->key_prefix, hashed, NULL) : NULL;
 }
 
+/* A Sealed server without keys (refused at start-up where it uses the
+ * store) never falls back to plain records: that would read what anyone
+ * with memcached access plants. */
+static int unkeyed(request_rec *r, const sd_vhost *v)
+{
+    if (v->conf->store_format != SD_STORE_FORMAT_SEALED || v->rt.seal) {
+        return 0;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00904)
+                  "SessionDemoStoreFormat Sealed without a secret on this server: its"
+                  " records are neither read nor written");
+    return 1;
+}
+
 static sd_backend_call call_of(request_rec *r)
 {
     sd_backend_call call = { r->pool, r };
@@ -142,7 +156,7 @@ sd_store_result sd_vault_read_checked(request_rec *r, const sd_vhost *v, const c
     if (unopenable) {
         *unopenable = 0;
     }
-    if (!key) {
+    if (!key || unkeyed(r, v)) {
         return SD_STORE_ERROR;
     }
     res = sd_store_read(v->rt.store, &call, key, lock_key, mode, val, len, flags);
@@ -206,7 +220,7 @@ static sd_store_result put(request_rec *r, const sd_vhost *v, int add, const cha
     const char *key = sd_vault_key(r->pool, v, name);
     apr_uint16_t flags = SD_VAULT_FLAGS_JSON;
 
-    if (!key) {
+    if (!key || unkeyed(r, v)) {
         return SD_STORE_ERROR;
     }
     if (v->rt.seal) {
@@ -248,7 +262,7 @@ sd_store_result sd_vault_remove(request_rec *r, const sd_vhost *v, const char *n
     sd_backend_call call = call_of(r);
     const char *key = sd_vault_key(r->pool, v, name);
     sd_store_result res;
-    if (!key) {
+    if (!key || unkeyed(r, v)) {
         return SD_STORE_ERROR;
     }
     res = sd_store_remove(v->rt.store, &call, key);
