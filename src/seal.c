@@ -218,6 +218,14 @@ char *sd_seal_close(apr_pool_t *p, const sd_seal_keys *k, const char *key,
     return out;
 }
 
+static int base64url_value(unsigned char ch)
+{
+    return ch >= 'A' && ch <= 'Z' ? ch - 'A'
+           : ch >= 'a' && ch <= 'z' ? ch - 'a' + 26
+           : ch >= '0' && ch <= '9' ? ch - '0' + 52
+           : ch == '-' ? 62 : ch == '_' ? 63 : -1;
+}
+
 /* Whether b64 is the one canonical unpadded base64url text of some bytes:
  * APR's decoder ignores the spare low bits of the last character and
  * accepts '=', so several texts open to one plaintext, and a copy of one
@@ -225,26 +233,20 @@ char *sd_seal_close(apr_pool_t *p, const sd_seal_keys *k, const char *key,
  * spread by the tiebreak. */
 static int canonical_base64url(const char *b64, apr_size_t len)
 {
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    const char *at;
-    unsigned last;
+    const unsigned char *u = (const unsigned char *)b64;
+    int last = -1;
 
     if (len % 4 == 1) {
         return 0;
     }
     for (apr_size_t i = 0; i < len; ++i) {
-        if (!b64[i] || !strchr(alphabet, b64[i])) {
+        if ((last = base64url_value(u[i])) < 0) {
             return 0;
         }
     }
-    if (len % 4 == 0) {
-        return 1;
-    }
-    at = strchr(alphabet, b64[len - 1]);
-    last = (unsigned)(at - alphabet);
-    /* 2 characters carry 1 byte (4 spare bits), 3 carry 2 (2 spare). */
-    return (last & (len % 4 == 2 ? 0x0fu : 0x03u)) == 0;
+    /* 2 characters of a last group carry 1 byte (4 spare bits), 3 carry
+     * 2 (2 spare bits). */
+    return len % 4 == 0 || (last & (len % 4 == 2 ? 0x0f : 0x03)) == 0;
 }
 
 int sd_seal_open(apr_pool_t *p, const sd_seal_keys *keys, int n, const char *key,
