@@ -349,7 +349,18 @@ static int end_session(request_rec *r, const sd_vhost *v, const char *user, cons
     const json_t *name;
     int rc = try_only ? sd_session_open_try(r, v, id, &s)
                       : sd_session_open(r, v, id, SD_SESSION_UPDATE, &s), ended = 0;
+    int unlocked = 0;
 
+    if (rc != OK && !try_only && v->conf->lock != SD_LOCK_OFF) {
+        /* Its lock was not had in time: held by a request, or set for
+         * ever by whoever can write memcached. An end asked for is written
+         * anyway (a tombstone outranks a copy of any generation); a
+         * holder that saves after it finds its session dropped from the
+         * index and ends it (sd_user_index_check). */
+        sd_session_close(s);
+        rc = sd_session_open(r, v, id, SD_SESSION_READ, &s);
+        unlocked = rc == OK;
+    }
     if (rc == OK) {
         name = sd_session_get(s, "username");
         if (sd_session_is_live(s) && json_is_string(name)
@@ -358,6 +369,12 @@ static int end_session(request_rec *r, const sd_vhost *v, const char *user, cons
             ended = rc == OK;
             if (ended) {
                 SD_STATS_INC(v->rt.stats, revoked);
+            }
+            if (ended && unlocked) {
+                ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00521)
+                              "a session of user '%s' was ended without its lock (not had"
+                              " within SessionDemoLockWait)",
+                              ap_escape_logitem(r->pool, user));
             }
         }
     }

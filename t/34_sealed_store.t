@@ -17,9 +17,9 @@ use HTTP::Request::Common ();
 use JSON::PP ();
 use LWP::UserAgent ();
 use SDTest qw(use_vhost cookie_value session_id mc_get mc_set mc_command sign_id
-              in_realm realm store_key seal_record @TEST_SECRETS);
+              in_realm realm store_key seal_record lock_key @TEST_SECRETS);
 
-plan tests => 46;
+plan tests => 49;
 
 my @html = (Accept => 'text/html');
 
@@ -167,6 +167,14 @@ mc_command('delete ' . index_key('bob'));
 is(GET('/', Cookie => $bob4)->code, 200, '... once the index is deleted, his save re-indexes it');
 ($code, $n) = revoke('bob');
 ok($code == 200 && $n == 1, '... and the revoke ends it') or diag("$code " . ($n // ''));
+
+my ($bob5, $bob5_id) = log_in('bob', 'hunter2 hunter2');
+my $bob5_lock = lock_key('sess:', $bob5_id);
+ok(mc_set($bob5_lock, 0, 0, 'not-a-request-of-ours'), "finding 4: a lock key of bob's session is set for ever");
+($code, $n) = revoke('bob');
+ok($code == 200 && $n == 1, '... a revoke still ends it, without the lock') or diag("$code " . ($n // ''));
+is(bob_is($bob5), 'guest', '... bob is a guest');
+mc_command("delete $bob5_lock");
 
 # --- rotation: a record stored when the retired secret was the first ----------
 use_vhost(undef);
