@@ -19,7 +19,7 @@ use LWP::UserAgent ();
 use SDTest qw(use_vhost cookie_value session_id mc_get mc_set mc_command sign_id
               in_realm realm store_key seal_record lock_key @TEST_SECRETS);
 
-plan tests => 49;
+plan tests => 51;
 
 my @html = (Accept => 'text/html');
 
@@ -167,6 +167,22 @@ mc_command('delete ' . index_key('bob'));
 is(GET('/', Cookie => $bob4)->code, 200, '... once the index is deleted, his save re-indexes it');
 ($code, $n) = revoke('bob');
 ok($code == 200 && $n == 1, '... and the revoke ends it') or diag("$code " . ($n // ''));
+
+# The gate's refresh is a save too (sd_gate_due refreshes on every request).
+use_vhost('sd_gate_due');
+{
+    Apache::TestRequest::user_agent(reset => 1, cookie_jar => undef, requests_redirectable => 0);
+    my $res = POST '/login', [username => 'bob', password => 'hunter2 hunter2'];
+    my $due = 'due.sid=' . (cookie_value($res, 'due.sid') // '');
+    my $due_id = session_id(cookie_value($res, 'due.sid'));
+    my (undef, $due_raw) = mc_get(store_key($due_id));
+    ($code, $n) = revoke('bob');
+    ok($code == 200 && $n >= 1 && mc_set(store_key($due_id), 0, 0, $due_raw // ''),
+       "finding 1, the gate: bob's copy is set back after a revoke") or diag("$code " . ($n // ''));
+    is(GET('/private/page.html', Cookie => $due, @html)->code, 302,
+       "... the gate's refresh ends it: a guest, sent to log in");
+}
+use_vhost('sd_gate');
 
 my ($bob5, $bob5_id) = log_in('bob', 'hunter2 hunter2');
 my $bob5_lock = lock_key('sess:', $bob5_id);
