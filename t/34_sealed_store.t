@@ -3,9 +3,13 @@
 # loopback without authentication) learns nothing a cookie can use and
 # cannot become anyone. Written the way such an attacker works: raw
 # text-protocol commands (lru_crawler metadump, get, set) and the cookies
-# of their own logins, never the module's secret. Then rotation (a record
-# stored under an older secret's key is served and moved), and Express
-# format still writing express-session's plain JSON when chosen.
+# of their own logins, never the module's secret. Then the review's
+# findings on revokes: a copy set back after a revoke ends at its next
+# save (the app's, the gate's refresh), a deleted index is rebuilt by the
+# next save, an index that does not open makes a revoke 503, a lock key
+# set for ever does not stop a revoke. Then rotation (a record stored
+# under an older secret's key is served and moved), and Express format
+# still writing express-session's plain JSON when chosen.
 use strict;
 use warnings;
 use FindBin;
