@@ -26,6 +26,7 @@
 #include "sd_server_status.h"
 #include "sd_status.h"
 #include "sd_stores.h"
+#include "sd_user_index.h"
 #include "sd_vault.h"
 #include "sd_vhost.h"
 
@@ -46,6 +47,16 @@ static const char *same_realm_same_logins(apr_pool_t *ptemp, apr_hash_t *realms,
                             " would be a login on both; give them different realms, or the"
                             " same SessionDemoAuthProvider", v->conf->realm,
                             vs->server_hostname ? vs->server_hostname : "*",
+                            vs->addrs ? (int)vs->addrs->host_port : 0);
+    }
+    if (other->conf->store_format != v->conf->store_format) {
+        /* A Sealed server's record cannot be forged, an Express one's can:
+         * mixed, anyone who can write memcached logs in on the Express
+         * server as anyone of the realm (a plain record naming them). */
+        return apr_psprintf(ptemp, "SessionDemoRealm '%s' is shared by a server with"
+                            " SessionDemoStoreFormat Sealed and one with Express (%s:%d):"
+                            " give them different realms, or the same format",
+                            v->conf->realm, vs->server_hostname ? vs->server_hostname : "*",
                             vs->addrs ? (int)vs->addrs->host_port : 0);
     }
     return NULL;
@@ -102,6 +113,9 @@ static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
         }
         if (!err) {
             err = sd_vault_prepare(pconf, v);
+        }
+        if (!err && v->rt.authn) {
+            v->rt.index_check = sd_user_index_check;
         }
         if (!err && v->rt.authn && v->conf->store_format == SD_STORE_FORMAT_EXPRESS) {
             /* A warning, not an error: sharing sessions with an Express app
@@ -303,6 +317,7 @@ static void sd_child_init(apr_pool_t *pchild, server_rec *s)
     for (server_rec *vs = s; vs; vs = vs->next) {
         sd_vhost *v = sd_vhost_get(vs);
         v->rt.lock_waiters = waiters;
+        v->rt.unopenable_log_next = apr_pcalloc(pchild, sizeof(*v->rt.unopenable_log_next));
         /* One more for the prober thread, which replays missed writes. */
         v->rt.pool_size = threads + 1;
     }

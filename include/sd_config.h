@@ -214,6 +214,9 @@ typedef struct sd_config {
      * this server's configuration (or the main server's, which it
      * inherits), so the server serves the app and needs a secret. */
     int serves_app;
+    /* Likewise SetHandler sessiondemo-status: the status page reads the
+     * store (the users count, a revoke's index). */
+    int serves_status;
 } sd_config;
 
 extern const command_rec sd_config_commands[];

@@ -95,6 +95,10 @@ void sd_session_set_login(sd_session *s, const char *how);
 /* Whether the commit has just saved, for the first time, a session
  * express-session wrote (so it is in no index of the user's sessions). */
 int sd_session_adopted(const sd_session *s);
+/* Whether the commit has just saved a logged-in session whose user had no
+ * index (evicted, or deleted): the caller indexes it again, once the
+ * session's lock is released, so a later revoke reaches it. */
+int sd_session_unindexed(const sd_session *s);
 /* The session was ended by other means (sd_session_open of its own ID):
  * the commit only expires the cookie. */
 void sd_session_forget(sd_session *s);
@@ -106,9 +110,15 @@ void sd_session_close(sd_session *s);
  * session is as it was. */
 #define SD_SESSION_TOO_LARGE HTTP_REQUEST_ENTITY_TOO_LARGE
 
+/* What sd_session_commit returns when a logged-in session about to be
+ * saved is not in its user's index (sd_vhost_runtime.index_check): it
+ * was ended instead (tombstone, cookie expired), and the request's change
+ * is not kept. */
+#define SD_SESSION_ENDED HTTP_UNAUTHORIZED
+
 /* Saves if needed and adds Set-Cookie to r->err_headers_out. Call once,
- * before any body is sent. Returns OK, SD_SESSION_TOO_LARGE or another
- * HTTP error status (logged). */
+ * before any body is sent. Returns OK, SD_SESSION_TOO_LARGE,
+ * SD_SESSION_ENDED or another HTTP error status (logged). */
 int sd_session_commit(sd_session *s);
 
 #endif

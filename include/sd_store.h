@@ -123,6 +123,27 @@ typedef struct {
 /* Sets the local lock (NULL-safe: none), before the store is used. */
 void sd_store_set_local_lock(sd_store *st, const sd_store_local_lock *lock);
 
+/* Which copies may be picked as the newest: the store is shared by
+ * servers with other secrets, and its format ranks copies by a clear
+ * header anyone can write, so one forged copy on one replica (a high
+ * generation, or ended) would win, be served, and be copied over the good
+ * replicas by the repair. 1 when the copy at `key` is genuine (a sealed
+ * record that opens under the keys of some server using this store). */
+typedef struct {
+    int (*valid)(void *baton, apr_pool_t *p, const char *key, const char *val, apr_size_t len,
+                 apr_uint16_t flags);
+    void *baton;   /* lives as long as the store (the configuration's keys) */
+} sd_store_validator;
+
+/* Sets the validator (NULL-safe: none, every copy counts) before the store
+ * is used. With one, sd_store_read and sd_store_replay rank only the
+ * copies it accepts; a copy it refuses is never returned while another is
+ * accepted, never copied to another replica, and is overwritten by the
+ * accepted one where a repair may overwrite (under the lock). When none
+ * is accepted, the newest copy is returned (its reader finds it does not
+ * open) and nothing is repaired. */
+void sd_store_set_validator(sd_store *st, const sd_store_validator *validator);
+
 /* Brings `server` up to date with what happened while it was away: locks
  * of ours it may hold are removed (if still ours), then for each key written
  * meanwhile, under the key's lock, the newest copy is written to it if its

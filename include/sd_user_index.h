@@ -62,6 +62,14 @@ int sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
                       const char *handle, const char *keep_id, int *ended,
                       const char **ended_id);
 
+/* Whether the logged-in session `id` of `user` is in the user's index (and
+ * not among those an end of all their sessions ended): asked before each
+ * save of such a session (sd_vhost_runtime.index_check), so one put back
+ * in memcached after a revoke is ended at its next write. An index that
+ * exists but does not open is SD_INDEX_DOWN (logged at error). */
+sd_index_verdict sd_user_index_check(request_rec *r, const sd_vhost *v, const char *user,
+                                     const char *id);
+
 /* How many users of the realm have an index with sessions in it (created
  * minus emptied; an index memcached evicts is still counted). Returns OK,
  * or HTTP_SERVICE_UNAVAILABLE. */

@@ -4,7 +4,8 @@
  * sd_seal.h) or Express (express-session's <prefix><name>, plain JSON).
  * Sessions and the user index read and write their records through it and
  * see plain JSON either way; a sealed record that does not open is a miss
- * (counted, logged at warn). Secret rotation: a record is looked for under
+ * (counted, logged at warn at most once a minute per child). Secret
+ * rotation: a record is looked for under
  * the names of older secrets too, and moved to the first secret's by its
  * next write. */
 #ifndef SD_VAULT_H
@@ -42,6 +43,14 @@ const char *sd_vault_key(apr_pool_t *p, const sd_vhost *v, const char *name);
 sd_store_result sd_vault_read(request_rec *r, const sd_vhost *v, const char *name,
                               const char *lock_key, sd_store_read_mode mode, char **val,
                               apr_size_t *len, apr_uint16_t *flags, const char **found_key);
+
+/* sd_vault_read that tells a copy that exists but does not open
+ * (*unopenable = 1, still SD_STORE_NOTFOUND) from a real miss: for the
+ * index of a user's sessions, which must never count as empty then. */
+sd_store_result sd_vault_read_checked(request_rec *r, const sd_vhost *v, const char *name,
+                                      const char *lock_key, sd_store_read_mode mode,
+                                      char **val, apr_size_t *len, apr_uint16_t *flags,
+                                      const char **found_key, int *unopenable);
 
 /* Writes (add: only if new) record `name`, whose module member val was
  * encoded from `meta` (a sealed copy repeats its generation, end and save

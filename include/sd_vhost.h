@@ -19,11 +19,30 @@
 #include "sd_views.h"
 #include "sd_waiters.h"
 
+struct sd_vhost;
+
+/* Whether a logged-in session is listed in its user's index (checked
+ * before each save of it, so a copy put back after a revoke ends at its
+ * next write instead of living on unlisted). */
+typedef enum {
+    SD_INDEX_LISTED,
+    SD_INDEX_UNLISTED,   /* the index opened and does not list it          */
+    SD_INDEX_MISSING,    /* no index: the session is to be indexed again   */
+    SD_INDEX_DOWN        /* the store did not answer, or the index does not
+                            open: no verdict (503 where a save would fail) */
+} sd_index_verdict;
+
+typedef sd_index_verdict (*sd_index_check_fn)(request_rec *r, const struct sd_vhost *v,
+                                              const char *user, const char *id);
+
 typedef struct {
     /* check_config, in the parent, shared by every child: */
     const sd_views *views;
     const char *csp;                     /* Content-Security-Policy of its pages */
     sd_authn *authn;                     /* NULL: demo mode                */
+    /* With real passwords (an index of each user's sessions): the index
+     * check of each save (sd_user_index_check); NULL: none. */
+    sd_index_check_fn index_check;
     /* SessionDemoStoreFormat Sealed: the keys of each secret, in the
      * secrets' order (the first seals); NULL: Express. */
     const sd_seal_keys *seal;
@@ -48,9 +67,11 @@ typedef struct {
     sd_store *store;
     sd_waiters *lock_waiters;
     int pool_size;                       /* connections per server         */
+    /* When the vault may log the next record that does not open (seconds). */
+    volatile apr_uint32_t *unopenable_log_next;
 } sd_vhost_runtime;
 
-typedef struct {
+typedef struct sd_vhost {
     sd_config *conf;
     sd_vhost_runtime rt;
 } sd_vhost;

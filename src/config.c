@@ -371,6 +371,9 @@ static const char *observe_set_handler(cmd_parms *cmd, void *dummy, const char *
     if (cmd->pool != cmd->temp_pool && strcasecmp(arg, "sessiondemo") == 0) {
         sd_vhost_config(cmd->server)->serves_app = 1;
     }
+    if (cmd->pool != cmd->temp_pool && strcasecmp(arg, "sessiondemo-status") == 0) {
+        sd_vhost_config(cmd->server)->serves_status = 1;
+    }
     return DECLINE_CMD;
 }
 
@@ -434,6 +437,7 @@ sd_config *sd_config_merge(apr_pool_t *p, const sd_config *base, const sd_config
     }
     /* A virtual host gets the main server's <Location>s too. */
     conf->serves_app = base->serves_app || add->serves_app;
+    conf->serves_status = base->serves_status || add->serves_status;
     /* Never inherited: a realm named once for the main server would
      * otherwise join every virtual host into it, a demo-mode one with one
      * that checks passwords. Sharing is said on each server that shares. */
@@ -491,6 +495,16 @@ const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)
         return "SessionDemoSecret is required where SetHandler sessiondemo is used:"
                " set at least one long random secret (SessionDemoSecret or"
                " SessionDemoSecretFile; e.g. the output of openssl rand -base64 48)";
+    }
+    if (conf->store_format == SD_STORE_FORMAT_SEALED && (!conf->secrets || !conf->secrets->nelts)
+        && (conf->serves_status || (conf->auth_providers && conf->auth_providers->nelts))) {
+        /* Without a secret nothing can be sealed nor opened: such a server
+         * would read and write the realm's records (the index of a user's
+         * sessions, its count) as plain JSON anyone could plant. */
+        return "SessionDemoStoreFormat Sealed (the default) needs a secret on a server that"
+               " uses the session store (SetHandler sessiondemo-status or"
+               " SessionDemoAuthProvider): set SessionDemoSecret or SessionDemoSecretFile"
+               " (the realm's), or SessionDemoStoreFormat Express if its records are plain";
     }
     if (!conf->realm) {
         conf->realm = default_realm(p, s);

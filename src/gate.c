@@ -9,6 +9,7 @@
 #include "sd_module.h"
 #include "sd_next_path.h"
 #include "sd_session.h"
+#include "sd_user_index.h"
 #include "sd_username.h"
 #include "sd_vhost.h"
 
@@ -95,7 +96,15 @@ static const char *session_user(request_rec *r, request_rec *top, const sd_vhost
          * a proxied backend's answer and internal redirects. A refresh that
          * fails costs nothing but the refresh: the session stays as stored. */
         int rc = sd_session_commit(s);
-        if (rc != OK) {
+        if (rc == SD_SESSION_ENDED) {
+            /* Not in its user's index (put back after a revoke): ended by
+             * this refresh, so not a login for this request either. */
+            known = "";
+        }
+        else if (rc == OK && sd_session_unindexed(s)) {
+            sd_user_index_add(top, v, known, sd_session_id(s), sd_session_created(s), NULL);
+        }
+        else if (rc != OK) {
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, top, SD_LOGNO(00606)
                           "AuthType sessiondemo: the session's refresh failed (%d);"
                           " serving the request without it", rc);

@@ -837,13 +837,15 @@ static int update_index(route_ctx *ctx)
             return HTTP_SERVICE_UNAVAILABLE;
         }
     }
-    else if (id && ctx->v->rt.authn && sd_session_adopted(ctx->session) && session_user(ctx)) {
+    else if (id && ctx->v->rt.authn
+             && (sd_session_adopted(ctx->session) || sd_session_unindexed(ctx->session))
+             && session_user(ctx)) {
         if (sd_user_index_add(r, ctx->v, session_user(ctx), id,
                               sd_session_created(ctx->session), NULL) != OK) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00424)
-                          "a session express-session made could not be added to its"
-                          " user's index; it cannot be listed or ended from another"
-                          " device");
+                          "a session express-session made (or one whose user's index"
+                          " was gone) could not be added to its user's index; it cannot"
+                          " be listed or ended from another device");
         }
     }
     return OK;
@@ -935,6 +937,10 @@ int sd_routes_handle(request_rec *r, const sd_vhost *v)
             /* A page's own bookkeeping (the visit count) that no longer
              * fits: the page is still served, the stored session kept. */
             rc = OK;
+        }
+        if (rc == SD_SESSION_ENDED) {
+            message = "Your session has ended (signed out from another device or by an"
+                      " administrator); please log in again. Nothing was changed.";
         }
         if (rc == SD_SESSION_TOO_LARGE) {
             message = "This change would make your session larger than the session"

@@ -206,6 +206,39 @@ char *sd_seal_close(apr_pool_t *p, const sd_seal_keys *k, const char *key,
     return out;
 }
 
+static int base64url_value(unsigned char ch)
+{
+    return ch >= 'A' && ch <= 'Z' ? ch - 'A'
+           : ch >= 'a' && ch <= 'z' ? ch - 'a' + 26
+           : ch >= '0' && ch <= '9' ? ch - '0' + 52
+           : ch == '-' ? 62 : ch == '_' ? 63 : -1;
+}
+
+/* Whether b64 is the one canonical unpadded base64url text of some bytes:
+ * APR's decoder ignores the spare low bits of the last character and
+ * accepts '=', so several texts open to one plaintext, and a copy of one
+ * generation with other bytes would count as a divergence and could
+ * spread by the tiebreak. */
+static int canonical_base64url(const char *b64, apr_size_t len)
+{
+    int last;
+
+    /* APR's decoder refuses other characters itself, but takes '+' and
+     * '/' for '-' and '_', and '=' padding: memchr keeps this check to
+     * a fraction of the decoding's cost. */
+    if (len % 4 == 1 || memchr(b64, '=', len) || memchr(b64, '+', len)
+        || memchr(b64, '/', len)) {
+        return 0;
+    }
+    if (len % 4 == 0) {
+        return 1;
+    }
+    /* 2 characters of a last group carry 1 byte (4 spare bits), 3 carry
+     * 2 (2 spare bits). */
+    last = base64url_value((unsigned char)b64[len - 1]);
+    return last >= 0 && (last & (len % 4 == 2 ? 0x0f : 0x03)) == 0;
+}
+
 int sd_seal_open(apr_pool_t *p, const sd_seal_keys *keys, int n, const char *key,
                  const char *val, apr_size_t len, char **plain, apr_size_t *plain_len)
 {
@@ -214,7 +247,8 @@ int sd_seal_open(apr_pool_t *p, const sd_seal_keys *keys, int n, const char *key
     unsigned char *raw;
     char *out;
 
-    if (!sd_seal_header_parse(val, len, &h, &hlen) || len - hlen > (apr_size_t)INT_MAX) {
+    if (!sd_seal_header_parse(val, len, &h, &hlen) || len - hlen > (apr_size_t)INT_MAX
+        || !canonical_base64url(val + hlen, len - hlen)) {
         return -1;
     }
     /* Decoded once, into room for the longest decoding: APR's sizing pass

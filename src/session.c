@@ -67,6 +67,7 @@ struct sd_session {
     int written;               /* the commit wrote the loaded session      */
     const char *login;         /* how its login was verified (the stored
                                   member's, or the login route's), or NULL */
+    int unindexed;             /* saved while its user had no index        */
     sd_session_lock *lock;     /* held lock, or NULL                       */
 };
 
@@ -706,6 +707,50 @@ static json_t *cookie_object(sd_session *s, apr_time_t lifetime, apr_time_t expi
 }
 
 
+/* A logged-in session of a server with an index is saved only while the
+ * index lists it: a revoke finds sessions through the index alone, so a
+ * copy put back in memcached after its end (sealed records are bound to
+ * their key, not to a time) would otherwise live on, unlisted and out of
+ * every later revoke's reach. Asked on writes only: a read-only view of
+ * such a copy still works until its next save. */
+static int check_listed(sd_session *s)
+{
+    request_rec *r = s->r;
+    const json_t *name = sd_session_get(s, "username");
+    int rc;
+
+    if (!s->v->rt.index_check || !s->login || strcmp(s->login, SD_RECORD_LOGIN_PASSWORD) != 0
+        || !json_is_true(sd_session_get(s, "isLoggedIn")) || !json_is_string(name)) {
+        return OK;
+    }
+    switch (s->v->rt.index_check(r, s->v, json_string_value(name), s->id)) {
+    case SD_INDEX_LISTED:
+        return OK;
+    case SD_INDEX_MISSING:
+        /* Evicted or deleted: indexed again after the commit (the index's
+         * lock is never waited for under the session's). */
+        s->unindexed = 1;
+        return OK;
+    case SD_INDEX_DOWN:
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00324)
+                      "the index of the session's user could not be read; the session"
+                      " is not saved");
+        return HTTP_SERVICE_UNAVAILABLE;
+    case SD_INDEX_UNLISTED:
+        break;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00325)
+                  "a session of user '%s' is not in the user's index (ended, then put"
+                  " back in memcached, or its end could not take its lock): it is"
+                  " ended instead of saved", ap_escape_logitem(r->pool, json_string_value(name)));
+    if ((rc = remove_stored(s)) != OK) {
+        return rc;
+    }
+    SD_STATS_INC(s->v->rt.stats, revoked);
+    s->destroyed = 1;
+    return SD_SESSION_ENDED;
+}
+
 /* Writes the session: `add` under a fresh ID for new sessions (retrying on
  * the astronomically unlikely collision), `set` for existing ones. */
 static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time_t now)
@@ -716,6 +761,7 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
     apr_size_t len = 0, room;
     char *value;
     sd_store_result res;
+    int rc;
     apr_int64_t ttl = ttl_until(expires, now);
     const char *key = s->is_new ? NULL : sd_vault_key(r->pool, s->v, s->id);
 
@@ -751,6 +797,9 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
                           " it (SessionDemoLockTTL less a second); not saving, so as"
                           " not to overwrite a newer change");
             return HTTP_SERVICE_UNAVAILABLE;
+        }
+        if ((rc = check_listed(s)) != OK) {
+            return rc;
         }
         res = sd_vault_write(r, s->v, s->id, lock_key(s, s->id), value, len, &meta, ttl,
                              s->old_key);
@@ -829,6 +878,20 @@ static int refresh_due(apr_time_t deadline, apr_time_t now, apr_time_t span,
     return !deadline || (double)(deadline - now) * 100.0 < (double)span * (double)percent;
 }
 
+static void expire_cookies(sd_session *s)
+{
+    /* Another realm's cookie is not ours to expire. */
+    if (s->had_cookie && !s->foreign) {
+        add_set_cookie(s, "", 1, apr_time_from_sec(0));
+        if (s->conf->cookie_domain) {
+            /* And the host-only one a browser may hold beside it (set
+             * before the Domain was, or planted): a logout clears every
+             * copy it can name. */
+            add_set_cookie_in(s, NULL, "", 1, apr_time_from_sec(0));
+        }
+    }
+}
+
 static int commit_session(sd_session *s)
 {
     request_rec *r = s->r;
@@ -853,16 +916,7 @@ static int commit_session(sd_session *s)
     s->committed = 1;
 
     if (s->destroyed) {
-        /* Another realm's cookie is not ours to expire. */
-        if (s->had_cookie && !s->foreign) {
-            add_set_cookie(s, "", 1, apr_time_from_sec(0));
-            if (conf->cookie_domain) {
-                /* And the host-only one a browser may hold beside it (set
-                 * before the Domain was, or planted): a logout clears
-                 * every copy it can name. */
-                add_set_cookie_in(s, NULL, "", 1, apr_time_from_sec(0));
-            }
-        }
+        expire_cookies(s);
         return OK;
     }
 
@@ -923,6 +977,10 @@ static int commit_session(sd_session *s)
     }
     if (write && (rv = save(s, has_expiry ? (lifetime ? lifetime : expires - now) : 0,
                             expires, now)) != OK) {
+        if (rv == SD_SESSION_ENDED) {
+            expire_cookies(s);
+            return rv;
+        }
         if (rv != SD_SESSION_TOO_LARGE || modified) {
             return rv;
         }
@@ -977,6 +1035,11 @@ apr_time_t sd_session_saved(const sd_session *s)
 void sd_session_set_login(sd_session *s, const char *how)
 {
     s->login = how;
+}
+
+int sd_session_unindexed(const sd_session *s)
+{
+    return s->unindexed && s->written;
 }
 
 int sd_session_adopted(const sd_session *s)

@@ -52,6 +52,7 @@ struct sd_store {
     volatile apr_uint32_t hints_full_logged;
     volatile apr_uint32_t replays;
     sd_store_local_lock local;
+    sd_store_validator validator;
 };
 
 sd_store *sd_store_create(apr_pool_t *p, const sd_backend *backend, const sd_ring *ring,
@@ -261,12 +262,38 @@ static void repair(sd_store *st, const sd_backend_call *call, const char *key,
     }
 }
 
+/* Whether copy i is accepted by the validator (once per distinct bytes:
+ * replicas usually agree). */
+static void validate(sd_store *st, const sd_backend_call *call, const char *key, copy *c,
+                     int nc, int *ok)
+{
+    for (int i = 0; i < nc; ++i) {
+        ok[i] = 0;
+        if (c[i].res != SD_BACKEND_OK) {
+            continue;
+        }
+        ok[i] = -1;
+        for (int j = 0; j < i; ++j) {
+            if (c[j].res == SD_BACKEND_OK && same_bytes(&c[i], &c[j])) {
+                ok[i] = ok[j];
+                break;
+            }
+        }
+        if (ok[i] < 0) {
+            ok[i] = !st->validator.valid
+                    || st->validator.valid(st->validator.baton, call->pool, key, c[i].val,
+                                           c[i].len, c[i].flags) != 0;
+        }
+    }
+}
+
 sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const char *key,
                               const char *lock_key, sd_store_read_mode mode, char **val,
                               apr_size_t *len, apr_uint16_t *flags)
 {
     const sd_backend_ops *ops = st->be->ops;
-    int t[SD_STORE_MAX_COPIES], n = targets_for(st, key, t), nc = 0, best = -1;
+    int t[SD_STORE_MAX_COPIES], n = targets_for(st, key, t), nc = 0, best = -1, found = 0;
+    int ok[SD_STORE_MAX_COPIES], any_ok = 0, differ = 0;
     copy c[SD_STORE_MAX_COPIES];
     sd_store_result none = SD_STORE_DOWN;
 
@@ -281,28 +308,7 @@ sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const c
         c[nc].res = ops->get(st->be->baton, t[i], call, key, &c[nc].val, &c[nc].len,
                              &c[nc].flags);
         if (c[nc].res == SD_BACKEND_OK) {
-            if (best < 0) {
-                best = nc;
-            }
-            else {
-                int cmp = st->format->compare(c[nc].val, c[nc].len, c[best].val, c[best].len);
-                if (cmp > 0) {
-                    best = nc;
-                }
-                else if (cmp == 0 && !same_bytes(&c[nc], &c[best])) {
-                    SD_STATS_INC(st->stats, divergences);
-                    if (st->log && apr_atomic_xchg32(&st->divergence_logged, 1) == 0) {
-                        st->log(st->log_baton, call->request, 1, apr_psprintf(call->pool,
-                                "replicas of %s hold two different copies of one"
-                                " generation (front-ends that saw different servers"
-                                " as down both wrote it); the later save is kept, the"
-                                " other change is lost (logged once per process)", key));
-                    }
-                    if (st->format->tiebreak(c[nc].val, c[nc].len, c[best].val, c[best].len) > 0) {
-                        best = nc;
-                    }
-                }
-            }
+            ++found;
         }
         else if (c[nc].res == SD_BACKEND_MISS) {
             none = SD_STORE_NOTFOUND;
@@ -312,17 +318,71 @@ sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const c
         }
         ++nc;
     }
+    /* Copies that agree leave nothing to choose: their reader opens the
+     * one returned anyway, so only differing ones are validated. */
+    for (int i = 0, first = -1; i < nc && found > 1; ++i) {
+        if (c[i].res == SD_BACKEND_OK) {
+            if (first < 0) {
+                first = i;
+            }
+            else if (!same_bytes(&c[i], &c[first])) {
+                differ = 1;
+            }
+        }
+    }
+    if (differ && st->validator.valid) {
+        validate(st, call, key, c, nc, ok);
+    }
+    else {
+        for (int i = 0; i < nc; ++i) {
+            ok[i] = c[i].res == SD_BACKEND_OK;
+        }
+    }
+    for (int i = 0; i < nc; ++i) {
+        any_ok |= ok[i];
+    }
+    for (int i = 0; i < nc; ++i) {
+        /* Only accepted copies are ranked, unless none is. */
+        if (c[i].res != SD_BACKEND_OK || (any_ok && !ok[i])) {
+            continue;
+        }
+        if (best < 0) {
+            best = i;
+            continue;
+        }
+        {
+            int cmp = st->format->compare(c[i].val, c[i].len, c[best].val, c[best].len);
+            if (cmp > 0) {
+                best = i;
+            }
+            else if (cmp == 0 && !same_bytes(&c[i], &c[best])) {
+                SD_STATS_INC(st->stats, divergences);
+                if (st->log && apr_atomic_xchg32(&st->divergence_logged, 1) == 0) {
+                    st->log(st->log_baton, call->request, 1, apr_psprintf(call->pool,
+                            "replicas of %s hold two different copies of one"
+                            " generation (front-ends that saw different servers"
+                            " as down both wrote it); the later save is kept, the"
+                            " other change is lost (logged once per process)", key));
+                }
+                if (st->format->tiebreak(c[i].val, c[i].len, c[best].val, c[best].len) > 0) {
+                    best = i;
+                }
+            }
+        }
+    }
     if (best < 0) {
         return none == SD_STORE_NOTFOUND ? none : counted(st, none);
     }
     /* Older copies, and the losing side of a divergence (or its next read
-     * counts it again), are brought to the kept one. */
-    for (int i = 0; i < nc && st->copies > 1; ++i) {
+     * counts it again), are brought to the kept one; a refused copy is
+     * treated as older, whatever its header says. A kept copy that is
+     * itself refused (none was accepted) is never spread. */
+    for (int i = 0; i < nc && st->copies > 1 && ok[best]; ++i) {
         if (i != best && (c[i].res == SD_BACKEND_MISS
-                          || (c[i].res == SD_BACKEND_OK
-                              && st->format->compare(c[best].val, c[best].len, c[i].val,
-                                                     c[i].len) >= 0
-                              && !same_bytes(&c[best], &c[i])))) {
+                          || (c[i].res == SD_BACKEND_OK && !same_bytes(&c[best], &c[i])
+                              && (!ok[i]
+                                  || st->format->compare(c[best].val, c[best].len, c[i].val,
+                                                         c[i].len) >= 0)))) {
             repair(st, call, key, lock_key, &c[best], &c[i], mode);
         }
     }
@@ -560,6 +620,13 @@ void sd_store_unlock(sd_store *st, const sd_backend_call *call, const char *key,
 
 typedef enum { REPLAY_DONE, REPLAY_NOTHING, REPLAY_LATER, REPLAY_FAILED } replay_result;
 
+void sd_store_set_validator(sd_store *st, const sd_store_validator *validator)
+{
+    if (validator) {
+        st->validator = *validator;
+    }
+}
+
 void sd_store_set_local_lock(sd_store *st, const sd_store_local_lock *lock)
 {
     if (lock) {
@@ -587,6 +654,15 @@ static replay_result replay_one(sd_store *st, const sd_backend_call *call, const
         st->local.give(st->local.baton, hold);
     }
     return res;
+}
+
+/* Whether the validator (if any) accepts a copy: the replay never spreads
+ * one it refuses, and overwrites one it refuses. */
+static int accepted(sd_store *st, const sd_backend_call *call, const char *key,
+                    const char *val, apr_size_t len, apr_uint16_t flags)
+{
+    return !st->validator.valid
+           || st->validator.valid(st->validator.baton, call->pool, key, val, len, flags) != 0;
 }
 
 static replay_result replay_locked(sd_store *st, const sd_backend_call *call, const hint *h,
@@ -629,9 +705,11 @@ static replay_result replay_locked(sd_store *st, const sd_backend_call *call, co
     }
     else if (sd_store_read(st, call, h->key, NULL, SD_STORE_READ_ONLY, &val, &len, &flags)
              == SD_STORE_OK
+             && accepted(st, call, h->key, val, len, flags)
              && (own == SD_BACKEND_MISS
                  || (own == SD_BACKEND_OK
-                     && (st->format->compare(val, len, mine, mine_len) > 0
+                     && (!accepted(st, call, h->key, mine, mine_len, mine_flags)
+                         || st->format->compare(val, len, mine, mine_len) > 0
                          || (st->format->compare(val, len, mine, mine_len) == 0
                              && (len != mine_len || memcmp(val, mine, len) != 0)))))) {
         apr_uint32_t exptime = wire_exptime(st->format->ttl(val, len, apr_time_now()));

@@ -10,6 +10,7 @@
 #include "sd_ring.h"
 #include "sd_seal.h"
 #include "sd_store.h"
+#include "sd_vault.h"
 #include "sd_vhost.h"
 
 #include <http_log.h>
@@ -155,8 +156,35 @@ static void give_host_slot(void *baton, void *hold)
     sd_host_lock_release(baton, hold);
 }
 
+/* The sealing keys of every Sealed server sharing one store: a copy is
+ * genuine when it opens under one server's keys (each of them looks for
+ * its records under keys its own secret names, so another's never sits
+ * under them). */
+typedef struct {
+    apr_array_header_t *vhosts;   /* const sd_vhost *, with keys */
+} sealers;
+
+static int opens_somewhere(void *baton, apr_pool_t *p, const char *key, const char *val,
+                           apr_size_t len, apr_uint16_t flags)
+{
+    const sealers *sl = baton;
+    char *plain = NULL;
+    apr_size_t plain_len = 0;
+
+    if (flags != SD_VAULT_FLAGS_SEALED) {
+        return 0;
+    }
+    for (int i = 0; i < sl->vhosts->nelts; ++i) {
+        const sd_vhost *v = APR_ARRAY_IDX(sl->vhosts, i, const sd_vhost *);
+        if (sd_seal_open(p, v->rt.seal, v->rt.nseal, key, val, len, &plain, &plain_len) >= 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static void build(apr_pool_t *pchild, server_rec *vs, sd_vhost *v, int connections,
-                  sd_stats *stats)
+                  sd_stats *stats, sealers *sl)
 {
     const apr_array_header_t *list = v->conf->memcache;
     int n = list->nelts;
@@ -190,6 +218,11 @@ static void build(apr_pool_t *pchild, server_rec *vs, sd_vhost *v, int connectio
                                   v->conf->store_format == SD_STORE_FORMAT_SEALED
                                   ? &sealed_format : &record_format,
                                   stats, store_log, vs, SD_STORES_HINTS);
+    if (sl && sl->vhosts->nelts) {
+        /* Set before the prober starts: its replay ranks copies too. */
+        sd_store_validator valid = { opens_somewhere, sl };
+        sd_store_set_validator(v->rt.store, &valid);
+    }
     if (v->rt.host_locks) {
         sd_store_local_lock local = { take_host_slot, give_host_slot, v->rt.host_locks };
         sd_store_set_local_lock(v->rt.store, &local);
@@ -210,8 +243,26 @@ void sd_stores_child_init(apr_pool_t *pchild, server_rec *s, int connections, sd
     apr_pool_t *tmp;
     apr_hash_t *built;
 
+    apr_hash_t *keyed;
+
     apr_pool_create(&tmp, pchild);
     built = apr_hash_make(tmp);
+    keyed = apr_hash_make(tmp);
+    /* First every store's sealing servers, so its validator is complete
+     * before its prober (and replay) starts. */
+    for (server_rec *vs = s; vs; vs = vs->next) {
+        sd_vhost *v = sd_vhost_get(vs);
+        const char *key = store_key(tmp, v->conf);
+        sealers *sl = apr_hash_get(keyed, key, APR_HASH_KEY_STRING);
+        if (!sl) {
+            sl = apr_palloc(pchild, sizeof(*sl));
+            sl->vhosts = apr_array_make(pchild, 2, sizeof(const sd_vhost *));
+            apr_hash_set(keyed, key, APR_HASH_KEY_STRING, sl);
+        }
+        if (v->rt.seal) {
+            APR_ARRAY_PUSH(sl->vhosts, const sd_vhost *) = v;
+        }
+    }
     for (server_rec *vs = s; vs; vs = vs->next) {
         sd_vhost *v = sd_vhost_get(vs);
         const char *key = store_key(tmp, v->conf);
@@ -221,7 +272,7 @@ void sd_stores_child_init(apr_pool_t *pchild, server_rec *s, int connections, sd
             v->rt.backend = same->rt.backend;
             continue;
         }
-        build(pchild, vs, v, connections, stats);
+        build(pchild, vs, v, connections, stats, apr_hash_get(keyed, key, APR_HASH_KEY_STRING));
         apr_hash_set(built, key, APR_HASH_KEY_STRING, v);
     }
     apr_pool_destroy(tmp);

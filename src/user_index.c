@@ -170,15 +170,27 @@ static int read_index(request_rec *r, const sd_vhost *v, const index_name *n, in
     sd_fields *fields = NULL;
     const char *err = NULL;
     const json_t *sessions;
+    int unopenable = 0;
 
     memset(out, 0, sizeof(*out));
     out->sessions = sd_json_track(r->pool, json_array());
-    switch (sd_vault_read(r, v, n->lock_id, n->lock_key,
-                          locked ? SD_STORE_LOCKED : SD_STORE_READ_ONLY, &val, &len, &flags,
-                          &out->old_key)) {
+    switch (sd_vault_read_checked(r, v, n->lock_id, n->lock_key,
+                                  locked ? SD_STORE_LOCKED : SD_STORE_READ_ONLY, &val, &len,
+                                  &flags, &out->old_key, &unopenable)) {
     case SD_STORE_OK:
         break;
     case SD_STORE_NOTFOUND:
+        if (unopenable && n->user && *n->user) {
+            /* Counted as empty, it would make a revoke or logout-others
+             * end nothing and report success: whoever altered it would
+             * keep the sessions it lists alive. */
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00520)
+                          "the %s of user '%s' exists but does not open; not treating it"
+                          " as empty: answering 503 (delete its key in memcached to let"
+                          " it be rebuilt, which unlists the user's sessions)", what,
+                          ap_escape_logitem(r->pool, n->user));
+            return HTTP_SERVICE_UNAVAILABLE;
+        }
         return out->sessions ? OK : out_of_memory(r, "reading an index");
     default:
         return HTTP_SERVICE_UNAVAILABLE;
@@ -326,7 +338,18 @@ static int end_session(request_rec *r, const sd_vhost *v, const char *user, cons
     const json_t *name;
     int rc = try_only ? sd_session_open_try(r, v, id, &s)
                       : sd_session_open(r, v, id, SD_SESSION_UPDATE, &s), ended = 0;
+    int unlocked = 0;
 
+    if (rc != OK && !try_only && v->conf->lock != SD_LOCK_OFF) {
+        /* Its lock was not had in time: held by a request, or set for
+         * ever by whoever can write memcached. An end asked for is written
+         * anyway (a tombstone outranks a copy of any generation); a
+         * holder that saves after it finds its session dropped from the
+         * index and ends it (sd_user_index_check). */
+        sd_session_close(s);
+        rc = sd_session_open(r, v, id, SD_SESSION_READ, &s);
+        unlocked = rc == OK;
+    }
     if (rc == OK) {
         name = sd_session_get(s, "username");
         if (sd_session_is_live(s) && json_is_string(name)
@@ -335,6 +358,12 @@ static int end_session(request_rec *r, const sd_vhost *v, const char *user, cons
             ended = rc == OK;
             if (ended) {
                 SD_STATS_INC(v->rt.stats, revoked);
+            }
+            if (ended && unlocked) {
+                ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00521)
+                              "a session of user '%s' was ended without its lock (not had"
+                              " within SessionDemoLockWait)",
+                              ap_escape_logitem(r->pool, user));
             }
         }
     }
@@ -680,6 +709,30 @@ int sd_user_index_list(request_rec *r, const sd_vhost *v, const char *user,
     }
     qsort((*entries)->elts, (size_t)(*entries)->nelts, sizeof(sd_user_index_entry), by_last_seen);
     return OK;
+}
+
+sd_index_verdict sd_user_index_check(request_rec *r, const sd_vhost *v, const char *user,
+                                     const char *id)
+{
+    index_name n = name_of(r->pool, v, "index:", user);
+    index_value iv;
+    size_t i;
+    json_t *e;
+
+    /* Read only, without the index's lock: the caller holds its session's
+     * lock, and no session's request waits for the index while holding it. */
+    if (!n.key || read_index(r, v, &n, 0, "index of a user's sessions", &iv) != OK) {
+        return SD_INDEX_DOWN;
+    }
+    if (!iv.found) {
+        return SD_INDEX_MISSING;
+    }
+    json_array_foreach(iv.sessions, i, e) {
+        if (strcmp(json_string_value(json_object_get(e, "id")), id) == 0) {
+            return SD_INDEX_LISTED;
+        }
+    }
+    return SD_INDEX_UNLISTED;
 }
 
 int sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,

@@ -7,6 +7,7 @@
 #include "sd_record.h"
 
 #include <http_log.h>
+#include <apr_atomic.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
 
@@ -83,26 +84,65 @@ const char *sd_vault_key(apr_pool_t *p, const sd_vhost *v, const char *name)
     return hashed ? apr_pstrcat(p, v->conf->key_prefix, hashed, NULL) : NULL;
 }
 
+/* A Sealed server without keys (refused at start-up where it uses the
+ * store) never falls back to plain records: that would read what anyone
+ * with memcached access plants. */
+static int unkeyed(request_rec *r, const sd_vhost *v)
+{
+    if (v->conf->store_format != SD_STORE_FORMAT_SEALED || v->rt.seal) {
+        return 0;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00904)
+                  "SessionDemoStoreFormat Sealed without a secret on this server: its"
+                  " records are neither read nor written");
+    return 1;
+}
+
 static sd_backend_call call_of(request_rec *r)
 {
     sd_backend_call call = { r->pool, r };
     return call;
 }
 
-static sd_store_result not_openable(request_rec *r, const sd_vhost *v, apr_size_t len,
-                                    const char *why)
+/* One line per child at first, then at most one a minute: an altered
+ * record is read on every request that names it, and the count
+ * (SessionDemoRecordsUnsealable) keeps the rest. */
+#define UNOPENABLE_LOG_EVERY 60
+
+static sd_store_result not_openable(request_rec *r, const sd_vhost *v, const char *key,
+                                    apr_size_t len, const char *why, int *unopenable)
 {
+    volatile apr_uint32_t *next = v->rt.unopenable_log_next;
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(r->request_time), due;
+
     SD_STATS_INC(v->rt.stats, unsealable);
-    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00901)
-                  "a stored record of %" APR_SIZE_T_FMT " bytes does not open (%s):"
-                  " altered, moved from another key, or written without the secret;"
-                  " treating it as missing", len, why);
+    if (unopenable) {
+        *unopenable = 1;
+    }
+    due = next ? apr_atomic_read32(next) : 0;
+    if (!next || (now >= due && apr_atomic_cas32(next, now + UNOPENABLE_LOG_EVERY, due) == due)) {
+        /* The key is a keyed hash (Sealed): naming it tells nothing of
+         * whose record it is, and lets the admin find it in memcached. */
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00901)
+                      "a stored record of %" APR_SIZE_T_FMT " bytes under key %s does not"
+                      " open (%s): altered, moved from another key, or written without the"
+                      " secret; treating it as missing (logged at most once a minute per"
+                      " process)", len, ap_escape_logitem(r->pool, key), why);
+    }
     return SD_STORE_NOTFOUND;
 }
 
 sd_store_result sd_vault_read(request_rec *r, const sd_vhost *v, const char *name,
                               const char *lock_key, sd_store_read_mode mode, char **val,
                               apr_size_t *len, apr_uint16_t *flags, const char **found_key)
+{
+    return sd_vault_read_checked(r, v, name, lock_key, mode, val, len, flags, found_key, NULL);
+}
+
+sd_store_result sd_vault_read_checked(request_rec *r, const sd_vhost *v, const char *name,
+                                      const char *lock_key, sd_store_read_mode mode,
+                                      char **val, apr_size_t *len, apr_uint16_t *flags,
+                                      const char **found_key, int *unopenable)
 {
     sd_backend_call call = call_of(r);
     const char *key = sd_vault_key(r->pool, v, name);
@@ -113,7 +153,10 @@ sd_store_result sd_vault_read(request_rec *r, const sd_vhost *v, const char *nam
     if (found_key) {
         *found_key = NULL;
     }
-    if (!key) {
+    if (unopenable) {
+        *unopenable = 0;
+    }
+    if (!key || unkeyed(r, v)) {
         return SD_STORE_ERROR;
     }
     res = sd_store_read(v->rt.store, &call, key, lock_key, mode, val, len, flags);
@@ -137,11 +180,11 @@ sd_store_result sd_vault_read(request_rec *r, const sd_vhost *v, const char *nam
         return res;
     }
     if (*flags != SD_VAULT_FLAGS_SEALED) {
-        return not_openable(r, v, *len, "not a sealed record");
+        return not_openable(r, v, key, *len, "not a sealed record", unopenable);
     }
     if (sd_seal_open(r->pool, v->rt.seal, v->rt.nseal, key, *val, *len, &plain,
                      &plain_len) < 0) {
-        return not_openable(r, v, *len, "authentication failed");
+        return not_openable(r, v, key, *len, "authentication failed", unopenable);
     }
     *val = plain;
     *len = plain_len;
@@ -177,7 +220,7 @@ static sd_store_result put(request_rec *r, const sd_vhost *v, int add, const cha
     const char *key = sd_vault_key(r->pool, v, name);
     apr_uint16_t flags = SD_VAULT_FLAGS_JSON;
 
-    if (!key) {
+    if (!key || unkeyed(r, v)) {
         return SD_STORE_ERROR;
     }
     if (v->rt.seal) {
@@ -219,7 +262,7 @@ sd_store_result sd_vault_remove(request_rec *r, const sd_vhost *v, const char *n
     sd_backend_call call = call_of(r);
     const char *key = sd_vault_key(r->pool, v, name);
     sd_store_result res;
-    if (!key) {
+    if (!key || unkeyed(r, v)) {
         return SD_STORE_ERROR;
     }
     res = sd_store_remove(v->rt.store, &call, key);

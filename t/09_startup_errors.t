@@ -9,7 +9,7 @@ use SDTest ();
 use Apache::Test qw(-withtestmore);
 use File::Temp qw(tempdir);
 
-plan tests => 56;
+plan tests => 60;
 
 my $vars = Apache::Test::vars();
 my $top = $vars->{top_dir};
@@ -113,6 +113,28 @@ ok($rc == 0 && $out =~ /SD00009: .*serves realm 'shop'/ && $out =~ /SD00009: ses
                           . "SessionDemoAuthProvider file\n</VirtualHost>");
 ok($rc != 0 && $out =~ /SessionDemoRealm 'shop' is shared by a server in demo mode and one with SessionDemoAuthProvider/,
    'one realm for a demo-mode server and one with real passwords is refused') or diag $out;
+
+# Review of i20-store, findings 7 and 5: one realm never mixes store
+# formats (an Express server's records can be forged), and a Sealed server
+# that uses the store has a secret (else it would use plain records).
+($rc, $out) = config_test("SessionDemoTemplateDir \"$top/templates\"\n$secret\n"
+                          . "SessionDemoRealm shop\n$app\nListen 127.0.0.1:2\n"
+                          . "<VirtualHost 127.0.0.1:2>\nSessionDemoRealm shop\n"
+                          . "SessionDemoStoreFormat Express\n</VirtualHost>");
+ok($rc != 0 && $out =~ /SessionDemoRealm 'shop' is shared by a server with SessionDemoStoreFormat Sealed and one with Express/,
+   'one realm for a Sealed server and an Express one is refused') or diag $out;
+my $status = "<Location /status>\nSetHandler sessiondemo-status\n</Location>";
+($rc, $out) = config_test("SessionDemoTemplateDir \"$top/templates\"\n$status");
+ok($rc != 0 && $out =~ /SessionDemoStoreFormat Sealed \(the default\) needs a secret on a server that uses the session store/,
+   'a Sealed status page without a secret is refused') or diag $out;
+($rc, $out) = config_test("SessionDemoTemplateDir \"$top/templates\"\n"
+                          . "LoadModule authn_core_module /usr/lib/apache2/modules/mod_authn_core.so\n"
+                          . "LoadModule authn_file_module /usr/lib/apache2/modules/mod_authn_file.so\n"
+                          . "SessionDemoAuthProvider file");
+ok($rc != 0 && $out =~ /needs a secret on a server that uses the session store/,
+   '... so is a Sealed server with SessionDemoAuthProvider (a gate\'s) without one') or diag $out;
+($rc, $out) = config_test("SessionDemoTemplateDir \"$top/templates\"\nSessionDemoStoreFormat Express\n$status");
+is($rc, 0, '... while an Express status page may go without') or diag $out;
 
 # Each bad value is refused by name.
 my @bad = (

@@ -3,20 +3,27 @@
 # loopback without authentication) learns nothing a cookie can use and
 # cannot become anyone. Written the way such an attacker works: raw
 # text-protocol commands (lru_crawler metadump, get, set) and the cookies
-# of their own logins, never the module's secret. Then rotation (a record
-# stored under an older secret's key is served and moved), and Express
-# format still writing express-session's plain JSON when chosen.
+# of their own logins, never the module's secret. Then the review's
+# findings on revokes: a copy set back after a revoke ends at its next
+# save (the app's, the gate's refresh), a deleted index is rebuilt by the
+# next save, an index that does not open makes a revoke 503, a lock key
+# set for ever does not stop a revoke. Then rotation (a record stored
+# under an older secret's key is served and moved), and Express format
+# still writing express-session's plain JSON when chosen.
 use strict;
 use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use Apache::TestRequest qw(GET POST);
+use Digest::SHA ();
+use HTTP::Request::Common ();
 use JSON::PP ();
+use LWP::UserAgent ();
 use SDTest qw(use_vhost cookie_value session_id mc_get mc_set mc_command sign_id
-              in_realm realm store_key seal_record @TEST_SECRETS);
+              in_realm realm store_key seal_record lock_key @TEST_SECRETS);
 
-plan tests => 30;
+plan tests => 51;
 
 my @html = (Accept => 'text/html');
 
@@ -109,6 +116,85 @@ is(GET('/alice-only/page.html', Cookie => $alice, @html)->code, 200, "alice's ow
 use_vhost(undef);
 ok(unsealable() - $unsealable_before >= 5, 'records_unsealable counts the records that did not open')
     or diag(unsealable() . " vs $unsealable_before");
+
+# --- the review's findings on revokes (an attacker with memcached and a login) ---
+# The admin's revoke, as t/30 posts it: authenticated, from the page itself.
+sub revoke {
+    my ($user) = @_;
+    my $url = 'http://' . Apache::TestRequest::hostport() . '/sessiondemo-status';
+    my $req = HTTP::Request::Common::POST($url, ['revoke-user' => $user]);
+    $req->authorization_basic('alice', 'correct horse battery');
+    (my $origin = $url) =~ s{^(https?://[^/]+).*}{$1};
+    $req->header(Origin => $origin);
+    my $res = LWP::UserAgent->new(timeout => 30)->request($req);
+    my $n = $res->code == 200 ? eval { JSON::PP::decode_json($res->content)->{revoked} } : undef;
+    return ($res->code, $n);
+}
+# The key of a user's index: the keyed hash of "index:" + SHA-256 of the
+# realm, a NUL and the name (what a key listing diff of one's own login shows).
+sub index_key {
+    my ($user) = @_;
+    return store_key('index:' . Digest::SHA::sha256_hex(realm() . "\0" . $user));
+}
+sub bob_is {
+    my ($cookie) = @_;
+    my $code = GET('/private/page.html', Cookie => $cookie, @html)->code;
+    return $code == 200 ? 'bob' : $code == 302 ? 'guest' : $code;
+}
+
+use_vhost('sd_gate');
+my ($bob2, $bob2_id) = log_in('bob', 'hunter2 hunter2');
+my (undef, $bob2_raw) = mc_get(store_key($bob2_id));
+ok(defined $bob2_raw, 'finding 1: bob logs in again; the attacker gets his record');
+my ($code, $n) = revoke('bob');
+ok($code == 200 && $n >= 1, '... the admin revokes bob') or diag("$code " . ($n // ''));
+ok(mc_set(store_key($bob2_id), 0, 0, $bob2_raw), '... and the saved copy is set back (TTL 0)');
+my $home = GET('/', Cookie => $bob2);
+is($home->code, 401, '... the first save (a visit) ends it: 401') or diag($home->code);
+like($home->content, qr/session has ended/, '... saying why');
+is(bob_is($bob2), 'guest', '... and the put-back copy is a guest from then on');
+
+my ($bob3, $bob3_id) = log_in('bob', 'hunter2 hunter2');
+is(mc_command('delete ' . index_key('bob')), 'DELETED', 'finding 1: bob\'s index is deleted');
+is(GET('/', Cookie => $bob3)->code, 200, '... his next save still works');
+($code, $n) = revoke('bob');
+ok($code == 200 && $n == 1, '... and re-indexed it: a revoke ends it') or diag("$code " . ($n // ''));
+is(bob_is($bob3), 'guest', '... bob is a guest');
+
+my ($bob4) = log_in('bob', 'hunter2 hunter2');
+ok(mc_set(index_key('bob'), 0, 0, 'SD1.999999.0.0.0.' . ('A' x 64)), 'finding 2: bob\'s index is overwritten');
+($code, $n) = revoke('bob');
+is($code, 503, '... a revoke that cannot read it answers 503, not revoked:0');
+is(GET('/sessions.json', Cookie => $bob4)->code, 503, '... so does the list of his sessions');
+is(bob_is($bob4), 'bob', '... (bob is still logged in, as the 503 says)');
+mc_command('delete ' . index_key('bob'));
+is(GET('/', Cookie => $bob4)->code, 200, '... once the index is deleted, his save re-indexes it');
+($code, $n) = revoke('bob');
+ok($code == 200 && $n == 1, '... and the revoke ends it') or diag("$code " . ($n // ''));
+
+# The gate's refresh is a save too (sd_gate_due refreshes on every request).
+use_vhost('sd_gate_due');
+{
+    Apache::TestRequest::user_agent(reset => 1, cookie_jar => undef, requests_redirectable => 0);
+    my $res = POST '/login', [username => 'bob', password => 'hunter2 hunter2'];
+    my $due = 'due.sid=' . (cookie_value($res, 'due.sid') // '');
+    my $due_id = session_id(cookie_value($res, 'due.sid'));
+    my (undef, $due_raw) = mc_get(store_key($due_id));
+    ($code, $n) = revoke('bob');
+    ok($code == 200 && $n >= 1 && mc_set(store_key($due_id), 0, 0, $due_raw // ''),
+       "finding 1, the gate: bob's copy is set back after a revoke") or diag("$code " . ($n // ''));
+    is(GET('/private/page.html', Cookie => $due, @html)->code, 302,
+       "... the gate's refresh ends it: a guest, sent to log in");
+}
+use_vhost('sd_gate');
+
+my ($bob5, $bob5_id) = log_in('bob', 'hunter2 hunter2');
+my $bob5_lock = lock_key('sess:', $bob5_id);
+ok(mc_set($bob5_lock, 0, 0, 'not-a-request-of-ours'), "finding 4: a lock key of bob's session is set for ever");
+($code, $n) = revoke('bob');
+ok($code == 200 && $n == 1, '... a revoke still ends it, without the lock') or diag("$code " . ($n // ''));
+is(bob_is($bob5), 'guest', '... bob is a guest');
+mc_command("delete $bob5_lock");
 
 # --- rotation: a record stored when the retired secret was the first ----------
 use_vhost(undef);

@@ -31,7 +31,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&p, NULL);
-    TAP_PLAN(23);
+    TAP_PLAN(27);
 
     TAP_OK(sd_seal_derive(p, (const unsigned char *)"test secret", 11, &keys[0]) == APR_SUCCESS
            && sd_seal_derive(p, (const unsigned char *)"older secret", 12, &keys[1]) == APR_SUCCESS,
@@ -84,6 +84,55 @@ int main(void)
            && opens(p, keys, 2, "sess:K", "SD1.1.0.1.1.!!!!", 16) < 0
            && opens(p, keys, 2, "sess:K", "SD1.99999999999999999999999.0.1.1.AAAA", 39) < 0,
            "plain JSON, bad base64 and an overflowing header: no");
+
+    {
+        /* One plaintext, one text: the siblings of the last character
+         * (same data bits, other spare bits) and padding do not open;
+         * bodies of 2 and 3 characters mod 4 (4 and 2 spare bits). */
+        static const char b64[] =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        int siblings = 0, opened = 0, padded = 0, spares = 0;
+        for (int extra = 1; extra <= 2; ++extra) {
+            const char *text = apr_pstrcat(p, plain, extra == 1 ? " " : "  ", NULL);
+            apr_size_t slen = 0, shlen = 0, body;
+            char *s = sd_seal_close(p, &keys[0], "sess:K", &h, text, strlen(text), &slen);
+            unsigned spare, last;
+            sd_seal_header_parse(s, slen, &got, &shlen);
+            body = slen - shlen;
+            spare = body % 4 == 2 ? 0x0f : body % 4 == 3 ? 0x03 : 0;
+            spares |= spare;
+            last = (unsigned)(strchr(b64, s[slen - 1]) - b64);
+            for (unsigned v = last & ~spare; v <= (last | spare); ++v) {
+                if (v != last) {
+                    copy = apr_pstrmemdup(p, s, slen);
+                    copy[slen - 1] = b64[v];
+                    ++siblings;
+                    opened += opens(p, keys, 2, "sess:K", copy, slen) >= 0;
+                }
+            }
+            padded += opens(p, keys, 2, "sess:K", apr_pstrcat(p, s, "==", NULL), slen + 2) >= 0;
+            padded += opens(p, keys, 2, "sess:K", apr_pstrcat(p, s, "=", NULL), slen + 1) >= 0;
+            padded += opens(p, keys, 2, "sess:K", s, slen) < 0;
+        }
+        TAP_OK(spares == 0x0f && siblings == 15 + 3 && opened == 0,
+               "the last character's siblings (other spare bits): no");
+        TAP_OK(padded == 0, "padding appended: no (and the canonical text opens)");
+        copy = apr_pstrcat(p, sealed, "A", NULL);
+        TAP_OK(opens(p, keys, 2, "sess:K", copy, len + 1) < 0, "one character more: no");
+        {
+            /* APR takes '+' and '/' for '-' and '_': the same record again. */
+            char *alias = apr_pstrmemdup(p, sealed, len);
+            int swapped = 0;
+            for (apr_size_t i = hlen; i < len; ++i) {
+                if (alias[i] == '-' || alias[i] == '_') {
+                    alias[i] = alias[i] == '-' ? '+' : '/';
+                    ++swapped;
+                }
+            }
+            TAP_OK(swapped == 0 || opens(p, keys, 2, "sess:K", alias, len) < 0,
+                   "'+' and '/' for '-' and '_': no");
+        }
+    }
 
     /* Rotation: written when "older secret" was the first. */
     *old_first = keys[1];

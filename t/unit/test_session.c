@@ -58,6 +58,7 @@ int main(void)
     conf.secrets = secrets;
     conf.cookie_name = "connect.sid";
     conf.key_prefix = "sess:";
+    conf.store_format = SD_STORE_FORMAT_EXPRESS;  /* plain records, no keys */
     conf.realm = "shop";
     conf.realmless = SD_REALMLESS_GUEST;
     conf.max_username_len = 64;

@@ -63,6 +63,17 @@ static const char *read_what(sd_store *st, sd_backend_call *call, const char *ke
     return r == SD_STORE_OK ? what_of(v) : r == SD_STORE_NOTFOUND ? "(miss)" : "(down)";
 }
 
+/* The review's forged copy (finding 3): a header that wins (a high
+ * generation, or ended) on bytes that do not open. The validator stands
+ * for the vault's: whatever is not "forged" opens. */
+static int not_forged(void *baton, apr_pool_t *p, const char *key, const char *val,
+                      apr_size_t len, apr_uint16_t flags)
+{
+    (void)p; (void)key; (void)len; (void)flags;
+    ++*(int *)baton;
+    return strstr(val, "\"what\":\"forged") == NULL;
+}
+
 static int starts(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;
@@ -92,7 +103,9 @@ int main(void)
     apr_pool_t *p;
     fake_backend f, f2;
     sd_stats stats, stats2;
-    sd_store *st, *st2;
+    sd_store *st, *st2, *st3;
+    fake_backend f3;
+    sd_stats stats3;
     int logged = 0;
     sd_backend_call call;
     const char *names[2] = { "10.0.0.1:11211", "10.0.0.2:11211" };
@@ -103,7 +116,7 @@ int main(void)
     apr_pool_create(&p, NULL);
     call.pool = p;
     call.request = NULL;
-    TAP_PLAN(50);
+    TAP_PLAN(56);
 
     fake_backend_init(&f, 2);
     memset(&stats, 0, sizeof(stats));
@@ -339,6 +352,50 @@ int main(void)
         TAP_OK(stats2.hints_dropped == dropped,
                "reads behind on a refusing server add no hints (none dropped: %u)",
                (unsigned)(stats2.hints_dropped - dropped));
+    }
+
+    /* Finding 3: one forged copy on one replica is never served nor
+     * copied to the good replica, by a read or by the replay. */
+    {
+        int checks = 0;
+        sd_store_validator valid = { not_forged, &checks };
+        fake_backend_init(&f3, 2);
+        memset(&stats3, 0, sizeof(stats3));
+        st3 = sd_store_create(p, &f3.backend, ring, 2, &format, &stats3, NULL, NULL, 16);
+        sd_store_set_validator(st3, &valid);
+        write_gen(st3, &call, "sess:F", 5, "good");
+        fake_backend_put(&f3, 1, "sess:F", rec(p, 999999, "forged", 1));
+        TAP_OK(starts(read_what(st3, &call, "sess:F", SD_STORE_READ_ONLY), "good")
+               && starts(what_of(fake_backend_value(&f3, 0, "sess:F")), "good"),
+               "a forged ended copy of a high generation on Y: the good copy on X is served,"
+               " and X keeps it");
+        TAP_OK(starts(read_what(st3, &call, "sess:F", SD_STORE_LOCKED), "good")
+               && starts(what_of(fake_backend_value(&f3, 0, "sess:F")), "good")
+               && starts(what_of(fake_backend_value(&f3, 1, "sess:F")), "good"),
+               "... a locked read serves it too, and repairs Y with the good copy");
+        fake_backend_put(&f3, 0, "sess:G", rec(p, 5, "good", 0));
+        fake_backend_put(&f3, 1, "sess:G", rec(p, 9, "forged", 0));
+        f3.servers[0].state = FAKE_AWAY;
+        TAP_OK(starts(read_what(st3, &call, "sess:G", SD_STORE_LOCKED), "forged"),
+               "X away, Y's forged copy alone: returned (its reader finds it does not open)");
+        f3.servers[0].state = FAKE_UP;
+        write_gen(st3, &call, "sess:H", 5, "good");
+        f3.servers[0].state = FAKE_AWAY;
+        write_gen(st3, &call, "sess:H", 6, "six");
+        fake_backend_put(&f3, 1, "sess:H", rec(p, 999999, "forged", 1));
+        f3.servers[0].state = FAKE_UP;
+        sd_store_replay(st3, &call, 0, NULL, NULL);
+        TAP_OK(starts(what_of(fake_backend_value(&f3, 0, "sess:H")), "good"),
+               "the replay to a returning X does not copy Y's forgery over X's copy");
+        fake_backend_put(&f3, 0, "sess:I", rec(p, 999999, "forged", 1));
+        fake_backend_put(&f3, 1, "sess:I", rec(p, 7, "good", 0));
+        TAP_OK(starts(read_what(st3, &call, "sess:I", SD_STORE_READ_ONLY), "good"),
+               "... nor does a read when the forgery is on X (either order)");
+        fake_backend_put(&f3, 0, "sess:J", rec(p, 999999, "forged", 1));
+        fake_backend_put(&f3, 1, "sess:J", rec(p, 3, "forged too", 0));
+        read_what(st3, &call, "sess:J", SD_STORE_LOCKED);
+        TAP_OK(starts(what_of(fake_backend_value(&f3, 1, "sess:J")), "forged too") && checks > 0,
+               "when no copy is accepted, none is spread over another");
     }
 
     apr_pool_destroy(p);
