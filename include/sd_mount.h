@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* Where the app lives: the <Location> (or <Directory>) whose section sets
- * `SetHandler sessiondemo` is its mount, told by httpd's per-directory
- * configuration, so the path is written once. check_config finds those
+/* The module's per-directory record: where the app lives, and the
+ * settings that belong to a place (SessionDemoLoginURL). The <Location>
+ * (or <Directory>) whose section sets `SetHandler sessiondemo` is the app's
+ * mount, told by httpd's per-directory configuration, so the path is
+ * written once. check_config finds those
  * sections in the configuration tree and marks their per-dir records; a
  * request's merged record then names the innermost marked section. */
 #ifndef SD_MOUNT_H
@@ -15,6 +17,13 @@ typedef struct sd_mount_dir sd_mount_dir;
 /* create_dir_config / merge_dir_config of the module record. */
 void *sd_mount_create_dir(apr_pool_t *p, char *dir);
 void *sd_mount_merge_dir(apr_pool_t *p, void *base, void *add);
+
+/* SessionDemoLoginURL in a section (validated by the caller). */
+void sd_mount_set_login_url(void *dir, const char *login_url);
+
+/* The request's place's SessionDemoLoginURL, NULL where none is set (the
+ * server's applies). */
+const char *sd_mount_login_url(const request_rec *r);
 
 /* At check_config, before the servers' configs are finalized: marks the
  * sections that set the handler, and records on each server's config

@@ -10,6 +10,7 @@
 #include "sd_cfg_parse.h"
 #include "sd_cookie.h"
 #include "sd_log.h"
+#include "sd_mount.h"
 #include "sd_vhost.h"
 
 #include <ap_listen.h>
@@ -334,10 +335,23 @@ static const char *from_command(cmd_parms *cmd, const char *arg)
     return err ? apr_pstrcat(cmd->pool, d->name, ": ", err, NULL) : NULL;
 }
 
-static const char *cmd_take1(cmd_parms *cmd, void *dummy, const char *arg)
+/* Directives that belong to a place as well as to a server: in a
+ * <Location> or <Directory> they go into its per-directory record. */
+#define place_context(i) ((i) == IDX_login_url ? ACCESS_CONF : 0)
+
+static const char *cmd_take1(cmd_parms *cmd, void *place, const char *arg)
 {
-    (void)dummy;
-    return from_command(cmd, arg);
+    const directive *d = cmd->info;
+    const char *err;
+
+    if (!cmd->path || d != &directives[IDX_login_url]) {
+        return from_command(cmd, arg);
+    }
+    if ((err = d->validate(cmd->pool, arg)) != NULL) {
+        return apr_pstrcat(cmd->pool, d->name, ": ", err, NULL);
+    }
+    sd_mount_set_login_url(place, apr_pstrdup(cmd->pool, arg));
+    return NULL;
 }
 
 /* httpd parses On|Off itself for AP_INIT_FLAG (and says "must be On or
@@ -355,7 +369,7 @@ static const char *cmd_flag(cmd_parms *cmd, void *dummy, int on)
 #define CMD_CHOICE(n, f, d, c, h) \
     AP_INIT_TAKE1(n, cmd_take1, (void *)&directives[IDX_##f], RSRC_CONF, h " (default " d ")"),
 #define CMD_TEXT(n, f, d, v, h) \
-    AP_INIT_TAKE1(n, cmd_take1, (void *)&directives[IDX_##f], RSRC_CONF, h),
+    AP_INIT_TAKE1(n, cmd_take1, (void *)&directives[IDX_##f], RSRC_CONF | place_context(IDX_##f), h),
 #define CMD_LIST(n, f, v, h) \
     AP_INIT_ITERATE(n, cmd_take1, (void *)&directives[IDX_##f], RSRC_CONF, h),
 #define CMD_CUSTOM(n, f, t, a, d, s, sh, h) \

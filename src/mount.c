@@ -27,6 +27,7 @@ struct sd_mount_dir {
      * Directory ones, so the main server's <Location /> would hide it). */
     const sd_mount_dir *at;
     const sd_mount_dir *vhost_at;
+    const char *login_url;         /* SessionDemoLoginURL of this place */
 };
 
 void *sd_mount_create_dir(apr_pool_t *p, char *dir)
@@ -45,7 +46,19 @@ void *sd_mount_merge_dir(apr_pool_t *p, void *base_, void *add_)
     d->dir = add->dir;
     d->at = add->at ? add->at : base->at;
     d->vhost_at = add->vhost_at ? add->vhost_at : base->vhost_at;
+    d->login_url = add->login_url ? add->login_url : base->login_url;
     return d;
+}
+
+void sd_mount_set_login_url(void *dir, const char *login_url)
+{
+    ((sd_mount_dir *)dir)->login_url = login_url;
+}
+
+const char *sd_mount_login_url(const request_rec *r)
+{
+    const sd_mount_dir *d = ap_get_module_config(r->per_dir_config, &sessiondemo_module);
+    return d ? d->login_url : NULL;
 }
 
 /* ------------------------------------------------------------ the scan */

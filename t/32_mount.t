@@ -19,7 +19,7 @@ use LWP::UserAgent ();
 use URI ();
 use SDTest qw(use_vhost cookie_value config_test);
 
-plan tests => 45;
+plan tests => 47;
 
 my @html = (Accept => 'text/html');
 
@@ -79,6 +79,11 @@ use_vhost('sd_mount');   # a guest again: the jar holds alice's cookie
 $res = GET '/members/page.html', @html;
 is($res->header('Location'), '/app/login?next=/members/page.html',
    'AuthType sessiondemo sends a guest to the mounted login form (SessionDemoLoginURL follows the mount)');
+$res = GET '/members/special/page.html', @html;
+is($res->header('Location'), '/app/login?area=special&next=/members/special/page.html',
+   'SessionDemoLoginURL set in a <Location> sends the guests of that place to its own form');
+is(GET('/members/page.html', @html)->header('Location'), '/app/login?next=/members/page.html',
+   '... and the rest of the gate to the server\'s');
 
 # The session list, from two devices of alice's: each its own cookie jar.
 (my $base = Apache::TestRequest::module2url('sd_mount', { path => '' })) =~ s{/+\z}{};
