@@ -22,6 +22,7 @@
 #include "sd_http.h"
 #include "sd_log.h"
 #include "sd_module.h"
+#include "sd_mount.h"
 #include "sd_routes.h"
 #include "sd_server_status.h"
 #include "sd_status.h"
@@ -102,7 +103,14 @@ static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     const sd_views *main_views = NULL;
     const char *main_dir = NULL, *main_csp = NULL;
     apr_hash_t *realms = apr_hash_make(ptemp);
+    const char *mount_err = sd_mount_scan(pconf, ptemp, s);
     (void)plog;
+
+    if (mount_err) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, s, SD_LOGNO(00011) "%s",
+                     mount_err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     for (server_rec *vs = s; vs; vs = vs->next) {
         sd_vhost *v = sd_vhost_get(vs);
@@ -339,7 +347,8 @@ static int sd_handler(request_rec *r)
     }
     v = sd_vhost_get(r->server);
     if (!v->conf->secrets) {
-        /* SetHandler from .htaccess or AddHandler: not seen at start-up. */
+        /* SetHandler from .htaccess, AddHandler or an expression: not seen
+         * at start-up. */
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00008)
                       "SetHandler sessiondemo on a server without SessionDemoSecret;"
                       " set one for %s", r->server->server_hostname);
@@ -376,8 +385,8 @@ static void sd_register_hooks(apr_pool_t *p)
 
 AP_DECLARE_MODULE(sessiondemo) = {
     STANDARD20_MODULE_STUFF,
-    NULL,               /* per-directory config: everything is per server */
-    NULL,
+    sd_mount_create_dir, /* per-directory config: where the app is mounted */
+    sd_mount_merge_dir,
     sd_vhost_create,
     sd_vhost_merge,
     sd_config_commands,

@@ -48,7 +48,8 @@ const char *sd_cfg_parse_realm(apr_pool_t *p, const char *arg);
  * host's. */
 const char *sd_cfg_parse_login_url(apr_pool_t *p, const char *arg);
 
-/* SessionDemoMount: "/" or a URL path without a trailing '/', '%'-escapes
+/* A mount (the path of a <Location> with SetHandler sessiondemo, its last
+ * '/' dropped): "/" or a URL path without a trailing '/', '%'-escapes
  * or dot segments (none of them could ever match a request). */
 const char *sd_cfg_parse_mount(apr_pool_t *p, const char *arg);
 

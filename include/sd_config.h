@@ -145,12 +145,10 @@ typedef enum {
            "serialise requests of one session: Cluster (a lock in memcached, for"      \
            " several front-ends), Host (shared memory, one front-end), Off; On ="     \
            " Cluster")                                                                 \
-    TEXT("SessionDemoMount", mount, "/", sd_cfg_parse_mount,                            \
-         "URL path of the <Location> with SetHandler sessiondemo: routes are matched,"  \
-         " links and redirects made below it (e.g. /sessiondemo)")                     \
-    TEXT("SessionDemoLoginURL", login_url, "/login", sd_cfg_parse_login_url,            \
+    TEXT("SessionDemoLoginURL", login_url, NULL, sd_cfg_parse_login_url,                \
          "where AuthType sessiondemo sends a guest asking for a page (a path of this"  \
-         " server; the page goes along as next)")                                      \
+         " server; the page goes along as next; default: the login form of this"      \
+         " server's app)")                                                             \
     TEXT("SessionDemoPassUser", pass_user, NULL, sd_cfg_parse_header_name,               \
          "request header that carries the logged-in username to backends behind"       \
          " AuthType sessiondemo (none: not passed); a client's copy is always removed") \
@@ -210,13 +208,19 @@ typedef struct sd_config {
     SD_CONFIG_DIRECTIVES(SD_CONFIG_FIELD_INT, SD_CONFIG_FIELD_INTLIKE,
                          SD_CONFIG_FIELD_INTLIKE, SD_CONFIG_FIELD_TEXT,
                          SD_CONFIG_FIELD_LIST, SD_CONFIG_FIELD_CUSTOM)
-    /* Not a directive of ours: httpd's SetHandler sessiondemo was seen in
-     * this server's configuration (or the main server's, which it
-     * inherits), so the server serves the app and needs a secret. */
+    /* Not directives: what sd_mount_scan found in httpd's configuration.
+     * SetHandler or AuthType sessiondemo is used in this server's sections
+     * (or the main server's, which it inherits), so it needs a secret. */
     int serves_app;
     /* Likewise SetHandler sessiondemo-status: the status page reads the
      * store (the users count, a revoke's index). */
     int serves_status;
+    /* This server sets the handler in a <Location> or <Directory> of its
+     * own, so the main server's mounts are not the app's here. */
+    int own_mount;
+    /* Its first <Location> mount without the last '/' ("" at /), where the
+     * gate's default login form is. */
+    const char *app_mount;
 } sd_config;
 
 extern const command_rec sd_config_commands[];

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Installing, and the Debian package (docs/packaging.md):
-#   make install [DESTDIR=dir]  the module, templates, a2enmod files and docs in Debian's layout;
+#   make install [DESTDIR=dir]  the module, templates, a2enmod and a2enconf files and docs in
+#                               Debian's layout;
 #                               the module is built with the installed template directory as its
 #                               default (the next `make` builds it back for the tree)
 #   make deb                    dist/libapache2-mod-sessiondemo_<version>_<arch>.deb, built by
@@ -10,6 +11,7 @@ PKG_NAME            := libapache2-mod-sessiondemo
 INSTALL_TEMPLATEDIR := /usr/share/$(PKG_NAME)/templates
 INSTALL_MODDIR      := $(shell $(APXS) -q LIBEXECDIR 2>/dev/null)
 INSTALL_CONFDIR     := /etc/apache2/mods-available
+INSTALL_APPCONFDIR  := /etc/apache2/conf-available
 INSTALL_DOCDIR      := /usr/share/doc/$(PKG_NAME)
 INSTALL_DOCS        := README.md docs/directives.md docs/security.md docs/gateway.md \
                        docs/architecture.md docs/packaging.md
@@ -21,10 +23,11 @@ install:
 	@test -n "$(INSTALL_MODDIR)" || { echo "install: apxs -q LIBEXECDIR says nothing (is apache2-dev installed?)"; exit 1; }
 	@$(MAKE) --no-print-directory all TEMPLATEDIR=$(INSTALL_TEMPLATEDIR)
 	install -d $(DESTDIR)$(INSTALL_MODDIR) $(DESTDIR)$(INSTALL_TEMPLATEDIR) \
-	  $(DESTDIR)$(INSTALL_CONFDIR) $(DESTDIR)$(INSTALL_DOCDIR)
+	  $(DESTDIR)$(INSTALL_CONFDIR) $(DESTDIR)$(INSTALL_APPCONFDIR) $(DESTDIR)$(INSTALL_DOCDIR)
 	install -m 644 $(MODULE) $(DESTDIR)$(INSTALL_MODDIR)/mod_sessiondemo.so
 	install -m 644 templates/*.html templates/*.css $(DESTDIR)$(INSTALL_TEMPLATEDIR)/
 	install -m 644 conf/sessiondemo.load conf/sessiondemo.conf $(DESTDIR)$(INSTALL_CONFDIR)/
+	install -m 644 conf/app/sessiondemo.conf $(DESTDIR)$(INSTALL_APPCONFDIR)/
 	install -m 644 $(INSTALL_DOCS) $(DESTDIR)$(INSTALL_DOCDIR)/
 
 # --- the Debian package ----------------------------------------------------

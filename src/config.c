@@ -10,6 +10,7 @@
 #include "sd_cfg_parse.h"
 #include "sd_cookie.h"
 #include "sd_log.h"
+#include "sd_mount.h"
 #include "sd_vhost.h"
 
 #include <ap_listen.h>
@@ -334,10 +335,23 @@ static const char *from_command(cmd_parms *cmd, const char *arg)
     return err ? apr_pstrcat(cmd->pool, d->name, ": ", err, NULL) : NULL;
 }
 
-static const char *cmd_take1(cmd_parms *cmd, void *dummy, const char *arg)
+/* Directives that belong to a place as well as to a server: in a
+ * <Location> or <Directory> they go into its per-directory record. */
+#define place_context(i) ((i) == IDX_login_url ? ACCESS_CONF : 0)
+
+static const char *cmd_take1(cmd_parms *cmd, void *place, const char *arg)
 {
-    (void)dummy;
-    return from_command(cmd, arg);
+    const directive *d = cmd->info;
+    const char *err;
+
+    if (!cmd->path || d != &directives[IDX_login_url]) {
+        return from_command(cmd, arg);
+    }
+    if ((err = d->validate(cmd->pool, arg)) != NULL) {
+        return apr_pstrcat(cmd->pool, d->name, ": ", err, NULL);
+    }
+    sd_mount_set_login_url(place, apr_pstrdup(cmd->pool, arg));
+    return NULL;
 }
 
 /* httpd parses On|Off itself for AP_INIT_FLAG (and says "must be On or
@@ -355,32 +369,14 @@ static const char *cmd_flag(cmd_parms *cmd, void *dummy, int on)
 #define CMD_CHOICE(n, f, d, c, h) \
     AP_INIT_TAKE1(n, cmd_take1, (void *)&directives[IDX_##f], RSRC_CONF, h " (default " d ")"),
 #define CMD_TEXT(n, f, d, v, h) \
-    AP_INIT_TAKE1(n, cmd_take1, (void *)&directives[IDX_##f], RSRC_CONF, h),
+    AP_INIT_TAKE1(n, cmd_take1, (void *)&directives[IDX_##f], RSRC_CONF | place_context(IDX_##f), h),
 #define CMD_LIST(n, f, v, h) \
     AP_INIT_ITERATE(n, cmd_take1, (void *)&directives[IDX_##f], RSRC_CONF, h),
 #define CMD_CUSTOM(n, f, t, a, d, s, sh, h) \
     AP_INIT_##a(n, cmd_take1, (void *)&directives[IDX_##f], RSRC_CONF, h),
 
-/* Sees core's SetHandler before core does (modules loaded later are asked
- * first) and passes it on with DECLINE_CMD, so a server that serves the app
- * is known at start-up. Never records from .htaccess, which is read per
- * request (cmd->pool is then the request's temp pool). */
-static const char *observe_set_handler(cmd_parms *cmd, void *dummy, const char *arg)
-{
-    (void)dummy;
-    if (cmd->pool != cmd->temp_pool && strcasecmp(arg, "sessiondemo") == 0) {
-        sd_vhost_config(cmd->server)->serves_app = 1;
-    }
-    if (cmd->pool != cmd->temp_pool && strcasecmp(arg, "sessiondemo-status") == 0) {
-        sd_vhost_config(cmd->server)->serves_status = 1;
-    }
-    return DECLINE_CMD;
-}
-
 const command_rec sd_config_commands[] = {
     SD_CONFIG_DIRECTIVES(CMD_INT, CMD_FLAG, CMD_CHOICE, CMD_TEXT, CMD_LIST, CMD_CUSTOM)
-    AP_INIT_TAKE1("SetHandler", observe_set_handler, NULL, OR_FILEINFO,
-                  "(seen by mod_sessiondemo, then handled by the core)"),
     { NULL }
 };
 
@@ -435,9 +431,6 @@ sd_config *sd_config_merge(apr_pool_t *p, const sd_config *base, const sd_config
         const directive *d = &directives[i];
         memcpy(field_of(conf, d), cfield_of(is_set(add, d) ? add : base, d), field_size(d));
     }
-    /* A virtual host gets the main server's <Location>s too. */
-    conf->serves_app = base->serves_app || add->serves_app;
-    conf->serves_status = base->serves_status || add->serves_status;
     /* Never inherited: a realm named once for the main server would
      * otherwise join every virtual host into it, a demo-mode one with one
      * that checks passwords. Sharing is said on each server that shares. */
@@ -478,8 +471,6 @@ static const char *default_realm(apr_pool_t *p, const server_rec *s)
 
 const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)
 {
-    int login_url_given = conf->login_url != NULL;
-
     for (apr_size_t i = 0; i < NDIRECTIVES; ++i) {
         const directive *d = &directives[i];
         set_ctx ctx = { p, p, s, d->name };
@@ -492,7 +483,8 @@ const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)
         }
     }
     if (conf->serves_app && (!conf->secrets || conf->secrets->nelts == 0)) {
-        return "SessionDemoSecret is required where SetHandler sessiondemo is used:"
+        return "SessionDemoSecret is required where SetHandler sessiondemo or AuthType"
+               " sessiondemo is used:"
                " set at least one long random secret (SessionDemoSecret or"
                " SessionDemoSecretFile; e.g. the output of openssl rand -base64 48)";
     }
@@ -511,8 +503,8 @@ const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)
     }
     /* The gate's default is the app's own login form, wherever it is
      * mounted. */
-    if (!login_url_given && strcmp(conf->mount, "/") != 0) {
-        conf->login_url = apr_pstrcat(p, conf->mount, "/login", NULL);
+    if (!conf->login_url) {
+        conf->login_url = apr_pstrcat(p, conf->app_mount ? conf->app_mount : "", "/login", NULL);
     }
     /* On predates the choice of where the lock lives; it meant memcached. */
     if (conf->lock == SD_LOCK_ON) {

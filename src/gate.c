@@ -7,6 +7,7 @@
 #include "sd_gate.h"
 #include "sd_log.h"
 #include "sd_module.h"
+#include "sd_mount.h"
 #include "sd_next_path.h"
 #include "sd_session.h"
 #include "sd_user_index.h"
@@ -28,6 +29,13 @@ APLOG_USE_MODULE(sessiondemo);
 
 /* The request the client sent: subrequests and internal redirects share
  * its verdict. */
+/* The place's SessionDemoLoginURL, else the server's. */
+static const char *login_url(const request_rec *r, const sd_vhost *v)
+{
+    const char *url = sd_mount_login_url(r);
+    return url ? url : v->conf->login_url;
+}
+
 static request_rec *initial_request(request_rec *r)
 {
     while (r->main) {
@@ -159,7 +167,7 @@ int sd_gate_check_authn(request_rec *r)
     if (!*user) {
         if (wants_page(r)) {
             apr_table_setn(r->err_headers_out, "Location",
-                           sd_next_path_login_url(r->pool, v->conf->login_url, top->unparsed_uri));
+                           sd_next_path_login_url(r->pool, login_url(r, v), top->unparsed_uri));
             apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
             return HTTP_MOVED_TEMPORARILY;
         }

@@ -9,6 +9,7 @@
 #include "sd_http.h"
 #include "sd_json.h"
 #include "sd_log.h"
+#include "sd_mount.h"
 #include "sd_module.h"
 #include "sd_record.h"
 #include "sd_session.h"
@@ -35,7 +36,7 @@ typedef struct {
     const char *logged_in_as; /* a login to index once the session is saved */
     const char *logged_out;   /* a logout to drop from the index, and... */
     const char *logged_out_id;
-    const char *base;         /* SessionDemoMount without its last '/': "" at / */
+    const char *base;         /* the mount without its last '/': "" at / (sd_mount) */
     const char *path;         /* the request's path below base: a route's path */
     const char *message;      /* an error page's text, when the route has one */
 } route_ctx;
@@ -866,9 +867,9 @@ static const char *path_below(const char *uri, const char *base)
 int sd_routes_handle(request_rec *r, const sd_vhost *v)
 {
     const sd_config *conf = v->conf;
-    const char *base = strcmp(conf->mount, "/") == 0 ? "" : conf->mount;
-    route_ctx ctx = { r, v, conf, SD_SESSION_READ, NULL, NULL, NULL, NULL, base,
-                      path_below(r->uri, base), NULL };
+    const char *base = sd_mount_base(r);
+    route_ctx ctx = { r, v, conf, SD_SESSION_READ, NULL, NULL, NULL, NULL, base ? base : "",
+                      base ? path_below(r->uri, base) : NULL, NULL };
     sd_http_reply out = { 0 };
     const route *match = NULL;
     const char *allow = NULL, *message = NULL;
@@ -877,8 +878,9 @@ int sd_routes_handle(request_rec *r, const sd_vhost *v)
     sd_http_security_headers(r, v->rt.csp);
     if (!ctx.path) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00801)
-                      "%s %s: not below SessionDemoMount %s", r->method,
-                      ap_escape_logitem(r->pool, r->uri), conf->mount);
+                      "%s %s: not below this server's mount %s", r->method,
+                      ap_escape_logitem(r->pool, r->uri),
+                      base ? (*base ? base : "/") : (*conf->app_mount ? conf->app_mount : "/"));
         ap_discard_request_body(r);
         error_reply(&ctx, &out, HTTP_NOT_FOUND, NULL);
         return sd_http_send(r, &out);

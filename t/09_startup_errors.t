@@ -9,7 +9,7 @@ use SDTest ();
 use Apache::Test qw(-withtestmore);
 use File::Temp qw(tempdir);
 
-plan tests => 60;
+plan tests => 62;
 
 my $vars = Apache::Test::vars();
 my $top = $vars->{top_dir};
@@ -46,6 +46,13 @@ is($rc, 0, '... and the secret can be set on the virtual host that uses it alone
                           . "<VirtualHost 127.0.0.1:2>\n$secret\n</VirtualHost>");
 like($out, qr/SessionDemoSecret is required/,
      'a <Location> of the main server with SetHandler sessiondemo needs the secret there');
+my $gate = "LoadModule authn_core_module /usr/lib/apache2/modules/mod_authn_core.so\n"
+         . "<Location /private>\nAuthType sessiondemo\n</Location>";
+($rc, $out) = config_test("SessionDemoTemplateDir \"$top/templates\"\n$gate");
+like($out, qr/SessionDemoSecret is required where SetHandler sessiondemo or AuthType sessiondemo/,
+     'AuthType sessiondemo without a secret fails apache2 -t too (it was a 500 per request)');
+($rc, $out) = config_test("SessionDemoTemplateDir \"$top/templates\"\n$secret\n$gate");
+is($rc, 0, '... and passes with one') or diag $out;
 
 mkdir "$dir/tpl";
 for my $name (qw(home login profile error)) {

@@ -53,6 +53,8 @@ chmod 0755, $dir;
 open my $sf, '>', "$dir/secrets" or die; print $sf "x" x 48, "\n"; close $sf; chmod 0600, "$dir/secrets";
 (my $conf = slurp("$top/conf/sessiondemo.conf")) =~ s{/etc/apache2/sessiondemo\.secrets}{$dir/secrets}g;
 $conf =~ s{/usr/share/libapache2-mod-sessiondemo/templates}{$top/templates}g;
+# a2enconf's half: the app and its status page.
+my $app = slurp("$top/conf/app/sessiondemo.conf");
 (my $load = slurp("$top/conf/sessiondemo.load")) =~ s{/usr/lib/apache2/modules/mod_sessiondemo\.so}{$top/.libs/mod_sessiondemo.so};
 my (undef, $out) = SDTest::config_test($dir, <<"CONF");
 LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
@@ -64,8 +66,9 @@ LoadModule auth_basic_module /usr/lib/apache2/modules/mod_auth_basic.so
 SessionDemoTemplateDir "$top/templates"
 $load
 $conf
+$app
 CONF
-like($out, qr/Syntax OK/, 'conf/sessiondemo.load + conf/sessiondemo.conf pass apache2 -t') or diag $out;
+like($out, qr/Syntax OK/, 'conf/sessiondemo.load + conf/sessiondemo.conf + conf/app/sessiondemo.conf pass apache2 -t') or diag $out;
 
 # Every source file names its licence (LICENSE, Apache-2.0) in its first
 # lines, as the files of httpd do; a new file without it fails here.

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
-# SessionDemoMount: the app served below a path (<Location /app>), as the
-# Debian package's sessiondemo.conf mounts it at /sessiondemo. Routes match
+# The app served below a path: the <Location> (or <Directory>) that sets
+# SetHandler sessiondemo is its mount, with no directive repeating it, as the
+# Debian package's sessiondemo conf mounts it at /sessiondemo. Routes match
 # below the mount, every link, form and redirect stays below it (the
 # session list's too), paths outside it are 404 even where the handler is
 # set, and the gate's login form is the mounted one.
@@ -18,7 +19,7 @@ use LWP::UserAgent ();
 use URI ();
 use SDTest qw(use_vhost cookie_value config_test);
 
-plan tests => 33;
+plan tests => 47;
 
 my @html = (Accept => 'text/html');
 
@@ -68,7 +69,7 @@ $res = GET '/app/nothing-here', @html;
 is($res->code, 404, 'an unknown route below the mount is 404');
 like($res->content, qr{<a href="/app/">Home</a>}, '... with a link to the mounted home');
 is(GET('/login')->code, 404, 'a route outside the mount is 404 where the handler is also set (<Location />)');
-my $outside = qr{SD00801: GET /application/login: not below SessionDemoMount /app};
+my $outside = qr{SD00801: GET /application/login: not below this server's mount /app};
 my $before = logged($outside);
 is(GET('/application/login')->code, 404, '... and so is one that only starts with the mount\'s name');
 ok(logged($outside) > $before,
@@ -78,6 +79,11 @@ use_vhost('sd_mount');   # a guest again: the jar holds alice's cookie
 $res = GET '/members/page.html', @html;
 is($res->header('Location'), '/app/login?next=/members/page.html',
    'AuthType sessiondemo sends a guest to the mounted login form (SessionDemoLoginURL follows the mount)');
+$res = GET '/members/special/page.html', @html;
+is($res->header('Location'), '/app/login?area=special&next=/members/special/page.html',
+   'SessionDemoLoginURL set in a <Location> sends the guests of that place to its own form');
+is(GET('/members/page.html', @html)->header('Location'), '/app/login?next=/members/page.html',
+   '... and the rest of the gate to the server\'s');
 
 # The session list, from two devices of alice's: each its own cookie jar.
 (my $base = Apache::TestRequest::module2url('sd_mount', { path => '' })) =~ s{/+\z}{};
@@ -110,9 +116,41 @@ is($laptop->get("$base/app/profile")->header('Location'), '/app/login',
 $res = POST '/app/logout', content => '', Cookie => $cookie;
 is($res->header('Location'), '/app/', 'logout lands on the mounted home');
 
+# A <Location> alone, in a <VirtualHost>: the app is there, and only there.
+use_vhost('sd_anywhere');
+$res = GET '/anywhere/login';
+is($res->code, 200, '<Location "/anywhere"> SetHandler sessiondemo alone serves the login form at /anywhere/login');
+like($res->content, qr{<form method="POST" action="/anywhere/login">}, '... which posts below /anywhere');
+$res = GET '/anywhere', @html;
+like($res->content, qr{<a href="/anywhere/login">Login</a>}, '... and its home links below /anywhere');
+is(GET('/login')->code, 404, "... while the main server's <Location \"/\"> is not the app's place on this host");
+
+# The issue's example: the main server mounts /sessiondemo, a virtual host
+# its root; the host answers at its root.
+use_vhost('sd_mount_root');
+$res = GET '/login';
+is($res->code, 200, 'a virtual host with <Location "/"> answers at / while the main server mounts /sessiondemo');
+like($res->content, qr{<form method="POST" action="/login">}, '... its form posts to /login');
+is(GET('/sessiondemo/login')->code, 404, "... and the main server's mount is not this host's");
+use_vhost(undef);
+$res = GET '/sessiondemo/login';
+is($res->code, 200, 'the main server serves the app at its <Location "/sessiondemo"> too');
+like($res->content, qr{<form method="POST" action="/sessiondemo/login">}, '... posting below it');
+
+# A <Directory> reached through an Alias: the URL that reaches it.
+use_vhost('sd_mount_dir');
+$res = GET '/dirapp/login';
+is($res->code, 200, '<Directory> with SetHandler sessiondemo serves the app at the URL of its Alias');
+like($res->content, qr{<form method="POST" action="/dirapp/login">}, '... posting below it');
+
 my $dir = tempdir(CLEANUP => 1);
 chmod 0755, $dir;
 my $top = Apache::Test::vars('top_dir');
 my (undef, $out) = config_test($dir, qq{LoadModule sessiondemo_module "$top/.libs/mod_sessiondemo.so"\n}
-                                     . "SessionDemoTemplateDir \"$top/templates\"\nSessionDemoMount /app/");
-like($out, qr{SessionDemoMount: '/app/' ends with '/'}, 'a mount written with its trailing slash is refused at start-up');
+                                     . "SessionDemoTemplateDir \"$top/templates\"\nSessionDemoSecret \"" . ('s' x 40) . "\"\n"
+                                     . "<Location \"/a%20b\">\nSetHandler sessiondemo\n</Location>");
+like($out, qr{<Location "/a%20b"> with SetHandler sessiondemo: '/a%20b' is not a URL path},
+     'a <Location> the app cannot be mounted at is refused at start-up');
+(undef, $out) = config_test($dir, qq{LoadModule sessiondemo_module "$top/.libs/mod_sessiondemo.so"\n}
+                                  . "SessionDemoTemplateDir \"$top/templates\"\nSessionDemoMount /app");
+like($out, qr{Invalid command 'SessionDemoMount'}, 'SessionDemoMount is gone: the <Location> says where the app is');

@@ -54,7 +54,7 @@ sd_mc_start main -I 2m && sd_mc_reserve outage && sd_mc_start restart -m 16 \
 APACHE_TEST_PORT=$(sd_free_port 80) || exit 1
 # A document root every user can traverse: the children run as nobody and
 # httpd walks it even for handler URLs (a 0700 checkout would give 403s).
-mkdir -p "$SD_RUN/htdocs" && chmod 755 "$SD_RUN/htdocs"
+mkdir -p "$SD_RUN/htdocs" "$SD_RUN/htdocs/dirapp" && chmod 755 "$SD_RUN/htdocs" "$SD_RUN/htdocs/dirapp"
 # t/29_gate.t's content behind AuthType sessiondemo: a page, and a CGI that
 # prints its environment and request headers (also the proxied backend).
 mkdir -p "$SD_RUN/htdocs/gate" && chmod 755 "$SD_RUN/htdocs/gate" &&

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The package as an admin meets it (docs/packaging.md): dist/*.deb and
-# Debian's apache2 installed with apt-get, a2enmod, the system apache2 on a
+# Debian's apache2 installed with apt-get, a2enmod (which serves no page),
+# a2enconf (which mounts the app at /sessiondemo), the system apache2 on a
 # free loopback port against a memcached of this run, a login and a visit
 # count that rises, start-up refusing a broken secret file, then a purge that
 # leaves no module behind. TAP on stdout.
@@ -121,14 +122,15 @@ sd_ok $? "$PKG $version is installed"
 installed apache2 || bail "Debian's apache2 is installed"
 
 missing=
-for f in "$MODULE_SO" "$MODS/sessiondemo.load" "$CONF" /usr/share/doc/$PKG/README.md.gz \
+for f in "$MODULE_SO" "$MODS/sessiondemo.load" "$CONF" /etc/apache2/conf-available/sessiondemo.conf \
+         /usr/share/doc/$PKG/README.md.gz \
          /usr/share/doc/$PKG/directives.md.gz /usr/share/doc/$PKG/copyright; do
     [ -f "$f" ] || missing="$missing $f"
 done
 for t in "$SD_TOP"/templates/*.html; do
     cmp -s "$t" "$TEMPLATES/${t##*/}" || missing="$missing $TEMPLATES/${t##*/}"
 done
-sd_ok "$([ -z "$missing" ]; echo $?)" "module, a2enmod files, every page of templates/ and the docs are installed" \
+sd_ok "$([ -z "$missing" ]; echo $?)" "module, a2enmod and a2enconf files, every page of templates/ and the docs are installed" \
     "${missing:+missing:$missing}"
 
 depends=$(dpkg-query -W -f='${Depends}' "$PKG")
@@ -158,6 +160,8 @@ sd_ok $? "a reinstall keeps the secret file as it is"
 run a2enmod a2enmod sessiondemo && [ -L /etc/apache2/mods-enabled/sessiondemo.load ] \
     && [ -L /etc/apache2/mods-enabled/sessiondemo.conf ]
 sd_ok $? "a2enmod sessiondemo enables its .load and .conf"
+[ -e /etc/apache2/conf-available/sessiondemo.conf ] && [ ! -e /etc/apache2/conf-enabled/sessiondemo.conf ]
+sd_ok $? "... and not the app, whose conf is installed for a2enconf"
 
 sd_mc_start main || bail "memcached starts"
 port=$(sd_free_port) || bail "a free port for apache2"
@@ -174,16 +178,32 @@ rc=$?
 [ "$rc" -eq 0 ] && [[ $out == *"Syntax OK"* ]] && [[ $out != *SD00102* ]]
 sd_ok $? "apache2ctl -t: Syntax OK, and no warning about the secret file's mode" "$(echo "$out" | grep -m1 -v 'Syntax OK')"
 
-# --- the app under /sessiondemo ------------------------------------------------------
+# --- the module alone serves no page -------------------------------------------------
 started=1
 run start timeout 30 apache2ctl start
+rc=$?
+code=000
+for ((i = 0; rc == 0 && i < 150; i++)); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$base/")
+    [ "$code" != 000 ] && break
+    sleep 0.1
+done
+[ "$rc" -eq 0 ] && [ "$code" != 000 ]
+sd_ok $? "apache2ctl start with the module alone: apache2 answers on 127.0.0.1:$port"
+[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$base$MOUNT/login")" = 404 ]
+sd_ok $? "a2enmod alone puts no login page on the server: $MOUNT/login is 404"
+
+# --- the app under /sessiondemo ------------------------------------------------------
+run a2enconf a2enconf sessiondemo && [ -L /etc/apache2/conf-enabled/sessiondemo.conf ]
+sd_ok $? "a2enconf sessiondemo enables the app's conf"
+run reload timeout 30 apache2ctl graceful
 rc=$?
 for ((i = 0; rc == 0 && i < 150; i++)); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$base$MOUNT/")" = 200 ] && break
     sleep 0.1
 done
 [ "$rc" -eq 0 ] && [ "$i" -lt 150 ]
-sd_ok $? "apache2ctl start: the app answers on 127.0.0.1:$port$MOUNT/"
+sd_ok $? "apache2ctl graceful: the app answers on 127.0.0.1:$port$MOUNT/"
 if [ "$rc" -ne 0 ] || [ "$i" -ge 150 ]; then
     tail -c +"$((log_from + 1))" "$errlog" 2>/dev/null | tail -n 10 | sed 's/^/#   /'
 fi
@@ -219,9 +239,9 @@ sd_ok $? "the visit count rises over two requests" "${first:-?} then ${second:-?
 status=$(curl -s --max-time 5 "$base/sessiondemo-status?json")
 echo "$status" | perl -MJSON::PP -e '
     my $s = decode_json(join "", <STDIN>);
-    exit !($s->{config}{SessionDemoMount} eq "/sessiondemo"
+    exit !($s->{config}{SessionDemoLoginURL} eq "/sessiondemo/login"
            && $s->{memcached}[0]{state} eq "up")'
-sd_ok $? "/sessiondemo-status (from this machine): mounted at $MOUNT, memcached up"
+sd_ok $? "/sessiondemo-status (from this machine): the gate's login form is the one at $MOUNT, memcached up"
 
 # The compiled-in default is the installed template directory: without the
 # line, a graceful restart still serves the pages from there.
@@ -274,10 +294,11 @@ run purge timeout 120 apt-get purge -y -q "$PKG"
 sd_ok $? "apt-get purge -y $PKG"
 ! dpkg-query -W "$PKG" >/dev/null 2>&1 || [ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$PKG")" = "un " ]
 sd_ok $? "... leaves no trace in dpkg (not even its conffiles)"
-left=$(ls -d /etc/apache2/mods-enabled/sessiondemo.* "$MODS"/sessiondemo.* "$MODULE_SO" "$TEMPLATES" \
+left=$(ls -d /etc/apache2/mods-enabled/sessiondemo.* "$MODS"/sessiondemo.* /etc/apache2/conf-*/sessiondemo.conf \
+    "$MODULE_SO" "$TEMPLATES" \
     "$SECRETS" 2>/dev/null)
 [ -z "$left" ]
-sd_ok $? "no enabled module, no module file, no templates, no secret left" "${left//$'\n'/ }"
+sd_ok $? "no enabled module or conf, no module file, no templates, no secret left" "${left//$'\n'/ }"
 out=$(timeout 30 apache2ctl -t 2>&1)
 [[ $out == *"Syntax OK"* ]]
 sd_ok $? "apache2's configuration is still valid without the module" "$(echo "$out" | grep -m1 -v 'Syntax OK')"
