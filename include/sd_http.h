@@ -44,6 +44,10 @@ int sd_http_cross_origin(request_rec *r, const sd_config *conf, const char **why
  * what was missing). */
 int sd_http_same_origin_proven(request_rec *r, const sd_config *conf, const char **why);
 
+/* The request the client sent: subrequests and internal redirects share its
+ * headers (its cookie) and the gate's verdict on it. */
+request_rec *sd_http_initial_request(request_rec *r);
+
 /* The Content-Security-Policy of the module's pages: nothing may load, no
  * script runs, and the one stylesheet allowed is the one whose CSP source
  * (sd_views_style_source) is given. Made once, at start-up. */

@@ -5,6 +5,7 @@
  * would move, so a user who only browses gated content stays logged in. */
 #include "sd_cookie.h"
 #include "sd_gate.h"
+#include "sd_http.h"
 #include "sd_log.h"
 #include "sd_module.h"
 #include "sd_mount.h"
@@ -34,17 +35,6 @@ static const char *login_url(const request_rec *r, const sd_vhost *v)
 {
     const char *url = sd_mount_login_url(r);
     return url ? url : v->conf->login_url;
-}
-
-static request_rec *initial_request(request_rec *r)
-{
-    while (r->main) {
-        r = r->main;
-    }
-    while (r->prev) {
-        r = r->prev;
-    }
-    return r;
 }
 
 static int wants_page(request_rec *r)
@@ -157,7 +147,7 @@ int sd_gate_check_authn(request_rec *r)
                       " answering 503");
         return HTTP_SERVICE_UNAVAILABLE;
     }
-    top = initial_request(r);
+    top = sd_http_initial_request(r);
     if (!(user = session_user(r, top, v, &login_time))) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00602)
                       "AuthType sessiondemo: session store unavailable, answering 503");

@@ -236,6 +236,17 @@ const char *sd_http_csp(apr_pool_t *p, const char *style_source)
                        "; form-action 'self'; frame-ancestors 'none'; base-uri 'none'", NULL);
 }
 
+request_rec *sd_http_initial_request(request_rec *r)
+{
+    while (r->main) {
+        r = r->main;
+    }
+    while (r->prev) {
+        r = r->prev;
+    }
+    return r;
+}
+
 void sd_http_security_headers(request_rec *r, const char *csp)
 {
     /* Every page here is per-visitor; shared caches must never keep one. */

@@ -104,22 +104,9 @@ static int name_cookie(sd_session *s)
  * removed it from the headers passed on (sd_session_stash_cookie). */
 #define SD_SESSION_COOKIE_NOTE "sessiondemo-own-cookie"
 
-/* The request the client sent: subrequests and internal redirects share
- * its headers' cookie. */
-static request_rec *initial_request(request_rec *r)
-{
-    while (r->main) {
-        r = r->main;
-    }
-    while (r->prev) {
-        r = r->prev;
-    }
-    return r;
-}
-
 void sd_session_stash_cookie(request_rec *r, const char *pairs)
 {
-    request_rec *top = initial_request(r);
+    request_rec *top = sd_http_initial_request(r);
     /* Copied into the initial request's pool: r may be a subrequest whose
      * pool goes before the request does (mod_dir's index lookups). */
     if (pairs && top->notes && !apr_table_get(top->notes, SD_SESSION_COOKIE_NOTE)) {
@@ -142,7 +129,7 @@ static apr_array_header_t *find_cookies(request_rec *r, const char *name)
             sd_cookie_find_all(r->pool, e[i].val, name, found);
         }
     }
-    top = initial_request(r);
+    top = sd_http_initial_request(r);
     if (!found->nelts && top->notes
         && (stash = apr_table_get(top->notes, SD_SESSION_COOKIE_NOTE)) != NULL) {
         sd_cookie_find_all(r->pool, stash, name, found);

@@ -15,6 +15,12 @@ int sd_http_is_secure(request_rec *r, const sd_config *conf)
     return 0;
 }
 
+/* The fake requests are never subrequests or internal redirects. */
+request_rec *sd_http_initial_request(request_rec *r)
+{
+    return r;
+}
+
 const char *sd_config_same_site_name(const sd_config *conf)
 {
     (void)conf;
