@@ -719,7 +719,10 @@ static int check_listed(sd_session *s)
     const json_t *name = sd_session_get(s, "username");
     int rc;
 
-    if (!s->v->rt.index_check || !s->login || strcmp(s->login, SD_RECORD_LOGIN_PASSWORD) != 0
+    /* Whatever its login kind: an adopted login ("express") is listed from
+     * its first save here on, and a revoke must reach it as any other. Only
+     * that first save (adopted now, indexed after the commit) is not asked. */
+    if (!s->v->rt.index_check || s->adopted
         || !json_is_true(sd_session_get(s, "isLoggedIn")) || !json_is_string(name)) {
         return OK;
     }

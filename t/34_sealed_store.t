@@ -23,7 +23,7 @@ use LWP::UserAgent ();
 use SDTest qw(use_vhost cookie_value session_id mc_get mc_set mc_command sign_id
               in_realm realm store_key seal_record lock_key @TEST_SECRETS);
 
-plan tests => 51;
+plan tests => 59;
 
 my @html = (Accept => 'text/html');
 
@@ -185,6 +185,34 @@ use_vhost('sd_gate_due');
        "finding 1, the gate: bob's copy is set back after a revoke") or diag("$code " . ($n // ''));
     is(GET('/private/page.html', Cookie => $due, @html)->code, 302,
        "... the gate's refresh ends it: a guest, sent to log in");
+}
+# Round 2, finding 1: sessions adopted from express-session ("express"
+# logins) are indexed at their first save, the gate's refresh's or the
+# app's, and checked at every save after, as password logins are.
+{
+    require POSIX;
+    my $n_adopted = 0;
+    for my $case (['dave', sub { GET('/private/page.html', Cookie => $_[0], @html)->code }],
+                  ['erin', sub { GET('/', Cookie => $_[0])->code }]) {
+        my ($user, $visit) = @$case;
+        my $id = sprintf('ExpressAdoptedRevoke%012d', ++$n_adopted);
+        my $exp = POSIX::strftime('%Y-%m-%dT%H:%M:%S.000Z', gmtime(time + 100000));
+        SDTest::mc_set_session($id, 2, 3600, qq({"cookie":{"originalMaxAge":100000000,"expires":"$exp",)
+               . qq("httpOnly":true,"path":"/"},"isLoggedIn":true,"username":"$user","visitCount":1}));
+        my $c = 'due.sid=' . sign_id($id, $TEST_SECRETS[0]);
+        Apache::TestRequest::user_agent(reset => 1, cookie_jar => undef, requests_redirectable => 0);
+        my $first = $visit->($c);
+        my $second = $visit->($c);
+        my (undef, $copy) = mc_get(store_key($id));
+        ($code, $n) = revoke($user);
+        ok($first == 200 && $second == 200 && $code == 200 && $n == 1,
+           "round 2, finding 1: ${user}'s adopted session, saved here, is ended by a revoke")
+            or diag("$first $second $code " . ($n // ''));
+        ok(mc_set(store_key($id), 0, 0, $copy // ''), '... its saved copy is set back');
+        my $after = $visit->($c);
+        ok($after == 401 || $after == 302, '... and the next save ends it') or diag($after);
+        is(GET('/private/page.html', Cookie => $c, @html)->code, 302, '... a guest from then on');
+    }
 }
 use_vhost('sd_gate');
 
