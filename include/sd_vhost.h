@@ -33,7 +33,8 @@ typedef enum {
 } sd_index_verdict;
 
 typedef sd_index_verdict (*sd_index_check_fn)(request_rec *r, const struct sd_vhost *v,
-                                              const char *user, const char *id);
+                                              const char *user, const char *id,
+                                              apr_time_t created, apr_time_t saved);
 
 typedef struct {
     /* check_config, in the parent, shared by every child: */

@@ -68,6 +68,7 @@ struct sd_session {
     const char *login;         /* how its login was verified (the stored
                                   member's, or the login route's), or NULL */
     int unindexed;             /* saved while its user had no index        */
+    apr_time_t written_at;     /* when this request saved it               */
     sd_session_lock *lock;     /* held lock, or NULL                       */
 };
 
@@ -726,7 +727,8 @@ static int check_listed(sd_session *s)
         || !json_is_true(sd_session_get(s, "isLoggedIn")) || !json_is_string(name)) {
         return OK;
     }
-    switch (s->v->rt.index_check(r, s->v, json_string_value(name), s->id)) {
+    switch (s->v->rt.index_check(r, s->v, json_string_value(name), s->id, s->created,
+                                 sd_session_saved(s))) {
     case SD_INDEX_LISTED:
         return OK;
     case SD_INDEX_MISSING:
@@ -809,6 +811,7 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
         if (res == SD_STORE_OK) {
             SD_STATS_INC(s->v->rt.stats, saved);
             s->written = 1;
+            s->written_at = now;
         }
     }
     else {
@@ -1043,6 +1046,11 @@ void sd_session_set_login(sd_session *s, const char *how)
 int sd_session_unindexed(const sd_session *s)
 {
     return s->unindexed && s->written;
+}
+
+apr_time_t sd_session_written_at(const sd_session *s)
+{
+    return s->written ? s->written_at : 0;
 }
 
 int sd_session_adopted(const sd_session *s)

@@ -23,7 +23,7 @@ use LWP::UserAgent ();
 use SDTest qw(use_vhost cookie_value session_id mc_get mc_set mc_command sign_id
               in_realm realm store_key seal_record lock_key @TEST_SECRETS);
 
-plan tests => 59;
+plan tests => 67;
 
 my @html = (Accept => 'text/html');
 
@@ -160,6 +160,26 @@ is(GET('/', Cookie => $bob3)->code, 200, '... his next save still works');
 ($code, $n) = revoke('bob');
 ok($code == 200 && $n == 1, '... and re-indexed it: a revoke ends it') or diag("$code " . ($n // ''));
 is(bob_is($bob3), 'guest', '... bob is a guest');
+
+# Round 2, finding 2: losing the index (eviction, a restarted node) does
+# not log bob out on his other devices: the first save rebuilds it, the
+# others, saved before the rebuild, are indexed again; a revoke after it
+# still ends them all.
+{
+    my ($dev_a) = log_in('bob', 'hunter2 hunter2');
+    my ($dev_b, $dev_b_id) = log_in('bob', 'hunter2 hunter2');
+    my (undef, $b_copy) = mc_get(store_key($dev_b_id));
+    is(mc_command('delete ' . index_key('bob')), 'DELETED', 'round 2, finding 2: two devices, the index is lost');
+    is(GET('/', Cookie => $dev_a)->code, 200, '... device A saves, rebuilding it');
+    my $b_code = GET('/', Cookie => $dev_b)->code;
+    is($b_code, 200, '... device B saves too, not ended');
+    is(bob_is($dev_a) . ' ' . bob_is($dev_b), 'bob bob', '... both are still bob');
+    ($code, $n) = revoke('bob');
+    ok($code == 200 && $n == 2, '... a revoke afterwards ends both') or diag("$code " . ($n // ''));
+    is(bob_is($dev_a) . ' ' . bob_is($dev_b), 'guest guest', '... both are guests');
+    ok(mc_set(store_key($dev_b_id), 0, 0, $b_copy // ''), '... B\'s copy from before the loss is set back');
+    is(GET('/', Cookie => $dev_b)->code, 401, '... and its save ends it: the revoke\'s mark outranks the rebuild');
+}
 
 my ($bob4) = log_in('bob', 'hunter2 hunter2');
 ok(mc_set(index_key('bob'), 0, 0, 'SD1.999999.0.0.0.' . ('A' x 64)), 'finding 2: bob\'s index is overwritten');
