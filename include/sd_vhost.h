@@ -70,6 +70,8 @@ typedef struct {
     int pool_size;                       /* connections per server         */
     /* When the vault may log the next record that does not open (seconds). */
     volatile apr_uint32_t *unopenable_log_next;
+    /* ...and the next save made without its index check (seconds). */
+    volatile apr_uint32_t *index_down_log_next;
 } sd_vhost_runtime;
 
 typedef struct sd_vhost {

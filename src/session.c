@@ -18,6 +18,7 @@
 #include "sd_vault.h"
 
 #include <http_log.h>
+#include <apr_atomic.h>
 #include <apr_strings.h>
 
 #include <limits.h>
@@ -708,6 +709,24 @@ static json_t *cookie_object(sd_session *s, apr_time_t lifetime, apr_time_t expi
 }
 
 
+/* One line per child at first, then at most one a minute: every save of
+ * the user's sessions meets the same unreadable index. */
+#define INDEX_DOWN_LOG_EVERY 60
+
+static void index_down_logged(sd_session *s)
+{
+    volatile apr_uint32_t *next = s->v->rt.index_down_log_next;
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(s->r->request_time), due;
+
+    due = next ? apr_atomic_read32(next) : 0;
+    if (!next || (now >= due && apr_atomic_cas32(next, now + INDEX_DOWN_LOG_EVERY, due) == due)) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, s->r, SD_LOGNO(00326)
+                      "the index of the session's user could not be read; the session is"
+                      " saved without checking that it is listed (logged at most once a"
+                      " minute per process)");
+    }
+}
+
 /* A logged-in session of a server with an index is saved only while the
  * index lists it: a revoke finds sessions through the index alone, so a
  * copy put back in memcached after its end (sealed records are bound to
@@ -737,10 +756,11 @@ static int check_listed(sd_session *s)
         s->unindexed = 1;
         return OK;
     case SD_INDEX_DOWN:
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00324)
-                      "the index of the session's user could not be read; the session"
-                      " is not saved");
-        return HTTP_SERVICE_UNAVAILABLE;
+        /* An index that cannot answer (its node down, or altered) must not
+         * lock the user out of every save while their session's node is
+         * up; a revoke and logout-others still fail closed on it. */
+        index_down_logged(s);
+        return OK;
     case SD_INDEX_UNLISTED:
         break;
     }

@@ -23,7 +23,7 @@ use LWP::UserAgent ();
 use SDTest qw(use_vhost cookie_value session_id mc_get mc_set mc_command sign_id
               in_realm realm store_key seal_record lock_key @TEST_SECRETS);
 
-plan tests => 67;
+plan tests => 69;
 
 my @html = (Accept => 'text/html');
 
@@ -187,6 +187,9 @@ ok(mc_set(index_key('bob'), 0, 0, 'SD1.999999.0.0.0.' . ('A' x 64)), 'finding 2:
 is($code, 503, '... a revoke that cannot read it answers 503, not revoked:0');
 is(GET('/sessions.json', Cookie => $bob4)->code, 503, '... so does the list of his sessions');
 is(bob_is($bob4), 'bob', '... (bob is still logged in, as the 503 says)');
+is(GET('/', Cookie => $bob4)->code, 200, 'round 2, finding 5: his saves still work (saved unchecked, SD00326)');
+my ($bob4b) = log_in('bob', 'hunter2 hunter2');
+is($bob4b, '', '... while a login that cannot be indexed is still refused');
 mc_command('delete ' . index_key('bob'));
 is(GET('/', Cookie => $bob4)->code, 200, '... once the index is deleted, his save re-indexes it');
 ($code, $n) = revoke('bob');
