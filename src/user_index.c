@@ -339,10 +339,12 @@ static peek_result peek(request_rec *r, const sd_vhost *v, const char *user, con
 
 /* Ends one session under its lock: waited for (an end asked for), or only
  * tried (`try_only`: making room, which must not hold the index's lock
- * for another request's sake). 1 when a live session of `user` was ended,
- * 0 when there was none, -1 when it could not be done now. */
+ * for another request's sake). `unlist_first`: the caller does not hold
+ * the index's lock, so an end without the session's lock drops it from
+ * the index before its tombstone. 1 when a live session of `user` was
+ * ended, 0 when there was none, -1 when it could not be done now. */
 static int end_session(request_rec *r, const sd_vhost *v, const char *user, const char *id,
-                       int try_only)
+                       int try_only, int unlist_first)
 {
     sd_session *s;
     const json_t *name;
@@ -364,7 +366,15 @@ static int end_session(request_rec *r, const sd_vhost *v, const char *user, cons
         name = sd_session_get(s, "username");
         if (sd_session_is_live(s) && json_is_string(name)
             && strcmp(json_string_value(name), user) == 0) {
-            rc = sd_session_destroy(s);
+            /* Unlisted before the tombstone: a request that does hold the
+             * lock and saves after it finds the session unlisted and ends
+             * it, instead of writing its copy over the tombstone. Not
+             * unlisted, it is not ended either: it stays listed for the
+             * next end. */
+            rc = unlocked && unlist_first ? sd_user_index_remove(r, v, user, id) : OK;
+            if (rc == OK) {
+                rc = sd_session_destroy(s);
+            }
             ended = rc == OK;
             if (ended) {
                 SD_STATS_INC(v->rt.stats, revoked);
@@ -501,7 +511,7 @@ static int evict_oldest(request_rec *r, const sd_vhost *v, const char *user, jso
         apr_hash_set(tried, id, APR_HASH_KEY_STRING, id);
         /* One that cannot be ended at once (its lock held, its server
          * away) is passed over: the login is not made to wait on it. */
-        if (end_session(r, v, user, id, 1) < 0) {
+        if (end_session(r, v, user, id, 1, 0) < 0) {
             continue;
         }
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00505)
@@ -577,7 +587,7 @@ static int rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash
         for (size_t i = 0; i < json_array_size(kept);) {
             const char *id = json_string_value(json_object_get(json_array_get(kept, i), "id"));
             if (seen[i] < end->before && !(end->keep && strcmp(id, end->keep) == 0)) {
-                if (end_session(r, v, user, id, 0) >= 0) {
+                if (end_session(r, v, user, id, 0, 0) >= 0) {
                     json_array_remove(kept, i);
                     memmove(seen + i, seen + i + 1, (json_array_size(kept) - i) * sizeof(*seen));
                     continue;
@@ -598,7 +608,7 @@ static int rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash
         ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00513)
                       "a login of user '%s' made before their sessions were ended is"
                       " ended too", ap_escape_logitem(r->pool, user));
-        end_session(r, v, user, add_id, 0);
+        end_session(r, v, user, add_id, 0, 0);
         add_id = NULL;
         rc = HTTP_SERVICE_UNAVAILABLE;
     }
@@ -811,7 +821,7 @@ int sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
                    : keep_id && strcmp(id, keep_id) == 0) {
             continue;
         }
-        done = end_session(r, v, user, id, 0);
+        done = end_session(r, v, user, id, 0, 1);
         if (done < 0) {
             failed = 1;
             continue;

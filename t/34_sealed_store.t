@@ -23,7 +23,7 @@ use LWP::UserAgent ();
 use SDTest qw(use_vhost cookie_value session_id mc_get mc_set mc_command sign_id
               in_realm realm store_key seal_record lock_key @TEST_SECRETS);
 
-plan tests => 69;
+plan tests => 74;
 
 my @html = (Accept => 'text/html');
 
@@ -246,6 +246,27 @@ ok(mc_set($bob5_lock, 0, 0, 'not-a-request-of-ours'), "finding 4: a lock key of 
 ok($code == 200 && $n == 1, '... a revoke still ends it, without the lock') or diag("$code " . ($n // ''));
 is(bob_is($bob5), 'guest', '... bob is a guest');
 mc_command("delete $bob5_lock");
+
+# Round 2, finding 4: an end without the session's lock drops it from the
+# index BEFORE writing its tombstone (so a request that did hold the lock
+# finds it unlisted at its save, not listed over a tombstone). Seen here
+# with the index's lock held too: the drop cannot be made, so neither is
+# the tombstone, and the session stays listed for the next revoke.
+{
+    my ($bob6, $bob6_id) = log_in('bob', 'hunter2 hunter2');
+    my $session_lock = lock_key('sess:', $bob6_id);
+    my $index_lock = lock_key('sess:', 'index:' . Digest::SHA::sha256_hex(realm() . "\0bob"));
+    ok(mc_set($session_lock, 0, 0, 'not-a-request-of-ours') && mc_set($index_lock, 0, 0, 'not-a-request-of-ours'),
+       "round 2, finding 4: the locks of bob's session and of his index are held");
+    ($code, $n) = revoke('bob');
+    is($code, 503, '... a revoke cannot unlist the session: 503');
+    is(bob_is($bob6), 'bob', '... and wrote no tombstone before unlisting it: bob is still logged in');
+    mc_command("delete $index_lock");
+    ($code, $n) = revoke('bob');
+    ok($code == 200 && $n == 1, '... with the index free again, the revoke ends it') or diag("$code " . ($n // ''));
+    is(bob_is($bob6), 'guest', '... bob is a guest');
+    mc_command("delete $session_lock");
+}
 
 # --- rotation: a record stored when the retired secret was the first ----------
 use_vhost(undef);
