@@ -29,7 +29,7 @@ typedef enum {
     SD_INDEX_UNLISTED,   /* the index opened and does not list it          */
     SD_INDEX_MISSING,    /* no index: the session is to be indexed again   */
     SD_INDEX_DOWN        /* the store did not answer, or the index does not
-                            open: no verdict (503 where a save would fail) */
+                            open: no verdict (the save goes on unchecked) */
 } sd_index_verdict;
 
 typedef sd_index_verdict (*sd_index_check_fn)(request_rec *r, const struct sd_vhost *v,
