@@ -326,6 +326,7 @@ static void sd_child_init(apr_pool_t *pchild, server_rec *s)
         sd_vhost *v = sd_vhost_get(vs);
         v->rt.lock_waiters = waiters;
         v->rt.unopenable_log_next = apr_pcalloc(pchild, sizeof(*v->rt.unopenable_log_next));
+        v->rt.index_down_log_next = apr_pcalloc(pchild, sizeof(*v->rt.index_down_log_next));
         /* One more for the prober thread, which replays missed writes. */
         v->rt.pool_size = threads + 1;
     }

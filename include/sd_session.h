@@ -95,6 +95,9 @@ void sd_session_set_login(sd_session *s, const char *how);
 /* Whether the commit has just saved, for the first time, a session
  * express-session wrote (so it is in no index of the user's sessions). */
 int sd_session_adopted(const sd_session *s);
+
+/* When this request's commit wrote the session; 0 when it did not. */
+apr_time_t sd_session_written_at(const sd_session *s);
 /* Whether the commit has just saved a logged-in session whose user had no
  * index (evicted, or deleted): the caller indexes it again, once the
  * session's lock is released, so a later revoke reaches it. */

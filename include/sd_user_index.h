@@ -39,6 +39,14 @@ const char *sd_user_index_handle(apr_pool_t *p, const sd_vhost *v, const char *i
 int sd_user_index_add(request_rec *r, const sd_vhost *v, const char *user, const char *id,
                       apr_time_t created, int *evicted);
 
+/* sd_user_index_add for a session whose save, at `saved`, found its
+ * user's index missing (sd_session_unindexed): when the index is still
+ * missing, the one made records `saved` as its rebuild, so the user's
+ * other sessions, saved before it, are indexed again at their next save
+ * instead of ended (sd_user_index_check). */
+int sd_user_index_readd(request_rec *r, const sd_vhost *v, const char *user, const char *id,
+                        apr_time_t created, apr_time_t saved);
+
 /* Drops the ended session `id` (a logout). Returns OK or
  * HTTP_SERVICE_UNAVAILABLE (logged); an entry left behind is pruned by the
  * next write, as its session is gone. */
@@ -62,13 +70,16 @@ int sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
                       const char *handle, const char *keep_id, int *ended,
                       const char **ended_id);
 
-/* Whether the logged-in session `id` of `user` is in the user's index (and
- * not among those an end of all their sessions ended): asked before each
- * save of such a session (sd_vhost_runtime.index_check), so one put back
- * in memcached after a revoke is ended at its next write. An index that
- * exists but does not open is SD_INDEX_DOWN (logged at error). */
+/* Whether the logged-in session `id` of `user` (created at `created`, last
+ * saved at `saved`) is in the user's index: asked before each save of such
+ * a session (sd_vhost_runtime.index_check), so one put back in memcached
+ * after a revoke is ended at its next write. One not listed but last saved
+ * before the index was rebuilt (sd_user_index_readd), and not ended by an
+ * end of all the user's sessions since, is SD_INDEX_MISSING: indexed again.
+ * An index that exists but does not open is SD_INDEX_DOWN (logged at
+ * error). */
 sd_index_verdict sd_user_index_check(request_rec *r, const sd_vhost *v, const char *user,
-                                     const char *id);
+                                     const char *id, apr_time_t created, apr_time_t saved);
 
 /* How many users of the realm have an index with sessions in it (created
  * minus emptied; an index memcached evicts is still counted). Returns OK,

@@ -29,11 +29,12 @@ typedef enum {
     SD_INDEX_UNLISTED,   /* the index opened and does not list it          */
     SD_INDEX_MISSING,    /* no index: the session is to be indexed again   */
     SD_INDEX_DOWN        /* the store did not answer, or the index does not
-                            open: no verdict (503 where a save would fail) */
+                            open: no verdict (the save goes on unchecked) */
 } sd_index_verdict;
 
 typedef sd_index_verdict (*sd_index_check_fn)(request_rec *r, const struct sd_vhost *v,
-                                              const char *user, const char *id);
+                                              const char *user, const char *id,
+                                              apr_time_t created, apr_time_t saved);
 
 typedef struct {
     /* check_config, in the parent, shared by every child: */
@@ -69,6 +70,8 @@ typedef struct {
     int pool_size;                       /* connections per server         */
     /* When the vault may log the next record that does not open (seconds). */
     volatile apr_uint32_t *unopenable_log_next;
+    /* ...and the next save made without its index check (seconds). */
+    volatile apr_uint32_t *index_down_log_next;
 } sd_vhost_runtime;
 
 typedef struct sd_vhost {

@@ -100,6 +100,12 @@ static const char *session_user(request_rec *r, request_rec *top, const sd_vhost
             known = "";
         }
         else if (rc == OK && sd_session_unindexed(s)) {
+            sd_user_index_readd(top, v, known, sd_session_id(s), sd_session_created(s),
+                                sd_session_written_at(s));
+        }
+        else if (rc == OK && sd_session_adopted(s)) {
+            /* As the app's routes do: an adopted session is indexed at its
+             * first save, so that a revoke finds it. */
             sd_user_index_add(top, v, known, sd_session_id(s), sd_session_created(s), NULL);
         }
         else if (rc != OK) {

@@ -841,8 +841,13 @@ static int update_index(route_ctx *ctx)
     else if (id && ctx->v->rt.authn
              && (sd_session_adopted(ctx->session) || sd_session_unindexed(ctx->session))
              && session_user(ctx)) {
-        if (sd_user_index_add(r, ctx->v, session_user(ctx), id,
-                              sd_session_created(ctx->session), NULL) != OK) {
+        int added = sd_session_unindexed(ctx->session)
+                    ? sd_user_index_readd(r, ctx->v, session_user(ctx), id,
+                                          sd_session_created(ctx->session),
+                                          sd_session_written_at(ctx->session))
+                    : sd_user_index_add(r, ctx->v, session_user(ctx), id,
+                                        sd_session_created(ctx->session), NULL);
+        if (added != OK) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00424)
                           "a session express-session made (or one whose user's index"
                           " was gone) could not be added to its user's index; it cannot"

@@ -18,6 +18,7 @@
 #include "sd_vault.h"
 
 #include <http_log.h>
+#include <apr_atomic.h>
 #include <apr_strings.h>
 
 #include <limits.h>
@@ -68,6 +69,7 @@ struct sd_session {
     const char *login;         /* how its login was verified (the stored
                                   member's, or the login route's), or NULL */
     int unindexed;             /* saved while its user had no index        */
+    apr_time_t written_at;     /* when this request saved it               */
     sd_session_lock *lock;     /* held lock, or NULL                       */
 };
 
@@ -694,6 +696,24 @@ static json_t *cookie_object(sd_session *s, apr_time_t lifetime, apr_time_t expi
 }
 
 
+/* One line per child at first, then at most one a minute: every save of
+ * the user's sessions meets the same unreadable index. */
+#define INDEX_DOWN_LOG_EVERY 60
+
+static void index_down_logged(sd_session *s)
+{
+    volatile apr_uint32_t *next = s->v->rt.index_down_log_next;
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(s->r->request_time), due;
+
+    due = next ? apr_atomic_read32(next) : 0;
+    if (!next || (now >= due && apr_atomic_cas32(next, now + INDEX_DOWN_LOG_EVERY, due) == due)) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, s->r, SD_LOGNO(00326)
+                      "the index of the session's user could not be read; the session is"
+                      " saved without checking that it is listed (logged at most once a"
+                      " minute per process)");
+    }
+}
+
 /* A logged-in session of a server with an index is saved only while the
  * index lists it: a revoke finds sessions through the index alone, so a
  * copy put back in memcached after its end (sealed records are bound to
@@ -706,11 +726,15 @@ static int check_listed(sd_session *s)
     const json_t *name = sd_session_get(s, "username");
     int rc;
 
-    if (!s->v->rt.index_check || !s->login || strcmp(s->login, SD_RECORD_LOGIN_PASSWORD) != 0
+    /* Whatever its login kind: an adopted login ("express") is listed from
+     * its first save here on, and a revoke must reach it as any other. Only
+     * that first save (adopted now, indexed after the commit) is not asked. */
+    if (!s->v->rt.index_check || s->adopted
         || !json_is_true(sd_session_get(s, "isLoggedIn")) || !json_is_string(name)) {
         return OK;
     }
-    switch (s->v->rt.index_check(r, s->v, json_string_value(name), s->id)) {
+    switch (s->v->rt.index_check(r, s->v, json_string_value(name), s->id, s->created,
+                                 sd_session_saved(s))) {
     case SD_INDEX_LISTED:
         return OK;
     case SD_INDEX_MISSING:
@@ -719,10 +743,11 @@ static int check_listed(sd_session *s)
         s->unindexed = 1;
         return OK;
     case SD_INDEX_DOWN:
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00324)
-                      "the index of the session's user could not be read; the session"
-                      " is not saved");
-        return HTTP_SERVICE_UNAVAILABLE;
+        /* An index that cannot answer (its node down, or altered) must not
+         * lock the user out of every save while their session's node is
+         * up; a revoke and logout-others still fail closed on it. */
+        index_down_logged(s);
+        return OK;
     case SD_INDEX_UNLISTED:
         break;
     }
@@ -793,6 +818,7 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
         if (res == SD_STORE_OK) {
             SD_STATS_INC(s->v->rt.stats, saved);
             s->written = 1;
+            s->written_at = now;
         }
     }
     else {
@@ -1027,6 +1053,11 @@ void sd_session_set_login(sd_session *s, const char *how)
 int sd_session_unindexed(const sd_session *s)
 {
     return s->unindexed && s->written;
+}
+
+apr_time_t sd_session_written_at(const sd_session *s)
+{
+    return s->written ? s->written_at : 0;
 }
 
 int sd_session_adopted(const sd_session *s)

@@ -245,8 +245,18 @@ sd_store_result sd_throttle_attempt(const sd_throttle *t, sd_store *st,
         (void)one_count(t, st, call, "addr", NULL, address, -1, &unused.address);
         return SD_STORE_OK;
     }
-    r = name_counts(t, st, call, user, address, 1, prior);
+    /* A count that fails ends the attempt (the caller answers 503): the
+     * ones already made are taken back, or while a counter's server flaps
+     * every such 503 would count as a failed login. */
+    r = one_count(t, st, call, "user", user, NULL, 1, &prior->user);
     if (r != SD_STORE_OK) {
+        (void)one_count(t, st, call, "addr", NULL, address, -1, &unused.address);
+        return r;
+    }
+    r = one_count(t, st, call, "pair", user, address, 1, &prior->pair);
+    if (r != SD_STORE_OK) {
+        (void)one_count(t, st, call, "addr", NULL, address, -1, &unused.address);
+        (void)one_count(t, st, call, "user", user, NULL, -1, &unused.user);
         return r;
     }
     --prior->user;

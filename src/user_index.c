@@ -58,6 +58,7 @@ typedef struct {
     json_int_t users;       /* the count's record: its "users"           */
     apr_time_t ended_before; /* sessions created before this were ended  */
     const char *ended_keep;  /* ...all but this one (logout-others)       */
+    apr_time_t rebuilt;      /* re-made by a save that found it missing   */
     const char *old_key;     /* found under an older secret's key         */
     int found;
 } index_value;
@@ -217,6 +218,11 @@ static int read_index(request_rec *r, const sd_vhost *v, const index_name *n, in
             out->ended_keep = json_string_value(json_object_get(ended, "keep"));
         }
     }
+    {
+        const json_t *rebuilt = sd_fields_get(fields, "rebuilt");
+        out->rebuilt = json_is_integer(rebuilt) && json_integer_value(rebuilt) > 0
+                       ? apr_time_from_msec(json_integer_value(rebuilt)) : 0;
+    }
     out->gen = sd_record_generation(&rec);
     out->created = sd_record_created(&rec);
     sessions = sd_fields_get(fields, "sessions");
@@ -255,6 +261,10 @@ static int write_index(request_rec *r, const sd_vhost *v, const index_name *n,
         json_t *ended = json_pack("{s:I,s:s?}", "before", (json_int_t)apr_time_as_msec(iv->ended_before),
                                   "keep", iv->ended_keep);
         ok = ended && json_object_set_new(rec.data, "ended", ended) == 0;
+    }
+    if (ok && iv->rebuilt) {
+        ok = json_object_set_new(rec.data, "rebuilt",
+                                 json_integer((json_int_t)apr_time_as_msec(iv->rebuilt))) == 0;
     }
     if (ok && (rec.cookie = sd_json_track(r->pool, sd_record_cookie(NULL, &attrs))) != NULL
         && sd_record_set_meta(&rec, &meta)) {
@@ -329,10 +339,12 @@ static peek_result peek(request_rec *r, const sd_vhost *v, const char *user, con
 
 /* Ends one session under its lock: waited for (an end asked for), or only
  * tried (`try_only`: making room, which must not hold the index's lock
- * for another request's sake). 1 when a live session of `user` was ended,
- * 0 when there was none, -1 when it could not be done now. */
+ * for another request's sake). `unlist_first`: the caller does not hold
+ * the index's lock, so an end without the session's lock drops it from
+ * the index before its tombstone. 1 when a live session of `user` was
+ * ended, 0 when there was none, -1 when it could not be done now. */
 static int end_session(request_rec *r, const sd_vhost *v, const char *user, const char *id,
-                       int try_only)
+                       int try_only, int unlist_first)
 {
     sd_session *s;
     const json_t *name;
@@ -354,7 +366,15 @@ static int end_session(request_rec *r, const sd_vhost *v, const char *user, cons
         name = sd_session_get(s, "username");
         if (sd_session_is_live(s) && json_is_string(name)
             && strcmp(json_string_value(name), user) == 0) {
-            rc = sd_session_destroy(s);
+            /* Unlisted before the tombstone: a request that does hold the
+             * lock and saves after it finds the session unlisted and ends
+             * it, instead of writing its copy over the tombstone. Not
+             * unlisted, it is not ended either: it stays listed for the
+             * next end. */
+            rc = unlocked && unlist_first ? sd_user_index_remove(r, v, user, id) : OK;
+            if (rc == OK) {
+                rc = sd_session_destroy(s);
+            }
             ended = rc == OK;
             if (ended) {
                 SD_STATS_INC(v->rt.stats, revoked);
@@ -491,7 +511,7 @@ static int evict_oldest(request_rec *r, const sd_vhost *v, const char *user, jso
         apr_hash_set(tried, id, APR_HASH_KEY_STRING, id);
         /* One that cannot be ended at once (its lock held, its server
          * away) is passed over: the login is not made to wait on it. */
-        if (end_session(r, v, user, id, 1) < 0) {
+        if (end_session(r, v, user, id, 1, 0) < 0) {
             continue;
         }
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00505)
@@ -526,7 +546,8 @@ typedef struct {
  * with `add` (may be NULL, created at add_created) appended after ending
  * the oldest logins beyond the bound or beyond what memcached takes. */
 static int rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash_t *drop,
-                   json_t *add, apr_time_t add_created, const index_end *end, int *evicted)
+                   json_t *add, apr_time_t add_created, const index_end *end, int *evicted,
+                   apr_time_t rebuild_at)
 {
     index_name n = name_of(r->pool, v, "index:", user);
     const char *add_id = add ? json_string_value(json_object_get(add, "id")) : NULL;
@@ -555,13 +576,18 @@ static int rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash
         rc = out_of_memory(r, "pruning an index");
     }
     before = json_array_size(iv.sessions);
+    if (rc == OK && !iv.found && rebuild_at) {
+        /* Lost (evicted, deleted, a node restarted): the sessions saved
+         * before this are re-added at their next save, not ended. */
+        iv.rebuilt = rebuild_at;
+    }
     if (rc == OK && end) {
         /* A login indexed between the end's read of the index and this
          * write was made before the end: it goes too. */
         for (size_t i = 0; i < json_array_size(kept);) {
             const char *id = json_string_value(json_object_get(json_array_get(kept, i), "id"));
             if (seen[i] < end->before && !(end->keep && strcmp(id, end->keep) == 0)) {
-                if (end_session(r, v, user, id, 0) >= 0) {
+                if (end_session(r, v, user, id, 0, 0) >= 0) {
                     json_array_remove(kept, i);
                     memmove(seen + i, seen + i + 1, (json_array_size(kept) - i) * sizeof(*seen));
                     continue;
@@ -582,7 +608,7 @@ static int rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash
         ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00513)
                       "a login of user '%s' made before their sessions were ended is"
                       " ended too", ap_escape_logitem(r->pool, user));
-        end_session(r, v, user, add_id, 0);
+        end_session(r, v, user, add_id, 0, 0);
         add_id = NULL;
         rc = HTTP_SERVICE_UNAVAILABLE;
     }
@@ -630,8 +656,8 @@ static int rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash
     return rc == OK && failed ? HTTP_SERVICE_UNAVAILABLE : rc;
 }
 
-int sd_user_index_add(request_rec *r, const sd_vhost *v, const char *user, const char *id,
-                      apr_time_t created, int *evicted)
+static int add_entry(request_rec *r, const sd_vhost *v, const char *user, const char *id,
+                     apr_time_t created, int *evicted, apr_time_t rebuild_at)
 {
     json_t *entry = sd_json_track(r->pool, json_object());
     const char *ua = apr_table_get(r->headers_in, "User-Agent");
@@ -653,14 +679,26 @@ int sd_user_index_add(request_rec *r, const sd_vhost *v, const char *user, const
         || json_object_set_new(entry, "ip", json_string(printable(r->pool, r->useragent_ip, 64)))) {
         return out_of_memory(r, "adding to an index");
     }
-    return rewrite(r, v, user, NULL, entry, created, NULL, evicted);
+    return rewrite(r, v, user, NULL, entry, created, NULL, evicted, rebuild_at);
+}
+
+int sd_user_index_add(request_rec *r, const sd_vhost *v, const char *user, const char *id,
+                      apr_time_t created, int *evicted)
+{
+    return add_entry(r, v, user, id, created, evicted, 0);
+}
+
+int sd_user_index_readd(request_rec *r, const sd_vhost *v, const char *user, const char *id,
+                        apr_time_t created, apr_time_t saved)
+{
+    return add_entry(r, v, user, id, created, NULL, saved);
 }
 
 int sd_user_index_remove(request_rec *r, const sd_vhost *v, const char *user, const char *id)
 {
     apr_hash_t *drop = apr_hash_make(r->pool);
     apr_hash_set(drop, id, APR_HASH_KEY_STRING, id);
-    return rewrite(r, v, user, drop, NULL, 0, NULL, NULL);
+    return rewrite(r, v, user, drop, NULL, 0, NULL, NULL, 0);
 }
 
 static int by_last_seen(const void *a, const void *b)
@@ -712,7 +750,7 @@ int sd_user_index_list(request_rec *r, const sd_vhost *v, const char *user,
 }
 
 sd_index_verdict sd_user_index_check(request_rec *r, const sd_vhost *v, const char *user,
-                                     const char *id)
+                                     const char *id, apr_time_t created, apr_time_t saved)
 {
     index_name n = name_of(r->pool, v, "index:", user);
     index_value iv;
@@ -731,6 +769,18 @@ sd_index_verdict sd_user_index_check(request_rec *r, const sd_vhost *v, const ch
         if (strcmp(json_string_value(json_object_get(e, "id")), id) == 0) {
             return SD_INDEX_LISTED;
         }
+    }
+    /* Last saved before the index was re-made: its absence may be the
+     * loss, not an end, unless an end of all the user's sessions since
+     * says otherwise. A copy saved after the rebuild and unlisted was
+     * ended. */
+    if (iv.rebuilt && saved && apr_time_as_msec(saved) < apr_time_as_msec(iv.rebuilt)
+        && !(iv.ended_before && created < iv.ended_before
+             && !(iv.ended_keep && strcmp(iv.ended_keep, id) == 0))) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00522)
+                      "a session of user '%s' last saved before their index was rebuilt"
+                      " is indexed again", ap_escape_logitem(r->pool, user));
+        return SD_INDEX_MISSING;
     }
     return SD_INDEX_UNLISTED;
 }
@@ -771,7 +821,7 @@ int sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
                    : keep_id && strcmp(id, keep_id) == 0) {
             continue;
         }
-        done = end_session(r, v, user, id, 0);
+        done = end_session(r, v, user, id, 0, 1);
         if (done < 0) {
             failed = 1;
             continue;
@@ -788,7 +838,7 @@ int sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
     if (apr_hash_count(drop) > 0 || !handle) {
         /* All (or all others) ended: remembered, for a login already made
          * but not yet indexed (it is ended when it arrives). */
-        rc = rewrite(r, v, user, drop, NULL, 0, handle ? NULL : &end, NULL);
+        rc = rewrite(r, v, user, drop, NULL, 0, handle ? NULL : &end, NULL, 0);
         if (rc != OK) {
             /* The sessions are ended; their entries go with the next write.
              * An end of all of them is not done, though: the marker for a

@@ -23,7 +23,7 @@ use LWP::UserAgent ();
 use SDTest qw(use_vhost cookie_value session_id mc_get mc_set mc_command sign_id
               in_realm realm store_key seal_record lock_key @TEST_SECRETS);
 
-plan tests => 51;
+plan tests => 74;
 
 my @html = (Accept => 'text/html');
 
@@ -161,12 +161,35 @@ is(GET('/', Cookie => $bob3)->code, 200, '... his next save still works');
 ok($code == 200 && $n == 1, '... and re-indexed it: a revoke ends it') or diag("$code " . ($n // ''));
 is(bob_is($bob3), 'guest', '... bob is a guest');
 
+# Round 2, finding 2: losing the index (eviction, a restarted node) does
+# not log bob out on his other devices: the first save rebuilds it, the
+# others, saved before the rebuild, are indexed again; a revoke after it
+# still ends them all.
+{
+    my ($dev_a) = log_in('bob', 'hunter2 hunter2');
+    my ($dev_b, $dev_b_id) = log_in('bob', 'hunter2 hunter2');
+    my (undef, $b_copy) = mc_get(store_key($dev_b_id));
+    is(mc_command('delete ' . index_key('bob')), 'DELETED', 'round 2, finding 2: two devices, the index is lost');
+    is(GET('/', Cookie => $dev_a)->code, 200, '... device A saves, rebuilding it');
+    my $b_code = GET('/', Cookie => $dev_b)->code;
+    is($b_code, 200, '... device B saves too, not ended');
+    is(bob_is($dev_a) . ' ' . bob_is($dev_b), 'bob bob', '... both are still bob');
+    ($code, $n) = revoke('bob');
+    ok($code == 200 && $n == 2, '... a revoke afterwards ends both') or diag("$code " . ($n // ''));
+    is(bob_is($dev_a) . ' ' . bob_is($dev_b), 'guest guest', '... both are guests');
+    ok(mc_set(store_key($dev_b_id), 0, 0, $b_copy // ''), '... B\'s copy from before the loss is set back');
+    is(GET('/', Cookie => $dev_b)->code, 401, '... and its save ends it: the revoke\'s mark outranks the rebuild');
+}
+
 my ($bob4) = log_in('bob', 'hunter2 hunter2');
 ok(mc_set(index_key('bob'), 0, 0, 'SD1.999999.0.0.0.' . ('A' x 64)), 'finding 2: bob\'s index is overwritten');
 ($code, $n) = revoke('bob');
 is($code, 503, '... a revoke that cannot read it answers 503, not revoked:0');
 is(GET('/sessions.json', Cookie => $bob4)->code, 503, '... so does the list of his sessions');
 is(bob_is($bob4), 'bob', '... (bob is still logged in, as the 503 says)');
+is(GET('/', Cookie => $bob4)->code, 200, 'round 2, finding 5: his saves still work (saved unchecked, SD00326)');
+my ($bob4b) = log_in('bob', 'hunter2 hunter2');
+is($bob4b, '', '... while a login that cannot be indexed is still refused');
 mc_command('delete ' . index_key('bob'));
 is(GET('/', Cookie => $bob4)->code, 200, '... once the index is deleted, his save re-indexes it');
 ($code, $n) = revoke('bob');
@@ -186,6 +209,34 @@ use_vhost('sd_gate_due');
     is(GET('/private/page.html', Cookie => $due, @html)->code, 302,
        "... the gate's refresh ends it: a guest, sent to log in");
 }
+# Round 2, finding 1: sessions adopted from express-session ("express"
+# logins) are indexed at their first save, the gate's refresh's or the
+# app's, and checked at every save after, as password logins are.
+{
+    require POSIX;
+    my $n_adopted = 0;
+    for my $case (['dave', sub { GET('/private/page.html', Cookie => $_[0], @html)->code }],
+                  ['erin', sub { GET('/', Cookie => $_[0])->code }]) {
+        my ($user, $visit) = @$case;
+        my $id = sprintf('ExpressAdoptedRevoke%012d', ++$n_adopted);
+        my $exp = POSIX::strftime('%Y-%m-%dT%H:%M:%S.000Z', gmtime(time + 100000));
+        SDTest::mc_set_session($id, 2, 3600, qq({"cookie":{"originalMaxAge":100000000,"expires":"$exp",)
+               . qq("httpOnly":true,"path":"/"},"isLoggedIn":true,"username":"$user","visitCount":1}));
+        my $c = 'due.sid=' . sign_id($id, $TEST_SECRETS[0]);
+        Apache::TestRequest::user_agent(reset => 1, cookie_jar => undef, requests_redirectable => 0);
+        my $first = $visit->($c);
+        my $second = $visit->($c);
+        my (undef, $copy) = mc_get(store_key($id));
+        ($code, $n) = revoke($user);
+        ok($first == 200 && $second == 200 && $code == 200 && $n == 1,
+           "round 2, finding 1: ${user}'s adopted session, saved here, is ended by a revoke")
+            or diag("$first $second $code " . ($n // ''));
+        ok(mc_set(store_key($id), 0, 0, $copy // ''), '... its saved copy is set back');
+        my $after = $visit->($c);
+        ok($after == 401 || $after == 302, '... and the next save ends it') or diag($after);
+        is(GET('/private/page.html', Cookie => $c, @html)->code, 302, '... a guest from then on');
+    }
+}
 use_vhost('sd_gate');
 
 my ($bob5, $bob5_id) = log_in('bob', 'hunter2 hunter2');
@@ -195,6 +246,27 @@ ok(mc_set($bob5_lock, 0, 0, 'not-a-request-of-ours'), "finding 4: a lock key of 
 ok($code == 200 && $n == 1, '... a revoke still ends it, without the lock') or diag("$code " . ($n // ''));
 is(bob_is($bob5), 'guest', '... bob is a guest');
 mc_command("delete $bob5_lock");
+
+# Round 2, finding 4: an end without the session's lock drops it from the
+# index BEFORE writing its tombstone (so a request that did hold the lock
+# finds it unlisted at its save, not listed over a tombstone). Seen here
+# with the index's lock held too: the drop cannot be made, so neither is
+# the tombstone, and the session stays listed for the next revoke.
+{
+    my ($bob6, $bob6_id) = log_in('bob', 'hunter2 hunter2');
+    my $session_lock = lock_key('sess:', $bob6_id);
+    my $index_lock = lock_key('sess:', 'index:' . Digest::SHA::sha256_hex(realm() . "\0bob"));
+    ok(mc_set($session_lock, 0, 0, 'not-a-request-of-ours') && mc_set($index_lock, 0, 0, 'not-a-request-of-ours'),
+       "round 2, finding 4: the locks of bob's session and of his index are held");
+    ($code, $n) = revoke('bob');
+    is($code, 503, '... a revoke cannot unlist the session: 503');
+    is(bob_is($bob6), 'bob', '... and wrote no tombstone before unlisting it: bob is still logged in');
+    mc_command("delete $index_lock");
+    ($code, $n) = revoke('bob');
+    ok($code == 200 && $n == 1, '... with the index free again, the revoke ends it') or diag("$code " . ($n // ''));
+    is(bob_is($bob6), 'guest', '... bob is a guest');
+    mc_command("delete $session_lock");
+}
 
 # --- rotation: a record stored when the retired secret was the first ----------
 use_vhost(undef);

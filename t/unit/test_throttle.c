@@ -52,7 +52,7 @@ int main(void)
     apr_pool_create(&p, NULL);
     call.pool = p;
     call.request = NULL;
-    TAP_PLAN(39);
+    TAP_PLAN(41);
 
     /* --- policy (limits 10 per name, 30 per address) --- */
     v = decide(0, 0, 0);
@@ -187,6 +187,46 @@ int main(void)
         TAP_OK(ok && made == 0, "a blocked address's attempt: blocked, no counter of the name made");
         sd_throttle_read(t, front1, &call, "zed", "10.0.0.50", &c);
         TAP_OK(c.address == 5, "... and its own address count taken back (5 real attempts)");
+    }
+
+    /* --- a later count that fails takes back the ones made before it --- */
+    {
+        const char *addr = "10.0.0.70";
+        const char *addr_key = sd_throttle_key(p, t, "addr", NULL, addr);
+        int found = 0;
+        for (int k = 0; k < 40 && !found; ++k) {
+            const char *name = apr_psprintf(p, "flap%d", k);
+            const char *keys[3] = { addr_key, sd_throttle_key(p, t, "user", name, NULL),
+                                    sd_throttle_key(p, t, "pair", name, addr) };
+            int home[3] = { -1, -1, -1 };
+            apr_uint32_t before_addr = 0, before_user = 0, after_addr = 0, after_user = 0;
+            sd_store_result r;
+            sd_throttle_attempt(t, front1, &call, name, addr, &c, &v);
+            for (int j = 0; j < 3; ++j) {
+                for (int i = 0; i < 3; ++i) {
+                    if (fake_backend_value(&fb, i, keys[j])) {
+                        home[j] = i;
+                    }
+                }
+            }
+            if (home[2] < 0 || home[2] == home[0] || home[2] == home[1]) {
+                continue;
+            }
+            found = 1;
+            sd_store_counter(front1, &call, keys[0], 0, 60, &before_addr);
+            sd_store_counter(front1, &call, keys[1], 0, 60, &before_user);
+            /* The pair's server restarts and then refuses its writes. */
+            fake_backend_empty(&fb, home[2]);
+            fb.servers[home[2]].state = FAKE_REFUSING;
+            r = sd_throttle_attempt(t, front1, &call, name, addr, &c, &v);
+            fb.servers[home[2]].state = FAKE_UP;
+            sd_store_counter(front1, &call, keys[0], 0, 60, &after_addr);
+            sd_store_counter(front1, &call, keys[1], 0, 60, &after_user);
+            TAP_OK(r != SD_STORE_OK && after_addr == before_addr && after_user == before_user,
+                   "the pair's count fails: an error, and the address's and the name's"
+                   " counts made before it are taken back");
+        }
+        TAP_OK(found, "... (a name whose pair counter is on a server of its own was found)");
     }
 
     /* --- its server away: the next one counts; all away: DOWN --- */
