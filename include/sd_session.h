@@ -109,6 +109,43 @@ void sd_session_forget(sd_session *s);
 /* Releases the lock of a session that is not committed; NULL-safe. */
 void sd_session_close(sd_session *s);
 
+/* The facts the end-of-request save decision rests on, gathered by
+ * sd_session_commit (flags: 0 or 1). */
+typedef struct {
+    int destroyed;          /* ended by this request                       */
+    int is_new;             /* no stored session was loaded                */
+    int modified;           /* its data or its ID changed                  */
+    int save_uninitialized; /* SessionDemoSaveUninitialized On             */
+    int resave;             /* SessionDemoResave On                        */
+    int rolling;            /* SessionDemoRolling On                       */
+    int refresh_due;        /* less than SessionDemoRefreshThreshold of its
+                               lifetime is left                            */
+    int clamped_in_place;   /* the absolute timeout holds the new expiry at
+                               or before the stored one                    */
+    int has_expiry;         /* a cookie with Expires (not a browser-session
+                               one)                                        */
+    int resign;             /* its cookie was signed by an older secret    */
+    int unlocked;           /* SessionDemoLock is not Off and the session
+                               was loaded without its lock                 */
+} sd_session_facts;
+
+/* What the commit does. */
+typedef struct {
+    int write;              /* write the session                           */
+    int send_cookie;        /* send its Set-Cookie                         */
+    int expire_cookie;      /* expire the browser's cookie (an ended one)  */
+    int recheck;            /* first take the lock without waiting and
+                               re-read: the write is dropped when the lock
+                               is busy or the session changed meanwhile    */
+    int may_drop;           /* a write too large for memcached is dropped
+                               (the page is served without it), not refused */
+    int cookie_if_dropped;  /* send_cookie once the write is dropped       */
+    const char *why;        /* the reason for `write`, for tests and logs  */
+} sd_session_plan;
+
+/* The save decision alone, without doing it: pure. */
+sd_session_plan sd_session_decide(const sd_session_facts *f);
+
 /* Saves if needed and adds Set-Cookie to r->err_headers_out. Call once,
  * before any body is sent. Returns SD_OK; SD_TOO_LARGE when the change
  * would make the stored session bigger than memcached takes (nothing was

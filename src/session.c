@@ -905,6 +905,49 @@ static void expire_cookies(sd_session *s)
     }
 }
 
+sd_session_plan sd_session_decide(const sd_session_facts *f)
+{
+    sd_session_plan p = { 0, 0, 0, 0, 0, 0, NULL };
+
+    if (f->destroyed) {
+        p.expire_cookie = 1;
+        p.why = "ended";
+        return p;
+    }
+    /* Whatever the reason to write, a write that no longer fits memcached
+     * is dropped, not refused, unless the data changed. */
+    p.may_drop = !f->modified;
+    p.cookie_if_dropped = f->resign;
+    if (f->is_new) {
+        p.write = f->modified || f->save_uninitialized;
+        p.send_cookie = p.write;
+        p.why = f->modified ? "new, modified"
+                : p.write ? "new, SessionDemoSaveUninitialized" : "new, unmodified";
+        return p;
+    }
+    /* Throttled refresh: an unchanged session is re-saved (sliding its
+     * expiry) only when less than refresh_percent of its lifetime is
+     * left, so read-only pages rarely write. 100 = every request. */
+    p.write = f->modified || f->resave || f->rolling || f->refresh_due;
+    p.why = f->modified ? "modified" : f->resave ? "SessionDemoResave"
+            : f->rolling ? "SessionDemoRolling"
+            : f->refresh_due ? "refresh due" : "unmodified, refresh not due";
+    /* Near the absolute timeout the new expiry is clamped to the stored
+     * deadline: a write would move nothing, on every request. */
+    if (p.write && !f->modified && f->clamped_in_place) {
+        p.write = 0;
+        p.why = "unmodified, expiry held by the absolute timeout";
+    }
+    /* Unlike express-session (issues #189, #276), whenever the stored
+     * expiry slides, the browser's Expires slides with it: otherwise an
+     * active user is logged out when the first cookie runs out. A
+     * browser-session cookie needs no re-sending. */
+    p.send_cookie = (p.write && f->has_expiry) || f->rolling || f->resign;
+    /* Loaded read-only, now due for a write (refresh, Resave, Rolling). */
+    p.recheck = p.write && f->unlocked;
+    return p;
+}
+
 static sd_result commit_session(sd_session *s)
 {
     request_rec *r = s->r;
@@ -917,10 +960,10 @@ static sd_result commit_session(sd_session *s)
                                            : configured;
     apr_time_t span = lifetime ? lifetime : configured;
     apr_time_t expires = now + span;
-    int has_expiry = lifetime != 0;
-    int modified, write, send_cookie, clamped = 0;
+    int has_expiry = lifetime != 0, clamped = 0;
+    sd_session_facts facts = { 0 };
+    sd_session_plan plan;
     sd_result rv;
-    const char *current;
 
     if (s->committed || s->detached) {
         /* A session opened by ID is another browser's: no cookie of it
@@ -929,88 +972,77 @@ static sd_result commit_session(sd_session *s)
     }
     s->committed = 1;
 
-    if (s->destroyed) {
+    facts.destroyed = s->destroyed;
+    if (!s->destroyed) {
+        const char *current;
+        if (!s->created) {
+            s->created = now;
+        }
+        /* The idle expiry never runs past the absolute one. */
+        if (conf->absolute_timeout) {
+            apr_time_t hard = s->created + apr_time_from_sec(conf->absolute_timeout);
+            if (expires > hard) {
+                expires = hard;
+                has_expiry = 1;
+                clamped = 1;
+            }
+        }
+        /* A read-only load is unmodified by contract (sd_session.h). */
+        current = s->is_new || s->intent == SD_SESSION_UPDATE
+                  ? sd_fields_dump(s->fields, NULL) : "";
+        if (!current) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00316)
+                          "session data cannot be encoded as JSON");
+            return SD_FAILED;
+        }
+        facts.is_new = s->is_new;
+        facts.modified = !s->loaded_data
+                         || ((s->is_new || s->intent == SD_SESSION_UPDATE)
+                             && strcmp(s->loaded_data, current) != 0);
+        facts.save_uninitialized = conf->save_uninitialized != 0;
+        facts.resave = conf->resave != 0;
+        facts.rolling = conf->rolling != 0;
+        facts.refresh_due = refresh_due(s->deadline, now, span, conf->refresh_percent);
+        facts.clamped_in_place = clamped && s->deadline && expires <= s->deadline;
+        facts.has_expiry = has_expiry;
+        facts.resign = s->resign != 0;
+        facts.unlocked = conf->lock && !s->lock;
+    }
+    plan = sd_session_decide(&facts);
+
+    if (plan.expire_cookie) {
         expire_cookies(s);
         return SD_OK;
     }
-
-    if (!s->created) {
-        s->created = now;
+    if (plan.recheck && !recheck_allows_write(s)) {
+        plan.write = 0;
+        plan.send_cookie = plan.cookie_if_dropped;
     }
-    /* The idle expiry never runs past the absolute one. */
-    if (conf->absolute_timeout) {
-        apr_time_t hard = s->created + apr_time_from_sec(conf->absolute_timeout);
-        if (expires > hard) {
-            expires = hard;
-            has_expiry = 1;
-            clamped = 1;
-        }
-    }
-
-    /* A read-only load is unmodified by contract (sd_session.h). */
-    current = s->is_new || s->intent == SD_SESSION_UPDATE
-              ? sd_fields_dump(s->fields, NULL) : "";
-    if (!current) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00316)
-                      "session data cannot be encoded as JSON");
-        return SD_FAILED;
-    }
-    modified = !s->loaded_data
-               || ((s->is_new || s->intent == SD_SESSION_UPDATE)
-                   && strcmp(s->loaded_data, current) != 0);
-    if (s->is_new) {
-        write = modified || conf->save_uninitialized;
-        send_cookie = write;
-    }
-    else {
-        /* Throttled refresh: an unchanged session is re-saved (sliding its
-         * expiry) only when less than refresh_percent of its lifetime is
-         * left, so read-only pages rarely write. 100 = every request. */
-        write = modified || conf->resave || conf->rolling
-                || refresh_due(s->deadline, now, span, conf->refresh_percent);
-        /* Near the absolute timeout the new expiry is clamped to the stored
-         * deadline: a write would move nothing, on every request. */
-        if (write && !modified && clamped && s->deadline && expires <= s->deadline) {
-            write = 0;
-        }
-        /* Unlike express-session (issues #189, #276), whenever the stored
-         * expiry slides, the browser's Expires slides with it: otherwise an
-         * active user is logged out when the first cookie runs out. A
-         * browser-session cookie needs no re-sending. */
-        send_cookie = (write && has_expiry) || conf->rolling || s->resign;
-    }
-    if (write && !s->is_new && conf->lock && !s->lock) {
-        /* Loaded read-only, now due for a write (refresh, Resave, Rolling). */
-        if (!recheck_allows_write(s)) {
-            write = 0;
-            send_cookie = s->resign;
-        }
-    }
-    if (!write && !send_cookie) {
+    if (!plan.write && !plan.send_cookie) {
         return SD_OK;
     }
-    if (write && (rv = save(s, has_expiry ? (lifetime ? lifetime : expires - now) : 0,
-                            expires, now)) != SD_OK) {
+    if (plan.write && (rv = save(s, has_expiry ? (lifetime ? lifetime : expires - now) : 0,
+                                 expires, now)) != SD_OK) {
         if (rv == SD_ENDED) {
             expire_cookies(s);
             return rv;
         }
-        if (rv != SD_TOO_LARGE || modified) {
+        if (rv != SD_TOO_LARGE || !plan.may_drop) {
             return rv;
         }
         /* A refresh that no longer fits (new cookie settings, a longer
          * count): the page is served without it, the stored session as is. */
-        write = 0;
-        send_cookie = s->resign;
-        if (!send_cookie) {
+        plan.write = 0;
+        plan.send_cookie = plan.cookie_if_dropped;
+        if (!plan.send_cookie) {
             return SD_OK;
         }
     }
-    if (!write) {
+    if (!plan.write) {
         /* Re-issued cookie without a write: keep the stored expiry. */
         expires = s->deadline ? s->deadline : expires;
     }
-    if (send_cookie) {
+    if (plan.send_cookie) {
         const sd_secret *signer = (const sd_secret *)conf->secrets->elts;
         /* The incoming cookie, when it is this ID signed with the current
          * secret, is exactly what signing would produce. */

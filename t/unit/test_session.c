@@ -33,6 +33,49 @@ static int writes(void)
     return f.servers[0].writes + f.servers[1].writes;
 }
 
+/* The save decision as a table: facts in, what the commit does out. */
+static const struct {
+    sd_session_facts f;
+    sd_session_plan want;
+} decisions[] = {
+    /* destroyed,new,modified,saveUninit,resave,rolling,due,clamped,expiry,resign,unlocked */
+    { { 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1 }, { 0, 0, 1, 0, 0, 0, "ended" } },
+    { { 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0 }, { 0, 0, 0, 0, 1, 0, "new, unmodified" } },
+    { { 0, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0 }, { 1, 1, 0, 0, 1, 0, "new, SessionDemoSaveUninitialized" } },
+    { { 0, 1, 1, 0, 0, 0, 0, 0, 1, 0, 0 }, { 1, 1, 0, 0, 0, 0, "new, modified" } },
+    { { 0, 1, 1, 0, 0, 0, 0, 0, 1, 0, 1 }, { 1, 1, 0, 0, 0, 0, "new, modified" } },
+    { { 0, 1, 1, 0, 0, 0, 0, 0, 1, 1, 0 }, { 1, 1, 0, 0, 0, 1, "new, modified" } },
+    { { 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0 }, { 0, 0, 0, 0, 1, 0, "unmodified, refresh not due" } },
+    { { 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0 }, { 1, 1, 0, 0, 1, 0, "refresh due" } },
+    { { 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0 }, { 1, 0, 0, 0, 1, 0, "refresh due" } },
+    { { 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1 }, { 1, 1, 0, 1, 1, 0, "refresh due" } },
+    { { 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 1 }, { 0, 0, 0, 0, 1, 0, "unmodified, expiry held by the absolute timeout" } },
+    { { 0, 0, 1, 0, 0, 0, 1, 1, 1, 0, 0 }, { 1, 1, 0, 0, 0, 0, "modified" } },
+    { { 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1 }, { 1, 1, 0, 1, 0, 0, "modified" } },
+    { { 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0 }, { 1, 1, 0, 0, 1, 0, "SessionDemoResave" } },
+    { { 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0 }, { 1, 1, 0, 0, 1, 0, "SessionDemoRolling" } },
+    { { 0, 0, 0, 0, 0, 1, 0, 1, 1, 0, 0 }, { 0, 1, 0, 0, 1, 0, "unmodified, expiry held by the absolute timeout" } },
+    { { 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0 }, { 0, 1, 0, 0, 1, 1, "unmodified, refresh not due" } },
+    { { 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 1 }, { 1, 1, 0, 1, 1, 1, "refresh due" } },
+};
+#define DECISIONS ((int)(sizeof(decisions) / sizeof(decisions[0])))
+
+static void test_decisions(void)
+{
+    for (int i = 0; i < DECISIONS; ++i) {
+        const sd_session_facts *f = &decisions[i].f;
+        const sd_session_plan *w = &decisions[i].want;
+        sd_session_plan got = sd_session_decide(f);
+        TAP_OK(got.write == w->write && got.send_cookie == w->send_cookie
+               && got.expire_cookie == w->expire_cookie && got.recheck == w->recheck
+               && got.may_drop == w->may_drop && got.cookie_if_dropped == w->cookie_if_dropped
+               && got.why && strcmp(got.why, w->why) == 0,
+               "decision %d (%s): write %d cookie %d expire %d recheck %d drop %d/%d",
+               i + 1, w->why, got.write, got.send_cookie, got.expire_cookie, got.recheck,
+               got.may_drop, got.cookie_if_dropped);
+    }
+}
+
 int main(void)
 {
     apr_pool_t *pool;
@@ -46,7 +89,8 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&pool, NULL);
-    TAP_PLAN(24 + 15);
+    TAP_PLAN(24 + 15 + DECISIONS);
+    test_decisions();
 
     fake_backend_init(&f, 2);
     memset(&stats, 0, sizeof(stats));
