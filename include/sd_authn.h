@@ -7,6 +7,7 @@
 #include <httpd.h>
 
 #include "sd_config.h"
+#include "sd_result.h"
 #include "sd_stats.h"
 
 typedef struct sd_authn sd_authn;
@@ -24,9 +25,9 @@ const char *sd_authn_create(apr_pool_t *p, const sd_config *conf, sd_authn **out
  * SessionDemoLoginMinTime has passed since the check began, so its timing
  * does not tell which names have accounts; a check that takes longer
  * answers when it ends and is logged (SD00427, once per child). stats
- * (NULL: none) counts failed logins. Returns OK, HTTP_UNAUTHORIZED or
- * HTTP_INTERNAL_SERVER_ERROR, logged; the password is never logged. */
-int sd_authn_check(request_rec *r, sd_authn *a, sd_stats *stats, const char *user,
+ * (NULL: none) counts failed logins. Returns SD_OK, SD_DENIED or
+ * SD_FAILED, logged; the password is never logged. */
+sd_result sd_authn_check(request_rec *r, sd_authn *a, sd_stats *stats, const char *user,
                    const char *password);
 
 #endif

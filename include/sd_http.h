@@ -10,6 +10,7 @@
 #include <apr_tables.h>
 
 #include "sd_config.h"
+#include "sd_result.h"
 
 #define SD_HTTP_HTML "text/html; charset=utf-8"
 #define SD_HTTP_JSON "application/json; charset=utf-8"
@@ -56,6 +57,9 @@ const char *sd_http_csp(apr_pool_t *p, const char *style_source);
 /* Cache-Control: no-store, the CSP made by sd_http_csp, and the framing
  * and sniffing headers. */
 void sd_http_security_headers(request_rec *r, const char *csp);
+
+/* The HTTP status that answers a lower unit's result: OK for SD_OK. */
+int sd_http_status(sd_result rc);
 
 void sd_http_text(sd_http_reply *out, int status, const char *text);
 void sd_http_redirect(sd_http_reply *out, const char *location);

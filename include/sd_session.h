@@ -8,6 +8,7 @@
 #include <httpd.h>
 #include <jansson.h>
 
+#include "sd_result.h"
 #include "sd_vhost.h"
 
 typedef struct sd_session sd_session;
@@ -27,9 +28,9 @@ typedef enum {
  * SessionDemoLock On, SD_SESSION_UPDATE first takes the session's lock, so
  * concurrent updates are serialised; a read-only load takes it only if its
  * commit has to write (a refresh), and then only writes if nobody changed
- * the session meanwhile. Returns OK, or HTTP_SERVICE_UNAVAILABLE when the
- * store cannot answer (or the lock cannot be had). */
-int sd_session_load(request_rec *r, const sd_vhost *v,
+ * the session meanwhile. Returns SD_OK, SD_UNAVAILABLE when the store
+ * cannot answer (or the lock cannot be had), or SD_FAILED (logged). */
+sd_result sd_session_load(request_rec *r, const sd_vhost *v,
                     sd_session_intent intent, sd_session **out);
 
 /* Keeps the request's own session cookie pairs ("name=value; ...") that
@@ -52,12 +53,12 @@ int sd_session_set_new(sd_session *s, const char *key, json_t *value);
 void sd_session_del(sd_session *s, const char *key);
 
 /* New ID and empty data; the old key is deleted now (fixation defence).
- * Returns OK or HTTP_SERVICE_UNAVAILABLE. */
-int sd_session_regenerate(sd_session *s);
+ * Returns SD_OK, SD_UNAVAILABLE or SD_FAILED. */
+sd_result sd_session_regenerate(sd_session *s);
 
 /* Deletes the stored session now and expires the cookie at commit.
- * Returns OK or HTTP_SERVICE_UNAVAILABLE. */
-int sd_session_destroy(sd_session *s);
+ * Returns SD_OK, SD_UNAVAILABLE or SD_FAILED. */
+sd_result sd_session_destroy(sd_session *s);
 
 /* Opens the stored session `id` as sd_session_load does a cookie's, for
  * one user to see or end another of their sessions: under its lock for
@@ -65,7 +66,7 @@ int sd_session_destroy(sd_session *s);
  * nothing for it; end it with sd_session_destroy and release it with
  * sd_session_close. A missing, ended, expired or foreign session opens
  * as a new one (sd_session_is_live is 0). */
-int sd_session_open(request_rec *r, const sd_vhost *v, const char *id,
+sd_result sd_session_open(request_rec *r, const sd_vhost *v, const char *id,
                     sd_session_intent intent, sd_session **out);
 
 /* Every distinct session ID a validly signed cookie of our name in the
@@ -74,9 +75,9 @@ int sd_session_open(request_rec *r, const sd_vhost *v, const char *id,
  * logout to end them all. */
 apr_array_header_t *sd_session_cookie_ids(request_rec *r, const sd_vhost *v);
 
-/* sd_session_open for an update whose lock is only tried: HTTP_CONFLICT
- * when another request holds it. */
-int sd_session_open_try(request_rec *r, const sd_vhost *v, const char *id, sd_session **out);
+/* sd_session_open for an update whose lock is only tried: SD_BUSY when
+ * another request holds it. */
+sd_result sd_session_open_try(request_rec *r, const sd_vhost *v, const char *id, sd_session **out);
 
 /* The session's ID: the loaded one, or the one minted at commit (NULL
  * before that for a new session). */
@@ -108,20 +109,51 @@ void sd_session_forget(sd_session *s);
 /* Releases the lock of a session that is not committed; NULL-safe. */
 void sd_session_close(sd_session *s);
 
-/* What sd_session_commit returns when the change would make the stored
- * session bigger than memcached takes: nothing was written, and the stored
- * session is as it was. */
-#define SD_SESSION_TOO_LARGE HTTP_REQUEST_ENTITY_TOO_LARGE
+/* The facts the end-of-request save decision rests on, gathered by
+ * sd_session_commit (flags: 0 or 1). */
+typedef struct {
+    int destroyed;          /* ended by this request                       */
+    int is_new;             /* no stored session was loaded                */
+    int modified;           /* its data or its ID changed                  */
+    int save_uninitialized; /* SessionDemoSaveUninitialized On             */
+    int resave;             /* SessionDemoResave On                        */
+    int rolling;            /* SessionDemoRolling On                       */
+    int refresh_due;        /* less than SessionDemoRefreshThreshold of its
+                               lifetime is left                            */
+    int clamped_in_place;   /* the absolute timeout holds the new expiry at
+                               or before the stored one                    */
+    int has_expiry;         /* a cookie with Expires (not a browser-session
+                               one)                                        */
+    int resign;             /* its cookie was signed by an older secret    */
+    int unlocked;           /* SessionDemoLock is not Off and the session
+                               was loaded without its lock                 */
+} sd_session_facts;
 
-/* What sd_session_commit returns when a logged-in session about to be
- * saved is not in its user's index (sd_vhost_runtime.index_check): it
- * was ended instead (tombstone, cookie expired), and the request's change
- * is not kept. */
-#define SD_SESSION_ENDED HTTP_UNAUTHORIZED
+/* What the commit does. */
+typedef struct {
+    int write;              /* write the session                           */
+    int send_cookie;        /* send its Set-Cookie                         */
+    int expire_cookie;      /* expire the browser's cookie (an ended one)  */
+    int recheck;            /* first take the lock without waiting and
+                               re-read: the write is dropped when the lock
+                               is busy or the session changed meanwhile    */
+    int may_drop;           /* a write too large for memcached is dropped
+                               (the page is served without it), not refused */
+    int cookie_if_dropped;  /* send_cookie once the write is dropped       */
+    const char *why;        /* the reason for `write`, for tests and logs  */
+} sd_session_plan;
+
+/* The save decision alone, without doing it: pure. */
+sd_session_plan sd_session_decide(const sd_session_facts *f);
 
 /* Saves if needed and adds Set-Cookie to r->err_headers_out. Call once,
- * before any body is sent. Returns OK, SD_SESSION_TOO_LARGE,
- * SD_SESSION_ENDED or another HTTP error status (logged). */
-int sd_session_commit(sd_session *s);
+ * before any body is sent. Returns SD_OK; SD_TOO_LARGE when the change
+ * would make the stored session bigger than memcached takes (nothing was
+ * written, the stored session is as it was); SD_ENDED when a logged-in
+ * session about to be saved is not in its user's index
+ * (sd_vhost_runtime.index_check): it was ended instead (tombstone, cookie
+ * expired) and the request's change is not kept; or SD_UNAVAILABLE or
+ * SD_FAILED (logged). */
+sd_result sd_session_commit(sd_session *s);
 
 #endif

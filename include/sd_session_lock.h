@@ -6,6 +6,7 @@
 
 #include <httpd.h>
 
+#include "sd_result.h"
 #include "sd_vhost.h"
 
 typedef struct sd_session_lock sd_session_lock;
@@ -16,12 +17,12 @@ typedef enum {
 } sd_session_lock_mode;
 
 /* Takes the lock of the session whose record's name in memcached keys is
- * `name` (sd_vault_name of its ID), in this server's realm. Returns OK with *out set
- * (released when r->pool is cleared, if not before); HTTP_CONFLICT when
- * SD_LOCK_TRY found it busy; HTTP_SERVICE_UNAVAILABLE when the store is
+ * `name` (sd_vault_name of its ID), in this server's realm. Returns SD_OK with *out set
+ * (released when r->pool is cleared, if not before); SD_BUSY when
+ * SD_LOCK_TRY found it busy; SD_UNAVAILABLE when the store is
  * down, the wait ran out, or SessionDemoLockWaiters requests of this
  * session already wait in this child (logged). */
-int sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char *name,
+sd_result sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char *name,
                             sd_session_lock_mode mode, sd_session_lock **out);
 
 /* Whether the holder may still trust its lock: memcached may drop a lock

@@ -11,6 +11,7 @@
 #include <httpd.h>
 #include <apr_tables.h>
 
+#include "sd_result.h"
 #include "sd_vhost.h"
 
 /* Characters of a handle: lower-case hex of 128 bits. */
@@ -34,9 +35,9 @@ const char *sd_user_index_handle(apr_pool_t *p, const sd_vhost *v, const char *i
  * size), their oldest logins are ended (*evicted counts them; may be
  * NULL). A session created before an end of all its user's sessions is
  * ended instead of added. A name the username rule (sd_username.h)
- * refuses is never indexed: HTTP_BAD_REQUEST. Returns OK or
- * HTTP_SERVICE_UNAVAILABLE (logged). */
-int sd_user_index_add(request_rec *r, const sd_vhost *v, const char *user, const char *id,
+ * refuses is never indexed: SD_REFUSED. Returns SD_OK, SD_UNAVAILABLE or
+ * SD_FAILED (logged). */
+sd_result sd_user_index_add(request_rec *r, const sd_vhost *v, const char *user, const char *id,
                       apr_time_t created, int *evicted);
 
 /* sd_user_index_add for a session whose save, at `saved`, found its
@@ -44,29 +45,29 @@ int sd_user_index_add(request_rec *r, const sd_vhost *v, const char *user, const
  * missing, the one made records `saved` as its rebuild, so the user's
  * other sessions, saved before it, are indexed again at their next save
  * instead of ended (sd_user_index_check). */
-int sd_user_index_readd(request_rec *r, const sd_vhost *v, const char *user, const char *id,
+sd_result sd_user_index_readd(request_rec *r, const sd_vhost *v, const char *user, const char *id,
                         apr_time_t created, apr_time_t saved);
 
-/* Drops the ended session `id` (a logout). Returns OK or
- * HTTP_SERVICE_UNAVAILABLE (logged); an entry left behind is pruned by the
+/* Drops the ended session `id` (a logout). Returns SD_OK or
+ * SD_UNAVAILABLE (logged); an entry left behind is pruned by the
  * next write, as its session is gone. */
-int sd_user_index_remove(request_rec *r, const sd_vhost *v, const char *user,
+sd_result sd_user_index_remove(request_rec *r, const sd_vhost *v, const char *user,
                          const char *id);
 
 /* The user's live sessions, most recently seen first, as an array of
- * sd_user_index_entry (from r->pool). Returns OK or
- * HTTP_SERVICE_UNAVAILABLE. */
-int sd_user_index_list(request_rec *r, const sd_vhost *v, const char *user,
+ * sd_user_index_entry (from r->pool). Returns SD_OK, SD_UNAVAILABLE or
+ * SD_FAILED. */
+sd_result sd_user_index_list(request_rec *r, const sd_vhost *v, const char *user,
                        apr_array_header_t **entries);
 
 /* Ends sessions of `user`, each under its lock and by a tombstone, so no
  * replica or racing request brings it back: the one with `handle` (when
  * not NULL), else every one but `keep_id` (NULL: all). *ended counts the
  * live sessions ended; *ended_id (may be NULL) gets the ID of the one a
- * handle named. Returns OK, HTTP_NOT_FOUND (no live session of the user
- * has that handle) or HTTP_SERVICE_UNAVAILABLE (some could not be ended;
+ * handle named. Returns SD_OK, SD_NOT_FOUND (no live session of the user
+ * has that handle) or SD_UNAVAILABLE (some could not be ended;
  * those that were are counted). */
-int sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
+sd_result sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
                       const char *handle, const char *keep_id, int *ended,
                       const char **ended_id);
 
@@ -82,8 +83,8 @@ sd_index_verdict sd_user_index_check(request_rec *r, const sd_vhost *v, const ch
                                      const char *id, apr_time_t created, apr_time_t saved);
 
 /* How many users of the realm have an index with sessions in it (created
- * minus emptied; an index memcached evicts is still counted). Returns OK,
- * or HTTP_SERVICE_UNAVAILABLE. */
-int sd_user_index_users(request_rec *r, const sd_vhost *v, apr_int64_t *count);
+ * minus emptied; an index memcached evicts is still counted). Returns SD_OK,
+ * or SD_UNAVAILABLE. */
+sd_result sd_user_index_users(request_rec *r, const sd_vhost *v, apr_int64_t *count);
 
 #endif

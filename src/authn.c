@@ -104,14 +104,14 @@ static void answer_no_earlier(request_rec *r, sd_authn *a, apr_time_t started, i
     }
 }
 
-int sd_authn_check(request_rec *r, sd_authn *a, sd_stats *stats, const char *user,
+sd_result sd_authn_check(request_rec *r, sd_authn *a, sd_stats *stats, const char *user,
                    const char *password)
 {
     authn_status result = AUTH_USER_NOT_FOUND;
     apr_time_t started = apr_time_now();
 
     if (!a) {
-        return OK;
+        return SD_OK;
     }
     for (int i = 0; i < a->providers->nelts; ++i) {
         result = ask(r, a, i, user, password);
@@ -125,17 +125,17 @@ int sd_authn_check(request_rec *r, sd_authn *a, sd_stats *stats, const char *use
     answer_no_earlier(r, a, started, result == AUTH_GRANTED || result == AUTH_DENIED);
     switch (result) {
     case AUTH_GRANTED:
-        return OK;
+        return SD_OK;
     case AUTH_GENERAL_ERROR:
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00415)
                       "the authn provider failed while checking user '%s'",
                       ap_escape_logitem(r->pool, user));
-        return HTTP_INTERNAL_SERVER_ERROR;
+        return SD_FAILED;
     default:
         SD_STATS_INC(stats, logins_failed);
         ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00416)
                       "login refused for user '%s': %s", ap_escape_logitem(r->pool, user),
                       result == AUTH_USER_NOT_FOUND ? "unknown user" : "wrong password");
-        return HTTP_UNAUTHORIZED;
+        return SD_DENIED;
     }
 }

@@ -67,7 +67,7 @@ static const char *session_user(request_rec *r, request_rec *top, const sd_vhost
     if (known) {
         return known;
     }
-    if (sd_session_load(top, v, SD_SESSION_READ, &s) != OK) {
+    if (sd_session_load(top, v, SD_SESSION_READ, &s) != SD_OK) {
         return NULL;
     }
     logged_in = sd_session_get(s, "isLoggedIn");
@@ -93,25 +93,25 @@ static const char *session_user(request_rec *r, request_rec *top, const sd_vhost
          * the Set-Cookie goes in err_headers_out, which survives a CGI's or
          * a proxied backend's answer and internal redirects. A refresh that
          * fails costs nothing but the refresh: the session stays as stored. */
-        int rc = sd_session_commit(s);
-        if (rc == SD_SESSION_ENDED) {
+        sd_result rc = sd_session_commit(s);
+        if (rc == SD_ENDED) {
             /* Not in its user's index (put back after a revoke): ended by
              * this refresh, so not a login for this request either. */
             known = "";
         }
-        else if (rc == OK && sd_session_unindexed(s)) {
+        else if (rc == SD_OK && sd_session_unindexed(s)) {
             sd_user_index_readd(top, v, known, sd_session_id(s), sd_session_created(s),
                                 sd_session_written_at(s));
         }
-        else if (rc == OK && sd_session_adopted(s)) {
+        else if (rc == SD_OK && sd_session_adopted(s)) {
             /* As the app's routes do: an adopted session is indexed at its
              * first save, so that a revoke finds it. */
             sd_user_index_add(top, v, known, sd_session_id(s), sd_session_created(s), NULL);
         }
-        else if (rc != OK) {
+        else if (rc != SD_OK) {
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, top, SD_LOGNO(00606)
                           "AuthType sessiondemo: the session's refresh failed (%d);"
-                          " serving the request without it", rc);
+                          " serving the request without it", sd_http_status(rc));
         }
     }
     else {

@@ -257,6 +257,30 @@ void sd_http_security_headers(request_rec *r, const char *csp)
     apr_table_setn(r->headers_out, "Content-Security-Policy", csp);
 }
 
+int sd_http_status(sd_result rc)
+{
+    switch (rc) {
+    case SD_OK:
+        return OK;
+    case SD_BUSY:
+        return HTTP_CONFLICT;
+    case SD_UNAVAILABLE:
+        return HTTP_SERVICE_UNAVAILABLE;
+    case SD_TOO_LARGE:
+        return HTTP_REQUEST_ENTITY_TOO_LARGE;
+    case SD_ENDED:
+    case SD_DENIED:
+        return HTTP_UNAUTHORIZED;
+    case SD_NOT_FOUND:
+        return HTTP_NOT_FOUND;
+    case SD_REFUSED:
+        return HTTP_BAD_REQUEST;
+    case SD_FAILED:
+        break;
+    }
+    return HTTP_INTERNAL_SERVER_ERROR;
+}
+
 void sd_http_text(sd_http_reply *out, int status, const char *text)
 {
     out->status = status;

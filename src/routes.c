@@ -85,7 +85,8 @@ static void reply_json(route_ctx *ctx, sd_http_reply *out, int status, json_t *b
 static int load_session(route_ctx *ctx)
 {
     return ctx->session ? OK
-                        : sd_session_load(ctx->r, ctx->v, ctx->intent, &ctx->session);
+                        : sd_http_status(sd_session_load(ctx->r, ctx->v, ctx->intent,
+                                                         &ctx->session));
 }
 
 static int is_logged_in(route_ctx *ctx)
@@ -250,6 +251,7 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
     json_t *flash, *username_json;
     sd_session *s;
     sd_username_verdict verdict;
+    sd_result checked;
     int rc = sd_http_read_form(ctx->r, ctx->conf, &form);
 
     if (rc != OK) {
@@ -304,24 +306,25 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
         && (rc = throttle_check(ctx, username, &client)) != OK) {
         return rc;
     }
-    rc = sd_authn_check(r, ctx->v->rt.authn, ctx->v->rt.stats, username, password);
-    if (rc != HTTP_UNAUTHORIZED && client) {
+    checked = sd_authn_check(r, ctx->v->rt.authn, ctx->v->rt.stats, username, password);
+    if (checked != SD_DENIED && client) {
         /* Not a wrong password (a login, or the provider failing): the
          * attempt's own count is taken back; earlier ones stay. */
         sd_backend_call call = { r->pool, r };
         sd_throttle_release(ctx->v->rt.throttle, ctx->v->rt.store, &call, username, client);
     }
-    if (rc != OK) {
-        if (rc == HTTP_UNAUTHORIZED) {
+    if (checked != SD_OK) {
+        if (checked == SD_DENIED) {
             sd_http_redirect(out, next ? sd_next_path_login_url(r->pool, app_url(ctx, "/login?error=2"), next)
                                        : app_url(ctx, "/login?error=2"));
             return OK;
         }
-        return rc;
+        return sd_http_status(checked);
     }
     /* A new ID at the privilege change, so an ID planted before login
      * (session fixation) is worthless afterwards. */
-    if ((rc = load_session(ctx)) != OK || (rc = sd_session_regenerate(ctx->session)) != OK) {
+    if ((rc = load_session(ctx)) != OK
+        || (rc = sd_http_status(sd_session_regenerate(ctx->session))) != OK) {
         return rc;
     }
     s = ctx->session;
@@ -396,13 +399,13 @@ static int end_cookie_sessions(route_ctx *ctx)
         if (own && strcmp(id, own) == 0) {
             continue;
         }
-        rc = sd_session_open(r, ctx->v, id, SD_SESSION_UPDATE, &s);
+        rc = sd_http_status(sd_session_open(r, ctx->v, id, SD_SESSION_UPDATE, &s));
         if (rc == OK && sd_session_is_live(s)) {
             name = sd_session_get(s, "username");
             if (json_is_true(sd_session_get(s, "isLoggedIn")) && json_is_string(name)) {
                 user = apr_pstrdup(r->pool, json_string_value(name));
             }
-            if ((rc = sd_session_destroy(s)) == OK) {
+            if ((rc = sd_http_status(sd_session_destroy(s))) == OK) {
                 ++ended;
                 if (user && ctx->v->rt.authn) {
                     sd_user_index_remove(r, ctx->v, user, id);
@@ -430,7 +433,7 @@ static int route_logout(route_ctx *ctx, sd_http_reply *out)
     }
     ctx->logged_out = session_user(ctx);
     ctx->logged_out_id = sd_session_id(ctx->session);
-    if ((rc = sd_session_destroy(ctx->session)) != OK
+    if ((rc = sd_http_status(sd_session_destroy(ctx->session))) != OK
         || (rc = end_cookie_sessions(ctx)) != OK) {
         return rc;
     }
@@ -566,7 +569,7 @@ static int sessions_model(route_ctx *ctx, const char *user, json_t **list, int *
 {
     apr_array_header_t *entries;
     const char *mine = sd_session_id(ctx->session);
-    int rc = sd_user_index_list(ctx->r, ctx->v, user, &entries);
+    int rc = sd_http_status(sd_user_index_list(ctx->r, ctx->v, user, &entries));
 
     *others = 0;
     if (rc != OK) {
@@ -668,7 +671,8 @@ static int route_sessions_logout_others(route_ctx *ctx, sd_http_reply *out)
         sd_http_redirect(out, app_url(ctx, "/login"));
         return OK;
     }
-    rc = sd_user_index_end(ctx->r, ctx->v, user, NULL, sd_session_id(ctx->session), &ended, NULL);
+    rc = sd_http_status(sd_user_index_end(ctx->r, ctx->v, user, NULL, sd_session_id(ctx->session),
+                                          &ended, NULL));
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, ctx->r, SD_LOGNO(00420)
                   "user '%s' ended %d other session%s", ap_escape_logitem(ctx->r->pool, user),
                   ended, ended == 1 ? "" : "s");
@@ -696,7 +700,8 @@ static int route_sessions_logout(route_ctx *ctx, sd_http_reply *out)
         return OK;
     }
     handle = apr_table_get(form, "handle");
-    rc = sd_user_index_end(r, ctx->v, user, handle ? handle : "", NULL, &ended, &ended_id);
+    rc = sd_http_status(sd_user_index_end(r, ctx->v, user, handle ? handle : "", NULL, &ended,
+                                          &ended_id));
     if (rc == HTTP_NOT_FOUND) {
         /* Unknown, malformed, already ended, or another user's: alike. */
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00421)
@@ -817,21 +822,18 @@ static int update_index(route_ctx *ctx)
 {
     request_rec *r = ctx->r;
     const char *id = sd_session_id(ctx->session);
-    int rc = OK;
-
     if (ctx->logged_out && ctx->logged_out_id && ctx->v->rt.authn) {
         sd_user_index_remove(r, ctx->v, ctx->logged_out, ctx->logged_out_id);
     }
     if (ctx->logged_in_as && id) {
-        rc = sd_user_index_add(r, ctx->v, ctx->logged_in_as, id,
-                               sd_session_created(ctx->session), NULL);
-        if (rc != OK) {
+        if (sd_user_index_add(r, ctx->v, ctx->logged_in_as, id,
+                              sd_session_created(ctx->session), NULL) != SD_OK) {
             sd_session *s;
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00423)
                           "the login could not be added to the user's index of sessions;"
                           " the new session is ended and the login refused");
             drop_our_cookie(r, ctx->conf->cookie_name);
-            if (sd_session_open(r, ctx->v, id, SD_SESSION_UPDATE, &s) == OK) {
+            if (sd_session_open(r, ctx->v, id, SD_SESSION_UPDATE, &s) == SD_OK) {
                 sd_session_destroy(s);
             }
             sd_session_close(s);
@@ -841,13 +843,13 @@ static int update_index(route_ctx *ctx)
     else if (id && ctx->v->rt.authn
              && (sd_session_adopted(ctx->session) || sd_session_unindexed(ctx->session))
              && session_user(ctx)) {
-        int added = sd_session_unindexed(ctx->session)
+        sd_result added = sd_session_unindexed(ctx->session)
                     ? sd_user_index_readd(r, ctx->v, session_user(ctx), id,
                                           sd_session_created(ctx->session),
                                           sd_session_written_at(ctx->session))
                     : sd_user_index_add(r, ctx->v, session_user(ctx), id,
                                         sd_session_created(ctx->session), NULL);
-        if (added != OK) {
+        if (added != SD_OK) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00424)
                           "a session express-session made (or one whose user's index"
                           " was gone) could not be added to its user's index; it cannot"
@@ -936,20 +938,18 @@ int sd_routes_handle(request_rec *r, const sd_vhost *v)
         rc = match->fn(&ctx, &out);
     }
     if (rc == OK && ctx.session) {
-        rc = sd_session_commit(ctx.session);
-        if (rc == OK) {
-            rc = update_index(&ctx);
-        }
-        if (rc == SD_SESSION_TOO_LARGE && match->method == M_GET) {
+        sd_result saved = sd_session_commit(ctx.session);
+        rc = saved == SD_OK ? update_index(&ctx) : sd_http_status(saved);
+        if (saved == SD_TOO_LARGE && match->method == M_GET) {
             /* A page's own bookkeeping (the visit count) that no longer
              * fits: the page is still served, the stored session kept. */
             rc = OK;
         }
-        if (rc == SD_SESSION_ENDED) {
+        if (saved == SD_ENDED) {
             message = "Your session has ended (signed out from another device or by an"
                       " administrator); please log in again. Nothing was changed.";
         }
-        if (rc == SD_SESSION_TOO_LARGE) {
+        if (rc != OK && saved == SD_TOO_LARGE) {
             message = "This change would make your session larger than the session"
                       " store accepts, so it was not made; your session is unchanged.";
         }

@@ -194,7 +194,7 @@ apr_array_header_t *sd_session_cookie_ids(request_rec *r, const sd_vhost *v)
     return ids;
 }
 
-static int start_new(sd_session *s)
+static sd_result start_new(sd_session *s)
 {
     s->is_new = 1;
     s->id = NULL;
@@ -208,20 +208,20 @@ static int start_new(sd_session *s)
     if (!s->fields) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, s->r, SD_LOGNO(00311)
                       "out of memory for a new session");
-        return HTTP_INTERNAL_SERVER_ERROR;
+        return SD_FAILED;
     }
-    return OK;
+    return SD_OK;
 }
 
 /* Drops a stored session that is past its time: deleted, counted, and the
  * request continues as a new visitor. */
-static int expire_stored(sd_session *s, const char *why)
+static sd_result expire_stored(sd_session *s, const char *why)
 {
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, s->r, SD_LOGNO(00302)
                   "stored session %s; starting a new one", why);
     SD_STATS_INC(s->v->rt.stats, expired);
     if (sd_vault_remove(s->r, s->v, s->cookie_id, s->old_key) != SD_STORE_OK) {
-        return HTTP_SERVICE_UNAVAILABLE;
+        return SD_UNAVAILABLE;
     }
     return start_new(s);
 }
@@ -326,9 +326,9 @@ static void lower_adopted_name(sd_session *s, const sd_record *rec, sd_fields *f
     }
 }
 
-/* Reads and vets the stored value. Returns OK (s filled, or started new
- * when the value is unusable) or an HTTP error status. */
-static int load_stored(sd_session *s)
+/* Reads and vets the stored value. Returns SD_OK (s filled, or started new
+ * when the value is unusable), SD_UNAVAILABLE or SD_FAILED (logged). */
+static sd_result load_stored(sd_session *s)
 {
     request_rec *r = s->r;
     const sd_config *conf = s->conf;
@@ -349,7 +349,7 @@ static int load_stored(sd_session *s)
         /* Expired or destroyed elsewhere: a fresh ID, never the old one. */
         return start_new(s);
     default:
-        return HTTP_SERVICE_UNAVAILABLE;
+        return SD_UNAVAILABLE;
     }
 
     if (flags != SD_VAULT_FLAGS_JSON || len > SD_STORE_MAX_VALUE
@@ -398,29 +398,29 @@ static int load_stored(sd_session *s)
         if (!s->loaded_data) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00313)
                           "out of memory encoding the loaded session");
-            return HTTP_INTERNAL_SERVER_ERROR;
+            return SD_FAILED;
         }
     }
     else {
         s->loaded_data = "";
     }
-    return OK;
+    return SD_OK;
 }
 
 /* The stored session of s->cookie_id, under its lock when the intent
  * is to update it. */
-static int open_stored(sd_session *s, sd_session_lock_mode mode)
+static sd_result open_stored(sd_session *s, sd_session_lock_mode mode)
 {
     if (s->conf->lock && s->intent == SD_SESSION_UPDATE) {
-        int rc = sd_session_lock_acquire(s->r, s->v, s->cookie_name, mode, &s->lock);
-        if (rc != OK) {
+        sd_result rc = sd_session_lock_acquire(s->r, s->v, s->cookie_name, mode, &s->lock);
+        if (rc != SD_OK) {
             return rc;
         }
     }
     return load_stored(s);
 }
 
-int sd_session_load(request_rec *r, const sd_vhost *v,
+sd_result sd_session_load(request_rec *r, const sd_vhost *v,
                     sd_session_intent intent, sd_session **out)
 {
     const sd_config *conf = v->conf;
@@ -485,7 +485,7 @@ int sd_session_load(request_rec *r, const sd_vhost *v,
     return open_stored(s, SD_LOCK_WAIT);
 }
 
-static int open_by_id(request_rec *r, const sd_vhost *v, const char *id,
+static sd_result open_by_id(request_rec *r, const sd_vhost *v, const char *id,
                       sd_session_intent intent, sd_session_lock_mode mode, sd_session **out)
 {
     sd_session *s = apr_pcalloc(r->pool, sizeof(*s));
@@ -504,13 +504,13 @@ static int open_by_id(request_rec *r, const sd_vhost *v, const char *id,
     return open_stored(s, mode);
 }
 
-int sd_session_open(request_rec *r, const sd_vhost *v, const char *id,
+sd_result sd_session_open(request_rec *r, const sd_vhost *v, const char *id,
                     sd_session_intent intent, sd_session **out)
 {
     return open_by_id(r, v, id, intent, SD_LOCK_WAIT, out);
 }
 
-int sd_session_open_try(request_rec *r, const sd_vhost *v, const char *id, sd_session **out)
+sd_result sd_session_open_try(request_rec *r, const sd_vhost *v, const char *id, sd_session **out)
 {
     return open_by_id(r, v, id, SD_SESSION_UPDATE, SD_LOCK_TRY, out);
 }
@@ -564,13 +564,13 @@ static apr_int64_t tombstone_ttl(const sd_config *conf, apr_time_t until, apr_ti
  * tombstone: a newer generation that outvotes any copy a replica kept while
  * it missed the logout, living as long as the session had left. With one
  * copy, a delete is final. */
-static int remove_stored(sd_session *s)
+static sd_result remove_stored(sd_session *s)
 {
     request_rec *r = s->r;
     sd_store_result res;
 
     if (s->is_new || !s->id) {
-        return OK;
+        return SD_OK;
     }
     if (s->conf->replicas == 0) {
         res = sd_vault_remove(r, s->v, s->id, s->old_key);
@@ -590,34 +590,34 @@ static int remove_stored(sd_session *s)
         if (!value) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00318)
                           "out of memory writing the session's tombstone");
-            return HTTP_INTERNAL_SERVER_ERROR;
+            return SD_FAILED;
         }
         res = sd_vault_write(r, s->v, s->id, lock_key(s, s->id), value, len, &meta,
                              tombstone_ttl(s->conf, until, now), s->old_key);
     }
     if (res != SD_STORE_OK) {
-        return HTTP_SERVICE_UNAVAILABLE;
+        return SD_UNAVAILABLE;
     }
     SD_STATS_INC(s->v->rt.stats, destroyed);
-    return OK;
+    return SD_OK;
 }
 
-int sd_session_regenerate(sd_session *s)
+sd_result sd_session_regenerate(sd_session *s)
 {
-    int rc = remove_stored(s);
-    if (rc != OK || (rc = start_new(s)) != OK) {
+    sd_result rc = remove_stored(s);
+    if (rc != SD_OK || (rc = start_new(s)) != SD_OK) {
         return rc;
     }
     /* Even with no data yet, a regenerated session counts as modified (its
      * ID changed), as in express-session. */
     s->loaded_data = NULL;
-    return OK;
+    return SD_OK;
 }
 
-int sd_session_destroy(sd_session *s)
+sd_result sd_session_destroy(sd_session *s)
 {
-    int rc = remove_stored(s);
-    if (rc == OK) {
+    sd_result rc = remove_stored(s);
+    if (rc == SD_OK) {
         s->destroyed = 1;
     }
     return rc;
@@ -720,34 +720,34 @@ static void index_down_logged(sd_session *s)
  * their key, not to a time) would otherwise live on, unlisted and out of
  * every later revoke's reach. Asked on writes only: a read-only view of
  * such a copy still works until its next save. */
-static int check_listed(sd_session *s)
+static sd_result check_listed(sd_session *s)
 {
     request_rec *r = s->r;
     const json_t *name = sd_session_get(s, "username");
-    int rc;
+    sd_result rc;
 
     /* Whatever its login kind: an adopted login ("express") is listed from
      * its first save here on, and a revoke must reach it as any other. Only
      * that first save (adopted now, indexed after the commit) is not asked. */
     if (!s->v->rt.index_check || s->adopted
         || !json_is_true(sd_session_get(s, "isLoggedIn")) || !json_is_string(name)) {
-        return OK;
+        return SD_OK;
     }
     switch (s->v->rt.index_check(r, s->v, json_string_value(name), s->id, s->created,
                                  sd_session_saved(s))) {
     case SD_INDEX_LISTED:
-        return OK;
+        return SD_OK;
     case SD_INDEX_MISSING:
         /* Evicted or deleted: indexed again after the commit (the index's
          * lock is never waited for under the session's). */
         s->unindexed = 1;
-        return OK;
+        return SD_OK;
     case SD_INDEX_DOWN:
         /* An index that cannot answer (its node down, or altered) must not
          * lock the user out of every save while their session's node is
          * up; a revoke and logout-others still fail closed on it. */
         index_down_logged(s);
-        return OK;
+        return SD_OK;
     case SD_INDEX_UNLISTED:
         break;
     }
@@ -755,17 +755,17 @@ static int check_listed(sd_session *s)
                   "a session of user '%s' is not in the user's index (ended, then put"
                   " back in memcached, or its end could not take its lock): it is"
                   " ended instead of saved", ap_escape_logitem(r->pool, json_string_value(name)));
-    if ((rc = remove_stored(s)) != OK) {
+    if ((rc = remove_stored(s)) != SD_OK) {
         return rc;
     }
     SD_STATS_INC(s->v->rt.stats, revoked);
     s->destroyed = 1;
-    return SD_SESSION_ENDED;
+    return SD_ENDED;
 }
 
 /* Writes the session: `add` under a fresh ID for new sessions (retrying on
  * the astronomically unlikely collision), `set` for existing ones. */
-static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time_t now)
+static sd_result save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time_t now)
 {
     request_rec *r = s->r;
     sd_store *store = s->v->rt.store;
@@ -773,7 +773,7 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
     apr_size_t len = 0, room;
     char *value;
     sd_store_result res;
-    int rc;
+    sd_result rc;
     apr_int64_t ttl = ttl_until(expires, now);
     const char *key = s->is_new ? NULL : sd_vault_key(r->pool, s->v, s->id);
 
@@ -787,7 +787,7 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00304)
                       "session data cannot be encoded as JSON (out of memory, or"
                       " nested too deep)");
-        return HTTP_INTERNAL_SERVER_ERROR;
+        return SD_FAILED;
     }
     room = sd_store_max_value(store, key ? key
                               : sd_vault_key(r->pool, s->v, "00000000000000000000000000000000"));
@@ -800,7 +800,7 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
                       "session of %" APR_SIZE_T_FMT " bytes would exceed memcached's item"
                       " size (room for %" APR_SIZE_T_FMT "); the change is refused and"
                       " the stored session kept", len, room);
-        return SD_SESSION_TOO_LARGE;
+        return SD_TOO_LARGE;
     }
     if (!s->is_new) {
         if (s->lock && !sd_session_lock_trusted(s->lock)) {
@@ -808,9 +808,9 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
                           "request held the session lock longer than it can trust"
                           " it (SessionDemoLockTTL less a second); not saving, so as"
                           " not to overwrite a newer change");
-            return HTTP_SERVICE_UNAVAILABLE;
+            return SD_UNAVAILABLE;
         }
-        if ((rc = check_listed(s)) != OK) {
+        if ((rc = check_listed(s)) != SD_OK) {
             return rc;
         }
         res = sd_vault_write(r, s->v, s->id, lock_key(s, s->id), value, len, &meta, ttl,
@@ -830,7 +830,7 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
                 ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00306)
                               "the random number generator failed; no session"
                               " ID can be made");
-                return HTTP_INTERNAL_SERVER_ERROR;
+                return SD_FAILED;
             }
             s->id = apr_pstrdup(r->pool, id);
             res = sd_vault_add(r, s->v, s->id, lock_key(s, s->id), value, len, &meta, ttl);
@@ -845,19 +845,19 @@ static int save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time
         ap_log_rerror(APLOG_MARK, res == SD_STORE_DOWN ? APLOG_INFO : APLOG_ERR, 0, r,
                       SD_LOGNO(00307) "session could not be saved; answering 503"
                       " so the change is not silently lost");
-        return HTTP_SERVICE_UNAVAILABLE;
+        return SD_UNAVAILABLE;
     }
-    return OK;
+    return SD_OK;
 }
 
 /* For a session loaded without the lock that is due for a refresh: takes
- * the lock without waiting and re-reads. Returns OK when the stored data is
- * still what was loaded (the write may go ahead), DONE when the write should
+ * the lock without waiting and re-reads. Returns 1 when the stored data is
+ * still what was loaded (the write may go ahead), 0 when the write should
  * be skipped: the lock is busy or the store does not answer (the page is
  * served without its refresh rather than made to wait), or another request
  * changed or deleted the session meanwhile (its expiry is fresh, or it was
  * logged out and must not come back). */
-static int lock_and_recheck(sd_session *s)
+static int recheck_allows_write(sd_session *s)
 {
     request_rec *r = s->r;
     char *val = NULL;
@@ -868,19 +868,19 @@ static int lock_and_recheck(sd_session *s)
     const char *err = NULL, *stored, *mine;
     const char *name = name_of(s, s->id);
 
-    if (!name || sd_session_lock_acquire(r, s->v, name, SD_LOCK_TRY, &s->lock) != OK
+    if (!name || sd_session_lock_acquire(r, s->v, name, SD_LOCK_TRY, &s->lock) != SD_OK
         || sd_vault_read(r, s->v, s->id, lock_key(s, s->id), SD_STORE_LOCKED, &val, &len,
                          &flags, NULL)
            != SD_STORE_OK
         || flags != SD_VAULT_FLAGS_JSON || len > SD_STORE_MAX_VALUE
         || !sd_record_load(r->pool, val, len, &rec, &fields, &err)
         || sd_record_generation(&rec) != s->gen) {
-        return DONE;
+        return 0;
     }
     lower_adopted_name(s, &rec, fields);
     stored = sd_fields_dump(fields, NULL);
     mine = sd_fields_dump(s->fields, NULL);
-    return stored && mine && strcmp(stored, mine) == 0 ? OK : DONE;
+    return stored && mine && strcmp(stored, mine) == 0;
 }
 
 /* Whether less than `percent` of `span` is left before `deadline`, in
@@ -905,7 +905,50 @@ static void expire_cookies(sd_session *s)
     }
 }
 
-static int commit_session(sd_session *s)
+sd_session_plan sd_session_decide(const sd_session_facts *f)
+{
+    sd_session_plan p = { 0, 0, 0, 0, 0, 0, NULL };
+
+    if (f->destroyed) {
+        p.expire_cookie = 1;
+        p.why = "ended";
+        return p;
+    }
+    /* Whatever the reason to write, a write that no longer fits memcached
+     * is dropped, not refused, unless the data changed. */
+    p.may_drop = !f->modified;
+    p.cookie_if_dropped = f->resign;
+    if (f->is_new) {
+        p.write = f->modified || f->save_uninitialized;
+        p.send_cookie = p.write;
+        p.why = f->modified ? "new, modified"
+                : p.write ? "new, SessionDemoSaveUninitialized" : "new, unmodified";
+        return p;
+    }
+    /* Throttled refresh: an unchanged session is re-saved (sliding its
+     * expiry) only when less than refresh_percent of its lifetime is
+     * left, so read-only pages rarely write. 100 = every request. */
+    p.write = f->modified || f->resave || f->rolling || f->refresh_due;
+    p.why = f->modified ? "modified" : f->resave ? "SessionDemoResave"
+            : f->rolling ? "SessionDemoRolling"
+            : f->refresh_due ? "refresh due" : "unmodified, refresh not due";
+    /* Near the absolute timeout the new expiry is clamped to the stored
+     * deadline: a write would move nothing, on every request. */
+    if (p.write && !f->modified && f->clamped_in_place) {
+        p.write = 0;
+        p.why = "unmodified, expiry held by the absolute timeout";
+    }
+    /* Unlike express-session (issues #189, #276), whenever the stored
+     * expiry slides, the browser's Expires slides with it: otherwise an
+     * active user is logged out when the first cookie runs out. A
+     * browser-session cookie needs no re-sending. */
+    p.send_cookie = (p.write && f->has_expiry) || f->rolling || f->resign;
+    /* Loaded read-only, now due for a write (refresh, Resave, Rolling). */
+    p.recheck = p.write && f->unlocked;
+    return p;
+}
+
+static sd_result commit_session(sd_session *s)
 {
     request_rec *r = s->r;
     const sd_config *conf = s->conf;
@@ -917,99 +960,89 @@ static int commit_session(sd_session *s)
                                            : configured;
     apr_time_t span = lifetime ? lifetime : configured;
     apr_time_t expires = now + span;
-    int has_expiry = lifetime != 0;
-    int modified, write, send_cookie, rv, clamped = 0;
-    const char *current;
+    int has_expiry = lifetime != 0, clamped = 0;
+    sd_session_facts facts = { 0 };
+    sd_session_plan plan;
+    sd_result rv;
 
     if (s->committed || s->detached) {
         /* A session opened by ID is another browser's: no cookie of it
          * goes to this one, and nothing but an end is written for it. */
-        return OK;
+        return SD_OK;
     }
     s->committed = 1;
 
-    if (s->destroyed) {
+    facts.destroyed = s->destroyed;
+    if (!s->destroyed) {
+        const char *current;
+        if (!s->created) {
+            s->created = now;
+        }
+        /* The idle expiry never runs past the absolute one. */
+        if (conf->absolute_timeout) {
+            apr_time_t hard = s->created + apr_time_from_sec(conf->absolute_timeout);
+            if (expires > hard) {
+                expires = hard;
+                has_expiry = 1;
+                clamped = 1;
+            }
+        }
+        /* A read-only load is unmodified by contract (sd_session.h). */
+        current = s->is_new || s->intent == SD_SESSION_UPDATE
+                  ? sd_fields_dump(s->fields, NULL) : "";
+        if (!current) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00316)
+                          "session data cannot be encoded as JSON");
+            return SD_FAILED;
+        }
+        facts.is_new = s->is_new;
+        facts.modified = !s->loaded_data
+                         || ((s->is_new || s->intent == SD_SESSION_UPDATE)
+                             && strcmp(s->loaded_data, current) != 0);
+        facts.save_uninitialized = conf->save_uninitialized != 0;
+        facts.resave = conf->resave != 0;
+        facts.rolling = conf->rolling != 0;
+        facts.refresh_due = refresh_due(s->deadline, now, span, conf->refresh_percent);
+        facts.clamped_in_place = clamped && s->deadline && expires <= s->deadline;
+        facts.has_expiry = has_expiry;
+        facts.resign = s->resign != 0;
+        facts.unlocked = conf->lock && !s->lock;
+    }
+    plan = sd_session_decide(&facts);
+
+    if (plan.expire_cookie) {
         expire_cookies(s);
-        return OK;
+        return SD_OK;
     }
-
-    if (!s->created) {
-        s->created = now;
+    if (plan.recheck && !recheck_allows_write(s)) {
+        plan.write = 0;
+        plan.send_cookie = plan.cookie_if_dropped;
     }
-    /* The idle expiry never runs past the absolute one. */
-    if (conf->absolute_timeout) {
-        apr_time_t hard = s->created + apr_time_from_sec(conf->absolute_timeout);
-        if (expires > hard) {
-            expires = hard;
-            has_expiry = 1;
-            clamped = 1;
-        }
+    if (!plan.write && !plan.send_cookie) {
+        return SD_OK;
     }
-
-    /* A read-only load is unmodified by contract (sd_session.h). */
-    current = s->is_new || s->intent == SD_SESSION_UPDATE
-              ? sd_fields_dump(s->fields, NULL) : "";
-    if (!current) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00316)
-                      "session data cannot be encoded as JSON");
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    modified = !s->loaded_data
-               || ((s->is_new || s->intent == SD_SESSION_UPDATE)
-                   && strcmp(s->loaded_data, current) != 0);
-    if (s->is_new) {
-        write = modified || conf->save_uninitialized;
-        send_cookie = write;
-    }
-    else {
-        /* Throttled refresh: an unchanged session is re-saved (sliding its
-         * expiry) only when less than refresh_percent of its lifetime is
-         * left, so read-only pages rarely write. 100 = every request. */
-        write = modified || conf->resave || conf->rolling
-                || refresh_due(s->deadline, now, span, conf->refresh_percent);
-        /* Near the absolute timeout the new expiry is clamped to the stored
-         * deadline: a write would move nothing, on every request. */
-        if (write && !modified && clamped && s->deadline && expires <= s->deadline) {
-            write = 0;
-        }
-        /* Unlike express-session (issues #189, #276), whenever the stored
-         * expiry slides, the browser's Expires slides with it: otherwise an
-         * active user is logged out when the first cookie runs out. A
-         * browser-session cookie needs no re-sending. */
-        send_cookie = (write && has_expiry) || conf->rolling || s->resign;
-    }
-    if (write && !s->is_new && conf->lock && !s->lock) {
-        /* Loaded read-only, now due for a write (refresh, Resave, Rolling). */
-        if (lock_and_recheck(s) == DONE) {
-            write = 0;
-            send_cookie = s->resign;
-        }
-    }
-    if (!write && !send_cookie) {
-        return OK;
-    }
-    if (write && (rv = save(s, has_expiry ? (lifetime ? lifetime : expires - now) : 0,
-                            expires, now)) != OK) {
-        if (rv == SD_SESSION_ENDED) {
+    if (plan.write && (rv = save(s, has_expiry ? (lifetime ? lifetime : expires - now) : 0,
+                                 expires, now)) != SD_OK) {
+        if (rv == SD_ENDED) {
             expire_cookies(s);
             return rv;
         }
-        if (rv != SD_SESSION_TOO_LARGE || modified) {
+        if (rv != SD_TOO_LARGE || !plan.may_drop) {
             return rv;
         }
         /* A refresh that no longer fits (new cookie settings, a longer
          * count): the page is served without it, the stored session as is. */
-        write = 0;
-        send_cookie = s->resign;
-        if (!send_cookie) {
-            return OK;
+        plan.write = 0;
+        plan.send_cookie = plan.cookie_if_dropped;
+        if (!plan.send_cookie) {
+            return SD_OK;
         }
     }
-    if (!write) {
+    if (!plan.write) {
         /* Re-issued cookie without a write: keep the stored expiry. */
         expires = s->deadline ? s->deadline : expires;
     }
-    if (send_cookie) {
+    if (plan.send_cookie) {
         const sd_secret *signer = (const sd_secret *)conf->secrets->elts;
         /* The incoming cookie, when it is this ID signed with the current
          * secret, is exactly what signing would produce. */
@@ -1018,11 +1051,11 @@ static int commit_session(sd_session *s)
         if (!value) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00317)
                           "the session cookie could not be signed (OpenSSL failed)");
-            return HTTP_INTERNAL_SERVER_ERROR;
+            return SD_FAILED;
         }
         add_set_cookie(s, value, has_expiry, expires);
     }
-    return OK;
+    return SD_OK;
 }
 
 const char *sd_session_id(const sd_session *s)
@@ -1078,9 +1111,9 @@ void sd_session_close(sd_session *s)
     }
 }
 
-int sd_session_commit(sd_session *s)
+sd_result sd_session_commit(sd_session *s)
 {
-    int rc = commit_session(s);
+    sd_result rc = commit_session(s);
     /* Released as soon as the session is written, not at the end of the
      * request, so the next request of this session can start. */
     sd_session_lock_release(s->lock);

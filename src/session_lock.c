@@ -131,9 +131,9 @@ static sd_session_lock *held_lock(request_rec *r, const sd_vhost *v, const char 
 }
 
 /* The session's slot in this httpd's table: one attempt (TRY) or waiting
- * up to `wait`. OK, HTTP_CONFLICT when busy for TRY, or 503 when the wait
+ * up to `wait`. SD_OK, SD_BUSY when busy for TRY, or SD_UNAVAILABLE when the wait
  * ran out (SessionDemoLockWait 0 included) or the table failed (logged). */
-static int take_slot(request_rec *r, const sd_vhost *v, apr_uint64_t hash,
+static sd_result take_slot(request_rec *r, const sd_vhost *v, apr_uint64_t hash,
                      sd_session_lock_mode mode, apr_interval_time_t wait,
                      sd_host_lock_hold *hold)
 {
@@ -143,15 +143,15 @@ static int take_slot(request_rec *r, const sd_vhost *v, apr_uint64_t hash,
         break;
     case SD_HOST_LOCK_BUSY:
         if (mode == SD_LOCK_TRY) {
-            return HTTP_CONFLICT;
+            return SD_BUSY;
         }
         log_lock_timeout(r, v);
-        return HTTP_SERVICE_UNAVAILABLE;
+        return SD_UNAVAILABLE;
     default:
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00320)
                       "the host lock table failed (a stripe's mutex is not recoverable);"
                       " answering 503");
-        return HTTP_SERVICE_UNAVAILABLE;
+        return SD_UNAVAILABLE;
     }
     if (hold->reclaimed) {
         SD_STATS_INC(v->rt.stats, lock_reclaims);
@@ -159,19 +159,19 @@ static int take_slot(request_rec *r, const sd_vhost *v, apr_uint64_t hash,
                       "took over a session lock whose holder died or kept it past"
                       " SessionDemoLockTTL");
     }
-    return OK;
+    return SD_OK;
 }
 
 /* SessionDemoLock Host: the slot is the lock. *waited is set when the
  * slot was held and this request slept for it. */
-static int take_host_lock(request_rec *r, const sd_vhost *v, const char *key,
+static sd_result take_host_lock(request_rec *r, const sd_vhost *v, const char *key,
                           apr_uint64_t hash, sd_session_lock_mode mode, sd_session_lock **out,
                           int *waited)
 {
     sd_host_lock_hold hold;
-    int rc = take_slot(r, v, hash, mode, apr_time_from_msec(v->conf->lock_wait_ms), &hold);
+    sd_result rc = take_slot(r, v, hash, mode, apr_time_from_msec(v->conf->lock_wait_ms), &hold);
     *waited |= hold.waited;
-    if (rc == OK) {
+    if (rc == SD_OK) {
         /* The slot's deadline counts from when it was taken, not from
          * when the wait for it began. */
         *out = held_lock(r, v, key, apr_time_now());
@@ -181,8 +181,8 @@ static int take_host_lock(request_rec *r, const sd_vhost *v, const char *key,
     return rc;
 }
 
-/* One attempt. OK with *out, HTTP_CONFLICT when taken, or 503. */
-static int try_once(request_rec *r, const sd_vhost *v, const char *key, const char *placement,
+/* One attempt. SD_OK with *out, SD_BUSY when taken, or SD_UNAVAILABLE. */
+static sd_result try_once(request_rec *r, const sd_vhost *v, const char *key, const char *placement,
                     const char *token, sd_session_lock **out)
 {
     apr_time_t sent = apr_time_now();
@@ -195,19 +195,19 @@ static int try_once(request_rec *r, const sd_vhost *v, const char *key, const ch
     case SD_STORE_OK:
         break;
     case SD_STORE_EXISTS:
-        return HTTP_CONFLICT;
+        return SD_BUSY;
     default:
-        return HTTP_SERVICE_UNAVAILABLE;
+        return SD_UNAVAILABLE;
     }
     lock = held_lock(r, v, key, sent);
     lock->placement = placement;
     lock->token = token;
     lock->placed = placed;
     *out = lock;
-    return OK;
+    return SD_OK;
 }
 
-static int wait_for_lock(request_rec *r, const sd_vhost *v, const char *key,
+static sd_result wait_for_lock(request_rec *r, const sd_vhost *v, const char *key,
                          const char *placement, const char *token, apr_time_t deadline,
                          const sd_host_lock_hold *slot, sd_session_lock **out, int *waited)
 {
@@ -215,15 +215,15 @@ static int wait_for_lock(request_rec *r, const sd_vhost *v, const char *key,
 
     for (;;) {
         apr_time_t now;
-        int rc = try_once(r, v, key, placement, token, out);
-        if (rc != HTTP_CONFLICT) {
+        sd_result rc = try_once(r, v, key, placement, token, out);
+        if (rc != SD_BUSY) {
             return rc;
         }
         *waited = 1;
         now = apr_time_now();
         if (now >= deadline) {
             log_lock_timeout(r, v);
-            return HTTP_SERVICE_UNAVAILABLE;
+            return SD_UNAVAILABLE;
         }
         /* SessionDemoLockWait may be longer than the slot's TTL: the slot
          * stays this poller's while it polls. */
@@ -268,19 +268,20 @@ static const char *lock_token(request_rec *r)
  * one), so that of the requests of one session on this front-end only one
  * asks memcached, and the others sleep until it is done instead of each
  * polling memcached; then memcached's lock, which front-ends share. */
-static int take_cluster_lock(request_rec *r, const sd_vhost *v, const char *key,
+static sd_result take_cluster_lock(request_rec *r, const sd_vhost *v, const char *key,
                              const char *placement, const char *token, apr_uint64_t hash,
                              sd_session_lock_mode mode, sd_session_lock **out, int *waited)
 {
     apr_time_t start = apr_time_now();
     apr_time_t deadline = start + apr_time_from_msec(v->conf->lock_wait_ms);
     sd_host_lock_hold hold;
-    int queued = 0, rc;
+    sd_result rc;
+    int queued = 0;
 
     if (v->rt.host_locks) {
         rc = take_slot(r, v, hash, mode, deadline - start, &hold);
         *waited |= hold.waited;
-        if (rc != OK) {
+        if (rc != SD_OK) {
             return rc;
         }
         queued = 1;
@@ -288,7 +289,7 @@ static int take_cluster_lock(request_rec *r, const sd_vhost *v, const char *key,
     rc = mode == SD_LOCK_TRY ? try_once(r, v, key, placement, token, out)
                              : wait_for_lock(r, v, key, placement, token, deadline,
                                              queued ? &hold : NULL, out, waited);
-    if (rc == OK && queued) {
+    if (rc == SD_OK && queued) {
         /* The slot must outlast the trust in memcached's lock, which counts
          * from the add (up to SessionDemoLockWait after the slot was
          * taken): else another request of this httpd would take the slot
@@ -304,17 +305,18 @@ static int take_cluster_lock(request_rec *r, const sd_vhost *v, const char *key,
     return rc;
 }
 
-int sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char *name,
+sd_result sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char *name,
                             sd_session_lock_mode mode, sd_session_lock **out)
 {
     const sd_config *conf = v->conf;
     const char *key = sd_session_lock_key(r->pool, conf, name);
     apr_time_t began = apr_time_now();
     apr_uint64_t hash;
-    int rc, waited = 0;
+    sd_result rc;
+    int waited = 0;
 
     if (!key) {
-        return HTTP_SERVICE_UNAVAILABLE;  /* the caller checked the ID's length */
+        return SD_UNAVAILABLE;  /* the caller checked the ID's length */
     }
     hash = sd_waiters_hash(key);
     if (mode == SD_LOCK_WAIT && v->rt.lock_waiters
@@ -324,7 +326,7 @@ int sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char *name,
                       "%" APR_INT64_T_FMT " requests of this session already wait for"
                       " its lock in this process (SessionDemoLockWaiters); answering 503",
                       conf->lock_waiters);
-        return HTTP_SERVICE_UNAVAILABLE;
+        return SD_UNAVAILABLE;
     }
     if (conf->lock == SD_LOCK_HOST) {
         rc = take_host_lock(r, v, key, hash, mode, out, &waited);

@@ -243,7 +243,7 @@ static int revoke_user(request_rec *r, const sd_vhost *v)
                                     " SessionDemoAuthProvider): its sessions are not indexed,"
                                     " so none can be revoked"));
     }
-    rc = sd_user_index_end(r, v, user, NULL, NULL, &ended, NULL);
+    rc = sd_http_status(sd_user_index_end(r, v, user, NULL, NULL, &ended, NULL));
     ap_log_rerror(APLOG_MARK, rc == OK ? APLOG_NOTICE : APLOG_WARNING, 0, r, SD_LOGNO(00509)
                   "admin%s%s revoked %d session%s of user '%s'%s",
                   r->user ? " " : "", r->user ? ap_escape_logitem(r->pool, r->user) : "",
@@ -345,7 +345,7 @@ int sd_status_handle(request_rec *r, const sd_vhost *v)
     json_object_set_new(model, "counters", counters_model(v->rt.stats));
     /* Of the whole realm, kept in memcached. */
     json_object_set_new(model, "indexed_users",
-                        v->rt.store && sd_user_index_users(r, v, &users) == OK
+                        v->rt.store && sd_user_index_users(r, v, &users) == SD_OK
                         ? json_integer((json_int_t)users) : json_null());
     if (v->rt.host_locks) {
         apr_uint32_t held = 0, reclaimed = 0;

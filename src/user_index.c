@@ -67,11 +67,11 @@ typedef enum { PEEK_LIVE, PEEK_GONE, PEEK_DOWN } peek_result;
 
 /* Every 500 of this unit is one of these: memory ran out (APR aborts on
  * that, so in practice jansson or OpenSSL did). */
-static int out_of_memory(request_rec *r, const char *what)
+static sd_result out_of_memory(request_rec *r, const char *what)
 {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00510)
                   "out of memory (or OpenSSL failed) %s", what);
-    return HTTP_INTERNAL_SERVER_ERROR;
+    return SD_FAILED;
 }
 
 /* The name is a hash of realm and user: a username of any length and
@@ -161,7 +161,7 @@ static apr_time_t ms_member(const json_t *e, const char *name)
 }
 
 
-static int read_index(request_rec *r, const sd_vhost *v, const index_name *n, int locked,
+static sd_result read_index(request_rec *r, const sd_vhost *v, const index_name *n, int locked,
                       const char *what, index_value *out)
 {
     char *val = NULL;
@@ -190,11 +190,11 @@ static int read_index(request_rec *r, const sd_vhost *v, const index_name *n, in
                           " as empty: answering 503 (delete its key in memcached to let"
                           " it be rebuilt, which unlists the user's sessions)", what,
                           ap_escape_logitem(r->pool, n->user));
-            return HTTP_SERVICE_UNAVAILABLE;
+            return SD_UNAVAILABLE;
         }
-        return out->sessions ? OK : out_of_memory(r, "reading an index");
+        return out->sessions ? SD_OK : out_of_memory(r, "reading an index");
     default:
-        return HTTP_SERVICE_UNAVAILABLE;
+        return SD_UNAVAILABLE;
     }
     if (!out->sessions) {
         return out_of_memory(r, "reading an index");
@@ -207,7 +207,7 @@ static int read_index(request_rec *r, const sd_vhost *v, const index_name *n, in
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00501)
                       "ignoring an unusable %s (%" APR_SIZE_T_FMT " bytes): %s", what, len,
                       err ? err : "wrong flags or too large");
-        return OK;
+        return SD_OK;
     }
     out->found = 1;
     out->users = json_integer_value(sd_fields_get(fields, "users"));
@@ -235,14 +235,14 @@ static int read_index(request_rec *r, const sd_vhost *v, const index_name *n, in
             }
         }
     }
-    return OK;
+    return SD_OK;
 }
 
 /* What write_index answers for an index bigger than every replica of it
  * takes: nothing was written. */
-#define INDEX_TOO_LARGE HTTP_REQUEST_ENTITY_TOO_LARGE
+#define INDEX_TOO_LARGE SD_TOO_LARGE
 
-static int write_index(request_rec *r, const sd_vhost *v, const index_name *n,
+static sd_result write_index(request_rec *r, const sd_vhost *v, const index_name *n,
                        const index_value *iv, const char *member, json_t *value)
 {
     const sd_config *conf = v->conf;
@@ -281,19 +281,19 @@ static int write_index(request_rec *r, const sd_vhost *v, const index_name *n,
                        INDEX_LIFETIME_SECONDS, iv->old_key) != SD_STORE_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00503)
                       "the index of a user's sessions could not be written");
-        return HTTP_SERVICE_UNAVAILABLE;
+        return SD_UNAVAILABLE;
     }
     SD_STATS_INC(v->rt.stats, index_writes);
-    return OK;
+    return SD_OK;
 }
 
 /* The index's own lock, in the mode sessions are locked in. */
-static int lock_index(request_rec *r, const sd_vhost *v, const index_name *n,
+static sd_result lock_index(request_rec *r, const sd_vhost *v, const index_name *n,
                       sd_session_lock_mode mode, sd_session_lock **lock)
 {
     *lock = NULL;
     return v->conf->lock == SD_LOCK_OFF
-           ? OK : sd_session_lock_acquire(r, v, n->lock_name, mode, lock);
+           ? SD_OK : sd_session_lock_acquire(r, v, n->lock_name, mode, lock);
 }
 
 static int still_trusted(request_rec *r, const sd_session_lock *lock)
@@ -324,7 +324,7 @@ static peek_result peek(request_rec *r, const sd_vhost *v, const char *user, con
     sd_session *s;
     const json_t *name;
 
-    if (sd_session_open(r, v, id, SD_SESSION_READ, &s) != OK) {
+    if (sd_session_open(r, v, id, SD_SESSION_READ, &s) != SD_OK) {
         return PEEK_DOWN;
     }
     name = sd_session_get(s, "username");
@@ -348,11 +348,11 @@ static int end_session(request_rec *r, const sd_vhost *v, const char *user, cons
 {
     sd_session *s;
     const json_t *name;
-    int rc = try_only ? sd_session_open_try(r, v, id, &s)
-                      : sd_session_open(r, v, id, SD_SESSION_UPDATE, &s), ended = 0;
-    int unlocked = 0;
+    sd_result rc = try_only ? sd_session_open_try(r, v, id, &s)
+                            : sd_session_open(r, v, id, SD_SESSION_UPDATE, &s);
+    int ended = 0, unlocked = 0;
 
-    if (rc != OK && !try_only && v->conf->lock != SD_LOCK_OFF) {
+    if (rc != SD_OK && !try_only && v->conf->lock != SD_LOCK_OFF) {
         /* Its lock was not had in time: held by a request, or set for
          * ever by whoever can write memcached. An end asked for is written
          * anyway (a tombstone outranks a copy of any generation); a
@@ -360,9 +360,9 @@ static int end_session(request_rec *r, const sd_vhost *v, const char *user, cons
          * index and ends it (sd_user_index_check). */
         sd_session_close(s);
         rc = sd_session_open(r, v, id, SD_SESSION_READ, &s);
-        unlocked = rc == OK;
+        unlocked = rc == SD_OK;
     }
-    if (rc == OK) {
+    if (rc == SD_OK) {
         name = sd_session_get(s, "username");
         if (sd_session_is_live(s) && json_is_string(name)
             && strcmp(json_string_value(name), user) == 0) {
@@ -371,11 +371,11 @@ static int end_session(request_rec *r, const sd_vhost *v, const char *user, cons
              * it, instead of writing its copy over the tombstone. Not
              * unlisted, it is not ended either: it stays listed for the
              * next end. */
-            rc = unlocked && unlist_first ? sd_user_index_remove(r, v, user, id) : OK;
-            if (rc == OK) {
+            rc = unlocked && unlist_first ? sd_user_index_remove(r, v, user, id) : SD_OK;
+            if (rc == SD_OK) {
                 rc = sd_session_destroy(s);
             }
-            ended = rc == OK;
+            ended = rc == SD_OK;
             if (ended) {
                 SD_STATS_INC(v->rt.stats, revoked);
             }
@@ -388,7 +388,7 @@ static int end_session(request_rec *r, const sd_vhost *v, const char *user, cons
         }
     }
     sd_session_close(s);
-    return rc != OK ? -1 : ended;
+    return rc != SD_OK ? -1 : ended;
 }
 
 /* Keeps the entries whose sessions are alive (or cannot be read now) and
@@ -436,10 +436,10 @@ static void count_users(request_rec *r, const sd_vhost *v, int delta)
 
     /* One lock for the realm's count: never waited for, so a login is
      * not held up by another's (the count may then miss one). */
-    if (!n.key || lock_index(r, v, &n, SD_LOCK_TRY, &lock) != OK) {
+    if (!n.key || lock_index(r, v, &n, SD_LOCK_TRY, &lock) != SD_OK) {
         return;
     }
-    if (read_index(r, v, &n, lock != NULL, "count of indexed users", &iv) == OK) {
+    if (read_index(r, v, &n, lock != NULL, "count of indexed users", &iv) == SD_OK) {
         users = iv.users + delta;
         if (still_trusted(r, lock)) {
             json_t *one = sd_json_track(r->pool, json_integer(users < 0 ? 0 : users));
@@ -451,17 +451,17 @@ static void count_users(request_rec *r, const sd_vhost *v, int delta)
     sd_session_lock_release(lock);
 }
 
-int sd_user_index_users(request_rec *r, const sd_vhost *v, apr_int64_t *count)
+sd_result sd_user_index_users(request_rec *r, const sd_vhost *v, apr_int64_t *count)
 {
     index_name n = name_of(r->pool, v, "index-users:", "");
     index_value iv;
-    int rc;
+    sd_result rc;
 
     *count = 0;
     if (!n.key) {
         return out_of_memory(r, "naming the index of a user's sessions");
     }
-    if ((rc = read_index(r, v, &n, 0, "count of indexed users", &iv)) == OK) {
+    if ((rc = read_index(r, v, &n, 0, "count of indexed users", &iv)) == SD_OK) {
         *count = iv.users;
     }
     return rc;
@@ -545,7 +545,7 @@ typedef struct {
 /* The index of `user` rewritten under its lock: pruned, without `drop`,
  * with `add` (may be NULL, created at add_created) appended after ending
  * the oldest logins beyond the bound or beyond what memcached takes. */
-static int rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash_t *drop,
+static sd_result rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash_t *drop,
                    json_t *add, apr_time_t add_created, const index_end *end, int *evicted,
                    apr_time_t rebuild_at)
 {
@@ -557,31 +557,32 @@ static int rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash
     apr_time_t *seen = NULL;
     apr_hash_t *tried = apr_hash_make(r->pool);
     size_t before;
-    int rc, failed = 0;
+    sd_result rc;
+    int failed = 0;
 
     if (!n.key) {
         return out_of_memory(r, "naming the index of a user's sessions");
     }
-    if ((rc = lock_index(r, v, &n, SD_LOCK_WAIT, &lock)) != OK) {
+    if ((rc = lock_index(r, v, &n, SD_LOCK_WAIT, &lock)) != SD_OK) {
         return rc;
     }
     rc = read_index(r, v, &n, lock != NULL, "index of a user's sessions", &iv);
-    if (rc == OK && !iv.found && !add && !end) {
+    if (rc == SD_OK && !iv.found && !add && !end) {
         /* A logout of a user without an index: nothing to drop, and no
          * index made for it. */
         sd_session_lock_release(lock);
-        return OK;
+        return SD_OK;
     }
-    if (rc == OK && !(kept = prune(r, v, user, iv.sessions, drop, &seen))) {
+    if (rc == SD_OK && !(kept = prune(r, v, user, iv.sessions, drop, &seen))) {
         rc = out_of_memory(r, "pruning an index");
     }
     before = json_array_size(iv.sessions);
-    if (rc == OK && !iv.found && rebuild_at) {
+    if (rc == SD_OK && !iv.found && rebuild_at) {
         /* Lost (evicted, deleted, a node restarted): the sessions saved
          * before this are re-added at their next save, not ended. */
         iv.rebuilt = rebuild_at;
     }
-    if (rc == OK && end) {
+    if (rc == SD_OK && end) {
         /* A login indexed between the end's read of the index and this
          * write was made before the end: it goes too. */
         for (size_t i = 0; i < json_array_size(kept);) {
@@ -601,7 +602,7 @@ static int rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash
             iv.ended_keep = end->keep;
         }
     }
-    if (rc == OK && add_id && add_created && add_created < iv.ended_before
+    if (rc == SD_OK && add_id && add_created && add_created < iv.ended_before
         && add_created > iv.ended_before - login_flight(v)
         && !(iv.ended_keep && strcmp(iv.ended_keep, add_id) == 0)) {
         /* Made before its user's sessions were ended, indexed after. */
@@ -610,9 +611,9 @@ static int rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash
                       " ended too", ap_escape_logitem(r->pool, user));
         end_session(r, v, user, add_id, 0, 0);
         add_id = NULL;
-        rc = HTTP_SERVICE_UNAVAILABLE;
+        rc = SD_UNAVAILABLE;
     }
-    if (rc == OK && add_id) {
+    if (rc == SD_OK && add_id) {
         while (json_array_size(kept) >= (size_t)v->conf->max_user_sessions
                && evict_oldest(r, v, user, kept, seen, NULL, tried, lock, apr_psprintf(r->pool,
                                "more than %" APR_INT64_T_FMT " sessions (SessionDemoMaxSessionsPerUser)",
@@ -627,9 +628,9 @@ static int rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash
         seen[json_array_size(kept)] = add_created ? add_created : apr_time_now();
         json_array_append(kept, add);
     }
-    while (rc == OK) {
+    while (rc == SD_OK) {
         if (!still_trusted(r, lock)) {
-            rc = HTTP_SERVICE_UNAVAILABLE;
+            rc = SD_UNAVAILABLE;
             break;
         }
         rc = write_index(r, v, &n, &iv, "sessions", kept);
@@ -643,20 +644,20 @@ static int rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00514)
                           "the index of user '%s' does not fit memcached's item size",
                           ap_escape_logitem(r->pool, user));
-            rc = HTTP_SERVICE_UNAVAILABLE;
+            rc = SD_UNAVAILABLE;
         }
         else {
-            rc = OK;
+            rc = SD_OK;
         }
     }
     sd_session_lock_release(lock);
-    if (rc == OK && (before != 0) != (json_array_size(kept) != 0)) {
+    if (rc == SD_OK && (before != 0) != (json_array_size(kept) != 0)) {
         count_users(r, v, before ? -1 : +1);
     }
-    return rc == OK && failed ? HTTP_SERVICE_UNAVAILABLE : rc;
+    return rc == SD_OK && failed ? SD_UNAVAILABLE : rc;
 }
 
-static int add_entry(request_rec *r, const sd_vhost *v, const char *user, const char *id,
+static sd_result add_entry(request_rec *r, const sd_vhost *v, const char *user, const char *id,
                      apr_time_t created, int *evicted, apr_time_t rebuild_at)
 {
     json_t *entry = sd_json_track(r->pool, json_object());
@@ -671,7 +672,7 @@ static int add_entry(request_rec *r, const sd_vhost *v, const char *user, const 
         != SD_USERNAME_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00519)
                       "not indexing a session of a name the username rule refuses");
-        return HTTP_BAD_REQUEST;
+        return SD_REFUSED;
     }
     if (!entry || json_object_set_new(entry, "id", json_string(id))
         || json_object_set_new(entry, "created", json_integer(apr_time_as_msec(apr_time_now())))
@@ -682,19 +683,19 @@ static int add_entry(request_rec *r, const sd_vhost *v, const char *user, const 
     return rewrite(r, v, user, NULL, entry, created, NULL, evicted, rebuild_at);
 }
 
-int sd_user_index_add(request_rec *r, const sd_vhost *v, const char *user, const char *id,
+sd_result sd_user_index_add(request_rec *r, const sd_vhost *v, const char *user, const char *id,
                       apr_time_t created, int *evicted)
 {
     return add_entry(r, v, user, id, created, evicted, 0);
 }
 
-int sd_user_index_readd(request_rec *r, const sd_vhost *v, const char *user, const char *id,
+sd_result sd_user_index_readd(request_rec *r, const sd_vhost *v, const char *user, const char *id,
                         apr_time_t created, apr_time_t saved)
 {
     return add_entry(r, v, user, id, created, NULL, saved);
 }
 
-int sd_user_index_remove(request_rec *r, const sd_vhost *v, const char *user, const char *id)
+sd_result sd_user_index_remove(request_rec *r, const sd_vhost *v, const char *user, const char *id)
 {
     apr_hash_t *drop = apr_hash_make(r->pool);
     apr_hash_set(drop, id, APR_HASH_KEY_STRING, id);
@@ -707,20 +708,20 @@ static int by_last_seen(const void *a, const void *b)
     return x->last_seen < y->last_seen ? 1 : x->last_seen > y->last_seen ? -1 : 0;
 }
 
-int sd_user_index_list(request_rec *r, const sd_vhost *v, const char *user,
+sd_result sd_user_index_list(request_rec *r, const sd_vhost *v, const char *user,
                        apr_array_header_t **entries)
 {
     index_name n = name_of(r->pool, v, "index:", user);
     index_value iv;
     size_t i;
     json_t *e;
-    int rc;
+    sd_result rc;
 
     *entries = apr_array_make(r->pool, 4, sizeof(sd_user_index_entry));
     if (!n.key) {
         return out_of_memory(r, "naming the index of a user's sessions");
     }
-    if ((rc = read_index(r, v, &n, 0, "index of a user's sessions", &iv)) != OK) {
+    if ((rc = read_index(r, v, &n, 0, "index of a user's sessions", &iv)) != SD_OK) {
         return rc;
     }
     json_array_foreach(iv.sessions, i, e) {
@@ -728,7 +729,7 @@ int sd_user_index_list(request_rec *r, const sd_vhost *v, const char *user,
         apr_time_t saved = 0, created = 0;
         switch (peek(r, v, user, id, &saved, &created)) {
         case PEEK_DOWN:
-            return HTTP_SERVICE_UNAVAILABLE;
+            return SD_UNAVAILABLE;
         case PEEK_GONE:
             continue;
         case PEEK_LIVE:
@@ -746,7 +747,7 @@ int sd_user_index_list(request_rec *r, const sd_vhost *v, const char *user,
         }
     }
     qsort((*entries)->elts, (size_t)(*entries)->nelts, sizeof(sd_user_index_entry), by_last_seen);
-    return OK;
+    return SD_OK;
 }
 
 sd_index_verdict sd_user_index_check(request_rec *r, const sd_vhost *v, const char *user,
@@ -759,7 +760,7 @@ sd_index_verdict sd_user_index_check(request_rec *r, const sd_vhost *v, const ch
 
     /* Read only, without the index's lock: the caller holds its session's
      * lock, and no session's request waits for the index while holding it. */
-    if (!n.key || read_index(r, v, &n, 0, "index of a user's sessions", &iv) != OK) {
+    if (!n.key || read_index(r, v, &n, 0, "index of a user's sessions", &iv) != SD_OK) {
         return SD_INDEX_DOWN;
     }
     if (!iv.found) {
@@ -785,7 +786,7 @@ sd_index_verdict sd_user_index_check(request_rec *r, const sd_vhost *v, const ch
     return SD_INDEX_UNLISTED;
 }
 
-int sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
+sd_result sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
                       const char *handle, const char *keep_id, int *ended,
                       const char **ended_id)
 {
@@ -793,7 +794,8 @@ int sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
     apr_hash_t *drop = apr_hash_make(r->pool);
     index_value iv;
     index_end end;
-    int rc, failed = 0, named = 0;
+    sd_result rc;
+    int failed = 0, named = 0;
     size_t i;
     json_t *e;
 
@@ -805,9 +807,9 @@ int sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
         return out_of_memory(r, "naming the index of a user's sessions");
     }
     if (handle && !handle_well_formed(handle)) {
-        return HTTP_NOT_FOUND;
+        return SD_NOT_FOUND;
     }
-    if ((rc = read_index(r, v, &n, 0, "index of a user's sessions", &iv)) != OK) {
+    if ((rc = read_index(r, v, &n, 0, "index of a user's sessions", &iv)) != SD_OK) {
         return rc;
     }
     end.before = apr_time_now();
@@ -839,7 +841,7 @@ int sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
         /* All (or all others) ended: remembered, for a login already made
          * but not yet indexed (it is ended when it arrives). */
         rc = rewrite(r, v, user, drop, NULL, 0, handle ? NULL : &end, NULL, 0);
-        if (rc != OK) {
+        if (rc != SD_OK) {
             /* The sessions are ended; their entries go with the next write.
              * An end of all of them is not done, though: the marker for a
              * login in flight was not written, or one such login is still
@@ -851,7 +853,7 @@ int sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
         }
     }
     if (failed) {
-        return HTTP_SERVICE_UNAVAILABLE;
+        return SD_UNAVAILABLE;
     }
-    return handle && !named ? HTTP_NOT_FOUND : OK;
+    return handle && !named ? SD_NOT_FOUND : SD_OK;
 }

@@ -33,6 +33,49 @@ static int writes(void)
     return f.servers[0].writes + f.servers[1].writes;
 }
 
+/* The save decision as a table: facts in, what the commit does out. */
+static const struct {
+    sd_session_facts f;
+    sd_session_plan want;
+} decisions[] = {
+    /* destroyed,new,modified,saveUninit,resave,rolling,due,clamped,expiry,resign,unlocked */
+    { { 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1 }, { 0, 0, 1, 0, 0, 0, "ended" } },
+    { { 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0 }, { 0, 0, 0, 0, 1, 0, "new, unmodified" } },
+    { { 0, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0 }, { 1, 1, 0, 0, 1, 0, "new, SessionDemoSaveUninitialized" } },
+    { { 0, 1, 1, 0, 0, 0, 0, 0, 1, 0, 0 }, { 1, 1, 0, 0, 0, 0, "new, modified" } },
+    { { 0, 1, 1, 0, 0, 0, 0, 0, 1, 0, 1 }, { 1, 1, 0, 0, 0, 0, "new, modified" } },
+    { { 0, 1, 1, 0, 0, 0, 0, 0, 1, 1, 0 }, { 1, 1, 0, 0, 0, 1, "new, modified" } },
+    { { 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0 }, { 0, 0, 0, 0, 1, 0, "unmodified, refresh not due" } },
+    { { 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0 }, { 1, 1, 0, 0, 1, 0, "refresh due" } },
+    { { 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0 }, { 1, 0, 0, 0, 1, 0, "refresh due" } },
+    { { 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1 }, { 1, 1, 0, 1, 1, 0, "refresh due" } },
+    { { 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 1 }, { 0, 0, 0, 0, 1, 0, "unmodified, expiry held by the absolute timeout" } },
+    { { 0, 0, 1, 0, 0, 0, 1, 1, 1, 0, 0 }, { 1, 1, 0, 0, 0, 0, "modified" } },
+    { { 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1 }, { 1, 1, 0, 1, 0, 0, "modified" } },
+    { { 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0 }, { 1, 1, 0, 0, 1, 0, "SessionDemoResave" } },
+    { { 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0 }, { 1, 1, 0, 0, 1, 0, "SessionDemoRolling" } },
+    { { 0, 0, 0, 0, 0, 1, 0, 1, 1, 0, 0 }, { 0, 1, 0, 0, 1, 0, "unmodified, expiry held by the absolute timeout" } },
+    { { 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0 }, { 0, 1, 0, 0, 1, 1, "unmodified, refresh not due" } },
+    { { 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 1 }, { 1, 1, 0, 1, 1, 1, "refresh due" } },
+};
+#define DECISIONS ((int)(sizeof(decisions) / sizeof(decisions[0])))
+
+static void test_decisions(void)
+{
+    for (int i = 0; i < DECISIONS; ++i) {
+        const sd_session_facts *f = &decisions[i].f;
+        const sd_session_plan *w = &decisions[i].want;
+        sd_session_plan got = sd_session_decide(f);
+        TAP_OK(got.write == w->write && got.send_cookie == w->send_cookie
+               && got.expire_cookie == w->expire_cookie && got.recheck == w->recheck
+               && got.may_drop == w->may_drop && got.cookie_if_dropped == w->cookie_if_dropped
+               && got.why && strcmp(got.why, w->why) == 0,
+               "decision %d (%s): write %d cookie %d expire %d recheck %d drop %d/%d",
+               i + 1, w->why, got.write, got.send_cookie, got.expire_cookie, got.recheck,
+               got.may_drop, got.cookie_if_dropped);
+    }
+}
+
 int main(void)
 {
     apr_pool_t *pool;
@@ -46,7 +89,8 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&pool, NULL);
-    TAP_PLAN(24 + 15);
+    TAP_PLAN(24 + 15 + DECISIONS);
+    test_decisions();
 
     fake_backend_init(&f, 2);
     memset(&stats, 0, sizeof(stats));
@@ -80,14 +124,14 @@ int main(void)
     /* A guest who only looks: nothing written, no cookie. */
     r = fake_request(pool, NULL);
     sd_session_load(r, &vh, SD_SESSION_READ, &s);
-    TAP_OK(sd_session_commit(s) == OK && writes() == 0 && !cookie_of(r),
+    TAP_OK(sd_session_commit(s) == SD_OK && writes() == 0 && !cookie_of(r),
            "a guest who only looks: no write, no cookie");
 
     /* A change: one new key on both replicas, generation 1, our realm. */
     r = fake_request(pool, NULL);
     sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
     json_object_set_new(sd_session_data(s), "isLoggedIn", json_true());
-    TAP_OK(sd_session_commit(s) == OK && (cookie = cookie_of(r)) != NULL, "a new session gets a cookie");
+    TAP_OK(sd_session_commit(s) == SD_OK && (cookie = cookie_of(r)) != NULL, "a new session gets a cookie");
     key = apr_pstrcat(pool, "sess:", sd_cookie_unsign(pool, sd_cookie_find(pool, cookie, "connect.sid"),
                                                       &secret, 1, NULL), NULL);
     v = fake_backend_value(&f, 0, key);
@@ -100,12 +144,12 @@ int main(void)
     v = apr_pstrdup(pool, fake_backend_value(&f, 0, key));
     r = fake_request(pool, cookie);
     sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
-    TAP_OK(sd_session_commit(s) == OK && strcmp(fake_backend_value(&f, 0, key), v) == 0
+    TAP_OK(sd_session_commit(s) == SD_OK && strcmp(fake_backend_value(&f, 0, key), v) == 0
            && !cookie_of(r), "unchanged and fresh: not written, no cookie");
     r = fake_request(pool, cookie);
     sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
     json_object_set_new(sd_session_data(s), "visitCount", json_integer(1));
-    TAP_OK(sd_session_commit(s) == OK && strstr(fake_backend_value(&f, 1, key), "\"gen\":2,"),
+    TAP_OK(sd_session_commit(s) == SD_OK && strstr(fake_backend_value(&f, 1, key), "\"gen\":2,"),
            "a change writes generation 2");
 
     /* Half its life gone: a read-only view refreshes it. */
@@ -120,7 +164,7 @@ int main(void)
     w = writes();
     r = fake_request(pool, cookie);
     sd_session_load(r, &vh, SD_SESSION_READ, &s);
-    TAP_OK(sd_session_commit(s) == OK && writes() > w && cookie_of(r)
+    TAP_OK(sd_session_commit(s) == SD_OK && writes() > w && cookie_of(r)
            && strstr(fake_backend_value(&f, 0, key), "\"gen\":3,"),
            "10 of 60 minutes left: a read-only view refreshes it (generation 3, new cookie)");
 
@@ -129,7 +173,7 @@ int main(void)
     f.servers[1].state = FAKE_AWAY;
     r = fake_request(pool, cookie);
     sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
-    TAP_OK(sd_session_destroy(s) == OK && sd_session_commit(s) == OK, "logout with one replica away");
+    TAP_OK(sd_session_destroy(s) == SD_OK && sd_session_commit(s) == SD_OK, "logout with one replica away");
     v = fake_backend_value(&f, 0, key);
     TAP_OK(v && strstr(v, "\"gen\":4,") && strstr(v, "\"ended\":true"), "... writes a tombstone, generation 4");
     TAP_OK(!strstr(v, "isLoggedIn"), "... which express-session reads as an empty, logged-out session");
@@ -138,7 +182,7 @@ int main(void)
     r = fake_request(pool, cookie);
     sd_session_load(r, &vh, SD_SESSION_READ, &s);
     json_t *logged = json_object_get(sd_session_data(s), "isLoggedIn");
-    TAP_OK(!logged && sd_session_commit(s) == OK && !cookie_of(r),
+    TAP_OK(!logged && sd_session_commit(s) == SD_OK && !cookie_of(r),
            "... yet the old cookie is a guest: the tombstone outvotes it");
     TAP_OK(sd_store_replay(vh.rt.store, &(sd_backend_call){ pool, NULL }, 1, NULL, NULL) == 1
            && strstr(fake_backend_value(&f, 1, key), "\"ended\":true"),
@@ -227,7 +271,7 @@ int main(void)
         r = fake_request(pool, cookie);
         sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
         json_object_set_new(sd_session_data(s), "visitCount", json_integer(1));
-        TAP_OK(sd_session_commit(s) == OK && sd_session_is_live(s)
+        TAP_OK(sd_session_commit(s) == SD_OK && sd_session_is_live(s)
                && strstr(fake_backend_value(&f, 0, key), "\"gen\":2,")
                && strstr(fake_backend_value(&f, 0, key), "\"login\":\"password\"}"),
                "... and the next write keeps it");
@@ -260,7 +304,7 @@ int main(void)
         big[sizeof(big) - 1] = '\0';
         json_object_set_new(sd_session_data(s), "big", json_string(big));
     }
-    TAP_OK(sd_session_commit(s) == SD_SESSION_TOO_LARGE, "a change too big for memcached is refused");
+    TAP_OK(sd_session_commit(s) == SD_TOO_LARGE, "a change too big for memcached is refused");
     TAP_OK(strcmp(fake_backend_value(&f, 0, key), v) == 0, "... and the stored session is as it was");
 
     /* Several cookies of our name: the one ID every verifying value names

@@ -51,7 +51,7 @@ int main(void)
             fake_clock_set(apr_time_from_sec(100) + apr_time_from_msec(phase_ms));
             sent = apr_time_now();
             r = fake_request(pool, NULL);
-            if (sd_session_lock_acquire(r, &v, "ID", SD_LOCK_WAIT, &lock) != OK) {
+            if (sd_session_lock_acquire(r, &v, "ID", SD_LOCK_WAIT, &lock) != SD_OK) {
                 ok_fresh = 0;
                 continue;
             }
@@ -70,7 +70,7 @@ int main(void)
     memset(&store, 0, sizeof(store));
     fake_clock_set(apr_time_from_sec(200) + apr_time_from_msec(999));
     r = fake_request(pool, NULL);
-    TAP_OK(sd_session_lock_acquire(r, &v, "ID", SD_LOCK_WAIT, &lock) == OK, "lock taken at x.999 s");
+    TAP_OK(sd_session_lock_acquire(r, &v, "ID", SD_LOCK_WAIT, &lock) == SD_OK, "lock taken at x.999 s");
     fake_clock_advance(apr_time_from_msec(998));
     TAP_OK(sd_session_lock_trusted(lock), "... trusted 0.998 s later");
     fake_clock_advance(apr_time_from_msec(2));
@@ -80,7 +80,7 @@ int main(void)
      * the new holder's lock. */
     fake_clock_advance(apr_time_from_msec(1));
     r2 = fake_request(pool, NULL);
-    TAP_OK(sd_session_lock_acquire(r2, &v, "ID", SD_LOCK_TRY, &other) == OK,
+    TAP_OK(sd_session_lock_acquire(r2, &v, "ID", SD_LOCK_TRY, &other) == SD_OK,
            "another request takes the dropped lock");
     sd_session_lock_release(lock);
     TAP_OK(fake_lock_store_value(&store, key) != NULL, "the old holder's release leaves it alone");
@@ -102,10 +102,10 @@ int main(void)
         apr_time_t t0 = apr_time_now();
         int adds = store.adds;
         rc = sd_session_lock_acquire(r2, &v, "ID", SD_LOCK_TRY, &other);
-        TAP_OK(rc == HTTP_CONFLICT && apr_time_now() == t0 && store.adds == adds + 1,
-               "TRY on a busy lock: one attempt, no wait, HTTP_CONFLICT");
+        TAP_OK(rc == SD_BUSY && apr_time_now() == t0 && store.adds == adds + 1,
+               "TRY on a busy lock: one attempt, no wait, SD_BUSY");
         rc = sd_session_lock_acquire(r2, &v, "ID", SD_LOCK_WAIT, &other);
-        TAP_OK(rc == HTTP_SERVICE_UNAVAILABLE, "WAIT on a lock held too long: 503");
+        TAP_OK(rc == SD_UNAVAILABLE, "WAIT on a lock held too long: SD_UNAVAILABLE");
         TAP_OK(apr_time_now() - t0 >= apr_time_from_msec(300)
                && apr_time_now() - t0 < apr_time_from_msec(400),
                "... after SessionDemoLockWait (%" APR_TIME_T_FMT " ms)", apr_time_as_msec(apr_time_now() - t0));
@@ -119,7 +119,7 @@ int main(void)
         int adds = store.adds;
         apr_time_t t0 = apr_time_now();
         rc = sd_session_lock_acquire(r2, &v, "ID", SD_LOCK_WAIT, &other);
-        TAP_OK(rc == HTTP_SERVICE_UNAVAILABLE && store.adds == adds && apr_time_now() == t0,
+        TAP_OK(rc == SD_UNAVAILABLE && store.adds == adds && apr_time_now() == t0,
                "a third waiter over SessionDemoLockWaiters 2 is refused at once, without a store call");
     }
     {

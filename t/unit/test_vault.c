@@ -52,7 +52,7 @@ static int logged_in(apr_pool_t *pool, sd_vhost *vh, const char *cookie)
 {
     sd_session *s;
     request_rec *r = fake_request(pool, cookie);
-    int yes = sd_session_load(r, vh, SD_SESSION_READ, &s) == OK
+    int yes = sd_session_load(r, vh, SD_SESSION_READ, &s) == SD_OK
               && json_is_true(sd_session_get(s, "isLoggedIn"));
     sd_session_commit(s);
     return yes;
@@ -122,7 +122,7 @@ int main(void)
     sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
     json_object_set_new(sd_session_data(s), "isLoggedIn", json_true());
     json_object_set_new(sd_session_data(s), "username", json_string("alice"));
-    TAP_OK(sd_session_commit(s) == OK && (cookie = cookie_of(r)) != NULL, "a new session gets a cookie");
+    TAP_OK(sd_session_commit(s) == SD_OK && (cookie = cookie_of(r)) != NULL, "a new session gets a cookie");
     id = sd_cookie_unsign(pool, sd_cookie_find(pool, cookie, "connect.sid"),
                           (const sd_secret *)conf.secrets->elts, 1, NULL);
     sd_seal_name(&vh.rt.seal[0], id, strlen(id), name);
@@ -139,7 +139,7 @@ int main(void)
     f.servers[1].state = FAKE_AWAY;
     r = fake_request(pool, cookie);
     sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
-    TAP_OK(sd_session_destroy(s) == OK && sd_session_commit(s) == OK
+    TAP_OK(sd_session_destroy(s) == SD_OK && sd_session_commit(s) == SD_OK
            && strncmp(fake_backend_value(&f, 0, key), "SD1.2.1.", 8) == 0,
            "logout with a replica away: a sealed tombstone, generation 2");
     f.servers[1].state = FAKE_UP;
@@ -193,7 +193,7 @@ int main(void)
     r = fake_request(pool, cookie);
     sd_session_load(r, &rotated, SD_SESSION_UPDATE, &s);
     json_object_set_new(sd_session_data(s), "visitCount", json_integer(2));
-    TAP_OK(sd_session_commit(s) == OK, "... and written");
+    TAP_OK(sd_session_commit(s) == SD_OK, "... and written");
     sd_seal_name(&rotated.rt.seal[0], id, strlen(id), name);
     {
         const char *new_key = apr_pstrcat(pool, "sess:", name, NULL);
