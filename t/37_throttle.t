@@ -17,7 +17,7 @@ use LWP::UserAgent;
 use HTTP::Request::Common ();
 use Time::HiRes ();
 use JSON::PP;
-use SDTest qw(mc_stats);
+use SDTest qw(mc_stats log_size log_since);
 
 plan tests => 42;
 
@@ -30,15 +30,6 @@ sub base_of {
 my %base;
 for my $vhost (qw(sd_throttle sd_throttle_peer sd_throttle_down)) {
     $base{$vhost} = base_of($vhost);
-}
-my $errlog = Apache::Test::vars('serverroot') . '/logs/error_log';
-sub log_size { -s $errlog // 0 }
-sub log_since {
-    my ($from) = @_;
-    open my $fh, '<', $errlog or return '';
-    seek $fh, $from, 0;
-    local $/;
-    return <$fh> // '';
 }
 
 # One login attempt from a given loopback address: (response, seconds).

@@ -15,6 +15,7 @@ use LWP::UserAgent;
 use HTTP::Request::Common ();
 use HTTP::Cookies;
 use JSON::PP;
+use SDTest qw(log_size log_since);
 
 plan tests => 24;
 
@@ -23,15 +24,6 @@ my $base = do {
     local $Apache::TestRequest::Module = 'sd_admin';
     'http://' . Apache::TestRequest::hostport();
 };
-my $errlog = Apache::Test::vars('serverroot') . '/logs/error_log';
-sub log_size { -s $errlog // 0 }
-sub log_since {
-    my ($from) = @_;
-    open my $fh, '<', $errlog or return '';
-    seek $fh, $from, 0;
-    local $/;
-    return <$fh> // '';
-}
 
 # A browser of bob's: its own jar.
 sub browser {

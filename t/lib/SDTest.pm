@@ -12,12 +12,25 @@ use SDEnv qw(env_sh mc_get mc_set mc_stats mc_command mc_ttl sign_id sealed_name
              open_record);
 use HTTP::Cookies ();
 use LWP::UserAgent ();
+use Apache::Test ();
 use Apache::TestRequest ();
 
 our @EXPORT_OK = qw(new_client env_sh mc_get mc_set mc_stats mc_command mc_ttl session_id
                     set_cookie_of cookie_value login sign_id use_vhost realm in_realm
                     lock_key config_test in_parallel store_key mc_get_session
-                    mc_set_session seal_record @TEST_SECRETS);
+                    mc_set_session seal_record log_size log_since @TEST_SECRETS);
+
+# The suite's error_log: its size now, and what was written to it since
+# an earlier size (what one step of a test logged).
+sub error_log_path { Apache::Test::vars('serverroot') . '/logs/error_log' }
+sub log_size { -s error_log_path() // 0 }
+sub log_since {
+    my ($from) = @_;
+    open my $fh, '<', error_log_path() or return '';
+    seek $fh, $from, 0;
+    local $/;
+    return <$fh> // '';
+}
 
 # t/conf's SessionDemoSecret: the first signs and seals, both verify and open.
 our @TEST_SECRETS = ('apache-test only: 3c5a0f8e9d2b4e6f8a1c3e5d7f9b2d4e',
