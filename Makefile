@@ -12,7 +12,7 @@ PORT        ?= 3011
 MEMCACHED   ?=
 TEMPLATEDIR ?= $(CURDIR)/templates
 
-SRCS   := mod_sessiondemo.c $(wildcard src/*.c)
+SRCS   := mod_sessiondemo.c $(wildcard src/*/*.c)
 HDRS   := $(wildcard include/*.h)
 MODULE := .libs/mod_sessiondemo.so
 
@@ -106,32 +106,30 @@ UNIT_CFLAGS := $(CSTD) $(WARN) $(OPENSSL_CPPFLAGS) -g -O1 -Iinclude -It/unit -It
 UNIT_LIBS := $(APR_LIBS) -ljansson -lcrypto $(SAN_CFLAGS)
 UNIT_TESTS := $(patsubst t/unit/%.c,$(UNIT_BIN)/%,$(wildcard t/unit/test_*.c))
 
-# t/unit/test_X.c tests the pure unit src/X.c (with the pure units it
-# builds on, listed in UNIT_DEPS_X).
-UNIT_DEPS_record := src/json.c src/json_scan.c src/fields.c
-UNIT_DEPS_metrics := src/stats.c
-UNIT_DEPS_json_scan := src/json.c
-UNIT_DEPS_fields := src/json.c src/json_scan.c
-UNIT_DEPS_store := src/record.c src/json.c src/json_scan.c src/fields.c src/ring.c t/unit/fake/fake_backend.c
-UNIT_DEPS_throttle := src/store.c src/ring.c src/mac.c t/unit/fake/fake_backend.c
-UNIT_DEPS_cookie := src/mac.c
-UNIT_DEPS_seal := src/mac.c
-UNIT_DEPS_session := src/vault.c src/seal.c src/mac.c src/session_lock.c src/host_lock.c src/waiters.c src/store.c src/record.c src/json.c \
-  src/json_scan.c src/fields.c src/username.c \
-  src/ring.c src/cookie.c t/unit/fake/fake_backend.c t/unit/fake/httpd_stubs.c \
+# t/unit/test_X.c tests the pure unit src/<folder>/X.c (with the pure units
+# it builds on, listed in UNIT_DEPS_X).
+unit_src = $(wildcard $(patsubst %,src/*/%.c,$(1)))
+UNIT_DEPS_record := $(call unit_src,json json_scan fields)
+UNIT_DEPS_metrics := $(call unit_src,stats)
+UNIT_DEPS_json_scan := $(call unit_src,json)
+UNIT_DEPS_fields := $(call unit_src,json json_scan)
+UNIT_DEPS_store := $(call unit_src,record json json_scan fields ring) t/unit/fake/fake_backend.c
+UNIT_DEPS_throttle := $(call unit_src,store ring mac) t/unit/fake/fake_backend.c
+UNIT_DEPS_cookie := $(call unit_src,mac)
+UNIT_DEPS_seal := $(call unit_src,mac)
+UNIT_DEPS_session := $(call unit_src,vault seal mac session_lock host_lock waiters store record json json_scan fields username ring cookie) t/unit/fake/fake_backend.c t/unit/fake/httpd_stubs.c \
   t/unit/fake/session_stubs.c t/unit/fake/fake_request.c
-UNIT_DEPS_vault := src/session.c src/seal.c src/mac.c src/username.c src/session_lock.c src/host_lock.c src/waiters.c src/store.c \
-  src/record.c src/json.c src/json_scan.c src/fields.c src/ring.c src/cookie.c t/unit/fake/fake_backend.c \
+UNIT_DEPS_vault := $(call unit_src,session seal mac username session_lock host_lock waiters store record json json_scan fields ring cookie) t/unit/fake/fake_backend.c \
   t/unit/fake/httpd_stubs.c t/unit/fake/session_stubs.c t/unit/fake/fake_request.c
-UNIT_DEPS_session_lock := src/waiters.c src/host_lock.c t/unit/fake/fake_clock.c t/unit/fake/fake_lock_store.c \
+UNIT_DEPS_session_lock := $(call unit_src,waiters host_lock) t/unit/fake/fake_clock.c t/unit/fake/fake_lock_store.c \
   t/unit/fake/httpd_stubs.c t/unit/fake/fake_request.c
 
 .SECONDEXPANSION:
-$(UNIT_TESTS): $(UNIT_BIN)/test_%: t/unit/test_%.c src/%.c $$(UNIT_DEPS_$$*) $(HDRS) t/unit/tap.h \
+$(UNIT_TESTS): $(UNIT_BIN)/test_%: t/unit/test_%.c $$(call unit_src,$$*) $$(UNIT_DEPS_$$*) $(HDRS) t/unit/tap.h \
     $(wildcard t/unit/fake/*.h) \
     $$(wildcard t/unit/vectors/$$*.json)
 	@mkdir -p $(UNIT_BIN)
-	$(CC) $(UNIT_CFLAGS) -o $@ t/unit/test_$*.c src/$*.c $(UNIT_DEPS_$*) $(UNIT_LIBS)
+	$(CC) $(UNIT_CFLAGS) -o $@ t/unit/test_$*.c $(call unit_src,$*) $(UNIT_DEPS_$*) $(UNIT_LIBS)
 
 unit-build: $(UNIT_TESTS)
 
@@ -140,7 +138,7 @@ test-unit: $(UNIT_TESTS)
 
 clean:
 	-perl t/TEST.PL -clean >/dev/null 2>&1
-	rm -rf .libs *.la *.lo *.slo *.o src/*.lo src/*.slo src/*.o src/.libs t/unit/bin-* .flavor t/TEST
+	rm -rf .libs *.la *.lo *.slo *.o src/*/*.lo src/*/*.slo src/*/*.o src/*/.libs t/unit/bin-* .flavor t/TEST
 
 run: deps all
 	PORT=$(PORT) MEMCACHED=$(MEMCACHED) scripts/run-demo.sh

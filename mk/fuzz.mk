@@ -34,12 +34,12 @@ FUZZ_MAXLEN_cfg      := 512
 FUZZ_MAXLEN_seal     := 8192
 
 # The module sources each target exercises.
-FUZZ_SRCS_cookie   := src/cookie.c src/mac.c
-FUZZ_SRCS_form     := src/form.c
-FUZZ_SRCS_json     := src/json.c src/record.c src/json_scan.c src/fields.c
-FUZZ_SRCS_template := src/template.c
-FUZZ_SRCS_cfg      := src/cfg_parse.c src/cookie.c src/mac.c
-FUZZ_SRCS_seal     := src/seal.c src/mac.c
+FUZZ_SRCS_cookie   := $(call unit_src,cookie mac)
+FUZZ_SRCS_form     := $(call unit_src,form)
+FUZZ_SRCS_json     := $(call unit_src,json record json_scan fields)
+FUZZ_SRCS_template := $(call unit_src,template)
+FUZZ_SRCS_cfg      := $(call unit_src,cfg_parse cookie mac)
+FUZZ_SRCS_seal     := $(call unit_src,seal mac)
 
 FUZZ_ALL := cookie form json template cfg seal
 FUZZ_COMMON := fuzz/pool_shim.c fuzz/fuzz_common.h

@@ -12,11 +12,11 @@ use Apache::Test qw(-withtestmore);
 
 my $top = Apache::Test::vars()->{top_dir};
 my %speaks_http = map { $_ => 1 }
-    qw(src/routes.c src/gate.c src/status.c src/http.c
+    qw(src/app/routes.c src/auth/gate.c src/admin/status.c src/app/http.c
        include/sd_http.h include/sd_gate.h include/sd_status.h);
-my %hook_only = ('src/server_status.c' => qr/^\s*return OK;\s*$/);
+my %hook_only = ('src/admin/server_status.c' => qr/^\s*return OK;\s*$/);
 
-my @files = grep { !$speaks_http{$_} } map { s{^\Q$top\E/}{}r } glob("$top/src/*.c $top/include/*.h");
+my @files = grep { !$speaks_http{$_} } map { s{^\Q$top\E/}{}r } glob("$top/src/*/*.c $top/include/*.h");
 plan tests => 1 + @files;
 
 ok(@files >= 40, scalar(@files) . ' units and headers below the routes, the gate and the status handler');

@@ -148,7 +148,7 @@ sub in_realm {
 }
 
 # The key of a session's lock: its data key (store_key), the realm's tag
-# (APR's default string hash, as src/session_lock.c computes it), ".lock".
+# (APR's default string hash, as src/session/session_lock.c computes it), ".lock".
 sub lock_key {
     my ($prefix, $id, $realm) = @_;
     $realm //= realm();

@@ -5,7 +5,7 @@
 // tests/lib/env.mjs, in the run directory the entry script clears.
 //
 // Phases:
-//   1 placement   the module's real placement equals src/ring.c's (helper
+//   1 placement   the module's real placement equals src/store/ring.c's (helper
 //                 tests/cluster/ringmap), moved share 3 -> 4 over 100 k keys,
 //                 and 3 -> 4 checked on real sessions through a 4-node httpd
 //   2 no flip-flop (replicas 0): a frozen, then killed node gives 503 for its
@@ -233,7 +233,7 @@ async function main() {
   });
   const perNode = [0, 1, 2].map((s) => keys.filter((k) => nodeOf.get(k) === s).length);
   check(onOne === keys.length, `every session is on exactly one node (${onOne}/${keys.length}); per node ${perNode.join('/')}`);
-  check(matches === keys.length, `httpd put every session where src/ring.c places it (${matches}/${keys.length})`);
+  check(matches === keys.length, `httpd put every session where src/store/ring.c places it (${matches}/${keys.length})`);
   figure(`real placement = ring.c placement: ${matches}/${keys.length} sessions; spread ${perNode.join('/')}`);
 
   const four = [...three, mc[3].addr];

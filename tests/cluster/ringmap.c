@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Placement oracle for the cluster test, built on the module's own
- * src/ring.c (the code the store uses):
+ * src/store/ring.c (the code the store uses):
  *
  *   ringmap place  S1 S2 ...      reads keys (one per line) on stdin and
  *                                 prints "<key> <i0> <i1> ..." (server
