@@ -118,7 +118,8 @@ ok(unsealable() - $unsealable_before >= 5, 'records_unsealable counts the record
     or diag(unsealable() . " vs $unsealable_before");
 
 # --- the review's findings on revokes (an attacker with memcached and a login) ---
-# The admin's revoke, as t/30 posts it: authenticated, from the page itself.
+# The admin's revoke, as t/session/user_sessions.t posts it: authenticated,
+# from the page itself.
 sub revoke {
     my ($user) = @_;
     my $url = 'http://' . Apache::TestRequest::hostport() . '/sessiondemo-status';

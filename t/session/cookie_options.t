@@ -31,7 +31,7 @@ is(join('|', map { /^opts\.sid=;( Domain=localhost\.example;)? Path=\/; Expires=
    'domain|host', 'logout with SessionDemoCookieDomain: the Domain cookie and the host-only one expire');
 
 use_vhost('sd_plain');
-# SameSite Off: a POST must say where it comes from (t/13_origin.t).
+# SameSite Off: a POST must say where it comes from (t/security/origin.t).
 $res = POST '/login', [username => 'quinn', password => 'pw'],
             Origin => 'http://' . Apache::TestRequest::hostport();
 $header = join "\n", $res->header('Set-Cookie');

@@ -3,7 +3,7 @@
 # killed with SIGKILL while it holds a session's slot leaves no session
 # locked: the next request on that session is served within
 # SessionDemoLockWait; the table is APR shared memory, not mapped by
-# hand. (The 400 concurrent cart additions are in t/20.)
+# hand. (The 400 concurrent cart additions are in t/session/lock.t.)
 use strict;
 use warnings;
 use FindBin;
@@ -96,7 +96,8 @@ ok(($st->{host_locks}{reclaimed} // 0) >= 1 && $st->{host_locks}{held} == 0,
    'the status page counts the reclaimed slot, and nothing is left held');
 
 # The lock table and the counters are APR shared memory from the process
-# pool (kept across restarts, see t/33), never memory mapped by hand.
+# pool (kept across restarts, see t/admin/metrics.t), never memory mapped
+# by hand.
 my $top = Apache::Test::vars('top_dir');
 my @by_hand = grep {
     open my $fh, '<', $_ or die "$_: $!";

@@ -98,7 +98,7 @@ $key = SDTest::store_key($guest);
 ($sets, $res) = sets_during { GET '/' };
 is($sets, 0, 'SaveUninitialized On: the same guest does not write again');
 
-# Default SaveUninitialized Off: checked in 01_guest.t; here, the login
+# Default SaveUninitialized Off: checked in t/app/guest.t; here, the login
 # form alone stores nothing.
 use_vhost(undef);
 undef $key;
