@@ -35,8 +35,8 @@ APR_LIBS   := $(shell pkg-config --libs apr-1 apr-util-1 2>/dev/null)
 
 TAP_COUNT := tests/lib/tap-count
 
-# wrk: t/21_outage.t keeps a background load on the server during outages.
-# python3-prometheus-client: t/33_metrics.t reads ?format=prometheus with it.
+# wrk: t/store/outage.t keeps a background load on the server during outages.
+# python3-prometheus-client: t/admin/metrics.t reads ?format=prometheus.
 DEB_PACKAGES := make gcc libc6-dev perl pkg-config apache2-bin apache2-dev \
   apache2-utils libapr1-dev libaprutil1-dev libssl-dev libjansson-dev openssl \
   memcached libapache2-mod-perl2 libwww-perl libhttp-cookies-perl libcryptx-perl curl wrk \

@@ -3,7 +3,7 @@
  * the single source of every directive's facts (name, field, default,
  * bounds, one-line help); config.c expands it into the struct, httpd's
  * command table, create/merge, the defaults and the status page's view of
- * the effective values, and t/18_docs_and_conf.t checks docs/directives.md
+ * the effective values, and t/tree/docs_and_conf.t checks docs/directives.md
  * against it. A value is const once sd_config_finalize has run. */
 #ifndef SD_CONFIG_H
 #define SD_CONFIG_H

@@ -5,7 +5,7 @@
 #   tests/reliability/rss.sh     one child's RSS over RSS_REQUESTS requests
 #   tests/reliability/partition.mjs  one of two replicas' traffic dropped for 5 s
 #                                under load, through a loopback TCP proxy
-# (memcached outages are t/21_outage.t, in `make test`).
+# (memcached outages are t/store/outage.t, in `make test`).
 #
 #   make reliability          # about 2 minutes; ends "reliability: N passed, N failed"
 #   make reliability-quick    # LOAD_SECONDS=10, RSS_REQUESTS=20000: a smoke run

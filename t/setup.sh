@@ -4,13 +4,13 @@
 # through this when started without its environment) in the Apache::Test
 # suite's environment, and tears it all down afterwards, also after a
 # failure, Ctrl-C or a kill: memcached "main" for the suite (-I 2m:
-# t/06_tamper.t stores a value over 1 MiB to check it is refused), "small"
-# and "full" (t/26), "hostlock" (t/28 freezes it), a port reserved for
-# memcached "outage", memcached "restart" (t/21_outage.t starts and kills
-# them), a free block of ports for httpd and its virtual hosts, and the
-# fixtures of the authn, rotation, gate and TLS hosts. The run directory is
-# the caller's $SD_RUN if set (make test), else a fresh one removed at the
-# end (SD_KEEP=1 keeps it).
+# t/security/tamper.t stores a value over 1 MiB to check it is refused),
+# "small" and "full" (t/store/refusals.t), "hostlock" (t/session/host_lock.t
+# freezes it), a port reserved for memcached "outage", memcached "restart"
+# (t/store/outage.t starts and kills them), a free block of ports for httpd
+# and its virtual hosts, and the fixtures of the authn, rotation, gate and TLS
+# hosts. The run directory is the caller's $SD_RUN if set (make test), else a
+# fresh one removed at the end (SD_KEEP=1 keeps it).
 set -uo pipefail
 . "$(dirname "$0")/../tests/lib/env.sh"
 sd_env_init apache-test || exit 1
@@ -42,21 +42,21 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# memcached that refuses (t/26_store_refusals.t): a 2 KiB item size limit,
+# memcached that refuses (t/store/refusals.t): a 2 KiB item size limit,
 # and no eviction in 4 MB (the test fills it up).
 sd_mc_start main -I 2m && sd_mc_reserve outage && sd_mc_start restart -m 16 \
     && sd_mc_start small -I 2k -o slab_chunk_max=1024 \
     && sd_mc_start full -M -m 4 -I 64k -o slab_chunk_max=32768 \
     && sd_mc_start hostlock -m 16 || exit 1
 # Apache::Test numbers the virtual hosts' ports up from its own: one for
-# the main server and each <VirtualHost> of t/conf/extra.conf.in (59 now: 58 virtual hosts),
-# with room for more.
+# the main server and each <VirtualHost> of t/conf/extra.conf.in (59 now: 58
+# virtual hosts), with room for more.
 APACHE_TEST_PORT=$(sd_free_port 80) || exit 1
 # A document root every user can traverse: the children run as nobody and
 # httpd walks it even for handler URLs (a 0700 checkout would give 403s).
 mkdir -p "$SD_RUN/htdocs" "$SD_RUN/htdocs/dirapp" && chmod 755 "$SD_RUN/htdocs" "$SD_RUN/htdocs/dirapp"
-# t/29_gate.t's content behind AuthType sessiondemo: a page, and a CGI that
-# prints its environment and request headers (also the proxied backend).
+# t/gate/backends.t's content behind AuthType sessiondemo: a page, and a CGI
+# that prints its environment and request headers (also the proxied backend).
 mkdir -p "$SD_RUN/htdocs/gate" && chmod 755 "$SD_RUN/htdocs/gate" &&
     echo '<p>the protected page</p>' >"$SD_RUN/htdocs/gate/page.html" &&
     printf '%s\n' '#!/usr/bin/perl' 'print "Content-Type: text/plain\n\n";' \

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Reads Prometheus text format on stdin, parsed by Debian's
 python3-prometheus-client (the parser Prometheus's own Python client
-uses), and prints its families as JSON for t/33_metrics.t. A text the
+uses), and prints its families as JSON for t/admin/metrics.t. A text the
 parser refuses exits 1 with its error."""
 import json
 import math

@@ -22,7 +22,7 @@
 -- Script arguments (after --): budget=N stops each thread after N responses
 -- (tests/reliability/rss.sh); users=N and guests=N size the pools;
 -- cookie=NAME for a server whose SessionDemoCookieName is not connect.sid
--- (t/21_outage.t).
+-- (t/store/outage.t).
 
 local threads = {}
 

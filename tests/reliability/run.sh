@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # `make reliability` (docs/reliability.md): the load, RSS and partition
 # checks, one TAP document each, each under its own time bound. Outages of a
-# whole memcached are t/21_outage.t and the cluster suite.
+# whole memcached are t/store/outage.t and the cluster suite.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 rc=0

@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: Apache-2.0
+# At most SessionDemoLockWaiters requests of one session wait for its lock
+# in each child; the others answer 503 with Retry-After at once, so 300
+# requests with one cookie cannot pin the worker threads while another
+# visitor asks for a page.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use Apache::Test qw(-withtestmore);
+use Apache::TestRequest qw(GET);
+use IO::Select ();
+use IO::Socket::INET ();
+use Time::HiRes qw(time sleep);
+use SDTest qw(use_vhost login cookie_value session_id mc_command lock_key);
+
+plan tests => 5;
+
+use_vhost('sd_waiters');
+my $res = login('hana');
+my $cookie = 'waiters.sid=' . cookie_value($res);
+my $id = session_id(cookie_value($res));
+my ($host, $port) = split /:/, Apache::TestRequest::hostport();
+
+# The session's lock, held for longer than anybody waits (LockWait 5 s).
+is(mc_command('add ' . lock_key('sess:', $id) . " 0 15 4\r\nheld"), 'STORED', 'the lock is held elsewhere');
+
+my $n = 300;
+my $body = 'item=x';
+my (%sock, %started, %done, %code);
+my $sel = IO::Select->new;
+for my $i (1 .. $n) {
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Timeout => 5)
+        or next;
+    print $s "POST /add-to-cart HTTP/1.1\r\nHost: $host:$port\r\nCookie: $cookie\r\n"
+           . "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: "
+           . length($body) . "\r\nConnection: close\r\n\r\n$body";
+    $sock{$s} = $i;
+    $started{$i} = time;
+    $sel->add($s);
+}
+is(scalar keys %sock, $n, "$n requests of one session sent at once");
+
+# Another visitor, while they are in flight.
+sleep 0.3;
+Apache::TestRequest::user_agent(reset => 1, requests_redirectable => 0, timeout => 10);
+my $t0 = time;
+my $guest = GET '/login';
+my $guest_secs = time - $t0;
+ok($guest->code == 200 && $guest_secs <= 1,
+   sprintf('a guest GET /login from another client is served within 1 s (%.2f s)', $guest_secs));
+
+my %buf;
+my $deadline = time + 30;
+while ($sel->count && time < $deadline) {
+    for my $s ($sel->can_read(1)) {
+        my $got = sysread($s, my $chunk, 65536);
+        if ($got) { $buf{$sock{$s}} .= $chunk; next }
+        my $i = $sock{$s};
+        $done{$i} = time;
+        ($code{$i}) = ($buf{$i} // '') =~ m{^HTTP/1\.1 (\d{3})};
+        $sel->remove($s);
+        close $s;
+    }
+}
+my @fast = grep { ($code{$_} // 0) == 503 && $done{$_} - $started{$_} < 1 } keys %code;
+my @retry = grep { ($buf{$_} // '') =~ /^Retry-After: 5\r$/m } keys %code;
+# Each child lets SessionDemoLockWaiters (8) wait; event MPM, a few children.
+ok(@fast >= $n - 8 * 16, scalar(@fast) . " of $n were refused with 503 at once (the rest waited)");
+is(scalar(@retry), scalar(grep { ($code{$_} // 0) == 503 } keys %code), '... every 503 with Retry-After');
