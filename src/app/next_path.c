@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* The `next` parameter of the login page (see sd_next_path.h). Browsers
- * read "//host", "/\host" and "\\host" as another host, strip tabs and
- * newlines from URLs before they parse them, and some servers and proxies
- * decode a path once more: so the check refuses backslashes and controls
- * anywhere, and checks the start again after one more %-decoding. */
+/* Browsers read "//host", "/\host" and "\\host" as another host and strip
+ * tabs and newlines, and some servers decode a path once more: so no
+ * backslash or control anywhere, and the start is checked again decoded. */
 #include "sd_next_path.h"
 
 #include <apr_encode.h>

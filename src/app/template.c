@@ -264,16 +264,6 @@ static int compile_else(tpl_compiler *c, apr_size_t line)
     return 1;
 }
 
-/* Refused by name rather than rendered as nothing. */
-static const struct unsupported_tag {
-    char prefix;
-    const char *message;  /* %s: the tag */
-} unsupported_tags[] = {
-    { '&', "unescaped output ('{{%s}}') is not supported; all output is HTML-escaped" },
-    { '^', "inverse sections ('{{%s}}') are not supported; use {{else}}" },
-    { 0, NULL }
-};
-
 /* {{> name}}: the caller's text for name, as a text node of its own copy.
  * Unknown names fail, as a page without its stylesheet would go unnoticed. */
 static int compile_partial(tpl_compiler *c, apr_size_t line, const char *tag,
@@ -371,13 +361,15 @@ static int compile_tag(tpl_compiler *c)
     const char *arg = s + a;
     apr_size_t arg_len = n - a;
 
-    for (const struct unsupported_tag *u = unsupported_tags; u->prefix; ++u) {
-        if (s[0] == u->prefix) {
-            compile_fail(c, line, u->message, snippet(c->pool, s, n));
-            return 0;
-        }
-    }
     switch (s[0]) {
+    case '&':
+        compile_fail(c, line, "unescaped output ('{{%s}}') is not supported; all output is"
+                     " HTML-escaped", snippet(c->pool, s, n));
+        return 0;
+    case '^':
+        compile_fail(c, line, "inverse sections ('{{%s}}') are not supported; use {{else}}",
+                     snippet(c->pool, s, n));
+        return 0;
     case '>':
         return compile_partial(c, line, s, n);
     case '#':
@@ -583,9 +575,8 @@ sd_template *sd_template_load(apr_pool_t *p, const char *path,
     return src ? sd_template_compile_with(p, path, src, len, partials, err) : NULL;
 }
 
-/* One pass into a pool buffer that grows by doubling: rendering twice (a
- * sizing pass, then a writing one) cost more than the copies a rare growth
- * makes, since the first buffer fits the template's text and a margin. */
+/* One pass into a buffer that doubles: a sizing pass cost more than the
+ * rare growth past the template's text and a margin. */
 typedef struct {
     apr_pool_t *pool;
     char *buf;

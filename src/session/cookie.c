@@ -165,10 +165,8 @@ static int escape_at(const char *s, apr_size_t n, apr_size_t i)
     return b;
 }
 
-/* decodeURIComponent over bytes: returns NULL wherever JavaScript would throw
- * (bad or truncated escape, escaped bytes that are not well-formed UTF-8) and
- * also for an escaped NUL, which a C string cannot carry. Unescaped bytes are
- * copied as they are, as Node does with the latin1 text of a header. */
+/* decodeURIComponent over bytes: NULL where JavaScript would throw, and for
+ * an escaped NUL; unescaped bytes are copied, as Node does with latin1. */
 static char *uri_decode(apr_pool_t *p, const char *s, apr_size_t n)
 {
     char *out = apr_palloc(p, n + 1);
