@@ -12,21 +12,15 @@
 
 typedef struct sd_authn sd_authn;
 
-/* Looks up the providers named by SessionDemoAuthProvider (in the parent,
- * at check_config). *out is NULL when none is named (demo mode). Returns
- * NULL or the error for apache2 -t. */
+/* The providers of SessionDemoAuthProvider (check_config); *out NULL in
+ * demo mode. NULL or the error for apache2 -t. */
 const char *sd_authn_create(apr_pool_t *p, const sd_config *conf, sd_authn **out);
 
-/* Asks the providers, in order; they read their own per-directory settings
- * (e.g. AuthUserFile) from r. Without providers (a NULL a) the demo accepts
- * any non-empty pair, as the tutorial does. When no provider knows the
- * user, a bcrypt check of the password is made on a decoy hash. Every
- * answer (known user or not, right password or not) waits until
- * SessionDemoLoginMinTime has passed since the check began, so its timing
- * does not tell which names have accounts; a check that takes longer
- * answers when it ends and is logged (SD00427, once per child). stats
- * (NULL: none) counts failed logins. Returns SD_OK, SD_DENIED or
- * SD_FAILED, logged; the password is never logged. */
+/* Asks the providers in order (a NULL a, demo mode: SD_OK). An unknown
+ * user costs a bcrypt on a decoy hash, and every answer waits until
+ * SessionDemoLoginMinTime has passed, so its timing does not tell which
+ * names have accounts (a slower check is logged, SD00427). SD_OK, SD_DENIED
+ * or SD_FAILED, logged; the password never is. */
 sd_result sd_authn_check(request_rec *r, sd_authn *a, sd_stats *stats, const char *user,
                    const char *password);
 

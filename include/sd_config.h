@@ -1,10 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* Per-server configuration: the SessionDemo* directives. One table below is
- * the single source of every directive's facts (name, field, default,
- * bounds, one-line help); config.c expands it into the struct, httpd's
- * command table, create/merge, the defaults and the status page's view of
- * the effective values, and t/tree/docs_and_conf.t checks docs/directives.md
- * against it. A value is const once sd_config_finalize has run. */
+/* The SessionDemo* directives: the one table below is the single source of
+ * every directive's facts, expanded by config.c and checked against
+ * docs/directives.md by t/tree/docs_and_conf.t. Const once finalized. */
 #ifndef SD_CONFIG_H
 #define SD_CONFIG_H
 

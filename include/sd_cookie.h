@@ -21,28 +21,23 @@ typedef struct {
     sd_mac *keyed_mac;          /* keyed once, or NULL: below             */
 } sd_secret;
 
-/* Keys the secret's HMAC context once (at start-up, sd_mac_create), so
- * each signature only duplicates it and hashes the ID instead of fetching
- * the algorithm and expanding the key. It lives in p and is read-only
- * afterwards, so threads sign at once. Unprepared secrets still work, the
- * slow way. */
+/* Keys the secret's HMAC context once at start-up (sd_mac_create); an
+ * unprepared secret still works, the slow way. */
 apr_status_t sd_cookie_secret_prepare(apr_pool_t *p, sd_secret *secret);
 
-/* out = HMAC-SHA256(secret, data[0..len)), through the prepared context
- * when there is one. 1, or 0 when the secret is unusable or OpenSSL fails. */
+/* HMAC-SHA256 of data: 1, or 0 when the secret is unusable or OpenSSL fails. */
 int sd_cookie_secret_mac(const sd_secret *secret, const void *data, apr_size_t len,
                          unsigned char out[SD_MAC_LEN]);
 
-/* Fills out[] with a fresh base64url ID from RAND_bytes. Returns APR_EGENERAL
- * when the CSPRNG fails (never falls back to a weaker source). */
+/* A fresh base64url ID from RAND_bytes, never a weaker source. */
 apr_status_t sd_cookie_new_id(char out[SD_SID_LEN + 1]);
 
 /* "s:<id>.<sig>" signed with `secret` (not URL-encoded). */
 char *sd_cookie_sign(apr_pool_t *p, const char *id, const sd_secret *secret);
 
-/* Checks a decoded cookie value against every secret in order, comparing in
- * constant time. Returns the ID (from p) or NULL; *matched (if given) gets the
- * index of the secret that verified, so callers can re-sign with secret 0. */
+/* The ID of a decoded cookie value that one of the secrets signed (compared
+ * in constant time), or NULL; *matched (if given) gets that secret's index,
+ * so callers can re-sign with secret 0. */
 const char *sd_cookie_unsign(apr_pool_t *p, const char *value,
                              const sd_secret *secrets, int nsecrets,
                              int *matched);
@@ -55,21 +50,16 @@ const char *sd_cookie_unsign(apr_pool_t *p, const char *value,
 const char *sd_cookie_find(apr_pool_t *p, const char *header,
                            const char *name);
 
-/* Appends to `out` (an array of const char *) the value of every cookie
- * called `name` in the header, in order, decoded as sd_cookie_find does.
- * Returns how many were found. */
+/* Appends every cookie called `name` to out (const char *), decoded as
+ * sd_cookie_find does; returns how many. */
 int sd_cookie_find_all(apr_pool_t *p, const char *header, const char *name,
                        apr_array_header_t *out);
 
 /* The header without any pair called one of `names` (const char *), split
- * into pairs exactly as sd_cookie_find splits it, so a pair it finds is
- * removed and text inside another pair's value never is. Every other pair
- * stays byte for byte; two kept pairs that stood side by side keep the
- * separator between them, pairs that a removed one stood between get ';';
- * white space that framed only removed pairs and empty pairs go. "" when
- * nothing is left; the header itself when nothing was removed. *removed
- * (if given) gets the removed pairs, trimmed and joined with "; ", or
- * NULL. */
+ * as sd_cookie_find splits it, so a pair it finds is removed and text
+ * inside another pair's value never is. Other pairs stay byte for byte
+ * (';' where a removed one stood between); "" when nothing is left.
+ * *removed (if given) gets the removed pairs joined with "; ", or NULL. */
 const char *sd_cookie_strip_any(apr_pool_t *p, const char *header,
                                 const apr_array_header_t *names, const char **removed);
 
@@ -90,9 +80,8 @@ typedef struct {
     const char *same_site; /* "Strict", "Lax", "None" or NULL               */
 } sd_cookie_attrs;
 
-/* Set-Cookie value in express-session's attribute order:
- * name=value; Domain; Path; Expires; HttpOnly; Secure; SameSite.
- * `value` is URL-encoded here. */
+/* Set-Cookie value in express-session's attribute order; `value` is
+ * URL-encoded here. */
 char *sd_cookie_header(apr_pool_t *p, const char *name, const char *value,
                        const sd_cookie_attrs *attrs);
 

@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* The session lock of SessionDemoLock Host: a table in memory shared by
- * every process of one httpd, striped by a hash of the lock key. Taking and
- * releasing a lock costs no memcached round trip; a waiter sleeps on its
- * stripe's condition and is woken by the release. A holder that dies
- * (SIGKILL, a crash) or keeps the lock past its deadline loses it to the
- * next request. Pure POSIX (no httpd), so it is unit-tested across
- * processes. */
+/* Session locks in memory shared by every process of one httpd, striped
+ * by a hash of the lock key: no memcached round trip, and a waiter is woken
+ * by the release. A holder that dies or keeps the lock past its deadline
+ * loses it to the next request. No httpd, so unit-tested across processes. */
 #ifndef SD_HOST_LOCK_H
 #define SD_HOST_LOCK_H
 
@@ -16,12 +13,9 @@
 
 typedef struct sd_host_lock_table sd_host_lock_table;
 
-/* A table of `stripes` stripes in anonymous APR shared memory, for the
- * processes this one forks from now on. It lasts as long as `pool`:
- * httpd's parent makes it once from its process pool (not pconf, cleared
- * at every restart) and keeps it across restarts, so children of two
- * generations lock each other out. Returns APR_SUCCESS or the error of
- * apr_shm_create or of the pthread call that failed. */
+/* A table in anonymous APR shared memory for the processes forked from now
+ * on, as long as `pool` lasts (httpd's process pool, so children of two
+ * generations lock each other out). */
 apr_status_t sd_host_lock_table_create(apr_pool_t *pool, unsigned int stripes,
                                        sd_host_lock_table **out);
 
@@ -54,8 +48,7 @@ int sd_host_lock_renew(sd_host_lock_table *t, const sd_host_lock_hold *hold,
  * reclaimed after its ttl) and wakes the stripe's waiters. */
 void sd_host_lock_release(sd_host_lock_table *t, const sd_host_lock_hold *hold);
 
-/* Locks held now (not past their deadline), and holds reclaimed from dead or overdue holders since the
- * table was made (for the status page). */
+/* Locks held now, and holds reclaimed since the table was made. */
 void sd_host_lock_counts(sd_host_lock_table *t, apr_uint32_t *held, apr_uint32_t *reclaimed);
 
 #endif

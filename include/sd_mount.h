@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* The module's per-directory record: where the app lives, and the
- * settings that belong to a place (SessionDemoLoginURL). The <Location>
- * (or <Directory>) whose section sets `SetHandler sessiondemo` is the app's
- * mount, told by httpd's per-directory configuration, so the path is
- * written once. check_config finds those
- * sections in the configuration tree and marks their per-dir records; a
- * request's merged record then names the innermost marked section. */
+/* The per-directory record: the <Location> (or <Directory>) that sets
+ * `SetHandler sessiondemo` is the app's mount, so the path is written once,
+ * and a place may set SessionDemoLoginURL. check_config marks those
+ * sections' records; a request's merged record names the innermost. */
 #ifndef SD_MOUNT_H
 #define SD_MOUNT_H
 
@@ -14,15 +11,13 @@
 
 typedef struct sd_mount_dir sd_mount_dir;
 
-/* create_dir_config / merge_dir_config of the module record. */
 void *sd_mount_create_dir(apr_pool_t *p, char *dir);
 void *sd_mount_merge_dir(apr_pool_t *p, void *base, void *add);
 
-/* SessionDemoLoginURL in a section (validated by the caller). */
+/* Validated by the caller. */
 void sd_mount_set_login_url(void *dir, const char *login_url);
 
-/* The request's place's SessionDemoLoginURL, NULL where none is set (the
- * server's applies). */
+/* NULL where the place sets none (the server's applies). */
 const char *sd_mount_login_url(const request_rec *r);
 
 /* At check_config, before the servers' configs are finalized: marks the

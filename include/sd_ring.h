@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* Consistent hashing (ketama-style) of session keys over memcached servers:
- * adding or removing one of N servers moves only about 1/N of the keys.
- * Pure, so it is unit-tested and fuzzed. Compatible in spirit, not bit for
- * bit, with libketama: 160 points per server from MD5 of "host:port-i". */
+/* Consistent hashing of keys over the servers: adding or removing one of N
+ * moves only about 1/N of the keys. libketama's scheme in spirit, not bit
+ * for bit. */
 #ifndef SD_RING_H
 #define SD_RING_H
 
@@ -15,9 +14,8 @@ typedef struct sd_ring sd_ring;
  * the same list (in any order) routes the same way. */
 sd_ring *sd_ring_create(apr_pool_t *p, const char *const *names, int n);
 
-/* Fills out[] with up to max distinct server indices (positions in names[])
- * in ring order starting at the key's point: out[0] is the key's primary
- * server, the next ones its replicas. Returns how many were written. */
+/* Up to max distinct server indices in ring order from the key's point:
+ * out[0] is its primary, the next ones its replicas. Returns how many. */
 int sd_ring_lookup(const sd_ring *ring, const char *key, apr_size_t len,
                    int *out, int max);
 

@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* Sealed records: what memcached holds when SessionDemoStoreFormat is
- * Sealed. Per secret, HKDF-SHA256 derives a key-hash key (memcached keys
- * are an HMAC of the session ID, so a key listing yields nothing a cookie
- * can use) and an AES-256-GCM key (values are sealed with the memcached
- * key and a clear header as associated data, so a record altered, moved to
- * another key or written without the secret does not open). The clear
- * header carries what the replica protocol compares (sd_store_format)
- * without opening: "SD1.<gen>.<ended>.<saved ms>.<until s>." followed by
- * base64url(nonce | ciphertext | tag). Pure: OpenSSL 3 EVP and APR only. */
+/* SessionDemoStoreFormat Sealed. Per secret, HKDF-SHA256 derives a name
+ * key (memcached keys are an HMAC of the session ID, so a key listing yields
+ * nothing a cookie can use) and an AES-256-GCM key (the memcached key and
+ * the clear header are associated data, so a record altered, moved or
+ * written without the secret does not open). The clear header is what the
+ * replica protocol compares without opening:
+ * "SD1.<gen>.<ended>.<saved ms>.<until s>." base64url(nonce|ciphertext|tag). */
 #ifndef SD_SEAL_H
 #define SD_SEAL_H
 
@@ -31,13 +29,11 @@ typedef struct {
     void *cipher;                             /* fetched EVP_CIPHER        */
 } sd_seal_keys;
 
-/* Derives both keys of one secret (once, at start-up); they live, and are
- * wiped, with p. APR_EGENERAL when OpenSSL fails. */
+/* Both keys of one secret, at start-up; wiped with p. */
 apr_status_t sd_seal_derive(apr_pool_t *p, const unsigned char *secret, apr_size_t len,
                             sd_seal_keys *out);
 
-/* out = base64url(HMAC-SHA256(name_key, name)), NUL-terminated. 0 when
- * OpenSSL fails. */
+/* base64url(HMAC-SHA256(name_key, name)); 0 when OpenSSL fails. */
 int sd_seal_name(const sd_seal_keys *k, const char *name, apr_size_t len,
                  char out[SD_SEAL_NAME_LEN + 1]);
 
@@ -50,9 +46,8 @@ typedef struct {
                             day from any write (a browser-session cookie) */
 } sd_seal_header;
 
-/* The sealed value of plain[0..len) under memcached key `key`, from p
- * (NUL-terminated; *out_len without the NUL). NULL when OpenSSL or the
- * random number generator fails. */
+/* The sealed value of plain under memcached key `key`, NUL-terminated;
+ * NULL when OpenSSL or the random number generator fails. */
 char *sd_seal_close(apr_pool_t *p, const sd_seal_keys *k, const char *key,
                     const sd_seal_header *h, const char *plain, apr_size_t len,
                     apr_size_t *out_len);
@@ -60,15 +55,12 @@ char *sd_seal_close(apr_pool_t *p, const sd_seal_keys *k, const char *key,
 /* Length of the sealed value of a plain text of `len` bytes, at most. */
 apr_size_t sd_seal_sealed_len(apr_size_t len);
 
-/* Opens a sealed value read under `key` with each of keys[0..n) in order.
- * Returns the index of the keys that opened it (*plain from p, NUL-
- * terminated) or -1: garbage, altered, moved from another key, or sealed
- * with none of the secrets. */
+/* Opens a value read under `key` with keys[0..n) in order: the index of
+ * the keys that opened it, or -1 (garbage, altered, moved, other secret). */
 int sd_seal_open(apr_pool_t *p, const sd_seal_keys *keys, int n, const char *key,
                  const char *val, apr_size_t len, char **plain, apr_size_t *plain_len);
 
-/* Parses the clear header. 1 with *h (and *header_len, if given) filled,
- * 0 when v does not start with one. */
+/* 1 with *h (and *header_len, if given) when v starts with a clear header. */
 int sd_seal_header_parse(const char *v, apr_size_t len, sd_seal_header *h,
                          apr_size_t *header_len);
 

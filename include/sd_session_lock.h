@@ -16,12 +16,10 @@ typedef enum {
     SD_LOCK_TRY         /* one attempt: a busy lock is not waited for      */
 } sd_session_lock_mode;
 
-/* Takes the lock of the session whose record's name in memcached keys is
- * `name` (sd_vault_name of its ID), in this server's realm. Returns SD_OK with *out set
- * (released when r->pool is cleared, if not before); SD_BUSY when
- * SD_LOCK_TRY found it busy; SD_UNAVAILABLE when the store is
- * down, the wait ran out, or SessionDemoLockWaiters requests of this
- * session already wait in this child (logged). */
+/* Takes the lock of the record named `name` (sd_vault_name of its ID) in
+ * this server's realm, released with r->pool at the latest. SD_BUSY when
+ * SD_LOCK_TRY found it busy; SD_UNAVAILABLE when the store is down, the
+ * wait ran out or SessionDemoLockWaiters requests already wait (logged). */
 sd_result sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char *name,
                             sd_session_lock_mode mode, sd_session_lock **out);
 

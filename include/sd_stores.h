@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* Which store each virtual host uses: one per distinct memcached server
- * list and store settings (replicas, probe interval and timeout), shared by
- * every virtual host that has them, inherited or not; and one health slot
- * in shared memory per distinct server and probe settings, shared by every
- * child, so vhosts with different timeouts never fight over one flag. */
+/* One store per distinct server list and store settings, shared by every
+ * virtual host that has them; one shared health slot per distinct server
+ * and probe settings, so vhosts with other timeouts never fight over one. */
 #ifndef SD_STORES_H
 #define SD_STORES_H
 
@@ -18,10 +16,8 @@ void sd_stores_plan(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
  * `connections` pooled connections per server, counting into stats. */
 void sd_stores_child_init(apr_pool_t *pchild, server_rec *s, int connections, sd_stats *stats);
 
-/* The memcached servers of every store of this child, each named once
- * ("host:port"), with the prober's verdict: down if any store that uses
- * the server finds it down (vhosts with other probe settings judge it
- * apart). Reads shared flags only, no network. Returns the count. */
+/* The servers of every store of this child, each once, down if any store
+ * finds it down; shared flags only, no network. Returns the count. */
 typedef struct {
     const char *name;
     int up;

@@ -22,14 +22,8 @@ typedef enum {
                                  noncharacter                              */
 } sd_username_verdict;
 
-/* Checks name[0..len) against the rule. White space at either end is
- * Unicode's White_Space (ASCII space, U+00A0, U+1680, U+2000-U+200A,
- * U+2028, U+2029, U+202F, U+205F, U+3000) plus the invisible U+200B and
- * U+FEFF; inside a name white space is allowed ("Mary Ann"), but no
- * character that shows nothing or steers others (Default_Ignorable_Code_
- * Point, Cf, the line and paragraph separators, noncharacters) is allowed
- * anywhere: a provider that ignores them would take a variant for the
- * name, with counters and an index of its own. */
+/* White space is Unicode's White_Space plus U+200B and U+FEFF, allowed
+ * inside a name ("Mary Ann") but not at either end. */
 sd_username_verdict sd_username_check(const char *name, apr_size_t len, apr_size_t max_len);
 
 /* A short English reason for logs ("white space at either end"). */

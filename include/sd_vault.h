@@ -1,13 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* Records as memcached holds them, in the server's SessionDemoStoreFormat:
- * Sealed (keys <prefix> + keyed hash of the record's name, values sealed,
- * sd_seal.h) or Express (express-session's <prefix><name>, plain JSON).
- * Sessions and the user index read and write their records through it and
- * see plain JSON either way; a sealed record that does not open is a miss
- * (counted, logged at warn at most once a minute per child). Secret
- * rotation: a record is looked for under
- * the names of older secrets too, and moved to the first secret's by its
- * next write. */
+/* Records in the server's SessionDemoStoreFormat: Sealed (<prefix> + keyed
+ * hash of the name, values sealed, sd_seal.h) or Express (<prefix><name>,
+ * plain JSON). Callers see plain JSON either way. A record is looked for
+ * under older secrets' names too, and moved by its next write (rotation). */
 #ifndef SD_VAULT_H
 #define SD_VAULT_H
 
@@ -23,8 +18,7 @@
 #define SD_VAULT_FLAGS_JSON 2
 #define SD_VAULT_FLAGS_SEALED 0
 
-/* Derives the sealing keys of every secret of a Sealed server into its
- * runtime (check_config). NULL or an error message. */
+/* The sealing keys of every secret of a Sealed server (check_config). */
 const char *sd_vault_prepare(apr_pool_t *p, sd_vhost *v);
 
 /* What a record named `name` (a session ID, an index's name) is called in
@@ -32,7 +26,6 @@ const char *sd_vault_prepare(apr_pool_t *p, sd_vhost *v);
  * name itself (Express). NULL when OpenSSL fails. */
 const char *sd_vault_name(apr_pool_t *p, const sd_vhost *v, const char *name);
 
-/* <prefix><sd_vault_name>: the record's memcached key. */
 const char *sd_vault_key(apr_pool_t *p, const sd_vhost *v, const char *name);
 
 /* The newest copy of record `name`, as plain JSON (*val NUL-terminated;
@@ -65,11 +58,10 @@ sd_store_result sd_vault_add(request_rec *r, const sd_vhost *v, const char *name
                              const char *lock_key, const char *val, apr_size_t len,
                              const sd_record_meta *meta, apr_int64_t ttl_seconds);
 
-/* Removes record `name` (and old_key, when given). */
 sd_store_result sd_vault_remove(request_rec *r, const sd_vhost *v, const char *name,
                                 const char *old_key);
 
-/* The stored size of a plain value of `len` bytes, at most. */
+/* At most. */
 apr_size_t sd_vault_stored_len(const sd_vhost *v, apr_size_t len);
 
 #endif

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* What the module keeps per virtual host: its directives (sd_config, const
- * once checked) and, apart from them, the runtime state built from them at
- * each stage of httpd's start-up. */
+/* Per virtual host: the directives and, apart from them, the runtime state
+ * built from them at each stage of httpd's start-up. */
 #ifndef SD_VHOST_H
 #define SD_VHOST_H
 
@@ -79,14 +78,12 @@ typedef struct sd_vhost {
     sd_vhost_runtime rt;
 } sd_vhost;
 
-/* The module record's per-server create and merge: a fresh runtime, and the
- * directives created or merged by the config unit. */
 void *sd_vhost_create(apr_pool_t *p, server_rec *s);
 void *sd_vhost_merge(apr_pool_t *p, void *basev, void *addv);
 
 sd_vhost *sd_vhost_get(const server_rec *s);
 
-/* The directives of s, while the configuration is read. */
+/* While the configuration is read. */
 sd_config *sd_vhost_config(const server_rec *s);
 
 #endif

@@ -3,34 +3,29 @@
  * serves query strings and bodies and can be fuzzed without a request_rec. */
 #include "sd_form.h"
 
+#include <apr_encode.h>
 #include <apr_strings.h>
 
-static int hex_value(char c)
+/* The byte two hex digits at s stand for, or -1. */
+static int hex_byte(const char *s)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
+    unsigned char b;
+    return apr_decode_base16_binary(&b, s, 2, APR_ENCODE_NONE, NULL) == APR_SUCCESS ? b : -1;
 }
 
-/* Decodes [s, s+n) into a fresh NUL-terminated pool string; returns NULL
- * when the result would contain a NUL byte. */
 static char *decode_component(apr_pool_t *p, const char *s, apr_size_t n)
 {
     char *out = apr_palloc(p, n + 1);
     apr_size_t o = 0;
     for (apr_size_t i = 0; i < n; ++i) {
         char c = s[i];
+        int b;
         if (c == '+') {
             c = ' ';
         }
-        else if (c == '%' && i + 2 < n) {
-            int hi = hex_value(s[i + 1]);
-            int lo = hex_value(s[i + 2]);
-            if (hi >= 0 && lo >= 0) {
-                c = (char)(hi * 16 + lo);
-                i += 2;
-            }
+        else if (c == '%' && i + 2 < n && (b = hex_byte(s + i + 1)) >= 0) {
+            c = (char)b;
+            i += 2;
         }
         if (c == '\0') {
             return NULL;

@@ -1,27 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* The `next` parameter of the login page (see sd_next_path.h). Browsers
- * read "//host", "/\host" and "\\host" as another host, strip tabs and
- * newlines from URLs before they parse them, and some servers and proxies
- * decode a path once more: so the check refuses backslashes and controls
- * anywhere, and checks the start again after one more %-decoding. */
+/* Browsers read "//host", "/\host" and "\\host" as another host and strip
+ * tabs and newlines, and some servers decode a path once more: so no
+ * backslash or control anywhere, and the start is checked again decoded. */
 #include "sd_next_path.h"
 
 #include <apr_encode.h>
 #include <apr_strings.h>
 #include <string.h>
 
-static int hex_value(char c)
+/* The byte two hex digits at s stand for, or -1. */
+static int hex_byte(const char *s)
 {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
+    unsigned char b;
+    return apr_decode_base16_binary(&b, s, 2, APR_ENCODE_NONE, NULL) == APR_SUCCESS ? b : -1;
 }
 
 /* Whether s (len bytes) starts like a path of this origin and holds no
@@ -53,10 +44,9 @@ const char *sd_next_path_check(apr_pool_t *p, const char *next)
      * become //evil anywhere down the line. */
     again = apr_palloc(p, len + 1);
     for (apr_size_t i = 0; i < len; ++i) {
-        int hi, lo;
-        if (next[i] == '%' && i + 2 < len + 1 && (hi = hex_value(next[i + 1])) >= 0
-            && (lo = hex_value(next[i + 2])) >= 0) {
-            again[n++] = (unsigned char)(hi * 16 + lo);
+        int b;
+        if (next[i] == '%' && i + 2 < len + 1 && (b = hex_byte(next + i + 1)) >= 0) {
+            again[n++] = (unsigned char)b;
             i += 2;
         }
         else {

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* The stylesheet's CSP hash. A hash rather than style-src 'unsafe-inline'
- * (markup injected despite the escaping could restyle or hide the page) or
- * a nonce (a random value per response, and templates rendered around it):
- * the stylesheet is fixed at start-up, so its hash is too. */
+/* A hash, not 'unsafe-inline' (injected markup could restyle the page) nor
+ * a nonce per response: the stylesheet is fixed at start-up, so is its hash. */
 #include "sd_style.h"
 
 #include <apr_cstr.h>

@@ -21,8 +21,7 @@
  * and would be held in memory for the life of the server. */
 #define TPL_MAX_FILE_SIZE (1024 * 1024)
 
-/* Longest piece of template source quoted back in an error message. */
-#define TPL_SNIPPET_MAX 40
+#define TPL_SNIPPET_MAX 40 /* bytes of source quoted in an error */
 
 typedef enum { TPL_TEXT, TPL_VAR, TPL_IF, TPL_EACH } tpl_kind;
 
@@ -57,9 +56,6 @@ struct sd_template {
     apr_size_t text_len; /* all text nodes together: sizes the first buffer */
 };
 
-/* -------------------------------------------------------------- compiler */
-
-/* One open node list: the top level, or the then/else list of a block. */
 typedef struct {
     tpl_node *cond;  /* NULL for the top level */
     tpl_node **tail; /* where the next sibling gets linked */
@@ -121,18 +117,7 @@ static int is_seg_char(char ch)
            || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
 }
 
-/* Index of the first `a` `b` pair at or after `from`, or `len` if none. */
-static apr_size_t find_pair(const char *s, apr_size_t from, apr_size_t len, char a,
-                            char b)
-{
-    for (apr_size_t i = from; i + 1 < len; ++i) {
-        if (s[i] == a && s[i + 1] == b) {
-            return i;
-        }
-    }
-    return len;
-}
-
+/* Index of needle at or after `from`, or `len` if none. */
 static apr_size_t find_str(const char *s, apr_size_t from, apr_size_t len,
                            const char *needle)
 {
@@ -228,7 +213,6 @@ static const char *block_name(tpl_kind kind)
     return kind == TPL_EACH ? "each" : "if";
 }
 
-/* {{#if path}} or {{#each path}}: opens a block whose lists fill next. */
 static int compile_block(tpl_compiler *c, apr_size_t line, tpl_kind kind, const char *arg,
                          apr_size_t len)
 {
@@ -280,17 +264,6 @@ static int compile_else(tpl_compiler *c, apr_size_t line)
     return 1;
 }
 
-/* Handlebars tags we do not implement, refused by name rather than
- * rendered as nothing. */
-static const struct unsupported_tag {
-    char prefix;
-    const char *message;  /* %s: the tag */
-} unsupported_tags[] = {
-    { '&', "unescaped output ('{{%s}}') is not supported; all output is HTML-escaped" },
-    { '^', "inverse sections ('{{%s}}') are not supported; use {{else}}" },
-    { 0, NULL }
-};
-
 /* {{> name}}: the caller's text for name, as a text node of its own copy.
  * Unknown names fail, as a page without its stylesheet would go unnoticed. */
 static int compile_partial(tpl_compiler *c, apr_size_t line, const char *tag,
@@ -329,7 +302,6 @@ static int compile_partial(tpl_compiler *c, apr_size_t line, const char *tag,
     return 0;
 }
 
-/* Handles the tag whose "{{" is at c->pos; leaves c->pos after its "}}". */
 static int compile_tag(tpl_compiler *c)
 {
     const apr_size_t line = c->line;
@@ -356,7 +328,7 @@ static int compile_tag(tpl_compiler *c)
         return 1;
     }
 
-    apr_size_t close = find_pair(src, body, c->len, '}', '}');
+    apr_size_t close = find_str(src, body, c->len, "}}");
     if (close == c->len) {
         compile_fail(c, line, "unclosed '{{' (no matching '}}')");
         return 0;
@@ -378,7 +350,6 @@ static int compile_tag(tpl_compiler *c)
         return 0;
     }
 
-    /* First word, for keywords and helper names. */
     apr_size_t w = 0;
     while (w < n && !is_space(s[w])) {
         ++w;
@@ -390,13 +361,15 @@ static int compile_tag(tpl_compiler *c)
     const char *arg = s + a;
     apr_size_t arg_len = n - a;
 
-    for (const struct unsupported_tag *u = unsupported_tags; u->prefix; ++u) {
-        if (s[0] == u->prefix) {
-            compile_fail(c, line, u->message, snippet(c->pool, s, n));
-            return 0;
-        }
-    }
     switch (s[0]) {
+    case '&':
+        compile_fail(c, line, "unescaped output ('{{%s}}') is not supported; all output is"
+                     " HTML-escaped", snippet(c->pool, s, n));
+        return 0;
+    case '^':
+        compile_fail(c, line, "inverse sections ('{{%s}}') are not supported; use {{else}}",
+                     snippet(c->pool, s, n));
+        return 0;
     case '>':
         return compile_partial(c, line, s, n);
     case '#':
@@ -510,7 +483,7 @@ sd_template *sd_template_compile_with(apr_pool_t *p, const char *name, const cha
     c.stack[0].tail = &t->body;
 
     while (c.pos < c.len) {
-        apr_size_t open = find_pair(c.src, c.pos, c.len, '{', '{');
+        apr_size_t open = find_str(c.src, c.pos, c.len, "{{");
         if (open > c.pos) {
             tpl_node *text = new_node(&c, TPL_TEXT);
             text->u.text.ptr = c.src + c.pos;
@@ -535,8 +508,6 @@ sd_template *sd_template_compile_with(apr_pool_t *p, const char *name, const cha
     t->text_len = c.text_len;
     return t;
 }
-
-/* --------------------------------------------------------------- loading */
 
 static char *read_fail(apr_pool_t *p, const char *path, const char *what,
                        apr_status_t rv, const char **err)
@@ -604,11 +575,8 @@ sd_template *sd_template_load(apr_pool_t *p, const char *path,
     return src ? sd_template_compile_with(p, path, src, len, partials, err) : NULL;
 }
 
-/* ------------------------------------------------------------- rendering */
-
-/* One pass into a pool buffer that grows by doubling: rendering twice (a
- * sizing pass, then a writing one) cost more than the copies a rare growth
- * makes, since the first buffer fits the template's text and a margin. */
+/* One pass into a buffer that doubles: a sizing pass cost more than the
+ * rare growth past the template's text and a margin. */
 typedef struct {
     apr_pool_t *pool;
     char *buf;
@@ -616,8 +584,7 @@ typedef struct {
     apr_size_t used;
 } tpl_sink;
 
-/* Room for the values of a page's variables on top of its text. */
-#define TPL_VALUE_MARGIN 1024
+#define TPL_VALUE_MARGIN 1024 /* for a page's values, on top of its text */
 
 static void sink_init(tpl_sink *out, apr_pool_t *p, apr_size_t hint)
 {
@@ -744,7 +711,6 @@ static void put_value(tpl_sink *out, const json_t *v)
     }
 }
 
-/* Recursion depth is bounded by TPL_MAX_DEPTH at compile time. */
 static void render_list(tpl_sink *out, const tpl_node *n, const json_t *view)
 {
     for (; n; n = n->next) {

@@ -29,15 +29,13 @@ const sd_views *sd_views_load(apr_pool_t *p, const char *dir, const char **err)
     const char *path = apr_pstrcat(p, dir, "/style.css", NULL);
     apr_size_t len;
     const char *css = sd_template_read(p, path, &len, err);
-    sd_template_partial partials[2] = { { NULL, NULL, 0 }, { NULL, NULL, 0 } };
 
     if (!css || (*err = sd_style_check(p, path, css, len, &v->style_source)) != NULL) {
         return NULL;
     }
     v->style = apr_pstrcat(p, VIEWPORT "\n<style>", css, "</style>", NULL);
-    partials[0].name = "style";
-    partials[0].text = v->style;
-    partials[0].len = strlen(v->style);
+    const sd_template_partial partials[] = { { "style", v->style, strlen(v->style) },
+                                             { NULL, NULL, 0 } };
     for (int i = 0; i < SD_VIEW_COUNT; ++i) {
         v->pages[i] = sd_template_load(p, apr_pstrcat(p, dir, "/", page_files[i], NULL),
                                        partials, err);

@@ -8,6 +8,7 @@
 #include <mod_auth.h>
 #include <ap_provider.h>
 #include <apr_atomic.h>
+#include <apr_escape.h>
 #include <apr_md5.h>
 #include <apr_strings.h>
 
@@ -55,9 +56,7 @@ const char *sd_authn_create(apr_pool_t *p, const sd_config *conf, sd_authn **out
         || apr_generate_random_bytes(random, sizeof(random)) != APR_SUCCESS) {
         return "SessionDemoAuthProvider: no random numbers for the decoy password hash";
     }
-    for (apr_size_t i = 0; i < sizeof(random); ++i) {
-        apr_snprintf(password + 2 * i, 3, "%02x", random[i]);
-    }
+    apr_escape_hex(password, random, sizeof(random), 0, NULL);
     if (apr_bcrypt_encode(password, SD_AUTHN_DECOY_COST, salt, sizeof(salt), hash,
                           sizeof(hash)) != APR_SUCCESS) {
         return "SessionDemoAuthProvider: cannot make the decoy password hash"
@@ -79,14 +78,9 @@ static authn_status ask(request_rec *r, sd_authn *a, int i, const char *user,
     return result;
 }
 
-/* Every answer, known user or not, right password or not, comes no
- * earlier than the admin's floor, a fixed number: a time learned from
- * earlier checks could be pushed up by anyone able to slow or flood them
- * (a denial of service on every login). An unknown user's check also
- * spends a bcrypt on a decoy (the work, for whoever watches the CPU); no
- * real account is ever tried, so no lockout policy or audit log of an
- * account sees an attacker's guesses. A check slower than the floor
- * answers late, which tells; the admin is told to raise the floor. */
+/* A fixed floor, not a time learned from earlier checks, which anyone able
+ * to slow or flood them could push up. The decoy (sd_authn_check) tries no
+ * real account, so no lockout policy or audit log sees the guesses. */
 static void answer_no_earlier(request_rec *r, sd_authn *a, apr_time_t started, int known)
 {
     apr_interval_time_t spent = apr_time_now() - started;

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* AuthType sessiondemo (see sd_gate.h). The gate reads the session as the
- * app's read-only pages do: one memcached get, and a write (under the lock,
- * with a new cookie) only when the idle deadline is due for a refresh and
- * would move, so a user who only browses gated content stays logged in. */
+/* AuthType sessiondemo (sd_gate.h): the session read as the app's
+ * read-only pages read it, so a user who only browses gated content stays
+ * logged in. */
 #include "sd_cookie.h"
 #include "sd_gate.h"
 #include "sd_http.h"
@@ -28,9 +27,6 @@ APLOG_USE_MODULE(sessiondemo);
 
 #define SD_GATE_NOTE "sessiondemo-gate-user"
 
-/* The request the client sent: subrequests and internal redirects share
- * its verdict. */
-/* The place's SessionDemoLoginURL, else the server's. */
 static const char *login_url(const request_rec *r, const sd_vhost *v)
 {
     const char *url = sd_mount_login_url(r);
@@ -44,18 +40,16 @@ static int wants_page(request_rec *r)
            && accept && ap_strcasestr(accept, "text/html");
 }
 
-/* Whether this check may write the session (slide its idle deadline).
- * Not with SessionDemoLock Off: with no lock to re-read under, the blind
- * write could bring back a session a concurrent logout just ended. Not from
- * a subrequest (an SSI include of a gated page): the page's headers may be
- * gone already, so memcached would move and the browser's cookie not. */
+/* Not with SessionDemoLock Off: a blind write could bring back a session a
+ * concurrent logout just ended. Not from a subrequest: the page's headers
+ * may be sent already, so memcached would move and the cookie not. */
 static int may_refresh(const request_rec *r, const sd_vhost *v)
 {
     return v->conf->lock != SD_LOCK_OFF && r->main == NULL;
 }
 
-/* The logged-in user of the initial request, "" for a guest, or NULL when
- * the store could not answer. */
+/* The initial request's user (subrequests and internal redirects share its
+ * verdict), "" for a guest, or NULL when the store could not answer. */
 static const char *session_user(request_rec *r, request_rec *top, const sd_vhost *v,
                                 const char **login_time)
 {
@@ -75,9 +69,8 @@ static const char *session_user(request_rec *r, request_rec *top, const sd_vhost
     when = sd_session_get(s, "loginTime");
     known = json_is_true(logged_in) && json_is_string(name) && *json_string_value(name)
             ? apr_pstrdup(top->pool, json_string_value(name)) : "";
-    /* A name the username rule refuses (stored by an older version or an
-     * Express peer) could reach a backend as someone else's: never passed
-     * on. */
+    /* A refused name (stored by an older version or an Express peer) could
+     * reach a backend as someone else's. */
     if (*known) {
         sd_username_verdict verdict =
             sd_username_check(known, strlen(known), (apr_size_t)v->conf->max_username_len);
@@ -89,14 +82,11 @@ static const char *session_user(request_rec *r, request_rec *top, const sd_vhost
         }
     }
     if (*known && may_refresh(r, v)) {
-        /* Slides the idle deadline when it is due (SessionDemoRefreshThreshold);
-         * the Set-Cookie goes in err_headers_out, which survives a CGI's or
-         * a proxied backend's answer and internal redirects. A refresh that
-         * fails costs nothing but the refresh: the session stays as stored. */
+        /* The Set-Cookie goes in err_headers_out, which survives a CGI's or
+         * a backend's answer; a failed refresh leaves the session as stored. */
         sd_result rc = sd_session_commit(s);
         if (rc == SD_ENDED) {
-            /* Not in its user's index (put back after a revoke): ended by
-             * this refresh, so not a login for this request either. */
+            /* Put back after a revoke: ended by this refresh. */
             known = "";
         }
         else if (rc == SD_OK && sd_session_unindexed(s)) {
@@ -104,8 +94,7 @@ static const char *session_user(request_rec *r, request_rec *top, const sd_vhost
                                 sd_session_written_at(s));
         }
         else if (rc == SD_OK && sd_session_adopted(s)) {
-            /* As the app's routes do: an adopted session is indexed at its
-             * first save, so that a revoke finds it. */
+            /* Indexed at its first save, so that a revoke finds it. */
             sd_user_index_add(top, v, known, sd_session_id(s), sd_session_created(s), NULL);
         }
         else if (rc != SD_OK) {
@@ -145,8 +134,6 @@ int sd_gate_check_authn(request_rec *r)
         return HTTP_SERVICE_UNAVAILABLE;
     }
     if (!v->rt.authn) {
-        /* Demo mode logs anybody in as anybody: a gate there would only
-         * look like one. */
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00604)
                       "AuthType sessiondemo on a server in demo mode (no"
                       " SessionDemoAuthProvider): anyone could log in as anyone;"
@@ -167,21 +154,17 @@ int sd_gate_check_authn(request_rec *r)
             apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
             return HTTP_MOVED_TEMPORARILY;
         }
-        /* Not a page: a script or an API client. No WWW-Authenticate, as
-         * no browser dialog could log in here. */
+        /* No WWW-Authenticate: no browser dialog could log in here. */
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00603)
                       "AuthType sessiondemo: no logged-in session; answering 401");
         return HTTP_UNAUTHORIZED;
     }
-    /* What a logged-in user sees must not be kept by a shared cache and
-     * given to the next client. */
     apr_table_mergen(r->err_headers_out, "Cache-Control", "private");
     apr_table_mergen(r->err_headers_out, "Vary", "Cookie");
     if (r->main) {
-        /* A subrequest's headers never reach the client: the page that
-         * includes it is what a cache would keep. That only helps while
-         * the page's headers are not sent yet (mod_include has sent them
-         * before its first include). */
+        /* A subrequest's headers never reach the client: the including page
+         * is what a cache would keep (helps only while its headers are not
+         * sent yet). */
         request_rec *page = r->main;
         const char *cc;
         while (page->main) {
@@ -204,10 +187,8 @@ int sd_gate_check_authn(request_rec *r)
     return OK;
 }
 
-/* Whether a client's header name is the configured one to a backend:
- * case aside, and with '_' read as '-' on both sides, as CGI's HTTP_*
- * names and many frameworks read them: with X_Remote_User configured, a
- * client's X-Remote-User is the same header to a CGI (HTTP_X_REMOTE_USER). */
+/* Case aside and '_' read as '-', as CGI's HTTP_* names and many frameworks
+ * read them: to a CGI, a client's X-Remote-User is X_Remote_User. */
 static int same_header(const char *name, const char *configured)
 {
     for (; *name && *configured; ++name, ++configured) {
@@ -238,7 +219,7 @@ int sd_gate_strip_header(request_rec *r)
     if (!v->conf->pass_user) {
         return DECLINED;
     }
-    /* elts[0] is the configured name; the names to drop follow. */
+    /* elts[0] is the configured name. */
     doomed = apr_array_make(r->pool, 2, sizeof(const char *));
     APR_ARRAY_PUSH(doomed, const char *) = v->conf->pass_user;
     apr_table_do(drop_if_same, doomed, r->headers_in, NULL);
@@ -256,9 +237,8 @@ int sd_gate_strip_cookie(request_rec *r)
     apr_array_header_t *kept, *gone;
     const char *stripped, *removed;
 
-    /* Whatever the handler's name: mod_proxy serves a proxy: filename
-     * (ProxyPass, RewriteRule [P]) even where SetHandler sessiondemo
-     * applies, and the module's own handlers read the stash below. */
+    /* Whatever the handler: mod_proxy serves a proxy: filename even where
+     * SetHandler sessiondemo applies; the module's handlers read the stash. */
     if (!v->conf->strip_cookie || !v->rt.strip_names || !v->rt.strip_names->nelts) {
         return DECLINED;
     }
@@ -279,9 +259,8 @@ int sd_gate_strip_cookie(request_rec *r)
     if (!gone->nelts) {
         return DECLINED;
     }
-    /* Before the headers lose it: a later load in this request (the app's
-     * handler, a subrequest, an ErrorDocument of the app) still needs the
-     * session. */
+    /* A later load in this request (handler, subrequest, ErrorDocument)
+     * still needs the session. */
     sd_session_stash_cookie(r, apr_array_pstrcat(r->pool, gone, ';'));
     apr_table_unset(r->headers_in, "Cookie");
     for (int i = 0; i < kept->nelts; ++i) {

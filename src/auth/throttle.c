@@ -29,8 +29,6 @@ struct sd_throttle {
     volatile apr_uint32_t unreachable_said;
 };
 
-/* --------------------------------------------------------------- policy */
-
 /* The wait for `count` failures against `limit`: none below half of it. */
 static apr_interval_time_t delay_for(apr_int64_t count, apr_int64_t limit)
 {
@@ -57,10 +55,8 @@ void sd_throttle_decide(const sd_throttle_limits *limits, const sd_throttle_coun
         out->retry_after = limits->window;
         return;
     }
-    /* A name under attack blocks only the addresses that have tried it;
-     * once it is well over its limit, every address trying it waits too
-     * (no 429: its owner can still log in, slowly), or each new address
-     * (a /48 holds 65,536 /64s) would get its guesses at full speed. */
+    /* Well over its limit, a name slows every address (no 429: its owner
+     * can still log in), or each new /64 of a /48 would guess at full speed. */
     if (limits->per_user > 0) {
         if (counts->pair > 0) {
             if (counts->user >= limits->per_user) {
@@ -99,8 +95,6 @@ const char *sd_throttle_address(apr_pool_t *p, const char *ip)
     }
     return NULL;
 }
-
-/* --------------------------------------------------------------- keys */
 
 sd_throttle *sd_throttle_create(apr_pool_t *p, const unsigned char *secret, apr_size_t len,
                                 const char *key_prefix, const char *realm,
@@ -173,8 +167,6 @@ const char *sd_throttle_key(apr_pool_t *p, const sd_throttle *t, const char *kin
     return apr_pstrcat(p, t->prefix, "thr:", hex, NULL);
 }
 
-/* ------------------------------------------------------------- counts */
-
 static sd_store_result one_count(const sd_throttle *t, sd_store *st, const sd_backend_call *call,
                                  const char *kind, const char *user, const char *address,
                                  apr_int32_t delta, apr_uint32_t *value)
@@ -187,18 +179,7 @@ static sd_store_result one_count(const sd_throttle *t, sd_store *st, const sd_ba
         return SD_STORE_ERROR;
     }
     r = sd_store_counter(st, call, key, delta, t->limits.window, value);
-    /* Nothing to read or to take back: a count of 0. */
     return r == SD_STORE_NOTFOUND && delta <= 0 ? SD_STORE_OK : r;
-}
-
-/* The name's two counts, each changed by delta; the first failure ends it. */
-static sd_store_result name_counts(const sd_throttle *t, sd_store *st,
-                                   const sd_backend_call *call, const char *user,
-                                   const char *address, apr_int32_t delta,
-                                   sd_throttle_counts *out)
-{
-    sd_store_result r = one_count(t, st, call, "user", user, NULL, delta, &out->user);
-    return r != SD_STORE_OK ? r : one_count(t, st, call, "pair", user, address, delta, &out->pair);
 }
 
 /* The three counts, each changed by delta; the first failure ends it. */
@@ -209,10 +190,11 @@ static sd_store_result all_counts(const sd_throttle *t, sd_store *st, const sd_b
     sd_store_result r;
 
     memset(out, 0, sizeof(*out));
-    if ((r = one_count(t, st, call, "addr", NULL, address, delta, &out->address)) != SD_STORE_OK) {
+    if ((r = one_count(t, st, call, "addr", NULL, address, delta, &out->address)) != SD_STORE_OK
+        || (r = one_count(t, st, call, "user", user, NULL, delta, &out->user)) != SD_STORE_OK) {
         return r;
     }
-    return name_counts(t, st, call, user, address, delta, out);
+    return one_count(t, st, call, "pair", user, address, delta, &out->pair);
 }
 
 sd_store_result sd_throttle_read(const sd_throttle *t, sd_store *st, const sd_backend_call *call,
@@ -232,8 +214,8 @@ sd_store_result sd_throttle_attempt(const sd_throttle *t, sd_store *st,
 
     memset(prior, 0, sizeof(*prior));
     memset(verdict, 0, sizeof(*verdict));
-    /* The address first, alone: a blocked address must not create the
-     * name's counters (one item per name it makes up, for the window). */
+    /* The address first: a blocked one must not create a counter per name
+     * it makes up. */
     r = one_count(t, st, call, "addr", NULL, address, 1, &prior->address);
     if (r != SD_STORE_OK) {
         return r;
@@ -245,9 +227,8 @@ sd_store_result sd_throttle_attempt(const sd_throttle *t, sd_store *st,
         (void)one_count(t, st, call, "addr", NULL, address, -1, &unused.address);
         return SD_STORE_OK;
     }
-    /* A count that fails ends the attempt (the caller answers 503): the
-     * ones already made are taken back, or while a counter's server flaps
-     * every such 503 would count as a failed login. */
+    /* A failed count ends the attempt (503): the ones made are taken back,
+     * or while a server flaps every such 503 would count as a failure. */
     r = one_count(t, st, call, "user", user, NULL, 1, &prior->user);
     if (r != SD_STORE_OK) {
         (void)one_count(t, st, call, "addr", NULL, address, -1, &unused.address);

@@ -2,8 +2,7 @@
 /* The username rule (see sd_username.h). */
 #include "sd_username.h"
 
-/* Decodes one UTF-8 sequence at s[0..n); returns its length, or 0 when it
- * is not well-formed (RFC 3629: no overlongs, no surrogates, <= U+10FFFF). */
+/* The length of the well-formed UTF-8 sequence at s (RFC 3629), or 0. */
 static apr_size_t utf8_next(const unsigned char *s, apr_size_t n, apr_uint32_t *cp)
 {
     apr_size_t need;
@@ -53,12 +52,9 @@ static int is_control(apr_uint32_t c)
     return c < 0x20 || (c >= 0x7f && c <= 0x9f);
 }
 
-/* Characters that show nothing or steer other characters: Unicode's
- * Default_Ignorable_Code_Point and format (Cf) characters, the line and
- * paragraph separators, and noncharacters. Matching rules (LDAP's RFC 4518
- * maps soft hyphen and zero-width characters to nothing, *_ai_ci
- * collations ignore them) would take "al<U+00AD>ice" for alice, with
- * counters and an index of its own. Sorted; ranges inclusive. */
+/* Matching rules (LDAP's RFC 4518, *_ai_ci collations) ignore these, so
+ * "al<U+00AD>ice" would be alice with counters and an index of its own.
+ * Sorted; ranges inclusive. */
 static const struct {
     apr_uint32_t first, last;
 } invisible[] = {
@@ -134,8 +130,7 @@ sd_username_verdict sd_username_check(const char *name, apr_size_t len, apr_size
         first = 0;
         i += n;
     }
-    /* cp is now the last character. */
-    return is_space(cp) ? SD_USERNAME_EDGE_SPACE : SD_USERNAME_OK;
+    return SD_USERNAME_OK;
 }
 
 const char *sd_username_reason(sd_username_verdict v)

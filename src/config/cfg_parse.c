@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <string.h>
 
+#define ALNUM "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
 const char *sd_cfg_parse_int(apr_pool_t *p, const char *arg, apr_int64_t min,
                              apr_int64_t max, const char *unit, apr_int64_t *out)
 {
@@ -94,9 +96,7 @@ const char *sd_cfg_parse_host_port(apr_pool_t *p, const char *arg,
         name = colon ? apr_pstrmemdup(p, arg, (apr_size_t)(colon - arg))
                      : apr_pstrdup(p, arg);
         port_text = colon ? colon + 1 : NULL;
-        if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyz"
-                                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
-                          != strlen(name)) {
+        if (!*name || strspn(name, ALNUM ".-_") != strlen(name)) {
             return apr_psprintf(p, "'%s' is not a valid host:port (e.g."
                                 " 127.0.0.1:11211)", arg);
         }
@@ -155,8 +155,7 @@ const char *sd_cfg_parse_cookie_domain(apr_pool_t *p, const char *arg)
     if (!arg || !*arg || (*arg == '.' && !arg[1])) {
         return apr_psprintf(p, "'%s' is not a domain", arg ? arg : "");
     }
-    if (strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                    "0123456789.-") != strlen(arg)) {
+    if (strspn(arg, ALNUM ".-") != strlen(arg)) {
         return apr_psprintf(p, "'%s' is not a valid cookie domain (letters,"
                             " digits, '-' and '.')", arg);
     }
@@ -219,8 +218,7 @@ const char *sd_cfg_parse_realm(apr_pool_t *p, const char *arg)
 const char *sd_cfg_parse_login_url(apr_pool_t *p, const char *arg)
 {
     if (!arg || arg[0] != '/' || arg[1] == '/' || arg[1] == '\\'
-        || strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                       "/-._~%!$&'()*+,;=:@?") != strlen(arg)) {
+        || strspn(arg, ALNUM "/-._~%!$&'()*+,;=:@?") != strlen(arg)) {
         return apr_psprintf(p, "'%s' is not a path of this server (e.g. /login)",
                             arg ? arg : "");
     }
@@ -233,8 +231,7 @@ const char *sd_cfg_parse_login_url(apr_pool_t *p, const char *arg)
  * holding them would never match either. */
 const char *sd_cfg_parse_mount(apr_pool_t *p, const char *arg)
 {
-    static const char pchar[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                                "/-._~!$&'()*+,;=:@";
+    static const char pchar[] = ALNUM "/-._~!$&'()*+,;=:@";
     apr_size_t len = arg ? strlen(arg) : 0;
 
     if (!len || arg[0] != '/' || strspn(arg, pchar) != len) {
@@ -257,8 +254,7 @@ const char *sd_cfg_parse_mount(apr_pool_t *p, const char *arg)
 const char *sd_cfg_parse_header_name(apr_pool_t *p, const char *arg)
 {
     if (!arg || !*arg
-        || strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                       "!#$%&'*+-.^_`|~") != strlen(arg)) {
+        || strspn(arg, ALNUM "!#$%&'*+-.^_`|~") != strlen(arg)) {
         return apr_psprintf(p, "'%s' is not a header name (letters, digits and"
                             " !#$%%&'*+-.^_`|~)", arg ? arg : "");
     }

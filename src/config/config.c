@@ -1,11 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* SessionDemo* directives: the table of sd_config.h expanded into httpd's
- * command table, create/merge, defaults and the status page's view. Every
- * error names its directive (httpd adds the file and line), so an admin
- * sees "SessionDemoMaxAge: 'abc' is not a number of seconds" from
- * apache2 -t. Defaults are written as an admin would write the argument
- * and go through the same parser, so a default can never be a value the
- * directive itself would refuse. */
+/* The table of sd_config.h expanded. Defaults are written as an admin
+ * would write the argument and go through the same parser, so a default can
+ * never be a value the directive itself would refuse. */
 #include "sd_config.h"
 #include "sd_cfg_parse.h"
 #include "sd_cookie.h"
@@ -32,7 +28,6 @@ APLOG_USE_MODULE(sessiondemo);
 
 typedef enum { KIND_INT, KIND_FLAG, KIND_CHOICE, KIND_TEXT, KIND_LIST, KIND_CUSTOM } kind;
 
-/* What a setter needs besides the value: where to allocate, where to warn. */
 typedef struct {
     apr_pool_t *pool;
     apr_pool_t *temp;
@@ -56,8 +51,6 @@ typedef struct {
     custom_fn set;
     describe_fn describe;
 } directive;
-
-/* ------------------------------------------------------ custom setters */
 
 static const char *set_memcache(const set_ctx *ctx, sd_config *conf, const char *arg)
 {
@@ -217,8 +210,6 @@ static const char *set_template_dir(const set_ctx *ctx, sd_config *conf, const c
     return NULL;
 }
 
-/* ------------------------------------------------- status descriptions */
-
 static void show_memcache(apr_pool_t *p, const void *field, sd_config_value *out)
 {
     const apr_array_header_t *servers = *(apr_array_header_t *const *)field;
@@ -246,8 +237,6 @@ static void show_text(apr_pool_t *p, const void *field, sd_config_value *out)
     out->text = *(const char *const *)field;
 }
 
-/* ------------------------------------------------------------ the table */
-
 #define DEF_INT(n, f, d, lo, hi, u, h) \
     { n, KIND_INT, APR_OFFSETOF(sd_config, f), d, lo, hi, u, NULL, NULL, NULL, NULL },
 #define DEF_FLAG(n, f, d, h) \
@@ -267,7 +256,6 @@ static const directive directives[] = {
 };
 #define NDIRECTIVES (sizeof(directives) / sizeof(directives[0]))
 
-/* Index of each directive in directives[], for the command table. */
 #define IDX_ANY(n, f, ...) IDX_##f,
 enum { SD_CONFIG_DIRECTIVES(IDX_ANY, IDX_ANY, IDX_ANY, IDX_ANY, IDX_ANY, IDX_ANY) IDX_END };
 
@@ -281,7 +269,6 @@ static const void *cfield_of(const sd_config *conf, const directive *d)
     return (const char *)conf + d->offset;
 }
 
-/* Parses one argument into conf; NULL or the problem (without the name). */
 static const char *apply(const directive *d, const set_ctx *ctx, sd_config *conf,
                          const char *arg)
 {
@@ -335,8 +322,7 @@ static const char *from_command(cmd_parms *cmd, const char *arg)
     return err ? apr_pstrcat(cmd->pool, d->name, ": ", err, NULL) : NULL;
 }
 
-/* Directives that belong to a place as well as to a server: in a
- * <Location> or <Directory> they go into its per-directory record. */
+/* Directives that may belong to a place go into its per-directory record. */
 #define place_context(i) ((i) == IDX_login_url ? ACCESS_CONF : 0)
 
 static const char *cmd_take1(cmd_parms *cmd, void *place, const char *arg)
@@ -379,8 +365,6 @@ const command_rec sd_config_commands[] = {
     SD_CONFIG_DIRECTIVES(CMD_INT, CMD_FLAG, CMD_CHOICE, CMD_TEXT, CMD_LIST, CMD_CUSTOM)
     { NULL }
 };
-
-/* ------------------------------------------------------ create / merge */
 
 static int is_scalar(const directive *d)
 {
@@ -438,15 +422,10 @@ sd_config *sd_config_merge(apr_pool_t *p, const sd_config *base, const sd_config
     return conf;
 }
 
-/* ----------------------------------------------------------- finalize */
-
-/* ServerName and port: two virtual hosts differ in one or the other, so they
- * never share sessions by accident, while front-ends serving the same site
- * under the same ServerName share them. */
-/* The port a server answers on when its ServerName names none: its
- * <VirtualHost>'s, else the first Listen in the configuration's order,
- * else httpd's default. Without it, two servers of one host name on two
- * ports (one in demo mode) would be one realm. */
+/* The realm is ServerName and port, so two virtual hosts never share
+ * sessions by accident while front-ends of one site do; without the port,
+ * two servers of one host name on two ports (one in demo mode) would be one
+ * realm. */
 static int default_port(const server_rec *s)
 {
     if (s->port) {
@@ -501,8 +480,6 @@ const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)
     if (!conf->realm) {
         conf->realm = default_realm(p, s);
     }
-    /* The gate's default is the app's own login form, wherever it is
-     * mounted. */
     if (!conf->login_url) {
         conf->login_url = apr_pstrcat(p, conf->app_mount ? conf->app_mount : "", "/login", NULL);
     }
@@ -510,16 +487,11 @@ const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)
     if (conf->lock == SD_LOCK_ON) {
         conf->lock = SD_LOCK_CLUSTER;
     }
-    /* Browsers drop SameSite=None cookies that are not Secure, so the
-     * combination is a configuration error, not a warning. */
     if (conf->cookie_same_site == SD_SAME_SITE_NONE && conf->cookie_secure == SD_SECURE_OFF) {
         return "SessionDemoCookieSameSite None needs SessionDemoCookieSecure On or"
                " Auto: browsers drop SameSite=None cookies that are not Secure";
     }
-    /* Browsers refuse a __Host- cookie that is not Secure, has a Domain or
-     * another Path than "/" (and a __Secure- one without Secure): such a
-     * server could never log anyone in. The prefix is what stops a sibling
-     * host from planting a cookie of our name. */
+    /* Browsers refuse such a cookie: that server could never log anyone in. */
     if (conf->cookie_name && (strncasecmp(conf->cookie_name, "__Host-", 7) == 0
                               || strncasecmp(conf->cookie_name, "__Secure-", 9) == 0)) {
         int host = strncasecmp(conf->cookie_name, "__Host-", 7) == 0;
@@ -560,8 +532,6 @@ const char *sd_config_same_site_name(const sd_config *conf)
     return conf->cookie_same_site >= 0 && conf->cookie_same_site < SD_SAME_SITE_OFF
            ? names[conf->cookie_same_site] : NULL;
 }
-
-/* --------------------------------------------------------------- visit */
 
 void sd_config_visit(apr_pool_t *p, const sd_config *conf,
                      void (*fn)(void *baton, const sd_config_value *value),

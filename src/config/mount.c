@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* Where the app lives, from httpd's per-directory configuration (see
- * sd_mount.h). */
 #include <string.h>
 
 #include <httpd.h>
@@ -61,8 +59,6 @@ const char *sd_mount_login_url(const request_rec *r)
     return d ? d->login_url : NULL;
 }
 
-/* ------------------------------------------------------------ the scan */
-
 typedef enum { IN_SERVER, IN_LOCATION, IN_DIRECTORY, IN_OTHER } place_kind;
 
 typedef struct {
@@ -91,8 +87,6 @@ static const char *directory_path(apr_pool_t *p, const char *path)
                                                             : apr_pstrcat(p, merged, "/", NULL);
 }
 
-/* Where a SetHandler or AuthType sits: the nearest section, and the
- * <VirtualHost> around it. */
 static place where(apr_pool_t *p, const ap_directive_t *node, int handler)
 {
     place at = { NULL, IN_SERVER, NULL, handler, 0 };
@@ -258,8 +252,6 @@ const char *sd_mount_scan(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
     }
     return NULL;
 }
-
-/* ------------------------------------------------------- per request */
 
 /* A <Directory>'s URL: r->uri less what lies below the directory. */
 static const char *directory_base(request_rec *r, const sd_mount_dir *at)

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* The per-server record of the module. */
 #include "sd_vhost.h"
 #include "sd_module.h"
 

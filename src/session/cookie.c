@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* Signed session cookie codec. Every rule here mirrors what express-session
- * 1.19 (cookie-signature 1.0.7, jshttp/cookie 0.7.2) does, so that this module
- * and a Node app can share one cookie; see express-session-interop.md §1-§3.
- * Nothing in this file logs: a bad cookie is an ordinary guest, and the
- * request-facing code decides what (if anything) is worth reporting. */
+/* Every rule here mirrors express-session 1.19 (cookie-signature 1.0.7,
+ * jshttp/cookie 0.7.2), so this module and a Node app share one cookie.
+ * Nothing here logs: a bad cookie is an ordinary guest. */
 #include "sd_cookie.h"
 
 #include <string.h>
@@ -19,8 +17,7 @@
  * longer one could never have been stored by either side anyway. */
 #define SD_MAX_ID_LEN 200
 
-/* Standard base64 of a 32-byte MAC: 43 characters, one '=', the NUL. */
-#define SD_SIG_B64_BUF (SD_SIG_LEN + 2)
+#define SD_SIG_B64_BUF (SD_SIG_LEN + 2) /* 43 characters, one '=', the NUL */
 
 apr_status_t sd_cookie_new_id(char out[SD_SID_LEN + 1])
 {
@@ -34,8 +31,6 @@ apr_status_t sd_cookie_new_id(char out[SD_SID_LEN + 1])
         OPENSSL_cleanse(raw, sizeof(raw));
         return APR_EGENERAL;
     }
-    /* 24 bytes is a multiple of 3, so the encoding is exactly 32 characters
-     * with no padding and fits out[] with its NUL. */
     rv = apr_encode_base64_binary(out, raw, (apr_ssize_t)sizeof(raw), APR_ENCODE_BASE64URL, &len);
     OPENSSL_cleanse(raw, sizeof(raw));
     if (rv != APR_SUCCESS || len != SD_SID_LEN) {
@@ -55,8 +50,6 @@ int sd_cookie_secret_mac(const sd_secret *secret, const void *data, apr_size_t l
                              : sd_mac_once(secret->bytes, secret->len, data, len, out);
 }
 
-/* Writes the canonical 43-character signature of id[0..idlen) into sig.
- * Returns 0 when the secret is unusable or OpenSSL fails. */
 static int compute_sig(const char *id, apr_size_t idlen,
                        const sd_secret *secret, char sig[SD_SIG_B64_BUF])
 {
@@ -134,22 +127,17 @@ const char *sd_cookie_unsign(apr_pool_t *p, const char *value,
     }
     idlen = (apr_size_t)(dot - body);
     recv_sig = dot + 1;
-    /* These checks only look at public structure, so leaving early leaks
-     * nothing about the expected signature. */
+    /* Public structure only: leaving early leaks nothing of the signature. */
     if (!id_is_acceptable(body, idlen) || strlen(recv_sig) != SD_SIG_LEN) {
         return NULL;
     }
 
-    /* Compare against the canonical text rather than decoding the received
-     * base64: a decoder would also accept variants (other trailing bits,
-     * padding) that Node rejects. The search stops at the first secret that
-     * verifies: the time then tells only which secret signed the cookie
-     * (current or retired), which the re-issued cookie shows anyway, and it
-     * saves an HMAC per request with a rotation list. A cookie that does
-     * not verify is checked against every secret. */
+    /* The canonical text, not a decoding of the received one: a decoder
+     * would accept variants Node rejects. Stopping at the first secret that
+     * verifies tells by its time only which secret signed, which the
+     * re-issued cookie shows anyway. */
     for (int i = 0; i < nsecrets && found < 0; ++i) {
-        /* Zeroed so an unusable secret compares defined bytes that can
-         * never equal a received signature (it has no NUL in its 43). */
+        /* Zeroed: an unusable secret's NULs never equal a signature. */
         char sig[SD_SIG_B64_BUF] = { 0 };
         int ok = compute_sig(body, idlen, &secrets[i], sig);
         int eq = CRYPTO_memcmp(sig, recv_sig, SD_SIG_LEN) == 0;
@@ -166,33 +154,19 @@ const char *sd_cookie_unsign(apr_pool_t *p, const char *value,
     return apr_pstrmemdup(p, body, idlen);
 }
 
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* Reads one "%XX" at s[i] (bounded by n); returns the byte or -1. */
 static int escape_at(const char *s, apr_size_t n, apr_size_t i)
 {
-    int hi, lo;
-    if (i >= n || n - i < 3 || s[i] != '%') {
+    unsigned char b;
+    if (i >= n || n - i < 3 || s[i] != '%'
+        || apr_decode_base16_binary(&b, s + i + 1, 2, APR_ENCODE_NONE, NULL) != APR_SUCCESS) {
         return -1;
     }
-    hi = hex_value((unsigned char)s[i + 1]);
-    lo = hex_value((unsigned char)s[i + 2]);
-    if (hi < 0 || lo < 0) {
-        return -1;
-    }
-    return hi * 16 + lo;
+    return b;
 }
 
-/* decodeURIComponent over bytes: returns NULL wherever JavaScript would throw
- * (bad or truncated escape, escaped bytes that are not well-formed UTF-8) and
- * also for an escaped NUL, which a C string cannot carry. Unescaped bytes are
- * copied as they are, as Node does with the latin1 text of a header. */
+/* decodeURIComponent over bytes: NULL where JavaScript would throw, and for
+ * an escaped NUL; unescaped bytes are copied, as Node does with latin1. */
 static char *uri_decode(apr_pool_t *p, const char *s, apr_size_t n)
 {
     char *out = apr_palloc(p, n + 1);
@@ -251,21 +225,16 @@ static int is_ows(char c)
     return c == ' ' || c == '\t';
 }
 
-/* One pair of a Cookie header: [s, e) with white space, eq the '=' in it
- * (or e when there is none). */
+/* [s, e) with white space; eq the '=' (or e when there is none). */
 typedef struct {
     apr_size_t s, e, eq;
 } pair_span;
 
-/* The one tokenizer of a Cookie header, for the reader and the stripper
- * alike, so what one sees as a pair the other does too. A pair ends at ';'
- * (jshttp/cookie's separator) or at a ',' followed by a space or a tab: how
- * httpd joins a request's several Cookie lines (", "), so a cookie at the
- * start of a second line is a pair of its own. A ',' inside a quoted value
- * (one opening with '"' whose closing '"' comes before the next ';') or not
- * followed by white space belongs to the value: RFC 6265 values never hold
+/* The one tokenizer for the reader and the stripper, so what one sees as a
+ * pair the other does too. A pair ends at ';' or at ", " (how httpd joins
+ * several Cookie lines) outside a quoted value: RFC 6265 values never hold
  * ", ", and text inside another pair's value is never taken for a pair.
- * Returns 0 once past the end; *pos moves past the pair's separator. */
+ * Returns 0 once past the end. */
 static int next_pair(const char *h, apr_size_t len, apr_size_t *pos, pair_span *out)
 {
     apr_size_t i = *pos;
@@ -301,7 +270,6 @@ static int next_pair(const char *h, apr_size_t len, apr_size_t *pos, pair_span *
     return 1;
 }
 
-/* Whether the pair is called `name` (white space around the name aside). */
 static int pair_is(const char *h, const pair_span *sp, const char *name, apr_size_t namelen)
 {
     apr_size_t ks = sp->s, ke = sp->eq;
@@ -315,8 +283,6 @@ static int pair_is(const char *h, const pair_span *sp, const char *name, apr_siz
     return ke - ks == namelen && memcmp(h + ks, name, namelen) == 0;
 }
 
-/* The value of the next cookie called `name` in header[*pos..), with
- * jshttp/cookie's rules; *pos moves past it. NULL when there is none. */
 static const char *find_next(apr_pool_t *p, const char *header, apr_size_t len,
                              const char *name, apr_size_t namelen, apr_size_t *pos)
 {
@@ -363,8 +329,7 @@ const char *sd_cookie_find(apr_pool_t *p, const char *header,
         return NULL;
     }
     len = strlen(header);
-    /* jshttp/cookie returns nothing for a header shorter than "a=". */
-    if (len < 2) {
+    if (len < 2) { /* jshttp/cookie: shorter than "a=" holds nothing */
         return NULL;
     }
     return find_next(p, header, len, name, strlen(name), &pos);
@@ -484,9 +449,7 @@ const char *sd_cookie_strip(apr_pool_t *p, const char *header, const char *name,
     return name ? sd_cookie_strip_any(p, header, names, removed) : header;
 }
 
-/* What encodeURIComponent leaves as it is, spelled out rather than
- * apr_isalnum so the locale can never widen the set; one test a byte, as
- * every Set-Cookie value goes through here. */
+/* Spelled out rather than apr_isalnum, so no locale widens the set. */
 static int uri_keeps(unsigned char c)
 {
     switch (c) {

@@ -1,19 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* Session locks in shared memory for every process of one httpd.
- *
- * A stripe is a robust, process-shared mutex, a futex word its waiters
- * sleep on, and a few slots; a lock is a slot holding the key's hash, the
- * holder's pid, a token and a deadline. The mutex is held only for the few
- * stores of a take or a release, never while a request runs, so a child
- * killed while it holds a session's lock leaves a slot, not a locked mutex:
- * a waiter that finds the slot's process gone (or its deadline passed)
- * takes the slot over. A child killed inside those few stores leaves the
- * mutex to the next locker as EOWNERDEAD; every store is of a whole field,
- * and a half-written slot has a dead owner, so the table stays usable.
- * Waiters sleep on a bare futex (Linux), not a pthread condition: glibc's
- * process-shared conditions keep an internal lock that a process killed
- * inside pthread_cond_* leaves taken for good (the unit test's random
- * kills found it); a futex word has no state but its value. */
+/* A lock is a slot (hash, pid, token, deadline) in a stripe guarded by a
+ * robust mutex held only for a take or a release, so a killed holder
+ * leaves a slot that the next waiter reclaims, not a locked mutex; one
+ * killed inside those stores leaves EOWNERDEAD, and a half-written slot has
+ * a dead owner. Waiters sleep on a bare futex, not a pthread condition:
+ * glibc's process-shared conditions keep an internal lock that a process
+ * killed inside pthread_cond_* leaves taken for good (the unit test's
+ * random kills found it). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -51,10 +44,8 @@ typedef struct {
     apr_uint32_t released;        /* futex: one more at every release      */
     apr_uint32_t waiting;         /* sleepers, or more (a killed one stays) */
     apr_uint64_t waiting_for;     /* the hash all sleepers wait for, or
-                                     MIXED (also: some wait for a free slot);
-                                     a killed sleeper keeps `waiting` above 0,
-                                     which can leave the stripe MIXED (every
-                                     release wakes all): slower, never wrong */
+                                     MIXED: every release wakes all (slower,
+                                     never wrong; a killed sleeper may cause it) */
     slot slots[SD_HOST_LOCK_WAYS];
 } __attribute__((aligned(64))) stripe;
 
@@ -68,8 +59,7 @@ struct sd_host_lock_table {
     stripe stripes[];
 };
 
-/* CLOCK_MONOTONIC is one clock for every process of the machine, and no
- * admin's change of the time of day moves a deadline. */
+/* One clock for every process, which no change of the time of day moves. */
 static apr_int64_t mono_now(void)
 {
     struct timespec ts;
@@ -77,7 +67,6 @@ static apr_int64_t mono_now(void)
     return (apr_int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Sleeps until *word is no longer `seen`, a wake, or `us` pass. */
 static void futex_sleep(apr_uint32_t *word, apr_uint32_t seen, apr_int64_t us)
 {
     struct timespec ts = { (time_t)(us / 1000000), (long)(us % 1000000) * 1000 };
@@ -94,8 +83,6 @@ static apr_size_t table_size(unsigned int stripes)
     return sizeof(sd_host_lock_table) + (apr_size_t)stripes * sizeof(stripe);
 }
 
-/* 0, or an error other than a previous owner's death (which the table
- * survives, see the top of the file). */
 static int stripe_lock(stripe *s)
 {
     int rc = pthread_mutex_lock(&s->mutex);
@@ -105,9 +92,8 @@ static int stripe_lock(stripe *s)
     return rc;
 }
 
-/* Whether the process that took a slot is gone. kill() cannot tell a
- * zombie (killed, not yet reaped by httpd's parent, which may take a
- * second) from a live process, so a thorough look reads its state too. */
+/* kill() cannot tell a zombie (not yet reaped by httpd's parent, which may
+ * take a second) from a live process, so a thorough look reads its state. */
 static int holder_gone(pid_t pid, int thorough)
 {
     char path[64], buf[256];
@@ -138,7 +124,7 @@ static int holder_gone(pid_t pid, int thorough)
 
 static stripe *stripe_of(sd_host_lock_table *t, apr_uint64_t hash)
 {
-    /* A multiply-xorshift of the seeded hash (splitmix64's finaliser). */
+    /* splitmix64's finaliser of the seeded hash. */
     apr_uint64_t x = hash ^ t->seed;
     x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
     x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
@@ -278,9 +264,7 @@ void sd_host_lock_counts(sd_host_lock_table *t, apr_uint32_t *held, apr_uint32_t
 {
     apr_uint32_t n = 0;
     apr_int64_t now = mono_now();
-    /* A glance without the stripes' mutexes: a figure for a page, not a
-     * decision. A slot past its deadline (a killed holder's, until another
-     * request of its stripe clears it) is not counted. */
+    /* Without the mutexes: a figure for a page, not a decision. */
     for (apr_uint32_t i = 0; i < t->nstripes; ++i) {
         for (int j = 0; j < SD_HOST_LOCK_WAYS; ++j) {
             const slot *x = &t->stripes[i].slots[j];

@@ -1,15 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* Requests of one session are serialised, so concurrent cart updates and
- * views never overwrite each other. SessionDemoLock Cluster: a lock key in
- * memcached (`add` is atomic), which every front-end sees, taken after the
- * session's slot in this httpd's shared table (sd_host_lock), so only one
- * request of a session per front-end asks memcached and the others sleep
- * until it is done. SessionDemoLock Host: the slot alone, for the children
- * of this httpd only. Either lock
- * has a TTL, so one left by a crashed process ends by itself. A holder
- * trusts its lock only while nobody can have taken it over (docs/security.md,
- * "The session lock"), and releases it only while it trusts it and only
- * where it is still its own. */
+/* Requests of one session are serialised, so concurrent updates never
+ * overwrite each other. Cluster: a lock key in memcached (`add` is atomic)
+ * behind the session's slot in this httpd's table, so only one request of a
+ * session per front-end asks memcached; Host: the slot alone. Both have a
+ * TTL, so a crashed holder's lock ends; a holder trusts and releases its
+ * lock only while nobody can have taken it over (docs/security.md). */
 #include "sd_session_lock.h"
 #include "sd_host_lock.h"
 #include "sd_log.h"
@@ -27,8 +22,7 @@ APLOG_USE_MODULE(sessiondemo);
 /* memcached's clock ticks once a second, so a TTL of N seconds may end
  * N - 1 seconds after the add reached it. */
 #define SD_LOCK_CLOCK_TICK apr_time_from_sec(1)
-/* Only one request per session and front-end polls memcached (the others
- * queue on the host table's slot), so the poll can be brisk. */
+/* Brisk: only one request per session and front-end polls memcached. */
 #define SD_LOCK_BACKOFF_MIN apr_time_from_msec(1)
 #define SD_LOCK_BACKOFF_MAX apr_time_from_msec(10)
 #define SD_LOCK_KEY_MAX 250
@@ -47,8 +41,6 @@ struct sd_session_lock {
     int host_held;
 };
 
-/* --------------------------------------------------------------- lock */
-
 const char *sd_session_lock_key(apr_pool_t *p, const sd_config *conf, const char *id)
 {
     /* The realm is in the key: servers of another realm never write this
@@ -63,8 +55,7 @@ const char *sd_session_lock_key(apr_pool_t *p, const sd_config *conf, const char
     if (prefix_len + id_len + SD_LOCK_SUFFIX_LEN > SD_LOCK_KEY_MAX) {
         return NULL;
     }
-    /* Built by hand: on every locked request, several times, and
-     * apr_psprintf costs more than the rest of this together. */
+    /* By hand: apr_psprintf costs more than the rest, several times a request. */
     key = at = apr_palloc(p, prefix_len + id_len + SD_LOCK_SUFFIX_LEN + 1);
     memcpy(at, conf->key_prefix, prefix_len);
     at += prefix_len;
@@ -130,9 +121,7 @@ static sd_session_lock *held_lock(request_rec *r, const sd_vhost *v, const char 
     return lock;
 }
 
-/* The session's slot in this httpd's table: one attempt (TRY) or waiting
- * up to `wait`. SD_OK, SD_BUSY when busy for TRY, or SD_UNAVAILABLE when the wait
- * ran out (SessionDemoLockWait 0 included) or the table failed (logged). */
+/* The session's slot in this httpd's table: SD_BUSY only for TRY. */
 static sd_result take_slot(request_rec *r, const sd_vhost *v, apr_uint64_t hash,
                      sd_session_lock_mode mode, apr_interval_time_t wait,
                      sd_host_lock_hold *hold)
@@ -162,8 +151,6 @@ static sd_result take_slot(request_rec *r, const sd_vhost *v, apr_uint64_t hash,
     return SD_OK;
 }
 
-/* SessionDemoLock Host: the slot is the lock. *waited is set when the
- * slot was held and this request slept for it. */
 static sd_result take_host_lock(request_rec *r, const sd_vhost *v, const char *key,
                           apr_uint64_t hash, sd_session_lock_mode mode, sd_session_lock **out,
                           int *waited)
@@ -181,7 +168,6 @@ static sd_result take_host_lock(request_rec *r, const sd_vhost *v, const char *k
     return rc;
 }
 
-/* One attempt. SD_OK with *out, SD_BUSY when taken, or SD_UNAVAILABLE. */
 static sd_result try_once(request_rec *r, const sd_vhost *v, const char *key, const char *placement,
                     const char *token, sd_session_lock **out)
 {
@@ -230,7 +216,6 @@ static sd_result wait_for_lock(request_rec *r, const sd_vhost *v, const char *ke
         if (slot) {
             sd_host_lock_renew(v->rt.host_locks, slot, apr_time_from_sec(v->conf->lock_ttl));
         }
-        /* Exponential back-off with jitter, never past the deadline. */
         {
             apr_interval_time_t pause = backoff / 2
                 + (apr_interval_time_t)((apr_uint64_t)(now ^ (apr_time_t)(apr_uintptr_t)r)
@@ -244,9 +229,8 @@ static sd_result wait_for_lock(request_rec *r, const sd_vhost *v, const char *ke
     }
 }
 
-/* pid, time and request address in hex: unique per request on this host,
- * and built without apr_psprintf, which costs more than the rest of the
- * lock's own work on every locked request. */
+/* pid, time and request address: unique per request on this host; by
+ * hand for the reason of sd_session_lock_key. */
 static const char *lock_token(request_rec *r)
 {
     apr_uint64_t parts[3] = { (apr_uint64_t)getpid(), (apr_uint64_t)apr_time_now(),
@@ -264,10 +248,6 @@ static const char *lock_token(request_rec *r)
     return token;
 }
 
-/* Cluster: first the session's slot in this httpd's table (when there is
- * one), so that of the requests of one session on this front-end only one
- * asks memcached, and the others sleep until it is done instead of each
- * polling memcached; then memcached's lock, which front-ends share. */
 static sd_result take_cluster_lock(request_rec *r, const sd_vhost *v, const char *key,
                              const char *placement, const char *token, apr_uint64_t hash,
                              sd_session_lock_mode mode, sd_session_lock **out, int *waited)
@@ -291,10 +271,8 @@ static sd_result take_cluster_lock(request_rec *r, const sd_vhost *v, const char
                                              queued ? &hold : NULL, out, waited);
     if (rc == SD_OK && queued) {
         /* The slot must outlast the trust in memcached's lock, which counts
-         * from the add (up to SessionDemoLockWait after the slot was
-         * taken): else another request of this httpd would take the slot
-         * over from a live holder, and a Host-mode server of the same realm
-         * would hold the session at the same time. */
+         * from the add: else another request of this httpd, or a Host-mode
+         * server of the realm, would take it from a live holder. */
         sd_host_lock_renew(v->rt.host_locks, &hold, apr_time_from_sec(v->conf->lock_ttl));
         (*out)->host = hold;
         (*out)->host_held = 1;

@@ -4,9 +4,8 @@
 
 #include <apr_thread_mutex.h>
 
-/* Open addressing on a 64-bit hash of the session key: the table holds at
- * most one entry per waiting thread, and is twice that big; if more threads
- * wait than it was sized for, the extra ones are refused. */
+/* Open addressing, twice as many slots as threads that can wait; threads
+ * beyond those are refused. */
 typedef struct {
     apr_uint64_t hash;        /* 0: free */
     int count;

@@ -41,8 +41,7 @@ static int by_point(const void *a, const void *b)
     if (x->point != y->point) {
         return x->point < y->point ? -1 : 1;
     }
-    /* Ties (astronomically rare) broken by server, so the order is total
-     * and every front-end sorts the same way. */
+    /* A total order: every front-end sorts the same way. */
     return x->server - y->server;
 }
 
@@ -83,7 +82,6 @@ int sd_ring_lookup(const sd_ring *ring, const char *key, apr_size_t len,
     }
     md5(key, len, d);
     h = point_at(d, 0);
-    /* First point >= h, wrapping to the start of the ring. */
     hi = ring->npoints;
     while (lo < hi) {
         int mid = lo + (hi - lo) / 2;

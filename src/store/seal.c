@@ -26,8 +26,6 @@
 static int hkdf(const unsigned char *secret, apr_size_t len, const char *info,
                 unsigned char out[SD_SEAL_KEY_LEN])
 {
-    /* An empty secret still derives (HKDF takes any key): the config
-     * refuses those before this is reached. */
     static const unsigned char empty = 0;
     EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
     EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
@@ -85,8 +83,6 @@ int sd_seal_name(const sd_seal_keys *k, const char *name, apr_size_t len,
     return ok;
 }
 
-/* ------------------------------------------------------------- header */
-
 static int parse_number(const char **at, const char *end, apr_int64_t *out)
 {
     apr_int64_t n = 0;
@@ -138,8 +134,6 @@ static int header_text(const sd_seal_header *h, char out[SD_SEAL_HEADER_MAX + 1]
                      h->saved < 0 ? 0 : h->saved, h->until < 0 ? 0 : h->until);
     return n > 0 && n <= SD_SEAL_HEADER_MAX ? n : 0;
 }
-
-/* ----------------------------------------------------------- envelope */
 
 /* The associated data: the memcached key (so a copy moved to another key
  * does not open), a NUL, then the clear header (so it cannot be edited to
@@ -206,37 +200,28 @@ char *sd_seal_close(apr_pool_t *p, const sd_seal_keys *k, const char *key,
     return out;
 }
 
-static int base64url_value(unsigned char ch)
-{
-    return ch >= 'A' && ch <= 'Z' ? ch - 'A'
-           : ch >= 'a' && ch <= 'z' ? ch - 'a' + 26
-           : ch >= '0' && ch <= '9' ? ch - '0' + 52
-           : ch == '-' ? 62 : ch == '_' ? 63 : -1;
-}
-
 /* Whether b64 is the one canonical unpadded base64url text of some bytes:
- * APR's decoder ignores the spare low bits of the last character and
- * accepts '=', so several texts open to one plaintext, and a copy of one
- * generation with other bytes would count as a divergence and could
- * spread by the tiebreak. */
+ * APR's decoder takes '+', '/' and '=' and ignores the spare bits of a last
+ * short group, so several texts would open to one plaintext, and a copy of
+ * one generation with other bytes would count as a divergence. */
 static int canonical_base64url(const char *b64, apr_size_t len)
 {
-    int last;
+    const char *tail = b64 + len - len % 4;
+    unsigned char bytes[3];
+    char again[5];
+    apr_size_t n = 0, m = 0;
 
-    /* APR's decoder refuses other characters itself, but takes '+' and
-     * '/' for '-' and '_', and '=' padding: memchr keeps this check to
-     * a fraction of the decoding's cost. */
     if (len % 4 == 1 || memchr(b64, '=', len) || memchr(b64, '+', len)
         || memchr(b64, '/', len)) {
         return 0;
     }
-    if (len % 4 == 0) {
-        return 1;
-    }
-    /* 2 characters of a last group carry 1 byte (4 spare bits), 3 carry
-     * 2 (2 spare bits). */
-    last = base64url_value((unsigned char)b64[len - 1]);
-    return last >= 0 && (last & (len % 4 == 2 ? 0x0f : 0x03)) == 0;
+    /* Only a short last group has spare bits: it must encode back to itself. */
+    return len % 4 == 0
+           || (apr_decode_base64_binary(bytes, tail, (apr_ssize_t)(len % 4),
+                                        APR_ENCODE_BASE64URL, &n) == APR_SUCCESS
+               && apr_encode_base64_binary(again, bytes, (apr_ssize_t)n, APR_ENCODE_BASE64URL,
+                                           &m) == APR_SUCCESS
+               && m == len % 4 && memcmp(again, tail, m) == 0);
 }
 
 int sd_seal_open(apr_pool_t *p, const sd_seal_keys *keys, int n, const char *key,
@@ -272,8 +257,6 @@ int sd_seal_open(apr_pool_t *p, const sd_seal_keys *keys, int n, const char *key
     }
     return -1;
 }
-
-/* ------------------------------------------------------- store format */
 
 int sd_seal_compare_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen)
 {

@@ -137,8 +137,7 @@ static const sd_store_format record_format = { sd_record_compare_raw, sd_record_
 static const sd_store_format sealed_format = { sd_seal_compare_raw, sd_seal_ttl_raw,
                                                sd_seal_tiebreak_raw };
 
-/* The replay's side of the host lock table (sd_store_local_lock): the
- * same slot, keyed as src/session_lock.c keys it, that requests take. */
+/* The replay takes the same host lock slot as requests (session_lock). */
 static int take_host_slot(void *baton, const char *lock_key, apr_int64_t ttl_seconds,
                           apr_pool_t *p, void **hold)
 {
@@ -156,10 +155,8 @@ static void give_host_slot(void *baton, void *hold)
     sd_host_lock_release(baton, hold);
 }
 
-/* The sealing keys of every Sealed server sharing one store: a copy is
- * genuine when it opens under one server's keys (each of them looks for
- * its records under keys its own secret names, so another's never sits
- * under them). */
+/* The Sealed servers sharing one store: a copy is genuine when it opens
+ * under one server's keys. */
 typedef struct {
     apr_array_header_t *vhosts;   /* const sd_vhost *, with keys */
 } sealers;
@@ -241,9 +238,7 @@ static void build(apr_pool_t *pchild, server_rec *vs, sd_vhost *v, int connectio
 void sd_stores_child_init(apr_pool_t *pchild, server_rec *s, int connections, sd_stats *stats)
 {
     apr_pool_t *tmp;
-    apr_hash_t *built;
-
-    apr_hash_t *keyed;
+    apr_hash_t *built, *keyed;
 
     apr_pool_create(&tmp, pchild);
     built = apr_hash_make(tmp);

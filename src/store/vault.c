@@ -44,9 +44,7 @@ static const char *name_with(apr_pool_t *p, const sd_seal_keys *k, const char *n
     return sd_seal_name(k, name, strlen(name), out) ? out : NULL;
 }
 
-/* The names made in a pool (a request's), so the session's data key, its
- * lock key and the index's are hashed once per request: each HMAC through
- * OpenSSL 3's provider layer costs ~10 k instructions. */
+/* Names memoised per request: each HMAC costs ~10 k instructions. */
 typedef struct {
     const sd_seal_keys *keys;
     apr_hash_t *names;
@@ -98,15 +96,8 @@ static int unkeyed(request_rec *r, const sd_vhost *v)
     return 1;
 }
 
-static sd_backend_call call_of(request_rec *r)
-{
-    sd_backend_call call = { r->pool, r };
-    return call;
-}
-
-/* One line per child at first, then at most one a minute: an altered
- * record is read on every request that names it, and the count
- * (SessionDemoRecordsUnsealable) keeps the rest. */
+/* An altered record is read on every request that names it; the count
+ * keeps what the log leaves out. */
 #define UNOPENABLE_LOG_EVERY 60
 
 static sd_store_result not_openable(request_rec *r, const sd_vhost *v, const char *key,
@@ -144,7 +135,7 @@ sd_store_result sd_vault_read_checked(request_rec *r, const sd_vhost *v, const c
                                       char **val, apr_size_t *len, apr_uint16_t *flags,
                                       const char **found_key, int *unopenable)
 {
-    sd_backend_call call = call_of(r);
+    sd_backend_call call = { r->pool, r };
     const char *key = sd_vault_key(r->pool, v, name);
     sd_store_result res;
     char *plain = NULL;
@@ -192,10 +183,6 @@ sd_store_result sd_vault_read_checked(request_rec *r, const sd_vhost *v, const c
     return SD_STORE_OK;
 }
 
-/* The sealed form of val under key, with the header the replica protocol
- * compares: the record's generation, end and save time (as its member
- * holds them), and the time the copy dies (its TTL from now). NULL when
- * OpenSSL fails (logged). */
 static const char *seal_value(request_rec *r, const sd_vhost *v, const char *key,
                               const char *val, apr_size_t len, const sd_record_meta *meta,
                               apr_int64_t ttl_seconds, apr_size_t *out_len)
@@ -216,7 +203,7 @@ static sd_store_result put(request_rec *r, const sd_vhost *v, int add, const cha
                            const char *lock_key, const char *val, apr_size_t len,
                            const sd_record_meta *meta, apr_int64_t ttl_seconds)
 {
-    sd_backend_call call = call_of(r);
+    sd_backend_call call = { r->pool, r };
     const char *key = sd_vault_key(r->pool, v, name);
     apr_uint16_t flags = SD_VAULT_FLAGS_JSON;
 
@@ -241,7 +228,7 @@ sd_store_result sd_vault_write(request_rec *r, const sd_vhost *v, const char *na
 {
     sd_store_result res = put(r, v, 0, name, lock_key, val, len, meta, ttl_seconds);
     if (res == SD_STORE_OK && old_key) {
-        sd_backend_call call = call_of(r);
+        sd_backend_call call = { r->pool, r };
         /* Best effort: a copy left there is found only while no copy
          * exists under the current key, which now does. */
         sd_store_remove(v->rt.store, &call, old_key);
@@ -259,7 +246,7 @@ sd_store_result sd_vault_add(request_rec *r, const sd_vhost *v, const char *name
 sd_store_result sd_vault_remove(request_rec *r, const sd_vhost *v, const char *name,
                                 const char *old_key)
 {
-    sd_backend_call call = call_of(r);
+    sd_backend_call call = { r->pool, r };
     const char *key = sd_vault_key(r->pool, v, name);
     sd_store_result res;
     if (!key || unkeyed(r, v)) {
