@@ -263,11 +263,6 @@ static int revoke_user(request_rec *r, const sd_vhost *v)
                                             "revoked", ended));
 }
 
-static void emit_to_client(void *baton, const char *text, apr_size_t len)
-{
-    ap_rwrite(text, (int)len, baton);
-}
-
 /* ?format=prometheus: the whole httpd's figures, whichever virtual host is
  * asked (the counters are one block; the servers are every store's), so a
  * scrape of any status URL sees the same thing. */
@@ -290,7 +285,9 @@ static void write_prometheus(request_rec *r, const sd_vhost *v)
     }
     ap_set_content_type(r, SD_METRICS_CONTENT_TYPE);
     if (!r->header_only) {
-        sd_metrics_write(r->pool, &in, emit_to_client, r);
+        apr_size_t len;
+        const char *text = sd_metrics_write(r->pool, &in, &len);
+        ap_rwrite(text, (int)len, r);
     }
 }
 
