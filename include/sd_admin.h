@@ -7,11 +7,9 @@
 
 #include <httpd.h>
 
-#include "sd_http.h"
 #include "sd_vhost.h"
 
-/* Runs the POST's action, or refuses it, and fills *out (zeroed) with the
- * answer to send. */
-void sd_admin_handle(request_rec *r, const sd_vhost *v, sd_http_reply *out);
+/* Runs the POST's action, or refuses it, and sends the answer. */
+int sd_admin_handle(request_rec *r, const sd_vhost *v);
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The admin's revoke: who may ask, and the revoke itself. */
 #include "sd_admin.h"
+#include "sd_http.h"
 #include "sd_json.h"
 #include "sd_log.h"
 #include "sd_module.h"
@@ -16,9 +17,16 @@
 APLOG_USE_MODULE(sessiondemo);
 #endif
 
-static void refuse(request_rec *r, sd_http_reply *out, int status, const char *message)
+static int answer(request_rec *r, const sd_vhost *v, int status, json_t *body)
 {
-    sd_http_json(r, out, status, sd_json_track(r->pool, json_pack("{s:s}", "error", message)));
+    sd_http_reply out = { 0 };
+    sd_http_json(r, &out, status, sd_json_track(r->pool, body));
+    return sd_http_send(r, v->rt.csp, &out);
+}
+
+static int refuse(request_rec *r, const sd_vhost *v, int status, const char *message)
+{
+    return answer(r, v, status, json_pack("{s:s}", "error", message));
 }
 
 /* Why the request may not act, or NULL. Only the page's own address acts:
@@ -57,35 +65,32 @@ static const char *refusal(request_rec *r, const sd_vhost *v, int *status)
     return NULL;
 }
 
-void sd_admin_handle(request_rec *r, const sd_vhost *v, sd_http_reply *out)
+int sd_admin_handle(request_rec *r, const sd_vhost *v)
 {
     const char *message, *user;
     apr_table_t *form;
+    json_t *body;
     sd_username_verdict verdict;
     int ended = 0, rc;
 
     if ((message = refusal(r, v, &rc)) != NULL) {
         ap_discard_request_body(r);
-        refuse(r, out, rc, message);
-        return;
+        return refuse(r, v, rc, message);
     }
     if ((rc = sd_http_read_form(r, v->conf, &form)) != OK) {
-        refuse(r, out, rc, "a form with revoke-user=NAME is expected");
-        return;
+        return refuse(r, v, rc, "a form with revoke-user=NAME is expected");
     }
     user = apr_table_get(form, "revoke-user");
     if (!user || !*user) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00508)
                       "status POST without revoke-user");
-        refuse(r, out, HTTP_BAD_REQUEST, "revoke-user=NAME is required");
-        return;
+        return refuse(r, v, HTTP_BAD_REQUEST, "revoke-user=NAME is required");
     }
     verdict = sd_username_check(user, strlen(user), (apr_size_t)v->conf->max_username_len);
     if (verdict != SD_USERNAME_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00515)
                       "revoke-user is not a username: %s", sd_username_reason(verdict));
-        refuse(r, out, HTTP_BAD_REQUEST, "revoke-user is not a username");
-        return;
+        return refuse(r, v, HTTP_BAD_REQUEST, "revoke-user is not a username");
     }
     if (v->conf->username_case == SD_USERNAME_LOWER) {
         char *lowered = apr_pstrdup(r->pool, user);
@@ -93,17 +98,16 @@ void sd_admin_handle(request_rec *r, const sd_vhost *v, sd_http_reply *out)
         user = lowered;
     }
     if (!v->rt.store) {
-        refuse(r, out, HTTP_SERVICE_UNAVAILABLE, "no session store here");
-        return;
+        return refuse(r, v, HTTP_SERVICE_UNAVAILABLE, "no session store here");
     }
     if (!v->rt.authn) {
         /* Logins are not indexed in demo mode: a revoke would find nothing
          * and say "0" of a user who is logged in. */
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00517)
                       "revoke-user on a server in demo mode: its logins are not indexed");
-        refuse(r, out, HTTP_SERVICE_UNAVAILABLE, "this server runs in demo mode (no"
-               " SessionDemoAuthProvider): its sessions are not indexed, so none can be revoked");
-        return;
+        return refuse(r, v, HTTP_SERVICE_UNAVAILABLE, "this server runs in demo mode (no"
+                      " SessionDemoAuthProvider): its sessions are not indexed, so none can"
+                      " be revoked");
     }
     rc = sd_http_status(sd_user_index_end(r, v, user, NULL, NULL, &ended, NULL));
     ap_log_rerror(APLOG_MARK, rc == OK ? APLOG_NOTICE : APLOG_WARNING, 0, r, SD_LOGNO(00509)
@@ -113,11 +117,10 @@ void sd_admin_handle(request_rec *r, const sd_vhost *v, sd_http_reply *out)
                   rc == OK ? "" : "; some could not be ended (store unavailable)");
     /* The realm says whose sessions these were: a status page on a virtual
      * host of another realm revokes nothing of this one's. */
-    sd_http_json(r, out, rc == OK ? HTTP_OK : HTTP_SERVICE_UNAVAILABLE,
-                 sd_json_track(r->pool, rc == OK
-                     ? json_pack("{s:s,s:s,s:i}", "user", user, "realm", v->conf->realm,
-                                 "revoked", ended)
-                     : json_pack("{s:s,s:s,s:i,s:s}", "user", user, "realm", v->conf->realm,
-                                 "revoked", ended, "error", "the session store did not answer"
-                                 " for every session; try again")));
+    body = json_pack("{s:s,s:s,s:i}", "user", user, "realm", v->conf->realm, "revoked", ended);
+    if (rc != OK) {
+        json_object_set_new(body, "error", json_string("the session store did not answer for"
+                                                       " every session; try again"));
+    }
+    return answer(r, v, rc == OK ? HTTP_OK : HTTP_SERVICE_UNAVAILABLE, body);
 }

@@ -217,8 +217,7 @@ int sd_status_handle(request_rec *r, const sd_vhost *v)
     const char *format;
 
     if (r->method_number == M_POST) {
-        sd_admin_handle(r, v, &out);
-        return sd_http_send(r, v->rt.csp, &out);
+        return sd_admin_handle(r, v);
     }
     if (r->method_number != M_GET) {
         /* httpd's 405 builds Allow from the request's allowed methods. */
