@@ -123,7 +123,8 @@ static json_t *section(apr_pool_t *p, const char *title, const json_t *obj)
     json_t *rows = json_array(), *value;
     const char *key;
     json_object_foreach((json_t *)obj, key, value) {
-        json_array_append_new(rows, json_pack("{s:s,s:s}", "name", key, "value", text_of(p, value)));
+        json_array_append_new(rows, json_pack("{s:s,s:s}", "name", key,
+                                              "value", text_of(p, value)));
     }
     return json_pack("{s:s,s:o}", "title", title, "rows", rows);
 }
@@ -135,12 +136,14 @@ static json_t *html_view(apr_pool_t *p, const json_t *model)
     size_t i;
 
     json_array_foreach(json_object_get(model, "memcached"), i, srv) {
-        json_array_append_new(sections, section(p, apr_pstrcat(p, "memcached ", text_of(p,
-                                                json_object_get(srv, "address")), NULL), srv));
+        const char *address = text_of(p, json_object_get(srv, "address"));
+        json_array_append_new(sections,
+                              section(p, apr_pstrcat(p, "memcached ", address, NULL), srv));
     }
     counters = section(p, "Session counters", json_object_get(model, "counters"));
-    json_object_set_new(counters, "users", json_string(text_of(p, json_object_get(model,
-                                                                 "indexed_users"))));
+    /* The template says it under the counters. */
+    json_object_set_new(counters, "users",
+                        json_string(text_of(p, json_object_get(model, "indexed_users"))));
     json_array_append_new(sections, counters);
     json_array_append_new(sections, section(p, "Effective configuration",
                                             json_object_get(model, "config")));

@@ -641,7 +641,8 @@ static int route_sessions_json(route_ctx *ctx, sd_http_reply *out)
     if ((rc = sessions_model(ctx, user, &list, &others)) != OK) {
         return rc;
     }
-    sd_http_json(ctx->r, out, HTTP_OK, sd_json_track(ctx->r->pool, json_pack("{s:O}", "sessions", list)));
+    sd_http_json(ctx->r, out, HTTP_OK,
+                 sd_json_track(ctx->r->pool, json_pack("{s:O}", "sessions", list)));
     return OK;
 }
 
