@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* HTTP plumbing shared by the routes: form bodies, the cross-site request
- * check, the security headers every page carries, and sending a reply that
- * was built in full before anything went out. Knows requests, never the
- * session or memcached. */
+/* HTTP plumbing shared by the handlers: form bodies, the cross-site request
+ * check, and the one path every reply takes: built in full before anything
+ * goes out, then sent with the headers every page carries. Knows requests,
+ * never the session or memcached. */
 #ifndef SD_HTTP_H
 #define SD_HTTP_H
 
 #include <httpd.h>
 #include <apr_tables.h>
+#include <jansson.h>
 
 #include "sd_config.h"
 #include "sd_result.h"
@@ -54,17 +55,18 @@ request_rec *sd_http_initial_request(request_rec *r);
  * (sd_views_style_source) is given. Made once, at start-up. */
 const char *sd_http_csp(apr_pool_t *p, const char *style_source);
 
-/* Cache-Control: no-store, the CSP made by sd_http_csp, and the framing
- * and sniffing headers. */
-void sd_http_security_headers(request_rec *r, const char *csp);
-
 /* The HTTP status that answers a lower unit's result: OK for SD_OK. */
 int sd_http_status(sd_result rc);
 
 void sd_http_text(sd_http_reply *out, int status, const char *text);
 void sd_http_redirect(sd_http_reply *out, const char *location);
 
-/* Sends the reply (503s get Retry-After). Returns OK. */
-int sd_http_send(request_rec *r, const sd_http_reply *out);
+/* The body as JSON; a 500 if it cannot be encoded (logged). */
+void sd_http_json(request_rec *r, sd_http_reply *out, int status, const json_t *body);
+
+/* Sends the reply with Cache-Control: no-store, the CSP made by
+ * sd_http_csp, the framing and sniffing headers, and Retry-After on a 503.
+ * Returns OK. */
+int sd_http_send(request_rec *r, const char *csp, const sd_http_reply *out);
 
 #endif

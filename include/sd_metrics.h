@@ -25,12 +25,9 @@ typedef struct {
     apr_uint32_t host_locks_held;
 } sd_metrics_input;
 
-/* Receives the text piece by piece (each from p, valid until p is cleared). */
-typedef void (*sd_metrics_emit_fn)(void *baton, const char *text, apr_size_t len);
-
-/* Every family of `in`, each with its HELP and TYPE lines. */
-void sd_metrics_write(apr_pool_t *p, const sd_metrics_input *in, sd_metrics_emit_fn emit,
-                      void *baton);
+/* Every family of `in`, each with its HELP and TYPE lines, as one text
+ * from p (*len bytes). */
+char *sd_metrics_write(apr_pool_t *p, const sd_metrics_input *in, apr_size_t *len);
 
 /* A label value as the format wants it between double quotes: backslash,
  * double quote and line feed escaped. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* The app's pages: the five templates of SessionDemoTemplateDir and its
- * one stylesheet, compiled once at start-up and shared read-only by every
- * child and thread. */
+/* The module's pages: the templates of SessionDemoTemplateDir (the app's
+ * and the status page's) and its one stylesheet, compiled once at start-up
+ * and shared read-only by every child and thread. */
 #ifndef SD_VIEWS_H
 #define SD_VIEWS_H
 
@@ -16,22 +16,19 @@ typedef enum {
     SD_VIEW_PROFILE,
     SD_VIEW_ERROR,
     SD_VIEW_SESSIONS,
+    SD_VIEW_STATUS,
     SD_VIEW_COUNT
 } sd_views_page;
 
 /* Reads style.css and compiles home.html, login.html, profile.html,
- * error.html and sessions.html from dir, where {{> style}} stands for the
- * viewport meta element and the stylesheet in a <style> element. Returns
- * NULL with *err ("file:line: problem") on failure. */
+ * error.html, sessions.html and status.html from dir, where {{> style}}
+ * stands for the viewport meta element and the stylesheet in a <style>
+ * element. Returns NULL with *err ("file:line: problem") on failure. */
 const sd_views *sd_views_load(apr_pool_t *p, const char *dir, const char **err);
 
 /* The page rendered with the view model, into one buffer from p. */
 char *sd_views_render(apr_pool_t *p, const sd_views *views, sd_views_page page,
                       const json_t *model, apr_size_t *len);
-
-/* What {{> style}} stands for, for pages written without a template (the
- * status page). */
-const char *sd_views_style(const sd_views *views);
 
 /* The CSP source that allows the stylesheet ("'sha256-...'"). */
 const char *sd_views_style_source(const sd_views *views);

@@ -5,6 +5,7 @@
 #include "sd_metrics.h"
 
 #include <apr_strings.h>
+#include <apr_tables.h>
 
 #include <string.h>
 
@@ -12,13 +13,12 @@
 
 typedef struct {
     apr_pool_t *p;
-    sd_metrics_emit_fn emit;
-    void *baton;
+    apr_array_header_t *pieces;
 } out_t;
 
 static void put(out_t *o, const char *text)
 {
-    o->emit(o->baton, text, strlen(text));
+    APR_ARRAY_PUSH(o->pieces, const char *) = text;
 }
 
 /* Only backslash and line feed: HELP text is not quoted. */
@@ -108,10 +108,10 @@ static void histogram_samples(out_t *o, const char *name, const char *labels,
                         snap.cumulative[SD_STATS_NBUCKETS]));
 }
 
-void sd_metrics_write(apr_pool_t *p, const sd_metrics_input *in, sd_metrics_emit_fn emit,
-                      void *baton)
+char *sd_metrics_write(apr_pool_t *p, const sd_metrics_input *in, apr_size_t *len)
 {
-    out_t o = { p, emit, baton };
+    out_t o = { p, apr_array_make(p, 64, sizeof(const char *)) };
+    char *text;
     static const sd_stats_histogram none;
     const sd_stats *st = in->stats;
 
@@ -147,4 +147,7 @@ void sd_metrics_write(apr_pool_t *p, const sd_metrics_input *in, sd_metrics_emit
     family(&o, "lock_wait_seconds", "histogram",
            "Time waited for a session lock that was held, by the requests that waited.");
     histogram_samples(&o, "lock_wait_seconds", "", st ? &st->lock_wait : &none);
+    text = apr_array_pstrcat(p, o.pieces, 0);
+    *len = strlen(text);
+    return text;
 }

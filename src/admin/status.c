@@ -1,30 +1,25 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The admin status page. One model (a JSON object) is built per request and
- * written either as JSON or as an HTML table, so both always agree. */
+ * sent as JSON or shown by the status.html template, so both always agree;
+ * a POST is the admin's (sd_admin.h). */
 #include "sd_status.h"
+#include "sd_admin.h"
 #include "sd_backend_memcache.h"
 #include "sd_form.h"
 #include "sd_json.h"
-#include "sd_log.h"
 #include "sd_metrics.h"
 #include "sd_module.h"
 #include "sd_record.h"
 #include "sd_stores.h"
-#include "sd_template.h"
+#include "sd_views.h"
 #include "sd_http.h"
 #include "sd_user_index.h"
-#include "sd_username.h"
 
 #include <http_core.h>
-#include <http_log.h>
 #include <http_main.h>
 #include <http_protocol.h>
 #include <http_request.h>
 #include <apr_strings.h>
-
-#ifdef APLOG_USE_MODULE
-APLOG_USE_MODULE(sessiondemo);
-#endif
 
 static json_t *servers_model(request_rec *r, const sd_vhost *v)
 {
@@ -106,172 +101,61 @@ static json_t *config_model(request_rec *r, const sd_config *conf)
     return c;
 }
 
-static const char *html_value(apr_pool_t *p, const json_t *v)
+/* A value as the HTML page shows it: a rate as a percentage, nothing as
+ * "-". The template escapes it. */
+static const char *text_of(apr_pool_t *p, const json_t *v)
 {
-    const char *text;
     if (json_is_string(v)) {
-        text = json_string_value(v);
+        return json_string_value(v);
     }
-    else if (json_is_null(v)) {
-        text = "-";
+    if (!v || json_is_null(v)) {
+        return "-";
     }
-    else if (json_is_real(v)) {
-        text = apr_psprintf(p, "%.1f%%", json_real_value(v) * 100.0);
+    if (json_is_real(v)) {
+        return apr_psprintf(p, "%.1f%%", json_real_value(v) * 100.0);
     }
-    else {
-        text = sd_json_dump(p, v, NULL);
-    }
-    return sd_template_html_escape(p, text, strlen(text));
+    return sd_json_dump(p, v, NULL);
 }
 
-static void write_table(request_rec *r, const char *title, const json_t *obj)
+/* A table of the page: the template walks arrays, not an object's members. */
+static json_t *section(apr_pool_t *p, const char *title, const json_t *obj)
 {
+    json_t *rows = json_array(), *value;
     const char *key;
-    json_t *value;
-    ap_rprintf(r, "<h2>%s</h2>\n<table>\n", title);
     json_object_foreach((json_t *)obj, key, value) {
-        ap_rprintf(r, "<tr><th>%s</th><td>%s</td></tr>\n",
-                   sd_template_html_escape(r->pool, key, strlen(key)), html_value(r->pool, value));
+        json_array_append_new(rows, json_pack("{s:s,s:s}", "name", key,
+                                              "value", text_of(p, value)));
     }
-    ap_rputs("</table>\n", r);
+    return json_pack("{s:s,s:o}", "title", title, "rows", rows);
 }
 
-static void write_html(request_rec *r, const sd_vhost *v, const json_t *model)
+/* The HTML page's view of the model: what the JSON says, as text. */
+static json_t *html_view(apr_pool_t *p, const json_t *model)
 {
-    const json_t *servers = json_object_get(model, "memcached");
+    json_t *sections = json_array(), *srv, *counters;
     size_t i;
-    json_t *srv;
 
-    ap_set_content_type(r, "text/html; charset=utf-8");
-    /* The app's stylesheet: one look for every page of the module. */
-    ap_rvputs(r, "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\n",
-              sd_views_style(v->rt.views), "\n<title>sessiondemo status</title>\n"
-              "</head>\n<body class=\"wide\">\n<h1>sessiondemo status</h1>\n", NULL);
-    ap_rprintf(r, "<p>Child process %" APR_PID_T_FMT ", %s. Counters are the whole"
-               " httpd's (every child, every virtual host) since it started; restarts"
-               " keep them. <a href=\"?json\">JSON</a>,"
-               " <a href=\"?format=prometheus\">Prometheus</a></p>\n",
-               getpid(), html_value(r->pool, json_object_get(model, "time")));
-    json_array_foreach(servers, i, srv) {
-        write_table(r, apr_psprintf(r->pool, "memcached %s",
-                                    html_value(r->pool, json_object_get(srv, "address"))), srv);
+    json_array_foreach(json_object_get(model, "memcached"), i, srv) {
+        const char *address = text_of(p, json_object_get(srv, "address"));
+        json_array_append_new(sections,
+                              section(p, apr_pstrcat(p, "memcached ", address, NULL), srv));
     }
-    write_table(r, "Session counters", json_object_get(model, "counters"));
-    ap_rprintf(r, "<p>Users with indexed sessions (the realm's): %s</p>\n",
-               html_value(r->pool, json_object_get(model, "indexed_users")));
-    write_table(r, "Effective configuration", json_object_get(model, "config"));
-    ap_rputs("</body>\n</html>\n", r);
-}
-
-static int reply_json(request_rec *r, int status, json_t *body)
-{
-    apr_size_t len = 0;
-    char *text = sd_json_dump(r->pool, sd_json_track(r->pool, body), &len);
-    if (!text) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00511)
-                      "out of memory answering a revoke");
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    r->status = status;
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    ap_set_content_type(r, "application/json; charset=utf-8");
-    ap_rwrite(text, (int)len, r);
-    return OK;
-}
-
-/* POST revoke-user=NAME: every session of the user ends. Only for a user
- * httpd has authenticated: `Require local` alone lets in anyone a same-host
- * reverse proxy passes on. And only from the page itself: a proxy's request
- * or another site's page carries no same-origin Origin or Sec-Fetch-Site,
- * whatever SessionDemoCheckOrigin says for the app's forms. */
-static int revoke_user(request_rec *r, const sd_vhost *v)
-{
-    const char *why = NULL, *user;
-    apr_table_t *form;
-    sd_username_verdict verdict;
-    int ended = 0, rc;
-
-    if (!r->user || !ap_auth_type(r)) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00518)
-                      "revoke refused: the request is not authenticated (put AuthType and"
-                      " Require user on the status page's <Location> for POST)");
-        ap_discard_request_body(r);
-        return reply_json(r, HTTP_FORBIDDEN,
-                          json_pack("{s:s}", "error", "an admin action needs an authenticated"
-                                    " user (AuthType and Require user on this page)"));
-    }
-    if (!sd_http_same_origin_proven(r, v->conf, &why)) {
-        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00507)
-                      "revoke by %s refused: not from this site's own page (%s)",
-                      ap_escape_logitem(r->pool, r->user), ap_escape_logitem(r->pool, why));
-        ap_discard_request_body(r);
-        return reply_json(r, HTTP_FORBIDDEN,
-                          json_pack("{s:s}", "error", "cross-origin request refused: an admin"
-                                    " action needs Origin of this site or Sec-Fetch-Site:"
-                                    " same-origin"));
-    }
-    if ((rc = sd_http_read_form(r, v->conf, &form)) != OK) {
-        return reply_json(r, rc, json_pack("{s:s}", "error", "a form with revoke-user=NAME is expected"));
-    }
-    user = apr_table_get(form, "revoke-user");
-    if (!user || !*user) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00508)
-                      "status POST without revoke-user");
-        return reply_json(r, HTTP_BAD_REQUEST, json_pack("{s:s}", "error", "revoke-user=NAME is required"));
-    }
-    verdict = sd_username_check(user, strlen(user), (apr_size_t)v->conf->max_username_len);
-    if (verdict != SD_USERNAME_OK) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00515)
-                      "revoke-user is not a username: %s", sd_username_reason(verdict));
-        return reply_json(r, HTTP_BAD_REQUEST, json_pack("{s:s}", "error", "revoke-user is not a username"));
-    }
-    if (v->conf->username_case == SD_USERNAME_LOWER) {
-        char *lowered = apr_pstrdup(r->pool, user);
-        ap_str_tolower(lowered);
-        user = lowered;
-    }
-    if (!v->rt.store) {
-        return reply_json(r, HTTP_SERVICE_UNAVAILABLE, json_pack("{s:s}", "error", "no session store here"));
-    }
-    if (!v->rt.authn) {
-        /* Logins are not indexed in demo mode: a revoke would find nothing
-         * and say "0" of a user who is logged in. */
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00517)
-                      "revoke-user on a server in demo mode: its logins are not indexed");
-        return reply_json(r, HTTP_SERVICE_UNAVAILABLE,
-                          json_pack("{s:s}", "error", "this server runs in demo mode (no"
-                                    " SessionDemoAuthProvider): its sessions are not indexed,"
-                                    " so none can be revoked"));
-    }
-    rc = sd_http_status(sd_user_index_end(r, v, user, NULL, NULL, &ended, NULL));
-    ap_log_rerror(APLOG_MARK, rc == OK ? APLOG_NOTICE : APLOG_WARNING, 0, r, SD_LOGNO(00509)
-                  "admin%s%s revoked %d session%s of user '%s'%s",
-                  r->user ? " " : "", r->user ? ap_escape_logitem(r->pool, r->user) : "",
-                  ended, ended == 1 ? "" : "s", ap_escape_logitem(r->pool, user),
-                  rc == OK ? "" : "; some could not be ended (store unavailable)");
-    if (rc != OK) {
-        apr_table_setn(r->err_headers_out, "Retry-After", "5");
-        return reply_json(r, HTTP_SERVICE_UNAVAILABLE,
-                          json_pack("{s:s,s:s,s:i,s:s}", "user", user, "realm", v->conf->realm,
-                                    "revoked", ended, "error",
-                                    "the session store did not answer for every session;"
-                                    " try again"));
-    }
-    /* The realm says whose sessions these were: a status page on a virtual
-     * host of another realm revokes nothing of this one's. */
-    return reply_json(r, HTTP_OK, json_pack("{s:s,s:s,s:i}", "user", user, "realm", v->conf->realm,
-                                            "revoked", ended));
-}
-
-static void emit_to_client(void *baton, const char *text, apr_size_t len)
-{
-    ap_rwrite(text, (int)len, baton);
+    counters = section(p, "Session counters", json_object_get(model, "counters"));
+    /* The template says it under the counters. */
+    json_object_set_new(counters, "users",
+                        json_string(text_of(p, json_object_get(model, "indexed_users"))));
+    json_array_append_new(sections, counters);
+    json_array_append_new(sections, section(p, "Effective configuration",
+                                            json_object_get(model, "config")));
+    return sd_json_track(p, json_pack("{s:O,s:s,s:o}", "pid", json_object_get(model, "pid"),
+                                      "time", text_of(p, json_object_get(model, "time")),
+                                      "sections", sections));
 }
 
 /* ?format=prometheus: the whole httpd's figures, whichever virtual host is
  * asked (the counters are one block; the servers are every store's), so a
  * scrape of any status URL sees the same thing. */
-static void write_prometheus(request_rec *r, const sd_vhost *v)
+static void prometheus(request_rec *r, const sd_vhost *v, sd_http_reply *out)
 {
     sd_metrics_input in = { v->rt.stats, NULL, 0, v->rt.host_locks != NULL, 0 };
     sd_stores_server *servers = NULL;
@@ -288,10 +172,9 @@ static void write_prometheus(request_rec *r, const sd_vhost *v)
         apr_uint32_t reclaimed = 0;
         sd_host_lock_counts(v->rt.host_locks, &in.host_locks_held, &reclaimed);
     }
-    ap_set_content_type(r, SD_METRICS_CONTENT_TYPE);
-    if (!r->header_only) {
-        sd_metrics_write(r->pool, &in, emit_to_client, r);
-    }
+    out->status = HTTP_OK;
+    out->content_type = SD_METRICS_CONTENT_TYPE;
+    out->body = sd_metrics_write(r->pool, &in, &out->len);
 }
 
 /* The format= of the query string, or NULL. */
@@ -304,40 +187,12 @@ static const char *format_asked(request_rec *r)
     return apr_table_get(args, "format");
 }
 
-int sd_status_handle(request_rec *r, const sd_vhost *v)
+/* The model of the page, which the JSON is and the HTML shows. */
+static json_t *model_of(request_rec *r, const sd_vhost *v)
 {
-    json_t *model;
+    json_t *model = sd_json_track(r->pool, json_object());
     apr_int64_t users = 0;
-    const char *format;
 
-    if (r->method_number == M_POST) {
-        /* Only the page's own address revokes: a POST to the metrics'
-         * (?format=…), which an admin may open to a scraper, does not. */
-        sd_http_security_headers(r, v->rt.csp);
-        if (r->args && *r->args) {
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00516)
-                          "status POST with a query string refused; revoke-user is"
-                          " posted to the page's address alone");
-            ap_discard_request_body(r);
-            return reply_json(r, HTTP_BAD_REQUEST,
-                              json_pack("{s:s}", "error", "POST revoke-user=NAME to the status page's"
-                                        " address, without a query string"));
-        }
-        return revoke_user(r, v);
-    }
-    if (r->method_number != M_GET) {
-        /* httpd's 405 builds Allow from the request's allowed methods. */
-        ap_allow_methods(r, 1, "GET", "HEAD", "POST", NULL);
-        return HTTP_METHOD_NOT_ALLOWED;
-    }
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
-    format = format_asked(r);
-    if (format && strcmp(format, "prometheus") == 0) {
-        write_prometheus(r, v);
-        return OK;
-    }
-    model = sd_json_track(r->pool, json_object());
     json_object_set_new(model, "time", json_string(sd_record_iso8601_format(r->pool, apr_time_now())));
     json_object_set_new(model, "pid", json_integer(getpid()));
     json_object_set_new(model, "memcached", servers_model(r, v));
@@ -356,22 +211,34 @@ int sd_status_handle(request_rec *r, const sd_vhost *v)
                                       "reclaimed", (json_int_t)reclaimed));
     }
     json_object_set_new(model, "config", config_model(r, v->conf));
+    return model;
+}
 
-    sd_http_security_headers(r, v->rt.csp);
-    if ((r->args && strcmp(r->args, "json") == 0) || (format && strcmp(format, "json") == 0)) {
-        apr_size_t len = 0;
-        char *body = sd_json_dump(r->pool, model, &len);
-        ap_set_content_type(r, "application/json; charset=utf-8");
-        if (!r->header_only) {
-            ap_rwrite(body, (int)len, r);
-        }
-        return OK;
+int sd_status_handle(request_rec *r, const sd_vhost *v)
+{
+    sd_http_reply out = { 0 };
+    const char *format;
+
+    if (r->method_number == M_POST) {
+        return sd_admin_handle(r, v);
     }
-    if (!r->header_only) {
-        write_html(r, v, model);
+    if (r->method_number != M_GET) {
+        /* httpd's 405 builds Allow from the request's allowed methods. */
+        ap_allow_methods(r, 1, "GET", "HEAD", "POST", NULL);
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    format = format_asked(r);
+    if (format && strcmp(format, "prometheus") == 0) {
+        prometheus(r, v, &out);
+    }
+    else if ((r->args && strcmp(r->args, "json") == 0) || (format && strcmp(format, "json") == 0)) {
+        sd_http_json(r, &out, HTTP_OK, model_of(r, v));
     }
     else {
-        ap_set_content_type(r, "text/html; charset=utf-8");
+        out.status = HTTP_OK;
+        out.content_type = SD_HTTP_HTML;
+        out.body = sd_views_render(r->pool, v->rt.views, SD_VIEW_STATUS,
+                                   html_view(r->pool, model_of(r, v)), &out.len);
     }
-    return OK;
+    return sd_http_send(r, v->rt.csp, &out);
 }

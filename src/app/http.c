@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* Request and reply plumbing for the routes. */
+/* Request and reply plumbing for the handlers: every reply goes out
+ * through sd_http_send. */
 #include "sd_http.h"
 #include "sd_form.h"
+#include "sd_json.h"
 #include "sd_log.h"
 #include "sd_module.h"
 
@@ -247,16 +249,6 @@ request_rec *sd_http_initial_request(request_rec *r)
     return r;
 }
 
-void sd_http_security_headers(request_rec *r, const char *csp)
-{
-    /* Every page here is per-visitor; shared caches must never keep one. */
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
-    apr_table_setn(r->headers_out, "X-Frame-Options", "DENY");
-    apr_table_setn(r->headers_out, "Referrer-Policy", "same-origin");
-    apr_table_setn(r->headers_out, "Content-Security-Policy", csp);
-}
-
 int sd_http_status(sd_result rc)
 {
     switch (rc) {
@@ -295,8 +287,28 @@ void sd_http_redirect(sd_http_reply *out, const char *location)
     out->location = location;
 }
 
-int sd_http_send(request_rec *r, const sd_http_reply *out)
+void sd_http_json(request_rec *r, sd_http_reply *out, int status, const json_t *body)
 {
+    char *text = sd_json_dump(r->pool, body, &out->len);
+    if (!text) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00418)
+                      "the JSON reply could not be encoded (out of memory)");
+        sd_http_text(out, HTTP_INTERNAL_SERVER_ERROR, "Internal error; it has been logged.\n");
+        return;
+    }
+    out->status = status;
+    out->content_type = SD_HTTP_JSON;
+    out->body = text;
+}
+
+int sd_http_send(request_rec *r, const char *csp, const sd_http_reply *out)
+{
+    /* Every page here is per-visitor; shared caches must never keep one. */
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+    apr_table_setn(r->headers_out, "X-Frame-Options", "DENY");
+    apr_table_setn(r->headers_out, "Referrer-Policy", "same-origin");
+    apr_table_setn(r->headers_out, "Content-Security-Policy", csp);
     r->status = out->status;
     if (out->location) {
         apr_table_setn(r->headers_out, "Location", out->location);

@@ -68,18 +68,6 @@ static void render(route_ctx *ctx, sd_http_reply *out, int status, sd_views_page
     out->body = sd_views_render(ctx->r->pool, ctx->v->rt.views, page, view, &out->len);
 }
 
-static void reply_json(route_ctx *ctx, sd_http_reply *out, int status, json_t *body)
-{
-    out->status = status;
-    out->content_type = SD_HTTP_JSON;
-    out->body = sd_json_dump(ctx->r->pool, body, &out->len);
-    if (!out->body) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, ctx->r, SD_LOGNO(00418)
-                      "the JSON reply could not be encoded (out of memory)");
-        sd_http_text(out, HTTP_INTERNAL_SERVER_ERROR, "Internal error; it has been logged.\n");
-    }
-}
-
 /* -------------------------------------------------------------- requests */
 
 static int load_session(route_ctx *ctx)
@@ -479,7 +467,7 @@ static void json_error(route_ctx *ctx, sd_http_reply *out, int status, const cha
     json_t *body = sd_json_track(ctx->r->pool, json_object());
     json_object_set_new(body, "success", json_false());
     json_object_set_new(body, "error", json_string(message));
-    reply_json(ctx, out, status, body);
+    sd_http_json(ctx->r, out, status, body);
 }
 
 static int route_add_to_cart(route_ctx *ctx, sd_http_reply *out)
@@ -536,7 +524,7 @@ static int route_add_to_cart(route_ctx *ctx, sd_http_reply *out)
     }
     json_array_append(cart, item_json);
     body = sd_json_track(r->pool, json_pack("{s:b}", "success", 1));
-    reply_json(ctx, out, HTTP_OK, body);
+    sd_http_json(ctx->r, out, HTTP_OK, body);
     return OK;
 }
 
@@ -553,7 +541,7 @@ static int route_cart(route_ctx *ctx, sd_http_reply *out)
     body = sd_json_track(ctx->r->pool, json_object());
     json_object_set_new(body, "items", json_is_array(cart) ? json_incref((json_t *)cart)
                                                            : json_array());
-    reply_json(ctx, out, HTTP_OK, body);
+    sd_http_json(ctx->r, out, HTTP_OK, body);
     return OK;
 }
 
@@ -653,7 +641,8 @@ static int route_sessions_json(route_ctx *ctx, sd_http_reply *out)
     if ((rc = sessions_model(ctx, user, &list, &others)) != OK) {
         return rc;
     }
-    reply_json(ctx, out, HTTP_OK, sd_json_track(ctx->r->pool, json_pack("{s:O}", "sessions", list)));
+    sd_http_json(ctx->r, out, HTTP_OK,
+                 sd_json_track(ctx->r->pool, json_pack("{s:O}", "sessions", list)));
     return OK;
 }
 
@@ -882,7 +871,6 @@ int sd_routes_handle(request_rec *r, const sd_vhost *v)
     const char *allow = NULL, *message = NULL;
     int rc;
 
-    sd_http_security_headers(r, v->rt.csp);
     if (!ctx.path) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00801)
                       "%s %s: not below this server's mount %s", r->method,
@@ -890,7 +878,7 @@ int sd_routes_handle(request_rec *r, const sd_vhost *v)
                       base ? (*base ? base : "/") : (*conf->app_mount ? conf->app_mount : "/"));
         ap_discard_request_body(r);
         error_reply(&ctx, &out, HTTP_NOT_FOUND, NULL);
-        return sd_http_send(r, &out);
+        return sd_http_send(r, v->rt.csp, &out);
     }
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); ++i) {
         if (strcmp(routes[i].path, ctx.path) != 0) {
@@ -913,7 +901,7 @@ int sd_routes_handle(request_rec *r, const sd_vhost *v)
                       rc == HTTP_NOT_FOUND ? "no such route" : "method not allowed");
         ap_discard_request_body(r);
         error_reply(&ctx, &out, rc, NULL);
-        return sd_http_send(r, &out);
+        return sd_http_send(r, v->rt.csp, &out);
     }
 
     if (match->method == M_POST && conf->check_origin) {
@@ -926,7 +914,7 @@ int sd_routes_handle(request_rec *r, const sd_vhost *v)
                           ap_escape_logitem(r->pool, why));
             ap_discard_request_body(r);
             error_reply(&ctx, &out, HTTP_FORBIDDEN, NULL);
-            return sd_http_send(r, &out);
+            return sd_http_send(r, v->rt.csp, &out);
         }
     }
 
@@ -967,5 +955,5 @@ int sd_routes_handle(request_rec *r, const sd_vhost *v)
         }
         error_reply(&ctx, &out, rc, message ? message : ctx.message);
     }
-    return sd_http_send(r, &out);
+    return sd_http_send(r, v->rt.csp, &out);
 }

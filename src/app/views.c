@@ -16,7 +16,7 @@ struct sd_views {
 };
 
 static const char *const page_files[SD_VIEW_COUNT] = {
-    "home.html", "login.html", "profile.html", "error.html", "sessions.html"
+    "home.html", "login.html", "profile.html", "error.html", "sessions.html", "status.html"
 };
 
 /* Without it a phone lays the page out 980 px wide and shrinks it, and the
@@ -50,11 +50,6 @@ char *sd_views_render(apr_pool_t *p, const sd_views *views, sd_views_page page,
                       const json_t *model, apr_size_t *len)
 {
     return sd_template_render(p, views->pages[page], model, len);
-}
-
-const char *sd_views_style(const sd_views *views)
-{
-    return views->style;
 }
 
 const char *sd_views_style_source(const sd_views *views)

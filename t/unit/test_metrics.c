@@ -8,17 +8,6 @@
 #include <apr_strings.h>
 #include <string.h>
 
-typedef struct {
-    apr_pool_t *p;
-    char *text;
-} collected;
-
-static void collect(void *baton, const char *text, apr_size_t len)
-{
-    collected *c = baton;
-    c->text = apr_pstrcat(c->p, c->text, apr_pstrndup(c->p, text, len), NULL);
-}
-
 static int has_line(const char *text, const char *line)
 {
     apr_size_t n = strlen(line);
@@ -34,13 +23,14 @@ int main(void)
 {
     apr_pool_t *p;
     sd_stats st, *stp = &st;
-    collected c;
+    const char *text;
+    apr_size_t len;
     sd_metrics_server servers[2] = { { "127.0.0.1:11211", 1 }, { "we\"ird\\na\nme", 0 } };
     sd_metrics_input in;
 
     apr_initialize();
     apr_pool_create(&p, NULL);
-    TAP_PLAN(15);
+    TAP_PLAN(16);
 
     TAP_IS_STR(sd_metrics_label_value(p, "127.0.0.1:11211"), "127.0.0.1:11211", "plain label value");
     TAP_IS_STR(sd_metrics_label_value(p, "a\"b\\c\nd"), "a\\\"b\\\\c\\nd",
@@ -51,36 +41,34 @@ int main(void)
     sd_stats_observe(&st.store_calls[SD_STATS_STORE_add], 30);
     sd_stats_observe(&st.store_calls[SD_STATS_STORE_add], 2000000);
     in = (sd_metrics_input){ &st, servers, 2, 1, 3 };
-    c.p = p;
-    c.text = "";
-    sd_metrics_write(p, &in, collect, &c);
+    text = sd_metrics_write(p, &in, &len);
+    TAP_OK(len == strlen(text), "one text, its length");
 
-    TAP_OK(has_line(c.text, "# HELP sessiondemo_sessions_created_total New sessions stored."),
+    TAP_OK(has_line(text, "# HELP sessiondemo_sessions_created_total New sessions stored."),
            "a counter's HELP");
-    TAP_OK(has_line(c.text, "# TYPE sessiondemo_sessions_created_total counter"), "... TYPE");
-    TAP_OK(has_line(c.text, "sessiondemo_sessions_created_total 7"), "... and value");
-    TAP_OK(has_line(c.text, "sessiondemo_lock_waits_total 0"), "a counter never counted: 0");
-    TAP_OK(has_line(c.text, "sessiondemo_memcached_up{server=\"127.0.0.1:11211\"} 1"), "a server up");
-    TAP_OK(has_line(c.text, "sessiondemo_memcached_up{server=\"we\\\"ird\\\\na\\nme\"} 0"),
+    TAP_OK(has_line(text, "# TYPE sessiondemo_sessions_created_total counter"), "... TYPE");
+    TAP_OK(has_line(text, "sessiondemo_sessions_created_total 7"), "... and value");
+    TAP_OK(has_line(text, "sessiondemo_lock_waits_total 0"), "a counter never counted: 0");
+    TAP_OK(has_line(text, "sessiondemo_memcached_up{server=\"127.0.0.1:11211\"} 1"), "a server up");
+    TAP_OK(has_line(text, "sessiondemo_memcached_up{server=\"we\\\"ird\\\\na\\nme\"} 0"),
            "a server down, its name escaped");
-    TAP_OK(has_line(c.text, "sessiondemo_host_locks_held 3"), "host locks held");
-    TAP_OK(has_line(c.text, "sessiondemo_store_call_seconds_bucket{op=\"add\",le=\"0.00005\"} 1"),
+    TAP_OK(has_line(text, "sessiondemo_host_locks_held 3"), "host locks held");
+    TAP_OK(has_line(text, "sessiondemo_store_call_seconds_bucket{op=\"add\",le=\"0.00005\"} 1"),
            "the first bucket's bound in seconds, exact");
-    TAP_OK(has_line(c.text, "sessiondemo_store_call_seconds_bucket{op=\"add\",le=\"2.5\"} 2")
-           && has_line(c.text, "sessiondemo_store_call_seconds_bucket{op=\"add\",le=\"1\"} 1"),
+    TAP_OK(has_line(text, "sessiondemo_store_call_seconds_bucket{op=\"add\",le=\"2.5\"} 2")
+           && has_line(text, "sessiondemo_store_call_seconds_bucket{op=\"add\",le=\"1\"} 1"),
            "buckets are cumulative");
-    TAP_OK(has_line(c.text, "sessiondemo_store_call_seconds_bucket{op=\"add\",le=\"+Inf\"} 2")
-           && has_line(c.text, "sessiondemo_store_call_seconds_count{op=\"add\"} 2"),
+    TAP_OK(has_line(text, "sessiondemo_store_call_seconds_bucket{op=\"add\",le=\"+Inf\"} 2")
+           && has_line(text, "sessiondemo_store_call_seconds_count{op=\"add\"} 2"),
            "+Inf and _count agree");
-    TAP_OK(has_line(c.text, "sessiondemo_store_call_seconds_sum{op=\"add\"} 2.00003"), "_sum in seconds");
-    TAP_OK(has_line(c.text, "sessiondemo_lock_wait_seconds_count 0")
-           && has_line(c.text, "sessiondemo_lock_wait_seconds_sum 0"), "an unlabelled histogram");
+    TAP_OK(has_line(text, "sessiondemo_store_call_seconds_sum{op=\"add\"} 2.00003"), "_sum in seconds");
+    TAP_OK(has_line(text, "sessiondemo_lock_wait_seconds_count 0")
+           && has_line(text, "sessiondemo_lock_wait_seconds_sum 0"), "an unlabelled histogram");
 
     in = (sd_metrics_input){ NULL, NULL, 0, 0, 0 };
-    c.text = "";
-    sd_metrics_write(p, &in, collect, &c);
-    TAP_OK(has_line(c.text, "sessiondemo_sessions_created_total 0") && !strstr(c.text, "host_locks_held")
-           && has_line(c.text, "# TYPE sessiondemo_memcached_up gauge"),
+    text = sd_metrics_write(p, &in, &len);
+    TAP_OK(has_line(text, "sessiondemo_sessions_created_total 0") && !strstr(text, "host_locks_held")
+           && has_line(text, "# TYPE sessiondemo_memcached_up gauge"),
            "no block, no servers, no lock table: zeros, families still declared");
     apr_pool_destroy(p);
     apr_terminate();
