@@ -9,8 +9,8 @@
  * cleared on the next reconnect, so a server that stays down costs no
  * memory. Bringing a returning server up to date (the store's replay) runs
  * on a thread of its own: it talks to memcached through the same client as
- * requests, so it can block like them, and the prober must go on judging,
- * bounding and cutting meanwhile. */
+ * requests, so it can block like them, and the prober must go on judging
+ * and cutting meanwhile. */
 #include "sd_health.h"
 #include "sd_io_guard.h"
 #include "sd_log.h"
@@ -19,7 +19,6 @@
 #include <http_log.h>
 #include <apr_atomic.h>
 #include <apr_strings.h>
-#include <apr_portable.h>
 #include <apr_thread_proc.h>
 
 #ifdef APLOG_USE_MODULE
@@ -34,6 +33,7 @@ typedef struct {
     apr_pool_t *conn_pool;            /* the probe connection's, cleared on reconnect */
     apr_sockaddr_t *addr;             /* as resolved for this connection */
     apr_socket_t *sock;
+    sd_io_guard *guard;               /* the client's sockets, or NULL   */
     volatile apr_uint32_t healthy;    /* this child's own verdict        */
     volatile apr_uint32_t item_size_max;
     int seen_unusable;                /* a return is due when usable     */
@@ -75,6 +75,11 @@ sd_health *sd_health_create(apr_pool_t *pchild, server_rec *s, const sd_health_s
     }
     apr_pool_create(&h->scratch, pchild);
     return h;
+}
+
+void sd_health_guard(sd_health *h, int i, sd_io_guard *guard)
+{
+    h->servers[i].guard = guard;
 }
 
 int sd_health_stopping(const sd_health *h)
@@ -278,15 +283,6 @@ static int probe_once(sd_health *h, server *srv)
     return 1;
 }
 
-static int probe_fd(const server *srv)
-{
-    apr_os_sock_t fd = -1;
-    if (srv->sock) {
-        apr_os_sock_get(&fd, srv->sock);
-    }
-    return fd;
-}
-
 static void check(sd_health *h, int i)
 {
     server *srv = &h->servers[i];
@@ -305,14 +301,13 @@ static void check(sd_health *h, int i)
         /* Requests blocked on the server get their error now, whichever
          * child's prober gave the verdict; and again each cycle, for a
          * request that got past the verdict just before it and sent since. */
-        if (srv->addr) {
-            sd_io_guard_cut(srv->addr, probe_fd(srv));
+        if (srv->guard) {
+            sd_io_guard_cut(srv->guard);
         }
         return;
     }
-    if (srv->addr) {
-        sd_io_guard_limit(srv->addr, h->timeout, probe_fd(srv));
-        sd_io_guard_cut_closed(srv->addr, probe_fd(srv));
+    if (srv->guard) {
+        sd_io_guard_cut_closed(srv->guard);
     }
     if (h->on_return
         && (srv->seen_unusable || (h->pending && h->pending(h->baton, i)))) {
