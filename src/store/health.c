@@ -19,14 +19,12 @@
 #include <http_log.h>
 #include <apr_atomic.h>
 #include <apr_strings.h>
+#include <apr_thread_cond.h>
 #include <apr_thread_proc.h>
 
 #ifdef APLOG_USE_MODULE
 APLOG_USE_MODULE(sessiondemo);
 #endif
-
-/* How long the prober sleeps between its checks of the stop flag. */
-#define SD_PROBE_TICK apr_time_from_msec(20)
 
 typedef struct {
     sd_health_server cfg;
@@ -37,7 +35,7 @@ typedef struct {
     volatile apr_uint32_t healthy;    /* this child's own verdict        */
     volatile apr_uint32_t item_size_max;
     int seen_unusable;                /* a return is due when usable     */
-    volatile apr_uint32_t replay_due; /* for the replay thread           */
+    int replay_due;                   /* under wake_lock                 */
     int limit_unknown;                /* "stats settings" refused: not asked again */
     int refusal_logged;
     int resolve_logged;               /* "no IPv4 address" said this spell */
@@ -53,6 +51,10 @@ struct sd_health {
     void *baton;
     apr_pool_t *scratch;              /* the replay thread's             */
     apr_thread_t *thread, *replayer;
+    /* Both threads sleep on `wake` until there is work (the next probe, a
+     * replay due) or they are told to stop: an idle child stays asleep. */
+    apr_thread_mutex_t *wake_lock;
+    apr_thread_cond_t *wake;
     volatile apr_uint32_t stopping, stopping_replay;
 };
 
@@ -312,24 +314,38 @@ static void check(sd_health *h, int i)
     if (h->on_return
         && (srv->seen_unusable || (h->pending && h->pending(h->baton, i)))) {
         srv->seen_unusable = 0;
-        apr_atomic_set32(&srv->replay_due, 1);
+        apr_thread_mutex_lock(h->wake_lock);
+        srv->replay_due = 1;
+        apr_thread_cond_broadcast(h->wake);
+        apr_thread_mutex_unlock(h->wake_lock);
     }
 }
 
+/* A replay due on a server that is not usable by the time it would run is
+ * dropped: the prober asks again when the server is back. */
 static void *APR_THREAD_FUNC replayer_main(apr_thread_t *thread, void *data)
 {
     sd_health *h = data;
 
+    apr_thread_mutex_lock(h->wake_lock);
     while (!h->stopping_replay) {
-        for (int i = 0; i < h->n && !h->stopping_replay; ++i) {
-            if (apr_atomic_read32(&h->servers[i].replay_due) && sd_health_usable(h, i)) {
-                apr_atomic_set32(&h->servers[i].replay_due, 0);
-                apr_pool_clear(h->scratch);
-                h->on_return(h->baton, i, h->scratch);
-            }
+        int i = 0;
+        while (i < h->n && !h->servers[i].replay_due) {
+            ++i;
         }
-        apr_sleep(SD_PROBE_TICK);
+        if (i == h->n) {
+            apr_thread_cond_wait(h->wake, h->wake_lock);
+            continue;
+        }
+        h->servers[i].replay_due = 0;
+        apr_thread_mutex_unlock(h->wake_lock);
+        if (sd_health_usable(h, i)) {
+            apr_pool_clear(h->scratch);
+            h->on_return(h->baton, i, h->scratch);
+        }
+        apr_thread_mutex_lock(h->wake_lock);
     }
+    apr_thread_mutex_unlock(h->wake_lock);
     (void)thread;
     return NULL;
 }
@@ -339,13 +355,15 @@ static void *APR_THREAD_FUNC prober_main(apr_thread_t *thread, void *data)
     sd_health *h = data;
 
     while (!h->stopping) {
-        apr_time_t next = apr_time_now() + h->interval;
+        apr_time_t next = apr_time_now() + h->interval, now;
         for (int i = 0; i < h->n && !h->stopping; ++i) {
             check(h, i);
         }
-        while (!h->stopping && apr_time_now() < next) {
-            apr_sleep(SD_PROBE_TICK);
+        apr_thread_mutex_lock(h->wake_lock);
+        while (!h->stopping && (now = apr_time_now()) < next) {
+            apr_thread_cond_timedwait(h->wake, h->wake_lock, next - now);
         }
+        apr_thread_mutex_unlock(h->wake_lock);
     }
     for (int i = 0; i < h->n; ++i) {
         close_probe(&h->servers[i]);
@@ -357,29 +375,39 @@ static void *APR_THREAD_FUNC prober_main(apr_thread_t *thread, void *data)
     return NULL;
 }
 
+static void stop(sd_health *h, volatile apr_uint32_t *flag, apr_thread_t **thread)
+{
+    apr_status_t ignored;
+    if (*thread) {
+        apr_thread_mutex_lock(h->wake_lock);
+        *flag = 1;
+        apr_thread_cond_broadcast(h->wake);
+        apr_thread_mutex_unlock(h->wake_lock);
+        apr_thread_join(&ignored, *thread);
+        *thread = NULL;
+    }
+}
+
 static apr_status_t stop_prober(void *data)
 {
     sd_health *h = data;
-    apr_status_t ignored;
     /* The replayer first: while it finishes, the prober still cuts a
      * frozen server's sockets, so it cannot hang the child's exit. */
-    if (h->replayer) {
-        apr_atomic_set32(&h->stopping_replay, 1);
-        apr_thread_join(&ignored, h->replayer);
-        h->replayer = NULL;
-    }
-    if (h->thread) {
-        apr_atomic_set32(&h->stopping, 1);
-        apr_thread_join(&ignored, h->thread);
-        h->thread = NULL;
-    }
+    stop(h, &h->stopping_replay, &h->replayer);
+    stop(h, &h->stopping, &h->thread);
     return APR_SUCCESS;
 }
 
 apr_status_t sd_health_start(sd_health *h, apr_pool_t *pchild)
 {
-    apr_status_t rv = apr_thread_create(&h->thread, NULL, prober_main, h, pchild);
+    apr_status_t rv = apr_thread_mutex_create(&h->wake_lock, APR_THREAD_MUTEX_DEFAULT, pchild);
     if (rv == APR_SUCCESS) {
+        rv = apr_thread_cond_create(&h->wake, pchild);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = apr_thread_create(&h->thread, NULL, prober_main, h, pchild);
+    }
+    if (rv == APR_SUCCESS && h->thread) {
         /* Before pchild's subpools go, so no thread ever sees a dead pool. */
         apr_pool_pre_cleanup_register(pchild, h, stop_prober);
         if (h->on_return) {
