@@ -24,14 +24,11 @@ apr_status_t sd_io_guard_create(apr_memcache_server_t *ms, int max, apr_interval
                                 apr_interval_time_t wait, apr_interval_time_t timeout,
                                 sd_io_guard **out);
 
-/* Shuts down (both ways) every socket of ms: a thread blocked on one gets
- * an error at once. Returns how many. */
-int sd_io_guard_cut(sd_io_guard *g);
-
-/* Shuts down the sockets the peer has closed (TCP CLOSE_WAIT: memcached
- * restarted or was killed), so their next use fails to send at once
- * instead of reading an empty reply, which apr_memcache reports like a
- * refusal. Returns how many. */
-int sd_io_guard_cut_closed(sd_io_guard *g);
+/* Shuts down (both ways) every socket of ms, so a thread blocked on one
+ * gets an error at once; or with `closed_only`, those the peer has closed
+ * (TCP CLOSE_WAIT: memcached restarted or was killed), so their next use
+ * fails to send at once instead of reading an empty reply, which
+ * apr_memcache reports like a refusal. Returns how many. */
+int sd_io_guard_cut(sd_io_guard *g, int closed_only);
 
 #endif

@@ -114,7 +114,7 @@ static int worth_retry(mc_server *srv, retry_state *rs, apr_status_t rv)
     if (is_transport_failure(rv)) {
         return 1;
     }
-    if (rv == APR_EGENERAL && sd_io_guard_cut_closed(srv->guard) > 0) {
+    if (rv == APR_EGENERAL && sd_io_guard_cut(srv->guard, 1) > 0) {
         rs->last = APR_EOF;   /* a closed socket, not a refusal */
         return 1;
     }

@@ -304,12 +304,12 @@ static void check(sd_health *h, int i)
          * child's prober gave the verdict; and again each cycle, for a
          * request that got past the verdict just before it and sent since. */
         if (srv->guard) {
-            sd_io_guard_cut(srv->guard);
+            sd_io_guard_cut(srv->guard, 0);
         }
         return;
     }
     if (srv->guard) {
-        sd_io_guard_cut_closed(srv->guard);
+        sd_io_guard_cut(srv->guard, 1);
     }
     if (h->on_return
         && (srv->seen_unusable || (h->pending && h->pending(h->baton, i)))) {
@@ -407,7 +407,7 @@ apr_status_t sd_health_start(sd_health *h, apr_pool_t *pchild)
     if (rv == APR_SUCCESS) {
         rv = apr_thread_create(&h->thread, NULL, prober_main, h, pchild);
     }
-    if (rv == APR_SUCCESS && h->thread) {
+    if (rv == APR_SUCCESS) {
         /* Before pchild's subpools go, so no thread ever sees a dead pool. */
         apr_pool_pre_cleanup_register(pchild, h, stop_prober);
         if (h->on_return) {

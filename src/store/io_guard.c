@@ -99,7 +99,7 @@ apr_status_t sd_io_guard_create(apr_memcache_server_t *ms, int max, apr_interval
     return rv;
 }
 
-static int cut_if(sd_io_guard *g, int closed_only)
+int sd_io_guard_cut(sd_io_guard *g, int closed_only)
 {
     int done = 0;
     apr_thread_mutex_lock(g->lock);
@@ -114,14 +114,4 @@ static int cut_if(sd_io_guard *g, int closed_only)
     }
     apr_thread_mutex_unlock(g->lock);
     return done;
-}
-
-int sd_io_guard_cut(sd_io_guard *g)
-{
-    return cut_if(g, 0);
-}
-
-int sd_io_guard_cut_closed(sd_io_guard *g)
-{
-    return cut_if(g, 1);
 }

@@ -133,7 +133,7 @@ int main(void)
     close(peer);
     TAP_OK(c.rv != APR_SUCCESS && c.took > 0.2 && c.took < 2,
            "a command to a silent server ends after the timeout (%.2f s)", c.took);
-    TAP_OK(sd_io_guard_cut(g) == 0,
+    TAP_OK(sd_io_guard_cut(g, 0) == 0,
            "a connection apr_memcache ended (the timed-out one) is no longer listed");
 
     peer = start(&t, &c, lfd, -1);
@@ -141,11 +141,11 @@ int main(void)
     finish(t);
     close(peer);                      /* memcached restarted: CLOSE_WAIT */
     usleep(20000);
-    TAP_OK(sd_io_guard_cut_closed(g) == 1, "one socket closed by the server is found");
+    TAP_OK(sd_io_guard_cut(g, 1) == 1, "one socket closed by the server is found");
     rv = apr_memcache_version(ms, p, &v);
     TAP_OK(rv != APR_SUCCESS && rv != APR_EGENERAL,
            "... and shut down: its next command fails to send, not as a refusal (%d)", rv);
-    TAP_OK(send(foreign, "x", 1, MSG_NOSIGNAL) == 1 && sd_io_guard_cut_closed(g) == 0,
+    TAP_OK(send(foreign, "x", 1, MSG_NOSIGNAL) == 1 && sd_io_guard_cut(g, 1) == 0,
            "the foreign socket to the same server is untouched");
 
     peer = start(&t, &c2, lfd, -1);       /* silent: the command blocks */
@@ -153,7 +153,7 @@ int main(void)
     TAP_OK(timeout_ms(mine, SO_RCVTIMEO) == 2000,
            "the other client's socket has its own, longer timeout");
     usleep(100000);
-    sd_io_guard_cut(g2);
+    sd_io_guard_cut(g2, 0);
     finish(t);
     TAP_OK(c2.rv != APR_SUCCESS && c2.took < 1 && send(foreign, "x", 1, MSG_NOSIGNAL) == 1,
            "a cut ends a blocked command at once (%.2f s), and leaves the foreign socket",
