@@ -28,7 +28,9 @@ typedef struct {
 } conn_head;
 
 struct sd_io_guard {
-    apr_reslist_t *maker;       /* apr_memcache's own pool             */
+    /* apr_memcache's own pool: ours keeps every idle connection, so each
+     * acquire there makes one, and with the same limit it never waits. */
+    apr_reslist_t *maker;
     apr_thread_mutex_t *lock;
     int *fds, n;
     struct timeval tv;
