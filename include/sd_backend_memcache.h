@@ -13,13 +13,14 @@
 typedef struct sd_backend_memcache sd_backend_memcache;
 
 /* Clients for servers[0..n) from pchild, each with a pool of up to
- * `connections` (opened on first use); a command whose sockets fail at once
- * is retried for at most retry_window. Each command's time goes into
+ * `connections` (opened on first use, each read and write bounded by
+ * `timeout`, cut by health's prober); a command whose sockets fail at once
+ * is retried for at most `timeout`. Each command's time goes into
  * stats' store_calls (NULL: not timed). Fills *out, whose ops and baton
  * stay valid for pchild's life. */
 apr_status_t sd_backend_memcache_create(apr_pool_t *pchild, server_rec *s,
                                         const sd_health_server *servers, int n,
-                                        int connections, apr_interval_time_t retry_window,
+                                        int connections, apr_interval_time_t timeout,
                                         sd_health *health, sd_stats *stats, sd_backend *out);
 
 /* One server's state for the status page. */

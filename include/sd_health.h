@@ -2,9 +2,9 @@
 /* The health of a list of memcached servers, per child: a prober thread
  * checks each server with its own socket and timeouts, and publishes its
  * verdict in shared memory (one slot per server and probe settings) so all
- * children stop and resume using a server together; it bounds the time
- * the client library's sockets can block (io_guard) and cuts those of a
- * server it finds frozen; it reads each server's item size limit; and it
+ * children stop and resume using a server together; it cuts the client's
+ * sockets (io_guard) of a server it finds frozen, and those a server
+ * closed; it reads each server's item size limit; and it
  * calls back when a server is usable again, so the store can bring it up
  * to date. */
 #ifndef SD_HEALTH_H
@@ -13,6 +13,8 @@
 #include <httpd.h>
 #include <apr_network_io.h>
 #include <apr_time.h>
+
+#include "sd_io_guard.h"
 
 typedef struct sd_health sd_health;
 
@@ -37,6 +39,9 @@ int sd_health_stopping(const sd_health *h);
 typedef int (*sd_health_pending_fn)(void *baton, int server);
 void sd_health_on_return(sd_health *h, sd_health_return_fn fn, sd_health_pending_fn pending,
                          void *baton);
+
+/* The sockets of the client of server i, for the prober to cut. */
+void sd_health_guard(sd_health *h, int i, sd_io_guard *guard);
 
 /* Starts the prober thread, stopped when pchild is cleared. */
 apr_status_t sd_health_start(sd_health *h, apr_pool_t *pchild);

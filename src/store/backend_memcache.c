@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* memcached on apr_memcache (apr-util 1.6), engineered around its failure
  * modes (docs/reliability.md):
- *  - no I/O timeout after connect: the prober gives its sockets one and
- *    cuts those of a frozen server (health.c, io_guard.c), and a timeout is
- *    never retried;
+ *  - no I/O timeout after connect: each socket gets one when it is made,
+ *    the prober cuts those of a frozen server (io_guard.c, health.c), and
+ *    a timeout is never retried;
  *  - a server is marked dead on the first failure and kept dead for 5 s:
  *    our server_func ignores that mark while the prober sees the server;
  *  - APR_NOTFOUND means a miss or "no live server": told apart;
@@ -20,7 +20,6 @@
 #include <http_log.h>
 #include <apr_atomic.h>
 #include <apr_memcache.h>
-#include <apr_reslist.h>
 #include <apr_strings.h>
 
 #ifdef APLOG_USE_MODULE
@@ -43,13 +42,12 @@ typedef struct {
     const char *name;
     int index;
     int connections;          /* the pool's size                    */
-    apr_sockaddr_t *peer;     /* as resolved at start, for io_guard   */
+    sd_io_guard *guard;
     apr_interval_time_t retry_window;
     sd_health *health;
     volatile apr_uint32_t pool_exhausted;   /* said at warn this spell      */
     volatile apr_uint32_t connect_slow;     /* said at warn this spell      */
     volatile apr_uint32_t refusal_said;     /* second of the last error line */
-    volatile apr_uint32_t scan_clean;       /* ms of a scan that found none */
 } mc_server;
 
 struct sd_backend_memcache {
@@ -97,22 +95,6 @@ static int is_transport_failure(apr_status_t rv)
            && rv != APR_EGENERAL && !is_timeout(rv);
 }
 
-/* The sockets the server closed, shut down (io_guard). A server that keeps
- * refusing (memory full) costs one descriptor scan per 10 ms, not one per
- * command: a scan that found none is trusted that long. */
-static int closed_sockets_cut(mc_server *srv)
-{
-    apr_uint32_t now = (apr_uint32_t)apr_time_as_msec(apr_time_now());
-    apr_uint32_t clean = apr_atomic_read32(&srv->scan_clean);
-    int found;
-    if (clean && now - clean < 10) {
-        return 0;
-    }
-    found = sd_io_guard_cut_closed(srv->peer, -1);
-    apr_atomic_set32(&srv->scan_clean, found ? 0 : (now ? now : 1));
-    return found;
-}
-
 static int worth_retry(mc_server *srv, retry_state *rs, apr_status_t rv)
 {
     apr_status_t before = rs->last;
@@ -132,7 +114,7 @@ static int worth_retry(mc_server *srv, retry_state *rs, apr_status_t rv)
     if (is_transport_failure(rv)) {
         return 1;
     }
-    if (rv == APR_EGENERAL && closed_sockets_cut(srv) > 0) {
+    if (rv == APR_EGENERAL && sd_io_guard_cut(srv->guard, 1) > 0) {
         rs->last = APR_EOF;   /* a closed socket, not a refusal */
         return 1;
     }
@@ -360,7 +342,7 @@ static apr_memcache_server_t *choose_server(void *baton, apr_memcache_t *mc,
 
 apr_status_t sd_backend_memcache_create(apr_pool_t *pchild, server_rec *s,
                                         const sd_health_server *servers, int n,
-                                        int connections, apr_interval_time_t retry_window,
+                                        int connections, apr_interval_time_t timeout,
                                         sd_health *health, sd_stats *stats, sd_backend *out)
 {
     sd_backend_memcache *b = apr_pcalloc(pchild, sizeof(*b));
@@ -376,11 +358,7 @@ apr_status_t sd_backend_memcache_create(apr_pool_t *pchild, server_rec *s,
         mc_server *srv = &b->servers[i];
         srv->index = i;
         srv->connections = connections;
-        srv->retry_window = retry_window;
-        if (apr_sockaddr_info_get(&srv->peer, servers[i].host, APR_INET, servers[i].port, 0,
-                                  pchild) != APR_SUCCESS) {
-            srv->peer = NULL;   /* no name yet: connects will fail and say so */
-        }
+        srv->retry_window = timeout;
         srv->health = health;
         srv->name = servers[i].name;
         names[i] = servers[i].name;
@@ -392,6 +370,10 @@ apr_status_t sd_backend_memcache_create(apr_pool_t *pchild, server_rec *s,
                                             (apr_uint32_t)SD_CONN_TTL, &srv->ms);
         }
         if (rv == APR_SUCCESS) {
+            rv = sd_io_guard_create(srv->ms, connections, SD_CONN_TTL, SD_CONN_WAIT,
+                                    timeout, &srv->guard);
+        }
+        if (rv == APR_SUCCESS) {
             rv = apr_memcache_add_server(srv->mc, srv->ms);
         }
         if (rv != APR_SUCCESS) {
@@ -399,9 +381,7 @@ apr_status_t sd_backend_memcache_create(apr_pool_t *pchild, server_rec *s,
                          "cannot set up memcached server %s", servers[i].name);
             break;
         }
-#if APR_HAS_THREADS
-        apr_reslist_timeout_set(srv->ms->conns, SD_CONN_WAIT);
-#endif
+        sd_health_guard(health, i, srv->guard);
         srv->mc->server_func = choose_server;
         srv->mc->server_baton = srv;
     }

@@ -9,8 +9,8 @@
  * cleared on the next reconnect, so a server that stays down costs no
  * memory. Bringing a returning server up to date (the store's replay) runs
  * on a thread of its own: it talks to memcached through the same client as
- * requests, so it can block like them, and the prober must go on judging,
- * bounding and cutting meanwhile. */
+ * requests, so it can block like them, and the prober must go on judging
+ * and cutting meanwhile. */
 #include "sd_health.h"
 #include "sd_io_guard.h"
 #include "sd_log.h"
@@ -19,25 +19,23 @@
 #include <http_log.h>
 #include <apr_atomic.h>
 #include <apr_strings.h>
-#include <apr_portable.h>
+#include <apr_thread_cond.h>
 #include <apr_thread_proc.h>
 
 #ifdef APLOG_USE_MODULE
 APLOG_USE_MODULE(sessiondemo);
 #endif
 
-/* How long the prober sleeps between its checks of the stop flag. */
-#define SD_PROBE_TICK apr_time_from_msec(20)
-
 typedef struct {
     sd_health_server cfg;
     apr_pool_t *conn_pool;            /* the probe connection's, cleared on reconnect */
     apr_sockaddr_t *addr;             /* as resolved for this connection */
     apr_socket_t *sock;
+    sd_io_guard *guard;               /* the client's sockets, or NULL   */
     volatile apr_uint32_t healthy;    /* this child's own verdict        */
     volatile apr_uint32_t item_size_max;
     int seen_unusable;                /* a return is due when usable     */
-    volatile apr_uint32_t replay_due; /* for the replay thread           */
+    int replay_due;                   /* under wake_lock                 */
     int limit_unknown;                /* "stats settings" refused: not asked again */
     int refusal_logged;
     int resolve_logged;               /* "no IPv4 address" said this spell */
@@ -53,6 +51,10 @@ struct sd_health {
     void *baton;
     apr_pool_t *scratch;              /* the replay thread's             */
     apr_thread_t *thread, *replayer;
+    /* Both threads sleep on `wake` until there is work (the next probe, a
+     * replay due) or they are told to stop: an idle child stays asleep. */
+    apr_thread_mutex_t *wake_lock;
+    apr_thread_cond_t *wake;
     volatile apr_uint32_t stopping, stopping_replay;
 };
 
@@ -75,6 +77,11 @@ sd_health *sd_health_create(apr_pool_t *pchild, server_rec *s, const sd_health_s
     }
     apr_pool_create(&h->scratch, pchild);
     return h;
+}
+
+void sd_health_guard(sd_health *h, int i, sd_io_guard *guard)
+{
+    h->servers[i].guard = guard;
 }
 
 int sd_health_stopping(const sd_health *h)
@@ -278,15 +285,6 @@ static int probe_once(sd_health *h, server *srv)
     return 1;
 }
 
-static int probe_fd(const server *srv)
-{
-    apr_os_sock_t fd = -1;
-    if (srv->sock) {
-        apr_os_sock_get(&fd, srv->sock);
-    }
-    return fd;
-}
-
 static void check(sd_health *h, int i)
 {
     server *srv = &h->servers[i];
@@ -305,36 +303,49 @@ static void check(sd_health *h, int i)
         /* Requests blocked on the server get their error now, whichever
          * child's prober gave the verdict; and again each cycle, for a
          * request that got past the verdict just before it and sent since. */
-        if (srv->addr) {
-            sd_io_guard_cut(srv->addr, probe_fd(srv));
+        if (srv->guard) {
+            sd_io_guard_cut(srv->guard, 0);
         }
         return;
     }
-    if (srv->addr) {
-        sd_io_guard_limit(srv->addr, h->timeout, probe_fd(srv));
-        sd_io_guard_cut_closed(srv->addr, probe_fd(srv));
+    if (srv->guard) {
+        sd_io_guard_cut(srv->guard, 1);
     }
     if (h->on_return
         && (srv->seen_unusable || (h->pending && h->pending(h->baton, i)))) {
         srv->seen_unusable = 0;
-        apr_atomic_set32(&srv->replay_due, 1);
+        apr_thread_mutex_lock(h->wake_lock);
+        srv->replay_due = 1;
+        apr_thread_cond_broadcast(h->wake);
+        apr_thread_mutex_unlock(h->wake_lock);
     }
 }
 
+/* A replay due on a server that is not usable by the time it would run is
+ * dropped: the prober asks again when the server is back. */
 static void *APR_THREAD_FUNC replayer_main(apr_thread_t *thread, void *data)
 {
     sd_health *h = data;
 
+    apr_thread_mutex_lock(h->wake_lock);
     while (!h->stopping_replay) {
-        for (int i = 0; i < h->n && !h->stopping_replay; ++i) {
-            if (apr_atomic_read32(&h->servers[i].replay_due) && sd_health_usable(h, i)) {
-                apr_atomic_set32(&h->servers[i].replay_due, 0);
-                apr_pool_clear(h->scratch);
-                h->on_return(h->baton, i, h->scratch);
-            }
+        int i = 0;
+        while (i < h->n && !h->servers[i].replay_due) {
+            ++i;
         }
-        apr_sleep(SD_PROBE_TICK);
+        if (i == h->n) {
+            apr_thread_cond_wait(h->wake, h->wake_lock);
+            continue;
+        }
+        h->servers[i].replay_due = 0;
+        apr_thread_mutex_unlock(h->wake_lock);
+        if (sd_health_usable(h, i)) {
+            apr_pool_clear(h->scratch);
+            h->on_return(h->baton, i, h->scratch);
+        }
+        apr_thread_mutex_lock(h->wake_lock);
     }
+    apr_thread_mutex_unlock(h->wake_lock);
     (void)thread;
     return NULL;
 }
@@ -344,13 +355,15 @@ static void *APR_THREAD_FUNC prober_main(apr_thread_t *thread, void *data)
     sd_health *h = data;
 
     while (!h->stopping) {
-        apr_time_t next = apr_time_now() + h->interval;
+        apr_time_t next = apr_time_now() + h->interval, now;
         for (int i = 0; i < h->n && !h->stopping; ++i) {
             check(h, i);
         }
-        while (!h->stopping && apr_time_now() < next) {
-            apr_sleep(SD_PROBE_TICK);
+        apr_thread_mutex_lock(h->wake_lock);
+        while (!h->stopping && (now = apr_time_now()) < next) {
+            apr_thread_cond_timedwait(h->wake, h->wake_lock, next - now);
         }
+        apr_thread_mutex_unlock(h->wake_lock);
     }
     for (int i = 0; i < h->n; ++i) {
         close_probe(&h->servers[i]);
@@ -362,28 +375,38 @@ static void *APR_THREAD_FUNC prober_main(apr_thread_t *thread, void *data)
     return NULL;
 }
 
+static void stop(sd_health *h, volatile apr_uint32_t *flag, apr_thread_t **thread)
+{
+    apr_status_t ignored;
+    if (*thread) {
+        apr_thread_mutex_lock(h->wake_lock);
+        *flag = 1;
+        apr_thread_cond_broadcast(h->wake);
+        apr_thread_mutex_unlock(h->wake_lock);
+        apr_thread_join(&ignored, *thread);
+        *thread = NULL;
+    }
+}
+
 static apr_status_t stop_prober(void *data)
 {
     sd_health *h = data;
-    apr_status_t ignored;
     /* The replayer first: while it finishes, the prober still cuts a
      * frozen server's sockets, so it cannot hang the child's exit. */
-    if (h->replayer) {
-        apr_atomic_set32(&h->stopping_replay, 1);
-        apr_thread_join(&ignored, h->replayer);
-        h->replayer = NULL;
-    }
-    if (h->thread) {
-        apr_atomic_set32(&h->stopping, 1);
-        apr_thread_join(&ignored, h->thread);
-        h->thread = NULL;
-    }
+    stop(h, &h->stopping_replay, &h->replayer);
+    stop(h, &h->stopping, &h->thread);
     return APR_SUCCESS;
 }
 
 apr_status_t sd_health_start(sd_health *h, apr_pool_t *pchild)
 {
-    apr_status_t rv = apr_thread_create(&h->thread, NULL, prober_main, h, pchild);
+    apr_status_t rv = apr_thread_mutex_create(&h->wake_lock, APR_THREAD_MUTEX_DEFAULT, pchild);
+    if (rv == APR_SUCCESS) {
+        rv = apr_thread_cond_create(&h->wake, pchild);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = apr_thread_create(&h->thread, NULL, prober_main, h, pchild);
+    }
     if (rv == APR_SUCCESS) {
         /* Before pchild's subpools go, so no thread ever sees a dead pool. */
         apr_pool_pre_cleanup_register(pchild, h, stop_prober);
