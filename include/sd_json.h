@@ -20,6 +20,7 @@
 json_t *sd_json_track(apr_pool_t *p, json_t *v);
 
 /* Parses exactly len bytes; NULL on error with *err (from p) saying why.
+ * p NULL: the caller owns the value, and no *err.
  * Numbers are read as JSON.parse reads them (doubles); those that are
  * integers within +-2^53 come back as jansson integers, the rest as reals. */
 json_t *sd_json_parse(apr_pool_t *p, const char *buf, apr_size_t len,

@@ -39,9 +39,9 @@ sd_result sd_session_load(request_rec *r, const sd_vhost *v,
  * subrequest, an internal redirect to the app) still finds them. */
 void sd_session_stash_cookie(request_rec *r, const char *pairs);
 
-/* The app's fields (everything but "cookie"), mutable, as one object.
- * Building it decodes every field; a route that needs only some uses the
- * calls below, which decode only what they are asked for. */
+/* The session object (sd_record.h): the app's fields beside "cookie" and
+ * the module's member. Its members may be set and deleted; a value inside
+ * one is changed through sd_session_get_mut, or the change goes unseen. */
 json_t *sd_session_data(sd_session *s);
 
 /* One field, or NULL (borrowed, read-only). */

@@ -84,7 +84,7 @@ json_t *sd_json_parse(apr_pool_t *p, const char *buf, apr_size_t len,
     json_t *v = json_loadb(buf, len, JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL,
                            &jerr);
     if (!v) {
-        if (err) {
+        if (err && p) {
             *err = apr_psprintf(p, "invalid JSON at byte %d: %s",
                                 jerr.position, jerr.text);
         }
@@ -98,7 +98,7 @@ json_t *sd_json_parse(apr_pool_t *p, const char *buf, apr_size_t len,
         }
     }
     integers_from_reals(v, 0);
-    return sd_json_track(p, v);
+    return p ? sd_json_track(p, v) : v;
 }
 
 /* ------------------------------------------------ JSON.stringify output */
