@@ -15,6 +15,8 @@
  *    fixed point);
  *  - cookie.expires, when a string, goes through sd_record_iso8601_parse as the
  *    session loader does.
+ * The reader takes exactly what jansson's json_loadb takes (an oracle
+ * here only: the module reads with sd_json_parse alone).
  * And the session's write, as the session makes it (a count, a flash
  * consumed, the cookie's settings varying with the input, our member):
  * it decodes again, and every reader reads back what was written.
@@ -254,6 +256,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(buf, data, size);
     }
 
+    {
+        json_t *oracle = json_loadb(buf, size, JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL, NULL);
+        json_t *mine = sd_json_parse(NULL, buf, size, NULL);
+        SD_CHECK(!oracle == !mine, "sd_json_parse %s what json_loadb %s", mine ? "takes" : "refuses",
+                 oracle ? "takes" : "refuses");
+        json_decref(oracle);
+        json_decref(mine);
+    }
     if ((rec = sd_record_decode(p, buf, size, &err)) != NULL) {
         int int_keys = 0, int_keys2 = 0;
         check_record(rec, &int_keys);

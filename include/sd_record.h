@@ -38,8 +38,9 @@
  * object as a whole: its "cookie" object, the module's member and the app's
  * fields. Every reader below looks at it and nothing else. */
 
-/* Decodes a stored value into that object (tracked by p). Fails (NULL,
- * *err set) unless it is a JSON object with an object-valued "cookie".
+/* Decodes a stored value into that object (tracked by p; p NULL: the
+ * caller's reference, and no *err). Fails (NULL, *err set) unless it is a
+ * JSON object with an object-valued "cookie".
  * Members express-session drops on load (id, req, touch, save, ...) are
  * dropped here too. */
 json_t *sd_record_decode(apr_pool_t *p, const char *buf, apr_size_t len, const char **err);

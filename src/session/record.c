@@ -15,11 +15,11 @@ static const char *const reserved_members[] = {
     "regenerate", NULL
 };
 
-/* Tracked by p, or the caller's when p is NULL (then no *err). */
-static json_t *decode(apr_pool_t *p, const char *buf, apr_size_t len, const char **err)
+json_t *sd_record_decode(apr_pool_t *p, const char *buf, apr_size_t len, const char **err)
 {
-    json_t *root = sd_json_parse(p, buf, len, err);
-    const char *why = !root || json_is_object(json_object_get(root, "cookie")) ? NULL
+    json_t *root = sd_json_parse(p, buf, len, err), *v;
+    void *next;
+    const char *key, *why = !root || json_is_object(json_object_get(root, "cookie")) ? NULL
                       : json_is_object(root) ? "stored session has no \"cookie\" object"
                       : "stored session is not a JSON object";
 
@@ -32,15 +32,17 @@ static json_t *decode(apr_pool_t *p, const char *buf, apr_size_t len, const char
         }
         return NULL;
     }
-    for (int i = 0; root && reserved_members[i]; ++i) {
-        json_object_del(root, reserved_members[i]);
+    /* One pass over the members, not a lookup per name: every reserved
+     * name starts with one of "dirst". */
+    json_object_foreach_safe(root, next, key, v) {
+        for (int i = 0; strchr("dirst", key[0]) && reserved_members[i]; ++i) {
+            if (strcmp(key, reserved_members[i]) == 0) {
+                json_object_del(root, key);
+                break;
+            }
+        }
     }
     return root;
-}
-
-json_t *sd_record_decode(apr_pool_t *p, const char *buf, apr_size_t len, const char **err)
-{
-    return decode(p, buf, len, err);
 }
 
 void sd_record_iso8601_write(apr_time_t t, char out[SD_RECORD_ISO8601_LEN + 1])
@@ -150,7 +152,6 @@ apr_status_t sd_record_iso8601_parse(const char *s, apr_time_t *out)
     return APR_SUCCESS;
 }
 
-
 /* ------------------------------------------- what the session reads */
 
 static const json_t *cookie_of(const json_t *rec)
@@ -211,10 +212,10 @@ const char *sd_record_realm(const json_t *rec)
     return json_string_value(json_object_get(meta_of(rec), "realm"));
 }
 
-apr_time_t sd_record_saved(const json_t *rec)
+/* sd_record_saved, given the record's expiry. */
+static apr_time_t saved_by(const json_t *rec, apr_time_t expires)
 {
     apr_time_t saved = meta_time(rec, "saved");
-    apr_time_t expires = sd_record_expires(rec);
     apr_time_t oma = sd_record_lifetime(rec, APR_INT64_MAX);
     /* express-session slides expires on every save (and copies our member
      * unchanged), so its expires - originalMaxAge counts as a write too. */
@@ -222,6 +223,11 @@ apr_time_t sd_record_saved(const json_t *rec)
         saved = expires - oma;
     }
     return saved;
+}
+
+apr_time_t sd_record_saved(const json_t *rec)
+{
+    return saved_by(rec, sd_record_expires(rec));
 }
 
 apr_int64_t sd_record_generation(const json_t *rec)
@@ -248,8 +254,8 @@ static apr_time_t earlier(apr_time_t a, apr_time_t b)
 
 apr_time_t sd_record_deadline(const json_t *rec, apr_time_t max_age, apr_time_t absolute)
 {
-    apr_time_t saved = sd_record_saved(rec), created = sd_record_created(rec);
     apr_time_t deadline = sd_record_expires(rec);
+    apr_time_t saved = saved_by(rec, deadline), created = sd_record_created(rec);
     if (saved) {
         deadline = earlier(deadline, saved + max_age);
     }
@@ -259,26 +265,18 @@ apr_time_t sd_record_deadline(const json_t *rec, apr_time_t max_age, apr_time_t 
     return deadline;
 }
 
-static int is_cookie_key(const char *key, size_t klen)
-{
-    return klen == 6 && memcmp(key, "cookie", 6) == 0;
-}
-
 int sd_record_same_fields(const json_t *a, const json_t *b)
 {
-    size_t na = json_object_size(a) - (cookie_of(a) != NULL);
+    const char *key;
+    json_t *v;
     if (a == b) {
         return 1;
     }
-    if (na != json_object_size(b) - (cookie_of(b) != NULL)) {
+    if (json_object_size(a) - (cookie_of(a) != NULL) != json_object_size(b) - (cookie_of(b) != NULL)) {
         return 0;
     }
-    /* By length: a key may hold "\u0000". */
-    for (void *it = json_object_iter((json_t *)a); it; it = json_object_iter_next((json_t *)a, it)) {
-        const char *key = json_object_iter_key(it);
-        size_t klen = json_object_iter_key_len(it);
-        if (!is_cookie_key(key, klen)
-            && !json_equal(json_object_iter_value(it), json_object_getn(b, key, klen))) {
+    json_object_foreach((json_t *)a, key, v) {
+        if (strcmp(key, "cookie") != 0 && !json_equal(v, json_object_get(b, key))) {
             return 0;
         }
     }
@@ -294,97 +292,118 @@ static const char *const cookie_known[] = {
     "domain", "path", "sameSite", NULL
 };
 
-/* A new "cookie" object in express-session's member order; members of the
- * stored one (may be NULL) that the module does not set are kept. */
-static json_t *make_cookie(const json_t *stored, const sd_record_cookie_attrs *a)
+static void put_literal(sd_json_out *o, const char *key, const char *literal)
 {
-    const char *const *known = cookie_known;
-    char when[SD_RECORD_ISO8601_LEN + 1];
-    json_t *c = json_object();
-    int ok = c != NULL;
+    sd_json_out_key(o, key);
+    sd_json_out_put(o, literal, strlen(literal));
+}
 
-    if (ok) {
-        ok = json_object_set_new(c, "originalMaxAge",
-                                 a->lifetime ? json_integer(apr_time_as_msec(a->lifetime))
-                                             : json_null()) == 0;
+static void put_string(sd_json_out *o, const char *key, const char *value)
+{
+    sd_json_out_key(o, key);
+    sd_json_out_string(o, value);
+}
+
+/* The "cookie" object in express-session's member order; members of the
+ * stored one (may be NULL) that the module does not set are kept, in the
+ * order sd_json_dump gives them. */
+static void put_cookie(sd_json_out *o, const json_t *stored, const sd_record_cookie_attrs *a)
+{
+    char when[SD_RECORD_ISO8601_LEN + 1];
+
+    sd_json_out_put(o, "{", 1);
+    sd_json_out_members(o, stored, 1, cookie_known);
+    sd_json_out_key(o, "originalMaxAge");
+    if (a->lifetime) {
+        sd_json_out_int(o, apr_time_as_msec(a->lifetime));
     }
-    for (int i = 1; ok && i <= 2; ++i) {
-        json_t *v = json_object_get(stored, known[i]);
-        ok = !v || json_object_set(c, known[i], v) == 0;
+    else {
+        sd_json_out_put(o, "null", 4);
     }
-    if (ok) {
-        if (a->lifetime) {
-            sd_record_iso8601_write(a->expires, when);
-        }
-        ok = json_object_set_new(c, "expires", a->lifetime ? json_string(when) : json_null()) == 0;
-    }
-    ok = ok && (!a->secure || json_object_set_new(c, "secure", json_true()) == 0);
-    ok = ok && json_object_set_new(c, "httpOnly", json_boolean(a->http_only)) == 0;
-    ok = ok && (!a->domain || json_object_set_new(c, "domain", json_string(a->domain)) == 0);
-    ok = ok && json_object_set_new(c, "path", json_string(a->path)) == 0;
-    ok = ok && (!a->same_site || json_object_set_new(c, "sameSite", json_string(a->same_site)) == 0);
-    /* Members we do not know (a newer express-session's) are kept. */
-    for (void *it = json_object_iter((json_t *)stored); ok && it;
-         it = json_object_iter_next((json_t *)stored, it)) {
-        const char *key = json_object_iter_key(it);
-        int is_known = 0;
-        for (int i = 0; known[i] && !is_known; ++i) {
-            is_known = strcmp(key, known[i]) == 0;
-        }
-        if (!is_known) {
-            ok = json_object_set(c, key, json_object_iter_value(it)) == 0;
+    for (int i = 1; i <= 2; ++i) {
+        const json_t *v = json_object_get(stored, cookie_known[i]);
+        if (v) {
+            sd_json_out_key(o, cookie_known[i]);
+            sd_json_out_value(o, v);
         }
     }
-    if (!ok) {
-        json_decref(c);
-        return NULL;
+    if (a->lifetime) {
+        sd_record_iso8601_write(a->expires, when);
+        put_string(o, "expires", when);
     }
-    return c;
+    else {
+        put_literal(o, "expires", "null");
+    }
+    if (a->secure) {
+        put_literal(o, "secure", "true");
+    }
+    put_literal(o, "httpOnly", a->http_only ? "true" : "false");
+    if (a->domain) {
+        put_string(o, "domain", a->domain);
+    }
+    put_string(o, "path", a->path);
+    if (a->same_site) {
+        put_string(o, "sameSite", a->same_site);
+    }
+    sd_json_out_members(o, stored, 0, cookie_known);
+    sd_json_out_put(o, "}", 1);
 }
 
 /* The module's member: {realm, gen, saved, created[, ended][, login]}. */
-static json_t *make_meta(const sd_record_meta *m)
+static void put_meta(sd_json_out *o, const sd_record_meta *m)
 {
-    json_t *meta = json_object();
-    int ok = meta && json_object_set_new(meta, "realm", json_string(m->realm)) == 0
-             && json_object_set_new(meta, "gen", json_integer(m->gen)) == 0
-             && json_object_set_new(meta, "saved", json_integer(apr_time_as_msec(m->saved))) == 0
-             && json_object_set_new(meta, "created",
-                                    json_integer(apr_time_as_msec(m->created))) == 0
-             && (!m->ended || json_object_set_new(meta, "ended", json_true()) == 0)
-             && (!m->login || json_object_set_new(meta, "login", json_string(m->login)) == 0);
-    if (!ok) {
-        json_decref(meta);
-        return NULL;
+    sd_json_out_put(o, "{", 1);
+    put_string(o, "realm", m->realm);
+    sd_json_out_key(o, "gen");
+    sd_json_out_int(o, m->gen);
+    sd_json_out_key(o, "saved");
+    sd_json_out_int(o, apr_time_as_msec(m->saved));
+    sd_json_out_key(o, "created");
+    sd_json_out_int(o, apr_time_as_msec(m->created));
+    if (m->ended) {
+        put_literal(o, "ended", "true");
     }
-    return meta;
+    if (m->login) {
+        put_string(o, "login", m->login);
+    }
+    sd_json_out_put(o, "}", 1);
 }
 
 char *sd_record_encode(apr_pool_t *p, const json_t *rec, const sd_record_cookie_attrs *attrs,
                        const sd_record_meta *meta, apr_size_t *len)
 {
-    static const char meta_key[] = SD_RECORD_META_FIELD;
-    json_t *root = sd_json_track(p, json_object());
-    json_t *cookie = attrs ? make_cookie(cookie_of(rec), attrs) : json_incref((json_t *)cookie_of(rec));
-    json_t *m = meta ? make_meta(meta) : json_incref(json_object_get(rec, meta_key));
-    int ok = (cookie || !attrs) && (m || !meta);
+    static const char *const ours[] = { "cookie", SD_RECORD_META_FIELD, NULL };
+    const json_t *cookie = cookie_of(rec), *stored_meta = json_object_get(rec, ours[1]);
+    sd_json_out o = { NULL, 0, 0, 0 };
 
-    /* jansson keeps insertion order, so "cookie" goes in first (after the
-     * integer-like keys, which sd_json_dump lists first as JavaScript does)
-     * and the module's member right after it (express-session keeps the
-     * order it loaded). set_new takes the references, also on failure. */
-    ok = (!cookie || json_object_set_new(root, "cookie", cookie) == 0) && ok;
-    ok = (!m || json_object_set_new(root, meta_key, m) == 0) && ok;
-    for (void *it = json_object_iter((json_t *)rec); ok && it;
-         it = json_object_iter_next((json_t *)rec, it)) {
-        const char *key = json_object_iter_key(it);
-        size_t klen = json_object_iter_key_len(it);
-        if (!is_cookie_key(key, klen)
-            && !(klen == sizeof(meta_key) - 1 && memcmp(key, meta_key, klen) == 0)) {
-            ok = json_object_setn_nocheck(root, key, klen, json_object_iter_value(it)) == 0;
+    /* "cookie" first (after the integer-like keys, which JavaScript lists
+     * first) and the module's member right after it, as sd_json_dump would
+     * write an object they were set in first (express-session keeps the
+     * order it loaded). Written, not built: a jansson object costs more
+     * to make and free than to write. */
+    sd_json_out_put(&o, "{", 1);
+    sd_json_out_members(&o, rec, 1, ours);
+    if (attrs || cookie) {
+        sd_json_out_key(&o, ours[0]);
+        if (attrs) {
+            put_cookie(&o, cookie, attrs);
+        }
+        else {
+            sd_json_out_value(&o, cookie);
         }
     }
-    return ok ? sd_json_dump(p, root, len) : NULL;
+    if (meta || stored_meta) {
+        sd_json_out_key(&o, ours[1]);
+        if (meta) {
+            put_meta(&o, meta);
+        }
+        else {
+            sd_json_out_value(&o, stored_meta);
+        }
+    }
+    sd_json_out_members(&o, rec, 0, ours);
+    sd_json_out_put(&o, "}", 1);
+    return sd_json_out_done(p, &o, len);
 }
 
 /* ------------------------------------------- ordering stored copies */
@@ -399,7 +418,7 @@ typedef struct {
 
 static raw_facts facts_of(const char *v, apr_size_t len)
 {
-    json_t *rec = decode(NULL, v, len, NULL);
+    json_t *rec = sd_record_decode(NULL, v, len, NULL);
     raw_facts f = { sd_record_generation(rec), meta_time(rec, "saved"), sd_record_expires(rec),
                     sd_record_ended(rec) };
     json_decref(rec);

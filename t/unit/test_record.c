@@ -326,7 +326,7 @@ int main(void)
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
             TAP_OK(writes_as(p, cases[i].v, cases[i].w), "written as JSON.stringify would: %s",
-                   cases[i].v);
+                   strchr(cases[i].v, '\n') ? "(whitespace)" : cases[i].v);
         }
         err = NULL;
         TAP_OK(!sd_record_decode(p, "{\"cookie\":5}", 12, &err) && err
