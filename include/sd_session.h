@@ -39,14 +39,10 @@ sd_result sd_session_load(request_rec *r, const sd_vhost *v,
  * subrequest, an internal redirect to the app) still finds them. */
 void sd_session_stash_cookie(request_rec *r, const char *pairs);
 
-/* The session object (sd_record.h): the app's fields beside "cookie" and
- * the module's member. Its members may be set and deleted; a value inside
- * one is changed through sd_session_get_mut, or the change goes unseen. */
-json_t *sd_session_data(sd_session *s);
-
 /* One field, or NULL (borrowed, read-only). */
 const json_t *sd_session_get(sd_session *s, const char *key);
-/* One field to be modified in place (e.g. appended to), or NULL. */
+/* One field to be modified in place (e.g. appended to), or NULL; changed
+ * until the next call or the commit, or the change goes unseen. */
 json_t *sd_session_get_mut(sd_session *s, const char *key);
 /* Sets a field, taking the reference (as json_object_set_new); 0 or -1. */
 int sd_session_set_new(sd_session *s, const char *key, json_t *value);

@@ -52,9 +52,11 @@ struct sd_session {
     json_t *data;              /* the session object (sd_record.h)         */
     const json_t *stored;      /* the loaded record (data as loaded, then
                                   as the route changes it), or NULL       */
-    json_t *loaded;            /* data's members as loaded (a shallow copy:
-                                  sd_session_get_mut copies what it hands
-                                  out), or NULL once regenerated          */
+    int changed;               /* a field was set to a new value or
+                                  deleted, or the ID changed: express-
+                                  session's "modified"                    */
+    json_t *lent, *lent_copy;  /* the field sd_session_get_mut handed out
+                                  last, and a copy of it as it was then   */
     sd_session_intent intent;
     apr_time_t deadline;       /* when a loaded session ends under today's
                                   limits, or 0 when that is not known      */
@@ -202,12 +204,13 @@ static sd_result start_new(sd_session *s)
     s->id = NULL;
     s->data = sd_json_track(s->r->pool, json_object());
     s->stored = NULL;
-    s->loaded = s->data ? sd_json_track(s->r->pool, json_object()) : NULL;
+    s->changed = 0;
+    s->lent = NULL;
     s->deadline = 0;
     s->created = 0;
     s->gen = 0;
     s->login = NULL;
-    if (!s->loaded) {
+    if (!s->data) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, s->r, SD_LOGNO(00311)
                       "out of memory for a new session");
         return SD_FAILED;
@@ -392,15 +395,6 @@ static sd_result load_stored(sd_session *s)
     s->stored = rec;
     s->created = sd_record_created(rec);
     s->gen = sd_record_generation(rec);
-    /* The snapshot for the "modified" test; only routes that may change
-     * the session need one (a read-only load is unmodified by contract,
-     * sd_session.h: it is its own snapshot). */
-    s->loaded = s->intent == SD_SESSION_UPDATE ? sd_json_track(r->pool, json_copy(rec)) : rec;
-    if (!s->loaded) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00313)
-                      "out of memory copying the loaded session");
-        return SD_FAILED;
-    }
     return SD_OK;
 }
 
@@ -512,31 +506,39 @@ sd_result sd_session_open_try(request_rec *r, const sd_vhost *v, const char *id,
     return open_by_id(r, v, id, SD_SESSION_UPDATE, SD_LOCK_TRY, out);
 }
 
-json_t *sd_session_data(sd_session *s)
-{
-    return s->data;
-}
-
 const json_t *sd_session_get(sd_session *s, const char *key)
 {
     return json_object_get(s->data, key);
 }
 
+/* "modified" is known from these three calls, the only way to change the
+ * fields: only a field lent to be changed is copied to compare with. */
+static void settle_lent(sd_session *s)
+{
+    s->changed |= s->lent && !json_equal(s->lent, s->lent_copy);
+    s->lent = NULL;
+}
+
 json_t *sd_session_get_mut(sd_session *s, const char *key)
 {
-    /* A copy: the snapshot of the "modified" test shares the loaded one. */
-    json_t *v = json_deep_copy(json_object_get(s->data, key));
-    return v && json_object_set_new(s->data, key, v) == 0 ? v : NULL;
+    json_t *v = json_object_get(s->data, key);
+    settle_lent(s);
+    if (v) {
+        s->lent = sd_json_track(s->r->pool, json_incref(v));
+        s->lent_copy = sd_json_track(s->r->pool, json_deep_copy(v));
+    }
+    return v;
 }
 
 int sd_session_set_new(sd_session *s, const char *key, json_t *value)
 {
+    s->changed |= !json_equal(json_object_get(s->data, key), value);
     return json_object_set_new(s->data, key, value);
 }
 
 void sd_session_del(sd_session *s, const char *key)
 {
-    json_object_del(s->data, key);
+    s->changed |= json_object_del(s->data, key) == 0;
 }
 
 static void cookie_attrs(sd_session *s, apr_time_t lifetime, apr_time_t expires,
@@ -613,7 +615,7 @@ sd_result sd_session_regenerate(sd_session *s)
     }
     /* Even with no data yet, a regenerated session counts as modified (its
      * ID changed), as in express-session. */
-    s->loaded = NULL;
+    s->changed = 1;
     return SD_OK;
 }
 
@@ -978,7 +980,9 @@ static sd_result commit_session(sd_session *s)
             }
         }
         facts.is_new = s->is_new;
-        facts.modified = !s->loaded || !sd_record_same_fields(s->loaded, s->data);
+        /* A read-only load is unmodified by contract (sd_session.h). */
+        settle_lent(s);
+        facts.modified = s->changed && (s->is_new || s->intent == SD_SESSION_UPDATE);
         facts.save_uninitialized = conf->save_uninitialized != 0;
         facts.resave = conf->resave != 0;
         facts.rolling = conf->rolling != 0;
