@@ -16,7 +16,7 @@
  *  - cookie.expires, when a string, goes through sd_record_iso8601_parse as the
  *    session loader does.
  * The reader takes exactly what jansson's json_loadb takes (an oracle
- * here only: the module reads with sd_json_parse alone).
+ * here only: the module reads with sd_json_parse alone), but raw NULs.
  * And the session's write, as the session makes it (a count, a flash
  * consumed, the cookie's settings varying with the input, our member):
  * it decodes again, and every reader reads back what was written.
@@ -256,7 +256,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(buf, data, size);
     }
 
-    {
+    /* json_loadb lets some raw NUL bytes through ({"a":0\0}), which RFC
+     * 8259 does not: inputs holding one are the reader's alone. */
+    if (!memchr(buf, '\0', size)) {
         json_t *oracle = json_loadb(buf, size, JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL, NULL);
         json_t *mine = sd_json_parse(NULL, buf, size, NULL);
         SD_CHECK(!oracle == !mine, "sd_json_parse %s what json_loadb %s", mine ? "takes" : "refuses",
