@@ -109,17 +109,15 @@ UNIT_TESTS := $(patsubst t/unit/%.c,$(UNIT_BIN)/%,$(wildcard t/unit/test_*.c))
 # t/unit/test_X.c tests the pure unit src/<folder>/X.c (with the pure units
 # it builds on, listed in UNIT_DEPS_X).
 unit_src = $(wildcard $(patsubst %,src/*/%.c,$(1)))
-UNIT_DEPS_record := $(call unit_src,json json_scan fields)
+UNIT_DEPS_record := $(call unit_src,json)
 UNIT_DEPS_metrics := $(call unit_src,stats)
-UNIT_DEPS_json_scan := $(call unit_src,json)
-UNIT_DEPS_fields := $(call unit_src,json json_scan)
-UNIT_DEPS_store := $(call unit_src,record json json_scan fields ring) t/unit/fake/fake_backend.c
+UNIT_DEPS_store := $(call unit_src,record json ring) t/unit/fake/fake_backend.c
 UNIT_DEPS_throttle := $(call unit_src,store ring mac) t/unit/fake/fake_backend.c
 UNIT_DEPS_cookie := $(call unit_src,mac)
 UNIT_DEPS_seal := $(call unit_src,mac)
-UNIT_DEPS_session := $(call unit_src,vault seal mac session_lock host_lock waiters store record json json_scan fields username ring cookie) t/unit/fake/fake_backend.c t/unit/fake/httpd_stubs.c \
+UNIT_DEPS_session := $(call unit_src,vault seal mac session_lock host_lock waiters store record json username ring cookie) t/unit/fake/fake_backend.c t/unit/fake/httpd_stubs.c \
   t/unit/fake/session_stubs.c t/unit/fake/fake_request.c
-UNIT_DEPS_vault := $(call unit_src,session seal mac username session_lock host_lock waiters store record json json_scan fields ring cookie) t/unit/fake/fake_backend.c \
+UNIT_DEPS_vault := $(call unit_src,session seal mac username session_lock host_lock waiters store record json ring cookie) t/unit/fake/fake_backend.c \
   t/unit/fake/httpd_stubs.c t/unit/fake/session_stubs.c t/unit/fake/fake_request.c
 UNIT_DEPS_session_lock := $(call unit_src,waiters host_lock) t/unit/fake/fake_clock.c t/unit/fake/fake_lock_store.c \
   t/unit/fake/httpd_stubs.c t/unit/fake/fake_request.c

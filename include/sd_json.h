@@ -20,6 +20,7 @@
 json_t *sd_json_track(apr_pool_t *p, json_t *v);
 
 /* Parses exactly len bytes; NULL on error with *err (from p) saying why.
+ * p NULL: the caller owns the value, and no *err.
  * Numbers are read as JSON.parse reads them (doubles); those that are
  * integers within +-2^53 come back as jansson integers, the rest as reals. */
 json_t *sd_json_parse(apr_pool_t *p, const char *buf, apr_size_t len,
@@ -32,6 +33,28 @@ json_t *sd_json_parse(apr_pool_t *p, const char *buf, apr_size_t len,
  * except that integer-like keys ("0".."4294967294") come first, ascending.
  * One pool buffer; NULL only when v is NULL, too deep or memory runs out. */
 char *sd_json_dump(apr_pool_t *p, const json_t *v, apr_size_t *len);
+
+/* The same text written piece by piece, for an object some of whose
+ * members are not jansson values yet (the stored session's cookie and our
+ * member, made anew on every write): start zeroed, put "{", keys and
+ * values, "}", then take the text (NULL when out of memory, a string was
+ * NULL or not UTF-8, or nesting too deep). */
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    int failed;
+} sd_json_out;
+
+void sd_json_out_put(sd_json_out *o, const char *text, size_t n);
+void sd_json_out_key(sd_json_out *o, const char *key);
+void sd_json_out_value(sd_json_out *o, const json_t *v);
+void sd_json_out_string(sd_json_out *o, const char *s);
+void sd_json_out_int(sd_json_out *o, json_int_t v);
+/* obj's members but those named in skip (a NULL-terminated list, or
+ * NULL): its integer-like keys, ascending, when indexed, else the others,
+ * as sd_json_dump orders them. */
+void sd_json_out_members(sd_json_out *o, const json_t *obj, int indexed, const char *const *skip);
+char *sd_json_out_done(apr_pool_t *p, sd_json_out *o, apr_size_t *len);
 
 /* Number#toString of d into out (NaN and infinities as "null", as
  * JSON.stringify writes them). Returns the length. */

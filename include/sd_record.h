@@ -9,8 +9,6 @@
 #include <apr_time.h>
 #include <jansson.h>
 
-#include "sd_fields.h"
-
 /* Where earlier versions kept the creation time (an ISO date); still read. */
 #define SD_RECORD_LEGACY_CREATED_FIELD "sessionCreatedAt"
 /* "2026-11-27T10:19:21.903Z" */
@@ -36,59 +34,16 @@
 /* Year 9999, the last one sd_record_iso8601_format can write. */
 #define SD_RECORD_MAX_TIME_MS 253402300799999LL
 
-/* What sd_record_load reads from a value's text, once, so the readers below
- * need no jansson object (building and freeing them cost more than the rest
- * of the load). The readers look here when `set` is, else at the objects. */
-typedef struct {
-    int set;
-    const char *cookie;         /* the "cookie" member's text               */
-    apr_size_t cookie_len;
-    int cookie_plain;           /* it holds only members the module knows   */
-    const char *partitioned, *priority; /* their text, or NULL              */
-    apr_size_t partitioned_len, priority_len;
-    apr_time_t expires;         /* as sd_record_expires                     */
-    int max_age_null;           /* originalMaxAge is null                   */
-    int has_max_age;            /* ...is a number, max_age_ms               */
-    double max_age_ms;
-    const char *realm;          /* the module's member, as its readers      */
-    apr_int64_t gen;
-    apr_time_t saved, created;  /* 0 when not a time in range               */
-    int ended;
-    const char *login;          /* the member's "login", or NULL            */
-    apr_time_t legacy_created;  /* SD_RECORD_LEGACY_CREATED_FIELD, or 0     */
-} sd_record_text;
+/* A stored session is one jansson object, express-session's session
+ * object as a whole: its "cookie" object, the module's member and the app's
+ * fields. Every reader below looks at it and nothing else. */
 
-typedef struct {
-    json_t *cookie; /* the "cookie" object; from sd_record_load, NULL until
-                       sd_record_cookie_of builds it                       */
-    json_t *data;   /* every other top-level member, in stored order; NULL
-                       from sd_record_load (its fields hold them)           */
-    sd_record_text text;
-} sd_record;
-
-/* Decodes a stored value. Fails (NULL *err set) unless it is a JSON object
- * with an object-valued "cookie". Members express-session drops on load
- * (id, req, touch, save, …) are dropped here too. Both objects are tracked. */
-int sd_record_decode(apr_pool_t *p, const char *buf, apr_size_t len,
-                     sd_record *out, const char **err);
-
-/* Decodes a stored value as sd_record_decode does, into rec (for the
- * readers below) and *fields (the app's fields). A value in sd_json_dump's
- * form (sd_json_scan), which is what the module and express-session write,
- * is read in place: no object is built (rec->text holds what the readers
- * need, rec->cookie and rec->data are NULL) and the fields stay text until
- * asked for. Anything else goes through sd_record_decode (rec->data is then
- * the fields' object). */
-int sd_record_load(apr_pool_t *p, const char *buf, apr_size_t len, sd_record *rec,
-                   sd_fields **fields, const char **err);
-
-/* rec's "cookie" object, built from its text on first use when read in
- * place (tracked by p); NULL when rec is NULL or out of memory. */
-const json_t *sd_record_cookie_of(apr_pool_t *p, sd_record *rec);
-
-/* Encodes {"cookie":cookie, ...data} with "cookie" first. */
-char *sd_record_encode(apr_pool_t *p, const json_t *cookie, const json_t *data,
-                       apr_size_t *len);
+/* Decodes a stored value into that object (tracked by p; p NULL: the
+ * caller's reference, and no *err). Fails (NULL, *err set) unless it is a
+ * JSON object with an object-valued "cookie".
+ * Members express-session drops on load (id, req, touch, save, ...) are
+ * dropped here too. */
+json_t *sd_record_decode(apr_pool_t *p, const char *buf, apr_size_t len, const char **err);
 
 /* ISO 8601 UTC with milliseconds, as JavaScript's Date#toISOString. */
 char *sd_record_iso8601_format(apr_pool_t *p, apr_time_t t);
@@ -99,25 +54,25 @@ void sd_record_iso8601_write(apr_time_t t, char out[SD_RECORD_ISO8601_LEN + 1]);
 apr_status_t sd_record_iso8601_parse(const char *s, apr_time_t *out);
 
 /* cookie.expires, or 0 when absent (a browser-session cookie) or unreadable. */
-apr_time_t sd_record_expires(const sd_record *rec);
+apr_time_t sd_record_expires(const json_t *rec);
 
 /* When the session was created (the module's member, else the legacy
  * field), or 0 when unknown (express-session wrote it). */
-apr_time_t sd_record_created(const sd_record *rec);
+apr_time_t sd_record_created(const json_t *rec);
 
 /* The idle lifetime of the session in µs: cookie.originalMaxAge
  * (express-session's per-session lifetime) but never longer than the
  * configured one, which is also used when it is absent or out of range;
  * 0 when it is null (a browser-session cookie). */
-apr_time_t sd_record_lifetime(const sd_record *rec, apr_time_t configured);
+apr_time_t sd_record_lifetime(const json_t *rec, apr_time_t configured);
 
 /* The realm that wrote the session, or NULL (express-session wrote it). */
-const char *sd_record_realm(const sd_record *rec);
+const char *sd_record_realm(const json_t *rec);
 
 /* When the session was last written: the later of the module's record of
  * it and express-session's expires - originalMaxAge (an Express peer slides
  * expires on its writes and keeps our member as it was); 0 when unknown. */
-apr_time_t sd_record_saved(const sd_record *rec);
+apr_time_t sd_record_saved(const json_t *rec);
 
 /* The module's member. */
 typedef struct {
@@ -130,26 +85,22 @@ typedef struct {
     const char *login;      /* SD_RECORD_LOGIN_*, or NULL: not written     */
 } sd_record_meta;
 
-/* Sets the module's member in rec->data (not for a record read in place).
- * Returns 0 when out of memory. */
-int sd_record_set_meta(sd_record *rec, const sd_record_meta *meta);
-
 /* How the session's login was verified (the member's "login"), or NULL
  * when the record does not say (nobody logged in, an older version or
  * express-session wrote it). */
-const char *sd_record_login(const sd_record *rec);
+const char *sd_record_login(const json_t *rec);
 
 /* The stored generation (0 for express-session's records) and whether the
  * record is a tombstone. */
-apr_int64_t sd_record_generation(const sd_record *rec);
-int sd_record_ended(const sd_record *rec);
+apr_int64_t sd_record_generation(const json_t *rec);
+int sd_record_ended(const json_t *rec);
 
 /* When the session ends under the limits in force now: the earliest of its
  * stored expiry, its last write + max_age and (when absolute is not 0) its
  * creation + absolute, so shortening SessionDemoMaxAge or
  * SessionDemoAbsoluteTimeout applies to every stored session at once.
  * 0 when none of them is known. */
-apr_time_t sd_record_deadline(const sd_record *rec, apr_time_t max_age, apr_time_t absolute);
+apr_time_t sd_record_deadline(const json_t *rec, apr_time_t max_age, apr_time_t absolute);
 
 /* The settings a cookie object is written with (the current config's). */
 typedef struct {
@@ -163,23 +114,20 @@ typedef struct {
                                NULL                                       */
 } sd_record_cookie_attrs;
 
-/* A new "cookie" object in express-session's member order; members of the
- * stored one (may be NULL) that the module does not set are kept. NULL when
- * out of memory. The caller owns the reference. */
-json_t *sd_record_cookie(const json_t *stored, const sd_record_cookie_attrs *attrs);
+/* The stored value of rec: {"cookie":...,"sessiondemo":...,the other
+ * members of rec}, the cookie from attrs (members of rec's cookie that the
+ * module does not set are kept, in express-session's order) and the
+ * module's member from meta; NULL attrs or meta keep rec's own. NULL when
+ * out of memory, a string is not UTF-8 or the value is nested too deep. */
+char *sd_record_encode(apr_pool_t *p, const json_t *rec, const sd_record_cookie_attrs *attrs,
+                       const sd_record_meta *meta, apr_size_t *len);
 
-/* What sd_record_cookie, sd_record_set_meta and sd_record_encode write
- * for these fields with the cookie (from the stored record's, which may be
- * NULL, and attrs) and meta: {"cookie":...,"sessiondemo":meta, fields but
- * "sessiondemo"}, splicing the text of fields read in place and writing
- * the cookie's text directly (fields held in an object get meta set in
- * them, as sd_record_set_meta does). NULL when out of memory or too deep. */
-char *sd_record_encode_fields(apr_pool_t *p, sd_record *stored,
-                              const sd_record_cookie_attrs *attrs, const sd_record_meta *meta,
-                              sd_fields *fields, apr_size_t *len);
+/* Whether a and b hold the same members but "cookie" (the app's fields
+ * and the module's member). */
+int sd_record_same_fields(const json_t *a, const json_t *b);
 
-/* The store's format (sd_store_format) for stored values, reading only the
- * start of the raw value: > 0 when a is a newer copy of the session than b
+/* The store's format (sd_store_format) for stored values, decoded as above
+ * (an undecodable one has no generation): > 0 when a is a newer copy of the session than b
  * (a tombstone over any live copy; else a higher generation), < 0 when
  * older, 0 when of one generation; and the seconds a copy has left. */
 int sd_record_compare_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen);

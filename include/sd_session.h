@@ -39,14 +39,10 @@ sd_result sd_session_load(request_rec *r, const sd_vhost *v,
  * subrequest, an internal redirect to the app) still finds them. */
 void sd_session_stash_cookie(request_rec *r, const char *pairs);
 
-/* The app's fields (everything but "cookie"), mutable, as one object.
- * Building it decodes every field; a route that needs only some uses the
- * calls below, which decode only what they are asked for. */
-json_t *sd_session_data(sd_session *s);
-
 /* One field, or NULL (borrowed, read-only). */
 const json_t *sd_session_get(sd_session *s, const char *key);
-/* One field to be modified in place (e.g. appended to), or NULL. */
+/* One field to be modified in place (e.g. appended to), or NULL; changed
+ * until the next call or the commit, or the change goes unseen. */
 json_t *sd_session_get_mut(sd_session *s, const char *key);
 /* Sets a field, taking the reference (as json_object_set_new); 0 or -1. */
 int sd_session_set_new(sd_session *s, const char *key, json_t *value);

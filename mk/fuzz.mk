@@ -36,7 +36,7 @@ FUZZ_MAXLEN_seal     := 8192
 # The module sources each target exercises.
 FUZZ_SRCS_cookie   := $(call unit_src,cookie mac)
 FUZZ_SRCS_form     := $(call unit_src,form)
-FUZZ_SRCS_json     := $(call unit_src,json record json_scan fields)
+FUZZ_SRCS_json     := $(call unit_src,json record)
 FUZZ_SRCS_template := $(call unit_src,template)
 FUZZ_SRCS_cfg      := $(call unit_src,cfg_parse cookie mac)
 FUZZ_SRCS_seal     := $(call unit_src,seal mac)

@@ -49,10 +49,14 @@ struct sd_session {
                                   secret's key: the next write moves it   */
     int resign;                /* verified by an old secret: re-issue      */
     const char *id;            /* current ID; NULL until one is minted     */
-    sd_fields *fields;         /* the app's fields (sd_record_load)      */
-    sd_record *stored;         /* the loaded record, or NULL               */
-    const char *loaded_data;   /* compact JSON of data as loaded (UPDATE
-                                  loads only), or NULL once regenerated    */
+    json_t *data;              /* the session object (sd_record.h)         */
+    const json_t *stored;      /* the loaded record (data as loaded, then
+                                  as the route changes it), or NULL       */
+    int changed;               /* a field was set to a new value or
+                                  deleted, or the ID changed: express-
+                                  session's "modified"                    */
+    json_t *lent, *lent_copy;  /* the field sd_session_get_mut handed out
+                                  last, and a copy of it as it was then   */
     sd_session_intent intent;
     apr_time_t deadline;       /* when a loaded session ends under today's
                                   limits, or 0 when that is not known      */
@@ -198,14 +202,15 @@ static sd_result start_new(sd_session *s)
 {
     s->is_new = 1;
     s->id = NULL;
-    s->fields = sd_fields_wrap(s->r->pool, sd_json_track(s->r->pool, json_object()));
+    s->data = sd_json_track(s->r->pool, json_object());
     s->stored = NULL;
-    s->loaded_data = "{}";
+    s->changed = 0;
+    s->lent = NULL;
     s->deadline = 0;
     s->created = 0;
     s->gen = 0;
     s->login = NULL;
-    if (!s->fields) {
+    if (!s->data) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, s->r, SD_LOGNO(00311)
                       "out of memory for a new session");
         return SD_FAILED;
@@ -229,13 +234,13 @@ static sd_result expire_stored(sd_session *s, const char *why)
 /* A logged-in record the Express app logged in on our stamped guest record
  * ("login":"none", which it keeps as it was): under Adopt, the Express
  * app's login, as an express-session record's is. */
-static int express_on_guest(const sd_session *s, const sd_record *rec, sd_fields *fields)
+static int express_on_guest(const sd_session *s, const json_t *rec)
 {
     const char *login = sd_record_login(rec);
     return s->conf->realmless == SD_REALMLESS_ADOPT && sd_record_realm(rec)
            && login && strcmp(login, SD_RECORD_LOGIN_NONE) == 0
-           && (json_is_true(sd_fields_get(fields, "isLoggedIn"))
-               || sd_fields_get(fields, "username"));
+           && (json_is_true(json_object_get(rec, "isLoggedIn"))
+               || json_object_get(rec, "username"));
 }
 
 /* A session another realm made (or express-session, unless this realm
@@ -244,7 +249,7 @@ static int express_on_guest(const sd_session *s, const sd_record *rec, sd_fields
  * server that checks passwords, a logged-in session whose login no password
  * verified (demo mode's, whatever the realm it names, or an older version's
  * that did not say): it must not become a login here. */
-static int is_foreign(sd_session *s, const sd_record *rec, sd_fields *fields)
+static int is_foreign(sd_session *s, const json_t *rec)
 {
     const char *realm = sd_record_realm(rec), *login;
     if (!(realm ? strcmp(realm, s->conf->realm) == 0
@@ -261,8 +266,8 @@ static int is_foreign(sd_session *s, const sd_record *rec, sd_fields *fields)
     /* express-session's records (realm NULL, adopted) are the admin's
      * trust in the Express app's login (SessionDemoRealmless Adopt), for a
      * name the username rule takes: the Express app never applied it. */
-    if (!realm || express_on_guest(s, rec, fields)) {
-        const json_t *name = sd_fields_get(fields, "username");
+    if (!realm || express_on_guest(s, rec)) {
+        const json_t *name = json_object_get(rec, "username");
         sd_username_verdict verdict = json_is_string(name)
             ? sd_username_check(json_string_value(name), json_string_length(name),
                                 (apr_size_t)s->conf->max_username_len)
@@ -278,8 +283,8 @@ static int is_foreign(sd_session *s, const sd_record *rec, sd_fields *fields)
         }
     }
     if (!s->v->rt.authn || !realm
-        || (!json_is_true(sd_fields_get(fields, "isLoggedIn"))
-            && !sd_fields_get(fields, "username"))) {
+        || (!json_is_true(json_object_get(rec, "isLoggedIn"))
+            && !json_object_get(rec, "username"))) {
         return 0;
     }
     /* Every record we write says how its login was verified, a guest's
@@ -309,19 +314,19 @@ static int is_foreign(sd_session *s, const sd_record *rec, sd_fields *fields)
  * name (SessionDemoUsernameCase), also for r->user, and an adopted
  * session's first write stores it so. Applied to every copy read, so a
  * re-read before a refresh compares like with like. */
-static void lower_adopted_name(sd_session *s, const sd_record *rec, sd_fields *fields)
+static void lower_adopted_name(sd_session *s, json_t *rec)
 {
     const json_t *name;
 
     if (sd_record_realm(rec) != NULL || s->conf->username_case != SD_USERNAME_LOWER) {
         return;
     }
-    name = sd_fields_get(fields, "username");
+    name = json_object_get(rec, "username");
     if (json_is_string(name)) {
         char *lowered = apr_pstrdup(s->r->pool, json_string_value(name));
         ap_str_tolower(lowered);
         if (strcmp(lowered, json_string_value(name)) != 0) {
-            sd_fields_set_new(fields, "username", json_string(lowered));
+            json_object_set_new(rec, "username", json_string(lowered));
         }
     }
 }
@@ -335,8 +340,7 @@ static sd_result load_stored(sd_session *s)
     char *val = NULL;
     apr_size_t len = 0;
     apr_uint16_t flags = 0;
-    sd_record *rec = apr_palloc(r->pool, sizeof(*rec));
-    sd_fields *fields = NULL;
+    json_t *rec = NULL;
     const char *err = NULL;
 
     /* Holding the lock, a read also rewrites replicas left behind. */
@@ -353,14 +357,14 @@ static sd_result load_stored(sd_session *s)
     }
 
     if (flags != SD_VAULT_FLAGS_JSON || len > SD_STORE_MAX_VALUE
-        || !sd_record_load(r->pool, val, len, rec, &fields, &err)) {
+        || !(rec = sd_record_decode(r->pool, val, len, &err))) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00301)
                       "ignoring unusable stored session (flags %u, %" APR_SIZE_T_FMT
                       " bytes): %s", (unsigned)flags, len,
                       err ? err : "wrong flags or too large");
         return start_new(s);
     }
-    if (is_foreign(s, rec, fields)) {
+    if (is_foreign(s, rec)) {
         return start_new(s);
     }
     if (sd_record_ended(rec)) {
@@ -381,29 +385,16 @@ static sd_result load_stored(sd_session *s)
     s->is_new = 0;
     /* The Express app's login on our guest record is adopted as an
      * express-session record's is: indexed at its first save here. */
-    s->adopted = sd_record_realm(rec) == NULL || express_on_guest(s, rec, fields);
+    s->adopted = sd_record_realm(rec) == NULL || express_on_guest(s, rec);
     /* An adopted session keeps saying, once we write it, that its login
      * is the Express app's, which only an adopting realm trusts. */
     s->login = s->adopted ? SD_RECORD_LOGIN_EXPRESS : sd_record_login(rec);
-    lower_adopted_name(s, rec, fields);
+    lower_adopted_name(s, rec);
     s->id = s->cookie_id;
-    s->fields = fields;
+    s->data = rec;
     s->stored = rec;
     s->created = sd_record_created(rec);
     s->gen = sd_record_generation(rec);
-    /* The snapshot for the "modified" test; only routes that may change
-     * the session need it (for fields read in place it is their text). */
-    if (s->intent == SD_SESSION_UPDATE) {
-        s->loaded_data = sd_fields_dump(fields, NULL);
-        if (!s->loaded_data) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00313)
-                          "out of memory encoding the loaded session");
-            return SD_FAILED;
-        }
-    }
-    else {
-        s->loaded_data = "";
-    }
     return SD_OK;
 }
 
@@ -515,32 +506,43 @@ sd_result sd_session_open_try(request_rec *r, const sd_vhost *v, const char *id,
     return open_by_id(r, v, id, SD_SESSION_UPDATE, SD_LOCK_TRY, out);
 }
 
-json_t *sd_session_data(sd_session *s)
-{
-    return sd_fields_object(s->fields);
-}
-
 const json_t *sd_session_get(sd_session *s, const char *key)
 {
-    return sd_fields_get(s->fields, key);
+    return json_object_get(s->data, key);
+}
+
+/* "modified" is known from these three calls, the only way to change the
+ * fields: only a field lent to be changed is copied to compare with. */
+static void settle_lent(sd_session *s)
+{
+    s->changed |= s->lent && !json_equal(s->lent, s->lent_copy);
+    s->lent = NULL;
 }
 
 json_t *sd_session_get_mut(sd_session *s, const char *key)
 {
-    return sd_fields_get_mut(s->fields, key);
+    json_t *v = json_object_get(s->data, key);
+    settle_lent(s);
+    if (v) {
+        s->lent = sd_json_track(s->r->pool, json_incref(v));
+        s->lent_copy = sd_json_track(s->r->pool, json_deep_copy(v));
+    }
+    return v;
 }
 
 int sd_session_set_new(sd_session *s, const char *key, json_t *value)
 {
-    return sd_fields_set_new(s->fields, key, value);
+    s->changed |= !json_equal(json_object_get(s->data, key), value);
+    return json_object_set_new(s->data, key, value);
 }
 
 void sd_session_del(sd_session *s, const char *key)
 {
-    sd_fields_del(s->fields, key);
+    s->changed |= json_object_del(s->data, key) == 0;
 }
 
-static json_t *cookie_object(sd_session *s, apr_time_t lifetime, apr_time_t expires);
+static void cookie_attrs(sd_session *s, apr_time_t lifetime, apr_time_t expires,
+                         sd_record_cookie_attrs *out);
 
 static apr_int64_t ttl_until(apr_time_t when, apr_time_t now)
 {
@@ -578,14 +580,17 @@ static sd_result remove_stored(sd_session *s)
     else {
         apr_time_t now = apr_time_now();
         apr_time_t until = s->deadline ? s->deadline : now + apr_time_from_sec(s->conf->max_age);
-        sd_record tomb = { NULL, sd_json_track(r->pool, json_object()), { 0 } };
+        /* No field: only the stored cookie's members the module keeps. */
+        json_t *tomb = sd_json_track(r->pool, json_pack("{s:O*}", "cookie",
+                                                        json_object_get(s->stored, "cookie")));
         sd_record_meta meta = { s->conf->realm, s->gen + 1, now, s->created, 1,
                                 SD_RECORD_LOGIN_NONE };
+        sd_record_cookie_attrs attrs;
         const char *value = NULL;
         apr_size_t len = 0;
-        if (tomb.data && (tomb.cookie = cookie_object(s, until - now, until)) != NULL
-            && sd_record_set_meta(&tomb, &meta)) {
-            value = sd_record_encode(r->pool, tomb.cookie, tomb.data, &len);
+        cookie_attrs(s, until - now, until, &attrs);
+        if (tomb) {
+            value = sd_record_encode(r->pool, tomb, &attrs, &meta, &len);
         }
         if (!value) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00318)
@@ -610,7 +615,7 @@ sd_result sd_session_regenerate(sd_session *s)
     }
     /* Even with no data yet, a regenerated session counts as modified (its
      * ID changed), as in express-session. */
-    s->loaded_data = NULL;
+    s->changed = 1;
     return SD_OK;
 }
 
@@ -684,15 +689,6 @@ static void cookie_attrs(sd_session *s, apr_time_t lifetime, apr_time_t expires,
     a.path = conf->cookie_path;
     a.same_site = lower;
     *out = a;
-}
-
-/* The stored "cookie" object: express-session's shape, the current
- * configuration's settings. */
-static json_t *cookie_object(sd_session *s, apr_time_t lifetime, apr_time_t expires)
-{
-    sd_record_cookie_attrs a;
-    cookie_attrs(s, lifetime, expires, &a);
-    return sd_json_track(s->r->pool, sd_record_cookie(sd_record_cookie_of(s->r->pool, s->stored), &a));
 }
 
 
@@ -782,7 +778,7 @@ static sd_result save(sd_session *s, apr_time_t lifetime, apr_time_t expires, ap
     sd_record_meta meta = { s->conf->realm, s->gen + 1, now, s->created, 0,
                             s->login ? s->login : SD_RECORD_LOGIN_NONE };
     cookie_attrs(s, lifetime, expires, &cookie);
-    value = sd_record_encode_fields(r->pool, s->stored, &cookie, &meta, s->fields, &len);
+    value = sd_record_encode(r->pool, s->data, &cookie, &meta, &len);
     if (!value) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00304)
                       "session data cannot be encoded as JSON (out of memory, or"
@@ -863,9 +859,8 @@ static int recheck_allows_write(sd_session *s)
     char *val = NULL;
     apr_size_t len = 0;
     apr_uint16_t flags = 0;
-    sd_record rec;
-    sd_fields *fields = NULL;
-    const char *err = NULL, *stored, *mine;
+    json_t *rec = NULL;
+    const char *err = NULL;
     const char *name = name_of(s, s->id);
 
     if (!name || sd_session_lock_acquire(r, s->v, name, SD_LOCK_TRY, &s->lock) != SD_OK
@@ -873,14 +868,12 @@ static int recheck_allows_write(sd_session *s)
                          &flags, NULL)
            != SD_STORE_OK
         || flags != SD_VAULT_FLAGS_JSON || len > SD_STORE_MAX_VALUE
-        || !sd_record_load(r->pool, val, len, &rec, &fields, &err)
-        || sd_record_generation(&rec) != s->gen) {
+        || !(rec = sd_record_decode(r->pool, val, len, &err))
+        || sd_record_generation(rec) != s->gen) {
         return 0;
     }
-    lower_adopted_name(s, &rec, fields);
-    stored = sd_fields_dump(fields, NULL);
-    mine = sd_fields_dump(s->fields, NULL);
-    return stored && mine && strcmp(stored, mine) == 0;
+    lower_adopted_name(s, rec);
+    return sd_record_same_fields(rec, s->data);
 }
 
 /* Whether less than `percent` of `span` is left before `deadline`, in
@@ -974,7 +967,6 @@ static sd_result commit_session(sd_session *s)
 
     facts.destroyed = s->destroyed;
     if (!s->destroyed) {
-        const char *current;
         if (!s->created) {
             s->created = now;
         }
@@ -987,18 +979,10 @@ static sd_result commit_session(sd_session *s)
                 clamped = 1;
             }
         }
-        /* A read-only load is unmodified by contract (sd_session.h). */
-        current = s->is_new || s->intent == SD_SESSION_UPDATE
-                  ? sd_fields_dump(s->fields, NULL) : "";
-        if (!current) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00316)
-                          "session data cannot be encoded as JSON");
-            return SD_FAILED;
-        }
         facts.is_new = s->is_new;
-        facts.modified = !s->loaded_data
-                         || ((s->is_new || s->intent == SD_SESSION_UPDATE)
-                             && strcmp(s->loaded_data, current) != 0);
+        /* A read-only load is unmodified by contract (sd_session.h). */
+        settle_lent(s);
+        facts.modified = s->changed && (s->is_new || s->intent == SD_SESSION_UPDATE);
         facts.save_uninitialized = conf->save_uninitialized != 0;
         facts.resave = conf->resave != 0;
         facts.rolling = conf->rolling != 0;

@@ -167,8 +167,7 @@ static sd_result read_index(request_rec *r, const sd_vhost *v, const index_name 
     char *val = NULL;
     apr_size_t len = 0;
     apr_uint16_t flags = 0;
-    sd_record rec;
-    sd_fields *fields = NULL;
+    json_t *rec = NULL;
     const char *err = NULL;
     const json_t *sessions;
     int unopenable = 0;
@@ -199,9 +198,8 @@ static sd_result read_index(request_rec *r, const sd_vhost *v, const index_name 
     if (!out->sessions) {
         return out_of_memory(r, "reading an index");
     }
-    /* Read in place (sd_record_load): only the member asked for is decoded. */
     if (flags != INDEX_FLAGS_JSON || len > INDEX_MAX_VALUE
-        || !sd_record_load(r->pool, val, len, &rec, &fields, &err)) {
+        || !(rec = sd_record_decode(r->pool, val, len, &err))) {
         /* Rebuilt from scratch by the next write: its sessions are still
          * alive, but no longer listed. */
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00501)
@@ -210,22 +208,22 @@ static sd_result read_index(request_rec *r, const sd_vhost *v, const index_name 
         return SD_OK;
     }
     out->found = 1;
-    out->users = json_integer_value(sd_fields_get(fields, "users"));
+    out->users = json_integer_value(json_object_get(rec, "users"));
     {
-        const json_t *ended = sd_fields_get(fields, "ended");
+        const json_t *ended = json_object_get(rec, "ended");
         out->ended_before = ms_member(ended, "before");
         if (json_is_string(json_object_get(ended, "keep"))) {
             out->ended_keep = json_string_value(json_object_get(ended, "keep"));
         }
     }
     {
-        const json_t *rebuilt = sd_fields_get(fields, "rebuilt");
+        const json_t *rebuilt = json_object_get(rec, "rebuilt");
         out->rebuilt = json_is_integer(rebuilt) && json_integer_value(rebuilt) > 0
                        ? apr_time_from_msec(json_integer_value(rebuilt)) : 0;
     }
-    out->gen = sd_record_generation(&rec);
-    out->created = sd_record_created(&rec);
-    sessions = sd_fields_get(fields, "sessions");
+    out->gen = sd_record_generation(rec);
+    out->created = sd_record_created(rec);
+    sessions = json_object_get(rec, "sessions");
     if (json_is_array(sessions)) {
         size_t i;
         json_t *e;
@@ -251,24 +249,23 @@ static sd_result write_index(request_rec *r, const sd_vhost *v, const index_name
     sd_record_cookie_attrs attrs = { lifetime, now + lifetime, 0, 1, NULL, "/", NULL };
     sd_record_meta meta = { conf->realm, iv->gen + 1, now, iv->created ? iv->created : now, 0,
                             NULL };
-    sd_record rec = { NULL, sd_json_track(r->pool, json_object()), { 0 } };
+    json_t *rec = sd_json_track(r->pool, json_object());
     const char *value_text = NULL;
     apr_size_t len = 0, room;
-    int ok = rec.data && json_object_set_new(rec.data, "user", json_string(n->user)) == 0
-             && json_object_set(rec.data, member, value) == 0;
+    int ok = rec && json_object_set_new(rec, "user", json_string(n->user)) == 0
+             && json_object_set(rec, member, value) == 0;
 
     if (ok && iv->ended_before) {
         json_t *ended = json_pack("{s:I,s:s?}", "before", (json_int_t)apr_time_as_msec(iv->ended_before),
                                   "keep", iv->ended_keep);
-        ok = ended && json_object_set_new(rec.data, "ended", ended) == 0;
+        ok = ended && json_object_set_new(rec, "ended", ended) == 0;
     }
     if (ok && iv->rebuilt) {
-        ok = json_object_set_new(rec.data, "rebuilt",
+        ok = json_object_set_new(rec, "rebuilt",
                                  json_integer((json_int_t)apr_time_as_msec(iv->rebuilt))) == 0;
     }
-    if (ok && (rec.cookie = sd_json_track(r->pool, sd_record_cookie(NULL, &attrs))) != NULL
-        && sd_record_set_meta(&rec, &meta)) {
-        value_text = sd_record_encode(r->pool, rec.cookie, rec.data, &len);
+    if (ok) {
+        value_text = sd_record_encode(r->pool, rec, &attrs, &meta, &len);
     }
     if (!value_text) {
         return out_of_memory(r, "writing the index of a user's sessions");

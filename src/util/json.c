@@ -4,6 +4,8 @@
 
 #include <apr_escape.h>
 #include <apr_strings.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,11 +26,11 @@ json_t *sd_json_track(apr_pool_t *p, json_t *v)
 
 /* JavaScript has one number type. A peer's JSON.stringify writes integers
  * as plain digits whatever their size (1e20 is "100000000000000000000"),
- * which jansson's integer parser would refuse, and JSON.parse reads every
- * number as a double. So numbers are decoded as doubles, exactly as Node
- * does, and those that are integers JavaScript holds exactly (|x| <= 2^53)
- * become jansson integers again, which is what the routes read (visitCount).
- * Everything else stays a real and is printed back by js_number(). */
+ * and JSON.parse reads every number as a double. So numbers are read as
+ * doubles, exactly as Node does, and those that are integers JavaScript
+ * holds exactly (|x| <= 2^53) become jansson integers, which is what the
+ * routes read (visitCount). Everything else is a real, printed back by
+ * js_number(). */
 #define SD_JS_SAFE_INTEGER 9007199254740992.0 /* 2^53 */
 
 /* The range test must come before the cast: converting a double outside
@@ -40,132 +42,409 @@ static int is_safe_integer(double d)
            && d == (double)(json_int_t)d;
 }
 
-/* The integer that a real member stands for, or NULL to keep it. */
-static json_t *as_integer(const json_t *m)
+/* The reader: RFC 8259 as jansson's json_loadb reads it (an object or an
+ * array, UTF-8 without overlong forms or surrogates, "\u0000" in strings
+ * but not in keys, a repeated key's last value at its first place, nesting
+ * to SD_JSON_MAX_DEPTH), with the numbers above. Ours rather than
+ * json_loadb, which costs some 200 instructions a byte: every request reads
+ * a stored session. */
+typedef struct {
+    const char *s, *start, *end;
+    const char *why;
+} reader;
+
+static json_t *read_value(reader *r, int depth);
+
+static json_t *fail(reader *r, const char *why)
 {
-    return json_is_real(m) && is_safe_integer(json_real_value(m))
-           ? json_integer((json_int_t)json_real_value(m)) : NULL;
+    if (!r->why) {
+        r->why = why;
+    }
+    return NULL;
 }
 
-static void integers_from_reals(json_t *v, int depth)
+static void skip_space(reader *r)
 {
-    json_t *m, *i;
-    if (depth > SD_JSON_MAX_DEPTH) {
-        return;
+    while (r->s < r->end && (*r->s == ' ' || *r->s == '\t' || *r->s == '\n' || *r->s == '\r')) {
+        ++r->s;
     }
-    if (json_is_object(v)) {
-        for (void *it = json_object_iter(v); it; it = json_object_iter_next(v, it)) {
-            m = json_object_iter_value(it);
-            if ((i = as_integer(m)) != NULL) {
-                json_object_iter_set_new(v, it, i);
+}
+
+/* The length of the UTF-8 character at s, or 0 when it is not one jansson
+ * accepts (overlong, a surrogate, past U+10FFFF, cut short). */
+static size_t utf8_len(const unsigned char *s, const unsigned char *end)
+{
+    size_t n = *s < 0x80 ? 1 : *s < 0xC2 ? 0 : *s < 0xE0 ? 2 : *s < 0xF0 ? 3 : *s < 0xF5 ? 4 : 0;
+    unsigned long cp = *s & (0x7Fu >> n);
+    if (n < 2 || (size_t)(end - s) < n) {
+        return (size_t)(end - s) < n ? 0 : n;
+    }
+    for (size_t i = 1; i < n; ++i) {
+        if ((s[i] & 0xC0) != 0x80) {
+            return 0;
+        }
+        cp = cp << 6 | (s[i] & 0x3F);
+    }
+    return (n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))
+           || (cp >= 0xD800 && cp <= 0xDFFF) ? 0 : n;
+}
+
+static long hex4(const char *s)
+{
+    long v = 0;
+    for (int i = 0; i < 4; ++i) {
+        int c = s[i];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0) {
+            return -1;
+        }
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* A string, r->s past its opening quote: its bytes in *out (the text itself
+ * when it holds no escape, else *copy, malloc'd, which the caller frees). */
+static int read_string(reader *r, const char **out, size_t *len, char **copy)
+{
+    const char *from = r->s, *why = NULL;
+    char *o = NULL;
+    *copy = NULL;
+    while (r->s < r->end && *r->s != '"' && *r->s != '\\') {
+        unsigned char c = (unsigned char)*r->s;
+        size_t n = c < 0x20 ? 0 : c < 0x80 ? 1
+                   : utf8_len((const unsigned char *)r->s, (const unsigned char *)r->end);
+        if (!n) {
+            return fail(r, c < 0x20 ? "control character in string" : "invalid UTF-8") != NULL;
+        }
+        r->s += n;
+    }
+    if (r->s < r->end && *r->s == '\\') {
+        /* Escapes: decoded into a copy, never longer than the text. */
+        o = *copy = malloc((size_t)(r->end - from));
+        if (!o) {
+            return fail(r, "out of memory") != NULL;
+        }
+        memcpy(o, from, (size_t)(r->s - from));
+        o += r->s - from;
+    }
+    while (o && r->s < r->end && *r->s != '"') {
+        const char *esc = "\"\"\\\\//b\bf\fn\nr\rt\t";
+        long cp, lo;
+        size_t n;
+        if (*r->s != '\\') {
+            if ((unsigned char)*r->s < 0x20
+                || !(n = utf8_len((const unsigned char *)r->s, (const unsigned char *)r->end))) {
+                why = "invalid character in string";
+                break;
             }
-            else {
-                integers_from_reals(m, depth + 1);
+            memcpy(o, r->s, n);
+            o += n;
+            r->s += n;
+            continue;
+        }
+        if (++r->s < r->end && *r->s != 'u') {
+            const char *e = strchr(esc, *r->s);
+            if (!*r->s || !e || (e - esc) % 2) {
+                why = "invalid escape";
+                break;
             }
+            *o++ = e[1];
+            ++r->s;
+            continue;
+        }
+        if (r->end - r->s < 5 || (cp = hex4(r->s + 1)) < 0) {
+            why = "invalid \\u escape";
+            break;
+        }
+        r->s += 5;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            if (r->end - r->s < 6 || r->s[0] != '\\' || r->s[1] != 'u'
+                || (lo = hex4(r->s + 2)) < 0xDC00 || lo > 0xDFFF) {
+                why = "invalid Unicode surrogate";
+                break;
+            }
+            r->s += 6;
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        }
+        else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+            why = "invalid Unicode surrogate";
+            break;
+        }
+        n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+        for (size_t i = n; i > 1; --i) {
+            o[i - 1] = (char)(0x80 | (cp & 0x3F));
+            cp >>= 6;
+        }
+        o[0] = (char)(n == 1 ? cp : (0xF00 >> n) | cp);
+        o += n;
+    }
+    if (!why && r->s >= r->end) {
+        why = "unterminated string";
+    }
+    if (why) {
+        free(*copy);
+        *copy = NULL;
+        return fail(r, why) != NULL;
+    }
+    *out = *copy ? *copy : from;
+    *len = *copy ? (size_t)(o - *copy) : (size_t)(r->s - from);
+    ++r->s;
+    return 1;
+}
+
+static json_t *read_number(reader *r)
+{
+    const char *from = r->s, *p = r->s;
+    int plain;
+    char buf[64], *text;
+    double d;
+
+    p += *p == '-';
+    if (p >= r->end || !(*p >= '0' && *p <= '9') || (*p == '0' && p + 1 < r->end
+                                                     && p[1] >= '0' && p[1] <= '9')) {
+        return fail(r, "invalid number");
+    }
+    while (p < r->end && *p >= '0' && *p <= '9') {
+        ++p;
+    }
+    plain = p - from <= 15;
+    if (p < r->end && *p == '.') {
+        plain = 0;
+        if (++p >= r->end || !(*p >= '0' && *p <= '9')) {
+            return fail(r, "invalid number");
+        }
+        while (p < r->end && *p >= '0' && *p <= '9') {
+            ++p;
         }
     }
-    for (size_t k = 0; json_is_array(v) && k < json_array_size(v); ++k) {
-        m = json_array_get(v, k);
-        if ((i = as_integer(m)) != NULL) {
-            json_array_set_new(v, k, i);
+    if (p < r->end && (*p == 'e' || *p == 'E')) {
+        plain = 0;
+        if (++p < r->end && (*p == '+' || *p == '-')) {
+            ++p;
         }
-        else {
-            integers_from_reals(m, depth + 1);
+        if (p >= r->end || !(*p >= '0' && *p <= '9')) {
+            return fail(r, "invalid number");
         }
+        while (p < r->end && *p >= '0' && *p <= '9') {
+            ++p;
+        }
+    }
+    r->s = p;
+    if (plain) {
+        /* At most 15 digits: exact in a double, so an integer as is. */
+        json_int_t v = 0;
+        for (const char *c = from + (*from == '-'); c < p; ++c) {
+            v = v * 10 + (*c - '0');
+        }
+        return json_integer(*from == '-' ? -v : v);
+    }
+    text = (size_t)(p - from) < sizeof(buf) ? buf : malloc((size_t)(p - from) + 1);
+    if (!text) {
+        return fail(r, "out of memory");
+    }
+    memcpy(text, from, (size_t)(p - from));
+    text[p - from] = '\0';
+    errno = 0;
+    d = strtod(text, NULL);
+    if (text != buf) {
+        free(text);
+    }
+    if ((d == HUGE_VAL || d == -HUGE_VAL) && errno == ERANGE) {
+        return fail(r, "real number overflow");
+    }
+    return is_safe_integer(d) ? json_integer((json_int_t)d) : json_real(d);
+}
+
+/* An object or an array, r->s past its opening bracket. */
+static json_t *read_container(reader *r, int object, int depth)
+{
+    json_t *c = object ? json_object() : json_array(), *v;
+    const char close = object ? '}' : ']';
+
+    skip_space(r);
+    if (r->s < r->end && *r->s == close) {
+        ++r->s;
+        return c ? c : fail(r, "out of memory");
+    }
+    while (c) {
+        const char *key = NULL;
+        char *copy = NULL;
+        size_t klen = 0;
+        int ok;
+        if (object) {
+            skip_space(r);
+            if (r->s >= r->end || *r->s++ != '"' || !read_string(r, &key, &klen, &copy)) {
+                break;
+            }
+            if (memchr(key, '\0', klen)) {
+                free(copy);
+                fail(r, "NUL byte in object key not supported");
+                break;
+            }
+            skip_space(r);
+            if (r->s >= r->end || *r->s++ != ':') {
+                free(copy);
+                fail(r, "':' expected");
+                break;
+            }
+        }
+        v = read_value(r, depth + 1);
+        ok = v && (object ? json_object_setn_new_nocheck(c, key, klen, v)
+                          : json_array_append_new(c, v)) == 0;
+        free(copy);
+        if (!ok) {
+            break;
+        }
+        skip_space(r);
+        if (r->s < r->end && *r->s == close) {
+            ++r->s;
+            return c;
+        }
+        if (r->s >= r->end || *r->s++ != ',') {
+            break;
+        }
+    }
+    json_decref(c);
+    return fail(r, c ? "',' or closing bracket expected" : "out of memory");
+}
+
+static json_t *read_value(reader *r, int depth)
+{
+    static const struct { const char *word; size_t len; } words[] = {
+        { "true", 4 }, { "false", 5 }, { "null", 4 },
+    };
+    const char *text;
+    char *copy;
+    size_t len;
+    json_t *v;
+
+    skip_space(r);
+    if (r->s >= r->end) {
+        return fail(r, "unexpected end of input");
+    }
+    switch (*r->s) {
+    case '{':
+    case '[':
+        return depth > SD_JSON_MAX_DEPTH ? fail(r, "maximum parsing depth reached")
+                                         : read_container(r, *r->s++ == '{', depth);
+    case '"':
+        ++r->s;
+        if (!read_string(r, &text, &len, &copy)) {
+            return NULL;
+        }
+        v = json_stringn_nocheck(text, len);
+        free(copy);
+        return v ? v : fail(r, "out of memory");
+    case 't':
+    case 'f':
+    case 'n':
+        for (int i = 0; i < 3; ++i) {
+            if ((size_t)(r->end - r->s) >= words[i].len
+                && memcmp(r->s, words[i].word, words[i].len) == 0) {
+                r->s += words[i].len;
+                return i == 0 ? json_true() : i == 1 ? json_false() : json_null();
+            }
+        }
+        return fail(r, "invalid token");
+    default:
+        return read_number(r);
     }
 }
 
 json_t *sd_json_parse(apr_pool_t *p, const char *buf, apr_size_t len,
                       const char **err)
 {
-    json_error_t jerr;
-    /* JSON_ALLOW_NUL: a "\u0000" inside a string is valid JSON that Node
-     * accepts; refusing it would turn a peer's session into garbage. */
-    json_t *v = json_loadb(buf, len, JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL,
-                           &jerr);
+    reader r = { buf, buf, buf + len, NULL };
+    json_t *v = NULL;
+
+    skip_space(&r);
+    if (r.s < r.end && (*r.s == '{' || *r.s == '[')) {
+        v = read_value(&r, 1);
+    }
+    skip_space(&r);
+    if (v && r.s != r.end) {
+        json_decref(v);
+        v = fail(&r, "end of input expected");
+    }
     if (!v) {
-        if (err) {
-            *err = apr_psprintf(p, "invalid JSON at byte %d: %s",
-                                jerr.position, jerr.text);
+        if (err && p) {
+            *err = apr_psprintf(p, "invalid JSON at byte %d: %s", (int)(r.s - r.start),
+                                r.why ? r.why : "'[' or '{' expected");
         }
         return NULL;
     }
-    if (json_is_real(v)) {
-        double d = json_real_value(v);
-        if (is_safe_integer(d)) {
-            json_decref(v);
-            v = json_integer((json_int_t)d);
-        }
-    }
-    integers_from_reals(v, 0);
-    return sd_json_track(p, v);
+    return p ? sd_json_track(p, v) : v;
 }
 
 /* ------------------------------------------------ JSON.stringify output */
 
-typedef struct {
-    char *buf;
-    size_t len, cap;
-    int failed;
-} js_out;
-
-static void out_put(js_out *o, const char *s, size_t n)
+/* Where the next n bytes go, or NULL (out of memory, or failed before). */
+static char *room(sd_json_out *o, size_t n)
 {
-    if (o->failed) {
-        return;
-    }
-    if (o->len + n + 1 > o->cap) {
-        size_t cap = o->cap ? o->cap : 256;
+    if (!o->failed && o->len + n + 1 > o->cap) {
+        size_t cap = o->cap ? o->cap : 1024;
         char *nb;
         while (cap < o->len + n + 1) {
             cap *= 2;
         }
-        nb = realloc(o->buf, cap);
-        if (!nb) {
+        if (!(nb = realloc(o->buf, cap))) {
             o->failed = 1;
-            return;
         }
-        o->buf = nb;
-        o->cap = cap;
+        else {
+            o->buf = nb;
+            o->cap = cap;
+        }
     }
-    memcpy(o->buf + o->len, s, n);
-    o->len += n;
+    return o->failed ? NULL : o->buf + o->len;
+}
+
+void sd_json_out_put(sd_json_out *o, const char *s, size_t n)
+{
+    char *w = room(o, n);
+    if (w) {
+        memcpy(w, s, n);
+        o->len += n;
+    }
 }
 
 /* JSON.stringify's string form (ES2019 "well-formed"): \" \\ \b \f \n \r
  * \t, other controls as \u00xx in lower case, everything else (/, <, DEL,
  * U+2028/2029, all non-ASCII) as raw UTF-8. jansson guarantees valid UTF-8,
- * so lone surrogates (which JavaScript would write as \udxxx) cannot occur. */
-static void out_string(js_out *o, const char *s, size_t n)
+ * so lone surrogates (which JavaScript would write as \udxxx) cannot occur.
+ * Written byte by byte into room for the worst case: every write of a
+ * session goes through here for each key and string. */
+static void out_string(sd_json_out *o, const char *s, size_t n)
 {
-    size_t run = 0;
-    out_put(o, "\"", 1);
+    static const char letters[] = "btnvfr";   /* \b to \r; \v is \u000b */
+    char *w = room(o, 6 * n + 2);
+
+    if (!w) {
+        return;
+    }
+    *w++ = '"';
     for (size_t i = 0; i < n; ++i) {
         unsigned char c = (unsigned char)s[i];
-        const char *rep = NULL;
-        char u[7];
         if (c >= 0x20 && c != '"' && c != '\\') {
+            *w++ = (char)c;
             continue;
         }
-        switch (c) {
-        case '"':  rep = "\\\""; break;
-        case '\\': rep = "\\\\"; break;
-        case '\b': rep = "\\b"; break;
-        case '\f': rep = "\\f"; break;
-        case '\n': rep = "\\n"; break;
-        case '\r': rep = "\\r"; break;
-        case '\t': rep = "\\t"; break;
-        default:
-            u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0';
-            apr_escape_hex(u + 4, &c, 1, 0, NULL);
-            rep = u;
+        *w++ = '\\';
+        if (c == '"' || c == '\\') {
+            *w++ = (char)c;
         }
-        out_put(o, s + run, i - run);
-        out_put(o, rep, strlen(rep));
-        run = i + 1;
+        else if (c >= '\b' && c <= '\r' && c != '\v') {
+            *w++ = letters[c - '\b'];
+        }
+        else {
+            memcpy(w, "u00", 3);
+            apr_escape_hex(w + 3, &c, 1, 0, NULL);
+            w += 5;
+        }
     }
-    out_put(o, s + run, n - run);
-    out_put(o, "\"", 1);
+    *w++ = '"';
+    o->len = (size_t)(w - o->buf);
 }
 
 size_t sd_json_js_number(double d, char out[SD_JSON_NUMBER_BUF])
@@ -266,18 +545,16 @@ static int array_index(const char *k, size_t n, unsigned long long *out)
     return 1;
 }
 
-static void out_value(js_out *o, const json_t *v, int depth);
+static void out_value(sd_json_out *o, const json_t *v, int depth);
 
-static void out_member(js_out *o, int *first, const char *key, size_t klen,
-                       const json_t *value, int depth)
+static void out_key(sd_json_out *o, const char *key, size_t klen)
 {
-    if (!*first) {
-        out_put(o, ",", 1);
+    /* Only an object's first member follows its brace. */
+    if (!o->len || o->buf[o->len - 1] != '{') {
+        sd_json_out_put(o, ",", 1);
     }
-    *first = 0;
     out_string(o, key, klen);
-    out_put(o, ":", 1);
-    out_value(o, value, depth + 1);
+    sd_json_out_put(o, ":", 1);
 }
 
 typedef struct {
@@ -291,21 +568,39 @@ static int cmp_index_key(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
-static void out_object(js_out *o, const json_t *obj, int depth)
+static int skipped(const char *k, size_t kl, const char *const *skip)
 {
-    int first = 1;
+    for (; skip && *skip; ++skip) {
+        if (strlen(*skip) == kl && memcmp(*skip, k, kl) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* obj's members but those named in skip, in JavaScript's order: the
+ * integer-like keys ascending (indexed), or the others as inserted. */
+static void out_members(sd_json_out *o, const json_t *obj, int indexed, const char *const *skip,
+                        int depth)
+{
     size_t nidx = 0, size = json_object_size(obj);
     js_index_key *idx = NULL;
-    unsigned long long a;
+    unsigned long long a = 0;
 
-    out_put(o, "{", 1);
-    /* Integer-like keys first, ascending. Sorted with qsort: a stored value
-     * from memcached may hold 100k of them, in any order, and an insertion
-     * sort took minutes on that (found while fuzzing fuzz/fuzz_json.c).
-     * Keys are unique, so the sort's instability does not matter. */
+    /* Sorted with qsort: a stored value from memcached may hold 100k of
+     * them, in any order, and an insertion sort took minutes on that
+     * (found while fuzzing fuzz/fuzz_json.c). Keys are unique, so the
+     * sort's instability does not matter. */
     for (void *it = json_object_iter((json_t *)obj); it;
          it = json_object_iter_next((json_t *)obj, it)) {
-        if (!array_index(json_object_iter_key(it), json_object_iter_key_len(it), &a)) {
+        const char *k = json_object_iter_key(it);
+        size_t kl = json_object_iter_key_len(it);
+        if (array_index(k, kl, &a) != indexed || skipped(k, kl, skip)) {
+            continue;
+        }
+        if (!indexed) {
+            out_key(o, k, kl);
+            out_value(o, json_object_iter_value(it), depth + 1);
             continue;
         }
         if (!idx && !(idx = malloc(size * sizeof(*idx)))) {
@@ -320,26 +615,35 @@ static void out_object(js_out *o, const json_t *obj, int depth)
         qsort(idx, nidx, sizeof(*idx), cmp_index_key);
     }
     for (size_t i = 0; i < nidx; ++i) {
-        out_member(o, &first, json_object_iter_key(idx[i].it),
-                   json_object_iter_key_len(idx[i].it),
-                   json_object_iter_value(idx[i].it), depth);
+        out_key(o, json_object_iter_key(idx[i].it), json_object_iter_key_len(idx[i].it));
+        out_value(o, json_object_iter_value(idx[i].it), depth + 1);
     }
     free(idx);
-    for (void *it = json_object_iter((json_t *)obj); it;
-         it = json_object_iter_next((json_t *)obj, it)) {
-        const char *k = json_object_iter_key(it);
-        size_t kl = json_object_iter_key_len(it);
-        if (!array_index(k, kl, &a)) {
-            out_member(o, &first, k, kl, json_object_iter_value(it), depth);
-        }
-    }
-    out_put(o, "}", 1);
 }
 
-static void out_value(js_out *o, const json_t *v, int depth)
+/* "%lld" without a formatter, which costs ten times more: every stored
+ * session holds several. */
+static size_t int_text(json_int_t v, char out[SD_JSON_NUMBER_BUF])
+{
+    char digits[24];
+    size_t n = 0, o = 0;
+    unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) {
+        out[o++] = '-';
+    }
+    while (n) {
+        out[o++] = digits[--n];
+    }
+    return o;
+}
+
+static void out_value(sd_json_out *o, const json_t *v, int depth)
 {
     char num[SD_JSON_NUMBER_BUF];
-    int n;
 
     if (depth > SD_JSON_MAX_DEPTH) {
         o->failed = 1;
@@ -347,57 +651,98 @@ static void out_value(js_out *o, const json_t *v, int depth)
     }
     switch (json_typeof(v)) {
     case JSON_OBJECT:
-        out_object(o, v, depth);
+        sd_json_out_put(o, "{", 1);
+        out_members(o, v, 1, NULL, depth);
+        out_members(o, v, 0, NULL, depth);
+        sd_json_out_put(o, "}", 1);
         break;
     case JSON_ARRAY:
-        out_put(o, "[", 1);
+        sd_json_out_put(o, "[", 1);
         for (size_t i = 0; i < json_array_size(v); ++i) {
             if (i) {
-                out_put(o, ",", 1);
+                sd_json_out_put(o, ",", 1);
             }
             out_value(o, json_array_get(v, i), depth + 1);
         }
-        out_put(o, "]", 1);
+        sd_json_out_put(o, "]", 1);
         break;
     case JSON_STRING:
         out_string(o, json_string_value(v), json_string_length(v));
         break;
     case JSON_INTEGER:
-        n = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        out_put(o, num, (size_t)n);
+        sd_json_out_put(o, num, int_text(json_integer_value(v), num));
         break;
     case JSON_REAL:
-        out_put(o, num, sd_json_js_number(json_real_value(v), num));
+        sd_json_out_put(o, num, sd_json_js_number(json_real_value(v), num));
         break;
     case JSON_TRUE:
-        out_put(o, "true", 4);
+        sd_json_out_put(o, "true", 4);
         break;
     case JSON_FALSE:
-        out_put(o, "false", 5);
+        sd_json_out_put(o, "false", 5);
         break;
     case JSON_NULL:
     default:
-        out_put(o, "null", 4);
+        sd_json_out_put(o, "null", 4);
         break;
     }
 }
 
+void sd_json_out_key(sd_json_out *o, const char *key)
+{
+    out_key(o, key, strlen(key));
+}
+
+void sd_json_out_value(sd_json_out *o, const json_t *v)
+{
+    out_value(o, v, 1);
+}
+
+void sd_json_out_string(sd_json_out *o, const char *s)
+{
+    size_t n = s ? strlen(s) : 0, c;
+    for (size_t i = 0; s && i < n; i += c) {
+        if (!(c = (unsigned char)s[i] < 0x80 ? 1
+                  : utf8_len((const unsigned char *)s + i, (const unsigned char *)s + n))) {
+            s = NULL;
+        }
+    }
+    if (!s) {
+        o->failed = 1;   /* as json_string refuses it */
+        return;
+    }
+    out_string(o, s, n);
+}
+
+void sd_json_out_int(sd_json_out *o, json_int_t v)
+{
+    char num[SD_JSON_NUMBER_BUF];
+    sd_json_out_put(o, num, int_text(v, num));
+}
+
+void sd_json_out_members(sd_json_out *o, const json_t *obj, int indexed, const char *const *skip)
+{
+    out_members(o, obj, indexed, skip, 0);
+}
+
+char *sd_json_out_done(apr_pool_t *p, sd_json_out *o, apr_size_t *len)
+{
+    /* One pool copy of the right size; the work buffer is malloc'd. */
+    char *buf = o->failed ? NULL : apr_pstrmemdup(p, o->buf ? o->buf : "", o->len);
+    if (buf && len) {
+        *len = o->len;
+    }
+    free(o->buf);
+    return buf;
+}
+
 char *sd_json_dump(apr_pool_t *p, const json_t *v, apr_size_t *len)
 {
-    js_out o = { NULL, 0, 0, 0 };
-    char *buf = NULL;
+    sd_json_out o = { NULL, 0, 0, 0 };
 
     if (!v) {
         return NULL;
     }
     out_value(&o, v, 0);
-    if (!o.failed) {
-        /* One pool copy of the right size; the work buffer is malloc'd. */
-        buf = apr_pstrmemdup(p, o.buf ? o.buf : "", o.len);
-        if (len) {
-            *len = o.len;
-        }
-    }
-    free(o.buf);
-    return buf;
+    return sd_json_out_done(p, &o, len);
 }

@@ -89,7 +89,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&pool, NULL);
-    TAP_PLAN(24 + 15 + DECISIONS);
+    TAP_PLAN(24 + 16 + DECISIONS);
     test_decisions();
 
     fake_backend_init(&f, 2);
@@ -130,7 +130,7 @@ int main(void)
     /* A change: one new key on both replicas, generation 1, our realm. */
     r = fake_request(pool, NULL);
     sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
-    json_object_set_new(sd_session_data(s), "isLoggedIn", json_true());
+    sd_session_set_new(s, "isLoggedIn", json_true());
     TAP_OK(sd_session_commit(s) == SD_OK && (cookie = cookie_of(r)) != NULL, "a new session gets a cookie");
     key = apr_pstrcat(pool, "sess:", sd_cookie_unsign(pool, sd_cookie_find(pool, cookie, "connect.sid"),
                                                       &secret, 1, NULL), NULL);
@@ -148,7 +148,7 @@ int main(void)
            && !cookie_of(r), "unchanged and fresh: not written, no cookie");
     r = fake_request(pool, cookie);
     sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
-    json_object_set_new(sd_session_data(s), "visitCount", json_integer(1));
+    sd_session_set_new(s, "visitCount", json_integer(1));
     TAP_OK(sd_session_commit(s) == SD_OK && strstr(fake_backend_value(&f, 1, key), "\"gen\":2,"),
            "a change writes generation 2");
 
@@ -181,7 +181,7 @@ int main(void)
     TAP_OK(strstr(fake_backend_value(&f, 1, key), "\"gen\":3,") != NULL, "the replica comes back with the session");
     r = fake_request(pool, cookie);
     sd_session_load(r, &vh, SD_SESSION_READ, &s);
-    json_t *logged = json_object_get(sd_session_data(s), "isLoggedIn");
+    const json_t *logged = sd_session_get(s, "isLoggedIn");
     TAP_OK(!logged && sd_session_commit(s) == SD_OK && !cookie_of(r),
            "... yet the old cookie is a guest: the tombstone outvotes it");
     TAP_OK(sd_store_replay(vh.rt.store, &(sd_backend_call){ pool, NULL }, 1, NULL, NULL) == 1
@@ -201,7 +201,7 @@ int main(void)
         fake_backend_put(&f, 1, foreign_key, foreign);
         r = fake_request(pool, fc);
         sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
-        TAP_OK(!json_object_get(sd_session_data(s), "isLoggedIn"), "a session of realm 'other' is a guest in 'shop'");
+        TAP_OK(!sd_session_get(s, "isLoggedIn"), "a session of realm 'other' is a guest in 'shop'");
         sd_session_destroy(s);
         sd_session_commit(s);
         TAP_OK(strcmp(fake_backend_value(&f, 0, foreign_key), foreign) == 0
@@ -261,7 +261,7 @@ int main(void)
         r = fake_request(pool, NULL);
         sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
         sd_session_set_login(s, SD_RECORD_LOGIN_PASSWORD);
-        json_object_set_new(sd_session_data(s), "isLoggedIn", json_true());
+        sd_session_set_new(s, "isLoggedIn", json_true());
         sd_session_commit(s);
         cookie = cookie_of(r);
         key = apr_pstrcat(pool, "sess:", sd_cookie_unsign(pool, sd_cookie_find(pool, cookie, "connect.sid"),
@@ -270,14 +270,20 @@ int main(void)
                "a login is stored with how it was verified");
         r = fake_request(pool, cookie);
         sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
-        json_object_set_new(sd_session_data(s), "visitCount", json_integer(1));
+        sd_session_set_new(s, "visitCount", json_integer(1));
         TAP_OK(sd_session_commit(s) == SD_OK && sd_session_is_live(s)
                && strstr(fake_backend_value(&f, 0, key), "\"gen\":2,")
                && strstr(fake_backend_value(&f, 0, key), "\"login\":\"password\"}"),
                "... and the next write keeps it");
+        r = fake_request(pool, cookie);
+        sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
+        sd_session_set_new(s, "visitCount", json_integer(1));
+        TAP_OK(json_is_true(sd_session_get_mut(s, "isLoggedIn")) && sd_session_commit(s) == SD_OK
+               && strstr(fake_backend_value(&f, 0, key), "\"gen\":2,"),
+               "a field set to its own value, or lent and left as it was, is no change: no write");
         r = fake_request(pool, NULL);
         sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
-        json_object_set_new(sd_session_data(s), "cart", json_array());
+        sd_session_set_new(s, "cart", json_array());
         sd_session_commit(s);
         key = apr_pstrcat(pool, "sess:", sd_cookie_unsign(pool, sd_cookie_find(pool, cookie_of(r), "connect.sid"),
                                                           &secret, 1, NULL), NULL);
@@ -290,7 +296,7 @@ int main(void)
      * stored session intact. */
     r = fake_request(pool, NULL);
     sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
-    json_object_set_new(sd_session_data(s), "n", json_integer(1));
+    sd_session_set_new(s, "n", json_integer(1));
     sd_session_commit(s);
     cookie = cookie_of(r);
     key = apr_pstrcat(pool, "sess:", sd_cookie_unsign(pool, sd_cookie_find(pool, cookie, "connect.sid"),
@@ -302,7 +308,7 @@ int main(void)
         char big[1100];
         memset(big, 'x', sizeof(big) - 1);
         big[sizeof(big) - 1] = '\0';
-        json_object_set_new(sd_session_data(s), "big", json_string(big));
+        sd_session_set_new(s, "big", json_string(big));
     }
     TAP_OK(sd_session_commit(s) == SD_TOO_LARGE, "a change too big for memcached is refused");
     TAP_OK(strcmp(fake_backend_value(&f, 0, key), v) == 0, "... and the stored session is as it was");
@@ -315,13 +321,13 @@ int main(void)
         apr_uint64_t bad = stats.bad_signatures;
         r = fake_request(pool, NULL);
         sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
-        json_object_set_new(sd_session_data(s), "isLoggedIn", json_true());
+        sd_session_set_new(s, "isLoggedIn", json_true());
         sd_session_commit(s);
         ca = cookie_of(r);
         ida = sd_session_id(s);
         r = fake_request(pool, NULL);
         sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
-        json_object_set_new(sd_session_data(s), "isLoggedIn", json_true());
+        sd_session_set_new(s, "isLoggedIn", json_true());
         sd_session_commit(s);
         cb = cookie_of(r);
         r = fake_request(pool, apr_pstrcat(pool, "connect.sid=s%3Ajunk.nosig; ", ca, NULL));
@@ -336,7 +342,7 @@ int main(void)
         sd_session_close(s);
         r = fake_request(pool, apr_pstrcat(pool, cb, "; ", ca, NULL));
         sd_session_load(r, &vh, SD_SESSION_READ, &s);
-        TAP_OK(!sd_session_is_live(s) && !json_object_get(sd_session_data(s), "isLoggedIn")
+        TAP_OK(!sd_session_is_live(s) && !sd_session_get(s, "isLoggedIn")
                && stats.bad_signatures == bad + 1,
                "two cookies naming two different live sessions: a guest (counted), not the first");
         sd_session_close(s);

@@ -120,8 +120,8 @@ int main(void)
     /* A login: stored sealed under the keyed hash of its ID. */
     r = fake_request(pool, NULL);
     sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
-    json_object_set_new(sd_session_data(s), "isLoggedIn", json_true());
-    json_object_set_new(sd_session_data(s), "username", json_string("alice"));
+    sd_session_set_new(s, "isLoggedIn", json_true());
+    sd_session_set_new(s, "username", json_string("alice"));
     TAP_OK(sd_session_commit(s) == SD_OK && (cookie = cookie_of(r)) != NULL, "a new session gets a cookie");
     id = sd_cookie_unsign(pool, sd_cookie_find(pool, cookie, "connect.sid"),
                           (const sd_secret *)conf.secrets->elts, 1, NULL);
@@ -149,7 +149,7 @@ int main(void)
     /* A second login, then its record altered on both replicas. */
     r = fake_request(pool, NULL);
     sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
-    json_object_set_new(sd_session_data(s), "isLoggedIn", json_true());
+    sd_session_set_new(s, "isLoggedIn", json_true());
     sd_session_commit(s);
     cookie = cookie_of(r);
     id = sd_cookie_unsign(pool, sd_cookie_find(pool, cookie, "connect.sid"),
@@ -181,8 +181,8 @@ int main(void)
     rotated.rt.store = (sd_store *)store;
     r = fake_request(pool, NULL);
     sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
-    json_object_set_new(sd_session_data(s), "isLoggedIn", json_true());
-    json_object_set_new(sd_session_data(s), "visitCount", json_integer(1));
+    sd_session_set_new(s, "isLoggedIn", json_true());
+    sd_session_set_new(s, "visitCount", json_integer(1));
     sd_session_commit(s);
     cookie = cookie_of(r);
     id = sd_cookie_unsign(pool, sd_cookie_find(pool, cookie, "connect.sid"),
@@ -192,7 +192,7 @@ int main(void)
     TAP_OK(logged_in(pool, &rotated, cookie), "after a rotation, a session under the old secret's key is served");
     r = fake_request(pool, cookie);
     sd_session_load(r, &rotated, SD_SESSION_UPDATE, &s);
-    json_object_set_new(sd_session_data(s), "visitCount", json_integer(2));
+    sd_session_set_new(s, "visitCount", json_integer(2));
     TAP_OK(sd_session_commit(s) == SD_OK, "... and written");
     sd_seal_name(&rotated.rt.seal[0], id, strlen(id), name);
     {
