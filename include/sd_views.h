@@ -21,7 +21,8 @@ typedef enum {
 
 /* Reads style.css and compiles home.html, login.html, profile.html,
  * error.html and sessions.html from dir, where {{> style}} stands for the
- * viewport meta element and the stylesheet in a <style> element. Returns
+ * viewport meta element and the stylesheet in a <style> element, and
+ * {{> head}} and {{> foot}} for head.html and foot.html. Returns
  * NULL with *err ("file:line: problem") on failure. */
 const sd_views *sd_views_load(apr_pool_t *p, const char *dir, const char **err);
 
