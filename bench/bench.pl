@@ -338,6 +338,7 @@ sub run_wrk {
         $ENV{BENCH_BODY} = $o{body} // '';
         $ENV{BENCH_THREADS} = $threads;
         $ENV{BENCH_OUT} = $out;
+        $ENV{LUA_PATH} = "$BENCH/lua/?.lua;;";
         $ENV{$_} = $o{env}{$_} for keys %{ $o{env} // {} };
         open(STDOUT, '>', "$out.log"); open(STDERR, '>&', \*STDOUT);
         exec('wrk', '-t', $threads, '-c', $o{conns}, '-d', "${secs}s", '--timeout', '10s',

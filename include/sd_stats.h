@@ -26,36 +26,30 @@ _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
  * CamelCase, mod_status's SessionDemo<Name>. Count with
  * SD_STATS_INC(stats, field). */
 #define SD_STATS_COUNTERS(X)                                                             \
-    X(created, "sessions_created", "New sessions stored.")                                \
-    X(loaded, "sessions_loaded", "Sessions read from memcached.")                         \
-    X(saved, "sessions_saved", "Writes of existing sessions.")                            \
-    X(destroyed, "sessions_destroyed", "Sessions ended by a logout or a regeneration.")   \
-    X(expired, "sessions_expired", "Sessions found past their expiry.")                   \
+    X(created, "sessions_created", "New sessions stored.") \
+    X(loaded, "sessions_loaded", "Sessions read from memcached.") \
+    X(saved, "sessions_saved", "Writes of existing sessions.") \
+    X(destroyed, "sessions_destroyed", "Sessions ended by a logout or a regeneration.") \
+    X(expired, "sessions_expired", "Sessions found past their expiry.") \
     X(bad_signatures, "bad_signatures", "Session cookies whose signature did not verify.") \
     X(store_errors, "store_errors", "Store calls that failed (memcached down or refusing).") \
-    X(logins_failed, "logins_failed", "Logins refused for a wrong password.")             \
-    X(origin_refused, "cross_origin_refused", "Cross-origin POSTs refused with 403.")     \
+    X(logins_failed, "logins_failed", "Logins refused for a wrong password.") \
+    X(origin_refused, "cross_origin_refused", "Cross-origin POSTs refused with 403.") \
     X(lock_waits, "lock_waits", "Session lock acquisitions that found the lock held and waited.") \
-    X(lock_timeouts, "lock_timeouts", "Waits for a session lock given up (503).")         \
-    X(lock_waiters_refused, "lock_waiters_refused",                                       \
-      "Requests refused because SessionDemoLockWaiters requests already waited (503).")   \
+    X(lock_timeouts, "lock_timeouts", "Waits for a session lock given up (503).") \
+    X(lock_waiters_refused, "lock_waiters_refused", "Requests refused because SessionDemoLockWaiters requests already waited (503).") \
     X(lock_reclaims, "lock_reclaims", "Host locks taken over from a dead or overdue holder.") \
-    X(foreign_realm, "foreign_realm", "Sessions of another realm, ignored.")              \
-    X(unsealable, "records_unsealable",                                                   \
-      "Sealed records that did not open (altered, moved, or written without the secret).") \
+    X(foreign_realm, "foreign_realm", "Sessions of another realm, ignored.") \
+    X(unsealable, "records_unsealable", "Sealed records that did not open (altered, moved, or written without the secret).") \
     X(too_large, "changes_too_large", "Session changes refused: over memcached's item size.") \
     X(divergences, "replica_divergences", "Replicas found with two copies of one generation.") \
-    X(repairs, "replica_repairs", "Stale or empty replicas rewritten.")                   \
+    X(repairs, "replica_repairs", "Stale or empty replicas rewritten.") \
     X(replayed, "missed_writes_replayed", "Missed writes replayed to a returning replica.") \
     X(hints_dropped, "missed_writes_dropped", "Missed writes not remembered or given up.") \
-    X(revoked, "sessions_revoked",                                                         \
-      "Sessions ended from another device, by an admin's revoke-user, or to keep a user"   \
-      " within SessionDemoMaxSessionsPerUser.")                                            \
-    X(index_writes, "index_writes", "Writes of a user's index of sessions.")              \
-    X(logins_throttled, "logins_throttled",                                               \
-      "Login attempts refused with 429 by the login throttle.")                          \
-    X(throttle_unavailable, "throttle_unavailable",                                       \
-      "Login attempts let through unthrottled: the throttle's counters did not answer.")
+    X(revoked, "sessions_revoked", "Sessions ended from another device, by an admin's revoke-user, or to keep a user within SessionDemoMaxSessionsPerUser.") \
+    X(index_writes, "index_writes", "Writes of a user's index of sessions.") \
+    X(logins_throttled, "logins_throttled", "Login attempts refused with 429 by the login throttle.") \
+    X(throttle_unavailable, "throttle_unavailable", "Login attempts let through unthrottled: the throttle's counters did not answer.")
 
 /* The upper bounds of the latency buckets, in microseconds (above the last
  * one: +Inf): from a loopback memcached's round trip (~50 µs) to the

@@ -21,9 +21,10 @@ typedef enum {
 } sd_views_page;
 
 /* Reads style.css and compiles home.html, login.html, profile.html,
- * error.html, sessions.html and status.html from dir, where {{> style}}
- * stands for the viewport meta element and the stylesheet in a <style>
- * element. Returns NULL with *err ("file:line: problem") on failure. */
+ * error.html, sessions.html and status.html from dir, where {{> style}} stands for the
+ * viewport meta element and the stylesheet in a <style> element, and
+ * {{> head}} and {{> foot}} for head.html and foot.html. Returns
+ * NULL with *err ("file:line: problem") on failure. */
 const sd_views *sd_views_load(apr_pool_t *p, const char *dir, const char **err);
 
 /* The page rendered with the view model, into one buffer from p. */

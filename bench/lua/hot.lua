@@ -21,6 +21,7 @@
 -- starts. wrk's -d (set by bench.pl a few seconds past BENCH_ACTIVE) bounds
 -- the drain; what is still unanswered then is reported as such.
 local ffi = require("ffi")
+local report = require("summary")
 ffi.cdef[[
 typedef struct { long tv_sec; long tv_usec; } sd_bench_timeval;
 int gettimeofday(sd_bench_timeval *tv, void *tz);
@@ -107,18 +108,7 @@ function done(summary, latency, requests)
       local o = t:get("other") or ""
       if o ~= "" then other_all[#other_all + 1] = o end
    end
-   local e = summary.errors
-   local f = assert(io.open(os.getenv("BENCH_OUT"), "w"))
-   f:write(string.format(
-      '{"requests":%d,"duration_us":%d,"bytes":%d,' ..
-      '"err_connect":%d,"err_read":%d,"err_write":%d,"err_status":%d,"err_timeout":%d,' ..
-      '"lat_mean_us":%.1f,"lat_max_us":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,' ..
-      '"sent":%d,"answered":%d,"ok200":%d,"other_status":"%s","active_s":%.6f}\n',
-      summary.requests, summary.duration, summary.bytes,
-      e.connect, e.read, e.write, e.status, e.timeout,
-      latency.mean, latency.max, latency:percentile(50), latency:percentile(90),
-      latency:percentile(99),
-      s.sent, s.answered, s.ok200, table.concat(other_all, " "),
-      first and (last - first) or 0))
-   f:close()
+   report.write(summary, latency, string.format(
+      ',"sent":%d,"answered":%d,"ok200":%d,"other_status":"%s","active_s":%.6f',
+      s.sent, s.answered, s.ok200, table.concat(other_all, " "), first and (last - first) or 0))
 end

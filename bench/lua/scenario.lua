@@ -16,6 +16,7 @@
 --                  (SIGINT) before its -d, which bounds the run in time.
 --                  Only then is response() defined (it makes wrk hand every
 --                  answer to Lua, which costs it CPU).
+local report = require("summary")
 local counter = 0
 
 function setup(thread)
@@ -84,15 +85,5 @@ if stop_after then
 end
 
 function done(summary, latency, requests)
-   local e = summary.errors
-   local f = assert(io.open(os.getenv("BENCH_OUT"), "w"))
-   f:write(string.format(
-      '{"requests":%d,"duration_us":%d,"bytes":%d,' ..
-      '"err_connect":%d,"err_read":%d,"err_write":%d,"err_status":%d,"err_timeout":%d,' ..
-      '"lat_mean_us":%.1f,"lat_max_us":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d}\n',
-      summary.requests, summary.duration, summary.bytes,
-      e.connect, e.read, e.write, e.status, e.timeout,
-      latency.mean, latency.max, latency:percentile(50), latency:percentile(90),
-      latency:percentile(99)))
-   f:close()
+   report.write(summary, latency)
 end

@@ -34,8 +34,20 @@ const sd_views *sd_views_load(apr_pool_t *p, const char *dir, const char **err)
         return NULL;
     }
     v->style = apr_pstrcat(p, VIEWPORT "\n<style>", css, "</style>", NULL);
-    const sd_template_partial partials[] = { { "style", v->style, strlen(v->style) },
-                                             { NULL, NULL, 0 } };
+    /* head.html and foot.html, the pages' shared start and end, are rendered
+     * once into text (with {{> style}}, without a view). Their final newline
+     * is the one ending the {{> }} tag's line. */
+    sd_template_partial partials[] = { { "head", NULL, 0 }, { "foot", NULL, 0 },
+                                       { "style", v->style, strlen(v->style) }, { NULL, NULL, 0 } };
+    for (int i = 0; i < 2; ++i) {
+        const sd_template *t = sd_template_load(p, apr_pstrcat(p, dir, "/", partials[i].name, ".html", NULL),
+                                                partials + 2, err);
+        if (!t) {
+            return NULL;
+        }
+        partials[i].text = sd_template_render(p, t, NULL, &len);
+        partials[i].len = len - (len > 0 && partials[i].text[len - 1] == '\n');
+    }
     for (int i = 0; i < SD_VIEW_COUNT; ++i) {
         v->pages[i] = sd_template_load(p, apr_pstrcat(p, dir, "/", page_files[i], NULL),
                                        partials, err);

@@ -11,6 +11,7 @@ use Apache::Test qw(-withtestmore);
 use Apache::TestRequest qw(GET POST);
 use IO::Socket::INET ();
 use IPC::Open3 ();
+use HTTP::Request::Common ();
 use JSON::PP ();
 use LWP::UserAgent ();
 use Symbol ();
@@ -47,31 +48,6 @@ sub parse_prometheus {
     return { map { $_->{name} => $_ } @{ JSON::PP::decode_json($json) } };
 }
 
-# Logins of fresh clients from $procs processes at once, one connection per
-# login (no keep-alive), so the children of httpd share them. Returns the
-# number that did not answer 302.
-sub parallel_logins {
-    my ($procs, $per, $base) = @_;
-    my @pids;
-    for my $p (1 .. $procs) {
-        my $pid = fork // die "fork: $!";
-        if (!$pid) {
-            my $bad = 0;
-            for my $i (1 .. $per) {
-                my $ua = LWP::UserAgent->new(timeout => 30, keep_alive => 0,
-                                             max_redirect => 0);
-                my $r = $ua->post("$base/login", [username => "m$p-$i", password => 'pw']);
-                $bad++ unless $r->code == 302;
-            }
-            exit($bad > 250 ? 250 : $bad);
-        }
-        push @pids, $pid;
-    }
-    my $bad = 0;
-    for (@pids) { waitpid $_, 0; $bad += $? >> 8 }
-    return $bad;
-}
-
 # The pids that logged a 302 for POST /login in the vhost's access log.
 sub login_pids {
     open my $fh, '<', $ACCESS_LOG or return ();
@@ -95,7 +71,11 @@ my $before = counters()->{counters};
 my ($logins, $bad, $rounds) = (0, 0, 0);
 truncate $ACCESS_LOG, 0 if -e $ACCESS_LOG;
 while ($rounds++ < 5) {
-    $bad += parallel_logins(8, 10, $base);
+    # One connection per login, so that the children of httpd share them.
+    $bad += in_parallel(8, 10, sub {
+        my ($c, $i) = @_;
+        return HTTP::Request::Common::POST("$base/login", [username => "m$c-$i", password => 'pw']);
+    }, keep_alive => 0, ok => sub { $_[0]->code == 302 });
     $logins += 80;
     # The access log is written at the end of each request: let the last
     # lines land.

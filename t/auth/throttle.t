@@ -45,15 +45,22 @@ sub failed_normally {
     my ($res) = @_;
     return $res->code == 302 && ($res->header('Location') // '') =~ /error=2/;
 }
+# Four wrong passwords for $user from $ip: whether each failed normally,
+# then how long each took.
+sub four_wrong {
+    my ($ip, $user) = @_;
+    my ($normal, @t) = (1);
+    for my $i (1 .. 4) {
+        my ($res, $t) = attempt($ip, $user, "wrong $i");
+        $normal &&= failed_normally($res);
+        push @t, $t;
+    }
+    return ($normal, @t);
+}
 
 # --- one name from one address: slowed, then 429 -----------------------------------
-my (@known, @t_known);
-for my $i (1 .. 4) {
-    my ($res, $t) = attempt('127.0.0.2', 'alice', "wrong $i");
-    push @known, $res;
-    push @t_known, $t;
-}
-ok((!grep { !failed_normally($_) } @known), 'four wrong passwords for alice: each the ordinary failure (302 error=2)');
+my ($known_normal, @t_known) = four_wrong('127.0.0.2', 'alice');
+ok($known_normal, 'four wrong passwords for alice: each the ordinary failure (302 error=2)');
 cmp_ok($t_known[2], '>=', 0.24, '... the third waited (2 failures, half the limit: 250 ms)');
 cmp_ok($t_known[3], '>=', 0.49, '... the fourth longer (3 failures: 500 ms)');
 my $from = log_size();
@@ -67,13 +74,8 @@ is($right_but_blocked->code, 429, 'the right password from that address: still 4
 ok(!$right_but_blocked->header('Set-Cookie'), '... and no session');
 
 # --- an unknown name: the same answer --------------------------------------------------
-my (@unknown, @t_unknown);
-for my $i (1 .. 4) {
-    my ($res, $t) = attempt('127.0.0.3', 'nobody-here', "wrong $i");
-    push @unknown, $res;
-    push @t_unknown, $t;
-}
-ok((!grep { !failed_normally($_) } @unknown), 'an unknown name: the same four ordinary failures');
+my ($unknown_normal, @t_unknown) = four_wrong('127.0.0.3', 'nobody-here');
+ok($unknown_normal, 'an unknown name: the same four ordinary failures');
 cmp_ok($t_unknown[3], '>=', 0.49, '... slowed alike');
 my ($blocked_unknown) = attempt('127.0.0.3', 'nobody-here', 'wrong 5');
 is($blocked_unknown->code, $blocked_known->code, '... then the same status (429)');

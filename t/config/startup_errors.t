@@ -55,7 +55,7 @@ like($out, qr/SessionDemoSecret is required where SetHandler sessiondemo or Auth
 is($rc, 0, '... and passes with one') or diag $out;
 
 mkdir "$dir/tpl";
-for my $name (qw(home login profile error)) {
+for my $name (qw(head foot home login profile error)) {
     write_file("$dir/tpl/$name.html", "<p>{{x}}</p>\n");
 }
 ($rc, $out) = config_test("$secret\nSessionDemoTemplateDir \"$dir/tpl\"");

@@ -23,13 +23,28 @@ use POSIX ();
 plan tests => 59;
 
 my @html = (Accept => 'text/html,application/xhtml+xml');
-sub fresh { Apache::TestRequest::user_agent(reset => 1, cookie_jar => undef, requests_redirectable => 0) }
+# A client on <VirtualHost $name> without a cookie jar: every cookie it sends is explicit.
+sub client_on {
+    use_vhost($_[0]);
+    Apache::TestRequest::user_agent(reset => 1, cookie_jar => undef, requests_redirectable => 0);
+}
 sub env_of { my ($res, $var) = @_; return $res->content =~ /^\Q$var\E=(.*)$/m ? $1 : undef }
 # The user header the proxied backend received, in whatever spelling.
 sub echoed_user { my ($res) = @_; return join ',', $res->headers->as_string =~ /^x[-_]remote[-_]user:\s*(.*?)\s*$/mig }
+# Logs $user in: the Cookie header ($name=value) of the new session.
+sub login_cookie {
+    my ($name, $user, $password) = @_;
+    return "$name=" . cookie_value(POST('/login', [username => $user, password => $password]), $name);
+}
+# GET $path with $cookie: the answer and the sets memcached took meanwhile.
+sub get_counting_sets {
+    my ($path, $cookie) = @_;
+    my $before = mc_stats();
+    my $res = GET $path, Cookie => $cookie, @html;
+    return ($res, mc_stats()->{cmd_set} - $before->{cmd_set});
+}
 
-use_vhost('sd_gate_edge');
-fresh();
+client_on('sd_gate_edge');
 my $res = POST '/login', [username => 'bob', password => 'hunter2 hunter2'];
 is($res->code, 302, 'bob logs in');
 my $val = cookie_value($res, 'edge.sid');
@@ -94,8 +109,7 @@ like($res->content, qr/\bbob\b/,
 
 # Defect 10: two cookies of our name (one planted by a sibling host with
 # Domain= or a longer Path, which browsers send first) are not "the first".
-$res = POST '/login', [username => 'alice', password => 'correct horse battery'];
-my $alice = 'edge.sid=' . cookie_value($res, 'edge.sid');
+my $alice = login_cookie('edge.sid', 'alice', 'correct horse battery');
 is(GET('/private/page.html', Cookie => "$alice; $cookie", @html)->code, 302,
    "two valid cookies of our name (alice's first): a guest, not alice");
 is(GET('/private/page.html', Cookie => "$cookie; $alice", @html)->code, 302, '... nor bob in the other order');
@@ -103,12 +117,10 @@ is(env_of(GET('/private/env.cgi', Cookie => "edge.sid=s%3Aplanted.junk; $cookie"
    'a second one that does not verify is ignored: bob');
 is(env_of(GET('/private/env.cgi', Cookie => "$cookie; $cookie"), 'REMOTE_USER'), 'bob', 'the same cookie twice: bob');
 
-use_vhost('sd_gate_keep');
-fresh();
+client_on('sd_gate_keep');
 is(env_of(GET('/open/env.cgi', Cookie => 'a=1; keep.sid=s%3Aabc.def'), 'HTTP_COOKIE'), 'a=1; keep.sid=s%3Aabc.def',
    'SessionDemoStripCookie Off: the cookie is passed on');
-use_vhost(undef);
-fresh();
+client_on(undef);
 is(env_of(GET('/echo-backend/env.cgi', Cookie => 'connect.sid=s%3Aabc.def; z=9'), 'HTTP_COOKIE'), 'z=9',
    'the main server\'s own cookie name is removed from its CGI');
 # Review F3, F2: every server strips every session cookie name of the httpd
@@ -121,19 +133,14 @@ is(env_of(GET('/echo-backend/env.cgi', Cookie => '  ;  connect.sid=s%3Ax.y  ;  '
    'padded separators around ours: no lone \';\' left (review F9)');
 
 # Defect 9: the gate refreshes. Not due: nothing is written.
-use_vhost('sd_gate_edge');
-fresh();
-my $before = mc_stats();
-$res = GET '/private/page.html', Cookie => $cookie, @html;
-my $after = mc_stats();
+client_on('sd_gate_edge');
+($res, my $sets) = get_counting_sets('/private/page.html', $cookie);
 is($res->code, 200, 'a gated page, long before the refresh is due');
-is($after->{cmd_set} - $before->{cmd_set}, 0, '... writes nothing to memcached');
+is($sets, 0, '... writes nothing to memcached');
 ok(!$res->header('Set-Cookie'), '... and sends no cookie');
 
-use_vhost('sd_gate_short');
-fresh();
-$res = POST '/login', [username => 'bob', password => 'hunter2 hunter2'];
-my $short = 'gshort.sid=' . cookie_value($res, 'gshort.sid');
+client_on('sd_gate_short');
+my $short = login_cookie('gshort.sid', 'bob', 'hunter2 hunter2');
 my ($ok, $refreshed) = (1, 0);
 for (1 .. 6) {
     sleep 1;
@@ -150,12 +157,9 @@ is(GET('/private/page.html', Cookie => $short, @html)->code, 302, 'without brows
 # Review F5: a logout with two valid cookies of our name (one planted) ends
 # every session they name, not a new empty one: neither stays alive to serve
 # the browser as its owner once the other cookie is gone.
-use_vhost('sd_gate_edge');
-fresh();
-$res = POST '/login', [username => 'bob', password => 'hunter2 hunter2'];
-my $bob2 = 'edge.sid=' . cookie_value($res, 'edge.sid');
-$res = POST '/login', [username => 'alice', password => 'correct horse battery'];
-my $alice2 = 'edge.sid=' . cookie_value($res, 'edge.sid');
+client_on('sd_gate_edge');
+my $bob2 = login_cookie('edge.sid', 'bob', 'hunter2 hunter2');
+my $alice2 = login_cookie('edge.sid', 'alice', 'correct horse battery');
 $res = POST '/logout', [], Cookie => "$alice2; $bob2", 'Sec-Fetch-Site' => 'same-origin';
 is($res->code, 302, 'a logout with two valid cookies of our name answers 302');
 is(GET('/private/page.html', Cookie => $bob2, @html)->code, 302, "... and ends the planter's session");
@@ -163,45 +167,34 @@ is(GET('/private/page.html', Cookie => $alice2, @html)->code, 302, "... and the 
 
 # Review F4: with SessionDemoLock Off there is no lock to re-read under; the
 # gate's blind write could bring back a session a logout just ended.
-use_vhost('sd_gate_nolock');
-fresh();
-$res = POST '/login', [username => 'bob', password => 'hunter2 hunter2'];
-my $nolock = 'nolock.sid=' . cookie_value($res, 'nolock.sid');
-$before = mc_stats();
-$res = GET '/private/page.html', Cookie => $nolock, @html;
-$after = mc_stats();
+client_on('sd_gate_nolock');
+my $nolock = login_cookie('nolock.sid', 'bob', 'hunter2 hunter2');
+($res, $sets) = get_counting_sets('/private/page.html', $nolock);
 is($res->code, 200, 'SessionDemoLock Off: a gated page due for a refresh is served');
-is($after->{cmd_set} - $before->{cmd_set}, 0, '... and the gate does not write the session');
+is($sets, 0, '... and the gate does not write the session');
 ok(!$res->header('Set-Cookie'), '... nor send a new cookie');
 
 # Review F6: near the absolute timeout the expiry cannot move; no write.
-use_vhost('sd_gate_abs');
-fresh();
-$res = POST '/login', [username => 'bob', password => 'hunter2 hunter2'];
-my $abs = 'abs.sid=' . cookie_value($res, 'abs.sid');
-$before = mc_stats();
+client_on('sd_gate_abs');
+my $abs = login_cookie('abs.sid', 'bob', 'hunter2 hunter2');
+my $before = mc_stats();
 my $sent = 0;
 for (1 .. 3) {
     $res = GET '/private/page.html', Cookie => $abs, @html;
     $sent++ if $res->header('Set-Cookie');
 }
-$after = mc_stats();
-is($after->{cmd_set} - $before->{cmd_set}, 0,
+is(mc_stats()->{cmd_set} - $before->{cmd_set}, 0,
    'AbsoluteTimeout 200 under MaxAge 600: three gated pages due for a refresh write nothing');
 is($sent, 0, '... and send no cookie');
 
 # Review F7: a subrequest (an SSI include of a gated page) does not refresh:
 # mod_include has sent the page's headers before it includes, so the
 # refresh's cookie could not follow its write.
-use_vhost('sd_gate_due');
-fresh();
-$res = POST '/login', [username => 'bob', password => 'hunter2 hunter2'];
-my $due = 'due.sid=' . cookie_value($res, 'due.sid');
-$before = mc_stats();
-$res = GET '/ssi/incl.shtml', Cookie => $due, @html;
-$after = mc_stats();
+client_on('sd_gate_due');
+my $due = login_cookie('due.sid', 'bob', 'hunter2 hunter2');
+($res, $sets) = get_counting_sets('/ssi/incl.shtml', $due);
 like($res->content, qr/the protected page.*included by ssi/s, 'an ungated SSI page includes a gated one for bob');
-is($after->{cmd_set} - $before->{cmd_set}, 0, '... and the subrequest writes nothing (its cookie could not follow)');
+is($sets, 0, '... and the subrequest writes nothing (its cookie could not follow)');
 
 # Review S3: an adopted express-session record named "Dave", lowered here,
 # is refreshed by the gate (the lowered name is not taken for a change).

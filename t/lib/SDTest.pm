@@ -158,18 +158,20 @@ sub lock_key {
 }
 
 # Runs $per requests ($make->($client, $i) gives each) in each of $clients
-# processes at once; returns the number of answers that were not 2xx.
+# processes at once; returns the number of answers that were not 2xx (or
+# that $opt{ok} refused). $opt{keep_alive} 0: a connection per request.
 sub in_parallel {
-    my ($clients, $per, $make) = @_;
+    my ($clients, $per, $make, %opt) = @_;
+    my $ok = $opt{ok} // sub { $_[0]->is_success };
     my @pids;
     for my $c (1 .. $clients) {
         my $pid = fork // die "fork: $!";
         if (!$pid) {
-            my $ua = LWP::UserAgent->new(timeout => 60, keep_alive => 1);
+            my $ua = LWP::UserAgent->new(timeout => 60, keep_alive => $opt{keep_alive} // 1);
             my $bad = 0;
             for my $i (1 .. $per) {
                 my $r = $ua->request($make->($c, $i));
-                next if $r->is_success;
+                next if $ok->($r);
                 $bad++;
                 print STDERR "# client $c request $i: ", $r->status_line, "\n";
             }

@@ -19,8 +19,15 @@ sub curl {
     return $out;
 }
 
-my $res = curl('-d username=xena -d password=pw', "$base/login");
-like($res, qr{^HTTP/1\.1 302}m, 'login over TLS redirects');
+# Checks that curl($args, $url) answers with $code; returns the answer.
+sub answers {
+    my ($code, $url, $args, $name) = @_;
+    my $res = curl($args, $url);
+    like($res, qr{^HTTP/1\.1 $code}m, $name);
+    return $res;
+}
+
+my $res = answers(302, "$base/login", '-d username=xena -d password=pw', 'login over TLS redirects');
 my ($cookie) = $res =~ /^Set-Cookie: (tls\.sid=[^\r\n]+)/mi;
 like($cookie // '', qr{; HttpOnly; Secure; SameSite=Lax$}, 'Secure Auto: the cookie is Secure over TLS');
 my ($value) = ($cookie // '') =~ /^tls\.sid=([^;]+)/;
@@ -28,12 +35,12 @@ my ($id) = ($value // '') =~ /^s%3A([A-Za-z0-9_-]+)\./;
 my (undef, $data) = SDTest::mc_get_session(($id // 'none'));
 like($data // '', qr/"secure":true/, 'the stored cookie records secure');
 
-$res = curl("-H 'Cookie: tls.sid=$value'", "$base/protected");
-like($res, qr{^HTTP/1\.1 200}m, 'the Secure cookie works over TLS');
-$res = curl("-H 'Origin: $base' -H 'Cookie: tls.sid=$value' -d item=x", "$base/add-to-cart");
-like($res, qr{^HTTP/1\.1 200}m, 'same-origin check uses https:// over TLS');
-$res = curl("-H 'Origin: http://localhost:$port' -H 'Cookie: tls.sid=$value' -d item=x", "$base/add-to-cart");
-like($res, qr{^HTTP/1\.1 403}m, 'an http:// origin is not the https:// site');
+answers(200, "$base/protected", "-H 'Cookie: tls.sid=$value'",
+        'the Secure cookie works over TLS');
+answers(200, "$base/add-to-cart", "-H 'Origin: $base' -H 'Cookie: tls.sid=$value' -d item=x",
+        'same-origin check uses https:// over TLS');
+answers(403, "$base/add-to-cart", "-H 'Origin: http://localhost:$port' -H 'Cookie: tls.sid=$value' -d item=x",
+        'an http:// origin is not the https:// site');
 
 # A __Host- cookie name (docs/security.md recommends it for TLS sites): no
 # sibling host can plant a cookie of that name.
@@ -43,9 +50,8 @@ $res = curl('-d username=xena -d password=pw', "https://localhost:$hport/login")
 like($cookie // '', qr{^__Host-sid=s%3A[^;]+; Path=/; Expires=[^;]+; HttpOnly; Secure; SameSite=Lax$},
      '__Host-sid: Secure, Path=/, no Domain');
 ($value) = ($cookie // '') =~ /^__Host-sid=([^;]+)/;
-$res = curl("-H 'Cookie: __Host-sid=$value'", "https://localhost:$hport/protected");
-like($res, qr{^HTTP/1\.1 200}m, '... and the session works with it');
-$res = curl("-H 'Cookie: a=1; __Host-sid=$value'", "https://localhost:$hport/protected");
-like($res, qr{^HTTP/1\.1 200}m, '... also next to other cookies');
-$res = curl("-H 'Cookie: __Host-sid=$value; __Host-sid=s%3Aforged.x'", "https://localhost:$hport/protected");
-like($res, qr{^HTTP/1\.1 200}m, '... and a second one that does not verify is ignored');
+for (["__Host-sid=$value", '... and the session works with it'],
+     ["a=1; __Host-sid=$value", '... also next to other cookies'],
+     ["__Host-sid=$value; __Host-sid=s%3Aforged.x", '... and a second one that does not verify is ignored']) {
+    answers(200, "https://localhost:$hport/protected", "-H 'Cookie: $_->[0]'", $_->[1]);
+}

@@ -17,16 +17,9 @@
 static fake_backend f;
 static sd_vhost vh;
 static sd_config conf;
-static sd_secret secret;
+static const sd_secret *secret;
 static const sd_store_format format = { sd_record_compare_raw, sd_record_ttl_raw,
                                                    sd_record_tiebreak_raw };
-
-/* The connect.sid=... of a response's Set-Cookie, or NULL. */
-static const char *cookie_of(request_rec *r)
-{
-    const char *set = apr_table_get(r->err_headers_out, "Set-Cookie");
-    return set ? apr_pstrndup(r->pool, set, strcspn(set, ";")) : NULL;
-}
 
 static int writes(void)
 {
@@ -80,7 +73,6 @@ int main(void)
 {
     apr_pool_t *pool;
     const char *names[2] = { "10.0.0.1:11211", "10.0.0.2:11211" };
-    apr_array_header_t *secrets;
     sd_stats stats;
     sd_session *s;
     request_rec *r;
@@ -94,28 +86,9 @@ int main(void)
 
     fake_backend_init(&f, 2);
     memset(&stats, 0, sizeof(stats));
-    secret.bytes = (const unsigned char *)"a unit test secret that is long enough";
-    secret.len = strlen((const char *)secret.bytes);
-    secrets = apr_array_make(pool, 1, sizeof(sd_secret));
-    *(sd_secret *)apr_array_push(secrets) = secret;
-    memset(&conf, 0, sizeof(conf));
-    conf.secrets = secrets;
-    conf.cookie_name = "connect.sid";
-    conf.key_prefix = "sess:";
-    conf.store_format = SD_STORE_FORMAT_EXPRESS;  /* plain records, no keys */
-    conf.realm = "shop";
-    conf.realmless = SD_REALMLESS_GUEST;
-    conf.max_username_len = 64;
-    conf.max_age = 3600;
-    conf.refresh_percent = 50;
-    conf.cookie_path = "/";
-    conf.cookie_http_only = 1;
-    conf.cookie_secure = SD_SECURE_AUTO;
-    conf.lock = SD_LOCK_CLUSTER;
-    conf.lock_ttl = 5;
-    conf.lock_wait_ms = 200;
-    conf.lock_waiters = 8;
-    conf.replicas = 1;
+    conf = fake_session_config(pool, SD_STORE_FORMAT_EXPRESS,  /* plain records, no keys */
+                               "a unit test secret that is long enough", NULL);
+    secret = (const sd_secret *)conf.secrets->elts;
     vh.conf = &conf;
     vh.rt.stats = &stats;
     vh.rt.store = sd_store_create(pool, &f.backend, sd_ring_create(pool, names, 2), 2, &format,
@@ -124,16 +97,16 @@ int main(void)
     /* A guest who only looks: nothing written, no cookie. */
     r = fake_request(pool, NULL);
     sd_session_load(r, &vh, SD_SESSION_READ, &s);
-    TAP_OK(sd_session_commit(s) == SD_OK && writes() == 0 && !cookie_of(r),
+    TAP_OK(sd_session_commit(s) == SD_OK && writes() == 0 && !fake_cookie_of(r),
            "a guest who only looks: no write, no cookie");
 
     /* A change: one new key on both replicas, generation 1, our realm. */
     r = fake_request(pool, NULL);
     sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
     sd_session_set_new(s, "isLoggedIn", json_true());
-    TAP_OK(sd_session_commit(s) == SD_OK && (cookie = cookie_of(r)) != NULL, "a new session gets a cookie");
+    TAP_OK(sd_session_commit(s) == SD_OK && (cookie = fake_cookie_of(r)) != NULL, "a new session gets a cookie");
     key = apr_pstrcat(pool, "sess:", sd_cookie_unsign(pool, sd_cookie_find(pool, cookie, "connect.sid"),
-                                                      &secret, 1, NULL), NULL);
+                                                      secret, 1, NULL), NULL);
     v = fake_backend_value(&f, 0, key);
     TAP_OK(v && fake_backend_value(&f, 1, key), "... stored on both replicas");
     TAP_OK(v && strstr(v, "\"sessiondemo\":{\"realm\":\"shop\",\"gen\":1,"), "... generation 1 of realm shop");
@@ -145,7 +118,7 @@ int main(void)
     r = fake_request(pool, cookie);
     sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
     TAP_OK(sd_session_commit(s) == SD_OK && strcmp(fake_backend_value(&f, 0, key), v) == 0
-           && !cookie_of(r), "unchanged and fresh: not written, no cookie");
+           && !fake_cookie_of(r), "unchanged and fresh: not written, no cookie");
     r = fake_request(pool, cookie);
     sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
     sd_session_set_new(s, "visitCount", json_integer(1));
@@ -164,7 +137,7 @@ int main(void)
     w = writes();
     r = fake_request(pool, cookie);
     sd_session_load(r, &vh, SD_SESSION_READ, &s);
-    TAP_OK(sd_session_commit(s) == SD_OK && writes() > w && cookie_of(r)
+    TAP_OK(sd_session_commit(s) == SD_OK && writes() > w && fake_cookie_of(r)
            && strstr(fake_backend_value(&f, 0, key), "\"gen\":3,"),
            "10 of 60 minutes left: a read-only view refreshes it (generation 3, new cookie)");
 
@@ -182,7 +155,7 @@ int main(void)
     r = fake_request(pool, cookie);
     sd_session_load(r, &vh, SD_SESSION_READ, &s);
     const json_t *logged = sd_session_get(s, "isLoggedIn");
-    TAP_OK(!logged && sd_session_commit(s) == SD_OK && !cookie_of(r),
+    TAP_OK(!logged && sd_session_commit(s) == SD_OK && !fake_cookie_of(r),
            "... yet the old cookie is a guest: the tombstone outvotes it");
     TAP_OK(sd_store_replay(vh.rt.store, &(sd_backend_call){ pool, NULL }, 1, NULL, NULL) == 1
            && strstr(fake_backend_value(&f, 1, key), "\"ended\":true"),
@@ -195,7 +168,7 @@ int main(void)
                               "\"httpOnly\":true,\"path\":\"/\"},\"sessiondemo\":{\"realm\":\"other\",\"gen\":5,"
                               "\"saved\":1,\"created\":1},\"isLoggedIn\":true}";
         const char *fc = apr_pstrcat(pool, "connect.sid=",
-                                     sd_cookie_uri_encode(pool, sd_cookie_sign(pool, foreign_key + 5, &secret)),
+                                     sd_cookie_uri_encode(pool, sd_cookie_sign(pool, foreign_key + 5, secret)),
                                      NULL);
         fake_backend_put(&f, 0, foreign_key, foreign);
         fake_backend_put(&f, 1, foreign_key, foreign);
@@ -205,7 +178,7 @@ int main(void)
         sd_session_destroy(s);
         sd_session_commit(s);
         TAP_OK(strcmp(fake_backend_value(&f, 0, foreign_key), foreign) == 0
-               && strcmp(fake_backend_value(&f, 1, foreign_key), foreign) == 0 && !cookie_of(r),
+               && strcmp(fake_backend_value(&f, 1, foreign_key), foreign) == 0 && !fake_cookie_of(r),
                "... a logout there neither writes, deletes nor expires it");
         TAP_OK(stats.foreign_realm >= 1, "... and it is counted");
     }
@@ -237,7 +210,7 @@ int main(void)
         };
         const char *k = "sess:LoginHowTest0123456789abcdef";
         const char *c = apr_pstrcat(pool, "connect.sid=",
-                                    sd_cookie_uri_encode(pool, sd_cookie_sign(pool, k + 5, &secret)), NULL);
+                                    sd_cookie_uri_encode(pool, sd_cookie_sign(pool, k + 5, secret)), NULL);
         vh.rt.authn = (sd_authn *)&stats;   /* only its presence matters here */
         for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); ++i) {
             const char *rec = apr_psprintf(
@@ -263,9 +236,9 @@ int main(void)
         sd_session_set_login(s, SD_RECORD_LOGIN_PASSWORD);
         sd_session_set_new(s, "isLoggedIn", json_true());
         sd_session_commit(s);
-        cookie = cookie_of(r);
+        cookie = fake_cookie_of(r);
         key = apr_pstrcat(pool, "sess:", sd_cookie_unsign(pool, sd_cookie_find(pool, cookie, "connect.sid"),
-                                                          &secret, 1, NULL), NULL);
+                                                          secret, 1, NULL), NULL);
         TAP_OK(strstr(fake_backend_value(&f, 0, key), "\"login\":\"password\"}") != NULL,
                "a login is stored with how it was verified");
         r = fake_request(pool, cookie);
@@ -285,8 +258,8 @@ int main(void)
         sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
         sd_session_set_new(s, "cart", json_array());
         sd_session_commit(s);
-        key = apr_pstrcat(pool, "sess:", sd_cookie_unsign(pool, sd_cookie_find(pool, cookie_of(r), "connect.sid"),
-                                                          &secret, 1, NULL), NULL);
+        key = apr_pstrcat(pool, "sess:", sd_cookie_unsign(pool, sd_cookie_find(pool, fake_cookie_of(r), "connect.sid"),
+                                                          secret, 1, NULL), NULL);
         TAP_OK(strstr(fake_backend_value(&f, 0, key), "\"login\":\"none\"}") != NULL,
                "a guest's record says \"login\":\"none\" (every record says how)");
         vh.rt.authn = NULL;
@@ -298,9 +271,9 @@ int main(void)
     sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
     sd_session_set_new(s, "n", json_integer(1));
     sd_session_commit(s);
-    cookie = cookie_of(r);
+    cookie = fake_cookie_of(r);
     key = apr_pstrcat(pool, "sess:", sd_cookie_unsign(pool, sd_cookie_find(pool, cookie, "connect.sid"),
-                                                      &secret, 1, NULL), NULL);
+                                                      secret, 1, NULL), NULL);
     v = apr_pstrdup(pool, fake_backend_value(&f, 0, key));
     r = fake_request(pool, cookie);
     sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
@@ -323,13 +296,13 @@ int main(void)
         sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
         sd_session_set_new(s, "isLoggedIn", json_true());
         sd_session_commit(s);
-        ca = cookie_of(r);
+        ca = fake_cookie_of(r);
         ida = sd_session_id(s);
         r = fake_request(pool, NULL);
         sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
         sd_session_set_new(s, "isLoggedIn", json_true());
         sd_session_commit(s);
-        cb = cookie_of(r);
+        cb = fake_cookie_of(r);
         r = fake_request(pool, apr_pstrcat(pool, "connect.sid=s%3Ajunk.nosig; ", ca, NULL));
         sd_session_load(r, &vh, SD_SESSION_READ, &s);
         TAP_OK(sd_session_is_live(s) && strcmp(sd_session_id(s), ida) == 0,

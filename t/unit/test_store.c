@@ -53,6 +53,13 @@ static sd_store_result write_gen(sd_store *st, sd_backend_call *call, const char
     return sd_store_write(st, call, key, "lock", v, strlen(v), 60, 2);
 }
 
+/* The two copies of key: v0 on server 0, v1 on server 1. */
+static void put_both(fake_backend *fb, const char *key, const char *v0, const char *v1)
+{
+    fake_backend_put(fb, 0, key, v0);
+    fake_backend_put(fb, 1, key, v1);
+}
+
 static const char *read_what(sd_store *st, sd_backend_call *call, const char *key,
                              sd_store_read_mode mode)
 {
@@ -171,8 +178,7 @@ int main(void)
            "and the replay puts the tombstone on Y");
 
     /* Divergence: two front-ends with disjoint views wrote one generation. */
-    fake_backend_put(&f, 0, "sess:D", rec(p, 7, "front-end A", 0));
-    fake_backend_put(&f, 1, "sess:D", rec(p, 7, "front-end B", 0));
+    put_both(&f, "sess:D", rec(p, 7, "front-end A", 0), rec(p, 7, "front-end B", 0));
     {
         apr_uint32_t before = stats.divergences;
         int logged_before = logged;
@@ -192,27 +198,23 @@ int main(void)
 
     /* Which side of a divergence is kept does not depend on which replica
      * a front-end reads first: the later save. */
-    fake_backend_put(&f, 0, "sess:T", rec_saved(p, 4, 5000, "earlier", 0));
-    fake_backend_put(&f, 1, "sess:T", rec_saved(p, 4, 9000, "later", 0));
+    put_both(&f, "sess:T", rec_saved(p, 4, 5000, "earlier", 0), rec_saved(p, 4, 9000, "later", 0));
     TAP_OK(starts(read_what(st, &call, "sess:T", SD_STORE_READ_ONLY), "later"),
            "divergence: the later save is kept");
-    fake_backend_put(&f, 0, "sess:T", rec_saved(p, 4, 9000, "later", 0));
-    fake_backend_put(&f, 1, "sess:T", rec_saved(p, 4, 5000, "earlier", 0));
+    put_both(&f, "sess:T", rec_saved(p, 4, 9000, "later", 0), rec_saved(p, 4, 5000, "earlier", 0));
     TAP_OK(starts(read_what(st, &call, "sess:T", SD_STORE_READ_ONLY), "later"),
            "... whichever replica holds it");
 
     /* A logout is final: a live copy of a higher generation, written by a
      * front-end that did not see it (a split view, an old cookie replayed
      * there twice), does not bring the session back. */
-    fake_backend_put(&f, 0, "sess:L", rec(p, 6, "logged-out", 1));
-    fake_backend_put(&f, 1, "sess:L", rec(p, 7, "replayed-cookie", 0));
+    put_both(&f, "sess:L", rec(p, 6, "logged-out", 1), rec(p, 7, "replayed-cookie", 0));
     TAP_OK(starts(read_what(st, &call, "sess:L", SD_STORE_READ_ONLY), "logged-out"),
            "a tombstone outvotes a live copy of a higher generation");
 
     /* A read that may not repair an older copy (no lock) leaves it to the
      * replay, which takes the lock: no request need ever touch it again. */
-    fake_backend_put(&f, 0, "sess:Q", rec(p, 3, "current", 0));
-    fake_backend_put(&f, 1, "sess:Q", rec(p, 2, "behind", 0));
+    put_both(&f, "sess:Q", rec(p, 3, "current", 0), rec(p, 2, "behind", 0));
     TAP_OK(starts(read_what(st, &call, "sess:Q", SD_STORE_READ_ONLY), "current")
            && sd_store_replay_pending(st, 1), "a lock-free read remembers the replica behind");
     sd_store_replay(st, &call, 1, NULL, NULL);
@@ -329,8 +331,7 @@ int main(void)
 
     /* The losing copy of a divergence is brought to the kept one by the
      * replay (a lock-free read may not overwrite it). */
-    fake_backend_put(&f2, 0, "sess:V", rec_saved(p, 4, 9000, "kept", 0));
-    fake_backend_put(&f2, 1, "sess:V", rec_saved(p, 4, 5000, "lost", 0));
+    put_both(&f2, "sess:V", rec_saved(p, 4, 9000, "kept", 0), rec_saved(p, 4, 5000, "lost", 0));
     read_what(st2, &call, "sess:V", SD_STORE_READ_ONLY);
     sd_store_replay(st2, &call, 1, NULL, NULL);
     TAP_OK(starts(what_of(fake_backend_value(&f2, 1, "sess:V")), "kept"),
@@ -373,8 +374,7 @@ int main(void)
                && starts(what_of(fake_backend_value(&f3, 0, "sess:F")), "good")
                && starts(what_of(fake_backend_value(&f3, 1, "sess:F")), "good"),
                "... a locked read serves it too, and repairs Y with the good copy");
-        fake_backend_put(&f3, 0, "sess:G", rec(p, 5, "good", 0));
-        fake_backend_put(&f3, 1, "sess:G", rec(p, 9, "forged", 0));
+        put_both(&f3, "sess:G", rec(p, 5, "good", 0), rec(p, 9, "forged", 0));
         f3.servers[0].state = FAKE_AWAY;
         TAP_OK(starts(read_what(st3, &call, "sess:G", SD_STORE_LOCKED), "forged"),
                "X away, Y's forged copy alone: returned (its reader finds it does not open)");
@@ -387,12 +387,10 @@ int main(void)
         sd_store_replay(st3, &call, 0, NULL, NULL);
         TAP_OK(starts(what_of(fake_backend_value(&f3, 0, "sess:H")), "good"),
                "the replay to a returning X does not copy Y's forgery over X's copy");
-        fake_backend_put(&f3, 0, "sess:I", rec(p, 999999, "forged", 1));
-        fake_backend_put(&f3, 1, "sess:I", rec(p, 7, "good", 0));
+        put_both(&f3, "sess:I", rec(p, 999999, "forged", 1), rec(p, 7, "good", 0));
         TAP_OK(starts(read_what(st3, &call, "sess:I", SD_STORE_READ_ONLY), "good"),
                "... nor does a read when the forgery is on X (either order)");
-        fake_backend_put(&f3, 0, "sess:J", rec(p, 999999, "forged", 1));
-        fake_backend_put(&f3, 1, "sess:J", rec(p, 3, "forged too", 0));
+        put_both(&f3, "sess:J", rec(p, 999999, "forged", 1), rec(p, 3, "forged too", 0));
         read_what(st3, &call, "sess:J", SD_STORE_LOCKED);
         TAP_OK(starts(what_of(fake_backend_value(&f3, 1, "sess:J")), "forged too") && checks > 0,
                "when no copy is accepted, none is spread over another");

@@ -20,12 +20,6 @@ static fake_backend f;
 static const sd_store_format format = { sd_seal_compare_raw, sd_seal_ttl_raw,
                                         sd_seal_tiebreak_raw };
 
-static const char *cookie_of(request_rec *r)
-{
-    const char *set = apr_table_get(r->err_headers_out, "Set-Cookie");
-    return set ? apr_pstrndup(r->pool, set, strcspn(set, ";")) : NULL;
-}
-
 static fake_item *item(int server, const char *key)
 {
     for (int i = 0; i < FAKE_KEYS; ++i) {
@@ -48,6 +42,14 @@ static void set_item(int server, const char *key, const char *value, apr_size_t 
     it->flags = flags;
 }
 
+/* Where a session ID's record lives: sess:<keyed hash under vh's first secret>. */
+static const char *key_of(apr_pool_t *pool, const sd_vhost *vh, const char *id)
+{
+    char name[SD_SEAL_NAME_LEN + 1];
+    sd_seal_name(&vh->rt.seal[0], id, strlen(id), name);
+    return apr_pstrcat(pool, "sess:", name, NULL);
+}
+
 static int logged_in(apr_pool_t *pool, sd_vhost *vh, const char *cookie)
 {
     sd_session *s;
@@ -56,37 +58,6 @@ static int logged_in(apr_pool_t *pool, sd_vhost *vh, const char *cookie)
               && json_is_true(sd_session_get(s, "isLoggedIn"));
     sd_session_commit(s);
     return yes;
-}
-
-static sd_config make_conf(apr_pool_t *pool, const char *first, const char *second)
-{
-    sd_config conf;
-    apr_array_header_t *secrets = apr_array_make(pool, 2, sizeof(sd_secret));
-    const char *list[2] = { first, second };
-    for (int i = 0; i < 2 && list[i]; ++i) {
-        sd_secret *sec = apr_array_push(secrets);
-        sec->bytes = (const unsigned char *)list[i];
-        sec->len = strlen(list[i]);
-        sec->keyed_mac = NULL;
-    }
-    memset(&conf, 0, sizeof(conf));
-    conf.secrets = secrets;
-    conf.cookie_name = "connect.sid";
-    conf.key_prefix = "sess:";
-    conf.store_format = SD_STORE_FORMAT_SEALED;
-    conf.realm = "shop";
-    conf.realmless = SD_REALMLESS_GUEST;
-    conf.max_age = 3600;
-    conf.refresh_percent = 50;
-    conf.cookie_path = "/";
-    conf.cookie_http_only = 1;
-    conf.cookie_secure = SD_SECURE_AUTO;
-    conf.lock = SD_LOCK_CLUSTER;
-    conf.lock_ttl = 5;
-    conf.lock_wait_ms = 200;
-    conf.lock_waiters = 8;
-    conf.replicas = 1;
-    return conf;
 }
 
 int main(void)
@@ -99,7 +70,6 @@ int main(void)
     sd_session *s;
     request_rec *r;
     const char *cookie, *id, *key, *v;
-    char name[SD_SEAL_NAME_LEN + 1];
     const sd_store *store;
 
     apr_initialize();
@@ -108,7 +78,7 @@ int main(void)
 
     fake_backend_init(&f, 2);
     memset(&stats, 0, sizeof(stats));
-    conf = make_conf(pool, "the old secret of this unit test", NULL);
+    conf = fake_session_config(pool, SD_STORE_FORMAT_SEALED, "the old secret of this unit test", NULL);
     memset(&vh, 0, sizeof(vh));
     vh.conf = &conf;
     vh.rt.stats = &stats;
@@ -122,11 +92,10 @@ int main(void)
     sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
     sd_session_set_new(s, "isLoggedIn", json_true());
     sd_session_set_new(s, "username", json_string("alice"));
-    TAP_OK(sd_session_commit(s) == SD_OK && (cookie = cookie_of(r)) != NULL, "a new session gets a cookie");
+    TAP_OK(sd_session_commit(s) == SD_OK && (cookie = fake_cookie_of(r)) != NULL, "a new session gets a cookie");
     id = sd_cookie_unsign(pool, sd_cookie_find(pool, cookie, "connect.sid"),
                           (const sd_secret *)conf.secrets->elts, 1, NULL);
-    sd_seal_name(&vh.rt.seal[0], id, strlen(id), name);
-    key = apr_pstrcat(pool, "sess:", name, NULL);
+    key = key_of(pool, &vh, id);
     v = fake_backend_value(&f, 0, key);
     TAP_OK(v && fake_backend_value(&f, 1, key) && !fake_backend_value(&f, 0, apr_pstrcat(pool, "sess:", id, NULL)),
            "stored on both replicas under sess:<keyed hash>, not sess:<id>");
@@ -151,11 +120,10 @@ int main(void)
     sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
     sd_session_set_new(s, "isLoggedIn", json_true());
     sd_session_commit(s);
-    cookie = cookie_of(r);
+    cookie = fake_cookie_of(r);
     id = sd_cookie_unsign(pool, sd_cookie_find(pool, cookie, "connect.sid"),
                           (const sd_secret *)conf.secrets->elts, 1, NULL);
-    sd_seal_name(&vh.rt.seal[0], id, strlen(id), name);
-    key = apr_pstrcat(pool, "sess:", name, NULL);
+    key = key_of(pool, &vh, id);
     {
         fake_item *it = item(0, key);
         char *bad = apr_pstrmemdup(pool, it->value, it->len);
@@ -173,7 +141,7 @@ int main(void)
     }
 
     /* Rotation: the same records read by a server whose first secret is new. */
-    rotated_conf = make_conf(pool, "the new secret of this unit test", "the old secret of this unit test");
+    rotated_conf = fake_session_config(pool, SD_STORE_FORMAT_SEALED, "the new secret of this unit test", "the old secret of this unit test");
     memset(&rotated, 0, sizeof(rotated));
     rotated.conf = &rotated_conf;
     rotated.rt.stats = &stats;
@@ -184,19 +152,17 @@ int main(void)
     sd_session_set_new(s, "isLoggedIn", json_true());
     sd_session_set_new(s, "visitCount", json_integer(1));
     sd_session_commit(s);
-    cookie = cookie_of(r);
+    cookie = fake_cookie_of(r);
     id = sd_cookie_unsign(pool, sd_cookie_find(pool, cookie, "connect.sid"),
                           (const sd_secret *)conf.secrets->elts, 1, NULL);
-    sd_seal_name(&vh.rt.seal[0], id, strlen(id), name);
-    key = apr_pstrcat(pool, "sess:", name, NULL);
+    key = key_of(pool, &vh, id);
     TAP_OK(logged_in(pool, &rotated, cookie), "after a rotation, a session under the old secret's key is served");
     r = fake_request(pool, cookie);
     sd_session_load(r, &rotated, SD_SESSION_UPDATE, &s);
     sd_session_set_new(s, "visitCount", json_integer(2));
     TAP_OK(sd_session_commit(s) == SD_OK, "... and written");
-    sd_seal_name(&rotated.rt.seal[0], id, strlen(id), name);
     {
-        const char *new_key = apr_pstrcat(pool, "sess:", name, NULL);
+        const char *new_key = key_of(pool, &rotated, id);
         const char *moved = fake_backend_value(&f, 0, new_key);
         TAP_OK(moved && strncmp(moved, "SD1.2.0.", 8) == 0 && fake_backend_value(&f, 1, new_key),
                "... to the new secret's key on both replicas (generation 2)");

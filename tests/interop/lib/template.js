@@ -2,7 +2,7 @@
 'use strict';
 // A JavaScript port of src/template.c (the module's Handlebars subset:
 // {{a.b}}, {{#if a.b}}..{{else}}..{{/if}}, {{! c }}, {{!-- c --}}, {{> name}})
-// and of src/views.c's {{> style}}, so the Express app renders the module's
+// and of src/views.c's {{> style}}, {{> head}} and {{> foot}}, so the Express app renders the module's
 // own templates/*.html byte for byte.
 // Values are looked up in the view, HTML-escaped with the same seven
 // characters, numbers and booleans printed the way the C engine does.
@@ -93,8 +93,15 @@ const VIEWPORT = '<meta name="viewport" content="width=device-width, initial-sca
 function loadTemplates(dir) {
   const t = {};
   const style = `${VIEWPORT}\n<style>${fs.readFileSync(path.join(dir, 'style.css'), 'utf8')}</style>`;
+  // head.html and foot.html, rendered once; their final newline is the
+  // {{> }} tag line's own.
+  const partials = { style };
+  for (const name of ['head', 'foot']) {
+    const text = renderList(compile(fs.readFileSync(path.join(dir, name + '.html'), 'utf8'), { style }), {});
+    partials[name] = text.endsWith('\n') ? text.slice(0, -1) : text;
+  }
   for (const name of ['home', 'login', 'profile', 'error']) {
-    const tree = compile(fs.readFileSync(path.join(dir, name + '.html'), 'utf8'), { style });
+    const tree = compile(fs.readFileSync(path.join(dir, name + '.html'), 'utf8'), partials);
     t[name] = (view) => renderList(tree, view);
   }
   return t;
