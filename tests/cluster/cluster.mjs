@@ -271,7 +271,7 @@ async function main() {
   const V = 1, victim = nodes[V];
   const onV = live.filter((c) => nodeOf.get(c.key) === V).slice(0, 60);
   const offV = live.filter((c) => nodeOf.get(c.key) !== V && nodeOf.get(c.key) >= 0).slice(0, 60);
-  // The lock key (<key>.<realm tag>.lock) is placed by the session's data
+  // The lock key ({<key>}.<realm tag>.lock) is placed by its hash tag, the data
   // key (docs/cluster.md), so a lock on V means the data's ring node is V.
   const lockOnV = (c) => ringPlace(three, [c.key]).get(c.key)[0] === V;
   let okBefore = 0;
