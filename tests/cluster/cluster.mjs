@@ -890,16 +890,14 @@ ${three.map((a) => `   - ${a}:1`).join('\n')}
 
 // A front-end on twemproxy (A) and one on the module's ring over the same
 // nodes (B), replicas 0, as docs/cluster.md allows. Every count is a figure.
-async function twemproxyBesideRing(A, B, nodes, three) {
-  await startFront(B, writeConf(env.file('twemproxy-ring.conf'), three, 0));
-  const tally = (a) => Object.entries(a.reduce((m, x) => ((m[x] = (m[x] || 0) + 1), m), {})).map(([k, v]) => `${v} x ${k}`).join(', ') || '-';
-  // (a) The nodes one add-to-cart touches, from each node's own counters:
-  // the session's record, its lock and anything else it keeps.
+// (a) The nodes one add-to-cart touches through A and through B, from each
+// node's own counters: the session's record, its lock and anything else it
+// keeps; each should touch only the record's ring node.
+async function nodesTouched(A, B, nodes, three, cs, keyOf) {
   const commands = async () => (await Promise.all(nodes.map((n) => new Memcached(n.port).stats())))
     .map((st) => st.cmd_get + st.cmd_set + st.cmd_touch + st.delete_hits + st.delete_misses);
-  const cs = Array.from({ length: 30 }, (_, i) => new Client(`twmix${i}`));
   for (const c of cs) await c.login(A);
-  const home = ringPlace(three, cs.map((c) => c.key));
+  const home = ringPlace(three, cs.map((c) => keyOf(c)));
   const one = { A: 0, B: 0 }, spread = [];
   for (const c of cs) {
     for (const f of [A, B]) {
@@ -908,12 +906,20 @@ async function twemproxyBesideRing(A, B, nodes, three) {
       if (r.status === 200) c.items.push(`p-${f.name}`);
       await sleep(50);   // the lock's release runs after the answer
       const touched = (await commands()).map((x, s) => (x > before[s] ? s : -1)).filter((s) => s >= 0);
-      if (r.status === 200 && touched.length === 1 && touched[0] === home.get(c.key)[0]) ++one[f.name];
+      if (r.status === 200 && touched.length === 1 && touched[0] === home.get(keyOf(c))[0]) ++one[f.name];
       else spread.push(`${c.name} via ${f.name}: ${r.status} on nodes ${touched.join('+')}`);
     }
   }
+  return { home, one, spread: spread.slice(0, 3).join('; ') || 'none apart' };
+}
+
+async function twemproxyBesideRing(A, B, nodes, three) {
+  await startFront(B, writeConf(env.file('twemproxy-ring.conf'), three, 0));
+  const tally = (a) => Object.entries(a.reduce((m, x) => ((m[x] = (m[x] || 0) + 1), m), {})).map(([k, v]) => `${v} x ${k}`).join(', ') || '-';
+  const cs = Array.from({ length: 30 }, (_, i) => new Client(`twmix${i}`));
+  const { home, one, spread } = await nodesTouched(A, B, nodes, three, cs, (c) => c.key);
   figure(`twemproxy (hash_tag "{}") beside the ring: an add-to-cart touches only its session's ring node for ${one.A}/${cs.length} sessions through the proxy, ${one.B}/${cs.length} through the ring`);
-  check(one.A === cs.length && one.B === cs.length, `every key of a session (record, lock) on its one node, through twemproxy and the ring (${one.A}, ${one.B} of ${cs.length}; ${spread.slice(0, 3).join('; ') || 'none apart'})`);
+  check(one.A === cs.length && one.B === cs.length, `every key of a session (record, lock) on its one node, through twemproxy and the ring (${one.A}, ${one.B} of ${cs.length}; ${spread})`);
 
   // (b) One node killed: only its sessions may get 503, on either path.
   const V = 2, victim = nodes[V], onV = (c) => home.get(c.key)[0] === V;
@@ -975,6 +981,17 @@ async function twemproxyBesideRing(A, B, nodes, three) {
   }
   figure(`12 parallel adds per session split across a twemproxy and a ring front-end, ${mix.length} sessions: ${res.acked} acknowledged, ${res.kept} kept, ${res.s503} x 503, ${res.other} other`);
   check(res.kept === res.acked && res.exact === mix.length, `mixed front-ends lose no update (${res.kept} of ${res.acked} acknowledged adds kept; ${res.exact}/${mix.length} carts exact)`);
+
+  // (a) again in express-session's format: "sess:<id>", untagged, and its
+  // lock "{sess:<id>}...": one node too.
+  await Promise.all([stopFront(A), stopFront(B)]);
+  const express = 'SessionDemoStoreFormat Express';
+  await startFront(A, writeConf(env.file('twemproxy-express.conf'), A.conf.servers, 0, express));
+  await startFront(B, writeConf(env.file('twemproxy-ring-express.conf'), three, 0, express));
+  const ex = Array.from({ length: 15 }, (_, i) => new Client(`twex${i}`));
+  const exp = await nodesTouched(A, B, nodes, three, ex, (c) => `sess:${sidOf(c.cookie)}`);
+  figure(`SessionDemoStoreFormat Express, twemproxy beside the ring: an add-to-cart touches only its session's ring node for ${exp.one.A}/${ex.length} sessions through the proxy, ${exp.one.B}/${ex.length} through the ring`);
+  check(exp.one.A === ex.length && exp.one.B === ex.length, `Express format: every key of a session on its one node, through twemproxy and the ring (${exp.one.A}, ${exp.one.B} of ${ex.length}; ${exp.spread})`);
   await stopFront(B);
 }
 
