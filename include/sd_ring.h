@@ -15,7 +15,9 @@ typedef struct sd_ring sd_ring;
 sd_ring *sd_ring_create(apr_pool_t *p, const char *const *names, int n);
 
 /* Up to max distinct server indices in ring order from the key's point:
- * out[0] is its primary, the next ones its replicas. Returns how many. */
+ * out[0] is its primary, the next ones its replicas. Returns how many. A
+ * key with a hash tag ("{...}", twemproxy's hash_tag "{}") is placed by
+ * the tag alone: "{sess:x}.y" sits with "sess:x". */
 int sd_ring_lookup(const sd_ring *ring, const char *key, apr_size_t len,
                    int *out, int max);
 

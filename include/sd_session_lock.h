@@ -30,8 +30,9 @@ int sd_session_lock_trusted(const sd_session_lock *lock);
 /* Releases the lock if it is still ours; NULL-safe, idempotent. */
 void sd_session_lock_release(sd_session_lock *lock);
 
-/* The store key of the lock of the record named `name` (sd_vault_name),
- * or NULL when it would pass memcached's 250-byte key limit. */
+/* The store key of the lock of the record named `name` (sd_vault_name):
+ * "{<its key>}.<realm tag>.lock", or NULL when it would pass memcached's
+ * 250-byte key limit. */
 const char *sd_session_lock_key(apr_pool_t *p, const sd_config *conf, const char *name);
 
 #endif

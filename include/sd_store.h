@@ -90,23 +90,23 @@ sd_store_result sd_store_add(sd_store *st, const sd_backend_call *call, const ch
  * logout is a write of a tombstone, which no returning replica undoes. */
 sd_store_result sd_store_remove(sd_store *st, const sd_backend_call *call, const char *key);
 
-/* A lock key, placed with the key `placement` (its session): added on
- * every replica that answers, so two holders always meet on a replica both
- * saw. SD_STORE_EXISTS when another holder has it anywhere. *sent gets the
- * servers the add was sent to (bit i: server i), for sd_store_unlock. An add
- * whose reply never came (a frozen server, its socket cut) may still be
- * carried out when the server thaws: such a lock of ours is remembered and
- * removed, if it still holds `token`, when the server is back. */
+/* A lock key, placed by its hash tag with its record ("{<key>}...",
+ * sd_ring.h): added on every replica that answers, so two holders always
+ * meet on a replica both saw. SD_STORE_EXISTS when another holder has it
+ * anywhere. *sent gets the servers the add was sent to (bit i: server i),
+ * for sd_store_unlock. An add whose reply never came (a frozen server, its
+ * socket cut) may still be carried out when the server thaws: such a lock
+ * of ours is remembered and removed, if it still holds `token`, when the
+ * server is back. */
 sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const char *key,
-                              const char *placement, const char *token, apr_size_t len,
-                              apr_int64_t ttl_seconds, apr_uint64_t *sent);
+                              const char *token, apr_size_t len, apr_int64_t ttl_seconds,
+                              apr_uint64_t *sent);
 
 /* Removes the lock wherever it still holds `token`, on the servers in
  * `sent`; where that cannot be done now (away, or no answer), it is done
  * when the server is back. */
 void sd_store_unlock(sd_store *st, const sd_backend_call *call, const char *key,
-                     const char *placement, const char *token, apr_size_t len,
-                     apr_uint64_t sent);
+                     const char *token, apr_size_t len, apr_uint64_t sent);
 
 /* A lock of this host that the writers of a session hold besides
  * memcached's (SessionDemoLock Cluster) or instead of it (Host): the replay

@@ -5,7 +5,9 @@
 # (freeze and kill a node), SessionDemoReplicas 1 under load with a node
 # killed and restarted (flush on return), logout/regenerate removing every
 # copy, sessions shared by both front-ends through a rolling restart, and
-# the module behind twemproxy (nutcracker). Ends with
+# the module behind twemproxy (nutcracker, hash_tag "{}") and beside a ring
+# front-end (a session's keys on one node; a node killed and restarted;
+# parallel adds split across both lose nothing). Ends with
 # "test-cluster: N passed, N failed"; bounded by CLUSTER_TIME_LIMIT seconds.
 # See docs/cluster.md.
 CLUSTER_TIME_LIMIT ?= 170

@@ -175,6 +175,11 @@ const char *sd_cfg_parse_key_prefix(apr_pool_t *p, const char *arg,
             return apr_psprintf(p, "'%s' contains a space or control character,"
                                 " which memcached keys cannot hold", arg);
         }
+        if (*c == '{' || *c == '}') {
+            /* A lock key is "{<record key>}...": the braces are its hash tag. */
+            return apr_psprintf(p, "'%s' contains '{' or '}', which mark the hash tag"
+                                " of lock keys (docs/cluster.md)", arg);
+        }
     }
     return NULL;
 }

@@ -26,14 +26,13 @@ APLOG_USE_MODULE(sessiondemo);
 #define SD_LOCK_BACKOFF_MIN apr_time_from_msec(1)
 #define SD_LOCK_BACKOFF_MAX apr_time_from_msec(10)
 #define SD_LOCK_KEY_MAX 250
-/* ".<8 hex digits of the realm>.lock" */
-#define SD_LOCK_SUFFIX_LEN 14
+/* "{" and "}.<8 hex digits of the realm>.lock" */
+#define SD_LOCK_SUFFIX_LEN 16
 
 struct sd_session_lock {
     request_rec *r;
     const sd_vhost *v;
     const char *key;          /* NULL once released                      */
-    const char *placement;    /* the session's key: the lock sits with it */
     const char *token;
     apr_uint64_t placed;      /* the servers the lock was sent to        */
     apr_time_t trusted_until;
@@ -44,7 +43,9 @@ struct sd_session_lock {
 const char *sd_session_lock_key(apr_pool_t *p, const sd_config *conf, const char *id)
 {
     /* The realm is in the key: servers of another realm never write this
-     * session, so they need not wait for its writers, nor block them. */
+     * session, so they need not wait for its writers, nor block them. The
+     * record's key is its hash tag: the module's ring and twemproxy
+     * (hash_tag "{}") both put the lock on the record's server. */
     apr_ssize_t len = APR_HASH_KEY_STRING;
     unsigned int tag = apr_hashfunc_default(conf->realm, &len);
     unsigned char be[4] = { (unsigned char)(tag >> 24), (unsigned char)(tag >> 16),
@@ -57,10 +58,12 @@ const char *sd_session_lock_key(apr_pool_t *p, const sd_config *conf, const char
     }
     /* By hand: apr_psprintf costs more than the rest, several times a request. */
     key = at = apr_palloc(p, prefix_len + id_len + SD_LOCK_SUFFIX_LEN + 1);
+    *at++ = '{';
     memcpy(at, conf->key_prefix, prefix_len);
     at += prefix_len;
     memcpy(at, id, id_len);
     at += id_len;
+    *at++ = '}';
     *at++ = '.';
     apr_escape_hex(at, be, sizeof(be), 0, NULL);
     at += 2 * sizeof(be);
@@ -82,7 +85,7 @@ void sd_session_lock_release(sd_session_lock *lock)
         /* Past its trust, it is left to expire: it may be another
          * request's now. */
         sd_backend_call call = { lock->r->pool, lock->r };
-        sd_store_unlock(lock->v->rt.store, &call, lock->key, lock->placement, lock->token,
+        sd_store_unlock(lock->v->rt.store, &call, lock->key, lock->token,
                         strlen(lock->token), lock->placed);
     }
     /* After memcached's: a request of this httpd woken now finds the
@@ -168,7 +171,7 @@ static sd_result take_host_lock(request_rec *r, const sd_vhost *v, const char *k
     return rc;
 }
 
-static sd_result try_once(request_rec *r, const sd_vhost *v, const char *key, const char *placement,
+static sd_result try_once(request_rec *r, const sd_vhost *v, const char *key,
                     const char *token, sd_session_lock **out)
 {
     apr_time_t sent = apr_time_now();
@@ -176,8 +179,8 @@ static sd_result try_once(request_rec *r, const sd_vhost *v, const char *key, co
     sd_backend_call call = { r->pool, r };
     apr_uint64_t placed = 0;
 
-    switch (sd_store_lock(v->rt.store, &call, key, placement, token, strlen(token),
-                          v->conf->lock_ttl, &placed)) {
+    switch (sd_store_lock(v->rt.store, &call, key, token, strlen(token), v->conf->lock_ttl,
+                          &placed)) {
     case SD_STORE_OK:
         break;
     case SD_STORE_EXISTS:
@@ -186,7 +189,6 @@ static sd_result try_once(request_rec *r, const sd_vhost *v, const char *key, co
         return SD_UNAVAILABLE;
     }
     lock = held_lock(r, v, key, sent);
-    lock->placement = placement;
     lock->token = token;
     lock->placed = placed;
     *out = lock;
@@ -194,14 +196,14 @@ static sd_result try_once(request_rec *r, const sd_vhost *v, const char *key, co
 }
 
 static sd_result wait_for_lock(request_rec *r, const sd_vhost *v, const char *key,
-                         const char *placement, const char *token, apr_time_t deadline,
+                         const char *token, apr_time_t deadline,
                          const sd_host_lock_hold *slot, sd_session_lock **out, int *waited)
 {
     apr_interval_time_t backoff = SD_LOCK_BACKOFF_MIN;
 
     for (;;) {
         apr_time_t now;
-        sd_result rc = try_once(r, v, key, placement, token, out);
+        sd_result rc = try_once(r, v, key, token, out);
         if (rc != SD_BUSY) {
             return rc;
         }
@@ -249,7 +251,7 @@ static const char *lock_token(request_rec *r)
 }
 
 static sd_result take_cluster_lock(request_rec *r, const sd_vhost *v, const char *key,
-                             const char *placement, const char *token, apr_uint64_t hash,
+                             const char *token, apr_uint64_t hash,
                              sd_session_lock_mode mode, sd_session_lock **out, int *waited)
 {
     apr_time_t start = apr_time_now();
@@ -266,8 +268,8 @@ static sd_result take_cluster_lock(request_rec *r, const sd_vhost *v, const char
         }
         queued = 1;
     }
-    rc = mode == SD_LOCK_TRY ? try_once(r, v, key, placement, token, out)
-                             : wait_for_lock(r, v, key, placement, token, deadline,
+    rc = mode == SD_LOCK_TRY ? try_once(r, v, key, token, out)
+                             : wait_for_lock(r, v, key, token, deadline,
                                              queued ? &hold : NULL, out, waited);
     if (rc == SD_OK && queued) {
         /* The slot must outlast the trust in memcached's lock, which counts
@@ -312,9 +314,8 @@ sd_result sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char 
     else {
         /* Compared before a release, so a holder never removes a lock
          * another request took after its own was lost; unique per request. */
-        const char *placement = apr_pstrcat(r->pool, conf->key_prefix, name, NULL);
         const char *token = lock_token(r);
-        rc = take_cluster_lock(r, v, key, placement, token, hash, mode, out, &waited);
+        rc = take_cluster_lock(r, v, key, token, hash, mode, out, &waited);
     }
     /* Only the requests that found the lock held: the others' time is the
      * store's (sessiondemo_store_call_seconds). */

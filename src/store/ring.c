@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Ketama-style consistent hash ring. Each server contributes 160 points:
  * 40 MD5 digests of "<name>-<i>", four 32-bit points from each. A key maps
- * to the first point at or after the first 32 bits of its own MD5. */
+ * to the first point at or after the first 32 bits of the MD5 of its hash
+ * tag, as twemproxy's ketama with hash_tag "{}" places it. */
 #include "sd_ring.h"
 
 #include <apr_strings.h>
@@ -70,6 +71,19 @@ sd_ring *sd_ring_create(apr_pool_t *p, const char *const *names, int n)
     return ring;
 }
 
+/* twemproxy's rule: the text between the first '{' and the next '}', when
+ * not empty, else the whole key. */
+static const char *tag_of(const char *key, apr_size_t *len)
+{
+    const char *open = memchr(key, '{', *len), *close;
+    if (open && (close = memchr(open + 1, '}', (apr_size_t)(key + *len - open - 1)))
+        && close > open + 1) {
+        *len = (apr_size_t)(close - open - 1);
+        return open + 1;
+    }
+    return key;
+}
+
 int sd_ring_lookup(const sd_ring *ring, const char *key, apr_size_t len,
                    int *out, int max)
 {
@@ -80,6 +94,7 @@ int sd_ring_lookup(const sd_ring *ring, const char *key, apr_size_t len,
     if (!ring->npoints || max <= 0) {
         return 0;
     }
+    key = tag_of(key, &len);
     md5(key, len, d);
     h = point_at(d, 0);
     hi = ring->npoints;

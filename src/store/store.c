@@ -75,14 +75,14 @@ sd_store *sd_store_create(apr_pool_t *p, const sd_backend *backend, const sd_rin
     return st;
 }
 
-/* The replica set of the key `placement`, primary first. */
-static int targets_for(const sd_store *st, const char *placement, int *out)
+/* The replica set of a key (of its hash tag: sd_ring.h), primary first. */
+static int targets_for(const sd_store *st, const char *key, int *out)
 {
     if (st->be->nservers == 1) {
         out[0] = 0;
         return 1;
     }
-    return sd_ring_lookup(st->ring, placement, strlen(placement), out, st->copies);
+    return sd_ring_lookup(st->ring, key, strlen(key), out, st->copies);
 }
 
 static int usable(const sd_store *st, int server)
@@ -526,11 +526,11 @@ sd_store_result sd_store_counter(sd_store *st, const sd_backend_call *call, cons
 /* --------------------------------------------------------------- locks */
 
 sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const char *key,
-                              const char *placement, const char *token, apr_size_t len,
-                              apr_int64_t ttl_seconds, apr_uint64_t *sent)
+                              const char *token, apr_size_t len, apr_int64_t ttl_seconds,
+                              apr_uint64_t *sent)
 {
     const sd_backend_ops *ops = st->be->ops;
-    int t[SD_STORE_MAX_COPIES], n = targets_for(st, placement, t), held[SD_STORE_MAX_COPIES];
+    int t[SD_STORE_MAX_COPIES], n = targets_for(st, key, t), held[SD_STORE_MAX_COPIES];
     int nheld = 0;
     apr_uint32_t exptime = wire_exptime(ttl_seconds);
     sd_store_result res = SD_STORE_DOWN;
@@ -584,11 +584,10 @@ sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const c
 }
 
 void sd_store_unlock(sd_store *st, const sd_backend_call *call, const char *key,
-                     const char *placement, const char *token, apr_size_t len,
-                     apr_uint64_t sent)
+                     const char *token, apr_size_t len, apr_uint64_t sent)
 {
     const sd_backend_ops *ops = st->be->ops;
-    int t[SD_STORE_MAX_COPIES], n = targets_for(st, placement, t);
+    int t[SD_STORE_MAX_COPIES], n = targets_for(st, key, t);
 
     /* A get, a compare, then a remove: without CAS the lock can still change
      * hands in between (docs/security.md says when). A bare delete by a
@@ -690,8 +689,8 @@ static replay_result replay_locked(sd_store *st, const sd_backend_call *call, co
         return REPLAY_LATER;  /* gone again: for its next return */
     }
     if (*h->lock_key) {
-        sd_store_result locked = sd_store_lock(st, call, h->lock_key, h->key, token,
-                                               strlen(token), SD_STORE_REPAIR_LOCK_TTL, &sent);
+        sd_store_result locked = sd_store_lock(st, call, h->lock_key, token, strlen(token),
+                                               SD_STORE_REPAIR_LOCK_TTL, &sent);
         if (locked == SD_STORE_EXISTS) {
             return REPLAY_LATER;   /* busy: tried again at the next probe */
         }
@@ -725,7 +724,7 @@ static replay_result replay_locked(sd_store *st, const sd_backend_call *call, co
         }
     }
     if (*h->lock_key) {
-        sd_store_unlock(st, call, h->lock_key, h->key, token, strlen(token), sent);
+        sd_store_unlock(st, call, h->lock_key, token, strlen(token), sent);
     }
     return res;
 }

@@ -147,14 +147,15 @@ sub in_realm {
     return $json;
 }
 
-# The key of a session's lock: its data key (store_key), the realm's tag
-# (APR's default string hash, as src/session/session_lock.c computes it), ".lock".
+# The key of a session's lock: its data key (store_key) in braces (the hash
+# tag that places it with the data), the realm's tag (APR's default string
+# hash, as src/session/session_lock.c computes it), ".lock".
 sub lock_key {
     my ($prefix, $id, $realm) = @_;
     $realm //= realm();
     my $h = 0;
     $h = ($h * 33 + ord) & 0xffffffff for split //, $realm;
-    return sprintf '%s.%08x.lock', store_key($id, $prefix), $h;
+    return sprintf '{%s}.%08x.lock', store_key($id, $prefix), $h;
 }
 
 # Runs $per requests ($make->($client, $i) gives each) in each of $clients

@@ -16,7 +16,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&p, NULL);
-    TAP_PLAN(46);
+    TAP_PLAN(47);
 
     TAP_OK(!sd_cfg_parse_int(p, "86400", 1, 100000, "seconds", &n) && n == 86400, "plain number");
     TAP_IS_STR(sd_cfg_parse_int(p, "12abc", 1, 100, "seconds", &n), "'12abc' is not a number of seconds", "trailing junk");
@@ -66,6 +66,8 @@ int main(void)
     TAP_OK(!sd_cfg_parse_key_prefix(p, "", 48) && !sd_cfg_parse_key_prefix(p, "sess:", 48), "prefixes ok, empty allowed");
     TAP_OK(sd_cfg_parse_key_prefix(p, "a b", 48) != NULL && sd_cfg_parse_key_prefix(p, "0123456789", 5) != NULL,
            "prefix with space or too long refused");
+    TAP_OK(sd_cfg_parse_key_prefix(p, "s{x", 48) != NULL && sd_cfg_parse_key_prefix(p, "s}", 48) != NULL,
+           "prefix with a hash tag's brace refused");
 
     TAP_OK(!sd_cfg_parse_realm(p, "shop") && !sd_cfg_parse_realm(p, "localhost:8443"),
            "realm names");

@@ -20,7 +20,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&p, NULL);
-    TAP_PLAN(10);
+    TAP_PLAN(12);
 
     r3 = sd_ring_create(p, three, 3);
     r4 = sd_ring_create(p, four, 4);
@@ -68,6 +68,32 @@ int main(void)
         TAP_OK(sd_ring_lookup(one, "x", 1, out, 3) == 1, "one server: one target whatever max is");
         sd_ring *none = sd_ring_create(p, three, 0);
         TAP_OK(sd_ring_lookup(none, "x", 1, out, 3) == 0, "no server: no target");
+    }
+    {
+        /* twemproxy's hash_tag "{}": a session's lock sits with its record. */
+        int with_tag = 1, unclosed_same = 0, empty_same = 0;
+        for (int i = 0; i < 3000; ++i) {
+            char key[64], lock[80], first[80], unclosed[80], empty[80];
+            int a[3], b[3], c[3], d[1], e[1], g[1];
+            apr_snprintf(key, sizeof(key), "sess:key-%d", i);
+            apr_snprintf(lock, sizeof(lock), "{%s}.0badf00d.lock", key);
+            apr_snprintf(first, sizeof(first), "x{%s}y{z}", key);
+            apr_snprintf(unclosed, sizeof(unclosed), "{%s", key);
+            apr_snprintf(empty, sizeof(empty), "{}{%s}", key);
+            sd_ring_lookup(r3, key, strlen(key), a, 3);
+            sd_ring_lookup(r3, lock, strlen(lock), b, 3);
+            sd_ring_lookup(r3, first, strlen(first), c, 3);
+            with_tag &= memcmp(a, b, sizeof(a)) == 0 && a[0] == c[0];
+            sd_ring_lookup(r3, key, strlen(key), d, 1);
+            sd_ring_lookup(r3, unclosed, strlen(unclosed), e, 1);
+            sd_ring_lookup(r3, empty, strlen(empty), g, 1);
+            unclosed_same += d[0] == e[0];
+            empty_same += d[0] == g[0];
+        }
+        TAP_OK(with_tag, "a key with a hash tag is placed (with its replicas) by its first tag");
+        TAP_OK(unclosed_same < 1500 && empty_same < 1500, "as in twemproxy, an unclosed '{'"
+               " or an empty first {} is no tag: the whole key is hashed (%d and %d of 3000"
+               " on the same server by chance)", unclosed_same, empty_same);
     }
     apr_pool_destroy(p);
     apr_terminate();

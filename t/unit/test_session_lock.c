@@ -28,7 +28,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&pool, NULL);
-    TAP_PLAN(14);
+    TAP_PLAN(15);
 
     memset(&conf, 0, sizeof(conf));
     conf.key_prefix = "sess:";
@@ -129,6 +129,9 @@ int main(void)
         TAP_OK(sd_session_lock_key(pool, &conf, id) == NULL,
                "an ID that would make a key over 250 bytes has no lock key");
     }
+    TAP_OK(strncmp(key, "{sess:ID}.", 10) == 0 && strlen(key) == 10 + 8 + 5
+           && strcmp(key + 18, ".lock") == 0,
+           "the lock key's hash tag is its record's key (twemproxy's hash_tag \"{}\"): %s", key);
 
     apr_pool_destroy(pool);
     apr_terminate();

@@ -252,14 +252,14 @@ int main(void)
     /* Locks on every replica; a release only with the token. */
     {
         apr_uint64_t mine = 0, yours = 0;
-        TAP_OK(sd_store_lock(st, &call, "L", k, "me", 2, 5, &mine) == SD_STORE_OK
+        TAP_OK(sd_store_lock(st, &call, "L", "me", 2, 5, &mine) == SD_STORE_OK
                && fake_backend_value(&f, 0, "L") && fake_backend_value(&f, 1, "L") && mine == 3,
                "a lock is taken on every replica");
-        TAP_OK(sd_store_lock(st, &call, "L", k, "you", 3, 5, &yours) == SD_STORE_EXISTS,
+        TAP_OK(sd_store_lock(st, &call, "L", "you", 3, 5, &yours) == SD_STORE_EXISTS,
                "a second holder is refused");
-        sd_store_unlock(st, &call, "L", k, "you", 3, 3);
+        sd_store_unlock(st, &call, "L", "you", 3, 3);
         TAP_OK(fake_backend_value(&f, 0, "L") != NULL, "a release with another token leaves it");
-        sd_store_unlock(st, &call, "L", k, "me", 2, mine);
+        sd_store_unlock(st, &call, "L", "me", 2, mine);
         TAP_OK(!fake_backend_value(&f, 0, "L") && !fake_backend_value(&f, 1, "L"),
                "the holder's release removes it everywhere");
     }
@@ -270,10 +270,10 @@ int main(void)
     {
         apr_uint64_t mine = 0, next = 0;
         f.servers[0].state = FAKE_FROZEN;
-        TAP_OK(sd_store_lock(st, &call, "G", k, "ghost", 5, 5, &mine) == SD_STORE_OK && mine == 3,
+        TAP_OK(sd_store_lock(st, &call, "G", "ghost", 5, 5, &mine) == SD_STORE_OK && mine == 3,
                "frozen primary: the lock holds on the other replica (the add to it was sent)");
         f.servers[0].state = FAKE_AWAY;   /* the prober's verdict */
-        sd_store_unlock(st, &call, "G", k, "ghost", 5, mine);
+        sd_store_unlock(st, &call, "G", "ghost", 5, mine);
         TAP_OK(!fake_backend_value(&f, 1, "G"), "released where it could be");
         fake_backend_thaw(&f, 0, FAKE_UP);
         TAP_IS_STR(fake_backend_value(&f, 0, "G"), "ghost", "the thawed server carried out the add late");
@@ -281,9 +281,9 @@ int main(void)
         sd_store_replay(st, &call, 0, NULL, NULL);
         TAP_OK(!fake_backend_value(&f, 0, "G") && !sd_store_replay_pending(st, 0),
                "the server's return removes the stale lock");
-        TAP_OK(sd_store_lock(st, &call, "G", k, "next", 4, 5, &next) == SD_STORE_OK,
+        TAP_OK(sd_store_lock(st, &call, "G", "next", 4, 5, &next) == SD_STORE_OK,
                "... so the next request takes it at once");
-        sd_store_unlock(st, &call, "G", k, "next", 4, next);
+        sd_store_unlock(st, &call, "G", "next", 4, next);
     }
 
     /* A replay whose key is locked by a live request is kept for later. */

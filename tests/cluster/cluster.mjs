@@ -18,7 +18,10 @@
 //   5 disagreeing front-ends (replicas 1, 2 nodes, a proxy per front-end
 //                 and node): a logout while one front-end sees a node down
 //                 holds on both; disjoint writes are a counted divergence
-//   6 twemproxy   the module pointed at nutcracker in front of the 3 nodes
+//   6 twemproxy   the module pointed at nutcracker in front of the 3 nodes;
+//                 every key of a session on one node, and a proxy front-end
+//                 next to a ring front-end: a node killed, restarted, and
+//                 concurrent cart adds split across both
 //
 // Environment: SD_RINGMAP (helper binary), CLUSTER_SESSIONS (phase 1
 // sessions, default 1500), CLUSTER_LOAD_SECONDS (phase 3, default 12),
@@ -268,7 +271,7 @@ async function main() {
   const V = 1, victim = nodes[V];
   const onV = live.filter((c) => nodeOf.get(c.key) === V).slice(0, 60);
   const offV = live.filter((c) => nodeOf.get(c.key) !== V && nodeOf.get(c.key) >= 0).slice(0, 60);
-  // The lock key (<key>.<realm tag>.lock) is placed by the session's data
+  // The lock key ({<key>}.<realm tag>.lock) is placed by its hash tag, the data
   // key (docs/cluster.md), so a lock on V means the data's ring node is V.
   const lockOnV = (c) => ringPlace(three, [c.key]).get(c.key)[0] === V;
   let okBefore = 0;
@@ -777,6 +780,7 @@ SessionDemoAuthProvider file
   fs.writeFileSync(twConf, `sessiondemo:
   listen: 127.0.0.1:${tw.port}
   hash: md5
+  hash_tag: "{}"
   distribution: ketama
   auto_eject_hosts: false
   timeout: 500
@@ -837,6 +841,7 @@ ${three.map((a) => `   - ${a}:1`).join('\n')}
   figure(`through twemproxy (10 sessions): two views in a row ok ${tr.view}, add ${tr.add}, cart ${tr.cart}, logout 302 ${tr.logout}, removed from memcached ${tr.out}; slowest view pair ${tr.viewMs} ms`);
   check(tr.view === 10 && tr.add === 10 && tr.cart === 10, `through twemproxy: views, add-to-cart and cart work (${tr.view}/${tr.add}/${tr.cart} of 10)`);
   check(tr.logout === 10 && tr.out === 10, `through twemproxy: logout works and removes the session (${tr.logout} x 302, ${tr.out} removed)`);
+  await twemproxyBesideRing(A, B, nodes, three);
   await stopFront(A);
 
   // The same without the session lock (no lock key to delete per request).
@@ -881,6 +886,113 @@ ${three.map((a) => `   - ${a}:1`).join('\n')}
   figure(`through twemproxy with SessionDemoLock Off (10 sessions): login ${nl.login}, views ${nl.view}, cart ${nl.cart}, logout 302 ${nl.logout}, removed ${nl.out}`);
   check(nl.login === 10 && nl.view === 10 && nl.cart === 10, `through twemproxy, SessionDemoLock Off: login, views and cart work (${nl.login}/${nl.view}/${nl.cart} of 10)`);
   await stopFront(A);
+}
+
+// A front-end on twemproxy (A) and one on the module's ring over the same
+// nodes (B), replicas 0, as docs/cluster.md allows. Every count is a figure.
+// (a) The nodes one add-to-cart touches through A and through B, from each
+// node's own counters: the session's record, its lock and anything else it
+// keeps; each should touch only the record's ring node.
+async function nodesTouched(A, B, nodes, three, cs, keyOf) {
+  const commands = async () => (await Promise.all(nodes.map((n) => new Memcached(n.port).stats())))
+    .map((st) => st.cmd_get + st.cmd_set + st.cmd_touch + st.delete_hits + st.delete_misses);
+  for (const c of cs) await c.login(A);
+  const home = ringPlace(three, cs.map((c) => keyOf(c)));
+  const one = { A: 0, B: 0 }, spread = [];
+  for (const c of cs) {
+    for (const f of [A, B]) {
+      const before = await commands();
+      const r = await c.post(f, '/add-to-cart', { item: `p-${f.name}` });
+      if (r.status === 200) c.items.push(`p-${f.name}`);
+      await sleep(50);   // the lock's release runs after the answer
+      const touched = (await commands()).map((x, s) => (x > before[s] ? s : -1)).filter((s) => s >= 0);
+      if (r.status === 200 && touched.length === 1 && touched[0] === home.get(keyOf(c))[0]) ++one[f.name];
+      else spread.push(`${c.name} via ${f.name}: ${r.status} on nodes ${touched.join('+')}`);
+    }
+  }
+  return { home, one, spread: spread.slice(0, 3).join('; ') || 'none apart' };
+}
+
+async function twemproxyBesideRing(A, B, nodes, three) {
+  await startFront(B, writeConf(env.file('twemproxy-ring.conf'), three, 0));
+  const tally = (a) => Object.entries(a.reduce((m, x) => ((m[x] = (m[x] || 0) + 1), m), {})).map(([k, v]) => `${v} x ${k}`).join(', ') || '-';
+  const cs = Array.from({ length: 30 }, (_, i) => new Client(`twmix${i}`));
+  const { home, one, spread } = await nodesTouched(A, B, nodes, three, cs, (c) => c.key);
+  figure(`twemproxy (hash_tag "{}") beside the ring: an add-to-cart touches only its session's ring node for ${one.A}/${cs.length} sessions through the proxy, ${one.B}/${cs.length} through the ring`);
+  check(one.A === cs.length && one.B === cs.length, `every key of a session (record, lock) on its one node, through twemproxy and the ring (${one.A}, ${one.B} of ${cs.length}; ${spread})`);
+
+  // (b) One node killed: only its sessions may get 503, on either path.
+  const V = 2, victim = nodes[V], onV = (c) => home.get(c.key)[0] === V;
+  let marks = [B].map(logSize);
+  await killNode(victim);
+  check(await waitLogAll([B], new RegExp(`SD00203: memcached ${victim.addr} `), marks), `ring front-end noticed ${victim.name} killed`);
+  const down = { A: { on: [], off: [] }, B: { on: [], off: [] } };
+  for (const c of cs) {
+    for (const f of [A, B]) {
+      const item = `k-${f.name}`;
+      const r = await c.post(f, '/add-to-cart', { item }).catch(() => ({ status: 0 }));
+      if (r.status === 200) c.items.push(item);
+      down[f.name][onV(c) ? 'on' : 'off'].push(r.status);
+    }
+  }
+  const nOn = cs.filter(onV).length;
+  figure(`one of 3 nodes killed, ${cs.length} sessions (${nOn} on it): through twemproxy ${tally(down.A.on.concat(down.A.off))}; through the ring ${tally(down.B.on.concat(down.B.off))}`);
+  check(down.A.off.every((x) => x === 200) && down.B.off.every((x) => x === 200),
+    `node killed: every session on the other nodes served, through twemproxy (${tally(down.A.off)}) and the ring (${tally(down.B.off)})`);
+  check(down.A.on.every((x) => x === 503) && down.B.on.every((x) => x === 503),
+    `node killed: its own sessions get 503 on both paths (${tally(down.A.on)} / ${tally(down.B.on)})`);
+
+  // (c) The node restarted, empty: its sessions are gone, the others intact,
+  // and twemproxy uses it again (new logins land on every node).
+  marks = [B].map(logSize);
+  await startMemcached(victim);
+  check(await waitLogAll([B], new RegExp(`SD00204: memcached ${victim.addr} `), marks), `ring front-end noticed ${victim.name} back`);
+  const back = { gone: 0, intactA: 0, intactB: 0 };
+  for (const c of cs) {
+    if (onV(c)) { if ((await req(A, 'GET', '/protected', { cookie: c.cookie })).status === 401) ++back.gone; continue; }
+    if (cartMatches(await cart(c, A), c)) ++back.intactA;
+    if (cartMatches(await cart(c, B), c)) ++back.intactB;
+  }
+  const fresh = Array.from({ length: 30 }, (_, i) => new Client(`twback${i}`));
+  let relog = 0;
+  for (const c of fresh) if (await c.login(A).catch(() => false)) ++relog;
+  const onBack = fresh.filter((c) => c.cookie && ringPlace(three, [c.key]).get(c.key)[0] === V).length;
+  figure(`node restarted empty: ${back.gone}/${nOn} of its sessions logged out; ${back.intactA}/${cs.length - nOn} others intact through twemproxy, ${back.intactB} through the ring; ${relog}/30 new logins through twemproxy (${onBack} on the restarted node)`);
+  check(back.gone === nOn && back.intactA === cs.length - nOn && back.intactB === cs.length - nOn,
+    `node restarted: its sessions gone (${back.gone}/${nOn}), the others intact on both paths (${back.intactA}, ${back.intactB})`);
+  check(relog === 30 && onBack > 0, `node restarted: twemproxy serves logins again, some on that node (${relog}/30, ${onBack} there)`);
+
+  // (d) Concurrent adds to one session, split across the proxy front-end
+  // and the ring front-end: both take one lock, so no add is lost.
+  const mix = Array.from({ length: 6 }, (_, i) => new Client(`twsplit${i}`));
+  for (const c of mix) await c.login(A);
+  const res = { acked: 0, kept: 0, s503: 0, other: 0, exact: 0 };
+  for (const c of mix) {
+    await Promise.all(Array.from({ length: 12 }, async (_, i) => {
+      const item = `s${i}`;
+      const r = await req(i % 2 ? B : A, 'POST', '/add-to-cart', { cookie: c.cookie, form: { item } }).catch(() => ({ status: 0 }));
+      if (r.status === 200) { ++res.acked; c.items.push(item); }
+      else if (r.status === 503) ++res.s503;
+      else { ++res.other; c.uncertain.add(item); }
+    }));
+    const items = await cart(c, A);
+    res.kept += c.items.filter((x) => (items || []).includes(x)).length;
+    if (items && c.items.every((x) => items.includes(x)) && items.every((x) => c.items.includes(x) || c.uncertain.has(x))) ++res.exact;
+  }
+  figure(`12 parallel adds per session split across a twemproxy and a ring front-end, ${mix.length} sessions: ${res.acked} acknowledged, ${res.kept} kept, ${res.s503} x 503, ${res.other} other`);
+  check(res.kept === res.acked && res.exact === mix.length, `mixed front-ends lose no update (${res.kept} of ${res.acked} acknowledged adds kept; ${res.exact}/${mix.length} carts exact)`);
+
+  // (a) again in express-session's format: "sess:<id>", untagged, and its
+  // lock "{sess:<id>}...": one node too.
+  await Promise.all([stopFront(A), stopFront(B)]);
+  const express = 'SessionDemoStoreFormat Express';
+  await startFront(A, writeConf(env.file('twemproxy-express.conf'), A.conf.servers, 0, express));
+  await startFront(B, writeConf(env.file('twemproxy-ring-express.conf'), three, 0, express));
+  const ex = Array.from({ length: 15 }, (_, i) => new Client(`twex${i}`));
+  const exp = await nodesTouched(A, B, nodes, three, ex, (c) => `sess:${sidOf(c.cookie)}`);
+  figure(`SessionDemoStoreFormat Express, twemproxy beside the ring: an add-to-cart touches only its session's ring node for ${exp.one.A}/${ex.length} sessions through the proxy, ${exp.one.B}/${ex.length} through the ring`);
+  check(exp.one.A === ex.length && exp.one.B === ex.length, `Express format: every key of a session on its one node, through twemproxy and the ring (${exp.one.A}, ${exp.one.B} of ${ex.length}; ${exp.spread})`);
+  await stopFront(B);
 }
 
 main().catch((e) => { check(false, `driver error: ${e.stack || e}`); }).finally(async () => {

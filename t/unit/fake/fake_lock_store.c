@@ -30,10 +30,10 @@ const char *fake_lock_store_value(sd_store *st, const char *key)
 }
 
 sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const char *key,
-                              const char *placement, const char *val, apr_size_t len,
-                              apr_int64_t ttl_seconds, apr_uint64_t *sent)
+                              const char *val, apr_size_t len, apr_int64_t ttl_seconds,
+                              apr_uint64_t *sent)
 {
-    (void)call; (void)placement;
+    (void)call;
     *sent = 1;
     ++st->adds;
     fake_clock_advance(st->transit);
@@ -57,12 +57,11 @@ sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const c
 }
 
 void sd_store_unlock(sd_store *st, const sd_backend_call *call, const char *key,
-                     const char *placement, const char *token, apr_size_t len,
-                     apr_uint64_t sent)
+                     const char *token, apr_size_t len, apr_uint64_t sent)
 {
     (void)sent;
     fake_lock_item *it = find(st, key);
-    (void)call; (void)placement;
+    (void)call;
     ++st->unlocks;
     apr_cpystrn(st->last_unlock_token, token, sizeof(st->last_unlock_token));
     if (it && strlen(it->value) == len && memcmp(it->value, token, len) == 0) {
