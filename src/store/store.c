@@ -371,7 +371,7 @@ sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const c
         }
     }
     if (best < 0) {
-        return none == SD_STORE_NOTFOUND ? none : counted(st, none);
+        return none == SD_STORE_NOTFOUND || mode == SD_STORE_LOOK ? none : counted(st, none);
     }
     /* Older copies, and the losing side of a divergence (or its next read
      * counts it again), are brought to the kept one; a refused copy is

@@ -22,9 +22,10 @@ use Apache::TestRequest qw(GET POST);
 use LWP::UserAgent ();
 use Time::HiRes qw(time sleep);
 use POSIX ();
+use JSON::PP ();
 use SDTest qw(use_vhost login cookie_value env_sh);
 
-plan tests => 42;
+plan tests => 44;
 
 my $port = $ENV{SD_OUTAGE_PORT} or die 'SD_OUTAGE_PORT not set';
 my $CONNS = $ENV{OUTAGE_CONNECTIONS} || 16;
@@ -263,4 +264,23 @@ diag(sprintf('background load: %d requests (%s), socket errors %d, latency max %
              join(', ', map { /^status_(\d+)/ ? "$1 $bg{$_}" : () } sort keys %bg),
              (($bg{err_connect} // 0) + ($bg{err_read} // 0) + ($bg{err_write} // 0) + ($bg{err_timeout} // 0)),
              $bg{max_ms} // '?'));
+
+# --- looking is no error: the status page, viewed while memcached is
+# down, moves no counter (an alert on store_errors would fire for it).
+memcached('stop');
+sleep 1.2;   # every child's prober has seen it
+sub store_errors {
+    my $n = 0;
+    $n += $_ for GET('/sessiondemo-status?format=prometheus')->content
+                 =~ /^sessiondemo_store_errors_total(?:\{[^}]*\})? (\d+)$/mg;
+    return $n;
+}
+my $store_errors = store_errors();
+my $users;
+for (1 .. 5) {
+    $users = JSON::PP::decode_json(GET('/sessiondemo-status?json')->content)->{indexed_users};
+    GET '/sessiondemo-status';
+}
+ok(!defined $users, 'memcached down: the status page shows no user count');
+is(store_errors(), $store_errors, '... and 10 views of it (JSON and HTML) add no store error');
 is(log_lines(qr/exit signal/, $log_start), 0, 'no httpd child crashed');
