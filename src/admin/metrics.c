@@ -112,6 +112,19 @@ static void histogram_samples(out_t *o, const char *name, const char *labels,
                         snap.cumulative[SD_STATS_NBUCKETS]));
 }
 
+static void store_errors(out_t *o, const sd_stats *st)
+{
+    for (int i = 0; i < SD_STATS_MAX_SERVERS; ++i) {
+        apr_uint64_t n = atomic_load_explicit(&st->servers[i].store_errors, memory_order_relaxed);
+        if (st->servers[i].name[0] || n) {
+            put(o, apr_psprintf(o->p, PREFIX "store_errors_total{server=\"%s\"} %"
+                                APR_UINT64_T_FMT "\n",
+                                sd_metrics_label_value(o->p, st->servers[i].name[0]
+                                                       ? st->servers[i].name : "other"), n));
+        }
+    }
+}
+
 char *sd_metrics_write(apr_pool_t *p, const sd_metrics_input *in, apr_size_t *len)
 {
     out_t o = { p, apr_array_make(p, 64, sizeof(const char *)), in->openmetrics };
@@ -123,6 +136,11 @@ char *sd_metrics_write(apr_pool_t *p, const sd_metrics_input *in, apr_size_t *le
         const char *name = apr_pstrcat(p, sd_stats_counter_name(i), "_total", NULL);
         family(&o, in->openmetrics ? sd_stats_counter_name(i) : name, "counter",
                sd_stats_counter_help(i));
+        if (st && strcmp(name, "store_errors_total") == 0) {
+            /* By server, so that sum() is the status page's total. */
+            store_errors(&o, st);
+            continue;
+        }
         put(&o, apr_psprintf(p, PREFIX "%s %" APR_UINT64_T_FMT "\n", name,
                              sd_stats_counter_value(st, i)));
     }

@@ -17,7 +17,7 @@ use Symbol ();
 use Time::HiRes ();
 use SDTest qw(use_vhost login cookie_value in_parallel);
 
-plan tests => 57;
+plan tests => 58;
 
 my $PARSER = Apache::Test::vars('t_dir') . '/lib/prom_to_json.py';
 my $ACCESS_LOG = Apache::Test::vars('t_logs') . '/metrics_access_log';
@@ -144,6 +144,7 @@ $fam ||= {};
 # counted request came in between).
 my @missing = grep {
     my $f = $fam->{"sessiondemo_$_"};
+    $_ ne 'store_errors' and
     !($f && $f->{type} eq 'counter' && $f->{help} ne ''
       && @{ $f->{samples} } == 1 && $f->{samples}[0]{name} eq "sessiondemo_${_}_total"
       && $f->{samples}[0]{value} == $json_now->{$_})
@@ -151,6 +152,12 @@ my @missing = grep {
 is("@missing", '', 'every counter of the status page is a counter family sessiondemo_<name>_total'
    . ' with HELP and the same value (' . scalar(keys %$json_now) . ' counters)');
 ok(scalar(keys %$json_now) >= 19, '... of at least the 19 counters');
+my %errors_by = map { $_->{labels}{server} => $_->{value} } @{ $fam->{sessiondemo_store_errors}{samples} || [] };
+my $errors_sum = 0;
+$errors_sum += $_ for values %errors_by;
+ok(exists $errors_by{"127.0.0.1:$ENV{MEMCACHED_PORT}"} && $errors_sum == $json_now->{store_errors},
+   'store_errors_total has one sample per server (' . join(', ', sort keys %errors_by)
+   . "), summing to the status page's $json_now->{store_errors}");
 cmp_ok($fam->{sessiondemo_sessions_created}{samples}[0]{value}, '>=', $logins,
        'sessions_created counts the logins');
 cmp_ok($fam->{sessiondemo_lock_waits}{samples}[0]{value}, '>', $before->{lock_waits} // 0,

@@ -25,7 +25,7 @@ use POSIX ();
 use JSON::PP ();
 use SDTest qw(use_vhost login cookie_value env_sh);
 
-plan tests => 44;
+plan tests => 47;
 
 my $port = $ENV{SD_OUTAGE_PORT} or die 'SD_OUTAGE_PORT not set';
 my $CONNS = $ENV{OUTAGE_CONNECTIONS} || 16;
@@ -269,18 +269,27 @@ diag(sprintf('background load: %d requests (%s), socket errors %d, latency max %
 # down, moves no counter (an alert on store_errors would fire for it).
 memcached('stop');
 sleep 1.2;   # every child's prober has seen it
+# store_errors_total by server, and their sum.
 sub store_errors {
-    my $n = 0;
-    $n += $_ for GET('/sessiondemo-status?format=prometheus')->content
-                 =~ /^sessiondemo_store_errors_total(?:\{[^}]*\})? (\d+)$/mg;
-    return $n;
+    my %by = GET('/sessiondemo-status?format=prometheus')->content
+             =~ /^sessiondemo_store_errors_total\{server="([^"]+)"\} (\d+)$/mg;
+    my $sum = 0;
+    $sum += $_ for values %by;
+    return ($sum, $by{"127.0.0.1:$port"} // 0);
 }
-my $store_errors = store_errors();
+my ($store_errors) = store_errors();
 my $users;
 for (1 .. 5) {
     $users = JSON::PP::decode_json(GET('/sessiondemo-status?json')->content)->{indexed_users};
     GET '/sessiondemo-status';
 }
 ok(!defined $users, 'memcached down: the status page shows no user count');
-is(store_errors(), $store_errors, '... and 10 views of it (JSON and HTML) add no store error');
+is((store_errors())[0], $store_errors, '... and 10 views of it (JSON and HTML) add no store error');
+my ($sum0, $here0) = store_errors();
+is(code_of($plain, 'GET', '/cart', $cookie), 503, 'a session route answers 503');
+my ($sum1, $here1) = store_errors();
+ok($here1 > $here0 && $sum1 - $sum0 == $here1 - $here0,
+   "... counted as store errors of its server, 127.0.0.1:$port (+" . ($here1 - $here0) . '), and only there');
+is($sum1, JSON::PP::decode_json(GET('/sessiondemo-status?json')->content)->{counters}{store_errors},
+   'store_errors_total summed over servers is the status page\'s total');
 is(log_lines(qr/exit signal/, $log_start), 0, 'no httpd child crashed');

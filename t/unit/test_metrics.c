@@ -31,7 +31,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&p, NULL);
-    TAP_PLAN(21);
+    TAP_PLAN(22);
 
     TAP_IS_STR(sd_metrics_label_value(p, "127.0.0.1:11211"), "127.0.0.1:11211", "plain label value");
     TAP_IS_STR(sd_metrics_label_value(p, "a\"b\\c\nd"), "a\\\"b\\\\c\\nd",
@@ -41,6 +41,9 @@ int main(void)
     SD_STATS_ADD(stp, created, 7);
     sd_stats_observe(&st.store_calls[SD_STATS_STORE_add], 30);
     sd_stats_observe(&st.store_calls[SD_STATS_STORE_add], 2000000);
+    apr_cpystrn(st.servers[0].name, "127.0.0.1:11211", sizeof(st.servers[0].name));
+    SD_STATS_ADD(&st.servers[0], store_errors, 2);
+    SD_STATS_ADD(stp, store_errors, 2);
     in = (sd_metrics_input){ &st, servers, 2, 1, 3, 0, "1.2.3" };
     text = sd_metrics_write(p, &in, &len);
     TAP_OK(len == strlen(text), "one text, its length");
@@ -65,6 +68,10 @@ int main(void)
     TAP_OK(has_line(text, "sessiondemo_store_call_seconds_sum{op=\"add\"} 2.00003"), "_sum in seconds");
     TAP_OK(has_line(text, "sessiondemo_lock_wait_seconds_count 0")
            && has_line(text, "sessiondemo_lock_wait_seconds_sum 0"), "an unlabelled histogram");
+    TAP_OK(has_line(text, "sessiondemo_store_errors_total{server=\"127.0.0.1:11211\"} 2")
+           && !strstr(text, "sessiondemo_store_errors_total 2")
+           && !strstr(text, "store_errors_total{server=\"other\"}"),
+           "store errors by server, only the servers named or counted");
     TAP_OK(has_line(text, "# TYPE sessiondemo_build_info gauge")
            && has_line(text, "sessiondemo_build_info{version=\"1.2.3\"} 1"), "build_info");
     TAP_OK(!strstr(text, "# EOF"), "0.0.4 has no # EOF");
