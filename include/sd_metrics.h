@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The counters, histograms and server states in Prometheus's text
  * exposition format (version 0.0.4), for the status handler's
- * ?format=prometheus, or in OpenMetrics 1.0.0 for ?format=openmetrics. Pure (APR only), so its output is unit-tested;
- * docs/monitoring.md lists the families. */
+ * ?format=prometheus, or in OpenMetrics 1.0.0 for ?format=openmetrics.
+ * Pure (APR only), so its output is unit-tested; docs/monitoring.md lists
+ * the families. */
 #ifndef SD_METRICS_H
 #define SD_METRICS_H
 
