@@ -11,6 +11,8 @@
 #                         (the prober cuts the frozen server's sockets);
 #   thawed (SIGCONT)   -> sessions served again, even one that had requests
 #                         waiting at the freeze (its lock must not outlive it).
+#   killed, looked at  -> viewing the status page moves no error counter; a
+#                         failed request counts for its server's label.
 # memcached "outage" belongs to tests/lib/env.sh (t/setup.sh reserved its
 # port); this file only asks it to start, kill, pause and resume it.
 use strict;
