@@ -90,11 +90,15 @@ BUILD_ID := $(FLAVOR) $(TEMPLATEDIR) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)
 	@[ "$$(cat .flavor 2>/dev/null)" = '$(BUILD_ID)' ] || echo '$(BUILD_ID)' > .flavor
 FORCE:
 
-$(MODULE): $(SRCS) $(HDRS) Makefile .flavor
+# The module's version, from one place: debian/changelog's first entry.
+SD_VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+
+$(MODULE): $(SRCS) $(HDRS) Makefile .flavor debian/changelog
 	$(APXS) -c -o mod_sessiondemo.la -Iinclude \
 	  $(addprefix -Wc$(comma),$(CSTD) $(WARN) $(OPENSSL_CPPFLAGS) $(SAN_CFLAGS) $(CPPFLAGS) $(CFLAGS)) \
 	  $(addprefix -Wl$(comma),$(SAN_CFLAGS) $(LDFLAGS)) \
 	  -Wc,-DSD_DEFAULT_TEMPLATE_DIR='\"$(TEMPLATEDIR)\"' \
+	  -Wc,-DSD_VERSION='\"$(SD_VERSION)\"' \
 	  $(SRCS) -lcrypto -ljansson
 	@test -f $(MODULE)
 

@@ -44,21 +44,19 @@ static const char *same_realm_same_logins(apr_pool_t *ptemp, apr_hash_t *realms,
     }
     if ((other->rt.authn == NULL) != (v->rt.authn == NULL)) {
         return apr_psprintf(ptemp, "SessionDemoRealm '%s' is shared by a server in demo mode"
-                            " and one with SessionDemoAuthProvider (%s:%d): a demo login"
+                            " and one with SessionDemoAuthProvider (%s): a demo login"
                             " would be a login on both; give them different realms, or the"
                             " same SessionDemoAuthProvider", v->conf->realm,
-                            vs->server_hostname ? vs->server_hostname : "*",
-                            vs->addrs ? (int)vs->addrs->host_port : 0);
+                            sd_config_server_name(ptemp, vs));
     }
     if (other->conf->store_format != v->conf->store_format) {
         /* A Sealed server's record cannot be forged, an Express one's can:
          * mixed, anyone who can write memcached logs in on the Express
          * server as anyone of the realm (a plain record naming them). */
         return apr_psprintf(ptemp, "SessionDemoRealm '%s' is shared by a server with"
-                            " SessionDemoStoreFormat Sealed and one with Express (%s:%d):"
+                            " SessionDemoStoreFormat Sealed and one with Express (%s):"
                             " give them different realms, or the same format",
-                            v->conf->realm, vs->server_hostname ? vs->server_hostname : "*",
-                            vs->addrs ? (int)vs->addrs->host_port : 0);
+                            v->conf->realm, sd_config_server_name(ptemp, vs));
     }
     return NULL;
 }
@@ -129,13 +127,11 @@ static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
             /* A warning, not an error: sharing sessions with an Express app
              * is a choice an admin may make knowingly. */
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, vs, SD_LOGNO(00903)
-                         "sessiondemo: %s:%d checks real passwords but keeps sessions in"
+                         "sessiondemo: %s checks real passwords but keeps sessions in"
                          " memcached as plain JSON under their session IDs"
                          " (SessionDemoStoreFormat Express): anyone who can reach memcached"
                          " can read them and log in as anyone; use Sealed unless an Express"
-                         " app must share them",
-                         vs->server_hostname ? vs->server_hostname : "*",
-                         vs->addrs ? (int)vs->addrs->host_port : 0);
+                         " app must share them", sd_config_server_name(ptemp, vs));
         }
         if (!err && v->rt.authn && v->conf->secrets && v->conf->secrets->nelts
             && (v->conf->login_failures_per_user > 0 || v->conf->login_failures_per_address > 0)) {
@@ -151,9 +147,8 @@ static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
         if (!err && v->conf->serves_app) {
             err = same_realm_same_logins(ptemp, realms, vs, v);
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_INFO, 0, vs, SD_LOGNO(00009)
-                         "sessiondemo: %s:%d serves realm '%s'",
-                         vs->server_hostname ? vs->server_hostname : "*",
-                         vs->addrs ? (int)vs->addrs->host_port : 0, v->conf->realm);
+                         "sessiondemo: %s serves realm '%s'", sd_config_server_name(ptemp, vs),
+                         v->conf->realm);
         }
         if (err) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, vs,
@@ -288,11 +283,9 @@ static int sd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     for (server_rec *vs = s; vs; vs = vs->next) {
         if (!sd_vhost_get(vs)->rt.authn) {
             ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, vs, SD_LOGNO(00005)
-                         "sessiondemo: no SessionDemoAuthProvider for %s:%d, so"
+                         "sessiondemo: no SessionDemoAuthProvider for %s, so"
                          " logins run in demo mode: any non-empty username and"
-                         " password are accepted",
-                         vs->server_hostname ? vs->server_hostname : "*",
-                         vs->addrs ? (int)vs->addrs->host_port : 0);
+                         " password are accepted", sd_config_server_name(ptemp, vs));
         }
     }
     return OK;

@@ -231,6 +231,11 @@ sd_config *sd_config_merge(apr_pool_t *p, const sd_config *base, const sd_config
  * an error message that names the directive at fault. */
 const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf);
 
+/* "ServerName:port" of a server as clients reach it (the port of its
+ * vhost address or, for the main server, the first Listen): the default
+ * realm, and the server's name in start-up lines. */
+const char *sd_config_server_name(apr_pool_t *p, const server_rec *s);
+
 /* The SameSite attribute value ("Strict", "Lax", "None") or NULL for Off. */
 const char *sd_config_same_site_name(const sd_config *conf);
 

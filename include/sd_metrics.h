@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The counters, histograms and server states in Prometheus's text
  * exposition format (version 0.0.4), for the status handler's
- * ?format=prometheus. Pure (APR only), so its output is unit-tested;
- * docs/monitoring.md lists the families. */
+ * ?format=prometheus, or in OpenMetrics 1.0.0 for ?format=openmetrics.
+ * Pure (APR only), so its output is unit-tested; docs/monitoring.md lists
+ * the families. */
 #ifndef SD_METRICS_H
 #define SD_METRICS_H
 
@@ -11,6 +12,7 @@
 #include "sd_stats.h"
 
 #define SD_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+#define SD_METRICS_OPENMETRICS_TYPE "application/openmetrics-text; version=1.0.0; charset=utf-8"
 
 typedef struct {
     const char *name;           /* "host:port", the `server` label       */
@@ -23,6 +25,8 @@ typedef struct {
     int nservers;
     int has_host_locks;         /* the host lock table exists            */
     apr_uint32_t host_locks_held;
+    int openmetrics;            /* OpenMetrics 1.0.0 rather than 0.0.4   */
+    const char *version;        /* the build_info gauge's; NULL: none    */
 } sd_metrics_input;
 
 /* Every family of `in`, each with its HELP and TYPE lines, as one text

@@ -16,6 +16,7 @@
 #include <apr_time.h>
 
 #include <stdatomic.h>
+#include <string.h>
 
 /* Shared memory is only shared if its atomics need no lock of the process
  * that uses them. */
@@ -78,12 +79,24 @@ typedef struct {
     _Atomic apr_uint64_t sum_us;
 } sd_stats_histogram;
 
+/* store_errors by server ("host:port"): names the parent claims before it
+ * forks (sd_stats_server_claim), so children only read them; the last slot
+ * counts the servers past the table, as "other". */
+#define SD_STATS_MAX_SERVERS 64
+#define SD_STATS_SERVER_NAME 128
+
+typedef struct {
+    char name[SD_STATS_SERVER_NAME];    /* "" while free */
+    _Atomic apr_uint64_t store_errors;
+} sd_stats_server;
+
 typedef struct sd_stats {
 #define SD_STATS_FIELD_(field, name, help) _Atomic apr_uint64_t field;
     SD_STATS_COUNTERS(SD_STATS_FIELD_)
 #undef SD_STATS_FIELD_
     sd_stats_histogram store_calls[SD_STATS_NSTORE_OPS];
     sd_stats_histogram lock_wait;   /* of the acquisitions counted in lock_waits */
+    sd_stats_server servers[SD_STATS_MAX_SERVERS];
 } sd_stats;
 
 /* NULL stats (a unit test, `apache2 -t`'s dry run) count nothing. */
@@ -120,6 +133,22 @@ static inline void sd_stats_observe(sd_stats_histogram *h, apr_interval_time_t u
     atomic_fetch_add_explicit(&h->buckets[i], 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&h->sum_us, (apr_uint64_t)us, memory_order_relaxed);
 }
+
+/* The slot of server `name` in st->servers, or -1 for NULL stats. Inline,
+ * so that the store counts by server without linking this unit. */
+static inline int sd_stats_server_find(const sd_stats *st, const char *name)
+{
+    for (int i = 0; st && i < SD_STATS_MAX_SERVERS - 1 && st->servers[i].name[0]; ++i) {
+        if (strncmp(st->servers[i].name, name, SD_STATS_SERVER_NAME - 1) == 0) {
+            return i;
+        }
+    }
+    return st ? SD_STATS_MAX_SERVERS - 1 : -1;
+}
+
+/* In the parent only: the slot of `name`, taken if it has none (kept
+ * across restarts with the block, so a server's count goes on). */
+int sd_stats_server_claim(sd_stats *st, const char *name);
 
 /* A zeroed block in anonymous APR shared memory, for the processes this
  * one forks from now on. It lasts as long as `pool` (httpd's process pool,

@@ -2,8 +2,8 @@
 /* `SetHandler sessiondemo-status`: a mod_status-like admin page (HTML, or
  * JSON with ?json) with memcached server state, the whole httpd's session
  * counters and the effective configuration, never the secrets; or, with
- * ?format=prometheus, the counters, histograms and server states in
- * Prometheus's text format. */
+ * ?format=prometheus (or openmetrics), the counters, histograms and server
+ * states in Prometheus's text format (or OpenMetrics). */
 #ifndef SD_STATUS_H
 #define SD_STATUS_H
 

@@ -57,8 +57,10 @@ sd_store *sd_store_create(apr_pool_t *p, const sd_backend *backend, const sd_rin
 
 typedef enum {
     SD_STORE_READ_ONLY,  /* repairs only replicas that lack the key (add)  */
-    SD_STORE_LOCKED      /* the caller holds the key's lock: also rewrites
+    SD_STORE_LOCKED,     /* the caller holds the key's lock: also rewrites
                             replicas holding an older copy                */
+    SD_STORE_LOOK        /* as READ_ONLY, for the status page: no request
+                            failed, so an outage is not a store error     */
 } sd_store_read_mode;
 
 /* The newest copy among the replicas that answer (*val from call->pool,

@@ -84,7 +84,7 @@ sd_index_verdict sd_user_index_check(request_rec *r, const sd_vhost *v, const ch
 
 /* How many users of the realm have an index with sessions in it (created
  * minus emptied; an index memcached evicts is still counted). Returns SD_OK,
- * or SD_UNAVAILABLE. */
+ * or SD_UNAVAILABLE, which is no store error: only the status page asks. */
 sd_result sd_user_index_users(request_rec *r, const sd_vhost *v, apr_int64_t *count);
 
 #endif

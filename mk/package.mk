@@ -35,7 +35,7 @@ install:
 # track), so the build neither cleans nor rebuilds the checkout's module and
 # writes nothing outside build/ and dist/ (both git-ignored).
 DEB_BUILD_PACKAGES := dpkg-dev debhelper fakeroot build-essential lintian
-DEB_VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+DEB_VERSION := $(SD_VERSION)
 DEB_ARCH    := $(shell dpkg --print-architecture 2>/dev/null)
 PKG_BUILD   := build/deb
 PKG_DIST    := dist

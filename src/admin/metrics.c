@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Prometheus text format 0.0.4: a family is its HELP and TYPE lines, then
  * its samples; a histogram's buckets are cumulative with a last `+Inf`
- * one equal to _count. */
+ * one equal to _count. OpenMetrics differs only in that a counter family
+ * is named without its samples' `_total`, HELP escapes quotes too, and
+ * `# EOF` ends the text. */
 #include "sd_metrics.h"
 
 #include <apr_strings.h>
@@ -14,6 +16,7 @@
 typedef struct {
     apr_pool_t *p;
     apr_array_header_t *pieces;
+    int openmetrics;
 } out_t;
 
 static void put(out_t *o, const char *text)
@@ -67,7 +70,8 @@ const char *sd_metrics_label_value(apr_pool_t *p, const char *value)
 static void family(out_t *o, const char *name, const char *type, const char *help)
 {
     put(o, apr_psprintf(o->p, "# HELP " PREFIX "%s %s\n# TYPE " PREFIX "%s %s\n", name,
-                        help_text(o->p, help), name, type));
+                        o->openmetrics ? sd_metrics_label_value(o->p, help)
+                                       : help_text(o->p, help), name, type));
 }
 
 /* Microseconds as exact decimal seconds ("0.00005", "2.5", "1"), the way
@@ -108,18 +112,43 @@ static void histogram_samples(out_t *o, const char *name, const char *labels,
                         snap.cumulative[SD_STATS_NBUCKETS]));
 }
 
+static void store_errors(out_t *o, const sd_stats *st)
+{
+    for (int i = 0; i < SD_STATS_MAX_SERVERS; ++i) {
+        apr_uint64_t n = atomic_load_explicit(&st->servers[i].store_errors, memory_order_relaxed);
+        if (st->servers[i].name[0] || n) {
+            put(o, apr_psprintf(o->p, PREFIX "store_errors_total{server=\"%s\"} %"
+                                APR_UINT64_T_FMT "\n",
+                                sd_metrics_label_value(o->p, st->servers[i].name[0]
+                                                       ? st->servers[i].name : "other"), n));
+        }
+    }
+}
+
 char *sd_metrics_write(apr_pool_t *p, const sd_metrics_input *in, apr_size_t *len)
 {
-    out_t o = { p, apr_array_make(p, 64, sizeof(const char *)) };
+    out_t o = { p, apr_array_make(p, 64, sizeof(const char *)), in->openmetrics };
     char *text;
     static const sd_stats_histogram none;
     const sd_stats *st = in->stats;
 
     for (int i = 0; i < SD_STATS_NCOUNTERS; ++i) {
         const char *name = apr_pstrcat(p, sd_stats_counter_name(i), "_total", NULL);
-        family(&o, name, "counter", sd_stats_counter_help(i));
+        family(&o, in->openmetrics ? sd_stats_counter_name(i) : name, "counter",
+               sd_stats_counter_help(i));
+        if (st && strcmp(name, "store_errors_total") == 0) {
+            /* By server, so that sum() is the status page's total. */
+            store_errors(&o, st);
+            continue;
+        }
         put(&o, apr_psprintf(p, PREFIX "%s %" APR_UINT64_T_FMT "\n", name,
                              sd_stats_counter_value(st, i)));
+    }
+
+    if (in->version) {
+        family(&o, "build_info", "gauge", "The module's version, as its label; always 1.");
+        put(&o, apr_psprintf(p, PREFIX "build_info{version=\"%s\"} 1\n",
+                             sd_metrics_label_value(p, in->version)));
     }
 
     family(&o, "memcached_up", "gauge",
@@ -147,6 +176,9 @@ char *sd_metrics_write(apr_pool_t *p, const sd_metrics_input *in, apr_size_t *le
     family(&o, "lock_wait_seconds", "histogram",
            "Time waited for a session lock that was held, by the requests that waited.");
     histogram_samples(&o, "lock_wait_seconds", "", st ? &st->lock_wait : &none);
+    if (in->openmetrics) {
+        put(&o, "# EOF\n");
+    }
     text = apr_array_pstrcat(p, o.pieces, 0);
     *len = strlen(text);
     return text;

@@ -3,6 +3,8 @@
  * counter without naming each. */
 #include "sd_stats.h"
 
+#include <apr_strings.h>
+
 #include <stddef.h>
 #include <string.h>
 
@@ -101,4 +103,18 @@ void sd_stats_histogram_read(const sd_stats_histogram *h, sd_stats_snapshot *out
         out->cumulative[i] = total;
     }
     out->sum_us = atomic_load_explicit(&h->sum_us, memory_order_relaxed);
+}
+
+int sd_stats_server_claim(sd_stats *st, const char *name)
+{
+    int i = sd_stats_server_find(st, name);
+    if (i == SD_STATS_MAX_SERVERS - 1) {
+        for (i = 0; i < SD_STATS_MAX_SERVERS - 1 && st->servers[i].name[0]; ++i) {
+        }
+        if (i == SD_STATS_MAX_SERVERS - 1) {
+            name = "other";
+        }
+        apr_cpystrn(st->servers[i].name, name, sizeof(st->servers[i].name));
+    }
+    return i;
 }

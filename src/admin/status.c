@@ -152,12 +152,13 @@ static json_t *html_view(apr_pool_t *p, const json_t *model)
                                       "sections", sections));
 }
 
-/* ?format=prometheus: the whole httpd's figures, whichever virtual host is
- * asked (the counters are one block; the servers are every store's), so a
- * scrape of any status URL sees the same thing. */
-static void prometheus(request_rec *r, const sd_vhost *v, sd_http_reply *out)
+/* ?format=prometheus or openmetrics: the whole httpd's figures, whichever
+ * virtual host is asked (the counters are one block; the servers are every
+ * store's), so a scrape of any status URL sees the same thing. */
+static void prometheus(request_rec *r, const sd_vhost *v, int openmetrics, sd_http_reply *out)
 {
-    sd_metrics_input in = { v->rt.stats, NULL, 0, v->rt.host_locks != NULL, 0 };
+    sd_metrics_input in = { v->rt.stats, NULL, 0, v->rt.host_locks != NULL, 0, openmetrics,
+                            SD_VERSION };
     sd_stores_server *servers = NULL;
     sd_metrics_server *list;
 
@@ -173,18 +174,26 @@ static void prometheus(request_rec *r, const sd_vhost *v, sd_http_reply *out)
         sd_host_lock_counts(v->rt.host_locks, &in.host_locks_held, &reclaimed);
     }
     out->status = HTTP_OK;
-    out->content_type = SD_METRICS_CONTENT_TYPE;
+    out->content_type = openmetrics ? SD_METRICS_OPENMETRICS_TYPE : SD_METRICS_CONTENT_TYPE;
     out->body = sd_metrics_write(r->pool, &in, &out->len);
 }
 
-/* The format= of the query string, or NULL. */
+/* The format= of the query string (bare "?json" is "json"); without one, a
+ * scraper's Accept may ask for OpenMetrics; else the HTML page. */
 static const char *format_asked(request_rec *r)
 {
     apr_table_t *args = NULL;
-    if (!r->args || sd_form_parse(r->pool, r->args, strlen(r->args), &args) != APR_SUCCESS) {
-        return NULL;
+    const char *format = NULL, *accept = apr_table_get(r->headers_in, "Accept");
+    if (r->args && strcmp(r->args, "json") == 0) {
+        return "json";
     }
-    return apr_table_get(args, "format");
+    if (r->args && sd_form_parse(r->pool, r->args, strlen(r->args), &args) == APR_SUCCESS) {
+        format = apr_table_get(args, "format");
+    }
+    if (!format && accept && ap_strcasestr(accept, "application/openmetrics-text")) {
+        return "openmetrics";
+    }
+    return format ? format : "html";
 }
 
 /* The model of the page, which the JSON is and the HTML shows. */
@@ -228,17 +237,23 @@ int sd_status_handle(request_rec *r, const sd_vhost *v)
         return HTTP_METHOD_NOT_ALLOWED;
     }
     format = format_asked(r);
-    if (format && strcmp(format, "prometheus") == 0) {
-        prometheus(r, v, &out);
+    if (strcmp(format, "prometheus") == 0 || strcmp(format, "openmetrics") == 0) {
+        prometheus(r, v, format[0] == 'o', &out);
     }
-    else if ((r->args && strcmp(r->args, "json") == 0) || (format && strcmp(format, "json") == 0)) {
+    else if (strcmp(format, "json") == 0) {
         sd_http_json(r, &out, HTTP_OK, model_of(r, v));
     }
-    else {
+    else if (strcmp(format, "html") == 0) {
         out.status = HTTP_OK;
         out.content_type = SD_HTTP_HTML;
         out.body = sd_views_render(r->pool, v->rt.views, SD_VIEW_STATUS,
                                    html_view(r->pool, model_of(r, v)), &out.len);
+    }
+    else {
+        /* Not the HTML page: a scraper that asked for something else
+         * would take it for metrics it cannot read. */
+        sd_http_text(&out, HTTP_BAD_REQUEST, "unknown format=; this page has format=html, json,"
+                     " prometheus or openmetrics\n");
     }
     return sd_http_send(r, v->rt.csp, &out);
 }

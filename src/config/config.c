@@ -442,7 +442,7 @@ static int default_port(const server_rec *s)
     return DEFAULT_HTTP_PORT;
 }
 
-static const char *default_realm(apr_pool_t *p, const server_rec *s)
+const char *sd_config_server_name(apr_pool_t *p, const server_rec *s)
 {
     const char *host = s->server_hostname ? s->server_hostname : "localhost";
     return apr_psprintf(p, "%s:%d", host, default_port(s));
@@ -478,7 +478,7 @@ const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)
                " (the realm's), or SessionDemoStoreFormat Express if its records are plain";
     }
     if (!conf->realm) {
-        conf->realm = default_realm(p, s);
+        conf->realm = sd_config_server_name(p, s);
     }
     if (!conf->login_url) {
         conf->login_url = apr_pstrcat(p, conf->app_mount ? conf->app_mount : "", "/login", NULL);

@@ -161,8 +161,8 @@ static apr_time_t ms_member(const json_t *e, const char *name)
 }
 
 
-static sd_result read_index(request_rec *r, const sd_vhost *v, const index_name *n, int locked,
-                      const char *what, index_value *out)
+static sd_result read_index(request_rec *r, const sd_vhost *v, const index_name *n,
+                             sd_store_read_mode mode, const char *what, index_value *out)
 {
     char *val = NULL;
     apr_size_t len = 0;
@@ -175,7 +175,7 @@ static sd_result read_index(request_rec *r, const sd_vhost *v, const index_name 
     memset(out, 0, sizeof(*out));
     out->sessions = sd_json_track(r->pool, json_array());
     switch (sd_vault_read_checked(r, v, n->lock_id, n->lock_key,
-                                  locked ? SD_STORE_LOCKED : SD_STORE_READ_ONLY, &val, &len,
+                                  mode, &val, &len,
                                   &flags, &out->old_key, &unopenable)) {
     case SD_STORE_OK:
         break;
@@ -436,7 +436,8 @@ static void count_users(request_rec *r, const sd_vhost *v, int delta)
     if (!n.key || lock_index(r, v, &n, SD_LOCK_TRY, &lock) != SD_OK) {
         return;
     }
-    if (read_index(r, v, &n, lock != NULL, "count of indexed users", &iv) == SD_OK) {
+    if (read_index(r, v, &n, lock ? SD_STORE_LOCKED : SD_STORE_READ_ONLY,
+                   "count of indexed users", &iv) == SD_OK) {
         users = iv.users + delta;
         if (still_trusted(r, lock)) {
             json_t *one = sd_json_track(r->pool, json_integer(users < 0 ? 0 : users));
@@ -458,7 +459,7 @@ sd_result sd_user_index_users(request_rec *r, const sd_vhost *v, apr_int64_t *co
     if (!n.key) {
         return out_of_memory(r, "naming the index of a user's sessions");
     }
-    if ((rc = read_index(r, v, &n, 0, "count of indexed users", &iv)) == SD_OK) {
+    if ((rc = read_index(r, v, &n, SD_STORE_LOOK, "count of indexed users", &iv)) == SD_OK) {
         *count = iv.users;
     }
     return rc;
@@ -563,7 +564,8 @@ static sd_result rewrite(request_rec *r, const sd_vhost *v, const char *user, ap
     if ((rc = lock_index(r, v, &n, SD_LOCK_WAIT, &lock)) != SD_OK) {
         return rc;
     }
-    rc = read_index(r, v, &n, lock != NULL, "index of a user's sessions", &iv);
+    rc = read_index(r, v, &n, lock ? SD_STORE_LOCKED : SD_STORE_READ_ONLY,
+                    "index of a user's sessions", &iv);
     if (rc == SD_OK && !iv.found && !add && !end) {
         /* A logout of a user without an index: nothing to drop, and no
          * index made for it. */
@@ -718,7 +720,8 @@ sd_result sd_user_index_list(request_rec *r, const sd_vhost *v, const char *user
     if (!n.key) {
         return out_of_memory(r, "naming the index of a user's sessions");
     }
-    if ((rc = read_index(r, v, &n, 0, "index of a user's sessions", &iv)) != SD_OK) {
+    if ((rc = read_index(r, v, &n, SD_STORE_READ_ONLY, "index of a user's sessions", &iv))
+        != SD_OK) {
         return rc;
     }
     json_array_foreach(iv.sessions, i, e) {
@@ -757,7 +760,8 @@ sd_index_verdict sd_user_index_check(request_rec *r, const sd_vhost *v, const ch
 
     /* Read only, without the index's lock: the caller holds its session's
      * lock, and no session's request waits for the index while holding it. */
-    if (!n.key || read_index(r, v, &n, 0, "index of a user's sessions", &iv) != SD_OK) {
+    if (!n.key
+        || read_index(r, v, &n, SD_STORE_READ_ONLY, "index of a user's sessions", &iv) != SD_OK) {
         return SD_INDEX_DOWN;
     }
     if (!iv.found) {
@@ -806,7 +810,8 @@ sd_result sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
     if (handle && !handle_well_formed(handle)) {
         return SD_NOT_FOUND;
     }
-    if ((rc = read_index(r, v, &n, 0, "index of a user's sessions", &iv)) != SD_OK) {
+    if ((rc = read_index(r, v, &n, SD_STORE_READ_ONLY, "index of a user's sessions", &iv))
+        != SD_OK) {
         return rc;
     }
     end.before = apr_time_now();

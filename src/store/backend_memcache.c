@@ -409,6 +409,8 @@ int sd_backend_memcache_servers(const sd_backend *be, apr_pool_t *p,
         /* Only ask a server the prober vouches for; its sockets have a
          * timeout, so even one that froze since cannot hang the page. */
         if (info[i].up && apr_memcache_version(srv->ms, p, &version) == APR_SUCCESS) {
+            /* apr_memcache keeps the reply's CR. */
+            version[strcspn(version, "\r\n")] = '\0';
             info[i].version = version;
             if (apr_memcache_stats(srv->ms, p, &stats) == APR_SUCCESS) {
                 info[i].has_stats = 1;

@@ -53,6 +53,7 @@ struct sd_store {
     volatile apr_uint32_t replays;
     sd_store_local_lock local;
     sd_store_validator validator;
+    int *error_slot;                  /* server i's in stats->servers     */
 };
 
 sd_store *sd_store_create(apr_pool_t *p, const sd_backend *backend, const sd_ring *ring,
@@ -68,6 +69,10 @@ sd_store *sd_store_create(apr_pool_t *p, const sd_backend *backend, const sd_rin
     st->log = log;
     st->log_baton = log_baton;
     st->nhints = hints;
+    st->error_slot = apr_palloc(p, sizeof(int) * (apr_size_t)(backend->nservers + 1));
+    for (int i = 0; i < backend->nservers; ++i) {
+        st->error_slot[i] = sd_stats_server_find(stats, backend->names[i]);
+    }
     st->hints = apr_pcalloc(p, sizeof(hint) * (apr_size_t)(hints > 0 ? hints : 1));
     if (apr_thread_mutex_create(&st->hints_lock, APR_THREAD_MUTEX_DEFAULT, p) != APR_SUCCESS) {
         st->nhints = 0;
@@ -101,10 +106,15 @@ static apr_uint32_t wire_exptime(apr_int64_t ttl_seconds)
     return (apr_uint32_t)ttl_seconds;
 }
 
-static sd_store_result counted(sd_store *st, sd_store_result res)
+/* An error is the key's: counted for its primary server (t[0]), so the
+ * errors by server add up to the total. */
+static sd_store_result counted(sd_store *st, const int *t, sd_store_result res)
 {
     if (res == SD_STORE_DOWN || res == SD_STORE_ERROR) {
         SD_STATS_INC(st->stats, store_errors);
+        if (st->stats && st->error_slot[t[0]] >= 0) {
+            SD_STATS_INC(&st->stats->servers[st->error_slot[t[0]]], store_errors);
+        }
     }
     return res;
 }
@@ -371,7 +381,7 @@ sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const c
         }
     }
     if (best < 0) {
-        return none == SD_STORE_NOTFOUND ? none : counted(st, none);
+        return none == SD_STORE_NOTFOUND || mode == SD_STORE_LOOK ? none : counted(st, t, none);
     }
     /* Older copies, and the losing side of a divergence (or its next read
      * counts it again), are brought to the kept one; a refused copy is
@@ -424,7 +434,7 @@ sd_store_result sd_store_write(sd_store *st, const sd_backend_call *call, const 
             remember(st, call, key, lock_key, t[i]);
         }
     }
-    return stored ? SD_STORE_OK : counted(st, worst);
+    return stored ? SD_STORE_OK : counted(st, t, worst);
 }
 
 sd_store_result sd_store_add(sd_store *st, const sd_backend_call *call, const char *key,
@@ -459,7 +469,7 @@ sd_store_result sd_store_add(sd_store *st, const sd_backend_call *call, const ch
             remember(st, call, key, lock_key, t[i]);
         }
     }
-    return counted(st, res);
+    return counted(st, t, res);
 }
 
 sd_store_result sd_store_remove(sd_store *st, const sd_backend_call *call, const char *key)
@@ -481,9 +491,9 @@ sd_store_result sd_store_remove(sd_store *st, const sd_backend_call *call, const
         }
     }
     if (!answered) {
-        return counted(st, worst == SD_STORE_OK ? SD_STORE_DOWN : worst);
+        return counted(st, t, worst == SD_STORE_OK ? SD_STORE_DOWN : worst);
     }
-    return worst == SD_STORE_OK ? SD_STORE_OK : counted(st, worst);
+    return worst == SD_STORE_OK ? SD_STORE_OK : counted(st, t, worst);
 }
 
 /* ------------------------------------------------------------ counters */
@@ -517,10 +527,10 @@ sd_store_result sd_store_counter(sd_store *st, const sd_backend_call *call, cons
             }
         }
         if (r != SD_BACKEND_DOWN) {
-            return counted(st, as_store(r));
+            return counted(st, t, as_store(r));
         }
     }
-    return counted(st, SD_STORE_DOWN);
+    return counted(st, t, SD_STORE_DOWN);
 }
 
 /* --------------------------------------------------------------- locks */
@@ -580,7 +590,7 @@ sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const c
             }
         }
     }
-    return counted(st, res);
+    return counted(st, t, res);
 }
 
 void sd_store_unlock(sd_store *st, const sd_backend_call *call, const char *key,

@@ -62,13 +62,16 @@ void sd_stores_plan(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         const apr_array_header_t *servers = v->conf->memcache;
         int *index = apr_palloc(pconf, sizeof(int) * (apr_size_t)servers->nelts);
         for (int i = 0; i < servers->nelts; ++i) {
-            const char *key = slot_key(ptemp, v->conf,
-                                       &APR_ARRAY_IDX(servers, i, sd_config_server));
+            const sd_config_server *m = &APR_ARRAY_IDX(servers, i, sd_config_server);
+            const char *key = slot_key(ptemp, v->conf, m);
             int *slot = apr_hash_get(slots, key, APR_HASH_KEY_STRING);
             if (!slot) {
                 slot = apr_palloc(ptemp, sizeof(*slot));
                 *slot = nslots++;
                 apr_hash_set(slots, key, APR_HASH_KEY_STRING, slot);
+                if (v->rt.stats) {
+                    sd_stats_server_claim(v->rt.stats, server_name(ptemp, m));
+                }
             }
             index[i] = *slot;
         }

@@ -18,7 +18,7 @@ use Symbol ();
 use Time::HiRes ();
 use SDTest qw(use_vhost login cookie_value in_parallel);
 
-plan tests => 50;
+plan tests => 58;
 
 my $PARSER = Apache::Test::vars('t_dir') . '/lib/prom_to_json.py';
 my $ACCESS_LOG = Apache::Test::vars('t_logs') . '/metrics_access_log';
@@ -26,10 +26,10 @@ my $ACCESS_LOG = Apache::Test::vars('t_logs') . '/metrics_access_log';
 # A status page of the main server on a new connection (a new connection
 # may land on any child).
 sub fresh_get {
-    my ($path) = @_;
+    my ($path, @headers) = @_;
     use_vhost(undef);
     my $ua = LWP::UserAgent->new(timeout => 30, keep_alive => 0);
-    return $ua->get('http://' . Apache::TestRequest::hostport() . $path);
+    return $ua->get('http://' . Apache::TestRequest::hostport() . $path, @headers);
 }
 
 sub counters { JSON::PP::decode_json(fresh_get('/sessiondemo-status?json')->content) }
@@ -37,9 +37,9 @@ sub counters { JSON::PP::decode_json(fresh_get('/sessiondemo-status?json')->cont
 # The families of a Prometheus text, as the real parser reads them:
 # name => { type, help, samples => [ { name, labels, value } ] }.
 sub parse_prometheus {
-    my ($text) = @_;
+    my ($text, @openmetrics) = @_;
     my ($in, $out) = (Symbol::gensym, Symbol::gensym);
-    my $pid = IPC::Open3::open3($in, $out, undef, '/usr/bin/python3', $PARSER);
+    my $pid = IPC::Open3::open3($in, $out, undef, '/usr/bin/python3', $PARSER, @openmetrics);
     print $in $text;
     close $in;
     my $json = do { local $/; <$out> };
@@ -124,6 +124,7 @@ $fam ||= {};
 # counted request came in between).
 my @missing = grep {
     my $f = $fam->{"sessiondemo_$_"};
+    $_ ne 'store_errors' and
     !($f && $f->{type} eq 'counter' && $f->{help} ne ''
       && @{ $f->{samples} } == 1 && $f->{samples}[0]{name} eq "sessiondemo_${_}_total"
       && $f->{samples}[0]{value} == $json_now->{$_})
@@ -131,6 +132,12 @@ my @missing = grep {
 is("@missing", '', 'every counter of the status page is a counter family sessiondemo_<name>_total'
    . ' with HELP and the same value (' . scalar(keys %$json_now) . ' counters)');
 ok(scalar(keys %$json_now) >= 19, '... of at least the 19 counters');
+my %errors_by = map { $_->{labels}{server} => $_->{value} } @{ $fam->{sessiondemo_store_errors}{samples} || [] };
+my $errors_sum = 0;
+$errors_sum += $_ for values %errors_by;
+ok(exists $errors_by{"127.0.0.1:$ENV{MEMCACHED_PORT}"} && $errors_sum == $json_now->{store_errors},
+   'store_errors_total has one sample per server (' . join(', ', sort keys %errors_by)
+   . "), summing to the status page's $json_now->{store_errors}");
 cmp_ok($fam->{sessiondemo_sessions_created}{samples}[0]{value}, '>=', $logins,
        'sessions_created counts the logins');
 cmp_ok($fam->{sessiondemo_lock_waits}{samples}[0]{value}, '>', $before->{lock_waits} // 0,
@@ -196,6 +203,26 @@ like($raw, qr/^# TYPE sessiondemo_store_call_seconds histogram$/m, 'TYPE line as
 ok($raw !~ /[^\n]\z/ && $raw =~ /\n\z/, 'the text ends with a line feed');
 is(fresh_get('/sessiondemo-status?format=prometheus&x=1')->code, 200,
    'format= among other query parameters');
+my ($build) = map { $_->{labels}{version} } @{ $fam->{sessiondemo_build_info}{samples} || [] };
+my ($changelog) = do { open my $fh, '<', "$FindBin::Bin/../../debian/changelog"; <$fh> } =~ /\(([^)]+)\)/;
+is($build, $changelog, "sessiondemo_build_info{version=\"$changelog\"}: debian/changelog's version");
+
+# --- OpenMetrics, by format= or by a scraper's Accept; an unknown format
+$res = fresh_get('/sessiondemo-status?format=openmetrics');
+like($res->header('Content-Type'), qr{^application/openmetrics-text; version=1\.0\.0; charset=utf-8$},
+     '?format=openmetrics answers application/openmetrics-text');
+my $om = parse_prometheus($res->content, '--openmetrics');
+ok($om, "... which the prometheus_client OpenMetrics parser reads (it requires # EOF last)")
+    or diag $res->content;
+is($om && $om->{sessiondemo_sessions_created}{samples}[0]{name}, 'sessiondemo_sessions_created_total',
+   '... a counter family without _total, its sample with it');
+like(fresh_get('/sessiondemo-status', Accept => 'application/openmetrics-text;version=1.0.0,'
+               . 'text/plain;version=0.0.4;q=0.5')->header('Content-Type'),
+     qr{^application/openmetrics-text}, '... also for Accept: application/openmetrics-text');
+$res = fresh_get('/sessiondemo-status?format=xml');
+is($res->code, 400, 'an unknown format= answers 400');
+like($res->header('Content-Type') . $res->content, qr{^text/plain.*format=html, json, prometheus or openmetrics}s,
+     '... in plain text, naming the formats');
 use_vhost('sd_plain');
 my $vres = GET '/sessiondemo-status?format=prometheus';
 my $vfam = parse_prometheus($vres->content) || {};

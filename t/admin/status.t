@@ -10,7 +10,7 @@ use Apache::TestRequest qw(GET POST PUT);
 use JSON::PP ();
 use SDTest qw(use_vhost login);
 
-plan tests => 16;
+plan tests => 17;
 
 use_vhost(undef);
 login('wendy');
@@ -24,6 +24,7 @@ is(scalar @{ $s->{memcached} }, 1, 'one memcached server listed');
 is($s->{memcached}[0]{address}, "127.0.0.1:$ENV{MEMCACHED_PORT}", '... with its address');
 is($s->{memcached}[0]{state}, 'up', '... up');
 like($s->{memcached}[0]{version}, qr/^1\.\d+\.\d+/, '... with its version');
+unlike($s->{memcached}[0]{version}, qr/[\r\n]/, '... without the reply\'s CR');
 ok($s->{memcached}[0]{items} >= 1, '... and its item count');
 ok(defined $s->{memcached}[0]{hit_rate}, '... and hit rate');
 for my $counter (qw(sessions_created sessions_loaded sessions_saved sessions_destroyed

@@ -9,7 +9,7 @@ use SDTest ();
 use Apache::Test qw(-withtestmore);
 use File::Temp qw(tempdir);
 
-plan tests => 62;
+plan tests => 63;
 
 my $vars = Apache::Test::vars();
 my $top = $vars->{top_dir};
@@ -112,6 +112,8 @@ like($out, qr{SessionDemoSecret: a secret of 5 bytes is easy to guess}, '... wit
                           . "SessionDemoAuthProvider file\n</VirtualHost>");
 ok($rc == 0 && $out =~ /SD00009: .*serves realm 'shop'/ && $out =~ /SD00009: sessiondemo: other\.example:2 serves realm 'other\.example:2'/,
    'a virtual host does not inherit the main server\'s SessionDemoRealm') or diag $out;
+like($out, qr/SD00009: sessiondemo: localhost:1 serves realm 'shop'/,
+     'the main server is named by its ServerName and first Listen, not port 0');
 ($rc, $out) = config_test("SessionDemoTemplateDir \"$top/templates\"\n$secret\n"
                           . "SessionDemoRealm shop\n$app\nListen 127.0.0.1:2\n"
                           . "LoadModule authn_core_module /usr/lib/apache2/modules/mod_authn_core.so\n"

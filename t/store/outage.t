@@ -11,6 +11,8 @@
 #                         (the prober cuts the frozen server's sockets);
 #   thawed (SIGCONT)   -> sessions served again, even one that had requests
 #                         waiting at the freeze (its lock must not outlive it).
+#   killed, looked at  -> viewing the status page moves no error counter; a
+#                         failed request counts for its server's label.
 # memcached "outage" belongs to tests/lib/env.sh (t/setup.sh reserved its
 # port); this file only asks it to start, kill, pause and resume it.
 use strict;
@@ -22,9 +24,10 @@ use Apache::TestRequest qw(GET POST);
 use LWP::UserAgent ();
 use Time::HiRes qw(time sleep);
 use POSIX ();
+use JSON::PP ();
 use SDTest qw(use_vhost login cookie_value env_sh);
 
-plan tests => 42;
+plan tests => 47;
 
 my $port = $ENV{SD_OUTAGE_PORT} or die 'SD_OUTAGE_PORT not set';
 my $CONNS = $ENV{OUTAGE_CONNECTIONS} || 16;
@@ -263,4 +266,32 @@ diag(sprintf('background load: %d requests (%s), socket errors %d, latency max %
              join(', ', map { /^status_(\d+)/ ? "$1 $bg{$_}" : () } sort keys %bg),
              (($bg{err_connect} // 0) + ($bg{err_read} // 0) + ($bg{err_write} // 0) + ($bg{err_timeout} // 0)),
              $bg{max_ms} // '?'));
+
+# --- looking is no error: the status page, viewed while memcached is
+# down, moves no counter (an alert on store_errors would fire for it).
+memcached('stop');
+sleep 1.2;   # every child's prober has seen it
+# store_errors_total by server, and their sum.
+sub store_errors {
+    my %by = GET('/sessiondemo-status?format=prometheus')->content
+             =~ /^sessiondemo_store_errors_total\{server="([^"]+)"\} (\d+)$/mg;
+    my $sum = 0;
+    $sum += $_ for values %by;
+    return ($sum, $by{"127.0.0.1:$port"} // 0);
+}
+my ($store_errors) = store_errors();
+my $users;
+for (1 .. 5) {
+    $users = JSON::PP::decode_json(GET('/sessiondemo-status?json')->content)->{indexed_users};
+    GET '/sessiondemo-status';
+}
+ok(!defined $users, 'memcached down: the status page shows no user count');
+is((store_errors())[0], $store_errors, '... and 10 views of it (JSON and HTML) add no store error');
+my ($sum0, $here0) = store_errors();
+is(code_of($plain, 'GET', '/cart', $cookie), 503, 'a session route answers 503');
+my ($sum1, $here1) = store_errors();
+ok($here1 > $here0 && $sum1 - $sum0 == $here1 - $here0,
+   "... counted as store errors of its server, 127.0.0.1:$port (+" . ($here1 - $here0) . '), and only there');
+is($sum1, JSON::PP::decode_json(GET('/sessiondemo-status?json')->content)->{counters}{store_errors},
+   'store_errors_total summed over servers is the status page\'s total');
 is(log_lines(qr/exit signal/, $log_start), 0, 'no httpd child crashed');

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Unit tests for the Prometheus writer: the exact lines of a counter, a
- * gauge and a histogram, label values escaped, and a block's values. */
+ * gauge and a histogram, label values escaped, a block's values, and what
+ * OpenMetrics changes. */
 #include "sd_metrics.h"
 #include "tap.h"
 
@@ -30,7 +31,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&p, NULL);
-    TAP_PLAN(16);
+    TAP_PLAN(22);
 
     TAP_IS_STR(sd_metrics_label_value(p, "127.0.0.1:11211"), "127.0.0.1:11211", "plain label value");
     TAP_IS_STR(sd_metrics_label_value(p, "a\"b\\c\nd"), "a\\\"b\\\\c\\nd",
@@ -40,7 +41,10 @@ int main(void)
     SD_STATS_ADD(stp, created, 7);
     sd_stats_observe(&st.store_calls[SD_STATS_STORE_add], 30);
     sd_stats_observe(&st.store_calls[SD_STATS_STORE_add], 2000000);
-    in = (sd_metrics_input){ &st, servers, 2, 1, 3 };
+    apr_cpystrn(st.servers[0].name, "127.0.0.1:11211", sizeof(st.servers[0].name));
+    SD_STATS_ADD(&st.servers[0], store_errors, 2);
+    SD_STATS_ADD(stp, store_errors, 2);
+    in = (sd_metrics_input){ &st, servers, 2, 1, 3, 0, "1.2.3" };
     text = sd_metrics_write(p, &in, &len);
     TAP_OK(len == strlen(text), "one text, its length");
 
@@ -64,8 +68,23 @@ int main(void)
     TAP_OK(has_line(text, "sessiondemo_store_call_seconds_sum{op=\"add\"} 2.00003"), "_sum in seconds");
     TAP_OK(has_line(text, "sessiondemo_lock_wait_seconds_count 0")
            && has_line(text, "sessiondemo_lock_wait_seconds_sum 0"), "an unlabelled histogram");
+    TAP_OK(has_line(text, "sessiondemo_store_errors_total{server=\"127.0.0.1:11211\"} 2")
+           && !strstr(text, "sessiondemo_store_errors_total 2")
+           && !strstr(text, "store_errors_total{server=\"other\"}"),
+           "store errors by server, only the servers named or counted");
+    TAP_OK(has_line(text, "# TYPE sessiondemo_build_info gauge")
+           && has_line(text, "sessiondemo_build_info{version=\"1.2.3\"} 1"), "build_info");
+    TAP_OK(!strstr(text, "# EOF"), "0.0.4 has no # EOF");
 
-    in = (sd_metrics_input){ NULL, NULL, 0, 0, 0 };
+    in.openmetrics = 1;
+    text = sd_metrics_write(p, &in, &len);
+    TAP_OK(has_line(text, "# TYPE sessiondemo_sessions_created counter")
+           && has_line(text, "# HELP sessiondemo_sessions_created New sessions stored."),
+           "OpenMetrics: a counter family is named without _total");
+    TAP_OK(has_line(text, "sessiondemo_sessions_created_total 7"), "... its sample with it");
+    TAP_OK(len > 6 && strcmp(text + len - 6, "# EOF\n") == 0, "... and # EOF ends the text");
+
+    in = (sd_metrics_input){ NULL, NULL, 0, 0, 0, 0, NULL };
     text = sd_metrics_write(p, &in, &len);
     TAP_OK(has_line(text, "sessiondemo_sessions_created_total 0") && !strstr(text, "host_locks_held")
            && has_line(text, "# TYPE sessiondemo_memcached_up gauge"),

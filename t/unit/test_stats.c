@@ -8,6 +8,7 @@
 #include "tap.h"
 
 #include <apr_general.h>
+#include <apr_strings.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -44,7 +45,7 @@ int main(void)
     apr_initialize();
     apr_pool_create(&pool, NULL);
     apr_pool_create(&scratch, NULL);
-    TAP_PLAN(16);
+    TAP_PLAN(19);
     TAP_OK(sd_stats_create(pool, &shm, &st) == APR_SUCCESS && st
            && (void *)st == apr_shm_baseaddr_get(shm), "a block in APR shared memory");
     TAP_OK(sd_stats_counter_value(st, 0) == 0, "it starts at zero");
@@ -105,6 +106,21 @@ int main(void)
     TAP_OK(sd_stats_counter_name(SD_STATS_NCOUNTERS) == NULL && sd_stats_counter_value(NULL, 0) == 0,
            "out of range and NULL are safe");
     TAP_OK(sd_stats_layout() == sd_stats_layout() && sd_stats_layout() != 0, "a layout number");
+    {
+        int a = sd_stats_server_claim(st, "10.0.0.1:11211"), b = sd_stats_server_claim(st, "10.0.0.2:11211");
+        int full = 1;
+        TAP_OK(a != b && sd_stats_server_claim(st, "10.0.0.1:11211") == a
+               && sd_stats_server_find(st, "10.0.0.2:11211") == b
+               && strcmp(st->servers[b].name, "10.0.0.2:11211") == 0,
+               "a server's slot is claimed once and found again");
+        for (int i = 0; i < SD_STATS_MAX_SERVERS + 4; ++i) {
+            full &= sd_stats_server_claim(st, apr_psprintf(pool, "10.1.0.%d:1", i)) >= 0;
+        }
+        TAP_OK(full && sd_stats_server_find(st, "10.1.0.99:1") == SD_STATS_MAX_SERVERS - 1
+               && strcmp(st->servers[SD_STATS_MAX_SERVERS - 1].name, "other") == 0,
+               "servers past the table share the last slot, \"other\"");
+        TAP_OK(sd_stats_server_find(NULL, "10.0.0.1:11211") == -1, "NULL stats: no slot");
+    }
     TAP_OK(sd_stats_create(scratch, &shm2, &st2) == APR_SUCCESS && mapped(st2),
            "another block, from another pool");
     apr_pool_destroy(scratch);
