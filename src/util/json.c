@@ -5,6 +5,7 @@
 #include <apr_escape.h>
 #include <apr_strings.h>
 #include <errno.h>
+#include <langinfo.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,7 +199,7 @@ static json_t *read_number(reader *r)
 {
     const char *from = r->s, *p = r->s;
     int plain;
-    char buf[64], *text;
+    char buf[64], *text, *dot;
     double d;
 
     p += *p == '-';
@@ -246,6 +247,11 @@ static json_t *read_number(reader *r)
     }
     memcpy(text, from, (size_t)(p - from));
     text[p - from] = '\0';
+    /* strtod wants the locale's decimal point, and another module of the
+     * process may have set LC_NUMERIC (PHP's setlocale is process-wide). */
+    if ((dot = strchr(text, '.')) != NULL) {
+        *dot = *nl_langinfo(RADIXCHAR);
+    }
     errno = 0;
     d = strtod(text, NULL);
     if (text != buf) {
@@ -478,7 +484,7 @@ size_t sd_json_js_number(double d, char out[SD_JSON_NUMBER_BUF])
         ++m;
     }
     for (; *m && *m != 'e'; ++m) {
-        if (*m != '.') {
+        if (*m >= '0' && *m <= '9') {   /* not the locale's decimal point */
             digits[k++] = *m;
         }
     }
