@@ -5,6 +5,7 @@
 #include <apr_escape.h>
 #include <apr_strings.h>
 #include <errno.h>
+#include <float.h>
 #include <langinfo.h>
 #include <math.h>
 #include <stdio.h>
@@ -471,8 +472,10 @@ size_t sd_json_js_number(double d, char out[SD_JSON_NUMBER_BUF])
     }
     /* Shortest digit string that reads back as the same double: what
      * Number.prototype.toString picks (the correctly rounded one, which is
-     * also the closest when several lengths tie). */
-    for (int prec = 1; prec <= 17; ++prec) {
+     * also the closest when several lengths tie). Past DBL_MIN one of
+     * k <= 15 digits is the 15-digit rounding less its trailing zeros (the
+     * double is within half an ulp of it), so tries start there. */
+    for (int prec = fabs(d) < DBL_MIN ? 1 : 15; prec <= 17; ++prec) {
         snprintf(sci, sizeof sci, "%.*e", prec - 1, d);
         if (strtod(sci, NULL) == d) {
             break;
