@@ -9,8 +9,7 @@
 #include <apr_time.h>
 #include <jansson.h>
 
-/* Nesting deeper than this is refused when encoding (jansson refuses it
- * when decoding). */
+/* Nesting deeper than this is refused, reading or writing. */
 #define SD_JSON_MAX_DEPTH 2048
 
 /* Room for any number js_number writes, with its NUL. */

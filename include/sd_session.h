@@ -41,8 +41,8 @@ void sd_session_stash_cookie(request_rec *r, const char *pairs);
 
 /* One field, or NULL (borrowed, read-only). */
 const json_t *sd_session_get(sd_session *s, const char *key);
-/* One field to be modified in place (e.g. appended to), or NULL; changed
- * until the next call or the commit, or the change goes unseen. */
+/* One field to be modified in place (e.g. appended to) before the
+ * commit, or NULL. */
 json_t *sd_session_get_mut(sd_session *s, const char *key);
 /* Sets a field, taking the reference (as json_object_set_new); 0 or -1. */
 int sd_session_set_new(sd_session *s, const char *key, json_t *value);

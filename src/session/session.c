@@ -55,8 +55,8 @@ struct sd_session {
     int changed;               /* a field was set to a new value or
                                   deleted, or the ID changed: express-
                                   session's "modified"                    */
-    json_t *lent, *lent_copy;  /* the field sd_session_get_mut handed out
-                                  last, and a copy of it as it was then   */
+    json_t *lent;              /* each field sd_session_get_mut lent, as
+                                  it was then, by name, or NULL           */
     sd_session_intent intent;
     apr_time_t deadline;       /* when a loaded session ends under today's
                                   limits, or 0 when that is not known      */
@@ -512,20 +512,26 @@ const json_t *sd_session_get(sd_session *s, const char *key)
 }
 
 /* "modified" is known from these three calls, the only way to change the
- * fields: only a field lent to be changed is copied to compare with. */
+ * fields: only the fields lent to be changed are copied, to compare with
+ * at the commit. */
 static void settle_lent(sd_session *s)
 {
-    s->changed |= s->lent && !json_equal(s->lent, s->lent_copy);
-    s->lent = NULL;
+    const char *key;
+    json_t *was;
+    json_object_foreach(s->lent, key, was) {
+        s->changed |= !json_equal(json_object_get(s->data, key), was);
+    }
 }
 
 json_t *sd_session_get_mut(sd_session *s, const char *key)
 {
     json_t *v = json_object_get(s->data, key);
-    settle_lent(s);
-    if (v) {
-        s->lent = sd_json_track(s->r->pool, json_incref(v));
-        s->lent_copy = sd_json_track(s->r->pool, json_deep_copy(v));
+    if (v && !s->lent) {
+        s->lent = sd_json_track(s->r->pool, json_object());
+    }
+    if (v && !json_object_get(s->lent, key)
+        && json_object_set_new(s->lent, key, json_deep_copy(v)) != 0) {
+        s->changed = 1;   /* out of memory: no copy to compare with */
     }
     return v;
 }

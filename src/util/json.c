@@ -5,6 +5,8 @@
 #include <apr_escape.h>
 #include <apr_strings.h>
 #include <errno.h>
+#include <float.h>
+#include <langinfo.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,7 +200,7 @@ static json_t *read_number(reader *r)
 {
     const char *from = r->s, *p = r->s;
     int plain;
-    char buf[64], *text;
+    char buf[64], *text, *dot;
     double d;
 
     p += *p == '-';
@@ -246,6 +248,11 @@ static json_t *read_number(reader *r)
     }
     memcpy(text, from, (size_t)(p - from));
     text[p - from] = '\0';
+    /* strtod wants the locale's decimal point, and another module of the
+     * process may have set LC_NUMERIC (PHP's setlocale is process-wide). */
+    if ((dot = strchr(text, '.')) != NULL) {
+        *dot = *nl_langinfo(RADIXCHAR);
+    }
     errno = 0;
     d = strtod(text, NULL);
     if (text != buf) {
@@ -465,8 +472,10 @@ size_t sd_json_js_number(double d, char out[SD_JSON_NUMBER_BUF])
     }
     /* Shortest digit string that reads back as the same double: what
      * Number.prototype.toString picks (the correctly rounded one, which is
-     * also the closest when several lengths tie). */
-    for (int prec = 1; prec <= 17; ++prec) {
+     * also the closest when several lengths tie). Past DBL_MIN one of
+     * k <= 15 digits is the 15-digit rounding less its trailing zeros (the
+     * double is within half an ulp of it), so tries start there. */
+    for (int prec = fabs(d) < DBL_MIN ? 1 : 15; prec <= 17; ++prec) {
         snprintf(sci, sizeof sci, "%.*e", prec - 1, d);
         if (strtod(sci, NULL) == d) {
             break;
@@ -478,7 +487,7 @@ size_t sd_json_js_number(double d, char out[SD_JSON_NUMBER_BUF])
         ++m;
     }
     for (; *m && *m != 'e'; ++m) {
-        if (*m != '.') {
+        if (*m >= '0' && *m <= '9') {   /* not the locale's decimal point */
             digits[k++] = *m;
         }
     }

@@ -4,6 +4,8 @@
 #include "tap.h"
 
 #include <apr_general.h>
+#include <langinfo.h>
+#include <locale.h>
 
 int main(void)
 {
@@ -14,7 +16,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&p, NULL);
-    TAP_PLAN(9);
+    TAP_PLAN(10);
     /* Strings are escaped, non-ASCII stays raw UTF-8 as JSON.stringify does. */
     json_t *s = sd_json_track(p, json_pack("{s:s}", "u", "<é\"\n/>"));
     TAP_IS_STR(sd_json_dump(p, s, NULL), "{\"u\":\"<é\\\"\\n/>\"}", "string escaping");
@@ -90,6 +92,29 @@ int main(void)
         }
         TAP_OK(out && ordered && strcmp(c, "\"z\":true}") == 0,
                "30001 integer-like keys listed first, ascending");
+    }
+
+    /* strtod and printf follow LC_NUMERIC, which another module of the
+     * process may set (PHP's setlocale is process-wide): "1.5" must not
+     * read as 1, nor 0.25 be written "0,25". Checked under the first of
+     * these the system has (LOCPATH may point at one made by localedef). */
+    {
+        static const char *const comma[] = { "de_DE.UTF-8", "fr_FR.UTF-8", "ru_RU.UTF-8", NULL };
+        static const char in[] = "[1.5,0.25,-2.5e-7]";
+        locale_t loc = (locale_t)0;
+        json_t *v;
+        for (int i = 0; comma[i] && !(loc = newlocale(LC_NUMERIC_MASK, comma[i], (locale_t)0)); ++i) {
+        }
+        printf("# decimal point '%s'\n", loc ? nl_langinfo_l(RADIXCHAR, loc) : ".");
+        if (loc) {
+            uselocale(loc);
+        }
+        v = sd_json_parse(p, in, strlen(in), &err);
+        TAP_IS_STR(v ? sd_json_dump(p, v, NULL) : err, in, "numbers read and written whatever the locale");
+        if (loc) {
+            uselocale(LC_GLOBAL_LOCALE);
+            freelocale(loc);
+        }
     }
 
     apr_pool_destroy(p);

@@ -81,7 +81,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&pool, NULL);
-    TAP_PLAN(24 + 16 + DECISIONS);
+    TAP_PLAN(24 + 17 + DECISIONS);
     test_decisions();
 
     fake_backend_init(&f, 2);
@@ -254,6 +254,16 @@ int main(void)
         TAP_OK(json_is_true(sd_session_get_mut(s, "isLoggedIn")) && sd_session_commit(s) == SD_OK
                && strstr(fake_backend_value(&f, 0, key), "\"gen\":2,"),
                "a field set to its own value, or lent and left as it was, is no change: no write");
+        r = fake_request(pool, cookie);
+        sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
+        {
+            json_t *count = sd_session_get_mut(s, "visitCount");
+            sd_session_get_mut(s, "isLoggedIn");
+            json_integer_set(count, 5);
+        }
+        TAP_OK(sd_session_commit(s) == SD_OK
+               && strstr(fake_backend_value(&f, 0, key), "\"visitCount\":5"),
+               "a field changed in place after another was lent is written too");
         r = fake_request(pool, NULL);
         sd_session_load(r, &vh, SD_SESSION_UPDATE, &s);
         sd_session_set_new(s, "cart", json_array());
