@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # At most SessionDemoLockWaiters requests of one session wait for its lock
-# in each child; the others answer 503 with Retry-After at once, so 300
-# requests with one cookie cannot pin the worker threads while another
-# visitor asks for a page.
+# in each child (by default all but one of its threads); the others answer
+# 503 with Retry-After at once, so 300 requests with one cookie cannot pin
+# the worker threads while another visitor asks for a page.
 use strict;
 use warnings;
 use FindBin;
@@ -12,9 +12,9 @@ use Apache::TestRequest qw(GET);
 use IO::Select ();
 use IO::Socket::INET ();
 use Time::HiRes qw(time sleep);
-use SDTest qw(use_vhost login cookie_value session_id mc_command lock_key);
+use SDTest qw(use_vhost login cookie_value session_id mc_command lock_key log_size log_since);
 
-plan tests => 5;
+plan tests => 8;
 
 use_vhost('sd_waiters');
 my $res = login('hana');
@@ -25,6 +25,7 @@ my ($host, $port) = split /:/, Apache::TestRequest::hostport();
 # The session's lock, held for longer than anybody waits (LockWait 5 s).
 is(mc_command('add ' . lock_key('sess:', $id) . " 0 15 4\r\nheld"), 'STORED', 'the lock is held elsewhere');
 
+my $log = log_size();
 my $n = 300;
 my $body = 'item=x';
 my (%sock, %started, %done, %code);
@@ -65,6 +66,17 @@ while ($sel->count && time < $deadline) {
 }
 my @fast = grep { ($code{$_} // 0) == 503 && $done{$_} - $started{$_} < 1 } keys %code;
 my @retry = grep { ($buf{$_} // '') =~ /^Retry-After: 5\r$/m } keys %code;
-# Each child lets SessionDemoLockWaiters (8) wait; event MPM, a few children.
-ok(@fast >= $n - 8 * 16, scalar(@fast) . " of $n were refused with 503 at once (the rest waited)");
+# The requests that waited ran out of SessionDemoLockWait (SD00308), each
+# in its child: the default lets the event MPM's 25 threads less one wait.
+my ($since, %waited) = (log_since($log));
+$waited{$1}++ while $since =~ /\[pid (\d+):[^\]]*\].*SD00308/g;
+my ($most) = sort { $b <=> $a } values %waited;
+ok(($most // 0) <= 24, 'no child let more than 24 of them wait (' . join(', ', sort values %waited)
+   . ' in ' . scalar(keys %waited) . ' children)');
+ok(@fast >= $n - 24 * keys %waited, scalar(@fast) . " of $n were refused with 503 at once (the rest waited)");
 is(scalar(@retry), scalar(grep { ($code{$_} // 0) == 503 } keys %code), '... every 503 with Retry-After');
+
+# Each refusal says why, naming the limit; nothing blames the store.
+my $named = () = $since =~ /SD00310: \d+ requests of this session already wait for its lock in this process \(SessionDemoLockWaiters 0: the MPM's threads less one\)/g;
+is($named, scalar(@fast), "each refusal logged as SD00310 with the limit it met ($named)");
+unlike($since, qr/store unavailable/, '... and no line says the store was unavailable');
