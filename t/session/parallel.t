@@ -39,6 +39,7 @@ sub load {
     @got{qw(2xx 3xx 4xx 5xx)} = $out =~ /status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/;
     ($got{done}) = $out =~ /requests: \d+ total, \d+ started, (\d+) done/;
     diag("$what: $out") if ($got{'2xx'} // 0) != 320;
+    note("$what: $1") if $out =~ /^(finished in .*)$/m;
     return \%got;
 }
 
