@@ -40,7 +40,7 @@ TAP_COUNT := tests/lib/tap-count
 DEB_PACKAGES := make gcc libc6-dev perl pkg-config apache2-bin apache2-dev \
   apache2-utils libapr1-dev libaprutil1-dev libssl-dev libjansson-dev openssl \
   memcached libapache2-mod-perl2 libwww-perl libhttp-cookies-perl libcryptx-perl curl wrk \
-  python3-prometheus-client
+  python3-prometheus-client nghttp2-client
 
 .PHONY: all deps node-deps ci-deps run test test-asan test-unit unit-build clean FORCE
 

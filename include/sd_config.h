@@ -191,9 +191,9 @@ typedef enum {
         "milliseconds a request waits for its session's lock")                         \
     INT("SessionDemoLockTTL", lock_ttl, "5", 2, 60, "seconds",                         \
         "seconds after which a lock left by a crashed request expires")                \
-    INT("SessionDemoLockWaiters", lock_waiters, "8", 1, 1000, "requests",             \
-        "requests of one session that may wait for its lock in each child; more get"  \
-        " 503 at once")
+    INT("SessionDemoLockWaiters", lock_waiters, "0", 0, 1000, "requests",             \
+        "requests of one session that may wait for its lock in each child (0: all"    \
+        " but one of the child's threads that serve the request); more get 503 at once")
 
 #define SD_CONFIG_FIELD_INT(name, field, ...) apr_int64_t field;
 #define SD_CONFIG_FIELD_INTLIKE(name, field, ...) int field;

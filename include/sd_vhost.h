@@ -66,6 +66,10 @@ typedef struct {
     sd_backend *backend;                 /* memcached, for the status page */
     sd_store *store;
     sd_waiters *lock_waiters;
+    /* SessionDemoLockWaiters 0's limit: an HTTP/1 request waits on one of
+     * the MPM's threads of this child, an HTTP/2 stream on one of mod_http2's
+     * workers; all of them but one, which stays free to refuse the rest. */
+    int lock_waiters_h1, lock_waiters_h2;
     int pool_size;                       /* connections per server         */
     /* When the vault may log the next record that does not open (seconds). */
     volatile apr_uint32_t *unopenable_log_next;

@@ -49,7 +49,7 @@ sd_mc_start main -I 2m && sd_mc_reserve outage && sd_mc_start restart -m 16 \
     && sd_mc_start full -M -m 4 -I 64k -o slab_chunk_max=32768 \
     && sd_mc_start hostlock -m 16 || exit 1
 # Apache::Test numbers the virtual hosts' ports up from its own: one for
-# the main server and each <VirtualHost> of t/conf/extra.conf.in (59 now: 58
+# the main server and each <VirtualHost> of t/conf/extra.conf.in (62 now: 61
 # virtual hosts), with room for more.
 APACHE_TEST_PORT=$(sd_free_port 80) || exit 1
 # A document root every user can traverse: the children run as nobody and

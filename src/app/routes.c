@@ -945,7 +945,8 @@ int sd_routes_handle(request_rec *r, const sd_vhost *v)
     if (rc != OK) {
         if (rc == HTTP_SERVICE_UNAVAILABLE) {
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00412)
-                          "%s %s: session store unavailable, answering 503",
+                          "%s %s: the session could not be had or kept (its store or"
+                          " its lock, logged before), answering 503",
                           r->method, ap_escape_logitem(r->pool, r->uri));
         }
         /* A 413 or read failure leaves body bytes unread; httpd must not

@@ -293,19 +293,26 @@ sd_result sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char 
     apr_time_t began = apr_time_now();
     apr_uint64_t hash;
     sd_result rc;
-    int waited = 0;
+    int waited = 0, limit, h2;
 
     if (!key) {
         return SD_UNAVAILABLE;  /* the caller checked the ID's length */
     }
     hash = sd_waiters_hash(key);
+    /* An HTTP/2 stream (its connection has a master) waits on one of
+     * mod_http2's workers, and one connection's streams may reach them all. */
+    h2 = r->connection && r->connection->master;
+    limit = conf->lock_waiters ? (int)conf->lock_waiters
+          : h2 ? v->rt.lock_waiters_h2 : v->rt.lock_waiters_h1;
     if (mode == SD_LOCK_WAIT && v->rt.lock_waiters
-        && !sd_waiters_enter(v->rt.lock_waiters, hash, (int)conf->lock_waiters)) {
+        && !sd_waiters_enter(v->rt.lock_waiters, hash, limit)) {
         SD_STATS_INC(v->rt.stats, lock_waiters_refused);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00310)
-                      "%" APR_INT64_T_FMT " requests of this session already wait for"
-                      " its lock in this process (SessionDemoLockWaiters); answering 503",
-                      conf->lock_waiters);
+                      "%d requests of this session already wait for its lock in this"
+                      " process (SessionDemoLockWaiters %" APR_INT64_T_FMT ": %s);"
+                      " answering 503", limit, conf->lock_waiters,
+                      conf->lock_waiters ? "as set" : h2 ? "mod_http2's workers less one"
+                                                         : "the MPM's threads less one");
         return SD_UNAVAILABLE;
     }
     if (conf->lock == SD_LOCK_HOST) {

@@ -164,7 +164,7 @@ my @bad = (
     ['SessionDemoLockTTL 1', qr{SessionDemoLockTTL: 1 is out of range \(2 to 60 seconds\)}],
     ["SessionDemoRealm \"caf\xc3\xa9\"", qr{SessionDemoRealm: '.*' is not a realm name \(printable ASCII only\)}],
     ['SessionDemoRealmless Maybe', qr{SessionDemoRealmless: 'Maybe' must be Guest or Adopt}],
-    ['SessionDemoLockWaiters 0', qr{SessionDemoLockWaiters: 0 is out of range \(1 to 1000 requests\)}],
+    ['SessionDemoLockWaiters 1001', qr{SessionDemoLockWaiters: 1001 is out of range \(0 to 1000 requests\)}],
     ['SessionDemoCookieName __Host-sid', qr{SessionDemoCookieName __Host-sid needs SessionDemoCookieSecure On}],
     ["SessionDemoCookieName __Host-sid\nSessionDemoCookieSecure Auto", qr{needs SessionDemoCookieSecure On: browsers refuse a __Host- cookie without Secure}],
     ["SessionDemoCookieName __Host-sid\nSessionDemoCookieSecure On\nSessionDemoCookieDomain example.org",

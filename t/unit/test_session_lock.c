@@ -121,6 +121,15 @@ int main(void)
         rc = sd_session_lock_acquire(r2, &v, "ID", SD_LOCK_WAIT, &other);
         TAP_OK(rc == SD_UNAVAILABLE && store.adds == adds && apr_time_now() == t0,
                "a third waiter over SessionDemoLockWaiters 2 is refused at once, without a store call");
+        /* 0: the child's limit for the request's kind (no connection
+         * here, so HTTP/1's). */
+        conf.lock_waiters = 0;
+        v.rt.lock_waiters_h1 = 2;
+        v.rt.lock_waiters_h2 = 3;
+        rc = sd_session_lock_acquire(r2, &v, "ID", SD_LOCK_WAIT, &other);
+        TAP_OK(rc == SD_UNAVAILABLE && store.adds == adds,
+               "SessionDemoLockWaiters 0 refuses over the child's limit for HTTP/1 requests");
+        conf.lock_waiters = 2;
     }
     {
         char id[256];
