@@ -28,7 +28,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&pool, NULL);
-    TAP_PLAN(15);
+    TAP_PLAN(16);
 
     memset(&conf, 0, sizeof(conf));
     conf.key_prefix = "sess:";
