@@ -202,8 +202,10 @@ sub http {
     elsif (grep { /chunked/i } @{ $h{'transfer-encoding'} // [] }) {
         my $raw = $body; my $out = '';
         while (1) {
-            while ($raw !~ /^([0-9a-fA-F]+)[^\r\n]*\r\n/) { $buf = ''; $read->() or die "short chunk\n"; $raw .= $buf; }
-            my $n = hex $1; my $hl = length($&);
+            # (The match is kept in @m: $1 would not outlive the loop's block.)
+            my @m;
+            until (@m = $raw =~ /^(([0-9a-fA-F]+)[^\r\n]*\r\n)/) { $buf = ''; $read->() or die "short chunk\n"; $raw .= $buf; }
+            my ($n, $hl) = (hex $m[1], length $m[0]);
             while (length($raw) < $hl + $n + 2) { $buf = ''; $read->() or die "short chunk\n"; $raw .= $buf; }
             $out .= substr($raw, $hl, $n); $raw = substr($raw, $hl + $n + 2);
             last if $n == 0;
