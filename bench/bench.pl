@@ -55,8 +55,6 @@ my (%LOCK, %LOCK_NA);
 # lock can wait SessionDemoLockWait, 2 s by default).
 my $HOT_CONNS = $ENV{BENCH_HOT_CONNS} // 32;
 my $HOT_DRAIN = 5;
-my $HOT_WAITERS = $ENV{BENCH_HOT_WAITERS} // 64;   # SessionDemoLockWaiters of the hot-session runs
-my $HOT_WAITERS_OK;
 # RSS per child: answered requests to reach, the time bound, the first sample.
 my $RSS_REQUESTS = $ENV{BENCH_RSS_REQUESTS} // ($QUICK ? 100000 : 1000000);
 my $RSS_SECONDS  = $ENV{BENCH_RSS_SECONDS} // ($QUICK ? 30 : 240);
@@ -600,7 +598,6 @@ sub do_run {
         $LOCK{cluster} = $ok ? "$LOCK_DIRECTIVE Cluster" : "$LOCK_DIRECTIVE On";
         ($ok, $why) = directive_ok("$LOCK_DIRECTIVE Host");
         if ($ok) { $LOCK{host} = "$LOCK_DIRECTIVE Host"; } else { $LOCK_NA{host} = $why; }
-        ($HOT_WAITERS_OK) = directive_ok("SessionDemoLockWaiters $HOT_WAITERS");
     }
     else {
         $LOCK_NA{$_} = $why for qw(host cluster off);
@@ -686,9 +683,8 @@ sub do_run {
     stop_express();
 
     # 4. The other lock modes: Host (home, profile, cart), then Off (home,
-    # profile); each followed by its hot-session run (SessionDemoLockWaiters
-    # raised: 32 waiters on one session would exceed the default 8 per child).
-    my @hot_extra = $HOT_WAITERS_OK ? ("SessionDemoLockWaiters $HOT_WAITERS") : ();
+    # profile); each followed by its hot-session run, with the default
+    # SessionDemoLockWaiters (issue 22: the defaults serve one hot session).
     my %mode_rows = (host => [qw(home profile cart)], nolock => [qw(home profile)]);
     my @mode_conns = $QUICK ? ($CONNS[0]) : @CONNS;   # quick: the smoke test of these at one count
     for my $target ($HAS_LOCK && !$SCALING_ONLY ? qw(host nolock) : ()) {
@@ -705,14 +701,14 @@ sub do_run {
             for my $conns (@mode_conns) { $one->($target, $_, $conns) for @names; }
         }
         if ($HOT) {
-            print "bench: one hot session, $LOCK{$mode}", (@hot_extra ? ", @hot_extra" : ''), "\n";
-            httpd_lock($mode, @hot_extra);
+            print "bench: one hot session, $LOCK{$mode}\n";
+            httpd_lock($mode);
             $hot{$target} = run_hot($target, $HTTPD_PORT);
         }
     }
     if ($HOT) {
-        print "bench: one hot session, ", ($HAS_LOCK ? $LOCK{cluster} : 'no lock in this build'), (@hot_extra ? ", @hot_extra" : ''), "\n";
-        httpd_lock('cluster', @hot_extra);
+        print "bench: one hot session, ", ($HAS_LOCK ? $LOCK{cluster} : 'no lock in this build'), "\n";
+        httpd_lock('cluster');
         $hot{module} = run_hot('module', $HTTPD_PORT);
     }
 
@@ -831,8 +827,7 @@ sub report {
             . "(raw `get`) and the increase compared with the 200 answers wrk counted (`bench/lua/hot.lua`): "
             . "lost visits = 200 answers - increase. New requests stop after ${SECONDS}s and the answers in flight are collected "
             . "(up to $HOT_DRAIN s more); 'unanswered' are requests still without an answer then (each may or may not have been counted). "
-            . "Module runs with " . ($HOT_WAITERS_OK ? "`SessionDemoLockWaiters $HOT_WAITERS`" : "the default SessionDemoLockWaiters (this build does not accept $HOT_WAITERS)")
-            . "; non-200 answers are errors.\n\n";
+            . "The module runs with its default `SessionDemoLockWaiters`; non-200 answers are errors.\n\n";
         $o .= "| server | req/s | p50 ms | p99 ms | 200 answers | visitCount before → after | lost visits | non-200 answers | socket errors | unanswered | mc cmds/req | server+mc CPU µs/req |\n"
             . "|---|---:|---:|---:|---:|---|---:|---|---:|---:|---:|---:|\n";
         for my $t (@hot_order) {

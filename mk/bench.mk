@@ -11,7 +11,7 @@
 # BENCH_SCENARIOS ("guest home profile login cart hot rss scaling"), BENCH_EXPRESS (1),
 # EXPRESS_WORKERS (nproc), WRK_THREADS (1), SD_THREADS (128 per httpd process), BENCH_MC_THREADS (2),
 # BENCH_MC_MEM (1536), BENCH_LOCK_DIRECTIVE (SessionDemoLock), BENCH_HOT_CONNS (32),
-# BENCH_HOT_WAITERS (64), BENCH_RSS_REQUESTS (1000000; quick 100000), BENCH_RSS_SECONDS (240; quick 30).
+# BENCH_RSS_REQUESTS (1000000; quick 100000), BENCH_RSS_SECONDS (240; quick 30).
 
 .PHONY: bench bench-quick bench-run bench-callgrind bench-callgrind-update bench-profile bench-deps
 
