@@ -56,9 +56,9 @@ my (%LOCK, %LOCK_NA);
 # lock can wait SessionDemoLockWait, 2 s by default).
 my $HOT_CONNS = $ENV{BENCH_HOT_CONNS} // 32;
 my $HOT_DRAIN = 5;
-# The PHP peer (bench/php/): php-fpm children, and the php-fpm binary.
+# The PHP peer (bench/php/): php-fpm children (pm static), its binary.
 my $WITH_PHP = ($ENV{BENCH_PHP} // 1) ? 1 : 0;
-my $PHP_CHILDREN = $ENV{BENCH_PHP_CHILDREN} // 32;
+my $PHP_CHILDREN = $ENV{BENCH_PHP_CHILDREN} // $HOT_CONNS;   # one per hot-session connection
 my $PHP_FPM = $ENV{BENCH_PHP_FPM} // 'php-fpm8.2';
 # RSS per child: answered requests to reach, the time bound, the first sample.
 my $RSS_REQUESTS = $ENV{BENCH_RSS_REQUESTS} // ($QUICK ? 100000 : 1000000);

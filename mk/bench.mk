@@ -9,7 +9,7 @@
 #   make bench-profile          callgrind profile of logged-in GET / (top functions, inclusive)
 # Knobs (environment): BENCH_SECONDS, BENCH_CONNS ("32 128"), BENCH_SCALING ("1000 100000 1000000"),
 # BENCH_SCENARIOS ("guest home profile login cart hot rss scaling"), BENCH_EXPRESS (1), BENCH_PHP (1),
-# BENCH_PHP_CHILDREN (32), BENCH_PHP_FPM (php-fpm8.2),
+# BENCH_PHP_CHILDREN (BENCH_HOT_CONNS), BENCH_PHP_FPM (php-fpm8.2),
 # EXPRESS_WORKERS (nproc), WRK_THREADS (1), SD_THREADS (128 per httpd process), BENCH_MC_THREADS (2),
 # BENCH_MC_MEM (1536), BENCH_LOCK_DIRECTIVE (SessionDemoLock), BENCH_HOT_CONNS (32),
 # BENCH_RSS_REQUESTS (1000000; quick 100000), BENCH_RSS_SECONDS (240; quick 30).
