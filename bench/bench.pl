@@ -8,9 +8,10 @@
 #                                     instructions per request under callgrind,
 #                                     compared with bench/callgrind-baseline.txt
 #
-# memcached, httpd (conf/httpd-run.conf with bench/overlay.conf) and the
+# memcached, httpd (conf/httpd-run.conf with bench/overlay.conf), the
 # Express peer (tests/interop/app.js, the suite's faithful port of the
-# tutorial app) run on loopback through tests/lib/env.sh, each the leader of
+# tutorial app) and the PHP peer (bench/php/: php-fpm behind its own httpd)
+# run on loopback through tests/lib/env.sh, each the leader of
 # its own process group (which the CPU sampling reads), and are stopped on
 # exit (also on Ctrl-C or an error).
 use strict;
@@ -55,8 +56,10 @@ my (%LOCK, %LOCK_NA);
 # lock can wait SessionDemoLockWait, 2 s by default).
 my $HOT_CONNS = $ENV{BENCH_HOT_CONNS} // 32;
 my $HOT_DRAIN = 5;
-my $HOT_WAITERS = $ENV{BENCH_HOT_WAITERS} // 64;   # SessionDemoLockWaiters of the hot-session runs
-my $HOT_WAITERS_OK;
+# The PHP peer (bench/php/): php-fpm children (pm static), its binary.
+my $WITH_PHP = ($ENV{BENCH_PHP} // 1) ? 1 : 0;
+my $PHP_CHILDREN = $ENV{BENCH_PHP_CHILDREN} // $HOT_CONNS;   # one per hot-session connection
+my $PHP_FPM = $ENV{BENCH_PHP_FPM} // 'php-fpm8.2';
 # RSS per child: answered requests to reach, the time bound, the first sample.
 my $RSS_REQUESTS = $ENV{BENCH_RSS_REQUESTS} // ($QUICK ? 100000 : 1000000);
 my $RSS_SECONDS  = $ENV{BENCH_RSS_SECONDS} // ($QUICK ? 30 : 240);
@@ -130,12 +133,18 @@ sub sid { my ($tag, $i) = @_; my $b = encode_base64(substr(sha256("sd-bench:$tag
 my $SECRET;
 sub cookie_for { my ($id) = @_; return 'connect.sid=' . sign_id($id, $SECRET); }
 
+# The PHP peer's session of the same (tag, i): PHP accepts only [A-Za-z0-9,-]
+# in an ID, so 32 hex digits, under php-memcached's key prefix (php-fpm.conf).
+sub php_sid { my ($tag, $i) = @_; return unpack('H32', substr(sha256("sd-bench:$tag:$i"), 0, 16)); }
+sub cookie_line { my ($target, $tag, $i) = @_; return $target eq 'php' ? 'PHPSESSID=' . php_sid($tag, $i) : cookie_for(sid($tag, $i)); }
+
 sub iso { my ($t) = @_; return strftime('%Y-%m-%dT%H:%M:%S', gmtime(int $t)) . sprintf('.%03dZ', ($t - int $t) * 1000); }
 
 # Whether preload also writes express-session's plain copy (for the
 # Express peer) next to the module's sealed one; the callgrind step runs
 # no Express.
 my $PRELOAD_PLAIN = 1;
+my $PRELOAD_PHP = 0;
 
 # Writes sessions [from, to) of pool $tag straight into memcached, pipelined
 # with noreply: in the module's default format (SessionDemoStoreFormat
@@ -159,6 +168,11 @@ sub preload {
         my $sealed = seal_record($SECRET, $key, $val, 86400);
         $buf .= "set $key 0 86400 " . length($sealed) . " noreply\r\n$sealed\r\n";
         $buf .= 'set sess:' . sid($tag, $i) . ' 2 86400 ' . length($val) . " noreply\r\n$val\r\n" if $PRELOAD_PLAIN;
+        if ($PRELOAD_PHP) {   # PHP's serialize_handler "php": name|serialized value;...
+            my $php = sprintf('isLoggedIn|b:1;username|s:%d:"bench%d";loginTime|s:%d:"%s";visitCount|i:0;',
+                              length("bench$i"), $i, length($login), $login);
+            $buf .= 'set phpsess.' . php_sid($tag, $i) . ' 0 86400 ' . length($php) . " noreply\r\n$php\r\n";
+        }
         if (length($buf) > 262144) { print $s $buf or die "memcached write: $!"; $buf = ''; }
     }
     print $s $buf, "version\r\n";
@@ -171,6 +185,7 @@ sub preload {
 sub write_cookies {
     my ($file, $tag, @idx) = @_;
     spew($file, join('', map { cookie_for(sid($tag, $_)) . "\n" } @idx));
+    spew("$file.php", join('', map { cookie_line('php', $tag, $_) . "\n" } @idx)) if $PRELOAD_PHP;
 }
 
 # ------------------------------------------------------------ tiny HTTP client
@@ -202,8 +217,10 @@ sub http {
     elsif (grep { /chunked/i } @{ $h{'transfer-encoding'} // [] }) {
         my $raw = $body; my $out = '';
         while (1) {
-            while ($raw !~ /^([0-9a-fA-F]+)[^\r\n]*\r\n/) { $buf = ''; $read->() or die "short chunk\n"; $raw .= $buf; }
-            my $n = hex $1; my $hl = length($&);
+            # (The match is kept in @m: $1 would not outlive the loop's block.)
+            my @m;
+            until (@m = $raw =~ /^(([0-9a-fA-F]+)[^\r\n]*\r\n)/) { $buf = ''; $read->() or die "short chunk\n"; $raw .= $buf; }
+            my ($n, $hl) = (hex $m[1], length $m[0]);
             while (length($raw) < $hl + $n + 2) { $buf = ''; $read->() or die "short chunk\n"; $raw .= $buf; }
             $out .= substr($raw, $hl, $n); $raw = substr($raw, $hl + $n + 2);
             last if $n == 0;
@@ -219,7 +236,7 @@ sub http {
 
 sub cookie_from {
     my ($res) = @_;
-    for (@{ $res->{h}{'set-cookie'} // [] }) { return $1 if /^(connect\.sid=[^;]+)/; }
+    for (@{ $res->{h}{'set-cookie'} // [] }) { return $1 if /^((?:connect\.sid|PHPSESSID)=[^;]+)/; }
     return;
 }
 
@@ -283,19 +300,47 @@ sub start_express {
 
 sub stop_express { sh('sd_stop express') if $EXPRESS_PID; $EXPRESS_PID = undef; }
 
+# The PHP peer: php-fpm (bench/php/php-fpm.conf) and an httpd event in front
+# of it (bench/php/httpd.conf), in $RUNDIR/php, on loopback.
+my ($PHP_PORT, $PHP_HTTPD_PID, $PHP_FPM_PID);
+my $PHP_DIR = "$RUNDIR/php";
+sub start_php {
+    make_path("$PHP_DIR/cache");
+    chmod 0777, "$PHP_DIR/cache";   # php-fpm's user writes the compiled templates
+    chmod 0755, $PHP_DIR;
+    httpd_env($SD_THREADS);
+    $PHP_PORT //= sh('sd_free_port');
+    my ($user, $group) = $> == 0 ? ('nobody', 'nogroup') : (scalar getpwuid($>), scalar getgrgid((split ' ', $))[0]));
+    @ENV{qw(SD_TOP SD_PHP_DIR SD_PHP_PORT SD_PHP_CHILDREN SD_MC_PORT SD_USER SD_GROUP)} =
+        ($TOP, $PHP_DIR, $PHP_PORT, $PHP_CHILDREN, $MC_PORT, $user, $group);
+    sh(qq{sd_spawn php-fpm "$PHP_DIR/fpm.out" $PHP_FPM -F -y "$BENCH/php/php-fpm.conf" && }
+       . qq{for i in \$(seq 100); do [ -S "$PHP_DIR/fpm.sock" ] && break; sd_alive "\$(sd_pid php-fpm)" || break; sleep 0.1; done; [ -S "$PHP_DIR/fpm.sock" ]});
+    $PHP_FPM_PID = sh('sd_pid php-fpm');
+    sh(qq{sd_spawn httpd-php "$PHP_DIR/httpd.out" "$APACHE" -f "$BENCH/php/httpd.conf" -DFOREGROUND && }
+       . qq{sd_wait_port $PHP_PORT "\$(sd_pid httpd-php)" 15});
+    $PHP_HTTPD_PID = sh('sd_pid httpd-php');
+    sleep 1;
+}
+
+sub stop_php {
+    sh('sd_stop httpd-php') if $PHP_HTTPD_PID;
+    sh('sd_stop php-fpm') if $PHP_FPM_PID;
+    $PHP_HTTPD_PID = $PHP_FPM_PID = undef;
+}
+
 # ------------------------------------------------------------ CPU sampling
 # utime+stime (seconds) of every live process in process group $pgid; in
 # list context (utime, stime).
 sub group_cpu {
-    my ($pgid) = @_;
-    return wantarray ? (0, 0) : 0 unless $pgid;
+    my %pg = map { $_ => 1 } grep { $_ } @_;   # or several groups
+    return wantarray ? (0, 0) : 0 unless %pg;
     my ($u, $sy) = (0, 0);
     opendir(my $d, '/proc') or return 0;
     for my $p (grep { /^\d+$/ } readdir $d) {
         my $st = slurp("/proc/$p/stat") // next;
         $st =~ s/^.*\) //s;                 # fields from 3 on
         my @f = split ' ', $st;
-        next unless $f[2] == $pgid;         # field 5: pgrp
+        next unless $pg{$f[2]};             # field 5: pgrp
         $u += $f[11]; $sy += $f[12];        # fields 14, 15: utime, stime
     }
     return wantarray ? ($u / $CLK_TCK, $sy / $CLK_TCK) : ($u + $sy) / $CLK_TCK;
@@ -323,9 +368,9 @@ sub run_wrk {
     my $secs = $o{seconds} // $SECONDS;
     my $threads = $o{threads} // $WRK_THREADS;
     my $out = "$OUTDIR/wrk-" . scalar(@RESULTS) . ".json";
-    my $server_pg = $o{target} =~ /^express/ ? $EXPRESS_PID : $HTTPD_PID;
+    my @server_pg = $o{target} =~ /^express/ ? ($EXPRESS_PID) : $o{target} eq 'php' ? ($PHP_HTTPD_PID, $PHP_FPM_PID) : ($HTTPD_PID);
     my $mc0 = mc_stats();
-    my ($srvu0, $srvs0) = group_cpu($server_pg);
+    my ($srvu0, $srvs0) = group_cpu(@server_pg);
     my ($srv0, $mcc0, $wrk0, $t0) = ($srvu0 + $srvs0, scalar group_cpu($MC_PID), children_cpu(), time);
     my $all0 = machine_cpu();
     my $stop_file = $o{stop_file} ? "$out$o{stop_file}" : undef;
@@ -358,7 +403,7 @@ sub run_wrk {
         waitpid($pid, 0);
     }
     my $rc = $? >> 8;
-    my ($srvu1, $srvs1) = group_cpu($server_pg);
+    my ($srvu1, $srvs1) = group_cpu(@server_pg);
     my ($srv1, $mcc1, $wrk1, $t1) = ($srvu1 + $srvs1, scalar group_cpu($MC_PID), children_cpu(), time);
     my $all1 = machine_cpu();
     my $mc = mc_delta($mc0, mc_stats());
@@ -400,11 +445,11 @@ sub run_wrk {
 my @SCENARIOS = (
     # name,    method, path,                  cookies, body,                  targets
     ['static',  'GET',  '/static/home.html', undef,   undef,                  ['static']],
-    ['guest',   'GET',  '/',                 undef,   undef,                  ['module', 'express']],
-    ['home',    'GET',  '/',                 'view',  undef,                  ['module', 'express']],
-    ['profile', 'GET',  '/profile',          'view',  undef,                  ['module', 'express']],
-    ['login',   'POST', '/login',            undef,   'username=u%N&password=pw', ['module', 'express']],
-    ['cart',    'POST', '/add-to-cart',      'cart',  'item=widget-%N',       ['module', 'express']],
+    ['guest',   'GET',  '/',                 undef,   undef,                  ['module', 'express', 'php']],
+    ['home',    'GET',  '/',                 'view',  undef,                  ['module', 'express', 'php']],
+    ['profile', 'GET',  '/profile',          'view',  undef,                  ['module', 'express', 'php']],
+    ['login',   'POST', '/login',            undef,   'username=u%N&password=pw', ['module', 'express', 'php']],
+    ['cart',    'POST', '/add-to-cart',      'cart',  'item=widget-%N',       ['module', 'express', 'php']],
 );
 my %SCEN_LABEL = (
     static => 'static file, same size (A)', guest => 'guest GET /', home => 'logged-in GET /',
@@ -426,6 +471,7 @@ sub machine_facts {
         node => $v->('node --version'),
         express => join(' ', map { "$_ " . $pkg->($_) } qw(express express-session connect-memcached)),
         loadavg => scalar(slurp('/proc/loadavg')) =~ s/\s+$//r,
+        php => $WITH_PHP ? $v->("$PHP_FPM -v") . ', php-memcached ' . $v->(q{php -r 'echo phpversion("memcached");'}) : undef,
     };
 }
 
@@ -453,6 +499,7 @@ sub target_label {
     my ($t) = @_;
     return 'httpd static' if $t eq 'static';
     return "Express ($EXPRESS_WORKERS proc)" if $t eq 'express';
+    return "PHP 8.2 (php-fpm $PHP_CHILDREN, memcached sessions, lock on)" if $t eq 'php';
     return 'Express (1 proc)' if $t eq 'express1';
     return 'mod_sessiondemo (no lock in this build)' unless $HAS_LOCK;
     return 'mod_sessiondemo, lock Host' if $t eq 'host';
@@ -468,8 +515,9 @@ my @NA_ROWS;
 # not JSON.
 sub stored_visits {
     my ($id, $target) = @_;
-    my $key = $target eq 'express' ? "sess:$id" : 'sess:' . sealed_name($SECRET, $id);
+    my $key = $target eq 'express' ? "sess:$id" : $target eq 'php' ? "phpsess.$id" : 'sess:' . sealed_name($SECRET, $id);
     my ($flags, $data) = mc_get($key);
+    return $data =~ /(?:^|;)visitCount\|i:(\d+);/ ? $1 + 0 : undef if $target eq 'php' && defined $data;
     $data = open_record([$SECRET], $key, $data) if defined $data && $target ne 'express';
     return undef unless defined $data;
     my $j = eval { JSON::PP::decode_json($data) };
@@ -484,12 +532,12 @@ sub run_hot {
     my ($target, $port) = @_;
     my $k = $HOT_N++;
     preload('hot', $k, $k + 1);
-    my $id = sid('hot', $k);
+    my $id = $target eq 'php' ? php_sid('hot', $k) : sid('hot', $k);
     my $before = stored_visits($id, $target);
     die "hot session: the preloaded session is not in memcached\n" unless defined $before;
     my $r = run_wrk(target => $target, scenario => 'hot', conns => $HOT_CONNS, port => $port, method => 'GET', path => '/',
                     script => 'hot.lua', threads => 1, seconds => $SECONDS + $HOT_DRAIN, stop_file => '.idle',
-                    env => { BENCH_COOKIE => cookie_for($id), BENCH_ACTIVE => $SECONDS });
+                    env => { BENCH_COOKIE => cookie_line($target, 'hot', $k), BENCH_ACTIVE => $SECONDS });
     sleep 0.5;   # a save that follows the answer
     my $after = stored_visits($id, $target);
     $r->{visits_before} = $before;
@@ -570,6 +618,7 @@ sub do_run {
         next if $tool =~ /node|npm/ && !$WITH_EXPRESS;
         system("command -v $tool >/dev/null") == 0 or die "$tool is not installed (make bench-deps)\n";
     }
+    system("command -v $PHP_FPM >/dev/null") == 0 or die "$PHP_FPM is not installed (make bench-deps)\n" if $WITH_PHP;
     -f $MODULE or die "$MODULE is missing: run make first\n";
     my $t_start = time;
     fresh_rundir();
@@ -577,6 +626,7 @@ sub do_run {
     chmod 0755, $HTTPD_DIR, "$HTTPD_DIR/htdocs", "$HTTPD_DIR/htdocs/static";
     $SECRET = encode_base64(join('', map { chr rand 256 } 1 .. 36), '');
     $PRELOAD_PLAIN = $WITH_EXPRESS ? 1 : 0;
+    $PRELOAD_PHP = $WITH_PHP;
     sh("sd_npm_ci '$EXPRESS_DIR'") if $WITH_EXPRESS;
 
     my $facts = machine_facts();
@@ -598,7 +648,6 @@ sub do_run {
         $LOCK{cluster} = $ok ? "$LOCK_DIRECTIVE Cluster" : "$LOCK_DIRECTIVE On";
         ($ok, $why) = directive_ok("$LOCK_DIRECTIVE Host");
         if ($ok) { $LOCK{host} = "$LOCK_DIRECTIVE Host"; } else { $LOCK_NA{host} = $why; }
-        ($HOT_WAITERS_OK) = directive_ok("SessionDemoLockWaiters $HOT_WAITERS");
     }
     else {
         $LOCK_NA{$_} = $why for qw(host cluster off);
@@ -608,6 +657,7 @@ sub do_run {
     spew("$HTTPD_DIR/extra/lock.conf", $HAS_LOCK ? "$LOCK{cluster}\n" : '');
     start_httpd();
     start_express() if $WITH_EXPRESS;
+    start_php() if $WITH_PHP;
 
     # The static baseline is the logged-in home page itself, byte for byte.
     my $home = http($HTTPD_PORT, 'GET', '/', cookie => cookie_for(sid('v', $VIEW_POOL - 1)));
@@ -623,8 +673,14 @@ sub do_run {
             unless $eh->{status} == 200 && $eh->{body} =~ /Logged In/;
         $size{express} = length $eh->{body};
     }
+    if ($WITH_PHP) {
+        my $ph = http($PHP_PORT, 'GET', '/', cookie => cookie_line('php', 'v', $VIEW_POOL - 2));
+        die "php did not read a preloaded session (status $ph->{status})\n"
+            unless $ph->{status} == 200 && $ph->{body} =~ /Logged In/;
+        $size{php} = length $ph->{body};
+    }
     # Smoke-check every route the scenarios use, on both servers.
-    for my $t (['module', $HTTPD_PORT], $WITH_EXPRESS ? ['express', $EXPRESS_PORT] : ()) {
+    for my $t (['module', $HTTPD_PORT], $WITH_EXPRESS ? ['express', $EXPRESS_PORT] : (), $WITH_PHP ? ['php', $PHP_PORT] : ()) {
         my $l = http($t->[1], 'POST', '/login', body => 'username=smoke&password=pw');
         die "$t->[0]: POST /login gave $l->{status}\n" unless $l->{status} == 302 && cookie_from($l);
         my $c = http($t->[1], 'POST', '/add-to-cart', body => 'item=x', cookie => cookie_from($l));
@@ -632,10 +688,10 @@ sub do_run {
         my $p = http($t->[1], 'GET', '/profile', cookie => cookie_from($l));
         die "$t->[0]: GET /profile gave $p->{status}\n" unless $p->{status} == 200;
     }
-    printf "bench: logged-in home page %d bytes (module)%s; static copy served by the same httpd\n",
-        $size{module}, $WITH_EXPRESS ? ", $size{express} bytes (express)" : '';
+    printf "bench: logged-in home page %d bytes (module)%s%s; static copy served by the same httpd\n",
+        $size{module}, $WITH_EXPRESS ? ", $size{express} bytes (express)" : '', $WITH_PHP ? ", $size{php} bytes (php)" : '';
 
-    my %port = (static => $HTTPD_PORT, module => $HTTPD_PORT, host => $HTTPD_PORT, nolock => $HTTPD_PORT, express => $EXPRESS_PORT);
+    my %port = (static => $HTTPD_PORT, module => $HTTPD_PORT, host => $HTTPD_PORT, nolock => $HTTPD_PORT, express => $EXPRESS_PORT, php => $PHP_PORT);
     my %scen = map { $_->[0] => $_ } @SCENARIOS;
     my $SCALING_ONLY = ($ENV{BENCH_SCENARIOS} // '') eq 'scaling';
     # One wrk run of scenario NAME against TARGET (the server already set up).
@@ -648,6 +704,7 @@ sub do_run {
             preload('c', 0, $CART_POOL);   # same starting carts for every run
             write_cookies($cookies = "$RUNDIR/cookies-cart.txt", 'c', 0 .. $CART_POOL - 1);
         }
+        $cookies .= '.php' if $cookies && $target eq 'php';
         return run_wrk(target => $target, scenario => $name, conns => $conns, port => $port{$target},
                        method => $method, path => $path, cookies => $cookies, body => $body);
     };
@@ -659,7 +716,7 @@ sub do_run {
             my ($name, $targets) = @$sc[0, 5];
             next unless $name eq 'static' || wanted($name);
             for my $target (@$targets) {
-                next if $target eq 'express' && !$WITH_EXPRESS;
+                next if $target eq 'express' && !$WITH_EXPRESS || $target eq 'php' && !$WITH_PHP;
                 $one->($target, $name, $conns);
             }
         }
@@ -672,6 +729,12 @@ sub do_run {
         print "bench: one hot session, Express\n";
         $hot{express} = run_hot('express', $EXPRESS_PORT);
     }
+    if ($HOT && $WITH_PHP) {
+        print "bench: one hot session, PHP\n";
+        $hot{php} = run_hot('php', $PHP_PORT);
+    }
+    stop_php();
+    $PRELOAD_PHP = 0;
 
     # 3. The tutorial's app as written runs one node process: logged-in GET /
     # with that too, for reference (the goals use the EXPRESS_WORKERS figures).
@@ -684,9 +747,8 @@ sub do_run {
     stop_express();
 
     # 4. The other lock modes: Host (home, profile, cart), then Off (home,
-    # profile); each followed by its hot-session run (SessionDemoLockWaiters
-    # raised: 32 waiters on one session would exceed the default 8 per child).
-    my @hot_extra = $HOT_WAITERS_OK ? ("SessionDemoLockWaiters $HOT_WAITERS") : ();
+    # profile); each followed by its hot-session run, with the default
+    # SessionDemoLockWaiters (issue 22: the defaults serve one hot session).
     my %mode_rows = (host => [qw(home profile cart)], nolock => [qw(home profile)]);
     my @mode_conns = $QUICK ? ($CONNS[0]) : @CONNS;   # quick: the smoke test of these at one count
     for my $target ($HAS_LOCK && !$SCALING_ONLY ? qw(host nolock) : ()) {
@@ -703,14 +765,14 @@ sub do_run {
             for my $conns (@mode_conns) { $one->($target, $_, $conns) for @names; }
         }
         if ($HOT) {
-            print "bench: one hot session, $LOCK{$mode}", (@hot_extra ? ", @hot_extra" : ''), "\n";
-            httpd_lock($mode, @hot_extra);
+            print "bench: one hot session, $LOCK{$mode}\n";
+            httpd_lock($mode);
             $hot{$target} = run_hot($target, $HTTPD_PORT);
         }
     }
     if ($HOT) {
-        print "bench: one hot session, ", ($HAS_LOCK ? $LOCK{cluster} : 'no lock in this build'), (@hot_extra ? ", @hot_extra" : ''), "\n";
-        httpd_lock('cluster', @hot_extra);
+        print "bench: one hot session, ", ($HAS_LOCK ? $LOCK{cluster} : 'no lock in this build'), "\n";
+        httpd_lock('cluster');
         $hot{module} = run_hot('module', $HTTPD_PORT);
     }
 
@@ -771,7 +833,7 @@ sub find_run {
     return $r;
 }
 
-my @TARGET_ORDER = qw(static module host nolock express express1);
+my @TARGET_ORDER = qw(static module host nolock express express1 php);
 
 sub report {
     my ($f, $size, $scaling, $hot, $rss, $cg) = @_;
@@ -794,7 +856,10 @@ sub report {
     else {
         $o .= "- this build has no session locking ($LOCK_NA{cluster})\n";
     }
+    $o .= "- PHP peer: $f->{php}, php-fpm (pm static, $PHP_CHILDREN children, OPcache on) behind httpd event (mod_proxy_fcgi, same MPM settings), "
+        . "php-memcached sessions with locking on and persistent connections\n" if $WITH_PHP;
     $o .= "- logged-in home page: $size->{module} bytes (module)" . (defined $size->{express} ? ", $size->{express} bytes (Express)" : '')
+        . (defined $size->{php} ? ", $size->{php} bytes (PHP)" : '')
         . "; the static baseline is the module's page, byte for byte\n\n";
 
     # The main table: by connections, scenario, then server.
@@ -822,15 +887,15 @@ sub report {
             $r->{mc_new_conns} // 0, $r->{errors});
     }
 
-    my @hot_order = grep { $hot->{$_} || ($_ eq 'host' && $HAS_LOCK && !defined $LOCK{host} && %$hot) } qw(host module nolock express);
+    my @hot_order = grep { $hot->{$_} || ($_ eq 'host' && $HAS_LOCK && !defined $LOCK{host} && %$hot) } qw(host module nolock express php);
     if (@hot_order) {
         $o .= "\n### One hot session: $HOT_CONNS connections on one logged-in session, logged-in GET /\n\n"
             . "Every view adds 1 to the session's `visitCount`; afterwards the stored session is read straight from memcached "
             . "(raw `get`) and the increase compared with the 200 answers wrk counted (`bench/lua/hot.lua`): "
             . "lost visits = 200 answers - increase. New requests stop after ${SECONDS}s and the answers in flight are collected "
             . "(up to $HOT_DRAIN s more); 'unanswered' are requests still without an answer then (each may or may not have been counted). "
-            . "Module runs with " . ($HOT_WAITERS_OK ? "`SessionDemoLockWaiters $HOT_WAITERS`" : "the default SessionDemoLockWaiters (this build does not accept $HOT_WAITERS)")
-            . "; non-200 answers are errors.\n\n";
+            . "The module runs with its default `SessionDemoLockWaiters`; PHP with php-memcached's session locking and its default "
+            . "lock waits (a request that cannot take the lock gets 503 from the app); non-200 answers are errors.\n\n";
         $o .= "| server | req/s | p50 ms | p99 ms | 200 answers | visitCount before → after | lost visits | non-200 answers | socket errors | unanswered | mc cmds/req | server+mc CPU µs/req |\n"
             . "|---|---:|---:|---:|---:|---|---:|---|---:|---:|---:|---:|\n";
         for my $t (@hot_order) {
