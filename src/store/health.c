@@ -36,7 +36,7 @@ typedef struct {
     volatile apr_uint32_t item_size_max;
     int seen_unusable;                /* a return is due when usable     */
     int replay_due;                   /* under wake_lock                 */
-    int proxy;                        /* no "stats settings": judged by "quit" */
+    int proxy;                        /* refused "stats settings" last time */
     int refusal_logged;
     int resolve_logged;               /* "no IPv4 address" said this spell */
 } server;
@@ -178,8 +178,9 @@ static int send_all(server *srv, const char *cmd)
  * refused set also drops the old copy), so the session must never send one.
  * Read first on each connection, so it is also the probe's answer. A server
  * that refuses "stats settings" or closes the connection on it (twemproxy)
- * is a proxy: the default limit stays, said once. Returns whether the
- * server answered. */
+ * is a proxy, which answers this itself: the default limit stays (said
+ * once) and each of its probes is this question on a new connection.
+ * Returns whether the server answered. */
 static int read_item_size_max(sd_health *h, server *srv)
 {
     static const char field[] = "STAT item_size_max ";
@@ -197,15 +198,18 @@ static int read_item_size_max(sd_health *h, server *srv)
         if (v >= 1024 && v <= 1024L * 1024 * 1024) {
             apr_atomic_set32(&srv->item_size_max, (apr_uint32_t)v);
         }
+        srv->proxy = 0;
         return 1;
     }
-    srv->proxy = 1;
-    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, h->s, SD_LOGNO(00210)
-                 "memcached %s does not tell its item size limit ('stats settings' %s):"
-                 " a proxy, or a server that refuses it; sessions are kept under %d bytes,"
-                 " and its health is its own answer to 'quit', not a backend's",
-                 srv->cfg.name, got == 0 ? "closed the connection" : "was refused",
-                 SD_HEALTH_DEFAULT_ITEM_SIZE_MAX);
+    if (!srv->proxy) {
+        srv->proxy = 1;
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, h->s, SD_LOGNO(00210)
+                     "memcached %s does not tell its item size limit ('stats settings' %s):"
+                     " a proxy, or a server that refuses it; sessions are kept under %d"
+                     " bytes, and its health is its own answer to that, not a backend's",
+                     srv->cfg.name, got == 0 ? "closed the connection" : "was refused",
+                     SD_HEALTH_DEFAULT_ITEM_SIZE_MAX);
+    }
     close_probe(srv);
     return 1;
 }
@@ -256,30 +260,19 @@ static const char *printable(char *reply)
 
 /* One round trip; (re)connects first when needed: "stats settings" on a
  * new connection, then "version"; any answer proves the server is there, a
- * refusal is said once. A proxy passes "version" on to one of its backends
- * (twemproxy answers it late, or SERVER_ERROR, when that one is frozen or
- * dead), which would take the whole proxy down for one node; "quit" it
- * answers itself, by closing the connection, so that is its probe, on a
- * connection of its own each time. A frozen backend then costs only its
- * own keys' calls, each bounded by the sockets' timeout. */
+ * refusal is said once. A proxy is never asked "version": it passes that on
+ * to one of its backends (twemproxy answers it late, or SERVER_ERROR, when
+ * that one is frozen or dead), which would take the whole proxy down for
+ * one node. A frozen backend costs only its own keys' calls, each bounded
+ * by the sockets' timeout or the proxy's error reply. */
 static int probe_once(sd_health *h, server *srv)
 {
     char reply[256];
-    int ok;
     if (!srv->sock) {
-        if (!connect_probe(h, srv)) {
-            return 0;
+        int ok = connect_probe(h, srv) && read_item_size_max(h, srv);
+        if (!ok) {
+            close_probe(srv);
         }
-        if (!srv->proxy) {
-            if (!(ok = read_item_size_max(h, srv))) {
-                close_probe(srv);
-            }
-            return ok;
-        }
-    }
-    if (srv->proxy) {
-        ok = send_all(srv, "quit\r\n") && read_reply(srv, reply, sizeof(reply), "\r\n") == 0;
-        close_probe(srv);
         return ok;
     }
     if (!send_all(srv, "version\r\n") || read_reply(srv, reply, sizeof(reply), "\r\n") <= 0) {
