@@ -36,7 +36,7 @@ typedef struct {
     volatile apr_uint32_t item_size_max;
     int seen_unusable;                /* a return is due when usable     */
     int replay_due;                   /* under wake_lock                 */
-    int limit_unknown;                /* "stats settings" refused: not asked again */
+    int proxy;                        /* refused "stats settings" last time */
     int refusal_logged;
     int resolve_logged;               /* "no IPv4 address" said this spell */
 } server;
@@ -147,7 +147,7 @@ static void close_probe(server *srv)
 }
 
 /* Reads until the reply ends with `end` (bounded by the socket's timeout
- * and the buffer). Returns the bytes read, or -1. */
+ * and the buffer). Returns the bytes read (0: closed at once), or -1. */
 static long read_reply(server *srv, char *buf, apr_size_t cap, const char *end)
 {
     apr_size_t got = 0, elen = strlen(end);
@@ -165,7 +165,7 @@ static long read_reply(server *srv, char *buf, apr_size_t cap, const char *end)
         }
     }
     buf[got] = '\0';
-    return rv == APR_SUCCESS ? (long)got : -1;
+    return rv == APR_SUCCESS || (APR_STATUS_IS_EOF(rv) && got == 0) ? (long)got : -1;
 }
 
 static int send_all(server *srv, const char *cmd)
@@ -176,39 +176,42 @@ static int send_all(server *srv, const char *cmd)
 
 /* memcached's item size limit (-I): a value over it is refused (and a
  * refused set also drops the old copy), so the session must never send one.
- * Read once per connection; a server that refuses "stats settings" (a
- * proxy) keeps the default, said once. */
-static void read_item_size_max(sd_health *h, server *srv)
+ * Read first on each connection, so it is also the probe's answer. A server
+ * that refuses "stats settings" or closes the connection on it (twemproxy)
+ * is a proxy, which answers this itself: the default limit stays (said
+ * once) and each of its probes is this question on a new connection.
+ * Returns whether the server answered. */
+static int read_item_size_max(sd_health *h, server *srv)
 {
     static const char field[] = "STAT item_size_max ";
     char reply[8192];
     const char *at = NULL;
     long got;
 
-    if (srv->limit_unknown) {
-        return;
-    }
     got = send_all(srv, "stats settings\r\n") ? read_reply(srv, reply, sizeof(reply), "END\r\n")
                                                : -1;
+    if (got < 0) {
+        return 0;
+    }
     if (got > 0 && (at = strstr(reply, field)) != NULL) {
         apr_int64_t v = apr_atoi64(at + sizeof(field) - 1);
         if (v >= 1024 && v <= 1024L * 1024 * 1024) {
             apr_atomic_set32(&srv->item_size_max, (apr_uint32_t)v);
         }
-        return;
+        srv->proxy = 0;
+        return 1;
     }
-    /* A proxy (twemproxy closes the connection on it) or a server that
-     * refuses the command: the default stays, the server is not asked again,
-     * and its health is decided by "version" alone. */
-    srv->limit_unknown = 1;
-    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, h->s, SD_LOGNO(00210)
-                 "memcached %s does not tell its item size limit ('stats settings' %s):"
-                 " a proxy, or a server that refuses it; sessions are kept under %d bytes",
-                 srv->cfg.name, got < 0 ? "closed the connection or timed out" : "was refused",
-                 SD_HEALTH_DEFAULT_ITEM_SIZE_MAX);
-    if (got < 0) {
-        close_probe(srv);
+    if (!srv->proxy) {
+        srv->proxy = 1;
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, h->s, SD_LOGNO(00210)
+                     "memcached %s does not tell its item size limit ('stats settings' %s):"
+                     " a proxy, or a server that refuses it; sessions are kept under %d"
+                     " bytes, and its health is its own answer to that, not a backend's",
+                     srv->cfg.name, got == 0 ? "closed the connection" : "was refused",
+                     SD_HEALTH_DEFAULT_ITEM_SIZE_MAX);
     }
+    close_probe(srv);
+    return 1;
 }
 
 static int connect_probe(sd_health *h, server *srv)
@@ -255,18 +258,22 @@ static const char *printable(char *reply)
     return reply;
 }
 
-/* One "version" round trip; (re)connects first when needed. Any answer
- * proves the server is there; a refusal (a proxy that does not pass
- * "version" on) is said once. */
+/* One round trip; (re)connects first when needed: "stats settings" on a
+ * new connection, then "version"; any answer proves the server is there, a
+ * refusal is said once. A proxy is never asked "version": it passes that on
+ * to one of its backends (twemproxy answers it late, or SERVER_ERROR, when
+ * that one is frozen or dead), which would take the whole proxy down for
+ * one node. A frozen backend costs only its own keys' calls, each bounded
+ * by the sockets' timeout or the proxy's error reply. */
 static int probe_once(sd_health *h, server *srv)
 {
     char reply[256];
-    int fresh = 0;
     if (!srv->sock) {
-        if (!connect_probe(h, srv)) {
-            return 0;
+        int ok = connect_probe(h, srv) && read_item_size_max(h, srv);
+        if (!ok) {
+            close_probe(srv);
         }
-        fresh = 1;
+        return ok;
     }
     if (!send_all(srv, "version\r\n") || read_reply(srv, reply, sizeof(reply), "\r\n") <= 0) {
         close_probe(srv);
@@ -278,9 +285,6 @@ static int probe_once(sd_health *h, server *srv)
                      "memcached %s answers the probe's 'version' with '%.40s': a proxy or a"
                      " server that refuses the command; it counts as answering",
                      srv->cfg.name, printable(reply));
-    }
-    if (fresh) {
-        read_item_size_max(h, srv);
     }
     return 1;
 }

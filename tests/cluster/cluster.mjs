@@ -21,7 +21,9 @@
 //   6 twemproxy   the module pointed at nutcracker in front of the 3 nodes;
 //                 every key of a session on one node, and a proxy front-end
 //                 next to a ring front-end: a node killed, restarted, and
-//                 concurrent cart adds split across both
+//                 concurrent cart adds split across both; the node that
+//                 twemproxy passes "version" on to frozen: only its sessions
+//                 fail, the proxy is never marked down
 //
 // Environment: SD_RINGMAP (helper binary), CLUSTER_SESSIONS (phase 1
 // sessions, default 1500), CLUSTER_LOAD_SECONDS (phase 3, default 12),
@@ -776,17 +778,20 @@ SessionDemoAuthProvider file
   await Promise.all([stopFront(A), stopFront(B)]);
   for (const n of nodes) await flushNode(n);
   const tw = { name: 'nutcracker', port: await freePort() };
+  // docs/cluster.md's pool, and the same without a timeout (twemproxy's
+  // default: it waits for a frozen node forever).
+  const tw2 = { port: await freePort() };
   const twConf = env.file('nutcracker.yml');
-  fs.writeFileSync(twConf, `sessiondemo:
-  listen: 127.0.0.1:${tw.port}
+  const twPool = (name, port, timeout) => `${name}:
+  listen: 127.0.0.1:${port}
   hash: md5
   hash_tag: "{}"
   distribution: ketama
   auto_eject_hosts: false
-  timeout: 500
-  servers:
+${timeout}  servers:
 ${three.map((a) => `   - ${a}:1`).join('\n')}
-`);
+`;
+  fs.writeFileSync(twConf, twPool('sessiondemo', tw.port, '  timeout: 500\n') + twPool('notimeout', tw2.port, ''));
   // Its stats port too is a free one: the default 22222 would collide with another run.
   env.spawn(tw.name, 'nutcracker', ['-c', twConf, '-o', env.file('nutcracker.log'),
     '-a', '127.0.0.1', '-s', String(await freePort())]);
@@ -841,6 +846,12 @@ ${three.map((a) => `   - ${a}:1`).join('\n')}
   figure(`through twemproxy (10 sessions): two views in a row ok ${tr.view}, add ${tr.add}, cart ${tr.cart}, logout 302 ${tr.logout}, removed from memcached ${tr.out}; slowest view pair ${tr.viewMs} ms`);
   check(tr.view === 10 && tr.add === 10 && tr.cart === 10, `through twemproxy: views, add-to-cart and cart work (${tr.view}/${tr.add}/${tr.cart} of 10)`);
   check(tr.logout === 10 && tr.out === 10, `through twemproxy: logout works and removes the session (${tr.logout} x 302, ${tr.out} removed)`);
+  await frozenBehindProxy(A, nodes, tw, 'timeout 500 ms');
+  await stopFront(A);
+  await startFront(A, writeConf(env.file('twemproxy-notimeout.conf'), [`127.0.0.1:${tw2.port}`], 0));
+  await frozenBehindProxy(A, nodes, tw2, 'no timeout');
+  await stopFront(A);
+  await startFront(A, twConfFile);
   await twemproxyBesideRing(A, B, nodes, three);
   await stopFront(A);
 
@@ -886,6 +897,49 @@ ${three.map((a) => `   - ${a}:1`).join('\n')}
   figure(`through twemproxy with SessionDemoLock Off (10 sessions): login ${nl.login}, views ${nl.view}, cart ${nl.cart}, logout 302 ${nl.logout}, removed ${nl.out}`);
   check(nl.login === 10 && nl.view === 10 && nl.cart === 10, `through twemproxy, SessionDemoLock Off: login, views and cart work (${nl.login}/${nl.view}/${nl.cart} of 10)`);
   await stopFront(A);
+}
+
+// One backend frozen behind the proxy (A's only server): the one twemproxy
+// passes "version" on to, the command the prober once judged the proxy by.
+// Only that node's sessions may fail, by the proxy's error reply or the
+// module's own socket timeout (a pool without a timeout); the proxy is
+// never marked down (SD00203), so the others are all served.
+async function frozenBehindProxy(A, nodes, tw, what) {
+  let V = -1;
+  for (const [i, n] of nodes.entries()) {
+    signalNode(n, 'SIGSTOP');
+    const r = await mcTalk(tw.port, 'version\r\n', /\r\n$/, 1500).then(String, (e) => `error ${e.message}`);
+    signalNode(n, 'SIGCONT');
+    if (V < 0 && !/^VERSION/.test(r)) V = i;
+  }
+  if (!check(V >= 0, `twemproxy (${what}) passes "version" on to one backend (${V >= 0 ? nodes[V].name : 'none found'})`)) return;
+  const cs = Array.from({ length: 12 }, (_, i) => new Client(`twfz${i}`));
+  for (const c of cs) await c.login(A);
+  const on = await holds(nodes[V], cs.map((c) => c.key));
+  const re = (no) => new RegExp(`SD00${no}: memcached ${A.conf.servers[0]} `);
+  const mark = logSize(A), res = { on: [], off: [] };
+  let slowest = 0;
+  signalNode(nodes[V], 'SIGSTOP');
+  for (const until = Date.now() + 6000; Date.now() < until;) {
+    await Promise.all(cs.map(async (c, i) => {
+      const t = Date.now();
+      const r = await req(A, 'GET', '/protected', { cookie: c.cookie }).catch(() => ({ status: 0 }));
+      if (on[i]) slowest = Math.max(slowest, Date.now() - t);
+      res[on[i] ? 'on' : 'off'].push(r.status);
+    }));
+  }
+  const flaps = { down: countLog(A, re('203'), mark), up: countLog(A, re('204'), mark) };
+  signalNode(nodes[V], 'SIGCONT');
+  await sleep(1000);
+  let after = 0;
+  for (const c of cs) if ((await req(A, 'GET', '/protected', { cookie: c.cookie })).status === 200) ++after;
+  const tally = (a) => Object.entries(a.reduce((m, x) => ((m[x] = (m[x] || 0) + 1), m), {})).map(([k, v]) => `${v} x ${k}`).join(', ') || '-';
+  const nOn = on.filter(Boolean).length;
+  figure(`one node frozen 6 s behind twemproxy (${what}; the node "version" goes to), 12 sessions (${nOn} on it): its sessions ${tally(res.on)} (slowest ${slowest} ms); the others ${tally(res.off)}; proxy marked down ${flaps.down} times, up ${flaps.up}; after the thaw ${after}/12 served`);
+  check(res.off.length > 0 && res.off.every((x) => x === 200), `node frozen behind twemproxy (${what}): every session on the other nodes served (${tally(res.off)})`);
+  check(res.on.every((x) => x === 503), `node frozen behind twemproxy (${what}): its own sessions get 503 (${tally(res.on)})`);
+  check(flaps.down === 0, `node frozen behind twemproxy (${what}): the proxy is never marked down (${flaps.down} SD00203 lines, ${flaps.up} SD00204)`);
+  check(after === 12, `node thawed (${what}): all 12 sessions served through twemproxy (${after}/12)`);
 }
 
 // A front-end on twemproxy (A) and one on the module's ring over the same
