@@ -162,7 +162,9 @@ sd_store_result sd_vault_read_checked(request_rec *r, const sd_vhost *v, const c
             return SD_STORE_ERROR;
         }
         key = apr_pstrcat(r->pool, v->conf->key_prefix, hashed, NULL);
-        res = sd_store_read(v->rt.store, &call, key, NULL, SD_STORE_READ_ONLY, val, len, flags);
+        /* Not under the new name's lock; a look stays a look. */
+        res = sd_store_read(v->rt.store, &call, key, NULL,
+                            mode == SD_STORE_LOOK ? mode : SD_STORE_READ_ONLY, val, len, flags);
         if (res == SD_STORE_OK && found_key) {
             *found_key = key;
         }
