@@ -74,7 +74,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&pool, NULL);
-    TAP_PLAN(17);
+    TAP_PLAN(18);
 
     fake_backend_init(&f, 2);
     memset(&stats, 0, sizeof(stats));
@@ -198,6 +198,22 @@ int main(void)
                == SD_STORE_DOWN && stats.store_errors == before,
                "a look at a record under an old secret's name on a server away counts no store error");
         f.servers[at_old].state = FAKE_UP;
+    }
+
+    /* ... and at a record that does not open: no count of unsealable ones
+     * either (the requests that read it count it). */
+    {
+        const char *k = key_of(pool, &vh, "n-altered");
+        char *val = NULL;
+        apr_size_t len = 0;
+        apr_uint16_t flags = 0;
+        apr_uint64_t before = stats.unsealable;
+        set_item(0, k, "{}", 2, SD_VAULT_FLAGS_JSON);
+        set_item(1, k, "{}", 2, SD_VAULT_FLAGS_JSON);
+        r = fake_request(pool, NULL);
+        TAP_OK(sd_vault_read(r, &vh, "n-altered", NULL, SD_STORE_LOOK, &val, &len, &flags, NULL)
+               == SD_STORE_NOTFOUND && stats.unsealable == before,
+               "a look at a record that does not open counts no unsealable record");
     }
     apr_pool_destroy(pool);
     apr_terminate();
