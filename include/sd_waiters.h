@@ -15,11 +15,13 @@ sd_waiters *sd_waiters_create(apr_pool_t *pchild, int max_sessions);
 /* A 64-bit hash of a session's lock key (never 0). */
 apr_uint64_t sd_waiters_hash(const char *key);
 
-/* Counts one more waiter of the session `hash` unless `limit` already
- * wait, or the table is full; returns whether it was counted. */
-int sd_waiters_enter(sd_waiters *w, apr_uint64_t hash, int limit);
+/* Counts one more waiter of the session `hash` on the MPM's threads (h2
+ * 0) or mod_http2's workers (1) unless `limit` of that session already
+ * wait, `all_limit` of every session wait on those threads, or the table
+ * is full; returns whether it was counted. */
+int sd_waiters_enter(sd_waiters *w, apr_uint64_t hash, int limit, int h2, int all_limit);
 
 /* The end of a counted wait. */
-void sd_waiters_leave(sd_waiters *w, apr_uint64_t hash);
+void sd_waiters_leave(sd_waiters *w, apr_uint64_t hash, int h2);
 
 #endif

@@ -21,6 +21,8 @@
 #include <http_request.h>
 #include <apr_strings.h>
 
+#include <stdlib.h>
+
 static json_t *servers_model(request_rec *r, const sd_vhost *v)
 {
     json_t *servers = json_array();
@@ -178,6 +180,21 @@ static void prometheus(request_rec *r, const sd_vhost *v, int openmetrics, sd_ht
     out->body = sd_metrics_write(r->pool, &in, &out->len);
 }
 
+/* Whether Accept names OpenMetrics with a q above 0 (RFC 9110: q=0 is
+ * "not acceptable"). */
+static int accepts_openmetrics(const char *accept)
+{
+    static const char type[] = "application/openmetrics-text";
+    for (const char *at = accept; at && (at = ap_strcasestr(at, type)) != NULL;
+         at += sizeof(type) - 1) {
+        const char *q = ap_strcasestr(at, "q=");
+        if (!q || q > at + strcspn(at, ",") || strtod(q + 2, NULL) > 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* The format= of the query string (bare "?json" is "json"); without one, a
  * scraper's Accept may ask for OpenMetrics; else the HTML page. */
 static const char *format_asked(request_rec *r)
@@ -190,7 +207,7 @@ static const char *format_asked(request_rec *r)
     if (r->args && sd_form_parse(r->pool, r->args, strlen(r->args), &args) == APR_SUCCESS) {
         format = apr_table_get(args, "format");
     }
-    if (!format && accept && ap_strcasestr(accept, "application/openmetrics-text")) {
+    if (!format && accepts_openmetrics(accept)) {
         return "openmetrics";
     }
     return format ? format : "html";

@@ -293,7 +293,7 @@ sd_result sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char 
     apr_time_t began = apr_time_now();
     apr_uint64_t hash;
     sd_result rc;
-    int waited = 0, limit, h2;
+    int waited = 0, limit, all, h2;
 
     if (!key) {
         return SD_UNAVAILABLE;  /* the caller checked the ID's length */
@@ -302,15 +302,17 @@ sd_result sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char 
     /* An HTTP/2 stream (its connection has a master) waits on one of
      * mod_http2's workers, and one connection's streams may reach them all. */
     h2 = r->connection && r->connection->master;
-    limit = conf->lock_waiters ? (int)conf->lock_waiters
-          : h2 ? v->rt.lock_waiters_h2 : v->rt.lock_waiters_h1;
+    /* Every session's waiters together leave one thread free too: else two
+     * sessions of one client would take all of them. */
+    all = h2 ? v->rt.lock_waiters_h2 : v->rt.lock_waiters_h1;
+    limit = conf->lock_waiters ? (int)conf->lock_waiters : all;
     if (mode == SD_LOCK_WAIT && v->rt.lock_waiters
-        && !sd_waiters_enter(v->rt.lock_waiters, hash, limit)) {
+        && !sd_waiters_enter(v->rt.lock_waiters, hash, limit, h2, all)) {
         SD_STATS_INC(v->rt.stats, lock_waiters_refused);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00310)
                       "%d requests of this session already wait for its lock in this"
-                      " process (SessionDemoLockWaiters %" APR_INT64_T_FMT ": %s);"
-                      " answering 503", limit, conf->lock_waiters,
+                      " process, or %d of all sessions (SessionDemoLockWaiters %"
+                      APR_INT64_T_FMT ": %s); answering 503", limit, all, conf->lock_waiters,
                       conf->lock_waiters ? "as set" : h2 ? "mod_http2's workers less one"
                                                          : "the MPM's threads less one");
         return SD_UNAVAILABLE;
@@ -331,7 +333,7 @@ sd_result sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char 
         sd_stats_observe(v->rt.stats ? &v->rt.stats->lock_wait : NULL, apr_time_now() - began);
     }
     if (mode == SD_LOCK_WAIT && v->rt.lock_waiters) {
-        sd_waiters_leave(v->rt.lock_waiters, hash);
+        sd_waiters_leave(v->rt.lock_waiters, hash, h2);
     }
     return rc;
 }

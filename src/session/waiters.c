@@ -15,6 +15,7 @@ struct sd_waiters {
     apr_thread_mutex_t *mutex;
     waiter_slot *slots;
     apr_size_t mask;
+    int total[2];             /* waiters on the MPM's threads, on mod_http2's */
 };
 
 sd_waiters *sd_waiters_create(apr_pool_t *pchild, int max_sessions)
@@ -77,26 +78,28 @@ static void drop_if_unused(sd_waiters *w, waiter_slot *slot)
     }
 }
 
-int sd_waiters_enter(sd_waiters *w, apr_uint64_t hash, int limit)
+int sd_waiters_enter(sd_waiters *w, apr_uint64_t hash, int limit, int h2, int all_limit)
 {
     int admitted = 0;
     waiter_slot *slot;
     apr_thread_mutex_lock(w->mutex);
     /* A full table (more waiting sessions than it was sized for: threads
      * the MPM did not count) refuses rather than spins. */
-    if ((slot = find(w, hash)) != NULL && slot->count < limit) {
+    if (w->total[h2] < all_limit && (slot = find(w, hash)) != NULL && slot->count < limit) {
         slot->hash = hash;
         ++slot->count;
+        ++w->total[h2];
         admitted = 1;
     }
     apr_thread_mutex_unlock(w->mutex);
     return admitted;
 }
 
-void sd_waiters_leave(sd_waiters *w, apr_uint64_t hash)
+void sd_waiters_leave(sd_waiters *w, apr_uint64_t hash, int h2)
 {
     waiter_slot *slot;
     apr_thread_mutex_lock(w->mutex);
+    --w->total[h2];
     slot = find(w, hash);
     --slot->count;
     drop_if_unused(w, slot);

@@ -101,12 +101,16 @@ static int unkeyed(request_rec *r, const sd_vhost *v)
 #define UNOPENABLE_LOG_EVERY 60
 
 static sd_store_result not_openable(request_rec *r, const sd_vhost *v, const char *key,
-                                    apr_size_t len, const char *why, int *unopenable)
+                                    apr_size_t len, const char *why, sd_store_read_mode mode,
+                                    int *unopenable)
 {
     volatile apr_uint32_t *next = v->rt.unopenable_log_next;
     apr_uint32_t now = (apr_uint32_t)apr_time_sec(r->request_time), due;
 
-    SD_STATS_INC(v->rt.stats, unsealable);
+    /* A look (the status page) is no request the record failed. */
+    if (mode != SD_STORE_LOOK) {
+        SD_STATS_INC(v->rt.stats, unsealable);
+    }
     if (unopenable) {
         *unopenable = 1;
     }
@@ -162,7 +166,9 @@ sd_store_result sd_vault_read_checked(request_rec *r, const sd_vhost *v, const c
             return SD_STORE_ERROR;
         }
         key = apr_pstrcat(r->pool, v->conf->key_prefix, hashed, NULL);
-        res = sd_store_read(v->rt.store, &call, key, NULL, SD_STORE_READ_ONLY, val, len, flags);
+        /* Not under the new name's lock; a look stays a look. */
+        res = sd_store_read(v->rt.store, &call, key, NULL,
+                            mode == SD_STORE_LOOK ? mode : SD_STORE_READ_ONLY, val, len, flags);
         if (res == SD_STORE_OK && found_key) {
             *found_key = key;
         }
@@ -171,11 +177,11 @@ sd_store_result sd_vault_read_checked(request_rec *r, const sd_vhost *v, const c
         return res;
     }
     if (*flags != SD_VAULT_FLAGS_SEALED) {
-        return not_openable(r, v, key, *len, "not a sealed record", unopenable);
+        return not_openable(r, v, key, *len, "not a sealed record", mode, unopenable);
     }
     if (sd_seal_open(r->pool, v->rt.seal, v->rt.nseal, key, *val, *len, &plain,
                      &plain_len) < 0) {
-        return not_openable(r, v, key, *len, "authentication failed", unopenable);
+        return not_openable(r, v, key, *len, "authentication failed", mode, unopenable);
     }
     *val = plain;
     *len = plain_len;

@@ -18,7 +18,7 @@ use Symbol ();
 use Time::HiRes ();
 use SDTest qw(use_vhost login cookie_value in_parallel);
 
-plan tests => 58;
+plan tests => 59;
 
 my $PARSER = Apache::Test::vars('t_dir') . '/lib/prom_to_json.py';
 my $ACCESS_LOG = Apache::Test::vars('t_logs') . '/metrics_access_log';
@@ -219,6 +219,8 @@ is($om && $om->{sessiondemo_sessions_created}{samples}[0]{name}, 'sessiondemo_se
 like(fresh_get('/sessiondemo-status', Accept => 'application/openmetrics-text;version=1.0.0,'
                . 'text/plain;version=0.0.4;q=0.5')->header('Content-Type'),
      qr{^application/openmetrics-text}, '... also for Accept: application/openmetrics-text');
+like(fresh_get('/sessiondemo-status', Accept => 'application/openmetrics-text;q=0, text/html')
+     ->header('Content-Type'), qr{^text/html}, '... but not when Accept refuses it with q=0');
 $res = fresh_get('/sessiondemo-status?format=xml');
 is($res->code, 400, 'an unknown format= answers 400');
 like($res->header('Content-Type') . $res->content, qr{^text/plain.*format=html, json, prometheus or openmetrics}s,

@@ -113,8 +113,9 @@ int main(void)
 
     /* SessionDemoLockWaiters: the table is full for this session. */
     v.rt.lock_waiters = sd_waiters_create(pool, 4);
-    sd_waiters_enter(v.rt.lock_waiters, sd_waiters_hash(key), 2);
-    sd_waiters_enter(v.rt.lock_waiters, sd_waiters_hash(key), 2);
+    sd_waiters_enter(v.rt.lock_waiters, sd_waiters_hash(key), 2, 0, 99);
+    sd_waiters_enter(v.rt.lock_waiters, sd_waiters_hash(key), 2, 0, 99);
+    v.rt.lock_waiters_h1 = 99;
     {
         int adds = store.adds;
         apr_time_t t0 = apr_time_now();

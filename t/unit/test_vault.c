@@ -74,7 +74,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&pool, NULL);
-    TAP_PLAN(16);
+    TAP_PLAN(18);
 
     fake_backend_init(&f, 2);
     memset(&stats, 0, sizeof(stats));
@@ -170,6 +170,50 @@ int main(void)
                "... and the old secret's key is removed");
         TAP_OK(logged_in(pool, &rotated, cookie), "... still logged in");
         TAP_OK(!logged_in(pool, &vh, cookie), "a server that knows only the old secret cannot open the moved record");
+    }
+
+    /* The status page's look (SD_STORE_LOOK) after a rotation: the new
+     * secret's name is missing, the old one's server is away. One replica,
+     * and a name whose two keys have different servers. */
+    {
+        const sd_ring *ring = sd_ring_create(pool, names, 2);
+        char name[16], *val = NULL;
+        apr_size_t len = 0;
+        apr_uint16_t flags = 0;
+        int at_new = 0, at_old = 0;
+        apr_uint64_t before;
+        rotated.rt.store = sd_store_create(pool, &f.backend, ring, 1, &format, &stats, NULL, NULL, 16);
+        for (int i = 0; at_new == at_old; ++i) {
+            const char *k_new, *k_old;
+            apr_snprintf(name, sizeof(name), "n%d", i);
+            k_new = key_of(pool, &rotated, name);
+            k_old = key_of(pool, &vh, name);
+            sd_ring_lookup(ring, k_new, strlen(k_new), &at_new, 1);
+            sd_ring_lookup(ring, k_old, strlen(k_old), &at_old, 1);
+        }
+        f.servers[at_old].state = FAKE_AWAY;
+        before = stats.store_errors;
+        r = fake_request(pool, NULL);
+        TAP_OK(sd_vault_read(r, &rotated, name, NULL, SD_STORE_LOOK, &val, &len, &flags, NULL)
+               == SD_STORE_DOWN && stats.store_errors == before,
+               "a look at a record under an old secret's name on a server away counts no store error");
+        f.servers[at_old].state = FAKE_UP;
+    }
+
+    /* ... and at a record that does not open: no count of unsealable ones
+     * either (the requests that read it count it). */
+    {
+        const char *k = key_of(pool, &vh, "n-altered");
+        char *val = NULL;
+        apr_size_t len = 0;
+        apr_uint16_t flags = 0;
+        apr_uint64_t before = stats.unsealable;
+        set_item(0, k, "{}", 2, SD_VAULT_FLAGS_JSON);
+        set_item(1, k, "{}", 2, SD_VAULT_FLAGS_JSON);
+        r = fake_request(pool, NULL);
+        TAP_OK(sd_vault_read(r, &vh, "n-altered", NULL, SD_STORE_LOOK, &val, &len, &flags, NULL)
+               == SD_STORE_NOTFOUND && stats.unsealable == before,
+               "a look at a record that does not open counts no unsealable record");
     }
     apr_pool_destroy(pool);
     apr_terminate();

@@ -20,7 +20,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&p, NULL);
-    TAP_PLAN(9);
+    TAP_PLAN(11);
 
     w = sd_waiters_create(p, SESSIONS);
     TAP_OK(w != NULL, "a table for %d waiting sessions", SESSIONS);
@@ -28,15 +28,28 @@ int main(void)
     TAP_OK(sd_waiters_hash("sess:a.lock") != sd_waiters_hash("sess:b.lock"), "different keys, different hashes");
 
     for (int i = 0; i < 3; ++i) {
-        ok &= sd_waiters_enter(w, 42, 3);
+        ok &= sd_waiters_enter(w, 42, 3, 0, 99);
     }
     TAP_OK(ok, "three waiters of one session are counted under a limit of 3");
-    TAP_OK(!sd_waiters_enter(w, 42, 3), "the fourth is refused");
-    sd_waiters_leave(w, 42);
-    TAP_OK(sd_waiters_enter(w, 42, 3), "after one leaves, another is admitted");
+    TAP_OK(!sd_waiters_enter(w, 42, 3, 0, 99), "the fourth is refused");
+    sd_waiters_leave(w, 42, 0);
+    TAP_OK(sd_waiters_enter(w, 42, 3, 0, 99), "after one leaves, another is admitted");
     for (int i = 0; i < 3; ++i) {
-        sd_waiters_leave(w, 42);
+        sd_waiters_leave(w, 42, 0);
     }
+
+    /* Every session's waiters together stay under the threads' limit, which
+     * counts the MPM's threads and mod_http2's workers apart. */
+    ok = sd_waiters_enter(w, 1, 3, 0, 4) && sd_waiters_enter(w, 1, 3, 0, 4)
+         && sd_waiters_enter(w, 1, 3, 0, 4) && sd_waiters_enter(w, 2, 3, 0, 4);
+    TAP_OK(ok && !sd_waiters_enter(w, 2, 3, 0, 4),
+           "two sessions under 3 each and 4 in all: the fifth waiter is refused");
+    TAP_OK(sd_waiters_enter(w, 2, 3, 1, 4), "... but one on mod_http2's workers is counted apart");
+    sd_waiters_leave(w, 2, 1);
+    for (int i = 0; i < 3; ++i) {
+        sd_waiters_leave(w, 1, 0);
+    }
+    sd_waiters_leave(w, 2, 0);
 
     /* Hashes that all land on a few slots: probing and backward-shift
      * removal must keep each session's count its own. */
@@ -48,11 +61,11 @@ int main(void)
     for (int step = 0; step < 20000; ++step) {
         int i = rand() % SESSIONS;
         if (rand() % 2 && model[i] > 0) {
-            sd_waiters_leave(w, h[i]);
+            sd_waiters_leave(w, h[i], 0);
             --model[i];
         }
         else {
-            int admitted = sd_waiters_enter(w, h[i], 2);
+            int admitted = sd_waiters_enter(w, h[i], 2, 0, 99);
             if (admitted != (model[i] < 2)) {
                 ok = 0;
             }
@@ -69,7 +82,7 @@ int main(void)
         sd_waiters *small = sd_waiters_create(p, 4);
         int admitted = 0;
         for (apr_uint64_t i = 1; i <= 17; ++i) {
-            admitted += sd_waiters_enter(small, i * 7919, 8);
+            admitted += sd_waiters_enter(small, i * 7919, 8, 0, 99);
         }
         TAP_OK(admitted == 16, "a full table (16 slots) admits 16 sessions and refuses the 17th");
     }
