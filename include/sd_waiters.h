@@ -21,6 +21,10 @@ apr_uint64_t sd_waiters_hash(const char *key);
  * is full; returns whether it was counted. */
 int sd_waiters_enter(sd_waiters *w, apr_uint64_t hash, int limit, int h2, int all_limit);
 
+/* Whether a refusal at `sec` (seconds) is the first in 10 s of this child:
+ * refusals come in floods, so one is said loudly and the rest quietly. */
+int sd_waiters_refusal_loud(sd_waiters *w, apr_uint32_t sec);
+
 /* The end of a counted wait. */
 void sd_waiters_leave(sd_waiters *w, apr_uint64_t hash, int h2);
 

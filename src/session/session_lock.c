@@ -309,12 +309,16 @@ sd_result sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char 
     if (mode == SD_LOCK_WAIT && v->rt.lock_waiters
         && !sd_waiters_enter(v->rt.lock_waiters, hash, limit, h2, all)) {
         SD_STATS_INC(v->rt.stats, lock_waiters_refused);
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00310)
+        /* Warned once per 10 s per child so that a default LogLevel shows
+         * why 503s happen, without a line per refused request of a flood. */
+        int loud = sd_waiters_refusal_loud(v->rt.lock_waiters, (apr_uint32_t)apr_time_sec(r->request_time));
+        ap_log_rerror(APLOG_MARK, loud ? APLOG_WARNING : APLOG_INFO, 0, r, SD_LOGNO(00310)
                       "%d requests of this session already wait for its lock in this"
                       " process, or %d of all sessions (SessionDemoLockWaiters %"
-                      APR_INT64_T_FMT ": %s); answering 503", limit, all, conf->lock_waiters,
+                      APR_INT64_T_FMT ": %s); answering 503%s", limit, all, conf->lock_waiters,
                       conf->lock_waiters ? "as set" : h2 ? "mod_http2's workers less one"
-                                                         : "the MPM's threads less one");
+                                                         : "the MPM's threads less one",
+                      loud ? " (said at warning level once per 10 s per process, at info between)" : "");
         return SD_UNAVAILABLE;
     }
     if (conf->lock == SD_LOCK_HOST) {

@@ -2,6 +2,7 @@
 /* Per-child counts of the requests waiting for each session's lock. */
 #include "sd_waiters.h"
 
+#include <apr_atomic.h>
 #include <apr_thread_mutex.h>
 
 /* Open addressing, twice as many slots as threads that can wait; threads
@@ -16,6 +17,7 @@ struct sd_waiters {
     waiter_slot *slots;
     apr_size_t mask;
     int total[2];             /* waiters on the MPM's threads, on mod_http2's */
+    apr_uint32_t refusal_said; /* second of the last loud refusal */
 };
 
 sd_waiters *sd_waiters_create(apr_pool_t *pchild, int max_sessions)
@@ -104,4 +106,10 @@ void sd_waiters_leave(sd_waiters *w, apr_uint64_t hash, int h2)
     --slot->count;
     drop_if_unused(w, slot);
     apr_thread_mutex_unlock(w->mutex);
+}
+
+int sd_waiters_refusal_loud(sd_waiters *w, apr_uint32_t sec)
+{
+    apr_uint32_t last = apr_atomic_read32(&w->refusal_said);
+    return (last == 0 || sec - last >= 10) && apr_atomic_cas32(&w->refusal_said, sec, last) == last;
 }

@@ -20,7 +20,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&p, NULL);
-    TAP_PLAN(11);
+    TAP_PLAN(12);
 
     w = sd_waiters_create(p, SESSIONS);
     TAP_OK(w != NULL, "a table for %d waiting sessions", SESSIONS);
@@ -85,6 +85,9 @@ int main(void)
             admitted += sd_waiters_enter(small, i * 7919, 8, 0, 99);
         }
         TAP_OK(admitted == 16, "a full table (16 slots) admits 16 sessions and refuses the 17th");
+        TAP_OK(sd_waiters_refusal_loud(small, 1000) && !sd_waiters_refusal_loud(small, 1000)
+               && !sd_waiters_refusal_loud(small, 1009) && sd_waiters_refusal_loud(small, 1010),
+               "a flood's refusals: the first said loudly, the rest of 10 s quietly, then loudly again");
     }
 
     apr_pool_destroy(p);
