@@ -111,5 +111,8 @@ void sd_waiters_leave(sd_waiters *w, apr_uint64_t hash, int h2)
 int sd_waiters_refusal_loud(sd_waiters *w, apr_uint32_t sec)
 {
     apr_uint32_t last = apr_atomic_read32(&w->refusal_said);
-    return (last == 0 || sec - last >= 10) && apr_atomic_cas32(&w->refusal_said, sec, last) == last;
+    /* Signed: a request read before the loud one's second may be refused
+     * after it, and must not wrap round to "10 s later". */
+    return (last == 0 || (apr_int32_t)(sec - last) >= 10)
+           && apr_atomic_cas32(&w->refusal_said, sec, last) == last;
 }
