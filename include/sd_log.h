@@ -7,4 +7,16 @@
 
 #define SD_LOGNO(n) "SD" #n ": "
 
+#include <apr_atomic.h>
+
+/* Whether a flood's line at `sec` (seconds) is the loud one of its 10 s,
+ * `said` holding the last loud second (0: none yet). Signed, because a
+ * thread may bring an older second than the last loud one's (its request
+ * was read, or its clock read, just before): that is not "10 s later". */
+static inline int sd_log_loud_once_in_10s(volatile apr_uint32_t *said, apr_uint32_t sec)
+{
+    apr_uint32_t last = apr_atomic_read32(said);
+    return (last == 0 || (apr_int32_t)(sec - last) >= 10) && apr_atomic_cas32(said, sec, last) == last;
+}
+
 #endif

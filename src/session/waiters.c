@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Per-child counts of the requests waiting for each session's lock. */
 #include "sd_waiters.h"
+#include "sd_log.h"
 
 #include <apr_atomic.h>
 #include <apr_thread_mutex.h>
@@ -110,6 +111,5 @@ void sd_waiters_leave(sd_waiters *w, apr_uint64_t hash, int h2)
 
 int sd_waiters_refusal_loud(sd_waiters *w, apr_uint32_t sec)
 {
-    apr_uint32_t last = apr_atomic_read32(&w->refusal_said);
-    return (last == 0 || sec - last >= 10) && apr_atomic_cas32(&w->refusal_said, sec, last) == last;
+    return sd_log_loud_once_in_10s(&w->refusal_said, sec);
 }

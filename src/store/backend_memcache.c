@@ -166,9 +166,8 @@ static sd_backend_result result(sd_backend_memcache *b, mc_server *srv,
     if (usable && rv == APR_EGENERAL) {
         /* At error once in 10 s per server, at info between: a server with
          * its memory full refuses every write. */
-        apr_uint32_t sec = (apr_uint32_t)apr_time_sec(apr_time_now());
-        apr_uint32_t last = apr_atomic_read32(&srv->refusal_said);
-        int loud = sec - last >= 10 && apr_atomic_cas32(&srv->refusal_said, sec, last) == last;
+        int loud = sd_log_loud_once_in_10s(&srv->refusal_said,
+                                           (apr_uint32_t)apr_time_sec(apr_time_now()));
         log_call(call, b->s, loud ? APLOG_ERR : APLOG_INFO, rv, apr_psprintf(call->pool,
                  SD_LOGNO(00205) "memcached %s refused %s%s", srv->name, op,
                  loud ? " (further refusals in the next 10 s at info)" : ""));

@@ -20,7 +20,7 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&p, NULL);
-    TAP_PLAN(12);
+    TAP_PLAN(13);
 
     w = sd_waiters_create(p, SESSIONS);
     TAP_OK(w != NULL, "a table for %d waiting sessions", SESSIONS);
@@ -88,6 +88,10 @@ int main(void)
         TAP_OK(sd_waiters_refusal_loud(small, 1000) && !sd_waiters_refusal_loud(small, 1000)
                && !sd_waiters_refusal_loud(small, 1009) && sd_waiters_refusal_loud(small, 1010),
                "a flood's refusals: the first said loudly, the rest of 10 s quietly, then loudly again");
+        /* The second is the request's, and a request read a moment before
+         * the loud one's may be refused after it. */
+        TAP_OK(!sd_waiters_refusal_loud(small, 1009) && !sd_waiters_refusal_loud(small, 1015),
+               "a refusal of a request older than the loud one's stays quiet, and the 10 s hold");
     }
 
     apr_pool_destroy(p);
