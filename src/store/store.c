@@ -16,8 +16,6 @@
 
 #define SD_STORE_KEY_MAX 251          /* memcached's 250, and a NUL        */
 #define SD_STORE_REPAIR_LOCK_TTL 5
-/* An exptime memcached reads as an absolute time long past. */
-#define SD_STORE_EXPIRED_EXPTIME ((apr_uint32_t)SD_BACKEND_RELATIVE_TTL_MAX + 1)
 
 #define SD_STORE_TOKEN_MAX 96
 
@@ -137,12 +135,6 @@ static sd_store_result as_store(sd_backend_result r)
 
 /* -------------------------------------------------------------- hints */
 
-/* Under hints_lock. */
-static void mark_pending(sd_store *st, apr_uint64_t bits)
-{
-    st->pending |= bits;
-}
-
 static void remember_as(sd_store *st, const sd_backend_call *call, const char *key,
                         const char *lock_key, const char *token, apr_size_t token_len,
                         int server, int tries)
@@ -160,7 +152,7 @@ static void remember_as(sd_store *st, const sd_backend_call *call, const char *k
         hint *h = &st->hints[i];
         if (h->missing && strcmp(h->key, key) == 0 && strcmp(h->token, tok) == 0) {
             h->missing |= (apr_uint64_t)1 << server;
-            mark_pending(st, h->missing);
+            st->pending |= h->missing;
             apr_thread_mutex_unlock(st->hints_lock);
             return;
         }
@@ -174,7 +166,7 @@ static void remember_as(sd_store *st, const sd_backend_call *call, const char *k
         memcpy(free_slot->token, tok, token_len + 1);
         free_slot->missing = (apr_uint64_t)1 << server;
         free_slot->tries = tries;
-        mark_pending(st, free_slot->missing);
+        st->pending |= free_slot->missing;
     }
     apr_thread_mutex_unlock(st->hints_lock);
     if (!free_slot) {
@@ -212,11 +204,26 @@ static void refused_now(sd_store *st, int server)
     }
 }
 
-/* A lock of ours the server may hold without our knowing. */
-static void remember_lock(sd_store *st, const sd_backend_call *call, const char *key,
-                          const char *token, apr_size_t len, int server)
+/* Removes our lock from one server if it still holds `token`; one that
+ * does not answer may hold it without our knowing: remembered for its
+ * return. */
+static void unlock_one(sd_store *st, const sd_backend_call *call, const char *key,
+                       const char *token, apr_size_t len, int server)
 {
-    remember_as(st, call, key, NULL, token, len, server, 0);
+    const sd_backend_ops *ops = st->be->ops;
+    char *v = NULL;
+    apr_size_t l = 0;
+    apr_uint16_t f = 0;
+    sd_backend_result got = SD_BACKEND_DOWN;
+    if (usable(st, server)) {
+        got = ops->get(st->be->baton, server, call, key, &v, &l, &f);
+    }
+    if (got == SD_BACKEND_OK && l == len && memcmp(v, token, len) == 0) {
+        got = ops->remove(st->be->baton, server, call, key);
+    }
+    if (got == SD_BACKEND_DOWN) {
+        remember_as(st, call, key, NULL, token, len, server, 0);
+    }
 }
 
 /* --------------------------------------------------------------- reads */
@@ -272,6 +279,15 @@ static void repair(sd_store *st, const sd_backend_call *call, const char *key,
     }
 }
 
+/* Whether the validator (if any) accepts a copy: none refused is ranked,
+ * spread or kept over an accepted one. */
+static int accepted(sd_store *st, const sd_backend_call *call, const char *key,
+                    const char *val, apr_size_t len, apr_uint16_t flags)
+{
+    return !st->validator.valid
+           || st->validator.valid(st->validator.baton, call->pool, key, val, len, flags) != 0;
+}
+
 /* Whether copy i is accepted by the validator (once per distinct bytes:
  * replicas usually agree). */
 static void validate(sd_store *st, const sd_backend_call *call, const char *key, copy *c,
@@ -290,9 +306,7 @@ static void validate(sd_store *st, const sd_backend_call *call, const char *key,
             }
         }
         if (ok[i] < 0) {
-            ok[i] = !st->validator.valid
-                    || st->validator.valid(st->validator.baton, call->pool, key, c[i].val,
-                                           c[i].len, c[i].flags) != 0;
+            ok[i] = accepted(st, call, key, c[i].val, c[i].len, c[i].flags);
         }
     }
 }
@@ -586,7 +600,7 @@ sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const c
         *sent = unanswered;
         for (int i = 0; i < n; ++i) {
             if (unanswered & ((apr_uint64_t)1 << t[i])) {
-                remember_lock(st, call, key, token, len, t[i]);
+                remember_as(st, call, key, NULL, token, len, t[i], 0);
             }
         }
     }
@@ -596,7 +610,6 @@ sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const c
 void sd_store_unlock(sd_store *st, const sd_backend_call *call, const char *key,
                      const char *token, apr_size_t len, apr_uint64_t sent)
 {
-    const sd_backend_ops *ops = st->be->ops;
     int t[SD_STORE_MAX_COPIES], n = targets_for(st, key, t);
 
     /* A get, a compare, then a remove: without CAS the lock can still change
@@ -606,21 +619,8 @@ void sd_store_unlock(sd_store *st, const sd_backend_call *call, const char *key,
      * one's for as long as requests of the session keep coming (an adversarial
      * review's proof, docs/security.md); the check ends that at once. */
     for (int i = 0; i < n; ++i) {
-        char *v = NULL;
-        apr_size_t l = 0;
-        apr_uint16_t f = 0;
-        sd_backend_result got = SD_BACKEND_DOWN;
-        if (!(sent & ((apr_uint64_t)1 << t[i]))) {
-            continue;
-        }
-        if (usable(st, t[i])) {
-            got = ops->get(st->be->baton, t[i], call, key, &v, &l, &f);
-        }
-        if (got == SD_BACKEND_OK && l == len && memcmp(v, token, len) == 0) {
-            got = ops->remove(st->be->baton, t[i], call, key);
-        }
-        if (got == SD_BACKEND_DOWN) {
-            remember_lock(st, call, key, token, len, t[i]);
+        if (sent & ((apr_uint64_t)1 << t[i])) {
+            unlock_one(st, call, key, token, len, t[i]);
         }
     }
 }
@@ -644,37 +644,6 @@ void sd_store_set_local_lock(sd_store *st, const sd_store_local_lock *lock)
 }
 
 static replay_result replay_locked(sd_store *st, const sd_backend_call *call, const hint *h,
-                                   int server);
-
-/* A key of a session is replayed under the session's locks: this host's,
- * then memcached's (in replay_locked). */
-static replay_result replay_one(sd_store *st, const sd_backend_call *call, const hint *h,
-                                int server)
-{
-    void *hold = NULL;
-    replay_result res;
-    if (*h->lock_key && st->local.take
-        && !st->local.take(st->local.baton, h->lock_key, SD_STORE_REPAIR_LOCK_TTL, call->pool,
-                           &hold)) {
-        return REPLAY_LATER;   /* a request of this host holds it */
-    }
-    res = replay_locked(st, call, h, server);
-    if (hold) {
-        st->local.give(st->local.baton, hold);
-    }
-    return res;
-}
-
-/* Whether the validator (if any) accepts a copy: the replay never spreads
- * one it refuses, and overwrites one it refuses. */
-static int accepted(sd_store *st, const sd_backend_call *call, const char *key,
-                    const char *val, apr_size_t len, apr_uint16_t flags)
-{
-    return !st->validator.valid
-           || st->validator.valid(st->validator.baton, call->pool, key, val, len, flags) != 0;
-}
-
-static replay_result replay_locked(sd_store *st, const sd_backend_call *call, const hint *h,
                                    int server)
 {
     const sd_backend_ops *ops = st->be->ops;
@@ -688,6 +657,7 @@ static replay_result replay_locked(sd_store *st, const sd_backend_call *call, co
     apr_time_t locked_at = apr_time_now();
     replay_result res = REPLAY_NOTHING;
     sd_backend_result own;
+    int cmp;
 
     for (int i = 0; i < n; ++i) {
         in_set |= t[i] == server;
@@ -718,9 +688,8 @@ static replay_result replay_locked(sd_store *st, const sd_backend_call *call, co
              && (own == SD_BACKEND_MISS
                  || (own == SD_BACKEND_OK
                      && (!accepted(st, call, h->key, mine, mine_len, mine_flags)
-                         || st->format->compare(val, len, mine, mine_len) > 0
-                         || (st->format->compare(val, len, mine, mine_len) == 0
-                             && (len != mine_len || memcmp(val, mine, len) != 0)))))) {
+                         || (cmp = st->format->compare(val, len, mine, mine_len)) > 0
+                         || (cmp == 0 && (len != mine_len || memcmp(val, mine, len) != 0)))))) {
         apr_uint32_t exptime = wire_exptime(st->format->ttl(val, len, apr_time_now()));
         /* Only while the lock is still ours (as a save checks): after its
          * TTL a writer may have stored a newer copy there. */
@@ -739,20 +708,23 @@ static replay_result replay_locked(sd_store *st, const sd_backend_call *call, co
     return res;
 }
 
-/* A lock of ours that a server may have taken after we gave up on it. */
-static void replay_unlock(sd_store *st, const sd_backend_call *call, const hint *h, int server)
+/* A key of a session is replayed under the session's locks: this host's,
+ * then memcached's (in replay_locked). */
+static replay_result replay_one(sd_store *st, const sd_backend_call *call, const hint *h,
+                                int server)
 {
-    const sd_backend_ops *ops = st->be->ops;
-    char *v = NULL;
-    apr_size_t l = 0, len = strlen(h->token);
-    apr_uint16_t f = 0;
-    sd_backend_result got = ops->get(st->be->baton, server, call, h->key, &v, &l, &f);
-    if (got == SD_BACKEND_OK && l == len && memcmp(v, h->token, len) == 0) {
-        got = ops->remove(st->be->baton, server, call, h->key);
+    void *hold = NULL;
+    replay_result res;
+    if (*h->lock_key && st->local.take
+        && !st->local.take(st->local.baton, h->lock_key, SD_STORE_REPAIR_LOCK_TTL, call->pool,
+                           &hold)) {
+        return REPLAY_LATER;   /* a request of this host holds it */
     }
-    if (got == SD_BACKEND_DOWN) {
-        remember_lock(st, call, h->key, h->token, len, server);
+    res = replay_locked(st, call, h, server);
+    if (hold) {
+        st->local.give(st->local.baton, hold);
     }
+    return res;
 }
 
 int sd_store_replay_pending(const sd_store *st, int server)
@@ -797,7 +769,7 @@ int sd_store_replay(sd_store *st, const sd_backend_call *call, int server,
             }
             apr_pool_clear(each);   /* one hint's copies at a time */
             if (pass == 0) {
-                replay_unlock(st, &one, &h, server);
+                unlock_one(st, &one, h.key, h.token, strlen(h.token), server);
                 continue;
             }
             r = replay_one(st, &one, &h, server);
@@ -822,7 +794,7 @@ int sd_store_replay(sd_store *st, const sd_backend_call *call, int server,
         apr_thread_mutex_lock(st->hints_lock);
         for (int i = 0; i < st->nhints; ++i) {
             if (st->hints[i].missing & bit) {
-                mark_pending(st, bit);
+                st->pending |= bit;
                 break;
             }
         }
@@ -837,20 +809,11 @@ int sd_store_replay(sd_store *st, const sd_backend_call *call, int server,
 
 apr_size_t sd_store_max_value(const sd_store *st, const char *key)
 {
-    int t[SD_STORE_MAX_COPIES], n, all[64];
+    int t[SD_STORE_MAX_COPIES], n = key ? targets_for(st, key, t) : st->be->nservers;
     apr_size_t overhead = (key ? strlen(key) : SD_STORE_KEY_MAX) + SD_STORE_ITEM_OVERHEAD, best = 0;
 
-    if (key) {
-        n = targets_for(st, key, t);
-    }
-    else {
-        n = st->be->nservers < 64 ? st->be->nservers : 64;
-        for (int i = 0; i < n; ++i) {
-            all[i] = i;
-        }
-    }
     for (int i = 0; i < n; ++i) {
-        apr_size_t limit = st->be->ops->item_size_max(st->be->baton, key ? t[i] : all[i]);
+        apr_size_t limit = st->be->ops->item_size_max(st->be->baton, key ? t[i] : i);
         apr_size_t room = limit > overhead ? limit - overhead : 0;
         if (i == 0 || room < best) {
             best = room;
