@@ -252,18 +252,15 @@ static void repair(sd_store *st, const sd_backend_call *call, const char *key,
     apr_uint32_t exptime = wire_exptime(st->format->ttl(best->val, best->len, apr_time_now()));
     sd_backend_result r;
 
-    if (c->res == SD_BACKEND_MISS) {
-        /* add never overwrites: safe without the lock, whatever a writer
-         * did meanwhile. */
-        r = mode == SD_STORE_LOCKED
-            ? ops->write(st->be->baton, c->server, call, key, best->val, best->len, exptime,
-                         best->flags)
-            : ops->add(st->be->baton, c->server, call, key, best->val, best->len, exptime,
-                       best->flags);
-    }
-    else if (mode == SD_STORE_LOCKED) {
+    if (mode == SD_STORE_LOCKED) {
         r = ops->write(st->be->baton, c->server, call, key, best->val, best->len, exptime,
                        best->flags);
+    }
+    else if (c->res == SD_BACKEND_MISS) {
+        /* add never overwrites: safe without the lock, whatever a writer
+         * did meanwhile. */
+        r = ops->add(st->be->baton, c->server, call, key, best->val, best->len, exptime,
+                     best->flags);
     }
     else {
         r = SD_BACKEND_DOWN;  /* an older copy: only a lock holder may overwrite it */
