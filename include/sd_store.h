@@ -17,12 +17,13 @@
 
 typedef struct sd_store sd_store;
 
+/* One server's answer is the key's as it is: a cast. */
 typedef enum {
-    SD_STORE_OK,
-    SD_STORE_NOTFOUND,   /* a real miss: a live server said so            */
-    SD_STORE_EXISTS,     /* add: the key is taken                         */
-    SD_STORE_DOWN,       /* no server could answer: an outage, not a miss */
-    SD_STORE_ERROR       /* a live server refused the command             */
+    SD_STORE_OK = SD_BACKEND_OK,
+    SD_STORE_NOTFOUND = SD_BACKEND_MISS,   /* a real miss: a live server said so */
+    SD_STORE_EXISTS = SD_BACKEND_EXISTS,   /* add: the key is taken              */
+    SD_STORE_DOWN = SD_BACKEND_DOWN,       /* no server answered: not a miss     */
+    SD_STORE_ERROR = SD_BACKEND_REFUSED    /* a live server refused the command  */
 } sd_store_result;
 
 /* Most copies of a session: 1 + SessionDemoReplicas. */

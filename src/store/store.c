@@ -117,22 +117,6 @@ static sd_store_result counted(sd_store *st, const int *t, sd_store_result res)
     return res;
 }
 
-static sd_store_result as_store(sd_backend_result r)
-{
-    switch (r) {
-    case SD_BACKEND_OK:
-        return SD_STORE_OK;
-    case SD_BACKEND_MISS:
-        return SD_STORE_NOTFOUND;
-    case SD_BACKEND_EXISTS:
-        return SD_STORE_EXISTS;
-    case SD_BACKEND_REFUSED:
-        return SD_STORE_ERROR;
-    default:
-        return SD_STORE_DOWN;
-    }
-}
-
 /* -------------------------------------------------------------- hints */
 
 static void remember_as(sd_store *st, const sd_backend_call *call, const char *key,
@@ -464,7 +448,8 @@ sd_store_result sd_store_add(sd_store *st, const sd_backend_call *call, const ch
         if (!usable(st, t[first])) {
             continue;
         }
-        res = as_store(ops->add(st->be->baton, t[first], call, key, val, len, exptime, flags));
+        res = (sd_store_result)ops->add(st->be->baton, t[first], call, key, val, len, exptime,
+                                        flags);
         if (res != SD_STORE_DOWN) {
             break;
         }
@@ -498,7 +483,7 @@ sd_store_result sd_store_remove(sd_store *st, const sd_backend_call *call, const
             ++answered;
         }
         else {
-            worst = as_store(r);
+            worst = (sd_store_result)r;
         }
     }
     if (!answered) {
@@ -538,7 +523,7 @@ sd_store_result sd_store_counter(sd_store *st, const sd_backend_call *call, cons
             }
         }
         if (r != SD_BACKEND_DOWN) {
-            return counted(st, t, as_store(r));
+            return counted(st, t, (sd_store_result)r);
         }
     }
     return counted(st, t, SD_STORE_DOWN);
@@ -568,7 +553,7 @@ sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const c
             continue;
         }
         *sent |= (apr_uint64_t)1 << t[i];
-        one = as_store(ops->add(st->be->baton, t[i], call, key, token, len, exptime, 0));
+        one = (sd_store_result)ops->add(st->be->baton, t[i], call, key, token, len, exptime, 0);
         if (one == SD_STORE_OK) {
             held[nheld++] = t[i];
             res = SD_STORE_OK;
