@@ -269,27 +269,32 @@ static int accepted(sd_store *st, const sd_backend_call *call, const char *key,
            || st->validator.valid(st->validator.baton, call->pool, key, val, len, flags) != 0;
 }
 
-/* Whether copy i is accepted by the validator (once per distinct bytes:
- * replicas usually agree). */
-static void validate(sd_store *st, const sd_backend_call *call, const char *key, copy *c,
-                     int nc, int *ok)
+/* Which copies may be ranked (ok[i]): those found that the validator
+ * accepts, asked once per distinct bytes. Copies that agree leave nothing
+ * to choose (their reader opens the one returned anyway): none is asked.
+ * Returns whether any is accepted. */
+static int validate(sd_store *st, const sd_backend_call *call, const char *key, const copy *c,
+                    int nc, int *ok)
 {
+    int first = -1, differ = 0, any = 0;
     for (int i = 0; i < nc; ++i) {
-        ok[i] = 0;
-        if (c[i].res != SD_BACKEND_OK) {
-            continue;
+        ok[i] = c[i].res == SD_BACKEND_OK;
+        if (ok[i] && first < 0) {
+            first = i;
         }
-        ok[i] = -1;
-        for (int j = 0; j < i; ++j) {
-            if (c[j].res == SD_BACKEND_OK && same_bytes(&c[i], &c[j])) {
-                ok[i] = ok[j];
-                break;
-            }
-        }
-        if (ok[i] < 0) {
-            ok[i] = accepted(st, call, key, c[i].val, c[i].len, c[i].flags);
-        }
+        differ |= ok[i] && !same_bytes(&c[i], &c[first]);
     }
+    for (int i = 0; i < nc; ++i) {
+        if (differ && ok[i]) {
+            int j = 0;
+            while (j < i && (c[j].res != SD_BACKEND_OK || !same_bytes(&c[i], &c[j]))) {
+                ++j;
+            }
+            ok[i] = j < i ? ok[j] : accepted(st, call, key, c[i].val, c[i].len, c[i].flags);
+        }
+        any |= ok[i];
+    }
+    return any;
 }
 
 sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const char *key,
@@ -297,8 +302,8 @@ sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const c
                               apr_size_t *len, apr_uint16_t *flags)
 {
     const sd_backend_ops *ops = st->be->ops;
-    int t[SD_STORE_MAX_COPIES], n = targets_for(st, key, t), nc = 0, best = -1, found = 0;
-    int ok[SD_STORE_MAX_COPIES], any_ok = 0, differ = 0;
+    int t[SD_STORE_MAX_COPIES], n = targets_for(st, key, t), nc = 0, best = -1;
+    int ok[SD_STORE_MAX_COPIES], any_ok;
     copy c[SD_STORE_MAX_COPIES];
     sd_store_result none = SD_STORE_DOWN;
 
@@ -312,10 +317,7 @@ sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const c
         c[nc].flags = 0;
         c[nc].res = ops->get(st->be->baton, t[i], call, key, &c[nc].val, &c[nc].len,
                              &c[nc].flags);
-        if (c[nc].res == SD_BACKEND_OK) {
-            ++found;
-        }
-        else if (c[nc].res == SD_BACKEND_MISS) {
+        if (c[nc].res == SD_BACKEND_MISS) {
             none = SD_STORE_NOTFOUND;
         }
         else if (none == SD_STORE_DOWN && c[nc].res == SD_BACKEND_REFUSED) {
@@ -323,29 +325,7 @@ sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const c
         }
         ++nc;
     }
-    /* Copies that agree leave nothing to choose: their reader opens the
-     * one returned anyway, so only differing ones are validated. */
-    for (int i = 0, first = -1; i < nc && found > 1; ++i) {
-        if (c[i].res == SD_BACKEND_OK) {
-            if (first < 0) {
-                first = i;
-            }
-            else if (!same_bytes(&c[i], &c[first])) {
-                differ = 1;
-            }
-        }
-    }
-    if (differ && st->validator.valid) {
-        validate(st, call, key, c, nc, ok);
-    }
-    else {
-        for (int i = 0; i < nc; ++i) {
-            ok[i] = c[i].res == SD_BACKEND_OK;
-        }
-    }
-    for (int i = 0; i < nc; ++i) {
-        any_ok |= ok[i];
-    }
+    any_ok = validate(st, call, key, c, nc, ok);
     for (int i = 0; i < nc; ++i) {
         /* Only accepted copies are ranked, unless none is. */
         if (c[i].res != SD_BACKEND_OK || (any_ok && !ok[i])) {
