@@ -65,11 +65,10 @@ typedef enum {
 } sd_store_read_mode;
 
 /* The newest copy among the replicas that answer (*val from call->pool,
- * NUL-terminated). A replica found behind that this read may not repair
- * (READ_ONLY, or the repair failed) is remembered, with lock_key (NULL:
- * not), for sd_store_replay. Two copies of one generation with different bytes are a
- * divergence (counted, logged once per process); the format's tiebreak
- * picks the copy kept. */
+ * NUL-terminated). A replica behind that this read may not repair is
+ * remembered, with lock_key (NULL: not), for sd_store_replay. Two copies
+ * of one generation with different bytes are a divergence (counted,
+ * logged once per process); the format's tiebreak picks the one kept. */
 sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const char *key,
                               const char *lock_key, sd_store_read_mode mode, char **val,
                               apr_size_t *len, apr_uint16_t *flags);
@@ -93,14 +92,12 @@ sd_store_result sd_store_add(sd_store *st, const sd_backend_call *call, const ch
  * logout is a write of a tombstone, which no returning replica undoes. */
 sd_store_result sd_store_remove(sd_store *st, const sd_backend_call *call, const char *key);
 
-/* A lock key, placed by its hash tag with its record ("{<key>}...",
- * sd_ring.h): added on every replica that answers, so two holders always
- * meet on a replica both saw. SD_STORE_EXISTS when another holder has it
- * anywhere. *sent gets the servers the add was sent to (bit i: server i),
- * for sd_store_unlock. An add whose reply never came (a frozen server, its
- * socket cut) may still be carried out when the server thaws: such a lock
- * of ours is remembered and removed, if it still holds `token`, when the
- * server is back. */
+/* A lock key, placed with its record by its hash tag (sd_ring.h): added
+ * on every replica that answers, so two holders always meet on one;
+ * SD_STORE_EXISTS when another holds it anywhere. *sent (bit i: server i)
+ * is for sd_store_unlock. An add whose reply never came may still be
+ * carried out when its server thaws: that lock is removed, if it still
+ * holds `token`, when the server is back. */
 sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const char *key,
                               const char *token, apr_size_t len, apr_int64_t ttl_seconds,
                               apr_uint64_t *sent);
@@ -139,12 +136,10 @@ typedef struct {
 } sd_store_validator;
 
 /* Sets the validator (NULL-safe: none, every copy counts) before the store
- * is used. With one, sd_store_read and sd_store_replay rank only the
- * copies it accepts; a copy it refuses is never returned while another is
- * accepted, never copied to another replica, and is overwritten by the
- * accepted one where a repair may overwrite (under the lock). When none
- * is accepted, the newest copy is returned (its reader finds it does not
- * open) and nothing is repaired. */
+ * is used. A refused copy is never returned while another is accepted,
+ * never spread, and is overwritten where a repair may; when none is
+ * accepted the newest is returned (its reader finds it does not open) and
+ * nothing is repaired. */
 void sd_store_set_validator(sd_store *st, const sd_store_validator *validator);
 
 /* Brings `server` up to date with what happened while it was away: locks
@@ -160,12 +155,10 @@ int sd_store_replay(sd_store *st, const sd_backend_call *call, int server,
 int sd_store_replay_pending(const sd_store *st, int server);
 
 /* A counter (the login throttle's): one copy, on the first usable server
- * of the key's replica set, so every front-end counts on the same one while
- * it lives; lost with its server, it starts again from nothing elsewhere.
- * Adds delta (0 reads, < 0 takes away, stopping at 0) into *value; a
- * missing counter is NOTFOUND when read or taken from, and made with delta
- * and a TTL of ttl_seconds when added to (which a later count does not
- * extend: the window runs from the first). */
+ * of the key's replica set, so every front-end counts on the same one (lost
+ * with its server). Adds delta (0 reads, < 0 takes away, stopping at 0)
+ * into *value; a missing one is NOTFOUND, except when added to: then made
+ * with a TTL of ttl_seconds that later counts do not extend. */
 sd_store_result sd_store_counter(sd_store *st, const sd_backend_call *call, const char *key,
                                  apr_int32_t delta, apr_int64_t ttl_seconds,
                                  apr_uint32_t *value);

@@ -188,9 +188,10 @@ static void refused_now(sd_store *st, int server)
     }
 }
 
-/* Removes our lock from one server if it still holds `token`; one that
- * does not answer may hold it without our knowing: remembered for its
- * return. */
+/* Removes our lock from one server if it still holds `token`: without CAS
+ * it may change hands in between, but a bare delete would free the next
+ * holder's whenever memcached lost ours early (docs/security.md). A server
+ * that does not answer may hold it: remembered for its return. */
 static void unlock_one(sd_store *st, const sd_backend_call *call, const char *key,
                        const char *token, apr_size_t len, int server)
 {
@@ -574,12 +575,6 @@ void sd_store_unlock(sd_store *st, const sd_backend_call *call, const char *key,
 {
     int t[SD_STORE_MAX_COPIES], n = targets_for(st, key, t);
 
-    /* A get, a compare, then a remove: without CAS the lock can still change
-     * hands in between (docs/security.md says when). A bare delete by a
-     * holder that still trusts its lock would save the get, but if
-     * memcached lost the lock early, each holder would then free the next
-     * one's for as long as requests of the session keep coming (an adversarial
-     * review's proof, docs/security.md); the check ends that at once. */
     for (int i = 0; i < n; ++i) {
         if (sent & ((apr_uint64_t)1 << t[i])) {
             unlock_one(st, call, key, token, len, t[i]);

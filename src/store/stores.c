@@ -185,17 +185,15 @@ static void build(apr_pool_t *pchild, server_rec *vs, sd_vhost *v, int connectio
     const apr_array_header_t *list = v->conf->memcache;
     int n = list->nelts;
     sd_health_server *servers = apr_pcalloc(pchild, sizeof(*servers) * (apr_size_t)n);
-    const char **names = apr_palloc(pchild, sizeof(char *) * (apr_size_t)n);
     sd_backend *backend = apr_pcalloc(pchild, sizeof(*backend));
     replay_baton *rb = apr_pcalloc(pchild, sizeof(*rb));
     sd_health *health;
-    const sd_ring *ring;
 
     for (int i = 0; i < n; ++i) {
         const sd_config_server *m = &APR_ARRAY_IDX(list, i, sd_config_server);
         servers[i].host = m->host;
         servers[i].port = m->port;
-        servers[i].name = names[i] = server_name(pchild, m);
+        servers[i].name = server_name(pchild, m);
         servers[i].flag = v->rt.health_flags && v->rt.health_slots
                           ? &v->rt.health_flags[v->rt.health_slots[i]] : NULL;
     }
@@ -208,9 +206,9 @@ static void build(apr_pool_t *pchild, server_rec *vs, sd_vhost *v, int connectio
         != APR_SUCCESS) {
         return;  /* logged; requests that need the store answer 503 */
     }
-    ring = sd_ring_create(pchild, names, n);
     v->rt.backend = backend;
-    v->rt.store = sd_store_create(pchild, backend, ring, (int)v->conf->replicas + 1,
+    v->rt.store = sd_store_create(pchild, backend, sd_ring_create(pchild, backend->names, n),
+                                  (int)v->conf->replicas + 1,
                                   v->conf->store_format == SD_STORE_FORMAT_SEALED
                                   ? &sealed_format : &record_format,
                                   stats, store_log, vs, SD_STORES_HINTS);
