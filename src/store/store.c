@@ -312,10 +312,7 @@ sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const c
         if (!usable(st, t[i])) {
             continue;
         }
-        c[nc].server = t[i];
-        c[nc].val = NULL;
-        c[nc].len = 0;
-        c[nc].flags = 0;
+        c[nc] = (copy){ .server = t[i] };
         c[nc].res = ops->get(st->be->baton, t[i], call, key, &c[nc].val, &c[nc].len,
                              &c[nc].flags);
         if (c[nc].res == SD_BACKEND_MISS) {
@@ -328,32 +325,25 @@ sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const c
     }
     any_ok = validate(st, call, key, c, nc, ok);
     for (int i = 0; i < nc; ++i) {
+        int cmp;
         /* Only accepted copies are ranked, unless none is. */
         if (c[i].res != SD_BACKEND_OK || (any_ok && !ok[i])) {
             continue;
         }
-        if (best < 0) {
-            best = i;
-            continue;
+        cmp = best < 0 ? 1 : st->format->compare(c[i].val, c[i].len, c[best].val, c[best].len);
+        if (cmp == 0 && !same_bytes(&c[i], &c[best])) {
+            SD_STATS_INC(st->stats, divergences);
+            if (st->log && apr_atomic_xchg32(&st->divergence_logged, 1) == 0) {
+                st->log(st->log_baton, call->request, 1, apr_psprintf(call->pool,
+                        "replicas of %s hold two different copies of one"
+                        " generation (front-ends that saw different servers"
+                        " as down both wrote it); the later save is kept, the"
+                        " other change is lost (logged once per process)", key));
+            }
+            cmp = st->format->tiebreak(c[i].val, c[i].len, c[best].val, c[best].len);
         }
-        {
-            int cmp = st->format->compare(c[i].val, c[i].len, c[best].val, c[best].len);
-            if (cmp > 0) {
-                best = i;
-            }
-            else if (cmp == 0 && !same_bytes(&c[i], &c[best])) {
-                SD_STATS_INC(st->stats, divergences);
-                if (st->log && apr_atomic_xchg32(&st->divergence_logged, 1) == 0) {
-                    st->log(st->log_baton, call->request, 1, apr_psprintf(call->pool,
-                            "replicas of %s hold two different copies of one"
-                            " generation (front-ends that saw different servers"
-                            " as down both wrote it); the later save is kept, the"
-                            " other change is lost (logged once per process)", key));
-                }
-                if (st->format->tiebreak(c[i].val, c[i].len, c[best].val, c[best].len) > 0) {
-                    best = i;
-                }
-            }
+        if (cmp > 0) {
+            best = i;
         }
     }
     if (best < 0) {
