@@ -123,7 +123,7 @@ static void remember_as(sd_store *st, const sd_backend_call *call, const char *k
                         const char *lock_key, const char *token, apr_size_t token_len,
                         int server, int tries)
 {
-    hint *free_slot = NULL;
+    hint *slot = NULL, *free_slot = NULL;
     char tok[SD_STORE_TOKEN_MAX];
     if (!st->nhints || server >= 64 || strlen(key) >= SD_STORE_KEY_MAX
         || (lock_key && strlen(lock_key) >= SD_STORE_KEY_MAX) || token_len >= sizeof(tok)) {
@@ -132,28 +132,28 @@ static void remember_as(sd_store *st, const sd_backend_call *call, const char *k
     memcpy(tok, token, token_len);
     tok[token_len] = '\0';
     apr_thread_mutex_lock(st->hints_lock);
-    for (int i = 0; i < st->nhints; ++i) {
+    for (int i = 0; i < st->nhints && !slot; ++i) {
         hint *h = &st->hints[i];
         if (h->missing && strcmp(h->key, key) == 0 && strcmp(h->token, tok) == 0) {
-            h->missing |= (apr_uint64_t)1 << server;
-            st->pending |= h->missing;
-            apr_thread_mutex_unlock(st->hints_lock);
-            return;
+            slot = h;
         }
-        if (!h->missing && !free_slot) {
+        else if (!h->missing && !free_slot) {
             free_slot = h;
         }
     }
-    if (free_slot) {
-        apr_cpystrn(free_slot->key, key, sizeof(free_slot->key));
-        apr_cpystrn(free_slot->lock_key, lock_key ? lock_key : "", sizeof(free_slot->lock_key));
-        memcpy(free_slot->token, tok, token_len + 1);
-        free_slot->missing = (apr_uint64_t)1 << server;
-        free_slot->tries = tries;
-        st->pending |= free_slot->missing;
+    if (!slot && free_slot) {
+        slot = free_slot;
+        apr_cpystrn(slot->key, key, sizeof(slot->key));
+        apr_cpystrn(slot->lock_key, lock_key ? lock_key : "", sizeof(slot->lock_key));
+        memcpy(slot->token, tok, token_len + 1);
+        slot->tries = tries;
+    }
+    if (slot) {
+        slot->missing |= (apr_uint64_t)1 << server;
+        st->pending |= slot->missing;
     }
     apr_thread_mutex_unlock(st->hints_lock);
-    if (!free_slot) {
+    if (!slot) {
         SD_STATS_INC(st->stats, hints_dropped);
         if (st->log && apr_atomic_xchg32(&st->hints_full_logged, 1) == 0) {
             st->log(st->log_baton, call->request, 1, "the table of writes a returning replica missed is"
@@ -426,13 +426,10 @@ sd_store_result sd_store_add(sd_store *st, const sd_backend_call *call, const ch
         }
     }
     for (int i = 0; i < n && res == SD_STORE_OK; ++i) {
-        if (i < first) {
-            remember(st, call, key, lock_key, t[i]);
-        }
-        else if (i > first
-                 && (!usable(st, t[i])
-                     || ops->write(st->be->baton, t[i], call, key, val, len, exptime, flags)
-                        == SD_BACKEND_DOWN)) {
+        if (i != first
+            && (i < first || !usable(st, t[i])
+                || ops->write(st->be->baton, t[i], call, key, val, len, exptime, flags)
+                   == SD_BACKEND_DOWN)) {
             remember(st, call, key, lock_key, t[i]);
         }
     }
