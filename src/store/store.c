@@ -720,16 +720,12 @@ int sd_store_replay(sd_store *st, const sd_backend_call *call, int server,
             if (r == REPLAY_DONE) {
                 ++replayed;
             }
-            else if (r == REPLAY_LATER) {
-                remember_as(st, &one, h.key, h.lock_key, "", 0, server, h.tries);
+            else if (r == REPLAY_FAILED && h.tries + 1 >= SD_STORE_REPLAY_TRIES) {
+                SD_STATS_INC(st->stats, hints_dropped);
             }
-            else if (r == REPLAY_FAILED) {
-                if (h.tries + 1 < SD_STORE_REPLAY_TRIES) {
-                    remember_as(st, &one, h.key, h.lock_key, "", 0, server, h.tries + 1);
-                }
-                else {
-                    SD_STATS_INC(st->stats, hints_dropped);
-                }
+            else if (r != REPLAY_NOTHING) {
+                remember_as(st, &one, h.key, h.lock_key, "", 0, server,
+                            h.tries + (r == REPLAY_FAILED));
             }
         }
     }
@@ -745,9 +741,7 @@ int sd_store_replay(sd_store *st, const sd_backend_call *call, int server,
         apr_thread_mutex_unlock(st->hints_lock);
     }
     apr_pool_destroy(each);
-    if (replayed) {
-        SD_STATS_ADD(st->stats, replayed, replayed);
-    }
+    SD_STATS_ADD(st->stats, replayed, replayed);
     return replayed;
 }
 
