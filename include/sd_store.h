@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* The session store: keys placed on a consistent-hash ring over a list of
- * servers, each kept on 1 + SessionDemoReplicas of them, over any backend
- * (sd_backend.h). Pure (APR only), so the replica protocol is unit-tested
- * against a fake backend. It moves bytes under keys; what a stored value
- * means (which copy is newer, how long it has left) it asks the format
- * given at creation. docs/cluster.md describes the protocol. */
+/* The session store: each key on 1 + SessionDemoReplicas servers of a
+ * consistent-hash ring, over any backend (sd_backend.h), so the replica
+ * protocol (docs/cluster.md) is unit-tested against a fake. What a value
+ * means (which copy is newer, its time left) it asks the format. */
 #ifndef SD_STORE_H
 #define SD_STORE_H
 
@@ -123,12 +121,10 @@ typedef struct {
 /* Sets the local lock (NULL-safe: none), before the store is used. */
 void sd_store_set_local_lock(sd_store *st, const sd_store_local_lock *lock);
 
-/* Which copies may be picked as the newest: the store is shared by
- * servers with other secrets, and its format ranks copies by a clear
- * header anyone can write, so one forged copy on one replica (a high
- * generation, or ended) would win, be served, and be copied over the good
- * replicas by the repair. 1 when the copy at `key` is genuine (a sealed
- * record that opens under the keys of some server using this store). */
+/* Which copies may be picked as the newest: the format ranks copies by a
+ * clear header anyone can write, so one forged copy would win and be
+ * repaired over the good ones. 1 when the copy at `key` is genuine (it
+ * opens under the keys of some server using this store). */
 typedef struct {
     int (*valid)(void *baton, apr_pool_t *p, const char *key, const char *val, apr_size_t len,
                  apr_uint16_t flags);
@@ -142,12 +138,10 @@ typedef struct {
  * nothing is repaired. */
 void sd_store_set_validator(sd_store *st, const sd_store_validator *validator);
 
-/* Brings `server` up to date with what happened while it was away: locks
- * of ours it may hold are removed (if still ours), then for each key written
- * meanwhile, under the key's lock, the newest copy is written to it if its
- * own is older or missing. A key whose lock is busy stays remembered for
- * the next call. Called while the server is usable (cheap when nothing is
- * remembered for it). Returns how many keys were brought up to date. */
+/* Brings a returning `server` up to date: our locks it may hold are
+ * removed, then each key written meanwhile gets, under its lock, the
+ * newest copy if its own is older or missing (a busy lock: next call).
+ * Returns how many keys were brought up to date. */
 int sd_store_replay(sd_store *st, const sd_backend_call *call, int server,
                     int (*stop)(const void *baton), const void *stop_baton);
 
