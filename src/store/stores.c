@@ -281,19 +281,15 @@ int sd_stores_servers(apr_pool_t *p, server_rec *s, sd_stores_server **out)
             continue;
         }
         for (int i = 0; i < be->nservers; ++i) {
-            int up = be->ops->usable(be->baton, i);
             /* An index, not a pointer: a push may move the array. */
             int *at = apr_hash_get(seen, be->names[i], APR_HASH_KEY_STRING);
-            sd_stores_server *srv;
             if (!at) {
                 at = apr_palloc(p, sizeof(*at));
                 *at = list->nelts;
-                srv = apr_array_push(list);
-                srv->name = be->names[i];
-                srv->up = up;
-                apr_hash_set(seen, srv->name, APR_HASH_KEY_STRING, at);
+                APR_ARRAY_PUSH(list, sd_stores_server) = (sd_stores_server){ be->names[i], 1 };
+                apr_hash_set(seen, be->names[i], APR_HASH_KEY_STRING, at);
             }
-            APR_ARRAY_IDX(list, *at, sd_stores_server).up &= up;
+            APR_ARRAY_IDX(list, *at, sd_stores_server).up &= be->ops->usable(be->baton, i);
         }
     }
     *out = (sd_stores_server *)list->elts;
