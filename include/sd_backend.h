@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* One server's storage commands, the way ap_socache_provider_t or
- * mod_auth_openidc's cache interface look: get, write, add and remove of a
- * key on server i of a list. The replica layer (store.c) builds sessions'
- * guarantees on top; memcached (backend_memcache.c) and an in-process fake
- * for the unit tests implement it. */
+/* One server's storage commands, on server i of a list, as
+ * ap_socache_provider_t looks: memcached (backend_memcache.c) and the
+ * unit tests' fake implement it; the replica layer (store.c) builds on it. */
 #ifndef SD_BACKEND_H
 #define SD_BACKEND_H
 

@@ -1,13 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* Bounds on the time apr_memcache's sockets can block. apr-util 1.6 sets an
- * established connection to block with no timeout and keeps its sockets to
- * itself, but a server's connection pool is a public field: this unit puts
- * a pool of its own in front of apr_memcache's, so each connection, still
- * made and ended by apr_memcache, gets a receive and send timeout when it
- * is made and is known here until it is ended. The prober can then shut
- * down this module's sockets of a frozen server, and never another
- * module's. See docs/reliability.md, "Every memcached call is bounded in
- * time". */
+/* Bounds on the time apr_memcache's sockets can block: a pool of ours in
+ * front of apr_memcache's gives each of its connections a timeout and
+ * knows it until it ends, so the prober can shut down this module's
+ * sockets of a frozen server, never another module's (docs/reliability.md,
+ * "Every memcached call is bounded in time"). */
 #ifndef SD_IO_GUARD_H
 #define SD_IO_GUARD_H
 

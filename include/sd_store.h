@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* The session store: keys placed on a consistent-hash ring over a list of
- * servers, each kept on 1 + SessionDemoReplicas of them, over any backend
- * (sd_backend.h). Pure (APR only), so the replica protocol is unit-tested
- * against a fake backend. It moves bytes under keys; what a stored value
- * means (which copy is newer, how long it has left) it asks the format
- * given at creation. docs/cluster.md describes the protocol. */
+/* The session store: each key on 1 + SessionDemoReplicas servers of a
+ * consistent-hash ring, over any backend (sd_backend.h), so the replica
+ * protocol (docs/cluster.md) is unit-tested against a fake. What a value
+ * means (which copy is newer, its time left) it asks the format. */
 #ifndef SD_STORE_H
 #define SD_STORE_H
 
@@ -17,12 +15,13 @@
 
 typedef struct sd_store sd_store;
 
+/* One server's answer is the key's as it is: a cast. */
 typedef enum {
-    SD_STORE_OK,
-    SD_STORE_NOTFOUND,   /* a real miss: a live server said so            */
-    SD_STORE_EXISTS,     /* add: the key is taken                         */
-    SD_STORE_DOWN,       /* no server could answer: an outage, not a miss */
-    SD_STORE_ERROR       /* a live server refused the command             */
+    SD_STORE_OK = SD_BACKEND_OK,
+    SD_STORE_NOTFOUND = SD_BACKEND_MISS,   /* a real miss: a live server said so */
+    SD_STORE_EXISTS = SD_BACKEND_EXISTS,   /* add: the key is taken              */
+    SD_STORE_DOWN = SD_BACKEND_DOWN,       /* no server answered: not a miss     */
+    SD_STORE_ERROR = SD_BACKEND_REFUSED    /* a live server refused the command  */
 } sd_store_result;
 
 /* Most copies of a session: 1 + SessionDemoReplicas. */
@@ -64,11 +63,10 @@ typedef enum {
 } sd_store_read_mode;
 
 /* The newest copy among the replicas that answer (*val from call->pool,
- * NUL-terminated). A replica found behind that this read may not repair
- * (READ_ONLY, or the repair failed) is remembered, with lock_key (NULL:
- * not), for sd_store_replay. Two copies of one generation with different bytes are a
- * divergence (counted, logged once per process); the format's tiebreak
- * picks the copy kept. */
+ * NUL-terminated). A replica behind that this read may not repair is
+ * remembered, with lock_key (NULL: not), for sd_store_replay. Two copies
+ * of one generation with different bytes are a divergence (counted,
+ * logged once per process); the format's tiebreak picks the one kept. */
 sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const char *key,
                               const char *lock_key, sd_store_read_mode mode, char **val,
                               apr_size_t *len, apr_uint16_t *flags);
@@ -92,14 +90,12 @@ sd_store_result sd_store_add(sd_store *st, const sd_backend_call *call, const ch
  * logout is a write of a tombstone, which no returning replica undoes. */
 sd_store_result sd_store_remove(sd_store *st, const sd_backend_call *call, const char *key);
 
-/* A lock key, placed by its hash tag with its record ("{<key>}...",
- * sd_ring.h): added on every replica that answers, so two holders always
- * meet on a replica both saw. SD_STORE_EXISTS when another holder has it
- * anywhere. *sent gets the servers the add was sent to (bit i: server i),
- * for sd_store_unlock. An add whose reply never came (a frozen server, its
- * socket cut) may still be carried out when the server thaws: such a lock
- * of ours is remembered and removed, if it still holds `token`, when the
- * server is back. */
+/* A lock key, placed with its record by its hash tag (sd_ring.h): added
+ * on every replica that answers, so two holders always meet on one;
+ * SD_STORE_EXISTS when another holds it anywhere. *sent (bit i: server i)
+ * is for sd_store_unlock. An add whose reply never came may still be
+ * carried out when its server thaws: that lock is removed, if it still
+ * holds `token`, when the server is back. */
 sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const char *key,
                               const char *token, apr_size_t len, apr_int64_t ttl_seconds,
                               apr_uint64_t *sent);
@@ -125,12 +121,10 @@ typedef struct {
 /* Sets the local lock (NULL-safe: none), before the store is used. */
 void sd_store_set_local_lock(sd_store *st, const sd_store_local_lock *lock);
 
-/* Which copies may be picked as the newest: the store is shared by
- * servers with other secrets, and its format ranks copies by a clear
- * header anyone can write, so one forged copy on one replica (a high
- * generation, or ended) would win, be served, and be copied over the good
- * replicas by the repair. 1 when the copy at `key` is genuine (a sealed
- * record that opens under the keys of some server using this store). */
+/* Which copies may be picked as the newest: the format ranks copies by a
+ * clear header anyone can write, so one forged copy would win and be
+ * repaired over the good ones. 1 when the copy at `key` is genuine (it
+ * opens under the keys of some server using this store). */
 typedef struct {
     int (*valid)(void *baton, apr_pool_t *p, const char *key, const char *val, apr_size_t len,
                  apr_uint16_t flags);
@@ -138,20 +132,16 @@ typedef struct {
 } sd_store_validator;
 
 /* Sets the validator (NULL-safe: none, every copy counts) before the store
- * is used. With one, sd_store_read and sd_store_replay rank only the
- * copies it accepts; a copy it refuses is never returned while another is
- * accepted, never copied to another replica, and is overwritten by the
- * accepted one where a repair may overwrite (under the lock). When none
- * is accepted, the newest copy is returned (its reader finds it does not
- * open) and nothing is repaired. */
+ * is used. A refused copy is never returned while another is accepted,
+ * never spread, and is overwritten where a repair may; when none is
+ * accepted the newest is returned (its reader finds it does not open) and
+ * nothing is repaired. */
 void sd_store_set_validator(sd_store *st, const sd_store_validator *validator);
 
-/* Brings `server` up to date with what happened while it was away: locks
- * of ours it may hold are removed (if still ours), then for each key written
- * meanwhile, under the key's lock, the newest copy is written to it if its
- * own is older or missing. A key whose lock is busy stays remembered for
- * the next call. Called while the server is usable (cheap when nothing is
- * remembered for it). Returns how many keys were brought up to date. */
+/* Brings a returning `server` up to date: our locks it may hold are
+ * removed, then each key written meanwhile gets, under its lock, the
+ * newest copy if its own is older or missing (a busy lock: next call).
+ * Returns how many keys were brought up to date. */
 int sd_store_replay(sd_store *st, const sd_backend_call *call, int server,
                     int (*stop)(const void *baton), const void *stop_baton);
 
@@ -159,12 +149,10 @@ int sd_store_replay(sd_store *st, const sd_backend_call *call, int server,
 int sd_store_replay_pending(const sd_store *st, int server);
 
 /* A counter (the login throttle's): one copy, on the first usable server
- * of the key's replica set, so every front-end counts on the same one while
- * it lives; lost with its server, it starts again from nothing elsewhere.
- * Adds delta (0 reads, < 0 takes away, stopping at 0) into *value; a
- * missing counter is NOTFOUND when read or taken from, and made with delta
- * and a TTL of ttl_seconds when added to (which a later count does not
- * extend: the window runs from the first). */
+ * of the key's replica set, so every front-end counts on the same one (lost
+ * with its server). Adds delta (0 reads, < 0 takes away, stopping at 0)
+ * into *value; a missing one is NOTFOUND, except when added to: then made
+ * with a TTL of ttl_seconds that later counts do not extend. */
 sd_store_result sd_store_counter(sd_store *st, const sd_backend_call *call, const char *key,
                                  apr_int32_t delta, apr_int64_t ttl_seconds,
                                  apr_uint32_t *value);

@@ -1,17 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* memcached on apr_memcache (apr-util 1.6), engineered around its failure
- * modes (docs/reliability.md):
- *  - no I/O timeout after connect: each socket gets one when it is made,
- *    the prober cuts those of a frozen server (io_guard.c, health.c), and
- *    a timeout is never retried;
- *  - a server is marked dead on the first failure and kept dead for 5 s:
- *    our server_func ignores that mark while the prober sees the server;
- *  - APR_NOTFOUND means a miss or "no live server": told apart;
- *  - an exhausted connection pool blocks forever: the wait is bounded, and
- *    said once at warn per spell;
- *  - a refused `set` unlinks the old item: values are written with
- *    `replace`, then `add`.
- * Each server has a single-server client, so the store picks servers. */
+/* memcached on apr_memcache (apr-util 1.6), around its failure modes
+ * (docs/reliability.md). Each server has a single-server client, so the
+ * store picks servers, and the prober's verdict, not apr's dead mark,
+ * decides whether one is used. */
 #include "sd_backend_memcache.h"
 #include "sd_io_guard.h"
 #include "sd_log.h"
@@ -60,22 +51,16 @@ struct sd_backend_memcache {
 
 /* ------------------------------------------------------------ failures */
 
-/* Which failures are worth another attempt. apr_memcache 1.6 reports a
- * refusal by a live server ("SERVER_ERROR out of memory", "object too
- * large") as APR_EGENERAL, and so too a pooled socket already at EOF (an
- * empty reply; memcached restarted), which it then puts back in the pool:
- * its next use fails to send and destroys it, a transport error. So after
- * an EGENERAL the sockets the server has closed are shut down (io_guard),
- * and if there were any, it was one of them; otherwise it earns one more
- * attempt, and twice in a row is a refusal. A transport failure destroys
- * the socket it happened on, and
- * after a restart, a kill or a thaw (the prober cut the frozen server's
- * sockets) every idle pooled socket is dead: each fails at once, so a
- * request may go through all of them, one attempt per pooled connection
- * beyond the small fixed budget, but only while the prober vouches for
- * the server and within `window` (the probe timeout) of the first attempt.
- * A timeout (the prober's socket timeout, or the pool wait) is never
- * retried: that would only add another wait. */
+/* Which failures are worth another attempt. apr_memcache 1.6 reports both
+ * a refusal by a live server and a pooled socket already at EOF (memcached
+ * restarted) as APR_EGENERAL: after one, the sockets the server closed are
+ * shut down (io_guard), and if there were any it was one of them;
+ * otherwise it earns one more attempt, and twice in a row is a refusal.
+ * After a restart, a kill or a thaw every idle pooled socket is dead and
+ * fails at once, so a transport failure is retried, up to one attempt per
+ * pooled connection beyond a small budget, while the prober vouches for
+ * the server and within `retry_window` of the first attempt. A timeout is
+ * never retried: that would only add another wait. */
 #define SD_ATTEMPTS 6
 
 typedef struct {

@@ -91,7 +91,7 @@ int sd_ring_lookup(const sd_ring *ring, const char *key, apr_size_t len,
     apr_uint32_t h;
     int lo = 0, hi, count = 0;
 
-    if (!ring->npoints || max <= 0) {
+    if (!ring->npoints) {
         return 0;
     }
     key = tag_of(key, &len);

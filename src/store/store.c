@@ -16,8 +16,6 @@
 
 #define SD_STORE_KEY_MAX 251          /* memcached's 250, and a NUL        */
 #define SD_STORE_REPAIR_LOCK_TTL 5
-/* An exptime memcached reads as an absolute time long past. */
-#define SD_STORE_EXPIRED_EXPTIME ((apr_uint32_t)SD_BACKEND_RELATIVE_TTL_MAX + 1)
 
 #define SD_STORE_TOKEN_MAX 96
 
@@ -119,35 +117,13 @@ static sd_store_result counted(sd_store *st, const int *t, sd_store_result res)
     return res;
 }
 
-static sd_store_result as_store(sd_backend_result r)
-{
-    switch (r) {
-    case SD_BACKEND_OK:
-        return SD_STORE_OK;
-    case SD_BACKEND_MISS:
-        return SD_STORE_NOTFOUND;
-    case SD_BACKEND_EXISTS:
-        return SD_STORE_EXISTS;
-    case SD_BACKEND_REFUSED:
-        return SD_STORE_ERROR;
-    default:
-        return SD_STORE_DOWN;
-    }
-}
-
 /* -------------------------------------------------------------- hints */
-
-/* Under hints_lock. */
-static void mark_pending(sd_store *st, apr_uint64_t bits)
-{
-    st->pending |= bits;
-}
 
 static void remember_as(sd_store *st, const sd_backend_call *call, const char *key,
                         const char *lock_key, const char *token, apr_size_t token_len,
                         int server, int tries)
 {
-    hint *free_slot = NULL;
+    hint *slot = NULL, *free_slot = NULL;
     char tok[SD_STORE_TOKEN_MAX];
     if (!st->nhints || server >= 64 || strlen(key) >= SD_STORE_KEY_MAX
         || (lock_key && strlen(lock_key) >= SD_STORE_KEY_MAX) || token_len >= sizeof(tok)) {
@@ -156,28 +132,28 @@ static void remember_as(sd_store *st, const sd_backend_call *call, const char *k
     memcpy(tok, token, token_len);
     tok[token_len] = '\0';
     apr_thread_mutex_lock(st->hints_lock);
-    for (int i = 0; i < st->nhints; ++i) {
+    for (int i = 0; i < st->nhints && !slot; ++i) {
         hint *h = &st->hints[i];
         if (h->missing && strcmp(h->key, key) == 0 && strcmp(h->token, tok) == 0) {
-            h->missing |= (apr_uint64_t)1 << server;
-            mark_pending(st, h->missing);
-            apr_thread_mutex_unlock(st->hints_lock);
-            return;
+            slot = h;
         }
-        if (!h->missing && !free_slot) {
+        else if (!h->missing && !free_slot) {
             free_slot = h;
         }
     }
-    if (free_slot) {
-        apr_cpystrn(free_slot->key, key, sizeof(free_slot->key));
-        apr_cpystrn(free_slot->lock_key, lock_key ? lock_key : "", sizeof(free_slot->lock_key));
-        memcpy(free_slot->token, tok, token_len + 1);
-        free_slot->missing = (apr_uint64_t)1 << server;
-        free_slot->tries = tries;
-        mark_pending(st, free_slot->missing);
+    if (!slot && free_slot) {
+        slot = free_slot;
+        apr_cpystrn(slot->key, key, sizeof(slot->key));
+        apr_cpystrn(slot->lock_key, lock_key ? lock_key : "", sizeof(slot->lock_key));
+        memcpy(slot->token, tok, token_len + 1);
+        slot->tries = tries;
+    }
+    if (slot) {
+        slot->missing |= (apr_uint64_t)1 << server;
+        st->pending |= slot->missing;
     }
     apr_thread_mutex_unlock(st->hints_lock);
-    if (!free_slot) {
+    if (!slot) {
         SD_STATS_INC(st->stats, hints_dropped);
         if (st->log && apr_atomic_xchg32(&st->hints_full_logged, 1) == 0) {
             st->log(st->log_baton, call->request, 1, "the table of writes a returning replica missed is"
@@ -212,11 +188,27 @@ static void refused_now(sd_store *st, int server)
     }
 }
 
-/* A lock of ours the server may hold without our knowing. */
-static void remember_lock(sd_store *st, const sd_backend_call *call, const char *key,
-                          const char *token, apr_size_t len, int server)
+/* Removes our lock from one server if it still holds `token`: without CAS
+ * it may change hands in between, but a bare delete would free the next
+ * holder's whenever memcached lost ours early (docs/security.md). A server
+ * that does not answer may hold it: remembered for its return. */
+static void unlock_one(sd_store *st, const sd_backend_call *call, const char *key,
+                       const char *token, apr_size_t len, int server)
 {
-    remember_as(st, call, key, NULL, token, len, server, 0);
+    const sd_backend_ops *ops = st->be->ops;
+    char *v = NULL;
+    apr_size_t l = 0;
+    apr_uint16_t f = 0;
+    sd_backend_result got = SD_BACKEND_DOWN;
+    if (usable(st, server)) {
+        got = ops->get(st->be->baton, server, call, key, &v, &l, &f);
+    }
+    if (got == SD_BACKEND_OK && l == len && memcmp(v, token, len) == 0) {
+        got = ops->remove(st->be->baton, server, call, key);
+    }
+    if (got == SD_BACKEND_DOWN) {
+        remember_as(st, call, key, NULL, token, len, server, 0);
+    }
 }
 
 /* --------------------------------------------------------------- reads */
@@ -245,18 +237,15 @@ static void repair(sd_store *st, const sd_backend_call *call, const char *key,
     apr_uint32_t exptime = wire_exptime(st->format->ttl(best->val, best->len, apr_time_now()));
     sd_backend_result r;
 
-    if (c->res == SD_BACKEND_MISS) {
-        /* add never overwrites: safe without the lock, whatever a writer
-         * did meanwhile. */
-        r = mode == SD_STORE_LOCKED
-            ? ops->write(st->be->baton, c->server, call, key, best->val, best->len, exptime,
-                         best->flags)
-            : ops->add(st->be->baton, c->server, call, key, best->val, best->len, exptime,
-                       best->flags);
-    }
-    else if (mode == SD_STORE_LOCKED) {
+    if (mode == SD_STORE_LOCKED) {
         r = ops->write(st->be->baton, c->server, call, key, best->val, best->len, exptime,
                        best->flags);
+    }
+    else if (c->res == SD_BACKEND_MISS) {
+        /* add never overwrites: safe without the lock, whatever a writer
+         * did meanwhile. */
+        r = ops->add(st->be->baton, c->server, call, key, best->val, best->len, exptime,
+                     best->flags);
     }
     else {
         r = SD_BACKEND_DOWN;  /* an older copy: only a lock holder may overwrite it */
@@ -272,29 +261,41 @@ static void repair(sd_store *st, const sd_backend_call *call, const char *key,
     }
 }
 
-/* Whether copy i is accepted by the validator (once per distinct bytes:
- * replicas usually agree). */
-static void validate(sd_store *st, const sd_backend_call *call, const char *key, copy *c,
-                     int nc, int *ok)
+/* Whether the validator (if any) accepts a copy: none refused is ranked,
+ * spread or kept over an accepted one. */
+static int accepted(sd_store *st, const sd_backend_call *call, const char *key,
+                    const char *val, apr_size_t len, apr_uint16_t flags)
 {
+    return !st->validator.valid
+           || st->validator.valid(st->validator.baton, call->pool, key, val, len, flags) != 0;
+}
+
+/* Which copies may be ranked (ok[i]): those found that the validator
+ * accepts, asked once per distinct bytes. Copies that agree leave nothing
+ * to choose (their reader opens the one returned anyway): none is asked.
+ * Returns whether any is accepted. */
+static int validate(sd_store *st, const sd_backend_call *call, const char *key, const copy *c,
+                    int nc, int *ok)
+{
+    int first = -1, differ = 0, any = 0;
     for (int i = 0; i < nc; ++i) {
-        ok[i] = 0;
-        if (c[i].res != SD_BACKEND_OK) {
-            continue;
+        ok[i] = c[i].res == SD_BACKEND_OK;
+        if (ok[i] && first < 0) {
+            first = i;
         }
-        ok[i] = -1;
-        for (int j = 0; j < i; ++j) {
-            if (c[j].res == SD_BACKEND_OK && same_bytes(&c[i], &c[j])) {
-                ok[i] = ok[j];
-                break;
-            }
-        }
-        if (ok[i] < 0) {
-            ok[i] = !st->validator.valid
-                    || st->validator.valid(st->validator.baton, call->pool, key, c[i].val,
-                                           c[i].len, c[i].flags) != 0;
-        }
+        differ |= ok[i] && !same_bytes(&c[i], &c[first]);
     }
+    for (int i = 0; i < nc; ++i) {
+        if (differ && ok[i]) {
+            int j = 0;
+            while (j < i && (c[j].res != SD_BACKEND_OK || !same_bytes(&c[i], &c[j]))) {
+                ++j;
+            }
+            ok[i] = j < i ? ok[j] : accepted(st, call, key, c[i].val, c[i].len, c[i].flags);
+        }
+        any |= ok[i];
+    }
+    return any;
 }
 
 sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const char *key,
@@ -302,8 +303,8 @@ sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const c
                               apr_size_t *len, apr_uint16_t *flags)
 {
     const sd_backend_ops *ops = st->be->ops;
-    int t[SD_STORE_MAX_COPIES], n = targets_for(st, key, t), nc = 0, best = -1, found = 0;
-    int ok[SD_STORE_MAX_COPIES], any_ok = 0, differ = 0;
+    int t[SD_STORE_MAX_COPIES], n = targets_for(st, key, t), nc = 0, best = -1;
+    int ok[SD_STORE_MAX_COPIES], any_ok;
     copy c[SD_STORE_MAX_COPIES];
     sd_store_result none = SD_STORE_DOWN;
 
@@ -311,16 +312,10 @@ sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const c
         if (!usable(st, t[i])) {
             continue;
         }
-        c[nc].server = t[i];
-        c[nc].val = NULL;
-        c[nc].len = 0;
-        c[nc].flags = 0;
+        c[nc] = (copy){ .server = t[i] };
         c[nc].res = ops->get(st->be->baton, t[i], call, key, &c[nc].val, &c[nc].len,
                              &c[nc].flags);
-        if (c[nc].res == SD_BACKEND_OK) {
-            ++found;
-        }
-        else if (c[nc].res == SD_BACKEND_MISS) {
+        if (c[nc].res == SD_BACKEND_MISS) {
             none = SD_STORE_NOTFOUND;
         }
         else if (none == SD_STORE_DOWN && c[nc].res == SD_BACKEND_REFUSED) {
@@ -328,56 +323,27 @@ sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const c
         }
         ++nc;
     }
-    /* Copies that agree leave nothing to choose: their reader opens the
-     * one returned anyway, so only differing ones are validated. */
-    for (int i = 0, first = -1; i < nc && found > 1; ++i) {
-        if (c[i].res == SD_BACKEND_OK) {
-            if (first < 0) {
-                first = i;
-            }
-            else if (!same_bytes(&c[i], &c[first])) {
-                differ = 1;
-            }
-        }
-    }
-    if (differ && st->validator.valid) {
-        validate(st, call, key, c, nc, ok);
-    }
-    else {
-        for (int i = 0; i < nc; ++i) {
-            ok[i] = c[i].res == SD_BACKEND_OK;
-        }
-    }
+    any_ok = validate(st, call, key, c, nc, ok);
     for (int i = 0; i < nc; ++i) {
-        any_ok |= ok[i];
-    }
-    for (int i = 0; i < nc; ++i) {
+        int cmp;
         /* Only accepted copies are ranked, unless none is. */
         if (c[i].res != SD_BACKEND_OK || (any_ok && !ok[i])) {
             continue;
         }
-        if (best < 0) {
-            best = i;
-            continue;
+        cmp = best < 0 ? 1 : st->format->compare(c[i].val, c[i].len, c[best].val, c[best].len);
+        if (cmp == 0 && !same_bytes(&c[i], &c[best])) {
+            SD_STATS_INC(st->stats, divergences);
+            if (st->log && apr_atomic_xchg32(&st->divergence_logged, 1) == 0) {
+                st->log(st->log_baton, call->request, 1, apr_psprintf(call->pool,
+                        "replicas of %s hold two different copies of one"
+                        " generation (front-ends that saw different servers"
+                        " as down both wrote it); the later save is kept, the"
+                        " other change is lost (logged once per process)", key));
+            }
+            cmp = st->format->tiebreak(c[i].val, c[i].len, c[best].val, c[best].len);
         }
-        {
-            int cmp = st->format->compare(c[i].val, c[i].len, c[best].val, c[best].len);
-            if (cmp > 0) {
-                best = i;
-            }
-            else if (cmp == 0 && !same_bytes(&c[i], &c[best])) {
-                SD_STATS_INC(st->stats, divergences);
-                if (st->log && apr_atomic_xchg32(&st->divergence_logged, 1) == 0) {
-                    st->log(st->log_baton, call->request, 1, apr_psprintf(call->pool,
-                            "replicas of %s hold two different copies of one"
-                            " generation (front-ends that saw different servers"
-                            " as down both wrote it); the later save is kept, the"
-                            " other change is lost (logged once per process)", key));
-                }
-                if (st->format->tiebreak(c[i].val, c[i].len, c[best].val, c[best].len) > 0) {
-                    best = i;
-                }
-            }
+        if (cmp > 0) {
+            best = i;
         }
     }
     if (best < 0) {
@@ -453,19 +419,17 @@ sd_store_result sd_store_add(sd_store *st, const sd_backend_call *call, const ch
         if (!usable(st, t[first])) {
             continue;
         }
-        res = as_store(ops->add(st->be->baton, t[first], call, key, val, len, exptime, flags));
+        res = (sd_store_result)ops->add(st->be->baton, t[first], call, key, val, len, exptime,
+                                        flags);
         if (res != SD_STORE_DOWN) {
             break;
         }
     }
     for (int i = 0; i < n && res == SD_STORE_OK; ++i) {
-        if (i < first) {
-            remember(st, call, key, lock_key, t[i]);
-        }
-        else if (i > first
-                 && (!usable(st, t[i])
-                     || ops->write(st->be->baton, t[i], call, key, val, len, exptime, flags)
-                        == SD_BACKEND_DOWN)) {
+        if (i != first
+            && (i < first || !usable(st, t[i])
+                || ops->write(st->be->baton, t[i], call, key, val, len, exptime, flags)
+                   == SD_BACKEND_DOWN)) {
             remember(st, call, key, lock_key, t[i]);
         }
     }
@@ -487,7 +451,7 @@ sd_store_result sd_store_remove(sd_store *st, const sd_backend_call *call, const
             ++answered;
         }
         else {
-            worst = as_store(r);
+            worst = (sd_store_result)r;
         }
     }
     if (!answered) {
@@ -527,7 +491,7 @@ sd_store_result sd_store_counter(sd_store *st, const sd_backend_call *call, cons
             }
         }
         if (r != SD_BACKEND_DOWN) {
-            return counted(st, t, as_store(r));
+            return counted(st, t, (sd_store_result)r);
         }
     }
     return counted(st, t, SD_STORE_DOWN);
@@ -557,7 +521,7 @@ sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const c
             continue;
         }
         *sent |= (apr_uint64_t)1 << t[i];
-        one = as_store(ops->add(st->be->baton, t[i], call, key, token, len, exptime, 0));
+        one = (sd_store_result)ops->add(st->be->baton, t[i], call, key, token, len, exptime, 0);
         if (one == SD_STORE_OK) {
             held[nheld++] = t[i];
             res = SD_STORE_OK;
@@ -586,7 +550,7 @@ sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const c
         *sent = unanswered;
         for (int i = 0; i < n; ++i) {
             if (unanswered & ((apr_uint64_t)1 << t[i])) {
-                remember_lock(st, call, key, token, len, t[i]);
+                remember_as(st, call, key, NULL, token, len, t[i], 0);
             }
         }
     }
@@ -596,31 +560,11 @@ sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const c
 void sd_store_unlock(sd_store *st, const sd_backend_call *call, const char *key,
                      const char *token, apr_size_t len, apr_uint64_t sent)
 {
-    const sd_backend_ops *ops = st->be->ops;
     int t[SD_STORE_MAX_COPIES], n = targets_for(st, key, t);
 
-    /* A get, a compare, then a remove: without CAS the lock can still change
-     * hands in between (docs/security.md says when). A bare delete by a
-     * holder that still trusts its lock would save the get, but if
-     * memcached lost the lock early, each holder would then free the next
-     * one's for as long as requests of the session keep coming (an adversarial
-     * review's proof, docs/security.md); the check ends that at once. */
     for (int i = 0; i < n; ++i) {
-        char *v = NULL;
-        apr_size_t l = 0;
-        apr_uint16_t f = 0;
-        sd_backend_result got = SD_BACKEND_DOWN;
-        if (!(sent & ((apr_uint64_t)1 << t[i]))) {
-            continue;
-        }
-        if (usable(st, t[i])) {
-            got = ops->get(st->be->baton, t[i], call, key, &v, &l, &f);
-        }
-        if (got == SD_BACKEND_OK && l == len && memcmp(v, token, len) == 0) {
-            got = ops->remove(st->be->baton, t[i], call, key);
-        }
-        if (got == SD_BACKEND_DOWN) {
-            remember_lock(st, call, key, token, len, t[i]);
+        if (sent & ((apr_uint64_t)1 << t[i])) {
+            unlock_one(st, call, key, token, len, t[i]);
         }
     }
 }
@@ -644,37 +588,6 @@ void sd_store_set_local_lock(sd_store *st, const sd_store_local_lock *lock)
 }
 
 static replay_result replay_locked(sd_store *st, const sd_backend_call *call, const hint *h,
-                                   int server);
-
-/* A key of a session is replayed under the session's locks: this host's,
- * then memcached's (in replay_locked). */
-static replay_result replay_one(sd_store *st, const sd_backend_call *call, const hint *h,
-                                int server)
-{
-    void *hold = NULL;
-    replay_result res;
-    if (*h->lock_key && st->local.take
-        && !st->local.take(st->local.baton, h->lock_key, SD_STORE_REPAIR_LOCK_TTL, call->pool,
-                           &hold)) {
-        return REPLAY_LATER;   /* a request of this host holds it */
-    }
-    res = replay_locked(st, call, h, server);
-    if (hold) {
-        st->local.give(st->local.baton, hold);
-    }
-    return res;
-}
-
-/* Whether the validator (if any) accepts a copy: the replay never spreads
- * one it refuses, and overwrites one it refuses. */
-static int accepted(sd_store *st, const sd_backend_call *call, const char *key,
-                    const char *val, apr_size_t len, apr_uint16_t flags)
-{
-    return !st->validator.valid
-           || st->validator.valid(st->validator.baton, call->pool, key, val, len, flags) != 0;
-}
-
-static replay_result replay_locked(sd_store *st, const sd_backend_call *call, const hint *h,
                                    int server)
 {
     const sd_backend_ops *ops = st->be->ops;
@@ -688,6 +601,7 @@ static replay_result replay_locked(sd_store *st, const sd_backend_call *call, co
     apr_time_t locked_at = apr_time_now();
     replay_result res = REPLAY_NOTHING;
     sd_backend_result own;
+    int cmp;
 
     for (int i = 0; i < n; ++i) {
         in_set |= t[i] == server;
@@ -718,9 +632,8 @@ static replay_result replay_locked(sd_store *st, const sd_backend_call *call, co
              && (own == SD_BACKEND_MISS
                  || (own == SD_BACKEND_OK
                      && (!accepted(st, call, h->key, mine, mine_len, mine_flags)
-                         || st->format->compare(val, len, mine, mine_len) > 0
-                         || (st->format->compare(val, len, mine, mine_len) == 0
-                             && (len != mine_len || memcmp(val, mine, len) != 0)))))) {
+                         || (cmp = st->format->compare(val, len, mine, mine_len)) > 0
+                         || (cmp == 0 && (len != mine_len || memcmp(val, mine, len) != 0)))))) {
         apr_uint32_t exptime = wire_exptime(st->format->ttl(val, len, apr_time_now()));
         /* Only while the lock is still ours (as a save checks): after its
          * TTL a writer may have stored a newer copy there. */
@@ -739,20 +652,23 @@ static replay_result replay_locked(sd_store *st, const sd_backend_call *call, co
     return res;
 }
 
-/* A lock of ours that a server may have taken after we gave up on it. */
-static void replay_unlock(sd_store *st, const sd_backend_call *call, const hint *h, int server)
+/* A key of a session is replayed under the session's locks: this host's,
+ * then memcached's (in replay_locked). */
+static replay_result replay_one(sd_store *st, const sd_backend_call *call, const hint *h,
+                                int server)
 {
-    const sd_backend_ops *ops = st->be->ops;
-    char *v = NULL;
-    apr_size_t l = 0, len = strlen(h->token);
-    apr_uint16_t f = 0;
-    sd_backend_result got = ops->get(st->be->baton, server, call, h->key, &v, &l, &f);
-    if (got == SD_BACKEND_OK && l == len && memcmp(v, h->token, len) == 0) {
-        got = ops->remove(st->be->baton, server, call, h->key);
+    void *hold = NULL;
+    replay_result res;
+    if (*h->lock_key && st->local.take
+        && !st->local.take(st->local.baton, h->lock_key, SD_STORE_REPAIR_LOCK_TTL, call->pool,
+                           &hold)) {
+        return REPLAY_LATER;   /* a request of this host holds it */
     }
-    if (got == SD_BACKEND_DOWN) {
-        remember_lock(st, call, h->key, h->token, len, server);
+    res = replay_locked(st, call, h, server);
+    if (hold) {
+        st->local.give(st->local.baton, hold);
     }
+    return res;
 }
 
 int sd_store_replay_pending(const sd_store *st, int server)
@@ -797,23 +713,19 @@ int sd_store_replay(sd_store *st, const sd_backend_call *call, int server,
             }
             apr_pool_clear(each);   /* one hint's copies at a time */
             if (pass == 0) {
-                replay_unlock(st, &one, &h, server);
+                unlock_one(st, &one, h.key, h.token, strlen(h.token), server);
                 continue;
             }
             r = replay_one(st, &one, &h, server);
             if (r == REPLAY_DONE) {
                 ++replayed;
             }
-            else if (r == REPLAY_LATER) {
-                remember_as(st, &one, h.key, h.lock_key, "", 0, server, h.tries);
+            else if (r == REPLAY_FAILED && h.tries + 1 >= SD_STORE_REPLAY_TRIES) {
+                SD_STATS_INC(st->stats, hints_dropped);
             }
-            else if (r == REPLAY_FAILED) {
-                if (h.tries + 1 < SD_STORE_REPLAY_TRIES) {
-                    remember_as(st, &one, h.key, h.lock_key, "", 0, server, h.tries + 1);
-                }
-                else {
-                    SD_STATS_INC(st->stats, hints_dropped);
-                }
+            else if (r != REPLAY_NOTHING) {
+                remember_as(st, &one, h.key, h.lock_key, "", 0, server,
+                            h.tries + (r == REPLAY_FAILED));
             }
         }
     }
@@ -822,35 +734,24 @@ int sd_store_replay(sd_store *st, const sd_backend_call *call, int server,
         apr_thread_mutex_lock(st->hints_lock);
         for (int i = 0; i < st->nhints; ++i) {
             if (st->hints[i].missing & bit) {
-                mark_pending(st, bit);
+                st->pending |= bit;
                 break;
             }
         }
         apr_thread_mutex_unlock(st->hints_lock);
     }
     apr_pool_destroy(each);
-    if (replayed) {
-        SD_STATS_ADD(st->stats, replayed, replayed);
-    }
+    SD_STATS_ADD(st->stats, replayed, replayed);
     return replayed;
 }
 
 apr_size_t sd_store_max_value(const sd_store *st, const char *key)
 {
-    int t[SD_STORE_MAX_COPIES], n, all[64];
+    int t[SD_STORE_MAX_COPIES], n = key ? targets_for(st, key, t) : st->be->nservers;
     apr_size_t overhead = (key ? strlen(key) : SD_STORE_KEY_MAX) + SD_STORE_ITEM_OVERHEAD, best = 0;
 
-    if (key) {
-        n = targets_for(st, key, t);
-    }
-    else {
-        n = st->be->nservers < 64 ? st->be->nservers : 64;
-        for (int i = 0; i < n; ++i) {
-            all[i] = i;
-        }
-    }
     for (int i = 0; i < n; ++i) {
-        apr_size_t limit = st->be->ops->item_size_max(st->be->baton, key ? t[i] : all[i]);
+        apr_size_t limit = st->be->ops->item_size_max(st->be->baton, key ? t[i] : i);
         apr_size_t room = limit > overhead ? limit - overhead : 0;
         if (i == 0 || room < best) {
             best = room;

@@ -158,24 +158,20 @@ static void give_host_slot(void *baton, void *hold)
     sd_host_lock_release(baton, hold);
 }
 
-/* The Sealed servers sharing one store: a copy is genuine when it opens
- * under one server's keys. */
-typedef struct {
-    apr_array_header_t *vhosts;   /* const sd_vhost *, with keys */
-} sealers;
-
+/* A copy is genuine when it opens under the keys of one of the Sealed
+ * servers sharing its store (baton: their const sd_vhost *). */
 static int opens_somewhere(void *baton, apr_pool_t *p, const char *key, const char *val,
                            apr_size_t len, apr_uint16_t flags)
 {
-    const sealers *sl = baton;
+    const apr_array_header_t *sealers = baton;
     char *plain = NULL;
     apr_size_t plain_len = 0;
 
     if (flags != SD_VAULT_FLAGS_SEALED) {
         return 0;
     }
-    for (int i = 0; i < sl->vhosts->nelts; ++i) {
-        const sd_vhost *v = APR_ARRAY_IDX(sl->vhosts, i, const sd_vhost *);
+    for (int i = 0; i < sealers->nelts; ++i) {
+        const sd_vhost *v = APR_ARRAY_IDX(sealers, i, const sd_vhost *);
         if (sd_seal_open(p, v->rt.seal, v->rt.nseal, key, val, len, &plain, &plain_len) >= 0) {
             return 1;
         }
@@ -184,22 +180,20 @@ static int opens_somewhere(void *baton, apr_pool_t *p, const char *key, const ch
 }
 
 static void build(apr_pool_t *pchild, server_rec *vs, sd_vhost *v, int connections,
-                  sd_stats *stats, sealers *sl)
+                  sd_stats *stats, apr_array_header_t *sealers)
 {
     const apr_array_header_t *list = v->conf->memcache;
     int n = list->nelts;
     sd_health_server *servers = apr_pcalloc(pchild, sizeof(*servers) * (apr_size_t)n);
-    const char **names = apr_palloc(pchild, sizeof(char *) * (apr_size_t)n);
     sd_backend *backend = apr_pcalloc(pchild, sizeof(*backend));
     replay_baton *rb = apr_pcalloc(pchild, sizeof(*rb));
     sd_health *health;
-    const sd_ring *ring;
 
     for (int i = 0; i < n; ++i) {
         const sd_config_server *m = &APR_ARRAY_IDX(list, i, sd_config_server);
         servers[i].host = m->host;
         servers[i].port = m->port;
-        servers[i].name = names[i] = server_name(pchild, m);
+        servers[i].name = server_name(pchild, m);
         servers[i].flag = v->rt.health_flags && v->rt.health_slots
                           ? &v->rt.health_flags[v->rt.health_slots[i]] : NULL;
     }
@@ -212,15 +206,15 @@ static void build(apr_pool_t *pchild, server_rec *vs, sd_vhost *v, int connectio
         != APR_SUCCESS) {
         return;  /* logged; requests that need the store answer 503 */
     }
-    ring = sd_ring_create(pchild, names, n);
     v->rt.backend = backend;
-    v->rt.store = sd_store_create(pchild, backend, ring, (int)v->conf->replicas + 1,
+    v->rt.store = sd_store_create(pchild, backend, sd_ring_create(pchild, backend->names, n),
+                                  (int)v->conf->replicas + 1,
                                   v->conf->store_format == SD_STORE_FORMAT_SEALED
                                   ? &sealed_format : &record_format,
                                   stats, store_log, vs, SD_STORES_HINTS);
-    if (sl && sl->vhosts->nelts) {
+    if (sealers->nelts) {
         /* Set before the prober starts: its replay ranks copies too. */
-        sd_store_validator valid = { opens_somewhere, sl };
+        sd_store_validator valid = { opens_somewhere, sealers };
         sd_store_set_validator(v->rt.store, &valid);
     }
     if (v->rt.host_locks) {
@@ -251,14 +245,13 @@ void sd_stores_child_init(apr_pool_t *pchild, server_rec *s, int connections, sd
     for (server_rec *vs = s; vs; vs = vs->next) {
         sd_vhost *v = sd_vhost_get(vs);
         const char *key = store_key(tmp, v->conf);
-        sealers *sl = apr_hash_get(keyed, key, APR_HASH_KEY_STRING);
-        if (!sl) {
-            sl = apr_palloc(pchild, sizeof(*sl));
-            sl->vhosts = apr_array_make(pchild, 2, sizeof(const sd_vhost *));
-            apr_hash_set(keyed, key, APR_HASH_KEY_STRING, sl);
+        apr_array_header_t *sealers = apr_hash_get(keyed, key, APR_HASH_KEY_STRING);
+        if (!sealers) {
+            sealers = apr_array_make(pchild, 2, sizeof(const sd_vhost *));
+            apr_hash_set(keyed, key, APR_HASH_KEY_STRING, sealers);
         }
         if (v->rt.seal) {
-            APR_ARRAY_PUSH(sl->vhosts, const sd_vhost *) = v;
+            APR_ARRAY_PUSH(sealers, const sd_vhost *) = v;
         }
     }
     for (server_rec *vs = s; vs; vs = vs->next) {
@@ -288,19 +281,15 @@ int sd_stores_servers(apr_pool_t *p, server_rec *s, sd_stores_server **out)
             continue;
         }
         for (int i = 0; i < be->nservers; ++i) {
-            int up = be->ops->usable(be->baton, i);
             /* An index, not a pointer: a push may move the array. */
             int *at = apr_hash_get(seen, be->names[i], APR_HASH_KEY_STRING);
-            sd_stores_server *srv;
             if (!at) {
                 at = apr_palloc(p, sizeof(*at));
                 *at = list->nelts;
-                srv = apr_array_push(list);
-                srv->name = be->names[i];
-                srv->up = up;
-                apr_hash_set(seen, srv->name, APR_HASH_KEY_STRING, at);
+                APR_ARRAY_PUSH(list, sd_stores_server) = (sd_stores_server){ be->names[i], 1 };
+                apr_hash_set(seen, be->names[i], APR_HASH_KEY_STRING, at);
             }
-            APR_ARRAY_IDX(list, *at, sd_stores_server).up &= up;
+            APR_ARRAY_IDX(list, *at, sd_stores_server).up &= be->ops->usable(be->baton, i);
         }
     }
     *out = (sd_stores_server *)list->elts;
