@@ -364,16 +364,6 @@ static int pair_is_any(const char *h, const pair_span *sp, const apr_array_heade
     return 0;
 }
 
-static int pair_is_blank(const char *h, const pair_span *sp)
-{
-    for (apr_size_t i = sp->s; i < sp->e; ++i) {
-        if (!is_ows(h[i])) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 const char *sd_cookie_strip_any(apr_pool_t *p, const char *header,
                                 const apr_array_header_t *names, const char **removed)
 {
@@ -406,7 +396,7 @@ const char *sd_cookie_strip_any(apr_pool_t *p, const char *header,
             gap = 1;
             continue;
         }
-        if (pair_is_blank(header, &sp)) {
+        if (strspn(header + sp.s, " \t") >= sp.e - sp.s) {
             /* Nothing but the white space around separators: dropped
              * once something is removed, never left as a lone ';'. */
             gap = 1;
@@ -437,29 +427,8 @@ const char *sd_cookie_strip_any(apr_pool_t *p, const char *header,
     return out;
 }
 
-const char *sd_cookie_strip(apr_pool_t *p, const char *header, const char *name,
-                            const char **removed)
-{
-    apr_array_header_t *names = apr_array_make(p, 1, sizeof(const char *));
-
-    APR_ARRAY_PUSH(names, const char *) = name;
-    if (removed) {
-        *removed = NULL;
-    }
-    return name ? sd_cookie_strip_any(p, header, names, removed) : header;
-}
-
 /* Spelled out rather than apr_isalnum, so no locale widens the set. */
-static int uri_keeps(unsigned char c)
-{
-    switch (c) {
-    case '-': case '_': case '.': case '!': case '~': case '*': case '\'':
-    case '(': case ')':
-        return 1;
-    default:
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    }
-}
+#define URI_KEEPS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()"
 
 char *sd_cookie_uri_encode(apr_pool_t *p, const char *s)
 {
@@ -476,7 +445,7 @@ char *sd_cookie_uri_encode(apr_pool_t *p, const char *s)
     out = apr_palloc(p, n * 3 + 1);
     for (apr_size_t i = 0; i < n; ++i) {
         unsigned char c = (unsigned char)s[i];
-        if (uri_keeps(c)) {
+        if (strchr(URI_KEEPS, c)) {   /* never the NUL: i < strlen(s) */
             out[o++] = (char)c;
         }
         else {
