@@ -73,14 +73,11 @@ static void collect_strip_names(apr_pool_t *pconf, server_rec *s)
     for (server_rec *vs = s; vs; vs = vs->next) {
         const sd_config *conf = sd_vhost_get(vs)->conf;
         const apr_array_header_t *more = conf->strip_names;
-        if (conf->secrets && conf->cookie_name
-            && !apr_hash_get(seen, conf->cookie_name, APR_HASH_KEY_STRING)) {
-            apr_hash_set(seen, conf->cookie_name, APR_HASH_KEY_STRING, "");
-            APR_ARRAY_PUSH(names, const char *) = conf->cookie_name;
-        }
-        for (int i = 0; more && i < more->nelts; ++i) {
-            const char *name = APR_ARRAY_IDX(more, i, const char *);
-            if (!apr_hash_get(seen, name, APR_HASH_KEY_STRING)) {
+        /* i == -1: the server's own session cookie, if it has a secret. */
+        for (int i = -1; i < (more ? more->nelts : 0); ++i) {
+            const char *name = i >= 0 ? APR_ARRAY_IDX(more, i, const char *)
+                               : conf->secrets ? conf->cookie_name : NULL;
+            if (name && !apr_hash_get(seen, name, APR_HASH_KEY_STRING)) {
                 apr_hash_set(seen, name, APR_HASH_KEY_STRING, "");
                 APR_ARRAY_PUSH(names, const char *) = name;
             }

@@ -318,7 +318,7 @@ static const char *from_command(cmd_parms *cmd, const char *arg)
 {
     const directive *d = cmd->info;
     set_ctx ctx = { cmd->pool, cmd->temp_pool, cmd->server, d->name };
-    const char *err = apply(d, &ctx, sd_vhost_config(cmd->server), arg);
+    const char *err = apply(d, &ctx, sd_vhost_get(cmd->server)->conf, arg);
     return err ? apr_pstrcat(cmd->pool, d->name, ": ", err, NULL) : NULL;
 }
 
