@@ -320,33 +320,23 @@ static const char *find_next(apr_pool_t *p, const char *header, apr_size_t len,
     return NULL;
 }
 
+/* jshttp/cookie: a header shorter than "a=" holds nothing. */
 const char *sd_cookie_find(apr_pool_t *p, const char *header,
                            const char *name)
 {
-    apr_size_t len, pos = 0;
+    apr_size_t len = header ? strlen(header) : 0, pos = 0;
 
-    if (header == NULL || name == NULL) {
-        return NULL;
-    }
-    len = strlen(header);
-    if (len < 2) { /* jshttp/cookie: shorter than "a=" holds nothing */
-        return NULL;
-    }
-    return find_next(p, header, len, name, strlen(name), &pos);
+    return name && len >= 2 ? find_next(p, header, len, name, strlen(name), &pos) : NULL;
 }
 
 int sd_cookie_find_all(apr_pool_t *p, const char *header, const char *name,
                        apr_array_header_t *out)
 {
-    apr_size_t len, namelen, pos = 0;
+    apr_size_t len = header ? strlen(header) : 0, pos = 0;
     const char *v;
     int n = 0;
 
-    if (header == NULL || name == NULL || (len = strlen(header)) < 2) {
-        return 0;
-    }
-    namelen = strlen(name);
-    while ((v = find_next(p, header, len, name, namelen, &pos)) != NULL) {
+    while (name && len >= 2 && (v = find_next(p, header, len, name, strlen(name), &pos))) {
         APR_ARRAY_PUSH(out, const char *) = v;
         ++n;
     }
