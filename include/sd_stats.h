@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* The module's counters and latency histograms, one block for the whole
- * httpd: anonymous shared memory that the parent maps before it forks, so
- * every child (and every virtual host) adds to the same 64-bit atomics, and
- * the parent keeps across graceful restarts. Lock-free: each update is one
- * relaxed atomic add; a reader sees each value whole but the set of them
- * not at one instant. Pure (no httpd), so it is unit-tested across
- * processes. docs/monitoring.md lists every value. */
+/* The counters and latency histograms: one block of anonymous shared
+ * memory mapped before the fork, so every child adds to the same relaxed
+ * 64-bit atomics (each value read whole, not the set at one instant). Pure
+ * (no httpd), so unit-tested across processes; docs/monitoring.md lists
+ * every value. */
 #ifndef SD_STATS_H
 #define SD_STATS_H
 
