@@ -169,11 +169,11 @@ static int escape_at(const char *s, apr_size_t n, apr_size_t i)
  * an escaped NUL; unescaped bytes are copied, as Node does with latin1. */
 static char *uri_decode(apr_pool_t *p, const char *s, apr_size_t n)
 {
+    static const unsigned long least[] = { 0, 0x80, 0x800, 0x10000 };
     char *out = apr_palloc(p, n + 1);
     apr_size_t o = 0, i = 0;
 
     while (i < n) {
-        unsigned char b[4];
         int c, need;
         unsigned long cp;
 
@@ -181,40 +181,30 @@ static char *uri_decode(apr_pool_t *p, const char *s, apr_size_t n)
             out[o++] = s[i++];
             continue;
         }
-        if ((c = escape_at(s, n, i)) < 0) {
+        if ((c = escape_at(s, n, i)) <= 0) {
             return NULL;
         }
         i += 3;
-        if (c == 0) {
-            return NULL;
-        }
-        if (c < 0x80) {
-            out[o++] = (char)c;
-            continue;
-        }
         /* A multi-byte sequence: every continuation byte must be escaped too,
          * and the whole must be shortest-form UTF-8 for a scalar value. */
-        if ((c & 0xe0) == 0xc0) { need = 1; cp = (unsigned long)(c & 0x1f); }
-        else if ((c & 0xf0) == 0xe0) { need = 2; cp = (unsigned long)(c & 0x0f); }
-        else if ((c & 0xf8) == 0xf0) { need = 3; cp = (unsigned long)(c & 0x07); }
-        else { return NULL; }
-        b[0] = (unsigned char)c;
-        for (int k = 1; k <= need; ++k) {
+        need = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2
+               : (c & 0xf8) == 0xf0 ? 3 : -1;
+        if (need < 0) {
+            return NULL;
+        }
+        out[o++] = (char)c;
+        cp = (unsigned long)(c & (0x3f >> need));
+        for (int k = 0; k < need; ++k, i += 3) {
             int cc = escape_at(s, n, i);
             if (cc < 0 || (cc & 0xc0) != 0x80) {
                 return NULL;
             }
-            i += 3;
-            b[k] = (unsigned char)cc;
-            cp = (cp << 6) | (unsigned long)(cc & 0x3f);
+            out[o++] = (char)cc;
+            cp = cp << 6 | (unsigned long)(cc & 0x3f);
         }
-        if ((need == 1 && cp < 0x80) || (need == 2 && cp < 0x800)
-            || (need == 3 && cp < 0x10000) || cp > 0x10ffff
-            || (cp >= 0xd800 && cp <= 0xdfff)) {
+        if (need && (cp < least[need] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))) {
             return NULL;
         }
-        memcpy(out + o, b, (apr_size_t)need + 1);
-        o += (apr_size_t)need + 1;
     }
     out[o] = '\0';
     return out;
