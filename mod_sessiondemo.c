@@ -73,14 +73,11 @@ static void collect_strip_names(apr_pool_t *pconf, server_rec *s)
     for (server_rec *vs = s; vs; vs = vs->next) {
         const sd_config *conf = sd_vhost_get(vs)->conf;
         const apr_array_header_t *more = conf->strip_names;
-        if (conf->secrets && conf->cookie_name
-            && !apr_hash_get(seen, conf->cookie_name, APR_HASH_KEY_STRING)) {
-            apr_hash_set(seen, conf->cookie_name, APR_HASH_KEY_STRING, "");
-            APR_ARRAY_PUSH(names, const char *) = conf->cookie_name;
-        }
-        for (int i = 0; more && i < more->nelts; ++i) {
-            const char *name = APR_ARRAY_IDX(more, i, const char *);
-            if (!apr_hash_get(seen, name, APR_HASH_KEY_STRING)) {
+        /* i == -1: the server's own session cookie, if it has a secret. */
+        for (int i = -1; i < (more ? more->nelts : 0); ++i) {
+            const char *name = i >= 0 ? APR_ARRAY_IDX(more, i, const char *)
+                               : conf->secrets ? conf->cookie_name : NULL;
+            if (name && !apr_hash_get(seen, name, APR_HASH_KEY_STRING)) {
                 apr_hash_set(seen, name, APR_HASH_KEY_STRING, "");
                 APR_ARRAY_PUSH(names, const char *) = name;
             }
@@ -177,11 +174,9 @@ static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-/* The host lock table (SessionDemoLock Host's lock, and Cluster's queue in
- * front of memcached) is made once per httpd and kept by the parent
- * (ap_retained_data) across graceful restarts, so the children of the old
- * generation that still serve requests and those of the new one lock each
- * other out. */
+/* The host lock table (Host's lock, Cluster's queue) is kept by the parent
+ * across graceful restarts, so the old generation's children and the new
+ * one's lock each other out. */
 #define SD_HOST_LOCK_STRIPES 4096
 
 static int host_locks_init(server_rec *s)
@@ -212,13 +207,10 @@ static int host_locks_init(server_rec *s)
     return OK;
 }
 
-/* The counters (stats) are one block for the whole httpd, made on the
- * first start and kept by the parent (ap_retained_data) across graceful
- * and hard restarts, so a restart does not reset what monitoring reads;
- * only a new httpd (stop and start) begins at zero. A module of another
- * build, loaded by a restart, may lay the block out differently: it gets a
- * new one. The memory comes from the process pool, which lives as long as
- * the retained data; pconf is cleared at every restart. */
+/* The counters are kept by the parent (ap_retained_data, memory from the
+ * process pool, not pconf) across restarts, so a restart does not reset
+ * what monitoring reads; a build that lays them out otherwise gets a new
+ * block. */
 typedef struct {
     sd_stats *stats;
     apr_uint64_t layout;
@@ -227,8 +219,7 @@ typedef struct {
 
 static int stats_init(server_rec *s)
 {
-    /* Not the key of the builds that kept no shm: a restart into this one
-     * must not read their smaller record. */
+    /* Not the key of the builds that kept no shm, whose record is smaller. */
     stats_retained *kept = ap_retained_data_get("sessiondemo-stats-shm");
     apr_status_t rv;
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Bounded parsers for directive values. Pure (no httpd), so they are unit
  * tested and fuzzed. Each returns NULL on success or a message saying what
- * is wrong with the value; the caller prefixes the directive name. */
+ * is wrong with the value; the caller prefixes the directive name. *out is
+ * written only on success. */
 #ifndef SD_CFG_PARSE_H
 #define SD_CFG_PARSE_H
 

@@ -45,7 +45,7 @@ const char *sd_cookie_unsign(apr_pool_t *p, const char *value,
 /* Finds the first cookie called `name` in a Cookie request header with
  * jshttp/cookie's rules (trimmed, one pair of quotes stripped, URL-decoded
  * only when it holds '%', raw text kept if decoding fails), split as
- * sd_cookie_strip splits: at ';', and at ", " (how httpd joins several
+ * sd_cookie_strip_any splits: at ';', and at ", " (how httpd joins several
  * Cookie lines) outside a quoted value. Returns NULL when absent. */
 const char *sd_cookie_find(apr_pool_t *p, const char *header,
                            const char *name);
@@ -62,10 +62,6 @@ int sd_cookie_find_all(apr_pool_t *p, const char *header, const char *name,
  * *removed (if given) gets the removed pairs joined with "; ", or NULL. */
 const char *sd_cookie_strip_any(apr_pool_t *p, const char *header,
                                 const apr_array_header_t *names, const char **removed);
-
-/* sd_cookie_strip_any for one name. */
-const char *sd_cookie_strip(apr_pool_t *p, const char *header, const char *name,
-                            const char **removed);
 
 /* encodeURIComponent: keeps A-Z a-z 0-9 - _ . ! ~ * ' ( ), else %XX upper. */
 char *sd_cookie_uri_encode(apr_pool_t *p, const char *s);

@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* The module's counters and latency histograms, one block for the whole
- * httpd: anonymous shared memory that the parent maps before it forks, so
- * every child (and every virtual host) adds to the same 64-bit atomics, and
- * the parent keeps across graceful restarts. Lock-free: each update is one
- * relaxed atomic add; a reader sees each value whole but the set of them
- * not at one instant. Pure (no httpd), so it is unit-tested across
- * processes. docs/monitoring.md lists every value. */
+/* The counters and latency histograms: one block of anonymous shared
+ * memory mapped before the fork, so every child adds to the same relaxed
+ * 64-bit atomics (each value read whole, not the set at one instant). Pure
+ * (no httpd), so unit-tested across processes; docs/monitoring.md lists
+ * every value. */
 #ifndef SD_STATS_H
 #define SD_STATS_H
 
@@ -110,16 +108,23 @@ typedef struct sd_stats {
 
 #define SD_STATS_INC(stats, field) SD_STATS_ADD(stats, field, 1)
 
-/* Adds one observation of `us` microseconds (negative: 0, the clock went
- * back). In the header so that the pure units that time something need
+/* Bucket i's upper bound in µs (i < SD_STATS_NBUCKETS), else -1. In the
+ * header, as the next, so that the pure units that time something need
  * not link this one. */
-static inline void sd_stats_observe(sd_stats_histogram *h, apr_interval_time_t us)
+static inline apr_int64_t sd_stats_bucket_bound(int i)
 {
     static const apr_int64_t bounds[] = {
 #define SD_STATS_BOUND_(b) b,
         SD_STATS_BUCKETS(SD_STATS_BOUND_)
 #undef SD_STATS_BOUND_
     };
+    return i >= 0 && i < SD_STATS_NBUCKETS ? bounds[i] : -1;
+}
+
+/* Adds one observation of `us` microseconds (negative: 0, the clock went
+ * back). */
+static inline void sd_stats_observe(sd_stats_histogram *h, apr_interval_time_t us)
+{
     int i = 0;
     if (!h) {
         return;
@@ -127,7 +132,7 @@ static inline void sd_stats_observe(sd_stats_histogram *h, apr_interval_time_t u
     if (us < 0) {
         us = 0;
     }
-    while (i < SD_STATS_NBUCKETS && us > bounds[i]) {
+    while (i < SD_STATS_NBUCKETS && us > sd_stats_bucket_bound(i)) {
         ++i;
     }
     atomic_fetch_add_explicit(&h->buckets[i], 1, memory_order_relaxed);
@@ -166,9 +171,6 @@ enum { SD_STATS_NCOUNTERS = 0 SD_STATS_COUNTERS(SD_STATS_ONE_) };
 const char *sd_stats_counter_name(int i);
 const char *sd_stats_counter_help(int i);
 apr_uint64_t sd_stats_counter_value(const sd_stats *st, int i);
-
-/* Bucket i's upper bound in µs (i < SD_STATS_NBUCKETS). */
-apr_int64_t sd_stats_bucket_bound(int i);
 
 /* A store op's label ("get", ...). */
 const char *sd_stats_store_op_name(int op);

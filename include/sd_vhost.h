@@ -87,7 +87,4 @@ void *sd_vhost_merge(apr_pool_t *p, void *basev, void *addv);
 
 sd_vhost *sd_vhost_get(const server_rec *s);
 
-/* While the configuration is read. */
-sd_config *sd_vhost_config(const server_rec *s);
-
 #endif

@@ -24,38 +24,13 @@ static void put(out_t *o, const char *text)
     APR_ARRAY_PUSH(o->pieces, const char *) = text;
 }
 
-/* Only backslash and line feed: HELP text is not quoted. */
-static const char *help_text(apr_pool_t *p, const char *text)
+/* Backslash and line feed, and the double quote where the text is quoted
+ * (a label value, or OpenMetrics' HELP). */
+static const char *escape(apr_pool_t *p, const char *text, int quoted)
 {
-    apr_size_t n = 0;
-    char *esc, *at;
+    char *esc = apr_palloc(p, 2 * strlen(text) + 1), *at = esc;
     for (const char *c = text; *c; ++c) {
-        n += (*c == '\\' || *c == '\n') ? 2 : 1;
-    }
-    esc = at = apr_palloc(p, n + 1);
-    for (const char *c = text; *c; ++c) {
-        if (*c == '\\' || *c == '\n') {
-            *at++ = '\\';
-            *at++ = *c == '\n' ? 'n' : '\\';
-        }
-        else {
-            *at++ = *c;
-        }
-    }
-    *at = '\0';
-    return esc;
-}
-
-const char *sd_metrics_label_value(apr_pool_t *p, const char *value)
-{
-    apr_size_t n = 0;
-    char *esc, *at;
-    for (const char *c = value; *c; ++c) {
-        n += (*c == '\\' || *c == '\n' || *c == '"') ? 2 : 1;
-    }
-    esc = at = apr_palloc(p, n + 1);
-    for (const char *c = value; *c; ++c) {
-        if (*c == '\\' || *c == '\n' || *c == '"') {
+        if (*c == '\\' || *c == '\n' || (quoted && *c == '"')) {
             *at++ = '\\';
             *at++ = *c == '\n' ? 'n' : *c;
         }
@@ -67,11 +42,15 @@ const char *sd_metrics_label_value(apr_pool_t *p, const char *value)
     return esc;
 }
 
+const char *sd_metrics_label_value(apr_pool_t *p, const char *value)
+{
+    return escape(p, value, 1);
+}
+
 static void family(out_t *o, const char *name, const char *type, const char *help)
 {
     put(o, apr_psprintf(o->p, "# HELP " PREFIX "%s %s\n# TYPE " PREFIX "%s %s\n", name,
-                        o->openmetrics ? sd_metrics_label_value(o->p, help)
-                                       : help_text(o->p, help), name, type));
+                        escape(o->p, help, o->openmetrics), name, type));
 }
 
 /* Microseconds as exact decimal seconds ("0.00005", "2.5", "1"), the way

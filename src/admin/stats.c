@@ -20,12 +20,6 @@ static const counter_info counters[] = {
 #undef SD_STATS_INFO_
 };
 
-static const apr_int64_t bounds[] = {
-#define SD_STATS_BOUND_(b) b,
-    SD_STATS_BUCKETS(SD_STATS_BOUND_)
-#undef SD_STATS_BOUND_
-};
-
 static const char *const op_names[] = {
 #define SD_STATS_OP_NAME_(op) #op,
     SD_STATS_STORE_OPS(SD_STATS_OP_NAME_)
@@ -79,11 +73,6 @@ apr_uint64_t sd_stats_counter_value(const sd_stats *st, int i)
     return atomic_load_explicit(
         (const _Atomic apr_uint64_t *)(const void *)((const char *)st + counters[i].offset),
         memory_order_relaxed);
-}
-
-apr_int64_t sd_stats_bucket_bound(int i)
-{
-    return i >= 0 && i < SD_STATS_NBUCKETS ? bounds[i] : -1;
 }
 
 const char *sd_stats_store_op_name(int op)

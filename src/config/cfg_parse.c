@@ -13,6 +13,17 @@
 
 #define ALNUM "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
+/* The first byte of s below lo, past '~' or in `except`, or NULL. */
+static const char *bad_byte(const char *s, unsigned char lo, const char *except)
+{
+    for (; *s; ++s) {
+        if ((unsigned char)*s < lo || (unsigned char)*s > 0x7e || strchr(except, *s)) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
 const char *sd_cfg_parse_int(apr_pool_t *p, const char *arg, apr_int64_t min,
                              apr_int64_t max, const char *unit, apr_int64_t *out)
 {
@@ -117,29 +128,12 @@ const char *sd_cfg_parse_host_port(apr_pool_t *p, const char *arg,
 
 const char *sd_cfg_parse_cookie_name(apr_pool_t *p, const char *arg)
 {
-    const unsigned char *c = (const unsigned char *)arg;
     if (!arg || !*arg) {
         return "a cookie name must not be empty";
     }
-    for (; *c; ++c) {
-        if (*c <= 0x20 || *c >= 0x7f || strchr("()<>@,;:\\\"/[]?={}", *c)) {
-            return apr_psprintf(p, "'%s' is not a valid cookie name (letters,"
-                                " digits and !#$%%&'*+-.^_`|~ only)", arg);
-        }
-    }
-    return NULL;
-}
-
-static const char *check_attribute_text(apr_pool_t *p, const char *arg,
-                                        const char *what)
-{
-    for (const unsigned char *c = (const unsigned char *)arg; *c; ++c) {
-        if (*c < 0x21 || *c > 0x7e || *c == ';' || *c == ',') {
-            return apr_psprintf(p, "'%s' is not a valid cookie %s (printable"
-                                " characters, no ';', ',' or spaces)", arg, what);
-        }
-    }
-    return NULL;
+    return bad_byte(arg, 0x21, "()<>@,;:\\\"/[]?={}")
+           ? apr_psprintf(p, "'%s' is not a valid cookie name (letters,"
+                          " digits and !#$%%&'*+-.^_`|~ only)", arg) : NULL;
 }
 
 const char *sd_cfg_parse_cookie_path(apr_pool_t *p, const char *arg)
@@ -147,7 +141,9 @@ const char *sd_cfg_parse_cookie_path(apr_pool_t *p, const char *arg)
     if (!arg || *arg != '/') {
         return apr_psprintf(p, "'%s' must start with '/'", arg ? arg : "");
     }
-    return check_attribute_text(p, arg, "path");
+    return bad_byte(arg, 0x21, ";,")
+           ? apr_psprintf(p, "'%s' is not a valid cookie path (printable"
+                          " characters, no ';', ',' or spaces)", arg) : NULL;
 }
 
 const char *sd_cfg_parse_cookie_domain(apr_pool_t *p, const char *arg)
@@ -159,29 +155,28 @@ const char *sd_cfg_parse_cookie_domain(apr_pool_t *p, const char *arg)
         return apr_psprintf(p, "'%s' is not a valid cookie domain (letters,"
                             " digits, '-' and '.')", arg);
     }
-    return check_attribute_text(p, arg, "domain");
+    return NULL;
 }
 
 const char *sd_cfg_parse_key_prefix(apr_pool_t *p, const char *arg,
                                     apr_size_t max_len)
 {
+    const char *bad;
+
     if (strlen(arg) > max_len) {
         return apr_psprintf(p, "'%s' is too long (at most %" APR_SIZE_T_FMT
                             " bytes, so that prefix + session ID fits"
                             " memcached's 250-byte key limit)", arg, max_len);
     }
-    for (const unsigned char *c = (const unsigned char *)arg; *c; ++c) {
-        if (*c <= 0x20 || *c >= 0x7f) {
-            return apr_psprintf(p, "'%s' contains a space or control character,"
-                                " which memcached keys cannot hold", arg);
-        }
-        if (*c == '{' || *c == '}') {
-            /* A lock key is "{<record key>}...": the braces are its hash tag. */
-            return apr_psprintf(p, "'%s' contains '{' or '}', which mark the hash tag"
-                                " of lock keys (docs/cluster.md)", arg);
-        }
+    if ((bad = bad_byte(arg, 0x21, "{}")) == NULL) {
+        return NULL;
     }
-    return NULL;
+    /* A lock key is "{<record key>}...": the braces are its hash tag. */
+    return *bad == '{' || *bad == '}'
+           ? apr_psprintf(p, "'%s' contains '{' or '}', which mark the hash tag"
+                          " of lock keys (docs/cluster.md)", arg)
+           : apr_psprintf(p, "'%s' contains a space or control character,"
+                          " which memcached keys cannot hold", arg);
 }
 
 const char *sd_cfg_parse_origin(apr_pool_t *p, const char *arg)
@@ -212,12 +207,8 @@ const char *sd_cfg_parse_realm(apr_pool_t *p, const char *arg)
         return apr_psprintf(p, "'%s' is not a realm name (1 to %d characters)", arg,
                             SD_CFG_REALM_MAX);
     }
-    for (const unsigned char *c = (const unsigned char *)arg; *c; ++c) {
-        if (*c < 0x20 || *c > 0x7e) {
-            return apr_psprintf(p, "'%s' is not a realm name (printable ASCII only)", arg);
-        }
-    }
-    return NULL;
+    return bad_byte(arg, 0x20, "")
+           ? apr_psprintf(p, "'%s' is not a realm name (printable ASCII only)", arg) : NULL;
 }
 
 const char *sd_cfg_parse_login_url(apr_pool_t *p, const char *arg)

@@ -274,28 +274,16 @@ static const char *apply(const directive *d, const set_ctx *ctx, sd_config *conf
 {
     void *field = field_of(conf, d);
     const char *err = NULL;
-    apr_int64_t number;
-    int choice;
 
+    /* The parsers write *out only on success, so a refused value leaves
+     * the field as it was. */
     switch (d->kind) {
     case KIND_INT:
-        err = sd_cfg_parse_int(ctx->pool, arg, d->min, d->max, d->unit, &number);
-        if (!err) {
-            *(apr_int64_t *)field = number;
-        }
-        return err;
+        return sd_cfg_parse_int(ctx->pool, arg, d->min, d->max, d->unit, field);
     case KIND_FLAG:
-        err = sd_cfg_parse_flag(ctx->pool, arg, &choice);
-        if (!err) {
-            *(int *)field = choice;
-        }
-        return err;
+        return sd_cfg_parse_flag(ctx->pool, arg, field);
     case KIND_CHOICE:
-        err = sd_cfg_parse_choice(ctx->pool, arg, d->choices, &choice);
-        if (!err) {
-            *(int *)field = choice;
-        }
-        return err;
+        return sd_cfg_parse_choice(ctx->pool, arg, d->choices, field);
     case KIND_TEXT:
         *(const char **)field = apr_pstrdup(ctx->pool, arg);
         return d->validate ? d->validate(ctx->pool, arg) : NULL;
@@ -318,7 +306,7 @@ static const char *from_command(cmd_parms *cmd, const char *arg)
 {
     const directive *d = cmd->info;
     set_ctx ctx = { cmd->pool, cmd->temp_pool, cmd->server, d->name };
-    const char *err = apply(d, &ctx, sd_vhost_config(cmd->server), arg);
+    const char *err = apply(d, &ctx, sd_vhost_get(cmd->server)->conf, arg);
     return err ? apr_pstrcat(cmd->pool, d->name, ": ", err, NULL) : NULL;
 }
 
@@ -528,9 +516,8 @@ const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)
 
 const char *sd_config_same_site_name(const sd_config *conf)
 {
-    static const char *const names[] = { "Strict", "Lax", "None", NULL };
     return conf->cookie_same_site >= 0 && conf->cookie_same_site < SD_SAME_SITE_OFF
-           ? names[conf->cookie_same_site] : NULL;
+           ? directives[IDX_cookie_same_site].choices[conf->cookie_same_site] : NULL;
 }
 
 void sd_config_visit(apr_pool_t *p, const sd_config *conf,

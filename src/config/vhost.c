@@ -24,8 +24,3 @@ sd_vhost *sd_vhost_get(const server_rec *s)
 {
     return ap_get_module_config(s->module_config, &sessiondemo_module);
 }
-
-sd_config *sd_vhost_config(const server_rec *s)
-{
-    return sd_vhost_get(s)->conf;
-}

@@ -169,11 +169,11 @@ static int escape_at(const char *s, apr_size_t n, apr_size_t i)
  * an escaped NUL; unescaped bytes are copied, as Node does with latin1. */
 static char *uri_decode(apr_pool_t *p, const char *s, apr_size_t n)
 {
+    static const unsigned long least[] = { 0, 0x80, 0x800, 0x10000 };
     char *out = apr_palloc(p, n + 1);
     apr_size_t o = 0, i = 0;
 
     while (i < n) {
-        unsigned char b[4];
         int c, need;
         unsigned long cp;
 
@@ -181,40 +181,30 @@ static char *uri_decode(apr_pool_t *p, const char *s, apr_size_t n)
             out[o++] = s[i++];
             continue;
         }
-        if ((c = escape_at(s, n, i)) < 0) {
+        if ((c = escape_at(s, n, i)) <= 0) {
             return NULL;
         }
         i += 3;
-        if (c == 0) {
-            return NULL;
-        }
-        if (c < 0x80) {
-            out[o++] = (char)c;
-            continue;
-        }
         /* A multi-byte sequence: every continuation byte must be escaped too,
          * and the whole must be shortest-form UTF-8 for a scalar value. */
-        if ((c & 0xe0) == 0xc0) { need = 1; cp = (unsigned long)(c & 0x1f); }
-        else if ((c & 0xf0) == 0xe0) { need = 2; cp = (unsigned long)(c & 0x0f); }
-        else if ((c & 0xf8) == 0xf0) { need = 3; cp = (unsigned long)(c & 0x07); }
-        else { return NULL; }
-        b[0] = (unsigned char)c;
-        for (int k = 1; k <= need; ++k) {
+        need = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2
+               : (c & 0xf8) == 0xf0 ? 3 : -1;
+        if (need < 0) {
+            return NULL;
+        }
+        out[o++] = (char)c;
+        cp = (unsigned long)(c & (0x3f >> need));
+        for (int k = 0; k < need; ++k, i += 3) {
             int cc = escape_at(s, n, i);
             if (cc < 0 || (cc & 0xc0) != 0x80) {
                 return NULL;
             }
-            i += 3;
-            b[k] = (unsigned char)cc;
-            cp = (cp << 6) | (unsigned long)(cc & 0x3f);
+            out[o++] = (char)cc;
+            cp = cp << 6 | (unsigned long)(cc & 0x3f);
         }
-        if ((need == 1 && cp < 0x80) || (need == 2 && cp < 0x800)
-            || (need == 3 && cp < 0x10000) || cp > 0x10ffff
-            || (cp >= 0xd800 && cp <= 0xdfff)) {
+        if (need && (cp < least[need] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))) {
             return NULL;
         }
-        memcpy(out + o, b, (apr_size_t)need + 1);
-        o += (apr_size_t)need + 1;
     }
     out[o] = '\0';
     return out;
@@ -320,33 +310,23 @@ static const char *find_next(apr_pool_t *p, const char *header, apr_size_t len,
     return NULL;
 }
 
+/* jshttp/cookie: a header shorter than "a=" holds nothing. */
 const char *sd_cookie_find(apr_pool_t *p, const char *header,
                            const char *name)
 {
-    apr_size_t len, pos = 0;
+    apr_size_t len = header ? strlen(header) : 0, pos = 0;
 
-    if (header == NULL || name == NULL) {
-        return NULL;
-    }
-    len = strlen(header);
-    if (len < 2) { /* jshttp/cookie: shorter than "a=" holds nothing */
-        return NULL;
-    }
-    return find_next(p, header, len, name, strlen(name), &pos);
+    return name && len >= 2 ? find_next(p, header, len, name, strlen(name), &pos) : NULL;
 }
 
 int sd_cookie_find_all(apr_pool_t *p, const char *header, const char *name,
                        apr_array_header_t *out)
 {
-    apr_size_t len, namelen, pos = 0;
+    apr_size_t len = header ? strlen(header) : 0, pos = 0;
     const char *v;
     int n = 0;
 
-    if (header == NULL || name == NULL || (len = strlen(header)) < 2) {
-        return 0;
-    }
-    namelen = strlen(name);
-    while ((v = find_next(p, header, len, name, namelen, &pos)) != NULL) {
+    while (name && len >= 2 && (v = find_next(p, header, len, name, strlen(name), &pos))) {
         APR_ARRAY_PUSH(out, const char *) = v;
         ++n;
     }
@@ -362,16 +342,6 @@ static int pair_is_any(const char *h, const pair_span *sp, const apr_array_heade
         }
     }
     return 0;
-}
-
-static int pair_is_blank(const char *h, const pair_span *sp)
-{
-    for (apr_size_t i = sp->s; i < sp->e; ++i) {
-        if (!is_ows(h[i])) {
-            return 0;
-        }
-    }
-    return 1;
 }
 
 const char *sd_cookie_strip_any(apr_pool_t *p, const char *header,
@@ -406,7 +376,7 @@ const char *sd_cookie_strip_any(apr_pool_t *p, const char *header,
             gap = 1;
             continue;
         }
-        if (pair_is_blank(header, &sp)) {
+        if (strspn(header + sp.s, " \t") >= sp.e - sp.s) {
             /* Nothing but the white space around separators: dropped
              * once something is removed, never left as a lone ';'. */
             gap = 1;
@@ -437,29 +407,8 @@ const char *sd_cookie_strip_any(apr_pool_t *p, const char *header,
     return out;
 }
 
-const char *sd_cookie_strip(apr_pool_t *p, const char *header, const char *name,
-                            const char **removed)
-{
-    apr_array_header_t *names = apr_array_make(p, 1, sizeof(const char *));
-
-    APR_ARRAY_PUSH(names, const char *) = name;
-    if (removed) {
-        *removed = NULL;
-    }
-    return name ? sd_cookie_strip_any(p, header, names, removed) : header;
-}
-
 /* Spelled out rather than apr_isalnum, so no locale widens the set. */
-static int uri_keeps(unsigned char c)
-{
-    switch (c) {
-    case '-': case '_': case '.': case '!': case '~': case '*': case '\'':
-    case '(': case ')':
-        return 1;
-    default:
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    }
-}
+#define URI_KEEPS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()"
 
 char *sd_cookie_uri_encode(apr_pool_t *p, const char *s)
 {
@@ -476,7 +425,7 @@ char *sd_cookie_uri_encode(apr_pool_t *p, const char *s)
     out = apr_palloc(p, n * 3 + 1);
     for (apr_size_t i = 0; i < n; ++i) {
         unsigned char c = (unsigned char)s[i];
-        if (uri_keeps(c)) {
+        if (strchr(URI_KEEPS, c)) {   /* never the NUL: i < strlen(s) */
             out[o++] = (char)c;
         }
         else {

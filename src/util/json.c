@@ -91,19 +91,12 @@ static size_t utf8_len(const unsigned char *s, const unsigned char *end)
            || (cp >= 0xD800 && cp <= 0xDFFF) ? 0 : n;
 }
 
+/* Four hex digits, or -1; n counts the bytes, as APR stops at a NUL. */
 static long hex4(const char *s)
 {
-    long v = 0;
-    for (int i = 0; i < 4; ++i) {
-        int c = s[i];
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-        if (d < 0) {
-            return -1;
-        }
-        v = v * 16 + d;
-    }
-    return v;
+    unsigned char b[2];
+    apr_size_t n = 0;
+    return apr_unescape_hex(b, s, 4, 0, &n) == APR_SUCCESS && n == 2 ? b[0] << 8 | b[1] : -1;
 }
 
 /* A string, r->s past its opening quote: its bytes in *out (the text itself
