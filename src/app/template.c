@@ -121,13 +121,8 @@ static int is_seg_char(char ch)
 static apr_size_t find_str(const char *s, apr_size_t from, apr_size_t len,
                            const char *needle)
 {
-    apr_size_t n = strlen(needle);
-    for (apr_size_t i = from; i < len && len - i >= n; ++i) {
-        if (memcmp(s + i, needle, n) == 0) {
-            return i;
-        }
-    }
-    return len;
+    const char *hit = memmem(s + from, len - from, needle, strlen(needle));
+    return hit ? (apr_size_t)(hit - s) : len;
 }
 
 /* Moves pos forward, keeping the line number in step so every tag can be
@@ -446,14 +441,8 @@ static int compile_tag(tpl_compiler *c)
 }
 
 sd_template *sd_template_compile(apr_pool_t *p, const char *name, const char *src,
-                                 apr_size_t len, const char **err)
-{
-    return sd_template_compile_with(p, name, src, len, NULL, err);
-}
-
-sd_template *sd_template_compile_with(apr_pool_t *p, const char *name, const char *src,
-                                      apr_size_t len, const sd_template_partial *partials,
-                                      const char **err)
+                                 apr_size_t len, const sd_template_partial *partials,
+                                 const char **err)
 {
     const char *ignored;
     tpl_compiler c;
@@ -512,11 +501,8 @@ sd_template *sd_template_compile_with(apr_pool_t *p, const char *name, const cha
 static char *read_fail(apr_pool_t *p, const char *path, const char *what,
                        apr_status_t rv, const char **err)
 {
-    if (err) {
-        char buf[256];
-        *err =
-            apr_psprintf(p, "%s: %s: %s", path, what, apr_strerror(rv, buf, sizeof(buf)));
-    }
+    char buf[256];
+    *err = apr_psprintf(p, "%s: %s: %s", path, what, apr_strerror(rv, buf, sizeof(buf)));
     return NULL;
 }
 
@@ -538,18 +524,13 @@ char *sd_template_read(apr_pool_t *p, const char *path, apr_size_t *len, const c
     }
     if (info.filetype != APR_REG) {
         apr_file_close(f);
-        if (err) {
-            *err = apr_psprintf(p, "%s: not a regular file", path);
-        }
+        *err = apr_psprintf(p, "%s: not a regular file", path);
         return NULL;
     }
     if (info.size > TPL_MAX_FILE_SIZE) {
         apr_file_close(f);
-        if (err) {
-            *err =
-                apr_psprintf(p, "%s: template is %" APR_OFF_T_FMT " bytes, limit is %d",
-                             path, info.size, TPL_MAX_FILE_SIZE);
-        }
+        *err = apr_psprintf(p, "%s: template is %" APR_OFF_T_FMT " bytes, limit is %d", path,
+                            info.size, TPL_MAX_FILE_SIZE);
         return NULL;
     }
 
@@ -572,7 +553,7 @@ sd_template *sd_template_load(apr_pool_t *p, const char *path,
 {
     apr_size_t len;
     const char *src = sd_template_read(p, path, &len, err);
-    return src ? sd_template_compile_with(p, path, src, len, partials, err) : NULL;
+    return src ? sd_template_compile(p, path, src, len, partials, err) : NULL;
 }
 
 /* One pass into a buffer that doubles: a sizing pass cost more than the
@@ -658,10 +639,7 @@ static const json_t *lookup(const json_t *view, const tpl_path *path)
 
 static int truthy(const json_t *v)
 {
-    if (!v) {
-        return 0;
-    }
-    switch (json_typeof(v)) {
+    switch (v ? json_typeof(v) : JSON_NULL) {
     case JSON_NULL:
     case JSON_FALSE:
         return 0;
