@@ -32,9 +32,7 @@ int sd_http_is_secure(request_rec *r, const sd_config *conf)
     if (!proto) {
         return 0;
     }
-    while (*proto == ' ' || *proto == '\t') {
-        ++proto;
-    }
+    proto += strspn(proto, " \t");
     return strncasecmp(proto, "https", 5) == 0
            && (proto[5] == '\0' || proto[5] == ',' || proto[5] == ' ' || proto[5] == '\t');
 }

@@ -201,30 +201,20 @@ static int same_header(const char *name, const char *configured)
     return !*name && !*configured;
 }
 
-static int drop_if_same(void *data, const char *key, const char *value)
-{
-    apr_array_header_t *doomed = data;
-    (void)value;
-    if (same_header(key, *(const char **)doomed->elts)) {
-        APR_ARRAY_PUSH(doomed, const char *) = key;
-    }
-    return 1;
-}
-
 int sd_gate_strip_header(request_rec *r)
 {
     const sd_vhost *v = sd_vhost_get(r->server);
-    apr_array_header_t *doomed;
+    const apr_array_header_t *h = apr_table_elts(r->headers_in);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
 
-    if (!v->conf->pass_user) {
-        return DECLINED;
-    }
-    /* elts[0] is the configured name. */
-    doomed = apr_array_make(r->pool, 2, sizeof(const char *));
-    APR_ARRAY_PUSH(doomed, const char *) = v->conf->pass_user;
-    apr_table_do(drop_if_same, doomed, r->headers_in, NULL);
-    for (int i = 1; i < doomed->nelts; ++i) {
-        apr_table_unset(r->headers_in, APR_ARRAY_IDX(doomed, i, const char *));
+    for (int i = 0; v->conf->pass_user && i < h->nelts;) {
+        if (e[i].key && same_header(e[i].key, v->conf->pass_user)) {
+            /* In place: the later entries move down to i. */
+            apr_table_unset(r->headers_in, e[i].key);
+        }
+        else {
+            ++i;
+        }
     }
     return DECLINED;
 }
