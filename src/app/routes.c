@@ -439,10 +439,9 @@ static int route_protected(route_ctx *ctx, sd_http_reply *out)
     }
     if (!is_logged_in(ctx)) {
         sd_http_text(out, HTTP_UNAUTHORIZED, "Unauthorized");
+        return OK;
     }
-    else {
-        sd_http_text(out, HTTP_OK, "Protected content");
-    }
+    sd_http_text(out, HTTP_OK, "Protected content");
     return OK;
 }
 
@@ -570,22 +569,33 @@ static int sessions_model(route_ctx *ctx, const char *user, json_t **list, int *
     return OK;
 }
 
+/* The page, or the list alone at /sessions.json. */
 static int route_sessions(route_ctx *ctx, sd_http_reply *out)
 {
     json_t *view, *list;
     const char *user;
     int rc = refuse_demo_mode(ctx) ? HTTP_SERVICE_UNAVAILABLE : load_session(ctx), others;
+    int json = strcmp(ctx->path, "/sessions.json") == 0;
 
     if (rc != OK) {
         return rc;
     }
-    if (!(user = session_user(ctx))) {
+    if (!(user = session_user(ctx)) && json) {
+        json_error(ctx, out, HTTP_UNAUTHORIZED, "not logged in");
+        return OK;
+    }
+    if (!user) {
         sd_http_redirect(out, sd_next_path_login_url(ctx->r->pool, app_url(ctx, "/login"),
                                                      app_url(ctx, "/sessions")));
         return OK;
     }
     if ((rc = sessions_model(ctx, user, &list, &others)) != OK) {
         return rc;
+    }
+    if (json) {
+        sd_http_json(ctx->r, out, HTTP_OK,
+                     sd_json_track(ctx->r->pool, json_pack("{s:O}", "sessions", list)));
+        return OK;
     }
     view = sd_json_track(ctx->r->pool, json_object());
     json_object_set_new(view, "user", view_user(ctx, 1));
@@ -606,27 +616,6 @@ static int route_sessions(route_ctx *ctx, sd_http_reply *out)
         }
     }
     render(ctx, out, HTTP_OK, SD_VIEW_SESSIONS, view);
-    return OK;
-}
-
-static int route_sessions_json(route_ctx *ctx, sd_http_reply *out)
-{
-    json_t *list;
-    const char *user;
-    int rc = refuse_demo_mode(ctx) ? HTTP_SERVICE_UNAVAILABLE : load_session(ctx), others;
-
-    if (rc != OK) {
-        return rc;
-    }
-    if (!(user = session_user(ctx))) {
-        json_error(ctx, out, HTTP_UNAUTHORIZED, "not logged in");
-        return OK;
-    }
-    if ((rc = sessions_model(ctx, user, &list, &others)) != OK) {
-        return rc;
-    }
-    sd_http_json(ctx->r, out, HTTP_OK,
-                 sd_json_track(ctx->r->pool, json_pack("{s:O}", "sessions", list)));
     return OK;
 }
 
@@ -713,7 +702,7 @@ static const route routes[] = {
     /* The other sessions are ended each under its own lock; this one is
      * only read (the index is written after, never while holding it). */
     { "/sessions",        M_GET,  SD_SESSION_READ, route_sessions },
-    { "/sessions.json",   M_GET,  SD_SESSION_READ, route_sessions_json },
+    { "/sessions.json",   M_GET,  SD_SESSION_READ, route_sessions },
     { "/sessions/logout-others", M_POST, SD_SESSION_READ, route_sessions_logout_others },
     { "/sessions/logout", M_POST, SD_SESSION_READ, route_sessions_logout },
 };
