@@ -5,6 +5,7 @@
  * render the same template without locking. */
 #include "sd_template.h"
 
+#include <apr_cstr.h>
 #include <apr_file_info.h>
 #include <apr_file_io.h>
 #include <apr_strings.h>
@@ -162,18 +163,11 @@ static void append_node(tpl_compiler *c, tpl_node *n)
 static int parse_path(tpl_compiler *c, apr_size_t line, const char *s, apr_size_t len,
                       tpl_path *out)
 {
-    apr_size_t nsegs = 1;
+    apr_array_header_t *segs;
     int ok = len > 0 && s[0] != '.' && s[len - 1] != '.';
     for (apr_size_t i = 0; ok && i < len; ++i) {
-        if (s[i] == '.') {
-            if (s[i + 1] == '.') { /* i + 1 < len: s cannot end with '.' */
-                ok = 0;
-            }
-            ++nsegs;
-        }
-        else if (!is_seg_char(s[i])) {
-            ok = 0;
-        }
+        /* i + 1 < len at a '.': s cannot end with one. */
+        ok = s[i] == '.' ? s[i + 1] != '.' : is_seg_char(s[i]);
     }
     if (!ok) {
         compile_fail(c, line,
@@ -183,15 +177,10 @@ static int parse_path(tpl_compiler *c, apr_size_t line, const char *s, apr_size_
         return 0;
     }
 
-    out->segs = apr_palloc(c->pool, nsegs * sizeof(*out->segs));
-    out->nsegs = 0;
-    apr_size_t start = 0;
-    for (apr_size_t i = 0; i <= len; ++i) {
-        if (i == len || s[i] == '.') {
-            out->segs[out->nsegs++] = apr_pstrmemdup(c->pool, s + start, i - start);
-            start = i + 1;
-        }
-    }
+    out->dotted = apr_pstrmemdup(c->pool, s, len);
+    segs = apr_cstr_split(out->dotted, ".", 0, c->pool);
+    out->segs = (const char **)segs->elts;
+    out->nsegs = (apr_size_t)segs->nelts;
     if (strcmp(out->segs[0], "this") == 0) {
         compile_fail(c, line,
                      "'this' is not supported; write the full path "
@@ -199,7 +188,6 @@ static int parse_path(tpl_compiler *c, apr_size_t line, const char *s, apr_size_
                      snippet(c->pool, s, len));
         return 0;
     }
-    out->dotted = apr_pstrmemdup(c->pool, s, len);
     return 1;
 }
 
