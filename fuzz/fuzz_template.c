@@ -102,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(src, data, size);
     }
 
-    t = sd_template_compile(p, "fuzz.html", src, size, &err);
+    t = sd_template_compile(p, "fuzz.html", src, size, NULL, &err);
     if (!t) {
         size_t lines = count_char(src, size, '\n') + 1;
         unsigned long line = 0;

@@ -24,19 +24,14 @@ typedef struct {
     apr_size_t len;
 } sd_template_partial;
 
-/* Compiles `len` bytes of `src`. On failure returns NULL and sets *err to a
- * message of the form "<name>:<line>: <what is wrong>" allocated from p.
- * {{> x}} is an error here; sd_template_compile_with takes the partials. */
+/* Compiles `len` bytes of `src` with partials (NULL: none, {{> x}} is an
+ * error); the template keeps its own copy of what it uses of them. On
+ * failure returns NULL and sets *err (if not NULL) to a message of the form
+ * "<name>:<line>: <what is wrong>" allocated from p. */
 sd_template *sd_template_compile(apr_pool_t *p, const char *name,
                                  const char *src, apr_size_t len,
+                                 const sd_template_partial *partials,
                                  const char **err);
-
-/* The same, with partials (NULL: none); the template keeps its own copy of
- * what it uses of them. */
-sd_template *sd_template_compile_with(apr_pool_t *p, const char *name,
-                                      const char *src, apr_size_t len,
-                                      const sd_template_partial *partials,
-                                      const char **err);
 
 /* Reads a template directory's file (a regular file of at most 1 MiB) into
  * one NUL-terminated buffer from p; NULL with *err naming the path. */

@@ -3,37 +3,22 @@
  * serves query strings and bodies and can be fuzzed without a request_rec. */
 #include "sd_form.h"
 
-#include <apr_encode.h>
+#include <apr_escape.h>
 #include <apr_strings.h>
 
-/* The byte two hex digits at s stand for, or -1. */
-static int hex_byte(const char *s)
-{
-    unsigned char b;
-    return apr_decode_base16_binary(&b, s, 2, APR_ENCODE_NONE, NULL) == APR_SUCCESS ? b : -1;
-}
-
+/* Decoded in a NUL-terminated copy, so no escape reaches past the field;
+ * a NUL, raw or as %00 (the decoded text is then shorter than counted),
+ * is refused. */
 static char *decode_component(apr_pool_t *p, const char *s, apr_size_t n)
 {
-    char *out = apr_palloc(p, n + 1);
-    apr_size_t o = 0;
-    for (apr_size_t i = 0; i < n; ++i) {
-        char c = s[i];
-        int b;
-        if (c == '+') {
-            c = ' ';
-        }
-        else if (c == '%' && i + 2 < n && (b = hex_byte(s + i + 1)) >= 0) {
-            c = (char)b;
-            i += 2;
-        }
-        if (c == '\0') {
-            return NULL;
-        }
-        out[o++] = c;
+    char *out = apr_pstrmemdup(p, s, n);
+    apr_size_t len;
+
+    if (memchr(s, '\0', n)) {
+        return NULL;
     }
-    out[o] = '\0';
-    return out;
+    apr_unescape_url(out, out, APR_ESCAPE_STRING, NULL, NULL, 1, &len);
+    return strlen(out) == len - 1 ? out : NULL;
 }
 
 apr_status_t sd_form_parse(apr_pool_t *p, const char *buf, apr_size_t len,

@@ -32,9 +32,7 @@ int sd_http_is_secure(request_rec *r, const sd_config *conf)
     if (!proto) {
         return 0;
     }
-    while (*proto == ' ' || *proto == '\t') {
-        ++proto;
-    }
+    proto += strspn(proto, " \t");
     return strncasecmp(proto, "https", 5) == 0
            && (proto[5] == '\0' || proto[5] == ',' || proto[5] == ' ' || proto[5] == '\t');
 }
@@ -171,25 +169,20 @@ int sd_http_cross_origin(request_rec *r, const sd_config *conf, const char **why
     }
     if (!origin) {
         const char *referer = apr_table_get(r->headers_in, "Referer");
-        if (referer) {
-            source = "Referer";
-            origin = origin_of(r->pool, referer);
-            if (!origin) {
-                *why = "a Referer that is not an absolute URL";
-                return 1;
+        if (!referer) {
+            /* Sec-Fetch-Site same-origin or none alone, or no browser. */
+            if (fetch_site || conf->cookie_same_site == SD_SAME_SITE_LAX
+                || conf->cookie_same_site == SD_SAME_SITE_STRICT) {
+                return 0;
             }
+            *why = "no Origin, Referer or Sec-Fetch-Site, and the cookie is not SameSite"
+                   " Lax or Strict";
+            return 1;
         }
-        else if (!fetch_site) {
-            if (conf->cookie_same_site != SD_SAME_SITE_LAX
-                && conf->cookie_same_site != SD_SAME_SITE_STRICT) {
-                *why = "no Origin, Referer or Sec-Fetch-Site, and the cookie is not SameSite"
-                       " Lax or Strict";
-                return 1;
-            }
-            return 0;
-        }
-        else {
-            return 0;  /* Sec-Fetch-Site same-origin or none, nothing else */
+        source = "Referer";
+        if (!(origin = origin_of(r->pool, referer))) {
+            *why = "a Referer that is not an absolute URL";
+            return 1;
         }
     }
     if (is_own_origin(r, conf, origin)) {

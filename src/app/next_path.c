@@ -5,15 +5,9 @@
 #include "sd_next_path.h"
 
 #include <apr_encode.h>
+#include <apr_escape.h>
 #include <apr_strings.h>
 #include <string.h>
-
-/* The byte two hex digits at s stand for, or -1. */
-static int hex_byte(const char *s)
-{
-    unsigned char b;
-    return apr_decode_base16_binary(&b, s, 2, APR_ENCODE_NONE, NULL) == APR_SUCCESS ? b : -1;
-}
 
 /* Whether s (len bytes) starts like a path of this origin and holds no
  * byte a browser would read differently. */
@@ -33,8 +27,8 @@ static int plain_path(const unsigned char *s, apr_size_t len)
 
 const char *sd_next_path_check(apr_pool_t *p, const char *next)
 {
-    apr_size_t len, n = 0;
-    unsigned char *again;
+    apr_size_t len, n;
+    char *again;
 
     if (!next || (len = strlen(next)) > SD_NEXT_PATH_MAX
         || !plain_path((const unsigned char *)next, len)) {
@@ -43,18 +37,9 @@ const char *sd_next_path_check(apr_pool_t *p, const char *next)
     /* Decoded once more, as a careless backend would: %2F%2Fevil must not
      * become //evil anywhere down the line. */
     again = apr_palloc(p, len + 1);
-    for (apr_size_t i = 0; i < len; ++i) {
-        int b;
-        if (next[i] == '%' && i + 2 < len + 1 && (b = hex_byte(next + i + 1)) >= 0) {
-            again[n++] = (unsigned char)b;
-            i += 2;
-        }
-        else {
-            again[n++] = (unsigned char)next[i];
-        }
-    }
-    again[n] = '\0';
-    if (!plain_path(again, n)) {
+    apr_unescape_url(again, next, APR_ESCAPE_STRING, NULL, NULL, 0, &n);
+    /* n counts the NUL; a %00 stays in, for plain_path to refuse. */
+    if (!plain_path((const unsigned char *)again, n - 1)) {
         return NULL;
     }
     return next;

@@ -85,16 +85,14 @@ static int is_logged_in(route_ctx *ctx)
 static json_t *view_user(route_ctx *ctx, int logged_in)
 {
     sd_session *s = ctx->session;
-    json_t *user = json_object();
+    json_t *user;
 
     if (!logged_in) {
-        json_object_set_new(user, "name", json_string("Guest"));
-        json_object_set_new(user, "isLoggedIn", json_false());
-        json_object_set_new(user, "loginTime", json_null());
-        json_object_set_new(user, "visitCount", json_integer(0));
-        return user;
+        return json_pack("{s:s,s:b,s:n,s:i}", "name", "Guest", "isLoggedIn", 0, "loginTime",
+                         "visitCount", 0);
     }
     /* Shared, not copied: the view only reads them. */
+    user = json_object();
     json_object_set(user, "name", (json_t *)sd_session_get(s, "username"));
     json_object_set_new(user, "isLoggedIn", json_true());
     json_object_set(user, "loginTime", (json_t *)sd_session_get(s, "loginTime"));
@@ -124,14 +122,10 @@ static int route_home(route_ctx *ctx, sd_http_reply *out)
     if (json_is_object(flash) && json_is_string(json_object_get(flash, "message"))) {
         json_object_set(view, "flash", (json_t *)flash);
     }
-    if (ctx->r->header_only) {
-        render(ctx, out, HTTP_OK, SD_VIEW_HOME, view);
-        return OK;
-    }
-    if (flash) {
+    if (flash && !ctx->r->header_only) {
         sd_session_del(ctx->session, "flash");
     }
-    if (logged_in) {
+    if (logged_in && !ctx->r->header_only) {
         json_int_t count = json_integer_value(sd_session_get(ctx->session, "visitCount"));
         sd_session_set_new(ctx->session, "visitCount", json_integer(count + 1));
     }
@@ -162,12 +156,9 @@ static int route_login_form(route_ctx *ctx, sd_http_reply *out)
     return OK;
 }
 
-/* Counters that do not answer refuse the login before its password is
- * checked, right or wrong alike: letting it through would make the form an
- * unthrottled password oracle for as long as memcached is away (the 503
- * carries every 503's Retry-After). Said once
- * per child until they answer again: an outage must not fill the log with
- * a line per login. */
+/* Counters that do not answer refuse the login, right password or wrong:
+ * else the form is an unthrottled oracle while memcached is away. Said once
+ * per child until they answer again, not once per login. */
 static int throttle_unavailable(route_ctx *ctx)
 {
     SD_STATS_INC(ctx->v->rt.stats, throttle_unavailable);
@@ -180,13 +171,11 @@ static int throttle_unavailable(route_ctx *ctx)
     return HTTP_SERVICE_UNAVAILABLE;
 }
 
-/* Before the password is checked, so a refused attempt tells nothing and
- * never reaches the provider; the answer depends only on the counts, which
- * unknown names get exactly like known ones. The attempt is counted as a
- * failure first and taken back if its password is right, so a burst of
+/* Before the password is checked, so a refusal tells nothing and depends
+ * only on counts, which unknown names get like known ones. The attempt
+ * counts as a failure first and is taken back if its password is right, so
  * parallel guesses cannot all pass on one reading. *client stays NULL when
- * nothing was counted. The counters failing refuse the attempt (503), the
- * same whatever the password. */
+ * nothing was counted. */
 static int throttle_check(route_ctx *ctx, const char *username, const char **client)
 {
     request_rec *r = ctx->r;
@@ -221,13 +210,20 @@ static int throttle_check(route_ctx *ctx, const char *username, const char **cli
          * so refusals do not push an address over the limit for others. */
         apr_table_setn(r->err_headers_out, "Retry-After",
                        apr_psprintf(r->pool, "%" APR_INT64_T_FMT, verdict.retry_after));
-        ctx->message = "Too many failed logins. Please wait a few minutes before trying again.";
         return HTTP_TOO_MANY_REQUESTS;
     }
     *client = address;
     if (verdict.delay > 0) {
         apr_sleep(verdict.delay);
     }
+    return OK;
+}
+
+/* The form again with its error, keeping where a gated page sent the user. */
+static int back_to_login(route_ctx *ctx, sd_http_reply *out, const char *next, const char *url)
+{
+    sd_http_redirect(out, next ? sd_next_path_login_url(ctx->r->pool, app_url(ctx, url), next)
+                               : app_url(ctx, url));
     return OK;
 }
 
@@ -251,9 +247,7 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
      * path of this server, kept across a failed attempt. */
     next = sd_next_path_check(r->pool, apr_table_get(form, "next"));
     if (!username || !*username || !password || !*password) {
-        sd_http_redirect(out, next ? sd_next_path_login_url(r->pool, app_url(ctx, "/login?error=1"), next)
-                                   : app_url(ctx, "/login?error=1"));
-        return OK;
+        return back_to_login(ctx, out, next, "/login?error=1");
     }
     verdict = sd_username_check(username, strlen(username),
                                 (apr_size_t)ctx->conf->max_username_len);
@@ -264,22 +258,17 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
         return HTTP_BAD_REQUEST;
     }
     if (verdict != SD_USERNAME_OK) {
-        /* A name a header would carry differently than the provider
-         * checked it (a backend's parser strips "alice "'s space): a failed
-         * login, answered as a wrong password is, and the provider never
-         * asked. */
+        /* A name a header would carry otherwise than the provider checked
+         * it ("alice " stripped): a wrong password, the provider not asked. */
         SD_STATS_INC(ctx->v->rt.stats, logins_failed);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00419)
                       "login refused for username '%s': %s",
                       ap_escape_logitem(r->pool, username), sd_username_reason(verdict));
-        sd_http_redirect(out, next ? sd_next_path_login_url(r->pool, app_url(ctx, "/login?error=2"), next)
-                                   : app_url(ctx, "/login?error=2"));
-        return OK;
+        return back_to_login(ctx, out, next, "/login?error=2");
     }
     if (ctx->conf->username_case == SD_USERNAME_LOWER) {
-        /* One account, one name: a provider that ignores case lets in
-         * ALICE as alice, and her index, `Require user` and the header a
-         * backend gets must all see the same name. */
+        /* A provider that ignores case lets in ALICE as alice: her index,
+         * `Require user` and a backend's header must see one name. */
         char *lowered = apr_pstrdup(r->pool, username);
         ap_str_tolower(lowered);
         username = lowered;
@@ -301,12 +290,10 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
         sd_backend_call call = { r->pool, r };
         sd_throttle_release(ctx->v->rt.throttle, ctx->v->rt.store, &call, username, client);
     }
+    if (checked == SD_DENIED) {
+        return back_to_login(ctx, out, next, "/login?error=2");
+    }
     if (checked != SD_OK) {
-        if (checked == SD_DENIED) {
-            sd_http_redirect(out, next ? sd_next_path_login_url(r->pool, app_url(ctx, "/login?error=2"), next)
-                                       : app_url(ctx, "/login?error=2"));
-            return OK;
-        }
         return sd_http_status(checked);
     }
     /* A new ID at the privilege change, so an ID planted before login
@@ -360,11 +347,9 @@ static const char *session_user(route_ctx *ctx)
     return is_logged_in(ctx) && json_is_string(name) ? json_string_value(name) : NULL;
 }
 
-/* A logout with several valid cookies of our name (a guest: one may be
- * planted) ends every session they name, each under its lock, as ending
- * another device's session does: each is the user's or the planter's own,
- * and one left alive would serve the browser as its owner once the other
- * cookie is gone. */
+/* A logout with several valid cookies of our name (one may be planted)
+ * ends every session they name, each under its lock: one left alive would
+ * serve the browser as its owner once the other cookie is gone. */
 static int end_cookie_sessions(route_ctx *ctx)
 {
     request_rec *r = ctx->r;
@@ -372,9 +357,8 @@ static int end_cookie_sessions(route_ctx *ctx)
     const char *own = sd_session_id(ctx->session);
     int ended = 0;
 
-    /* One ID is the request's own session (loaded, maybe foreign, its
-     * lock maybe still held): only two or more made the request a guest
-     * without opening any of them. */
+    /* One ID is the request's own session; only two or more made the
+     * request a guest without opening any of them. */
     if (ids->nelts < 2) {
         return OK;
     }
@@ -455,10 +439,9 @@ static int route_protected(route_ctx *ctx, sd_http_reply *out)
     }
     if (!is_logged_in(ctx)) {
         sd_http_text(out, HTTP_UNAUTHORIZED, "Unauthorized");
+        return OK;
     }
-    else {
-        sd_http_text(out, HTTP_OK, "Protected content");
-    }
+    sd_http_text(out, HTTP_OK, "Protected content");
     return OK;
 }
 
@@ -586,22 +569,33 @@ static int sessions_model(route_ctx *ctx, const char *user, json_t **list, int *
     return OK;
 }
 
+/* The page, or the list alone at /sessions.json. */
 static int route_sessions(route_ctx *ctx, sd_http_reply *out)
 {
     json_t *view, *list;
     const char *user;
     int rc = refuse_demo_mode(ctx) ? HTTP_SERVICE_UNAVAILABLE : load_session(ctx), others;
+    int json = strcmp(ctx->path, "/sessions.json") == 0;
 
     if (rc != OK) {
         return rc;
     }
-    if (!(user = session_user(ctx))) {
+    if (!(user = session_user(ctx)) && json) {
+        json_error(ctx, out, HTTP_UNAUTHORIZED, "not logged in");
+        return OK;
+    }
+    if (!user) {
         sd_http_redirect(out, sd_next_path_login_url(ctx->r->pool, app_url(ctx, "/login"),
                                                      app_url(ctx, "/sessions")));
         return OK;
     }
     if ((rc = sessions_model(ctx, user, &list, &others)) != OK) {
         return rc;
+    }
+    if (json) {
+        sd_http_json(ctx->r, out, HTTP_OK,
+                     sd_json_track(ctx->r->pool, json_pack("{s:O}", "sessions", list)));
+        return OK;
     }
     view = sd_json_track(ctx->r->pool, json_object());
     json_object_set_new(view, "user", view_user(ctx, 1));
@@ -622,27 +616,6 @@ static int route_sessions(route_ctx *ctx, sd_http_reply *out)
         }
     }
     render(ctx, out, HTTP_OK, SD_VIEW_SESSIONS, view);
-    return OK;
-}
-
-static int route_sessions_json(route_ctx *ctx, sd_http_reply *out)
-{
-    json_t *list;
-    const char *user;
-    int rc = refuse_demo_mode(ctx) ? HTTP_SERVICE_UNAVAILABLE : load_session(ctx), others;
-
-    if (rc != OK) {
-        return rc;
-    }
-    if (!(user = session_user(ctx))) {
-        json_error(ctx, out, HTTP_UNAUTHORIZED, "not logged in");
-        return OK;
-    }
-    if ((rc = sessions_model(ctx, user, &list, &others)) != OK) {
-        return rc;
-    }
-    sd_http_json(ctx->r, out, HTTP_OK,
-                 sd_json_track(ctx->r->pool, json_pack("{s:O}", "sessions", list)));
     return OK;
 }
 
@@ -729,7 +702,7 @@ static const route routes[] = {
     /* The other sessions are ended each under its own lock; this one is
      * only read (the index is written after, never while holding it). */
     { "/sessions",        M_GET,  SD_SESSION_READ, route_sessions },
-    { "/sessions.json",   M_GET,  SD_SESSION_READ, route_sessions_json },
+    { "/sessions.json",   M_GET,  SD_SESSION_READ, route_sessions },
     { "/sessions/logout-others", M_POST, SD_SESSION_READ, route_sessions_logout_others },
     { "/sessions/logout", M_POST, SD_SESSION_READ, route_sessions_logout },
 };
@@ -803,10 +776,9 @@ static void drop_our_cookie(request_rec *r, const char *name)
     r->err_headers_out = kept;
 }
 
-/* After the commit: a login (or a session of express-session's, on its
- * first save here) joins the user's index, a logout leaves it. A login
- * that cannot be indexed is undone: a session the user could not see nor
- * end is not handed out. */
+/* After the commit: a login (or an express-session one, on its first save
+ * here) joins the user's index, a logout leaves it. A login that cannot be
+ * indexed is undone: the user could neither see nor end its session. */
 static int update_index(route_ctx *ctx)
 {
     request_rec *r = ctx->r;

@@ -5,6 +5,7 @@
  * render the same template without locking. */
 #include "sd_template.h"
 
+#include <apr_cstr.h>
 #include <apr_file_info.h>
 #include <apr_file_io.h>
 #include <apr_strings.h>
@@ -121,13 +122,8 @@ static int is_seg_char(char ch)
 static apr_size_t find_str(const char *s, apr_size_t from, apr_size_t len,
                            const char *needle)
 {
-    apr_size_t n = strlen(needle);
-    for (apr_size_t i = from; i < len && len - i >= n; ++i) {
-        if (memcmp(s + i, needle, n) == 0) {
-            return i;
-        }
-    }
-    return len;
+    const char *hit = memmem(s + from, len - from, needle, strlen(needle));
+    return hit ? (apr_size_t)(hit - s) : len;
 }
 
 /* Moves pos forward, keeping the line number in step so every tag can be
@@ -167,18 +163,11 @@ static void append_node(tpl_compiler *c, tpl_node *n)
 static int parse_path(tpl_compiler *c, apr_size_t line, const char *s, apr_size_t len,
                       tpl_path *out)
 {
-    apr_size_t nsegs = 1;
+    apr_array_header_t *segs;
     int ok = len > 0 && s[0] != '.' && s[len - 1] != '.';
     for (apr_size_t i = 0; ok && i < len; ++i) {
-        if (s[i] == '.') {
-            if (s[i + 1] == '.') { /* i + 1 < len: s cannot end with '.' */
-                ok = 0;
-            }
-            ++nsegs;
-        }
-        else if (!is_seg_char(s[i])) {
-            ok = 0;
-        }
+        /* i + 1 < len at a '.': s cannot end with one. */
+        ok = s[i] == '.' ? s[i + 1] != '.' : is_seg_char(s[i]);
     }
     if (!ok) {
         compile_fail(c, line,
@@ -188,15 +177,10 @@ static int parse_path(tpl_compiler *c, apr_size_t line, const char *s, apr_size_
         return 0;
     }
 
-    out->segs = apr_palloc(c->pool, nsegs * sizeof(*out->segs));
-    out->nsegs = 0;
-    apr_size_t start = 0;
-    for (apr_size_t i = 0; i <= len; ++i) {
-        if (i == len || s[i] == '.') {
-            out->segs[out->nsegs++] = apr_pstrmemdup(c->pool, s + start, i - start);
-            start = i + 1;
-        }
-    }
+    out->dotted = apr_pstrmemdup(c->pool, s, len);
+    segs = apr_cstr_split(out->dotted, ".", 0, c->pool);
+    out->segs = (const char **)segs->elts;
+    out->nsegs = (apr_size_t)segs->nelts;
     if (strcmp(out->segs[0], "this") == 0) {
         compile_fail(c, line,
                      "'this' is not supported; write the full path "
@@ -204,7 +188,6 @@ static int parse_path(tpl_compiler *c, apr_size_t line, const char *s, apr_size_
                      snippet(c->pool, s, len));
         return 0;
     }
-    out->dotted = apr_pstrmemdup(c->pool, s, len);
     return 1;
 }
 
@@ -446,14 +429,8 @@ static int compile_tag(tpl_compiler *c)
 }
 
 sd_template *sd_template_compile(apr_pool_t *p, const char *name, const char *src,
-                                 apr_size_t len, const char **err)
-{
-    return sd_template_compile_with(p, name, src, len, NULL, err);
-}
-
-sd_template *sd_template_compile_with(apr_pool_t *p, const char *name, const char *src,
-                                      apr_size_t len, const sd_template_partial *partials,
-                                      const char **err)
+                                 apr_size_t len, const sd_template_partial *partials,
+                                 const char **err)
 {
     const char *ignored;
     tpl_compiler c;
@@ -512,11 +489,8 @@ sd_template *sd_template_compile_with(apr_pool_t *p, const char *name, const cha
 static char *read_fail(apr_pool_t *p, const char *path, const char *what,
                        apr_status_t rv, const char **err)
 {
-    if (err) {
-        char buf[256];
-        *err =
-            apr_psprintf(p, "%s: %s: %s", path, what, apr_strerror(rv, buf, sizeof(buf)));
-    }
+    char buf[256];
+    *err = apr_psprintf(p, "%s: %s: %s", path, what, apr_strerror(rv, buf, sizeof(buf)));
     return NULL;
 }
 
@@ -538,18 +512,13 @@ char *sd_template_read(apr_pool_t *p, const char *path, apr_size_t *len, const c
     }
     if (info.filetype != APR_REG) {
         apr_file_close(f);
-        if (err) {
-            *err = apr_psprintf(p, "%s: not a regular file", path);
-        }
+        *err = apr_psprintf(p, "%s: not a regular file", path);
         return NULL;
     }
     if (info.size > TPL_MAX_FILE_SIZE) {
         apr_file_close(f);
-        if (err) {
-            *err =
-                apr_psprintf(p, "%s: template is %" APR_OFF_T_FMT " bytes, limit is %d",
-                             path, info.size, TPL_MAX_FILE_SIZE);
-        }
+        *err = apr_psprintf(p, "%s: template is %" APR_OFF_T_FMT " bytes, limit is %d", path,
+                            info.size, TPL_MAX_FILE_SIZE);
         return NULL;
     }
 
@@ -572,7 +541,7 @@ sd_template *sd_template_load(apr_pool_t *p, const char *path,
 {
     apr_size_t len;
     const char *src = sd_template_read(p, path, &len, err);
-    return src ? sd_template_compile_with(p, path, src, len, partials, err) : NULL;
+    return src ? sd_template_compile(p, path, src, len, partials, err) : NULL;
 }
 
 /* One pass into a buffer that doubles: a sizing pass cost more than the
@@ -611,33 +580,17 @@ static void sink_put(tpl_sink *out, const char *s, apr_size_t n)
     out->used += n;
 }
 
-static const char *escape_for(char ch)
-{
-    switch (ch) {
-    case '&':
-        return "&amp;";
-    case '<':
-        return "&lt;";
-    case '>':
-        return "&gt;";
-    case '"':
-        return "&quot;";
-    case '\'':
-        return "&#x27;";
-    case '`':
-        return "&#x60;";
-    case '=':
-        return "&#x3D;";
-    default:
-        return NULL;
-    }
-}
+/* Handlebars' set; every other byte is copied as it is. */
+static const char *const html_escapes[256] = {
+    ['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;",
+    ['\''] = "&#x27;", ['`'] = "&#x60;", ['='] = "&#x3D;",
+};
 
 static void put_escaped(tpl_sink *out, const char *s, apr_size_t len)
 {
     apr_size_t run = 0;
     for (apr_size_t i = 0; i < len; ++i) {
-        const char *rep = escape_for(s[i]);
+        const char *rep = html_escapes[(unsigned char)s[i]];
         if (rep) {
             sink_put(out, s + run, i - run);
             sink_put(out, rep, strlen(rep));
@@ -658,10 +611,7 @@ static const json_t *lookup(const json_t *view, const tpl_path *path)
 
 static int truthy(const json_t *v)
 {
-    if (!v) {
-        return 0;
-    }
-    switch (json_typeof(v)) {
+    switch (v ? json_typeof(v) : JSON_NULL) {
     case JSON_NULL:
     case JSON_FALSE:
         return 0;

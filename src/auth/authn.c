@@ -67,17 +67,6 @@ const char *sd_authn_create(apr_pool_t *p, const sd_config *conf, sd_authn **out
     return NULL;
 }
 
-static authn_status ask(request_rec *r, sd_authn *a, int i, const char *user,
-                        const char *password)
-{
-    const authn_provider *provider = APR_ARRAY_IDX(a->providers, i, const authn_provider *);
-    authn_status result;
-    apr_table_setn(r->notes, AUTHN_PROVIDER_NAME_NOTE, APR_ARRAY_IDX(a->names, i, const char *));
-    result = provider->check_password(r, user, password);
-    apr_table_unset(r->notes, AUTHN_PROVIDER_NAME_NOTE);
-    return result;
-}
-
 /* A fixed floor, not a time learned from earlier checks, which anyone able
  * to slow or flood them could push up. The decoy (sd_authn_check) tries no
  * real account, so no lockout policy or audit log sees the guesses. */
@@ -108,7 +97,10 @@ sd_result sd_authn_check(request_rec *r, sd_authn *a, sd_stats *stats, const cha
         return SD_OK;
     }
     for (int i = 0; i < a->providers->nelts; ++i) {
-        result = ask(r, a, i, user, password);
+        const authn_provider *provider = APR_ARRAY_IDX(a->providers, i, const authn_provider *);
+        apr_table_setn(r->notes, AUTHN_PROVIDER_NAME_NOTE, APR_ARRAY_IDX(a->names, i, const char *));
+        result = provider->check_password(r, user, password);
+        apr_table_unset(r->notes, AUTHN_PROVIDER_NAME_NOTE);
         if (result != AUTH_USER_NOT_FOUND) {
             break;
         }

@@ -27,25 +27,11 @@ APLOG_USE_MODULE(sessiondemo);
 
 #define SD_GATE_NOTE "sessiondemo-gate-user"
 
-static const char *login_url(const request_rec *r, const sd_vhost *v)
-{
-    const char *url = sd_mount_login_url(r);
-    return url ? url : v->conf->login_url;
-}
-
 static int wants_page(request_rec *r)
 {
     const char *accept = apr_table_get(r->headers_in, "Accept");
     return (r->method_number == M_GET || r->header_only)
            && accept && ap_strcasestr(accept, "text/html");
-}
-
-/* Not with SessionDemoLock Off: a blind write could bring back a session a
- * concurrent logout just ended. Not from a subrequest: the page's headers
- * may be sent already, so memcached would move and the cookie not. */
-static int may_refresh(const request_rec *r, const sd_vhost *v)
-{
-    return v->conf->lock != SD_LOCK_OFF && r->main == NULL;
 }
 
 /* The initial request's user (subrequests and internal redirects share its
@@ -81,7 +67,11 @@ static const char *session_user(request_rec *r, request_rec *top, const sd_vhost
             known = "";
         }
     }
-    if (*known && may_refresh(r, v)) {
+    /* Not with SessionDemoLock Off: a blind write could bring back a session
+     * a concurrent logout just ended. Not from a subrequest: the page's
+     * headers may be sent already, so memcached would move and the cookie
+     * not. */
+    if (*known && v->conf->lock != SD_LOCK_OFF && r->main == NULL) {
         /* The Set-Cookie goes in err_headers_out, which survives a CGI's or
          * a backend's answer; a failed refresh leaves the session as stored. */
         sd_result rc = sd_session_commit(s);
@@ -149,8 +139,10 @@ int sd_gate_check_authn(request_rec *r)
     }
     if (!*user) {
         if (wants_page(r)) {
+            const char *url = sd_mount_login_url(r);
             apr_table_setn(r->err_headers_out, "Location",
-                           sd_next_path_login_url(r->pool, login_url(r, v), top->unparsed_uri));
+                           sd_next_path_login_url(r->pool, url ? url : v->conf->login_url,
+                                                  top->unparsed_uri));
             apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
             return HTTP_MOVED_TEMPORARILY;
         }
@@ -201,30 +193,20 @@ static int same_header(const char *name, const char *configured)
     return !*name && !*configured;
 }
 
-static int drop_if_same(void *data, const char *key, const char *value)
-{
-    apr_array_header_t *doomed = data;
-    (void)value;
-    if (same_header(key, *(const char **)doomed->elts)) {
-        APR_ARRAY_PUSH(doomed, const char *) = key;
-    }
-    return 1;
-}
-
 int sd_gate_strip_header(request_rec *r)
 {
     const sd_vhost *v = sd_vhost_get(r->server);
-    apr_array_header_t *doomed;
+    const apr_array_header_t *h = apr_table_elts(r->headers_in);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
 
-    if (!v->conf->pass_user) {
-        return DECLINED;
-    }
-    /* elts[0] is the configured name. */
-    doomed = apr_array_make(r->pool, 2, sizeof(const char *));
-    APR_ARRAY_PUSH(doomed, const char *) = v->conf->pass_user;
-    apr_table_do(drop_if_same, doomed, r->headers_in, NULL);
-    for (int i = 1; i < doomed->nelts; ++i) {
-        apr_table_unset(r->headers_in, APR_ARRAY_IDX(doomed, i, const char *));
+    for (int i = 0; v->conf->pass_user && i < h->nelts;) {
+        if (e[i].key && same_header(e[i].key, v->conf->pass_user)) {
+            /* In place: the later entries move down to i. */
+            apr_table_unset(r->headers_in, e[i].key);
+        }
+        else {
+            ++i;
+        }
     }
     return DECLINED;
 }

@@ -137,28 +137,20 @@ const char *sd_throttle_key(apr_pool_t *p, const sd_throttle *t, const char *kin
                             const char *user, const char *address)
 {
     unsigned char mac[SD_MAC_LEN];
-    char *name = user ? apr_pstrdup(p, user) : NULL;
-    char *data, *hex;
+    char *name = apr_pstrdup(p, user ? user : ""), *hex;
+    const char *data;
     apr_size_t len;
 
-    for (char *c = name; c && *c; ++c) {
+    for (char *c = name; *c; ++c) {
         if (*c >= 'A' && *c <= 'Z') {
             *c = (char)(*c - 'A' + 'a');
         }
     }
-    /* NUL-separated fields: no two (realm, kind, name, address) collide. */
-    const char *fields[4] = { t->realm, kind, name ? name : "", address ? address : "" };
-    apr_size_t lens[4];
-    len = 0;
-    for (int i = 0; i < 4; ++i) {
-        lens[i] = strlen(fields[i]);
-        len += lens[i] + 1;
-    }
-    data = apr_palloc(p, len);
-    for (int i = 0, at = 0; i < 4; ++i) {
-        memcpy(data + at, fields[i], lens[i] + 1);
-        at += (int)lens[i] + 1;
-    }
+    /* NUL-separated fields, the last one's NUL included: no two (realm,
+     * kind, name, address) collide. */
+    address = address ? address : "";
+    len = strlen(t->realm) + strlen(kind) + strlen(name) + strlen(address) + 4;
+    data = apr_psprintf(p, "%s%c%s%c%s%c%s", t->realm, 0, kind, 0, name, 0, address);
     if (!sd_mac_compute(t->mac, data, len, mac)) {
         return NULL;
     }

@@ -30,7 +30,7 @@ static json_t *parse_view(const char *json)
 static const char *render(apr_pool_t *p, const char *src, const char *json)
 {
     const char *err = NULL;
-    sd_template *t = sd_template_compile(p, "t", src, strlen(src), &err);
+    sd_template *t = sd_template_compile(p, "t", src, strlen(src), NULL, &err);
     if (!t) {
         return apr_pstrcat(p, "COMPILE ERROR: ", err, NULL);
     }
@@ -50,7 +50,7 @@ static const char *compile_err(apr_pool_t *p, const char *name,
                                const char *src, apr_size_t len)
 {
     const char *err = NULL;
-    if (sd_template_compile(p, name, src, len, &err)) {
+    if (sd_template_compile(p, name, src, len, NULL, &err)) {
         return "(compiled)";
     }
     return err ? err : "(NULL with no message)";
@@ -162,7 +162,7 @@ static int survives_prefixes(apr_pool_t *p, const char *src, apr_size_t len,
         }
         memcpy(buf, src, n);
         const char *err = NULL;
-        sd_template *t = sd_template_compile(p, "fuzz", buf, n, &err);
+        sd_template *t = sd_template_compile(p, "fuzz", buf, n, NULL, &err);
         free(buf);
         if (t) {
             apr_size_t out_len;
@@ -193,7 +193,7 @@ int main(void)
 
     /* --- plain text ----------------------------------------------------- */
     {
-        sd_template *t = sd_template_compile(pool, "empty", "", 0, NULL);
+        sd_template *t = sd_template_compile(pool, "empty", "", 0, NULL, NULL);
         len = 99;
         out = t ? sd_template_render(pool, t, NULL, &len) : NULL;
         TAP_OK(out && out[0] == '\0' && len == 0, "empty template renders "
@@ -208,7 +208,7 @@ int main(void)
     {
         static const char src[] = "a\0b{{x}}c\0";
         sd_template *t = sd_template_compile(pool, "nul", src,
-                                             sizeof src - 1, NULL);
+                                             sizeof src - 1, NULL, NULL);
         json_t *view = parse_view("{\"x\":\"<\"}");
         out = t ? sd_template_render(pool, t, view, &len) : NULL;
         TAP_OK(out && len == 9 && memcmp(out, "a\0b&lt;c\0", 10) == 0,
@@ -218,7 +218,7 @@ int main(void)
     {
         /* Only len bytes count: the tag after them must not be seen. */
         const char *src = "abc{{unclosed";
-        sd_template *t = sd_template_compile(pool, "n", src, 3, NULL);
+        sd_template *t = sd_template_compile(pool, "n", src, 3, NULL, NULL);
         out = t ? sd_template_render(pool, t, NULL, &len) : NULL;
         TAP_IS_STR(out, "abc", "source is read only up to len");
     }
@@ -239,7 +239,7 @@ int main(void)
     TAP_IS_STR(render(pool, "{{v}}", "{\"v\":\"caf\\u00e9 \\u2603\"}"),
                "caf\xc3\xa9 \xe2\x98\x83", "UTF-8 passes through");
     {
-        sd_template *t = sd_template_compile(pool, "t", "[{{v}}]", 7, NULL);
+        sd_template *t = sd_template_compile(pool, "t", "[{{v}}]", 7, NULL, NULL);
         json_t *view = parse_view("{\"v\":\"a\\u0000<\"}");
         out = sd_template_render(pool, t, view, &len);
         TAP_OK(len == 8 && memcmp(out, "[a\0&lt;]", 9) == 0,
@@ -250,7 +250,7 @@ int main(void)
         /* Values far past the first buffer (text + margin): it grows. */
         apr_size_t n = 3000;
         char *big = apr_palloc(pool, n + 1), *want = apr_palloc(pool, n * 5 + 3);
-        sd_template *t = sd_template_compile(pool, "t", "[{{v}}]", 7, NULL);
+        sd_template *t = sd_template_compile(pool, "t", "[{{v}}]", 7, NULL, NULL);
         json_t *view = json_object();
         memset(big, '&', n);
         big[n] = '\0';
@@ -297,10 +297,10 @@ int main(void)
                "NULL name is reported as (template)");
     {
         const char *err = "untouched";
-        sd_template *t = sd_template_compile(pool, "x", "{{/if}}", 7, &err);
+        sd_template *t = sd_template_compile(pool, "x", "{{/if}}", 7, NULL, &err);
         TAP_OK(t == NULL && strncmp(err, "x:1: ", 5) == 0,
                "failure returns NULL and sets *err");
-        TAP_OK(sd_template_compile(pool, "x", "{{/if}}", 7, NULL) == NULL,
+        TAP_OK(sd_template_compile(pool, "x", "{{/if}}", 7, NULL, NULL) == NULL,
                "failure with err == NULL does not crash");
     }
 
@@ -314,8 +314,8 @@ int main(void)
         };
         const char *err = NULL;
         const char *src = "<head>{{> style}}</head>{{#if a}}{{>other}}{{else}}-{{/if}}";
-        sd_template *t = sd_template_compile_with(pool, "p.html", src, strlen(src), partials,
-                                                  &err);
+        sd_template *t = sd_template_compile(pool, "p.html", src, strlen(src), partials,
+                                             &err);
         json_t *view = parse_view("{\"a\":true,\"x\":\"<no>\"}");
         out = t ? sd_template_render(pool, t, view, &len) : NULL;
         TAP_IS_STR(out, apr_pstrcat(pool, "<head>", css, "</head>O", NULL),
@@ -323,25 +323,25 @@ int main(void)
         TAP_OK(out && len == strlen(out), "... and *len counts it");
         json_decref(view);
         err = NULL;
-        TAP_OK(!sd_template_compile_with(pool, "p.html", "a\n{{> header}}", 14, partials, &err),
+        TAP_OK(!sd_template_compile(pool, "p.html", "a\n{{> header}}", 14, partials, &err),
                "an unknown partial fails to compile");
         TAP_IS_STR(err, "p.html:2: unknown partial '{{> header}}'", "... naming it and the line");
         err = NULL;
-        sd_template_compile_with(pool, "p.html", "{{> two words}}", 15, partials, &err);
+        sd_template_compile(pool, "p.html", "{{> two words}}", 15, partials, &err);
         TAP_IS_STR(err, "p.html:1: bad partial name in '{{> two words}}' (one word of [A-Za-z0-9_-])",
                    "a partial's name is one word");
         err = NULL;
-        sd_template_compile_with(pool, "p.html", "{{>}}", 5, partials, &err);
+        sd_template_compile(pool, "p.html", "{{>}}", 5, partials, &err);
         TAP_IS_STR(err, "p.html:1: bad partial name in '{{>}}' (one word of [A-Za-z0-9_-])",
                    "... and not empty");
         err = NULL;
-        sd_template_compile_with(pool, "p.html", "{{> style}}", 11, NULL, &err);
+        sd_template_compile(pool, "p.html", "{{> style}}", 11, NULL, &err);
         TAP_IS_STR(err, "p.html:1: partials ('{{> style}}') are not supported",
                    "without partials, {{> x}} is refused as before");
         /* The partial is copied: the template outlives the caller's text. */
         char *mutable_text = apr_pstrdup(pool, "before");
         const sd_template_partial copied[] = { { "p", mutable_text, 6 }, { NULL, NULL, 0 } };
-        t = sd_template_compile_with(pool, "c", "[{{> p}}]", 9, copied, NULL);
+        t = sd_template_compile(pool, "c", "[{{> p}}]", 9, copied, NULL);
         memcpy(mutable_text, "AFTER!", 6);
         out = t ? sd_template_render(pool, t, NULL, &len) : NULL;
         TAP_IS_STR(out, "[before]", "the template keeps its own copy of a partial");
@@ -351,7 +351,7 @@ int main(void)
     {
         const char *err = NULL;
         sd_template *t = sd_template_compile(pool, "home.hbs", home_page,
-                                             strlen(home_page), &err);
+                                             strlen(home_page), NULL, &err);
         TAP_OK(t != NULL, "home page compiles%s%s", err ? ": " : "",
                err ? err : "");
         json_t *in = parse_view("{\"title\":\"Home & <Away>\","
