@@ -26,9 +26,6 @@ typedef struct {
     const char *ip;
 } sd_user_index_entry;
 
-/* The handle of session `id` under the current signing secret. */
-const char *sd_user_index_handle(apr_pool_t *p, const sd_vhost *v, const char *id);
-
 /* Adds the just-saved session `id` of `user`, created at `created`, with
  * the request's user agent and client address. When the user already has
  * the most sessions allowed (or the index would not fit memcached's item

@@ -77,22 +77,14 @@ struct sd_session {
     sd_session_lock *lock;     /* held lock, or NULL                       */
 };
 
-/* What `id` is called in memcached keys: the one made at load when it is
- * the cookie's. */
-static const char *name_of(const sd_session *s, const char *id)
-{
-    return id == s->cookie_id && s->cookie_name ? s->cookie_name
-                                                : sd_vault_name(s->r->pool, s->v, id);
-}
-
 /* The lock key of `id`: the one made at load when it is the cookie's. */
 static const char *lock_key(const sd_session *s, const char *id)
 {
     const char *name;
-    if (id == s->cookie_id && s->cookie_lock_key) {
+    if (id == s->cookie_id) {
         return s->cookie_lock_key;
     }
-    name = name_of(s, id);
+    name = sd_vault_name(s->r->pool, s->v, id);
     return name ? sd_session_lock_key(s->r->pool, s->conf, name) : NULL;
 }
 
@@ -418,7 +410,7 @@ sd_result sd_session_load(request_rec *r, const sd_vhost *v,
     sd_session *s = apr_pcalloc(r->pool, sizeof(*s));
     const apr_array_header_t *values;
     const char *value = NULL;
-    int matched = -1, ambiguous = 0;
+    int matched = INT_MAX, ambiguous = 0;
 
     s->r = r;
     s->v = v;
@@ -428,27 +420,17 @@ sd_result sd_session_load(request_rec *r, const sd_vhost *v,
 
     values = find_cookies(r, conf->cookie_name);
     s->had_cookie = values->nelts > 0;
-    if (values->nelts == 1) {
-        value = APR_ARRAY_IDX(values, 0, const char *);
-        s->cookie_id = sd_cookie_unsign(r->pool, value,
-                                        (const sd_secret *)conf->secrets->elts,
-                                        conf->secrets->nelts, &matched);
-    }
-    else if (values->nelts > 1) {
-        matched = INT_MAX;
-        s->cookie_id = choose_cookie(r, conf, values, &value, &matched, &ambiguous);
-        if (ambiguous) {
-            SD_STATS_INC(v->rt.stats, bad_signatures);
-            /* A planted cookie (a sibling host's Domain= or a longer Path)
-             * or one left from another Path or Domain. Info, not warning:
-             * the client sends it on every request and could flood the
-             * log; bad_signatures counts it for monitoring. */
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00323)
-                          "%d cookies named %s name different valid sessions"
-                          " (one may be planted by a sibling host); treating the"
-                          " request as a guest", values->nelts,
-                          ap_escape_logitem(r->pool, conf->cookie_name));
-        }
+    s->cookie_id = choose_cookie(r, conf, values, &value, &matched, &ambiguous);
+    if (ambiguous) {
+        SD_STATS_INC(v->rt.stats, bad_signatures);
+        /* A planted cookie (a sibling host's Domain= or a longer Path) or
+         * one left from another Path or Domain. Info: the client sends it
+         * on every request; bad_signatures counts it for monitoring. */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00323)
+                      "%d cookies named %s name different valid sessions"
+                      " (one may be planted by a sibling host); treating the"
+                      " request as a guest", values->nelts,
+                      ap_escape_logitem(r->pool, conf->cookie_name));
     }
     if (s->had_cookie && !ambiguous) {
         if (!s->cookie_id) {
@@ -547,8 +529,28 @@ void sd_session_del(sd_session *s, const char *key)
     s->changed |= json_object_del(s->data, key) == 0;
 }
 
-static void cookie_attrs(sd_session *s, apr_time_t lifetime, apr_time_t expires,
-                         sd_record_cookie_attrs *out);
+static int cookie_is_secure(sd_session *s)
+{
+    return s->conf->cookie_secure == SD_SECURE_ON
+           || (s->conf->cookie_secure == SD_SECURE_AUTO
+               && sd_http_is_secure(s->r, s->conf));
+}
+
+/* The stored "cookie" object's settings: the current configuration's. */
+static sd_record_cookie_attrs cookie_attrs(sd_session *s, apr_time_t lifetime,
+                                           apr_time_t expires)
+{
+    const sd_config *conf = s->conf;
+    const char *same_site = sd_config_same_site_name(conf);
+    /* express-session stores the lower-case option value. */
+    char *lower = same_site ? apr_pstrdup(s->r->pool, same_site) : NULL;
+    sd_record_cookie_attrs a = { lifetime, expires, cookie_is_secure(s), conf->cookie_http_only,
+                                 conf->cookie_domain, conf->cookie_path, lower };
+    if (lower) {
+        ap_str_tolower(lower);
+    }
+    return a;
+}
 
 static apr_int64_t ttl_until(apr_time_t when, apr_time_t now)
 {
@@ -591,10 +593,9 @@ static sd_result remove_stored(sd_session *s)
                                                         json_object_get(s->stored, "cookie")));
         sd_record_meta meta = { s->conf->realm, s->gen + 1, now, s->created, 1,
                                 SD_RECORD_LOGIN_NONE };
-        sd_record_cookie_attrs attrs;
+        sd_record_cookie_attrs attrs = cookie_attrs(s, until - now, until);
         const char *value = NULL;
         apr_size_t len = 0;
-        cookie_attrs(s, until - now, until, &attrs);
         if (tomb) {
             value = sd_record_encode(r->pool, tomb, &attrs, &meta, &len);
         }
@@ -634,30 +635,18 @@ sd_result sd_session_destroy(sd_session *s)
     return rc;
 }
 
-static int cookie_is_secure(sd_session *s)
-{
-    return s->conf->cookie_secure == SD_SECURE_ON
-           || (s->conf->cookie_secure == SD_SECURE_AUTO
-               && sd_http_is_secure(s->r, s->conf));
-}
-
 /* Every attribute comes from the current configuration, so turning on
  * Secure or narrowing the Path applies to every session on its next
  * response. */
-static void add_set_cookie_in(sd_session *s, const char *domain, const char *value,
-                              int has_expires, apr_time_t expires)
+static void add_set_cookie(sd_session *s, const char *domain, const char *value,
+                           int has_expires, apr_time_t expires)
 {
     request_rec *r = s->r;
     const sd_config *conf = s->conf;
-    sd_cookie_attrs attrs = { 0 };
+    sd_cookie_attrs attrs = { domain, conf->cookie_path, has_expires, expires,
+                              conf->cookie_http_only, cookie_is_secure(s),
+                              sd_config_same_site_name(conf) };
 
-    attrs.path = conf->cookie_path;
-    attrs.domain = domain;
-    attrs.has_expires = has_expires;
-    attrs.expires = expires;
-    attrs.http_only = conf->cookie_http_only;
-    attrs.secure = cookie_is_secure(s);
-    attrs.same_site = sd_config_same_site_name(conf);
     /* A browser would drop a Secure cookie set over plain http anyway;
      * express-session skips it too, and so do we. */
     if (attrs.secure && !sd_http_is_secure(r, conf)) {
@@ -666,37 +655,6 @@ static void add_set_cookie_in(sd_session *s, const char *domain, const char *val
     apr_table_addn(r->err_headers_out, "Set-Cookie",
                    sd_cookie_header(r->pool, conf->cookie_name, value, &attrs));
 }
-
-static void add_set_cookie(sd_session *s, const char *value, int has_expires,
-                           apr_time_t expires)
-{
-    add_set_cookie_in(s, s->conf->cookie_domain, value, has_expires, expires);
-}
-
-/* The stored "cookie" object's settings: the current configuration's. */
-static void cookie_attrs(sd_session *s, apr_time_t lifetime, apr_time_t expires,
-                         sd_record_cookie_attrs *out)
-{
-    const sd_config *conf = s->conf;
-    const char *same_site = sd_config_same_site_name(conf);
-    sd_record_cookie_attrs a;
-    char *lower = NULL;
-
-    if (same_site) {
-        /* express-session stores the lower-case option value. */
-        lower = apr_pstrdup(s->r->pool, same_site);
-        ap_str_tolower(lower);
-    }
-    a.lifetime = lifetime;
-    a.expires = expires;
-    a.secure = cookie_is_secure(s);
-    a.http_only = conf->cookie_http_only;
-    a.domain = conf->cookie_domain;
-    a.path = conf->cookie_path;
-    a.same_site = lower;
-    *out = a;
-}
-
 
 /* One line per child at first, then at most one a minute: every save of
  * the user's sessions meets the same unreadable index. */
@@ -771,7 +729,6 @@ static sd_result save(sd_session *s, apr_time_t lifetime, apr_time_t expires, ap
 {
     request_rec *r = s->r;
     sd_store *store = s->v->rt.store;
-    sd_record_cookie_attrs cookie;
     apr_size_t len = 0, room;
     char *value;
     sd_store_result res;
@@ -783,7 +740,8 @@ static sd_result save(sd_session *s, apr_time_t lifetime, apr_time_t expires, ap
      * "none", so that one without it is known to be an older version's. */
     sd_record_meta meta = { s->conf->realm, s->gen + 1, now, s->created, 0,
                             s->login ? s->login : SD_RECORD_LOGIN_NONE };
-    cookie_attrs(s, lifetime, expires, &cookie);
+    sd_record_cookie_attrs cookie = cookie_attrs(s, lifetime, expires);
+
     value = sd_record_encode(r->pool, s->data, &cookie, &meta, &len);
     if (!value) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00304)
@@ -867,9 +825,9 @@ static int recheck_allows_write(sd_session *s)
     apr_uint16_t flags = 0;
     json_t *rec = NULL;
     const char *err = NULL;
-    const char *name = name_of(s, s->id);
 
-    if (!name || sd_session_lock_acquire(r, s->v, name, SD_LOCK_TRY, &s->lock) != SD_OK
+    /* Only a loaded session is rechecked, so s->id is the cookie's. */
+    if (sd_session_lock_acquire(r, s->v, s->cookie_name, SD_LOCK_TRY, &s->lock) != SD_OK
         || sd_vault_read(r, s->v, s->id, lock_key(s, s->id), SD_STORE_LOCKED, &val, &len,
                          &flags, NULL)
            != SD_STORE_OK
@@ -894,12 +852,12 @@ static void expire_cookies(sd_session *s)
 {
     /* Another realm's cookie is not ours to expire. */
     if (s->had_cookie && !s->foreign) {
-        add_set_cookie(s, "", 1, apr_time_from_sec(0));
+        add_set_cookie(s, s->conf->cookie_domain, "", 1, apr_time_from_sec(0));
         if (s->conf->cookie_domain) {
             /* And the host-only one a browser may hold beside it (set
              * before the Domain was, or planted): a logout clears every
              * copy it can name. */
-            add_set_cookie_in(s, NULL, "", 1, apr_time_from_sec(0));
+            add_set_cookie(s, NULL, "", 1, apr_time_from_sec(0));
         }
     }
 }
@@ -1043,7 +1001,7 @@ static sd_result commit_session(sd_session *s)
                           "the session cookie could not be signed (OpenSSL failed)");
             return SD_FAILED;
         }
-        add_set_cookie(s, value, has_expiry, expires);
+        add_set_cookie(s, conf->cookie_domain, value, has_expiry, expires);
     }
     return SD_OK;
 }

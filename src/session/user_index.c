@@ -23,12 +23,10 @@
 #include <http_log.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
-
 #include <apr_escape.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #ifdef APLOG_USE_MODULE
 APLOG_USE_MODULE(sessiondemo);
@@ -80,28 +78,23 @@ static index_name name_of(apr_pool_t *p, const sd_vhost *v, const char *kind,
                           const char *user)
 {
     const sd_config *conf = v->conf;
-    const char *hashed;
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    char hex[2 * SHA256_DIGEST_LENGTH + 1];
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    apr_size_t rlen = strlen(conf->realm) + 1, ulen = strlen(user);
+    char *msg = apr_palloc(p, rlen + ulen), hex[2 * EVP_MAX_MD_SIZE + 1];
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int dlen = 0;
     index_name n = { NULL, NULL, NULL, NULL, user };
 
-    if (md && EVP_DigestInit_ex(md, EVP_sha256(), NULL)
-        && EVP_DigestUpdate(md, conf->realm, strlen(conf->realm) + 1)
-        && EVP_DigestUpdate(md, user, strlen(user))
-        && EVP_DigestFinal_ex(md, digest, NULL)) {
-        apr_escape_hex(hex, digest, sizeof(digest), 0, NULL);
+    memcpy(msg, conf->realm, rlen);
+    memcpy(msg + rlen, user, ulen);
+    if (EVP_Digest(msg, rlen + ulen, digest, &dlen, EVP_sha256(), NULL)) {
+        apr_escape_hex(hex, digest, dlen, 0, NULL);
         /* Sealed: the memcached key is a keyed hash of this name too, so a
          * key listing does not tell whose index it is. */
         n.lock_id = apr_pstrcat(p, kind, hex, NULL);
-        hashed = sd_vault_name(p, v, n.lock_id);
-        n.key = hashed ? apr_pstrcat(p, conf->key_prefix, hashed, NULL) : NULL;
-        n.lock_name = hashed;
-        if (!hashed || !(n.lock_key = sd_session_lock_key(p, conf, hashed))) {
-            n.key = NULL;
-        }
+        n.lock_name = sd_vault_name(p, v, n.lock_id);
+        n.lock_key = n.lock_name ? sd_session_lock_key(p, conf, n.lock_name) : NULL;
+        n.key = n.lock_key ? apr_pstrcat(p, conf->key_prefix, n.lock_name, NULL) : NULL;
     }
-    EVP_MD_CTX_free(md);
     return n;
 }
 
@@ -120,11 +113,6 @@ static const char *handle_with(apr_pool_t *p, const sd_secret *secret, const cha
     return out;
 }
 
-const char *sd_user_index_handle(apr_pool_t *p, const sd_vhost *v, const char *id)
-{
-    return handle_with(p, (const sd_secret *)v->conf->secrets->elts, id);
-}
-
 /* Whether `handle` names `id` under any configured secret (a page shown
  * before a secret rotation still works). */
 static int handle_matches(apr_pool_t *p, const sd_vhost *v, const char *handle,
@@ -140,17 +128,6 @@ static int handle_matches(apr_pool_t *p, const sd_vhost *v, const char *handle,
     return 0;
 }
 
-static int handle_well_formed(const char *handle)
-{
-    apr_size_t n = 0;
-    for (; handle[n]; ++n) {
-        if (!((handle[n] >= '0' && handle[n] <= '9') || (handle[n] >= 'a' && handle[n] <= 'f'))) {
-            return 0;
-        }
-    }
-    return n == SD_USER_INDEX_HANDLE_LEN;
-}
-
 /* ------------------------------------------------------- stored value */
 
 static apr_time_t ms_member(const json_t *e, const char *name)
@@ -159,7 +136,6 @@ static apr_time_t ms_member(const json_t *e, const char *name)
     return json_is_integer(t) && json_integer_value(t) > 0
            ? (apr_time_t)json_integer_value(t) * 1000 : 0;
 }
-
 
 static sd_result read_index(request_rec *r, const sd_vhost *v, const index_name *n,
                              sd_store_read_mode mode, const char *what, index_value *out)
@@ -173,7 +149,9 @@ static sd_result read_index(request_rec *r, const sd_vhost *v, const index_name 
     int unopenable = 0;
 
     memset(out, 0, sizeof(*out));
-    out->sessions = sd_json_track(r->pool, json_array());
+    if (!(out->sessions = sd_json_track(r->pool, json_array()))) {
+        return out_of_memory(r, "reading an index");
+    }
     switch (sd_vault_read_checked(r, v, n->lock_id, n->lock_key,
                                   mode, &val, &len,
                                   &flags, &out->old_key, &unopenable)) {
@@ -191,12 +169,9 @@ static sd_result read_index(request_rec *r, const sd_vhost *v, const index_name 
                           ap_escape_logitem(r->pool, n->user));
             return SD_UNAVAILABLE;
         }
-        return out->sessions ? SD_OK : out_of_memory(r, "reading an index");
+        return SD_OK;
     default:
         return SD_UNAVAILABLE;
-    }
-    if (!out->sessions) {
-        return out_of_memory(r, "reading an index");
     }
     if (flags != INDEX_FLAGS_JSON || len > INDEX_MAX_VALUE
         || !(rec = sd_record_decode(r->pool, val, len, &err))) {
@@ -209,18 +184,9 @@ static sd_result read_index(request_rec *r, const sd_vhost *v, const index_name 
     }
     out->found = 1;
     out->users = json_integer_value(json_object_get(rec, "users"));
-    {
-        const json_t *ended = json_object_get(rec, "ended");
-        out->ended_before = ms_member(ended, "before");
-        if (json_is_string(json_object_get(ended, "keep"))) {
-            out->ended_keep = json_string_value(json_object_get(ended, "keep"));
-        }
-    }
-    {
-        const json_t *rebuilt = json_object_get(rec, "rebuilt");
-        out->rebuilt = json_is_integer(rebuilt) && json_integer_value(rebuilt) > 0
-                       ? apr_time_from_msec(json_integer_value(rebuilt)) : 0;
-    }
+    out->ended_before = ms_member(json_object_get(rec, "ended"), "before");
+    out->ended_keep = json_string_value(json_object_get(json_object_get(rec, "ended"), "keep"));
+    out->rebuilt = ms_member(rec, "rebuilt");
     out->gen = sd_record_generation(rec);
     out->created = sd_record_created(rec);
     sessions = json_object_get(rec, "sessions");
@@ -236,15 +202,11 @@ static sd_result read_index(request_rec *r, const sd_vhost *v, const index_name 
     return SD_OK;
 }
 
-/* What write_index answers for an index bigger than every replica of it
- * takes: nothing was written. */
-#define INDEX_TOO_LARGE SD_TOO_LARGE
-
 static sd_result write_index(request_rec *r, const sd_vhost *v, const index_name *n,
                        const index_value *iv, const char *member, json_t *value)
 {
     const sd_config *conf = v->conf;
-        apr_time_t now = apr_time_now();
+    apr_time_t now = apr_time_now();
     apr_time_t lifetime = apr_time_from_sec(INDEX_LIFETIME_SECONDS);
     sd_record_cookie_attrs attrs = { lifetime, now + lifetime, 0, 1, NULL, "/", NULL };
     sd_record_meta meta = { conf->realm, iv->gen + 1, now, iv->created ? iv->created : now, 0,
@@ -272,7 +234,7 @@ static sd_result write_index(request_rec *r, const sd_vhost *v, const index_name
     }
     room = sd_store_max_value(v->rt.store, n->key);
     if (sd_vault_stored_len(v, len) > room || len > INDEX_MAX_VALUE) {
-        return INDEX_TOO_LARGE;
+        return SD_TOO_LARGE;   /* nothing was written */
     }
     if (sd_vault_write(r, v, n->lock_id, n->lock_key, value_text, len, &meta,
                        INDEX_LIFETIME_SECONDS, iv->old_key) != SD_STORE_OK) {
@@ -305,7 +267,6 @@ static int still_trusted(request_rec *r, const sd_session_lock *lock)
 }
 
 /* ----------------------------------------------------------- sessions */
-
 
 static const char *text_member(const json_t *e, const char *name)
 {
@@ -633,7 +594,7 @@ static sd_result rewrite(request_rec *r, const sd_vhost *v, const char *user, ap
             break;
         }
         rc = write_index(r, v, &n, &iv, "sessions", kept);
-        if (rc != INDEX_TOO_LARGE) {
+        if (rc != SD_TOO_LARGE) {
             break;
         }
         /* memcached's item size (-I) bounds the index too; only a login
@@ -737,7 +698,7 @@ sd_result sd_user_index_list(request_rec *r, const sd_vhost *v, const char *user
         }
         sd_user_index_entry *out = apr_array_push(*entries);
         out->id = id;
-        out->handle = sd_user_index_handle(r->pool, v, id);
+        out->handle = handle_with(r->pool, (const sd_secret *)v->conf->secrets->elts, id);
         out->created = created ? created : ms_member(e, "created");
         out->last_seen = saved ? saved : out->created;
         out->user_agent = text_member(e, "ua");
@@ -807,7 +768,8 @@ sd_result sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
     if (!n.key) {
         return out_of_memory(r, "naming the index of a user's sessions");
     }
-    if (handle && !handle_well_formed(handle)) {
+    if (handle && (strlen(handle) != SD_USER_INDEX_HANDLE_LEN
+                   || strspn(handle, "0123456789abcdef") != SD_USER_INDEX_HANDLE_LEN)) {
         return SD_NOT_FOUND;
     }
     if ((rc = read_index(r, v, &n, SD_STORE_READ_ONLY, "index of a user's sessions", &iv))
