@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* Session lifecycle with express-session's semantics (saveUninitialized,
- * resave, rolling, "modified" = data changed or ID changed), stored in
- * express-session's format, plus what express-session lacks: sessions tied
- * to the realm that made them, the current configuration's limits applied
- * to every stored session, collision-safe ID creation with `add`, a change
- * too big for memcached refused before it can cost the session, and a save
- * that happens before the response so a failed write becomes an error page. */
+/* Session lifecycle with express-session's semantics and format, plus what
+ * it lacks: sessions tied to their realm, today's limits applied to every
+ * stored session, IDs made with `add`, a change too big for memcached
+ * refused, and a save before the response so a failed write is an error page. */
 #include "sd_session.h"
 #include "sd_cookie.h"
 #include "sd_http.h"
@@ -28,8 +25,7 @@ APLOG_USE_MODULE(sessiondemo);
 #endif
 
 /* The largest session read or written, whatever memcached's -I allows:
- * decoding is the costliest step of a request, and a session has no
- * business being bigger. */
+ * decoding is the costliest step of a request. */
 #define SD_STORE_MAX_VALUE (1024 * 1024)
 #define SD_ADD_ATTEMPTS 3
 
@@ -41,37 +37,26 @@ struct sd_session {
     int foreign;               /* ...naming a session of another realm     */
     const char *cookie_id;     /* ID from a validly signed cookie, or NULL */
     const char *cookie_value;  /* that cookie's decoded value             */
-    const char *cookie_name;   /* sd_vault_name of cookie_id, made once:
-                                  a keyed hash (Sealed)                    */
-    const char *cookie_lock_key; /* sd_session_lock_key of cookie_id, made
-                                  once: the formatting costs ~1 k a time  */
-    const char *old_key;       /* the record was found under an older
-                                  secret's key: the next write moves it   */
+    const char *cookie_name;   /* sd_vault_name of cookie_id, made once    */
+    const char *cookie_lock_key; /* ...and its lock key (~1 k to format)   */
+    const char *old_key;       /* found under an older secret's key        */
     int resign;                /* verified by an old secret: re-issue      */
     const char *id;            /* current ID; NULL until one is minted     */
-    json_t *data;              /* the session object (sd_record.h)         */
-    const json_t *stored;      /* the loaded record (data as loaded, then
-                                  as the route changes it), or NULL       */
-    int changed;               /* a field was set to a new value or
-                                  deleted, or the ID changed: express-
-                                  session's "modified"                    */
-    json_t *lent;              /* each field sd_session_get_mut lent, as
-                                  it was then, by name, or NULL           */
+    json_t *data;              /* the session object (sd_record.h): the
+                                  loaded record unless is_new             */
+    int changed;               /* express-session's "modified"             */
+    json_t *lent;              /* fields sd_session_get_mut lent, as lent  */
     sd_session_intent intent;
-    apr_time_t deadline;       /* when a loaded session ends under today's
-                                  limits, or 0 when that is not known      */
+    apr_time_t deadline;       /* its end under today's limits; 0: unknown */
     apr_time_t created;        /* creation time, for the absolute timeout  */
     apr_int64_t gen;           /* the loaded copy's generation             */
     int is_new;
     int destroyed;
     int committed;
-    int detached;              /* opened by ID (sd_session_open), not by the
-                                  request's cookie: it never sends one     */
-    int adopted;               /* loaded a live session express-session
-                                  wrote (no module member yet)             */
+    int detached;              /* opened by ID: it never sends a cookie    */
+    int adopted;               /* express-session wrote the loaded one     */
     int written;               /* the commit wrote the loaded session      */
-    const char *login;         /* how its login was verified (the stored
-                                  member's, or the login route's), or NULL */
+    const char *login;         /* how its login was verified, or NULL      */
     int unindexed;             /* saved while its user had no index        */
     apr_time_t written_at;     /* when this request saved it               */
     sd_session_lock *lock;     /* held lock, or NULL                       */
@@ -135,10 +120,9 @@ static apr_array_header_t *find_cookies(request_rec *r, const char *name)
     return found;
 }
 
-/* The one verified ID among several cookies of our name. A sibling host
- * can plant a cookie of our name (Domain= or a longer Path, which browsers
- * send first), so no position wins: the ID is used only when every value
- * that verifies names the same ID; two different ones make a guest. */
+/* The one verified ID among the cookies of our name. A sibling host can
+ * plant one (Domain= or a longer Path), so no position wins: two values
+ * that verify to different IDs make a guest. */
 static const char *choose_cookie(request_rec *r, const sd_config *conf,
                                  const apr_array_header_t *values,
                                  const char **value, int *matched, int *ambiguous)
@@ -195,7 +179,6 @@ static sd_result start_new(sd_session *s)
     s->is_new = 1;
     s->id = NULL;
     s->data = sd_json_track(s->r->pool, json_object());
-    s->stored = NULL;
     s->changed = 0;
     s->lent = NULL;
     s->deadline = 0;
@@ -210,19 +193,6 @@ static sd_result start_new(sd_session *s)
     return SD_OK;
 }
 
-/* Drops a stored session that is past its time: deleted, counted, and the
- * request continues as a new visitor. */
-static sd_result expire_stored(sd_session *s, const char *why)
-{
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, s->r, SD_LOGNO(00302)
-                  "stored session %s; starting a new one", why);
-    SD_STATS_INC(s->v->rt.stats, expired);
-    if (sd_vault_remove(s->r, s->v, s->cookie_id, s->old_key) != SD_STORE_OK) {
-        return SD_UNAVAILABLE;
-    }
-    return start_new(s);
-}
-
 /* A logged-in record the Express app logged in on our stamped guest record
  * ("login":"none", which it keeps as it was): under Adopt, the Express
  * app's login, as an express-session record's is. */
@@ -235,12 +205,10 @@ static int express_on_guest(const sd_session *s, const json_t *rec)
                || json_object_get(rec, "username"));
 }
 
-/* A session another realm made (or express-session, unless this realm
- * adopts those) is none of this server's business: the request is a guest,
- * and the stored session is neither shown, written nor deleted. So is, on a
- * server that checks passwords, a logged-in session whose login no password
- * verified (demo mode's, whatever the realm it names, or an older version's
- * that did not say): it must not become a login here. */
+/* Another realm's session (or express-session's, unless this realm adopts
+ * those) makes the request a guest and is neither shown, written nor
+ * deleted; so does, where passwords are checked, a logged-in session whose
+ * login no password verified. */
 static int is_foreign(sd_session *s, const json_t *rec)
 {
     const char *realm = sd_record_realm(rec), *login;
@@ -303,9 +271,8 @@ static int is_foreign(sd_session *s, const json_t *rec)
 }
 
 /* express-session's app kept the name as typed; here one account has one
- * name (SessionDemoUsernameCase), also for r->user, and an adopted
- * session's first write stores it so. Applied to every copy read, so a
- * re-read before a refresh compares like with like. */
+ * name (SessionDemoUsernameCase). Applied to every copy read, so a re-read
+ * before a refresh compares like with like. */
 static void lower_adopted_name(sd_session *s, json_t *rec)
 {
     const json_t *name;
@@ -363,14 +330,17 @@ static sd_result load_stored(sd_session *s)
         /* Logged out or regenerated: a fresh ID, never the old one. */
         return start_new(s);
     }
-    /* The limits in force now bound the session, whatever it was stored
-     * with; memcached's TTL is not the only guard either: an entry it still
-     * returns past its time (clock skew, a peer that sets long TTLs) is
-     * dead. */
+    /* Today's limits bound the session, whatever it was stored with; an
+     * entry memcached still returns past its time (clock skew) is dead. */
     s->deadline = sd_record_deadline(rec, apr_time_from_sec(conf->max_age),
                                      apr_time_from_sec(conf->absolute_timeout));
     if (s->deadline && s->deadline <= apr_time_now()) {
-        return expire_stored(s, "has reached its idle or absolute limit");
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, SD_LOGNO(00302)
+                      "stored session has reached its idle or absolute limit; starting a"
+                      " new one");
+        SD_STATS_INC(s->v->rt.stats, expired);
+        return sd_vault_remove(r, s->v, s->cookie_id, s->old_key) != SD_STORE_OK
+               ? SD_UNAVAILABLE : start_new(s);
     }
     SD_STATS_INC(s->v->rt.stats, loaded);
 
@@ -384,7 +354,6 @@ static sd_result load_stored(sd_session *s)
     lower_adopted_name(s, rec);
     s->id = s->cookie_id;
     s->data = rec;
-    s->stored = rec;
     s->created = sd_record_created(rec);
     s->gen = sd_record_generation(rec);
     return SD_OK;
@@ -403,22 +372,25 @@ static sd_result open_stored(sd_session *s, sd_session_lock_mode mode)
     return load_stored(s);
 }
 
+static sd_session *session_new(request_rec *r, const sd_vhost *v, sd_session_intent intent)
+{
+    sd_session *s = apr_pcalloc(r->pool, sizeof(*s));
+    s->r = r;
+    s->v = v;
+    s->conf = v->conf;
+    s->intent = intent;
+    return s;
+}
+
 sd_result sd_session_load(request_rec *r, const sd_vhost *v,
                     sd_session_intent intent, sd_session **out)
 {
     const sd_config *conf = v->conf;
-    sd_session *s = apr_pcalloc(r->pool, sizeof(*s));
-    const apr_array_header_t *values;
+    sd_session *s = *out = session_new(r, v, intent);
+    const apr_array_header_t *values = find_cookies(r, conf->cookie_name);
     const char *value = NULL;
     int matched = INT_MAX, ambiguous = 0;
 
-    s->r = r;
-    s->v = v;
-    s->conf = conf;
-    s->intent = intent;
-    *out = s;
-
-    values = find_cookies(r, conf->cookie_name);
     s->had_cookie = values->nelts > 0;
     s->cookie_id = choose_cookie(r, conf, values, &value, &matched, &ambiguous);
     if (ambiguous) {
@@ -461,14 +433,9 @@ sd_result sd_session_load(request_rec *r, const sd_vhost *v,
 static sd_result open_by_id(request_rec *r, const sd_vhost *v, const char *id,
                       sd_session_intent intent, sd_session_lock_mode mode, sd_session **out)
 {
-    sd_session *s = apr_pcalloc(r->pool, sizeof(*s));
+    sd_session *s = *out = session_new(r, v, intent);
 
-    s->r = r;
-    s->v = v;
-    s->conf = v->conf;
-    s->intent = intent;
     s->detached = 1;
-    *out = s;
     s->cookie_id = id;
     if (!name_cookie(s)) {
         s->cookie_id = NULL;
@@ -494,8 +461,7 @@ const json_t *sd_session_get(sd_session *s, const char *key)
 }
 
 /* "modified" is known from these three calls, the only way to change the
- * fields: only the fields lent to be changed are copied, to compare with
- * at the commit. */
+ * fields; only lent fields are copied, to compare at the commit. */
 static void settle_lent(sd_session *s)
 {
     const char *key;
@@ -558,22 +524,9 @@ static apr_int64_t ttl_until(apr_time_t when, apr_time_t now)
     return ttl < 1 ? 1 : ttl;
 }
 
-/* How long a tombstone stays: at least as long as any live copy a front-end
- * with a split view may have written after the logout (each lives a full
- * max age from its write), plus a day of such a split. Tombstones are small. */
-#define SD_TOMBSTONE_EXTRA_SECONDS 86400
-
-static apr_int64_t tombstone_ttl(const sd_config *conf, apr_time_t until, apr_time_t now)
-{
-    apr_int64_t left = ttl_until(until, now);
-    apr_int64_t floor = conf->max_age + SD_TOMBSTONE_EXTRA_SECONDS;
-    return left > floor ? left : floor;
-}
-
-/* Ends the stored session (logout, regeneration). With replicas, by a
- * tombstone: a newer generation that outvotes any copy a replica kept while
- * it missed the logout, living as long as the session had left. With one
- * copy, a delete is final. */
+/* Ends the stored session. With replicas by a tombstone, a newer
+ * generation that outvotes a copy a replica kept while it missed the
+ * logout; with one copy, a delete is final. */
 static sd_result remove_stored(sd_session *s)
 {
     request_rec *r = s->r;
@@ -588,9 +541,13 @@ static sd_result remove_stored(sd_session *s)
     else {
         apr_time_t now = apr_time_now();
         apr_time_t until = s->deadline ? s->deadline : now + apr_time_from_sec(s->conf->max_age);
+        /* Outliving any live copy a split front-end may write after the
+         * logout (a full max age from its write). */
+        apr_int64_t ttl = ttl_until(until, now);
+        apr_int64_t floor = s->conf->max_age + SD_RECORD_TOMBSTONE_EXTRA;
         /* No field: only the stored cookie's members the module keeps. */
         json_t *tomb = sd_json_track(r->pool, json_pack("{s:O*}", "cookie",
-                                                        json_object_get(s->stored, "cookie")));
+                                                        json_object_get(s->data, "cookie")));
         sd_record_meta meta = { s->conf->realm, s->gen + 1, now, s->created, 1,
                                 SD_RECORD_LOGIN_NONE };
         sd_record_cookie_attrs attrs = cookie_attrs(s, until - now, until);
@@ -605,7 +562,7 @@ static sd_result remove_stored(sd_session *s)
             return SD_FAILED;
         }
         res = sd_vault_write(r, s->v, s->id, lock_key(s, s->id), value, len, &meta,
-                             tombstone_ttl(s->conf, until, now), s->old_key);
+                             ttl > floor ? ttl : floor, s->old_key);
     }
     if (res != SD_STORE_OK) {
         return SD_UNAVAILABLE;
@@ -674,21 +631,18 @@ static void index_down_logged(sd_session *s)
     }
 }
 
-/* A logged-in session of a server with an index is saved only while the
- * index lists it: a revoke finds sessions through the index alone, so a
- * copy put back in memcached after its end (sealed records are bound to
- * their key, not to a time) would otherwise live on, unlisted and out of
- * every later revoke's reach. Asked on writes only: a read-only view of
- * such a copy still works until its next save. */
+/* A logged-in session is saved only while its user's index lists it: a
+ * revoke finds sessions through the index alone, so a copy put back in
+ * memcached after its end would otherwise live on out of every later
+ * revoke's reach. Asked on writes only. */
 static sd_result check_listed(sd_session *s)
 {
     request_rec *r = s->r;
     const json_t *name = sd_session_get(s, "username");
     sd_result rc;
 
-    /* Whatever its login kind: an adopted login ("express") is listed from
-     * its first save here on, and a revoke must reach it as any other. Only
-     * that first save (adopted now, indexed after the commit) is not asked. */
+    /* Only an adopted session's first save (indexed after the commit) is
+     * not asked; from then on a revoke must reach it as any other. */
     if (!s->v->rt.index_check || s->adopted
         || !json_is_true(sd_session_get(s, "isLoggedIn")) || !json_is_string(name)) {
         return SD_OK;
@@ -703,9 +657,8 @@ static sd_result check_listed(sd_session *s)
         s->unindexed = 1;
         return SD_OK;
     case SD_INDEX_DOWN:
-        /* An index that cannot answer (its node down, or altered) must not
-         * lock the user out of every save while their session's node is
-         * up; a revoke and logout-others still fail closed on it. */
+        /* An index that cannot answer must not lock the user out of every
+         * save; a revoke and logout-others still fail closed on it. */
         index_down_logged(s);
         return SD_OK;
     case SD_INDEX_UNLISTED:
@@ -810,13 +763,10 @@ static sd_result save(sd_session *s, apr_time_t lifetime, apr_time_t expires, ap
     return SD_OK;
 }
 
-/* For a session loaded without the lock that is due for a refresh: takes
- * the lock without waiting and re-reads. Returns 1 when the stored data is
- * still what was loaded (the write may go ahead), 0 when the write should
- * be skipped: the lock is busy or the store does not answer (the page is
- * served without its refresh rather than made to wait), or another request
- * changed or deleted the session meanwhile (its expiry is fresh, or it was
- * logged out and must not come back). */
+/* For a refresh of a session loaded without the lock: takes the lock
+ * without waiting and re-reads. 1 when the stored data is still what was
+ * loaded; 0 when the lock is busy or the store does not answer (the page
+ * is not made to wait), or another request changed or ended the session. */
 static int recheck_allows_write(sd_session *s)
 {
     request_rec *r = s->r;
@@ -882,9 +832,8 @@ sd_session_plan sd_session_decide(const sd_session_facts *f)
                 : p.write ? "new, SessionDemoSaveUninitialized" : "new, unmodified";
         return p;
     }
-    /* Throttled refresh: an unchanged session is re-saved (sliding its
-     * expiry) only when less than refresh_percent of its lifetime is
-     * left, so read-only pages rarely write. 100 = every request. */
+    /* Throttled refresh: an unchanged session slides its expiry only when
+     * less than refresh_percent of its lifetime is left. */
     p.write = f->modified || f->resave || f->rolling || f->refresh_due;
     p.why = f->modified ? "modified" : f->resave ? "SessionDemoResave"
             : f->rolling ? "SessionDemoRolling"
@@ -895,10 +844,8 @@ sd_session_plan sd_session_decide(const sd_session_facts *f)
         p.write = 0;
         p.why = "unmodified, expiry held by the absolute timeout";
     }
-    /* Unlike express-session (issues #189, #276), whenever the stored
-     * expiry slides, the browser's Expires slides with it: otherwise an
-     * active user is logged out when the first cookie runs out. A
-     * browser-session cookie needs no re-sending. */
+    /* Unlike express-session (issues #189, #276), the browser's Expires
+     * slides with the stored expiry, or an active user is logged out. */
     p.send_cookie = (p.write && f->has_expiry) || f->rolling || f->resign;
     /* Loaded read-only, now due for a write (refresh, Resave, Rolling). */
     p.recheck = p.write && f->unlocked;
@@ -913,8 +860,7 @@ static sd_result commit_session(sd_session *s)
     apr_time_t configured = apr_time_from_sec(conf->max_age);
     /* The idle lifetime: 0 keeps an express-session browser-session cookie
      * one (no Expires), while the server still ends it after `span`. */
-    apr_time_t lifetime = s->stored ? sd_record_lifetime(s->stored, configured)
-                                           : configured;
+    apr_time_t lifetime = s->is_new ? configured : sd_record_lifetime(s->data, configured);
     apr_time_t span = lifetime ? lifetime : configured;
     apr_time_t expires = now + span;
     int has_expiry = lifetime != 0, clamped = 0;
@@ -1023,7 +969,7 @@ apr_time_t sd_session_created(const sd_session *s)
 
 apr_time_t sd_session_saved(const sd_session *s)
 {
-    return s->stored ? sd_record_saved(s->stored) : 0;
+    return s->is_new ? 0 : sd_record_saved(s->data);
 }
 
 void sd_session_set_login(sd_session *s, const char *how)
