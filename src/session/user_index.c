@@ -1,14 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* The index of a user's sessions. It is stored in a session's shape
- * ({"cookie":…, "sessiondemo":{realm, gen, …}, …}) so the store's replica
- * protocol (newest generation wins, repairs, replays) applies to it as it
- * does to sessions. It holds the IDs, which memcached already holds as
- * keys; handles are made from them when a page shows them. Whether an
- * entry's session is still alive is never taken from the index: each one
- * is read, and an entry whose session is gone is dropped at the next
- * write. Lock order: the index lock is taken only while no session lock is
- * held, except that an add may end sessions while holding it; no session's
- * request ever waits for the index while holding its own lock. */
+/* The index of a user's sessions, stored in a session's shape so the
+ * store's replica protocol applies to it. It holds IDs; whether an entry's
+ * session is alive is always read from the session, and a gone one is
+ * dropped at the next write. Lock order: the index lock is taken while no
+ * session lock is held (an add may then end sessions); no session's
+ * request waits for the index while holding its own lock. */
 #include "sd_user_index.h"
 #include "sd_username.h"
 #include "sd_cookie.h"
@@ -202,6 +198,17 @@ static sd_result read_index(request_rec *r, const sd_vhost *v, const index_name 
     return SD_OK;
 }
 
+/* The index of `user`, read without its lock. */
+static sd_result read_user_index(request_rec *r, const sd_vhost *v, const char *user,
+                                 index_value *iv)
+{
+    index_name n = name_of(r->pool, v, "index:", user);
+    if (!n.key) {
+        return out_of_memory(r, "naming the index of a user's sessions");
+    }
+    return read_index(r, v, &n, SD_STORE_READ_ONLY, "index of a user's sessions", iv);
+}
+
 static sd_result write_index(request_rec *r, const sd_vhost *v, const index_name *n,
                        const index_value *iv, const char *member, json_t *value)
 {
@@ -295,12 +302,10 @@ static peek_result peek(request_rec *r, const sd_vhost *v, const char *user, con
     return PEEK_LIVE;
 }
 
-/* Ends one session under its lock: waited for (an end asked for), or only
- * tried (`try_only`: making room, which must not hold the index's lock
- * for another request's sake). `unlist_first`: the caller does not hold
- * the index's lock, so an end without the session's lock drops it from
- * the index before its tombstone. 1 when a live session of `user` was
- * ended, 0 when there was none, -1 when it could not be done now. */
+/* Ends one session under its lock, waited for or (`try_only`, making room
+ * under the index's lock) only tried. `unlist_first`: the caller does not
+ * hold the index's lock, so an end without the session's lock unlists it
+ * before its tombstone. 1: ended, 0: no live session of `user`, -1: not now. */
 static int end_session(request_rec *r, const sd_vhost *v, const char *user, const char *id,
                        int try_only, int unlist_first)
 {
@@ -311,11 +316,9 @@ static int end_session(request_rec *r, const sd_vhost *v, const char *user, cons
     int ended = 0, unlocked = 0;
 
     if (rc != SD_OK && !try_only && v->conf->lock != SD_LOCK_OFF) {
-        /* Its lock was not had in time: held by a request, or set for
-         * ever by whoever can write memcached. An end asked for is written
-         * anyway (a tombstone outranks a copy of any generation); a
-         * holder that saves after it finds its session dropped from the
-         * index and ends it (sd_user_index_check). */
+        /* Its lock was not had in time: an end asked for is written anyway
+         * (a tombstone outranks any copy); a holder that saves after it
+         * finds its session unlisted and ends it (sd_user_index_check). */
         sd_session_close(s);
         rc = sd_session_open(r, v, id, SD_SESSION_READ, &s);
         unlocked = rc == SD_OK;
@@ -324,11 +327,8 @@ static int end_session(request_rec *r, const sd_vhost *v, const char *user, cons
         name = sd_session_get(s, "username");
         if (sd_session_is_live(s) && json_is_string(name)
             && strcmp(json_string_value(name), user) == 0) {
-            /* Unlisted before the tombstone: a request that does hold the
-             * lock and saves after it finds the session unlisted and ends
-             * it, instead of writing its copy over the tombstone. Not
-             * unlisted, it is not ended either: it stays listed for the
-             * next end. */
+            /* Unlisted before the tombstone, so a lock holder saving after
+             * it ends the session; not unlisted, it stays for the next end. */
             rc = unlocked && unlist_first ? sd_user_index_remove(r, v, user, id) : SD_OK;
             if (rc == SD_OK) {
                 rc = sd_session_destroy(s);
@@ -485,10 +485,9 @@ static int evict_oldest(request_rec *r, const sd_vhost *v, const char *user, jso
     }
 }
 
-/* The longest a login can be between its save and its index entry: the
- * index's lock waited for, and held. An end's marker applies to logins
- * made that long before it, no earlier: a front-end whose clock runs
- * ahead can then refuse logins for that long, not for its whole lead. */
+/* The longest a login can be between its save and its index entry (the
+ * index's lock waited for and held): an end's marker applies to logins
+ * that much older, so a clock running ahead refuses no more than that. */
 static apr_time_t login_flight(const sd_vhost *v)
 {
     return apr_time_from_msec(v->conf->lock_wait_ms) + apr_time_from_sec(v->conf->lock_ttl + 1);
@@ -671,18 +670,13 @@ static int by_last_seen(const void *a, const void *b)
 sd_result sd_user_index_list(request_rec *r, const sd_vhost *v, const char *user,
                        apr_array_header_t **entries)
 {
-    index_name n = name_of(r->pool, v, "index:", user);
     index_value iv;
     size_t i;
     json_t *e;
     sd_result rc;
 
     *entries = apr_array_make(r->pool, 4, sizeof(sd_user_index_entry));
-    if (!n.key) {
-        return out_of_memory(r, "naming the index of a user's sessions");
-    }
-    if ((rc = read_index(r, v, &n, SD_STORE_READ_ONLY, "index of a user's sessions", &iv))
-        != SD_OK) {
+    if ((rc = read_user_index(r, v, user, &iv)) != SD_OK) {
         return rc;
     }
     json_array_foreach(iv.sessions, i, e) {
@@ -714,15 +708,13 @@ sd_result sd_user_index_list(request_rec *r, const sd_vhost *v, const char *user
 sd_index_verdict sd_user_index_check(request_rec *r, const sd_vhost *v, const char *user,
                                      const char *id, apr_time_t created, apr_time_t saved)
 {
-    index_name n = name_of(r->pool, v, "index:", user);
     index_value iv;
     size_t i;
     json_t *e;
 
-    /* Read only, without the index's lock: the caller holds its session's
-     * lock, and no session's request waits for the index while holding it. */
-    if (!n.key
-        || read_index(r, v, &n, SD_STORE_READ_ONLY, "index of a user's sessions", &iv) != SD_OK) {
+    /* Without the index's lock: the caller holds its session's lock, and no
+     * session's request waits for the index while holding it. */
+    if (read_user_index(r, v, user, &iv) != SD_OK) {
         return SD_INDEX_DOWN;
     }
     if (!iv.found) {
@@ -752,7 +744,6 @@ sd_result sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
                       const char *handle, const char *keep_id, int *ended,
                       const char **ended_id)
 {
-    index_name n = name_of(r->pool, v, "index:", user);
     apr_hash_t *drop = apr_hash_make(r->pool);
     index_value iv;
     index_end end;
@@ -765,15 +756,11 @@ sd_result sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
     if (ended_id) {
         *ended_id = NULL;
     }
-    if (!n.key) {
-        return out_of_memory(r, "naming the index of a user's sessions");
-    }
     if (handle && (strlen(handle) != SD_USER_INDEX_HANDLE_LEN
                    || strspn(handle, "0123456789abcdef") != SD_USER_INDEX_HANDLE_LEN)) {
         return SD_NOT_FOUND;
     }
-    if ((rc = read_index(r, v, &n, SD_STORE_READ_ONLY, "index of a user's sessions", &iv))
-        != SD_OK) {
+    if ((rc = read_user_index(r, v, user, &iv)) != SD_OK) {
         return rc;
     }
     end.before = apr_time_now();
@@ -806,10 +793,8 @@ sd_result sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
          * but not yet indexed (it is ended when it arrives). */
         rc = rewrite(r, v, user, drop, NULL, 0, handle ? NULL : &end, NULL, 0);
         if (rc != SD_OK) {
-            /* The sessions are ended; their entries go with the next write.
-             * An end of all of them is not done, though: the marker for a
-             * login in flight was not written, or one such login is still
-             * alive. */
+            /* The sessions are ended, but an end of all of them is not done:
+             * the marker for a login in flight was not written. */
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00506)
                           "the user's index could not be rewritten after an end%s",
                           handle ? "" : "; answering 503 so it is tried again");
