@@ -103,15 +103,12 @@ typedef struct {
     int save_uninitialized; /* SessionDemoSaveUninitialized On             */
     int resave;             /* SessionDemoResave On                        */
     int rolling;            /* SessionDemoRolling On                       */
-    int refresh_due;        /* less than SessionDemoRefreshThreshold of its
-                               lifetime is left                            */
+    int refresh_due;        /* under SessionDemoRefreshThreshold % left    */
     int clamped_in_place;   /* the absolute timeout holds the new expiry at
                                or before the stored one                    */
-    int has_expiry;         /* a cookie with Expires (not a browser-session
-                               one)                                        */
+    int has_expiry;         /* a cookie with Expires                       */
     int resign;             /* its cookie was signed by an older secret    */
-    int unlocked;           /* SessionDemoLock is not Off and the session
-                               was loaded without its lock                 */
+    int unlocked;           /* SessionDemoLock on, loaded without it       */
 } sd_session_facts;
 
 /* What the commit does. */
@@ -119,11 +116,9 @@ typedef struct {
     int write;              /* write the session                           */
     int send_cookie;        /* send its Set-Cookie                         */
     int expire_cookie;      /* expire the browser's cookie (an ended one)  */
-    int recheck;            /* first take the lock without waiting and
-                               re-read: the write is dropped when the lock
-                               is busy or the session changed meanwhile    */
-    int may_drop;           /* a write too large for memcached is dropped
-                               (the page is served without it), not refused */
+    int recheck;            /* first try the lock and re-read; the write is
+                               dropped if busy or changed meanwhile        */
+    int may_drop;           /* a write too large is dropped, not refused   */
     int cookie_if_dropped;  /* send_cookie once the write is dropped       */
     const char *why;        /* the reason for `write`, for tests and logs  */
 } sd_session_plan;

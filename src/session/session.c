@@ -928,9 +928,6 @@ static sd_result commit_session(sd_session *s)
          * count): the page is served without it, the stored session as is. */
         plan.write = 0;
         plan.send_cookie = plan.cookie_if_dropped;
-        if (!plan.send_cookie) {
-            return SD_OK;
-        }
     }
     if (!plan.write) {
         /* Re-issued cookie without a write: keep the stored expiry. */

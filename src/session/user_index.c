@@ -619,8 +619,8 @@ static sd_result rewrite(request_rec *r, const sd_vhost *v, const char *user, ap
 static sd_result add_entry(request_rec *r, const sd_vhost *v, const char *user, const char *id,
                      apr_time_t created, int *evicted, apr_time_t rebuild_at)
 {
-    json_t *entry = sd_json_track(r->pool, json_object());
     const char *ua = apr_table_get(r->headers_in, "User-Agent");
+    json_t *entry;
 
     if (evicted) {
         *evicted = 0;
@@ -633,10 +633,11 @@ static sd_result add_entry(request_rec *r, const sd_vhost *v, const char *user, 
                       "not indexing a session of a name the username rule refuses");
         return SD_REFUSED;
     }
-    if (!entry || json_object_set_new(entry, "id", json_string(id))
-        || json_object_set_new(entry, "created", json_integer(apr_time_as_msec(apr_time_now())))
-        || json_object_set_new(entry, "ua", json_string(printable(r->pool, ua, USER_AGENT_MAX)))
-        || json_object_set_new(entry, "ip", json_string(printable(r->pool, r->useragent_ip, 64)))) {
+    entry = sd_json_track(r->pool, json_pack("{s:s,s:I,s:s,s:s}", "id", id, "created",
+                                             (json_int_t)apr_time_as_msec(apr_time_now()),
+                                             "ua", printable(r->pool, ua, USER_AGENT_MAX),
+                                             "ip", printable(r->pool, r->useragent_ip, 64)));
+    if (!entry) {
         return out_of_memory(r, "adding to an index");
     }
     return rewrite(r, v, user, NULL, entry, created, NULL, evicted, rebuild_at);
