@@ -209,18 +209,16 @@ static int express_on_guest(const sd_session *s, const json_t *rec)
  * those) makes the request a guest and is neither shown, written nor
  * deleted; so does, where passwords are checked, a logged-in session whose
  * login no password verified. */
-static int is_foreign(sd_session *s, const json_t *rec)
+static int is_foreign(const sd_session *s, const json_t *rec)
 {
     const char *realm = sd_record_realm(rec), *login;
     if (!(realm ? strcmp(realm, s->conf->realm) == 0
                 : s->conf->realmless == SD_REALMLESS_ADOPT)) {
-        SD_STATS_INC(s->v->rt.stats, foreign_realm);
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, s->r, SD_LOGNO(00312)
                       "session of realm '%s' is not one of realm '%s'; treating the"
                       " request as a guest", realm ? ap_escape_logitem(s->r->pool, realm)
                                                    : "(none: express-session's)",
                       ap_escape_logitem(s->r->pool, s->conf->realm));
-        s->foreign = 1;
         return 1;
     }
     /* express-session's records (realm NULL, adopted) are the admin's
@@ -233,12 +231,10 @@ static int is_foreign(sd_session *s, const json_t *rec)
                                 (apr_size_t)s->conf->max_username_len)
             : SD_USERNAME_OK;
         if (verdict != SD_USERNAME_OK) {
-            SD_STATS_INC(s->v->rt.stats, foreign_realm);
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, s->r, SD_LOGNO(00322)
                           "session adopted from express-session names a user the"
                           " username rule refuses (%s); treating the request as a guest",
                           sd_username_reason(verdict));
-            s->foreign = 1;
             return 1;
         }
     }
@@ -257,7 +253,6 @@ static int is_foreign(sd_session *s, const json_t *rec)
                       && s->conf->realmless == SD_REALMLESS_ADOPT))) {
         return 0;
     }
-    SD_STATS_INC(s->v->rt.stats, foreign_realm);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, s->r, SD_LOGNO(00321)
                   "session logged in by %s is not a login on a server that checks"
                   " passwords; treating the request as a guest",
@@ -266,7 +261,6 @@ static int is_foreign(sd_session *s, const json_t *rec)
                   : strcmp(login, SD_RECORD_LOGIN_NONE) == 0
                   ? "the Express app on a guest record (SessionDemoRealmless is not Adopt)"
                   : ap_escape_logitem(s->r->pool, login));
-    s->foreign = 1;
     return 1;
 }
 
@@ -323,7 +317,9 @@ static sd_result load_stored(sd_session *s)
                       err ? err : "wrong flags or too large");
         return start_new(s);
     }
-    if (is_foreign(s, rec)) {
+    s->foreign = is_foreign(s, rec);
+    if (s->foreign) {
+        SD_STATS_INC(s->v->rt.stats, foreign_realm);
         return start_new(s);
     }
     if (sd_record_ended(rec)) {
