@@ -13,30 +13,23 @@
 #define SD_RECORD_LEGACY_CREATED_FIELD "sessionCreatedAt"
 /* "2026-11-27T10:19:21.903Z" */
 #define SD_RECORD_ISO8601_LEN 24
-/* The module's own member of a stored session, a plain top-level field an
- * express-session peer keeps untouched, written right after "cookie":
- * {"realm": the realm that wrote it, "gen": the generation, "saved": when it
- * was last written, "created": when it was created (times in ms since the
- * epoch), "ended": true for a tombstone, "login": how the session's login
- * was verified (SD_RECORD_LOGIN_*; "none" for a guest's; absent only in
- * an older version's record)}. */
+/* The module's own member of a stored session, a top-level field an
+ * express-session peer keeps untouched, written right after "cookie"
+ * (sd_record_meta below; times in ms since the epoch). */
 #define SD_RECORD_META_FIELD "sessiondemo"
-/* The values of the module member's "login": a password an authn provider
- * checked; demo mode's (any password); a session express-session's app
- * logged in, adopted (SessionDemoRealmless Adopt) and written by us since;
- * nobody (a guest's record). */
+/* The member's "login": an authn provider checked a password; demo mode;
+ * express-session's app, adopted (SessionDemoRealmless Adopt); a guest. */
 #define SD_RECORD_LOGIN_PASSWORD "password"
 #define SD_RECORD_LOGIN_DEMO "demo"
 #define SD_RECORD_LOGIN_EXPRESS "express"
 #define SD_RECORD_LOGIN_NONE "none"
 /* The longest originalMaxAge taken from a stored cookie (400 days). */
 #define SD_RECORD_MAX_LIFETIME_MS (400LL * 24 * 3600 * 1000)
+/* A tombstone, and a copy of it a repair or replay writes, outlives its
+ * session's end by a day of a split view. */
+#define SD_RECORD_TOMBSTONE_EXTRA 86400
 /* Year 9999, the last one sd_record_iso8601_format can write. */
 #define SD_RECORD_MAX_TIME_MS 253402300799999LL
-
-/* A stored session is one jansson object, express-session's session
- * object as a whole: its "cookie" object, the module's member and the app's
- * fields. Every reader below looks at it and nothing else. */
 
 /* Decodes a stored value into that object (tracked by p; p NULL: the
  * caller's reference, and no *err). Fails (NULL, *err set) unless it is a
@@ -47,7 +40,6 @@ json_t *sd_record_decode(apr_pool_t *p, const char *buf, apr_size_t len, const c
 
 /* ISO 8601 UTC with milliseconds, as JavaScript's Date#toISOString. */
 char *sd_record_iso8601_format(apr_pool_t *p, apr_time_t t);
-void sd_record_iso8601_write(apr_time_t t, char out[SD_RECORD_ISO8601_LEN + 1]);
 
 /* Parses "YYYY-MM-DDTHH:MM:SS[.fff]Z" (Date.parse accepts it; Express
  * rewrites it canonically). Returns APR_EINVAL for anything else. */
@@ -74,7 +66,7 @@ const char *sd_record_realm(const json_t *rec);
  * expires on its writes and keeps our member as it was); 0 when unknown. */
 apr_time_t sd_record_saved(const json_t *rec);
 
-/* The module's member. */
+/* The module's member: {realm, gen, saved, created[, ended][, login]}. */
 typedef struct {
     const char *realm;
     apr_int64_t gen;        /* each write of the session is one more       */
@@ -82,7 +74,8 @@ typedef struct {
     apr_time_t created;
     int ended;              /* a tombstone: the session was logged out or
                                regenerated; Express reads it as an empty one */
-    const char *login;      /* SD_RECORD_LOGIN_*, or NULL: not written     */
+    const char *login;      /* SD_RECORD_LOGIN_* ("none": a guest's), or
+                               NULL: not written                           */
 } sd_record_meta;
 
 /* How the session's login was verified (the member's "login"), or NULL

@@ -20,29 +20,23 @@ typedef enum {
     SD_SESSION_UPDATE  /* may change or destroy it: loaded under the lock  */
 } sd_session_intent;
 
-/* Loads the session named by the request's cookie. Touches memcached only
- * when a validly signed cookie is present. Several cookies of our name
- * name the one session whose ID every verifying value gives; values that
- * verify to different IDs make the request a guest (logged, SD00323). Without one (or for a miss, a
- * corrupt value or an expired session) *out is a new empty session. With
- * SessionDemoLock On, SD_SESSION_UPDATE first takes the session's lock, so
- * concurrent updates are serialised; a read-only load takes it only if its
- * commit has to write (a refresh), and then only writes if nobody changed
- * the session meanwhile. Returns SD_OK, SD_UNAVAILABLE when the store
- * cannot answer (or the lock cannot be had), or SD_FAILED (logged). */
+/* Loads the session named by the request's cookie (memcached is asked only
+ * for a validly signed one; cookies verifying to different IDs make a
+ * guest, SD00323). Otherwise, or for a miss or an expired session, *out is
+ * a new empty one. With SessionDemoLock On, SD_SESSION_UPDATE takes the
+ * session's lock first; a read-only load takes it only for a refresh, which
+ * is dropped if the session changed meanwhile. Returns SD_OK,
+ * SD_UNAVAILABLE (the store or the lock) or SD_FAILED (logged). */
 sd_result sd_session_load(request_rec *r, const sd_vhost *v,
                     sd_session_intent intent, sd_session **out);
 
-/* Keeps the request's own session cookie pairs ("name=value; ...") that
- * the gate removed from the headers it passes on, in the initial
- * request's notes, so that a later load in the same request (a
- * subrequest, an internal redirect to the app) still finds them. */
+/* Keeps the session cookie pairs the gate removed from the headers in the
+ * initial request's notes, for a later load in the same request. */
 void sd_session_stash_cookie(request_rec *r, const char *pairs);
 
 /* One field, or NULL (borrowed, read-only). */
 const json_t *sd_session_get(sd_session *s, const char *key);
-/* One field to be modified in place (e.g. appended to) before the
- * commit, or NULL. */
+/* One field to be modified in place before the commit, or NULL. */
 json_t *sd_session_get_mut(sd_session *s, const char *key);
 /* Sets a field, taking the reference (as json_object_set_new); 0 or -1. */
 int sd_session_set_new(sd_session *s, const char *key, json_t *value);
@@ -56,19 +50,16 @@ sd_result sd_session_regenerate(sd_session *s);
  * Returns SD_OK, SD_UNAVAILABLE or SD_FAILED. */
 sd_result sd_session_destroy(sd_session *s);
 
-/* Opens the stored session `id` as sd_session_load does a cookie's, for
- * one user to see or end another of their sessions: under its lock for
- * SD_SESSION_UPDATE. It never sends a cookie, and sd_session_commit writes
- * nothing for it; end it with sd_session_destroy and release it with
- * sd_session_close. A missing, ended, expired or foreign session opens
- * as a new one (sd_session_is_live is 0). */
+/* Opens the stored session `id` as sd_session_load does a cookie's, for a
+ * user to see or end another of their sessions (under its lock for
+ * SD_SESSION_UPDATE). It never sends a cookie and its commit writes
+ * nothing: end it with sd_session_destroy, release it with
+ * sd_session_close. A missing, ended or foreign one opens as new. */
 sd_result sd_session_open(request_rec *r, const sd_vhost *v, const char *id,
                     sd_session_intent intent, sd_session **out);
 
-/* Every distinct session ID a validly signed cookie of our name in the
- * request names (an array of const char *, maybe empty): the loaded one,
- * and, when several cookies made the request a guest, each of them. For a
- * logout to end them all. */
+/* Every distinct session ID a validly signed cookie of ours names (array
+ * of const char *), for a logout to end them all. */
 apr_array_header_t *sd_session_cookie_ids(request_rec *r, const sd_vhost *v);
 
 /* sd_session_open for an update whose lock is only tried: SD_BUSY when
@@ -84,10 +75,9 @@ int sd_session_is_live(const sd_session *s);
 apr_time_t sd_session_created(const sd_session *s);
 apr_time_t sd_session_saved(const sd_session *s);
 /* Records how the session's login was verified (SD_RECORD_LOGIN_*, a
- * static string), written with it from now on. On a server that checks
- * passwords, a logged-in session whose record does not say "password"
- * (nor, under SessionDemoRealmless Adopt, "express" or nothing: the
- * Express app's logins) loads as a guest, as another realm's does. */
+ * static string). Where passwords are checked, a logged-in session whose
+ * record does not say "password" (nor, under SessionDemoRealmless Adopt,
+ * "express" or nothing) loads as a guest. */
 void sd_session_set_login(sd_session *s, const char *how);
 /* Whether the commit has just saved, for the first time, a session
  * express-session wrote (so it is in no index of the user's sessions). */
@@ -96,8 +86,7 @@ int sd_session_adopted(const sd_session *s);
 /* When this request's commit wrote the session; 0 when it did not. */
 apr_time_t sd_session_written_at(const sd_session *s);
 /* Whether the commit has just saved a logged-in session whose user had no
- * index (evicted, or deleted): the caller indexes it again, once the
- * session's lock is released, so a later revoke reaches it. */
+ * index: the caller indexes it again, after the lock is released. */
 int sd_session_unindexed(const sd_session *s);
 /* The session was ended by other means (sd_session_open of its own ID):
  * the commit only expires the cookie. */
@@ -114,15 +103,12 @@ typedef struct {
     int save_uninitialized; /* SessionDemoSaveUninitialized On             */
     int resave;             /* SessionDemoResave On                        */
     int rolling;            /* SessionDemoRolling On                       */
-    int refresh_due;        /* less than SessionDemoRefreshThreshold of its
-                               lifetime is left                            */
+    int refresh_due;        /* under SessionDemoRefreshThreshold % left    */
     int clamped_in_place;   /* the absolute timeout holds the new expiry at
                                or before the stored one                    */
-    int has_expiry;         /* a cookie with Expires (not a browser-session
-                               one)                                        */
+    int has_expiry;         /* a cookie with Expires                       */
     int resign;             /* its cookie was signed by an older secret    */
-    int unlocked;           /* SessionDemoLock is not Off and the session
-                               was loaded without its lock                 */
+    int unlocked;           /* SessionDemoLock on, loaded without it       */
 } sd_session_facts;
 
 /* What the commit does. */
@@ -130,11 +116,9 @@ typedef struct {
     int write;              /* write the session                           */
     int send_cookie;        /* send its Set-Cookie                         */
     int expire_cookie;      /* expire the browser's cookie (an ended one)  */
-    int recheck;            /* first take the lock without waiting and
-                               re-read: the write is dropped when the lock
-                               is busy or the session changed meanwhile    */
-    int may_drop;           /* a write too large for memcached is dropped
-                               (the page is served without it), not refused */
+    int recheck;            /* first try the lock and re-read; the write is
+                               dropped if busy or changed meanwhile        */
+    int may_drop;           /* a write too large is dropped, not refused   */
     int cookie_if_dropped;  /* send_cookie once the write is dropped       */
     const char *why;        /* the reason for `write`, for tests and logs  */
 } sd_session_plan;
@@ -142,14 +126,11 @@ typedef struct {
 /* The save decision alone, without doing it: pure. */
 sd_session_plan sd_session_decide(const sd_session_facts *f);
 
-/* Saves if needed and adds Set-Cookie to r->err_headers_out. Call once,
- * before any body is sent. Returns SD_OK; SD_TOO_LARGE when the change
- * would make the stored session bigger than memcached takes (nothing was
- * written, the stored session is as it was); SD_ENDED when a logged-in
- * session about to be saved is not in its user's index
- * (sd_vhost_runtime.index_check): it was ended instead (tombstone, cookie
- * expired) and the request's change is not kept; or SD_UNAVAILABLE or
- * SD_FAILED (logged). */
+/* Saves if needed and adds Set-Cookie to r->err_headers_out; call once,
+ * before any body. Returns SD_OK; SD_TOO_LARGE (memcached would not take
+ * it; nothing was written); SD_ENDED (a logged-in session not in its
+ * user's index was ended instead, sd_vhost_runtime.index_check); or
+ * SD_UNAVAILABLE or SD_FAILED (logged). */
 sd_result sd_session_commit(sd_session *s);
 
 #endif

@@ -26,31 +26,23 @@ typedef struct {
     const char *ip;
 } sd_user_index_entry;
 
-/* The handle of session `id` under the current signing secret. */
-const char *sd_user_index_handle(apr_pool_t *p, const sd_vhost *v, const char *id);
-
 /* Adds the just-saved session `id` of `user`, created at `created`, with
- * the request's user agent and client address. When the user already has
- * the most sessions allowed (or the index would not fit memcached's item
- * size), their oldest logins are ended (*evicted counts them; may be
- * NULL). A session created before an end of all its user's sessions is
- * ended instead of added. A name the username rule (sd_username.h)
- * refuses is never indexed: SD_REFUSED. Returns SD_OK, SD_UNAVAILABLE or
- * SD_FAILED (logged). */
+ * the request's user agent and address. Beyond the bound or memcached's
+ * item size the oldest logins are ended (*evicted counts them; may be
+ * NULL); one created before an end of all the user's sessions is ended
+ * instead. A name the username rule refuses: SD_REFUSED. Returns SD_OK,
+ * SD_UNAVAILABLE or SD_FAILED (logged). */
 sd_result sd_user_index_add(request_rec *r, const sd_vhost *v, const char *user, const char *id,
                       apr_time_t created, int *evicted);
 
-/* sd_user_index_add for a session whose save, at `saved`, found its
- * user's index missing (sd_session_unindexed): when the index is still
- * missing, the one made records `saved` as its rebuild, so the user's
- * other sessions, saved before it, are indexed again at their next save
- * instead of ended (sd_user_index_check). */
+/* sd_user_index_add for a session whose save at `saved` found no index
+ * (sd_session_unindexed): a new index records `saved` as its rebuild, so
+ * the user's sessions saved before it are indexed again, not ended. */
 sd_result sd_user_index_readd(request_rec *r, const sd_vhost *v, const char *user, const char *id,
                         apr_time_t created, apr_time_t saved);
 
 /* Drops the ended session `id` (a logout). Returns SD_OK or
- * SD_UNAVAILABLE (logged); an entry left behind is pruned by the
- * next write, as its session is gone. */
+ * SD_UNAVAILABLE (logged); an entry left behind is pruned later. */
 sd_result sd_user_index_remove(request_rec *r, const sd_vhost *v, const char *user,
                          const char *id);
 
@@ -60,31 +52,25 @@ sd_result sd_user_index_remove(request_rec *r, const sd_vhost *v, const char *us
 sd_result sd_user_index_list(request_rec *r, const sd_vhost *v, const char *user,
                        apr_array_header_t **entries);
 
-/* Ends sessions of `user`, each under its lock and by a tombstone, so no
- * replica or racing request brings it back: the one with `handle` (when
- * not NULL), else every one but `keep_id` (NULL: all). *ended counts the
- * live sessions ended; *ended_id (may be NULL) gets the ID of the one a
- * handle named. Returns SD_OK, SD_NOT_FOUND (no live session of the user
- * has that handle) or SD_UNAVAILABLE (some could not be ended;
- * those that were are counted). */
+/* Ends sessions of `user`, each under its lock and by a tombstone: the one
+ * with `handle` (when not NULL), else every one but `keep_id` (NULL: all).
+ * *ended counts them; *ended_id (may be NULL) gets the handle's ID.
+ * Returns SD_OK, SD_NOT_FOUND (no live session has that handle) or
+ * SD_UNAVAILABLE (some could not be ended). */
 sd_result sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
                       const char *handle, const char *keep_id, int *ended,
                       const char **ended_id);
 
-/* Whether the logged-in session `id` of `user` (created at `created`, last
- * saved at `saved`) is in the user's index: asked before each save of such
- * a session (sd_vhost_runtime.index_check), so one put back in memcached
- * after a revoke is ended at its next write. One not listed but last saved
- * before the index was rebuilt (sd_user_index_readd), and not ended by an
- * end of all the user's sessions since, is SD_INDEX_MISSING: indexed again.
- * An index that exists but does not open is SD_INDEX_DOWN (logged at
- * error). */
+/* Whether the logged-in session `id` of `user` is in the user's index,
+ * asked before each save (sd_vhost_runtime.index_check) so one put back
+ * after a revoke is ended. One unlisted but saved before the index's
+ * rebuild, and not ended since, is SD_INDEX_MISSING (indexed again); an
+ * index that does not open is SD_INDEX_DOWN (logged). */
 sd_index_verdict sd_user_index_check(request_rec *r, const sd_vhost *v, const char *user,
                                      const char *id, apr_time_t created, apr_time_t saved);
 
-/* How many users of the realm have an index with sessions in it (created
- * minus emptied; an index memcached evicts is still counted). Returns SD_OK,
- * or SD_UNAVAILABLE, which is no store error: only the status page asks. */
+/* How many users of the realm have a non-empty index (an evicted one is
+ * still counted), for the status page. SD_OK or SD_UNAVAILABLE. */
 sd_result sd_user_index_users(request_rec *r, const sd_vhost *v, apr_int64_t *count);
 
 #endif

@@ -17,9 +17,8 @@ static const char *const reserved_members[] = {
 
 json_t *sd_record_decode(apr_pool_t *p, const char *buf, apr_size_t len, const char **err)
 {
-    json_t *root = sd_json_parse(p, buf, len, err), *v;
-    void *next;
-    const char *key, *why = !root || json_is_object(json_object_get(root, "cookie")) ? NULL
+    json_t *root = sd_json_parse(p, buf, len, err);
+    const char *why = !root || json_is_object(json_object_get(root, "cookie")) ? NULL
                       : json_is_object(root) ? "stored session has no \"cookie\" object"
                       : "stored session is not a JSON object";
 
@@ -32,42 +31,30 @@ json_t *sd_record_decode(apr_pool_t *p, const char *buf, apr_size_t len, const c
         }
         return NULL;
     }
-    /* One pass over the members, not a lookup per name: every reserved
-     * name starts with one of "dirst". */
-    json_object_foreach_safe(root, next, key, v) {
-        for (int i = 0; strchr("dirst", key[0]) && reserved_members[i]; ++i) {
-            if (strcmp(key, reserved_members[i]) == 0) {
-                json_object_del(root, key);
-                break;
-            }
-        }
+    for (int i = 0; reserved_members[i]; ++i) {
+        json_object_del(root, reserved_members[i]);
     }
     return root;
 }
 
-void sd_record_iso8601_write(apr_time_t t, char out[SD_RECORD_ISO8601_LEN + 1])
+/* Where each number of an ISO date is in its shape, and how many digits. */
+static const char iso_shape[] = "0000-00-00T00:00:00.000Z";
+static const int iso_fields[7][2] = { { 0, 4 }, { 5, 2 }, { 8, 2 }, { 11, 2 }, { 14, 2 },
+                                      { 17, 2 }, { 20, 3 } };
+
+static void iso8601_write(apr_time_t t, char out[SD_RECORD_ISO8601_LEN + 1])
 {
-    /* "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", digit by digit: every save
-     * writes one, and a formatter costs ten times more. Each field is in
-     * range (year 1970..9999 for the times this unit handles). */
-    static const char shape[] = "0000-00-00T00:00:00.000Z";
-    const int fields[7][2] = { { 0, 4 }, { 5, 2 }, { 8, 2 }, { 11, 2 }, { 14, 2 },
-                               { 17, 2 }, { 20, 3 } };
+    /* Digit by digit: every save writes one, and a formatter costs ten
+     * times more. Each field is in range (year 1970..9999 here). */
     apr_time_exp_t tm;
-    int values[7];
     apr_time_exp_gmt(&tm, t);
-    values[0] = tm.tm_year + 1900;
-    values[1] = tm.tm_mon + 1;
-    values[2] = tm.tm_mday;
-    values[3] = tm.tm_hour;
-    values[4] = tm.tm_min;
-    values[5] = tm.tm_sec;
-    values[6] = tm.tm_usec / 1000;
-    memcpy(out, shape, sizeof(shape));
+    const int values[7] = { tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                            tm.tm_min, tm.tm_sec, tm.tm_usec / 1000 };
+    memcpy(out, iso_shape, sizeof(iso_shape));
     for (int f = 0; f < 7; ++f) {
         int v = values[f] < 0 ? 0 : values[f];
-        for (int i = fields[f][1] - 1; i >= 0; --i) {
-            out[fields[f][0] + i] = (char)('0' + v % 10);
+        for (int i = iso_fields[f][1] - 1; i >= 0; --i) {
+            out[iso_fields[f][0] + i] = (char)('0' + v % 10);
             v /= 10;
         }
     }
@@ -76,79 +63,50 @@ void sd_record_iso8601_write(apr_time_t t, char out[SD_RECORD_ISO8601_LEN + 1])
 char *sd_record_iso8601_format(apr_pool_t *p, apr_time_t t)
 {
     char *out = apr_palloc(p, SD_RECORD_ISO8601_LEN + 1);
-    sd_record_iso8601_write(t, out);
+    iso8601_write(t, out);
     return out;
-}
-
-static int parse_digits(const char **s, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; ++i) {
-        char c = (*s)[i];
-        if (c < '0' || c > '9') {
-            return 0;
-        }
-        v = v * 10 + (c - '0');
-    }
-    *s += n;
-    *out = v;
-    return 1;
-}
-
-static int expect_char(const char **s, char c)
-{
-    if (**s != c) {
-        return 0;
-    }
-    ++*s;
-    return 1;
 }
 
 apr_status_t sd_record_iso8601_parse(const char *s, apr_time_t *out)
 {
+    /* iso_shape, with or without its ".fff". */
+    apr_size_t len = s ? strlen(s) : 0, i;
+    int v[7] = { 0 };   /* year, month, day, hour, minute, second, ms */
     apr_time_exp_t tm;
-    int year, mon, mday, hour, min, sec, ms = 0;
     apr_time_t t;
 
-    if (!s) {
+    if ((len != SD_RECORD_ISO8601_LEN && len != SD_RECORD_ISO8601_LEN - 4) || s[len - 1] != 'Z') {
         return APR_EINVAL;
     }
-    if (!parse_digits(&s, 4, &year) || !expect_char(&s, '-')
-        || !parse_digits(&s, 2, &mon) || !expect_char(&s, '-')
-        || !parse_digits(&s, 2, &mday) || !expect_char(&s, 'T')
-        || !parse_digits(&s, 2, &hour) || !expect_char(&s, ':')
-        || !parse_digits(&s, 2, &min) || !expect_char(&s, ':')
-        || !parse_digits(&s, 2, &sec)) {
-        return APR_EINVAL;
-    }
-    if (*s == '.') {
-        ++s;
-        if (!parse_digits(&s, 3, &ms)) {
+    for (i = 0; i < len - 1; ++i) {
+        if (iso_shape[i] == '0' ? s[i] < '0' || s[i] > '9' : s[i] != iso_shape[i]) {
             return APR_EINVAL;
         }
     }
-    if (!expect_char(&s, 'Z') || *s != '\0') {
-        return APR_EINVAL;
+    for (int f = 0; f < 7 && (apr_size_t)iso_fields[f][0] < len - 1; ++f) {
+        for (int d = 0; d < iso_fields[f][1]; ++d) {
+            v[f] = v[f] * 10 + (s[iso_fields[f][0] + d] - '0');
+        }
     }
     /* No leap second: Date.parse refuses ":60" (V8 takes seconds 0-59),
      * and 9999-12-31T23:59:60 would roll into year 10000, which
      * sd_record_iso8601_format cannot write back in four digits (found by
      * fuzz/fuzz_json.c). A day past the month's end rolls over as in V8. */
-    if (year < 1970 || mon < 1 || mon > 12 || mday < 1 || mday > 31
-        || hour > 23 || min > 59 || sec > 59) {
+    if (v[0] < 1970 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31
+        || v[3] > 23 || v[4] > 59 || v[5] > 59) {
         return APR_EINVAL;
     }
     memset(&tm, 0, sizeof(tm));
-    tm.tm_year = year - 1900;
-    tm.tm_mon = mon - 1;
-    tm.tm_mday = mday;
-    tm.tm_hour = hour;
-    tm.tm_min = min;
-    tm.tm_sec = sec;
+    tm.tm_year = v[0] - 1900;
+    tm.tm_mon = v[1] - 1;
+    tm.tm_mday = v[2];
+    tm.tm_hour = v[3];
+    tm.tm_min = v[4];
+    tm.tm_sec = v[5];
     if (apr_time_exp_gmt_get(&t, &tm) != APR_SUCCESS) {
         return APR_EINVAL;
     }
-    *out = t + (apr_time_t)ms * 1000;
+    *out = t + (apr_time_t)v[6] * 1000;
     return APR_SUCCESS;
 }
 
@@ -212,10 +170,9 @@ const char *sd_record_realm(const json_t *rec)
     return json_string_value(json_object_get(meta_of(rec), "realm"));
 }
 
-/* sd_record_saved, given the record's expiry. */
-static apr_time_t saved_by(const json_t *rec, apr_time_t expires)
+apr_time_t sd_record_saved(const json_t *rec)
 {
-    apr_time_t saved = meta_time(rec, "saved");
+    apr_time_t saved = meta_time(rec, "saved"), expires = sd_record_expires(rec);
     apr_time_t oma = sd_record_lifetime(rec, APR_INT64_MAX);
     /* express-session slides expires on every save (and copies our member
      * unchanged), so its expires - originalMaxAge counts as a write too. */
@@ -223,11 +180,6 @@ static apr_time_t saved_by(const json_t *rec, apr_time_t expires)
         saved = expires - oma;
     }
     return saved;
-}
-
-apr_time_t sd_record_saved(const json_t *rec)
-{
-    return saved_by(rec, sd_record_expires(rec));
 }
 
 apr_int64_t sd_record_generation(const json_t *rec)
@@ -255,7 +207,7 @@ static apr_time_t earlier(apr_time_t a, apr_time_t b)
 apr_time_t sd_record_deadline(const json_t *rec, apr_time_t max_age, apr_time_t absolute)
 {
     apr_time_t deadline = sd_record_expires(rec);
-    apr_time_t saved = saved_by(rec, deadline), created = sd_record_created(rec);
+    apr_time_t saved = sd_record_saved(rec), created = sd_record_created(rec);
     if (saved) {
         deadline = earlier(deadline, saved + max_age);
     }
@@ -328,7 +280,7 @@ static void put_cookie(sd_json_out *o, const json_t *stored, const sd_record_coo
         }
     }
     if (a->lifetime) {
-        sd_record_iso8601_write(a->expires, when);
+        iso8601_write(a->expires, when);
         put_string(o, "expires", when);
     }
     else {
@@ -377,10 +329,8 @@ char *sd_record_encode(apr_pool_t *p, const json_t *rec, const sd_record_cookie_
     sd_json_out o = { NULL, 0, 0, 0 };
 
     /* "cookie" first (after the integer-like keys, which JavaScript lists
-     * first) and the module's member right after it, as sd_json_dump would
-     * write an object they were set in first (express-session keeps the
-     * order it loaded). Written, not built: a jansson object costs more
-     * to make and free than to write. */
+     * first) and the module's member right after it, as express-session
+     * keeps the order it loaded. Written, not built: cheaper. */
     sd_json_out_put(&o, "{", 1);
     sd_json_out_members(&o, rec, 1, ours);
     if (attrs || cookie) {
@@ -428,10 +378,8 @@ static raw_facts facts_of(const char *v, apr_size_t len)
 int sd_record_compare_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen)
 {
     raw_facts fa = facts_of(a, alen), fb = facts_of(b, blen);
-    /* A logout is final, whatever the generations: an ID is never used
-     * again after it, so a live copy of a higher generation can only come
-     * from a front-end that did not see the logout (a split view, or an old
-     * cookie replayed there), and must not bring the session back. */
+    /* A logout is final, whatever the generations: a live copy of a higher
+     * generation can only come from a front-end that missed it. */
     if (fa.ended != fb.ended) {
         return fa.ended - fb.ended;
     }
@@ -448,11 +396,6 @@ int sd_record_tiebreak_raw(const char *a, apr_size_t alen, const char *b, apr_si
     c = memcmp(a, b, alen < blen ? alen : blen);
     return c ? c : (alen > blen) - (alen < blen);
 }
-
-/* A tombstone copied by a repair or a replay outlives its session's end
- * by a day, as the tombstone itself does (session.c), so a live copy a
- * split front-end wrote after the logout cannot outlive it. */
-#define SD_RECORD_TOMBSTONE_EXTRA 86400
 
 apr_int64_t sd_record_ttl_raw(const char *v, apr_size_t len, apr_time_t now)
 {

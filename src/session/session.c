@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* Session lifecycle with express-session's semantics (saveUninitialized,
- * resave, rolling, "modified" = data changed or ID changed), stored in
- * express-session's format, plus what express-session lacks: sessions tied
- * to the realm that made them, the current configuration's limits applied
- * to every stored session, collision-safe ID creation with `add`, a change
- * too big for memcached refused before it can cost the session, and a save
- * that happens before the response so a failed write becomes an error page. */
+/* Session lifecycle with express-session's semantics and format, plus what
+ * it lacks: sessions tied to their realm, today's limits applied to every
+ * stored session, IDs made with `add`, a change too big for memcached
+ * refused, and a save before the response so a failed write is an error page. */
 #include "sd_session.h"
 #include "sd_cookie.h"
 #include "sd_http.h"
@@ -28,8 +25,7 @@ APLOG_USE_MODULE(sessiondemo);
 #endif
 
 /* The largest session read or written, whatever memcached's -I allows:
- * decoding is the costliest step of a request, and a session has no
- * business being bigger. */
+ * decoding is the costliest step of a request. */
 #define SD_STORE_MAX_VALUE (1024 * 1024)
 #define SD_ADD_ATTEMPTS 3
 
@@ -41,58 +37,39 @@ struct sd_session {
     int foreign;               /* ...naming a session of another realm     */
     const char *cookie_id;     /* ID from a validly signed cookie, or NULL */
     const char *cookie_value;  /* that cookie's decoded value             */
-    const char *cookie_name;   /* sd_vault_name of cookie_id, made once:
-                                  a keyed hash (Sealed)                    */
-    const char *cookie_lock_key; /* sd_session_lock_key of cookie_id, made
-                                  once: the formatting costs ~1 k a time  */
-    const char *old_key;       /* the record was found under an older
-                                  secret's key: the next write moves it   */
+    const char *cookie_name;   /* sd_vault_name of cookie_id, made once    */
+    const char *cookie_lock_key; /* ...and its lock key (~1 k to format)   */
+    const char *old_key;       /* found under an older secret's key        */
     int resign;                /* verified by an old secret: re-issue      */
     const char *id;            /* current ID; NULL until one is minted     */
-    json_t *data;              /* the session object (sd_record.h)         */
-    const json_t *stored;      /* the loaded record (data as loaded, then
-                                  as the route changes it), or NULL       */
-    int changed;               /* a field was set to a new value or
-                                  deleted, or the ID changed: express-
-                                  session's "modified"                    */
-    json_t *lent;              /* each field sd_session_get_mut lent, as
-                                  it was then, by name, or NULL           */
+    json_t *data;              /* the session object (sd_record.h): the
+                                  loaded record unless is_new             */
+    int changed;               /* express-session's "modified"             */
+    json_t *lent;              /* fields sd_session_get_mut lent, as lent  */
     sd_session_intent intent;
-    apr_time_t deadline;       /* when a loaded session ends under today's
-                                  limits, or 0 when that is not known      */
+    apr_time_t deadline;       /* its end under today's limits; 0: unknown */
     apr_time_t created;        /* creation time, for the absolute timeout  */
     apr_int64_t gen;           /* the loaded copy's generation             */
     int is_new;
     int destroyed;
     int committed;
-    int detached;              /* opened by ID (sd_session_open), not by the
-                                  request's cookie: it never sends one     */
-    int adopted;               /* loaded a live session express-session
-                                  wrote (no module member yet)             */
+    int detached;              /* opened by ID: it never sends a cookie    */
+    int adopted;               /* express-session wrote the loaded one     */
     int written;               /* the commit wrote the loaded session      */
-    const char *login;         /* how its login was verified (the stored
-                                  member's, or the login route's), or NULL */
+    const char *login;         /* how its login was verified, or NULL      */
     int unindexed;             /* saved while its user had no index        */
     apr_time_t written_at;     /* when this request saved it               */
     sd_session_lock *lock;     /* held lock, or NULL                       */
 };
 
-/* What `id` is called in memcached keys: the one made at load when it is
- * the cookie's. */
-static const char *name_of(const sd_session *s, const char *id)
-{
-    return id == s->cookie_id && s->cookie_name ? s->cookie_name
-                                                : sd_vault_name(s->r->pool, s->v, id);
-}
-
 /* The lock key of `id`: the one made at load when it is the cookie's. */
 static const char *lock_key(const sd_session *s, const char *id)
 {
     const char *name;
-    if (id == s->cookie_id && s->cookie_lock_key) {
+    if (id == s->cookie_id) {
         return s->cookie_lock_key;
     }
-    name = name_of(s, id);
+    name = sd_vault_name(s->r->pool, s->v, id);
     return name ? sd_session_lock_key(s->r->pool, s->conf, name) : NULL;
 }
 
@@ -143,10 +120,9 @@ static apr_array_header_t *find_cookies(request_rec *r, const char *name)
     return found;
 }
 
-/* The one verified ID among several cookies of our name. A sibling host
- * can plant a cookie of our name (Domain= or a longer Path, which browsers
- * send first), so no position wins: the ID is used only when every value
- * that verifies names the same ID; two different ones make a guest. */
+/* The one verified ID among the cookies of our name. A sibling host can
+ * plant one (Domain= or a longer Path), so no position wins: two values
+ * that verify to different IDs make a guest. */
 static const char *choose_cookie(request_rec *r, const sd_config *conf,
                                  const apr_array_header_t *values,
                                  const char **value, int *matched, int *ambiguous)
@@ -203,7 +179,6 @@ static sd_result start_new(sd_session *s)
     s->is_new = 1;
     s->id = NULL;
     s->data = sd_json_track(s->r->pool, json_object());
-    s->stored = NULL;
     s->changed = 0;
     s->lent = NULL;
     s->deadline = 0;
@@ -218,19 +193,6 @@ static sd_result start_new(sd_session *s)
     return SD_OK;
 }
 
-/* Drops a stored session that is past its time: deleted, counted, and the
- * request continues as a new visitor. */
-static sd_result expire_stored(sd_session *s, const char *why)
-{
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, s->r, SD_LOGNO(00302)
-                  "stored session %s; starting a new one", why);
-    SD_STATS_INC(s->v->rt.stats, expired);
-    if (sd_vault_remove(s->r, s->v, s->cookie_id, s->old_key) != SD_STORE_OK) {
-        return SD_UNAVAILABLE;
-    }
-    return start_new(s);
-}
-
 /* A logged-in record the Express app logged in on our stamped guest record
  * ("login":"none", which it keeps as it was): under Adopt, the Express
  * app's login, as an express-session record's is. */
@@ -243,24 +205,20 @@ static int express_on_guest(const sd_session *s, const json_t *rec)
                || json_object_get(rec, "username"));
 }
 
-/* A session another realm made (or express-session, unless this realm
- * adopts those) is none of this server's business: the request is a guest,
- * and the stored session is neither shown, written nor deleted. So is, on a
- * server that checks passwords, a logged-in session whose login no password
- * verified (demo mode's, whatever the realm it names, or an older version's
- * that did not say): it must not become a login here. */
-static int is_foreign(sd_session *s, const json_t *rec)
+/* Another realm's session (or express-session's, unless this realm adopts
+ * those) makes the request a guest and is neither shown, written nor
+ * deleted; so does, where passwords are checked, a logged-in session whose
+ * login no password verified. */
+static int is_foreign(const sd_session *s, const json_t *rec)
 {
     const char *realm = sd_record_realm(rec), *login;
     if (!(realm ? strcmp(realm, s->conf->realm) == 0
                 : s->conf->realmless == SD_REALMLESS_ADOPT)) {
-        SD_STATS_INC(s->v->rt.stats, foreign_realm);
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, s->r, SD_LOGNO(00312)
                       "session of realm '%s' is not one of realm '%s'; treating the"
                       " request as a guest", realm ? ap_escape_logitem(s->r->pool, realm)
                                                    : "(none: express-session's)",
                       ap_escape_logitem(s->r->pool, s->conf->realm));
-        s->foreign = 1;
         return 1;
     }
     /* express-session's records (realm NULL, adopted) are the admin's
@@ -273,12 +231,10 @@ static int is_foreign(sd_session *s, const json_t *rec)
                                 (apr_size_t)s->conf->max_username_len)
             : SD_USERNAME_OK;
         if (verdict != SD_USERNAME_OK) {
-            SD_STATS_INC(s->v->rt.stats, foreign_realm);
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, s->r, SD_LOGNO(00322)
                           "session adopted from express-session names a user the"
                           " username rule refuses (%s); treating the request as a guest",
                           sd_username_reason(verdict));
-            s->foreign = 1;
             return 1;
         }
     }
@@ -297,7 +253,6 @@ static int is_foreign(sd_session *s, const json_t *rec)
                       && s->conf->realmless == SD_REALMLESS_ADOPT))) {
         return 0;
     }
-    SD_STATS_INC(s->v->rt.stats, foreign_realm);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, s->r, SD_LOGNO(00321)
                   "session logged in by %s is not a login on a server that checks"
                   " passwords; treating the request as a guest",
@@ -306,14 +261,12 @@ static int is_foreign(sd_session *s, const json_t *rec)
                   : strcmp(login, SD_RECORD_LOGIN_NONE) == 0
                   ? "the Express app on a guest record (SessionDemoRealmless is not Adopt)"
                   : ap_escape_logitem(s->r->pool, login));
-    s->foreign = 1;
     return 1;
 }
 
 /* express-session's app kept the name as typed; here one account has one
- * name (SessionDemoUsernameCase), also for r->user, and an adopted
- * session's first write stores it so. Applied to every copy read, so a
- * re-read before a refresh compares like with like. */
+ * name (SessionDemoUsernameCase). Applied to every copy read, so a re-read
+ * before a refresh compares like with like. */
 static void lower_adopted_name(sd_session *s, json_t *rec)
 {
     const json_t *name;
@@ -364,21 +317,26 @@ static sd_result load_stored(sd_session *s)
                       err ? err : "wrong flags or too large");
         return start_new(s);
     }
-    if (is_foreign(s, rec)) {
+    s->foreign = is_foreign(s, rec);
+    if (s->foreign) {
+        SD_STATS_INC(s->v->rt.stats, foreign_realm);
         return start_new(s);
     }
     if (sd_record_ended(rec)) {
         /* Logged out or regenerated: a fresh ID, never the old one. */
         return start_new(s);
     }
-    /* The limits in force now bound the session, whatever it was stored
-     * with; memcached's TTL is not the only guard either: an entry it still
-     * returns past its time (clock skew, a peer that sets long TTLs) is
-     * dead. */
+    /* Today's limits bound the session, whatever it was stored with; an
+     * entry memcached still returns past its time (clock skew) is dead. */
     s->deadline = sd_record_deadline(rec, apr_time_from_sec(conf->max_age),
                                      apr_time_from_sec(conf->absolute_timeout));
     if (s->deadline && s->deadline <= apr_time_now()) {
-        return expire_stored(s, "has reached its idle or absolute limit");
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, SD_LOGNO(00302)
+                      "stored session has reached its idle or absolute limit; starting a"
+                      " new one");
+        SD_STATS_INC(s->v->rt.stats, expired);
+        return sd_vault_remove(r, s->v, s->cookie_id, s->old_key) != SD_STORE_OK
+               ? SD_UNAVAILABLE : start_new(s);
     }
     SD_STATS_INC(s->v->rt.stats, loaded);
 
@@ -392,7 +350,6 @@ static sd_result load_stored(sd_session *s)
     lower_adopted_name(s, rec);
     s->id = s->cookie_id;
     s->data = rec;
-    s->stored = rec;
     s->created = sd_record_created(rec);
     s->gen = sd_record_generation(rec);
     return SD_OK;
@@ -411,44 +368,37 @@ static sd_result open_stored(sd_session *s, sd_session_lock_mode mode)
     return load_stored(s);
 }
 
+static sd_session *session_new(request_rec *r, const sd_vhost *v, sd_session_intent intent)
+{
+    sd_session *s = apr_pcalloc(r->pool, sizeof(*s));
+    s->r = r;
+    s->v = v;
+    s->conf = v->conf;
+    s->intent = intent;
+    return s;
+}
+
 sd_result sd_session_load(request_rec *r, const sd_vhost *v,
                     sd_session_intent intent, sd_session **out)
 {
     const sd_config *conf = v->conf;
-    sd_session *s = apr_pcalloc(r->pool, sizeof(*s));
-    const apr_array_header_t *values;
+    sd_session *s = *out = session_new(r, v, intent);
+    const apr_array_header_t *values = find_cookies(r, conf->cookie_name);
     const char *value = NULL;
-    int matched = -1, ambiguous = 0;
+    int matched = INT_MAX, ambiguous = 0;
 
-    s->r = r;
-    s->v = v;
-    s->conf = conf;
-    s->intent = intent;
-    *out = s;
-
-    values = find_cookies(r, conf->cookie_name);
     s->had_cookie = values->nelts > 0;
-    if (values->nelts == 1) {
-        value = APR_ARRAY_IDX(values, 0, const char *);
-        s->cookie_id = sd_cookie_unsign(r->pool, value,
-                                        (const sd_secret *)conf->secrets->elts,
-                                        conf->secrets->nelts, &matched);
-    }
-    else if (values->nelts > 1) {
-        matched = INT_MAX;
-        s->cookie_id = choose_cookie(r, conf, values, &value, &matched, &ambiguous);
-        if (ambiguous) {
-            SD_STATS_INC(v->rt.stats, bad_signatures);
-            /* A planted cookie (a sibling host's Domain= or a longer Path)
-             * or one left from another Path or Domain. Info, not warning:
-             * the client sends it on every request and could flood the
-             * log; bad_signatures counts it for monitoring. */
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00323)
-                          "%d cookies named %s name different valid sessions"
-                          " (one may be planted by a sibling host); treating the"
-                          " request as a guest", values->nelts,
-                          ap_escape_logitem(r->pool, conf->cookie_name));
-        }
+    s->cookie_id = choose_cookie(r, conf, values, &value, &matched, &ambiguous);
+    if (ambiguous) {
+        SD_STATS_INC(v->rt.stats, bad_signatures);
+        /* A planted cookie (a sibling host's Domain= or a longer Path) or
+         * one left from another Path or Domain. Info: the client sends it
+         * on every request; bad_signatures counts it for monitoring. */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00323)
+                      "%d cookies named %s name different valid sessions"
+                      " (one may be planted by a sibling host); treating the"
+                      " request as a guest", values->nelts,
+                      ap_escape_logitem(r->pool, conf->cookie_name));
     }
     if (s->had_cookie && !ambiguous) {
         if (!s->cookie_id) {
@@ -479,14 +429,9 @@ sd_result sd_session_load(request_rec *r, const sd_vhost *v,
 static sd_result open_by_id(request_rec *r, const sd_vhost *v, const char *id,
                       sd_session_intent intent, sd_session_lock_mode mode, sd_session **out)
 {
-    sd_session *s = apr_pcalloc(r->pool, sizeof(*s));
+    sd_session *s = *out = session_new(r, v, intent);
 
-    s->r = r;
-    s->v = v;
-    s->conf = v->conf;
-    s->intent = intent;
     s->detached = 1;
-    *out = s;
     s->cookie_id = id;
     if (!name_cookie(s)) {
         s->cookie_id = NULL;
@@ -512,8 +457,7 @@ const json_t *sd_session_get(sd_session *s, const char *key)
 }
 
 /* "modified" is known from these three calls, the only way to change the
- * fields: only the fields lent to be changed are copied, to compare with
- * at the commit. */
+ * fields; only lent fields are copied, to compare at the commit. */
 static void settle_lent(sd_session *s)
 {
     const char *key;
@@ -547,8 +491,28 @@ void sd_session_del(sd_session *s, const char *key)
     s->changed |= json_object_del(s->data, key) == 0;
 }
 
-static void cookie_attrs(sd_session *s, apr_time_t lifetime, apr_time_t expires,
-                         sd_record_cookie_attrs *out);
+static int cookie_is_secure(sd_session *s)
+{
+    return s->conf->cookie_secure == SD_SECURE_ON
+           || (s->conf->cookie_secure == SD_SECURE_AUTO
+               && sd_http_is_secure(s->r, s->conf));
+}
+
+/* The stored "cookie" object's settings: the current configuration's. */
+static sd_record_cookie_attrs cookie_attrs(sd_session *s, apr_time_t lifetime,
+                                           apr_time_t expires)
+{
+    const sd_config *conf = s->conf;
+    const char *same_site = sd_config_same_site_name(conf);
+    /* express-session stores the lower-case option value. */
+    char *lower = same_site ? apr_pstrdup(s->r->pool, same_site) : NULL;
+    sd_record_cookie_attrs a = { lifetime, expires, cookie_is_secure(s), conf->cookie_http_only,
+                                 conf->cookie_domain, conf->cookie_path, lower };
+    if (lower) {
+        ap_str_tolower(lower);
+    }
+    return a;
+}
 
 static apr_int64_t ttl_until(apr_time_t when, apr_time_t now)
 {
@@ -556,22 +520,9 @@ static apr_int64_t ttl_until(apr_time_t when, apr_time_t now)
     return ttl < 1 ? 1 : ttl;
 }
 
-/* How long a tombstone stays: at least as long as any live copy a front-end
- * with a split view may have written after the logout (each lives a full
- * max age from its write), plus a day of such a split. Tombstones are small. */
-#define SD_TOMBSTONE_EXTRA_SECONDS 86400
-
-static apr_int64_t tombstone_ttl(const sd_config *conf, apr_time_t until, apr_time_t now)
-{
-    apr_int64_t left = ttl_until(until, now);
-    apr_int64_t floor = conf->max_age + SD_TOMBSTONE_EXTRA_SECONDS;
-    return left > floor ? left : floor;
-}
-
-/* Ends the stored session (logout, regeneration). With replicas, by a
- * tombstone: a newer generation that outvotes any copy a replica kept while
- * it missed the logout, living as long as the session had left. With one
- * copy, a delete is final. */
+/* Ends the stored session. With replicas by a tombstone, a newer
+ * generation that outvotes a copy a replica kept while it missed the
+ * logout; with one copy, a delete is final. */
 static sd_result remove_stored(sd_session *s)
 {
     request_rec *r = s->r;
@@ -586,15 +537,18 @@ static sd_result remove_stored(sd_session *s)
     else {
         apr_time_t now = apr_time_now();
         apr_time_t until = s->deadline ? s->deadline : now + apr_time_from_sec(s->conf->max_age);
+        /* Outliving any live copy a split front-end may write after the
+         * logout (a full max age from its write). */
+        apr_int64_t ttl = ttl_until(until, now);
+        apr_int64_t floor = s->conf->max_age + SD_RECORD_TOMBSTONE_EXTRA;
         /* No field: only the stored cookie's members the module keeps. */
         json_t *tomb = sd_json_track(r->pool, json_pack("{s:O*}", "cookie",
-                                                        json_object_get(s->stored, "cookie")));
+                                                        json_object_get(s->data, "cookie")));
         sd_record_meta meta = { s->conf->realm, s->gen + 1, now, s->created, 1,
                                 SD_RECORD_LOGIN_NONE };
-        sd_record_cookie_attrs attrs;
+        sd_record_cookie_attrs attrs = cookie_attrs(s, until - now, until);
         const char *value = NULL;
         apr_size_t len = 0;
-        cookie_attrs(s, until - now, until, &attrs);
         if (tomb) {
             value = sd_record_encode(r->pool, tomb, &attrs, &meta, &len);
         }
@@ -604,7 +558,7 @@ static sd_result remove_stored(sd_session *s)
             return SD_FAILED;
         }
         res = sd_vault_write(r, s->v, s->id, lock_key(s, s->id), value, len, &meta,
-                             tombstone_ttl(s->conf, until, now), s->old_key);
+                             ttl > floor ? ttl : floor, s->old_key);
     }
     if (res != SD_STORE_OK) {
         return SD_UNAVAILABLE;
@@ -634,30 +588,18 @@ sd_result sd_session_destroy(sd_session *s)
     return rc;
 }
 
-static int cookie_is_secure(sd_session *s)
-{
-    return s->conf->cookie_secure == SD_SECURE_ON
-           || (s->conf->cookie_secure == SD_SECURE_AUTO
-               && sd_http_is_secure(s->r, s->conf));
-}
-
 /* Every attribute comes from the current configuration, so turning on
  * Secure or narrowing the Path applies to every session on its next
  * response. */
-static void add_set_cookie_in(sd_session *s, const char *domain, const char *value,
-                              int has_expires, apr_time_t expires)
+static void add_set_cookie(sd_session *s, const char *domain, const char *value,
+                           int has_expires, apr_time_t expires)
 {
     request_rec *r = s->r;
     const sd_config *conf = s->conf;
-    sd_cookie_attrs attrs = { 0 };
+    sd_cookie_attrs attrs = { domain, conf->cookie_path, has_expires, expires,
+                              conf->cookie_http_only, cookie_is_secure(s),
+                              sd_config_same_site_name(conf) };
 
-    attrs.path = conf->cookie_path;
-    attrs.domain = domain;
-    attrs.has_expires = has_expires;
-    attrs.expires = expires;
-    attrs.http_only = conf->cookie_http_only;
-    attrs.secure = cookie_is_secure(s);
-    attrs.same_site = sd_config_same_site_name(conf);
     /* A browser would drop a Secure cookie set over plain http anyway;
      * express-session skips it too, and so do we. */
     if (attrs.secure && !sd_http_is_secure(r, conf)) {
@@ -666,37 +608,6 @@ static void add_set_cookie_in(sd_session *s, const char *domain, const char *val
     apr_table_addn(r->err_headers_out, "Set-Cookie",
                    sd_cookie_header(r->pool, conf->cookie_name, value, &attrs));
 }
-
-static void add_set_cookie(sd_session *s, const char *value, int has_expires,
-                           apr_time_t expires)
-{
-    add_set_cookie_in(s, s->conf->cookie_domain, value, has_expires, expires);
-}
-
-/* The stored "cookie" object's settings: the current configuration's. */
-static void cookie_attrs(sd_session *s, apr_time_t lifetime, apr_time_t expires,
-                         sd_record_cookie_attrs *out)
-{
-    const sd_config *conf = s->conf;
-    const char *same_site = sd_config_same_site_name(conf);
-    sd_record_cookie_attrs a;
-    char *lower = NULL;
-
-    if (same_site) {
-        /* express-session stores the lower-case option value. */
-        lower = apr_pstrdup(s->r->pool, same_site);
-        ap_str_tolower(lower);
-    }
-    a.lifetime = lifetime;
-    a.expires = expires;
-    a.secure = cookie_is_secure(s);
-    a.http_only = conf->cookie_http_only;
-    a.domain = conf->cookie_domain;
-    a.path = conf->cookie_path;
-    a.same_site = lower;
-    *out = a;
-}
-
 
 /* One line per child at first, then at most one a minute: every save of
  * the user's sessions meets the same unreadable index. */
@@ -716,21 +627,18 @@ static void index_down_logged(sd_session *s)
     }
 }
 
-/* A logged-in session of a server with an index is saved only while the
- * index lists it: a revoke finds sessions through the index alone, so a
- * copy put back in memcached after its end (sealed records are bound to
- * their key, not to a time) would otherwise live on, unlisted and out of
- * every later revoke's reach. Asked on writes only: a read-only view of
- * such a copy still works until its next save. */
+/* A logged-in session is saved only while its user's index lists it: a
+ * revoke finds sessions through the index alone, so a copy put back in
+ * memcached after its end would otherwise live on out of every later
+ * revoke's reach. Asked on writes only. */
 static sd_result check_listed(sd_session *s)
 {
     request_rec *r = s->r;
     const json_t *name = sd_session_get(s, "username");
     sd_result rc;
 
-    /* Whatever its login kind: an adopted login ("express") is listed from
-     * its first save here on, and a revoke must reach it as any other. Only
-     * that first save (adopted now, indexed after the commit) is not asked. */
+    /* Only an adopted session's first save (indexed after the commit) is
+     * not asked; from then on a revoke must reach it as any other. */
     if (!s->v->rt.index_check || s->adopted
         || !json_is_true(sd_session_get(s, "isLoggedIn")) || !json_is_string(name)) {
         return SD_OK;
@@ -745,9 +653,8 @@ static sd_result check_listed(sd_session *s)
         s->unindexed = 1;
         return SD_OK;
     case SD_INDEX_DOWN:
-        /* An index that cannot answer (its node down, or altered) must not
-         * lock the user out of every save while their session's node is
-         * up; a revoke and logout-others still fail closed on it. */
+        /* An index that cannot answer must not lock the user out of every
+         * save; a revoke and logout-others still fail closed on it. */
         index_down_logged(s);
         return SD_OK;
     case SD_INDEX_UNLISTED:
@@ -771,7 +678,6 @@ static sd_result save(sd_session *s, apr_time_t lifetime, apr_time_t expires, ap
 {
     request_rec *r = s->r;
     sd_store *store = s->v->rt.store;
-    sd_record_cookie_attrs cookie;
     apr_size_t len = 0, room;
     char *value;
     sd_store_result res;
@@ -783,7 +689,8 @@ static sd_result save(sd_session *s, apr_time_t lifetime, apr_time_t expires, ap
      * "none", so that one without it is known to be an older version's. */
     sd_record_meta meta = { s->conf->realm, s->gen + 1, now, s->created, 0,
                             s->login ? s->login : SD_RECORD_LOGIN_NONE };
-    cookie_attrs(s, lifetime, expires, &cookie);
+    sd_record_cookie_attrs cookie = cookie_attrs(s, lifetime, expires);
+
     value = sd_record_encode(r->pool, s->data, &cookie, &meta, &len);
     if (!value) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00304)
@@ -852,13 +759,10 @@ static sd_result save(sd_session *s, apr_time_t lifetime, apr_time_t expires, ap
     return SD_OK;
 }
 
-/* For a session loaded without the lock that is due for a refresh: takes
- * the lock without waiting and re-reads. Returns 1 when the stored data is
- * still what was loaded (the write may go ahead), 0 when the write should
- * be skipped: the lock is busy or the store does not answer (the page is
- * served without its refresh rather than made to wait), or another request
- * changed or deleted the session meanwhile (its expiry is fresh, or it was
- * logged out and must not come back). */
+/* For a refresh of a session loaded without the lock: takes the lock
+ * without waiting and re-reads. 1 when the stored data is still what was
+ * loaded; 0 when the lock is busy or the store does not answer (the page
+ * is not made to wait), or another request changed or ended the session. */
 static int recheck_allows_write(sd_session *s)
 {
     request_rec *r = s->r;
@@ -867,9 +771,9 @@ static int recheck_allows_write(sd_session *s)
     apr_uint16_t flags = 0;
     json_t *rec = NULL;
     const char *err = NULL;
-    const char *name = name_of(s, s->id);
 
-    if (!name || sd_session_lock_acquire(r, s->v, name, SD_LOCK_TRY, &s->lock) != SD_OK
+    /* Only a loaded session is rechecked, so s->id is the cookie's. */
+    if (sd_session_lock_acquire(r, s->v, s->cookie_name, SD_LOCK_TRY, &s->lock) != SD_OK
         || sd_vault_read(r, s->v, s->id, lock_key(s, s->id), SD_STORE_LOCKED, &val, &len,
                          &flags, NULL)
            != SD_STORE_OK
@@ -894,12 +798,12 @@ static void expire_cookies(sd_session *s)
 {
     /* Another realm's cookie is not ours to expire. */
     if (s->had_cookie && !s->foreign) {
-        add_set_cookie(s, "", 1, apr_time_from_sec(0));
+        add_set_cookie(s, s->conf->cookie_domain, "", 1, apr_time_from_sec(0));
         if (s->conf->cookie_domain) {
             /* And the host-only one a browser may hold beside it (set
              * before the Domain was, or planted): a logout clears every
              * copy it can name. */
-            add_set_cookie_in(s, NULL, "", 1, apr_time_from_sec(0));
+            add_set_cookie(s, NULL, "", 1, apr_time_from_sec(0));
         }
     }
 }
@@ -924,9 +828,8 @@ sd_session_plan sd_session_decide(const sd_session_facts *f)
                 : p.write ? "new, SessionDemoSaveUninitialized" : "new, unmodified";
         return p;
     }
-    /* Throttled refresh: an unchanged session is re-saved (sliding its
-     * expiry) only when less than refresh_percent of its lifetime is
-     * left, so read-only pages rarely write. 100 = every request. */
+    /* Throttled refresh: an unchanged session slides its expiry only when
+     * less than refresh_percent of its lifetime is left. */
     p.write = f->modified || f->resave || f->rolling || f->refresh_due;
     p.why = f->modified ? "modified" : f->resave ? "SessionDemoResave"
             : f->rolling ? "SessionDemoRolling"
@@ -937,10 +840,8 @@ sd_session_plan sd_session_decide(const sd_session_facts *f)
         p.write = 0;
         p.why = "unmodified, expiry held by the absolute timeout";
     }
-    /* Unlike express-session (issues #189, #276), whenever the stored
-     * expiry slides, the browser's Expires slides with it: otherwise an
-     * active user is logged out when the first cookie runs out. A
-     * browser-session cookie needs no re-sending. */
+    /* Unlike express-session (issues #189, #276), the browser's Expires
+     * slides with the stored expiry, or an active user is logged out. */
     p.send_cookie = (p.write && f->has_expiry) || f->rolling || f->resign;
     /* Loaded read-only, now due for a write (refresh, Resave, Rolling). */
     p.recheck = p.write && f->unlocked;
@@ -955,8 +856,7 @@ static sd_result commit_session(sd_session *s)
     apr_time_t configured = apr_time_from_sec(conf->max_age);
     /* The idle lifetime: 0 keeps an express-session browser-session cookie
      * one (no Expires), while the server still ends it after `span`. */
-    apr_time_t lifetime = s->stored ? sd_record_lifetime(s->stored, configured)
-                                           : configured;
+    apr_time_t lifetime = s->is_new ? configured : sd_record_lifetime(s->data, configured);
     apr_time_t span = lifetime ? lifetime : configured;
     apr_time_t expires = now + span;
     int has_expiry = lifetime != 0, clamped = 0;
@@ -1024,9 +924,6 @@ static sd_result commit_session(sd_session *s)
          * count): the page is served without it, the stored session as is. */
         plan.write = 0;
         plan.send_cookie = plan.cookie_if_dropped;
-        if (!plan.send_cookie) {
-            return SD_OK;
-        }
     }
     if (!plan.write) {
         /* Re-issued cookie without a write: keep the stored expiry. */
@@ -1043,7 +940,7 @@ static sd_result commit_session(sd_session *s)
                           "the session cookie could not be signed (OpenSSL failed)");
             return SD_FAILED;
         }
-        add_set_cookie(s, value, has_expiry, expires);
+        add_set_cookie(s, conf->cookie_domain, value, has_expiry, expires);
     }
     return SD_OK;
 }
@@ -1065,7 +962,7 @@ apr_time_t sd_session_created(const sd_session *s)
 
 apr_time_t sd_session_saved(const sd_session *s)
 {
-    return s->stored ? sd_record_saved(s->stored) : 0;
+    return s->is_new ? 0 : sd_record_saved(s->data);
 }
 
 void sd_session_set_login(sd_session *s, const char *how)

@@ -1,14 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* The index of a user's sessions. It is stored in a session's shape
- * ({"cookie":…, "sessiondemo":{realm, gen, …}, …}) so the store's replica
- * protocol (newest generation wins, repairs, replays) applies to it as it
- * does to sessions. It holds the IDs, which memcached already holds as
- * keys; handles are made from them when a page shows them. Whether an
- * entry's session is still alive is never taken from the index: each one
- * is read, and an entry whose session is gone is dropped at the next
- * write. Lock order: the index lock is taken only while no session lock is
- * held, except that an add may end sessions while holding it; no session's
- * request ever waits for the index while holding its own lock. */
+/* The index of a user's sessions, stored in a session's shape so the
+ * store's replica protocol applies to it. It holds IDs; whether an entry's
+ * session is alive is always read from the session, and a gone one is
+ * dropped at the next write. Lock order: the index lock is taken while no
+ * session lock is held (an add may then end sessions); no session's
+ * request waits for the index while holding its own lock. */
 #include "sd_user_index.h"
 #include "sd_username.h"
 #include "sd_cookie.h"
@@ -23,12 +19,10 @@
 #include <http_log.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
-
 #include <apr_escape.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #ifdef APLOG_USE_MODULE
 APLOG_USE_MODULE(sessiondemo);
@@ -80,28 +74,23 @@ static index_name name_of(apr_pool_t *p, const sd_vhost *v, const char *kind,
                           const char *user)
 {
     const sd_config *conf = v->conf;
-    const char *hashed;
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    char hex[2 * SHA256_DIGEST_LENGTH + 1];
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    apr_size_t rlen = strlen(conf->realm) + 1, ulen = strlen(user);
+    char *msg = apr_palloc(p, rlen + ulen), hex[2 * EVP_MAX_MD_SIZE + 1];
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int dlen = 0;
     index_name n = { NULL, NULL, NULL, NULL, user };
 
-    if (md && EVP_DigestInit_ex(md, EVP_sha256(), NULL)
-        && EVP_DigestUpdate(md, conf->realm, strlen(conf->realm) + 1)
-        && EVP_DigestUpdate(md, user, strlen(user))
-        && EVP_DigestFinal_ex(md, digest, NULL)) {
-        apr_escape_hex(hex, digest, sizeof(digest), 0, NULL);
+    memcpy(msg, conf->realm, rlen);
+    memcpy(msg + rlen, user, ulen);
+    if (EVP_Digest(msg, rlen + ulen, digest, &dlen, EVP_sha256(), NULL)) {
+        apr_escape_hex(hex, digest, dlen, 0, NULL);
         /* Sealed: the memcached key is a keyed hash of this name too, so a
          * key listing does not tell whose index it is. */
         n.lock_id = apr_pstrcat(p, kind, hex, NULL);
-        hashed = sd_vault_name(p, v, n.lock_id);
-        n.key = hashed ? apr_pstrcat(p, conf->key_prefix, hashed, NULL) : NULL;
-        n.lock_name = hashed;
-        if (!hashed || !(n.lock_key = sd_session_lock_key(p, conf, hashed))) {
-            n.key = NULL;
-        }
+        n.lock_name = sd_vault_name(p, v, n.lock_id);
+        n.lock_key = n.lock_name ? sd_session_lock_key(p, conf, n.lock_name) : NULL;
+        n.key = n.lock_key ? apr_pstrcat(p, conf->key_prefix, n.lock_name, NULL) : NULL;
     }
-    EVP_MD_CTX_free(md);
     return n;
 }
 
@@ -120,11 +109,6 @@ static const char *handle_with(apr_pool_t *p, const sd_secret *secret, const cha
     return out;
 }
 
-const char *sd_user_index_handle(apr_pool_t *p, const sd_vhost *v, const char *id)
-{
-    return handle_with(p, (const sd_secret *)v->conf->secrets->elts, id);
-}
-
 /* Whether `handle` names `id` under any configured secret (a page shown
  * before a secret rotation still works). */
 static int handle_matches(apr_pool_t *p, const sd_vhost *v, const char *handle,
@@ -140,17 +124,6 @@ static int handle_matches(apr_pool_t *p, const sd_vhost *v, const char *handle,
     return 0;
 }
 
-static int handle_well_formed(const char *handle)
-{
-    apr_size_t n = 0;
-    for (; handle[n]; ++n) {
-        if (!((handle[n] >= '0' && handle[n] <= '9') || (handle[n] >= 'a' && handle[n] <= 'f'))) {
-            return 0;
-        }
-    }
-    return n == SD_USER_INDEX_HANDLE_LEN;
-}
-
 /* ------------------------------------------------------- stored value */
 
 static apr_time_t ms_member(const json_t *e, const char *name)
@@ -159,7 +132,6 @@ static apr_time_t ms_member(const json_t *e, const char *name)
     return json_is_integer(t) && json_integer_value(t) > 0
            ? (apr_time_t)json_integer_value(t) * 1000 : 0;
 }
-
 
 static sd_result read_index(request_rec *r, const sd_vhost *v, const index_name *n,
                              sd_store_read_mode mode, const char *what, index_value *out)
@@ -173,7 +145,9 @@ static sd_result read_index(request_rec *r, const sd_vhost *v, const index_name 
     int unopenable = 0;
 
     memset(out, 0, sizeof(*out));
-    out->sessions = sd_json_track(r->pool, json_array());
+    if (!(out->sessions = sd_json_track(r->pool, json_array()))) {
+        return out_of_memory(r, "reading an index");
+    }
     switch (sd_vault_read_checked(r, v, n->lock_id, n->lock_key,
                                   mode, &val, &len,
                                   &flags, &out->old_key, &unopenable)) {
@@ -191,12 +165,9 @@ static sd_result read_index(request_rec *r, const sd_vhost *v, const index_name 
                           ap_escape_logitem(r->pool, n->user));
             return SD_UNAVAILABLE;
         }
-        return out->sessions ? SD_OK : out_of_memory(r, "reading an index");
+        return SD_OK;
     default:
         return SD_UNAVAILABLE;
-    }
-    if (!out->sessions) {
-        return out_of_memory(r, "reading an index");
     }
     if (flags != INDEX_FLAGS_JSON || len > INDEX_MAX_VALUE
         || !(rec = sd_record_decode(r->pool, val, len, &err))) {
@@ -209,18 +180,9 @@ static sd_result read_index(request_rec *r, const sd_vhost *v, const index_name 
     }
     out->found = 1;
     out->users = json_integer_value(json_object_get(rec, "users"));
-    {
-        const json_t *ended = json_object_get(rec, "ended");
-        out->ended_before = ms_member(ended, "before");
-        if (json_is_string(json_object_get(ended, "keep"))) {
-            out->ended_keep = json_string_value(json_object_get(ended, "keep"));
-        }
-    }
-    {
-        const json_t *rebuilt = json_object_get(rec, "rebuilt");
-        out->rebuilt = json_is_integer(rebuilt) && json_integer_value(rebuilt) > 0
-                       ? apr_time_from_msec(json_integer_value(rebuilt)) : 0;
-    }
+    out->ended_before = ms_member(json_object_get(rec, "ended"), "before");
+    out->ended_keep = json_string_value(json_object_get(json_object_get(rec, "ended"), "keep"));
+    out->rebuilt = ms_member(rec, "rebuilt");
     out->gen = sd_record_generation(rec);
     out->created = sd_record_created(rec);
     sessions = json_object_get(rec, "sessions");
@@ -236,15 +198,22 @@ static sd_result read_index(request_rec *r, const sd_vhost *v, const index_name 
     return SD_OK;
 }
 
-/* What write_index answers for an index bigger than every replica of it
- * takes: nothing was written. */
-#define INDEX_TOO_LARGE SD_TOO_LARGE
+/* The index of `user`, read without its lock. */
+static sd_result read_user_index(request_rec *r, const sd_vhost *v, const char *user,
+                                 index_value *iv)
+{
+    index_name n = name_of(r->pool, v, "index:", user);
+    if (!n.key) {
+        return out_of_memory(r, "naming the index of a user's sessions");
+    }
+    return read_index(r, v, &n, SD_STORE_READ_ONLY, "index of a user's sessions", iv);
+}
 
 static sd_result write_index(request_rec *r, const sd_vhost *v, const index_name *n,
                        const index_value *iv, const char *member, json_t *value)
 {
     const sd_config *conf = v->conf;
-        apr_time_t now = apr_time_now();
+    apr_time_t now = apr_time_now();
     apr_time_t lifetime = apr_time_from_sec(INDEX_LIFETIME_SECONDS);
     sd_record_cookie_attrs attrs = { lifetime, now + lifetime, 0, 1, NULL, "/", NULL };
     sd_record_meta meta = { conf->realm, iv->gen + 1, now, iv->created ? iv->created : now, 0,
@@ -272,7 +241,7 @@ static sd_result write_index(request_rec *r, const sd_vhost *v, const index_name
     }
     room = sd_store_max_value(v->rt.store, n->key);
     if (sd_vault_stored_len(v, len) > room || len > INDEX_MAX_VALUE) {
-        return INDEX_TOO_LARGE;
+        return SD_TOO_LARGE;   /* nothing was written */
     }
     if (sd_vault_write(r, v, n->lock_id, n->lock_key, value_text, len, &meta,
                        INDEX_LIFETIME_SECONDS, iv->old_key) != SD_STORE_OK) {
@@ -306,7 +275,6 @@ static int still_trusted(request_rec *r, const sd_session_lock *lock)
 
 /* ----------------------------------------------------------- sessions */
 
-
 static const char *text_member(const json_t *e, const char *name)
 {
     const json_t *t = json_object_get(e, name);
@@ -334,12 +302,10 @@ static peek_result peek(request_rec *r, const sd_vhost *v, const char *user, con
     return PEEK_LIVE;
 }
 
-/* Ends one session under its lock: waited for (an end asked for), or only
- * tried (`try_only`: making room, which must not hold the index's lock
- * for another request's sake). `unlist_first`: the caller does not hold
- * the index's lock, so an end without the session's lock drops it from
- * the index before its tombstone. 1 when a live session of `user` was
- * ended, 0 when there was none, -1 when it could not be done now. */
+/* Ends one session under its lock, waited for or (`try_only`, making room
+ * under the index's lock) only tried. `unlist_first`: the caller does not
+ * hold the index's lock, so an end without the session's lock unlists it
+ * before its tombstone. 1: ended, 0: no live session of `user`, -1: not now. */
 static int end_session(request_rec *r, const sd_vhost *v, const char *user, const char *id,
                        int try_only, int unlist_first)
 {
@@ -350,11 +316,9 @@ static int end_session(request_rec *r, const sd_vhost *v, const char *user, cons
     int ended = 0, unlocked = 0;
 
     if (rc != SD_OK && !try_only && v->conf->lock != SD_LOCK_OFF) {
-        /* Its lock was not had in time: held by a request, or set for
-         * ever by whoever can write memcached. An end asked for is written
-         * anyway (a tombstone outranks a copy of any generation); a
-         * holder that saves after it finds its session dropped from the
-         * index and ends it (sd_user_index_check). */
+        /* Its lock was not had in time: an end asked for is written anyway
+         * (a tombstone outranks any copy); a holder that saves after it
+         * finds its session unlisted and ends it (sd_user_index_check). */
         sd_session_close(s);
         rc = sd_session_open(r, v, id, SD_SESSION_READ, &s);
         unlocked = rc == SD_OK;
@@ -363,11 +327,8 @@ static int end_session(request_rec *r, const sd_vhost *v, const char *user, cons
         name = sd_session_get(s, "username");
         if (sd_session_is_live(s) && json_is_string(name)
             && strcmp(json_string_value(name), user) == 0) {
-            /* Unlisted before the tombstone: a request that does hold the
-             * lock and saves after it finds the session unlisted and ends
-             * it, instead of writing its copy over the tombstone. Not
-             * unlisted, it is not ended either: it stays listed for the
-             * next end. */
+            /* Unlisted before the tombstone, so a lock holder saving after
+             * it ends the session; not unlisted, it stays for the next end. */
             rc = unlocked && unlist_first ? sd_user_index_remove(r, v, user, id) : SD_OK;
             if (rc == SD_OK) {
                 rc = sd_session_destroy(s);
@@ -524,10 +485,9 @@ static int evict_oldest(request_rec *r, const sd_vhost *v, const char *user, jso
     }
 }
 
-/* The longest a login can be between its save and its index entry: the
- * index's lock waited for, and held. An end's marker applies to logins
- * made that long before it, no earlier: a front-end whose clock runs
- * ahead can then refuse logins for that long, not for its whole lead. */
+/* The longest a login can be between its save and its index entry (the
+ * index's lock waited for and held): an end's marker applies to logins
+ * that much older, so a clock running ahead refuses no more than that. */
 static apr_time_t login_flight(const sd_vhost *v)
 {
     return apr_time_from_msec(v->conf->lock_wait_ms) + apr_time_from_sec(v->conf->lock_ttl + 1);
@@ -633,7 +593,7 @@ static sd_result rewrite(request_rec *r, const sd_vhost *v, const char *user, ap
             break;
         }
         rc = write_index(r, v, &n, &iv, "sessions", kept);
-        if (rc != INDEX_TOO_LARGE) {
+        if (rc != SD_TOO_LARGE) {
             break;
         }
         /* memcached's item size (-I) bounds the index too; only a login
@@ -659,8 +619,8 @@ static sd_result rewrite(request_rec *r, const sd_vhost *v, const char *user, ap
 static sd_result add_entry(request_rec *r, const sd_vhost *v, const char *user, const char *id,
                      apr_time_t created, int *evicted, apr_time_t rebuild_at)
 {
-    json_t *entry = sd_json_track(r->pool, json_object());
     const char *ua = apr_table_get(r->headers_in, "User-Agent");
+    json_t *entry;
 
     if (evicted) {
         *evicted = 0;
@@ -673,10 +633,11 @@ static sd_result add_entry(request_rec *r, const sd_vhost *v, const char *user, 
                       "not indexing a session of a name the username rule refuses");
         return SD_REFUSED;
     }
-    if (!entry || json_object_set_new(entry, "id", json_string(id))
-        || json_object_set_new(entry, "created", json_integer(apr_time_as_msec(apr_time_now())))
-        || json_object_set_new(entry, "ua", json_string(printable(r->pool, ua, USER_AGENT_MAX)))
-        || json_object_set_new(entry, "ip", json_string(printable(r->pool, r->useragent_ip, 64)))) {
+    entry = sd_json_track(r->pool, json_pack("{s:s,s:I,s:s,s:s}", "id", id, "created",
+                                             (json_int_t)apr_time_as_msec(apr_time_now()),
+                                             "ua", printable(r->pool, ua, USER_AGENT_MAX),
+                                             "ip", printable(r->pool, r->useragent_ip, 64)));
+    if (!entry) {
         return out_of_memory(r, "adding to an index");
     }
     return rewrite(r, v, user, NULL, entry, created, NULL, evicted, rebuild_at);
@@ -710,18 +671,13 @@ static int by_last_seen(const void *a, const void *b)
 sd_result sd_user_index_list(request_rec *r, const sd_vhost *v, const char *user,
                        apr_array_header_t **entries)
 {
-    index_name n = name_of(r->pool, v, "index:", user);
     index_value iv;
     size_t i;
     json_t *e;
     sd_result rc;
 
     *entries = apr_array_make(r->pool, 4, sizeof(sd_user_index_entry));
-    if (!n.key) {
-        return out_of_memory(r, "naming the index of a user's sessions");
-    }
-    if ((rc = read_index(r, v, &n, SD_STORE_READ_ONLY, "index of a user's sessions", &iv))
-        != SD_OK) {
+    if ((rc = read_user_index(r, v, user, &iv)) != SD_OK) {
         return rc;
     }
     json_array_foreach(iv.sessions, i, e) {
@@ -737,7 +693,7 @@ sd_result sd_user_index_list(request_rec *r, const sd_vhost *v, const char *user
         }
         sd_user_index_entry *out = apr_array_push(*entries);
         out->id = id;
-        out->handle = sd_user_index_handle(r->pool, v, id);
+        out->handle = handle_with(r->pool, (const sd_secret *)v->conf->secrets->elts, id);
         out->created = created ? created : ms_member(e, "created");
         out->last_seen = saved ? saved : out->created;
         out->user_agent = text_member(e, "ua");
@@ -753,15 +709,13 @@ sd_result sd_user_index_list(request_rec *r, const sd_vhost *v, const char *user
 sd_index_verdict sd_user_index_check(request_rec *r, const sd_vhost *v, const char *user,
                                      const char *id, apr_time_t created, apr_time_t saved)
 {
-    index_name n = name_of(r->pool, v, "index:", user);
     index_value iv;
     size_t i;
     json_t *e;
 
-    /* Read only, without the index's lock: the caller holds its session's
-     * lock, and no session's request waits for the index while holding it. */
-    if (!n.key
-        || read_index(r, v, &n, SD_STORE_READ_ONLY, "index of a user's sessions", &iv) != SD_OK) {
+    /* Without the index's lock: the caller holds its session's lock, and no
+     * session's request waits for the index while holding it. */
+    if (read_user_index(r, v, user, &iv) != SD_OK) {
         return SD_INDEX_DOWN;
     }
     if (!iv.found) {
@@ -791,7 +745,6 @@ sd_result sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
                       const char *handle, const char *keep_id, int *ended,
                       const char **ended_id)
 {
-    index_name n = name_of(r->pool, v, "index:", user);
     apr_hash_t *drop = apr_hash_make(r->pool);
     index_value iv;
     index_end end;
@@ -804,14 +757,11 @@ sd_result sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
     if (ended_id) {
         *ended_id = NULL;
     }
-    if (!n.key) {
-        return out_of_memory(r, "naming the index of a user's sessions");
-    }
-    if (handle && !handle_well_formed(handle)) {
+    if (handle && (strlen(handle) != SD_USER_INDEX_HANDLE_LEN
+                   || strspn(handle, "0123456789abcdef") != SD_USER_INDEX_HANDLE_LEN)) {
         return SD_NOT_FOUND;
     }
-    if ((rc = read_index(r, v, &n, SD_STORE_READ_ONLY, "index of a user's sessions", &iv))
-        != SD_OK) {
+    if ((rc = read_user_index(r, v, user, &iv)) != SD_OK) {
         return rc;
     }
     end.before = apr_time_now();
@@ -844,10 +794,8 @@ sd_result sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
          * but not yet indexed (it is ended when it arrives). */
         rc = rewrite(r, v, user, drop, NULL, 0, handle ? NULL : &end, NULL, 0);
         if (rc != SD_OK) {
-            /* The sessions are ended; their entries go with the next write.
-             * An end of all of them is not done, though: the marker for a
-             * login in flight was not written, or one such login is still
-             * alive. */
+            /* The sessions are ended, but an end of all of them is not done:
+             * the marker for a login in flight was not written. */
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00506)
                           "the user's index could not be rewritten after an end%s",
                           handle ? "" : "; answering 503 so it is tried again");
