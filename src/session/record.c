@@ -31,8 +31,18 @@ json_t *sd_record_decode(apr_pool_t *p, const char *buf, apr_size_t len, const c
         }
         return NULL;
     }
-    for (int i = 0; reserved_members[i]; ++i) {
-        json_object_del(root, reserved_members[i]);
+    /* One pass over the members, not a hash lookup per name: every
+     * reserved name starts with one of "dirst". */
+    const char *key;
+    json_t *v;
+    void *next;
+    json_object_foreach_safe(root, next, key, v) {
+        for (int i = 0; strchr("dirst", key[0]) && reserved_members[i]; ++i) {
+            if (strcmp(key, reserved_members[i]) == 0) {
+                json_object_del(root, key);
+                break;
+            }
+        }
     }
     return root;
 }
