@@ -55,6 +55,10 @@ void sd_json_out_int(sd_json_out *o, json_int_t v);
 void sd_json_out_members(sd_json_out *o, const json_t *obj, int indexed, const char *const *skip);
 char *sd_json_out_done(apr_pool_t *p, sd_json_out *o, apr_size_t *len);
 
+/* The length of the UTF-8 character at s (RFC 3629: no overlong form,
+ * surrogate or code point past U+10FFFF) with *cp its code point, or 0. */
+apr_size_t sd_json_utf8(const unsigned char *s, const unsigned char *end, apr_uint32_t *cp);
+
 /* Number#toString of d into out (NaN and infinities as "null", as
  * JSON.stringify writes them). Returns the length. */
 size_t sd_json_js_number(double d, char out[SD_JSON_NUMBER_BUF]);

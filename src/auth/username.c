@@ -1,44 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The username rule (see sd_username.h). */
 #include "sd_username.h"
-
-/* The length of the well-formed UTF-8 sequence at s (RFC 3629), or 0. */
-static apr_size_t utf8_next(const unsigned char *s, apr_size_t n, apr_uint32_t *cp)
-{
-    apr_size_t need;
-    apr_uint32_t c = s[0], min;
-
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xc2 && c <= 0xdf) {
-        need = 1, c &= 0x1f, min = 0x80;
-    }
-    else if (c >= 0xe0 && c <= 0xef) {
-        need = 2, c &= 0x0f, min = 0x800;
-    }
-    else if (c >= 0xf0 && c <= 0xf4) {
-        need = 3, c &= 0x07, min = 0x10000;
-    }
-    else {
-        return 0;   /* a continuation byte, C0/C1 (overlong ASCII), F5-FF */
-    }
-    if (n < need + 1) {
-        return 0;
-    }
-    for (apr_size_t i = 1; i <= need; ++i) {
-        if ((s[i] & 0xc0) != 0x80) {
-            return 0;
-        }
-        c = (c << 6) | (s[i] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
-        return 0;
-    }
-    *cp = c;
-    return need + 1;
-}
+#include "sd_json.h"
 
 static int is_space(apr_uint32_t c)
 {
@@ -114,7 +77,7 @@ sd_username_verdict sd_username_check(const char *name, apr_size_t len, apr_size
         return SD_USERNAME_TOO_LONG;
     }
     for (apr_size_t i = 0; i < len;) {
-        apr_size_t n = utf8_next(s + i, len - i, &cp);
+        apr_size_t n = sd_json_utf8(s + i, s + len, &cp);
         if (!n) {
             return SD_USERNAME_BAD_UTF8;
         }

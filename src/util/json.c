@@ -72,23 +72,25 @@ static void skip_space(reader *r)
     }
 }
 
-/* The length of the UTF-8 character at s, or 0 when it is not one jansson
- * accepts (overlong, a surrogate, past U+10FFFF, cut short). */
-static size_t utf8_len(const unsigned char *s, const unsigned char *end)
+apr_size_t sd_json_utf8(const unsigned char *s, const unsigned char *end, apr_uint32_t *cp)
 {
     size_t n = *s < 0x80 ? 1 : *s < 0xC2 ? 0 : *s < 0xE0 ? 2 : *s < 0xF0 ? 3 : *s < 0xF5 ? 4 : 0;
-    unsigned long cp = *s & (0x7Fu >> n);
-    if (n < 2 || (size_t)(end - s) < n) {
-        return (size_t)(end - s) < n ? 0 : n;
+    apr_uint32_t c = *s & (n == 1 ? 0x7Fu : 0x7Fu >> n);
+    if (!n || (size_t)(end - s) < n) {
+        return 0;
     }
     for (size_t i = 1; i < n; ++i) {
         if ((s[i] & 0xC0) != 0x80) {
             return 0;
         }
-        cp = cp << 6 | (s[i] & 0x3F);
+        c = c << 6 | (s[i] & 0x3F);
     }
-    return (n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))
-           || (cp >= 0xD800 && cp <= 0xDFFF) ? 0 : n;
+    if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10FFFF))
+        || (c >= 0xD800 && c <= 0xDFFF)) {
+        return 0;
+    }
+    *cp = c;
+    return n;
 }
 
 /* Four hex digits, or -1; n counts the bytes, as APR stops at a NUL. */
@@ -108,8 +110,9 @@ static int read_string(reader *r, const char **out, size_t *len, char **copy)
     *copy = NULL;
     while (r->s < r->end && *r->s != '"' && *r->s != '\\') {
         unsigned char c = (unsigned char)*r->s;
+        apr_uint32_t cp;
         size_t n = c < 0x20 ? 0 : c < 0x80 ? 1
-                   : utf8_len((const unsigned char *)r->s, (const unsigned char *)r->end);
+                   : sd_json_utf8((const unsigned char *)r->s, (const unsigned char *)r->end, &cp);
         if (!n) {
             return fail(r, c < 0x20 ? "control character in string" : "invalid UTF-8") != NULL;
         }
@@ -127,10 +130,12 @@ static int read_string(reader *r, const char **out, size_t *len, char **copy)
     while (o && r->s < r->end && *r->s != '"') {
         const char *esc = "\"\"\\\\//b\bf\fn\nr\rt\t";
         long cp, lo;
+        apr_uint32_t ignored;
         size_t n;
         if (*r->s != '\\') {
             if ((unsigned char)*r->s < 0x20
-                || !(n = utf8_len((const unsigned char *)r->s, (const unsigned char *)r->end))) {
+                || !(n = sd_json_utf8((const unsigned char *)r->s, (const unsigned char *)r->end,
+                                      &ignored))) {
                 why = "invalid character in string";
                 break;
             }
@@ -703,9 +708,10 @@ void sd_json_out_value(sd_json_out *o, const json_t *v)
 void sd_json_out_string(sd_json_out *o, const char *s)
 {
     size_t n = s ? strlen(s) : 0, c;
+    apr_uint32_t cp;
     for (size_t i = 0; s && i < n; i += c) {
         if (!(c = (unsigned char)s[i] < 0x80 ? 1
-                  : utf8_len((const unsigned char *)s + i, (const unsigned char *)s + n))) {
+                  : sd_json_utf8((const unsigned char *)s + i, (const unsigned char *)s + n, &cp))) {
             s = NULL;
         }
     }
