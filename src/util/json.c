@@ -194,48 +194,46 @@ static int read_string(reader *r, const char **out, size_t *len, char **copy)
     return 1;
 }
 
+/* Past the digits at p, or NULL when there are none. */
+static const char *digits(const char *p, const char *end)
+{
+    const char *from = p;
+    while (p < end && *p >= '0' && *p <= '9') {
+        ++p;
+    }
+    return p > from ? p : NULL;
+}
+
 static json_t *read_number(reader *r)
 {
-    const char *from = r->s, *p = r->s;
+    const char *from = r->s, *lead = r->s + (*r->s == '-'), *p;
     int plain;
     char buf[64], *text, *dot;
     double d;
 
-    p += *p == '-';
-    if (p >= r->end || !(*p >= '0' && *p <= '9') || (*p == '0' && p + 1 < r->end
-                                                     && p[1] >= '0' && p[1] <= '9')) {
+    /* JSON's grammar: no leading zero, digits after '.', 'e' and its sign. */
+    if (!(p = digits(lead, r->end)) || (*lead == '0' && p - lead > 1)) {
         return fail(r, "invalid number");
-    }
-    while (p < r->end && *p >= '0' && *p <= '9') {
-        ++p;
     }
     plain = p - from <= 15;
     if (p < r->end && *p == '.') {
         plain = 0;
-        if (++p >= r->end || !(*p >= '0' && *p <= '9')) {
+        if (!(p = digits(p + 1, r->end))) {
             return fail(r, "invalid number");
-        }
-        while (p < r->end && *p >= '0' && *p <= '9') {
-            ++p;
         }
     }
     if (p < r->end && (*p == 'e' || *p == 'E')) {
         plain = 0;
-        if (++p < r->end && (*p == '+' || *p == '-')) {
-            ++p;
-        }
-        if (p >= r->end || !(*p >= '0' && *p <= '9')) {
+        p += p + 1 < r->end && (p[1] == '+' || p[1] == '-');
+        if (!(p = digits(p + 1, r->end))) {
             return fail(r, "invalid number");
-        }
-        while (p < r->end && *p >= '0' && *p <= '9') {
-            ++p;
         }
     }
     r->s = p;
     if (plain) {
         /* At most 15 digits: exact in a double, so an integer as is. */
         json_int_t v = 0;
-        for (const char *c = from + (*from == '-'); c < p; ++c) {
+        for (const char *c = lead; c < p; ++c) {
             v = v * 10 + (*c - '0');
         }
         return json_integer(*from == '-' ? -v : v);
