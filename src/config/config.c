@@ -230,13 +230,6 @@ static void show_secrets(apr_pool_t *p, const void *field, sd_config_value *out)
     out->text = apr_psprintf(p, "%d configured (hidden)", secrets ? secrets->nelts : 0);
 }
 
-static void show_text(apr_pool_t *p, const void *field, sd_config_value *out)
-{
-    (void)p;
-    out->type = SD_CONFIG_TEXT;
-    out->text = *(const char *const *)field;
-}
-
 #define DEF_INT(n, f, d, lo, hi, u, h) \
     { n, KIND_INT, APR_OFFSETOF(sd_config, f), d, lo, hi, u, NULL, NULL, NULL, NULL },
 #define DEF_FLAG(n, f, d, h) \
@@ -302,38 +295,31 @@ static const char *apply(const directive *d, const set_ctx *ctx, sd_config *conf
     return "unknown directive kind";
 }
 
-static const char *from_command(cmd_parms *cmd, const char *arg)
-{
-    const directive *d = cmd->info;
-    set_ctx ctx = { cmd->pool, cmd->temp_pool, cmd->server, d->name };
-    const char *err = apply(d, &ctx, sd_vhost_get(cmd->server)->conf, arg);
-    return err ? apr_pstrcat(cmd->pool, d->name, ": ", err, NULL) : NULL;
-}
-
 /* Directives that may belong to a place go into its per-directory record. */
 #define place_context(i) ((i) == IDX_login_url ? ACCESS_CONF : 0)
 
 static const char *cmd_take1(cmd_parms *cmd, void *place, const char *arg)
 {
     const directive *d = cmd->info;
+    set_ctx ctx = { cmd->pool, cmd->temp_pool, cmd->server, d->name };
     const char *err;
 
-    if (!cmd->path || d != &directives[IDX_login_url]) {
-        return from_command(cmd, arg);
+    if (cmd->path && d == &directives[IDX_login_url]) {
+        if ((err = d->validate(cmd->pool, arg)) == NULL) {
+            sd_mount_set_login_url(place, apr_pstrdup(cmd->pool, arg));
+        }
     }
-    if ((err = d->validate(cmd->pool, arg)) != NULL) {
-        return apr_pstrcat(cmd->pool, d->name, ": ", err, NULL);
+    else {
+        err = apply(d, &ctx, sd_vhost_get(cmd->server)->conf, arg);
     }
-    sd_mount_set_login_url(place, apr_pstrdup(cmd->pool, arg));
-    return NULL;
+    return err ? apr_pstrcat(cmd->pool, d->name, ": ", err, NULL) : NULL;
 }
 
 /* httpd parses On|Off itself for AP_INIT_FLAG (and says "must be On or
  * Off"); the table's text default goes through sd_cfg_parse_flag. */
-static const char *cmd_flag(cmd_parms *cmd, void *dummy, int on)
+static const char *cmd_flag(cmd_parms *cmd, void *place, int on)
 {
-    (void)dummy;
-    return from_command(cmd, on ? "On" : "Off");
+    return cmd_take1(cmd, place, on ? "On" : "Off");
 }
 
 #define CMD_INT(n, f, d, lo, hi, u, h) \
@@ -449,13 +435,15 @@ const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)
             return apr_pstrcat(p, d->name, ": the built-in default is refused: ", err, NULL);
         }
     }
-    if (conf->serves_app && (!conf->secrets || conf->secrets->nelts == 0)) {
+    int has_secret = conf->secrets && conf->secrets->nelts;
+    int host_only = strncasecmp(conf->cookie_name, "__Host-", 7) == 0;
+    if (conf->serves_app && !has_secret) {
         return "SessionDemoSecret is required where SetHandler sessiondemo or AuthType"
                " sessiondemo is used:"
                " set at least one long random secret (SessionDemoSecret or"
                " SessionDemoSecretFile; e.g. the output of openssl rand -base64 48)";
     }
-    if (conf->store_format == SD_STORE_FORMAT_SEALED && (!conf->secrets || !conf->secrets->nelts)
+    if (conf->store_format == SD_STORE_FORMAT_SEALED && !has_secret
         && (conf->serves_status || (conf->auth_providers && conf->auth_providers->nelts))) {
         /* Without a secret nothing can be sealed nor opened: such a server
          * would read and write the realm's records (the index of a user's
@@ -480,24 +468,21 @@ const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)
                " Auto: browsers drop SameSite=None cookies that are not Secure";
     }
     /* Browsers refuse such a cookie: that server could never log anyone in. */
-    if (conf->cookie_name && (strncasecmp(conf->cookie_name, "__Host-", 7) == 0
-                              || strncasecmp(conf->cookie_name, "__Secure-", 9) == 0)) {
-        int host = strncasecmp(conf->cookie_name, "__Host-", 7) == 0;
-        if (conf->cookie_secure != SD_SECURE_ON) {
-            return apr_psprintf(p, "SessionDemoCookieName %s needs SessionDemoCookieSecure"
-                                " On: browsers refuse a %s cookie without Secure",
-                                conf->cookie_name, host ? "__Host-" : "__Secure-");
-        }
-        if (host && conf->cookie_domain) {
-            return apr_psprintf(p, "SessionDemoCookieName %s cannot have a"
-                                " SessionDemoCookieDomain: browsers refuse a __Host- cookie"
-                                " with a Domain", conf->cookie_name);
-        }
-        if (host && strcmp(conf->cookie_path, "/") != 0) {
-            return apr_psprintf(p, "SessionDemoCookieName %s needs SessionDemoCookiePath /:"
-                                " browsers refuse a __Host- cookie with another Path",
-                                conf->cookie_name);
-        }
+    if ((host_only || strncasecmp(conf->cookie_name, "__Secure-", 9) == 0)
+        && conf->cookie_secure != SD_SECURE_ON) {
+        return apr_psprintf(p, "SessionDemoCookieName %s needs SessionDemoCookieSecure"
+                            " On: browsers refuse a %s cookie without Secure",
+                            conf->cookie_name, host_only ? "__Host-" : "__Secure-");
+    }
+    if (host_only && conf->cookie_domain) {
+        return apr_psprintf(p, "SessionDemoCookieName %s cannot have a"
+                            " SessionDemoCookieDomain: browsers refuse a __Host- cookie"
+                            " with a Domain", conf->cookie_name);
+    }
+    if (host_only && strcmp(conf->cookie_path, "/") != 0) {
+        return apr_psprintf(p, "SessionDemoCookieName %s needs SessionDemoCookiePath /:"
+                            " browsers refuse a __Host- cookie with another Path",
+                            conf->cookie_name);
     }
     if (conf->replicas >= conf->memcache->nelts) {
         return apr_psprintf(p, "SessionDemoReplicas %" APR_INT64_T_FMT " needs at least %"
@@ -540,15 +525,19 @@ void sd_config_visit(apr_pool_t *p, const sd_config *conf,
         case KIND_CHOICE:
             v.text = *(const int *)field >= 0 ? d->choices[*(const int *)field] : NULL;
             break;
-        case KIND_TEXT:
-            v.text = *(const char *const *)field;
-            break;
         case KIND_LIST:
             v.type = SD_CONFIG_LIST;
             v.list = *(const apr_array_header_t *const *)field;
             break;
         case KIND_CUSTOM:
-            d->describe(p, field, &v);
+            if (d->describe) {
+                d->describe(p, field, &v);
+                break;
+            }
+            v.text = *(const char *const *)field;
+            break;
+        case KIND_TEXT:
+            v.text = *(const char *const *)field;
             break;
         }
         fn(baton, &v);
