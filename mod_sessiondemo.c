@@ -88,16 +88,13 @@ static void collect_strip_names(apr_pool_t *pconf, server_rec *s)
     }
 }
 
-/* Runs after the configuration is read and merged, before `apache2 -t`
- * reports "Syntax OK", so a missing secret or a broken template fails the
- * syntax check as well as the start. Views compiled here live in pconf and
- * are shared read-only by every child and thread. */
+/* Before `apache2 -t` says "Syntax OK", so a missing secret or a broken
+ * template fails the syntax check too. Views are compiled once per template
+ * directory into pconf, shared read-only by every child and thread. */
 static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                            apr_pool_t *ptemp, server_rec *s)
 {
-    const sd_views *main_views = NULL;
-    const char *main_dir = NULL, *main_csp = NULL;
-    apr_hash_t *realms = apr_hash_make(ptemp);
+    apr_hash_t *realms = apr_hash_make(ptemp), *by_dir = apr_hash_make(ptemp);
     const char *mount_err = sd_mount_scan(pconf, ptemp, s);
     (void)plog;
 
@@ -109,6 +106,7 @@ static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
 
     for (server_rec *vs = s; vs; vs = vs->next) {
         sd_vhost *v = sd_vhost_get(vs);
+        const sd_vhost *same;
         const char *err = sd_config_finalize(pconf, vs, v->conf);
 
         if (!err) {
@@ -152,9 +150,9 @@ static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                          SD_LOGNO(00001) "%s", err);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        if (main_dir && strcmp(main_dir, v->conf->template_dir) == 0) {
-            v->rt.views = main_views;
-            v->rt.csp = main_csp;
+        if ((same = apr_hash_get(by_dir, v->conf->template_dir, APR_HASH_KEY_STRING)) != NULL) {
+            v->rt.views = same->rt.views;
+            v->rt.csp = same->rt.csp;
             continue;
         }
         v->rt.views = sd_views_load(pconf, v->conf->template_dir, &err);
@@ -164,11 +162,7 @@ static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         v->rt.csp = sd_http_csp(pconf, sd_views_style_source(v->rt.views));
-        if (!main_dir) {
-            main_dir = v->conf->template_dir;
-            main_views = v->rt.views;
-            main_csp = v->rt.csp;
-        }
+        apr_hash_set(by_dir, v->conf->template_dir, APR_HASH_KEY_STRING, v);
     }
     collect_strip_names(pconf, s);
     return OK;
