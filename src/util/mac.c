@@ -31,18 +31,6 @@ static EVP_MAC_CTX *keyed_ctx(const void *key, apr_size_t len)
     return ctx;
 }
 
-static int mac_with(EVP_MAC_CTX *ctx, const void *data, apr_size_t len,
-                    unsigned char out[SD_MAC_LEN])
-{
-    size_t out_len = 0;
-    int ok = ctx && EVP_MAC_update(ctx, data, len)
-             && EVP_MAC_final(ctx, out, &out_len, SD_MAC_LEN) && out_len == SD_MAC_LEN;
-    if (!ok) {
-        OPENSSL_cleanse(out, SD_MAC_LEN);
-    }
-    return ok;
-}
-
 static apr_status_t free_mac(void *data)
 {
     sd_mac *m = data;
@@ -72,7 +60,13 @@ int sd_mac_compute(const sd_mac *m, const void *data, apr_size_t len,
                    unsigned char out[SD_MAC_LEN])
 {
     EVP_MAC_CTX *ctx = m && m->ctx ? EVP_MAC_CTX_dup(m->ctx) : NULL;
-    int ok = mac_with(ctx, data, len, out);
+    size_t out_len = 0;
+    int ok = ctx && EVP_MAC_update(ctx, data, len)
+             && EVP_MAC_final(ctx, out, &out_len, SD_MAC_LEN) && out_len == SD_MAC_LEN;
+
+    if (!ok) {
+        OPENSSL_cleanse(out, SD_MAC_LEN);
+    }
     EVP_MAC_CTX_free(ctx);
     return ok;
 }
@@ -80,8 +74,8 @@ int sd_mac_compute(const sd_mac *m, const void *data, apr_size_t len,
 int sd_mac_once(const void *key, apr_size_t key_len, const void *data, apr_size_t len,
                 unsigned char out[SD_MAC_LEN])
 {
-    EVP_MAC_CTX *ctx = key || !key_len ? keyed_ctx(key, key_len) : NULL;
-    int ok = mac_with(ctx, data, len, out);
-    EVP_MAC_CTX_free(ctx);
+    sd_mac once = { key || !key_len ? keyed_ctx(key, key_len) : NULL };
+    int ok = sd_mac_compute(&once, data, len, out);
+    EVP_MAC_CTX_free(once.ctx);
     return ok;
 }
