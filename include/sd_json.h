@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* JSON codec for stored sessions and JSON responses, on jansson.
- * jansson allocates with malloc; every json_t handed out here is tied to an
- * APR pool (decref on pool cleanup) so request code never frees by hand. */
+/* JSON codec for stored sessions and JSON responses, on jansson; every
+ * json_t handed out is tied to an APR pool, so requests never free by hand. */
 #ifndef SD_JSON_H
 #define SD_JSON_H
 
@@ -33,11 +32,10 @@ json_t *sd_json_parse(apr_pool_t *p, const char *buf, apr_size_t len,
  * One pool buffer; NULL only when v is NULL, too deep or memory runs out. */
 char *sd_json_dump(apr_pool_t *p, const json_t *v, apr_size_t *len);
 
-/* The same text written piece by piece, for an object some of whose
- * members are not jansson values yet (the stored session's cookie and our
- * member, made anew on every write): start zeroed, put "{", keys and
- * values, "}", then take the text (NULL when out of memory, a string was
- * NULL or not UTF-8, or nesting too deep). */
+/* The same text written piece by piece, for members that are not jansson
+ * values (the stored session's cookie and ours, made on every write):
+ * start zeroed, put "{", keys and values, "}", then take the text (NULL
+ * when out of memory, a string was NULL or not UTF-8, or too deep). */
 typedef struct {
     char *buf;
     size_t len, cap;
