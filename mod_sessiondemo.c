@@ -185,9 +185,8 @@ static int host_locks_init(server_rec *s)
     if (!wanted) {
         return OK;
     }
-    if (!table) {
+    if (!table) {   /* made cleared */
         table = ap_retained_data_create("sessiondemo-host-locks", sizeof(*table));
-        *table = NULL;
     }
     if (!*table && (rv = sd_host_lock_table_create(s->process->pool, SD_HOST_LOCK_STRIPES,
                                                    table)) != APR_SUCCESS) {
@@ -217,9 +216,8 @@ static int stats_init(server_rec *s)
     stats_retained *kept = ap_retained_data_get("sessiondemo-stats-shm");
     apr_status_t rv;
 
-    if (!kept) {
+    if (!kept) {    /* made cleared */
         kept = ap_retained_data_create("sessiondemo-stats-shm", sizeof(*kept));
-        kept->stats = NULL;
     }
     if (kept->stats && kept->layout != sd_stats_layout()) {
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, SD_LOGNO(00700)
