@@ -108,41 +108,37 @@ static int read_string(reader *r, const char **out, size_t *len, char **copy)
     const char *from = r->s, *why = NULL;
     char *o = NULL;
     *copy = NULL;
-    while (r->s < r->end && *r->s != '"' && *r->s != '\\') {
-        unsigned char c = (unsigned char)*r->s;
-        apr_uint32_t cp;
-        size_t n = c < 0x20 ? 0 : c < 0x80 ? 1
-                   : sd_json_utf8((const unsigned char *)r->s, (const unsigned char *)r->end, &cp);
-        if (!n) {
-            return fail(r, c < 0x20 ? "control character in string" : "invalid UTF-8") != NULL;
-        }
-        r->s += n;
-    }
-    if (r->s < r->end && *r->s == '\\') {
-        /* Escapes: decoded into a copy, never longer than the text. */
-        o = *copy = malloc((size_t)(r->end - from));
-        if (!o) {
-            return fail(r, "out of memory") != NULL;
-        }
-        memcpy(o, from, (size_t)(r->s - from));
-        o += r->s - from;
-    }
-    while (o && r->s < r->end && *r->s != '"') {
+    for (;;) {
+        const char *run = r->s;
         const char *esc = "\"\"\\\\//b\bf\fn\nr\rt\t";
         long cp, lo;
-        apr_uint32_t ignored;
         size_t n;
-        if (*r->s != '\\') {
-            if ((unsigned char)*r->s < 0x20
-                || !(n = sd_json_utf8((const unsigned char *)r->s, (const unsigned char *)r->end,
-                                      &ignored))) {
-                why = "invalid character in string";
+        while (r->s < r->end && *r->s != '"' && *r->s != '\\') {
+            unsigned char c = (unsigned char)*r->s;
+            apr_uint32_t ignored;
+            n = c < 0x20 ? 0 : c < 0x80 ? 1
+                : sd_json_utf8((const unsigned char *)r->s, (const unsigned char *)r->end, &ignored);
+            if (!n) {
+                why = c < 0x20 ? "control character in string" : "invalid UTF-8";
                 break;
             }
-            memcpy(o, r->s, n);
-            o += n;
             r->s += n;
-            continue;
+        }
+        if (o) {
+            memcpy(o, run, (size_t)(r->s - run));
+            o += r->s - run;
+        }
+        if (why || r->s >= r->end || *r->s == '"') {
+            break;
+        }
+        if (!o) {
+            /* Escapes: decoded into a copy, never longer than the text. */
+            if (!(o = *copy = malloc((size_t)(r->end - from)))) {
+                why = "out of memory";
+                break;
+            }
+            memcpy(o, from, (size_t)(r->s - from));
+            o += r->s - from;
         }
         if (++r->s < r->end && *r->s != 'u') {
             const char *e = strchr(esc, *r->s);
