@@ -9,12 +9,8 @@
 #include <http_config.h>
 #include <apr_tables.h>
 
-/* Longest SessionDemoKeyPrefix: memcached keys hold 250 bytes, and the
- * prefix must leave room for a session ID and the lock suffix. */
-#define SD_CONFIG_MAX_KEY_PREFIX 48
 /* Browsers cap a cookie's lifetime at 400 days. */
 #define SD_CONFIG_MAX_AGE_LIMIT (400L * 24 * 3600)
-#define SD_CONFIG_SHORT_SECRET 32
 
 #ifndef SD_DEFAULT_TEMPLATE_DIR
 #define SD_DEFAULT_TEMPLATE_DIR "templates"

@@ -18,6 +18,10 @@
 #include <openssl/params.h>
 
 #define SD_THROTTLE_KEY_BYTES 32
+#define SD_THROTTLE_FIRST_DELAY apr_time_from_msec(250)
+/* A name with this many times its limit of failures slows every address
+ * that tries it, not only those that failed for it. */
+#define SD_THROTTLE_EVERY_ADDRESS 3
 #define SD_THROTTLE_INFO "mod_sessiondemo login throttle v1"
 
 struct sd_throttle {

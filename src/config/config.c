@@ -24,6 +24,10 @@ APLOG_USE_MODULE(sessiondemo);
 #endif
 
 #define SD_UNSET (-1)
+/* Longest SessionDemoKeyPrefix: memcached keys hold 250 bytes, and the
+ * prefix must leave room for a session ID and the lock suffix. */
+#define SD_CONFIG_MAX_KEY_PREFIX 48
+#define SD_CONFIG_SHORT_SECRET 32
 #define SD_DEFAULT_MEMCACHE_PORT 11211
 
 typedef enum { KIND_INT, KIND_FLAG, KIND_CHOICE, KIND_TEXT, KIND_LIST, KIND_CUSTOM } kind;
