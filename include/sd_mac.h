@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The one HMAC-SHA256 of the module (cookies, handles, sealed names,
  * throttle keys): an EVP_MAC context keyed once and duplicated per use, so
- * a MAC costs a copy and the hashing, not a fetch and a key expansion. */
+ * a MAC costs a copy and the hashing, not a fetch and a key expansion; and
+ * the one HKDF-SHA256, which derives the keys of sealing and throttling. */
 #ifndef SD_MAC_H
 #define SD_MAC_H
 
@@ -22,5 +23,10 @@ int sd_mac_compute(const sd_mac *m, const void *data, apr_size_t len,
 /* The same with a key not prepared (a context keyed, used and freed). */
 int sd_mac_once(const void *key, apr_size_t key_len, const void *data, apr_size_t len,
                 unsigned char out[SD_MAC_LEN]);
+
+/* out[0..out_len) = HKDF-SHA256 of secret[0..len) (any length, also 0)
+ * with info and no salt. 1, or 0 when OpenSSL fails. */
+int sd_mac_hkdf(const void *secret, apr_size_t len, const char *info, unsigned char *out,
+                apr_size_t out_len);
 
 #endif
