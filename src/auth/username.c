@@ -98,21 +98,14 @@ sd_username_verdict sd_username_check(const char *name, apr_size_t len, apr_size
 
 const char *sd_username_reason(sd_username_verdict v)
 {
-    switch (v) {
-    case SD_USERNAME_OK:
-        return "a valid username";
-    case SD_USERNAME_EMPTY:
-        return "empty";
-    case SD_USERNAME_TOO_LONG:
-        return "longer than SessionDemoMaxUsernameLength";
-    case SD_USERNAME_BAD_UTF8:
-        return "not valid UTF-8";
-    case SD_USERNAME_CONTROL:
-        return "holds a control character";
-    case SD_USERNAME_EDGE_SPACE:
-        return "white space at either end";
-    case SD_USERNAME_INVISIBLE:
-        return "holds an invisible or format character";
-    }
-    return "refused";
+    static const char *const reasons[] = {
+        [SD_USERNAME_OK] = "a valid username",
+        [SD_USERNAME_EMPTY] = "empty",
+        [SD_USERNAME_TOO_LONG] = "longer than SessionDemoMaxUsernameLength",
+        [SD_USERNAME_BAD_UTF8] = "not valid UTF-8",
+        [SD_USERNAME_CONTROL] = "holds a control character",
+        [SD_USERNAME_EDGE_SPACE] = "white space at either end",
+        [SD_USERNAME_INVISIBLE] = "holds an invisible or format character",
+    };
+    return (unsigned)v < sizeof(reasons) / sizeof(*reasons) ? reasons[v] : "refused";
 }
