@@ -280,20 +280,18 @@ static void sd_child_init(apr_pool_t *pchild, server_rec *s)
 {
     APR_OPTIONAL_FN_TYPE(http2_get_num_workers) *h2_workers =
         APR_RETRIEVE_OPTIONAL_FN(http2_get_num_workers);
-    int threads = 1, mpm_threads, h2_min = 0, h2_max = 0;
+    int mpm_threads = 1, h2_min = 0, h2_max = 0, threads;
     sd_waiters *waiters;
 
-    if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS || threads < 1) {
-        threads = 1;
+    if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &mpm_threads) != APR_SUCCESS || mpm_threads < 1) {
+        mpm_threads = 1;
     }
-    mpm_threads = threads;
     /* mod_http2 serves streams on workers of its own, which use the store
      * too: every thread that may hold a connection gets one. */
     if (h2_workers) {
         h2_workers(s, &h2_min, &h2_max);
     }
-    h2_max = h2_max > 0 ? h2_max : 0;
-    threads += h2_max;
+    threads = mpm_threads + (h2_max > 0 ? h2_max : 0);
     waiters = sd_waiters_create(pchild, threads);
     if (!waiters) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, SD_LOGNO(00007)

@@ -72,8 +72,7 @@ typedef struct {
 static const char *word(apr_pool_t *p, const char *args)
 {
     const char *end = ap_strrchr_c(args, '>');
-    char *copy = end ? apr_pstrmemdup(p, args, end - args) : apr_pstrdup(p, args);
-    const char *line = copy;
+    const char *line = end ? apr_pstrmemdup(p, args, end - args) : args;
     return ap_getword_conf(p, &line);
 }
 
