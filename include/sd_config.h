@@ -8,6 +8,7 @@
 #include <httpd.h>
 #include <http_config.h>
 #include <apr_tables.h>
+#include <jansson.h>
 
 /* Browsers cap a cookie's lifetime at 400 days. */
 #define SD_CONFIG_MAX_AGE_LIMIT (400L * 24 * 3600)
@@ -229,26 +230,8 @@ const char *sd_config_server_name(apr_pool_t *p, const server_rec *s);
 /* The SameSite attribute value ("Strict", "Lax", "None") or NULL for Off. */
 const char *sd_config_same_site_name(const sd_config *conf);
 
-/* The effective value of one directive, for the status page. */
-typedef enum {
-    SD_CONFIG_NUMBER,
-    SD_CONFIG_BOOLEAN,
-    SD_CONFIG_TEXT,     /* text may be NULL: not set */
-    SD_CONFIG_LIST      /* list of const char *, may be NULL: empty */
-} sd_config_value_type;
-
-typedef struct {
-    const char *name;
-    sd_config_value_type type;
-    apr_int64_t number;
-    const char *text;
-    const apr_array_header_t *list;
-} sd_config_value;
-
-/* Calls fn once per directive in table order with its effective value;
- * secrets are described (how many), never shown. */
-void sd_config_visit(apr_pool_t *p, const sd_config *conf,
-                     void (*fn)(void *baton, const sd_config_value *value),
-                     void *baton);
+/* The effective value of every directive, by name in table order (numbers,
+ * booleans, texts or null, arrays of texts); secrets only counted. */
+json_t *sd_config_model(apr_pool_t *p, const sd_config *conf);
 
 #endif

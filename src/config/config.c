@@ -16,6 +16,7 @@
 #include <apr_file_io.h>
 #include <apr_file_info.h>
 #include <apr_lib.h>
+#include <jansson.h>
 
 #include <unistd.h>
 
@@ -41,7 +42,7 @@ typedef struct {
 
 typedef const char *(*validator_fn)(apr_pool_t *p, const char *arg);
 typedef const char *(*custom_fn)(const set_ctx *ctx, sd_config *conf, const char *arg);
-typedef void (*describe_fn)(apr_pool_t *p, const void *field, sd_config_value *out);
+typedef json_t *(*describe_fn)(apr_pool_t *p, const void *field);
 
 typedef struct {
     const char *name;
@@ -214,24 +215,22 @@ static const char *set_template_dir(const set_ctx *ctx, sd_config *conf, const c
     return NULL;
 }
 
-static void show_memcache(apr_pool_t *p, const void *field, sd_config_value *out)
+static json_t *show_memcache(apr_pool_t *p, const void *field)
 {
     const apr_array_header_t *servers = *(apr_array_header_t *const *)field;
-    apr_array_header_t *names = apr_array_make(p, servers->nelts, sizeof(const char *));
+    json_t *names = json_array();
     for (int i = 0; i < servers->nelts; ++i) {
         const sd_config_server *m = &APR_ARRAY_IDX(servers, i, sd_config_server);
-        APR_ARRAY_PUSH(names, const char *) = apr_psprintf(p, "%s:%d", m->host, (int)m->port);
+        json_array_append_new(names, json_string(apr_psprintf(p, "%s:%d", m->host, (int)m->port)));
     }
-    out->type = SD_CONFIG_LIST;
-    out->list = names;
+    return names;
 }
 
 /* Never the values: only how many, so a rotation can be checked. */
-static void show_secrets(apr_pool_t *p, const void *field, sd_config_value *out)
+static json_t *show_secrets(apr_pool_t *p, const void *field)
 {
     const apr_array_header_t *secrets = *(apr_array_header_t *const *)field;
-    out->type = SD_CONFIG_TEXT;
-    out->text = apr_psprintf(p, "%d configured (hidden)", secrets ? secrets->nelts : 0);
+    return json_string(apr_psprintf(p, "%d configured (hidden)", secrets ? secrets->nelts : 0));
 }
 
 #define DEF_INT(n, f, d, lo, hi, u, h) \
@@ -509,41 +508,41 @@ const char *sd_config_same_site_name(const sd_config *conf)
            ? directives[IDX_cookie_same_site].choices[conf->cookie_same_site] : NULL;
 }
 
-void sd_config_visit(apr_pool_t *p, const sd_config *conf,
-                     void (*fn)(void *baton, const sd_config_value *value),
-                     void *baton)
+static json_t *text_or_null(const char *text)
 {
+    return text ? json_string(text) : json_null();
+}
+
+json_t *sd_config_model(apr_pool_t *p, const sd_config *conf)
+{
+    json_t *model = json_object();
     for (apr_size_t i = 0; i < NDIRECTIVES; ++i) {
         const directive *d = &directives[i];
         const void *field = cfield_of(conf, d);
-        sd_config_value v = { d->name, SD_CONFIG_TEXT, 0, NULL, NULL };
+        const apr_array_header_t *list;
+        json_t *v;
         switch (d->kind) {
         case KIND_INT:
-            v.type = SD_CONFIG_NUMBER;
-            v.number = *(const apr_int64_t *)field;
+            v = json_integer((json_int_t)*(const apr_int64_t *)field);
             break;
         case KIND_FLAG:
-            v.type = SD_CONFIG_BOOLEAN;
-            v.number = *(const int *)field;
+            v = json_boolean(*(const int *)field);
             break;
         case KIND_CHOICE:
-            v.text = *(const int *)field >= 0 ? d->choices[*(const int *)field] : NULL;
+            v = text_or_null(*(const int *)field >= 0 ? d->choices[*(const int *)field] : NULL);
             break;
         case KIND_LIST:
-            v.type = SD_CONFIG_LIST;
-            v.list = *(const apr_array_header_t *const *)field;
-            break;
-        case KIND_CUSTOM:
-            if (d->describe) {
-                d->describe(p, field, &v);
-                break;
+            list = *(const apr_array_header_t *const *)field;
+            v = json_array();
+            for (int j = 0; list && j < list->nelts; ++j) {
+                json_array_append_new(v, json_string(APR_ARRAY_IDX(list, j, const char *)));
             }
-            v.text = *(const char *const *)field;
             break;
-        case KIND_TEXT:
-            v.text = *(const char *const *)field;
+        default:   /* text, or a custom value that describes itself */
+            v = d->describe ? d->describe(p, field) : text_or_null(*(const char *const *)field);
             break;
         }
-        fn(baton, &v);
+        json_object_set_new(model, d->name, v);
     }
+    return model;
 }
