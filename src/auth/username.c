@@ -10,11 +10,6 @@ static int is_space(apr_uint32_t c)
            || c == 0xfeff;
 }
 
-static int is_control(apr_uint32_t c)
-{
-    return c < 0x20 || (c >= 0x7f && c <= 0x9f);
-}
-
 /* Matching rules (LDAP's RFC 4518, *_ai_ci collations) ignore these, so
  * "al<U+00AD>ice" would be alice with counters and an index of its own.
  * Sorted; ranges inclusive. */
@@ -81,7 +76,7 @@ sd_username_verdict sd_username_check(const char *name, apr_size_t len, apr_size
         if (!n) {
             return SD_USERNAME_BAD_UTF8;
         }
-        if (is_control(cp)) {
+        if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {   /* C0, DEL, C1 */
             return SD_USERNAME_CONTROL;
         }
         if ((first || i + n == len) && is_space(cp)) {
