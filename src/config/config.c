@@ -399,10 +399,9 @@ sd_config *sd_config_merge(apr_pool_t *p, const sd_config *base, const sd_config
     return conf;
 }
 
-/* The realm is ServerName and port, so two virtual hosts never share
- * sessions by accident while front-ends of one site do; without the port,
- * two servers of one host name on two ports (one in demo mode) would be one
- * realm. */
+/* The realm is ServerName and port: virtual hosts never share sessions by
+ * accident while front-ends of one site do, and two ports of one host name
+ * (one in demo mode) are two realms. */
 static int default_port(const server_rec *s)
 {
     if (s->port) {

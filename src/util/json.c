@@ -26,13 +26,11 @@ json_t *sd_json_track(apr_pool_t *p, json_t *v)
     return v;
 }
 
-/* JavaScript has one number type. A peer's JSON.stringify writes integers
- * as plain digits whatever their size (1e20 is "100000000000000000000"),
- * and JSON.parse reads every number as a double. So numbers are read as
- * doubles, exactly as Node does, and those that are integers JavaScript
- * holds exactly (|x| <= 2^53) become jansson integers, which is what the
- * routes read (visitCount). Everything else is a real, printed back by
- * js_number(). */
+/* JSON.parse reads every number as a double, and JSON.stringify writes an
+ * integer as plain digits whatever its size (1e20 as 21 digits). So numbers
+ * are read as doubles, as Node does; integers JavaScript holds exactly
+ * (|x| <= 2^53) become jansson integers (the routes read visitCount), the
+ * rest reals, printed back by js_number(). */
 #define SD_JS_SAFE_INTEGER 9007199254740992.0 /* 2^53 */
 
 /* The range test must come before the cast: converting a double outside
@@ -44,12 +42,11 @@ static int is_safe_integer(double d)
            && d == (double)(json_int_t)d;
 }
 
-/* The reader: RFC 8259 as jansson's json_loadb reads it (an object or an
- * array, UTF-8 without overlong forms or surrogates, "\u0000" in strings
- * but not in keys, a repeated key's last value at its first place, nesting
- * to SD_JSON_MAX_DEPTH), with the numbers above. Ours rather than
- * json_loadb, which costs some 200 instructions a byte: every request reads
- * a stored session. */
+/* The reader: RFC 8259 as json_loadb reads it (an object or an array, UTF-8
+ * without overlong forms or surrogates, "\u0000" in strings but not keys, a
+ * repeated key's last value at its first place, nesting to SD_JSON_MAX_DEPTH)
+ * with the numbers above; ours as json_loadb costs some 200 instructions a
+ * byte, and every request reads a stored session. */
 typedef struct {
     const char *s, *start, *end;
     const char *why;
@@ -408,12 +405,10 @@ void sd_json_out_put(sd_json_out *o, const char *s, size_t n)
     }
 }
 
-/* JSON.stringify's string form (ES2019 "well-formed"): \" \\ \b \f \n \r
- * \t, other controls as \u00xx in lower case, everything else (/, <, DEL,
- * U+2028/2029, all non-ASCII) as raw UTF-8. jansson guarantees valid UTF-8,
- * so lone surrogates (which JavaScript would write as \udxxx) cannot occur.
- * Written byte by byte into room for the worst case: every write of a
- * session goes through here for each key and string. */
+/* JSON.stringify's string form (ES2019): \" \\ \b \f \n \r \t, other controls
+ * as lower-case \u00xx, all else (/, <, DEL, U+2028/2029, non-ASCII) as raw
+ * UTF-8, valid in jansson (no lone surrogate). Byte by byte into room for
+ * the worst case: every key and string of every session write comes here. */
 static void out_string(sd_json_out *o, const char *s, size_t n)
 {
     static const char letters[] = "btnvfr";   /* \b to \r; \v is \u000b */
@@ -588,10 +583,9 @@ static void out_members(sd_json_out *o, const json_t *obj, int indexed, const ch
     js_index_key *idx = NULL;
     unsigned long long a = 0;
 
-    /* Sorted with qsort: a stored value from memcached may hold 100k of
-     * them, in any order, and an insertion sort took minutes on that
-     * (found while fuzzing fuzz/fuzz_json.c). Keys are unique, so the
-     * sort's instability does not matter. */
+    /* qsort: a stored value may hold 100k of them in any order, on which an
+     * insertion sort took minutes (fuzz_json); keys are unique, so its
+     * instability does not matter. */
     for (void *it = json_object_iter((json_t *)obj); it;
          it = json_object_iter_next((json_t *)obj, it)) {
         const char *k = json_object_iter_key(it);
