@@ -114,6 +114,7 @@ UNIT_TESTS := $(patsubst t/unit/%.c,$(UNIT_BIN)/%,$(wildcard t/unit/test_*.c))
 # it builds on, listed in UNIT_DEPS_X).
 unit_src = $(wildcard $(patsubst %,src/*/%.c,$(1)))
 UNIT_DEPS_record := $(call unit_src,json)
+UNIT_DEPS_username := $(call unit_src,json)
 UNIT_DEPS_metrics := $(call unit_src,stats)
 UNIT_DEPS_store := $(call unit_src,record json ring) t/unit/fake/fake_backend.c
 UNIT_DEPS_throttle := $(call unit_src,store ring mac) t/unit/fake/fake_backend.c

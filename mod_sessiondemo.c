@@ -88,16 +88,13 @@ static void collect_strip_names(apr_pool_t *pconf, server_rec *s)
     }
 }
 
-/* Runs after the configuration is read and merged, before `apache2 -t`
- * reports "Syntax OK", so a missing secret or a broken template fails the
- * syntax check as well as the start. Views compiled here live in pconf and
- * are shared read-only by every child and thread. */
+/* Before `apache2 -t` says "Syntax OK", so a missing secret or a broken
+ * template fails the syntax check too. Views are compiled once per template
+ * directory into pconf, shared read-only by every child and thread. */
 static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                            apr_pool_t *ptemp, server_rec *s)
 {
-    const sd_views *main_views = NULL;
-    const char *main_dir = NULL, *main_csp = NULL;
-    apr_hash_t *realms = apr_hash_make(ptemp);
+    apr_hash_t *realms = apr_hash_make(ptemp), *by_dir = apr_hash_make(ptemp);
     const char *mount_err = sd_mount_scan(pconf, ptemp, s);
     (void)plog;
 
@@ -109,6 +106,7 @@ static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
 
     for (server_rec *vs = s; vs; vs = vs->next) {
         sd_vhost *v = sd_vhost_get(vs);
+        const sd_vhost *same;
         const char *err = sd_config_finalize(pconf, vs, v->conf);
 
         if (!err) {
@@ -152,9 +150,9 @@ static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                          SD_LOGNO(00001) "%s", err);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        if (main_dir && strcmp(main_dir, v->conf->template_dir) == 0) {
-            v->rt.views = main_views;
-            v->rt.csp = main_csp;
+        if ((same = apr_hash_get(by_dir, v->conf->template_dir, APR_HASH_KEY_STRING)) != NULL) {
+            v->rt.views = same->rt.views;
+            v->rt.csp = same->rt.csp;
             continue;
         }
         v->rt.views = sd_views_load(pconf, v->conf->template_dir, &err);
@@ -164,11 +162,7 @@ static int sd_check_config(apr_pool_t *pconf, apr_pool_t *plog,
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         v->rt.csp = sd_http_csp(pconf, sd_views_style_source(v->rt.views));
-        if (!main_dir) {
-            main_dir = v->conf->template_dir;
-            main_views = v->rt.views;
-            main_csp = v->rt.csp;
-        }
+        apr_hash_set(by_dir, v->conf->template_dir, APR_HASH_KEY_STRING, v);
     }
     collect_strip_names(pconf, s);
     return OK;
@@ -191,9 +185,8 @@ static int host_locks_init(server_rec *s)
     if (!wanted) {
         return OK;
     }
-    if (!table) {
+    if (!table) {   /* made cleared */
         table = ap_retained_data_create("sessiondemo-host-locks", sizeof(*table));
-        *table = NULL;
     }
     if (!*table && (rv = sd_host_lock_table_create(s->process->pool, SD_HOST_LOCK_STRIPES,
                                                    table)) != APR_SUCCESS) {
@@ -223,9 +216,8 @@ static int stats_init(server_rec *s)
     stats_retained *kept = ap_retained_data_get("sessiondemo-stats-shm");
     apr_status_t rv;
 
-    if (!kept) {
+    if (!kept) {    /* made cleared */
         kept = ap_retained_data_create("sessiondemo-stats-shm", sizeof(*kept));
-        kept->stats = NULL;
     }
     if (kept->stats && kept->layout != sd_stats_layout()) {
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, SD_LOGNO(00700)
@@ -288,20 +280,18 @@ static void sd_child_init(apr_pool_t *pchild, server_rec *s)
 {
     APR_OPTIONAL_FN_TYPE(http2_get_num_workers) *h2_workers =
         APR_RETRIEVE_OPTIONAL_FN(http2_get_num_workers);
-    int threads = 1, mpm_threads, h2_min = 0, h2_max = 0;
+    int mpm_threads = 1, h2_min = 0, h2_max = 0, threads;
     sd_waiters *waiters;
 
-    if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS || threads < 1) {
-        threads = 1;
+    if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &mpm_threads) != APR_SUCCESS || mpm_threads < 1) {
+        mpm_threads = 1;
     }
-    mpm_threads = threads;
     /* mod_http2 serves streams on workers of its own, which use the store
      * too: every thread that may hold a connection gets one. */
     if (h2_workers) {
         h2_workers(s, &h2_min, &h2_max);
     }
-    h2_max = h2_max > 0 ? h2_max : 0;
-    threads += h2_max;
+    threads = mpm_threads + (h2_max > 0 ? h2_max : 0);
     waiters = sd_waiters_create(pchild, threads);
     if (!waiters) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, SD_LOGNO(00007)

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* Bounded parsers for directive values. Pure (no httpd), so they are unit
- * tested and fuzzed. Each returns NULL on success or a message saying what
- * is wrong with the value; the caller prefixes the directive name. *out is
- * written only on success. */
+/* Bounded parsers for directive values (pure: unit tested and fuzzed). Each
+ * returns NULL, or what is wrong for the caller to prefix with the
+ * directive's name; *out is written only on success. */
 #ifndef SD_CFG_PARSE_H
 #define SD_CFG_PARSE_H
 
@@ -29,8 +28,8 @@ const char *sd_cfg_parse_host_port(apr_pool_t *p, const char *arg,
 /* RFC 6265 token. */
 const char *sd_cfg_parse_cookie_name(apr_pool_t *p, const char *arg);
 
-/* Cookie Path / Domain attribute values: printable ASCII without ';'. Path
- * must start with '/'. */
+/* A cookie's Path ('/' first, printable, no ';', ',' or space) and Domain
+ * (letters, digits, '-' and '.'). */
 const char *sd_cfg_parse_cookie_path(apr_pool_t *p, const char *arg);
 const char *sd_cfg_parse_cookie_domain(apr_pool_t *p, const char *arg);
 

@@ -8,13 +8,10 @@
 #include <httpd.h>
 #include <http_config.h>
 #include <apr_tables.h>
+#include <jansson.h>
 
-/* Longest SessionDemoKeyPrefix: memcached keys hold 250 bytes, and the
- * prefix must leave room for a session ID and the lock suffix. */
-#define SD_CONFIG_MAX_KEY_PREFIX 48
 /* Browsers cap a cookie's lifetime at 400 days. */
 #define SD_CONFIG_MAX_AGE_LIMIT (400L * 24 * 3600)
-#define SD_CONFIG_SHORT_SECRET 32
 
 #ifndef SD_DEFAULT_TEMPLATE_DIR
 #define SD_DEFAULT_TEMPLATE_DIR "templates"
@@ -76,6 +73,7 @@ typedef enum {
  *   TEXT(name, field, default, validator, help)                const char *
  *   LIST(name, field, validator, help)                         array of const char *
  *   CUSTOM(name, field, type, args, default, setter, describe, help)
+ *                                                 describe NULL: text
  * validator: const char *(*)(apr_pool_t *, const char *), NULL for none. */
 #define SD_CONFIG_DIRECTIVES(INT, FLAG, CHOICE, TEXT, LIST, CUSTOM)                    \
     CUSTOM("SessionDemoMemcache", memcache, apr_array_header_t *, ITERATE,            \
@@ -85,7 +83,7 @@ typedef enum {
            set_secret, show_secrets,                                                   \
            "cookie signing secrets: the first signs, all verify (of sd_secret)")       \
     CUSTOM("SessionDemoSecretFile", secret_file, const char *, TAKE1, NULL,            \
-           set_secret_file, show_text,                                                 \
+           set_secret_file, NULL,                                                 \
            "file with one secret per line (first signs, all verify)")                  \
     TEXT("SessionDemoCookieName", cookie_name, "connect.sid", sd_cfg_parse_cookie_name, \
          "session cookie name")                                                        \
@@ -103,14 +101,14 @@ typedef enum {
         "re-save an unchanged session when less than this percent of its lifetime"    \
         " is left (100 = every request)")                                              \
     CUSTOM("SessionDemoKeyPrefix", key_prefix, const char *, RAW_ARGS, "sess:",        \
-           set_key_prefix, show_text, "memcached key prefix (\"\" for none)")          \
+           set_key_prefix, NULL, "memcached key prefix (\"\" for none)")          \
     CHOICE("SessionDemoStoreFormat", store_format, "Sealed",                           \
            SD_CONFIG_STORE_FORMAT_CHOICES,                                             \
            "what memcached holds: Sealed (keys a keyed hash of the session ID, records"\
            " encrypted and authenticated) or Express (express-session's plain JSON"    \
            " under <prefix><id>, to share sessions with an Express app)")              \
     CUSTOM("SessionDemoTemplateDir", template_dir, const char *, TAKE1,                \
-           SD_DEFAULT_TEMPLATE_DIR, set_template_dir, show_text,                       \
+           SD_DEFAULT_TEMPLATE_DIR, set_template_dir, NULL,                       \
            "directory holding home.html, login.html, profile.html, error.html,"       \
            " sessions.html")        \
     TEXT("SessionDemoCookiePath", cookie_path, "/", sd_cfg_parse_cookie_path,           \
@@ -205,19 +203,12 @@ typedef struct sd_config {
     SD_CONFIG_DIRECTIVES(SD_CONFIG_FIELD_INT, SD_CONFIG_FIELD_INTLIKE,
                          SD_CONFIG_FIELD_INTLIKE, SD_CONFIG_FIELD_TEXT,
                          SD_CONFIG_FIELD_LIST, SD_CONFIG_FIELD_CUSTOM)
-    /* Not directives: what sd_mount_scan found in httpd's configuration.
-     * SetHandler or AuthType sessiondemo is used in this server's sections
-     * (or the main server's, which it inherits), so it needs a secret. */
-    int serves_app;
-    /* Likewise SetHandler sessiondemo-status: the status page reads the
-     * store (the users count, a revoke's index). */
-    int serves_status;
-    /* This server sets the handler in a <Location> or <Directory> of its
-     * own, so the main server's mounts are not the app's here. */
-    int own_mount;
-    /* Its first <Location> mount without the last '/' ("" at /), where the
-     * gate's default login form is. */
-    const char *app_mount;
+    /* Not directives: what sd_mount_scan found in this server's sections
+     * or the main server's, which it inherits. */
+    int serves_app;        /* SetHandler or AuthType sessiondemo: needs a secret */
+    int serves_status;     /* SetHandler sessiondemo-status: reads the store     */
+    int own_mount;         /* the handler in sections of its own: not the main's */
+    const char *app_mount; /* first <Location> mount less its last '/': the login's */
 } sd_config;
 
 extern const command_rec sd_config_commands[];
@@ -239,26 +230,8 @@ const char *sd_config_server_name(apr_pool_t *p, const server_rec *s);
 /* The SameSite attribute value ("Strict", "Lax", "None") or NULL for Off. */
 const char *sd_config_same_site_name(const sd_config *conf);
 
-/* The effective value of one directive, for the status page. */
-typedef enum {
-    SD_CONFIG_NUMBER,
-    SD_CONFIG_BOOLEAN,
-    SD_CONFIG_TEXT,     /* text may be NULL: not set */
-    SD_CONFIG_LIST      /* list of const char *, may be NULL: empty */
-} sd_config_value_type;
-
-typedef struct {
-    const char *name;
-    sd_config_value_type type;
-    apr_int64_t number;
-    const char *text;
-    const apr_array_header_t *list;
-} sd_config_value;
-
-/* Calls fn once per directive in table order with its effective value;
- * secrets are described (how many), never shown. */
-void sd_config_visit(apr_pool_t *p, const sd_config *conf,
-                     void (*fn)(void *baton, const sd_config_value *value),
-                     void *baton);
+/* The effective value of every directive, by name in table order (numbers,
+ * booleans, texts or null, arrays of texts); secrets only counted. */
+json_t *sd_config_model(apr_pool_t *p, const sd_config *conf);
 
 #endif

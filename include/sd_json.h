@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* JSON codec for stored sessions and JSON responses, on jansson.
- * jansson allocates with malloc; every json_t handed out here is tied to an
- * APR pool (decref on pool cleanup) so request code never frees by hand. */
+/* JSON codec for stored sessions and JSON responses, on jansson; every
+ * json_t handed out is tied to an APR pool, so requests never free by hand. */
 #ifndef SD_JSON_H
 #define SD_JSON_H
 
@@ -33,11 +32,10 @@ json_t *sd_json_parse(apr_pool_t *p, const char *buf, apr_size_t len,
  * One pool buffer; NULL only when v is NULL, too deep or memory runs out. */
 char *sd_json_dump(apr_pool_t *p, const json_t *v, apr_size_t *len);
 
-/* The same text written piece by piece, for an object some of whose
- * members are not jansson values yet (the stored session's cookie and our
- * member, made anew on every write): start zeroed, put "{", keys and
- * values, "}", then take the text (NULL when out of memory, a string was
- * NULL or not UTF-8, or nesting too deep). */
+/* The same text written piece by piece, for members that are not jansson
+ * values (the stored session's cookie and ours, made on every write):
+ * start zeroed, put "{", keys and values, "}", then take the text (NULL
+ * when out of memory, a string was NULL or not UTF-8, or too deep). */
 typedef struct {
     char *buf;
     size_t len, cap;
@@ -54,6 +52,10 @@ void sd_json_out_int(sd_json_out *o, json_int_t v);
  * as sd_json_dump orders them. */
 void sd_json_out_members(sd_json_out *o, const json_t *obj, int indexed, const char *const *skip);
 char *sd_json_out_done(apr_pool_t *p, sd_json_out *o, apr_size_t *len);
+
+/* The length of the UTF-8 character at s (RFC 3629: no overlong form,
+ * surrogate or code point past U+10FFFF) with *cp its code point, or 0. */
+apr_size_t sd_json_utf8(const unsigned char *s, const unsigned char *end, apr_uint32_t *cp);
 
 /* Number#toString of d into out (NaN and infinities as "null", as
  * JSON.stringify writes them). Returns the length. */

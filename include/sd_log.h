@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* Our own log-message tags. httpd's AHnnnnn range is reserved for modules that
- * ship with httpd (docs/log-message-tags/README), so every call site here uses
- * a unique SDnnnnn number instead; grep for it to find the source line. */
+/* httpd's AHnnnnn log tags are for the modules it ships, so each call site
+ * here has a unique SDnnnnn instead: grep for it to find the line. */
 #ifndef SD_LOG_H
 #define SD_LOG_H
 

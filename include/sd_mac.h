@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* The one HMAC-SHA256 of the module (cookie signatures, session handles,
- * sealed names, throttle keys), through OpenSSL 3's EVP_MAC: a context is
- * keyed once per key (at configuration or child-init time) and duplicated
- * per use, so a MAC costs a copy and the hashing, not a fetch and a key
- * expansion. Pure: OpenSSL and APR only. */
+/* The one HMAC-SHA256 of the module (cookies, handles, sealed names,
+ * throttle keys): an EVP_MAC context keyed once and duplicated per use, so
+ * a MAC costs a copy and the hashing, not a fetch and a key expansion; and
+ * the one HKDF-SHA256, which derives the keys of sealing and throttling. */
 #ifndef SD_MAC_H
 #define SD_MAC_H
 
@@ -13,18 +12,21 @@
 
 typedef struct sd_mac sd_mac;
 
-/* Keys a context with key[0..len) (any length, also 0). It lives, and is
- * freed, with p; afterwards it is only read, so threads use it at once.
- * APR_EGENERAL when OpenSSL has no HMAC-SHA256. */
+/* A context keyed with key[0..len) (any length, also 0), freed with p and
+ * only read after, so threads share it. APR_EGENERAL: OpenSSL has no HMAC. */
 apr_status_t sd_mac_create(apr_pool_t *p, const void *key, apr_size_t len, sd_mac **out);
 
 /* out = HMAC-SHA256(key of m, data[0..len)). 1, or 0 when OpenSSL fails. */
 int sd_mac_compute(const sd_mac *m, const void *data, apr_size_t len,
                    unsigned char out[SD_MAC_LEN]);
 
-/* The same for a key that was not prepared: keys a context, uses it and
- * frees it (for callers without a configuration, such as tests). */
+/* The same with a key not prepared (a context keyed, used and freed). */
 int sd_mac_once(const void *key, apr_size_t key_len, const void *data, apr_size_t len,
                 unsigned char out[SD_MAC_LEN]);
+
+/* out[0..out_len) = HKDF-SHA256 of secret[0..len) (any length, also 0)
+ * with info and no salt. 1, or 0 when OpenSSL fails. */
+int sd_mac_hkdf(const void *secret, apr_size_t len, const char *info, unsigned char *out,
+                apr_size_t out_len);
 
 #endif

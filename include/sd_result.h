@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* What the units below the routes, the gate and the status handler answer
- * (session, session_lock, user_index, authn): their own results, never an
- * HTTP status. Only those three say what a result means to a client
- * (sd_http_status). */
+/* What the units below the routes, the gate and the status handler answer:
+ * never an HTTP status; only those three turn it into one (sd_http_status). */
 #ifndef SD_RESULT_H
 #define SD_RESULT_H
 

@@ -13,10 +13,6 @@
 /* The longest wait before a password is checked: a delay holds a worker
  * thread, so it stays short and the block (429) does the rest. */
 #define SD_THROTTLE_MAX_DELAY apr_time_from_msec(2000)
-#define SD_THROTTLE_FIRST_DELAY apr_time_from_msec(250)
-/* A name with this many times its limit of failures slows every address
- * that tries it, not only those that failed for it. */
-#define SD_THROTTLE_EVERY_ADDRESS 3
 
 typedef struct {
     apr_int64_t per_user;     /* failures per name (0: no per-name limit)   */

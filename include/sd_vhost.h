@@ -40,25 +40,17 @@ typedef struct {
     const sd_views *views;
     const char *csp;                     /* Content-Security-Policy of its pages */
     sd_authn *authn;                     /* NULL: demo mode                */
-    /* With real passwords (an index of each user's sessions): the index
-     * check of each save (sd_user_index_check); NULL: none. */
-    sd_index_check_fn index_check;
-    /* SessionDemoStoreFormat Sealed: the keys of each secret, in the
-     * secrets' order (the first seals); NULL: Express. */
-    const sd_seal_keys *seal;
+    sd_index_check_fn index_check;       /* sd_user_index_check, or NULL   */
+    const sd_seal_keys *seal;            /* one per secret; NULL: Express  */
     int nseal;
     sd_throttle *throttle;               /* NULL: demo mode, or no limits  */
-    /* Every cookie name the gate strips, read-only: the session cookie of
-     * each server with a secret and every SessionDemoStripCookieName, of
-     * the whole httpd (browsers send a host's cookies to all its ports). */
+    /* Every session cookie name of the whole httpd (browsers send a host's
+     * cookies to all its ports) and every SessionDemoStripCookieName. */
     const apr_array_header_t *strip_names;
-    /* post_config: memcached health in shared memory. */
-    volatile apr_uint32_t *health_flags;
-    /* post_config, kept by the parent across restarts: SessionDemoLock
-     * Host's table (NULL unless some server uses Host). */
+    /* post_config; the host locks (NULL unless a server uses Host) and the
+     * counters are kept by the parent across restarts: */
+    volatile apr_uint32_t *health_flags; /* memcached health in shared memory */
     sd_host_lock_table *host_locks;
-    /* post_config, kept by the parent across restarts: the counters of
-     * the whole httpd, one block for every virtual host and child. */
     sd_stats *stats;
     const int *health_slots;             /* flag index per server         */
     /* child_init, per child (shared by virtual hosts with the same servers
@@ -66,14 +58,13 @@ typedef struct {
     sd_backend *backend;                 /* memcached, for the status page */
     sd_store *store;
     sd_waiters *lock_waiters;
-    /* SessionDemoLockWaiters 0's limit: an HTTP/1 request waits on one of
-     * the MPM's threads of this child, an HTTP/2 stream on one of mod_http2's
-     * workers; all of them but one, which stays free to refuse the rest. */
+    /* SessionDemoLockWaiters 0's limit: all but one of the child's MPM
+     * threads (HTTP/1) or of mod_http2's workers (HTTP/2). */
     int lock_waiters_h1, lock_waiters_h2;
     int pool_size;                       /* connections per server         */
-    /* When the vault may log the next record that does not open (seconds). */
+    /* The next second the vault may log a record that does not open, and
+     * a save made without its index check. */
     volatile apr_uint32_t *unopenable_log_next;
-    /* ...and the next save made without its index check (seconds). */
     volatile apr_uint32_t *index_down_log_next;
 } sd_vhost_runtime;
 

@@ -65,44 +65,6 @@ static json_t *counters_model(const sd_stats *st)
     return c;
 }
 
-static json_t *strings_model(const apr_array_header_t *list)
-{
-    json_t *a = json_array();
-    for (int i = 0; list && i < list->nelts; ++i) {
-        json_array_append_new(a, json_string(APR_ARRAY_IDX(list, i, const char *)));
-    }
-    return a;
-}
-
-static void add_config_value(void *baton, const sd_config_value *value)
-{
-    json_t *model = baton, *v;
-    switch (value->type) {
-    case SD_CONFIG_NUMBER:
-        v = json_integer((json_int_t)value->number);
-        break;
-    case SD_CONFIG_BOOLEAN:
-        v = json_boolean(value->number);
-        break;
-    case SD_CONFIG_LIST:
-        v = strings_model(value->list);
-        break;
-    case SD_CONFIG_TEXT:
-    default:
-        v = value->text ? json_string(value->text) : json_null();
-        break;
-    }
-    json_object_set_new(model, value->name, v);
-}
-
-/* The directives' effective values, in the table's order. */
-static json_t *config_model(request_rec *r, const sd_config *conf)
-{
-    json_t *c = json_object();
-    sd_config_visit(r->pool, conf, add_config_value, c);
-    return c;
-}
-
 /* A value as the HTML page shows it: a rate as a percentage, nothing as
  * "-". The template escapes it. */
 static const char *text_of(apr_pool_t *p, const json_t *v)
@@ -236,7 +198,7 @@ static json_t *model_of(request_rec *r, const sd_vhost *v)
                             json_pack("{s:i,s:i}", "held", (json_int_t)held,
                                       "reclaimed", (json_int_t)reclaimed));
     }
-    json_object_set_new(model, "config", config_model(r, v->conf));
+    json_object_set_new(model, "config", sd_config_model(r->pool, v->conf));
     return model;
 }
 

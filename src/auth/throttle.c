@@ -11,13 +11,11 @@
 #include <apr_escape.h>
 #include <apr_strings.h>
 
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
-
 #define SD_THROTTLE_KEY_BYTES 32
+#define SD_THROTTLE_FIRST_DELAY apr_time_from_msec(250)
+/* A name with this many times its limit of failures slows every address
+ * that tries it, not only those that failed for it. */
+#define SD_THROTTLE_EVERY_ADDRESS 3
 #define SD_THROTTLE_INFO "mod_sessiondemo login throttle v1"
 
 struct sd_throttle {
@@ -101,20 +99,8 @@ sd_throttle *sd_throttle_create(apr_pool_t *p, const unsigned char *secret, apr_
                                 const sd_throttle_limits *limits, const char **err)
 {
     sd_throttle *t = apr_pcalloc(p, sizeof(*t));
-    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-    EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-    OSSL_PARAM params[4];
-    int ok;
 
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
-    params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)secret, len);
-    params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)SD_THROTTLE_INFO,
-                                                  strlen(SD_THROTTLE_INFO));
-    params[3] = OSSL_PARAM_construct_end();
-    ok = kctx && EVP_KDF_derive(kctx, t->key, sizeof(t->key), params) == 1;
-    EVP_KDF_CTX_free(kctx);
-    EVP_KDF_free(kdf);
-    if (!ok) {
+    if (!sd_mac_hkdf(secret, len, SD_THROTTLE_INFO, t->key, sizeof(t->key))) {
         *err = "OpenSSL's HKDF failed to derive the login throttle's key";
         return NULL;
     }

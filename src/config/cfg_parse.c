@@ -30,13 +30,11 @@ const char *sd_cfg_parse_int(apr_pool_t *p, const char *arg, apr_int64_t min,
     char *end = NULL;
     apr_int64_t v;
 
-    if (!arg || !*arg || apr_isspace(*arg)) {
-        return apr_psprintf(p, "'%s' is not a number of %s", arg ? arg : "", unit);
-    }
+    /* apr_strtoi64 skips leading space; end stays NULL when not called. */
     errno = 0;
-    v = apr_strtoi64(arg, &end, 10);
-    if (errno || end == arg || *end) {
-        return apr_psprintf(p, "'%s' is not a number of %s", arg, unit);
+    v = arg && *arg && !apr_isspace(*arg) ? apr_strtoi64(arg, &end, 10) : 0;
+    if (!end || errno || end == arg || *end) {
+        return apr_psprintf(p, "'%s' is not a number of %s", arg ? arg : "", unit);
     }
     if (v < min || v > max) {
         return apr_psprintf(p, "%s is out of range (%" APR_INT64_T_FMT " to %"
@@ -82,21 +80,13 @@ const char *sd_cfg_parse_host_port(apr_pool_t *p, const char *arg,
     }
     if (*arg == '[') {
         const char *close = strchr(arg, ']');
-        if (!close || close == arg + 1) {
-            return apr_psprintf(p, "'%s' is not a valid [IPv6]:port", arg);
-        }
-        name = apr_pstrmemdup(p, arg + 1, (apr_size_t)(close - arg - 1));
-        if (close[1] == ':') {
-            port_text = close + 2;
-        }
-        else if (close[1]) {
-            return apr_psprintf(p, "'%s' is not a valid [IPv6]:port", arg);
-        }
         /* The brackets are for IPv6 literals only: "[0]" or "[beef]" would
          * otherwise pass as host names (found by fuzz/fuzz_cfg.c). */
-        if (inet_pton(AF_INET6, name, &v6) != 1) {
+        name = close ? apr_pstrmemdup(p, arg + 1, (apr_size_t)(close - arg - 1)) : NULL;
+        if (!name || (close[1] && close[1] != ':') || inet_pton(AF_INET6, name, &v6) != 1) {
             return apr_psprintf(p, "'%s' is not a valid [IPv6]:port", arg);
         }
+        port_text = close[1] ? close + 2 : NULL;
     }
     else {
         const char *colon = strchr(arg, ':');
@@ -104,24 +94,19 @@ const char *sd_cfg_parse_host_port(apr_pool_t *p, const char *arg,
             return apr_psprintf(p, "'%s' is not a valid host:port (write IPv6"
                                 " addresses as [::1]:11211)", arg);
         }
-        name = colon ? apr_pstrmemdup(p, arg, (apr_size_t)(colon - arg))
-                     : apr_pstrdup(p, arg);
+        name = apr_pstrmemdup(p, arg, colon ? (apr_size_t)(colon - arg) : strlen(arg));
         port_text = colon ? colon + 1 : NULL;
         if (!*name || strspn(name, ALNUM ".-_") != strlen(name)) {
             return apr_psprintf(p, "'%s' is not a valid host:port (e.g."
                                 " 127.0.0.1:11211)", arg);
         }
     }
-    if (port_text) {
-        if (!*port_text || strspn(port_text, "0123456789") != strlen(port_text)
-            || sd_cfg_parse_int(p, port_text, 1, 65535, "", &n)) {
-            return apr_psprintf(p, "'%s' has an invalid port (1 to 65535)", arg);
-        }
-        *port = (apr_port_t)n;
+    /* Digits only: apr_strtoi64 would take a sign. */
+    if (port_text && (strspn(port_text, "0123456789") != strlen(port_text)
+                      || sd_cfg_parse_int(p, port_text, 1, 65535, "", &n))) {
+        return apr_psprintf(p, "'%s' has an invalid port (1 to 65535)", arg);
     }
-    else {
-        *port = default_port;
-    }
+    *port = port_text ? (apr_port_t)n : default_port;
     *host = name;
     return NULL;
 }
@@ -181,14 +166,10 @@ const char *sd_cfg_parse_key_prefix(apr_pool_t *p, const char *arg,
 
 const char *sd_cfg_parse_origin(apr_pool_t *p, const char *arg)
 {
-    const char *rest;
-    if (strncmp(arg, "http://", 7) == 0) {
-        rest = arg + 7;
-    }
-    else if (strncmp(arg, "https://", 8) == 0) {
-        rest = arg + 8;
-    }
-    else {
+    const char *rest = strncmp(arg, "http://", 7) == 0    ? arg + 7
+                       : strncmp(arg, "https://", 8) == 0 ? arg + 8
+                                                          : NULL;
+    if (!rest) {
         return apr_psprintf(p, "'%s' must be an origin such as"
                             " https://app.example.org", arg);
     }

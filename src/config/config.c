@@ -16,6 +16,7 @@
 #include <apr_file_io.h>
 #include <apr_file_info.h>
 #include <apr_lib.h>
+#include <jansson.h>
 
 #include <unistd.h>
 
@@ -24,6 +25,10 @@ APLOG_USE_MODULE(sessiondemo);
 #endif
 
 #define SD_UNSET (-1)
+/* Longest SessionDemoKeyPrefix: memcached keys hold 250 bytes, and the
+ * prefix must leave room for a session ID and the lock suffix. */
+#define SD_CONFIG_MAX_KEY_PREFIX 48
+#define SD_CONFIG_SHORT_SECRET 32
 #define SD_DEFAULT_MEMCACHE_PORT 11211
 
 typedef enum { KIND_INT, KIND_FLAG, KIND_CHOICE, KIND_TEXT, KIND_LIST, KIND_CUSTOM } kind;
@@ -37,7 +42,7 @@ typedef struct {
 
 typedef const char *(*validator_fn)(apr_pool_t *p, const char *arg);
 typedef const char *(*custom_fn)(const set_ctx *ctx, sd_config *conf, const char *arg);
-typedef void (*describe_fn)(apr_pool_t *p, const void *field, sd_config_value *out);
+typedef json_t *(*describe_fn)(apr_pool_t *p, const void *field);
 
 typedef struct {
     const char *name;
@@ -210,31 +215,22 @@ static const char *set_template_dir(const set_ctx *ctx, sd_config *conf, const c
     return NULL;
 }
 
-static void show_memcache(apr_pool_t *p, const void *field, sd_config_value *out)
+static json_t *show_memcache(apr_pool_t *p, const void *field)
 {
     const apr_array_header_t *servers = *(apr_array_header_t *const *)field;
-    apr_array_header_t *names = apr_array_make(p, servers->nelts, sizeof(const char *));
+    json_t *names = json_array();
     for (int i = 0; i < servers->nelts; ++i) {
         const sd_config_server *m = &APR_ARRAY_IDX(servers, i, sd_config_server);
-        APR_ARRAY_PUSH(names, const char *) = apr_psprintf(p, "%s:%d", m->host, (int)m->port);
+        json_array_append_new(names, json_string(apr_psprintf(p, "%s:%d", m->host, (int)m->port)));
     }
-    out->type = SD_CONFIG_LIST;
-    out->list = names;
+    return names;
 }
 
 /* Never the values: only how many, so a rotation can be checked. */
-static void show_secrets(apr_pool_t *p, const void *field, sd_config_value *out)
+static json_t *show_secrets(apr_pool_t *p, const void *field)
 {
     const apr_array_header_t *secrets = *(apr_array_header_t *const *)field;
-    out->type = SD_CONFIG_TEXT;
-    out->text = apr_psprintf(p, "%d configured (hidden)", secrets ? secrets->nelts : 0);
-}
-
-static void show_text(apr_pool_t *p, const void *field, sd_config_value *out)
-{
-    (void)p;
-    out->type = SD_CONFIG_TEXT;
-    out->text = *(const char *const *)field;
+    return json_string(apr_psprintf(p, "%d configured (hidden)", secrets ? secrets->nelts : 0));
 }
 
 #define DEF_INT(n, f, d, lo, hi, u, h) \
@@ -302,38 +298,31 @@ static const char *apply(const directive *d, const set_ctx *ctx, sd_config *conf
     return "unknown directive kind";
 }
 
-static const char *from_command(cmd_parms *cmd, const char *arg)
-{
-    const directive *d = cmd->info;
-    set_ctx ctx = { cmd->pool, cmd->temp_pool, cmd->server, d->name };
-    const char *err = apply(d, &ctx, sd_vhost_get(cmd->server)->conf, arg);
-    return err ? apr_pstrcat(cmd->pool, d->name, ": ", err, NULL) : NULL;
-}
-
 /* Directives that may belong to a place go into its per-directory record. */
 #define place_context(i) ((i) == IDX_login_url ? ACCESS_CONF : 0)
 
 static const char *cmd_take1(cmd_parms *cmd, void *place, const char *arg)
 {
     const directive *d = cmd->info;
+    set_ctx ctx = { cmd->pool, cmd->temp_pool, cmd->server, d->name };
     const char *err;
 
-    if (!cmd->path || d != &directives[IDX_login_url]) {
-        return from_command(cmd, arg);
+    if (cmd->path && d == &directives[IDX_login_url]) {
+        if ((err = d->validate(cmd->pool, arg)) == NULL) {
+            sd_mount_set_login_url(place, apr_pstrdup(cmd->pool, arg));
+        }
     }
-    if ((err = d->validate(cmd->pool, arg)) != NULL) {
-        return apr_pstrcat(cmd->pool, d->name, ": ", err, NULL);
+    else {
+        err = apply(d, &ctx, sd_vhost_get(cmd->server)->conf, arg);
     }
-    sd_mount_set_login_url(place, apr_pstrdup(cmd->pool, arg));
-    return NULL;
+    return err ? apr_pstrcat(cmd->pool, d->name, ": ", err, NULL) : NULL;
 }
 
 /* httpd parses On|Off itself for AP_INIT_FLAG (and says "must be On or
  * Off"); the table's text default goes through sd_cfg_parse_flag. */
-static const char *cmd_flag(cmd_parms *cmd, void *dummy, int on)
+static const char *cmd_flag(cmd_parms *cmd, void *place, int on)
 {
-    (void)dummy;
-    return from_command(cmd, on ? "On" : "Off");
+    return cmd_take1(cmd, place, on ? "On" : "Off");
 }
 
 #define CMD_INT(n, f, d, lo, hi, u, h) \
@@ -410,10 +399,9 @@ sd_config *sd_config_merge(apr_pool_t *p, const sd_config *base, const sd_config
     return conf;
 }
 
-/* The realm is ServerName and port, so two virtual hosts never share
- * sessions by accident while front-ends of one site do; without the port,
- * two servers of one host name on two ports (one in demo mode) would be one
- * realm. */
+/* The realm is ServerName and port: virtual hosts never share sessions by
+ * accident while front-ends of one site do, and two ports of one host name
+ * (one in demo mode) are two realms. */
 static int default_port(const server_rec *s)
 {
     if (s->port) {
@@ -449,13 +437,15 @@ const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)
             return apr_pstrcat(p, d->name, ": the built-in default is refused: ", err, NULL);
         }
     }
-    if (conf->serves_app && (!conf->secrets || conf->secrets->nelts == 0)) {
+    int has_secret = conf->secrets && conf->secrets->nelts;
+    int host_only = strncasecmp(conf->cookie_name, "__Host-", 7) == 0;
+    if (conf->serves_app && !has_secret) {
         return "SessionDemoSecret is required where SetHandler sessiondemo or AuthType"
                " sessiondemo is used:"
                " set at least one long random secret (SessionDemoSecret or"
                " SessionDemoSecretFile; e.g. the output of openssl rand -base64 48)";
     }
-    if (conf->store_format == SD_STORE_FORMAT_SEALED && (!conf->secrets || !conf->secrets->nelts)
+    if (conf->store_format == SD_STORE_FORMAT_SEALED && !has_secret
         && (conf->serves_status || (conf->auth_providers && conf->auth_providers->nelts))) {
         /* Without a secret nothing can be sealed nor opened: such a server
          * would read and write the realm's records (the index of a user's
@@ -480,24 +470,21 @@ const char *sd_config_finalize(apr_pool_t *p, server_rec *s, sd_config *conf)
                " Auto: browsers drop SameSite=None cookies that are not Secure";
     }
     /* Browsers refuse such a cookie: that server could never log anyone in. */
-    if (conf->cookie_name && (strncasecmp(conf->cookie_name, "__Host-", 7) == 0
-                              || strncasecmp(conf->cookie_name, "__Secure-", 9) == 0)) {
-        int host = strncasecmp(conf->cookie_name, "__Host-", 7) == 0;
-        if (conf->cookie_secure != SD_SECURE_ON) {
-            return apr_psprintf(p, "SessionDemoCookieName %s needs SessionDemoCookieSecure"
-                                " On: browsers refuse a %s cookie without Secure",
-                                conf->cookie_name, host ? "__Host-" : "__Secure-");
-        }
-        if (host && conf->cookie_domain) {
-            return apr_psprintf(p, "SessionDemoCookieName %s cannot have a"
-                                " SessionDemoCookieDomain: browsers refuse a __Host- cookie"
-                                " with a Domain", conf->cookie_name);
-        }
-        if (host && strcmp(conf->cookie_path, "/") != 0) {
-            return apr_psprintf(p, "SessionDemoCookieName %s needs SessionDemoCookiePath /:"
-                                " browsers refuse a __Host- cookie with another Path",
-                                conf->cookie_name);
-        }
+    if ((host_only || strncasecmp(conf->cookie_name, "__Secure-", 9) == 0)
+        && conf->cookie_secure != SD_SECURE_ON) {
+        return apr_psprintf(p, "SessionDemoCookieName %s needs SessionDemoCookieSecure"
+                            " On: browsers refuse a %s cookie without Secure",
+                            conf->cookie_name, host_only ? "__Host-" : "__Secure-");
+    }
+    if (host_only && conf->cookie_domain) {
+        return apr_psprintf(p, "SessionDemoCookieName %s cannot have a"
+                            " SessionDemoCookieDomain: browsers refuse a __Host- cookie"
+                            " with a Domain", conf->cookie_name);
+    }
+    if (host_only && strcmp(conf->cookie_path, "/") != 0) {
+        return apr_psprintf(p, "SessionDemoCookieName %s needs SessionDemoCookiePath /:"
+                            " browsers refuse a __Host- cookie with another Path",
+                            conf->cookie_name);
     }
     if (conf->replicas >= conf->memcache->nelts) {
         return apr_psprintf(p, "SessionDemoReplicas %" APR_INT64_T_FMT " needs at least %"
@@ -520,37 +507,41 @@ const char *sd_config_same_site_name(const sd_config *conf)
            ? directives[IDX_cookie_same_site].choices[conf->cookie_same_site] : NULL;
 }
 
-void sd_config_visit(apr_pool_t *p, const sd_config *conf,
-                     void (*fn)(void *baton, const sd_config_value *value),
-                     void *baton)
+static json_t *text_or_null(const char *text)
 {
+    return text ? json_string(text) : json_null();
+}
+
+json_t *sd_config_model(apr_pool_t *p, const sd_config *conf)
+{
+    json_t *model = json_object();
     for (apr_size_t i = 0; i < NDIRECTIVES; ++i) {
         const directive *d = &directives[i];
         const void *field = cfield_of(conf, d);
-        sd_config_value v = { d->name, SD_CONFIG_TEXT, 0, NULL, NULL };
+        const apr_array_header_t *list;
+        json_t *v;
         switch (d->kind) {
         case KIND_INT:
-            v.type = SD_CONFIG_NUMBER;
-            v.number = *(const apr_int64_t *)field;
+            v = json_integer((json_int_t)*(const apr_int64_t *)field);
             break;
         case KIND_FLAG:
-            v.type = SD_CONFIG_BOOLEAN;
-            v.number = *(const int *)field;
+            v = json_boolean(*(const int *)field);
             break;
         case KIND_CHOICE:
-            v.text = *(const int *)field >= 0 ? d->choices[*(const int *)field] : NULL;
-            break;
-        case KIND_TEXT:
-            v.text = *(const char *const *)field;
+            v = text_or_null(*(const int *)field >= 0 ? d->choices[*(const int *)field] : NULL);
             break;
         case KIND_LIST:
-            v.type = SD_CONFIG_LIST;
-            v.list = *(const apr_array_header_t *const *)field;
+            list = *(const apr_array_header_t *const *)field;
+            v = json_array();
+            for (int j = 0; list && j < list->nelts; ++j) {
+                json_array_append_new(v, json_string(APR_ARRAY_IDX(list, j, const char *)));
+            }
             break;
-        case KIND_CUSTOM:
-            d->describe(p, field, &v);
+        default:   /* text, or a custom value that describes itself */
+            v = d->describe ? d->describe(p, field) : text_or_null(*(const char *const *)field);
             break;
         }
-        fn(baton, &v);
+        json_object_set_new(model, d->name, v);
     }
+    return model;
 }

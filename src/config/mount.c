@@ -72,8 +72,7 @@ typedef struct {
 static const char *word(apr_pool_t *p, const char *args)
 {
     const char *end = ap_strrchr_c(args, '>');
-    char *copy = end ? apr_pstrmemdup(p, args, end - args) : apr_pstrdup(p, args);
-    const char *line = copy;
+    const char *line = end ? apr_pstrmemdup(p, args, end - args) : args;
     return ap_getword_conf(p, &line);
 }
 
@@ -87,9 +86,9 @@ static const char *directory_path(apr_pool_t *p, const char *path)
                                                             : apr_pstrcat(p, merged, "/", NULL);
 }
 
-static place where(apr_pool_t *p, const ap_directive_t *node, int handler)
+static place where(apr_pool_t *p, const ap_directive_t *node, int handler, int status)
 {
-    place at = { NULL, IN_SERVER, NULL, handler, 0 };
+    place at = { NULL, IN_SERVER, NULL, handler, status };
     const ap_directive_t *up = node->parent;
 
     if (up && strcasecmp(up->directive, "<VirtualHost") != 0) {
@@ -128,15 +127,11 @@ static void collect(apr_pool_t *p, const ap_directive_t *node, apr_array_header_
         }
         const char *name = word(p, node->args);
         int set_handler = strcasecmp(node->directive, "SetHandler") == 0;
-        if (strcasecmp(name, "sessiondemo") == 0) {
-            APR_ARRAY_PUSH(places, place) = where(p, node, set_handler);
-        }
-        else if (set_handler && strcasecmp(name, "sessiondemo-status") == 0) {
-            /* The status page reads the store too (the users count, a
-             * revoke's index), so a Sealed server with it needs keys. */
-            place at = where(p, node, 0);
-            at.status = 1;
-            APR_ARRAY_PUSH(places, place) = at;
+        /* The status page reads the store too (the users count, a revoke's
+         * index), so a Sealed server with it needs keys. */
+        int status = set_handler && strcasecmp(name, "sessiondemo-status") == 0;
+        if (status || strcasecmp(name, "sessiondemo") == 0) {
+            APR_ARRAY_PUSH(places, place) = where(p, node, set_handler && !status, status);
         }
     }
 }

@@ -12,37 +12,13 @@
 #include <apr_encode.h>
 #include <apr_strings.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #define NAME_INFO "sessiondemo store key v1"
 #define SEAL_INFO "sessiondemo store seal v1"
 #define HEADER_MAGIC "SD1."
-
-static int hkdf(const unsigned char *secret, apr_size_t len, const char *info,
-                unsigned char out[SD_SEAL_KEY_LEN])
-{
-    static const unsigned char empty = 0;
-    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-    EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-    OSSL_PARAM params[4];
-    int ok;
-
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
-    params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-                                                  (void *)(len ? secret : &empty), len);
-    params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info,
-                                                  strlen(info));
-    params[3] = OSSL_PARAM_construct_end();
-    ok = ctx && EVP_KDF_derive(ctx, out, SD_SEAL_KEY_LEN, params) > 0;
-    EVP_KDF_CTX_free(ctx);
-    EVP_KDF_free(kdf);
-    return ok;
-}
 
 static apr_status_t wipe_keys(void *data)
 {
@@ -57,8 +33,8 @@ apr_status_t sd_seal_derive(apr_pool_t *p, const unsigned char *secret, apr_size
 {
     memset(out, 0, sizeof(*out));
     apr_pool_cleanup_register(p, out, wipe_keys, apr_pool_cleanup_null);
-    if (!hkdf(secret, len, NAME_INFO, out->name_key)
-        || !hkdf(secret, len, SEAL_INFO, out->seal_key)) {
+    if (!sd_mac_hkdf(secret, len, NAME_INFO, out->name_key, SD_SEAL_KEY_LEN)
+        || !sd_mac_hkdf(secret, len, SEAL_INFO, out->seal_key, SD_SEAL_KEY_LEN)) {
         return APR_EGENERAL;
     }
     /* Keyed once: each name then costs a dup and two compressions, not a

@@ -26,13 +26,11 @@ json_t *sd_json_track(apr_pool_t *p, json_t *v)
     return v;
 }
 
-/* JavaScript has one number type. A peer's JSON.stringify writes integers
- * as plain digits whatever their size (1e20 is "100000000000000000000"),
- * and JSON.parse reads every number as a double. So numbers are read as
- * doubles, exactly as Node does, and those that are integers JavaScript
- * holds exactly (|x| <= 2^53) become jansson integers, which is what the
- * routes read (visitCount). Everything else is a real, printed back by
- * js_number(). */
+/* JSON.parse reads every number as a double, and JSON.stringify writes an
+ * integer as plain digits whatever its size (1e20 as 21 digits). So numbers
+ * are read as doubles, as Node does; integers JavaScript holds exactly
+ * (|x| <= 2^53) become jansson integers (the routes read visitCount), the
+ * rest reals, printed back by js_number(). */
 #define SD_JS_SAFE_INTEGER 9007199254740992.0 /* 2^53 */
 
 /* The range test must come before the cast: converting a double outside
@@ -44,12 +42,11 @@ static int is_safe_integer(double d)
            && d == (double)(json_int_t)d;
 }
 
-/* The reader: RFC 8259 as jansson's json_loadb reads it (an object or an
- * array, UTF-8 without overlong forms or surrogates, "\u0000" in strings
- * but not in keys, a repeated key's last value at its first place, nesting
- * to SD_JSON_MAX_DEPTH), with the numbers above. Ours rather than
- * json_loadb, which costs some 200 instructions a byte: every request reads
- * a stored session. */
+/* The reader: RFC 8259 as json_loadb reads it (an object or an array, UTF-8
+ * without overlong forms or surrogates, "\u0000" in strings but not keys, a
+ * repeated key's last value at its first place, nesting to SD_JSON_MAX_DEPTH)
+ * with the numbers above; ours as json_loadb costs some 200 instructions a
+ * byte, and every request reads a stored session. */
 typedef struct {
     const char *s, *start, *end;
     const char *why;
@@ -72,23 +69,25 @@ static void skip_space(reader *r)
     }
 }
 
-/* The length of the UTF-8 character at s, or 0 when it is not one jansson
- * accepts (overlong, a surrogate, past U+10FFFF, cut short). */
-static size_t utf8_len(const unsigned char *s, const unsigned char *end)
+apr_size_t sd_json_utf8(const unsigned char *s, const unsigned char *end, apr_uint32_t *cp)
 {
     size_t n = *s < 0x80 ? 1 : *s < 0xC2 ? 0 : *s < 0xE0 ? 2 : *s < 0xF0 ? 3 : *s < 0xF5 ? 4 : 0;
-    unsigned long cp = *s & (0x7Fu >> n);
-    if (n < 2 || (size_t)(end - s) < n) {
-        return (size_t)(end - s) < n ? 0 : n;
+    apr_uint32_t c = *s & (n == 1 ? 0x7Fu : 0x7Fu >> n);
+    if (!n || (size_t)(end - s) < n) {
+        return 0;
     }
     for (size_t i = 1; i < n; ++i) {
         if ((s[i] & 0xC0) != 0x80) {
             return 0;
         }
-        cp = cp << 6 | (s[i] & 0x3F);
+        c = c << 6 | (s[i] & 0x3F);
     }
-    return (n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))
-           || (cp >= 0xD800 && cp <= 0xDFFF) ? 0 : n;
+    if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10FFFF))
+        || (c >= 0xD800 && c <= 0xDFFF)) {
+        return 0;
+    }
+    *cp = c;
+    return n;
 }
 
 /* Four hex digits, or -1; n counts the bytes, as APR stops at a NUL. */
@@ -106,38 +105,37 @@ static int read_string(reader *r, const char **out, size_t *len, char **copy)
     const char *from = r->s, *why = NULL;
     char *o = NULL;
     *copy = NULL;
-    while (r->s < r->end && *r->s != '"' && *r->s != '\\') {
-        unsigned char c = (unsigned char)*r->s;
-        size_t n = c < 0x20 ? 0 : c < 0x80 ? 1
-                   : utf8_len((const unsigned char *)r->s, (const unsigned char *)r->end);
-        if (!n) {
-            return fail(r, c < 0x20 ? "control character in string" : "invalid UTF-8") != NULL;
-        }
-        r->s += n;
-    }
-    if (r->s < r->end && *r->s == '\\') {
-        /* Escapes: decoded into a copy, never longer than the text. */
-        o = *copy = malloc((size_t)(r->end - from));
-        if (!o) {
-            return fail(r, "out of memory") != NULL;
-        }
-        memcpy(o, from, (size_t)(r->s - from));
-        o += r->s - from;
-    }
-    while (o && r->s < r->end && *r->s != '"') {
+    for (;;) {
+        const char *run = r->s;
         const char *esc = "\"\"\\\\//b\bf\fn\nr\rt\t";
         long cp, lo;
         size_t n;
-        if (*r->s != '\\') {
-            if ((unsigned char)*r->s < 0x20
-                || !(n = utf8_len((const unsigned char *)r->s, (const unsigned char *)r->end))) {
-                why = "invalid character in string";
+        while (r->s < r->end && *r->s != '"' && *r->s != '\\') {
+            unsigned char c = (unsigned char)*r->s;
+            apr_uint32_t ignored;
+            n = c < 0x20 ? 0 : c < 0x80 ? 1
+                : sd_json_utf8((const unsigned char *)r->s, (const unsigned char *)r->end, &ignored);
+            if (!n) {
+                why = c < 0x20 ? "control character in string" : "invalid UTF-8";
                 break;
             }
-            memcpy(o, r->s, n);
-            o += n;
             r->s += n;
-            continue;
+        }
+        if (o) {
+            memcpy(o, run, (size_t)(r->s - run));
+            o += r->s - run;
+        }
+        if (why || r->s >= r->end || *r->s == '"') {
+            break;
+        }
+        if (!o) {
+            /* Escapes: decoded into a copy, never longer than the text. */
+            if (!(o = *copy = malloc((size_t)(r->end - from)))) {
+                why = "out of memory";
+                break;
+            }
+            memcpy(o, from, (size_t)(r->s - from));
+            o += r->s - from;
         }
         if (++r->s < r->end && *r->s != 'u') {
             const char *e = strchr(esc, *r->s);
@@ -189,48 +187,46 @@ static int read_string(reader *r, const char **out, size_t *len, char **copy)
     return 1;
 }
 
+/* Past the digits at p, or NULL when there are none. */
+static const char *digits(const char *p, const char *end)
+{
+    const char *from = p;
+    while (p < end && *p >= '0' && *p <= '9') {
+        ++p;
+    }
+    return p > from ? p : NULL;
+}
+
 static json_t *read_number(reader *r)
 {
-    const char *from = r->s, *p = r->s;
+    const char *from = r->s, *lead = r->s + (*r->s == '-'), *p;
     int plain;
     char buf[64], *text, *dot;
     double d;
 
-    p += *p == '-';
-    if (p >= r->end || !(*p >= '0' && *p <= '9') || (*p == '0' && p + 1 < r->end
-                                                     && p[1] >= '0' && p[1] <= '9')) {
+    /* JSON's grammar: no leading zero, digits after '.', 'e' and its sign. */
+    if (!(p = digits(lead, r->end)) || (*lead == '0' && p - lead > 1)) {
         return fail(r, "invalid number");
-    }
-    while (p < r->end && *p >= '0' && *p <= '9') {
-        ++p;
     }
     plain = p - from <= 15;
     if (p < r->end && *p == '.') {
         plain = 0;
-        if (++p >= r->end || !(*p >= '0' && *p <= '9')) {
+        if (!(p = digits(p + 1, r->end))) {
             return fail(r, "invalid number");
-        }
-        while (p < r->end && *p >= '0' && *p <= '9') {
-            ++p;
         }
     }
     if (p < r->end && (*p == 'e' || *p == 'E')) {
         plain = 0;
-        if (++p < r->end && (*p == '+' || *p == '-')) {
-            ++p;
-        }
-        if (p >= r->end || !(*p >= '0' && *p <= '9')) {
+        p += p + 1 < r->end && (p[1] == '+' || p[1] == '-');
+        if (!(p = digits(p + 1, r->end))) {
             return fail(r, "invalid number");
-        }
-        while (p < r->end && *p >= '0' && *p <= '9') {
-            ++p;
         }
     }
     r->s = p;
     if (plain) {
         /* At most 15 digits: exact in a double, so an integer as is. */
         json_int_t v = 0;
-        for (const char *c = from + (*from == '-'); c < p; ++c) {
+        for (const char *c = lead; c < p; ++c) {
             v = v * 10 + (*c - '0');
         }
         return json_integer(*from == '-' ? -v : v);
@@ -409,12 +405,10 @@ void sd_json_out_put(sd_json_out *o, const char *s, size_t n)
     }
 }
 
-/* JSON.stringify's string form (ES2019 "well-formed"): \" \\ \b \f \n \r
- * \t, other controls as \u00xx in lower case, everything else (/, <, DEL,
- * U+2028/2029, all non-ASCII) as raw UTF-8. jansson guarantees valid UTF-8,
- * so lone surrogates (which JavaScript would write as \udxxx) cannot occur.
- * Written byte by byte into room for the worst case: every write of a
- * session goes through here for each key and string. */
+/* JSON.stringify's string form (ES2019): \" \\ \b \f \n \r \t, other controls
+ * as lower-case \u00xx, all else (/, <, DEL, U+2028/2029, non-ASCII) as raw
+ * UTF-8, valid in jansson (no lone surrogate). Byte by byte into room for
+ * the worst case: every key and string of every session write comes here. */
 static void out_string(sd_json_out *o, const char *s, size_t n)
 {
     static const char letters[] = "btnvfr";   /* \b to \r; \v is \u000b */
@@ -589,10 +583,9 @@ static void out_members(sd_json_out *o, const json_t *obj, int indexed, const ch
     js_index_key *idx = NULL;
     unsigned long long a = 0;
 
-    /* Sorted with qsort: a stored value from memcached may hold 100k of
-     * them, in any order, and an insertion sort took minutes on that
-     * (found while fuzzing fuzz/fuzz_json.c). Keys are unique, so the
-     * sort's instability does not matter. */
+    /* qsort: a stored value may hold 100k of them in any order, on which an
+     * insertion sort took minutes (fuzz_json); keys are unique, so its
+     * instability does not matter. */
     for (void *it = json_object_iter((json_t *)obj); it;
          it = json_object_iter_next((json_t *)obj, it)) {
         const char *k = json_object_iter_key(it);
@@ -703,9 +696,10 @@ void sd_json_out_value(sd_json_out *o, const json_t *v)
 void sd_json_out_string(sd_json_out *o, const char *s)
 {
     size_t n = s ? strlen(s) : 0, c;
+    apr_uint32_t cp;
     for (size_t i = 0; s && i < n; i += c) {
         if (!(c = (unsigned char)s[i] < 0x80 ? 1
-                  : utf8_len((const unsigned char *)s + i, (const unsigned char *)s + n))) {
+                  : sd_json_utf8((const unsigned char *)s + i, (const unsigned char *)s + n, &cp))) {
             s = NULL;
         }
     }

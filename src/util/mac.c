@@ -2,20 +2,24 @@
 /* HMAC-SHA256 contexts keyed once and duplicated per use (sd_mac.h). */
 #include "sd_mac.h"
 
+#include <string.h>
+
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <openssl/params.h>
 
 struct sd_mac {
     EVP_MAC_CTX *ctx;
 };
 
+/* OpenSSL takes a NULL key for "none given", so an empty key needs a
+ * pointer to something. */
+static const unsigned char empty = 0;
+
 static EVP_MAC_CTX *keyed_ctx(const void *key, apr_size_t len)
 {
-    /* EVP_MAC_init with a NULL key only re-initialises, so an empty key
-     * needs a pointer to something. */
-    static const unsigned char empty = 0;
     EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
     EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
     OSSL_PARAM params[2];
@@ -29,18 +33,6 @@ static EVP_MAC_CTX *keyed_ctx(const void *key, apr_size_t len)
         ctx = NULL;
     }
     return ctx;
-}
-
-static int mac_with(EVP_MAC_CTX *ctx, const void *data, apr_size_t len,
-                    unsigned char out[SD_MAC_LEN])
-{
-    size_t out_len = 0;
-    int ok = ctx && EVP_MAC_update(ctx, data, len)
-             && EVP_MAC_final(ctx, out, &out_len, SD_MAC_LEN) && out_len == SD_MAC_LEN;
-    if (!ok) {
-        OPENSSL_cleanse(out, SD_MAC_LEN);
-    }
-    return ok;
 }
 
 static apr_status_t free_mac(void *data)
@@ -72,7 +64,13 @@ int sd_mac_compute(const sd_mac *m, const void *data, apr_size_t len,
                    unsigned char out[SD_MAC_LEN])
 {
     EVP_MAC_CTX *ctx = m && m->ctx ? EVP_MAC_CTX_dup(m->ctx) : NULL;
-    int ok = mac_with(ctx, data, len, out);
+    size_t out_len = 0;
+    int ok = ctx && EVP_MAC_update(ctx, data, len)
+             && EVP_MAC_final(ctx, out, &out_len, SD_MAC_LEN) && out_len == SD_MAC_LEN;
+
+    if (!ok) {
+        OPENSSL_cleanse(out, SD_MAC_LEN);
+    }
     EVP_MAC_CTX_free(ctx);
     return ok;
 }
@@ -80,8 +78,28 @@ int sd_mac_compute(const sd_mac *m, const void *data, apr_size_t len,
 int sd_mac_once(const void *key, apr_size_t key_len, const void *data, apr_size_t len,
                 unsigned char out[SD_MAC_LEN])
 {
-    EVP_MAC_CTX *ctx = key || !key_len ? keyed_ctx(key, key_len) : NULL;
-    int ok = mac_with(ctx, data, len, out);
-    EVP_MAC_CTX_free(ctx);
+    sd_mac once = { key || !key_len ? keyed_ctx(key, key_len) : NULL };
+    int ok = sd_mac_compute(&once, data, len, out);
+    EVP_MAC_CTX_free(once.ctx);
+    return ok;
+}
+
+int sd_mac_hkdf(const void *secret, apr_size_t len, const char *info, unsigned char *out,
+                apr_size_t out_len)
+{
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+    OSSL_PARAM params[4];
+    int ok;
+
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
+    params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+                                                  (void *)(len ? secret : &empty), len);
+    params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info,
+                                                  strlen(info));
+    params[3] = OSSL_PARAM_construct_end();
+    ok = ctx && EVP_KDF_derive(ctx, out, out_len, params) > 0;
+    EVP_KDF_CTX_free(ctx);
+    EVP_KDF_free(kdf);
     return ok;
 }
