@@ -48,18 +48,11 @@ apr_status_t sd_record_iso8601_parse(const char *s, apr_time_t *out);
 /* cookie.expires, or 0 when absent (a browser-session cookie) or unreadable. */
 apr_time_t sd_record_expires(const json_t *rec);
 
-/* When the session was created (the module's member, else the legacy
- * field), or 0 when unknown (express-session wrote it). */
-apr_time_t sd_record_created(const json_t *rec);
-
 /* The idle lifetime of the session in µs: cookie.originalMaxAge
  * (express-session's per-session lifetime) but never longer than the
  * configured one, which is also used when it is absent or out of range;
  * 0 when it is null (a browser-session cookie). */
 apr_time_t sd_record_lifetime(const json_t *rec, apr_time_t configured);
-
-/* The realm that wrote the session, or NULL (express-session wrote it). */
-const char *sd_record_realm(const json_t *rec);
 
 /* When the session was last written: the later of the module's record of
  * it and express-session's expires - originalMaxAge (an Express peer slides
@@ -68,25 +61,20 @@ apr_time_t sd_record_saved(const json_t *rec);
 
 /* The module's member: {realm, gen, saved, created[, ended][, login]}. */
 typedef struct {
-    const char *realm;
+    const char *realm;      /* NULL: express-session wrote the session     */
     apr_int64_t gen;        /* each write of the session is one more       */
     apr_time_t saved;
     apr_time_t created;
     int ended;              /* a tombstone: the session was logged out or
                                regenerated; Express reads it as an empty one */
     const char *login;      /* SD_RECORD_LOGIN_* ("none": a guest's), or
-                               NULL: not written                           */
+                               NULL: not written (nobody logged in, an older
+                               version or express-session wrote it)        */
 } sd_record_meta;
 
-/* How the session's login was verified (the member's "login"), or NULL
- * when the record does not say (nobody logged in, an older version or
- * express-session wrote it). */
-const char *sd_record_login(const json_t *rec);
-
-/* The stored generation (0 for express-session's records) and whether the
- * record is a tombstone. */
-apr_int64_t sd_record_generation(const json_t *rec);
-int sd_record_ended(const json_t *rec);
+/* rec's member, read once: what is absent or unreadable is 0 or NULL (gen 0
+ * for express-session's records); created falls back to the legacy field. */
+sd_record_meta sd_record_meta_read(const json_t *rec);
 
 /* When the session ends under the limits in force now: the earliest of its
  * stored expiry, its last write + max_age and (when absolute is not 0) its

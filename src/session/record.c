@@ -141,24 +141,37 @@ static apr_time_t date_of(const json_t *v)
            ? t : 0;
 }
 
-/* A time in ms since the epoch in the module's member, or 0. */
-static apr_time_t meta_time(const json_t *rec, const char *name)
+/* A time in ms since the epoch in the module's member m, or 0. */
+static apr_time_t meta_time(const json_t *m, const char *name)
 {
-    const json_t *v = json_object_get(meta_of(rec), name);
+    const json_t *v = json_object_get(m, name);
     return json_is_integer(v) && json_integer_value(v) > 0
            && json_integer_value(v) < SD_RECORD_MAX_TIME_MS
            ? (apr_time_t)json_integer_value(v) * 1000 : 0;
 }
 
+/* When the session was created (the member's, else the legacy field), or 0. */
+static apr_time_t created_of(const json_t *rec, const json_t *m)
+{
+    apr_time_t t = meta_time(m, "created");
+    return t ? t : date_of(json_object_get(rec, SD_RECORD_LEGACY_CREATED_FIELD));
+}
+
+sd_record_meta sd_record_meta_read(const json_t *rec)
+{
+    const json_t *m = meta_of(rec), *gen = json_object_get(m, "gen");
+    sd_record_meta out = { json_string_value(json_object_get(m, "realm")),
+                           json_is_integer(gen) && json_integer_value(gen) > 0
+                           ? json_integer_value(gen) : 0,
+                           meta_time(m, "saved"), created_of(rec, m),
+                           json_is_true(json_object_get(m, "ended")),
+                           json_string_value(json_object_get(m, "login")) };
+    return out;
+}
+
 apr_time_t sd_record_expires(const json_t *rec)
 {
     return date_of(json_object_get(cookie_of(rec), "expires"));
-}
-
-apr_time_t sd_record_created(const json_t *rec)
-{
-    apr_time_t t = meta_time(rec, "created");
-    return t ? t : date_of(json_object_get(rec, SD_RECORD_LEGACY_CREATED_FIELD));
 }
 
 apr_time_t sd_record_lifetime(const json_t *rec, apr_time_t configured)
@@ -175,14 +188,9 @@ apr_time_t sd_record_lifetime(const json_t *rec, apr_time_t configured)
     return configured;
 }
 
-const char *sd_record_realm(const json_t *rec)
-{
-    return json_string_value(json_object_get(meta_of(rec), "realm"));
-}
-
 apr_time_t sd_record_saved(const json_t *rec)
 {
-    apr_time_t saved = meta_time(rec, "saved"), expires = sd_record_expires(rec);
+    apr_time_t saved = meta_time(meta_of(rec), "saved"), expires = sd_record_expires(rec);
     apr_time_t oma = sd_record_lifetime(rec, APR_INT64_MAX);
     /* express-session slides expires on every save (and copies our member
      * unchanged), so its expires - originalMaxAge counts as a write too. */
@@ -190,22 +198,6 @@ apr_time_t sd_record_saved(const json_t *rec)
         saved = expires - oma;
     }
     return saved;
-}
-
-apr_int64_t sd_record_generation(const json_t *rec)
-{
-    const json_t *gen = json_object_get(meta_of(rec), "gen");
-    return json_is_integer(gen) && json_integer_value(gen) > 0 ? json_integer_value(gen) : 0;
-}
-
-const char *sd_record_login(const json_t *rec)
-{
-    return json_string_value(json_object_get(meta_of(rec), "login"));
-}
-
-int sd_record_ended(const json_t *rec)
-{
-    return json_is_true(json_object_get(meta_of(rec), "ended"));
 }
 
 /* Deadlines of 0 are unknown; the earliest known one wins. */
@@ -217,7 +209,7 @@ static apr_time_t earlier(apr_time_t a, apr_time_t b)
 apr_time_t sd_record_deadline(const json_t *rec, apr_time_t max_age, apr_time_t absolute)
 {
     apr_time_t deadline = sd_record_expires(rec);
-    apr_time_t saved = sd_record_saved(rec), created = sd_record_created(rec);
+    apr_time_t saved = sd_record_saved(rec), created = created_of(rec, meta_of(rec));
     if (saved) {
         deadline = earlier(deadline, saved + max_age);
     }
@@ -379,8 +371,8 @@ typedef struct {
 static raw_facts facts_of(const char *v, apr_size_t len)
 {
     json_t *rec = sd_record_decode(NULL, v, len, NULL);
-    raw_facts f = { sd_record_generation(rec), meta_time(rec, "saved"), sd_record_expires(rec),
-                    sd_record_ended(rec) };
+    sd_record_meta m = sd_record_meta_read(rec);
+    raw_facts f = { m.gen, m.saved, sd_record_expires(rec), m.ended };
     json_decref(rec);
     return f;
 }

@@ -196,11 +196,10 @@ static sd_result start_new(sd_session *s)
 /* A logged-in record the Express app logged in on our stamped guest record
  * ("login":"none", which it keeps as it was): under Adopt, the Express
  * app's login, as an express-session record's is. */
-static int express_on_guest(const sd_session *s, const json_t *rec)
+static int express_on_guest(const sd_session *s, const json_t *rec, const sd_record_meta *m)
 {
-    const char *login = sd_record_login(rec);
-    return s->conf->realmless == SD_REALMLESS_ADOPT && sd_record_realm(rec)
-           && login && strcmp(login, SD_RECORD_LOGIN_NONE) == 0
+    return s->conf->realmless == SD_REALMLESS_ADOPT && m->realm
+           && m->login && strcmp(m->login, SD_RECORD_LOGIN_NONE) == 0
            && (json_is_true(json_object_get(rec, "isLoggedIn"))
                || json_object_get(rec, "username"));
 }
@@ -209,9 +208,9 @@ static int express_on_guest(const sd_session *s, const json_t *rec)
  * those) makes the request a guest and is neither shown, written nor
  * deleted; so does, where passwords are checked, a logged-in session whose
  * login no password verified. */
-static int is_foreign(const sd_session *s, const json_t *rec)
+static int is_foreign(const sd_session *s, const json_t *rec, const sd_record_meta *m)
 {
-    const char *realm = sd_record_realm(rec), *login;
+    const char *realm = m->realm, *login = m->login;
     if (!(realm ? strcmp(realm, s->conf->realm) == 0
                 : s->conf->realmless == SD_REALMLESS_ADOPT)) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, s->r, SD_LOGNO(00312)
@@ -224,7 +223,7 @@ static int is_foreign(const sd_session *s, const json_t *rec)
     /* express-session's records (realm NULL, adopted) are the admin's
      * trust in the Express app's login (SessionDemoRealmless Adopt), for a
      * name the username rule takes: the Express app never applied it. */
-    if (!realm || express_on_guest(s, rec)) {
+    if (!realm || express_on_guest(s, rec, m)) {
         const json_t *name = json_object_get(rec, "username");
         sd_username_verdict verdict = json_is_string(name)
             ? sd_username_check(json_string_value(name), json_string_length(name),
@@ -246,7 +245,6 @@ static int is_foreign(const sd_session *s, const json_t *rec)
     /* Every record we write says how its login was verified, a guest's
      * "none": a logged-in record that says nothing is an older version's
      * (its demo logins look the same), a guest here, Adopt or not. */
-    login = sd_record_login(rec);
     if (login && (strcmp(login, SD_RECORD_LOGIN_PASSWORD) == 0
                   || ((strcmp(login, SD_RECORD_LOGIN_EXPRESS) == 0
                        || strcmp(login, SD_RECORD_LOGIN_NONE) == 0)
@@ -267,11 +265,11 @@ static int is_foreign(const sd_session *s, const json_t *rec)
 /* express-session's app kept the name as typed; here one account has one
  * name (SessionDemoUsernameCase). Applied to every copy read, so a re-read
  * before a refresh compares like with like. */
-static void lower_adopted_name(sd_session *s, json_t *rec)
+static void lower_adopted_name(sd_session *s, json_t *rec, const char *realm)
 {
     const json_t *name;
 
-    if (sd_record_realm(rec) != NULL || s->conf->username_case != SD_USERNAME_LOWER) {
+    if (realm != NULL || s->conf->username_case != SD_USERNAME_LOWER) {
         return;
     }
     name = json_object_get(rec, "username");
@@ -295,6 +293,7 @@ static sd_result load_stored(sd_session *s)
     apr_uint16_t flags = 0;
     json_t *rec = NULL;
     const char *err = NULL;
+    sd_record_meta m;
 
     /* Holding the lock, a read also rewrites replicas left behind. */
     switch (sd_vault_read(r, s->v, s->cookie_id, s->cookie_lock_key,
@@ -317,12 +316,13 @@ static sd_result load_stored(sd_session *s)
                       err ? err : "wrong flags or too large");
         return start_new(s);
     }
-    s->foreign = is_foreign(s, rec);
+    m = sd_record_meta_read(rec);
+    s->foreign = is_foreign(s, rec, &m);
     if (s->foreign) {
         SD_STATS_INC(s->v->rt.stats, foreign_realm);
         return start_new(s);
     }
-    if (sd_record_ended(rec)) {
+    if (m.ended) {
         /* Logged out or regenerated: a fresh ID, never the old one. */
         return start_new(s);
     }
@@ -343,15 +343,15 @@ static sd_result load_stored(sd_session *s)
     s->is_new = 0;
     /* The Express app's login on our guest record is adopted as an
      * express-session record's is: indexed at its first save here. */
-    s->adopted = sd_record_realm(rec) == NULL || express_on_guest(s, rec);
+    s->adopted = m.realm == NULL || express_on_guest(s, rec, &m);
     /* An adopted session keeps saying, once we write it, that its login
      * is the Express app's, which only an adopting realm trusts. */
-    s->login = s->adopted ? SD_RECORD_LOGIN_EXPRESS : sd_record_login(rec);
-    lower_adopted_name(s, rec);
+    s->login = s->adopted ? SD_RECORD_LOGIN_EXPRESS : m.login;
+    lower_adopted_name(s, rec, m.realm);
     s->id = s->cookie_id;
     s->data = rec;
-    s->created = sd_record_created(rec);
-    s->gen = sd_record_generation(rec);
+    s->created = m.created;
+    s->gen = m.gen;
     return SD_OK;
 }
 
@@ -771,6 +771,7 @@ static int recheck_allows_write(sd_session *s)
     apr_uint16_t flags = 0;
     json_t *rec = NULL;
     const char *err = NULL;
+    sd_record_meta m;
 
     /* Only a loaded session is rechecked, so s->id is the cookie's. */
     if (sd_session_lock_acquire(r, s->v, s->cookie_name, SD_LOCK_TRY, &s->lock) != SD_OK
@@ -778,11 +779,14 @@ static int recheck_allows_write(sd_session *s)
                          &flags, NULL)
            != SD_STORE_OK
         || flags != SD_VAULT_FLAGS_JSON || len > SD_STORE_MAX_VALUE
-        || !(rec = sd_record_decode(r->pool, val, len, &err))
-        || sd_record_generation(rec) != s->gen) {
+        || !(rec = sd_record_decode(r->pool, val, len, &err))) {
         return 0;
     }
-    lower_adopted_name(s, rec);
+    m = sd_record_meta_read(rec);
+    if (m.gen != s->gen) {
+        return 0;
+    }
+    lower_adopted_name(s, rec, m.realm);
     return sd_record_same_fields(rec, s->data);
 }
 
