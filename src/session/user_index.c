@@ -311,8 +311,8 @@ static int end_session(request_rec *r, const sd_vhost *v, const char *user, cons
 {
     sd_session *s;
     const json_t *name;
-    sd_result rc = try_only ? sd_session_open_try(r, v, id, &s)
-                            : sd_session_open(r, v, id, SD_SESSION_UPDATE, &s);
+    sd_result rc = sd_session_open(r, v, id, try_only ? SD_SESSION_UPDATE_TRY : SD_SESSION_UPDATE,
+                                   &s);
     int ended = 0, unlocked = 0;
 
     if (rc != SD_OK && !try_only && v->conf->lock != SD_LOCK_OFF) {
