@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* A stored session in express-session's shape: {"cookie":{...}, app
- * fields...}, "cookie" first, dates as JavaScript's Date#toISOString writes
- * them. One jansson object, read by one parser. Pure (no httpd), so it is
- * unit-tested and fuzzed. */
+/* One jansson object per stored session, read by one set of readers and
+ * written in the member order express-session keeps. */
 #include "sd_record.h"
 #include "sd_json.h"
 
 #include <string.h>
+
+/* The module's own member, a top-level field an Express peer keeps. */
+#define SD_RECORD_META_FIELD "sessiondemo"
+/* Where earlier versions kept the creation time (an ISO date); still read. */
+#define SD_RECORD_LEGACY_CREATED_FIELD "sessionCreatedAt"
+/* The longest originalMaxAge taken from a stored cookie (400 days). */
+#define SD_RECORD_MAX_LIFETIME_MS (400LL * 24 * 3600 * 1000)
+/* Year 9999, the last one sd_record_iso8601_format can write. */
+#define SD_RECORD_MAX_TIME_MS 253402300799999LL
 
 /* express-session deletes these on load because they would shadow methods
  * of its Session object; a peer must never see them come back. */
@@ -122,11 +129,6 @@ apr_status_t sd_record_iso8601_parse(const char *s, apr_time_t *out)
 
 /* ------------------------------------------- what the session reads */
 
-static const json_t *cookie_of(const json_t *rec)
-{
-    return json_object_get(rec, "cookie");
-}
-
 static const json_t *meta_of(const json_t *rec)
 {
     const json_t *m = json_object_get(rec, SD_RECORD_META_FIELD);
@@ -171,12 +173,12 @@ sd_record_meta sd_record_meta_read(const json_t *rec)
 
 apr_time_t sd_record_expires(const json_t *rec)
 {
-    return date_of(json_object_get(cookie_of(rec), "expires"));
+    return date_of(json_object_get(json_object_get(rec, "cookie"), "expires"));
 }
 
 apr_time_t sd_record_lifetime(const json_t *rec, apr_time_t configured)
 {
-    const json_t *oma = json_object_get(cookie_of(rec), "originalMaxAge");
+    const json_t *oma = json_object_get(json_object_get(rec, "cookie"), "originalMaxAge");
     double ms = json_number_value(oma);
     if (json_is_null(oma)) {
         return 0;
@@ -226,7 +228,8 @@ int sd_record_same_fields(const json_t *a, const json_t *b)
     if (a == b) {
         return 1;
     }
-    if (json_object_size(a) - (cookie_of(a) != NULL) != json_object_size(b) - (cookie_of(b) != NULL)) {
+    if (json_object_size(a) - (json_object_get(a, "cookie") != NULL)
+        != json_object_size(b) - (json_object_get(b, "cookie") != NULL)) {
         return 0;
     }
     json_object_foreach((json_t *)a, key, v) {
@@ -327,7 +330,7 @@ char *sd_record_encode(apr_pool_t *p, const json_t *rec, const sd_record_cookie_
                        const sd_record_meta *meta, apr_size_t *len)
 {
     static const char *const ours[] = { "cookie", SD_RECORD_META_FIELD, NULL };
-    const json_t *cookie = cookie_of(rec), *stored_meta = json_object_get(rec, ours[1]);
+    const json_t *cookie = json_object_get(rec, ours[0]), *stored_meta = json_object_get(rec, ours[1]);
     sd_json_out o = { NULL, 0, 0, 0 };
 
     /* "cookie" first (after the integer-like keys, which JavaScript lists
