@@ -403,8 +403,8 @@ const json_t *sd_session_get(sd_session *s, const char *key)
     return json_object_get(s->data, key);
 }
 
-/* "modified" is known from these three calls, the only way to change the
- * fields; only lent fields are copied, to compare at the commit. */
+/* "modified" is known from the three calls that change fields; only lent
+ * fields are copied, to compare at the commit. */
 static void settle_lent(sd_session *s)
 {
     const char *key;
@@ -467,9 +467,8 @@ static apr_int64_t ttl_until(apr_time_t when, apr_time_t now)
     return ttl < 1 ? 1 : ttl;
 }
 
-/* Ends the stored session. With replicas by a tombstone, a newer
- * generation that outvotes a copy a replica kept while it missed the
- * logout; with one copy, a delete is final. */
+/* Ends the stored session: with replicas by a tombstone, a generation that
+ * outvotes a copy a replica kept while it missed the end; else a delete. */
 static sd_result remove_stored(sd_session *s)
 {
     request_rec *r = s->r;
@@ -532,9 +531,8 @@ sd_result sd_session_destroy(sd_session *s)
     return rc;
 }
 
-/* Every attribute comes from the current configuration, so turning on
- * Secure or narrowing the Path applies to every session on its next
- * response. */
+/* From the current configuration: a change applies to every session on
+ * its next response. */
 static void add_set_cookie(sd_session *s, const char *domain, const char *value,
                            int has_expires, apr_time_t expires)
 {
@@ -572,9 +570,8 @@ static void index_down_logged(sd_session *s)
 }
 
 /* A logged-in session is saved only while its user's index lists it: a
- * revoke finds sessions through the index alone, so a copy put back in
- * memcached after its end would otherwise live on out of every later
- * revoke's reach. Asked on writes only. */
+ * revoke finds sessions through the index alone, so a copy put back after
+ * its end would otherwise live on out of every revoke's reach. */
 static sd_result check_listed(sd_session *s)
 {
     request_rec *r = s->r;
@@ -616,8 +613,8 @@ static sd_result check_listed(sd_session *s)
     return SD_ENDED;
 }
 
-/* Writes the session: `add` under a fresh ID for new sessions (retrying on
- * the astronomically unlikely collision), `set` for existing ones. */
+/* `add` under a fresh ID for a new session (retried on the astronomically
+ * unlikely collision), `set` for a stored one. */
 static sd_result save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time_t now)
 {
     request_rec *r = s->r;
@@ -703,10 +700,9 @@ static sd_result save(sd_session *s, apr_time_t lifetime, apr_time_t expires, ap
     return SD_OK;
 }
 
-/* For a refresh of a session loaded without the lock: takes the lock
- * without waiting and re-reads. 1 when the stored data is still what was
- * loaded; 0 when the lock is busy or the store does not answer (the page
- * is not made to wait), or another request changed or ended the session. */
+/* Before a refresh of a session loaded without the lock: 1 when the lock,
+ * only tried (the page is not made to wait), is had and the stored data is
+ * still what was loaded. */
 static int recheck_allows_write(sd_session *s)
 {
     request_rec *r = s->r;
@@ -717,7 +713,6 @@ static int recheck_allows_write(sd_session *s)
     const char *err = NULL;
     sd_record_meta m;
 
-    /* Only a loaded session is rechecked, so s->id is the cookie's. */
     if (sd_session_lock_acquire(r, s->v, s->name, SD_LOCK_TRY, &s->lock) != SD_OK
         || sd_vault_read(r, s->v, s->id, s->lock_key, SD_STORE_LOCKED, &val, &len, &flags,
                          NULL) != SD_STORE_OK
@@ -849,9 +844,6 @@ static sd_result commit_session(sd_session *s)
         plan.write = 0;
         plan.send_cookie = plan.cookie_if_dropped;
     }
-    if (!plan.write && !plan.send_cookie) {
-        return SD_OK;
-    }
     if (plan.write && (rv = save(s, has_expiry ? (lifetime ? lifetime : expires - now) : 0,
                                  expires, now)) != SD_OK) {
         if (rv == SD_ENDED) {
@@ -942,8 +934,7 @@ void sd_session_close(sd_session *s)
 sd_result sd_session_commit(sd_session *s)
 {
     sd_result rc = commit_session(s);
-    /* Released as soon as the session is written, not at the end of the
-     * request, so the next request of this session can start. */
+    /* Now, not at the end of the request: the next one may start. */
     sd_session_lock_release(s->lock);
     return rc;
 }
