@@ -54,15 +54,13 @@ typedef struct {
     apr_int64_t gen;        /* each write of the session is one more       */
     apr_time_t saved;
     apr_time_t created;
-    int ended;              /* a tombstone: the session was logged out or
-                               regenerated; Express reads it as an empty one */
-    const char *login;      /* SD_RECORD_LOGIN_* ("none": a guest's), or
-                               NULL: not written (nobody logged in, an older
-                               version or express-session wrote it)        */
+    int ended;              /* a tombstone (logged out or regenerated)     */
+    const char *login;      /* SD_RECORD_LOGIN_*, or NULL: not written     */
 } sd_record_meta;
 
-/* rec's member, read once: what is absent or unreadable is 0 or NULL (gen 0
- * for express-session's records); created falls back to the legacy field. */
+/* rec's member, read once: what is absent or unreadable is 0 or NULL (no
+ * login: nobody logged in, an older version or express-session wrote it);
+ * created falls back to the legacy field. */
 sd_record_meta sd_record_meta_read(const json_t *rec);
 
 /* When the session ends under today's limits: the earliest of its stored
@@ -78,8 +76,7 @@ typedef struct {
     int http_only;
     const char *domain;     /* NULL: none                                 */
     const char *path;
-    const char *same_site;  /* lower case as express-session stores it, or
-                               NULL                                       */
+    const char *same_site;  /* lower case as express-session stores it, or NULL */
 } sd_record_cookie_attrs;
 
 /* The stored value of rec, its cookie from attrs (keeping the members the

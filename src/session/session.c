@@ -390,11 +390,10 @@ sd_result sd_session_open(request_rec *r, const sd_vhost *v, const char *id,
     sd_session *s = *out = session_new(r, v, intent);
 
     s->detached = 1;
-    s->cookie_id = id;
     if (!name_id(s, id)) {
-        s->cookie_id = NULL;
         return start_new(s);
     }
+    s->cookie_id = id;
     return open_stored(s);
 }
 
