@@ -218,7 +218,8 @@ static void check_write(apr_pool_t *p, json_t *rec, size_t size)
                                   size % 7 ? "/" : "/p\x01", size % 4 ? "lax" : NULL };
     json_int_t n = json_integer_value(json_object_get(rec, "visitCount"));
     apr_size_t len = 0;
-    const char *err = NULL, *realm;
+    const char *err = NULL;
+    sd_record_meta m;
     char *enc;
     json_t *back;
 
@@ -230,10 +231,9 @@ static void check_write(apr_pool_t *p, json_t *rec, size_t size)
     SD_CHECK(enc != NULL, "the session's write failed");
     back = sd_record_decode(p, enc, len, &err);
     SD_CHECK(back != NULL, "the session's write does not decode: %s", err ? err : "?");
-    realm = sd_record_realm(back);
-    SD_CHECK(sd_record_generation(back) == 3 && !sd_record_ended(back)
-             && realm && strcmp(realm, "realm") == 0
-             && sd_record_created(back) == meta.created
+    m = sd_record_meta_read(back);
+    SD_CHECK(m.gen == 3 && !m.ended && m.realm && strcmp(m.realm, "realm") == 0
+             && m.created == meta.created
              && sd_record_saved(back) >= meta.saved
              && sd_record_expires(back) == (ca.lifetime ? 1795857861033000LL : 0)
              && sd_record_lifetime(back, 86400000000LL * 2) == ca.lifetime

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* Signed session cookie codec, byte-compatible with express-session
- * (cookie-signature + jshttp/cookie): value "s:<id>.<base64 HMAC-SHA256>",
- * standard base64 with '=' stripped, URL-encoded like encodeURIComponent. */
+/* express-session's signed cookie (cookie-signature + jshttp/cookie):
+ * "s:<id>.<base64 HMAC-SHA256 without '='>", URL-encoded. */
 #ifndef SD_COOKIE_H
 #define SD_COOKIE_H
 
@@ -11,7 +10,6 @@
 
 #include "sd_mac.h"
 
-#define SD_SID_BYTES 24  /* random bytes per session ID (192 bits)          */
 #define SD_SID_LEN   32  /* base64url characters of a generated ID          */
 #define SD_SIG_LEN   43  /* base64 of a SHA-256 MAC without its one '='     */
 
@@ -21,8 +19,7 @@ typedef struct {
     sd_mac *keyed_mac;          /* keyed once, or NULL: below             */
 } sd_secret;
 
-/* Keys the secret's HMAC context once at start-up (sd_mac_create); an
- * unprepared secret still works, the slow way. */
+/* Keys the secret's HMAC once at start-up; an unprepared one works slower. */
 apr_status_t sd_cookie_secret_prepare(apr_pool_t *p, sd_secret *secret);
 
 /* HMAC-SHA256 of data: 1, or 0 when the secret is unusable or OpenSSL fails. */
@@ -35,18 +32,16 @@ apr_status_t sd_cookie_new_id(char out[SD_SID_LEN + 1]);
 /* "s:<id>.<sig>" signed with `secret` (not URL-encoded). */
 char *sd_cookie_sign(apr_pool_t *p, const char *id, const sd_secret *secret);
 
-/* The ID of a decoded cookie value that one of the secrets signed (compared
- * in constant time), or NULL; *matched (if given) gets that secret's index,
- * so callers can re-sign with secret 0. */
+/* The ID of a decoded cookie value one of the secrets signed (compared in
+ * constant time), or NULL; *matched (if given) gets that secret's index. */
 const char *sd_cookie_unsign(apr_pool_t *p, const char *value,
                              const sd_secret *secrets, int nsecrets,
                              int *matched);
 
-/* Finds the first cookie called `name` in a Cookie request header with
+/* The first cookie called `name` in a Cookie header, or NULL, with
  * jshttp/cookie's rules (trimmed, one pair of quotes stripped, URL-decoded
- * only when it holds '%', raw text kept if decoding fails), split as
- * sd_cookie_strip_any splits: at ';', and at ", " (how httpd joins several
- * Cookie lines) outside a quoted value. Returns NULL when absent. */
+ * when it holds '%', kept raw if that fails), pairs split at ';' and, outside
+ * a quoted value, at ", " (how httpd joins several Cookie lines). */
 const char *sd_cookie_find(apr_pool_t *p, const char *header,
                            const char *name);
 
@@ -55,11 +50,10 @@ const char *sd_cookie_find(apr_pool_t *p, const char *header,
 int sd_cookie_find_all(apr_pool_t *p, const char *header, const char *name,
                        apr_array_header_t *out);
 
-/* The header without any pair called one of `names` (const char *), split
- * as sd_cookie_find splits it, so a pair it finds is removed and text
- * inside another pair's value never is. Other pairs stay byte for byte
- * (';' where a removed one stood between); "" when nothing is left.
- * *removed (if given) gets the removed pairs joined with "; ", or NULL. */
+/* The header without the pairs sd_cookie_find would find for `names`
+ * (const char *); other pairs stay byte for byte (';' where a removed one
+ * stood between), "" when nothing is left. *removed (if given) gets the
+ * removed pairs joined with "; ", or NULL. */
 const char *sd_cookie_strip_any(apr_pool_t *p, const char *header,
                                 const apr_array_header_t *names, const char **removed);
 
@@ -76,8 +70,8 @@ typedef struct {
     const char *same_site; /* "Strict", "Lax", "None" or NULL               */
 } sd_cookie_attrs;
 
-/* Set-Cookie value in express-session's attribute order; `value` is
- * URL-encoded here. */
+/* Set-Cookie in express-session's attribute order (NULL attrs: none);
+ * `value` is URL-encoded here. */
 char *sd_cookie_header(apr_pool_t *p, const char *name, const char *value,
                        const sd_cookie_attrs *attrs);
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* A stored session in express-session's shape: {"cookie":{...}, app
- * fields...}, "cookie" first, dates as JavaScript's Date#toISOString
- * writes them. Pure (no httpd), so it is unit-tested and fuzzed. */
+/* A stored session in express-session's shape: {"cookie":{...},
+ * "sessiondemo":{...}, app fields...}, dates as Date#toISOString writes
+ * them. Pure (no httpd). */
 #ifndef SD_RECORD_H
 #define SD_RECORD_H
 
@@ -9,33 +9,22 @@
 #include <apr_time.h>
 #include <jansson.h>
 
-/* Where earlier versions kept the creation time (an ISO date); still read. */
-#define SD_RECORD_LEGACY_CREATED_FIELD "sessionCreatedAt"
 /* "2026-11-27T10:19:21.903Z" */
 #define SD_RECORD_ISO8601_LEN 24
-/* The module's own member of a stored session, a top-level field an
- * express-session peer keeps untouched, written right after "cookie"
- * (sd_record_meta below; times in ms since the epoch). */
-#define SD_RECORD_META_FIELD "sessiondemo"
 /* The member's "login": an authn provider checked a password; demo mode;
  * express-session's app, adopted (SessionDemoRealmless Adopt); a guest. */
 #define SD_RECORD_LOGIN_PASSWORD "password"
 #define SD_RECORD_LOGIN_DEMO "demo"
 #define SD_RECORD_LOGIN_EXPRESS "express"
 #define SD_RECORD_LOGIN_NONE "none"
-/* The longest originalMaxAge taken from a stored cookie (400 days). */
-#define SD_RECORD_MAX_LIFETIME_MS (400LL * 24 * 3600 * 1000)
 /* A tombstone, and a copy of it a repair or replay writes, outlives its
  * session's end by a day of a split view. */
 #define SD_RECORD_TOMBSTONE_EXTRA 86400
-/* Year 9999, the last one sd_record_iso8601_format can write. */
-#define SD_RECORD_MAX_TIME_MS 253402300799999LL
 
-/* Decodes a stored value into that object (tracked by p; p NULL: the
- * caller's reference, and no *err). Fails (NULL, *err set) unless it is a
- * JSON object with an object-valued "cookie".
- * Members express-session drops on load (id, req, touch, save, ...) are
- * dropped here too. */
+/* The stored value as an object (tracked by p; p NULL: the caller's
+ * reference, and no *err), without the members express-session drops on
+ * load (id, req, save, ...). NULL (*err set) unless it is a JSON object
+ * with an object-valued "cookie". */
 json_t *sd_record_decode(apr_pool_t *p, const char *buf, apr_size_t len, const char **err);
 
 /* ISO 8601 UTC with milliseconds, as JavaScript's Date#toISOString. */
@@ -48,51 +37,35 @@ apr_status_t sd_record_iso8601_parse(const char *s, apr_time_t *out);
 /* cookie.expires, or 0 when absent (a browser-session cookie) or unreadable. */
 apr_time_t sd_record_expires(const json_t *rec);
 
-/* When the session was created (the module's member, else the legacy
- * field), or 0 when unknown (express-session wrote it). */
-apr_time_t sd_record_created(const json_t *rec);
-
-/* The idle lifetime of the session in µs: cookie.originalMaxAge
- * (express-session's per-session lifetime) but never longer than the
- * configured one, which is also used when it is absent or out of range;
- * 0 when it is null (a browser-session cookie). */
+/* The idle lifetime in µs: cookie.originalMaxAge, but never longer than
+ * `configured`, which also stands for one absent or out of range; 0 when
+ * it is null (a browser-session cookie). */
 apr_time_t sd_record_lifetime(const json_t *rec, apr_time_t configured);
 
-/* The realm that wrote the session, or NULL (express-session wrote it). */
-const char *sd_record_realm(const json_t *rec);
-
-/* When the session was last written: the later of the module's record of
- * it and express-session's expires - originalMaxAge (an Express peer slides
- * expires on its writes and keeps our member as it was); 0 when unknown. */
+/* When the session was last written: the later of the member's "saved"
+ * and expires - originalMaxAge (an Express peer slides expires and keeps
+ * our member as it was); 0 when unknown. */
 apr_time_t sd_record_saved(const json_t *rec);
 
-/* The module's member: {realm, gen, saved, created[, ended][, login]}. */
+/* The module's member, written right after "cookie" (times in ms since
+ * the epoch): {realm, gen, saved, created[, ended][, login]}. */
 typedef struct {
-    const char *realm;
+    const char *realm;      /* NULL: express-session wrote the session     */
     apr_int64_t gen;        /* each write of the session is one more       */
     apr_time_t saved;
     apr_time_t created;
-    int ended;              /* a tombstone: the session was logged out or
-                               regenerated; Express reads it as an empty one */
-    const char *login;      /* SD_RECORD_LOGIN_* ("none": a guest's), or
-                               NULL: not written                           */
+    int ended;              /* a tombstone (logged out or regenerated)     */
+    const char *login;      /* SD_RECORD_LOGIN_*, or NULL: not written     */
 } sd_record_meta;
 
-/* How the session's login was verified (the member's "login"), or NULL
- * when the record does not say (nobody logged in, an older version or
- * express-session wrote it). */
-const char *sd_record_login(const json_t *rec);
+/* rec's member, read once: what is absent or unreadable is 0 or NULL (no
+ * login: nobody logged in, an older version or express-session wrote it);
+ * created falls back to the legacy field. */
+sd_record_meta sd_record_meta_read(const json_t *rec);
 
-/* The stored generation (0 for express-session's records) and whether the
- * record is a tombstone. */
-apr_int64_t sd_record_generation(const json_t *rec);
-int sd_record_ended(const json_t *rec);
-
-/* When the session ends under the limits in force now: the earliest of its
- * stored expiry, its last write + max_age and (when absolute is not 0) its
- * creation + absolute, so shortening SessionDemoMaxAge or
- * SessionDemoAbsoluteTimeout applies to every stored session at once.
- * 0 when none of them is known. */
+/* When the session ends under today's limits: the earliest of its stored
+ * expiry, its last write + max_age and (absolute not 0) its creation +
+ * absolute; 0 when none is known. */
 apr_time_t sd_record_deadline(const json_t *rec, apr_time_t max_age, apr_time_t absolute);
 
 /* The settings a cookie object is written with (the current config's). */
@@ -103,15 +76,13 @@ typedef struct {
     int http_only;
     const char *domain;     /* NULL: none                                 */
     const char *path;
-    const char *same_site;  /* lower case as express-session stores it, or
-                               NULL                                       */
+    const char *same_site;  /* lower case as express-session stores it, or NULL */
 } sd_record_cookie_attrs;
 
-/* The stored value of rec: {"cookie":...,"sessiondemo":...,the other
- * members of rec}, the cookie from attrs (members of rec's cookie that the
- * module does not set are kept, in express-session's order) and the
- * module's member from meta; NULL attrs or meta keep rec's own. NULL when
- * out of memory, a string is not UTF-8 or the value is nested too deep. */
+/* The stored value of rec, its cookie from attrs (keeping the members the
+ * module does not set) and its member from meta; NULL attrs or meta keep
+ * rec's own. NULL when out of memory, a string is not UTF-8 or the value
+ * is nested too deep. */
 char *sd_record_encode(apr_pool_t *p, const json_t *rec, const sd_record_cookie_attrs *attrs,
                        const sd_record_meta *meta, apr_size_t *len);
 
@@ -119,10 +90,10 @@ char *sd_record_encode(apr_pool_t *p, const json_t *rec, const sd_record_cookie_
  * and the module's member). */
 int sd_record_same_fields(const json_t *a, const json_t *b);
 
-/* The store's format (sd_store_format) for stored values, decoded as above
- * (an undecodable one has no generation): > 0 when a is a newer copy of the session than b
- * (a tombstone over any live copy; else a higher generation), < 0 when
- * older, 0 when of one generation; and the seconds a copy has left. */
+/* The store's format (sd_store_format) for stored values (an undecodable
+ * one has no generation): > 0 when a is a newer copy than b (a tombstone
+ * over any live copy; else a higher generation), < 0 when older, 0 when of
+ * one generation; and the seconds a copy has left. */
 int sd_record_compare_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen);
 apr_int64_t sd_record_ttl_raw(const char *v, apr_size_t len, apr_time_t now);
 /* Of two different copies of one generation: the later save (by the

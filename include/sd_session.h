@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* Session lifecycle: load from the signed cookie, create, regenerate,
- * destroy, and the end-of-request save decision with its Set-Cookie.
- * Knows the cookie and the store, never HTML or routes. */
+/* Session lifecycle: load, regenerate, destroy, and the end-of-request
+ * save with its Set-Cookie. Knows the cookie and the store, never HTML. */
 #ifndef SD_SESSION_H
 #define SD_SESSION_H
 
@@ -17,21 +16,22 @@ typedef struct sd_session sd_session;
 typedef enum {
     SD_SESSION_READ,   /* only reads: no lock, and changes to the data are
                           not saved (the route promises to make none)    */
-    SD_SESSION_UPDATE  /* may change or destroy it: loaded under the lock  */
+    SD_SESSION_UPDATE, /* may change or destroy it: loaded under the lock  */
+    SD_SESSION_UPDATE_TRY /* the same, but the lock is only tried          */
 } sd_session_intent;
 
-/* Loads the session named by the request's cookie (memcached is asked only
- * for a validly signed one; cookies verifying to different IDs make a
- * guest, SD00323). Otherwise, or for a miss or an expired session, *out is
- * a new empty one. With SessionDemoLock On, SD_SESSION_UPDATE takes the
- * session's lock first; a read-only load takes it only for a refresh, which
- * is dropped if the session changed meanwhile. Returns SD_OK,
- * SD_UNAVAILABLE (the store or the lock) or SD_FAILED (logged). */
+/* Loads the session of the request's validly signed cookie (cookies
+ * verifying to different IDs make a guest, SD00323); otherwise, or for a
+ * miss or an ended one, *out is a new empty one. With SessionDemoLock On,
+ * an update takes the session's lock first; a read-only load takes it only
+ * for a refresh, dropped if the session changed meanwhile. Returns SD_OK,
+ * SD_BUSY (SD_SESSION_UPDATE_TRY found the lock held), SD_UNAVAILABLE (the
+ * store or the lock) or SD_FAILED (logged). */
 sd_result sd_session_load(request_rec *r, const sd_vhost *v,
                     sd_session_intent intent, sd_session **out);
 
-/* Keeps the session cookie pairs the gate removed from the headers in the
- * initial request's notes, for a later load in the same request. */
+/* Keeps the cookie pairs the gate removed from the headers, for a later
+ * load in the same request. */
 void sd_session_stash_cookie(request_rec *r, const char *pairs);
 
 /* One field, or NULL (borrowed, read-only). */
@@ -42,7 +42,7 @@ json_t *sd_session_get_mut(sd_session *s, const char *key);
 int sd_session_set_new(sd_session *s, const char *key, json_t *value);
 void sd_session_del(sd_session *s, const char *key);
 
-/* New ID and empty data; the old key is deleted now (fixation defence).
+/* New ID and empty data; the stored one ends now (fixation defence).
  * Returns SD_OK, SD_UNAVAILABLE or SD_FAILED. */
 sd_result sd_session_regenerate(sd_session *s);
 
@@ -50,21 +50,16 @@ sd_result sd_session_regenerate(sd_session *s);
  * Returns SD_OK, SD_UNAVAILABLE or SD_FAILED. */
 sd_result sd_session_destroy(sd_session *s);
 
-/* Opens the stored session `id` as sd_session_load does a cookie's, for a
- * user to see or end another of their sessions (under its lock for
- * SD_SESSION_UPDATE). It never sends a cookie and its commit writes
- * nothing: end it with sd_session_destroy, release it with
- * sd_session_close. A missing, ended or foreign one opens as new. */
+/* sd_session_load of the stored session `id`, for a user to see or end
+ * another of their sessions: it never sends a cookie and its commit writes
+ * nothing (end it with sd_session_destroy, release it with
+ * sd_session_close). A missing, ended or foreign one opens as new. */
 sd_result sd_session_open(request_rec *r, const sd_vhost *v, const char *id,
                     sd_session_intent intent, sd_session **out);
 
-/* Every distinct session ID a validly signed cookie of ours names (array
- * of const char *), for a logout to end them all. */
+/* Every distinct ID our validly signed cookies name (const char *), for a
+ * logout to end them all. */
 apr_array_header_t *sd_session_cookie_ids(request_rec *r, const sd_vhost *v);
-
-/* sd_session_open for an update whose lock is only tried: SD_BUSY when
- * another request holds it. */
-sd_result sd_session_open_try(request_rec *r, const sd_vhost *v, const char *id, sd_session **out);
 
 /* The session's ID: the loaded one, or the one minted at commit (NULL
  * before that for a new session). */
@@ -75,12 +70,12 @@ int sd_session_is_live(const sd_session *s);
 apr_time_t sd_session_created(const sd_session *s);
 apr_time_t sd_session_saved(const sd_session *s);
 /* Records how the session's login was verified (SD_RECORD_LOGIN_*, a
- * static string). Where passwords are checked, a logged-in session whose
- * record does not say "password" (nor, under SessionDemoRealmless Adopt,
- * "express" or nothing) loads as a guest. */
+ * static string): where passwords are checked, a logged-in session whose
+ * record does not say "password" (nor, under Adopt, "express" or "none")
+ * loads as a guest. */
 void sd_session_set_login(sd_session *s, const char *how);
-/* Whether the commit has just saved, for the first time, a session
- * express-session wrote (so it is in no index of the user's sessions). */
+/* Whether the commit has just saved, for the first time, a session the
+ * Express app wrote or logged in (so no index of the user's lists it). */
 int sd_session_adopted(const sd_session *s);
 
 /* When this request's commit wrote the session; 0 when it did not. */
@@ -88,14 +83,12 @@ apr_time_t sd_session_written_at(const sd_session *s);
 /* Whether the commit has just saved a logged-in session whose user had no
  * index: the caller indexes it again, after the lock is released. */
 int sd_session_unindexed(const sd_session *s);
-/* The session was ended by other means (sd_session_open of its own ID):
- * the commit only expires the cookie. */
+/* The session was ended by other means: the commit only expires the cookie. */
 void sd_session_forget(sd_session *s);
 /* Releases the lock of a session that is not committed; NULL-safe. */
 void sd_session_close(sd_session *s);
 
-/* The facts the end-of-request save decision rests on, gathered by
- * sd_session_commit (flags: 0 or 1). */
+/* What the save decision rests on (flags: 0 or 1). */
 typedef struct {
     int destroyed;          /* ended by this request                       */
     int is_new;             /* no stored session was loaded                */
@@ -123,14 +116,13 @@ typedef struct {
     const char *why;        /* the reason for `write`, for tests and logs  */
 } sd_session_plan;
 
-/* The save decision alone, without doing it: pure. */
+/* The save decision, pure. */
 sd_session_plan sd_session_decide(const sd_session_facts *f);
 
-/* Saves if needed and adds Set-Cookie to r->err_headers_out; call once,
- * before any body. Returns SD_OK; SD_TOO_LARGE (memcached would not take
- * it; nothing was written); SD_ENDED (a logged-in session not in its
- * user's index was ended instead, sd_vhost_runtime.index_check); or
- * SD_UNAVAILABLE or SD_FAILED (logged). */
+/* Saves if needed, adds Set-Cookie to r->err_headers_out and releases the
+ * lock; call once, before any body. Returns SD_OK; SD_TOO_LARGE (nothing
+ * written); SD_ENDED (a logged-in session not in its user's index was
+ * ended instead); or SD_UNAVAILABLE or SD_FAILED (logged). */
 sd_result sd_session_commit(sd_session *s);
 
 #endif

@@ -5,10 +5,10 @@
 #include "sd_cookie.h"
 
 #include <string.h>
-#include <limits.h>
 
 #include <apr_encode.h>
 #include <apr_strings.h>
+#include <jansson.h>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -17,23 +17,21 @@
  * longer one could never have been stored by either side anyway. */
 #define SD_MAX_ID_LEN 200
 
+#define SD_SID_BYTES 24                 /* random bytes per ID (192 bits) */
 #define SD_SIG_B64_BUF (SD_SIG_LEN + 2) /* 43 characters, one '=', the NUL */
 
 apr_status_t sd_cookie_new_id(char out[SD_SID_LEN + 1])
 {
     unsigned char raw[SD_SID_BYTES];
     apr_size_t len = 0;
-    apr_status_t rv;
-
-    out[0] = '\0';
     /* No fallback on failure: a guessable session ID is worse than an error. */
-    if (RAND_bytes(raw, sizeof(raw)) != 1) {
-        OPENSSL_cleanse(raw, sizeof(raw));
-        return APR_EGENERAL;
-    }
-    rv = apr_encode_base64_binary(out, raw, (apr_ssize_t)sizeof(raw), APR_ENCODE_BASE64URL, &len);
+    int ok = RAND_bytes(raw, sizeof(raw)) == 1
+             && apr_encode_base64_binary(out, raw, (apr_ssize_t)sizeof(raw),
+                                         APR_ENCODE_BASE64URL, &len) == APR_SUCCESS
+             && len == SD_SID_LEN;
+
     OPENSSL_cleanse(raw, sizeof(raw));
-    if (rv != APR_SUCCESS || len != SD_SID_LEN) {
+    if (!ok) {
         out[0] = '\0';
         return APR_EGENERAL;
     }
@@ -108,50 +106,38 @@ const char *sd_cookie_unsign(apr_pool_t *p, const char *value,
                              const sd_secret *secrets, int nsecrets,
                              int *matched)
 {
-    const char *body, *dot, *recv_sig;
+    const char *body, *dot;
     apr_size_t idlen;
-    int found = -1;
 
     if (matched != NULL) {
         *matched = -1;
     }
-    if (value == NULL || secrets == NULL || nsecrets <= 0
-        || value[0] != 's' || value[1] != ':') {
+    if (value == NULL || secrets == NULL || value[0] != 's' || value[1] != ':') {
         return NULL;
     }
     body = value + 2;
     /* The last dot, because a custom genid may put dots in the ID. */
     dot = strrchr(body, '.');
-    if (dot == NULL) {
-        return NULL;
-    }
-    idlen = (apr_size_t)(dot - body);
-    recv_sig = dot + 1;
+    idlen = dot ? (apr_size_t)(dot - body) : 0;
     /* Public structure only: leaving early leaks nothing of the signature. */
-    if (!id_is_acceptable(body, idlen) || strlen(recv_sig) != SD_SIG_LEN) {
+    if (!dot || !id_is_acceptable(body, idlen) || strlen(dot + 1) != SD_SIG_LEN) {
         return NULL;
     }
-
     /* The canonical text, not a decoding of the received one: a decoder
      * would accept variants Node rejects. Stopping at the first secret that
      * verifies tells by its time only which secret signed, which the
      * re-issued cookie shows anyway. */
-    for (int i = 0; i < nsecrets && found < 0; ++i) {
-        /* Zeroed: an unusable secret's NULs never equal a signature. */
-        char sig[SD_SIG_B64_BUF] = { 0 };
-        int ok = compute_sig(body, idlen, &secrets[i], sig);
-        int eq = CRYPTO_memcmp(sig, recv_sig, SD_SIG_LEN) == 0;
-        if (ok && eq && found < 0) {
-            found = i;
+    for (int i = 0; i < nsecrets; ++i) {
+        char sig[SD_SIG_B64_BUF];
+        if (compute_sig(body, idlen, &secrets[i], sig)
+            && CRYPTO_memcmp(sig, dot + 1, SD_SIG_LEN) == 0) {
+            if (matched != NULL) {
+                *matched = i;
+            }
+            return apr_pstrmemdup(p, body, idlen);
         }
     }
-    if (found < 0) {
-        return NULL;
-    }
-    if (matched != NULL) {
-        *matched = found;
-    }
-    return apr_pstrmemdup(p, body, idlen);
+    return NULL;
 }
 
 /* Reads one "%XX" at s[i] (bounded by n); returns the byte or -1. */
@@ -165,44 +151,40 @@ static int escape_at(const char *s, apr_size_t n, apr_size_t i)
     return b;
 }
 
-/* decodeURIComponent over bytes: NULL where JavaScript would throw, and for
- * an escaped NUL; unescaped bytes are copied, as Node does with latin1. */
+/* jansson's check: shortest-form UTF-8 of Unicode scalar values. */
+static int is_utf8(const char *s, apr_size_t n)
+{
+    json_t *j = json_stringn(s, n);
+    json_decref(j);
+    return j != NULL;
+}
+
+/* decodeURIComponent over bytes: NULL where JavaScript would throw (a bad
+ * escape, or a run of escapes that is not UTF-8: a character is escaped
+ * whole) and for an escaped NUL; other bytes are copied, as Node does with
+ * latin1. */
 static char *uri_decode(apr_pool_t *p, const char *s, apr_size_t n)
 {
-    static const unsigned long least[] = { 0, 0x80, 0x800, 0x10000 };
     char *out = apr_palloc(p, n + 1);
     apr_size_t o = 0, i = 0;
 
     while (i < n) {
-        int c, need;
-        unsigned long cp;
+        apr_size_t run = o;
+        int high = 0;
 
         if (s[i] != '%') {
             out[o++] = s[i++];
             continue;
         }
-        if ((c = escape_at(s, n, i)) <= 0) {
-            return NULL;
-        }
-        i += 3;
-        /* A multi-byte sequence: every continuation byte must be escaped too,
-         * and the whole must be shortest-form UTF-8 for a scalar value. */
-        need = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2
-               : (c & 0xf8) == 0xf0 ? 3 : -1;
-        if (need < 0) {
-            return NULL;
-        }
-        out[o++] = (char)c;
-        cp = (unsigned long)(c & (0x3f >> need));
-        for (int k = 0; k < need; ++k, i += 3) {
-            int cc = escape_at(s, n, i);
-            if (cc < 0 || (cc & 0xc0) != 0x80) {
+        for (; i < n && s[i] == '%'; i += 3) {
+            int c = escape_at(s, n, i);
+            if (c <= 0) {
                 return NULL;
             }
-            out[o++] = (char)cc;
-            cp = cp << 6 | (unsigned long)(cc & 0x3f);
+            high |= c >= 0x80;
+            out[o++] = (char)c;
         }
-        if (need && (cp < least[need] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))) {
+        if (high && !is_utf8(out + run, o - run)) {
             return NULL;
         }
     }

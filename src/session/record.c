@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* A stored session in express-session's shape: {"cookie":{...}, app
- * fields...}, "cookie" first, dates as JavaScript's Date#toISOString writes
- * them. One jansson object, read by one parser. Pure (no httpd), so it is
- * unit-tested and fuzzed. */
+/* One jansson object per stored session, read by one set of readers and
+ * written in the member order express-session keeps. */
 #include "sd_record.h"
 #include "sd_json.h"
 
 #include <string.h>
+
+/* The module's own member, a top-level field an Express peer keeps. */
+#define SD_RECORD_META_FIELD "sessiondemo"
+/* Where earlier versions kept the creation time (an ISO date); still read. */
+#define SD_RECORD_LEGACY_CREATED_FIELD "sessionCreatedAt"
+/* The longest originalMaxAge taken from a stored cookie (400 days). */
+#define SD_RECORD_MAX_LIFETIME_MS (400LL * 24 * 3600 * 1000)
+/* Year 9999, the last one sd_record_iso8601_format can write. */
+#define SD_RECORD_MAX_TIME_MS 253402300799999LL
 
 /* express-session deletes these on load because they would shadow methods
  * of its Session object; a peer must never see them come back. */
@@ -122,11 +129,6 @@ apr_status_t sd_record_iso8601_parse(const char *s, apr_time_t *out)
 
 /* ------------------------------------------- what the session reads */
 
-static const json_t *cookie_of(const json_t *rec)
-{
-    return json_object_get(rec, "cookie");
-}
-
 static const json_t *meta_of(const json_t *rec)
 {
     const json_t *m = json_object_get(rec, SD_RECORD_META_FIELD);
@@ -141,29 +143,42 @@ static apr_time_t date_of(const json_t *v)
            ? t : 0;
 }
 
-/* A time in ms since the epoch in the module's member, or 0. */
-static apr_time_t meta_time(const json_t *rec, const char *name)
+/* A time in ms since the epoch in the module's member m, or 0. */
+static apr_time_t meta_time(const json_t *m, const char *name)
 {
-    const json_t *v = json_object_get(meta_of(rec), name);
+    const json_t *v = json_object_get(m, name);
     return json_is_integer(v) && json_integer_value(v) > 0
            && json_integer_value(v) < SD_RECORD_MAX_TIME_MS
            ? (apr_time_t)json_integer_value(v) * 1000 : 0;
 }
 
-apr_time_t sd_record_expires(const json_t *rec)
+/* When the session was created (the member's, else the legacy field), or 0. */
+static apr_time_t created_of(const json_t *rec, const json_t *m)
 {
-    return date_of(json_object_get(cookie_of(rec), "expires"));
+    apr_time_t t = meta_time(m, "created");
+    return t ? t : date_of(json_object_get(rec, SD_RECORD_LEGACY_CREATED_FIELD));
 }
 
-apr_time_t sd_record_created(const json_t *rec)
+sd_record_meta sd_record_meta_read(const json_t *rec)
 {
-    apr_time_t t = meta_time(rec, "created");
-    return t ? t : date_of(json_object_get(rec, SD_RECORD_LEGACY_CREATED_FIELD));
+    const json_t *m = meta_of(rec), *gen = json_object_get(m, "gen");
+    sd_record_meta out = { json_string_value(json_object_get(m, "realm")),
+                           json_is_integer(gen) && json_integer_value(gen) > 0
+                           ? json_integer_value(gen) : 0,
+                           meta_time(m, "saved"), created_of(rec, m),
+                           json_is_true(json_object_get(m, "ended")),
+                           json_string_value(json_object_get(m, "login")) };
+    return out;
+}
+
+apr_time_t sd_record_expires(const json_t *rec)
+{
+    return date_of(json_object_get(json_object_get(rec, "cookie"), "expires"));
 }
 
 apr_time_t sd_record_lifetime(const json_t *rec, apr_time_t configured)
 {
-    const json_t *oma = json_object_get(cookie_of(rec), "originalMaxAge");
+    const json_t *oma = json_object_get(json_object_get(rec, "cookie"), "originalMaxAge");
     double ms = json_number_value(oma);
     if (json_is_null(oma)) {
         return 0;
@@ -175,14 +190,9 @@ apr_time_t sd_record_lifetime(const json_t *rec, apr_time_t configured)
     return configured;
 }
 
-const char *sd_record_realm(const json_t *rec)
-{
-    return json_string_value(json_object_get(meta_of(rec), "realm"));
-}
-
 apr_time_t sd_record_saved(const json_t *rec)
 {
-    apr_time_t saved = meta_time(rec, "saved"), expires = sd_record_expires(rec);
+    apr_time_t saved = meta_time(meta_of(rec), "saved"), expires = sd_record_expires(rec);
     apr_time_t oma = sd_record_lifetime(rec, APR_INT64_MAX);
     /* express-session slides expires on every save (and copies our member
      * unchanged), so its expires - originalMaxAge counts as a write too. */
@@ -190,22 +200,6 @@ apr_time_t sd_record_saved(const json_t *rec)
         saved = expires - oma;
     }
     return saved;
-}
-
-apr_int64_t sd_record_generation(const json_t *rec)
-{
-    const json_t *gen = json_object_get(meta_of(rec), "gen");
-    return json_is_integer(gen) && json_integer_value(gen) > 0 ? json_integer_value(gen) : 0;
-}
-
-const char *sd_record_login(const json_t *rec)
-{
-    return json_string_value(json_object_get(meta_of(rec), "login"));
-}
-
-int sd_record_ended(const json_t *rec)
-{
-    return json_is_true(json_object_get(meta_of(rec), "ended"));
 }
 
 /* Deadlines of 0 are unknown; the earliest known one wins. */
@@ -217,7 +211,7 @@ static apr_time_t earlier(apr_time_t a, apr_time_t b)
 apr_time_t sd_record_deadline(const json_t *rec, apr_time_t max_age, apr_time_t absolute)
 {
     apr_time_t deadline = sd_record_expires(rec);
-    apr_time_t saved = sd_record_saved(rec), created = sd_record_created(rec);
+    apr_time_t saved = sd_record_saved(rec), created = created_of(rec, meta_of(rec));
     if (saved) {
         deadline = earlier(deadline, saved + max_age);
     }
@@ -234,7 +228,8 @@ int sd_record_same_fields(const json_t *a, const json_t *b)
     if (a == b) {
         return 1;
     }
-    if (json_object_size(a) - (cookie_of(a) != NULL) != json_object_size(b) - (cookie_of(b) != NULL)) {
+    if (json_object_size(a) - (json_object_get(a, "cookie") != NULL)
+        != json_object_size(b) - (json_object_get(b, "cookie") != NULL)) {
         return 0;
     }
     json_object_foreach((json_t *)a, key, v) {
@@ -335,7 +330,7 @@ char *sd_record_encode(apr_pool_t *p, const json_t *rec, const sd_record_cookie_
                        const sd_record_meta *meta, apr_size_t *len)
 {
     static const char *const ours[] = { "cookie", SD_RECORD_META_FIELD, NULL };
-    const json_t *cookie = cookie_of(rec), *stored_meta = json_object_get(rec, ours[1]);
+    const json_t *cookie = json_object_get(rec, ours[0]), *stored_meta = json_object_get(rec, ours[1]);
     sd_json_out o = { NULL, 0, 0, 0 };
 
     /* "cookie" first (after the integer-like keys, which JavaScript lists
@@ -379,8 +374,8 @@ typedef struct {
 static raw_facts facts_of(const char *v, apr_size_t len)
 {
     json_t *rec = sd_record_decode(NULL, v, len, NULL);
-    raw_facts f = { sd_record_generation(rec), meta_time(rec, "saved"), sd_record_expires(rec),
-                    sd_record_ended(rec) };
+    sd_record_meta m = sd_record_meta_read(rec);
+    raw_facts f = { m.gen, m.saved, sd_record_expires(rec), m.ended };
     json_decref(rec);
     return f;
 }

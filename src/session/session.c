@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* Session lifecycle with express-session's semantics and format, plus what
- * it lacks: sessions tied to their realm, today's limits applied to every
- * stored session, IDs made with `add`, a change too big for memcached
- * refused, and a save before the response so a failed write is an error page. */
+/* Session lifecycle with express-session's semantics and format, plus
+ * realms, today's limits on every stored session, IDs made with `add`, and
+ * a save before the response so a failed write is an error page. */
 #include "sd_session.h"
 #include "sd_cookie.h"
 #include "sd_http.h"
@@ -17,8 +16,6 @@
 #include <http_log.h>
 #include <apr_atomic.h>
 #include <apr_strings.h>
-
-#include <limits.h>
 
 #ifdef APLOG_USE_MODULE
 APLOG_USE_MODULE(sessiondemo);
@@ -37,13 +34,12 @@ struct sd_session {
     int foreign;               /* ...naming a session of another realm     */
     const char *cookie_id;     /* ID from a validly signed cookie, or NULL */
     const char *cookie_value;  /* that cookie's decoded value             */
-    const char *cookie_name;   /* sd_vault_name of cookie_id, made once    */
-    const char *cookie_lock_key; /* ...and its lock key (~1 k to format)   */
+    const char *name;          /* sd_vault_name of the stored ID, made once */
+    const char *lock_key;      /* ...and its lock key (~1 k to format)     */
     const char *old_key;       /* found under an older secret's key        */
     int resign;                /* verified by an old secret: re-issue      */
     const char *id;            /* current ID; NULL until one is minted     */
-    json_t *data;              /* the session object (sd_record.h): the
-                                  loaded record unless is_new             */
+    json_t *data;              /* the loaded record, or a new object       */
     int changed;               /* express-session's "modified"             */
     json_t *lent;              /* fields sd_session_get_mut lent, as lent  */
     sd_session_intent intent;
@@ -62,25 +58,14 @@ struct sd_session {
     sd_session_lock *lock;     /* held lock, or NULL                       */
 };
 
-/* The lock key of `id`: the one made at load when it is the cookie's. */
-static const char *lock_key(const sd_session *s, const char *id)
+/* Names the stored session `id` (the loaded or the minted one) in
+ * memcached keys, once. 0 when no key of it fits memcached's limit (or
+ * OpenSSL failed). */
+static int name_id(sd_session *s, const char *id)
 {
-    const char *name;
-    if (id == s->cookie_id) {
-        return s->cookie_lock_key;
-    }
-    name = sd_vault_name(s->r->pool, s->v, id);
-    return name ? sd_session_lock_key(s->r->pool, s->conf, name) : NULL;
-}
-
-/* Names the cookie's session in memcached keys, once per request. 0 when
- * no key of it fits memcached's limit (or OpenSSL failed). */
-static int name_cookie(sd_session *s)
-{
-    s->cookie_name = sd_vault_name(s->r->pool, s->v, s->cookie_id);
-    s->cookie_lock_key = s->cookie_name
-                         ? sd_session_lock_key(s->r->pool, s->conf, s->cookie_name) : NULL;
-    return s->cookie_lock_key != NULL;
+    s->name = sd_vault_name(s->r->pool, s->v, id);
+    s->lock_key = s->name ? sd_session_lock_key(s->r->pool, s->conf, s->name) : NULL;
+    return s->lock_key != NULL;
 }
 
 /* Where the gate keeps the request's own session cookie once it has
@@ -120,56 +105,44 @@ static apr_array_header_t *find_cookies(request_rec *r, const char *name)
     return found;
 }
 
-/* The one verified ID among the cookies of our name. A sibling host can
- * plant one (Domain= or a longer Path), so no position wins: two values
- * that verify to different IDs make a guest. */
-static const char *choose_cookie(request_rec *r, const sd_config *conf,
-                                 const apr_array_header_t *values,
-                                 const char **value, int *matched, int *ambiguous)
-{
-    const char *id = NULL;
+/* A cookie of our name that one of the secrets signed. */
+typedef struct {
+    const char *id, *value;
+    int matched;            /* the secret's index                          */
+} signed_cookie;
 
-    *ambiguous = 0;
-    for (int i = 0; i < values->nelts; ++i) {
-        const char *v = APR_ARRAY_IDX(values, i, const char *);
-        int m = -1;
-        const char *this_id = sd_cookie_unsign(r->pool, v,
-                                               (const sd_secret *)conf->secrets->elts,
-                                               conf->secrets->nelts, &m);
-        if (!this_id) {
-            continue;
+/* The validly signed values, one per distinct ID: the one signed by the
+ * newest secret. */
+static apr_array_header_t *verify(request_rec *r, const sd_config *conf,
+                                  const apr_array_header_t *values)
+{
+    apr_array_header_t *ok = apr_array_make(r->pool, 1, sizeof(signed_cookie));
+
+    for (int i = 0; conf->secrets && i < values->nelts; ++i) {
+        signed_cookie c = { NULL, APR_ARRAY_IDX(values, i, const char *), -1 };
+        int j = 0;
+        c.id = sd_cookie_unsign(r->pool, c.value, (const sd_secret *)conf->secrets->elts,
+                                conf->secrets->nelts, &c.matched);
+        while (c.id && j < ok->nelts && strcmp(APR_ARRAY_IDX(ok, j, signed_cookie).id, c.id)) {
+            ++j;
         }
-        if (id && strcmp(id, this_id) != 0) {
-            *ambiguous = 1;
-            return NULL;
+        if (c.id && j == ok->nelts) {
+            APR_ARRAY_PUSH(ok, signed_cookie) = c;
         }
-        if (!id || m < *matched) {
-            /* The same ID under the current secret beats a retired one. */
-            id = this_id;
-            *value = v;
-            *matched = m;
+        else if (c.id && c.matched < APR_ARRAY_IDX(ok, j, signed_cookie).matched) {
+            APR_ARRAY_IDX(ok, j, signed_cookie) = c;
         }
     }
-    return id;
+    return ok;
 }
 
 apr_array_header_t *sd_session_cookie_ids(request_rec *r, const sd_vhost *v)
 {
-    const sd_config *conf = v->conf;
-    const apr_array_header_t *values = find_cookies(r, conf->cookie_name);
+    const apr_array_header_t *ok = verify(r, v->conf, find_cookies(r, v->conf->cookie_name));
     apr_array_header_t *ids = apr_array_make(r->pool, 2, sizeof(const char *));
 
-    for (int i = 0; conf->secrets && i < values->nelts; ++i) {
-        const char *id = sd_cookie_unsign(r->pool, APR_ARRAY_IDX(values, i, const char *),
-                                          (const sd_secret *)conf->secrets->elts,
-                                          conf->secrets->nelts, NULL);
-        int seen = 0;
-        for (int j = 0; id && j < ids->nelts; ++j) {
-            seen |= strcmp(APR_ARRAY_IDX(ids, j, const char *), id) == 0;
-        }
-        if (id && !seen) {
-            APR_ARRAY_PUSH(ids, const char *) = id;
-        }
+    for (int i = 0; i < ok->nelts; ++i) {
+        APR_ARRAY_PUSH(ids, const char *) = APR_ARRAY_IDX(ok, i, signed_cookie).id;
     }
     return ids;
 }
@@ -193,25 +166,17 @@ static sd_result start_new(sd_session *s)
     return SD_OK;
 }
 
-/* A logged-in record the Express app logged in on our stamped guest record
- * ("login":"none", which it keeps as it was): under Adopt, the Express
- * app's login, as an express-session record's is. */
-static int express_on_guest(const sd_session *s, const json_t *rec)
-{
-    const char *login = sd_record_login(rec);
-    return s->conf->realmless == SD_REALMLESS_ADOPT && sd_record_realm(rec)
-           && login && strcmp(login, SD_RECORD_LOGIN_NONE) == 0
-           && (json_is_true(json_object_get(rec, "isLoggedIn"))
-               || json_object_get(rec, "username"));
-}
-
 /* Another realm's session (or express-session's, unless this realm adopts
  * those) makes the request a guest and is neither shown, written nor
  * deleted; so does, where passwords are checked, a logged-in session whose
- * login no password verified. */
-static int is_foreign(const sd_session *s, const json_t *rec)
+ * login no password verified. *adopted: the record's login is the Express
+ * app's, trusted under SessionDemoRealmless Adopt. */
+static int is_foreign(const sd_session *s, const json_t *rec, const sd_record_meta *m,
+                      int *adopted)
 {
-    const char *realm = sd_record_realm(rec), *login;
+    const char *realm = m->realm, *login = m->login;
+    int logged_in = json_is_true(json_object_get(rec, "isLoggedIn"))
+                    || json_object_get(rec, "username");
     if (!(realm ? strcmp(realm, s->conf->realm) == 0
                 : s->conf->realmless == SD_REALMLESS_ADOPT)) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, s->r, SD_LOGNO(00312)
@@ -221,10 +186,12 @@ static int is_foreign(const sd_session *s, const json_t *rec)
                       ap_escape_logitem(s->r->pool, s->conf->realm));
         return 1;
     }
-    /* express-session's records (realm NULL, adopted) are the admin's
-     * trust in the Express app's login (SessionDemoRealmless Adopt), for a
-     * name the username rule takes: the Express app never applied it. */
-    if (!realm || express_on_guest(s, rec)) {
+    /* express-session's records, and the Express app's login on our guest
+     * record ("login":"none", which it keeps as it was), for a name the
+     * username rule takes: the Express app never applied it. */
+    *adopted = !realm || (s->conf->realmless == SD_REALMLESS_ADOPT && logged_in && login
+                          && strcmp(login, SD_RECORD_LOGIN_NONE) == 0);
+    if (*adopted) {
         const json_t *name = json_object_get(rec, "username");
         sd_username_verdict verdict = json_is_string(name)
             ? sd_username_check(json_string_value(name), json_string_length(name),
@@ -238,15 +205,12 @@ static int is_foreign(const sd_session *s, const json_t *rec)
             return 1;
         }
     }
-    if (!s->v->rt.authn || !realm
-        || (!json_is_true(json_object_get(rec, "isLoggedIn"))
-            && !json_object_get(rec, "username"))) {
+    if (!s->v->rt.authn || !realm || !logged_in) {
         return 0;
     }
     /* Every record we write says how its login was verified, a guest's
      * "none": a logged-in record that says nothing is an older version's
      * (its demo logins look the same), a guest here, Adopt or not. */
-    login = sd_record_login(rec);
     if (login && (strcmp(login, SD_RECORD_LOGIN_PASSWORD) == 0
                   || ((strcmp(login, SD_RECORD_LOGIN_EXPRESS) == 0
                        || strcmp(login, SD_RECORD_LOGIN_NONE) == 0)
@@ -267,11 +231,11 @@ static int is_foreign(const sd_session *s, const json_t *rec)
 /* express-session's app kept the name as typed; here one account has one
  * name (SessionDemoUsernameCase). Applied to every copy read, so a re-read
  * before a refresh compares like with like. */
-static void lower_adopted_name(sd_session *s, json_t *rec)
+static void lower_adopted_name(sd_session *s, json_t *rec, const char *realm)
 {
     const json_t *name;
 
-    if (sd_record_realm(rec) != NULL || s->conf->username_case != SD_USERNAME_LOWER) {
+    if (realm != NULL || s->conf->username_case != SD_USERNAME_LOWER) {
         return;
     }
     name = json_object_get(rec, "username");
@@ -284,9 +248,10 @@ static void lower_adopted_name(sd_session *s, json_t *rec)
     }
 }
 
-/* Reads and vets the stored value. Returns SD_OK (s filled, or started new
- * when the value is unusable), SD_UNAVAILABLE or SD_FAILED (logged). */
-static sd_result load_stored(sd_session *s)
+/* Reads and vets the stored session of s->cookie_id, under its lock when
+ * the intent is to update it. Returns SD_OK (s filled, or started new when
+ * the value is unusable), SD_BUSY, SD_UNAVAILABLE or SD_FAILED (logged). */
+static sd_result open_stored(sd_session *s)
 {
     request_rec *r = s->r;
     const sd_config *conf = s->conf;
@@ -295,9 +260,17 @@ static sd_result load_stored(sd_session *s)
     apr_uint16_t flags = 0;
     json_t *rec = NULL;
     const char *err = NULL;
+    sd_record_meta m;
+    sd_result rc;
+    int adopted = 0;
 
+    if (conf->lock && s->intent != SD_SESSION_READ
+        && (rc = sd_session_lock_acquire(r, s->v, s->name, s->intent == SD_SESSION_UPDATE_TRY
+                                         ? SD_LOCK_TRY : SD_LOCK_WAIT, &s->lock)) != SD_OK) {
+        return rc;
+    }
     /* Holding the lock, a read also rewrites replicas left behind. */
-    switch (sd_vault_read(r, s->v, s->cookie_id, s->cookie_lock_key,
+    switch (sd_vault_read(r, s->v, s->cookie_id, s->lock_key,
                           s->lock ? SD_STORE_LOCKED : SD_STORE_READ_ONLY,
                           &val, &len, &flags, &s->old_key)) {
     case SD_STORE_OK:
@@ -317,12 +290,13 @@ static sd_result load_stored(sd_session *s)
                       err ? err : "wrong flags or too large");
         return start_new(s);
     }
-    s->foreign = is_foreign(s, rec);
+    m = sd_record_meta_read(rec);
+    s->foreign = is_foreign(s, rec, &m, &adopted);
     if (s->foreign) {
         SD_STATS_INC(s->v->rt.stats, foreign_realm);
         return start_new(s);
     }
-    if (sd_record_ended(rec)) {
+    if (m.ended) {
         /* Logged out or regenerated: a fresh ID, never the old one. */
         return start_new(s);
     }
@@ -341,31 +315,16 @@ static sd_result load_stored(sd_session *s)
     SD_STATS_INC(s->v->rt.stats, loaded);
 
     s->is_new = 0;
-    /* The Express app's login on our guest record is adopted as an
-     * express-session record's is: indexed at its first save here. */
-    s->adopted = sd_record_realm(rec) == NULL || express_on_guest(s, rec);
-    /* An adopted session keeps saying, once we write it, that its login
-     * is the Express app's, which only an adopting realm trusts. */
-    s->login = s->adopted ? SD_RECORD_LOGIN_EXPRESS : sd_record_login(rec);
-    lower_adopted_name(s, rec);
+    /* Indexed at its first save here. Once we write it, it keeps saying
+     * that its login is the Express app's, which only Adopt trusts. */
+    s->adopted = adopted;
+    s->login = s->adopted ? SD_RECORD_LOGIN_EXPRESS : m.login;
+    lower_adopted_name(s, rec, m.realm);
     s->id = s->cookie_id;
     s->data = rec;
-    s->created = sd_record_created(rec);
-    s->gen = sd_record_generation(rec);
+    s->created = m.created;
+    s->gen = m.gen;
     return SD_OK;
-}
-
-/* The stored session of s->cookie_id, under its lock when the intent
- * is to update it. */
-static sd_result open_stored(sd_session *s, sd_session_lock_mode mode)
-{
-    if (s->conf->lock && s->intent == SD_SESSION_UPDATE) {
-        sd_result rc = sd_session_lock_acquire(s->r, s->v, s->cookie_name, mode, &s->lock);
-        if (rc != SD_OK) {
-            return rc;
-        }
-    }
-    return load_stored(s);
 }
 
 static sd_session *session_new(request_rec *r, const sd_vhost *v, sd_session_intent intent)
@@ -384,71 +343,58 @@ sd_result sd_session_load(request_rec *r, const sd_vhost *v,
     const sd_config *conf = v->conf;
     sd_session *s = *out = session_new(r, v, intent);
     const apr_array_header_t *values = find_cookies(r, conf->cookie_name);
-    const char *value = NULL;
-    int matched = INT_MAX, ambiguous = 0;
+    const apr_array_header_t *ok = verify(r, conf, values);
+    /* A sibling host can plant one (Domain= or a longer Path), so no
+     * position wins: values that verify to different IDs make a guest. */
+    const signed_cookie *c = ok->nelts == 1 ? (const signed_cookie *)ok->elts : NULL;
 
     s->had_cookie = values->nelts > 0;
-    s->cookie_id = choose_cookie(r, conf, values, &value, &matched, &ambiguous);
-    if (ambiguous) {
+    if (ok->nelts > 1) {
         SD_STATS_INC(v->rt.stats, bad_signatures);
-        /* A planted cookie (a sibling host's Domain= or a longer Path) or
-         * one left from another Path or Domain. Info: the client sends it
-         * on every request; bad_signatures counts it for monitoring. */
+        /* A planted cookie or one left from another Path or Domain. Info:
+         * the client sends it on every request; bad_signatures counts it. */
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00323)
                       "%d cookies named %s name different valid sessions"
                       " (one may be planted by a sibling host); treating the"
                       " request as a guest", values->nelts,
                       ap_escape_logitem(r->pool, conf->cookie_name));
     }
-    if (s->had_cookie && !ambiguous) {
-        if (!s->cookie_id) {
-            SD_STATS_INC(v->rt.stats, bad_signatures);
-            /* Tampered, truncated or signed with a retired secret: a guest.
-             * Info, not warning: any client can send junk. */
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00303)
-                          "session cookie signature does not verify; treating"
-                          " the request as a new visitor");
-        }
-        else if (!name_cookie(s)) {
-            /* Neither side ever makes one; its keys would not fit memcached's. */
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00314)
-                          "session ID of %" APR_SIZE_T_FMT " bytes is too long for a"
-                          " memcached key; treating the request as a new visitor",
-                          strlen(s->cookie_id));
-            s->cookie_id = NULL;
-        }
+    else if (s->had_cookie && !c) {
+        SD_STATS_INC(v->rt.stats, bad_signatures);
+        /* Tampered, truncated or signed with a retired secret: a guest.
+         * Info, not warning: any client can send junk. */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00303)
+                      "session cookie signature does not verify; treating"
+                      " the request as a new visitor");
     }
-    if (!s->cookie_id) {
+    else if (c && !name_id(s, c->id)) {
+        /* Neither side ever makes one; its keys would not fit memcached's. */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00314)
+                      "session ID of %" APR_SIZE_T_FMT " bytes is too long for a"
+                      " memcached key; treating the request as a new visitor",
+                      strlen(c->id));
+        c = NULL;
+    }
+    if (!c) {
         return start_new(s);
     }
-    s->resign = matched > 0;
-    s->cookie_value = value;
-    return open_stored(s, SD_LOCK_WAIT);
-}
-
-static sd_result open_by_id(request_rec *r, const sd_vhost *v, const char *id,
-                      sd_session_intent intent, sd_session_lock_mode mode, sd_session **out)
-{
-    sd_session *s = *out = session_new(r, v, intent);
-
-    s->detached = 1;
-    s->cookie_id = id;
-    if (!name_cookie(s)) {
-        s->cookie_id = NULL;
-        return start_new(s);
-    }
-    return open_stored(s, mode);
+    s->cookie_id = c->id;
+    s->cookie_value = c->value;
+    s->resign = c->matched > 0;
+    return open_stored(s);
 }
 
 sd_result sd_session_open(request_rec *r, const sd_vhost *v, const char *id,
                     sd_session_intent intent, sd_session **out)
 {
-    return open_by_id(r, v, id, intent, SD_LOCK_WAIT, out);
-}
+    sd_session *s = *out = session_new(r, v, intent);
 
-sd_result sd_session_open_try(request_rec *r, const sd_vhost *v, const char *id, sd_session **out)
-{
-    return open_by_id(r, v, id, SD_SESSION_UPDATE, SD_LOCK_TRY, out);
+    s->detached = 1;
+    if (!name_id(s, id)) {
+        return start_new(s);
+    }
+    s->cookie_id = id;
+    return open_stored(s);
 }
 
 const json_t *sd_session_get(sd_session *s, const char *key)
@@ -456,8 +402,8 @@ const json_t *sd_session_get(sd_session *s, const char *key)
     return json_object_get(s->data, key);
 }
 
-/* "modified" is known from these three calls, the only way to change the
- * fields; only lent fields are copied, to compare at the commit. */
+/* "modified" is known from the three calls that change fields; only lent
+ * fields are copied, to compare at the commit. */
 static void settle_lent(sd_session *s)
 {
     const char *key;
@@ -520,9 +466,8 @@ static apr_int64_t ttl_until(apr_time_t when, apr_time_t now)
     return ttl < 1 ? 1 : ttl;
 }
 
-/* Ends the stored session. With replicas by a tombstone, a newer
- * generation that outvotes a copy a replica kept while it missed the
- * logout; with one copy, a delete is final. */
+/* Ends the stored session: with replicas by a tombstone, a generation that
+ * outvotes a copy a replica kept while it missed the end; else a delete. */
 static sd_result remove_stored(sd_session *s)
 {
     request_rec *r = s->r;
@@ -547,17 +492,14 @@ static sd_result remove_stored(sd_session *s)
         sd_record_meta meta = { s->conf->realm, s->gen + 1, now, s->created, 1,
                                 SD_RECORD_LOGIN_NONE };
         sd_record_cookie_attrs attrs = cookie_attrs(s, until - now, until);
-        const char *value = NULL;
         apr_size_t len = 0;
-        if (tomb) {
-            value = sd_record_encode(r->pool, tomb, &attrs, &meta, &len);
-        }
+        const char *value = tomb ? sd_record_encode(r->pool, tomb, &attrs, &meta, &len) : NULL;
         if (!value) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00318)
                           "out of memory writing the session's tombstone");
             return SD_FAILED;
         }
-        res = sd_vault_write(r, s->v, s->id, lock_key(s, s->id), value, len, &meta,
+        res = sd_vault_write(r, s->v, s->id, s->lock_key, value, len, &meta,
                              ttl > floor ? ttl : floor, s->old_key);
     }
     if (res != SD_STORE_OK) {
@@ -588,9 +530,8 @@ sd_result sd_session_destroy(sd_session *s)
     return rc;
 }
 
-/* Every attribute comes from the current configuration, so turning on
- * Secure or narrowing the Path applies to every session on its next
- * response. */
+/* From the current configuration: a change applies to every session on
+ * its next response. */
 static void add_set_cookie(sd_session *s, const char *domain, const char *value,
                            int has_expires, apr_time_t expires)
 {
@@ -628,9 +569,8 @@ static void index_down_logged(sd_session *s)
 }
 
 /* A logged-in session is saved only while its user's index lists it: a
- * revoke finds sessions through the index alone, so a copy put back in
- * memcached after its end would otherwise live on out of every later
- * revoke's reach. Asked on writes only. */
+ * revoke finds sessions through the index alone, so a copy put back after
+ * its end would otherwise live on out of every revoke's reach. */
 static sd_result check_listed(sd_session *s)
 {
     request_rec *r = s->r;
@@ -672,8 +612,8 @@ static sd_result check_listed(sd_session *s)
     return SD_ENDED;
 }
 
-/* Writes the session: `add` under a fresh ID for new sessions (retrying on
- * the astronomically unlikely collision), `set` for existing ones. */
+/* `add` under a fresh ID for a new session (retried on the astronomically
+ * unlikely collision), `set` for a stored one. */
 static sd_result save(sd_session *s, apr_time_t lifetime, apr_time_t expires, apr_time_t now)
 {
     request_rec *r = s->r;
@@ -722,8 +662,7 @@ static sd_result save(sd_session *s, apr_time_t lifetime, apr_time_t expires, ap
         if ((rc = check_listed(s)) != SD_OK) {
             return rc;
         }
-        res = sd_vault_write(r, s->v, s->id, lock_key(s, s->id), value, len, &meta, ttl,
-                             s->old_key);
+        res = sd_vault_write(r, s->v, s->id, s->lock_key, value, len, &meta, ttl, s->old_key);
         if (res == SD_STORE_OK) {
             SD_STATS_INC(s->v->rt.stats, saved);
             s->written = 1;
@@ -742,7 +681,8 @@ static sd_result save(sd_session *s, apr_time_t lifetime, apr_time_t expires, ap
                 return SD_FAILED;
             }
             s->id = apr_pstrdup(r->pool, id);
-            res = sd_vault_add(r, s->v, s->id, lock_key(s, s->id), value, len, &meta, ttl);
+            name_id(s, s->id);
+            res = sd_vault_add(r, s->v, s->id, s->lock_key, value, len, &meta, ttl);
         }
         if (res == SD_STORE_OK) {
             SD_STATS_INC(s->v->rt.stats, created);
@@ -759,10 +699,9 @@ static sd_result save(sd_session *s, apr_time_t lifetime, apr_time_t expires, ap
     return SD_OK;
 }
 
-/* For a refresh of a session loaded without the lock: takes the lock
- * without waiting and re-reads. 1 when the stored data is still what was
- * loaded; 0 when the lock is busy or the store does not answer (the page
- * is not made to wait), or another request changed or ended the session. */
+/* Before a refresh of a session loaded without the lock: 1 when the lock,
+ * only tried (the page is not made to wait), is had and the stored data is
+ * still what was loaded. */
 static int recheck_allows_write(sd_session *s)
 {
     request_rec *r = s->r;
@@ -771,27 +710,21 @@ static int recheck_allows_write(sd_session *s)
     apr_uint16_t flags = 0;
     json_t *rec = NULL;
     const char *err = NULL;
+    sd_record_meta m;
 
-    /* Only a loaded session is rechecked, so s->id is the cookie's. */
-    if (sd_session_lock_acquire(r, s->v, s->cookie_name, SD_LOCK_TRY, &s->lock) != SD_OK
-        || sd_vault_read(r, s->v, s->id, lock_key(s, s->id), SD_STORE_LOCKED, &val, &len,
-                         &flags, NULL)
-           != SD_STORE_OK
+    if (sd_session_lock_acquire(r, s->v, s->name, SD_LOCK_TRY, &s->lock) != SD_OK
+        || sd_vault_read(r, s->v, s->id, s->lock_key, SD_STORE_LOCKED, &val, &len, &flags,
+                         NULL) != SD_STORE_OK
         || flags != SD_VAULT_FLAGS_JSON || len > SD_STORE_MAX_VALUE
-        || !(rec = sd_record_decode(r->pool, val, len, &err))
-        || sd_record_generation(rec) != s->gen) {
+        || !(rec = sd_record_decode(r->pool, val, len, &err))) {
         return 0;
     }
-    lower_adopted_name(s, rec);
+    m = sd_record_meta_read(rec);
+    if (m.gen != s->gen) {
+        return 0;
+    }
+    lower_adopted_name(s, rec, m.realm);
     return sd_record_same_fields(rec, s->data);
-}
-
-/* Whether less than `percent` of `span` is left before `deadline`, in
- * floating point: a far-future stored expiry must not overflow. */
-static int refresh_due(apr_time_t deadline, apr_time_t now, apr_time_t span,
-                       apr_int64_t percent)
-{
-    return !deadline || (double)(deadline - now) * 100.0 < (double)span * (double)percent;
 }
 
 static void expire_cookies(sd_session *s)
@@ -888,11 +821,13 @@ static sd_result commit_session(sd_session *s)
         facts.is_new = s->is_new;
         /* A read-only load is unmodified by contract (sd_session.h). */
         settle_lent(s);
-        facts.modified = s->changed && (s->is_new || s->intent == SD_SESSION_UPDATE);
+        facts.modified = s->changed && (s->is_new || s->intent != SD_SESSION_READ);
         facts.save_uninitialized = conf->save_uninitialized != 0;
         facts.resave = conf->resave != 0;
         facts.rolling = conf->rolling != 0;
-        facts.refresh_due = refresh_due(s->deadline, now, span, conf->refresh_percent);
+        /* In floating point: a far-future stored expiry must not overflow. */
+        facts.refresh_due = !s->deadline || (double)(s->deadline - now) * 100.0
+                                            < (double)span * (double)conf->refresh_percent;
         facts.clamped_in_place = clamped && s->deadline && expires <= s->deadline;
         facts.has_expiry = has_expiry;
         facts.resign = s->resign != 0;
@@ -907,9 +842,6 @@ static sd_result commit_session(sd_session *s)
     if (plan.recheck && !recheck_allows_write(s)) {
         plan.write = 0;
         plan.send_cookie = plan.cookie_if_dropped;
-    }
-    if (!plan.write && !plan.send_cookie) {
-        return SD_OK;
     }
     if (plan.write && (rv = save(s, has_expiry ? (lifetime ? lifetime : expires - now) : 0,
                                  expires, now)) != SD_OK) {
@@ -1001,8 +933,7 @@ void sd_session_close(sd_session *s)
 sd_result sd_session_commit(sd_session *s)
 {
     sd_result rc = commit_session(s);
-    /* Released as soon as the session is written, not at the end of the
-     * request, so the next request of this session can start. */
+    /* Now, not at the end of the request: the next one may start. */
     sd_session_lock_release(s->lock);
     return rc;
 }

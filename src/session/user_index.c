@@ -183,8 +183,8 @@ static sd_result read_index(request_rec *r, const sd_vhost *v, const index_name 
     out->ended_before = ms_member(json_object_get(rec, "ended"), "before");
     out->ended_keep = json_string_value(json_object_get(json_object_get(rec, "ended"), "keep"));
     out->rebuilt = ms_member(rec, "rebuilt");
-    out->gen = sd_record_generation(rec);
-    out->created = sd_record_created(rec);
+    out->gen = sd_record_meta_read(rec).gen;
+    out->created = sd_record_meta_read(rec).created;
     sessions = json_object_get(rec, "sessions");
     if (json_is_array(sessions)) {
         size_t i;
@@ -311,8 +311,8 @@ static int end_session(request_rec *r, const sd_vhost *v, const char *user, cons
 {
     sd_session *s;
     const json_t *name;
-    sd_result rc = try_only ? sd_session_open_try(r, v, id, &s)
-                            : sd_session_open(r, v, id, SD_SESSION_UPDATE, &s);
+    sd_result rc = sd_session_open(r, v, id, try_only ? SD_SESSION_UPDATE_TRY : SD_SESSION_UPDATE,
+                                   &s);
     int ended = 0, unlocked = 0;
 
     if (rc != SD_OK && !try_only && v->conf->lock != SD_LOCK_OFF) {

@@ -175,8 +175,8 @@ int main(void)
             "\"saved\":1795856400000,\"created\":1795850000000},\"isLoggedIn\":true}";
         apr_time_t saved = apr_time_from_sec(1795856400), created = apr_time_from_sec(1795850000);
         TAP_OK((rec = sd_record_decode(p, stored, strlen(stored), &err)), "a record with our member decodes");
-        TAP_IS_STR(sd_record_realm(rec), "shop", "its realm is read");
-        TAP_OK(sd_record_saved(rec) == saved && sd_record_created(rec) == created,
+        TAP_IS_STR(sd_record_meta_read(rec).realm, "shop", "its realm is read");
+        TAP_OK(sd_record_saved(rec) == saved && sd_record_meta_read(rec).created == created,
                "its last write and creation are read");
         TAP_OK(sd_record_deadline(rec, apr_time_from_sec(86400), 0) == sd_record_expires(rec),
                "under a longer MaxAge the stored expiry decides");
@@ -195,7 +195,7 @@ int main(void)
             "\"httpOnly\":true,\"path\":\"/\"},\"n\":1}";
         const char *browser = "{\"cookie\":{\"originalMaxAge\":null,\"expires\":null,\"path\":\"/\"}}";
         TAP_OK((rec = sd_record_decode(p, express, strlen(express), &err))
-               && sd_record_realm(rec) == NULL, "express-session's record has no realm");
+               && sd_record_meta_read(rec).realm == NULL, "express-session's record has no realm");
         TAP_OK(sd_record_saved(rec) == sd_record_expires(rec) - apr_time_from_sec(60),
                "... its last write is its expiry less its lifetime");
         TAP_OK((rec = sd_record_decode(p, browser, strlen(browser), &err))
@@ -245,15 +245,15 @@ int main(void)
                    "{\"sessiondemo\":{\"realm\":\"r\",\"gen\":3,\"saved\":2000,\"created\":1000,"
                    "\"login\":\"demo\"}}", "... as {realm, gen, saved, created, login}");
         TAP_OK((rec = sd_record_decode(p, with, strlen(with), &err))
-               && sd_record_login(rec) && strcmp(sd_record_login(rec), "password") == 0,
+               && sd_record_meta_read(rec).login && strcmp(sd_record_meta_read(rec).login, "password") == 0,
                "the reader reads login");
         TAP_OK((rec = sd_record_decode(p, mine, strlen(mine), &err)) == NULL
                && (rec = sd_record_decode(p, apr_pstrcat(p, "{\"cookie\":{},", mine + 1, NULL),
                                           strlen(mine) + 12, &err))
-               && sd_record_login(rec) && strcmp(sd_record_login(rec), "demo") == 0
-               && sd_record_generation(rec) == 3,
+               && sd_record_meta_read(rec).login && strcmp(sd_record_meta_read(rec).login, "demo") == 0
+               && sd_record_meta_read(rec).gen == 3,
                "what is written is what is read (a record needs its cookie)");
-        TAP_OK((rec = sd_record_decode(p, old, strlen(old), &err)) && !sd_record_login(rec),
+        TAP_OK((rec = sd_record_decode(p, old, strlen(old), &err)) && !sd_record_meta_read(rec).login,
                "a record of an older version has no login");
     }
 
