@@ -441,10 +441,9 @@ static int route_protected(route_ctx *ctx, sd_http_reply *out)
 
 static void json_error(route_ctx *ctx, sd_http_reply *out, int status, const char *message)
 {
-    json_t *body = sd_json_track(ctx->r->pool, json_object());
-    json_object_set_new(body, "success", json_false());
-    json_object_set_new(body, "error", json_string(message));
-    sd_http_json(ctx->r, out, status, body);
+    sd_http_json(ctx->r, out, status,
+                 sd_json_track(ctx->r->pool,
+                               json_pack("{s:b,s:s}", "success", 0, "error", message)));
 }
 
 static int route_add_to_cart(route_ctx *ctx, sd_http_reply *out)
@@ -508,11 +507,10 @@ static int route_add_to_cart(route_ctx *ctx, sd_http_reply *out)
 static int route_cart(route_ctx *ctx, sd_http_reply *out)
 {
     const json_t *cart = sd_session_get(ctx->session, "cart");
-    json_t *body = sd_json_track(ctx->r->pool, json_object());
+    json_t *items = json_is_array(cart) ? json_incref((json_t *)cart) : json_array();
 
-    json_object_set_new(body, "items", json_is_array(cart) ? json_incref((json_t *)cart)
-                                                           : json_array());
-    sd_http_json(ctx->r, out, HTTP_OK, body);
+    sd_http_json(ctx->r, out, HTTP_OK,
+                 sd_json_track(ctx->r->pool, json_pack("{s:o}", "items", items)));
     return OK;
 }
 
@@ -725,12 +723,9 @@ static void error_reply(route_ctx *ctx, sd_http_reply *out, int status, const ch
         json_error(ctx, out, status, message);
         return;
     }
-    json_t *view = sd_json_track(r->pool, json_object());
-    json_object_set_new(view, "status", json_integer(status));
-    json_object_set_new(view, "title",
-                        json_string(ap_get_status_line(status) + 4));
-    json_object_set_new(view, "message", json_string(message));
-    render(ctx, out, status, SD_VIEW_ERROR, view);
+    render(ctx, out, status, SD_VIEW_ERROR,
+           sd_json_track(r->pool, json_pack("{s:i,s:s,s:s}", "status", status, "title",
+                                            ap_get_status_line(status) + 4, "message", message)));
 }
 
 /* Removes the Set-Cookie lines of our cookie, keeping other modules'. */
