@@ -52,11 +52,12 @@ const char *sd_http_csp(apr_pool_t *p, const char *style_source);
 /* The HTTP status that answers a lower unit's result: OK for SD_OK. */
 int sd_http_status(sd_result rc);
 
-void sd_http_text(sd_http_reply *out, int status, const char *text);
-void sd_http_redirect(sd_http_reply *out, const char *location);
+/* The reply builders return OK, for a route to return. */
+int sd_http_text(sd_http_reply *out, int status, const char *text);
+int sd_http_redirect(sd_http_reply *out, const char *location);
 
 /* The body as JSON; a 500 if it cannot be encoded (logged). */
-void sd_http_json(request_rec *r, sd_http_reply *out, int status, const json_t *body);
+int sd_http_json(request_rec *r, sd_http_reply *out, int status, const json_t *body);
 
 /* Sends the reply with no-store, the CSP, the framing and sniffing headers,
  * and Retry-After on a 503. Returns OK. */

@@ -265,32 +265,34 @@ int sd_http_status(sd_result rc)
     return HTTP_INTERNAL_SERVER_ERROR;
 }
 
-void sd_http_text(sd_http_reply *out, int status, const char *text)
+int sd_http_text(sd_http_reply *out, int status, const char *text)
 {
     out->status = status;
     out->content_type = TEXT_TYPE;
     out->body = text;
     out->len = strlen(text);
+    return OK;
 }
 
-void sd_http_redirect(sd_http_reply *out, const char *location)
+int sd_http_redirect(sd_http_reply *out, const char *location)
 {
-    sd_http_text(out, HTTP_MOVED_TEMPORARILY, "Found. Redirecting\n");
     out->location = location;
+    return sd_http_text(out, HTTP_MOVED_TEMPORARILY, "Found. Redirecting\n");
 }
 
-void sd_http_json(request_rec *r, sd_http_reply *out, int status, const json_t *body)
+int sd_http_json(request_rec *r, sd_http_reply *out, int status, const json_t *body)
 {
     char *text = sd_json_dump(r->pool, body, &out->len);
     if (!text) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00418)
                       "the JSON reply could not be encoded (out of memory)");
-        sd_http_text(out, HTTP_INTERNAL_SERVER_ERROR, "Internal error; it has been logged.\n");
-        return;
+        return sd_http_text(out, HTTP_INTERNAL_SERVER_ERROR,
+                            "Internal error; it has been logged.\n");
     }
     out->status = status;
     out->content_type = JSON_TYPE;
     out->body = text;
+    return OK;
 }
 
 int sd_http_send(request_rec *r, const char *csp, const sd_http_reply *out)

@@ -63,14 +63,16 @@ static const char *app_url(const route_ctx *ctx, const char *route)
     return *ctx->base ? apr_pstrcat(ctx->r->pool, ctx->base, route, NULL) : route;
 }
 
-static void render(route_ctx *ctx, sd_http_reply *out, int status, sd_views_page page,
-                   json_t *view)
+/* Returns OK, for a route to return. */
+static int render(route_ctx *ctx, sd_http_reply *out, int status, sd_views_page page,
+                  json_t *view)
 {
     /* Templates write their links as {{base}}/login. */
     json_object_set_new(view, "base", json_string(ctx->base));
     out->status = status;
     out->content_type = SD_HTTP_HTML;
     out->body = sd_views_render(ctx->r->pool, ctx->v->rt.views, page, view, &out->len);
+    return OK;
 }
 
 /* -------------------------------------------------------------- requests */
@@ -135,8 +137,7 @@ static int route_home(route_ctx *ctx, sd_http_reply *out)
         json_int_t count = json_integer_value(sd_session_get(ctx->session, "visitCount"));
         sd_session_set_new(ctx->session, "visitCount", json_integer(count + 1));
     }
-    render(ctx, out, HTTP_OK, SD_VIEW_HOME, view);
-    return OK;
+    return render(ctx, out, HTTP_OK, SD_VIEW_HOME, view);
 }
 
 /* A parameter of the query string, or NULL. */
@@ -161,23 +162,7 @@ static int route_login_form(route_ctx *ctx, sd_http_reply *out)
     if (error) {
         json_object_set_new(view, strcmp(error, "2") == 0 ? "invalid" : "error", json_true());
     }
-    render(ctx, out, HTTP_OK, SD_VIEW_LOGIN, view);
-    return OK;
-}
-
-/* Counters that do not answer refuse the login, right password or wrong:
- * else the form is an unthrottled oracle while memcached is away. Said once
- * per child until they answer again, not once per login. */
-static int throttle_unavailable(route_ctx *ctx)
-{
-    SD_STATS_INC(ctx->v->rt.stats, throttle_unavailable);
-    if (sd_throttle_unreachable_first(ctx->v->rt.throttle)) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, ctx->r, SD_LOGNO(01201)
-                      "login throttle: its counters in memcached did not answer; logins are"
-                      " refused (503) until they do (said once)");
-    }
-    ctx->message = "Logging in is not possible right now. Please try again in a minute.";
-    return HTTP_SERVICE_UNAVAILABLE;
+    return render(ctx, out, HTTP_OK, SD_VIEW_LOGIN, view);
 }
 
 /* Before the password is checked, so a refusal tells nothing and depends
@@ -201,7 +186,17 @@ static int throttle_check(route_ctx *ctx, const char *username, const char **cli
     *client = NULL;
     if (sd_throttle_attempt(t, ctx->v->rt.store, &call, username, address, &counts, &verdict)
         != SD_STORE_OK) {
-        return throttle_unavailable(ctx);
+        /* Counters that do not answer refuse the login, right password or
+         * wrong: else the form is an unthrottled oracle while memcached is
+         * away. Said once per child until they answer again. */
+        SD_STATS_INC(ctx->v->rt.stats, throttle_unavailable);
+        if (sd_throttle_unreachable_first(t)) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(01201)
+                          "login throttle: its counters in memcached did not answer; logins are"
+                          " refused (503) until they do (said once)");
+        }
+        ctx->message = "Logging in is not possible right now. Please try again in a minute.";
+        return HTTP_SERVICE_UNAVAILABLE;
     }
     sd_throttle_reachable(t);
     if (verdict.outcome != SD_THROTTLE_ALLOW) {
@@ -231,9 +226,8 @@ static int throttle_check(route_ctx *ctx, const char *username, const char **cli
 /* The form again with its error, keeping where a gated page sent the user. */
 static int back_to_login(route_ctx *ctx, sd_http_reply *out, const char *next, const char *url)
 {
-    sd_http_redirect(out, next ? sd_next_path_login_url(ctx->r->pool, app_url(ctx, url), next)
-                               : app_url(ctx, url));
-    return OK;
+    const char *login = app_url(ctx, url);
+    return sd_http_redirect(out, next ? sd_next_path_login_url(ctx->r->pool, login, next) : login);
 }
 
 static int route_login(route_ctx *ctx, sd_http_reply *out)
@@ -330,8 +324,7 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
     /* In demo mode anyone can log in as anyone: an index would show them
      * each other's devices and let them end each other's sessions. */
     ctx->logged_in_as = ctx->v->rt.authn ? username : NULL;
-    sd_http_redirect(out, next ? next : app_url(ctx, "/"));
-    return OK;
+    return sd_http_redirect(out, next ? next : app_url(ctx, "/"));
 }
 
 /* The session list needs real passwords (see route_login); in demo mode
@@ -415,35 +408,30 @@ static int route_logout(route_ctx *ctx, sd_http_reply *out)
         || (rc = end_cookie_sessions(ctx)) != OK) {
         return rc;
     }
-    sd_http_redirect(out, app_url(ctx, "/"));
-    return OK;
+    return sd_http_redirect(out, app_url(ctx, "/"));
 }
 
 static int route_profile(route_ctx *ctx, sd_http_reply *out)
 {
     if (!is_logged_in(ctx)) {
-        sd_http_redirect(out, app_url(ctx, "/login"));
-        return OK;
+        return sd_http_redirect(out, app_url(ctx, "/login"));
     }
-    render(ctx, out, HTTP_OK, SD_VIEW_PROFILE, page_view(ctx, 1));
-    return OK;
+    return render(ctx, out, HTTP_OK, SD_VIEW_PROFILE, page_view(ctx, 1));
 }
 
 static int route_protected(route_ctx *ctx, sd_http_reply *out)
 {
     if (!is_logged_in(ctx)) {
-        sd_http_text(out, HTTP_UNAUTHORIZED, "Unauthorized");
-        return OK;
+        return sd_http_text(out, HTTP_UNAUTHORIZED, "Unauthorized");
     }
-    sd_http_text(out, HTTP_OK, "Protected content");
-    return OK;
+    return sd_http_text(out, HTTP_OK, "Protected content");
 }
 
-static void json_error(route_ctx *ctx, sd_http_reply *out, int status, const char *message)
+static int json_error(route_ctx *ctx, sd_http_reply *out, int status, const char *message)
 {
-    sd_http_json(ctx->r, out, status,
-                 sd_json_track(ctx->r->pool,
-                               json_pack("{s:b,s:s}", "success", 0, "error", message)));
+    return sd_http_json(ctx->r, out, status,
+                        sd_json_track(ctx->r->pool,
+                                      json_pack("{s:b,s:s}", "success", 0, "error", message)));
 }
 
 static int route_add_to_cart(route_ctx *ctx, sd_http_reply *out)
@@ -461,24 +449,21 @@ static int route_add_to_cart(route_ctx *ctx, sd_http_reply *out)
     if (!item || !*item) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00408)
                       "add-to-cart without an item");
-        json_error(ctx, out, HTTP_BAD_REQUEST, "item is required");
-        return OK;
+        return json_error(ctx, out, HTTP_BAD_REQUEST, "item is required");
     }
     if (strlen(item) > (apr_size_t)ctx->conf->max_item_len) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00409)
                       "cart item of %" APR_SIZE_T_FMT " bytes exceeds the limit of %"
                       APR_INT64_T_FMT, strlen(item), ctx->conf->max_item_len);
-        json_error(ctx, out, HTTP_BAD_REQUEST,
-                   apr_psprintf(r->pool, "item is longer than %" APR_INT64_T_FMT " bytes",
-                                ctx->conf->max_item_len));
-        return OK;
+        return json_error(ctx, out, HTTP_BAD_REQUEST,
+                          apr_psprintf(r->pool, "item is longer than %" APR_INT64_T_FMT " bytes",
+                                       ctx->conf->max_item_len));
     }
     item_json = json_string(item);
     if (!item_json) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00413)
                       "cart item is not valid UTF-8");
-        json_error(ctx, out, HTTP_BAD_REQUEST, "item must be UTF-8 text");
-        return OK;
+        return json_error(ctx, out, HTTP_BAD_REQUEST, "item must be UTF-8 text");
     }
     sd_json_track(r->pool, item_json);
     if ((rc = load_session(ctx)) != OK) {
@@ -493,15 +478,13 @@ static int route_add_to_cart(route_ctx *ctx, sd_http_reply *out)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00410)
                       "cart already holds %" APR_INT64_T_FMT " items",
                       ctx->conf->max_cart_items);
-        json_error(ctx, out, HTTP_BAD_REQUEST,
-                   apr_psprintf(r->pool, "the cart is full (%" APR_INT64_T_FMT " items)",
-                                ctx->conf->max_cart_items));
-        return OK;
+        return json_error(ctx, out, HTTP_BAD_REQUEST,
+                          apr_psprintf(r->pool, "the cart is full (%" APR_INT64_T_FMT " items)",
+                                       ctx->conf->max_cart_items));
     }
     json_array_append(cart, item_json);
     body = sd_json_track(r->pool, json_pack("{s:b}", "success", 1));
-    sd_http_json(ctx->r, out, HTTP_OK, body);
-    return OK;
+    return sd_http_json(ctx->r, out, HTTP_OK, body);
 }
 
 static int route_cart(route_ctx *ctx, sd_http_reply *out)
@@ -509,9 +492,8 @@ static int route_cart(route_ctx *ctx, sd_http_reply *out)
     const json_t *cart = sd_session_get(ctx->session, "cart");
     json_t *items = json_is_array(cart) ? json_incref((json_t *)cart) : json_array();
 
-    sd_http_json(ctx->r, out, HTTP_OK,
-                 sd_json_track(ctx->r->pool, json_pack("{s:o}", "items", items)));
-    return OK;
+    return sd_http_json(ctx->r, out, HTTP_OK,
+                        sd_json_track(ctx->r->pool, json_pack("{s:o}", "items", items)));
 }
 
 /* ------------------------------------------------- the user's sessions */
@@ -567,21 +549,18 @@ static int route_sessions(route_ctx *ctx, sd_http_reply *out)
         return rc;
     }
     if (!(user = session_user(ctx)) && ctx->json) {
-        json_error(ctx, out, HTTP_UNAUTHORIZED, "not logged in");
-        return OK;
+        return json_error(ctx, out, HTTP_UNAUTHORIZED, "not logged in");
     }
     if (!user) {
-        sd_http_redirect(out, sd_next_path_login_url(ctx->r->pool, app_url(ctx, "/login"),
-                                                     app_url(ctx, "/sessions")));
-        return OK;
+        return sd_http_redirect(out, sd_next_path_login_url(ctx->r->pool, app_url(ctx, "/login"),
+                                                            app_url(ctx, "/sessions")));
     }
     if ((rc = sessions_model(ctx, user, &list, &others)) != OK) {
         return rc;
     }
     if (ctx->json) {
-        sd_http_json(ctx->r, out, HTTP_OK,
-                     sd_json_track(ctx->r->pool, json_pack("{s:O}", "sessions", list)));
-        return OK;
+        return sd_http_json(ctx->r, out, HTTP_OK,
+                            sd_json_track(ctx->r->pool, json_pack("{s:O}", "sessions", list)));
     }
     view = page_view(ctx, 1);
     json_object_set(view, "sessions", list);
@@ -593,8 +572,7 @@ static int route_sessions(route_ctx *ctx, sd_http_reply *out)
         json_object_set_new(view, "notice", json_string(apr_psprintf(
             ctx->r->pool, "%" APR_INT64_T_FMT " session%s ended.", n, n == 1 ? "" : "s")));
     }
-    render(ctx, out, HTTP_OK, SD_VIEW_SESSIONS, view);
-    return OK;
+    return render(ctx, out, HTTP_OK, SD_VIEW_SESSIONS, view);
 }
 
 static int route_sessions_logout_others(route_ctx *ctx, sd_http_reply *out)
@@ -608,8 +586,7 @@ static int route_sessions_logout_others(route_ctx *ctx, sd_http_reply *out)
         return rc;
     }
     if (!(user = session_user(ctx))) {
-        sd_http_redirect(out, app_url(ctx, "/login"));
-        return OK;
+        return sd_http_redirect(out, app_url(ctx, "/login"));
     }
     rc = sd_http_status(sd_user_index_end(ctx->r, ctx->v, user, NULL, sd_session_id(ctx->session),
                                           &ended, NULL));
@@ -619,8 +596,8 @@ static int route_sessions_logout_others(route_ctx *ctx, sd_http_reply *out)
     if (rc != OK) {
         return rc;
     }
-    sd_http_redirect(out, apr_psprintf(ctx->r->pool, "%s/sessions?ended=%d", ctx->base, ended));
-    return OK;
+    return sd_http_redirect(out,
+                            apr_psprintf(ctx->r->pool, "%s/sessions?ended=%d", ctx->base, ended));
 }
 
 static int route_sessions_logout(route_ctx *ctx, sd_http_reply *out)
@@ -636,8 +613,7 @@ static int route_sessions_logout(route_ctx *ctx, sd_http_reply *out)
         return rc;
     }
     if (!(user = session_user(ctx))) {
-        sd_http_redirect(out, app_url(ctx, "/login"));
-        return OK;
+        return sd_http_redirect(out, app_url(ctx, "/login"));
     }
     handle = apr_table_get(form, "handle");
     rc = sd_http_status(sd_user_index_end(r, ctx->v, user, handle ? handle : "", NULL, &ended,
@@ -658,11 +634,9 @@ static int route_sessions_logout(route_ctx *ctx, sd_http_reply *out)
         && strcmp(ended_id, sd_session_id(ctx->session)) == 0) {
         /* This device's own: it is a logout. */
         sd_session_forget(ctx->session);
-        sd_http_redirect(out, app_url(ctx, "/"));
-        return OK;
+        return sd_http_redirect(out, app_url(ctx, "/"));
     }
-    sd_http_redirect(out, app_url(ctx, "/sessions?ended=1"));
-    return OK;
+    return sd_http_redirect(out, app_url(ctx, "/sessions?ended=1"));
 }
 
 static const route routes[] = {
