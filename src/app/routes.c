@@ -685,12 +685,11 @@ static const char *status_message(int status)
     }
 }
 
-static void error_reply(route_ctx *ctx, sd_http_reply *out, int status, const char *message)
+/* The error page or JSON error of status, with the route's message if any. */
+static void error_reply(route_ctx *ctx, sd_http_reply *out, int status)
 {
     request_rec *r = ctx->r;
-    if (!message) {
-        message = status_message(status);
-    }
+    const char *message = ctx->message ? ctx->message : status_message(status);
 
     memset(out, 0, sizeof(*out));
     if (ctx->json) {
@@ -835,13 +834,12 @@ int sd_routes_handle(request_rec *r, const sd_vhost *v)
     route_ctx ctx = { r, v, conf, SD_SESSION_READ, NULL, NULL, NULL, NULL, base ? base : "",
                       base ? path_below(r->uri, base) : NULL, NULL, 0 };
     sd_http_reply out = { 0 };
-    const char *message = NULL;
     int rc;
     const route *match = find_route(&ctx, base, &rc);
 
     if (!match) {
         ap_discard_request_body(r);
-        error_reply(&ctx, &out, rc, NULL);
+        error_reply(&ctx, &out, rc);
         return sd_http_send(r, v->rt.csp, &out);
     }
     ctx.intent = match->intent;
@@ -860,11 +858,11 @@ int sd_routes_handle(request_rec *r, const sd_vhost *v)
             rc = OK;
         }
         if (saved == SD_ENDED) {
-            message = "Your session has ended (signed out from another device or by an"
+            ctx.message = "Your session has ended (signed out from another device or by an"
                       " administrator); please log in again. Nothing was changed.";
         }
         if (rc != OK && saved == SD_TOO_LARGE) {
-            message = "This change would make your session larger than the session"
+            ctx.message = "This change would make your session larger than the session"
                       " store accepts, so it was not made; your session is unchanged.";
         }
     }
@@ -880,7 +878,7 @@ int sd_routes_handle(request_rec *r, const sd_vhost *v)
         if (rc == HTTP_REQUEST_ENTITY_TOO_LARGE || rc == HTTP_BAD_REQUEST) {
             r->connection->keepalive = AP_CONN_CLOSE;
         }
-        error_reply(&ctx, &out, rc, message ? message : ctx.message);
+        error_reply(&ctx, &out, rc);
     }
     return sd_http_send(r, v->rt.csp, &out);
 }
