@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* HTTP plumbing shared by the handlers: form bodies, the cross-site request
- * check, and the one path every reply takes: built in full before anything
- * goes out, then sent with the headers every page carries. Knows requests,
- * never the session or memcached. */
+/* HTTP plumbing shared by the handlers: form bodies, the cross-site check,
+ * and the one path every reply takes, built in full before anything goes
+ * out. Knows requests, never the session or memcached. */
 #ifndef SD_HTTP_H
 #define SD_HTTP_H
 
@@ -14,8 +13,6 @@
 #include "sd_result.h"
 
 #define SD_HTTP_HTML "text/html; charset=utf-8"
-#define SD_HTTP_JSON "application/json; charset=utf-8"
-#define SD_HTTP_TEXT "text/plain; charset=utf-8"
 
 typedef struct {
     int status;
@@ -29,9 +26,8 @@ typedef struct {
  * first X-Forwarded-Proto value when SessionDemoTrustProxy is On. */
 int sd_http_is_secure(request_rec *r, const sd_config *conf);
 
-/* Reads an application/x-www-form-urlencoded body of at most
- * SessionDemoMaxBodySize bytes into *form. Returns OK or the HTTP status to
- * answer (413, 415, 400), logged. */
+/* An urlencoded body of at most SessionDemoMaxBodySize bytes: OK, or the
+ * status to answer (413, 415, 400), logged. */
 int sd_http_read_form(request_rec *r, const sd_config *conf, apr_table_t **form);
 
 /* Whether an unsafe request comes from another site (and *why, for the
@@ -40,33 +36,31 @@ int sd_http_read_form(request_rec *r, const sd_config *conf, apr_table_t **form)
 int sd_http_cross_origin(request_rec *r, const sd_config *conf, const char **why);
 
 /* Whether a request proves it comes from this site's own pages, as an
- * admin action must: an Origin of this server (SessionDemoTrustedOrigin
- * does not count here) or Sec-Fetch-Site: same-origin, and nothing that says otherwise. Unlike
- * sd_http_cross_origin, a request with none of them is refused (*why says
- * what was missing). */
+ * admin action must: an Origin of this server (not SessionDemoTrustedOrigin)
+ * or Sec-Fetch-Site: same-origin, and nothing that says otherwise; else
+ * *why says what failed or was missing. */
 int sd_http_same_origin_proven(request_rec *r, const sd_config *conf, const char **why);
 
 /* The request the client sent: subrequests and internal redirects share its
  * headers (its cookie) and the gate's verdict on it. */
 request_rec *sd_http_initial_request(request_rec *r);
 
-/* The Content-Security-Policy of the module's pages: nothing may load, no
- * script runs, and the one stylesheet allowed is the one whose CSP source
- * (sd_views_style_source) is given. Made once, at start-up. */
+/* The pages' Content-Security-Policy: nothing loads, no script runs, and
+ * only the stylesheet of `style_source` (sd_views_style_source) applies. */
 const char *sd_http_csp(apr_pool_t *p, const char *style_source);
 
 /* The HTTP status that answers a lower unit's result: OK for SD_OK. */
 int sd_http_status(sd_result rc);
 
-void sd_http_text(sd_http_reply *out, int status, const char *text);
-void sd_http_redirect(sd_http_reply *out, const char *location);
+/* The reply builders return OK, for a route to return. */
+int sd_http_text(sd_http_reply *out, int status, const char *text);
+int sd_http_redirect(sd_http_reply *out, const char *location);
 
 /* The body as JSON; a 500 if it cannot be encoded (logged). */
-void sd_http_json(request_rec *r, sd_http_reply *out, int status, const json_t *body);
+int sd_http_json(request_rec *r, sd_http_reply *out, int status, const json_t *body);
 
-/* Sends the reply with Cache-Control: no-store, the CSP made by
- * sd_http_csp, the framing and sniffing headers, and Retry-After on a 503.
- * Returns OK. */
+/* Sends the reply with no-store, the CSP, the framing and sniffing headers,
+ * and Retry-After on a 503. Returns OK. */
 int sd_http_send(request_rec *r, const char *csp, const sd_http_reply *out);
 
 #endif

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* The module's pages: the templates of SessionDemoTemplateDir (the app's
- * and the status page's) and its one stylesheet, compiled once at start-up
- * and shared read-only by every child and thread. */
+/* The pages of SessionDemoTemplateDir (the app's and the status page's) and
+ * its stylesheet, compiled once at start-up, shared read-only. */
 #ifndef SD_VIEWS_H
 #define SD_VIEWS_H
 
@@ -20,11 +19,10 @@ typedef enum {
     SD_VIEW_COUNT
 } sd_views_page;
 
-/* Reads style.css and compiles home.html, login.html, profile.html,
- * error.html, sessions.html and status.html from dir, where {{> style}} stands for the
- * viewport meta element and the stylesheet in a <style> element, and
- * {{> head}} and {{> foot}} for head.html and foot.html. Returns
- * NULL with *err ("file:line: problem") on failure. */
+/* Compiles dir's pages (home, login, profile, error, sessions, status .html)
+ * where {{> head}} and {{> foot}} stand for head.html and foot.html, and
+ * {{> style}} for the viewport meta element and style.css in a <style>
+ * element. NULL with *err ("file:line: problem") on failure. */
 const sd_views *sd_views_load(apr_pool_t *p, const char *dir, const char **err);
 
 /* The page rendered with the view model, into one buffer from p. */

@@ -28,15 +28,11 @@ apr_status_t sd_form_parse(apr_pool_t *p, const char *buf, apr_size_t len,
     apr_size_t pos = 0;
 
     while (pos < len) {
-        apr_size_t end = pos, eq;
+        const char *amp = memchr(buf + pos, '&', len - pos);
+        apr_size_t end = amp ? (apr_size_t)(amp - buf) : len;
+        const char *sep = memchr(buf + pos, '=', end - pos);
+        apr_size_t eq = sep ? (apr_size_t)(sep - buf) : end;
         char *key, *value;
-        while (end < len && buf[end] != '&') {
-            ++end;
-        }
-        eq = pos;
-        while (eq < end && buf[eq] != '=') {
-            ++eq;
-        }
         if (end > pos) {
             key = decode_component(p, buf + pos, eq - pos);
             value = (eq < end) ? decode_component(p, buf + eq + 1, end - eq - 1)

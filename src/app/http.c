@@ -17,6 +17,8 @@ APLOG_USE_MODULE(sessiondemo);
 #endif
 
 #define FORM_TYPE "application/x-www-form-urlencoded"
+#define JSON_TYPE "application/json; charset=utf-8"
+#define TEXT_TYPE "text/plain; charset=utf-8"
 
 int sd_http_is_secure(request_rec *r, const sd_config *conf)
 {
@@ -136,14 +138,11 @@ static int is_own_origin(request_rec *r, const sd_config *conf, const char *orig
     const char *suffix = port == default_port(scheme) ? "" : apr_psprintf(r->pool, ":%d", port);
     const apr_array_header_t *aliases = s->names;
 
-    if (s->server_hostname
-        && strcasecmp(origin, apr_pstrcat(r->pool, scheme, "://", s->server_hostname,
-                                          suffix, NULL)) == 0) {
-        return 1;
-    }
-    for (int i = 0; aliases && i < aliases->nelts; ++i) {
-        const char *alias = APR_ARRAY_IDX(aliases, i, const char *);
-        if (strcasecmp(origin, apr_pstrcat(r->pool, scheme, "://", alias, suffix, NULL)) == 0) {
+    /* ServerName first, then each ServerAlias. */
+    for (int i = -1; i < (aliases ? aliases->nelts : 0); ++i) {
+        const char *name = i < 0 ? s->server_hostname : APR_ARRAY_IDX(aliases, i, const char *);
+        if (name
+            && strcasecmp(origin, apr_pstrcat(r->pool, scheme, "://", name, suffix, NULL)) == 0) {
             return 1;
         }
     }
@@ -266,32 +265,34 @@ int sd_http_status(sd_result rc)
     return HTTP_INTERNAL_SERVER_ERROR;
 }
 
-void sd_http_text(sd_http_reply *out, int status, const char *text)
+int sd_http_text(sd_http_reply *out, int status, const char *text)
 {
     out->status = status;
-    out->content_type = SD_HTTP_TEXT;
+    out->content_type = TEXT_TYPE;
     out->body = text;
     out->len = strlen(text);
+    return OK;
 }
 
-void sd_http_redirect(sd_http_reply *out, const char *location)
+int sd_http_redirect(sd_http_reply *out, const char *location)
 {
-    sd_http_text(out, HTTP_MOVED_TEMPORARILY, "Found. Redirecting\n");
     out->location = location;
+    return sd_http_text(out, HTTP_MOVED_TEMPORARILY, "Found. Redirecting\n");
 }
 
-void sd_http_json(request_rec *r, sd_http_reply *out, int status, const json_t *body)
+int sd_http_json(request_rec *r, sd_http_reply *out, int status, const json_t *body)
 {
     char *text = sd_json_dump(r->pool, body, &out->len);
     if (!text) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, SD_LOGNO(00418)
                       "the JSON reply could not be encoded (out of memory)");
-        sd_http_text(out, HTTP_INTERNAL_SERVER_ERROR, "Internal error; it has been logged.\n");
-        return;
+        return sd_http_text(out, HTTP_INTERNAL_SERVER_ERROR,
+                            "Internal error; it has been logged.\n");
     }
     out->status = status;
-    out->content_type = SD_HTTP_JSON;
+    out->content_type = JSON_TYPE;
     out->body = text;
+    return OK;
 }
 
 int sd_http_send(request_rec *r, const char *csp, const sd_http_reply *out)

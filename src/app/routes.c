@@ -39,14 +39,19 @@ typedef struct {
     const char *base;         /* the mount without its last '/': "" at / (sd_mount) */
     const char *path;         /* the request's path below base: a route's path */
     const char *message;      /* an error page's text, when the route has one */
+    int json;                 /* the path's routes answer JSON, errors too */
 } route_ctx;
 
 typedef int (*route_fn)(route_ctx *ctx, sd_http_reply *out);
+
+#define ROUTE_SESSION 1 /* the session is loaded before the route runs */
+#define ROUTE_JSON 2    /* it answers JSON, errors too */
 
 typedef struct {
     const char *path;
     int method;               /* M_GET also serves HEAD */
     sd_session_intent intent; /* whether it may change the session */
+    int flags;
     route_fn fn;
 } route;
 
@@ -58,14 +63,16 @@ static const char *app_url(const route_ctx *ctx, const char *route)
     return *ctx->base ? apr_pstrcat(ctx->r->pool, ctx->base, route, NULL) : route;
 }
 
-static void render(route_ctx *ctx, sd_http_reply *out, int status, sd_views_page page,
-                   json_t *view)
+/* Returns OK, for a route to return. */
+static int render(route_ctx *ctx, sd_http_reply *out, int status, sd_views_page page,
+                  json_t *view)
 {
     /* Templates write their links as {{base}}/login. */
     json_object_set_new(view, "base", json_string(ctx->base));
     out->status = status;
     out->content_type = SD_HTTP_HTML;
     out->body = sd_views_render(ctx->r->pool, ctx->v->rt.views, page, view, &out->len);
+    return OK;
 }
 
 /* -------------------------------------------------------------- requests */
@@ -101,20 +108,21 @@ static json_t *view_user(route_ctx *ctx, int logged_in)
     return user;
 }
 
+/* A page's view model, with the user. */
+static json_t *page_view(route_ctx *ctx, int logged_in)
+{
+    json_t *view = sd_json_track(ctx->r->pool, json_object());
+    json_object_set_new(view, "user", view_user(ctx, logged_in));
+    return view;
+}
+
 /* ---------------------------------------------------------------- routes */
 
 static int route_home(route_ctx *ctx, sd_http_reply *out)
 {
-    json_t *view;
+    int logged_in = is_logged_in(ctx);
+    json_t *view = page_view(ctx, logged_in);
     const json_t *flash;
-    int rc = load_session(ctx), logged_in;
-
-    if (rc != OK) {
-        return rc;
-    }
-    logged_in = is_logged_in(ctx);
-    view = sd_json_track(ctx->r->pool, json_object());
-    json_object_set_new(view, "user", view_user(ctx, logged_in));
 
     /* A flash message is shown once: reading it removes it. A HEAD request
      * shows nothing, so it neither consumes the flash nor counts a visit. */
@@ -129,46 +137,32 @@ static int route_home(route_ctx *ctx, sd_http_reply *out)
         json_int_t count = json_integer_value(sd_session_get(ctx->session, "visitCount"));
         sd_session_set_new(ctx->session, "visitCount", json_integer(count + 1));
     }
-    render(ctx, out, HTTP_OK, SD_VIEW_HOME, view);
-    return OK;
+    return render(ctx, out, HTTP_OK, SD_VIEW_HOME, view);
+}
+
+/* A parameter of the query string, or NULL. */
+static const char *query_arg(route_ctx *ctx, const char *name)
+{
+    request_rec *r = ctx->r;
+    apr_table_t *query;
+    return r->args && sd_form_parse(r->pool, r->args, strlen(r->args), &query) == APR_SUCCESS
+               ? apr_table_get(query, name)
+               : NULL;
 }
 
 static int route_login_form(route_ctx *ctx, sd_http_reply *out)
 {
     json_t *view = sd_json_track(ctx->r->pool, json_object());
-    apr_table_t *query;
+    const char *error = query_arg(ctx, "error");
+    const char *next = sd_next_path_check(ctx->r->pool, query_arg(ctx, "next"));
 
-    if (ctx->r->args
-        && sd_form_parse(ctx->r->pool, ctx->r->args, strlen(ctx->r->args), &query) == APR_SUCCESS) {
-        const char *error = apr_table_get(query, "error");
-        const char *next = sd_next_path_check(ctx->r->pool, apr_table_get(query, "next"));
-        if (next) {
-            json_object_set_new(view, "next", json_string(next));
-        }
-        if (error && strcmp(error, "2") == 0) {
-            json_object_set_new(view, "invalid", json_true());
-        }
-        else if (error) {
-            json_object_set_new(view, "error", json_true());
-        }
+    if (next) {
+        json_object_set_new(view, "next", json_string(next));
     }
-    render(ctx, out, HTTP_OK, SD_VIEW_LOGIN, view);
-    return OK;
-}
-
-/* Counters that do not answer refuse the login, right password or wrong:
- * else the form is an unthrottled oracle while memcached is away. Said once
- * per child until they answer again, not once per login. */
-static int throttle_unavailable(route_ctx *ctx)
-{
-    SD_STATS_INC(ctx->v->rt.stats, throttle_unavailable);
-    if (sd_throttle_unreachable_first(ctx->v->rt.throttle)) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, ctx->r, SD_LOGNO(01201)
-                      "login throttle: its counters in memcached did not answer; logins are"
-                      " refused (503) until they do (said once)");
+    if (error) {
+        json_object_set_new(view, strcmp(error, "2") == 0 ? "invalid" : "error", json_true());
     }
-    ctx->message = "Logging in is not possible right now. Please try again in a minute.";
-    return HTTP_SERVICE_UNAVAILABLE;
+    return render(ctx, out, HTTP_OK, SD_VIEW_LOGIN, view);
 }
 
 /* Before the password is checked, so a refusal tells nothing and depends
@@ -192,7 +186,17 @@ static int throttle_check(route_ctx *ctx, const char *username, const char **cli
     *client = NULL;
     if (sd_throttle_attempt(t, ctx->v->rt.store, &call, username, address, &counts, &verdict)
         != SD_STORE_OK) {
-        return throttle_unavailable(ctx);
+        /* Counters that do not answer refuse the login, right password or
+         * wrong: else the form is an unthrottled oracle while memcached is
+         * away. Said once per child until they answer again. */
+        SD_STATS_INC(ctx->v->rt.stats, throttle_unavailable);
+        if (sd_throttle_unreachable_first(t)) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(01201)
+                          "login throttle: its counters in memcached did not answer; logins are"
+                          " refused (503) until they do (said once)");
+        }
+        ctx->message = "Logging in is not possible right now. Please try again in a minute.";
+        return HTTP_SERVICE_UNAVAILABLE;
     }
     sd_throttle_reachable(t);
     if (verdict.outcome != SD_THROTTLE_ALLOW) {
@@ -222,9 +226,8 @@ static int throttle_check(route_ctx *ctx, const char *username, const char **cli
 /* The form again with its error, keeping where a gated page sent the user. */
 static int back_to_login(route_ctx *ctx, sd_http_reply *out, const char *next, const char *url)
 {
-    sd_http_redirect(out, next ? sd_next_path_login_url(ctx->r->pool, app_url(ctx, url), next)
-                               : app_url(ctx, url));
-    return OK;
+    const char *login = app_url(ctx, url);
+    return sd_http_redirect(out, next ? sd_next_path_login_url(ctx->r->pool, login, next) : login);
 }
 
 static int route_login(route_ctx *ctx, sd_http_reply *out)
@@ -321,8 +324,7 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
     /* In demo mode anyone can log in as anyone: an index would show them
      * each other's devices and let them end each other's sessions. */
     ctx->logged_in_as = ctx->v->rt.authn ? username : NULL;
-    sd_http_redirect(out, next ? next : app_url(ctx, "/"));
-    return OK;
+    return sd_http_redirect(out, next ? next : app_url(ctx, "/"));
 }
 
 /* The session list needs real passwords (see route_login); in demo mode
@@ -399,58 +401,37 @@ static int end_cookie_sessions(route_ctx *ctx)
 
 static int route_logout(route_ctx *ctx, sd_http_reply *out)
 {
-    int rc = load_session(ctx);
-    if (rc != OK) {
-        return rc;
-    }
+    int rc;
     ctx->logged_out = session_user(ctx);
     ctx->logged_out_id = sd_session_id(ctx->session);
     if ((rc = sd_http_status(sd_session_destroy(ctx->session))) != OK
         || (rc = end_cookie_sessions(ctx)) != OK) {
         return rc;
     }
-    sd_http_redirect(out, app_url(ctx, "/"));
-    return OK;
+    return sd_http_redirect(out, app_url(ctx, "/"));
 }
 
 static int route_profile(route_ctx *ctx, sd_http_reply *out)
 {
-    json_t *view;
-    int rc = load_session(ctx);
-
-    if (rc != OK) {
-        return rc;
-    }
     if (!is_logged_in(ctx)) {
-        sd_http_redirect(out, app_url(ctx, "/login"));
-        return OK;
+        return sd_http_redirect(out, app_url(ctx, "/login"));
     }
-    view = sd_json_track(ctx->r->pool, json_object());
-    json_object_set_new(view, "user", view_user(ctx, 1));
-    render(ctx, out, HTTP_OK, SD_VIEW_PROFILE, view);
-    return OK;
+    return render(ctx, out, HTTP_OK, SD_VIEW_PROFILE, page_view(ctx, 1));
 }
 
 static int route_protected(route_ctx *ctx, sd_http_reply *out)
 {
-    int rc = load_session(ctx);
-    if (rc != OK) {
-        return rc;
-    }
     if (!is_logged_in(ctx)) {
-        sd_http_text(out, HTTP_UNAUTHORIZED, "Unauthorized");
-        return OK;
+        return sd_http_text(out, HTTP_UNAUTHORIZED, "Unauthorized");
     }
-    sd_http_text(out, HTTP_OK, "Protected content");
-    return OK;
+    return sd_http_text(out, HTTP_OK, "Protected content");
 }
 
-static void json_error(route_ctx *ctx, sd_http_reply *out, int status, const char *message)
+static int json_error(route_ctx *ctx, sd_http_reply *out, int status, const char *message)
 {
-    json_t *body = sd_json_track(ctx->r->pool, json_object());
-    json_object_set_new(body, "success", json_false());
-    json_object_set_new(body, "error", json_string(message));
-    sd_http_json(ctx->r, out, status, body);
+    return sd_http_json(ctx->r, out, status,
+                        sd_json_track(ctx->r->pool,
+                                      json_pack("{s:b,s:s}", "success", 0, "error", message)));
 }
 
 static int route_add_to_cart(route_ctx *ctx, sd_http_reply *out)
@@ -468,24 +449,21 @@ static int route_add_to_cart(route_ctx *ctx, sd_http_reply *out)
     if (!item || !*item) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00408)
                       "add-to-cart without an item");
-        json_error(ctx, out, HTTP_BAD_REQUEST, "item is required");
-        return OK;
+        return json_error(ctx, out, HTTP_BAD_REQUEST, "item is required");
     }
     if (strlen(item) > (apr_size_t)ctx->conf->max_item_len) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00409)
                       "cart item of %" APR_SIZE_T_FMT " bytes exceeds the limit of %"
                       APR_INT64_T_FMT, strlen(item), ctx->conf->max_item_len);
-        json_error(ctx, out, HTTP_BAD_REQUEST,
-                   apr_psprintf(r->pool, "item is longer than %" APR_INT64_T_FMT " bytes",
-                                ctx->conf->max_item_len));
-        return OK;
+        return json_error(ctx, out, HTTP_BAD_REQUEST,
+                          apr_psprintf(r->pool, "item is longer than %" APR_INT64_T_FMT " bytes",
+                                       ctx->conf->max_item_len));
     }
     item_json = json_string(item);
     if (!item_json) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00413)
                       "cart item is not valid UTF-8");
-        json_error(ctx, out, HTTP_BAD_REQUEST, "item must be UTF-8 text");
-        return OK;
+        return json_error(ctx, out, HTTP_BAD_REQUEST, "item must be UTF-8 text");
     }
     sd_json_track(r->pool, item_json);
     if ((rc = load_session(ctx)) != OK) {
@@ -500,32 +478,22 @@ static int route_add_to_cart(route_ctx *ctx, sd_http_reply *out)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00410)
                       "cart already holds %" APR_INT64_T_FMT " items",
                       ctx->conf->max_cart_items);
-        json_error(ctx, out, HTTP_BAD_REQUEST,
-                   apr_psprintf(r->pool, "the cart is full (%" APR_INT64_T_FMT " items)",
-                                ctx->conf->max_cart_items));
-        return OK;
+        return json_error(ctx, out, HTTP_BAD_REQUEST,
+                          apr_psprintf(r->pool, "the cart is full (%" APR_INT64_T_FMT " items)",
+                                       ctx->conf->max_cart_items));
     }
     json_array_append(cart, item_json);
     body = sd_json_track(r->pool, json_pack("{s:b}", "success", 1));
-    sd_http_json(ctx->r, out, HTTP_OK, body);
-    return OK;
+    return sd_http_json(ctx->r, out, HTTP_OK, body);
 }
 
 static int route_cart(route_ctx *ctx, sd_http_reply *out)
 {
-    const json_t *cart;
-    json_t *body;
-    int rc = load_session(ctx);
+    const json_t *cart = sd_session_get(ctx->session, "cart");
+    json_t *items = json_is_array(cart) ? json_incref((json_t *)cart) : json_array();
 
-    if (rc != OK) {
-        return rc;
-    }
-    cart = sd_session_get(ctx->session, "cart");
-    body = sd_json_track(ctx->r->pool, json_object());
-    json_object_set_new(body, "items", json_is_array(cart) ? json_incref((json_t *)cart)
-                                                           : json_array());
-    sd_http_json(ctx->r, out, HTTP_OK, body);
-    return OK;
+    return sd_http_json(ctx->r, out, HTTP_OK,
+                        sd_json_track(ctx->r->pool, json_pack("{s:o}", "items", items)));
 }
 
 /* ------------------------------------------------- the user's sessions */
@@ -573,50 +541,38 @@ static int sessions_model(route_ctx *ctx, const char *user, json_t **list, int *
 static int route_sessions(route_ctx *ctx, sd_http_reply *out)
 {
     json_t *view, *list;
-    const char *user;
+    const char *user, *ended;
+    apr_int64_t n;
     int rc = refuse_demo_mode(ctx) ? HTTP_SERVICE_UNAVAILABLE : load_session(ctx), others;
-    int json = strcmp(ctx->path, "/sessions.json") == 0;
 
     if (rc != OK) {
         return rc;
     }
-    if (!(user = session_user(ctx)) && json) {
-        json_error(ctx, out, HTTP_UNAUTHORIZED, "not logged in");
-        return OK;
+    if (!(user = session_user(ctx)) && ctx->json) {
+        return json_error(ctx, out, HTTP_UNAUTHORIZED, "not logged in");
     }
     if (!user) {
-        sd_http_redirect(out, sd_next_path_login_url(ctx->r->pool, app_url(ctx, "/login"),
-                                                     app_url(ctx, "/sessions")));
-        return OK;
+        return sd_http_redirect(out, sd_next_path_login_url(ctx->r->pool, app_url(ctx, "/login"),
+                                                            app_url(ctx, "/sessions")));
     }
     if ((rc = sessions_model(ctx, user, &list, &others)) != OK) {
         return rc;
     }
-    if (json) {
-        sd_http_json(ctx->r, out, HTTP_OK,
-                     sd_json_track(ctx->r->pool, json_pack("{s:O}", "sessions", list)));
-        return OK;
+    if (ctx->json) {
+        return sd_http_json(ctx->r, out, HTTP_OK,
+                            sd_json_track(ctx->r->pool, json_pack("{s:O}", "sessions", list)));
     }
-    view = sd_json_track(ctx->r->pool, json_object());
-    json_object_set_new(view, "user", view_user(ctx, 1));
+    view = page_view(ctx, 1);
     json_object_set(view, "sessions", list);
     json_object_set_new(view, "others", json_boolean(others));
-    if (ctx->r->args) {
-        apr_table_t *query;
-        const char *ended;
-        if (sd_form_parse(ctx->r->pool, ctx->r->args, strlen(ctx->r->args), &query) == APR_SUCCESS
-            && (ended = apr_table_get(query, "ended")) != NULL) {
-            /* Only a number gets through: the notice is the server's text. */
-            apr_int64_t n = apr_atoi64(ended);
-            if (n >= 0 && n <= 1000) {
-                json_object_set_new(view, "notice", json_string(apr_psprintf(
-                    ctx->r->pool, "%" APR_INT64_T_FMT " session%s ended.", n,
-                    n == 1 ? "" : "s")));
-            }
-        }
+    /* Only a number gets through: the notice is the server's text. */
+    ended = query_arg(ctx, "ended");
+    n = ended ? apr_atoi64(ended) : -1;
+    if (n >= 0 && n <= 1000) {
+        json_object_set_new(view, "notice", json_string(apr_psprintf(
+            ctx->r->pool, "%" APR_INT64_T_FMT " session%s ended.", n, n == 1 ? "" : "s")));
     }
-    render(ctx, out, HTTP_OK, SD_VIEW_SESSIONS, view);
-    return OK;
+    return render(ctx, out, HTTP_OK, SD_VIEW_SESSIONS, view);
 }
 
 static int route_sessions_logout_others(route_ctx *ctx, sd_http_reply *out)
@@ -630,8 +586,7 @@ static int route_sessions_logout_others(route_ctx *ctx, sd_http_reply *out)
         return rc;
     }
     if (!(user = session_user(ctx))) {
-        sd_http_redirect(out, app_url(ctx, "/login"));
-        return OK;
+        return sd_http_redirect(out, app_url(ctx, "/login"));
     }
     rc = sd_http_status(sd_user_index_end(ctx->r, ctx->v, user, NULL, sd_session_id(ctx->session),
                                           &ended, NULL));
@@ -641,8 +596,8 @@ static int route_sessions_logout_others(route_ctx *ctx, sd_http_reply *out)
     if (rc != OK) {
         return rc;
     }
-    sd_http_redirect(out, apr_psprintf(ctx->r->pool, "%s/sessions?ended=%d", ctx->base, ended));
-    return OK;
+    return sd_http_redirect(out,
+                            apr_psprintf(ctx->r->pool, "%s/sessions?ended=%d", ctx->base, ended));
 }
 
 static int route_sessions_logout(route_ctx *ctx, sd_http_reply *out)
@@ -658,8 +613,7 @@ static int route_sessions_logout(route_ctx *ctx, sd_http_reply *out)
         return rc;
     }
     if (!(user = session_user(ctx))) {
-        sd_http_redirect(out, app_url(ctx, "/login"));
-        return OK;
+        return sd_http_redirect(out, app_url(ctx, "/login"));
     }
     handle = apr_table_get(form, "handle");
     rc = sd_http_status(sd_user_index_end(r, ctx->v, user, handle ? handle : "", NULL, &ended,
@@ -680,40 +634,32 @@ static int route_sessions_logout(route_ctx *ctx, sd_http_reply *out)
         && strcmp(ended_id, sd_session_id(ctx->session)) == 0) {
         /* This device's own: it is a logout. */
         sd_session_forget(ctx->session);
-        sd_http_redirect(out, app_url(ctx, "/"));
-        return OK;
+        return sd_http_redirect(out, app_url(ctx, "/"));
     }
-    sd_http_redirect(out, app_url(ctx, "/sessions?ended=1"));
-    return OK;
+    return sd_http_redirect(out, app_url(ctx, "/sessions?ended=1"));
 }
 
 static const route routes[] = {
     /* GET / counts the visit and consumes the flash; logout and login
      * must serialise with concurrent requests so a logged-out session is
      * never written back. */
-    { "/",            M_GET,  SD_SESSION_UPDATE, route_home },
-    { "/login",       M_GET,  SD_SESSION_READ,   route_login_form },
-    { "/login",       M_POST, SD_SESSION_UPDATE, route_login },
-    { "/logout",      M_POST, SD_SESSION_UPDATE, route_logout },
-    { "/profile",     M_GET,  SD_SESSION_READ,   route_profile },
-    { "/protected",   M_GET,  SD_SESSION_READ,   route_protected },
-    { "/add-to-cart", M_POST, SD_SESSION_UPDATE, route_add_to_cart },
-    { "/cart",        M_GET,  SD_SESSION_READ,   route_cart },
+    { "/",            M_GET,  SD_SESSION_UPDATE, ROUTE_SESSION, route_home },
+    { "/login",       M_GET,  SD_SESSION_READ,   0,             route_login_form },
+    { "/login",       M_POST, SD_SESSION_UPDATE, 0,             route_login },
+    { "/logout",      M_POST, SD_SESSION_UPDATE, ROUTE_SESSION, route_logout },
+    { "/profile",     M_GET,  SD_SESSION_READ,   ROUTE_SESSION, route_profile },
+    { "/protected",   M_GET,  SD_SESSION_READ,   ROUTE_SESSION, route_protected },
+    { "/add-to-cart", M_POST, SD_SESSION_UPDATE, ROUTE_JSON,    route_add_to_cart },
+    { "/cart",        M_GET,  SD_SESSION_READ,   ROUTE_SESSION | ROUTE_JSON, route_cart },
     /* The other sessions are ended each under its own lock; this one is
      * only read (the index is written after, never while holding it). */
-    { "/sessions",        M_GET,  SD_SESSION_READ, route_sessions },
-    { "/sessions.json",   M_GET,  SD_SESSION_READ, route_sessions },
-    { "/sessions/logout-others", M_POST, SD_SESSION_READ, route_sessions_logout_others },
-    { "/sessions/logout", M_POST, SD_SESSION_READ, route_sessions_logout },
+    { "/sessions",        M_GET,  SD_SESSION_READ, 0,          route_sessions },
+    { "/sessions.json",   M_GET,  SD_SESSION_READ, ROUTE_JSON, route_sessions },
+    { "/sessions/logout-others", M_POST, SD_SESSION_READ, 0, route_sessions_logout_others },
+    { "/sessions/logout", M_POST, SD_SESSION_READ, 0,          route_sessions_logout },
 };
 
 /* ------------------------------------------------------------ dispatcher */
-
-static int is_json_route(const char *path)
-{
-    return strcmp(path, "/add-to-cart") == 0 || strcmp(path, "/cart") == 0
-           || strcmp(path, "/sessions.json") == 0;
-}
 
 static const char *status_message(int status)
 {
@@ -739,24 +685,20 @@ static const char *status_message(int status)
     }
 }
 
-static void error_reply(route_ctx *ctx, sd_http_reply *out, int status, const char *message)
+/* The error page or JSON error of status, with the route's message if any. */
+static void error_reply(route_ctx *ctx, sd_http_reply *out, int status)
 {
     request_rec *r = ctx->r;
-    if (!message) {
-        message = status_message(status);
-    }
+    const char *message = ctx->message ? ctx->message : status_message(status);
 
     memset(out, 0, sizeof(*out));
-    if (ctx->path && is_json_route(ctx->path)) {
+    if (ctx->json) {
         json_error(ctx, out, status, message);
         return;
     }
-    json_t *view = sd_json_track(r->pool, json_object());
-    json_object_set_new(view, "status", json_integer(status));
-    json_object_set_new(view, "title",
-                        json_string(ap_get_status_line(status) + 4));
-    json_object_set_new(view, "message", json_string(message));
-    render(ctx, out, status, SD_VIEW_ERROR, view);
+    render(ctx, out, status, SD_VIEW_ERROR,
+           sd_json_track(r->pool, json_pack("{s:i,s:s,s:s}", "status", status, "title",
+                                            ap_get_status_line(status) + 4, "message", message)));
 }
 
 /* Removes the Set-Cookie lines of our cookie, keeping other modules'. */
@@ -832,68 +774,78 @@ static const char *path_below(const char *uri, const char *base)
     return uri[n] ? uri + n : "/";
 }
 
-int sd_routes_handle(request_rec *r, const sd_vhost *v)
+/* The request's route, or NULL with the status that refuses it (logged):
+ * outside the mount (sd_mount_base), no such route, another method (with Allow), or a
+ * cross-site POST. */
+static const route *find_route(route_ctx *ctx, const char *base, int *refusal)
 {
-    const sd_config *conf = v->conf;
-    const char *base = sd_mount_base(r);
-    route_ctx ctx = { r, v, conf, SD_SESSION_READ, NULL, NULL, NULL, NULL, base ? base : "",
-                      base ? path_below(r->uri, base) : NULL, NULL };
-    sd_http_reply out = { 0 };
+    request_rec *r = ctx->r;
     const route *match = NULL;
-    const char *allow = NULL, *message = NULL;
-    int rc;
+    const char *allow = NULL, *why = NULL;
 
-    if (!ctx.path) {
+    if (!ctx->path) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00801)
                       "%s %s: not below this server's mount %s", r->method,
                       ap_escape_logitem(r->pool, r->uri),
-                      base ? (*base ? base : "/") : (*conf->app_mount ? conf->app_mount : "/"));
-        ap_discard_request_body(r);
-        error_reply(&ctx, &out, HTTP_NOT_FOUND, NULL);
-        return sd_http_send(r, v->rt.csp, &out);
+                      base ? (*base ? base : "/")
+                           : (*ctx->conf->app_mount ? ctx->conf->app_mount : "/"));
+        *refusal = HTTP_NOT_FOUND;
+        return NULL;
     }
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); ++i) {
-        if (strcmp(routes[i].path, ctx.path) != 0) {
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]) && !match; ++i) {
+        if (strcmp(routes[i].path, ctx->path) != 0) {
             continue;
         }
+        ctx->json = routes[i].flags & ROUTE_JSON;
         if (routes[i].method == r->method_number) {
             match = &routes[i];
-            break;
         }
-        allow = apr_pstrcat(r->pool, allow ? allow : "", allow ? ", " : "",
-                            routes[i].method == M_GET ? "GET, HEAD" : "POST", NULL);
+        else {
+            allow = apr_pstrcat(r->pool, allow ? allow : "", allow ? ", " : "",
+                                routes[i].method == M_GET ? "GET, HEAD" : "POST", NULL);
+        }
     }
     if (!match) {
-        rc = allow ? HTTP_METHOD_NOT_ALLOWED : HTTP_NOT_FOUND;
+        *refusal = allow ? HTTP_METHOD_NOT_ALLOWED : HTTP_NOT_FOUND;
         if (allow) {
             apr_table_setn(r->headers_out, "Allow", allow);
         }
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00411)
                       "%s %s: %s", r->method, ap_escape_logitem(r->pool, r->uri),
-                      rc == HTTP_NOT_FOUND ? "no such route" : "method not allowed");
+                      allow ? "method not allowed" : "no such route");
+        return NULL;
+    }
+    if (match->method == M_POST && ctx->conf->check_origin
+        && sd_http_cross_origin(r, ctx->conf, &why)) {
+        SD_STATS_INC(ctx->v->rt.stats, origin_refused);
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00417)
+                      "cross-origin %s %s refused (%s)", r->method,
+                      ap_escape_logitem(r->pool, r->uri), ap_escape_logitem(r->pool, why));
+        *refusal = HTTP_FORBIDDEN;
+        return NULL;
+    }
+    return match;
+}
+
+int sd_routes_handle(request_rec *r, const sd_vhost *v)
+{
+    const sd_config *conf = v->conf;
+    const char *base = sd_mount_base(r);
+    route_ctx ctx = { r, v, conf, SD_SESSION_READ, NULL, NULL, NULL, NULL, base ? base : "",
+                      base ? path_below(r->uri, base) : NULL, NULL, 0 };
+    sd_http_reply out = { 0 };
+    int rc;
+    const route *match = find_route(&ctx, base, &rc);
+
+    if (!match) {
         ap_discard_request_body(r);
-        error_reply(&ctx, &out, rc, NULL);
+        error_reply(&ctx, &out, rc);
         return sd_http_send(r, v->rt.csp, &out);
     }
-
-    if (match->method == M_POST && conf->check_origin) {
-        const char *why = NULL;
-        if (sd_http_cross_origin(r, conf, &why)) {
-            SD_STATS_INC(v->rt.stats, origin_refused);
-            ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00417)
-                          "cross-origin %s %s refused (%s)", r->method,
-                          ap_escape_logitem(r->pool, r->uri),
-                          ap_escape_logitem(r->pool, why));
-            ap_discard_request_body(r);
-            error_reply(&ctx, &out, HTTP_FORBIDDEN, NULL);
-            return sd_http_send(r, v->rt.csp, &out);
-        }
-    }
-
     ctx.intent = match->intent;
     /* With SaveUninitialized every visitor gets a session, as with
      * express-session's middleware in front of every route. */
-    rc = conf->save_uninitialized ? load_session(&ctx) : OK;
+    rc = conf->save_uninitialized || (match->flags & ROUTE_SESSION) ? load_session(&ctx) : OK;
     if (rc == OK) {
         rc = match->fn(&ctx, &out);
     }
@@ -906,11 +858,11 @@ int sd_routes_handle(request_rec *r, const sd_vhost *v)
             rc = OK;
         }
         if (saved == SD_ENDED) {
-            message = "Your session has ended (signed out from another device or by an"
+            ctx.message = "Your session has ended (signed out from another device or by an"
                       " administrator); please log in again. Nothing was changed.";
         }
         if (rc != OK && saved == SD_TOO_LARGE) {
-            message = "This change would make your session larger than the session"
+            ctx.message = "This change would make your session larger than the session"
                       " store accepts, so it was not made; your session is unchanged.";
         }
     }
@@ -926,7 +878,7 @@ int sd_routes_handle(request_rec *r, const sd_vhost *v)
         if (rc == HTTP_REQUEST_ENTITY_TOO_LARGE || rc == HTTP_BAD_REQUEST) {
             r->connection->keepalive = AP_CONN_CLOSE;
         }
-        error_reply(&ctx, &out, rc, message ? message : ctx.message);
+        error_reply(&ctx, &out, rc);
     }
     return sd_http_send(r, v->rt.csp, &out);
 }
