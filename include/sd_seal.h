@@ -33,9 +33,8 @@ typedef struct {
 apr_status_t sd_seal_derive(apr_pool_t *p, const unsigned char *secret, apr_size_t len,
                             sd_seal_keys *out);
 
-/* base64url(HMAC-SHA256(name_key, name)); 0 when OpenSSL fails. */
-int sd_seal_name(const sd_seal_keys *k, const char *name, apr_size_t len,
-                 char out[SD_SEAL_NAME_LEN + 1]);
+/* base64url(HMAC-SHA256(name_key, name)), from p; NULL when OpenSSL fails. */
+const char *sd_seal_name(apr_pool_t *p, const sd_seal_keys *k, const char *name);
 
 /* What the replica protocol reads without opening. */
 typedef struct {

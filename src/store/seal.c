@@ -70,17 +70,19 @@ apr_status_t sd_seal_derive(apr_pool_t *p, const unsigned char *secret, apr_size
     return out->cipher ? APR_SUCCESS : APR_EGENERAL;
 }
 
-int sd_seal_name(const sd_seal_keys *k, const char *name, apr_size_t len,
-                 char out[SD_SEAL_NAME_LEN + 1])
+const char *sd_seal_name(apr_pool_t *p, const sd_seal_keys *k, const char *name)
 {
     unsigned char mac[SD_MAC_LEN];
+    char *out = apr_palloc(p, SD_SEAL_NAME_LEN + 1);
     apr_size_t b64_len = 0;
-    int ok = sd_mac_compute(k->mac, name, len, mac)
-             && apr_encode_base64_binary(out, mac, sizeof(mac), APR_ENCODE_BASE64URL,
-                                         &b64_len) == APR_SUCCESS
-             && b64_len == SD_SEAL_NAME_LEN;
-    out[ok ? SD_SEAL_NAME_LEN : 0] = '\0';
-    return ok;
+    if (!sd_mac_compute(k->mac, name, strlen(name), mac)
+        || apr_encode_base64_binary(out, mac, sizeof(mac), APR_ENCODE_BASE64URL, &b64_len)
+           != APR_SUCCESS
+        || b64_len != SD_SEAL_NAME_LEN) {
+        return NULL;
+    }
+    out[SD_SEAL_NAME_LEN] = '\0';
+    return out;
 }
 
 static int parse_number(const char **at, const char *end, apr_int64_t *out)
