@@ -199,7 +199,8 @@ static void build(apr_pool_t *pchild, server_rec *vs, sd_vhost *v, int connectio
     }
     health = sd_health_create(pchild, vs, servers, n,
                               apr_time_from_msec(v->conf->probe_interval_ms),
-                              apr_time_from_msec(v->conf->probe_timeout_ms));
+                              apr_time_from_msec(v->conf->probe_timeout_ms), replay,
+                              replay_pending, rb);
     if (sd_backend_memcache_create(pchild, vs, servers, n, connections,
                                    apr_time_from_msec(v->conf->probe_timeout_ms), health,
                                    stats, backend)
@@ -225,7 +226,6 @@ static void build(apr_pool_t *pchild, server_rec *vs, sd_vhost *v, int connectio
     rb->s = vs;
     rb->health = health;
     rb->servers = servers;
-    sd_health_on_return(health, replay, replay_pending, rb);
     if (sd_health_start(health, pchild) != APR_SUCCESS) {
         v->rt.store = NULL;
         v->rt.backend = NULL;
