@@ -23,13 +23,12 @@ typedef struct {
     volatile apr_uint32_t *flag; /* shared slot (1: out of use), or NULL */
 } sd_health_server;
 
-/* Called on a thread of the health's when this child sees a server usable
- * again, and after each later probe that finds it usable while
- * pending(baton, server) says work is left. */
+/* Called on a thread of the health's after a probe finds a server usable
+ * while pending(baton, server) says work is left for it. */
 typedef void (*sd_health_return_fn)(void *baton, int server, apr_pool_t *scratch);
 typedef int (*sd_health_pending_fn)(void *baton, int server);
 
-/* Not started yet: sd_health_start. on_return may be NULL. */
+/* Not started yet: sd_health_start. on_return may be NULL (no pending). */
 sd_health *sd_health_create(apr_pool_t *pchild, server_rec *s, const sd_health_server *servers,
                             int n, apr_interval_time_t interval, apr_interval_time_t timeout,
                             sd_health_return_fn on_return, sd_health_pending_fn pending,

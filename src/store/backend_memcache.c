@@ -47,8 +47,6 @@ struct sd_backend_memcache {
     sd_stats *stats;
 };
 
-/* ------------------------------------------------------------ failures */
-
 /* Which failures are worth another attempt. apr_memcache 1.6 reports a
  * refusal and a pooled socket at EOF (memcached restarted) alike, as
  * APR_EGENERAL: if shutting the closed sockets (io_guard) finds any, it was
@@ -181,8 +179,6 @@ static sd_backend_result result(sd_backend_memcache *b, mc_server *srv,
     return SD_BACKEND_DOWN;
 }
 
-/* ----------------------------------------------------------------- ops */
-
 static sd_backend_result mc_get(void *bv, int i, const sd_backend_call *call, const char *key,
                                 char **val, apr_size_t *len, apr_uint16_t *flags)
 {
@@ -294,8 +290,6 @@ static sd_backend_result mc_incr(void *bv, int i, const sd_backend_call *call, c
 static const sd_backend_ops memcache_ops = {
     mc_get, mc_write, mc_add, mc_remove, mc_usable, mc_item_size_max, mc_incr
 };
-
-/* --------------------------------------------------------------- setup */
 
 /* Each client asks this for every command: the prober's verdict decides,
  * and apr's own dead mark is lifted while the prober sees it answer. */

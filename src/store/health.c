@@ -29,7 +29,6 @@ typedef struct {
     sd_io_guard *guard;               /* the client's sockets, or NULL   */
     volatile apr_uint32_t healthy;    /* this child's own verdict        */
     volatile apr_uint32_t item_size_max;
-    int seen_unusable;                /* a return is due when usable     */
     int replay_due;                   /* under wake_lock                 */
     int proxy;                        /* refused "stats settings" last time */
     int refusal_logged;
@@ -123,8 +122,6 @@ static void publish(sd_health *h, server *srv, int healthy)
                      "memcached %s is answering again", srv->cfg.name);
     }
 }
-
-/* --------------------------------------------------------------- probing */
 
 static void close_probe(server *srv)
 {
@@ -264,28 +261,21 @@ static void check(sd_health *h, int i)
     server *srv = &h->servers[i];
     int had_socket = srv->sock != NULL;
     apr_time_t started = apr_time_now();
-    int healthy = probe_once(h, srv);
+    int healthy = probe_once(h, srv), usable;
     /* After a memcached restart the old socket fails at once: one try on a
      * fresh one. Not after a timeout: the verdict must come within one. */
     if (!healthy && had_socket && apr_time_now() - started < h->timeout / 2) {
         healthy = probe_once(h, srv);
     }
     publish(h, srv, healthy);
-    if (!sd_health_usable(h, i)) {
-        srv->seen_unusable = 1;
-        /* Blocked requests get their error now, and again each cycle for
-         * one that got past the verdict just before it. */
-        if (srv->guard) {
-            sd_io_guard_cut(srv->guard, 0);
-        }
-        return;
-    }
+    usable = sd_health_usable(h, i);
+    /* Unusable: blocked requests get their error now, and again each cycle
+     * for one that got past the verdict just before it. Usable: the
+     * sockets it closed are cut. */
     if (srv->guard) {
-        sd_io_guard_cut(srv->guard, 1);
+        sd_io_guard_cut(srv->guard, usable);
     }
-    if (h->on_return
-        && (srv->seen_unusable || (h->pending && h->pending(h->baton, i)))) {
-        srv->seen_unusable = 0;
+    if (usable && h->on_return && h->pending(h->baton, i)) {
         apr_thread_mutex_lock(h->wake_lock);
         srv->replay_due = 1;
         apr_thread_cond_broadcast(h->wake);

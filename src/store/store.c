@@ -115,8 +115,6 @@ static sd_store_result counted(sd_store *st, const int *t, sd_store_result res)
     return res;
 }
 
-/* -------------------------------------------------------------- hints */
-
 /* Notes that server missed a write of key (token "") or a lock removal,
  * for sd_store_replay. */
 static void remember(sd_store *st, const sd_backend_call *call, const char *key,
@@ -201,8 +199,6 @@ static void unlock_one(sd_store *st, const sd_backend_call *call, const char *ke
         remember(st, call, key, NULL, token, len, server, 0);
     }
 }
-
-/* --------------------------------------------------------------- reads */
 
 typedef struct {
     int server;
@@ -350,8 +346,6 @@ sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const c
     return SD_STORE_OK;
 }
 
-/* -------------------------------------------------------------- writes */
-
 sd_store_result sd_store_write(sd_store *st, const sd_backend_call *call, const char *key,
                                const char *lock_key, const char *val, apr_size_t len,
                                apr_int64_t ttl_seconds, apr_uint16_t flags)
@@ -439,8 +433,6 @@ sd_store_result sd_store_remove(sd_store *st, const sd_backend_call *call, const
     return worst == SD_STORE_OK ? SD_STORE_OK : counted(st, t, worst);
 }
 
-/* ------------------------------------------------------------ counters */
-
 sd_store_result sd_store_counter(sd_store *st, const sd_backend_call *call, const char *key,
                                  apr_int32_t delta, apr_int64_t ttl_seconds,
                                  apr_uint32_t *value)
@@ -474,8 +466,6 @@ sd_store_result sd_store_counter(sd_store *st, const sd_backend_call *call, cons
     }
     return counted(st, t, SD_STORE_DOWN);
 }
-
-/* --------------------------------------------------------------- locks */
 
 sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const char *key,
                               const char *token, apr_size_t len, apr_int64_t ttl_seconds,
@@ -544,8 +534,6 @@ void sd_store_unlock(sd_store *st, const sd_backend_call *call, const char *key,
         }
     }
 }
-
-/* -------------------------------------------------------------- replay */
 
 typedef enum { REPLAY_DONE, REPLAY_NOTHING, REPLAY_LATER, REPLAY_FAILED } replay_result;
 
