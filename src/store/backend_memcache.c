@@ -47,14 +47,11 @@ struct sd_backend_memcache {
     sd_stats *stats;
 };
 
-/* Which failures are worth another attempt. apr_memcache 1.6 reports a
- * refusal and a pooled socket at EOF (memcached restarted) alike, as
- * APR_EGENERAL: if shutting the closed sockets (io_guard) finds any, it was
- * one; else one more try, and twice in a row is a refusal. After a restart
- * every idle pooled socket fails at once, so a transport failure is retried
- * (one attempt per pooled connection beyond a small budget, within
- * retry_window, while the prober vouches for the server). A timeout is
- * never retried: that would only add another wait. */
+/* apr_memcache 1.6 reports a refusal and a pooled socket at EOF alike
+ * (APR_EGENERAL): if io_guard finds closed sockets it was one, else one
+ * more try (twice is a refusal). After a restart every idle pooled socket
+ * fails at once, so transport failures are retried (one per pooled
+ * connection, plus a few, within retry_window). A timeout never is. */
 #define SD_ATTEMPTS 6
 
 typedef struct {

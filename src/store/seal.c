@@ -137,9 +137,8 @@ static int header_text(const sd_seal_header *h, char out[SD_SEAL_HEADER_MAX + 1]
     return n > 0 && n <= SD_SEAL_HEADER_MAX ? n : 0;
 }
 
-/* The associated data: the memcached key (so a copy moved to another key
- * does not open), a NUL, then the clear header (so it cannot be edited to
- * win the replica protocol's comparison with a copy that opens). */
+/* The associated data: the memcached key (a moved copy does not open), a
+ * NUL, the clear header (it cannot be edited to win the replica ranking). */
 static int gcm(int enc, const sd_seal_keys *k, const unsigned char nonce[SD_SEAL_NONCE_LEN],
                const char *key, const char *header, apr_size_t header_len,
                const unsigned char *in, apr_size_t in_len, unsigned char *out,
@@ -202,10 +201,9 @@ char *sd_seal_close(apr_pool_t *p, const sd_seal_keys *k, const char *key,
     return out;
 }
 
-/* Whether b64 is the one canonical unpadded base64url text of some bytes:
- * APR's decoder takes '+', '/' and '=' and ignores the spare bits of a last
- * short group, so several texts would open to one plaintext, and a copy of
- * one generation with other bytes would count as a divergence. */
+/* Whether b64 is canonical unpadded base64url: APR's decoder also takes
+ * '+', '/', '=' and spare bits, so other bytes of one copy would open
+ * alike and count as a divergence. */
 static int canonical_base64url(const char *b64, apr_size_t len)
 {
     const char *tail = b64 + len - len % 4;

@@ -135,8 +135,8 @@ static int replay_pending(void *baton, int server)
 
 static const sd_store_format record_format = { sd_record_compare_raw, sd_record_ttl_raw,
                                                    sd_record_tiebreak_raw };
-/* Sealed copies are compared by their clear header: the store serves
- * virtual hosts of other secrets, and replays without any request. */
+/* Sealed copies are ranked by their clear header: the store serves other
+ * secrets' vhosts too, and replays without a request. */
 static const sd_store_format sealed_format = { sd_seal_compare_raw, sd_seal_ttl_raw,
                                                sd_seal_tiebreak_raw };
 
