@@ -427,10 +427,7 @@ sd_store_result sd_store_remove(sd_store *st, const sd_backend_call *call, const
             worst = (sd_store_result)r;
         }
     }
-    if (!answered) {
-        return counted(st, t, worst == SD_STORE_OK ? SD_STORE_DOWN : worst);
-    }
-    return worst == SD_STORE_OK ? SD_STORE_OK : counted(st, t, worst);
+    return counted(st, t, !answered && worst == SD_STORE_OK ? SD_STORE_DOWN : worst);
 }
 
 sd_store_result sd_store_counter(sd_store *st, const sd_backend_call *call, const char *key,
@@ -477,7 +474,6 @@ sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const c
     apr_uint32_t exptime = wire_exptime(ttl_seconds);
     sd_store_result res = SD_STORE_DOWN;
     apr_uint64_t unanswered = 0;
-    int refused = 0;
 
     *sent = 0;
     /* Two requests that disagree on a returning server's health still
@@ -498,7 +494,7 @@ sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const c
         }
         else if (one == SD_STORE_ERROR) {
             /* Refused (memory full): others meet us on another replica. */
-            refused = 1;
+            res = res == SD_STORE_OK ? res : SD_STORE_ERROR;
         }
         else {
             for (int j = 0; j < nheld; ++j) {
@@ -507,9 +503,6 @@ sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const c
             res = one;
             break;
         }
-    }
-    if (res == SD_STORE_DOWN && refused) {
-        res = SD_STORE_ERROR;
     }
     if (res != SD_STORE_OK) {
         /* Not ours after all: only the adds still in flight can leave one. */
@@ -679,7 +672,7 @@ int sd_store_replay(sd_store *st, const sd_backend_call *call, int server,
             }
             else if (r != REPLAY_NOTHING) {
                 remember(st, &one, h.key, h.lock_key, "", 0, server,
-                            h.tries + (r == REPLAY_FAILED));
+                         h.tries + (r == REPLAY_FAILED));
             }
         }
     }

@@ -30,12 +30,6 @@ static const char *server_name(apr_pool_t *p, const sd_config_server *m)
     return apr_psprintf(p, "%s:%d", m->host, (int)m->port);
 }
 
-static const char *slot_key(apr_pool_t *p, const sd_config *conf, const sd_config_server *m)
-{
-    return apr_psprintf(p, "%s|%" APR_INT64_T_FMT "|%" APR_INT64_T_FMT, server_name(p, m),
-                        conf->probe_interval_ms, conf->probe_timeout_ms);
-}
-
 static const char *store_key(apr_pool_t *p, const sd_config *conf)
 {
     /* The format too: a store compares copies by it. */
@@ -63,7 +57,9 @@ void sd_stores_plan(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         int *index = apr_palloc(pconf, sizeof(int) * (apr_size_t)servers->nelts);
         for (int i = 0; i < servers->nelts; ++i) {
             const sd_config_server *m = &APR_ARRAY_IDX(servers, i, sd_config_server);
-            const char *key = slot_key(ptemp, v->conf, m);
+            const char *key = apr_psprintf(ptemp, "%s|%" APR_INT64_T_FMT "|%" APR_INT64_T_FMT,
+                                           server_name(ptemp, m), v->conf->probe_interval_ms,
+                                           v->conf->probe_timeout_ms);
             int *slot = apr_hash_get(slots, key, APR_HASH_KEY_STRING);
             if (!slot) {
                 slot = apr_palloc(ptemp, sizeof(*slot));
