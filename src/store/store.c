@@ -327,7 +327,7 @@ sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const c
         }
     }
     if (best < 0) {
-        return none == SD_STORE_NOTFOUND || mode == SD_STORE_LOOK ? none : counted(st, t, none);
+        return mode == SD_STORE_LOOK ? none : counted(st, t, none);
     }
     /* Older copies, refused ones and the losing side of a divergence are
      * brought to the kept one, unless it is itself refused. */
@@ -363,15 +363,13 @@ sd_store_result sd_store_write(sd_store *st, const sd_backend_call *call, const 
             ++stored;
             continue;
         }
+        /* A server that keeps refusing is left to reads that see it behind. */
+        if (n > 1 && (r != SD_BACKEND_REFUSED || !refusing(st, t[i]))) {
+            remember(st, call, key, lock_key, "", 0, t[i], 0);
+        }
         if (r == SD_BACKEND_REFUSED) {
             worst = SD_STORE_ERROR;
-            if (n > 1 && !refusing(st, t[i])) {
-                remember(st, call, key, lock_key, "", 0, t[i], 0);
-            }
             refused_now(st, t[i]);
-        }
-        else if (n > 1) {
-            remember(st, call, key, lock_key, "", 0, t[i], 0);
         }
     }
     return stored ? SD_STORE_OK : counted(st, t, worst);
