@@ -61,26 +61,21 @@ typedef struct {
     apr_status_t last;
 } retry_state;
 
-static int is_timeout(apr_status_t rv)
-{
-    return APR_STATUS_IS_TIMEUP(rv) || APR_STATUS_IS_EAGAIN(rv) || APR_STATUS_IS_ETIMEDOUT(rv);
-}
-
 static int is_transport_failure(apr_status_t rv)
 {
-    return rv != APR_SUCCESS && rv != APR_NOTFOUND && rv != APR_EEXIST
-           && rv != APR_EGENERAL && !is_timeout(rv);
+    return rv != APR_SUCCESS && rv != APR_NOTFOUND && rv != APR_EEXIST && rv != APR_EGENERAL
+           && !APR_STATUS_IS_TIMEUP(rv) && !APR_STATUS_IS_EAGAIN(rv)
+           && !APR_STATUS_IS_ETIMEDOUT(rv);
 }
 
 static int worth_retry(mc_server *srv, retry_state *rs, apr_status_t rv)
 {
     apr_status_t before = rs->last;
+    int transport = is_transport_failure(rv);
     rs->last = rv;
-    rs->transport_failed |= is_transport_failure(rv);
-    if (rv == APR_SUCCESS || !sd_health_usable(srv->health, srv->index)) {
-        return 0;
-    }
-    if (++rs->attempts >= SD_ATTEMPTS + srv->connections) {
+    rs->transport_failed |= transport;
+    if (rv == APR_SUCCESS || !sd_health_usable(srv->health, srv->index)
+        || ++rs->attempts >= SD_ATTEMPTS + srv->connections) {
         return 0;
     }
     if (rs->attempts == 1) {
@@ -89,7 +84,7 @@ static int worth_retry(mc_server *srv, retry_state *rs, apr_status_t rv)
     else if (apr_time_now() - rs->started > srv->retry_window) {
         return 0;
     }
-    if (is_transport_failure(rv)) {
+    if (transport) {
         return 1;
     }
     if (rv == APR_EGENERAL && sd_io_guard_cut(srv->guard, 1) > 0) {

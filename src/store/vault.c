@@ -174,11 +174,13 @@ sd_store_result sd_vault_read(request_rec *r, const sd_vhost *v, const char *nam
 
 static sd_store_result put(request_rec *r, const sd_vhost *v, int add, const char *name,
                            const char *lock_key, const char *val, apr_size_t len,
-                           const sd_record_meta *meta, apr_int64_t ttl_seconds)
+                           const sd_record_meta *meta, apr_int64_t ttl_seconds,
+                           const char *old_key)
 {
     sd_backend_call call = { r->pool, r };
     const char *key = sd_vault_key(r->pool, v, name);
     apr_uint16_t flags = SD_VAULT_FLAGS_JSON;
+    sd_store_result res;
 
     if (!key || unkeyed(r, v)) {
         return SD_STORE_ERROR;
@@ -194,19 +196,9 @@ static sd_store_result put(request_rec *r, const sd_vhost *v, int add, const cha
         }
         flags = SD_VAULT_FLAGS_SEALED;
     }
-    return add ? sd_store_add(v->rt.store, &call, key, lock_key, val, len, ttl_seconds, flags)
-               : sd_store_write(v->rt.store, &call, key, lock_key, val, len, ttl_seconds,
-                                flags);
-}
-
-sd_store_result sd_vault_write(request_rec *r, const sd_vhost *v, const char *name,
-                               const char *lock_key, const char *val, apr_size_t len,
-                               const sd_record_meta *meta, apr_int64_t ttl_seconds,
-                               const char *old_key)
-{
-    sd_store_result res = put(r, v, 0, name, lock_key, val, len, meta, ttl_seconds);
+    res = add ? sd_store_add(v->rt.store, &call, key, lock_key, val, len, ttl_seconds, flags)
+              : sd_store_write(v->rt.store, &call, key, lock_key, val, len, ttl_seconds, flags);
     if (res == SD_STORE_OK && old_key) {
-        sd_backend_call call = { r->pool, r };
         /* Best effort: a copy left there is found only while no copy
          * exists under the current key, which now does. */
         sd_store_remove(v->rt.store, &call, old_key);
@@ -214,11 +206,19 @@ sd_store_result sd_vault_write(request_rec *r, const sd_vhost *v, const char *na
     return res;
 }
 
+sd_store_result sd_vault_write(request_rec *r, const sd_vhost *v, const char *name,
+                               const char *lock_key, const char *val, apr_size_t len,
+                               const sd_record_meta *meta, apr_int64_t ttl_seconds,
+                               const char *old_key)
+{
+    return put(r, v, 0, name, lock_key, val, len, meta, ttl_seconds, old_key);
+}
+
 sd_store_result sd_vault_add(request_rec *r, const sd_vhost *v, const char *name,
                              const char *lock_key, const char *val, apr_size_t len,
                              const sd_record_meta *meta, apr_int64_t ttl_seconds)
 {
-    return put(r, v, 1, name, lock_key, val, len, meta, ttl_seconds);
+    return put(r, v, 1, name, lock_key, val, len, meta, ttl_seconds, NULL);
 }
 
 sd_store_result sd_vault_remove(request_rec *r, const sd_vhost *v, const char *name,
