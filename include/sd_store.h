@@ -55,7 +55,7 @@ sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const c
                               const char *lock_key, sd_store_read_mode mode, char **val,
                               apr_size_t *len, apr_uint16_t *flags);
 
-/* Writes to every replica that answers; OK if one took it. The others are
+/* Writes to every replica that answers; a success if one took it. Others are
  * remembered with lock_key for sd_store_replay. */
 sd_store_result sd_store_write(sd_store *st, const sd_backend_call *call, const char *key,
                                const char *lock_key, const char *val, apr_size_t len,
