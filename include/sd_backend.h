@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* One server's storage commands, on server i of a list, as
- * ap_socache_provider_t looks: memcached (backend_memcache.c) and the
- * unit tests' fake implement it; the replica layer (store.c) builds on it. */
+/* One server's storage commands, on server i of a list, in the manner of
+ * ap_socache_provider_t: memcached and the unit tests' fake implement it. */
 #ifndef SD_BACKEND_H
 #define SD_BACKEND_H
 
@@ -15,8 +14,7 @@ typedef enum {
     SD_BACKEND_REFUSED    /* a live server refused the command            */
 } sd_backend_result;
 
-/* What a command runs on behalf of: allocations and, for the log, the
- * request (NULL for the prober thread's own work). */
+/* Allocations, and the request to log for (NULL in the prober's threads). */
 typedef struct {
     apr_pool_t *pool;
     void *request;
@@ -27,8 +25,8 @@ typedef struct {
     sd_backend_result (*get)(void *b, int server, const sd_backend_call *call,
                              const char *key, char **val, apr_size_t *len,
                              apr_uint16_t *flags);
-    /* Stores the value whether or not the key exists. A refusal must leave
-     * the server's old value in place (memcached's set would not). */
+    /* Stores the value whether or not the key exists; a refusal leaves the
+     * old value in place. */
     sd_backend_result (*write)(void *b, int server, const sd_backend_call *call,
                                const char *key, const char *val, apr_size_t len,
                                apr_uint32_t exptime, apr_uint16_t flags);
@@ -43,10 +41,8 @@ typedef struct {
     int (*usable)(void *b, int server);
     /* The largest item the server takes (memcached's -I). */
     apr_size_t (*item_size_max)(void *b, int server);
-    /* Adds delta to the decimal counter under key (memcached's incr, or
-     * decr for a negative delta, which stops at 0; delta 0 reads it) into
-     * *value. SD_BACKEND_MISS when there is none: the caller adds one
-     * (sd_store_counter). */
+    /* Adds delta (< 0: memcached's decr, stopping at 0; 0 reads) to the
+     * counter under key, into *value; SD_BACKEND_MISS when there is none. */
     sd_backend_result (*incr)(void *b, int server, const sd_backend_call *call,
                               const char *key, apr_int32_t delta, apr_uint32_t *value);
 } sd_backend_ops;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* The memcached backend (sd_backend.h) on apr_memcache (apr-util 1.6), one
- * client per server and child, its health from sd_health.h. */
+/* The memcached backend (sd_backend.h) on apr_memcache, one client per
+ * server and child, its health from sd_health.h. */
 #ifndef SD_BACKEND_MEMCACHE_H
 #define SD_BACKEND_MEMCACHE_H
 
@@ -12,12 +12,10 @@
 
 typedef struct sd_backend_memcache sd_backend_memcache;
 
-/* Clients for servers[0..n) from pchild, each with a pool of up to
- * `connections` (opened on first use, each read and write bounded by
- * `timeout`, cut by health's prober); a command whose sockets fail at once
- * is retried for at most `timeout`. Each command's time goes into
- * stats' store_calls (NULL: not timed). Fills *out, whose ops and baton
- * stay valid for pchild's life. */
+/* Clients for servers[0..n), each with up to `connections` pooled
+ * connections (opened on first use, each read and write bounded by
+ * `timeout`); a command whose sockets fail at once is retried for at most
+ * `timeout`; its time goes into stats (NULL: not timed). Fills *out. */
 apr_status_t sd_backend_memcache_create(apr_pool_t *pchild, server_rec *s,
                                         const sd_health_server *servers, int n,
                                         int connections, apr_interval_time_t timeout,

@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The health of a list of memcached servers, per child: a prober thread
- * checks each server with its own socket and timeouts, and publishes its
- * verdict in shared memory (one slot per server and probe settings) so all
- * children stop and resume using a server together; it cuts the client's
- * sockets (io_guard) of a server it finds frozen, and those a server
- * closed; it reads each server's item size limit; and it
- * calls back when a server is usable again, so the store can bring it up
- * to date. */
+ * checks each server on its own socket and publishes the verdict in shared
+ * memory (a slot per server and probe settings), so all children stop and
+ * resume using a server together; it cuts the client's sockets (io_guard)
+ * of a frozen server, reads each server's item size limit, and calls back
+ * when a server is usable again. */
 #ifndef SD_HEALTH_H
 #define SD_HEALTH_H
 
@@ -25,20 +23,19 @@ typedef struct {
     volatile apr_uint32_t *flag; /* shared slot (1: out of use), or NULL */
 } sd_health_server;
 
-/* Not started yet: sd_health_start. */
-sd_health *sd_health_create(apr_pool_t *pchild, server_rec *s, const sd_health_server *servers,
-                            int n, apr_interval_time_t interval, apr_interval_time_t timeout);
-
-/* Called from the prober thread each time this child sees a server usable
- * again after it was not, and after each later probe that finds it usable
- * while pending(baton, server) says work is left. */
+/* Called on a thread of the health's after a probe finds a server usable
+ * while pending(baton, server) says work is left for it. */
 typedef void (*sd_health_return_fn)(void *baton, int server, apr_pool_t *scratch);
+typedef int (*sd_health_pending_fn)(void *baton, int server);
+
+/* Not started yet: sd_health_start. on_return may be NULL (no pending). */
+sd_health *sd_health_create(apr_pool_t *pchild, server_rec *s, const sd_health_server *servers,
+                            int n, apr_interval_time_t interval, apr_interval_time_t timeout,
+                            sd_health_return_fn on_return, sd_health_pending_fn pending,
+                            void *baton);
 
 /* Whether the child is stopping: a long replay should end early. */
 int sd_health_stopping(const sd_health *h);
-typedef int (*sd_health_pending_fn)(void *baton, int server);
-void sd_health_on_return(sd_health *h, sd_health_return_fn fn, sd_health_pending_fn pending,
-                         void *baton);
 
 /* The sockets of the client of server i, for the prober to cut. */
 void sd_health_guard(sd_health *h, int i, sd_io_guard *guard);
@@ -51,7 +48,5 @@ int sd_health_usable(const sd_health *h, int i);
 
 /* The server's item size limit (memcached's -I), once read; 1 MiB before. */
 apr_size_t sd_health_item_size_max(const sd_health *h, int i);
-
-#define SD_HEALTH_DEFAULT_ITEM_SIZE_MAX (1024 * 1024)
 
 #endif

@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* SessionDemoStoreFormat Sealed. Per secret, HKDF-SHA256 derives a name
- * key (memcached keys are an HMAC of the session ID, so a key listing yields
- * nothing a cookie can use) and an AES-256-GCM key (the memcached key and
- * the clear header are associated data, so a record altered, moved or
- * written without the secret does not open). The clear header is what the
- * replica protocol compares without opening:
+ * key (memcached keys are an HMAC of the session ID, useless as a cookie)
+ * and an AES-256-GCM key (with the memcached key and the clear header as
+ * associated data). The clear header is what the replica protocol reads:
  * "SD1.<gen>.<ended>.<saved ms>.<until s>." base64url(nonce|ciphertext|tag). */
 #ifndef SD_SEAL_H
 #define SD_SEAL_H
@@ -33,11 +31,9 @@ typedef struct {
 apr_status_t sd_seal_derive(apr_pool_t *p, const unsigned char *secret, apr_size_t len,
                             sd_seal_keys *out);
 
-/* base64url(HMAC-SHA256(name_key, name)); 0 when OpenSSL fails. */
-int sd_seal_name(const sd_seal_keys *k, const char *name, apr_size_t len,
-                 char out[SD_SEAL_NAME_LEN + 1]);
+/* base64url(HMAC-SHA256(name_key, name)), from p; NULL when OpenSSL fails. */
+const char *sd_seal_name(apr_pool_t *p, const sd_seal_keys *k, const char *name);
 
-/* What the replica protocol reads without opening. */
 typedef struct {
     apr_int64_t gen;     /* the record's generation                        */
     int ended;           /* a tombstone                                    */
@@ -47,7 +43,7 @@ typedef struct {
 } sd_seal_header;
 
 /* The sealed value of plain under memcached key `key`, NUL-terminated;
- * NULL when OpenSSL or the random number generator fails. */
+ * NULL when OpenSSL fails. */
 char *sd_seal_close(apr_pool_t *p, const sd_seal_keys *k, const char *key,
                     const sd_seal_header *h, const char *plain, apr_size_t len,
                     apr_size_t *out_len);
@@ -64,8 +60,8 @@ int sd_seal_open(apr_pool_t *p, const sd_seal_keys *keys, int n, const char *key
 int sd_seal_header_parse(const char *v, apr_size_t len, sd_seal_header *h,
                          apr_size_t *header_len);
 
-/* The store's format (sd_store_format) for sealed values: the header only.
- * A value without a header is older than any with one. */
+/* The store's format for sealed values, from the header only; a value
+ * without one is older than any with one. */
 int sd_seal_compare_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen);
 apr_int64_t sd_seal_ttl_raw(const char *v, apr_size_t len, apr_time_t now);
 int sd_seal_tiebreak_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* One store per distinct server list and store settings, shared by every
- * virtual host that has them; one shared health slot per distinct server
- * and probe settings, so vhosts with other timeouts never fight over one. */
+/* One store per distinct server list and store settings, shared by the
+ * virtual hosts that have them; one shared health slot per distinct server
+ * and probe settings. */
 #ifndef SD_STORES_H
 #define SD_STORES_H
 
@@ -16,8 +16,8 @@ void sd_stores_plan(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
  * `connections` pooled connections per server, counting into stats. */
 void sd_stores_child_init(apr_pool_t *pchild, server_rec *s, int connections, sd_stats *stats);
 
-/* The servers of every store of this child, each once, down if any store
- * finds it down; shared flags only, no network. Returns the count. */
+/* The servers of every store, each once, down if any store finds it down
+ * (no network). Returns the count. */
 typedef struct {
     const char *name;
     int up;

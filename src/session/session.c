@@ -272,7 +272,7 @@ static sd_result open_stored(sd_session *s)
     /* Holding the lock, a read also rewrites replicas left behind. */
     switch (sd_vault_read(r, s->v, s->cookie_id, s->lock_key,
                           s->lock ? SD_STORE_LOCKED : SD_STORE_READ_ONLY,
-                          &val, &len, &flags, &s->old_key)) {
+                          &val, &len, &flags, &s->old_key, NULL)) {
     case SD_STORE_OK:
         break;
     case SD_STORE_NOTFOUND:
@@ -714,7 +714,7 @@ static int recheck_allows_write(sd_session *s)
 
     if (sd_session_lock_acquire(r, s->v, s->name, SD_LOCK_TRY, &s->lock) != SD_OK
         || sd_vault_read(r, s->v, s->id, s->lock_key, SD_STORE_LOCKED, &val, &len, &flags,
-                         NULL) != SD_STORE_OK
+                         NULL, NULL) != SD_STORE_OK
         || flags != SD_VAULT_FLAGS_JSON || len > SD_STORE_MAX_VALUE
         || !(rec = sd_record_decode(r->pool, val, len, &err))) {
         return 0;

@@ -148,9 +148,8 @@ static sd_result read_index(request_rec *r, const sd_vhost *v, const index_name 
     if (!(out->sessions = sd_json_track(r->pool, json_array()))) {
         return out_of_memory(r, "reading an index");
     }
-    switch (sd_vault_read_checked(r, v, n->lock_id, n->lock_key,
-                                  mode, &val, &len,
-                                  &flags, &out->old_key, &unopenable)) {
+    switch (sd_vault_read(r, v, n->lock_id, n->lock_key, mode, &val, &len, &flags,
+                          &out->old_key, &unopenable)) {
     case SD_STORE_OK:
         break;
     case SD_STORE_NOTFOUND:

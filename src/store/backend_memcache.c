@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* memcached on apr_memcache (apr-util 1.6), around its failure modes
- * (docs/reliability.md). Each server has a single-server client, so the
- * store picks servers, and the prober's verdict, not apr's dead mark,
- * decides whether one is used. */
+ * (docs/reliability.md). One single-server client per server: the store
+ * picks servers, and the prober's verdict, not apr's dead mark, decides. */
 #include "sd_backend_memcache.h"
 #include "sd_io_guard.h"
 #include "sd_log.h"
@@ -19,9 +18,8 @@ APLOG_USE_MODULE(sessiondemo);
 
 /* Idle pooled connections are closed after this long (apr wants µs). */
 #define SD_CONN_TTL apr_time_from_sec(60)
-/* A request waits at most this long for a free pooled connection: not
- * apr_memcache's connect timeout (SD_CONNECT_WAIT), so the two can be told
- * apart by how long they took. */
+/* The wait for a free pooled connection: not apr_memcache's connect
+ * timeout (SD_CONNECT_WAIT), so the two are told apart by their length. */
 #define SD_CONN_WAIT apr_time_from_msec(1500)
 #define SD_CONNECT_WAIT apr_time_from_sec(1)
 /* An exptime memcached reads as an absolute time long past. */
@@ -49,45 +47,35 @@ struct sd_backend_memcache {
     sd_stats *stats;
 };
 
-/* ------------------------------------------------------------ failures */
-
-/* Which failures are worth another attempt. apr_memcache 1.6 reports both
- * a refusal by a live server and a pooled socket already at EOF (memcached
- * restarted) as APR_EGENERAL: after one, the sockets the server closed are
- * shut down (io_guard), and if there were any it was one of them;
- * otherwise it earns one more attempt, and twice in a row is a refusal.
- * After a restart, a kill or a thaw every idle pooled socket is dead and
- * fails at once, so a transport failure is retried, up to one attempt per
- * pooled connection beyond a small budget, while the prober vouches for
- * the server and within `retry_window` of the first attempt. A timeout is
- * never retried: that would only add another wait. */
+/* apr_memcache 1.6 reports a refusal and a pooled socket at EOF alike
+ * (APR_EGENERAL): if io_guard finds closed sockets it was one, else one
+ * more try (twice is a refusal). After a restart every idle pooled socket
+ * fails at once, so transport failures are retried (one per pooled
+ * connection, plus a few, within retry_window). A timeout never is. */
 #define SD_ATTEMPTS 6
 
 typedef struct {
     int attempts;
-    apr_time_t started;
+    int transport_failed;     /* some attempt failed in transport   */
+    apr_time_t started, began;  /* the first attempt, the last one  */
     apr_status_t last;
 } retry_state;
 
-static int is_timeout(apr_status_t rv)
-{
-    return APR_STATUS_IS_TIMEUP(rv) || APR_STATUS_IS_EAGAIN(rv) || APR_STATUS_IS_ETIMEDOUT(rv);
-}
-
 static int is_transport_failure(apr_status_t rv)
 {
-    return rv != APR_SUCCESS && rv != APR_NOTFOUND && rv != APR_EEXIST
-           && rv != APR_EGENERAL && !is_timeout(rv);
+    return rv != APR_SUCCESS && rv != APR_NOTFOUND && rv != APR_EEXIST && rv != APR_EGENERAL
+           && !APR_STATUS_IS_TIMEUP(rv) && !APR_STATUS_IS_EAGAIN(rv)
+           && !APR_STATUS_IS_ETIMEDOUT(rv);
 }
 
 static int worth_retry(mc_server *srv, retry_state *rs, apr_status_t rv)
 {
     apr_status_t before = rs->last;
+    int transport = is_transport_failure(rv);
     rs->last = rv;
-    if (rv == APR_SUCCESS || !sd_health_usable(srv->health, srv->index)) {
-        return 0;
-    }
-    if (++rs->attempts >= SD_ATTEMPTS + srv->connections) {
+    rs->transport_failed |= transport;
+    if (rv == APR_SUCCESS || !sd_health_usable(srv->health, srv->index)
+        || ++rs->attempts >= SD_ATTEMPTS + srv->connections) {
         return 0;
     }
     if (rs->attempts == 1) {
@@ -96,7 +84,7 @@ static int worth_retry(mc_server *srv, retry_state *rs, apr_status_t rv)
     else if (apr_time_now() - rs->started > srv->retry_window) {
         return 0;
     }
-    if (is_transport_failure(rv)) {
+    if (transport) {
         return 1;
     }
     if (rv == APR_EGENERAL && sd_io_guard_cut(srv->guard, 1) > 0) {
@@ -106,13 +94,14 @@ static int worth_retry(mc_server *srv, retry_state *rs, apr_status_t rv)
     return rv == APR_EGENERAL && before != APR_EGENERAL;
 }
 
+/* Runs call into rv, with a fresh rs, until worth_retry says no. */
 #define WITH_RETRY(srv, call)                                              \
     do {                                                                   \
-        retry_state rs_ = { 0, 0, APR_SUCCESS };                           \
+        rs = (retry_state){ .last = APR_SUCCESS };                         \
         do {                                                               \
-            began = apr_time_now();                                        \
+            rs.began = apr_time_now();                                     \
             rv = (call);                                                   \
-        } while (worth_retry((srv), &rs_, rv));                            \
+        } while (worth_retry((srv), &rs, rv));                             \
     } while (0)
 
 static void log_call(const sd_backend_call *call, server_rec *s, int level, apr_status_t rv,
@@ -127,14 +116,13 @@ static void log_call(const sd_backend_call *call, server_rec *s, int level, apr_
 }
 
 /* One server's answer, as a backend result; every command ends here, so
- * this is where its time (from `called`, retries included) is counted. */
+ * its time (from `called`, retries included) is counted here. */
 static sd_backend_result result(sd_backend_memcache *b, mc_server *srv,
                                 const sd_backend_call *call, apr_status_t rv, const char *op,
                                 apr_time_t began, sd_stats_store_op timed, apr_time_t called)
 {
-    /* A reply to a command sent before the prober's verdict is real, but it
-     * says nothing of the server now: only the prober brings it back (a
-     * request that waited on a frozen server is cut at the verdict anyway). */
+    /* A reply to a command sent before the prober's verdict says nothing
+     * of the server now: only the prober brings it back. */
     int usable = sd_health_usable(srv->health, srv->index);
     sd_stats_observe(b->stats ? &b->stats->store_calls[timed] : NULL, apr_time_now() - called);
     if (rv == APR_SUCCESS) {
@@ -149,8 +137,7 @@ static sd_backend_result result(sd_backend_memcache *b, mc_server *srv,
         return SD_BACKEND_MISS;
     }
     if (usable && rv == APR_EGENERAL) {
-        /* At error once in 10 s per server, at info between: a server with
-         * its memory full refuses every write. */
+        /* A server with its memory full refuses every write. */
         int loud = sd_log_loud_once_in_10s(&srv->refusal_said,
                                            (apr_uint32_t)apr_time_sec(apr_time_now()));
         log_call(call, b->s, loud ? APLOG_ERR : APLOG_INFO, rv, apr_psprintf(call->pool,
@@ -159,9 +146,8 @@ static sd_backend_result result(sd_backend_memcache *b, mc_server *srv,
         return SD_BACKEND_REFUSED;
     }
     if (usable && APR_STATUS_IS_TIMEUP(rv)) {
-        /* Both waits end in TIMEUP: for a pooled connection (SD_CONN_WAIT),
-         * and for a new one to connect (apr_memcache's fixed 1 s). How long
-         * the attempt took tells which. */
+        /* Both waits end in TIMEUP: for a pooled connection, and for a new
+         * one to connect (apr_memcache's fixed 1 s). */
         if (apr_time_now() - began > (SD_CONN_WAIT + SD_CONNECT_WAIT) / 2) {
             if (apr_atomic_xchg32(&srv->pool_exhausted, 1) == 0) {
                 log_call(call, b->s, APLOG_WARNING, rv, apr_psprintf(call->pool, SD_LOGNO(00212)
@@ -185,31 +171,29 @@ static sd_backend_result result(sd_backend_memcache *b, mc_server *srv,
     return SD_BACKEND_DOWN;
 }
 
-/* ----------------------------------------------------------------- ops */
-
 static sd_backend_result mc_get(void *bv, int i, const sd_backend_call *call, const char *key,
                                 char **val, apr_size_t *len, apr_uint16_t *flags)
 {
     sd_backend_memcache *b = bv;
     mc_server *srv = &b->servers[i];
-    apr_time_t called = apr_time_now(), began;
+    apr_time_t called = apr_time_now();
+    retry_state rs;
     apr_status_t rv;
     WITH_RETRY(srv, apr_memcache_getp(srv->mc, call->pool, key, val, len, flags));
-    return result(b, srv, call, rv, "get", began, SD_STATS_STORE_get, called);
+    return result(b, srv, call, rv, "get", rs.began, SD_STATS_STORE_get, called);
 }
 
-/* Not memcached's `set`: a set it refuses (too large, out of memory under
- * -M) also unlinks the old copy, so a refused write would cost the session.
- * A refused `replace` leaves the old copy in place; `add` covers a server
- * that has none (it was away, or the key is new there), and a second
- * replace an add that lost a race. */
+/* Not memcached's `set`, which unlinks the old copy when it refuses the
+ * new one: `replace`, then `add` where there is none, then `replace` again
+ * when that add lost a race. */
 static sd_backend_result mc_write(void *bv, int i, const sd_backend_call *call,
                                   const char *key, const char *val, apr_size_t len,
                                   apr_uint32_t exptime, apr_uint16_t flags)
 {
     sd_backend_memcache *b = bv;
     mc_server *srv = &b->servers[i];
-    apr_time_t called = apr_time_now(), began;
+    apr_time_t called = apr_time_now();
+    retry_state rs;
     apr_status_t rv;
     /* apr_memcache reports NOT_STORED as EEXIST: for replace, "missing". */
     WITH_RETRY(srv, apr_memcache_replace(srv->mc, key, (char *)val, len, exptime, flags));
@@ -219,29 +203,23 @@ static sd_backend_result mc_write(void *bv, int i, const sd_backend_call *call,
             WITH_RETRY(srv, apr_memcache_replace(srv->mc, key, (char *)val, len, exptime, flags));
         }
     }
-    return result(b, srv, call, rv == APR_EEXIST ? APR_EGENERAL : rv, "write", began,
+    return result(b, srv, call, rv == APR_EEXIST ? APR_EGENERAL : rv, "write", rs.began,
                   SD_STATS_STORE_write, called);
 }
 
-/* An add that is retried after a transport failure may find the key its
- * own first attempt stored (the reply was lost, not the command): "exists"
- * with our own bytes is our success. */
+/* After a transport failure, "exists" with our own bytes is our own first
+ * attempt's success (its reply was lost, not the command). */
 static sd_backend_result mc_add(void *bv, int i, const sd_backend_call *call, const char *key,
                                 const char *val, apr_size_t len, apr_uint32_t exptime,
                                 apr_uint16_t flags)
 {
     sd_backend_memcache *b = bv;
     mc_server *srv = &b->servers[i];
-    retry_state rs = { 0, 0, APR_SUCCESS };
-    int transport_failed = 0;
-    apr_time_t called = apr_time_now(), began;
+    apr_time_t called = apr_time_now();
+    retry_state rs;
     apr_status_t rv;
-    do {
-        began = apr_time_now();
-        rv = apr_memcache_add(srv->mc, key, (char *)val, len, exptime, flags);
-        transport_failed |= is_transport_failure(rv);
-    } while (worth_retry(srv, &rs, rv));
-    if (rv == APR_EEXIST && transport_failed) {
+    WITH_RETRY(srv, apr_memcache_add(srv->mc, key, (char *)val, len, exptime, flags));
+    if (rv == APR_EEXIST && rs.transport_failed) {
         char *mine = NULL;
         apr_size_t mine_len = 0;
         apr_uint16_t mine_flags = 0;
@@ -250,22 +228,22 @@ static sd_backend_result mc_add(void *bv, int i, const sd_backend_call *call, co
             rv = APR_SUCCESS;
         }
     }
-    return result(b, srv, call, rv, "add", began, SD_STATS_STORE_add, called);
+    return result(b, srv, call, rv, "add", rs.began, SD_STATS_STORE_add, called);
 }
 
-/* Not apr_memcache_delete(): it always sends "delete <key> 0", which
- * twemproxy answers by closing the connection. A set with an expiry in 1970
- * (memcached reads exptimes over 30 days as absolute times) removes the
- * item on memcached and through any proxy; refused, it still unlinks it. */
+/* Not apr_memcache_delete(): its "delete <key> 0" makes twemproxy close
+ * the connection. A set that expired in 1970 removes the item anywhere;
+ * refused, it still unlinks it. */
 static sd_backend_result mc_remove(void *bv, int i, const sd_backend_call *call,
                                    const char *key)
 {
     sd_backend_memcache *b = bv;
     mc_server *srv = &b->servers[i];
-    apr_time_t called = apr_time_now(), began;
+    apr_time_t called = apr_time_now();
+    retry_state rs;
     apr_status_t rv;
     WITH_RETRY(srv, apr_memcache_set(srv->mc, key, (char *)"", 0, SD_EXPIRED_EXPTIME, 0));
-    return result(b, srv, call, rv == APR_EEXIST ? APR_EGENERAL : rv, "delete", began,
+    return result(b, srv, call, rv == APR_EEXIST ? APR_EGENERAL : rv, "delete", rs.began,
                   SD_STATS_STORE_remove, called);
 }
 
@@ -281,15 +259,15 @@ static apr_size_t mc_item_size_max(void *bv, int i)
     return sd_health_item_size_max(b->health, i);
 }
 
-/* A retried incr whose first reply was lost counts twice: for the login
- * throttle's counters, too many is the safe side. Timed as a get when it
- * only reads (delta 0), as a write when it counts. */
+/* A retried incr whose reply was lost counts twice: for the login
+ * throttle, too many is the safe side. */
 static sd_backend_result mc_incr(void *bv, int i, const sd_backend_call *call, const char *key,
                                  apr_int32_t delta, apr_uint32_t *value)
 {
     sd_backend_memcache *b = bv;
     mc_server *srv = &b->servers[i];
-    apr_time_t called = apr_time_now(), began;
+    apr_time_t called = apr_time_now();
+    retry_state rs;
     apr_status_t rv;
     if (delta < 0) {
         WITH_RETRY(srv, apr_memcache_decr(srv->mc, key, -delta, value));
@@ -297,7 +275,7 @@ static sd_backend_result mc_incr(void *bv, int i, const sd_backend_call *call, c
     else {
         WITH_RETRY(srv, apr_memcache_incr(srv->mc, key, delta, value));
     }
-    return result(b, srv, call, rv, "incr", began,
+    return result(b, srv, call, rv, "incr", rs.began,
                   delta ? SD_STATS_STORE_write : SD_STATS_STORE_get, called);
 }
 
@@ -305,11 +283,8 @@ static const sd_backend_ops memcache_ops = {
     mc_get, mc_write, mc_add, mc_remove, mc_usable, mc_item_size_max, mc_incr
 };
 
-/* --------------------------------------------------------------- setup */
-
-/* Each single-server client asks this for every command. The prober's
- * verdict decides; apr's own 5-second dead mark is lifted while the prober
- * sees the server answer. */
+/* Each client asks this for every command: the prober's verdict decides,
+ * and apr's own dead mark is lifted while the prober sees it answer. */
 static apr_memcache_server_t *choose_server(void *baton, apr_memcache_t *mc,
                                             const apr_uint32_t hash)
 {
@@ -390,8 +365,6 @@ int sd_backend_memcache_servers(const sd_backend *be, apr_pool_t *p,
         info[i].name = srv->name;
         info[i].up = sd_health_usable(b->health, i);
         info[i].item_size_max = sd_health_item_size_max(b->health, i);
-        /* Only ask a server the prober vouches for; its sockets have a
-         * timeout, so even one that froze since cannot hang the page. */
         if (info[i].up && apr_memcache_version(srv->ms, p, &version) == APR_SUCCESS) {
             /* apr_memcache keeps the reply's CR. */
             version[strcspn(version, "\r\n")] = '\0';

@@ -1,16 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* The prober. One thread per child and server list checks each server
- * every SessionDemoMemcacheProbeInterval with its own socket, every step
- * bounded by SessionDemoMemcacheTimeout, and publishes the verdict; only
- * the child that changes a shared flag logs the change at error or notice,
- * so an outage is one line. Addresses are resolved as apr_memcache
- * resolves them (IPv4), again on every reconnect, so a moved server is
- * found; each connection's socket and address live in a pool of their own,
- * cleared on the next reconnect, so a server that stays down costs no
- * memory. Bringing a returning server up to date (the store's replay) runs
- * on a thread of its own: it talks to memcached through the same client as
- * requests, so it can block like them, and the prober must go on judging
- * and cutting meanwhile. */
+ * every probe interval on its own socket, each step bounded by the
+ * timeout; only the child that changes a shared flag logs at error or
+ * notice, so an outage is one line. The replay runs on a thread of its
+ * own: it uses the requests' client and can block like them, while the
+ * prober must go on judging and cutting. */
 #include "sd_health.h"
 #include "sd_io_guard.h"
 #include "sd_log.h"
@@ -26,15 +20,15 @@
 APLOG_USE_MODULE(sessiondemo);
 #endif
 
+#define SD_HEALTH_DEFAULT_ITEM_SIZE_MAX (1024 * 1024)
+
 typedef struct {
     sd_health_server cfg;
     apr_pool_t *conn_pool;            /* the probe connection's, cleared on reconnect */
-    apr_sockaddr_t *addr;             /* as resolved for this connection */
     apr_socket_t *sock;
     sd_io_guard *guard;               /* the client's sockets, or NULL   */
     volatile apr_uint32_t healthy;    /* this child's own verdict        */
     volatile apr_uint32_t item_size_max;
-    int seen_unusable;                /* a return is due when usable     */
     int replay_due;                   /* under wake_lock                 */
     int proxy;                        /* refused "stats settings" last time */
     int refusal_logged;
@@ -51,27 +45,29 @@ struct sd_health {
     void *baton;
     apr_pool_t *scratch;              /* the replay thread's             */
     apr_thread_t *thread, *replayer;
-    /* Both threads sleep on `wake` until there is work (the next probe, a
-     * replay due) or they are told to stop: an idle child stays asleep. */
+    /* Both threads sleep on `wake` until the next probe, a replay or stop. */
     apr_thread_mutex_t *wake_lock;
     apr_thread_cond_t *wake;
     volatile apr_uint32_t stopping, stopping_replay;
 };
 
 sd_health *sd_health_create(apr_pool_t *pchild, server_rec *s, const sd_health_server *servers,
-                            int n, apr_interval_time_t interval, apr_interval_time_t timeout)
+                            int n, apr_interval_time_t interval, apr_interval_time_t timeout,
+                            sd_health_return_fn on_return, sd_health_pending_fn pending,
+                            void *baton)
 {
     sd_health *h = apr_pcalloc(pchild, sizeof(*h));
     h->s = s;
+    h->on_return = on_return;
+    h->pending = pending;
+    h->baton = baton;
     h->n = n;
     h->interval = interval;
     h->timeout = timeout;
     h->servers = apr_pcalloc(pchild, sizeof(server) * (apr_size_t)(n ? n : 1));
     for (int i = 0; i < n; ++i) {
         h->servers[i].cfg = servers[i];
-        /* Optimistic until the first probe: requests fail fast anyway if
-         * the server refuses connections. */
-        h->servers[i].healthy = 1;
+        h->servers[i].healthy = 1;   /* until the first probe says otherwise */
         h->servers[i].item_size_max = SD_HEALTH_DEFAULT_ITEM_SIZE_MAX;
         apr_pool_create(&h->servers[i].conn_pool, pchild);
     }
@@ -87,14 +83,6 @@ void sd_health_guard(sd_health *h, int i, sd_io_guard *guard)
 int sd_health_stopping(const sd_health *h)
 {
     return h->stopping_replay != 0;
-}
-
-void sd_health_on_return(sd_health *h, sd_health_return_fn fn, sd_health_pending_fn pending,
-                         void *baton)
-{
-    h->on_return = fn;
-    h->pending = pending;
-    h->baton = baton;
 }
 
 /* The shared verdict of every child's prober when there is shared memory,
@@ -116,8 +104,7 @@ static void publish(sd_health *h, server *srv, int healthy)
     apr_uint32_t flag = healthy ? 0 : 1;
     int first;
     if (was == (apr_uint32_t)healthy) {
-        /* Still publish it: another child may have left the shared flag
-         * saying the opposite (its view is older or was a blip). */
+        /* Another child may have left the shared flag saying otherwise. */
         if (srv->cfg.flag && *srv->cfg.flag != flag) {
             apr_atomic_set32(srv->cfg.flag, flag);
         }
@@ -136,8 +123,6 @@ static void publish(sd_health *h, server *srv, int healthy)
     }
 }
 
-/* --------------------------------------------------------------- probing */
-
 static void close_probe(server *srv)
 {
     if (srv->sock) {
@@ -146,8 +131,8 @@ static void close_probe(server *srv)
     }
 }
 
-/* Reads until the reply ends with `end` (bounded by the socket's timeout
- * and the buffer). Returns the bytes read (0: closed at once), or -1. */
+/* Reads until the reply ends with `end` or is a one-line refusal. Returns
+ * the bytes read (0: closed at once), or -1. */
 static long read_reply(server *srv, char *buf, apr_size_t cap, const char *end)
 {
     apr_size_t got = 0, elen = strlen(end);
@@ -157,7 +142,6 @@ static long read_reply(server *srv, char *buf, apr_size_t cap, const char *end)
         apr_size_t len = cap - 1 - got;
         rv = apr_socket_recv(srv->sock, buf + got, &len);
         got += len;
-        /* memcached's one-line refusals end a reply too. */
         if (got >= 2 && memcmp(buf + got - 2, "\r\n", 2) == 0
             && (strncmp(buf, "ERROR", 5) == 0 || strncmp(buf, "CLIENT_ERROR", 12) == 0
                 || strncmp(buf, "SERVER_ERROR", 12) == 0)) {
@@ -174,12 +158,10 @@ static int send_all(server *srv, const char *cmd)
     return apr_socket_send(srv->sock, cmd, &len) == APR_SUCCESS && len == strlen(cmd);
 }
 
-/* memcached's item size limit (-I): a value over it is refused (and a
- * refused set also drops the old copy), so the session must never send one.
- * Read first on each connection, so it is also the probe's answer. A server
- * that refuses "stats settings" or closes the connection on it (twemproxy)
- * is a proxy, which answers this itself: the default limit stays (said
- * once) and each of its probes is this question on a new connection.
+/* memcached's item size limit (-I), which no session may exceed: read first
+ * on each connection, so it is also the probe's answer. A server that
+ * refuses "stats settings" or closes on it is a proxy (twemproxy), which
+ * answers this itself: each of its probes is this on a new connection.
  * Returns whether the server answered. */
 static int read_item_size_max(sd_health *h, server *srv)
 {
@@ -217,12 +199,12 @@ static int read_item_size_max(sd_health *h, server *srv)
 static int connect_probe(sd_health *h, server *srv)
 {
     apr_socket_t *sock;
+    apr_sockaddr_t *addr;
     apr_pool_clear(srv->conn_pool);
-    srv->addr = NULL;
-    /* As apr_memcache resolves it, on every connect: a moved name is found. */
-    if (apr_sockaddr_info_get(&srv->addr, srv->cfg.host, APR_INET, srv->cfg.port, 0,
+    /* As apr_memcache resolves it (IPv4), on every connect: a moved name is
+     * found; the pool, cleared here, keeps a server down from costing memory. */
+    if (apr_sockaddr_info_get(&addr, srv->cfg.host, APR_INET, srv->cfg.port, 0,
                               srv->conn_pool) != APR_SUCCESS) {
-        srv->addr = NULL;
         if (!srv->resolve_logged) {
             srv->resolve_logged = 1;
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, h->s, SD_LOGNO(00215)
@@ -238,7 +220,7 @@ static int connect_probe(sd_health *h, server *srv)
         return 0;
     }
     apr_socket_timeout_set(sock, h->timeout);
-    if (apr_socket_connect(sock, srv->addr) != APR_SUCCESS) {
+    if (apr_socket_connect(sock, addr) != APR_SUCCESS) {
         apr_socket_close(sock);
         return 0;
     }
@@ -246,25 +228,10 @@ static int connect_probe(sd_health *h, server *srv)
     return 1;
 }
 
-/* The reply made printable in place (the prober has no pool of its own to
- * escape into; the scratch pool is the replay thread's). */
-static const char *printable(char *reply)
-{
-    for (char *c = reply; *c; ++c) {
-        if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f) {
-            *c = '?';
-        }
-    }
-    return reply;
-}
-
-/* One round trip; (re)connects first when needed: "stats settings" on a
- * new connection, then "version"; any answer proves the server is there, a
- * refusal is said once. A proxy is never asked "version": it passes that on
- * to one of its backends (twemproxy answers it late, or SERVER_ERROR, when
- * that one is frozen or dead), which would take the whole proxy down for
- * one node. A frozen backend costs only its own keys' calls, each bounded
- * by the sockets' timeout or the proxy's error reply. */
+/* One round trip: "stats settings" on a new connection, then "version";
+ * any answer proves the server is there. A proxy is never asked "version":
+ * it passes that to one of its nodes, so one frozen node would take the
+ * whole proxy down. */
 static int probe_once(sd_health *h, server *srv)
 {
     char reply[256];
@@ -284,7 +251,7 @@ static int probe_once(sd_health *h, server *srv)
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, h->s, SD_LOGNO(00211)
                      "memcached %s answers the probe's 'version' with '%.40s': a proxy or a"
                      " server that refuses the command; it counts as answering",
-                     srv->cfg.name, printable(reply));
+                     srv->cfg.name, reply);   /* httpd escapes the log line */
     }
     return 1;
 }
@@ -294,30 +261,21 @@ static void check(sd_health *h, int i)
     server *srv = &h->servers[i];
     int had_socket = srv->sock != NULL;
     apr_time_t started = apr_time_now();
-    int healthy = probe_once(h, srv);
-    /* The prober's own socket goes stale when memcached restarts; an old
-     * socket that fails at once earns a try on a fresh one. One that timed
-     * out does not: the verdict must come within one timeout. */
+    int healthy = probe_once(h, srv), usable;
+    /* After a memcached restart the old socket fails at once: one try on a
+     * fresh one. Not after a timeout: the verdict must come within one. */
     if (!healthy && had_socket && apr_time_now() - started < h->timeout / 2) {
         healthy = probe_once(h, srv);
     }
     publish(h, srv, healthy);
-    if (!sd_health_usable(h, i)) {
-        srv->seen_unusable = 1;
-        /* Requests blocked on the server get their error now, whichever
-         * child's prober gave the verdict; and again each cycle, for a
-         * request that got past the verdict just before it and sent since. */
-        if (srv->guard) {
-            sd_io_guard_cut(srv->guard, 0);
-        }
-        return;
-    }
+    usable = sd_health_usable(h, i);
+    /* Unusable: blocked requests get their error now, and again each cycle
+     * for one that got past the verdict just before it. Usable: the
+     * sockets it closed are cut. */
     if (srv->guard) {
-        sd_io_guard_cut(srv->guard, 1);
+        sd_io_guard_cut(srv->guard, usable);
     }
-    if (h->on_return
-        && (srv->seen_unusable || (h->pending && h->pending(h->baton, i)))) {
-        srv->seen_unusable = 0;
+    if (usable && h->on_return && h->pending(h->baton, i)) {
         apr_thread_mutex_lock(h->wake_lock);
         srv->replay_due = 1;
         apr_thread_cond_broadcast(h->wake);
@@ -325,8 +283,8 @@ static void check(sd_health *h, int i)
     }
 }
 
-/* A replay due on a server that is not usable by the time it would run is
- * dropped: the prober asks again when the server is back. */
+/* A replay due on a server no longer usable is dropped: the prober asks
+ * again when it is back. */
 static void *APR_THREAD_FUNC replayer_main(apr_thread_t *thread, void *data)
 {
     sd_health *h = data;
@@ -372,9 +330,7 @@ static void *APR_THREAD_FUNC prober_main(apr_thread_t *thread, void *data)
     for (int i = 0; i < h->n; ++i) {
         close_probe(&h->servers[i]);
     }
-    /* A plain return, not apr_thread_exit(): pthread_exit()'s unwinding
-     * trips AddressSanitizer's thread teardown (a false stack-buffer
-     * underflow in sigaltstack) in the ASan test build. */
+    /* Not apr_thread_exit(): its unwinding trips ASan's thread teardown. */
     (void)thread;
     return NULL;
 }
@@ -395,8 +351,8 @@ static void stop(sd_health *h, volatile apr_uint32_t *flag, apr_thread_t **threa
 static apr_status_t stop_prober(void *data)
 {
     sd_health *h = data;
-    /* The replayer first: while it finishes, the prober still cuts a
-     * frozen server's sockets, so it cannot hang the child's exit. */
+    /* The replayer first: the prober still cuts a frozen server's sockets
+     * meanwhile, so it cannot hang the child's exit. */
     stop(h, &h->stopping_replay, &h->replayer);
     stop(h, &h->stopping, &h->thread);
     return APR_SUCCESS;

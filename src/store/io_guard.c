@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* Our pool hands out connections it takes from apr_memcache's own, which
- * alone makes and ends them; a socket is listed from when it is made until
- * just before apr_memcache closes it, under the lock the cuts hold, so a
- * cut never reaches a descriptor number that was reused. */
+/* Our pool hands out connections taken from apr_memcache's, which alone
+ * makes and ends them; a socket is listed, under the cuts' lock, only
+ * until just before it is closed: a cut never reaches a reused number. */
 #include "sd_io_guard.h"
 
 #include <apr_portable.h>

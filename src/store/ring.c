@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* Ketama-style consistent hash ring. Each server contributes 160 points:
- * 40 MD5 digests of "<name>-<i>", four 32-bit points from each. A key maps
- * to the first point at or after the first 32 bits of the MD5 of its hash
- * tag, as twemproxy's ketama with hash_tag "{}" places it. */
+/* Ketama-style ring: each server has 160 points (40 MD5 digests of
+ * "<name>-<i>", four 32-bit points each); a key maps to the first point at
+ * or after the first 32 bits of the MD5 of its hash tag, as twemproxy's. */
 #include "sd_ring.h"
 
 #include <apr_strings.h>

@@ -46,17 +46,19 @@ apr_status_t sd_seal_derive(apr_pool_t *p, const unsigned char *secret, apr_size
     return out->cipher ? APR_SUCCESS : APR_EGENERAL;
 }
 
-int sd_seal_name(const sd_seal_keys *k, const char *name, apr_size_t len,
-                 char out[SD_SEAL_NAME_LEN + 1])
+const char *sd_seal_name(apr_pool_t *p, const sd_seal_keys *k, const char *name)
 {
     unsigned char mac[SD_MAC_LEN];
+    char *out = apr_palloc(p, SD_SEAL_NAME_LEN + 1);
     apr_size_t b64_len = 0;
-    int ok = sd_mac_compute(k->mac, name, len, mac)
-             && apr_encode_base64_binary(out, mac, sizeof(mac), APR_ENCODE_BASE64URL,
-                                         &b64_len) == APR_SUCCESS
-             && b64_len == SD_SEAL_NAME_LEN;
-    out[ok ? SD_SEAL_NAME_LEN : 0] = '\0';
-    return ok;
+    if (!sd_mac_compute(k->mac, name, strlen(name), mac)
+        || apr_encode_base64_binary(out, mac, sizeof(mac), APR_ENCODE_BASE64URL, &b64_len)
+           != APR_SUCCESS
+        || b64_len != SD_SEAL_NAME_LEN) {
+        return NULL;
+    }
+    out[SD_SEAL_NAME_LEN] = '\0';
+    return out;
 }
 
 static int parse_number(const char **at, const char *end, apr_int64_t *out)
@@ -111,9 +113,8 @@ static int header_text(const sd_seal_header *h, char out[SD_SEAL_HEADER_MAX + 1]
     return n > 0 && n <= SD_SEAL_HEADER_MAX ? n : 0;
 }
 
-/* The associated data: the memcached key (so a copy moved to another key
- * does not open), a NUL, then the clear header (so it cannot be edited to
- * win the replica protocol's comparison with a copy that opens). */
+/* The associated data: the memcached key (a moved copy does not open), a
+ * NUL, the clear header (it cannot be edited to win the replica ranking). */
 static int gcm(int enc, const sd_seal_keys *k, const unsigned char nonce[SD_SEAL_NONCE_LEN],
                const char *key, const char *header, apr_size_t header_len,
                const unsigned char *in, apr_size_t in_len, unsigned char *out,
@@ -176,10 +177,9 @@ char *sd_seal_close(apr_pool_t *p, const sd_seal_keys *k, const char *key,
     return out;
 }
 
-/* Whether b64 is the one canonical unpadded base64url text of some bytes:
- * APR's decoder takes '+', '/' and '=' and ignores the spare bits of a last
- * short group, so several texts would open to one plaintext, and a copy of
- * one generation with other bytes would count as a divergence. */
+/* Whether b64 is canonical unpadded base64url: APR's decoder also takes
+ * '+', '/', '=' and spare bits, so other bytes of one copy would open
+ * alike and count as a divergence. */
 static int canonical_base64url(const char *b64, apr_size_t len)
 {
     const char *tail = b64 + len - len % 4;

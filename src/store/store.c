@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* The replica layer. Every stored copy carries a generation (the format
- * says which copy is newer), so no server ever needs flushing: a replica
- * that comes back stale or empty is outvoted on reads, repaired when a
- * read or a write sees it behind, and brought up to date from the keys this
- * process wrote while it was away (hinted handoff). A logout is a newer
- * generation too (a tombstone), so a replica that missed it cannot bring
- * the session back. */
+/* The replica layer (docs/cluster.md). Every copy carries a generation, so
+ * no server needs flushing: a replica back stale or empty is outvoted on
+ * reads, repaired when seen behind, and replayed the keys written while it
+ * was away (hinted handoff). A logout is a newer generation (a tombstone). */
 #include "sd_store.h"
 
 #include <apr_atomic.h>
@@ -14,13 +11,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#define SD_STORE_MAX_COPIES 4         /* 1 + SessionDemoReplicas, at most  */
 #define SD_STORE_KEY_MAX 251          /* memcached's 250, and a NUL        */
-#define SD_STORE_REPAIR_LOCK_TTL 5
-
 #define SD_STORE_TOKEN_MAX 96
+#define SD_STORE_REPAIR_LOCK_TTL 5
+/* What an item costs memcached besides key and value (header, CAS, flags,
+ * CRLF, with room to spare). */
+#define SD_STORE_ITEM_OVERHEAD 96
+/* A replay that keeps failing is given up (counted as dropped) after this
+ * many probes. */
+#define SD_STORE_REPLAY_TRIES 8
 
-/* Something a server missed while it was away: a write of `key` (token
- * ""), or the removal of our lock `key` holding `token`. */
+/* What a server missed while away: a write of `key` (token ""), or the
+ * removal of our lock `key` holding `token`. */
 typedef struct {
     char key[SD_STORE_KEY_MAX];
     char lock_key[SD_STORE_KEY_MAX];  /* a write's lock; "" for none      */
@@ -28,10 +31,6 @@ typedef struct {
     apr_uint64_t missing;             /* bit i: server i missed it         */
     int tries;                        /* replays that failed so far        */
 } hint;
-
-/* A replay that keeps failing (the server refuses the write) is given up
- * after this many probes; counted as dropped. */
-#define SD_STORE_REPLAY_TRIES 8
 
 struct sd_store {
     const sd_backend *be;
@@ -104,8 +103,7 @@ static apr_uint32_t wire_exptime(apr_int64_t ttl_seconds)
     return (apr_uint32_t)ttl_seconds;
 }
 
-/* An error is the key's: counted for its primary server (t[0]), so the
- * errors by server add up to the total. */
+/* Counted for the key's primary (t[0]): the errors by server add up. */
 static sd_store_result counted(sd_store *st, const int *t, sd_store_result res)
 {
     if (res == SD_STORE_DOWN || res == SD_STORE_ERROR) {
@@ -117,11 +115,11 @@ static sd_store_result counted(sd_store *st, const int *t, sd_store_result res)
     return res;
 }
 
-/* -------------------------------------------------------------- hints */
-
-static void remember_as(sd_store *st, const sd_backend_call *call, const char *key,
-                        const char *lock_key, const char *token, apr_size_t token_len,
-                        int server, int tries)
+/* Notes that server missed a write of key (token "") or a lock removal,
+ * for sd_store_replay. */
+static void remember(sd_store *st, const sd_backend_call *call, const char *key,
+                     const char *lock_key, const char *token, apr_size_t token_len,
+                     int server, int tries)
 {
     hint *slot = NULL, *free_slot = NULL;
     char tok[SD_STORE_TOKEN_MAX];
@@ -162,16 +160,8 @@ static void remember_as(sd_store *st, const sd_backend_call *call, const char *k
     }
 }
 
-static void remember(sd_store *st, const sd_backend_call *call, const char *key,
-                     const char *lock_key, int server)
-{
-    remember_as(st, call, key, lock_key, "", 0, server, 0);
-}
-
-/* A server that refuses writes (its memory full) would have every session
- * remembered for it again and again: while it refused in the last
- * SD_STORE_REFUSAL_QUIET seconds, what it lacks is left to reads that see
- * it behind afterwards, and the table kept for servers that were away. */
+/* A server that refuses writes (memory full) would fill the hints: for
+ * SD_STORE_REFUSAL_QUIET seconds after a refusal, reads repair it instead. */
 #define SD_STORE_REFUSAL_QUIET 30
 
 static int refusing(const sd_store *st, int server)
@@ -188,10 +178,9 @@ static void refused_now(sd_store *st, int server)
     }
 }
 
-/* Removes our lock from one server if it still holds `token`: without CAS
- * it may change hands in between, but a bare delete would free the next
- * holder's whenever memcached lost ours early (docs/security.md). A server
- * that does not answer may hold it: remembered for its return. */
+/* Removes our lock from one server if it still holds `token` (a bare
+ * delete would free the next holder's: docs/security.md); a server that
+ * does not answer may hold it: remembered for its return. */
 static void unlock_one(sd_store *st, const sd_backend_call *call, const char *key,
                        const char *token, apr_size_t len, int server)
 {
@@ -207,11 +196,9 @@ static void unlock_one(sd_store *st, const sd_backend_call *call, const char *ke
         got = ops->remove(st->be->baton, server, call, key);
     }
     if (got == SD_BACKEND_DOWN) {
-        remember_as(st, call, key, NULL, token, len, server, 0);
+        remember(st, call, key, NULL, token, len, server, 0);
     }
 }
-
-/* --------------------------------------------------------------- reads */
 
 typedef struct {
     int server;
@@ -226,9 +213,8 @@ static int same_bytes(const copy *a, const copy *b)
     return a->len == b->len && memcmp(a->val, b->val, a->len) == 0;
 }
 
-/* Brings copy c to best. Without the lock an older copy cannot be
- * overwritten; it is remembered (with lock_key) for the replay, which takes
- * the lock, as is a repair that failed. */
+/* Brings copy c to best. Without the lock only a missing copy may be
+ * written (add); an older one, or a failed repair, is left to the replay. */
 static void repair(sd_store *st, const sd_backend_call *call, const char *key,
                    const char *lock_key, const copy *best, const copy *c,
                    sd_store_read_mode mode)
@@ -242,8 +228,6 @@ static void repair(sd_store *st, const sd_backend_call *call, const char *key,
                        best->flags);
     }
     else if (c->res == SD_BACKEND_MISS) {
-        /* add never overwrites: safe without the lock, whatever a writer
-         * did meanwhile. */
         r = ops->add(st->be->baton, c->server, call, key, best->val, best->len, exptime,
                      best->flags);
     }
@@ -257,12 +241,10 @@ static void repair(sd_store *st, const sd_backend_call *call, const char *key,
         refused_now(st, c->server);
     }
     else if (r != SD_BACKEND_EXISTS && lock_key && !refusing(st, c->server)) {
-        remember(st, call, key, lock_key, c->server);
+        remember(st, call, key, lock_key, "", 0, c->server, 0);
     }
 }
 
-/* Whether the validator (if any) accepts a copy: none refused is ranked,
- * spread or kept over an accepted one. */
 static int accepted(sd_store *st, const sd_backend_call *call, const char *key,
                     const char *val, apr_size_t len, apr_uint16_t flags)
 {
@@ -270,10 +252,9 @@ static int accepted(sd_store *st, const sd_backend_call *call, const char *key,
            || st->validator.valid(st->validator.baton, call->pool, key, val, len, flags) != 0;
 }
 
-/* Which copies may be ranked (ok[i]): those found that the validator
- * accepts, asked once per distinct bytes. Copies that agree leave nothing
- * to choose (their reader opens the one returned anyway): none is asked.
- * Returns whether any is accepted. */
+/* Which copies may be ranked (ok[i]): the validator is asked once per
+ * distinct bytes, and not at all when all agree (their reader opens the
+ * one returned anyway). Returns whether any is accepted. */
 static int validate(sd_store *st, const sd_backend_call *call, const char *key, const copy *c,
                     int nc, int *ok)
 {
@@ -326,7 +307,6 @@ sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const c
     any_ok = validate(st, call, key, c, nc, ok);
     for (int i = 0; i < nc; ++i) {
         int cmp;
-        /* Only accepted copies are ranked, unless none is. */
         if (c[i].res != SD_BACKEND_OK || (any_ok && !ok[i])) {
             continue;
         }
@@ -347,12 +327,10 @@ sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const c
         }
     }
     if (best < 0) {
-        return none == SD_STORE_NOTFOUND || mode == SD_STORE_LOOK ? none : counted(st, t, none);
+        return mode == SD_STORE_LOOK ? none : counted(st, t, none);
     }
-    /* Older copies, and the losing side of a divergence (or its next read
-     * counts it again), are brought to the kept one; a refused copy is
-     * treated as older, whatever its header says. A kept copy that is
-     * itself refused (none was accepted) is never spread. */
+    /* Older copies, refused ones and the losing side of a divergence are
+     * brought to the kept one, unless it is itself refused. */
     for (int i = 0; i < nc && st->copies > 1 && ok[best]; ++i) {
         if (i != best && (c[i].res == SD_BACKEND_MISS
                           || (c[i].res == SD_BACKEND_OK && !same_bytes(&c[best], &c[i])
@@ -367,8 +345,6 @@ sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const c
     *flags = c[best].flags;
     return SD_STORE_OK;
 }
-
-/* -------------------------------------------------------------- writes */
 
 sd_store_result sd_store_write(sd_store *st, const sd_backend_call *call, const char *key,
                                const char *lock_key, const char *val, apr_size_t len,
@@ -387,17 +363,13 @@ sd_store_result sd_store_write(sd_store *st, const sd_backend_call *call, const 
             ++stored;
             continue;
         }
+        /* A server that keeps refusing is left to reads that see it behind. */
+        if (n > 1 && (r != SD_BACKEND_REFUSED || !refusing(st, t[i]))) {
+            remember(st, call, key, lock_key, "", 0, t[i], 0);
+        }
         if (r == SD_BACKEND_REFUSED) {
             worst = SD_STORE_ERROR;
-            /* Memory full: the first refusal is remembered for a replay;
-             * while it goes on, reads that see it behind will. */
-            if (n > 1 && !refusing(st, t[i])) {
-                remember(st, call, key, lock_key, t[i]);
-            }
             refused_now(st, t[i]);
-        }
-        else if (n > 1) {
-            remember(st, call, key, lock_key, t[i]);
         }
     }
     return stored ? SD_STORE_OK : counted(st, t, worst);
@@ -412,9 +384,8 @@ sd_store_result sd_store_add(sd_store *st, const sd_backend_call *call, const ch
     apr_uint32_t exptime = wire_exptime(ttl_seconds);
     sd_store_result res = SD_STORE_DOWN;
 
-    /* A replica that fails to answer (killed a moment ago, not yet seen by
-     * the prober) passes the add to the next one, as reads do; only
-     * "exists" or a refusal from a live server ends the search. */
+    /* A replica that fails to answer passes the add to the next one; only
+     * "exists" or a refusal ends the search. */
     for (first = 0; first < n; ++first) {
         if (!usable(st, t[first])) {
             continue;
@@ -430,7 +401,7 @@ sd_store_result sd_store_add(sd_store *st, const sd_backend_call *call, const ch
             && (i < first || !usable(st, t[i])
                 || ops->write(st->be->baton, t[i], call, key, val, len, exptime, flags)
                    == SD_BACKEND_DOWN)) {
-            remember(st, call, key, lock_key, t[i]);
+            remember(st, call, key, lock_key, "", 0, t[i], 0);
         }
     }
     return counted(st, t, res);
@@ -454,13 +425,8 @@ sd_store_result sd_store_remove(sd_store *st, const sd_backend_call *call, const
             worst = (sd_store_result)r;
         }
     }
-    if (!answered) {
-        return counted(st, t, worst == SD_STORE_OK ? SD_STORE_DOWN : worst);
-    }
-    return worst == SD_STORE_OK ? SD_STORE_OK : counted(st, t, worst);
+    return counted(st, t, !answered && worst == SD_STORE_OK ? SD_STORE_DOWN : worst);
 }
-
-/* ------------------------------------------------------------ counters */
 
 sd_store_result sd_store_counter(sd_store *st, const sd_backend_call *call, const char *key,
                                  apr_int32_t delta, apr_int64_t ttl_seconds,
@@ -478,8 +444,7 @@ sd_store_result sd_store_counter(sd_store *st, const sd_backend_call *call, cons
         }
         r = ops->incr(st->be->baton, t[i], call, key, delta, value);
         if (r == SD_BACKEND_MISS && delta > 0) {
-            /* The first count of a window; two front-ends may race to make
-             * it, and the loser counts on the winner's. */
+            /* A window's first count: the loser of a race counts on. */
             apr_snprintf(text, sizeof(text), "%d", (int)delta);
             r = ops->add(st->be->baton, t[i], call, key, text, strlen(text),
                          wire_exptime(ttl_seconds), 0);
@@ -497,8 +462,6 @@ sd_store_result sd_store_counter(sd_store *st, const sd_backend_call *call, cons
     return counted(st, t, SD_STORE_DOWN);
 }
 
-/* --------------------------------------------------------------- locks */
-
 sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const char *key,
                               const char *token, apr_size_t len, apr_int64_t ttl_seconds,
                               apr_uint64_t *sent)
@@ -509,12 +472,10 @@ sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const c
     apr_uint32_t exptime = wire_exptime(ttl_seconds);
     sd_store_result res = SD_STORE_DOWN;
     apr_uint64_t unanswered = 0;
-    int refused = 0;
 
     *sent = 0;
-    /* While a server comes back, one request may still see it as down (and
-     * lock only the next replica) while another already uses it; taken on
-     * every replica that answers, two holders always meet on one. */
+    /* Two requests that disagree on a returning server's health still
+     * meet on one replica. */
     for (int i = 0; i < n; ++i) {
         sd_store_result one;
         if (!usable(st, t[i])) {
@@ -530,9 +491,8 @@ sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const c
             unanswered |= (apr_uint64_t)1 << t[i];
         }
         else if (one == SD_STORE_ERROR) {
-            /* Refused (memory full): it holds no lock, so any other holder
-             * meets this one on another replica. */
-            refused = 1;
+            /* Refused (memory full): others meet us on another replica. */
+            res = res == SD_STORE_OK ? res : SD_STORE_ERROR;
         }
         else {
             for (int j = 0; j < nheld; ++j) {
@@ -542,15 +502,12 @@ sd_store_result sd_store_lock(sd_store *st, const sd_backend_call *call, const c
             break;
         }
     }
-    if (res == SD_STORE_DOWN && refused) {
-        res = SD_STORE_ERROR;
-    }
     if (res != SD_STORE_OK) {
         /* Not ours after all: only the adds still in flight can leave one. */
         *sent = unanswered;
         for (int i = 0; i < n; ++i) {
             if (unanswered & ((apr_uint64_t)1 << t[i])) {
-                remember_as(st, call, key, NULL, token, len, t[i], 0);
+                remember(st, call, key, NULL, token, len, t[i], 0);
             }
         }
     }
@@ -569,8 +526,6 @@ void sd_store_unlock(sd_store *st, const sd_backend_call *call, const char *key,
     }
 }
 
-/* -------------------------------------------------------------- replay */
-
 typedef enum { REPLAY_DONE, REPLAY_NOTHING, REPLAY_LATER, REPLAY_FAILED } replay_result;
 
 void sd_store_set_validator(sd_store *st, const sd_store_validator *validator)
@@ -587,8 +542,10 @@ void sd_store_set_local_lock(sd_store *st, const sd_store_local_lock *lock)
     }
 }
 
-static replay_result replay_locked(sd_store *st, const sd_backend_call *call, const hint *h,
-                                   int server)
+/* Brings server's copy of h->key to the newest, under the session's locks:
+ * this host's, then memcached's. */
+static replay_result replay_one(sd_store *st, const sd_backend_call *call, const hint *h,
+                                int server)
 {
     const sd_backend_ops *ops = st->be->ops;
     int t[SD_STORE_MAX_COPIES], n = targets_for(st, h->key, t), in_set = 0;
@@ -600,7 +557,9 @@ static replay_result replay_locked(sd_store *st, const sd_backend_call *call, co
     apr_uint64_t sent = 0;
     apr_time_t locked_at = apr_time_now();
     replay_result res = REPLAY_NOTHING;
+    sd_store_result locked = SD_STORE_OK;
     sd_backend_result own;
+    void *hold = NULL;
     int cmp;
 
     for (int i = 0; i < n; ++i) {
@@ -612,18 +571,21 @@ static replay_result replay_locked(sd_store *st, const sd_backend_call *call, co
     if (!usable(st, server)) {
         return REPLAY_LATER;  /* gone again: for its next return */
     }
-    if (*h->lock_key) {
-        sd_store_result locked = sd_store_lock(st, call, h->lock_key, token, strlen(token),
-                                               SD_STORE_REPAIR_LOCK_TTL, &sent);
-        if (locked == SD_STORE_EXISTS) {
-            return REPLAY_LATER;   /* busy: tried again at the next probe */
-        }
-        if (locked != SD_STORE_OK) {
-            return REPLAY_FAILED;
-        }
+    if (*h->lock_key && st->local.take
+        && !st->local.take(st->local.baton, h->lock_key, SD_STORE_REPAIR_LOCK_TTL, call->pool,
+                           &hold)) {
+        return REPLAY_LATER;   /* a request of this host holds it */
     }
-    own = ops->get(st->be->baton, server, call, h->key, &mine, &mine_len, &mine_flags);
-    if (own == SD_BACKEND_DOWN || own == SD_BACKEND_REFUSED) {
+    if (*h->lock_key) {
+        locked = sd_store_lock(st, call, h->lock_key, token, strlen(token),
+                               SD_STORE_REPAIR_LOCK_TTL, &sent);
+    }
+    if (locked != SD_STORE_OK) {
+        /* Busy: tried again at the next probe. */
+        res = locked == SD_STORE_EXISTS ? REPLAY_LATER : REPLAY_FAILED;
+    }
+    else if ((own = ops->get(st->be->baton, server, call, h->key, &mine, &mine_len,
+                             &mine_flags)) == SD_BACKEND_DOWN || own == SD_BACKEND_REFUSED) {
         res = REPLAY_FAILED;
     }
     else if (sd_store_read(st, call, h->key, NULL, SD_STORE_READ_ONLY, &val, &len, &flags)
@@ -635,8 +597,7 @@ static replay_result replay_locked(sd_store *st, const sd_backend_call *call, co
                          || (cmp = st->format->compare(val, len, mine, mine_len)) > 0
                          || (cmp == 0 && (len != mine_len || memcmp(val, mine, len) != 0)))))) {
         apr_uint32_t exptime = wire_exptime(st->format->ttl(val, len, apr_time_now()));
-        /* Only while the lock is still ours (as a save checks): after its
-         * TTL a writer may have stored a newer copy there. */
+        /* After the lock's TTL a writer may have stored a newer copy. */
         if (*h->lock_key && apr_time_now() >= locked_at
                                                + apr_time_from_sec(SD_STORE_REPAIR_LOCK_TTL - 1)) {
             res = REPLAY_FAILED;
@@ -646,25 +607,9 @@ static replay_result replay_locked(sd_store *st, const sd_backend_call *call, co
                   == SD_BACKEND_OK ? REPLAY_DONE : REPLAY_FAILED;
         }
     }
-    if (*h->lock_key) {
+    if (*h->lock_key && locked == SD_STORE_OK) {
         sd_store_unlock(st, call, h->lock_key, token, strlen(token), sent);
     }
-    return res;
-}
-
-/* A key of a session is replayed under the session's locks: this host's,
- * then memcached's (in replay_locked). */
-static replay_result replay_one(sd_store *st, const sd_backend_call *call, const hint *h,
-                                int server)
-{
-    void *hold = NULL;
-    replay_result res;
-    if (*h->lock_key && st->local.take
-        && !st->local.take(st->local.baton, h->lock_key, SD_STORE_REPAIR_LOCK_TTL, call->pool,
-                           &hold)) {
-        return REPLAY_LATER;   /* a request of this host holds it */
-    }
-    res = replay_locked(st, call, h, server);
     if (hold) {
         st->local.give(st->local.baton, hold);
     }
@@ -724,13 +669,12 @@ int sd_store_replay(sd_store *st, const sd_backend_call *call, int server,
                 SD_STATS_INC(st->stats, hints_dropped);
             }
             else if (r != REPLAY_NOTHING) {
-                remember_as(st, &one, h.key, h.lock_key, "", 0, server,
-                            h.tries + (r == REPLAY_FAILED));
+                remember(st, &one, h.key, h.lock_key, "", 0, server,
+                         h.tries + (r == REPLAY_FAILED));
             }
         }
     }
     if (!usable(st, server) || (stop && stop(stop_baton))) {
-        /* Gone again mid-way: whatever is left waits for its return. */
         apr_thread_mutex_lock(st->hints_lock);
         for (int i = 0; i < st->nhints; ++i) {
             if (st->hints[i].missing & bit) {

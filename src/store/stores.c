@@ -30,12 +30,6 @@ static const char *server_name(apr_pool_t *p, const sd_config_server *m)
     return apr_psprintf(p, "%s:%d", m->host, (int)m->port);
 }
 
-static const char *slot_key(apr_pool_t *p, const sd_config *conf, const sd_config_server *m)
-{
-    return apr_psprintf(p, "%s|%" APR_INT64_T_FMT "|%" APR_INT64_T_FMT, server_name(p, m),
-                        conf->probe_interval_ms, conf->probe_timeout_ms);
-}
-
 static const char *store_key(apr_pool_t *p, const sd_config *conf)
 {
     /* The format too: a store compares copies by it. */
@@ -63,7 +57,9 @@ void sd_stores_plan(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         int *index = apr_palloc(pconf, sizeof(int) * (apr_size_t)servers->nelts);
         for (int i = 0; i < servers->nelts; ++i) {
             const sd_config_server *m = &APR_ARRAY_IDX(servers, i, sd_config_server);
-            const char *key = slot_key(ptemp, v->conf, m);
+            const char *key = apr_psprintf(ptemp, "%s|%" APR_INT64_T_FMT "|%" APR_INT64_T_FMT,
+                                           server_name(ptemp, m), v->conf->probe_interval_ms,
+                                           v->conf->probe_timeout_ms);
             int *slot = apr_hash_get(slots, key, APR_HASH_KEY_STRING);
             if (!slot) {
                 slot = apr_palloc(ptemp, sizeof(*slot));
@@ -93,13 +89,13 @@ void sd_stores_plan(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 
 static void store_log(void *server, void *request, int is_warning, const char *message)
 {
+    static const char tag[] = SD_LOGNO(00213);   /* one number, either way */
     int level = is_warning ? APLOG_WARNING : APLOG_INFO;
     if (request) {
-        ap_log_rerror(APLOG_MARK, level, 0, (request_rec *)request, SD_LOGNO(00213) "%s",
-                      message);
+        ap_log_rerror(APLOG_MARK, level, 0, (request_rec *)request, "%s%s", tag, message);
     }
     else {
-        ap_log_error(APLOG_MARK, level, 0, (server_rec *)server, SD_LOGNO(00213) "%s", message);
+        ap_log_error(APLOG_MARK, level, 0, (server_rec *)server, "%s%s", tag, message);
     }
 }
 
@@ -135,8 +131,8 @@ static int replay_pending(void *baton, int server)
 
 static const sd_store_format record_format = { sd_record_compare_raw, sd_record_ttl_raw,
                                                    sd_record_tiebreak_raw };
-/* Sealed copies are compared by their clear header: the store serves
- * virtual hosts of other secrets, and replays without any request. */
+/* Sealed copies are ranked by their clear header: the store serves other
+ * secrets' vhosts too, and replays without a request. */
 static const sd_store_format sealed_format = { sd_seal_compare_raw, sd_seal_ttl_raw,
                                                sd_seal_tiebreak_raw };
 
@@ -199,7 +195,8 @@ static void build(apr_pool_t *pchild, server_rec *vs, sd_vhost *v, int connectio
     }
     health = sd_health_create(pchild, vs, servers, n,
                               apr_time_from_msec(v->conf->probe_interval_ms),
-                              apr_time_from_msec(v->conf->probe_timeout_ms));
+                              apr_time_from_msec(v->conf->probe_timeout_ms), replay,
+                              replay_pending, rb);
     if (sd_backend_memcache_create(pchild, vs, servers, n, connections,
                                    apr_time_from_msec(v->conf->probe_timeout_ms), health,
                                    stats, backend)
@@ -225,7 +222,6 @@ static void build(apr_pool_t *pchild, server_rec *vs, sd_vhost *v, int connectio
     rb->s = vs;
     rb->health = health;
     rb->servers = servers;
-    sd_health_on_return(health, replay, replay_pending, rb);
     if (sd_health_start(health, pchild) != APR_SUCCESS) {
         v->rt.store = NULL;
         v->rt.backend = NULL;

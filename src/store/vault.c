@@ -38,12 +38,6 @@ const char *sd_vault_prepare(apr_pool_t *p, sd_vhost *v)
     return NULL;
 }
 
-static const char *name_with(apr_pool_t *p, const sd_seal_keys *k, const char *name)
-{
-    char *out = apr_palloc(p, SD_SEAL_NAME_LEN + 1);
-    return sd_seal_name(k, name, strlen(name), out) ? out : NULL;
-}
-
 /* Names memoised per request: each HMAC costs ~10 k instructions. */
 typedef struct {
     const sd_seal_keys *keys;
@@ -69,7 +63,7 @@ const char *sd_vault_name(apr_pool_t *p, const sd_vhost *v, const char *name)
         && (hashed = apr_hash_get(memo->names, name, APR_HASH_KEY_STRING)) != NULL) {
         return hashed;
     }
-    hashed = name_with(p, &v->rt.seal[0], name);
+    hashed = sd_seal_name(p, &v->rt.seal[0], name);
     if (hashed && memo->keys == v->rt.seal) {
         apr_hash_set(memo->names, apr_pstrdup(p, name), APR_HASH_KEY_STRING, hashed);
     }
@@ -82,9 +76,8 @@ const char *sd_vault_key(apr_pool_t *p, const sd_vhost *v, const char *name)
     return hashed ? apr_pstrcat(p, v->conf->key_prefix, hashed, NULL) : NULL;
 }
 
-/* A Sealed server without keys (refused at start-up where it uses the
- * store) never falls back to plain records: that would read what anyone
- * with memcached access plants. */
+/* A Sealed server without keys (refused at start-up) never falls back to
+ * plain records, which anyone with memcached access can plant. */
 static int unkeyed(request_rec *r, const sd_vhost *v)
 {
     if (v->conf->store_format != SD_STORE_FORMAT_SEALED || v->rt.seal) {
@@ -96,8 +89,8 @@ static int unkeyed(request_rec *r, const sd_vhost *v)
     return 1;
 }
 
-/* An altered record is read on every request that names it; the count
- * keeps what the log leaves out. */
+/* An altered record is read on every request that names it: logged once
+ * a minute, counted always. */
 #define UNOPENABLE_LOG_EVERY 60
 
 static sd_store_result not_openable(request_rec *r, const sd_vhost *v, const char *key,
@@ -116,8 +109,7 @@ static sd_store_result not_openable(request_rec *r, const sd_vhost *v, const cha
     }
     due = next ? apr_atomic_read32(next) : 0;
     if (!next || (now >= due && apr_atomic_cas32(next, now + UNOPENABLE_LOG_EVERY, due) == due)) {
-        /* The key is a keyed hash (Sealed): naming it tells nothing of
-         * whose record it is, and lets the admin find it in memcached. */
+        /* A keyed hash: the key tells nothing of whose record it is. */
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00901)
                       "a stored record of %" APR_SIZE_T_FMT " bytes under key %s does not"
                       " open (%s): altered, moved from another key, or written without the"
@@ -129,19 +121,12 @@ static sd_store_result not_openable(request_rec *r, const sd_vhost *v, const cha
 
 sd_store_result sd_vault_read(request_rec *r, const sd_vhost *v, const char *name,
                               const char *lock_key, sd_store_read_mode mode, char **val,
-                              apr_size_t *len, apr_uint16_t *flags, const char **found_key)
-{
-    return sd_vault_read_checked(r, v, name, lock_key, mode, val, len, flags, found_key, NULL);
-}
-
-sd_store_result sd_vault_read_checked(request_rec *r, const sd_vhost *v, const char *name,
-                                      const char *lock_key, sd_store_read_mode mode,
-                                      char **val, apr_size_t *len, apr_uint16_t *flags,
-                                      const char **found_key, int *unopenable)
+                              apr_size_t *len, apr_uint16_t *flags, const char **found_key,
+                              int *unopenable)
 {
     sd_backend_call call = { r->pool, r };
-    const char *key = sd_vault_key(r->pool, v, name);
-    sd_store_result res;
+    const char *key = NULL;
+    sd_store_result res = SD_STORE_NOTFOUND;
     char *plain = NULL;
     apr_size_t plain_len = 0;
 
@@ -151,29 +136,27 @@ sd_store_result sd_vault_read_checked(request_rec *r, const sd_vhost *v, const c
     if (unopenable) {
         *unopenable = 0;
     }
-    if (!key || unkeyed(r, v)) {
+    if (unkeyed(r, v)) {
         return SD_STORE_ERROR;
     }
-    res = sd_store_read(v->rt.store, &call, key, lock_key, mode, val, len, flags);
-    if (!v->rt.seal) {
-        return res;
-    }
     /* Rotation: a record written before the newest secret was added sits
-     * under an older secret's name until its next write moves it. */
-    for (int i = 1; res == SD_STORE_NOTFOUND && i < v->rt.nseal; ++i) {
-        const char *hashed = name_with(r->pool, &v->rt.seal[i], name);
+     * under an older secret's name (i > 0) until its next write moves it. */
+    for (int i = 0; res == SD_STORE_NOTFOUND && (i == 0 || i < v->rt.nseal); ++i) {
+        const char *hashed = i ? sd_seal_name(r->pool, &v->rt.seal[i], name)
+                               : sd_vault_name(r->pool, v, name);
         if (!hashed) {
             return SD_STORE_ERROR;
         }
         key = apr_pstrcat(r->pool, v->conf->key_prefix, hashed, NULL);
-        /* Not under the new name's lock; a look stays a look. */
-        res = sd_store_read(v->rt.store, &call, key, NULL,
-                            mode == SD_STORE_LOOK ? mode : SD_STORE_READ_ONLY, val, len, flags);
-        if (res == SD_STORE_OK && found_key) {
+        /* An older name is not under the lock; a look stays a look. */
+        res = sd_store_read(v->rt.store, &call, key, i ? NULL : lock_key,
+                            i && mode != SD_STORE_LOOK ? SD_STORE_READ_ONLY : mode, val, len,
+                            flags);
+        if (i && res == SD_STORE_OK && found_key) {
             *found_key = key;
         }
     }
-    if (res != SD_STORE_OK) {
+    if (res != SD_STORE_OK || !v->rt.seal) {
         return res;
     }
     if (*flags != SD_VAULT_FLAGS_SEALED) {
@@ -189,52 +172,33 @@ sd_store_result sd_vault_read_checked(request_rec *r, const sd_vhost *v, const c
     return SD_STORE_OK;
 }
 
-static const char *seal_value(request_rec *r, const sd_vhost *v, const char *key,
-                              const char *val, apr_size_t len, const sd_record_meta *meta,
-                              apr_int64_t ttl_seconds, apr_size_t *out_len)
-{
-    sd_seal_header h = { meta->gen, meta->ended, apr_time_as_msec(meta->saved),
-                         apr_time_sec(apr_time_now()) + ttl_seconds };
-    const char *out;
-    out = sd_seal_close(r->pool, &v->rt.seal[0], key, &h, val, len, out_len);
-    if (!out) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00902)
-                      "a record could not be sealed (OpenSSL or its random number"
-                      " generator failed); it is not written");
-    }
-    return out;
-}
-
 static sd_store_result put(request_rec *r, const sd_vhost *v, int add, const char *name,
                            const char *lock_key, const char *val, apr_size_t len,
-                           const sd_record_meta *meta, apr_int64_t ttl_seconds)
+                           const sd_record_meta *meta, apr_int64_t ttl_seconds,
+                           const char *old_key)
 {
     sd_backend_call call = { r->pool, r };
     const char *key = sd_vault_key(r->pool, v, name);
     apr_uint16_t flags = SD_VAULT_FLAGS_JSON;
+    sd_store_result res;
 
     if (!key || unkeyed(r, v)) {
         return SD_STORE_ERROR;
     }
     if (v->rt.seal) {
-        if (!(val = seal_value(r, v, key, val, len, meta, ttl_seconds, &len))) {
+        sd_seal_header h = { meta->gen, meta->ended, apr_time_as_msec(meta->saved),
+                             apr_time_sec(apr_time_now()) + ttl_seconds };
+        if (!(val = sd_seal_close(r->pool, &v->rt.seal[0], key, &h, val, len, &len))) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SD_LOGNO(00902)
+                          "a record could not be sealed (OpenSSL or its random number"
+                          " generator failed); it is not written");
             return SD_STORE_ERROR;
         }
         flags = SD_VAULT_FLAGS_SEALED;
     }
-    return add ? sd_store_add(v->rt.store, &call, key, lock_key, val, len, ttl_seconds, flags)
-               : sd_store_write(v->rt.store, &call, key, lock_key, val, len, ttl_seconds,
-                                flags);
-}
-
-sd_store_result sd_vault_write(request_rec *r, const sd_vhost *v, const char *name,
-                               const char *lock_key, const char *val, apr_size_t len,
-                               const sd_record_meta *meta, apr_int64_t ttl_seconds,
-                               const char *old_key)
-{
-    sd_store_result res = put(r, v, 0, name, lock_key, val, len, meta, ttl_seconds);
+    res = add ? sd_store_add(v->rt.store, &call, key, lock_key, val, len, ttl_seconds, flags)
+              : sd_store_write(v->rt.store, &call, key, lock_key, val, len, ttl_seconds, flags);
     if (res == SD_STORE_OK && old_key) {
-        sd_backend_call call = { r->pool, r };
         /* Best effort: a copy left there is found only while no copy
          * exists under the current key, which now does. */
         sd_store_remove(v->rt.store, &call, old_key);
@@ -242,11 +206,19 @@ sd_store_result sd_vault_write(request_rec *r, const sd_vhost *v, const char *na
     return res;
 }
 
+sd_store_result sd_vault_write(request_rec *r, const sd_vhost *v, const char *name,
+                               const char *lock_key, const char *val, apr_size_t len,
+                               const sd_record_meta *meta, apr_int64_t ttl_seconds,
+                               const char *old_key)
+{
+    return put(r, v, 0, name, lock_key, val, len, meta, ttl_seconds, old_key);
+}
+
 sd_store_result sd_vault_add(request_rec *r, const sd_vhost *v, const char *name,
                              const char *lock_key, const char *val, apr_size_t len,
                              const sd_record_meta *meta, apr_int64_t ttl_seconds)
 {
-    return put(r, v, 1, name, lock_key, val, len, meta, ttl_seconds);
+    return put(r, v, 1, name, lock_key, val, len, meta, ttl_seconds, NULL);
 }
 
 sd_store_result sd_vault_remove(request_rec *r, const sd_vhost *v, const char *name,

@@ -23,7 +23,8 @@ int main(void)
 {
     apr_pool_t *p;
     sd_seal_keys keys[2], old_first[1];
-    char name[SD_SEAL_NAME_LEN + 1], hex[65];
+    const char *name;
+    char hex[65];
     const char *plain = "{\"cookie\":{},\"username\":\"alice\",\"isLoggedIn\":true}";
     sd_seal_header h = { 7, 0, 1700000000123LL, 1700086400 }, got;
     char *sealed, *copy, *out = NULL;
@@ -46,10 +47,10 @@ int main(void)
     }
     TAP_IS_STR(hex, "f23ca687b04ce47bb4c192a563f2fff0680546405e56e0438859a6da7a62d8b4",
                "the sealing key has its own info string");
-    TAP_OK(sd_seal_name(&keys[0], "abc", 3, name), "a name is made");
+    TAP_OK((name = sd_seal_name(p, &keys[0], "abc")) != NULL, "a name is made");
     TAP_IS_STR(name, "VMlltu3RIq57-bvC65nHZ5y1yXP3x_pqZqFRRn2g_kQ",
                "name = base64url(HMAC-SHA256(key-hash key, ID))");
-    sd_seal_name(&keys[1], "abc", 3, name);
+    name = sd_seal_name(p, &keys[1], "abc");
     TAP_OK(strcmp(name, "VMlltu3RIq57-bvC65nHZ5y1yXP3x_pqZqFRRn2g_kQ") != 0,
            "another secret names the ID otherwise");
 

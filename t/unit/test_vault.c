@@ -45,9 +45,7 @@ static void set_item(int server, const char *key, const char *value, apr_size_t 
 /* Where a session ID's record lives: sess:<keyed hash under vh's first secret>. */
 static const char *key_of(apr_pool_t *pool, const sd_vhost *vh, const char *id)
 {
-    char name[SD_SEAL_NAME_LEN + 1];
-    sd_seal_name(&vh->rt.seal[0], id, strlen(id), name);
-    return apr_pstrcat(pool, "sess:", name, NULL);
+    return apr_pstrcat(pool, "sess:", sd_seal_name(pool, &vh->rt.seal[0], id), NULL);
 }
 
 static int logged_in(apr_pool_t *pool, sd_vhost *vh, const char *cookie)
@@ -194,7 +192,7 @@ int main(void)
         f.servers[at_old].state = FAKE_AWAY;
         before = stats.store_errors;
         r = fake_request(pool, NULL);
-        TAP_OK(sd_vault_read(r, &rotated, name, NULL, SD_STORE_LOOK, &val, &len, &flags, NULL)
+        TAP_OK(sd_vault_read(r, &rotated, name, NULL, SD_STORE_LOOK, &val, &len, &flags, NULL, NULL)
                == SD_STORE_DOWN && stats.store_errors == before,
                "a look at a record under an old secret's name on a server away counts no store error");
         f.servers[at_old].state = FAKE_UP;
@@ -211,7 +209,7 @@ int main(void)
         set_item(0, k, "{}", 2, SD_VAULT_FLAGS_JSON);
         set_item(1, k, "{}", 2, SD_VAULT_FLAGS_JSON);
         r = fake_request(pool, NULL);
-        TAP_OK(sd_vault_read(r, &vh, "n-altered", NULL, SD_STORE_LOOK, &val, &len, &flags, NULL)
+        TAP_OK(sd_vault_read(r, &vh, "n-altered", NULL, SD_STORE_LOOK, &val, &len, &flags, NULL, NULL)
                == SD_STORE_NOTFOUND && stats.unsealable == before,
                "a look at a record that does not open counts no unsealable record");
     }
