@@ -18,4 +18,12 @@ static inline int sd_log_loud_once_in_10s(volatile apr_uint32_t *said, apr_uint3
     return (last == 0 || (apr_int32_t)(sec - last) >= 10) && apr_atomic_cas32(said, sec, last) == last;
 }
 
+/* Whether a line repeated on every request is due at `sec` (seconds): the
+ * first, then one a minute per `next` (NULL: every time). */
+static inline int sd_log_due_each_minute(volatile apr_uint32_t *next, apr_uint32_t sec)
+{
+    apr_uint32_t due = next ? apr_atomic_read32(next) : 0;
+    return !next || (sec >= due && apr_atomic_cas32(next, sec + 60, due) == due);
+}
+
 #endif

@@ -550,17 +550,11 @@ static void add_set_cookie(sd_session *s, const char *domain, const char *value,
                    sd_cookie_header(r->pool, conf->cookie_name, value, &attrs));
 }
 
-/* One line per child at first, then at most one a minute: every save of
- * the user's sessions meets the same unreadable index. */
-#define INDEX_DOWN_LOG_EVERY 60
-
+/* Every save of the user's sessions meets the same unreadable index. */
 static void index_down_logged(sd_session *s)
 {
-    volatile apr_uint32_t *next = s->v->rt.index_down_log_next;
-    apr_uint32_t now = (apr_uint32_t)apr_time_sec(s->r->request_time), due;
-
-    due = next ? apr_atomic_read32(next) : 0;
-    if (!next || (now >= due && apr_atomic_cas32(next, now + INDEX_DOWN_LOG_EVERY, due) == due)) {
+    if (sd_log_due_each_minute(s->v->rt.index_down_log_next,
+                               (apr_uint32_t)apr_time_sec(s->r->request_time))) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, s->r, SD_LOGNO(00326)
                       "the index of the session's user could not be read; the session is"
                       " saved without checking that it is listed (logged at most once a"

@@ -91,15 +91,10 @@ static int unkeyed(request_rec *r, const sd_vhost *v)
 
 /* An altered record is read on every request that names it: logged once
  * a minute, counted always. */
-#define UNOPENABLE_LOG_EVERY 60
-
 static sd_store_result not_openable(request_rec *r, const sd_vhost *v, const char *key,
                                     apr_size_t len, const char *why, sd_store_read_mode mode,
                                     int *unopenable)
 {
-    volatile apr_uint32_t *next = v->rt.unopenable_log_next;
-    apr_uint32_t now = (apr_uint32_t)apr_time_sec(r->request_time), due;
-
     /* A look (the status page) is no request the record failed. */
     if (mode != SD_STORE_LOOK) {
         SD_STATS_INC(v->rt.stats, unsealable);
@@ -107,8 +102,8 @@ static sd_store_result not_openable(request_rec *r, const sd_vhost *v, const cha
     if (unopenable) {
         *unopenable = 1;
     }
-    due = next ? apr_atomic_read32(next) : 0;
-    if (!next || (now >= due && apr_atomic_cas32(next, now + UNOPENABLE_LOG_EVERY, due) == due)) {
+    if (sd_log_due_each_minute(v->rt.unopenable_log_next,
+                               (apr_uint32_t)apr_time_sec(r->request_time))) {
         /* A keyed hash: the key tells nothing of whose record it is. */
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00901)
                       "a stored record of %" APR_SIZE_T_FMT " bytes under key %s does not"
