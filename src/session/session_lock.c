@@ -36,8 +36,7 @@ struct sd_session_lock {
     const char *token;
     apr_uint64_t placed;      /* the servers the lock was sent to        */
     apr_time_t trusted_until;
-    sd_host_lock_hold host;   /* the slot in this httpd's table          */
-    int host_held;
+    sd_host_lock_hold host;   /* the slot in this httpd's table; hash 0: none */
 };
 
 const char *sd_session_lock_key(apr_pool_t *p, const sd_config *conf, const char *id)
@@ -90,7 +89,7 @@ void sd_session_lock_release(sd_session_lock *lock)
     }
     /* After memcached's: a request of this httpd woken now finds the
      * session free there too. */
-    if (lock->host_held) {
+    if (lock->host.hash) {
         sd_host_lock_release(lock->v->rt.host_locks, &lock->host);
     }
     lock->key = NULL;
@@ -152,23 +151,6 @@ static sd_result take_slot(request_rec *r, const sd_vhost *v, apr_uint64_t hash,
                       " SessionDemoLockTTL");
     }
     return SD_OK;
-}
-
-static sd_result take_host_lock(request_rec *r, const sd_vhost *v, const char *key,
-                          apr_uint64_t hash, sd_session_lock_mode mode, sd_session_lock **out,
-                          int *waited)
-{
-    sd_host_lock_hold hold;
-    sd_result rc = take_slot(r, v, hash, mode, apr_time_from_msec(v->conf->lock_wait_ms), &hold);
-    *waited |= hold.waited;
-    if (rc == SD_OK) {
-        /* The slot's deadline counts from when it was taken, not from
-         * when the wait for it began. */
-        *out = held_lock(r, v, key, apr_time_now());
-        (*out)->host = hold;
-        (*out)->host_held = 1;
-    }
-    return rc;
 }
 
 static sd_result try_once(request_rec *r, const sd_vhost *v, const char *key,
@@ -250,14 +232,17 @@ static const char *lock_token(request_rec *r)
     return token;
 }
 
-static sd_result take_cluster_lock(request_rec *r, const sd_vhost *v, const char *key,
-                             const char *token, apr_uint64_t hash,
-                             sd_session_lock_mode mode, sd_session_lock **out, int *waited)
+/* Host: the session's slot in this httpd's table alone. Cluster: the slot
+ * (when there is a table) queues this httpd's requests, then memcached's
+ * lock, under the one SessionDemoLockWait. */
+static sd_result take_lock(request_rec *r, const sd_vhost *v, const char *key,
+                           apr_uint64_t hash, sd_session_lock_mode mode, sd_session_lock **out,
+                           int *waited)
 {
     apr_time_t start = apr_time_now();
     apr_time_t deadline = start + apr_time_from_msec(v->conf->lock_wait_ms);
     sd_host_lock_hold hold;
-    sd_result rc;
+    sd_result rc = SD_OK;
     int queued = 0;
 
     if (v->rt.host_locks) {
@@ -268,16 +253,27 @@ static sd_result take_cluster_lock(request_rec *r, const sd_vhost *v, const char
         }
         queued = 1;
     }
-    rc = mode == SD_LOCK_TRY ? try_once(r, v, key, token, out)
-                             : wait_for_lock(r, v, key, token, deadline,
-                                             queued ? &hold : NULL, out, waited);
+    if (v->conf->lock == SD_LOCK_HOST) {
+        /* The slot's deadline counts from when it was taken, not from
+         * when the wait for it began. */
+        *out = held_lock(r, v, key, apr_time_now());
+    }
+    else {
+        /* Compared before a release, so a holder never removes a lock
+         * another request took after its own was lost; unique per request. */
+        const char *token = lock_token(r);
+        rc = mode == SD_LOCK_TRY ? try_once(r, v, key, token, out)
+                                 : wait_for_lock(r, v, key, token, deadline,
+                                                 queued ? &hold : NULL, out, waited);
+        if (rc == SD_OK && queued) {
+            /* The slot must outlast the trust in memcached's lock, which
+             * counts from the add: else another request of this httpd, or a
+             * Host-mode server of the realm, would take it from a live holder. */
+            sd_host_lock_renew(v->rt.host_locks, &hold, apr_time_from_sec(v->conf->lock_ttl));
+        }
+    }
     if (rc == SD_OK && queued) {
-        /* The slot must outlast the trust in memcached's lock, which counts
-         * from the add: else another request of this httpd, or a Host-mode
-         * server of the realm, would take it from a live holder. */
-        sd_host_lock_renew(v->rt.host_locks, &hold, apr_time_from_sec(v->conf->lock_ttl));
         (*out)->host = hold;
-        (*out)->host_held = 1;
     }
     else if (queued) {
         sd_host_lock_release(v->rt.host_locks, &hold);
@@ -321,15 +317,7 @@ sd_result sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char 
                       loud ? " (said at warning level once per 10 s per process, at info between)" : "");
         return SD_UNAVAILABLE;
     }
-    if (conf->lock == SD_LOCK_HOST) {
-        rc = take_host_lock(r, v, key, hash, mode, out, &waited);
-    }
-    else {
-        /* Compared before a release, so a holder never removes a lock
-         * another request took after its own was lost; unique per request. */
-        const char *token = lock_token(r);
-        rc = take_cluster_lock(r, v, key, token, hash, mode, out, &waited);
-    }
+    rc = take_lock(r, v, key, hash, mode, out, &waited);
     /* Only the requests that found the lock held: the others' time is the
      * store's (sessiondemo_store_call_seconds). */
     if (waited) {
