@@ -28,18 +28,14 @@ typedef struct {
 
 /* Adds the just-saved session `id` of `user`, created at `created`, with
  * the request's user agent and address. Beyond the bound or memcached's
- * item size the oldest logins are ended (*evicted counts them; may be
- * NULL); one created before an end of all the user's sessions is ended
- * instead. A name the username rule refuses: SD_REFUSED. Returns SD_OK,
- * SD_UNAVAILABLE or SD_FAILED (logged). */
+ * item size the oldest logins are ended; one created before an end of all
+ * the user's sessions is ended instead. `rebuild_at`: 0, or for a session
+ * whose save found no index (sd_session_unindexed) that save's time, which
+ * a new index records as its rebuild, so the user's sessions saved before
+ * it are indexed again, not ended. A name the username rule refuses:
+ * SD_REFUSED. Returns SD_OK, SD_UNAVAILABLE or SD_FAILED (logged). */
 sd_result sd_user_index_add(request_rec *r, const sd_vhost *v, const char *user, const char *id,
-                      apr_time_t created, int *evicted);
-
-/* sd_user_index_add for a session whose save at `saved` found no index
- * (sd_session_unindexed): a new index records `saved` as its rebuild, so
- * the user's sessions saved before it are indexed again, not ended. */
-sd_result sd_user_index_readd(request_rec *r, const sd_vhost *v, const char *user, const char *id,
-                        apr_time_t created, apr_time_t saved);
+                            apr_time_t created, apr_time_t rebuild_at);
 
 /* Drops the ended session `id` (a logout). Returns SD_OK or
  * SD_UNAVAILABLE (logged); an entry left behind is pruned later. */
