@@ -177,16 +177,17 @@ static sd_result try_once(request_rec *r, const sd_vhost *v, const char *key,
     return SD_OK;
 }
 
-static sd_result wait_for_lock(request_rec *r, const sd_vhost *v, const char *key,
-                         const char *token, apr_time_t deadline,
-                         const sd_host_lock_hold *slot, sd_session_lock **out, int *waited)
+/* memcached's lock, polled until `deadline` (TRY: asked once). */
+static sd_result poll_lock(request_rec *r, const sd_vhost *v, const char *key,
+                           const char *token, sd_session_lock_mode mode, apr_time_t deadline,
+                           const sd_host_lock_hold *slot, sd_session_lock **out, int *waited)
 {
     apr_interval_time_t backoff = SD_LOCK_BACKOFF_MIN;
 
     for (;;) {
         apr_time_t now;
         sd_result rc = try_once(r, v, key, token, out);
-        if (rc != SD_BUSY) {
+        if (rc != SD_BUSY || mode == SD_LOCK_TRY) {
             return rc;
         }
         *waited = 1;
@@ -262,9 +263,7 @@ static sd_result take_lock(request_rec *r, const sd_vhost *v, const char *key,
         /* Compared before a release, so a holder never removes a lock
          * another request took after its own was lost; unique per request. */
         const char *token = lock_token(r);
-        rc = mode == SD_LOCK_TRY ? try_once(r, v, key, token, out)
-                                 : wait_for_lock(r, v, key, token, deadline,
-                                                 queued ? &hold : NULL, out, waited);
+        rc = poll_lock(r, v, key, token, mode, deadline, queued ? &hold : NULL, out, waited);
         if (rc == SD_OK && queued) {
             /* The slot must outlast the trust in memcached's lock, which
              * counts from the add: else another request of this httpd, or a
