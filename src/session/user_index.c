@@ -35,6 +35,7 @@ APLOG_USE_MODULE(sessiondemo);
 #define INDEX_MAX_VALUE (256 * 1024)
 #define USER_AGENT_MAX 200
 #define HANDLE_CONTEXT "sessiondemo-handle:"
+#define HANDLE_LEN 32           /* lower-case hex of 128 bits */
 
 typedef struct {
     const char *key;        /* the index's store key                    */
@@ -98,14 +99,14 @@ static const char *handle_with(apr_pool_t *p, const sd_secret *secret, const cha
 {
     unsigned char mac[SD_MAC_LEN];
     char *msg = apr_pstrcat(p, HANDLE_CONTEXT, id, NULL);
-    char *out = apr_palloc(p, SD_USER_INDEX_HANDLE_LEN + 1);
+    char *out = apr_palloc(p, HANDLE_LEN + 1);
 
     /* Truncated to 128 bits and in another context than the cookie's
      * signature, so a handle is never half of a valid cookie. */
     if (!sd_cookie_secret_mac(secret, msg, strlen(msg), mac)) {
         return NULL;
     }
-    apr_escape_hex(out, mac, SD_USER_INDEX_HANDLE_LEN / 2, 0, NULL);
+    apr_escape_hex(out, mac, HANDLE_LEN / 2, 0, NULL);
     return out;
 }
 
@@ -117,7 +118,7 @@ static int handle_matches(apr_pool_t *p, const sd_vhost *v, const char *handle,
     const sd_secret *secrets = (const sd_secret *)v->conf->secrets->elts;
     for (int i = 0; i < v->conf->secrets->nelts; ++i) {
         const char *mine = handle_with(p, &secrets[i], id);
-        if (mine && CRYPTO_memcmp(mine, handle, SD_USER_INDEX_HANDLE_LEN) == 0) {
+        if (mine && CRYPTO_memcmp(mine, handle, HANDLE_LEN) == 0) {
             return 1;
         }
     }
@@ -145,6 +146,9 @@ static sd_result read_index(request_rec *r, const sd_vhost *v, const index_name 
     int unopenable = 0;
 
     memset(out, 0, sizeof(*out));
+    if (!n->key) {
+        return out_of_memory(r, "naming the index of a user's sessions");
+    }
     if (!(out->sessions = sd_json_track(r->pool, json_array()))) {
         return out_of_memory(r, "reading an index");
     }
@@ -203,9 +207,6 @@ static sd_result read_user_index(request_rec *r, const sd_vhost *v, const char *
                                  index_value *iv)
 {
     index_name n = name_of(r->pool, v, "index:", user);
-    if (!n.key) {
-        return out_of_memory(r, "naming the index of a user's sessions");
-    }
     return read_index(r, v, &n, SD_STORE_READ_ONLY, "index of a user's sessions", iv);
 }
 
@@ -397,7 +398,6 @@ static void count_users(request_rec *r, const sd_vhost *v, int delta)
     index_name n = name_of(r->pool, v, "index-users:", "");
     sd_session_lock *lock = NULL;
     index_value iv;
-    json_int_t users = 0;
 
     /* One lock for the realm's count: never waited for, so a login is
      * not held up by another's (the count may then miss one). */
@@ -405,14 +405,10 @@ static void count_users(request_rec *r, const sd_vhost *v, int delta)
         return;
     }
     if (read_index(r, v, &n, lock ? SD_STORE_LOCKED : SD_STORE_READ_ONLY,
-                   "count of indexed users", &iv) == SD_OK) {
-        users = iv.users + delta;
-        if (still_trusted(r, lock)) {
-            json_t *one = sd_json_track(r->pool, json_integer(users < 0 ? 0 : users));
-            if (one) {
-                write_index(r, v, &n, &iv, "users", one);
-            }
-        }
+                   "count of indexed users", &iv) == SD_OK && still_trusted(r, lock)) {
+        json_int_t users = iv.users + delta;
+        write_index(r, v, &n, &iv, "users",
+                    sd_json_track(r->pool, json_integer(users < 0 ? 0 : users)));
     }
     sd_session_lock_release(lock);
 }
@@ -424,9 +420,6 @@ sd_result sd_user_index_users(request_rec *r, const sd_vhost *v, apr_int64_t *co
     sd_result rc;
 
     *count = 0;
-    if (!n.key) {
-        return out_of_memory(r, "naming the index of a user's sessions");
-    }
     if ((rc = read_index(r, v, &n, SD_STORE_LOOK, "count of indexed users", &iv)) == SD_OK) {
         *count = iv.users;
     }
@@ -661,13 +654,12 @@ sd_result sd_user_index_list(request_rec *r, const sd_vhost *v, const char *user
     json_array_foreach(iv.sessions, i, e) {
         const char *id = json_string_value(json_object_get(e, "id"));
         apr_time_t saved = 0, created = 0;
-        switch (peek(r, v, user, id, &saved, &created)) {
-        case PEEK_DOWN:
-            return SD_UNAVAILABLE;
-        case PEEK_GONE:
+        peek_result pr = peek(r, v, user, id, &saved, &created);
+        if (pr != PEEK_LIVE) {
+            if (pr == PEEK_DOWN) {
+                return SD_UNAVAILABLE;
+            }
             continue;
-        case PEEK_LIVE:
-            break;
         }
         sd_user_index_entry *out = apr_array_push(*entries);
         out->id = id;
@@ -727,7 +719,7 @@ sd_result sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
     apr_time_t before;
     index_value iv;
     sd_result rc;
-    int failed = 0, named = 0;
+    int failed = 0;
     size_t i;
     json_t *e;
 
@@ -735,8 +727,8 @@ sd_result sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
     if (ended_id) {
         *ended_id = NULL;
     }
-    if (handle && (strlen(handle) != SD_USER_INDEX_HANDLE_LEN
-                   || strspn(handle, "0123456789abcdef") != SD_USER_INDEX_HANDLE_LEN)) {
+    if (handle && (strlen(handle) != HANDLE_LEN
+                   || strspn(handle, "0123456789abcdef") != HANDLE_LEN)) {
         return SD_NOT_FOUND;
     }
     if ((rc = read_user_index(r, v, user, &iv)) != SD_OK) {
@@ -758,11 +750,8 @@ sd_result sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
             continue;
         }
         apr_hash_set(drop, id, APR_HASH_KEY_STRING, id);
-        if (handle) {
-            named = done;
-            if (done && ended_id) {
-                *ended_id = id;
-            }
+        if (handle && done && ended_id) {
+            *ended_id = id;
         }
         *ended += done;
     }
@@ -782,5 +771,5 @@ sd_result sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
     if (failed) {
         return SD_UNAVAILABLE;
     }
-    return handle && !named ? SD_NOT_FOUND : SD_OK;
+    return handle && !*ended ? SD_NOT_FOUND : SD_OK;
 }
