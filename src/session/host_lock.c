@@ -216,48 +216,45 @@ sd_host_lock_result sd_host_lock_acquire(sd_host_lock_table *t, apr_uint64_t has
     }
 }
 
-/* The slot of `hold`, or NULL once it was reclaimed. Under the mutex. */
-static slot *own_slot(stripe *s, const sd_host_lock_hold *hold)
-{
-    for (int i = 0; i < SD_HOST_LOCK_WAYS; ++i) {
-        if (s->slots[i].hash == hold->hash && s->slots[i].token == hold->token) {
-            return &s->slots[i];
-        }
-    }
-    return NULL;
-}
-
 int sd_host_lock_renew(sd_host_lock_table *t, const sd_host_lock_hold *hold,
                        apr_interval_time_t ttl)
 {
     stripe *s = stripe_of(t, hold->hash);
-    slot *x;
+    int renewed = 0;
     if (stripe_lock(s) != 0) {
         return 0;
     }
-    if ((x = own_slot(s, hold)) != NULL) {
-        x->deadline = mono_now() + ttl;
+    for (int i = 0; i < SD_HOST_LOCK_WAYS; ++i) {
+        slot *x = &s->slots[i];
+        if (x->hash == hold->hash && x->token == hold->token) {
+            x->deadline = mono_now() + ttl;
+            renewed = 1;
+            break;
+        }
     }
     pthread_mutex_unlock(&s->mutex);
-    return x != NULL;
+    return renewed;
 }
 
 void sd_host_lock_release(sd_host_lock_table *t, const sd_host_lock_hold *hold)
 {
     stripe *s = stripe_of(t, hold->hash);
-    slot *x;
     if (stripe_lock(s) != 0) {
         return;  /* the slot ends at its deadline */
     }
-    if ((x = own_slot(s, hold)) != NULL) {
-        x->hash = 0;
-        __atomic_add_fetch(&s->released, 1, __ATOMIC_RELEASE);
-        /* When every sleeper waits for this very lock, one of them gets
-         * it: waking the others would only put them back to sleep (a hot
-         * session has dozens). Otherwise all wake: some may wait for
-         * another lock or for a free slot. */
-        if (s->waiting) {
-            futex_wake(&s->released, s->waiting_for == hold->hash ? 1 : INT_MAX);
+    for (int i = 0; i < SD_HOST_LOCK_WAYS; ++i) {
+        slot *x = &s->slots[i];
+        if (x->hash == hold->hash && x->token == hold->token) {
+            x->hash = 0;
+            __atomic_add_fetch(&s->released, 1, __ATOMIC_RELEASE);
+            /* When every sleeper waits for this very lock, one of them
+             * gets it: waking the others would only put them back to
+             * sleep (a hot session has dozens). Otherwise all wake: some
+             * may wait for another lock or for a free slot. */
+            if (s->waiting) {
+                futex_wake(&s->released, s->waiting_for == hold->hash ? 1 : INT_MAX);
+            }
+            break;
         }
     }
     pthread_mutex_unlock(&s->mutex);
