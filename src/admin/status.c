@@ -49,17 +49,6 @@ static json_t *servers_model(request_rec *r, const sd_vhost *v)
     return servers;
 }
 
-/* Every counter of the list (sd_stats.h), by its JSON name. */
-static json_t *counters_model(const sd_stats *st)
-{
-    json_t *c = json_object();
-    for (int i = 0; i < SD_STATS_NCOUNTERS; ++i) {
-        json_object_set_new(c, sd_stats_counter_name(i),
-                            json_integer((json_int_t)sd_stats_counter_value(st, i)));
-    }
-    return c;
-}
-
 static json_t *strings_model(const apr_array_header_t *list)
 {
     json_t *a = json_array();
@@ -88,14 +77,6 @@ static void add_config_value(void *baton, const sd_config_value *value)
         break;
     }
     json_object_set_new(model, value->name, v);
-}
-
-/* The directives' effective values, in the table's order. */
-static json_t *config_model(request_rec *r, const sd_config *conf)
-{
-    json_t *c = json_object();
-    sd_config_visit(r->pool, conf, add_config_value, c);
-    return c;
 }
 
 /* A value as the HTML page shows it: a rate as a percentage, nothing as
@@ -212,13 +193,18 @@ static const char *format_asked(request_rec *r)
 static json_t *model_of(request_rec *r, const sd_vhost *v)
 {
     json_t *model = sd_json_track(r->pool, json_object());
+    json_t *counters = json_object(), *config = json_object();
     apr_int64_t users = 0;
 
     json_object_set_new(model, "time", json_string(sd_record_iso8601_format(r->pool, apr_time_now())));
     json_object_set_new(model, "pid", json_integer(getpid()));
     json_object_set_new(model, "memcached", servers_model(r, v));
     json_object_set_new(model, "connections_per_server", json_integer(v->rt.pool_size));
-    json_object_set_new(model, "counters", counters_model(v->rt.stats));
+    for (int i = 0; i < SD_STATS_NCOUNTERS; ++i) {
+        json_object_set_new(counters, sd_stats_counter_name(i),
+                            json_integer((json_int_t)sd_stats_counter_value(v->rt.stats, i)));
+    }
+    json_object_set_new(model, "counters", counters);
     /* Of the whole realm, kept in memcached. */
     json_object_set_new(model, "indexed_users",
                         v->rt.store && sd_user_index_users(r, v, &users) == SD_OK
@@ -231,7 +217,9 @@ static json_t *model_of(request_rec *r, const sd_vhost *v)
                             json_pack("{s:i,s:i}", "held", (json_int_t)held,
                                       "reclaimed", (json_int_t)reclaimed));
     }
-    json_object_set_new(model, "config", config_model(r, v->conf));
+    /* The directives' effective values, in the table's order. */
+    sd_config_visit(r->pool, v->conf, add_config_value, config);
+    json_object_set_new(model, "config", config);
     return model;
 }
 
