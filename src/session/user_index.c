@@ -473,14 +473,6 @@ static int evict_oldest(request_rec *r, const sd_vhost *v, const char *user,
     }
 }
 
-/* The longest a login can be between its save and its index entry (the
- * index's lock waited for and held): an end's marker applies to logins
- * that much older, so a clock running ahead refuses no more than that. */
-static apr_time_t login_flight(const sd_vhost *v)
-{
-    return apr_time_from_msec(v->conf->lock_wait_ms) + apr_time_from_sec(v->conf->lock_ttl + 1);
-}
-
 /* The index of `user` rewritten under its lock: pruned, without `drop`,
  * with `add` (may be NULL, created at add_created) appended after ending
  * the oldest logins beyond the bound or beyond what memcached takes. An
@@ -542,10 +534,14 @@ static sd_result rewrite(request_rec *r, const sd_vhost *v, const char *user, ap
             iv.ended_keep = end_keep;
         }
     }
+    /* Made before its user's sessions were ended, indexed after; at most
+     * the longest a login can be between its save and its entry (the
+     * index's lock waited for and held), so a clock running ahead refuses
+     * no more than that. */
     if (rc == SD_OK && add_id && add_created && add_created < iv.ended_before
-        && add_created > iv.ended_before - login_flight(v)
+        && add_created > iv.ended_before - apr_time_from_msec(v->conf->lock_wait_ms)
+                         - apr_time_from_sec(v->conf->lock_ttl + 1)
         && !(iv.ended_keep && strcmp(iv.ended_keep, add_id) == 0)) {
-        /* Made before its user's sessions were ended, indexed after. */
         ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00513)
                       "a login of user '%s' made before their sessions were ended is"
                       " ended too", ap_escape_logitem(r->pool, user));
