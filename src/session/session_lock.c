@@ -110,12 +110,14 @@ static void log_lock_timeout(request_rec *r, const sd_vhost *v)
 }
 
 static sd_session_lock *held_lock(request_rec *r, const sd_vhost *v, const char *key,
-                                  apr_time_t sent)
+                                  apr_time_t sent, const char *token, apr_uint64_t placed)
 {
     sd_session_lock *lock = apr_pcalloc(r->pool, sizeof(*lock));
     lock->r = r;
     lock->v = v;
     lock->key = key;
+    lock->token = token;
+    lock->placed = placed;
     /* Counted from when the add was sent, which is what "1 s plus the
      * time the acquisition took" before the TTL amounts to. */
     lock->trusted_until = sent + apr_time_from_sec(v->conf->lock_ttl) - SD_LOCK_CLOCK_TICK;
@@ -157,7 +159,6 @@ static sd_result try_once(request_rec *r, const sd_vhost *v, const char *key,
                     const char *token, sd_session_lock **out)
 {
     apr_time_t sent = apr_time_now();
-    sd_session_lock *lock;
     sd_backend_call call = { r->pool, r };
     apr_uint64_t placed = 0;
 
@@ -170,10 +171,7 @@ static sd_result try_once(request_rec *r, const sd_vhost *v, const char *key,
     default:
         return SD_UNAVAILABLE;
     }
-    lock = held_lock(r, v, key, sent);
-    lock->token = token;
-    lock->placed = placed;
-    *out = lock;
+    *out = held_lock(r, v, key, sent, token, placed);
     return SD_OK;
 }
 
@@ -257,7 +255,7 @@ static sd_result take_lock(request_rec *r, const sd_vhost *v, const char *key,
     if (v->conf->lock == SD_LOCK_HOST) {
         /* The slot's deadline counts from when it was taken, not from
          * when the wait for it began. */
-        *out = held_lock(r, v, key, apr_time_now());
+        *out = held_lock(r, v, key, apr_time_now(), NULL, 0);
     }
     else {
         /* Compared before a release, so a holder never removes a lock
