@@ -443,16 +443,18 @@ static const char *printable(apr_pool_t *p, const char *s, apr_size_t max)
     return out;
 }
 
-/* Ends the oldest login in `kept` not tried yet that can be ended at once;
- * returns 0 when none could, or when the index's lock would no longer be
- * trusted for the write. */
+/* Ends the oldest login in `kept`, but `skip`, not tried yet that can be
+ * ended at once; returns 0 when none could, or when the index's lock would
+ * no longer be trusted for the write. */
 static int evict_oldest(request_rec *r, const sd_vhost *v, const char *user,
-                        apr_array_header_t *kept, const sd_session_lock *lock, const char *why)
+                        apr_array_header_t *kept, const char *skip,
+                        const sd_session_lock *lock, const char *why)
 {
     for (;;) {
         kept_entry *k = (kept_entry *)kept->elts, *oldest = NULL;
         for (int i = 0; i < kept->nelts; ++i) {
-            if (!k[i].tried && (!oldest || k[i].login < oldest->login)) {
+            if (!k[i].tried && !(skip && strcmp(k[i].id, skip) == 0)
+                && (!oldest || k[i].login < oldest->login)) {
                 oldest = &k[i];
             }
         }
@@ -551,7 +553,7 @@ static sd_result rewrite(request_rec *r, const sd_vhost *v, const char *user, ap
     }
     if (rc == SD_OK && add_id) {
         while (kept->nelts >= v->conf->max_user_sessions
-               && evict_oldest(r, v, user, kept, lock, apr_psprintf(r->pool,
+               && evict_oldest(r, v, user, kept, NULL, lock, apr_psprintf(r->pool,
                                "more than %" APR_INT64_T_FMT " sessions (SessionDemoMaxSessionsPerUser)",
                                v->conf->max_user_sessions))) {
         }
@@ -561,9 +563,8 @@ static sd_result rewrite(request_rec *r, const sd_vhost *v, const char *user, ap
                           " their sessions can be ended now; the login is indexed anyway",
                           ap_escape_logitem(r->pool, user));
         }
-        /* Marked tried: room is never made by ending the login itself. */
         *(kept_entry *)apr_array_push(kept)
-            = (kept_entry){ add, add_id, add_created ? add_created : apr_time_now(), 1 };
+            = (kept_entry){ add, add_id, add_created ? add_created : apr_time_now(), 0 };
     }
     while (rc == SD_OK) {
         json_t *list = sd_json_track(r->pool, json_array());
@@ -580,7 +581,7 @@ static sd_result rewrite(request_rec *r, const sd_vhost *v, const char *user, ap
         }
         /* memcached's item size (-I) bounds the index too; only a login
          * makes room (an end or a logout never ends anything for it). */
-        if (!add_id || !evict_oldest(r, v, user, kept, lock,
+        if (!add_id || !evict_oldest(r, v, user, kept, add_id, lock,
                                      "the index would exceed memcached's item size")) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00514)
                           "the index of user '%s' does not fit memcached's item size",
