@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* The admin's actions on the status page: POST revoke-user=NAME ends every
- * session of the user, for an authenticated user on the page's own origin
- * alone. Answers in JSON. */
+/* The status page's POST revoke-user=NAME: every session of the user ended,
+ * for an authenticated user on the page's own origin alone; JSON answers. */
 #ifndef SD_ADMIN_H
 #define SD_ADMIN_H
 

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* Session locks in memory shared by every process of one httpd, striped
- * by a hash of the lock key: no memcached round trip, and a waiter is woken
- * by the release. A holder that dies or keeps the lock past its deadline
- * loses it to the next request. No httpd, so unit-tested across processes. */
+/* Session locks in memory shared by every process of one httpd, striped by
+ * a hash of the lock key; a waiter is woken by the release. A holder that
+ * dies or keeps the lock past its deadline loses it to the next request. */
 #ifndef SD_HOST_LOCK_H
 #define SD_HOST_LOCK_H
 
@@ -14,8 +13,8 @@
 typedef struct sd_host_lock_table sd_host_lock_table;
 
 /* A table in anonymous APR shared memory for the processes forked from now
- * on, as long as `pool` lasts (httpd's process pool, so children of two
- * generations lock each other out). */
+ * on, as long as `pool` lasts (httpd's process pool: two generations of
+ * children lock each other out). */
 apr_status_t sd_host_lock_table_create(apr_pool_t *pool, unsigned int stripes,
                                        sd_host_lock_table **out);
 

@@ -1,9 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* The counters, histograms and server states in Prometheus's text
- * exposition format (version 0.0.4), for the status handler's
- * ?format=prometheus, or in OpenMetrics 1.0.0 for ?format=openmetrics.
- * Pure (APR only), so its output is unit-tested; docs/monitoring.md lists
- * the families. */
+/* The counters, histograms and server states in Prometheus's text format
+ * 0.0.4 or OpenMetrics 1.0.0 (docs/monitoring.md lists the families). */
 #ifndef SD_METRICS_H
 #define SD_METRICS_H
 
@@ -32,9 +29,5 @@ typedef struct {
 /* Every family of `in`, each with its HELP and TYPE lines, as one text
  * from p (*len bytes). */
 char *sd_metrics_write(apr_pool_t *p, const sd_metrics_input *in, apr_size_t *len);
-
-/* A label value as the format wants it between double quotes: backslash,
- * double quote and line feed escaped. */
-const char *sd_metrics_label_value(apr_pool_t *p, const char *value);
 
 #endif

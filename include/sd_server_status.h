@@ -7,8 +7,7 @@
 
 #include <httpd.h>
 
-/* mod_status's status_hook (registered as an optional hook, so nothing
- * happens when mod_status is not loaded). */
+/* mod_status's status_hook (optional: nothing without mod_status). */
 int sd_server_status_hook(request_rec *r, int flags);
 
 #endif

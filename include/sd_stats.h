@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* The counters and latency histograms: one block of anonymous shared
- * memory mapped before the fork, so every child adds to the same relaxed
- * 64-bit atomics (each value read whole, not the set at one instant). Pure
- * (no httpd), so unit-tested across processes; docs/monitoring.md lists
- * every value. */
+/* The counters and latency histograms: relaxed 64-bit atomics in one
+ * shared block made before the fork, added to by every child
+ * (docs/monitoring.md). */
 #ifndef SD_STATS_H
 #define SD_STATS_H
 
@@ -16,14 +14,11 @@
 #include <stdatomic.h>
 #include <string.h>
 
-/* Shared memory is only shared if its atomics need no lock of the process
- * that uses them. */
+/* An atomic that needs a lock of its process would not be shared. */
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
 
-/* X(field, name, help): one line per counter. `name` is the status page's
- * JSON key, the Prometheus family sessiondemo_<name>_total and, in
- * CamelCase, mod_status's SessionDemo<Name>. Count with
- * SD_STATS_INC(stats, field). */
+/* X(field, name, help): `name` is the status page's JSON key, the family
+ * sessiondemo_<name>_total and, in CamelCase, mod_status's SessionDemo<Name>. */
 #define SD_STATS_COUNTERS(X)                                                             \
     X(created, "sessions_created", "New sessions stored.") \
     X(loaded, "sessions_loaded", "Sessions read from memcached.") \
@@ -50,15 +45,13 @@ _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
     X(logins_throttled, "logins_throttled", "Login attempts refused with 429 by the login throttle.") \
     X(throttle_unavailable, "throttle_unavailable", "Login attempts let through unthrottled: the throttle's counters did not answer.")
 
-/* The upper bounds of the latency buckets, in microseconds (above the last
- * one: +Inf): from a loopback memcached's round trip (~50 µs) to the
- * longest wait the backend allows (connect 1 s + pool wait 1.5 s). */
+/* Latency buckets' upper bounds in µs (then +Inf): from a loopback round
+ * trip to the backend's longest wait (connect 1 s + pool wait 1.5 s). */
 #define SD_STATS_BUCKETS(X)                                                      \
     X(50) X(100) X(250) X(500) X(1000) X(2500) X(5000) X(10000) X(25000)         \
     X(50000) X(100000) X(250000) X(500000) X(1000000) X(2500000) X(5000000)
 
-/* The store calls that are timed: the backend's commands (sd_backend.h),
- * each with its retries. */
+/* The backend's timed commands (sd_backend.h), each with its retries. */
 #define SD_STATS_STORE_OPS(X) X(get) X(write) X(add) X(remove)
 
 #define SD_STATS_ONE_(...) +1
@@ -77,9 +70,8 @@ typedef struct {
     _Atomic apr_uint64_t sum_us;
 } sd_stats_histogram;
 
-/* store_errors by server ("host:port"): names the parent claims before it
- * forks (sd_stats_server_claim), so children only read them; the last slot
- * counts the servers past the table, as "other". */
+/* store_errors by server ("host:port"), named by the parent before it forks;
+ * the last slot, "other", counts the servers past the table. */
 #define SD_STATS_MAX_SERVERS 64
 #define SD_STATS_SERVER_NAME 128
 
@@ -108,9 +100,8 @@ typedef struct sd_stats {
 
 #define SD_STATS_INC(stats, field) SD_STATS_ADD(stats, field, 1)
 
-/* Bucket i's upper bound in µs (i < SD_STATS_NBUCKETS), else -1. In the
- * header, as the next, so that the pure units that time something need
- * not link this one. */
+/* Bucket i's upper bound in µs, or -1. Inline, as the next two, so that
+ * the units that count need not link this one. */
 static inline apr_int64_t sd_stats_bucket_bound(int i)
 {
     static const apr_int64_t bounds[] = {
@@ -121,8 +112,7 @@ static inline apr_int64_t sd_stats_bucket_bound(int i)
     return i >= 0 && i < SD_STATS_NBUCKETS ? bounds[i] : -1;
 }
 
-/* Adds one observation of `us` microseconds (negative: 0, the clock went
- * back). */
+/* Adds one observation of `us` µs (negative, the clock went back: 0). */
 static inline void sd_stats_observe(sd_stats_histogram *h, apr_interval_time_t us)
 {
     int i = 0;
@@ -139,8 +129,7 @@ static inline void sd_stats_observe(sd_stats_histogram *h, apr_interval_time_t u
     atomic_fetch_add_explicit(&h->sum_us, (apr_uint64_t)us, memory_order_relaxed);
 }
 
-/* The slot of server `name` in st->servers, or -1 for NULL stats. Inline,
- * so that the store counts by server without linking this unit. */
+/* The slot of server `name` in st->servers, or -1 for NULL stats. */
 static inline int sd_stats_server_find(const sd_stats *st, const char *name)
 {
     for (int i = 0; st && i < SD_STATS_MAX_SERVERS - 1 && st->servers[i].name[0]; ++i) {
@@ -155,15 +144,13 @@ static inline int sd_stats_server_find(const sd_stats *st, const char *name)
  * across restarts with the block, so a server's count goes on). */
 int sd_stats_server_claim(sd_stats *st, const char *name);
 
-/* A zeroed block in anonymous APR shared memory, for the processes this
- * one forks from now on. It lasts as long as `pool` (httpd's process pool,
- * which outlives restarts; not pconf) or until apr_shm_destroy(*shm), which
- * unmaps it in this process only (children keep their mapping). */
+/* A zeroed block in anonymous APR shared memory for the processes forked
+ * from now on, as long as `pool` lasts (httpd's process pool, not pconf)
+ * or until apr_shm_destroy(*shm), which unmaps it in this process only. */
 apr_status_t sd_stats_create(apr_pool_t *pool, apr_shm_t **shm, sd_stats **out);
 
-/* The layout of sd_stats (its counters, buckets and size), as one number:
- * a block kept across a graceful restart is used again only by a module
- * whose layout is the same. */
+/* sd_stats' layout as one number: a block kept across a restart is used
+ * again only by a module of the same layout. */
 apr_uint64_t sd_stats_layout(void);
 
 /* The counters in the list's order, for the pages that show them all. */
@@ -175,9 +162,8 @@ apr_uint64_t sd_stats_counter_value(const sd_stats *st, int i);
 /* A store op's label ("get", ...). */
 const char *sd_stats_store_op_name(int op);
 
-/* A histogram read once: cumulative counts (cumulative[SD_STATS_NBUCKETS]
- * is the count of all observations), and the sum. The count is the sum of
- * the buckets as read, so the +Inf bucket and the count always agree. */
+/* A histogram read once: cumulative counts, the last (+Inf) being the sum
+ * of the buckets as read, so it always agrees with the count. */
 typedef struct {
     apr_uint64_t cumulative[SD_STATS_NBUCKETS + 1];
     apr_uint64_t sum_us;

@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* `SetHandler sessiondemo-status`: a mod_status-like admin page (HTML, or
- * JSON with ?json) with memcached server state, the whole httpd's session
- * counters and the effective configuration, never the secrets; or, with
- * ?format=prometheus (or openmetrics), the counters, histograms and server
- * states in Prometheus's text format (or OpenMetrics). */
+/* `SetHandler sessiondemo-status`: memcached's servers, the whole httpd's
+ * counters and the effective configuration (never the secrets) as HTML,
+ * JSON (?json), Prometheus or OpenMetrics (?format=); a POST is sd_admin's. */
 #ifndef SD_STATUS_H
 #define SD_STATUS_H
 

@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* Every session of a user, so the user and the admin can see and end them:
- * one index per user and realm in memcached, replicated like a session,
- * written under its own lock, bounded (SessionDemoMaxSessionsPerUser) and
- * pruned of ended sessions whenever it is written. Pages show a handle
- * (an HMAC of the session ID under the signing secret), never the ID.
- * docs/gateway.md says what it promises and what it cannot. */
+ * one index per user and realm in memcached, written under its own lock,
+ * bounded (SessionDemoMaxSessionsPerUser), pruned at every write. Pages
+ * show a handle (an HMAC of the ID), never the ID (docs/gateway.md). */
 #ifndef SD_USER_INDEX_H
 #define SD_USER_INDEX_H
 
@@ -13,9 +11,6 @@
 
 #include "sd_result.h"
 #include "sd_vhost.h"
-
-/* Characters of a handle: lower-case hex of 128 bits. */
-#define SD_USER_INDEX_HANDLE_LEN 32
 
 typedef struct {
     const char *handle;
@@ -28,18 +23,14 @@ typedef struct {
 
 /* Adds the just-saved session `id` of `user`, created at `created`, with
  * the request's user agent and address. Beyond the bound or memcached's
- * item size the oldest logins are ended (*evicted counts them; may be
- * NULL); one created before an end of all the user's sessions is ended
- * instead. A name the username rule refuses: SD_REFUSED. Returns SD_OK,
+ * item size the oldest logins are ended; one created before an end of all
+ * the user's sessions is ended instead. `rebuild_at`: 0, or the save time
+ * of a session whose save found no index (sd_session_unindexed), which a
+ * new index records so that sessions saved before it are indexed again.
+ * Returns SD_OK, SD_REFUSED (a name the username rule refuses),
  * SD_UNAVAILABLE or SD_FAILED (logged). */
 sd_result sd_user_index_add(request_rec *r, const sd_vhost *v, const char *user, const char *id,
-                      apr_time_t created, int *evicted);
-
-/* sd_user_index_add for a session whose save at `saved` found no index
- * (sd_session_unindexed): a new index records `saved` as its rebuild, so
- * the user's sessions saved before it are indexed again, not ended. */
-sd_result sd_user_index_readd(request_rec *r, const sd_vhost *v, const char *user, const char *id,
-                        apr_time_t created, apr_time_t saved);
+                            apr_time_t created, apr_time_t rebuild_at);
 
 /* Drops the ended session `id` (a logout). Returns SD_OK or
  * SD_UNAVAILABLE (logged); an entry left behind is pruned later. */

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* How many requests of each session wait for its lock in this child, so
- * that one session's flood of requests cannot pin every worker thread.
- * Thread-safe; one table per child. */
+ * that one session's flood cannot pin every worker thread. Thread-safe. */
 #ifndef SD_WAITERS_H
 #define SD_WAITERS_H
 
@@ -21,8 +20,8 @@ apr_uint64_t sd_waiters_hash(const char *key);
  * is full; returns whether it was counted. */
 int sd_waiters_enter(sd_waiters *w, apr_uint64_t hash, int limit, int h2, int all_limit);
 
-/* Whether a refusal at `sec` (seconds) is the first in 10 s of this child:
- * refusals come in floods, so one is said loudly and the rest quietly. */
+/* Whether a refusal at `sec` (seconds) is the child's first in 10 s: one of
+ * a flood is said loudly, the rest quietly. */
 int sd_waiters_refusal_loud(sd_waiters *w, apr_uint32_t sec);
 
 /* The end of a counted wait. */

@@ -42,11 +42,6 @@ static const char *escape(apr_pool_t *p, const char *text, int quoted)
     return esc;
 }
 
-const char *sd_metrics_label_value(apr_pool_t *p, const char *value)
-{
-    return escape(p, value, 1);
-}
-
 static void family(out_t *o, const char *name, const char *type, const char *help)
 {
     put(o, apr_psprintf(o->p, "# HELP " PREFIX "%s %s\n# TYPE " PREFIX "%s %s\n", name,
@@ -98,8 +93,8 @@ static void store_errors(out_t *o, const sd_stats *st)
         if (st->servers[i].name[0] || n) {
             put(o, apr_psprintf(o->p, PREFIX "store_errors_total{server=\"%s\"} %"
                                 APR_UINT64_T_FMT "\n",
-                                sd_metrics_label_value(o->p, st->servers[i].name[0]
-                                                       ? st->servers[i].name : "other"), n));
+                                escape(o->p, st->servers[i].name[0]
+                                       ? st->servers[i].name : "other", 1), n));
         }
     }
 }
@@ -127,14 +122,14 @@ char *sd_metrics_write(apr_pool_t *p, const sd_metrics_input *in, apr_size_t *le
     if (in->version) {
         family(&o, "build_info", "gauge", "The module's version, as its label; always 1.");
         put(&o, apr_psprintf(p, PREFIX "build_info{version=\"%s\"} 1\n",
-                             sd_metrics_label_value(p, in->version)));
+                             escape(p, in->version, 1)));
     }
 
     family(&o, "memcached_up", "gauge",
            "Whether the prober finds the memcached server usable (1) or not (0).");
     for (int i = 0; i < in->nservers; ++i) {
         put(&o, apr_psprintf(p, PREFIX "memcached_up{server=\"%s\"} %d\n",
-                             sd_metrics_label_value(p, in->servers[i].name),
+                             escape(p, in->servers[i].name, 1),
                              in->servers[i].up ? 1 : 0));
     }
 

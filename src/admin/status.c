@@ -30,39 +30,23 @@ static json_t *servers_model(request_rec *r, const sd_vhost *v)
     int n = v->rt.backend ? sd_backend_memcache_servers(v->rt.backend, r->pool, &info) : 0;
 
     for (int i = 0; i < n; ++i) {
-        json_t *srv = json_object();
-        json_object_set_new(srv, "address", json_string(info[i].name));
-        json_object_set_new(srv, "state", json_string(info[i].up ? "up" : "down"));
-        json_object_set_new(srv, "version", info[i].version ? json_string(info[i].version) : json_null());
-        if (info[i].has_stats) {
-            const sd_backend_memcache_info *st = &info[i];
-            apr_uint64_t lookups = st->get_hits + st->get_misses;
-            json_object_set_new(srv, "items", json_integer((json_int_t)st->items));
-            json_object_set_new(srv, "get_hits", json_integer((json_int_t)st->get_hits));
-            json_object_set_new(srv, "get_misses", json_integer((json_int_t)st->get_misses));
-            json_object_set_new(srv, "hit_rate",
-                                lookups ? json_real((double)st->get_hits / (double)lookups)
-                                        : json_null());
-            json_object_set_new(srv, "connections", json_integer((json_int_t)st->connections));
-            json_object_set_new(srv, "uptime_seconds", json_integer((json_int_t)st->uptime));
-            json_object_set_new(srv, "bytes", json_integer((json_int_t)st->bytes));
-            json_object_set_new(srv, "limit_maxbytes", json_integer((json_int_t)st->limit_maxbytes));
+        const sd_backend_memcache_info *st = &info[i];
+        apr_uint64_t lookups = st->get_hits + st->get_misses;
+        json_t *srv = json_pack("{s:s,s:s,s:s?}", "address", st->name,
+                                "state", st->up ? "up" : "down", "version", st->version);
+        if (st->has_stats) {
+            json_object_update_new(srv, json_pack(
+                "{s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I}", "items", (json_int_t)st->items,
+                "get_hits", (json_int_t)st->get_hits, "get_misses", (json_int_t)st->get_misses,
+                "hit_rate", lookups ? json_real((double)st->get_hits / (double)lookups) : json_null(),
+                "connections", (json_int_t)st->connections,
+                "uptime_seconds", (json_int_t)st->uptime, "bytes", (json_int_t)st->bytes,
+                "limit_maxbytes", (json_int_t)st->limit_maxbytes));
         }
-        json_object_set_new(srv, "item_size_max", json_integer((json_int_t)info[i].item_size_max));
+        json_object_set_new(srv, "item_size_max", json_integer((json_int_t)st->item_size_max));
         json_array_append_new(servers, srv);
     }
     return servers;
-}
-
-/* Every counter of the list (sd_stats.h), by its JSON name. */
-static json_t *counters_model(const sd_stats *st)
-{
-    json_t *c = json_object();
-    for (int i = 0; i < SD_STATS_NCOUNTERS; ++i) {
-        json_object_set_new(c, sd_stats_counter_name(i),
-                            json_integer((json_int_t)sd_stats_counter_value(st, i)));
-    }
-    return c;
 }
 
 /* A value as the HTML page shows it: a rate as a percentage, nothing as
@@ -179,13 +163,18 @@ static const char *format_asked(request_rec *r)
 static json_t *model_of(request_rec *r, const sd_vhost *v)
 {
     json_t *model = sd_json_track(r->pool, json_object());
+    json_t *counters = json_object();
     apr_int64_t users = 0;
 
     json_object_set_new(model, "time", json_string(sd_record_iso8601_format(r->pool, apr_time_now())));
     json_object_set_new(model, "pid", json_integer(getpid()));
     json_object_set_new(model, "memcached", servers_model(r, v));
     json_object_set_new(model, "connections_per_server", json_integer(v->rt.pool_size));
-    json_object_set_new(model, "counters", counters_model(v->rt.stats));
+    for (int i = 0; i < SD_STATS_NCOUNTERS; ++i) {
+        json_object_set_new(counters, sd_stats_counter_name(i),
+                            json_integer((json_int_t)sd_stats_counter_value(v->rt.stats, i)));
+    }
+    json_object_set_new(model, "counters", counters);
     /* Of the whole realm, kept in memcached. */
     json_object_set_new(model, "indexed_users",
                         v->rt.store && sd_user_index_users(r, v, &users) == SD_OK

@@ -730,7 +730,7 @@ static int update_index(route_ctx *ctx)
     }
     if (ctx->logged_in_as && id) {
         if (sd_user_index_add(r, ctx->v, ctx->logged_in_as, id,
-                              sd_session_created(ctx->session), NULL) != SD_OK) {
+                              sd_session_created(ctx->session), 0) != SD_OK) {
             sd_session *s;
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00423)
                           "the login could not be added to the user's index of sessions;"
@@ -746,13 +746,9 @@ static int update_index(route_ctx *ctx)
     else if (id && ctx->v->rt.authn
              && (sd_session_adopted(ctx->session) || sd_session_unindexed(ctx->session))
              && session_user(ctx)) {
-        sd_result added = sd_session_unindexed(ctx->session)
-                    ? sd_user_index_readd(r, ctx->v, session_user(ctx), id,
-                                          sd_session_created(ctx->session),
-                                          sd_session_written_at(ctx->session))
-                    : sd_user_index_add(r, ctx->v, session_user(ctx), id,
-                                        sd_session_created(ctx->session), NULL);
-        if (added != SD_OK) {
+        if (sd_user_index_add(r, ctx->v, session_user(ctx), id, sd_session_created(ctx->session),
+                              sd_session_unindexed(ctx->session)
+                              ? sd_session_written_at(ctx->session) : 0) != SD_OK) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00424)
                           "a session express-session made (or one whose user's index"
                           " was gone) could not be added to its user's index; it cannot"

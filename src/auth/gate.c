@@ -79,13 +79,10 @@ static const char *session_user(request_rec *r, request_rec *top, const sd_vhost
             /* Put back after a revoke: ended by this refresh. */
             known = "";
         }
-        else if (rc == SD_OK && sd_session_unindexed(s)) {
-            sd_user_index_readd(top, v, known, sd_session_id(s), sd_session_created(s),
-                                sd_session_written_at(s));
-        }
-        else if (rc == SD_OK && sd_session_adopted(s)) {
+        else if (rc == SD_OK && (sd_session_unindexed(s) || sd_session_adopted(s))) {
             /* Indexed at its first save, so that a revoke finds it. */
-            sd_user_index_add(top, v, known, sd_session_id(s), sd_session_created(s), NULL);
+            sd_user_index_add(top, v, known, sd_session_id(s), sd_session_created(s),
+                              sd_session_unindexed(s) ? sd_session_written_at(s) : 0);
         }
         else if (rc != SD_OK) {
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, top, SD_LOGNO(00606)

@@ -78,11 +78,6 @@ static void futex_wake(apr_uint32_t *word, int how_many)
     syscall(SYS_futex, word, FUTEX_WAKE, how_many, NULL, NULL, 0);
 }
 
-static apr_size_t table_size(unsigned int stripes)
-{
-    return sizeof(sd_host_lock_table) + (apr_size_t)stripes * sizeof(stripe);
-}
-
 static int stripe_lock(stripe *s)
 {
     int rc = pthread_mutex_lock(&s->mutex);
@@ -282,6 +277,7 @@ apr_status_t sd_host_lock_table_create(apr_pool_t *pool, unsigned int stripes,
     /* APR's segment need not start on a cache line (on Linux it is 8 bytes
      * into its mapping), and each stripe wants lines of its own. */
     const apr_uintptr_t align = _Alignof(stripe);
+    const apr_size_t size = sizeof(sd_host_lock_table) + (apr_size_t)stripes * sizeof(stripe);
     sd_host_lock_table *t;
     pthread_mutexattr_t ma;
     apr_shm_t *shm;
@@ -290,11 +286,11 @@ apr_status_t sd_host_lock_table_create(apr_pool_t *pool, unsigned int stripes,
     if (stripes == 0) {
         return APR_EINVAL;
     }
-    if ((rc = apr_shm_create(&shm, table_size(stripes) + align - 1, NULL, pool)) != APR_SUCCESS) {
+    if ((rc = apr_shm_create(&shm, size + align - 1, NULL, pool)) != APR_SUCCESS) {
         return rc;
     }
     t = (void *)(((apr_uintptr_t)apr_shm_baseaddr_get(shm) + align - 1) & ~(align - 1));
-    memset(t, 0, table_size(stripes));  /* APR does not promise zeroed memory */
+    memset(t, 0, size);  /* APR does not promise zeroed memory */
     t->nstripes = stripes;
     if (apr_generate_random_bytes((unsigned char *)&t->seed, sizeof(t->seed)) != APR_SUCCESS) {
         t->seed = (apr_uint64_t)mono_now() * 0x9e3779b97f4a7c15ULL;

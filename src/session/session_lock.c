@@ -36,8 +36,7 @@ struct sd_session_lock {
     const char *token;
     apr_uint64_t placed;      /* the servers the lock was sent to        */
     apr_time_t trusted_until;
-    sd_host_lock_hold host;   /* the slot in this httpd's table          */
-    int host_held;
+    sd_host_lock_hold host;   /* the slot in this httpd's table; hash 0: none */
 };
 
 const char *sd_session_lock_key(apr_pool_t *p, const sd_config *conf, const char *id)
@@ -90,7 +89,7 @@ void sd_session_lock_release(sd_session_lock *lock)
     }
     /* After memcached's: a request of this httpd woken now finds the
      * session free there too. */
-    if (lock->host_held) {
+    if (lock->host.hash) {
         sd_host_lock_release(lock->v->rt.host_locks, &lock->host);
     }
     lock->key = NULL;
@@ -111,12 +110,14 @@ static void log_lock_timeout(request_rec *r, const sd_vhost *v)
 }
 
 static sd_session_lock *held_lock(request_rec *r, const sd_vhost *v, const char *key,
-                                  apr_time_t sent)
+                                  apr_time_t sent, const char *token, apr_uint64_t placed)
 {
     sd_session_lock *lock = apr_pcalloc(r->pool, sizeof(*lock));
     lock->r = r;
     lock->v = v;
     lock->key = key;
+    lock->token = token;
+    lock->placed = placed;
     /* Counted from when the add was sent, which is what "1 s plus the
      * time the acquisition took" before the TTL amounts to. */
     lock->trusted_until = sent + apr_time_from_sec(v->conf->lock_ttl) - SD_LOCK_CLOCK_TICK;
@@ -154,28 +155,10 @@ static sd_result take_slot(request_rec *r, const sd_vhost *v, apr_uint64_t hash,
     return SD_OK;
 }
 
-static sd_result take_host_lock(request_rec *r, const sd_vhost *v, const char *key,
-                          apr_uint64_t hash, sd_session_lock_mode mode, sd_session_lock **out,
-                          int *waited)
-{
-    sd_host_lock_hold hold;
-    sd_result rc = take_slot(r, v, hash, mode, apr_time_from_msec(v->conf->lock_wait_ms), &hold);
-    *waited |= hold.waited;
-    if (rc == SD_OK) {
-        /* The slot's deadline counts from when it was taken, not from
-         * when the wait for it began. */
-        *out = held_lock(r, v, key, apr_time_now());
-        (*out)->host = hold;
-        (*out)->host_held = 1;
-    }
-    return rc;
-}
-
 static sd_result try_once(request_rec *r, const sd_vhost *v, const char *key,
                     const char *token, sd_session_lock **out)
 {
     apr_time_t sent = apr_time_now();
-    sd_session_lock *lock;
     sd_backend_call call = { r->pool, r };
     apr_uint64_t placed = 0;
 
@@ -188,23 +171,21 @@ static sd_result try_once(request_rec *r, const sd_vhost *v, const char *key,
     default:
         return SD_UNAVAILABLE;
     }
-    lock = held_lock(r, v, key, sent);
-    lock->token = token;
-    lock->placed = placed;
-    *out = lock;
+    *out = held_lock(r, v, key, sent, token, placed);
     return SD_OK;
 }
 
-static sd_result wait_for_lock(request_rec *r, const sd_vhost *v, const char *key,
-                         const char *token, apr_time_t deadline,
-                         const sd_host_lock_hold *slot, sd_session_lock **out, int *waited)
+/* memcached's lock, polled until `deadline` (TRY: asked once). */
+static sd_result poll_lock(request_rec *r, const sd_vhost *v, const char *key,
+                           const char *token, sd_session_lock_mode mode, apr_time_t deadline,
+                           const sd_host_lock_hold *slot, sd_session_lock **out, int *waited)
 {
     apr_interval_time_t backoff = SD_LOCK_BACKOFF_MIN;
 
     for (;;) {
         apr_time_t now;
         sd_result rc = try_once(r, v, key, token, out);
-        if (rc != SD_BUSY) {
+        if (rc != SD_BUSY || mode == SD_LOCK_TRY) {
             return rc;
         }
         *waited = 1;
@@ -250,14 +231,17 @@ static const char *lock_token(request_rec *r)
     return token;
 }
 
-static sd_result take_cluster_lock(request_rec *r, const sd_vhost *v, const char *key,
-                             const char *token, apr_uint64_t hash,
-                             sd_session_lock_mode mode, sd_session_lock **out, int *waited)
+/* Host: the session's slot in this httpd's table alone. Cluster: the slot
+ * (when there is a table) queues this httpd's requests, then memcached's
+ * lock, under the one SessionDemoLockWait. */
+static sd_result take_lock(request_rec *r, const sd_vhost *v, const char *key,
+                           apr_uint64_t hash, sd_session_lock_mode mode, sd_session_lock **out,
+                           int *waited)
 {
     apr_time_t start = apr_time_now();
     apr_time_t deadline = start + apr_time_from_msec(v->conf->lock_wait_ms);
     sd_host_lock_hold hold;
-    sd_result rc;
+    sd_result rc = SD_OK;
     int queued = 0;
 
     if (v->rt.host_locks) {
@@ -268,16 +252,25 @@ static sd_result take_cluster_lock(request_rec *r, const sd_vhost *v, const char
         }
         queued = 1;
     }
-    rc = mode == SD_LOCK_TRY ? try_once(r, v, key, token, out)
-                             : wait_for_lock(r, v, key, token, deadline,
-                                             queued ? &hold : NULL, out, waited);
+    if (v->conf->lock == SD_LOCK_HOST) {
+        /* The slot's deadline counts from when it was taken, not from
+         * when the wait for it began. */
+        *out = held_lock(r, v, key, apr_time_now(), NULL, 0);
+    }
+    else {
+        /* Compared before a release, so a holder never removes a lock
+         * another request took after its own was lost; unique per request. */
+        const char *token = lock_token(r);
+        rc = poll_lock(r, v, key, token, mode, deadline, queued ? &hold : NULL, out, waited);
+        if (rc == SD_OK && queued) {
+            /* The slot must outlast the trust in memcached's lock, which
+             * counts from the add: else another request of this httpd, or a
+             * Host-mode server of the realm, would take it from a live holder. */
+            sd_host_lock_renew(v->rt.host_locks, &hold, apr_time_from_sec(v->conf->lock_ttl));
+        }
+    }
     if (rc == SD_OK && queued) {
-        /* The slot must outlast the trust in memcached's lock, which counts
-         * from the add: else another request of this httpd, or a Host-mode
-         * server of the realm, would take it from a live holder. */
-        sd_host_lock_renew(v->rt.host_locks, &hold, apr_time_from_sec(v->conf->lock_ttl));
         (*out)->host = hold;
-        (*out)->host_held = 1;
     }
     else if (queued) {
         sd_host_lock_release(v->rt.host_locks, &hold);
@@ -321,15 +314,7 @@ sd_result sd_session_lock_acquire(request_rec *r, const sd_vhost *v, const char 
                       loud ? " (said at warning level once per 10 s per process, at info between)" : "");
         return SD_UNAVAILABLE;
     }
-    if (conf->lock == SD_LOCK_HOST) {
-        rc = take_host_lock(r, v, key, hash, mode, out, &waited);
-    }
-    else {
-        /* Compared before a release, so a holder never removes a lock
-         * another request took after its own was lost; unique per request. */
-        const char *token = lock_token(r);
-        rc = take_cluster_lock(r, v, key, token, hash, mode, out, &waited);
-    }
+    rc = take_lock(r, v, key, hash, mode, out, &waited);
     /* Only the requests that found the lock held: the others' time is the
      * store's (sessiondemo_store_call_seconds). */
     if (waited) {

@@ -35,6 +35,7 @@ APLOG_USE_MODULE(sessiondemo);
 #define INDEX_MAX_VALUE (256 * 1024)
 #define USER_AGENT_MAX 200
 #define HANDLE_CONTEXT "sessiondemo-handle:"
+#define HANDLE_LEN 32           /* lower-case hex of 128 bits */
 
 typedef struct {
     const char *key;        /* the index's store key                    */
@@ -98,14 +99,14 @@ static const char *handle_with(apr_pool_t *p, const sd_secret *secret, const cha
 {
     unsigned char mac[SD_MAC_LEN];
     char *msg = apr_pstrcat(p, HANDLE_CONTEXT, id, NULL);
-    char *out = apr_palloc(p, SD_USER_INDEX_HANDLE_LEN + 1);
+    char *out = apr_palloc(p, HANDLE_LEN + 1);
 
     /* Truncated to 128 bits and in another context than the cookie's
      * signature, so a handle is never half of a valid cookie. */
     if (!sd_cookie_secret_mac(secret, msg, strlen(msg), mac)) {
         return NULL;
     }
-    apr_escape_hex(out, mac, SD_USER_INDEX_HANDLE_LEN / 2, 0, NULL);
+    apr_escape_hex(out, mac, HANDLE_LEN / 2, 0, NULL);
     return out;
 }
 
@@ -117,7 +118,7 @@ static int handle_matches(apr_pool_t *p, const sd_vhost *v, const char *handle,
     const sd_secret *secrets = (const sd_secret *)v->conf->secrets->elts;
     for (int i = 0; i < v->conf->secrets->nelts; ++i) {
         const char *mine = handle_with(p, &secrets[i], id);
-        if (mine && CRYPTO_memcmp(mine, handle, SD_USER_INDEX_HANDLE_LEN) == 0) {
+        if (mine && CRYPTO_memcmp(mine, handle, HANDLE_LEN) == 0) {
             return 1;
         }
     }
@@ -145,6 +146,9 @@ static sd_result read_index(request_rec *r, const sd_vhost *v, const index_name 
     int unopenable = 0;
 
     memset(out, 0, sizeof(*out));
+    if (!n->key) {
+        return out_of_memory(r, "naming the index of a user's sessions");
+    }
     if (!(out->sessions = sd_json_track(r->pool, json_array()))) {
         return out_of_memory(r, "reading an index");
     }
@@ -202,9 +206,6 @@ static sd_result read_user_index(request_rec *r, const sd_vhost *v, const char *
                                  index_value *iv)
 {
     index_name n = name_of(r->pool, v, "index:", user);
-    if (!n.key) {
-        return out_of_memory(r, "naming the index of a user's sessions");
-    }
     return read_index(r, v, &n, SD_STORE_READ_ONLY, "index of a user's sessions", iv);
 }
 
@@ -280,20 +281,25 @@ static const char *text_member(const json_t *e, const char *name)
     return json_is_string(t) ? json_string_value(t) : "";
 }
 
-/* Whether the entry's session is alive and still `user`'s, and when it
- * was last written. */
+/* Whether `s` is a live session of `user`. */
+static int live_of(sd_session *s, const char *user)
+{
+    const json_t *name = sd_session_get(s, "username");
+    return sd_session_is_live(s) && json_is_string(name)
+           && strcmp(json_string_value(name), user) == 0;
+}
+
+/* Whether the entry's session is alive, logged in and still `user`'s, and
+ * when it was last written. */
 static peek_result peek(request_rec *r, const sd_vhost *v, const char *user, const char *id,
                         apr_time_t *saved, apr_time_t *created)
 {
     sd_session *s;
-    const json_t *name;
 
     if (sd_session_open(r, v, id, SD_SESSION_READ, &s) != SD_OK) {
         return PEEK_DOWN;
     }
-    name = sd_session_get(s, "username");
-    if (!sd_session_is_live(s) || !json_is_true(sd_session_get(s, "isLoggedIn"))
-        || !json_is_string(name) || strcmp(json_string_value(name), user) != 0) {
+    if (!live_of(s, user) || !json_is_true(sd_session_get(s, "isLoggedIn"))) {
         return PEEK_GONE;
     }
     *saved = sd_session_saved(s);
@@ -309,7 +315,6 @@ static int end_session(request_rec *r, const sd_vhost *v, const char *user, cons
                        int try_only, int unlist_first)
 {
     sd_session *s;
-    const json_t *name;
     sd_result rc = sd_session_open(r, v, id, try_only ? SD_SESSION_UPDATE_TRY : SD_SESSION_UPDATE,
                                    &s);
     int ended = 0, unlocked = 0;
@@ -322,62 +327,65 @@ static int end_session(request_rec *r, const sd_vhost *v, const char *user, cons
         rc = sd_session_open(r, v, id, SD_SESSION_READ, &s);
         unlocked = rc == SD_OK;
     }
-    if (rc == SD_OK) {
-        name = sd_session_get(s, "username");
-        if (sd_session_is_live(s) && json_is_string(name)
-            && strcmp(json_string_value(name), user) == 0) {
-            /* Unlisted before the tombstone, so a lock holder saving after
-             * it ends the session; not unlisted, it stays for the next end. */
-            rc = unlocked && unlist_first ? sd_user_index_remove(r, v, user, id) : SD_OK;
-            if (rc == SD_OK) {
-                rc = sd_session_destroy(s);
-            }
-            ended = rc == SD_OK;
-            if (ended) {
-                SD_STATS_INC(v->rt.stats, revoked);
-            }
-            if (ended && unlocked) {
-                ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00521)
-                              "a session of user '%s' was ended without its lock (not had"
-                              " within SessionDemoLockWait)",
-                              ap_escape_logitem(r->pool, user));
-            }
+    if (rc == SD_OK && live_of(s, user)) {
+        /* Unlisted before the tombstone, so a lock holder saving after it
+         * ends the session; not unlisted, it stays for the next end. */
+        rc = unlocked && unlist_first ? sd_user_index_remove(r, v, user, id) : SD_OK;
+        if (rc == SD_OK) {
+            rc = sd_session_destroy(s);
+        }
+        ended = rc == SD_OK;
+        if (ended) {
+            SD_STATS_INC(v->rt.stats, revoked);
+        }
+        if (ended && unlocked) {
+            ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00521)
+                          "a session of user '%s' was ended without its lock (not had"
+                          " within SessionDemoLockWait)",
+                          ap_escape_logitem(r->pool, user));
         }
     }
     sd_session_close(s);
     return rc != SD_OK ? -1 : ended;
 }
 
-/* Keeps the entries whose sessions are alive (or cannot be read now) and
- * not in `drop` (IDs, may be NULL); *seen_out gets their creation times
- * (their logins), in the order of the result. */
-static json_t *prune(request_rec *r, const sd_vhost *v, const char *user, json_t *sessions,
-                     apr_hash_t *drop, apr_time_t **seen_out)
+/* An entry of an index being rewritten: its session's login, and whether
+ * ending it to make room was tried already in this rewrite. */
+typedef struct {
+    json_t *e;
+    const char *id;
+    apr_time_t login;
+    int tried;
+} kept_entry;
+
+/* The entries whose sessions are alive (or cannot be read now) and not in
+ * `drop` (IDs, may be NULL). */
+static apr_array_header_t *prune(request_rec *r, const sd_vhost *v, const char *user,
+                                 json_t *sessions, apr_hash_t *drop)
 {
-    json_t *kept = sd_json_track(r->pool, json_array());
-    apr_time_t *seen = apr_pcalloc(r->pool, (json_array_size(sessions) + 2) * sizeof(*seen));
-    size_t i, n = 0;
+    apr_array_header_t *kept = apr_array_make(r->pool, (int)json_array_size(sessions) + 1,
+                                              sizeof(kept_entry));
+    size_t i;
     json_t *e;
 
-    if (!kept) {
-        return NULL;
-    }
     json_array_foreach(sessions, i, e) {
         const char *id = json_string_value(json_object_get(e, "id"));
         apr_time_t saved = 0, created = 0;
-        peek_result pr;
-        if (drop && apr_hash_get(drop, id, APR_HASH_KEY_STRING)) {
+        if ((drop && apr_hash_get(drop, id, APR_HASH_KEY_STRING))
+            || peek(r, v, user, id, &saved, &created) == PEEK_GONE) {
             continue;
         }
-        pr = peek(r, v, user, id, &saved, &created);
-        if (pr == PEEK_GONE) {
-            continue;
-        }
-        seen[n++] = created ? created : ms_member(e, "created");
-        json_array_append(kept, e);
+        *(kept_entry *)apr_array_push(kept)
+            = (kept_entry){ e, id, created ? created : ms_member(e, "created"), 0 };
     }
-    *seen_out = seen;
     return kept;
+}
+
+static void drop_at(apr_array_header_t *kept, int i)
+{
+    kept_entry *k = (kept_entry *)kept->elts;
+    memmove(k + i, k + i + 1, (size_t)(kept->nelts - i - 1) * sizeof(*k));
+    --kept->nelts;
 }
 
 /* ---------------------------------------------------- the users count */
@@ -389,7 +397,6 @@ static void count_users(request_rec *r, const sd_vhost *v, int delta)
     index_name n = name_of(r->pool, v, "index-users:", "");
     sd_session_lock *lock = NULL;
     index_value iv;
-    json_int_t users = 0;
 
     /* One lock for the realm's count: never waited for, so a login is
      * not held up by another's (the count may then miss one). */
@@ -397,14 +404,10 @@ static void count_users(request_rec *r, const sd_vhost *v, int delta)
         return;
     }
     if (read_index(r, v, &n, lock ? SD_STORE_LOCKED : SD_STORE_READ_ONLY,
-                   "count of indexed users", &iv) == SD_OK) {
-        users = iv.users + delta;
-        if (still_trusted(r, lock)) {
-            json_t *one = sd_json_track(r->pool, json_integer(users < 0 ? 0 : users));
-            if (one) {
-                write_index(r, v, &n, &iv, "users", one);
-            }
-        }
+                   "count of indexed users", &iv) == SD_OK && still_trusted(r, lock)) {
+        json_int_t users = iv.users + delta;
+        write_index(r, v, &n, &iv, "users",
+                    sd_json_track(r->pool, json_integer(users < 0 ? 0 : users)));
     }
     sd_session_lock_release(lock);
 }
@@ -416,9 +419,6 @@ sd_result sd_user_index_users(request_rec *r, const sd_vhost *v, apr_int64_t *co
     sd_result rc;
 
     *count = 0;
-    if (!n.key) {
-        return out_of_memory(r, "naming the index of a user's sessions");
-    }
     if ((rc = read_index(r, v, &n, SD_STORE_LOOK, "count of indexed users", &iv)) == SD_OK) {
         *count = iv.users;
     }
@@ -442,77 +442,53 @@ static const char *printable(apr_pool_t *p, const char *s, apr_size_t max)
     return out;
 }
 
-/* Ends the oldest login in `kept` (times in seen, same order) that can be
- * ended at once, skipping `skip` and those in `tried` (kept's IDs already
- * tried in this rewrite); returns 0 when none could, or when the index's
- * lock would no longer be trusted for the write. */
-static int evict_oldest(request_rec *r, const sd_vhost *v, const char *user, json_t *kept,
-                        apr_time_t *seen, const char *skip, apr_hash_t *tried,
-                        const sd_session_lock *lock, const char *why, int *evicted)
+/* Ends the oldest login in `kept`, but `skip`, not tried yet that can be
+ * ended at once; returns 0 when none could, or when the index's lock would
+ * no longer be trusted for the write. */
+static int evict_oldest(request_rec *r, const sd_vhost *v, const char *user,
+                        apr_array_header_t *kept, const char *skip,
+                        const sd_session_lock *lock, const char *why)
 {
-    size_t count = json_array_size(kept);
-
     for (;;) {
-        size_t oldest = count;
-        const char *id;
-        for (size_t i = 0; i < count; ++i) {
-            const char *cand = json_string_value(json_object_get(json_array_get(kept, i), "id"));
-            if (!apr_hash_get(tried, cand, APR_HASH_KEY_STRING) && !(skip && strcmp(cand, skip) == 0)
-                && (oldest == count || seen[i] < seen[oldest])) {
-                oldest = i;
+        kept_entry *k = (kept_entry *)kept->elts, *oldest = NULL;
+        for (int i = 0; i < kept->nelts; ++i) {
+            if (!k[i].tried && !(skip && strcmp(k[i].id, skip) == 0)
+                && (!oldest || k[i].login < oldest->login)) {
+                oldest = &k[i];
             }
         }
-        if (oldest == count || (lock && !sd_session_lock_trusted(lock))) {
+        if (!oldest || (lock && !sd_session_lock_trusted(lock))) {
             return 0;
         }
-        id = json_string_value(json_object_get(json_array_get(kept, oldest), "id"));
-        apr_hash_set(tried, id, APR_HASH_KEY_STRING, id);
+        oldest->tried = 1;
         /* One that cannot be ended at once (its lock held, its server
          * away) is passed over: the login is not made to wait on it. */
-        if (end_session(r, v, user, id, 1, 0) < 0) {
+        if (end_session(r, v, user, oldest->id, 1, 0) < 0) {
             continue;
         }
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00505)
                       "user '%s': %s; their oldest login was ended",
                       ap_escape_logitem(r->pool, user), why);
-        if (evicted) {
-            ++*evicted;
-        }
-        json_array_remove(kept, oldest);
-        memmove(seen + oldest, seen + oldest + 1, (count - oldest - 1) * sizeof(*seen));
+        drop_at(kept, (int)(oldest - k));
         return 1;
     }
 }
 
-/* The longest a login can be between its save and its index entry (the
- * index's lock waited for and held): an end's marker applies to logins
- * that much older, so a clock running ahead refuses no more than that. */
-static apr_time_t login_flight(const sd_vhost *v)
-{
-    return apr_time_from_msec(v->conf->lock_wait_ms) + apr_time_from_sec(v->conf->lock_ttl + 1);
-}
-
-/* What an end asks the index to remember, so that a login already made
- * but not yet indexed when the end came is ended when it arrives. */
-typedef struct {
-    apr_time_t before;
-    const char *keep;
-} index_end;
-
 /* The index of `user` rewritten under its lock: pruned, without `drop`,
  * with `add` (may be NULL, created at add_created) appended after ending
- * the oldest logins beyond the bound or beyond what memcached takes. */
+ * the oldest logins beyond the bound or beyond what memcached takes. An
+ * end (end_before not 0) ends the logins made before it but `end_keep`,
+ * and is remembered, so that a login already made but not yet indexed is
+ * ended when it arrives. */
 static sd_result rewrite(request_rec *r, const sd_vhost *v, const char *user, apr_hash_t *drop,
-                   json_t *add, apr_time_t add_created, const index_end *end, int *evicted,
-                   apr_time_t rebuild_at)
+                         json_t *add, apr_time_t add_created, apr_time_t rebuild_at,
+                         apr_time_t end_before, const char *end_keep)
 {
     index_name n = name_of(r->pool, v, "index:", user);
     const char *add_id = add ? json_string_value(json_object_get(add, "id")) : NULL;
     sd_session_lock *lock = NULL;
     index_value iv;
-    json_t *kept = NULL;
-    apr_time_t *seen = NULL;
-    apr_hash_t *tried = apr_hash_make(r->pool);
+    apr_array_header_t *kept = NULL;
     size_t before;
     sd_result rc;
     int failed = 0;
@@ -525,14 +501,14 @@ static sd_result rewrite(request_rec *r, const sd_vhost *v, const char *user, ap
     }
     rc = read_index(r, v, &n, lock ? SD_STORE_LOCKED : SD_STORE_READ_ONLY,
                     "index of a user's sessions", &iv);
-    if (rc == SD_OK && !iv.found && !add && !end) {
+    if (rc == SD_OK && !iv.found && !add && !end_before) {
         /* A logout of a user without an index: nothing to drop, and no
          * index made for it. */
         sd_session_lock_release(lock);
         return SD_OK;
     }
-    if (rc == SD_OK && !(kept = prune(r, v, user, iv.sessions, drop, &seen))) {
-        rc = out_of_memory(r, "pruning an index");
+    if (rc == SD_OK) {
+        kept = prune(r, v, user, iv.sessions, drop);
     }
     before = json_array_size(iv.sessions);
     if (rc == SD_OK && !iv.found && rebuild_at) {
@@ -540,30 +516,33 @@ static sd_result rewrite(request_rec *r, const sd_vhost *v, const char *user, ap
          * before this are re-added at their next save, not ended. */
         iv.rebuilt = rebuild_at;
     }
-    if (rc == SD_OK && end) {
+    if (rc == SD_OK && end_before) {
         /* A login indexed between the end's read of the index and this
          * write was made before the end: it goes too. */
-        for (size_t i = 0; i < json_array_size(kept);) {
-            const char *id = json_string_value(json_object_get(json_array_get(kept, i), "id"));
-            if (seen[i] < end->before && !(end->keep && strcmp(id, end->keep) == 0)) {
-                if (end_session(r, v, user, id, 0, 0) >= 0) {
-                    json_array_remove(kept, i);
-                    memmove(seen + i, seen + i + 1, (json_array_size(kept) - i) * sizeof(*seen));
+        for (int i = 0; i < kept->nelts;) {
+            const kept_entry *k = &((kept_entry *)kept->elts)[i];
+            if (k->login < end_before && !(end_keep && strcmp(k->id, end_keep) == 0)) {
+                if (end_session(r, v, user, k->id, 0, 0) >= 0) {
+                    drop_at(kept, i);
                     continue;
                 }
                 failed = 1;
             }
             ++i;
         }
-        if (end->before > iv.ended_before) {
-            iv.ended_before = end->before;
-            iv.ended_keep = end->keep;
+        if (end_before > iv.ended_before) {
+            iv.ended_before = end_before;
+            iv.ended_keep = end_keep;
         }
     }
+    /* Made before its user's sessions were ended, indexed after; at most
+     * the longest a login can be between its save and its entry (the
+     * index's lock waited for and held), so a clock running ahead refuses
+     * no more than that. */
     if (rc == SD_OK && add_id && add_created && add_created < iv.ended_before
-        && add_created > iv.ended_before - login_flight(v)
+        && add_created > iv.ended_before - apr_time_from_msec(v->conf->lock_wait_ms)
+                         - apr_time_from_sec(v->conf->lock_ttl + 1)
         && !(iv.ended_keep && strcmp(iv.ended_keep, add_id) == 0)) {
-        /* Made before its user's sessions were ended, indexed after. */
         ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00513)
                       "a login of user '%s' made before their sessions were ended is"
                       " ended too", ap_escape_logitem(r->pool, user));
@@ -572,33 +551,37 @@ static sd_result rewrite(request_rec *r, const sd_vhost *v, const char *user, ap
         rc = SD_UNAVAILABLE;
     }
     if (rc == SD_OK && add_id) {
-        while (json_array_size(kept) >= (size_t)v->conf->max_user_sessions
-               && evict_oldest(r, v, user, kept, seen, NULL, tried, lock, apr_psprintf(r->pool,
+        while (kept->nelts >= v->conf->max_user_sessions
+               && evict_oldest(r, v, user, kept, NULL, lock, apr_psprintf(r->pool,
                                "more than %" APR_INT64_T_FMT " sessions (SessionDemoMaxSessionsPerUser)",
-                               v->conf->max_user_sessions), evicted)) {
+                               v->conf->max_user_sessions))) {
         }
-        if (json_array_size(kept) >= (size_t)v->conf->max_user_sessions) {
+        if (kept->nelts >= v->conf->max_user_sessions) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00512)
                           "user '%s' is over SessionDemoMaxSessionsPerUser, and none of"
                           " their sessions can be ended now; the login is indexed anyway",
                           ap_escape_logitem(r->pool, user));
         }
-        seen[json_array_size(kept)] = add_created ? add_created : apr_time_now();
-        json_array_append(kept, add);
+        *(kept_entry *)apr_array_push(kept)
+            = (kept_entry){ add, add_id, add_created ? add_created : apr_time_now(), 0 };
     }
     while (rc == SD_OK) {
+        json_t *list = sd_json_track(r->pool, json_array());
         if (!still_trusted(r, lock)) {
             rc = SD_UNAVAILABLE;
             break;
         }
-        rc = write_index(r, v, &n, &iv, "sessions", kept);
+        for (int i = 0; i < kept->nelts; ++i) {
+            json_array_append(list, ((kept_entry *)kept->elts)[i].e);
+        }
+        rc = write_index(r, v, &n, &iv, "sessions", list);
         if (rc != SD_TOO_LARGE) {
             break;
         }
         /* memcached's item size (-I) bounds the index too; only a login
          * makes room (an end or a logout never ends anything for it). */
-        if (!add_id || !evict_oldest(r, v, user, kept, seen, add_id, tried, lock,
-                                     "the index would exceed memcached's item size", evicted)) {
+        if (!add_id || !evict_oldest(r, v, user, kept, add_id, lock,
+                                     "the index would exceed memcached's item size")) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00514)
                           "the index of user '%s' does not fit memcached's item size",
                           ap_escape_logitem(r->pool, user));
@@ -609,21 +592,18 @@ static sd_result rewrite(request_rec *r, const sd_vhost *v, const char *user, ap
         }
     }
     sd_session_lock_release(lock);
-    if (rc == SD_OK && (before != 0) != (json_array_size(kept) != 0)) {
+    if (rc == SD_OK && (before != 0) != (kept->nelts != 0)) {
         count_users(r, v, before ? -1 : +1);
     }
     return rc == SD_OK && failed ? SD_UNAVAILABLE : rc;
 }
 
-static sd_result add_entry(request_rec *r, const sd_vhost *v, const char *user, const char *id,
-                     apr_time_t created, int *evicted, apr_time_t rebuild_at)
+sd_result sd_user_index_add(request_rec *r, const sd_vhost *v, const char *user, const char *id,
+                            apr_time_t created, apr_time_t rebuild_at)
 {
     const char *ua = apr_table_get(r->headers_in, "User-Agent");
     json_t *entry;
 
-    if (evicted) {
-        *evicted = 0;
-    }
     /* The login and the adoption of express-session's records vet names
      * already; an index is never made for one the rule refuses. */
     if (sd_username_check(user, strlen(user), (apr_size_t)v->conf->max_username_len)
@@ -639,26 +619,14 @@ static sd_result add_entry(request_rec *r, const sd_vhost *v, const char *user, 
     if (!entry) {
         return out_of_memory(r, "adding to an index");
     }
-    return rewrite(r, v, user, NULL, entry, created, NULL, evicted, rebuild_at);
-}
-
-sd_result sd_user_index_add(request_rec *r, const sd_vhost *v, const char *user, const char *id,
-                      apr_time_t created, int *evicted)
-{
-    return add_entry(r, v, user, id, created, evicted, 0);
-}
-
-sd_result sd_user_index_readd(request_rec *r, const sd_vhost *v, const char *user, const char *id,
-                        apr_time_t created, apr_time_t saved)
-{
-    return add_entry(r, v, user, id, created, NULL, saved);
+    return rewrite(r, v, user, NULL, entry, created, rebuild_at, 0, NULL);
 }
 
 sd_result sd_user_index_remove(request_rec *r, const sd_vhost *v, const char *user, const char *id)
 {
     apr_hash_t *drop = apr_hash_make(r->pool);
     apr_hash_set(drop, id, APR_HASH_KEY_STRING, id);
-    return rewrite(r, v, user, drop, NULL, 0, NULL, NULL, 0);
+    return rewrite(r, v, user, drop, NULL, 0, 0, 0, NULL);
 }
 
 static int by_last_seen(const void *a, const void *b)
@@ -682,13 +650,12 @@ sd_result sd_user_index_list(request_rec *r, const sd_vhost *v, const char *user
     json_array_foreach(iv.sessions, i, e) {
         const char *id = json_string_value(json_object_get(e, "id"));
         apr_time_t saved = 0, created = 0;
-        switch (peek(r, v, user, id, &saved, &created)) {
-        case PEEK_DOWN:
-            return SD_UNAVAILABLE;
-        case PEEK_GONE:
+        peek_result pr = peek(r, v, user, id, &saved, &created);
+        if (pr != PEEK_LIVE) {
+            if (pr == PEEK_DOWN) {
+                return SD_UNAVAILABLE;
+            }
             continue;
-        case PEEK_LIVE:
-            break;
         }
         sd_user_index_entry *out = apr_array_push(*entries);
         out->id = id;
@@ -745,10 +712,10 @@ sd_result sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
                       const char **ended_id)
 {
     apr_hash_t *drop = apr_hash_make(r->pool);
+    apr_time_t before;
     index_value iv;
-    index_end end;
     sd_result rc;
-    int failed = 0, named = 0;
+    int failed = 0;
     size_t i;
     json_t *e;
 
@@ -756,15 +723,14 @@ sd_result sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
     if (ended_id) {
         *ended_id = NULL;
     }
-    if (handle && (strlen(handle) != SD_USER_INDEX_HANDLE_LEN
-                   || strspn(handle, "0123456789abcdef") != SD_USER_INDEX_HANDLE_LEN)) {
+    if (handle && (strlen(handle) != HANDLE_LEN
+                   || strspn(handle, "0123456789abcdef") != HANDLE_LEN)) {
         return SD_NOT_FOUND;
     }
     if ((rc = read_user_index(r, v, user, &iv)) != SD_OK) {
         return rc;
     }
-    end.before = apr_time_now();
-    end.keep = keep_id;
+    before = apr_time_now();
     /* Ended first, dropped from the index after: a session that could not
      * be ended stays listed, so it can still be ended later. */
     json_array_foreach(iv.sessions, i, e) {
@@ -780,18 +746,15 @@ sd_result sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
             continue;
         }
         apr_hash_set(drop, id, APR_HASH_KEY_STRING, id);
-        if (handle) {
-            named = done;
-            if (done && ended_id) {
-                *ended_id = id;
-            }
+        if (handle && done && ended_id) {
+            *ended_id = id;
         }
         *ended += done;
     }
     if (apr_hash_count(drop) > 0 || !handle) {
         /* All (or all others) ended: remembered, for a login already made
          * but not yet indexed (it is ended when it arrives). */
-        rc = rewrite(r, v, user, drop, NULL, 0, handle ? NULL : &end, NULL, 0);
+        rc = rewrite(r, v, user, drop, NULL, 0, 0, handle ? 0 : before, keep_id);
         if (rc != SD_OK) {
             /* The sessions are ended, but an end of all of them is not done:
              * the marker for a login in flight was not written. */
@@ -804,5 +767,5 @@ sd_result sd_user_index_end(request_rec *r, const sd_vhost *v, const char *user,
     if (failed) {
         return SD_UNAVAILABLE;
     }
-    return handle && !named ? SD_NOT_FOUND : SD_OK;
+    return handle && !*ended ? SD_NOT_FOUND : SD_OK;
 }

@@ -3,20 +3,21 @@
 #include "sd_waiters.h"
 #include "sd_log.h"
 
-#include <apr_atomic.h>
+#include <apr_hash.h>
 #include <apr_thread_mutex.h>
 
-/* Open addressing, twice as many slots as threads that can wait; threads
- * beyond those are refused. */
+/* One count per session while it has waiters, from a pool sized for twice
+ * as many sessions as threads that can wait; threads beyond are refused. */
 typedef struct {
-    apr_uint64_t hash;        /* 0: free */
+    apr_uint64_t hash;
     int count;
-} waiter_slot;
+} waiter_count;
 
 struct sd_waiters {
     apr_thread_mutex_t *mutex;
-    waiter_slot *slots;
-    apr_size_t mask;
+    apr_hash_t *counts;       /* by hash, of the sessions that have waiters */
+    waiter_count **free;      /* the unused counts, nfree of them            */
+    int nfree;
     int total[2];             /* waiters on the MPM's threads, on mod_http2's */
     apr_uint32_t refusal_said; /* second of the last loud refusal */
 };
@@ -24,15 +25,20 @@ struct sd_waiters {
 sd_waiters *sd_waiters_create(apr_pool_t *pchild, int max_sessions)
 {
     sd_waiters *w = apr_pcalloc(pchild, sizeof(*w));
-    apr_size_t size = 16;
-    while (size < (apr_size_t)max_sessions * 2) {
+    waiter_count *counts;
+    int size = 16;
+    while (size < max_sessions * 2) {
         size *= 2;
     }
     if (apr_thread_mutex_create(&w->mutex, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS) {
         return NULL;
     }
-    w->slots = apr_pcalloc(pchild, sizeof(waiter_slot) * size);
-    w->mask = size - 1;
+    w->counts = apr_hash_make(pchild);
+    w->free = apr_palloc(pchild, sizeof(*w->free) * (apr_size_t)size);
+    counts = apr_pcalloc(pchild, sizeof(*counts) * (apr_size_t)size);
+    for (w->nfree = 0; w->nfree < size; ++w->nfree) {
+        w->free[w->nfree] = &counts[w->nfree];
+    }
     return w;
 }
 
@@ -46,51 +52,22 @@ apr_uint64_t sd_waiters_hash(const char *key)
     return h ? h : 1;
 }
 
-/* The slot of `hash`, or a free one for it (hash still 0), or NULL when
- * the table is full. Under the mutex. */
-static waiter_slot *find(sd_waiters *w, apr_uint64_t hash)
-{
-    apr_size_t i = (apr_size_t)hash & w->mask, probes = 0;
-    while (w->slots[i].hash && w->slots[i].hash != hash) {
-        if (probes++ >= w->mask) {
-            return NULL;
-        }
-        i = (i + 1) & w->mask;
-    }
-    return &w->slots[i];
-}
-
-/* Frees an unused slot. Backward-shift deletion keeps every probe chain
- * unbroken. Under the mutex. */
-static void drop_if_unused(sd_waiters *w, waiter_slot *slot)
-{
-    apr_size_t i = (apr_size_t)(slot - w->slots), hole, j;
-    if (slot->count) {
-        return;
-    }
-    w->slots[i].hash = 0;
-    hole = i;
-    for (j = (i + 1) & w->mask; w->slots[j].hash; j = (j + 1) & w->mask) {
-        apr_size_t home = (apr_size_t)w->slots[j].hash & w->mask;
-        if (((j - home) & w->mask) >= ((j - hole) & w->mask)) {
-            w->slots[hole] = w->slots[j];
-            w->slots[j].hash = 0;
-            w->slots[j].count = 0;
-            hole = j;
-        }
-    }
-}
-
 int sd_waiters_enter(sd_waiters *w, apr_uint64_t hash, int limit, int h2, int all_limit)
 {
+    waiter_count *c;
     int admitted = 0;
-    waiter_slot *slot;
     apr_thread_mutex_lock(w->mutex);
-    /* A full table (more waiting sessions than it was sized for: threads
-     * the MPM did not count) refuses rather than spins. */
-    if (w->total[h2] < all_limit && (slot = find(w, hash)) != NULL && slot->count < limit) {
-        slot->hash = hash;
-        ++slot->count;
+    c = apr_hash_get(w->counts, &hash, sizeof(hash));
+    /* No count left (more waiting sessions than it was sized for: threads
+     * the MPM did not count): refused. */
+    if (!c && w->nfree && w->total[h2] < all_limit && limit > 0) {
+        c = w->free[--w->nfree];
+        c->hash = hash;
+        c->count = 0;
+        apr_hash_set(w->counts, &c->hash, sizeof(c->hash), c);
+    }
+    if (c && w->total[h2] < all_limit && c->count < limit) {
+        ++c->count;
         ++w->total[h2];
         admitted = 1;
     }
@@ -100,12 +77,14 @@ int sd_waiters_enter(sd_waiters *w, apr_uint64_t hash, int limit, int h2, int al
 
 void sd_waiters_leave(sd_waiters *w, apr_uint64_t hash, int h2)
 {
-    waiter_slot *slot;
+    waiter_count *c;
     apr_thread_mutex_lock(w->mutex);
     --w->total[h2];
-    slot = find(w, hash);
-    --slot->count;
-    drop_if_unused(w, slot);
+    c = apr_hash_get(w->counts, &hash, sizeof(hash));
+    if (--c->count == 0) {
+        apr_hash_set(w->counts, &c->hash, sizeof(c->hash), NULL);
+        w->free[w->nfree++] = c;
+    }
     apr_thread_mutex_unlock(w->mutex);
 }
 

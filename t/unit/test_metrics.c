@@ -26,16 +26,13 @@ int main(void)
     sd_stats st, *stp = &st;
     const char *text;
     apr_size_t len;
-    sd_metrics_server servers[2] = { { "127.0.0.1:11211", 1 }, { "we\"ird\\na\nme", 0 } };
+    sd_metrics_server servers[3] = { { "127.0.0.1:11211", 1 }, { "we\"ird\\na\nme", 0 },
+                                     { "a\"b\\c\nd", 0 } };
     sd_metrics_input in;
 
     apr_initialize();
     apr_pool_create(&p, NULL);
     TAP_PLAN(22);
-
-    TAP_IS_STR(sd_metrics_label_value(p, "127.0.0.1:11211"), "127.0.0.1:11211", "plain label value");
-    TAP_IS_STR(sd_metrics_label_value(p, "a\"b\\c\nd"), "a\\\"b\\\\c\\nd",
-               "quote, backslash and line feed escaped");
 
     memset(&st, 0, sizeof(st));
     SD_STATS_ADD(stp, created, 7);
@@ -44,8 +41,13 @@ int main(void)
     apr_cpystrn(st.servers[0].name, "127.0.0.1:11211", sizeof(st.servers[0].name));
     SD_STATS_ADD(&st.servers[0], store_errors, 2);
     SD_STATS_ADD(stp, store_errors, 2);
-    in = (sd_metrics_input){ &st, servers, 2, 1, 3, 0, "1.2.3" };
+    in = (sd_metrics_input){ &st, servers, 3, 1, 3, 0, "1.2.3" };
     text = sd_metrics_write(p, &in, &len);
+    /* Label values, escaped as the format wants them between quotes. */
+    TAP_OK(has_line(text, "sessiondemo_store_errors_total{server=\"127.0.0.1:11211\"} 2"),
+           "plain label value");
+    TAP_OK(has_line(text, "sessiondemo_memcached_up{server=\"a\\\"b\\\\c\\nd\"} 0"),
+           "quote, backslash and line feed escaped");
     TAP_OK(len == strlen(text), "one text, its length");
 
     TAP_OK(has_line(text, "# HELP sessiondemo_sessions_created_total New sessions stored."),
