@@ -119,7 +119,7 @@ UNIT_DEPS_metrics := $(call unit_src,stats)
 UNIT_DEPS_store := $(call unit_src,record json ring) t/unit/fake/fake_backend.c
 UNIT_DEPS_throttle := $(call unit_src,store ring mac) t/unit/fake/fake_backend.c
 UNIT_DEPS_cookie := $(call unit_src,mac)
-UNIT_DEPS_seal := $(call unit_src,mac)
+UNIT_DEPS_seal := $(call unit_src,mac store ring)
 UNIT_DEPS_session := $(call unit_src,vault seal mac session_lock host_lock waiters store record json username ring cookie) t/unit/fake/fake_backend.c t/unit/fake/httpd_stubs.c \
   t/unit/fake/session_stubs.c t/unit/fake/fake_request.c
 UNIT_DEPS_vault := $(call unit_src,session seal mac username session_lock host_lock waiters store record json ring cookie) t/unit/fake/fake_backend.c \

@@ -6,9 +6,9 @@
  *  1. as a value read from memcached: opening it under a fixed key with two
  *     secrets never crashes or overruns (what opens can only be a copy this
  *     process sealed, which libFuzzer finds by replaying the bytes it saw
- *     compared: a replay, as docs/security.md says); the header, when
- *     it parses, gives a ttl >= 1, and compare/tiebreak against a value
- *     sealed here are antisymmetric;
+ *     compared: a replay, as docs/security.md says); its store header
+ *     gives a ttl >= 1, and compare/tiebreak against a value sealed here
+ *     are antisymmetric;
  *  2. as a record's plain text: sealed under one key it opens there, to the
  *     same bytes, with the secret that sealed it, and not under another key. */
 #include "fuzz_common.h"
@@ -39,6 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *plain = NULL, *again = NULL;
     apr_size_t plain_len = 0, again_len = 0, len = 0, sealed_len = 0;
     sd_seal_header h = { 3, 0, 1000, 2000000000 }, parsed;
+    sd_store_header hin, hsealed;
     char *sealed;
 
     /* 1. A value read from memcached. */
@@ -48,14 +49,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (sd_seal_header_parse(in, size, &parsed, &len)) {
         SD_CHECK(len <= size && len <= SD_SEAL_HEADER_MAX, "header length %zu of %zu", (size_t)len, size);
-        SD_CHECK(sd_seal_ttl_raw(in, size, apr_time_from_sec(1000)) >= 1, "ttl below 1");
     }
+    sd_seal_read_header(in, size, apr_time_from_sec(1000), &hin);
+    SD_CHECK(hin.ttl >= 1, "ttl below 1");
     sealed = sd_seal_close(p, &keys[0], "sess:K", &h, "{}", 2, &sealed_len);
     SD_CHECK(sealed != NULL, "sealing {} failed");
-    SD_CHECK(sign(sd_seal_compare_raw(in, size, sealed, sealed_len))
-             == -sign(sd_seal_compare_raw(sealed, sealed_len, in, size)), "compare not antisymmetric");
-    SD_CHECK(sign(sd_seal_tiebreak_raw(in, size, sealed, sealed_len))
-             == -sign(sd_seal_tiebreak_raw(sealed, sealed_len, in, size)), "tiebreak not antisymmetric");
+    sd_seal_read_header(sealed, sealed_len, apr_time_from_sec(1000), &hsealed);
+    SD_CHECK(sign(sd_store_newer(&hin, &hsealed)) == -sign(sd_store_newer(&hsealed, &hin)),
+             "compare not antisymmetric");
+    SD_CHECK(sign(sd_store_tiebreak(&hin, in, size, &hsealed, sealed, sealed_len))
+             == -sign(sd_store_tiebreak(&hsealed, sealed, sealed_len, &hin, in, size)),
+             "tiebreak not antisymmetric");
 
     /* 2. A record's plain text. */
     sealed = sd_seal_close(p, &keys[1], "sess:K", &h, in, size, &sealed_len);

@@ -9,6 +9,8 @@
 #include <apr_time.h>
 #include <jansson.h>
 
+#include "sd_store.h"
+
 /* "2026-11-27T10:19:21.903Z" */
 #define SD_RECORD_ISO8601_LEN 24
 /* The member's "login": an authn provider checked a password; demo mode;
@@ -90,15 +92,8 @@ char *sd_record_encode(apr_pool_t *p, const json_t *rec, const sd_record_cookie_
  * and the module's member). */
 int sd_record_same_fields(const json_t *a, const json_t *b);
 
-/* The store's format (sd_store_format) for stored values (an undecodable
- * one has no generation): > 0 when a is a newer copy than b (a tombstone
- * over any live copy; else a higher generation), < 0 when older, 0 when of
- * one generation; and the seconds a copy has left. */
-int sd_record_compare_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen);
-apr_int64_t sd_record_ttl_raw(const char *v, apr_size_t len, apr_time_t now);
-/* Of two different copies of one generation: the later save (by the
- * writers' clocks, so of two saves less than the clocks' difference apart
- * either may win), then the greater bytes, so every reader keeps the same. */
-int sd_record_tiebreak_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen);
+/* The store's format (sd_store_format) for stored values: an undecodable
+ * one, or one without our member, has generation 0. */
+void sd_record_read_header(const char *v, apr_size_t len, apr_time_t now, sd_store_header *h);
 
 #endif

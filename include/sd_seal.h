@@ -11,6 +11,7 @@
 #include <apr_time.h>
 
 #include "sd_mac.h"
+#include "sd_store.h"
 
 #define SD_SEAL_KEY_LEN 32
 /* base64url without padding of an HMAC-SHA256 */
@@ -60,10 +61,9 @@ int sd_seal_open(apr_pool_t *p, const sd_seal_keys *keys, int n, const char *key
 int sd_seal_header_parse(const char *v, apr_size_t len, sd_seal_header *h,
                          apr_size_t *header_len);
 
-/* The store's format for sealed values, from the header only; a value
- * without one is older than any with one. */
-int sd_seal_compare_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen);
-apr_int64_t sd_seal_ttl_raw(const char *v, apr_size_t len, apr_time_t now);
-int sd_seal_tiebreak_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen);
+/* The store's format (sd_store_format) for sealed values, from the clear
+ * header only (the store serves other secrets' vhosts too, and replays
+ * without a request): a value without one is older than any with one. */
+void sd_seal_read_header(const char *v, apr_size_t len, apr_time_t now, sd_store_header *h);
 
 #endif

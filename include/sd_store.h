@@ -22,15 +22,28 @@ typedef enum {
     SD_STORE_ERROR = SD_BACKEND_REFUSED    /* a live server refused the command  */
 } sd_store_result;
 
+/* What the store ranks a stored copy by, read from its bytes. */
 typedef struct {
-    /* > 0 when copy a is newer than b, < 0 when older, 0: one generation. */
-    int (*compare)(const char *a, apr_size_t alen, const char *b, apr_size_t blen);
-    /* Seconds a copy has left (for a copy written during a repair); >= 1. */
-    apr_int64_t (*ttl)(const char *v, apr_size_t len, apr_time_t now);
-    /* Of two different copies of one generation, > 0 when a is kept, < 0
-     * when b, whatever the order. */
-    int (*tiebreak)(const char *a, apr_size_t alen, const char *b, apr_size_t blen);
-} sd_store_format;
+    apr_int64_t gen;     /* generation; -1 ranks a copy below any readable one */
+    int ended;           /* a tombstone: newer than any live copy              */
+    apr_int64_t saved;   /* the last save by its writer's clock (tiebreak)     */
+    apr_int64_t ttl;     /* seconds left (for a copy written by a repair), >= 1 */
+} sd_store_header;
+
+/* The format: reads copy v's header, as of now. */
+typedef void (*sd_store_format)(const char *v, apr_size_t len, apr_time_t now,
+                                sd_store_header *h);
+
+/* > 0 when copy a is newer than b (a tombstone over any live copy; else a
+ * higher generation), < 0 when older, 0 when of one generation. */
+int sd_store_newer(const sd_store_header *a, const sd_store_header *b);
+
+/* Of two different copies of one generation: > 0 when a is kept, < 0 when
+ * b, whatever the order: the later save (by the writers' clocks, so of two
+ * saves less than the clocks' difference apart either may win), then the
+ * greater bytes. */
+int sd_store_tiebreak(const sd_store_header *a, const char *av, apr_size_t alen,
+                      const sd_store_header *b, const char *bv, apr_size_t blen);
 
 /* The store's log lines; request is NULL in the replay. */
 typedef void (*sd_store_log_fn)(void *log_baton, void *request, int is_warning,
@@ -39,7 +52,7 @@ typedef void (*sd_store_log_fn)(void *log_baton, void *request, int is_warning,
 /* backend and ring outlive the store; hints: how many missed writes it
  * remembers. */
 sd_store *sd_store_create(apr_pool_t *p, const sd_backend *backend, const sd_ring *ring,
-                          int copies, const sd_store_format *format, sd_stats *stats,
+                          int copies, sd_store_format format, sd_stats *stats,
                           sd_store_log_fn log, void *log_baton, int hints);
 
 typedef enum {

@@ -39,7 +39,7 @@ FUZZ_SRCS_form     := $(call unit_src,form)
 FUZZ_SRCS_json     := $(call unit_src,json record)
 FUZZ_SRCS_template := $(call unit_src,template)
 FUZZ_SRCS_cfg      := $(call unit_src,cfg_parse cookie mac)
-FUZZ_SRCS_seal     := $(call unit_src,seal mac)
+FUZZ_SRCS_seal     := $(call unit_src,seal mac store ring)
 
 FUZZ_ALL := cookie form json template cfg seal
 FUZZ_COMMON := fuzz/pool_shim.c fuzz/fuzz_common.h

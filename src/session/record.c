@@ -363,50 +363,18 @@ char *sd_record_encode(apr_pool_t *p, const json_t *rec, const sd_record_cookie_
 
 /* ------------------------------------------- ordering stored copies */
 
-/* What the store's format compares of a raw stored value: zeros when it
- * does not decode or has no member of ours. */
-typedef struct {
-    apr_int64_t gen;
-    apr_time_t saved, expires;
-    int ended;
-} raw_facts;
-
-static raw_facts facts_of(const char *v, apr_size_t len)
+void sd_record_read_header(const char *v, apr_size_t len, apr_time_t now, sd_store_header *h)
 {
     json_t *rec = sd_record_decode(NULL, v, len, NULL);
     sd_record_meta m = sd_record_meta_read(rec);
-    raw_facts f = { m.gen, m.saved, sd_record_expires(rec), m.ended };
+    apr_time_t expires = sd_record_expires(rec);
+
     json_decref(rec);
-    return f;
-}
-
-int sd_record_compare_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen)
-{
-    raw_facts fa = facts_of(a, alen), fb = facts_of(b, blen);
-    /* A logout is final, whatever the generations: a live copy of a higher
-     * generation can only come from a front-end that missed it. */
-    if (fa.ended != fb.ended) {
-        return fa.ended - fb.ended;
-    }
-    return fa.gen == fb.gen ? 0 : fa.gen > fb.gen ? 1 : -1;
-}
-
-int sd_record_tiebreak_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen)
-{
-    raw_facts fa = facts_of(a, alen), fb = facts_of(b, blen);
-    int c;
-    if (fa.saved != fb.saved) {
-        return fa.saved > fb.saved ? 1 : -1;
-    }
-    c = memcmp(a, b, alen < blen ? alen : blen);
-    return c ? c : (alen > blen) - (alen < blen);
-}
-
-apr_int64_t sd_record_ttl_raw(const char *v, apr_size_t len, apr_time_t now)
-{
-    raw_facts f = facts_of(v, len);
+    h->gen = m.gen;
+    h->ended = m.ended;
+    h->saved = m.saved;
     /* A browser-session cookie: express-session's rule, a day. */
-    apr_int64_t live = !f.expires ? 86400
-                       : f.expires > now ? apr_time_sec(f.expires - now + APR_USEC_PER_SEC - 1) : 1;
-    return live + (f.ended ? SD_RECORD_TOMBSTONE_EXTRA : 0);
+    h->ttl = !expires ? 86400
+             : expires > now ? apr_time_sec(expires - now + APR_USEC_PER_SEC - 1) : 1;
+    h->ttl += m.ended ? SD_RECORD_TOMBSTONE_EXTRA : 0;
 }

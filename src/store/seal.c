@@ -234,43 +234,16 @@ int sd_seal_open(apr_pool_t *p, const sd_seal_keys *keys, int n, const char *key
     return -1;
 }
 
-int sd_seal_compare_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen)
+void sd_seal_read_header(const char *v, apr_size_t len, apr_time_t now, sd_store_header *h)
 {
-    sd_seal_header ha, hb;
-    int va = sd_seal_header_parse(a, alen, &ha, NULL);
-    int vb = sd_seal_header_parse(b, blen, &hb, NULL);
-    if (va != vb) {
-        return va - vb;
-    }
-    if (!va) {
-        return 0;
-    }
-    /* A logout is final, whatever the generations (sd_record_compare_raw). */
-    if (ha.ended != hb.ended) {
-        return ha.ended - hb.ended;
-    }
-    return ha.gen == hb.gen ? 0 : ha.gen > hb.gen ? 1 : -1;
-}
-
-apr_int64_t sd_seal_ttl_raw(const char *v, apr_size_t len, apr_time_t now)
-{
-    sd_seal_header h;
+    sd_seal_header sh;
     apr_int64_t left;
-    if (!sd_seal_header_parse(v, len, &h, NULL) || !h.until) {
-        return 86400;
+    if (!sd_seal_header_parse(v, len, &sh, NULL)) {
+        sh = (sd_seal_header){ -1, 0, 0, 0 };  /* older than any copy with a header */
     }
-    left = h.until - apr_time_sec(now);
-    return left < 1 ? 1 : left;
-}
-
-int sd_seal_tiebreak_raw(const char *a, apr_size_t alen, const char *b, apr_size_t blen)
-{
-    sd_seal_header ha, hb;
-    int c;
-    if (sd_seal_header_parse(a, alen, &ha, NULL) && sd_seal_header_parse(b, blen, &hb, NULL)
-        && ha.saved != hb.saved) {
-        return ha.saved > hb.saved ? 1 : -1;
-    }
-    c = memcmp(a, b, alen < blen ? alen : blen);
-    return c ? c : (alen > blen) - (alen < blen);
+    left = sh.until - apr_time_sec(now);
+    h->gen = sh.gen;
+    h->ended = sh.ended;
+    h->saved = sh.saved;
+    h->ttl = !sh.until ? 86400 : left < 1 ? 1 : left;
 }

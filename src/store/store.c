@@ -36,7 +36,7 @@ struct sd_store {
     const sd_backend *be;
     const sd_ring *ring;
     int copies;
-    const sd_store_format *format;
+    sd_store_format format;
     sd_stats *stats;
     sd_store_log_fn log;
     void *log_baton;
@@ -54,7 +54,7 @@ struct sd_store {
 };
 
 sd_store *sd_store_create(apr_pool_t *p, const sd_backend *backend, const sd_ring *ring,
-                          int copies, const sd_store_format *format, sd_stats *stats,
+                          int copies, sd_store_format format, sd_stats *stats,
                           sd_store_log_fn log, void *log_baton, int hints)
 {
     sd_store *st = apr_pcalloc(p, sizeof(*st));
@@ -206,6 +206,8 @@ typedef struct {
     char *val;
     apr_size_t len;
     apr_uint16_t flags;
+    int read;            /* h is read: only when copies are ranked */
+    sd_store_header h;
 } copy;
 
 static int same_bytes(const copy *a, const copy *b)
@@ -213,14 +215,49 @@ static int same_bytes(const copy *a, const copy *b)
     return a->len == b->len && memcmp(a->val, b->val, a->len) == 0;
 }
 
+static const sd_store_header *header(const sd_store *st, copy *c)
+{
+    if (!c->read) {
+        st->format(c->val, c->len, apr_time_now(), &c->h);
+        c->read = 1;
+    }
+    return &c->h;
+}
+
+int sd_store_newer(const sd_store_header *a, const sd_store_header *b)
+{
+    /* A logout is final, whatever the generations: a live copy of a higher
+     * generation can only come from a front-end that missed it. */
+    if (a->ended != b->ended) {
+        return a->ended - b->ended;
+    }
+    return a->gen == b->gen ? 0 : a->gen > b->gen ? 1 : -1;
+}
+
+int sd_store_tiebreak(const sd_store_header *a, const char *av, apr_size_t alen,
+                      const sd_store_header *b, const char *bv, apr_size_t blen)
+{
+    int c;
+    if (a->saved != b->saved) {
+        return a->saved > b->saved ? 1 : -1;
+    }
+    c = memcmp(av, bv, alen < blen ? alen : blen);
+    return c ? c : (alen > blen) - (alen < blen);
+}
+
+static int newer(const sd_store *st, copy *a, copy *b)
+{
+    return sd_store_newer(header(st, a), header(st, b));
+}
+
 /* Brings copy c to best. Without the lock only a missing copy may be
  * written (add); an older one, or a failed repair, is left to the replay. */
 static void repair(sd_store *st, const sd_backend_call *call, const char *key,
-                   const char *lock_key, const copy *best, const copy *c,
+                   const char *lock_key, copy *best, const copy *c,
                    sd_store_read_mode mode)
 {
     const sd_backend_ops *ops = st->be->ops;
-    apr_uint32_t exptime = wire_exptime(st->format->ttl(best->val, best->len, apr_time_now()));
+    apr_uint32_t exptime = wire_exptime(header(st, best)->ttl);
     sd_backend_result r;
 
     if (mode == SD_STORE_LOCKED) {
@@ -310,7 +347,7 @@ sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const c
         if (c[i].res != SD_BACKEND_OK || (any_ok && !ok[i])) {
             continue;
         }
-        cmp = best < 0 ? 1 : st->format->compare(c[i].val, c[i].len, c[best].val, c[best].len);
+        cmp = best < 0 ? 1 : newer(st, &c[i], &c[best]);
         if (cmp == 0 && !same_bytes(&c[i], &c[best])) {
             SD_STATS_INC(st->stats, divergences);
             if (st->log && apr_atomic_xchg32(&st->divergence_logged, 1) == 0) {
@@ -320,7 +357,8 @@ sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const c
                         " as down both wrote it); the later save is kept, the"
                         " other change is lost (logged once per process)", key));
             }
-            cmp = st->format->tiebreak(c[i].val, c[i].len, c[best].val, c[best].len);
+            cmp = sd_store_tiebreak(&c[i].h, c[i].val, c[i].len, &c[best].h, c[best].val,
+                                    c[best].len);
         }
         if (cmp > 0) {
             best = i;
@@ -334,9 +372,7 @@ sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const c
     for (int i = 0; i < nc && st->copies > 1 && ok[best]; ++i) {
         if (i != best && (c[i].res == SD_BACKEND_MISS
                           || (c[i].res == SD_BACKEND_OK && !same_bytes(&c[best], &c[i])
-                              && (!ok[i]
-                                  || st->format->compare(c[best].val, c[best].len, c[i].val,
-                                                         c[i].len) >= 0)))) {
+                              && (!ok[i] || newer(st, &c[best], &c[i]) >= 0)))) {
             repair(st, call, key, lock_key, &c[best], &c[i], mode);
         }
     }
@@ -551,9 +587,7 @@ static replay_result replay_one(sd_store *st, const sd_backend_call *call, const
     int t[SD_STORE_MAX_COPIES], n = targets_for(st, h->key, t), in_set = 0;
     const char *token = apr_psprintf(call->pool, "replay-%ld-%u", (long)getpid(),
                                      apr_atomic_inc32(&st->replays));
-    char *val = NULL, *mine = NULL;
-    apr_size_t len = 0, mine_len = 0;
-    apr_uint16_t flags = 0, mine_flags = 0;
+    copy kept = { 0 }, mine = { 0 };
     apr_uint64_t sent = 0;
     apr_time_t locked_at = apr_time_now();
     replay_result res = REPLAY_NOTHING;
@@ -584,26 +618,28 @@ static replay_result replay_one(sd_store *st, const sd_backend_call *call, const
         /* Busy: tried again at the next probe. */
         res = locked == SD_STORE_EXISTS ? REPLAY_LATER : REPLAY_FAILED;
     }
-    else if ((own = ops->get(st->be->baton, server, call, h->key, &mine, &mine_len,
-                             &mine_flags)) == SD_BACKEND_DOWN || own == SD_BACKEND_REFUSED) {
+    else if ((own = ops->get(st->be->baton, server, call, h->key, &mine.val, &mine.len,
+                             &mine.flags)) == SD_BACKEND_DOWN || own == SD_BACKEND_REFUSED) {
         res = REPLAY_FAILED;
     }
-    else if (sd_store_read(st, call, h->key, NULL, SD_STORE_READ_ONLY, &val, &len, &flags)
+    else if (sd_store_read(st, call, h->key, NULL, SD_STORE_READ_ONLY, &kept.val, &kept.len,
+                           &kept.flags)
              == SD_STORE_OK
-             && accepted(st, call, h->key, val, len, flags)
+             && accepted(st, call, h->key, kept.val, kept.len, kept.flags)
              && (own == SD_BACKEND_MISS
                  || (own == SD_BACKEND_OK
-                     && (!accepted(st, call, h->key, mine, mine_len, mine_flags)
-                         || (cmp = st->format->compare(val, len, mine, mine_len)) > 0
-                         || (cmp == 0 && (len != mine_len || memcmp(val, mine, len) != 0)))))) {
-        apr_uint32_t exptime = wire_exptime(st->format->ttl(val, len, apr_time_now()));
+                     && (!accepted(st, call, h->key, mine.val, mine.len, mine.flags)
+                         || (cmp = newer(st, &kept, &mine)) > 0
+                         || (cmp == 0 && !same_bytes(&kept, &mine)))))) {
+        apr_uint32_t exptime = wire_exptime(header(st, &kept)->ttl);
         /* After the lock's TTL a writer may have stored a newer copy. */
         if (*h->lock_key && apr_time_now() >= locked_at
                                                + apr_time_from_sec(SD_STORE_REPAIR_LOCK_TTL - 1)) {
             res = REPLAY_FAILED;
         }
         else {
-            res = ops->write(st->be->baton, server, call, h->key, val, len, exptime, flags)
+            res = ops->write(st->be->baton, server, call, h->key, kept.val, kept.len, exptime,
+                             kept.flags)
                   == SD_BACKEND_OK ? REPLAY_DONE : REPLAY_FAILED;
         }
     }

@@ -129,13 +129,6 @@ static int replay_pending(void *baton, int server)
     return sd_store_replay_pending(rb->store, server);
 }
 
-static const sd_store_format record_format = { sd_record_compare_raw, sd_record_ttl_raw,
-                                                   sd_record_tiebreak_raw };
-/* Sealed copies are ranked by their clear header: the store serves other
- * secrets' vhosts too, and replays without a request. */
-static const sd_store_format sealed_format = { sd_seal_compare_raw, sd_seal_ttl_raw,
-                                               sd_seal_tiebreak_raw };
-
 /* The replay takes the same host lock slot as requests (session_lock). */
 static int take_host_slot(void *baton, const char *lock_key, apr_int64_t ttl_seconds,
                           apr_pool_t *p, void **hold)
@@ -207,7 +200,7 @@ static void build(apr_pool_t *pchild, server_rec *vs, sd_vhost *v, int connectio
     v->rt.store = sd_store_create(pchild, backend, sd_ring_create(pchild, backend->names, n),
                                   (int)v->conf->replicas + 1,
                                   v->conf->store_format == SD_STORE_FORMAT_SEALED
-                                  ? &sealed_format : &record_format,
+                                  ? sd_seal_read_header : sd_record_read_header,
                                   stats, store_log, vs, SD_STORES_HINTS);
     if (sealers->nelts) {
         /* Set before the prober starts: its replay ranks copies too. */

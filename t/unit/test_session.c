@@ -18,8 +18,7 @@ static fake_backend f;
 static sd_vhost vh;
 static sd_config conf;
 static const sd_secret *secret;
-static const sd_store_format format = { sd_record_compare_raw, sd_record_ttl_raw,
-                                                   sd_record_tiebreak_raw };
+static const sd_store_format format = sd_record_read_header;
 
 static int writes(void)
 {
@@ -91,7 +90,7 @@ int main(void)
     secret = (const sd_secret *)conf.secrets->elts;
     vh.conf = &conf;
     vh.rt.stats = &stats;
-    vh.rt.store = sd_store_create(pool, &f.backend, sd_ring_create(pool, names, 2), 2, &format,
+    vh.rt.store = sd_store_create(pool, &f.backend, sd_ring_create(pool, names, 2), 2, format,
                                   &stats, NULL, NULL, 16);
 
     /* A guest who only looks: nothing written, no cookie. */

@@ -13,8 +13,7 @@
 #include <apr_general.h>
 #include <apr_strings.h>
 
-static const sd_store_format format = { sd_record_compare_raw, sd_record_ttl_raw,
-                                                   sd_record_tiebreak_raw };
+static const sd_store_format format = sd_record_read_header;
 
 /* A stored value of generation `gen` saved at `saved`, with a visible
  * payload. */
@@ -128,7 +127,7 @@ int main(void)
     fake_backend_init(&f, 2);
     memset(&stats, 0, sizeof(stats));
     ring = sd_ring_create(p, names, 2);
-    st = sd_store_create(p, &f.backend, ring, 2, &format, &stats, count_log, &logged, 16);
+    st = sd_store_create(p, &f.backend, ring, 2, format, &stats, count_log, &logged, 16);
 
     /* Two sequential pauses, with writes during each. */
     TAP_OK(write_gen(st, &call, k, 1, "one") == SD_STORE_OK
@@ -327,7 +326,7 @@ int main(void)
     /* A fresh store, with no refusal in its recent past. */
     fake_backend_init(&f2, 2);
     memset(&stats2, 0, sizeof(stats2));
-    st2 = sd_store_create(p, &f2.backend, ring, 2, &format, &stats2, NULL, NULL, 16);
+    st2 = sd_store_create(p, &f2.backend, ring, 2, format, &stats2, NULL, NULL, 16);
 
     /* The losing copy of a divergence is brought to the kept one by the
      * replay (a lock-free read may not overwrite it). */
@@ -362,7 +361,7 @@ int main(void)
         sd_store_validator valid = { not_forged, &checks };
         fake_backend_init(&f3, 2);
         memset(&stats3, 0, sizeof(stats3));
-        st3 = sd_store_create(p, &f3.backend, ring, 2, &format, &stats3, NULL, NULL, 16);
+        st3 = sd_store_create(p, &f3.backend, ring, 2, format, &stats3, NULL, NULL, 16);
         sd_store_set_validator(st3, &valid);
         write_gen(st3, &call, "sess:F", 5, "good");
         fake_backend_put(&f3, 1, "sess:F", rec(p, 999999, "forged", 1));

@@ -20,15 +20,10 @@ static sd_throttle_verdict decide(apr_int64_t user, apr_int64_t address, apr_int
     return v;
 }
 
-static int dummy_compare(const char *a, apr_size_t al, const char *b, apr_size_t bl)
-{
-    (void)a; (void)al; (void)b; (void)bl;
-    return 0;
-}
-static apr_int64_t dummy_ttl(const char *v, apr_size_t len, apr_time_t now)
+static void dummy_header(const char *v, apr_size_t len, apr_time_t now, sd_store_header *h)
 {
     (void)v; (void)len; (void)now;
-    return 1;
+    *h = (sd_store_header){ 0, 0, 0, 1 };
 }
 
 int main(void)
@@ -42,7 +37,7 @@ int main(void)
     fake_backend fb;
     sd_ring *ring;
     sd_store *front1, *front2;
-    sd_store_format fmt = { dummy_compare, dummy_ttl, dummy_compare };
+    sd_store_format fmt = dummy_header;
     sd_backend_call call;
     sd_throttle_counts c;
     const char *k1, *k2;
@@ -132,8 +127,8 @@ int main(void)
     /* --- counts through the store: two front-ends, one realm --- */
     fake_backend_init(&fb, 3);
     ring = sd_ring_create(p, fb.names, 3);
-    front1 = sd_store_create(p, &fb.backend, ring, 2, &fmt, NULL, NULL, NULL, 8);
-    front2 = sd_store_create(p, &fb.backend, ring, 2, &fmt, NULL, NULL, NULL, 8);
+    front1 = sd_store_create(p, &fb.backend, ring, 2, fmt, NULL, NULL, NULL, 8);
+    front2 = sd_store_create(p, &fb.backend, ring, 2, fmt, NULL, NULL, NULL, 8);
     TAP_OK(sd_throttle_read(t, front1, &call, "alice", "10.0.0.9", &c) == SD_STORE_OK
            && c.user == 0 && c.address == 0 && c.pair == 0, "no counts yet: 0, read as OK");
     ok = sd_throttle_attempt(t, front1, &call, "alice", "10.0.0.9", &c, &v) == SD_STORE_OK

@@ -17,8 +17,7 @@
 #include <apr_strings.h>
 
 static fake_backend f;
-static const sd_store_format format = { sd_seal_compare_raw, sd_seal_ttl_raw,
-                                        sd_seal_tiebreak_raw };
+static const sd_store_format format = sd_seal_read_header;
 
 static fake_item *item(int server, const char *key)
 {
@@ -81,7 +80,7 @@ int main(void)
     vh.conf = &conf;
     vh.rt.stats = &stats;
     TAP_OK(sd_vault_prepare(pool, &vh) == NULL && vh.rt.seal && vh.rt.nseal == 1, "sealing keys derived");
-    vh.rt.store = sd_store_create(pool, &f.backend, sd_ring_create(pool, names, 2), 2, &format,
+    vh.rt.store = sd_store_create(pool, &f.backend, sd_ring_create(pool, names, 2), 2, format,
                                   &stats, NULL, NULL, 16);
     store = vh.rt.store;
 
@@ -180,7 +179,7 @@ int main(void)
         apr_uint16_t flags = 0;
         int at_new = 0, at_old = 0;
         apr_uint64_t before;
-        rotated.rt.store = sd_store_create(pool, &f.backend, ring, 1, &format, &stats, NULL, NULL, 16);
+        rotated.rt.store = sd_store_create(pool, &f.backend, ring, 1, format, &stats, NULL, NULL, 16);
         for (int i = 0; at_new == at_old; ++i) {
             const char *k_new, *k_old;
             apr_snprintf(name, sizeof(name), "n%d", i);
