@@ -94,14 +94,30 @@ static int worth_retry(mc_server *srv, retry_state *rs, apr_status_t rv)
     return rv == APR_EGENERAL && before != APR_EGENERAL;
 }
 
-/* Runs call into rv, with a fresh rs, until worth_retry says no. */
-#define WITH_RETRY(srv, call)                                              \
+/* One command on one server: where it goes, when it was asked (its time
+ * counts every attempt) and its attempts. */
+typedef struct {
+    sd_backend_memcache *b;
+    mc_server *srv;
+    apr_time_t called;
+    retry_state rs;
+    apr_status_t rv;
+} mc_op;
+
+static mc_op op_on(void *bv, int i)
+{
+    sd_backend_memcache *b = bv;
+    return (mc_op){ .b = b, .srv = &b->servers[i], .called = apr_time_now() };
+}
+
+/* Runs call into op.rv, with fresh attempts, until worth_retry says no. */
+#define WITH_RETRY(op, call)                                               \
     do {                                                                   \
-        rs = (retry_state){ .last = APR_SUCCESS };                         \
+        (op).rs = (retry_state){ .last = APR_SUCCESS };                    \
         do {                                                               \
-            rs.began = apr_time_now();                                     \
-            rv = (call);                                                   \
-        } while (worth_retry((srv), &rs, rv));                             \
+            (op).rs.began = apr_time_now();                                \
+            (op).rv = (call);                                              \
+        } while (worth_retry((op).srv, &(op).rs, (op).rv));                \
     } while (0)
 
 static void log_call(const sd_backend_call *call, server_rec *s, int level, apr_status_t rv,
@@ -117,14 +133,15 @@ static void log_call(const sd_backend_call *call, server_rec *s, int level, apr_
 
 /* One server's answer, as a backend result; every command ends here, so
  * its time (from `called`, retries included) is counted here. */
-static sd_backend_result result(sd_backend_memcache *b, mc_server *srv,
-                                const sd_backend_call *call, apr_status_t rv, const char *op,
-                                apr_time_t began, sd_stats_store_op timed, apr_time_t called)
+static sd_backend_result result(const mc_op *op, const sd_backend_call *call, apr_status_t rv,
+                                const char *cmd, sd_stats_store_op timed)
 {
+    sd_backend_memcache *b = op->b;
+    mc_server *srv = op->srv;
     /* A reply to a command sent before the prober's verdict says nothing
      * of the server now: only the prober brings it back. */
     int usable = sd_health_usable(srv->health, srv->index);
-    sd_stats_observe(b->stats ? &b->stats->store_calls[timed] : NULL, apr_time_now() - called);
+    sd_stats_observe(b->stats ? &b->stats->store_calls[timed] : NULL, apr_time_now() - op->called);
     if (rv == APR_SUCCESS) {
         apr_atomic_set32(&srv->pool_exhausted, 0);
         apr_atomic_set32(&srv->connect_slow, 0);
@@ -141,14 +158,14 @@ static sd_backend_result result(sd_backend_memcache *b, mc_server *srv,
         int loud = sd_log_loud_once_in_10s(&srv->refusal_said,
                                            (apr_uint32_t)apr_time_sec(apr_time_now()));
         log_call(call, b->s, loud ? APLOG_ERR : APLOG_INFO, rv, apr_psprintf(call->pool,
-                 SD_LOGNO(00205) "memcached %s refused %s%s", srv->name, op,
+                 SD_LOGNO(00205) "memcached %s refused %s%s", srv->name, cmd,
                  loud ? " (further refusals in the next 10 s at info)" : ""));
         return SD_BACKEND_REFUSED;
     }
     if (usable && APR_STATUS_IS_TIMEUP(rv)) {
         /* Both waits end in TIMEUP: for a pooled connection, and for a new
          * one to connect (apr_memcache's fixed 1 s). */
-        if (apr_time_now() - began > (SD_CONN_WAIT + SD_CONNECT_WAIT) / 2) {
+        if (apr_time_now() - op->rs.began > (SD_CONN_WAIT + SD_CONNECT_WAIT) / 2) {
             if (apr_atomic_xchg32(&srv->pool_exhausted, 1) == 0) {
                 log_call(call, b->s, APLOG_WARNING, rv, apr_psprintf(call->pool, SD_LOGNO(00212)
                          "no free connection to memcached %s within %d ms (every pooled one in"
@@ -166,7 +183,7 @@ static sd_backend_result result(sd_backend_memcache *b, mc_server *srv,
     /* An outage: the prober logs it once; here only at debug level. */
     if (call->request) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, (request_rec *)call->request,
-                      SD_LOGNO(00207) "memcached %s unavailable for %s", srv->name, op);
+                      SD_LOGNO(00207) "memcached %s unavailable for %s", srv->name, cmd);
     }
     return SD_BACKEND_DOWN;
 }
@@ -174,13 +191,9 @@ static sd_backend_result result(sd_backend_memcache *b, mc_server *srv,
 static sd_backend_result mc_get(void *bv, int i, const sd_backend_call *call, const char *key,
                                 char **val, apr_size_t *len, apr_uint16_t *flags)
 {
-    sd_backend_memcache *b = bv;
-    mc_server *srv = &b->servers[i];
-    apr_time_t called = apr_time_now();
-    retry_state rs;
-    apr_status_t rv;
-    WITH_RETRY(srv, apr_memcache_getp(srv->mc, call->pool, key, val, len, flags));
-    return result(b, srv, call, rv, "get", rs.began, SD_STATS_STORE_get, called);
+    mc_op op = op_on(bv, i);
+    WITH_RETRY(op, apr_memcache_getp(op.srv->mc, call->pool, key, val, len, flags));
+    return result(&op, call, op.rv, "get", SD_STATS_STORE_get);
 }
 
 /* Not memcached's `set`, which unlinks the old copy when it refuses the
@@ -190,21 +203,18 @@ static sd_backend_result mc_write(void *bv, int i, const sd_backend_call *call,
                                   const char *key, const char *val, apr_size_t len,
                                   apr_uint32_t exptime, apr_uint16_t flags)
 {
-    sd_backend_memcache *b = bv;
-    mc_server *srv = &b->servers[i];
-    apr_time_t called = apr_time_now();
-    retry_state rs;
-    apr_status_t rv;
+    mc_op op = op_on(bv, i);
     /* apr_memcache reports NOT_STORED as EEXIST: for replace, "missing". */
-    WITH_RETRY(srv, apr_memcache_replace(srv->mc, key, (char *)val, len, exptime, flags));
-    if (rv == APR_EEXIST) {
-        WITH_RETRY(srv, apr_memcache_add(srv->mc, key, (char *)val, len, exptime, flags));
-        if (rv == APR_EEXIST) {
-            WITH_RETRY(srv, apr_memcache_replace(srv->mc, key, (char *)val, len, exptime, flags));
+    WITH_RETRY(op, apr_memcache_replace(op.srv->mc, key, (char *)val, len, exptime, flags));
+    if (op.rv == APR_EEXIST) {
+        WITH_RETRY(op, apr_memcache_add(op.srv->mc, key, (char *)val, len, exptime, flags));
+        if (op.rv == APR_EEXIST) {
+            WITH_RETRY(op, apr_memcache_replace(op.srv->mc, key, (char *)val, len, exptime,
+                                                flags));
         }
     }
-    return result(b, srv, call, rv == APR_EEXIST ? APR_EGENERAL : rv, "write", rs.began,
-                  SD_STATS_STORE_write, called);
+    return result(&op, call, op.rv == APR_EEXIST ? APR_EGENERAL : op.rv, "write",
+                  SD_STATS_STORE_write);
 }
 
 /* After a transport failure, "exists" with our own bytes is our own first
@@ -213,22 +223,18 @@ static sd_backend_result mc_add(void *bv, int i, const sd_backend_call *call, co
                                 const char *val, apr_size_t len, apr_uint32_t exptime,
                                 apr_uint16_t flags)
 {
-    sd_backend_memcache *b = bv;
-    mc_server *srv = &b->servers[i];
-    apr_time_t called = apr_time_now();
-    retry_state rs;
-    apr_status_t rv;
-    WITH_RETRY(srv, apr_memcache_add(srv->mc, key, (char *)val, len, exptime, flags));
-    if (rv == APR_EEXIST && rs.transport_failed) {
+    mc_op op = op_on(bv, i);
+    WITH_RETRY(op, apr_memcache_add(op.srv->mc, key, (char *)val, len, exptime, flags));
+    if (op.rv == APR_EEXIST && op.rs.transport_failed) {
         char *mine = NULL;
         apr_size_t mine_len = 0;
         apr_uint16_t mine_flags = 0;
-        if (apr_memcache_getp(srv->mc, call->pool, key, &mine, &mine_len, &mine_flags)
+        if (apr_memcache_getp(op.srv->mc, call->pool, key, &mine, &mine_len, &mine_flags)
             == APR_SUCCESS && mine_len == len && memcmp(mine, val, len) == 0) {
-            rv = APR_SUCCESS;
+            op.rv = APR_SUCCESS;
         }
     }
-    return result(b, srv, call, rv, "add", rs.began, SD_STATS_STORE_add, called);
+    return result(&op, call, op.rv, "add", SD_STATS_STORE_add);
 }
 
 /* Not apr_memcache_delete(): its "delete <key> 0" makes twemproxy close
@@ -237,14 +243,10 @@ static sd_backend_result mc_add(void *bv, int i, const sd_backend_call *call, co
 static sd_backend_result mc_remove(void *bv, int i, const sd_backend_call *call,
                                    const char *key)
 {
-    sd_backend_memcache *b = bv;
-    mc_server *srv = &b->servers[i];
-    apr_time_t called = apr_time_now();
-    retry_state rs;
-    apr_status_t rv;
-    WITH_RETRY(srv, apr_memcache_set(srv->mc, key, (char *)"", 0, SD_EXPIRED_EXPTIME, 0));
-    return result(b, srv, call, rv == APR_EEXIST ? APR_EGENERAL : rv, "delete", rs.began,
-                  SD_STATS_STORE_remove, called);
+    mc_op op = op_on(bv, i);
+    WITH_RETRY(op, apr_memcache_set(op.srv->mc, key, (char *)"", 0, SD_EXPIRED_EXPTIME, 0));
+    return result(&op, call, op.rv == APR_EEXIST ? APR_EGENERAL : op.rv, "delete",
+                  SD_STATS_STORE_remove);
 }
 
 static int mc_usable(void *bv, int i)
@@ -264,19 +266,14 @@ static apr_size_t mc_item_size_max(void *bv, int i)
 static sd_backend_result mc_incr(void *bv, int i, const sd_backend_call *call, const char *key,
                                  apr_int32_t delta, apr_uint32_t *value)
 {
-    sd_backend_memcache *b = bv;
-    mc_server *srv = &b->servers[i];
-    apr_time_t called = apr_time_now();
-    retry_state rs;
-    apr_status_t rv;
+    mc_op op = op_on(bv, i);
     if (delta < 0) {
-        WITH_RETRY(srv, apr_memcache_decr(srv->mc, key, -delta, value));
+        WITH_RETRY(op, apr_memcache_decr(op.srv->mc, key, -delta, value));
     }
     else {
-        WITH_RETRY(srv, apr_memcache_incr(srv->mc, key, delta, value));
+        WITH_RETRY(op, apr_memcache_incr(op.srv->mc, key, delta, value));
     }
-    return result(b, srv, call, rv, "incr", rs.began,
-                  delta ? SD_STATS_STORE_write : SD_STATS_STORE_get, called);
+    return result(&op, call, op.rv, "incr", delta ? SD_STATS_STORE_write : SD_STATS_STORE_get);
 }
 
 static const sd_backend_ops memcache_ops = {
