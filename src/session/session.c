@@ -248,6 +248,30 @@ static void lower_adopted_name(sd_session *s, json_t *rec, const char *realm)
     }
 }
 
+/* The stored record of `id`, decoded into *rec, as sd_vault_read reads
+ * it; a value that is no usable record is SD_STORE_OK with *rec NULL
+ * (logged). */
+static sd_store_result read_record(sd_session *s, const char *id, sd_store_read_mode mode,
+                                   const char **old_key, json_t **rec)
+{
+    char *val = NULL;
+    apr_size_t len = 0;
+    apr_uint16_t flags = 0;
+    const char *err = NULL;
+    sd_store_result res = sd_vault_read(s->r, s->v, id, s->lock_key, mode, &val, &len, &flags,
+                                        old_key, NULL);
+
+    *rec = NULL;
+    if (res == SD_STORE_OK && (flags != SD_VAULT_FLAGS_JSON || len > SD_STORE_MAX_VALUE
+                               || !(*rec = sd_record_decode(s->r->pool, val, len, &err)))) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, s->r, SD_LOGNO(00301)
+                      "ignoring unusable stored session (flags %u, %" APR_SIZE_T_FMT
+                      " bytes): %s", (unsigned)flags, len,
+                      err ? err : "wrong flags or too large");
+    }
+    return res;
+}
+
 /* Reads and vets the stored session of s->cookie_id, under its lock when
  * the intent is to update it. Returns SD_OK (s filled, or started new when
  * the value is unusable), SD_BUSY, SD_UNAVAILABLE or SD_FAILED (logged). */
@@ -255,11 +279,7 @@ static sd_result open_stored(sd_session *s)
 {
     request_rec *r = s->r;
     const sd_config *conf = s->conf;
-    char *val = NULL;
-    apr_size_t len = 0;
-    apr_uint16_t flags = 0;
     json_t *rec = NULL;
-    const char *err = NULL;
     sd_record_meta m;
     sd_result rc;
     int adopted = 0;
@@ -270,9 +290,8 @@ static sd_result open_stored(sd_session *s)
         return rc;
     }
     /* Holding the lock, a read also rewrites replicas left behind. */
-    switch (sd_vault_read(r, s->v, s->cookie_id, s->lock_key,
-                          s->lock ? SD_STORE_LOCKED : SD_STORE_READ_ONLY,
-                          &val, &len, &flags, &s->old_key, NULL)) {
+    switch (read_record(s, s->cookie_id, s->lock ? SD_STORE_LOCKED : SD_STORE_READ_ONLY,
+                        &s->old_key, &rec)) {
     case SD_STORE_OK:
         break;
     case SD_STORE_NOTFOUND:
@@ -281,13 +300,7 @@ static sd_result open_stored(sd_session *s)
     default:
         return SD_UNAVAILABLE;
     }
-
-    if (flags != SD_VAULT_FLAGS_JSON || len > SD_STORE_MAX_VALUE
-        || !(rec = sd_record_decode(r->pool, val, len, &err))) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00301)
-                      "ignoring unusable stored session (flags %u, %" APR_SIZE_T_FMT
-                      " bytes): %s", (unsigned)flags, len,
-                      err ? err : "wrong flags or too large");
+    if (!rec) {
         return start_new(s);
     }
     m = sd_record_meta_read(rec);
@@ -698,19 +711,11 @@ static sd_result save(sd_session *s, apr_time_t lifetime, apr_time_t expires, ap
  * still what was loaded. */
 static int recheck_allows_write(sd_session *s)
 {
-    request_rec *r = s->r;
-    char *val = NULL;
-    apr_size_t len = 0;
-    apr_uint16_t flags = 0;
     json_t *rec = NULL;
-    const char *err = NULL;
     sd_record_meta m;
 
-    if (sd_session_lock_acquire(r, s->v, s->name, SD_LOCK_TRY, &s->lock) != SD_OK
-        || sd_vault_read(r, s->v, s->id, s->lock_key, SD_STORE_LOCKED, &val, &len, &flags,
-                         NULL, NULL) != SD_STORE_OK
-        || flags != SD_VAULT_FLAGS_JSON || len > SD_STORE_MAX_VALUE
-        || !(rec = sd_record_decode(r->pool, val, len, &err))) {
+    if (sd_session_lock_acquire(s->r, s->v, s->name, SD_LOCK_TRY, &s->lock) != SD_OK
+        || read_record(s, s->id, SD_STORE_LOCKED, NULL, &rec) != SD_STORE_OK || !rec) {
         return 0;
     }
     m = sd_record_meta_read(rec);
