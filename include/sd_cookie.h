@@ -38,19 +38,15 @@ const char *sd_cookie_unsign(apr_pool_t *p, const char *value,
                              const sd_secret *secrets, int nsecrets,
                              int *matched);
 
-/* The first cookie called `name` in a Cookie header, or NULL, with
- * jshttp/cookie's rules (trimmed, one pair of quotes stripped, URL-decoded
- * when it holds '%', kept raw if that fails), pairs split at ';' and, outside
- * a quoted value, at ", " (how httpd joins several Cookie lines). */
-const char *sd_cookie_find(apr_pool_t *p, const char *header,
-                           const char *name);
-
-/* Appends every cookie called `name` to out (const char *), decoded as
- * sd_cookie_find does; returns how many. */
+/* Appends every cookie called `name` in a Cookie header to out (const char *)
+ * and returns how many, with jshttp/cookie's rules (trimmed, one pair of
+ * quotes stripped, URL-decoded when it holds '%', kept raw if that fails),
+ * pairs split at ';' and, outside a quoted value, at ", " (how httpd joins
+ * several Cookie lines). */
 int sd_cookie_find_all(apr_pool_t *p, const char *header, const char *name,
                        apr_array_header_t *out);
 
-/* The header without the pairs sd_cookie_find would find for `names`
+/* The header without the pairs sd_cookie_find_all would find for `names`
  * (const char *); other pairs stay byte for byte (';' where a removed one
  * stood between), "" when nothing is left. *removed (if given) gets the
  * removed pairs joined with "; ", or NULL. */

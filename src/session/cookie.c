@@ -292,15 +292,6 @@ static const char *find_next(apr_pool_t *p, const char *header, apr_size_t len,
     return NULL;
 }
 
-/* jshttp/cookie: a header shorter than "a=" holds nothing. */
-const char *sd_cookie_find(apr_pool_t *p, const char *header,
-                           const char *name)
-{
-    apr_size_t len = header ? strlen(header) : 0, pos = 0;
-
-    return name && len >= 2 ? find_next(p, header, len, name, strlen(name), &pos) : NULL;
-}
-
 int sd_cookie_find_all(apr_pool_t *p, const char *header, const char *name,
                        apr_array_header_t *out)
 {
@@ -308,6 +299,7 @@ int sd_cookie_find_all(apr_pool_t *p, const char *header, const char *name,
     const char *v;
     int n = 0;
 
+    /* jshttp/cookie: a header shorter than "a=" holds nothing. */
     while (name && len >= 2 && (v = find_next(p, header, len, name, strlen(name), &pos))) {
         APR_ARRAY_PUSH(out, const char *) = v;
         ++n;
