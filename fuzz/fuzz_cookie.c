@@ -23,10 +23,21 @@
 
 #define COOKIE_NAME "connect.sid"
 
-static const sd_secret secrets[2] = {
+static apr_pool_t *keys_pool;
+static sd_secret secrets[2] = {
     { (const unsigned char *)"keyboard cat", 12, NULL },
     { (const unsigned char *)"new secret", 10, NULL },
 };
+
+/* Keyed once, as the module keys its secrets at start-up. */
+void sd_fuzz_target_init(void)
+{
+    if (apr_pool_create(&keys_pool, NULL) != APR_SUCCESS
+        || sd_mac_create(keys_pool, secrets[0].bytes, secrets[0].len, &secrets[0].keyed_mac) != APR_SUCCESS
+        || sd_mac_create(keys_pool, secrets[1].bytes, secrets[1].len, &secrets[1].keyed_mac) != APR_SUCCESS) {
+        abort();
+    }
+}
 
 /* The rule sd_cookie_unsign documents for IDs it accepts: 1 to 200
  * printable ASCII characters (isgraph in the C locale). */

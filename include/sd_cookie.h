@@ -16,15 +16,8 @@
 typedef struct {
     const unsigned char *bytes; /* the secret as given (UTF-8), not NUL-bound */
     apr_size_t len;
-    sd_mac *keyed_mac;          /* keyed once, or NULL: below             */
+    sd_mac *keyed_mac;          /* sd_mac_create of bytes; NULL: signs nothing */
 } sd_secret;
-
-/* Keys the secret's HMAC once at start-up; an unprepared one works slower. */
-apr_status_t sd_cookie_secret_prepare(apr_pool_t *p, sd_secret *secret);
-
-/* HMAC-SHA256 of data: 1, or 0 when the secret is unusable or OpenSSL fails. */
-int sd_cookie_secret_mac(const sd_secret *secret, const void *data, apr_size_t len,
-                         unsigned char out[SD_MAC_LEN]);
 
 /* A fresh base64url ID from RAND_bytes, never a weaker source. */
 apr_status_t sd_cookie_new_id(char out[SD_SID_LEN + 1]);

@@ -38,16 +38,6 @@ apr_status_t sd_cookie_new_id(char out[SD_SID_LEN + 1])
     return APR_SUCCESS;
 }
 
-int sd_cookie_secret_mac(const sd_secret *secret, const void *data, apr_size_t len,
-                         unsigned char out[SD_MAC_LEN])
-{
-    if (secret == NULL || (secret->bytes == NULL && secret->len != 0)) {
-        return 0;
-    }
-    return secret->keyed_mac ? sd_mac_compute(secret->keyed_mac, data, len, out)
-                             : sd_mac_once(secret->bytes, secret->len, data, len, out);
-}
-
 static int compute_sig(const char *id, apr_size_t idlen,
                        const sd_secret *secret, char sig[SD_SIG_B64_BUF])
 {
@@ -55,7 +45,7 @@ static int compute_sig(const char *id, apr_size_t idlen,
     apr_size_t len = 0;
     int ok;
 
-    ok = sd_cookie_secret_mac(secret, id, idlen, mac);
+    ok = secret && sd_mac_compute(secret->keyed_mac, id, idlen, mac);
     /* cookie-signature strips the padding of standard base64 (with '+' and
      * '/'), which a 32-byte MAC always has exactly one of. Stripped here, not
      * with APR_ENCODE_NOPADDING: APR 1.7.2 then also switches to the URL
@@ -66,14 +56,6 @@ static int compute_sig(const char *id, apr_size_t idlen,
     sig[SD_SIG_LEN] = '\0';
     OPENSSL_cleanse(mac, sizeof(mac));
     return ok;
-}
-
-apr_status_t sd_cookie_secret_prepare(apr_pool_t *p, sd_secret *secret)
-{
-    if (secret->bytes == NULL && secret->len != 0) {
-        return APR_EINVAL;
-    }
-    return sd_mac_create(p, secret->bytes, secret->len, &secret->keyed_mac);
 }
 
 char *sd_cookie_sign(apr_pool_t *p, const char *id, const sd_secret *secret)

@@ -18,23 +18,6 @@ struct sd_mac {
  * pointer to something. */
 static const unsigned char empty = 0;
 
-static EVP_MAC_CTX *keyed_ctx(const void *key, apr_size_t len)
-{
-    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
-    OSSL_PARAM params[2];
-
-    /* The context holds its own reference to the algorithm. */
-    EVP_MAC_free(mac);
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
-    params[1] = OSSL_PARAM_construct_end();
-    if (ctx && !EVP_MAC_init(ctx, len ? key : &empty, len, params)) {
-        EVP_MAC_CTX_free(ctx);
-        ctx = NULL;
-    }
-    return ctx;
-}
-
 static apr_status_t free_mac(void *data)
 {
     sd_mac *m = data;
@@ -45,14 +28,23 @@ static apr_status_t free_mac(void *data)
 
 apr_status_t sd_mac_create(apr_pool_t *p, const void *key, apr_size_t len, sd_mac **out)
 {
+    EVP_MAC *mac;
     sd_mac *m;
+    OSSL_PARAM params[2];
 
     *out = NULL;
     if (key == NULL && len != 0) {
         return APR_EINVAL;
     }
+    mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
     m = apr_palloc(p, sizeof(*m));
-    if ((m->ctx = keyed_ctx(key, len)) == NULL) {
+    m->ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    /* The context holds its own reference to the algorithm. */
+    EVP_MAC_free(mac);
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if (!m->ctx || !EVP_MAC_init(m->ctx, len ? key : &empty, len, params)) {
+        EVP_MAC_CTX_free(m->ctx);
         return APR_EGENERAL;
     }
     apr_pool_cleanup_register(p, m, free_mac, apr_pool_cleanup_null);
@@ -72,15 +64,6 @@ int sd_mac_compute(const sd_mac *m, const void *data, apr_size_t len,
         OPENSSL_cleanse(out, SD_MAC_LEN);
     }
     EVP_MAC_CTX_free(ctx);
-    return ok;
-}
-
-int sd_mac_once(const void *key, apr_size_t key_len, const void *data, apr_size_t len,
-                unsigned char out[SD_MAC_LEN])
-{
-    sd_mac once = { key || !key_len ? keyed_ctx(key, key_len) : NULL };
-    int ok = sd_mac_compute(&once, data, len, out);
-    EVP_MAC_CTX_free(once.ctx);
     return ok;
 }
 
