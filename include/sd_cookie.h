@@ -59,8 +59,8 @@ typedef struct {
     const char *same_site; /* "Strict", "Lax", "None" or NULL               */
 } sd_cookie_attrs;
 
-/* Set-Cookie in express-session's attribute order (NULL attrs: none);
- * `value` is URL-encoded here. */
+/* Set-Cookie in express-session's attribute order, or NULL when name is
+ * NULL; `value` is URL-encoded here. */
 char *sd_cookie_header(apr_pool_t *p, const char *name, const char *value,
                        const sd_cookie_attrs *attrs);
 

@@ -399,16 +399,12 @@ char *sd_cookie_uri_encode(apr_pool_t *p, const char *s)
 char *sd_cookie_header(apr_pool_t *p, const char *name, const char *value,
                        const sd_cookie_attrs *attrs)
 {
-    sd_cookie_attrs none = { NULL, NULL, 0, 0, 0, 0, NULL };
     char date[APR_RFC822_DATE_LEN];
     const char *enc;
     int with_date = 0;
 
     if (name == NULL) {
         return NULL;
-    }
-    if (attrs == NULL) {
-        attrs = &none;
     }
     enc = sd_cookie_uri_encode(p, value ? value : "");
     if (enc == NULL) {

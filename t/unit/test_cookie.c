@@ -91,6 +91,7 @@ int main(void)
     apr_pool_t *p;
     sd_secret kc, rot[2], bad[2];
     sd_cookie_attrs deflt = { NULL, "/", 0, 0, 1, 0, NULL };
+    sd_cookie_attrs bare = { NULL, NULL, 0, 0, 0, 0, NULL };
     sd_cookie_attrs all;
     apr_time_t exp28, exp28b;
     apr_time_exp_t xt;
@@ -164,7 +165,7 @@ int main(void)
                "s:gTpx-Qqk-uUgK-2jBqntMmmt3FphZStG.Co7S+pNjqWauvIzBEvLFirr6ChJDwkQGv7As/GTBICk",
                "6.4 sign gTpx...");
     TAP_IS_STR(sd_cookie_header(p, SID,
-                                sd_cookie_sign(p, "CmodWroteThisId0123456789abcdef_", &kc), NULL),
+                                sd_cookie_sign(p, "CmodWroteThisId0123456789abcdef_", &kc), &bare),
                "connect.sid=s%3ACmodWroteThisId0123456789abcdef_.NsxBc43IqPxJMg7d%2F6fuxzoAgUsGGZxf3%2F%2BjDIMW7Kg",
                "6.4 C-written ID, bare name=value");
 
@@ -219,7 +220,7 @@ int main(void)
     r = sd_cookie_unsign(p, "s:abc.wFpojh7FWZVfQ4riabk4rKbkgSSmPAKYQpkRJ1Xzl7U", rot, 2, &m);
     TAP_OK(r == NULL && m == -1, "rotation: unknown secret rejected, matched=-1");
     TAP_IS_STR(sd_cookie_header(p, SID,
-                                sd_cookie_sign(p, "gTpx-Qqk-uUgK-2jBqntMmmt3FphZStG", &rot[0]), NULL),
+                                sd_cookie_sign(p, "gTpx-Qqk-uUgK-2jBqntMmmt3FphZStG", &rot[0]), &bare),
                "connect.sid=s%3AgTpx-Qqk-uUgK-2jBqntMmmt3FphZStG.ti9LRausOvMMkFQ%2Bj1r5vL4PHdrZbNqTdRDdr1mw7p0",
                "rotation: re-issue with secrets[0] matches Express");
     /* An empty or NULL secret in the list must not stop the later ones. */
@@ -382,7 +383,7 @@ int main(void)
                    "connect.sid=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
                    "header: clear-cookie form at the epoch");
     }
-    TAP_IS_STR(sd_cookie_header(p, NULL, "v", NULL), NULL, "header: NULL name -> NULL");
+    TAP_IS_STR(sd_cookie_header(p, NULL, "v", &bare), NULL, "header: NULL name -> NULL");
 
     /* A secret keyed once at start-up signs exactly like OpenSSL's one-shot HMAC. */
     {
