@@ -237,53 +237,33 @@ static int pair_is(const char *h, const pair_span *sp, const char *name, apr_siz
     return ke - ks == namelen && memcmp(h + ks, name, namelen) == 0;
 }
 
-static const char *find_next(apr_pool_t *p, const char *header, apr_size_t len,
-                             const char *name, apr_size_t namelen, apr_size_t *pos)
+int sd_cookie_find_all(apr_pool_t *p, const char *header, const char *name,
+                       apr_array_header_t *out)
 {
+    apr_size_t len = header ? strlen(header) : 0, namelen = name ? strlen(name) : 0, pos = 0;
     pair_span sp;
+    int n = 0;
 
-    while (*pos < len && next_pair(header, len, pos, &sp)) {
-        apr_size_t vs, ve;
-        const char *raw;
-        char *dec;
+    /* jshttp/cookie: a header shorter than "a=" holds nothing. */
+    while (name && len >= 2 && pos < len && next_pair(header, len, &pos, &sp)) {
+        apr_size_t vs = sp.eq + 1, ve = sp.e;
+        const char *raw, *dec;
 
         if (!pair_is(header, &sp, name, namelen)) {
             continue;
         }
-        vs = sp.eq + 1;
-        ve = sp.e;
         while (vs < ve && is_ows(header[vs])) ++vs;
         while (ve > vs && is_ows(header[ve - 1])) --ve;
         if (ve > vs && header[vs] == '"' && header[ve - 1] == '"') {
             /* jshttp strips one pair; a lone '"' is both ends of that
              * pair and yields the empty string. */
-            if (ve - vs == 1) {
-                return "";
-            }
             ++vs;
-            --ve;
+            ve = ve > vs ? ve - 1 : vs;
         }
         raw = apr_pstrmemdup(p, header + vs, ve - vs);
-        if (memchr(raw, '%', ve - vs) == NULL) {
-            return raw;
-        }
-        dec = uri_decode(p, raw, ve - vs);
+        dec = memchr(raw, '%', ve - vs) ? uri_decode(p, raw, ve - vs) : NULL;
         /* An occurrence that does not decode is kept raw. */
-        return dec ? dec : raw;
-    }
-    return NULL;
-}
-
-int sd_cookie_find_all(apr_pool_t *p, const char *header, const char *name,
-                       apr_array_header_t *out)
-{
-    apr_size_t len = header ? strlen(header) : 0, pos = 0;
-    const char *v;
-    int n = 0;
-
-    /* jshttp/cookie: a header shorter than "a=" holds nothing. */
-    while (name && len >= 2 && (v = find_next(p, header, len, name, strlen(name), &pos))) {
-        APR_ARRAY_PUSH(out, const char *) = v;
+        APR_ARRAY_PUSH(out, const char *) = dec ? dec : raw;
         ++n;
     }
     return n;
