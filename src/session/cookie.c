@@ -43,9 +43,8 @@ static int compute_sig(const char *id, apr_size_t idlen,
 {
     unsigned char mac[SD_MAC_LEN];
     apr_size_t len = 0;
-    int ok;
+    int ok = secret && sd_mac_compute(secret->keyed_mac, id, idlen, mac);
 
-    ok = secret && sd_mac_compute(secret->keyed_mac, id, idlen, mac);
     /* cookie-signature strips the padding of standard base64 (with '+' and
      * '/'), which a 32-byte MAC always has exactly one of. Stripped here, not
      * with APR_ENCODE_NOPADDING: APR 1.7.2 then also switches to the URL

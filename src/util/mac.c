@@ -30,7 +30,8 @@ apr_status_t sd_mac_create(apr_pool_t *p, const void *key, apr_size_t len, sd_ma
 {
     EVP_MAC *mac;
     sd_mac *m;
-    OSSL_PARAM params[2];
+    OSSL_PARAM params[] = { OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+                            OSSL_PARAM_END };
 
     *out = NULL;
     if (key == NULL && len != 0) {
@@ -41,8 +42,6 @@ apr_status_t sd_mac_create(apr_pool_t *p, const void *key, apr_size_t len, sd_ma
     m->ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
     /* The context holds its own reference to the algorithm. */
     EVP_MAC_free(mac);
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
-    params[1] = OSSL_PARAM_construct_end();
     if (!m->ctx || !EVP_MAC_init(m->ctx, len ? key : &empty, len, params)) {
         EVP_MAC_CTX_free(m->ctx);
         return APR_EGENERAL;
@@ -72,16 +71,14 @@ int sd_mac_hkdf(const void *secret, apr_size_t len, const char *info, unsigned c
 {
     EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
     EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-    OSSL_PARAM params[4];
-    int ok;
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0),
+        OSSL_PARAM_octet_string(OSSL_KDF_PARAM_KEY, (void *)(len ? secret : &empty), len),
+        OSSL_PARAM_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, strlen(info)),
+        OSSL_PARAM_END
+    };
+    int ok = ctx && EVP_KDF_derive(ctx, out, out_len, params) > 0;
 
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
-    params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-                                                  (void *)(len ? secret : &empty), len);
-    params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info,
-                                                  strlen(info));
-    params[3] = OSSL_PARAM_construct_end();
-    ok = ctx && EVP_KDF_derive(ctx, out, out_len, params) > 0;
     EVP_KDF_CTX_free(ctx);
     EVP_KDF_free(kdf);
     return ok;
