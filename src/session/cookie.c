@@ -121,17 +121,6 @@ const char *sd_cookie_unsign(apr_pool_t *p, const char *value,
     return NULL;
 }
 
-/* Reads one "%XX" at s[i] (bounded by n); returns the byte or -1. */
-static int escape_at(const char *s, apr_size_t n, apr_size_t i)
-{
-    unsigned char b;
-    if (i >= n || n - i < 3 || s[i] != '%'
-        || apr_decode_base16_binary(&b, s + i + 1, 2, APR_ENCODE_NONE, NULL) != APR_SUCCESS) {
-        return -1;
-    }
-    return b;
-}
-
 /* jansson's check: shortest-form UTF-8 of Unicode scalar values. */
 static int is_utf8(const char *s, apr_size_t n)
 {
@@ -158,8 +147,10 @@ static char *uri_decode(apr_pool_t *p, const char *s, apr_size_t n)
             continue;
         }
         for (; i < n && s[i] == '%'; i += 3) {
-            int c = escape_at(s, n, i);
-            if (c <= 0) {
+            unsigned char c;
+            if (n - i < 3
+                || apr_decode_base16_binary(&c, s + i + 1, 2, APR_ENCODE_NONE, NULL) != APR_SUCCESS
+                || c == 0) {
                 return NULL;
             }
             high |= c >= 0x80;
@@ -379,22 +370,14 @@ char *sd_cookie_header(apr_pool_t *p, const char *name, const char *value,
                        const sd_cookie_attrs *attrs)
 {
     char date[APR_RFC822_DATE_LEN];
-    const char *enc;
-    int with_date = 0;
+    /* Only a time outside the calendar fails here; leaving Expires out then
+     * degrades to a browser-session cookie instead of a malformed header. */
+    int with_date = attrs->has_expires && apr_rfc822_date(date, attrs->expires) == APR_SUCCESS;
+    const char *enc = name ? sd_cookie_uri_encode(p, value ? value : "") : NULL;
 
-    if (name == NULL) {
-        return NULL;
-    }
-    enc = sd_cookie_uri_encode(p, value ? value : "");
     if (enc == NULL) {
         return NULL;
     }
-    /* Only a time outside the calendar fails here; leaving Expires out then
-     * degrades to a browser-session cookie instead of a malformed header. */
-    if (attrs->has_expires && apr_rfc822_date(date, attrs->expires) == APR_SUCCESS) {
-        with_date = 1;
-    }
-
     /* express-session's order; it never sends Max-Age, only Expires. */
     return apr_pstrcat(p, name, "=", enc,
                        attrs->domain ? "; Domain=" : "",
