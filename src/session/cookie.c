@@ -71,16 +71,11 @@ char *sd_cookie_sign(apr_pool_t *p, const char *id, const sd_secret *secret)
  * where a space or control character would split or corrupt the command. */
 static int id_is_acceptable(const char *id, apr_size_t len)
 {
-    if (len == 0 || len > SD_MAX_ID_LEN) {
-        return 0;
-    }
-    for (apr_size_t i = 0; i < len; ++i) {
-        unsigned char c = (unsigned char)id[i];
-        if (c < 0x21 || c > 0x7e) {
-            return 0;
-        }
-    }
-    return 1;
+    apr_size_t i = 0;
+
+    while (i < len && i < SD_MAX_ID_LEN
+           && (unsigned char)id[i] > 0x20 && (unsigned char)id[i] < 0x7f) ++i;
+    return len != 0 && i == len;
 }
 
 const char *sd_cookie_unsign(apr_pool_t *p, const char *value,
@@ -259,17 +254,6 @@ int sd_cookie_find_all(apr_pool_t *p, const char *header, const char *name,
     return n;
 }
 
-static int pair_is_any(const char *h, const pair_span *sp, const apr_array_header_t *names)
-{
-    for (int i = 0; i < names->nelts; ++i) {
-        const char *name = APR_ARRAY_IDX(names, i, const char *);
-        if (pair_is(h, sp, name, strlen(name))) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 const char *sd_cookie_strip_any(apr_pool_t *p, const char *header,
                                 const apr_array_header_t *names, const char **removed)
 {
@@ -289,7 +273,12 @@ const char *sd_cookie_strip_any(apr_pool_t *p, const char *header,
     out = apr_palloc(p, len + 1);
     gone = apr_palloc(p, 2 * len + 1); /* "; " may stand for one byte */
     while (next_pair(header, len, &pos, &sp)) {
-        if (pair_is_any(header, &sp, names)) {
+        int ours = 0;
+        for (int i = 0; i < names->nelts && !ours; ++i) {
+            const char *name = APR_ARRAY_IDX(names, i, const char *);
+            ours = pair_is(header, &sp, name, strlen(name));
+        }
+        if (ours) {
             apr_size_t s = sp.s, e = sp.e;
             while (s < e && is_ows(header[s])) ++s;
             while (e > s && is_ows(header[e - 1])) --e;
