@@ -327,14 +327,10 @@ const char *sd_cookie_strip_any(apr_pool_t *p, const char *header,
 
 char *sd_cookie_uri_encode(apr_pool_t *p, const char *s)
 {
-    apr_size_t n, o = 0;
+    apr_size_t n = s ? strlen(s) : 0, o = 0;
     char *out;
 
-    if (s == NULL) {
-        return NULL;
-    }
-    n = strlen(s);
-    if (n > (APR_SIZE_MAX - 1) / 3) {
+    if (s == NULL || n > (APR_SIZE_MAX - 1) / 3) {
         return NULL;
     }
     out = apr_palloc(p, n * 3 + 1);
