@@ -124,7 +124,7 @@ UNIT_DEPS_session := $(call unit_src,vault seal mac session_lock host_lock waite
   t/unit/fake/session_stubs.c t/unit/fake/fake_request.c
 UNIT_DEPS_vault := $(call unit_src,session seal mac username session_lock host_lock waiters store record json ring cookie) t/unit/fake/fake_backend.c \
   t/unit/fake/httpd_stubs.c t/unit/fake/session_stubs.c t/unit/fake/fake_request.c
-UNIT_DEPS_session_lock := $(call unit_src,waiters host_lock) t/unit/fake/fake_clock.c t/unit/fake/fake_lock_store.c \
+UNIT_DEPS_session_lock := $(call unit_src,waiters host_lock mac) t/unit/fake/fake_clock.c t/unit/fake/fake_lock_store.c \
   t/unit/fake/httpd_stubs.c t/unit/fake/fake_request.c
 
 .SECONDEXPANSION:

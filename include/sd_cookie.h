@@ -16,15 +16,8 @@
 typedef struct {
     const unsigned char *bytes; /* the secret as given (UTF-8), not NUL-bound */
     apr_size_t len;
-    sd_mac *keyed_mac;          /* keyed once, or NULL: below             */
+    sd_mac *keyed_mac;          /* sd_mac_create of bytes; NULL: signs nothing */
 } sd_secret;
-
-/* Keys the secret's HMAC once at start-up; an unprepared one works slower. */
-apr_status_t sd_cookie_secret_prepare(apr_pool_t *p, sd_secret *secret);
-
-/* HMAC-SHA256 of data: 1, or 0 when the secret is unusable or OpenSSL fails. */
-int sd_cookie_secret_mac(const sd_secret *secret, const void *data, apr_size_t len,
-                         unsigned char out[SD_MAC_LEN]);
 
 /* A fresh base64url ID from RAND_bytes, never a weaker source. */
 apr_status_t sd_cookie_new_id(char out[SD_SID_LEN + 1]);
@@ -38,19 +31,15 @@ const char *sd_cookie_unsign(apr_pool_t *p, const char *value,
                              const sd_secret *secrets, int nsecrets,
                              int *matched);
 
-/* The first cookie called `name` in a Cookie header, or NULL, with
- * jshttp/cookie's rules (trimmed, one pair of quotes stripped, URL-decoded
- * when it holds '%', kept raw if that fails), pairs split at ';' and, outside
- * a quoted value, at ", " (how httpd joins several Cookie lines). */
-const char *sd_cookie_find(apr_pool_t *p, const char *header,
-                           const char *name);
-
-/* Appends every cookie called `name` to out (const char *), decoded as
- * sd_cookie_find does; returns how many. */
+/* Appends every cookie called `name` in a Cookie header to out (const char *)
+ * and returns how many, with jshttp/cookie's rules (trimmed, one pair of
+ * quotes stripped, URL-decoded when it holds '%', kept raw if that fails),
+ * pairs split at ';' and, outside a quoted value, at ", " (how httpd joins
+ * several Cookie lines). */
 int sd_cookie_find_all(apr_pool_t *p, const char *header, const char *name,
                        apr_array_header_t *out);
 
-/* The header without the pairs sd_cookie_find would find for `names`
+/* The header without the pairs sd_cookie_find_all would find for `names`
  * (const char *); other pairs stay byte for byte (';' where a removed one
  * stood between), "" when nothing is left. *removed (if given) gets the
  * removed pairs joined with "; ", or NULL. */
@@ -70,8 +59,8 @@ typedef struct {
     const char *same_site; /* "Strict", "Lax", "None" or NULL               */
 } sd_cookie_attrs;
 
-/* Set-Cookie in express-session's attribute order (NULL attrs: none);
- * `value` is URL-encoded here. */
+/* Set-Cookie in express-session's attribute order, or NULL when name is
+ * NULL; `value` is URL-encoded here. */
 char *sd_cookie_header(apr_pool_t *p, const char *name, const char *value,
                        const sd_cookie_attrs *attrs);
 

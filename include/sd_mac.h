@@ -20,10 +20,6 @@ apr_status_t sd_mac_create(apr_pool_t *p, const void *key, apr_size_t len, sd_ma
 int sd_mac_compute(const sd_mac *m, const void *data, apr_size_t len,
                    unsigned char out[SD_MAC_LEN]);
 
-/* The same with a key not prepared (a context keyed, used and freed). */
-int sd_mac_once(const void *key, apr_size_t key_len, const void *data, apr_size_t len,
-                unsigned char out[SD_MAC_LEN]);
-
 /* out[0..out_len) = HKDF-SHA256 of secret[0..len) (any length, also 0)
  * with info and no salt. 1, or 0 when OpenSSL fails. */
 int sd_mac_hkdf(const void *secret, apr_size_t len, const char *info, unsigned char *out,

@@ -93,11 +93,10 @@ static void add_secret(const set_ctx *ctx, sd_config *conf, const char *value,
     secret = apr_array_push(conf->secrets);
     secret->bytes = (const unsigned char *)apr_pstrdup(ctx->pool, value);
     secret->len = strlen(value);
-    secret->keyed_mac = NULL;
-    if (sd_cookie_secret_prepare(ctx->pool, secret) != APR_SUCCESS) {
+    if (sd_mac_create(ctx->pool, secret->bytes, secret->len, &secret->keyed_mac) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ctx->server, SD_LOGNO(00104)
-                     "%s: OpenSSL could not key an HMAC context; signing will"
-                     " use the slower one-shot HMAC", ctx->name);
+                     "%s: OpenSSL could not key an HMAC context; nothing can be"
+                     " signed with this secret", ctx->name);
     }
 }
 

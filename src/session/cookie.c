@@ -38,24 +38,13 @@ apr_status_t sd_cookie_new_id(char out[SD_SID_LEN + 1])
     return APR_SUCCESS;
 }
 
-int sd_cookie_secret_mac(const sd_secret *secret, const void *data, apr_size_t len,
-                         unsigned char out[SD_MAC_LEN])
-{
-    if (secret == NULL || (secret->bytes == NULL && secret->len != 0)) {
-        return 0;
-    }
-    return secret->keyed_mac ? sd_mac_compute(secret->keyed_mac, data, len, out)
-                             : sd_mac_once(secret->bytes, secret->len, data, len, out);
-}
-
 static int compute_sig(const char *id, apr_size_t idlen,
                        const sd_secret *secret, char sig[SD_SIG_B64_BUF])
 {
     unsigned char mac[SD_MAC_LEN];
     apr_size_t len = 0;
-    int ok;
+    int ok = secret && sd_mac_compute(secret->keyed_mac, id, idlen, mac);
 
-    ok = sd_cookie_secret_mac(secret, id, idlen, mac);
     /* cookie-signature strips the padding of standard base64 (with '+' and
      * '/'), which a 32-byte MAC always has exactly one of. Stripped here, not
      * with APR_ENCODE_NOPADDING: APR 1.7.2 then also switches to the URL
@@ -66,14 +55,6 @@ static int compute_sig(const char *id, apr_size_t idlen,
     sig[SD_SIG_LEN] = '\0';
     OPENSSL_cleanse(mac, sizeof(mac));
     return ok;
-}
-
-apr_status_t sd_cookie_secret_prepare(apr_pool_t *p, sd_secret *secret)
-{
-    if (secret->bytes == NULL && secret->len != 0) {
-        return APR_EINVAL;
-    }
-    return sd_mac_create(p, secret->bytes, secret->len, &secret->keyed_mac);
 }
 
 char *sd_cookie_sign(apr_pool_t *p, const char *id, const sd_secret *secret)
@@ -90,16 +71,11 @@ char *sd_cookie_sign(apr_pool_t *p, const char *id, const sd_secret *secret)
  * where a space or control character would split or corrupt the command. */
 static int id_is_acceptable(const char *id, apr_size_t len)
 {
-    if (len == 0 || len > SD_MAX_ID_LEN) {
-        return 0;
-    }
-    for (apr_size_t i = 0; i < len; ++i) {
-        unsigned char c = (unsigned char)id[i];
-        if (c < 0x21 || c > 0x7e) {
-            return 0;
-        }
-    }
-    return 1;
+    apr_size_t i = 0;
+
+    while (i < len && i < SD_MAX_ID_LEN
+           && (unsigned char)id[i] > 0x20 && (unsigned char)id[i] < 0x7f) ++i;
+    return len != 0 && i == len;
 }
 
 const char *sd_cookie_unsign(apr_pool_t *p, const char *value,
@@ -140,17 +116,6 @@ const char *sd_cookie_unsign(apr_pool_t *p, const char *value,
     return NULL;
 }
 
-/* Reads one "%XX" at s[i] (bounded by n); returns the byte or -1. */
-static int escape_at(const char *s, apr_size_t n, apr_size_t i)
-{
-    unsigned char b;
-    if (i >= n || n - i < 3 || s[i] != '%'
-        || apr_decode_base16_binary(&b, s + i + 1, 2, APR_ENCODE_NONE, NULL) != APR_SUCCESS) {
-        return -1;
-    }
-    return b;
-}
-
 /* jansson's check: shortest-form UTF-8 of Unicode scalar values. */
 static int is_utf8(const char *s, apr_size_t n)
 {
@@ -177,8 +142,10 @@ static char *uri_decode(apr_pool_t *p, const char *s, apr_size_t n)
             continue;
         }
         for (; i < n && s[i] == '%'; i += 3) {
-            int c = escape_at(s, n, i);
-            if (c <= 0) {
+            unsigned char c;
+            if (n - i < 3
+                || apr_decode_base16_binary(&c, s + i + 1, 2, APR_ENCODE_NONE, NULL) != APR_SUCCESS
+                || c == 0) {
                 return NULL;
             }
             high |= c >= 0x80;
@@ -255,75 +222,36 @@ static int pair_is(const char *h, const pair_span *sp, const char *name, apr_siz
     return ke - ks == namelen && memcmp(h + ks, name, namelen) == 0;
 }
 
-static const char *find_next(apr_pool_t *p, const char *header, apr_size_t len,
-                             const char *name, apr_size_t namelen, apr_size_t *pos)
+int sd_cookie_find_all(apr_pool_t *p, const char *header, const char *name,
+                       apr_array_header_t *out)
 {
+    apr_size_t len = header ? strlen(header) : 0, namelen = name ? strlen(name) : 0, pos = 0;
     pair_span sp;
+    int n = 0;
 
-    while (*pos < len && next_pair(header, len, pos, &sp)) {
-        apr_size_t vs, ve;
-        const char *raw;
-        char *dec;
+    /* jshttp/cookie: a header shorter than "a=" holds nothing. */
+    while (name && len >= 2 && pos < len && next_pair(header, len, &pos, &sp)) {
+        apr_size_t vs = sp.eq + 1, ve = sp.e;
+        const char *raw, *dec;
 
         if (!pair_is(header, &sp, name, namelen)) {
             continue;
         }
-        vs = sp.eq + 1;
-        ve = sp.e;
         while (vs < ve && is_ows(header[vs])) ++vs;
         while (ve > vs && is_ows(header[ve - 1])) --ve;
         if (ve > vs && header[vs] == '"' && header[ve - 1] == '"') {
             /* jshttp strips one pair; a lone '"' is both ends of that
              * pair and yields the empty string. */
-            if (ve - vs == 1) {
-                return "";
-            }
             ++vs;
-            --ve;
+            ve = ve > vs ? ve - 1 : vs;
         }
         raw = apr_pstrmemdup(p, header + vs, ve - vs);
-        if (memchr(raw, '%', ve - vs) == NULL) {
-            return raw;
-        }
-        dec = uri_decode(p, raw, ve - vs);
+        dec = memchr(raw, '%', ve - vs) ? uri_decode(p, raw, ve - vs) : NULL;
         /* An occurrence that does not decode is kept raw. */
-        return dec ? dec : raw;
-    }
-    return NULL;
-}
-
-/* jshttp/cookie: a header shorter than "a=" holds nothing. */
-const char *sd_cookie_find(apr_pool_t *p, const char *header,
-                           const char *name)
-{
-    apr_size_t len = header ? strlen(header) : 0, pos = 0;
-
-    return name && len >= 2 ? find_next(p, header, len, name, strlen(name), &pos) : NULL;
-}
-
-int sd_cookie_find_all(apr_pool_t *p, const char *header, const char *name,
-                       apr_array_header_t *out)
-{
-    apr_size_t len = header ? strlen(header) : 0, pos = 0;
-    const char *v;
-    int n = 0;
-
-    while (name && len >= 2 && (v = find_next(p, header, len, name, strlen(name), &pos))) {
-        APR_ARRAY_PUSH(out, const char *) = v;
+        APR_ARRAY_PUSH(out, const char *) = dec ? dec : raw;
         ++n;
     }
     return n;
-}
-
-static int pair_is_any(const char *h, const pair_span *sp, const apr_array_header_t *names)
-{
-    for (int i = 0; i < names->nelts; ++i) {
-        const char *name = APR_ARRAY_IDX(names, i, const char *);
-        if (pair_is(h, sp, name, strlen(name))) {
-            return 1;
-        }
-    }
-    return 0;
 }
 
 const char *sd_cookie_strip_any(apr_pool_t *p, const char *header,
@@ -345,7 +273,12 @@ const char *sd_cookie_strip_any(apr_pool_t *p, const char *header,
     out = apr_palloc(p, len + 1);
     gone = apr_palloc(p, 2 * len + 1); /* "; " may stand for one byte */
     while (next_pair(header, len, &pos, &sp)) {
-        if (pair_is_any(header, &sp, names)) {
+        int ours = 0;
+        for (int i = 0; i < names->nelts && !ours; ++i) {
+            const char *name = APR_ARRAY_IDX(names, i, const char *);
+            ours = pair_is(header, &sp, name, strlen(name));
+        }
+        if (ours) {
             apr_size_t s = sp.s, e = sp.e;
             while (s < e && is_ows(header[s])) ++s;
             while (e > s && is_ows(header[e - 1])) --e;
@@ -394,14 +327,10 @@ const char *sd_cookie_strip_any(apr_pool_t *p, const char *header,
 
 char *sd_cookie_uri_encode(apr_pool_t *p, const char *s)
 {
-    apr_size_t n, o = 0;
+    apr_size_t n = s ? strlen(s) : 0, o = 0;
     char *out;
 
-    if (s == NULL) {
-        return NULL;
-    }
-    n = strlen(s);
-    if (n > (APR_SIZE_MAX - 1) / 3) {
+    if (s == NULL || n > (APR_SIZE_MAX - 1) / 3) {
         return NULL;
     }
     out = apr_palloc(p, n * 3 + 1);
@@ -425,27 +354,15 @@ char *sd_cookie_uri_encode(apr_pool_t *p, const char *s)
 char *sd_cookie_header(apr_pool_t *p, const char *name, const char *value,
                        const sd_cookie_attrs *attrs)
 {
-    sd_cookie_attrs none = { NULL, NULL, 0, 0, 0, 0, NULL };
     char date[APR_RFC822_DATE_LEN];
-    const char *enc;
-    int with_date = 0;
+    /* Only a time outside the calendar fails here; leaving Expires out then
+     * degrades to a browser-session cookie instead of a malformed header. */
+    int with_date = attrs->has_expires && apr_rfc822_date(date, attrs->expires) == APR_SUCCESS;
+    const char *enc = name ? sd_cookie_uri_encode(p, value ? value : "") : NULL;
 
-    if (name == NULL) {
-        return NULL;
-    }
-    if (attrs == NULL) {
-        attrs = &none;
-    }
-    enc = sd_cookie_uri_encode(p, value ? value : "");
     if (enc == NULL) {
         return NULL;
     }
-    /* Only a time outside the calendar fails here; leaving Expires out then
-     * degrades to a browser-session cookie instead of a malformed header. */
-    if (attrs->has_expires && apr_rfc822_date(date, attrs->expires) == APR_SUCCESS) {
-        with_date = 1;
-    }
-
     /* express-session's order; it never sends Max-Age, only Expires. */
     return apr_pstrcat(p, name, "=", enc,
                        attrs->domain ? "; Domain=" : "",

@@ -103,7 +103,7 @@ static const char *handle_with(apr_pool_t *p, const sd_secret *secret, const cha
 
     /* Truncated to 128 bits and in another context than the cookie's
      * signature, so a handle is never half of a valid cookie. */
-    if (!sd_cookie_secret_mac(secret, msg, strlen(msg), mac)) {
+    if (!sd_mac_compute(secret->keyed_mac, msg, strlen(msg), mac)) {
         return NULL;
     }
     apr_escape_hex(out, mac, HANDLE_LEN / 2, 0, NULL);

@@ -18,23 +18,6 @@ struct sd_mac {
  * pointer to something. */
 static const unsigned char empty = 0;
 
-static EVP_MAC_CTX *keyed_ctx(const void *key, apr_size_t len)
-{
-    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
-    OSSL_PARAM params[2];
-
-    /* The context holds its own reference to the algorithm. */
-    EVP_MAC_free(mac);
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
-    params[1] = OSSL_PARAM_construct_end();
-    if (ctx && !EVP_MAC_init(ctx, len ? key : &empty, len, params)) {
-        EVP_MAC_CTX_free(ctx);
-        ctx = NULL;
-    }
-    return ctx;
-}
-
 static apr_status_t free_mac(void *data)
 {
     sd_mac *m = data;
@@ -45,14 +28,22 @@ static apr_status_t free_mac(void *data)
 
 apr_status_t sd_mac_create(apr_pool_t *p, const void *key, apr_size_t len, sd_mac **out)
 {
+    EVP_MAC *mac;
     sd_mac *m;
+    OSSL_PARAM params[] = { OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+                            OSSL_PARAM_END };
 
     *out = NULL;
     if (key == NULL && len != 0) {
         return APR_EINVAL;
     }
+    mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
     m = apr_palloc(p, sizeof(*m));
-    if ((m->ctx = keyed_ctx(key, len)) == NULL) {
+    m->ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    /* The context holds its own reference to the algorithm. */
+    EVP_MAC_free(mac);
+    if (!m->ctx || !EVP_MAC_init(m->ctx, len ? key : &empty, len, params)) {
+        EVP_MAC_CTX_free(m->ctx);
         return APR_EGENERAL;
     }
     apr_pool_cleanup_register(p, m, free_mac, apr_pool_cleanup_null);
@@ -75,30 +66,19 @@ int sd_mac_compute(const sd_mac *m, const void *data, apr_size_t len,
     return ok;
 }
 
-int sd_mac_once(const void *key, apr_size_t key_len, const void *data, apr_size_t len,
-                unsigned char out[SD_MAC_LEN])
-{
-    sd_mac once = { key || !key_len ? keyed_ctx(key, key_len) : NULL };
-    int ok = sd_mac_compute(&once, data, len, out);
-    EVP_MAC_CTX_free(once.ctx);
-    return ok;
-}
-
 int sd_mac_hkdf(const void *secret, apr_size_t len, const char *info, unsigned char *out,
                 apr_size_t out_len)
 {
     EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
     EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-    OSSL_PARAM params[4];
-    int ok;
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0),
+        OSSL_PARAM_octet_string(OSSL_KDF_PARAM_KEY, (void *)(len ? secret : &empty), len),
+        OSSL_PARAM_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, strlen(info)),
+        OSSL_PARAM_END
+    };
+    int ok = ctx && EVP_KDF_derive(ctx, out, out_len, params) > 0;
 
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
-    params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-                                                  (void *)(len ? secret : &empty), len);
-    params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info,
-                                                  strlen(info));
-    params[3] = OSSL_PARAM_construct_end();
-    ok = ctx && EVP_KDF_derive(ctx, out, out_len, params) > 0;
     EVP_KDF_CTX_free(ctx);
     EVP_KDF_free(kdf);
     return ok;

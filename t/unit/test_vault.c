@@ -90,7 +90,7 @@ int main(void)
     sd_session_set_new(s, "isLoggedIn", json_true());
     sd_session_set_new(s, "username", json_string("alice"));
     TAP_OK(sd_session_commit(s) == SD_OK && (cookie = fake_cookie_of(r)) != NULL, "a new session gets a cookie");
-    id = sd_cookie_unsign(pool, sd_cookie_find(pool, cookie, "connect.sid"),
+    id = sd_cookie_unsign(pool, fake_cookie_find(pool, cookie, "connect.sid"),
                           (const sd_secret *)conf.secrets->elts, 1, NULL);
     key = key_of(pool, &vh, id);
     v = fake_backend_value(&f, 0, key);
@@ -118,7 +118,7 @@ int main(void)
     sd_session_set_new(s, "isLoggedIn", json_true());
     sd_session_commit(s);
     cookie = fake_cookie_of(r);
-    id = sd_cookie_unsign(pool, sd_cookie_find(pool, cookie, "connect.sid"),
+    id = sd_cookie_unsign(pool, fake_cookie_find(pool, cookie, "connect.sid"),
                           (const sd_secret *)conf.secrets->elts, 1, NULL);
     key = key_of(pool, &vh, id);
     {
@@ -150,7 +150,7 @@ int main(void)
     sd_session_set_new(s, "visitCount", json_integer(1));
     sd_session_commit(s);
     cookie = fake_cookie_of(r);
-    id = sd_cookie_unsign(pool, sd_cookie_find(pool, cookie, "connect.sid"),
+    id = sd_cookie_unsign(pool, fake_cookie_find(pool, cookie, "connect.sid"),
                           (const sd_secret *)conf.secrets->elts, 1, NULL);
     key = key_of(pool, &vh, id);
     TAP_OK(logged_in(pool, &rotated, cookie), "after a rotation, a session under the old secret's key is served");

@@ -41,7 +41,7 @@ sd_config fake_session_config(apr_pool_t *pool, sd_config_store_format format,
         sd_secret *sec = apr_array_push(secrets);
         sec->bytes = (const unsigned char *)list[i];
         sec->len = strlen(list[i]);
-        sec->keyed_mac = NULL;
+        sd_mac_create(pool, sec->bytes, sec->len, &sec->keyed_mac);
     }
     memset(&conf, 0, sizeof(conf));
     conf.secrets = secrets;
