@@ -39,6 +39,16 @@ sd_waiters *sd_waiters_create(apr_pool_t *pchild, int max_sessions)
     for (w->nfree = 0; w->nfree < size; ++w->nfree) {
         w->free[w->nfree] = &counts[w->nfree];
     }
+    /* Grown here to its most, then emptied: apr_hash keeps the entries
+     * and the buckets for reuse, so counting allocates nothing from pchild
+     * (not thread-safe) on the worker threads. */
+    for (int i = 0; i < size; ++i) {
+        counts[i].hash = (apr_uint64_t)i + 1;
+        apr_hash_set(w->counts, &counts[i].hash, sizeof(counts[i].hash), &counts[i]);
+    }
+    for (int i = 0; i < size; ++i) {
+        apr_hash_set(w->counts, &counts[i].hash, sizeof(counts[i].hash), NULL);
+    }
     return w;
 }
 
