@@ -187,10 +187,9 @@ static void unlock_one(sd_store *st, const sd_backend_call *call, const char *ke
     char *v = NULL;
     apr_size_t l = 0;
     apr_uint16_t f = 0;
-    sd_backend_result got = SD_BACKEND_DOWN;
-    if (usable(st, server)) {
-        got = ops->get(st->be->baton, server, call, key, &v, &l, &f);
-    }
+    sd_backend_result got = usable(st, server)
+                                ? ops->get(st->be->baton, server, call, key, &v, &l, &f)
+                                : SD_BACKEND_DOWN;
     if (got == SD_BACKEND_OK && l == len && memcmp(v, token, len) == 0) {
         got = ops->remove(st->be->baton, server, call, key);
     }
