@@ -1,10 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
-/* The health of a list of memcached servers, per child: a prober thread
- * checks each server on its own socket and publishes the verdict in shared
- * memory (a slot per server and probe settings), so all children stop and
- * resume using a server together; it cuts the client's sockets (io_guard)
- * of a frozen server, reads each server's item size limit, and calls back
- * when a server is usable again. */
+/* The health of a list of memcached servers: a prober thread per child
+ * publishes each verdict in shared memory, so all children stop and resume
+ * using a server together, and cuts a frozen server's client sockets. */
 #ifndef SD_HEALTH_H
 #define SD_HEALTH_H
 

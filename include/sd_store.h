@@ -138,7 +138,7 @@ sd_store_result sd_store_counter(sd_store *st, const sd_backend_call *call, cons
                                  apr_int32_t delta, apr_int64_t ttl_seconds,
                                  apr_uint32_t *value);
 
-/* The largest value every replica of `key` takes (NULL key: every server). */
+/* The largest value every replica of `key` takes. */
 apr_size_t sd_store_max_value(const sd_store *st, const char *key);
 
 #endif

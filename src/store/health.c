@@ -235,25 +235,21 @@ static int connect_probe(sd_health *h, server *srv)
 static int probe_once(sd_health *h, server *srv)
 {
     char reply[256];
-    if (!srv->sock) {
-        int ok = connect_probe(h, srv) && read_item_size_max(h, srv);
-        if (!ok) {
-            close_probe(srv);
-        }
-        return ok;
-    }
-    if (!send_all(srv, "version\r\n") || read_reply(srv, reply, sizeof(reply), "\r\n") <= 0) {
+    int version = srv->sock != NULL;
+    int ok = version ? send_all(srv, "version\r\n")
+                         && read_reply(srv, reply, sizeof(reply), "\r\n") > 0
+                       : connect_probe(h, srv) && read_item_size_max(h, srv);
+    if (!ok) {
         close_probe(srv);
-        return 0;
     }
-    if (strncmp(reply, "VERSION ", 8) != 0 && !srv->refusal_logged) {
+    else if (version && strncmp(reply, "VERSION ", 8) != 0 && !srv->refusal_logged) {
         srv->refusal_logged = 1;
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, h->s, SD_LOGNO(00211)
                      "memcached %s answers the probe's 'version' with '%.40s': a proxy or a"
                      " server that refuses the command; it counts as answering",
                      srv->cfg.name, reply);   /* httpd escapes the log line */
     }
-    return 1;
+    return ok;
 }
 
 static void check(sd_health *h, int i)

@@ -122,17 +122,15 @@ static void remember(sd_store *st, const sd_backend_call *call, const char *key,
                      int server, int tries)
 {
     hint *slot = NULL, *free_slot = NULL;
-    char tok[SD_STORE_TOKEN_MAX];
     if (!st->nhints || server >= 64 || strlen(key) >= SD_STORE_KEY_MAX
-        || (lock_key && strlen(lock_key) >= SD_STORE_KEY_MAX) || token_len >= sizeof(tok)) {
+        || (lock_key && strlen(lock_key) >= SD_STORE_KEY_MAX) || token_len >= SD_STORE_TOKEN_MAX) {
         return;
     }
-    memcpy(tok, token, token_len);
-    tok[token_len] = '\0';
     apr_thread_mutex_lock(st->hints_lock);
     for (int i = 0; i < st->nhints && !slot; ++i) {
         hint *h = &st->hints[i];
-        if (h->missing && strcmp(h->key, key) == 0 && strcmp(h->token, tok) == 0) {
+        if (h->missing && strcmp(h->key, key) == 0 && strlen(h->token) == token_len
+            && memcmp(h->token, token, token_len) == 0) {
             slot = h;
         }
         else if (!h->missing && !free_slot) {
@@ -143,7 +141,8 @@ static void remember(sd_store *st, const sd_backend_call *call, const char *key,
         slot = free_slot;
         apr_cpystrn(slot->key, key, sizeof(slot->key));
         apr_cpystrn(slot->lock_key, lock_key ? lock_key : "", sizeof(slot->lock_key));
-        memcpy(slot->token, tok, token_len + 1);
+        memcpy(slot->token, token, token_len);
+        slot->token[token_len] = '\0';
         slot->tries = tries;
     }
     if (slot) {
@@ -188,10 +187,9 @@ static void unlock_one(sd_store *st, const sd_backend_call *call, const char *ke
     char *v = NULL;
     apr_size_t l = 0;
     apr_uint16_t f = 0;
-    sd_backend_result got = SD_BACKEND_DOWN;
-    if (usable(st, server)) {
-        got = ops->get(st->be->baton, server, call, key, &v, &l, &f);
-    }
+    sd_backend_result got = usable(st, server)
+                                ? ops->get(st->be->baton, server, call, key, &v, &l, &f)
+                                : SD_BACKEND_DOWN;
     if (got == SD_BACKEND_OK && l == len && memcmp(v, token, len) == 0) {
         got = ops->remove(st->be->baton, server, call, key);
     }
@@ -289,9 +287,9 @@ static int accepted(sd_store *st, const sd_backend_call *call, const char *key,
            || st->validator.valid(st->validator.baton, call->pool, key, val, len, flags) != 0;
 }
 
-/* Which copies may be ranked (ok[i]): the validator is asked once per
- * distinct bytes, and not at all when all agree (their reader opens the
- * one returned anyway). Returns whether any is accepted. */
+/* Which copies may be ranked (ok[i]): the validator is asked only when the
+ * copies differ (their reader opens the one returned anyway). Returns
+ * whether any is accepted. */
 static int validate(sd_store *st, const sd_backend_call *call, const char *key, const copy *c,
                     int nc, int *ok)
 {
@@ -305,11 +303,7 @@ static int validate(sd_store *st, const sd_backend_call *call, const char *key, 
     }
     for (int i = 0; i < nc; ++i) {
         if (differ && ok[i]) {
-            int j = 0;
-            while (j < i && (c[j].res != SD_BACKEND_OK || !same_bytes(&c[i], &c[j]))) {
-                ++j;
-            }
-            ok[i] = j < i ? ok[j] : accepted(st, call, key, c[i].val, c[i].len, c[i].flags);
+            ok[i] = accepted(st, call, key, c[i].val, c[i].len, c[i].flags);
         }
         any |= ok[i];
     }
@@ -665,8 +659,8 @@ int sd_store_replay(sd_store *st, const sd_backend_call *call, int server,
     apr_pool_t *each;
     sd_backend_call one;
 
-    if (!st->nhints || server >= 64 || !sd_store_replay_pending(st, server)
-        || apr_pool_create(&each, call->pool) != APR_SUCCESS) {
+    /* Nothing is pending without hints, nor for a server past bit 63. */
+    if (!sd_store_replay_pending(st, server) || apr_pool_create(&each, call->pool) != APR_SUCCESS) {
         return 0;
     }
     one.pool = each;
@@ -710,16 +704,12 @@ int sd_store_replay(sd_store *st, const sd_backend_call *call, int server,
             }
         }
     }
-    if (!usable(st, server) || (stop && stop(stop_baton))) {
-        apr_thread_mutex_lock(st->hints_lock);
-        for (int i = 0; i < st->nhints; ++i) {
-            if (st->hints[i].missing & bit) {
-                st->pending |= bit;
-                break;
-            }
-        }
-        apr_thread_mutex_unlock(st->hints_lock);
+    /* Hints left by a stop or a new outage keep the server pending. */
+    apr_thread_mutex_lock(st->hints_lock);
+    for (int i = 0; i < st->nhints && !(st->pending & bit); ++i) {
+        st->pending |= st->hints[i].missing & bit;
     }
+    apr_thread_mutex_unlock(st->hints_lock);
     apr_pool_destroy(each);
     SD_STATS_ADD(st->stats, replayed, replayed);
     return replayed;
@@ -727,11 +717,11 @@ int sd_store_replay(sd_store *st, const sd_backend_call *call, int server,
 
 apr_size_t sd_store_max_value(const sd_store *st, const char *key)
 {
-    int t[SD_STORE_MAX_COPIES], n = key ? targets_for(st, key, t) : st->be->nservers;
-    apr_size_t overhead = (key ? strlen(key) : SD_STORE_KEY_MAX) + SD_STORE_ITEM_OVERHEAD, best = 0;
+    int t[SD_STORE_MAX_COPIES], n = targets_for(st, key, t);
+    apr_size_t overhead = strlen(key) + SD_STORE_ITEM_OVERHEAD, best = 0;
 
     for (int i = 0; i < n; ++i) {
-        apr_size_t limit = st->be->ops->item_size_max(st->be->baton, key ? t[i] : i);
+        apr_size_t limit = st->be->ops->item_size_max(st->be->baton, t[i]);
         apr_size_t room = limit > overhead ? limit - overhead : 0;
         if (i == 0 || room < best) {
             best = room;

@@ -33,15 +33,6 @@ json_t *sd_json_track(apr_pool_t *p, json_t *v)
  * rest reals, printed back by js_number(). */
 #define SD_JS_SAFE_INTEGER 9007199254740992.0 /* 2^53 */
 
-/* The range test must come before the cast: converting a double outside
- * json_int_t's range (a stored 1e300) is undefined behaviour (found by
- * fuzz/fuzz_json.c under UBSan). */
-static int is_safe_integer(double d)
-{
-    return d >= -SD_JS_SAFE_INTEGER && d <= SD_JS_SAFE_INTEGER
-           && d == (double)(json_int_t)d;
-}
-
 /* The reader: RFC 8259 as json_loadb reads it (an object or an array, UTF-8
  * without overlong forms or surrogates, "\u0000" in strings but not keys, a
  * repeated key's last value at its first place, nesting to SD_JSON_MAX_DEPTH)
@@ -250,7 +241,10 @@ static json_t *read_number(reader *r)
     if ((d == HUGE_VAL || d == -HUGE_VAL) && errno == ERANGE) {
         return fail(r, "real number overflow");
     }
-    return is_safe_integer(d) ? json_integer((json_int_t)d) : json_real(d);
+    /* The range test before the cast: casting a double outside json_int_t's
+     * range (a stored 1e300) is undefined behaviour (fuzz_json, UBSan). */
+    return d >= -SD_JS_SAFE_INTEGER && d <= SD_JS_SAFE_INTEGER && d == (double)(json_int_t)d
+           ? json_integer((json_int_t)d) : json_real(d);
 }
 
 /* An object or an array, r->s past its opening bracket. */
@@ -308,9 +302,6 @@ static json_t *read_container(reader *r, int object, int depth)
 
 static json_t *read_value(reader *r, int depth)
 {
-    static const struct { const char *word; size_t len; } words[] = {
-        { "true", 4 }, { "false", 5 }, { "null", 4 },
-    };
     const char *text;
     char *copy;
     size_t len;
@@ -336,14 +327,13 @@ static json_t *read_value(reader *r, int depth)
     case 't':
     case 'f':
     case 'n':
-        for (int i = 0; i < 3; ++i) {
-            if ((size_t)(r->end - r->s) >= words[i].len
-                && memcmp(r->s, words[i].word, words[i].len) == 0) {
-                r->s += words[i].len;
-                return i == 0 ? json_true() : i == 1 ? json_false() : json_null();
-            }
+        text = *r->s == 't' ? "true" : *r->s == 'f' ? "false" : "null";
+        len = strlen(text);
+        if ((size_t)(r->end - r->s) < len || memcmp(r->s, text, len) != 0) {
+            return fail(r, "invalid token");
         }
-        return fail(r, "invalid token");
+        r->s += len;
+        return *text == 't' ? json_true() : *text == 'f' ? json_false() : json_null();
     default:
         return read_number(r);
     }
@@ -373,8 +363,6 @@ json_t *sd_json_parse(apr_pool_t *p, const char *buf, apr_size_t len,
     }
     return p ? sd_json_track(p, v) : v;
 }
-
-/* ------------------------------------------------ JSON.stringify output */
 
 /* Where the next n bytes go, or NULL (out of memory, or failed before). */
 static char *room(sd_json_out *o, size_t n)
@@ -443,8 +431,9 @@ static void out_string(sd_json_out *o, const char *s, size_t n)
 
 size_t sd_json_js_number(double d, char out[SD_JSON_NUMBER_BUF])
 {
+    static const char zeros[] = "000000000000000000000";
     char sci[40], digits[20];
-    int k = 0, e, n, pos = 0;
+    int k = 0, n, pos = 0;
     const char *m;
 
     if (d != d || d - d != 0.0) {
@@ -481,64 +470,34 @@ size_t sd_json_js_number(double d, char out[SD_JSON_NUMBER_BUF])
     while (k > 1 && digits[k - 1] == '0') {
         --k;
     }
-    e = atoi(m + 1);
-    n = e + 1; /* the decimal point sits after n digits */
+    n = atoi(m + 1) + 1;   /* the decimal point sits after n digits */
     if (k <= n && n <= 21) {
-        memcpy(out + pos, digits, (size_t)k);
-        pos += k;
-        for (int i = 0; i < n - k; ++i) {
-            out[pos++] = '0';
-        }
+        pos += snprintf(out + pos, SD_JSON_NUMBER_BUF - 1, "%.*s%.*s", k, digits, n - k, zeros);
     }
     else if (0 < n && n <= 21) {
-        memcpy(out + pos, digits, (size_t)n);
-        pos += n;
-        out[pos++] = '.';
-        memcpy(out + pos, digits + n, (size_t)(k - n));
-        pos += k - n;
+        pos += snprintf(out + pos, SD_JSON_NUMBER_BUF - 1, "%.*s.%.*s", n, digits, k - n,
+                        digits + n);
     }
     else if (-6 < n && n <= 0) {
-        out[pos++] = '0';
-        out[pos++] = '.';
-        for (int i = 0; i < -n; ++i) {
-            out[pos++] = '0';
-        }
-        memcpy(out + pos, digits, (size_t)k);
-        pos += k;
+        pos += snprintf(out + pos, SD_JSON_NUMBER_BUF - 1, "0.%.*s%.*s", -n, zeros, k, digits);
     }
     else {
-        out[pos++] = digits[0];
-        if (k > 1) {
-            out[pos++] = '.';
-            memcpy(out + pos, digits + 1, (size_t)(k - 1));
-            pos += k - 1;
-        }
-        pos += snprintf(out + pos, SD_JSON_NUMBER_BUF - (size_t)pos, "e%c%d",
-                        n - 1 < 0 ? '-' : '+', n - 1 < 0 ? -(n - 1) : n - 1);
+        pos += snprintf(out + pos, SD_JSON_NUMBER_BUF - 1, "%c%s%.*se%c%d", digits[0],
+                        k > 1 ? "." : "", k - 1, digits + 1, n > 0 ? '+' : '-', abs(n - 1));
     }
-    out[pos] = '\0';
     return (size_t)pos;
 }
 
 /* A canonical array index ("0", "7", "42"; not "07" or "-1"), below 2^32-1:
- * JavaScript lists such keys first, in ascending numeric order. */
+ * JavaScript lists such keys first, in ascending numeric order. k is a
+ * jansson key, so a NUL follows its n bytes. */
 static int array_index(const char *k, size_t n, unsigned long long *out)
 {
-    unsigned long long v = 0;
-    if (n == 0 || n > 10 || (n > 1 && k[0] == '0')) {
+    if (n > 10 || (n > 1 && k[0] == '0') || digits(k, k + n) != k + n) {
         return 0;
     }
-    for (size_t i = 0; i < n; ++i) {
-        if (k[i] < '0' || k[i] > '9') {
-            return 0;
-        }
-        v = v * 10 + (unsigned long long)(k[i] - '0');
-    }
-    if (v >= 4294967295ULL) {
-        return 0;
-    }
-    *out = v;
-    return 1;
+    *out = strtoull(k, NULL, 10);
+    return *out < 4294967295ULL;
 }
 
 static void out_value(sd_json_out *o, const json_t *v, int depth);
@@ -616,26 +575,6 @@ static void out_members(sd_json_out *o, const json_t *obj, int indexed, const ch
     free(idx);
 }
 
-/* "%lld" without a formatter, which costs ten times more: every stored
- * session holds several. */
-static size_t int_text(json_int_t v, char out[SD_JSON_NUMBER_BUF])
-{
-    char digits[24];
-    size_t n = 0, o = 0;
-    unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
-    do {
-        digits[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0) {
-        out[o++] = '-';
-    }
-    while (n) {
-        out[o++] = digits[--n];
-    }
-    return o;
-}
-
 static void out_value(sd_json_out *o, const json_t *v, int depth)
 {
     char num[SD_JSON_NUMBER_BUF];
@@ -665,7 +604,7 @@ static void out_value(sd_json_out *o, const json_t *v, int depth)
         out_string(o, json_string_value(v), json_string_length(v));
         break;
     case JSON_INTEGER:
-        sd_json_out_put(o, num, int_text(json_integer_value(v), num));
+        sd_json_out_int(o, json_integer_value(v));
         break;
     case JSON_REAL:
         sd_json_out_put(o, num, sd_json_js_number(json_real_value(v), num));
@@ -695,25 +634,32 @@ void sd_json_out_value(sd_json_out *o, const json_t *v)
 
 void sd_json_out_string(sd_json_out *o, const char *s)
 {
-    size_t n = s ? strlen(s) : 0, c;
+    size_t n = s ? strlen(s) : 0, i = 0, c = 1;
     apr_uint32_t cp;
-    for (size_t i = 0; s && i < n; i += c) {
-        if (!(c = (unsigned char)s[i] < 0x80 ? 1
-                  : sd_json_utf8((const unsigned char *)s + i, (const unsigned char *)s + n, &cp))) {
-            s = NULL;
-        }
+    while (i < n && c) {
+        i += c = sd_json_utf8((const unsigned char *)s + i, (const unsigned char *)s + n, &cp);
     }
-    if (!s) {
+    if (!s || i < n) {
         o->failed = 1;   /* as json_string refuses it */
         return;
     }
     out_string(o, s, n);
 }
 
+/* "%lld" without a formatter, which costs ten times more: every stored
+ * session holds several. */
 void sd_json_out_int(sd_json_out *o, json_int_t v)
 {
-    char num[SD_JSON_NUMBER_BUF];
-    sd_json_out_put(o, num, int_text(v, num));
+    char num[SD_JSON_NUMBER_BUF], *w = num + sizeof(num);
+    unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--w = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) {
+        *--w = '-';
+    }
+    sd_json_out_put(o, w, (size_t)(num + sizeof(num) - w));
 }
 
 void sd_json_out_members(sd_json_out *o, const json_t *obj, int indexed, const char *const *skip)
