@@ -103,7 +103,6 @@ static apr_array_header_t *find_cookies(request_rec *r, const char *name)
     return found;
 }
 
-/* A cookie of our name that one of the secrets signed. */
 typedef struct {
     const char *id, *value;
     int matched;            /* the secret's index                          */

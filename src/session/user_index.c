@@ -279,7 +279,6 @@ static const char *text_member(const json_t *e, const char *name)
     return json_is_string(t) ? json_string_value(t) : "";
 }
 
-/* Whether `s` is a live session of `user`. */
 static int live_of(sd_session *s, const char *user)
 {
     const json_t *name = sd_session_get(s, "username");
