@@ -74,15 +74,12 @@ apr_time_t sd_session_saved(const sd_session *s);
  * record does not say "password" (nor, under Adopt, "express" or "none")
  * loads as a guest. */
 void sd_session_set_login(sd_session *s, const char *how);
-/* Whether the commit has just saved, for the first time, a session the
- * Express app wrote or logged in (so no index of the user's lists it). */
-int sd_session_adopted(const sd_session *s);
+/* Whether the commit has just saved a session no index of its user lists,
+ * for the caller to index after the lock is released: one the Express app
+ * wrote or logged in, or (then *rebuild_at is the save's time, else 0) a
+ * logged-in one whose user had no index. */
+int sd_session_to_index(const sd_session *s, apr_time_t *rebuild_at);
 
-/* When this request's commit wrote the session; 0 when it did not. */
-apr_time_t sd_session_written_at(const sd_session *s);
-/* Whether the commit has just saved a logged-in session whose user had no
- * index: the caller indexes it again, after the lock is released. */
-int sd_session_unindexed(const sd_session *s);
 /* The session was ended by other means: the commit only expires the cookie. */
 void sd_session_forget(sd_session *s);
 /* Releases the lock of a session that is not committed; NULL-safe. */

@@ -24,9 +24,8 @@ typedef struct {
 /* Adds the just-saved session `id` of `user`, created at `created`, with
  * the request's user agent and address. Beyond the bound or memcached's
  * item size the oldest logins are ended; one created before an end of all
- * the user's sessions is ended instead. `rebuild_at`: 0, or the save time
- * of a session whose save found no index (sd_session_unindexed), which a
- * new index records so that sessions saved before it are indexed again.
+ * the user's sessions is ended instead. A new index records `rebuild_at`
+ * (sd_session_to_index) so that sessions saved before it are indexed again.
  * Returns SD_OK, SD_REFUSED (a name the username rule refuses),
  * SD_UNAVAILABLE or SD_FAILED (logged). */
 sd_result sd_user_index_add(request_rec *r, const sd_vhost *v, const char *user, const char *id,

@@ -725,6 +725,8 @@ static int update_index(route_ctx *ctx)
 {
     request_rec *r = ctx->r;
     const char *id = sd_session_id(ctx->session);
+    apr_time_t rebuild_at = 0;
+
     if (ctx->logged_out && ctx->logged_out_id && ctx->v->rt.authn) {
         sd_user_index_remove(r, ctx->v, ctx->logged_out, ctx->logged_out_id);
     }
@@ -743,12 +745,10 @@ static int update_index(route_ctx *ctx)
             return HTTP_SERVICE_UNAVAILABLE;
         }
     }
-    else if (id && ctx->v->rt.authn
-             && (sd_session_adopted(ctx->session) || sd_session_unindexed(ctx->session))
+    else if (id && ctx->v->rt.authn && sd_session_to_index(ctx->session, &rebuild_at)
              && session_user(ctx)) {
         if (sd_user_index_add(r, ctx->v, session_user(ctx), id, sd_session_created(ctx->session),
-                              sd_session_unindexed(ctx->session)
-                              ? sd_session_written_at(ctx->session) : 0) != SD_OK) {
+                              rebuild_at) != SD_OK) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00424)
                           "a session express-session made (or one whose user's index"
                           " was gone) could not be added to its user's index; it cannot"

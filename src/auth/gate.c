@@ -75,14 +75,15 @@ static const char *session_user(request_rec *r, request_rec *top, const sd_vhost
         /* The Set-Cookie goes in err_headers_out, which survives a CGI's or
          * a backend's answer; a failed refresh leaves the session as stored. */
         sd_result rc = sd_session_commit(s);
+        apr_time_t rebuild_at = 0;
         if (rc == SD_ENDED) {
             /* Put back after a revoke: ended by this refresh. */
             known = "";
         }
-        else if (rc == SD_OK && (sd_session_unindexed(s) || sd_session_adopted(s))) {
+        else if (rc == SD_OK && sd_session_to_index(s, &rebuild_at)) {
             /* Indexed at its first save, so that a revoke finds it. */
             sd_user_index_add(top, v, known, sd_session_id(s), sd_session_created(s),
-                              sd_session_unindexed(s) ? sd_session_written_at(s) : 0);
+                              rebuild_at);
         }
         else if (rc != SD_OK) {
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, top, SD_LOGNO(00606)

@@ -30,8 +30,8 @@ struct sd_session {
     request_rec *r;
     const sd_vhost *v;
     const sd_config *conf;
-    int had_cookie;            /* the request carried our cookie name      */
-    int foreign;               /* ...naming a session of another realm     */
+    int had_cookie;            /* the request carried our cookie, not of
+                                  another realm: an end expires it         */
     const char *cookie_id;     /* ID from a validly signed cookie, or NULL */
     const char *cookie_value;  /* that cookie's decoded value             */
     const char *name;          /* sd_vault_name of the stored ID, made once */
@@ -48,13 +48,11 @@ struct sd_session {
     apr_int64_t gen;           /* the loaded copy's generation             */
     int is_new;
     int destroyed;
-    int committed;
-    int detached;              /* opened by ID: it never sends a cookie    */
+    int committed;             /* or opened by ID: it never sends a cookie */
     int adopted;               /* express-session wrote the loaded one     */
-    int written;               /* the commit wrote the loaded session      */
     const char *login;         /* how its login was verified, or NULL      */
     int unindexed;             /* saved while its user had no index        */
-    apr_time_t written_at;     /* when this request saved it               */
+    apr_time_t written_at;     /* when the commit wrote the loaded one     */
     sd_session_lock *lock;     /* held lock, or NULL                       */
 };
 
@@ -105,7 +103,6 @@ static apr_array_header_t *find_cookies(request_rec *r, const char *name)
     return found;
 }
 
-/* A cookie of our name that one of the secrets signed. */
 typedef struct {
     const char *id, *value;
     int matched;            /* the secret's index                          */
@@ -304,8 +301,8 @@ static sd_result open_stored(sd_session *s)
         return start_new(s);
     }
     m = sd_record_meta_read(rec);
-    s->foreign = is_foreign(s, rec, &m, &adopted);
-    if (s->foreign) {
+    if (is_foreign(s, rec, &m, &adopted)) {
+        s->had_cookie = 0;
         SD_STATS_INC(s->v->rt.stats, foreign_realm);
         return start_new(s);
     }
@@ -402,7 +399,7 @@ sd_result sd_session_open(request_rec *r, const sd_vhost *v, const char *id,
 {
     sd_session *s = *out = session_new(r, v, intent);
 
-    s->detached = 1;
+    s->committed = 1;
     if (!name_id(s, id)) {
         return start_new(s);
     }
@@ -563,18 +560,6 @@ static void add_set_cookie(sd_session *s, const char *domain, const char *value,
                    sd_cookie_header(r->pool, conf->cookie_name, value, &attrs));
 }
 
-/* Every save of the user's sessions meets the same unreadable index. */
-static void index_down_logged(sd_session *s)
-{
-    if (sd_log_due_each_minute(s->v->rt.index_down_log_next,
-                               (apr_uint32_t)apr_time_sec(s->r->request_time))) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, s->r, SD_LOGNO(00326)
-                      "the index of the session's user could not be read; the session is"
-                      " saved without checking that it is listed (logged at most once a"
-                      " minute per process)");
-    }
-}
-
 /* A logged-in session is saved only while its user's index lists it: a
  * revoke finds sessions through the index alone, so a copy put back after
  * its end would otherwise live on out of every revoke's reach. */
@@ -601,8 +586,15 @@ static sd_result check_listed(sd_session *s)
         return SD_OK;
     case SD_INDEX_DOWN:
         /* An index that cannot answer must not lock the user out of every
-         * save; a revoke and logout-others still fail closed on it. */
-        index_down_logged(s);
+         * save; a revoke and logout-others still fail closed on it. Every
+         * save of the user's sessions meets it: logged once a minute. */
+        if (sd_log_due_each_minute(s->v->rt.index_down_log_next,
+                                   (apr_uint32_t)apr_time_sec(r->request_time))) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00326)
+                          "the index of the session's user could not be read; the session"
+                          " is saved without checking that it is listed (logged at most"
+                          " once a minute per process)");
+        }
         return SD_OK;
     case SD_INDEX_UNLISTED:
         break;
@@ -631,9 +623,6 @@ static sd_result save(sd_session *s, apr_time_t lifetime, apr_time_t expires, ap
     sd_result rc;
     apr_int64_t ttl = ttl_until(expires, now);
     const char *key = s->is_new ? NULL : sd_vault_key(r->pool, s->v, s->id);
-
-    /* Every record we write says how its login was verified, a guest's
-     * "none", so that one without it is known to be an older version's. */
     sd_record_meta meta = { s->conf->realm, s->gen + 1, now, s->created, 0,
                             s->login ? s->login : SD_RECORD_LOGIN_NONE };
     sd_record_cookie_attrs cookie = cookie_attrs(s, lifetime, expires);
@@ -672,7 +661,6 @@ static sd_result save(sd_session *s, apr_time_t lifetime, apr_time_t expires, ap
         res = sd_vault_write(r, s->v, s->id, s->lock_key, value, len, &meta, ttl, s->old_key);
         if (res == SD_STORE_OK) {
             SD_STATS_INC(s->v->rt.stats, saved);
-            s->written = 1;
             s->written_at = now;
         }
     }
@@ -728,8 +716,7 @@ static int recheck_allows_write(sd_session *s)
 
 static void expire_cookies(sd_session *s)
 {
-    /* Another realm's cookie is not ours to expire. */
-    if (s->had_cookie && !s->foreign) {
+    if (s->had_cookie) {
         add_set_cookie(s, s->conf->cookie_domain, "", 1, apr_time_from_sec(0));
         if (s->conf->cookie_domain) {
             /* And the host-only one a browser may hold beside it (set
@@ -796,7 +783,7 @@ static sd_result commit_session(sd_session *s)
     sd_session_plan plan;
     sd_result rv;
 
-    if (s->committed || s->detached) {
+    if (s->committed) {
         /* A session opened by ID is another browser's: no cookie of it
          * goes to this one, and nothing but an end is written for it. */
         return SD_OK;
@@ -838,23 +825,21 @@ static sd_result commit_session(sd_session *s)
         expire_cookies(s);
         return SD_OK;
     }
-    if (plan.recheck && !recheck_allows_write(s)) {
-        plan.write = 0;
-        plan.send_cookie = plan.cookie_if_dropped;
+    /* SD_BUSY: the recheck found the lock held or the session changed. */
+    rv = !plan.write ? SD_OK : plan.recheck && !recheck_allows_write(s) ? SD_BUSY
+         : save(s, has_expiry ? (lifetime ? lifetime : expires - now) : 0, expires, now);
+    if (rv == SD_ENDED) {
+        expire_cookies(s);
+        return rv;
     }
-    if (plan.write && (rv = save(s, has_expiry ? (lifetime ? lifetime : expires - now) : 0,
-                                 expires, now)) != SD_OK) {
-        if (rv == SD_ENDED) {
-            expire_cookies(s);
-            return rv;
-        }
-        if (rv != SD_TOO_LARGE || !plan.may_drop) {
-            return rv;
-        }
-        /* A refresh that no longer fits (new cookie settings, a longer
+    if (rv == SD_BUSY || (rv == SD_TOO_LARGE && plan.may_drop)) {
+        /* Or a refresh that no longer fits (new cookie settings, a longer
          * count): the page is served without it, the stored session as is. */
         plan.write = 0;
         plan.send_cookie = plan.cookie_if_dropped;
+    }
+    else if (rv != SD_OK) {
+        return rv;
     }
     if (!plan.write) {
         /* Re-issued cookie without a write: keep the stored expiry. */
@@ -901,19 +886,10 @@ void sd_session_set_login(sd_session *s, const char *how)
     s->login = how;
 }
 
-int sd_session_unindexed(const sd_session *s)
+int sd_session_to_index(const sd_session *s, apr_time_t *rebuild_at)
 {
-    return s->unindexed && s->written;
-}
-
-apr_time_t sd_session_written_at(const sd_session *s)
-{
-    return s->written ? s->written_at : 0;
-}
-
-int sd_session_adopted(const sd_session *s)
-{
-    return s->adopted && s->written;
+    *rebuild_at = s->unindexed ? s->written_at : 0;
+    return s->written_at && (s->adopted || s->unindexed);
 }
 
 void sd_session_forget(sd_session *s)

@@ -28,7 +28,6 @@
 APLOG_USE_MODULE(sessiondemo);
 #endif
 
-#define INDEX_FLAGS_JSON 2
 /* An index outlives its sessions (each slides its own expiry without
  * touching the index): it lives this long from its last write. */
 #define INDEX_LIFETIME_SECONDS (400LL * 24 * 3600)
@@ -57,8 +56,6 @@ typedef struct {
     const char *old_key;     /* found under an older secret's key         */
     int found;
 } index_value;
-
-typedef enum { PEEK_LIVE, PEEK_GONE, PEEK_DOWN } peek_result;
 
 /* Every 500 of this unit is one of these: memory ran out (APR aborts on
  * that, so in practice jansson or OpenSSL did). */
@@ -135,8 +132,9 @@ static apr_time_t ms_member(const json_t *e, const char *name)
 }
 
 static sd_result read_index(request_rec *r, const sd_vhost *v, const index_name *n,
-                             sd_store_read_mode mode, const char *what, index_value *out)
+                             sd_store_read_mode mode, index_value *out)
 {
+    const char *what = *n->user ? "index of a user's sessions" : "count of indexed users";
     char *val = NULL;
     apr_size_t len = 0;
     apr_uint16_t flags = 0;
@@ -157,7 +155,7 @@ static sd_result read_index(request_rec *r, const sd_vhost *v, const index_name 
     case SD_STORE_OK:
         break;
     case SD_STORE_NOTFOUND:
-        if (unopenable && n->user && *n->user) {
+        if (unopenable && *n->user) {
             /* Counted as empty, it would make a revoke or logout-others
              * end nothing and report success: whoever altered it would
              * keep the sessions it lists alive. */
@@ -172,7 +170,7 @@ static sd_result read_index(request_rec *r, const sd_vhost *v, const index_name 
     default:
         return SD_UNAVAILABLE;
     }
-    if (flags != INDEX_FLAGS_JSON || len > INDEX_MAX_VALUE
+    if (flags != SD_VAULT_FLAGS_JSON || len > INDEX_MAX_VALUE
         || !(rec = sd_record_decode(r->pool, val, len, &err))) {
         /* Rebuilt from scratch by the next write: its sessions are still
          * alive, but no longer listed. */
@@ -206,7 +204,7 @@ static sd_result read_user_index(request_rec *r, const sd_vhost *v, const char *
                                  index_value *iv)
 {
     index_name n = name_of(r->pool, v, "index:", user);
-    return read_index(r, v, &n, SD_STORE_READ_ONLY, "index of a user's sessions", iv);
+    return read_index(r, v, &n, SD_STORE_READ_ONLY, iv);
 }
 
 static sd_result write_index(request_rec *r, const sd_vhost *v, const index_name *n,
@@ -281,7 +279,6 @@ static const char *text_member(const json_t *e, const char *name)
     return json_is_string(t) ? json_string_value(t) : "";
 }
 
-/* Whether `s` is a live session of `user`. */
 static int live_of(sd_session *s, const char *user)
 {
     const json_t *name = sd_session_get(s, "username");
@@ -289,22 +286,23 @@ static int live_of(sd_session *s, const char *user)
            && strcmp(json_string_value(name), user) == 0;
 }
 
-/* Whether the entry's session is alive, logged in and still `user`'s, and
- * when it was last written. */
-static peek_result peek(request_rec *r, const sd_vhost *v, const char *user, const char *id,
-                        apr_time_t *saved, apr_time_t *created)
+/* SD_OK when the entry's session is alive, logged in and still `user`'s
+ * (with when it was created and last written), SD_NOT_FOUND when not,
+ * SD_UNAVAILABLE when it cannot be read now. */
+static sd_result peek(request_rec *r, const sd_vhost *v, const char *user, const char *id,
+                      apr_time_t *saved, apr_time_t *created)
 {
     sd_session *s;
 
     if (sd_session_open(r, v, id, SD_SESSION_READ, &s) != SD_OK) {
-        return PEEK_DOWN;
+        return SD_UNAVAILABLE;
     }
     if (!live_of(s, user) || !json_is_true(sd_session_get(s, "isLoggedIn"))) {
-        return PEEK_GONE;
+        return SD_NOT_FOUND;
     }
     *saved = sd_session_saved(s);
     *created = sd_session_created(s);
-    return PEEK_LIVE;
+    return SD_OK;
 }
 
 /* Ends one session under its lock, waited for or (`try_only`, making room
@@ -372,7 +370,7 @@ static apr_array_header_t *prune(request_rec *r, const sd_vhost *v, const char *
         const char *id = json_string_value(json_object_get(e, "id"));
         apr_time_t saved = 0, created = 0;
         if ((drop && apr_hash_get(drop, id, APR_HASH_KEY_STRING))
-            || peek(r, v, user, id, &saved, &created) == PEEK_GONE) {
+            || peek(r, v, user, id, &saved, &created) == SD_NOT_FOUND) {
             continue;
         }
         *(kept_entry *)apr_array_push(kept)
@@ -403,8 +401,8 @@ static void count_users(request_rec *r, const sd_vhost *v, int delta)
     if (!n.key || lock_index(r, v, &n, SD_LOCK_TRY, &lock) != SD_OK) {
         return;
     }
-    if (read_index(r, v, &n, lock ? SD_STORE_LOCKED : SD_STORE_READ_ONLY,
-                   "count of indexed users", &iv) == SD_OK && still_trusted(r, lock)) {
+    if (read_index(r, v, &n, lock ? SD_STORE_LOCKED : SD_STORE_READ_ONLY, &iv) == SD_OK
+        && still_trusted(r, lock)) {
         json_int_t users = iv.users + delta;
         write_index(r, v, &n, &iv, "users",
                     sd_json_track(r->pool, json_integer(users < 0 ? 0 : users)));
@@ -419,7 +417,7 @@ sd_result sd_user_index_users(request_rec *r, const sd_vhost *v, apr_int64_t *co
     sd_result rc;
 
     *count = 0;
-    if ((rc = read_index(r, v, &n, SD_STORE_LOOK, "count of indexed users", &iv)) == SD_OK) {
+    if ((rc = read_index(r, v, &n, SD_STORE_LOOK, &iv)) == SD_OK) {
         *count = iv.users;
     }
     return rc;
@@ -488,7 +486,7 @@ static sd_result rewrite(request_rec *r, const sd_vhost *v, const char *user, ap
     const char *add_id = add ? json_string_value(json_object_get(add, "id")) : NULL;
     sd_session_lock *lock = NULL;
     index_value iv;
-    apr_array_header_t *kept = NULL;
+    apr_array_header_t *kept;
     size_t before;
     sd_result rc;
     int failed = 0;
@@ -499,24 +497,21 @@ static sd_result rewrite(request_rec *r, const sd_vhost *v, const char *user, ap
     if ((rc = lock_index(r, v, &n, SD_LOCK_WAIT, &lock)) != SD_OK) {
         return rc;
     }
-    rc = read_index(r, v, &n, lock ? SD_STORE_LOCKED : SD_STORE_READ_ONLY,
-                    "index of a user's sessions", &iv);
-    if (rc == SD_OK && !iv.found && !add && !end_before) {
-        /* A logout of a user without an index: nothing to drop, and no
+    rc = read_index(r, v, &n, lock ? SD_STORE_LOCKED : SD_STORE_READ_ONLY, &iv);
+    if (rc != SD_OK || (!iv.found && !add && !end_before)) {
+        /* Or a logout of a user without an index: nothing to drop, and no
          * index made for it. */
         sd_session_lock_release(lock);
-        return SD_OK;
+        return rc;
     }
-    if (rc == SD_OK) {
-        kept = prune(r, v, user, iv.sessions, drop);
-    }
+    kept = prune(r, v, user, iv.sessions, drop);
     before = json_array_size(iv.sessions);
-    if (rc == SD_OK && !iv.found && rebuild_at) {
+    if (!iv.found && rebuild_at) {
         /* Lost (evicted, deleted, a node restarted): the sessions saved
          * before this are re-added at their next save, not ended. */
         iv.rebuilt = rebuild_at;
     }
-    if (rc == SD_OK && end_before) {
+    if (end_before) {
         /* A login indexed between the end's read of the index and this
          * write was made before the end: it goes too. */
         for (int i = 0; i < kept->nelts;) {
@@ -539,7 +534,7 @@ static sd_result rewrite(request_rec *r, const sd_vhost *v, const char *user, ap
      * the longest a login can be between its save and its entry (the
      * index's lock waited for and held), so a clock running ahead refuses
      * no more than that. */
-    if (rc == SD_OK && add_id && add_created && add_created < iv.ended_before
+    if (add_id && add_created && add_created < iv.ended_before
         && add_created > iv.ended_before - apr_time_from_msec(v->conf->lock_wait_ms)
                          - apr_time_from_sec(v->conf->lock_ttl + 1)
         && !(iv.ended_keep && strcmp(iv.ended_keep, add_id) == 0)) {
@@ -547,10 +542,10 @@ static sd_result rewrite(request_rec *r, const sd_vhost *v, const char *user, ap
                       "a login of user '%s' made before their sessions were ended is"
                       " ended too", ap_escape_logitem(r->pool, user));
         end_session(r, v, user, add_id, 0, 0);
-        add_id = NULL;
-        rc = SD_UNAVAILABLE;
+        sd_session_lock_release(lock);
+        return SD_UNAVAILABLE;
     }
-    if (rc == SD_OK && add_id) {
+    if (add_id) {
         while (kept->nelts >= v->conf->max_user_sessions
                && evict_oldest(r, v, user, kept, NULL, lock, apr_psprintf(r->pool,
                                "more than %" APR_INT64_T_FMT " sessions (SessionDemoMaxSessionsPerUser)",
@@ -565,31 +560,23 @@ static sd_result rewrite(request_rec *r, const sd_vhost *v, const char *user, ap
         *(kept_entry *)apr_array_push(kept)
             = (kept_entry){ add, add_id, add_created ? add_created : apr_time_now(), 0 };
     }
-    while (rc == SD_OK) {
+    /* memcached's item size (-I) bounds the index too; only a login makes
+     * room (an end or a logout never ends anything for it). */
+    do {
         json_t *list = sd_json_track(r->pool, json_array());
-        if (!still_trusted(r, lock)) {
-            rc = SD_UNAVAILABLE;
-            break;
-        }
         for (int i = 0; i < kept->nelts; ++i) {
             json_array_append(list, ((kept_entry *)kept->elts)[i].e);
         }
-        rc = write_index(r, v, &n, &iv, "sessions", list);
-        if (rc != SD_TOO_LARGE) {
-            break;
-        }
-        /* memcached's item size (-I) bounds the index too; only a login
-         * makes room (an end or a logout never ends anything for it). */
-        if (!add_id || !evict_oldest(r, v, user, kept, add_id, lock,
-                                     "the index would exceed memcached's item size")) {
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00514)
-                          "the index of user '%s' does not fit memcached's item size",
-                          ap_escape_logitem(r->pool, user));
-            rc = SD_UNAVAILABLE;
-        }
-        else {
-            rc = SD_OK;
-        }
+        rc = still_trusted(r, lock) ? write_index(r, v, &n, &iv, "sessions", list)
+                                    : SD_UNAVAILABLE;
+    } while (rc == SD_TOO_LARGE && add_id
+             && evict_oldest(r, v, user, kept, add_id, lock,
+                             "the index would exceed memcached's item size"));
+    if (rc == SD_TOO_LARGE) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00514)
+                      "the index of user '%s' does not fit memcached's item size",
+                      ap_escape_logitem(r->pool, user));
+        rc = SD_UNAVAILABLE;
     }
     sd_session_lock_release(lock);
     if (rc == SD_OK && (before != 0) != (kept->nelts != 0)) {
@@ -650,11 +637,11 @@ sd_result sd_user_index_list(request_rec *r, const sd_vhost *v, const char *user
     json_array_foreach(iv.sessions, i, e) {
         const char *id = json_string_value(json_object_get(e, "id"));
         apr_time_t saved = 0, created = 0;
-        peek_result pr = peek(r, v, user, id, &saved, &created);
-        if (pr != PEEK_LIVE) {
-            if (pr == PEEK_DOWN) {
-                return SD_UNAVAILABLE;
-            }
+        sd_result pr = peek(r, v, user, id, &saved, &created);
+        if (pr == SD_UNAVAILABLE) {
+            return pr;
+        }
+        if (pr != SD_OK) {
             continue;
         }
         sd_user_index_entry *out = apr_array_push(*entries);
