@@ -812,7 +812,7 @@ static const route *find_route(route_ctx *ctx, const char *base, int *refusal)
         return NULL;
     }
     if (match->method == M_POST && ctx->conf->check_origin
-        && sd_http_cross_origin(r, ctx->conf, &why)) {
+        && sd_http_cross_origin(r, ctx->conf, 0, &why)) {
         SD_STATS_INC(ctx->v->rt.stats, origin_refused);
         ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00417)
                       "cross-origin %s %s refused (%s)", r->method,
