@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 — mod_sessiondemo, see LICENSE */
 /* HTTP plumbing shared by the handlers: form bodies, the cross-site check,
  * and the one path every reply takes, built in full before anything goes
- * out. Knows requests, never the session or memcached. */
+ * out. */
 #ifndef SD_HTTP_H
 #define SD_HTTP_H
 
@@ -31,15 +31,10 @@ int sd_http_is_secure(request_rec *r, const sd_config *conf);
 int sd_http_read_form(request_rec *r, const sd_config *conf, apr_table_t **form);
 
 /* Whether an unsafe request comes from another site (and *why, for the
- * log): Sec-Fetch-Site, then Origin, against this request's own origin and
- * SessionDemoTrustedOrigin. */
-int sd_http_cross_origin(request_rec *r, const sd_config *conf, const char **why);
-
-/* Whether a request proves it comes from this site's own pages, as an
- * admin action must: an Origin of this server (not SessionDemoTrustedOrigin)
- * or Sec-Fetch-Site: same-origin, and nothing that says otherwise; else
- * *why says what failed or was missing. */
-int sd_http_same_origin_proven(request_rec *r, const sd_config *conf, const char **why);
+ * log): Sec-Fetch-Site, then Origin (or Referer), against this server's
+ * names and SessionDemoTrustedOrigin. An admin action (admin) must prove
+ * its origin: an Origin of this server or Sec-Fetch-Site: same-origin. */
+int sd_http_cross_origin(request_rec *r, const sd_config *conf, int admin, const char **why);
 
 /* The request the client sent: subrequests and internal redirects share its
  * headers (its cookie) and the gate's verdict on it. */
@@ -52,11 +47,10 @@ const char *sd_http_csp(apr_pool_t *p, const char *style_source);
 /* The HTTP status that answers a lower unit's result: OK for SD_OK. */
 int sd_http_status(sd_result rc);
 
-/* The reply builders return OK, for a route to return. */
+/* The reply builders return OK, for a route to return; a JSON body that
+ * cannot be encoded becomes a 500 (logged). */
 int sd_http_text(sd_http_reply *out, int status, const char *text);
 int sd_http_redirect(sd_http_reply *out, const char *location);
-
-/* The body as JSON; a 500 if it cannot be encoded (logged). */
 int sd_http_json(request_rec *r, sd_http_reply *out, int status, const json_t *body);
 
 /* Sends the reply with no-store, the CSP, the framing and sniffing headers,

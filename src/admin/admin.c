@@ -55,7 +55,7 @@ static const char *refusal(request_rec *r, const sd_vhost *v, int *status)
         return "an admin action needs an authenticated user (AuthType and Require user on"
                " this page)";
     }
-    if (!sd_http_same_origin_proven(r, v->conf, &why)) {
+    if (sd_http_cross_origin(r, v->conf, 1, &why)) {
         ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00507)
                       "revoke by %s refused: not from this site's own page (%s)",
                       ap_escape_logitem(r->pool, r->user), ap_escape_logitem(r->pool, why));

@@ -154,28 +154,31 @@ static int is_own_origin(request_rec *r, const sd_config *conf, const char *orig
  * sends none of them is no browser that can be tricked into a request:
  * with SameSite Lax or Strict a browser would not even send the cookie
  * cross-site, so it passes; with None, or no SameSite at all (which
- * Firefox and Safari treat as None), it is refused. */
-int sd_http_cross_origin(request_rec *r, const sd_config *conf, const char **why)
+ * Firefox and Safari treat as None), it is refused. For an admin action
+ * such a client may be a same-host reverse proxy passing anyone's request
+ * on: only a positive proof of the page's own origin counts. */
+int sd_http_cross_origin(request_rec *r, const sd_config *conf, int admin, const char **why)
 {
     const char *fetch_site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
     const char *origin = apr_table_get(r->headers_in, "Origin");
     const char *source = "Origin";
 
     if (fetch_site && strcasecmp(fetch_site, "same-origin") != 0
-        && strcasecmp(fetch_site, "none") != 0) {
+        && (admin || strcasecmp(fetch_site, "none") != 0)) {
         *why = apr_pstrcat(r->pool, "Sec-Fetch-Site: ", fetch_site, NULL);
         return 1;
     }
     if (!origin) {
-        const char *referer = apr_table_get(r->headers_in, "Referer");
+        const char *referer = admin ? NULL : apr_table_get(r->headers_in, "Referer");
         if (!referer) {
-            /* Sec-Fetch-Site same-origin or none alone, or no browser. */
-            if (fetch_site || conf->cookie_same_site == SD_SAME_SITE_LAX
-                || conf->cookie_same_site == SD_SAME_SITE_STRICT) {
+            /* Sec-Fetch-Site same-origin (or none) alone, or no browser. */
+            if (fetch_site || (!admin && (conf->cookie_same_site == SD_SAME_SITE_LAX
+                                          || conf->cookie_same_site == SD_SAME_SITE_STRICT))) {
                 return 0;
             }
-            *why = "no Origin, Referer or Sec-Fetch-Site, and the cookie is not SameSite"
-                   " Lax or Strict";
+            *why = admin ? "neither an Origin of this server nor Sec-Fetch-Site: same-origin"
+                         : "no Origin, Referer or Sec-Fetch-Site, and the cookie is not SameSite"
+                           " Lax or Strict";
             return 1;
         }
         source = "Referer";
@@ -187,41 +190,15 @@ int sd_http_cross_origin(request_rec *r, const sd_config *conf, const char **why
     if (is_own_origin(r, conf, origin)) {
         return 0;
     }
-    for (int i = 0; conf->trusted_origins && i < conf->trusted_origins->nelts; ++i) {
+    /* SessionDemoTrustedOrigin trusts other sites' forms with the app's
+     * routes, never with an admin action. */
+    for (int i = 0; !admin && conf->trusted_origins && i < conf->trusted_origins->nelts; ++i) {
         if (strcasecmp(origin, APR_ARRAY_IDX(conf->trusted_origins, i, const char *)) == 0) {
             return 0;
         }
     }
     *why = apr_pstrcat(r->pool, source, " ", origin, " is not this server's", NULL);
     return 1;
-}
-
-/* A request without these headers is no browser tricked by another site,
- * but it may be a same-host reverse proxy passing anyone's request on: for
- * an admin action only a positive proof of the page's own origin counts. */
-int sd_http_same_origin_proven(request_rec *r, const sd_config *conf, const char **why)
-{
-    const char *fetch_site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
-    const char *origin = apr_table_get(r->headers_in, "Origin");
-
-    if (fetch_site && strcasecmp(fetch_site, "same-origin") != 0) {
-        *why = apr_pstrcat(r->pool, "Sec-Fetch-Site: ", fetch_site, NULL);
-        return 0;
-    }
-    if (origin) {
-        /* Not SessionDemoTrustedOrigin: that trusts other sites' forms
-         * with the app's routes, never with an admin action. */
-        if (is_own_origin(r, conf, origin)) {
-            return 1;
-        }
-        *why = apr_pstrcat(r->pool, "Origin ", origin, " is not this server's", NULL);
-        return 0;
-    }
-    if (fetch_site) {
-        return 1;
-    }
-    *why = "neither an Origin of this server nor Sec-Fetch-Site: same-origin";
-    return 0;
 }
 
 const char *sd_http_csp(apr_pool_t *p, const char *style_source)

@@ -33,6 +33,8 @@ typedef struct {
     const sd_config *conf;
     sd_session_intent intent; /* the route's, for the lazy load */
     sd_session *session;      /* loaded on first use */
+    apr_table_t *form;        /* a ROUTE_FORM route's body */
+    const char *user;         /* a ROUTE_USER route's logged-in user */
     const char *logged_in_as; /* a login to index once the session is saved */
     const char *logged_out;   /* a logout to drop from the index, and... */
     const char *logged_out_id;
@@ -46,6 +48,11 @@ typedef int (*route_fn)(route_ctx *ctx, sd_http_reply *out);
 
 #define ROUTE_SESSION 1 /* the session is loaded before the route runs */
 #define ROUTE_JSON 2    /* it answers JSON, errors too */
+#define ROUTE_FORM 4    /* its form is read first (another POST's body is discarded) */
+#define ROUTE_USER 8    /* for a logged-in user: a guest is sent to the login page, */
+#define ROUTE_BACK 16   /* ... and back here after it, */
+#define ROUTE_401 32    /* ... or answered 401 */
+#define ROUTE_INDEX 64  /* as ROUTE_USER, for a user's sessions: the name, real passwords */
 
 typedef struct {
     const char *path;
@@ -84,19 +91,29 @@ static int load_session(route_ctx *ctx)
                                                          &ctx->session));
 }
 
-static int is_logged_in(route_ctx *ctx)
+static int is_logged_in(sd_session *s)
 {
-    return json_is_true(sd_session_get(ctx->session, "isLoggedIn"));
+    return json_is_true(sd_session_get(s, "isLoggedIn"));
 }
 
-static json_t *view_user(route_ctx *ctx, int logged_in)
+/* The logged-in user's name, or NULL. */
+static const char *user_of(sd_session *s)
+{
+    const json_t *name = sd_session_get(s, "username");
+    return is_logged_in(s) && json_is_string(name) ? json_string_value(name) : NULL;
+}
+
+/* A page's view model, with the user. */
+static json_t *page_view(route_ctx *ctx, int logged_in)
 {
     sd_session *s = ctx->session;
-    json_t *user;
+    json_t *view = sd_json_track(ctx->r->pool, json_object()), *user;
 
     if (!logged_in) {
-        return json_pack("{s:s,s:b,s:n,s:i}", "name", "Guest", "isLoggedIn", 0, "loginTime",
-                         "visitCount", 0);
+        json_object_set_new(view, "user", json_pack("{s:s,s:b,s:n,s:i}", "name", "Guest",
+                                                    "isLoggedIn", 0, "loginTime", "visitCount",
+                                                    0));
+        return view;
     }
     /* Shared, not copied: the view only reads them. */
     user = json_object();
@@ -105,14 +122,7 @@ static json_t *view_user(route_ctx *ctx, int logged_in)
     json_object_set(user, "loginTime", (json_t *)sd_session_get(s, "loginTime"));
     json_object_set_new(user, "visitCount",
                         json_integer(json_integer_value(sd_session_get(s, "visitCount"))));
-    return user;
-}
-
-/* A page's view model, with the user. */
-static json_t *page_view(route_ctx *ctx, int logged_in)
-{
-    json_t *view = sd_json_track(ctx->r->pool, json_object());
-    json_object_set_new(view, "user", view_user(ctx, logged_in));
+    json_object_set_new(view, "user", user);
     return view;
 }
 
@@ -120,7 +130,7 @@ static json_t *page_view(route_ctx *ctx, int logged_in)
 
 static int route_home(route_ctx *ctx, sd_http_reply *out)
 {
-    int logged_in = is_logged_in(ctx);
+    int logged_in = is_logged_in(ctx->session);
     json_t *view = page_view(ctx, logged_in);
     const json_t *flash;
 
@@ -233,22 +243,16 @@ static int back_to_login(route_ctx *ctx, sd_http_reply *out, const char *next, c
 static int route_login(route_ctx *ctx, sd_http_reply *out)
 {
     request_rec *r = ctx->r;
-    apr_table_t *form;
-    const char *username, *password, *next, *client = NULL;
-    json_t *flash, *username_json;
+    const char *username = apr_table_get(ctx->form, "username");
+    const char *password = apr_table_get(ctx->form, "password"), *client = NULL;
+    /* Where a gated page sent the user from (AuthType sessiondemo): only a
+     * path of this server, kept across a failed attempt. */
+    const char *next = sd_next_path_check(r->pool, apr_table_get(ctx->form, "next"));
     sd_session *s;
     sd_username_verdict verdict;
     sd_result checked;
-    int rc = sd_http_read_form(ctx->r, ctx->conf, &form);
+    int rc;
 
-    if (rc != OK) {
-        return rc;
-    }
-    username = apr_table_get(form, "username");
-    password = apr_table_get(form, "password");
-    /* Where a gated page sent the user from (AuthType sessiondemo): only a
-     * path of this server, kept across a failed attempt. */
-    next = sd_next_path_check(r->pool, apr_table_get(form, "next"));
     if (!username || !*username || !password || !*password) {
         return back_to_login(ctx, out, next, "/login?error=1");
     }
@@ -275,12 +279,6 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
         char *lowered = apr_pstrdup(r->pool, username);
         ap_str_tolower(lowered);
         username = lowered;
-    }
-    username_json = sd_json_track(r->pool, json_string(username));
-    if (!username_json) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00414)
-                      "username is not valid UTF-8");
-        return HTTP_BAD_REQUEST;
     }
     if (ctx->v->rt.throttle && ctx->v->rt.store
         && (rc = throttle_check(ctx, username, &client)) != OK) {
@@ -310,43 +308,19 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
      * login is never one where passwords are checked. */
     sd_session_set_login(s, ctx->v->rt.authn ? SD_RECORD_LOGIN_PASSWORD : SD_RECORD_LOGIN_DEMO);
     sd_session_set_new(s, "isLoggedIn", json_true());
-    sd_session_set_new(s, "username", json_incref(username_json));
+    sd_session_set_new(s, "username", json_string(username));
     sd_session_set_new(s, "loginTime",
                        json_string(sd_record_iso8601_format(r->pool, apr_time_now())));
     sd_session_set_new(s, "visitCount", json_integer(0));
-    flash = json_object();
-    json_object_set_new(flash, "type", json_string("success"));
-    json_object_set_new(flash, "message",
-                        json_string(apr_pstrcat(r->pool, "Welcome, ", username, "!", NULL)));
-    sd_session_set_new(s, "flash", flash);
+    sd_session_set_new(s, "flash", json_pack("{s:s,s:s}", "type", "success", "message",
+                                             apr_pstrcat(r->pool, "Welcome, ", username, "!",
+                                                         NULL)));
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00407)
                   "user '%s' logged in", ap_escape_logitem(r->pool, username));
     /* In demo mode anyone can log in as anyone: an index would show them
      * each other's devices and let them end each other's sessions. */
     ctx->logged_in_as = ctx->v->rt.authn ? username : NULL;
     return sd_http_redirect(out, next ? next : app_url(ctx, "/"));
-}
-
-/* The session list needs real passwords (see route_login); in demo mode
- * its routes answer 503 with a line saying so. */
-static int refuse_demo_mode(route_ctx *ctx)
-{
-    if (ctx->v->rt.authn) {
-        return 0;
-    }
-    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, ctx->r, SD_LOGNO(00426)
-                  "the list of a user's sessions is off in demo mode (no"
-                  " SessionDemoAuthProvider: anyone can log in as anyone)");
-    ctx->message = "The list of your sessions needs real passwords; this server runs in demo"
-                   " mode, where anyone can log in as anyone.";
-    return 1;
-}
-
-/* The logged-in user of the loaded session, or NULL. */
-static const char *session_user(route_ctx *ctx)
-{
-    const json_t *name = sd_session_get(ctx->session, "username");
-    return is_logged_in(ctx) && json_is_string(name) ? json_string_value(name) : NULL;
 }
 
 /* A logout with several valid cookies of our name (one may be planted)
@@ -365,8 +339,7 @@ static int end_cookie_sessions(route_ctx *ctx)
         return OK;
     }
     for (int i = 0; i < ids->nelts; ++i) {
-        const char *id = APR_ARRAY_IDX(ids, i, const char *), *user = NULL;
-        const json_t *name;
+        const char *id = APR_ARRAY_IDX(ids, i, const char *), *user;
         sd_session *s = NULL;
         int rc;
 
@@ -375,10 +348,7 @@ static int end_cookie_sessions(route_ctx *ctx)
         }
         rc = sd_http_status(sd_session_open(r, ctx->v, id, SD_SESSION_UPDATE, &s));
         if (rc == OK && sd_session_is_live(s)) {
-            name = sd_session_get(s, "username");
-            if (json_is_true(sd_session_get(s, "isLoggedIn")) && json_is_string(name)) {
-                user = apr_pstrdup(r->pool, json_string_value(name));
-            }
+            user = apr_pstrdup(r->pool, user_of(s));
             if ((rc = sd_http_status(sd_session_destroy(s))) == OK) {
                 ++ended;
                 if (user && ctx->v->rt.authn) {
@@ -402,7 +372,7 @@ static int end_cookie_sessions(route_ctx *ctx)
 static int route_logout(route_ctx *ctx, sd_http_reply *out)
 {
     int rc;
-    ctx->logged_out = session_user(ctx);
+    ctx->logged_out = user_of(ctx->session);
     ctx->logged_out_id = sd_session_id(ctx->session);
     if ((rc = sd_http_status(sd_session_destroy(ctx->session))) != OK
         || (rc = end_cookie_sessions(ctx)) != OK) {
@@ -413,17 +383,12 @@ static int route_logout(route_ctx *ctx, sd_http_reply *out)
 
 static int route_profile(route_ctx *ctx, sd_http_reply *out)
 {
-    if (!is_logged_in(ctx)) {
-        return sd_http_redirect(out, app_url(ctx, "/login"));
-    }
     return render(ctx, out, HTTP_OK, SD_VIEW_PROFILE, page_view(ctx, 1));
 }
 
 static int route_protected(route_ctx *ctx, sd_http_reply *out)
 {
-    if (!is_logged_in(ctx)) {
-        return sd_http_text(out, HTTP_UNAUTHORIZED, "Unauthorized");
-    }
+    (void)ctx;
     return sd_http_text(out, HTTP_OK, "Protected content");
 }
 
@@ -437,15 +402,10 @@ static int json_error(route_ctx *ctx, sd_http_reply *out, int status, const char
 static int route_add_to_cart(route_ctx *ctx, sd_http_reply *out)
 {
     request_rec *r = ctx->r;
-    apr_table_t *form;
-    const char *item;
-    json_t *cart, *body, *item_json;
-    int rc = sd_http_read_form(ctx->r, ctx->conf, &form);
+    const char *item = apr_table_get(ctx->form, "item");
+    json_t *cart, *item_json;
+    int rc;
 
-    if (rc != OK) {
-        return rc;
-    }
-    item = apr_table_get(form, "item");
     if (!item || !*item) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00408)
                       "add-to-cart without an item");
@@ -483,8 +443,7 @@ static int route_add_to_cart(route_ctx *ctx, sd_http_reply *out)
                                        ctx->conf->max_cart_items));
     }
     json_array_append(cart, item_json);
-    body = sd_json_track(r->pool, json_pack("{s:b}", "success", 1));
-    return sd_http_json(ctx->r, out, HTTP_OK, body);
+    return sd_http_json(r, out, HTTP_OK, sd_json_track(r->pool, json_pack("{s:b}", "success", 1)));
 }
 
 static int route_cart(route_ctx *ctx, sd_http_reply *out)
@@ -504,11 +463,11 @@ static json_t *iso_or_null(apr_pool_t *p, apr_time_t t)
 }
 
 /* The user's sessions as the page and the JSON show them. */
-static int sessions_model(route_ctx *ctx, const char *user, json_t **list, int *others)
+static int sessions_model(route_ctx *ctx, json_t **list, int *others)
 {
     apr_array_header_t *entries;
     const char *mine = sd_session_id(ctx->session);
-    int rc = sd_http_status(sd_user_index_list(ctx->r, ctx->v, user, &entries));
+    int rc = sd_http_status(sd_user_index_list(ctx->r, ctx->v, ctx->user, &entries));
 
     *others = 0;
     if (rc != OK) {
@@ -541,21 +500,11 @@ static int sessions_model(route_ctx *ctx, const char *user, json_t **list, int *
 static int route_sessions(route_ctx *ctx, sd_http_reply *out)
 {
     json_t *view, *list;
-    const char *user, *ended;
+    const char *ended;
     apr_int64_t n;
-    int rc = refuse_demo_mode(ctx) ? HTTP_SERVICE_UNAVAILABLE : load_session(ctx), others;
+    int others, rc = sessions_model(ctx, &list, &others);
 
     if (rc != OK) {
-        return rc;
-    }
-    if (!(user = session_user(ctx)) && ctx->json) {
-        return json_error(ctx, out, HTTP_UNAUTHORIZED, "not logged in");
-    }
-    if (!user) {
-        return sd_http_redirect(out, sd_next_path_login_url(ctx->r->pool, app_url(ctx, "/login"),
-                                                            app_url(ctx, "/sessions")));
-    }
-    if ((rc = sessions_model(ctx, user, &list, &others)) != OK) {
         return rc;
     }
     if (ctx->json) {
@@ -577,21 +526,12 @@ static int route_sessions(route_ctx *ctx, sd_http_reply *out)
 
 static int route_sessions_logout_others(route_ctx *ctx, sd_http_reply *out)
 {
-    const char *user;
     int ended = 0;
-    int rc = refuse_demo_mode(ctx) ? HTTP_SERVICE_UNAVAILABLE : load_session(ctx);
+    int rc = sd_http_status(sd_user_index_end(ctx->r, ctx->v, ctx->user, NULL,
+                                              sd_session_id(ctx->session), &ended, NULL));
 
-    ap_discard_request_body(ctx->r);
-    if (rc != OK) {
-        return rc;
-    }
-    if (!(user = session_user(ctx))) {
-        return sd_http_redirect(out, app_url(ctx, "/login"));
-    }
-    rc = sd_http_status(sd_user_index_end(ctx->r, ctx->v, user, NULL, sd_session_id(ctx->session),
-                                          &ended, NULL));
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, ctx->r, SD_LOGNO(00420)
-                  "user '%s' ended %d other session%s", ap_escape_logitem(ctx->r->pool, user),
+                  "user '%s' ended %d other session%s", ap_escape_logitem(ctx->r->pool, ctx->user),
                   ended, ended == 1 ? "" : "s");
     if (rc != OK) {
         return rc;
@@ -603,33 +543,23 @@ static int route_sessions_logout_others(route_ctx *ctx, sd_http_reply *out)
 static int route_sessions_logout(route_ctx *ctx, sd_http_reply *out)
 {
     request_rec *r = ctx->r;
-    apr_table_t *form;
-    const char *user, *handle, *ended_id = NULL;
+    const char *handle = apr_table_get(ctx->form, "handle"), *ended_id = NULL;
     int ended = 0;
-    int rc = refuse_demo_mode(ctx) ? HTTP_SERVICE_UNAVAILABLE
-                                   : sd_http_read_form(r, ctx->conf, &form);
+    int rc = sd_http_status(sd_user_index_end(r, ctx->v, ctx->user, handle ? handle : "", NULL,
+                                              &ended, &ended_id));
 
-    if (rc != OK || (rc = load_session(ctx)) != OK) {
-        return rc;
-    }
-    if (!(user = session_user(ctx))) {
-        return sd_http_redirect(out, app_url(ctx, "/login"));
-    }
-    handle = apr_table_get(form, "handle");
-    rc = sd_http_status(sd_user_index_end(r, ctx->v, user, handle ? handle : "", NULL, &ended,
-                                          &ended_id));
     if (rc == HTTP_NOT_FOUND) {
         /* Unknown, malformed, already ended, or another user's: alike. */
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00421)
                       "user '%s' asked to end a session that is none of theirs"
-                      " (or no longer exists)", ap_escape_logitem(r->pool, user));
+                      " (or no longer exists)", ap_escape_logitem(r->pool, ctx->user));
         return rc;
     }
     if (rc != OK) {
         return rc;
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SD_LOGNO(00422)
-                  "user '%s' ended one of their sessions", ap_escape_logitem(r->pool, user));
+                  "user '%s' ended one of their sessions", ap_escape_logitem(r->pool, ctx->user));
     if (ended_id && sd_session_id(ctx->session)
         && strcmp(ended_id, sd_session_id(ctx->session)) == 0) {
         /* This device's own: it is a logout. */
@@ -645,18 +575,20 @@ static const route routes[] = {
      * never written back. */
     { "/",            M_GET,  SD_SESSION_UPDATE, ROUTE_SESSION, route_home },
     { "/login",       M_GET,  SD_SESSION_READ,   0,             route_login_form },
-    { "/login",       M_POST, SD_SESSION_UPDATE, 0,             route_login },
+    { "/login",       M_POST, SD_SESSION_UPDATE, ROUTE_FORM,    route_login },
     { "/logout",      M_POST, SD_SESSION_UPDATE, ROUTE_SESSION, route_logout },
-    { "/profile",     M_GET,  SD_SESSION_READ,   ROUTE_SESSION, route_profile },
-    { "/protected",   M_GET,  SD_SESSION_READ,   ROUTE_SESSION, route_protected },
-    { "/add-to-cart", M_POST, SD_SESSION_UPDATE, ROUTE_JSON,    route_add_to_cart },
+    { "/profile",     M_GET,  SD_SESSION_READ,   ROUTE_USER,    route_profile },
+    { "/protected",   M_GET,  SD_SESSION_READ,   ROUTE_USER | ROUTE_401, route_protected },
+    { "/add-to-cart", M_POST, SD_SESSION_UPDATE, ROUTE_FORM | ROUTE_JSON, route_add_to_cart },
     { "/cart",        M_GET,  SD_SESSION_READ,   ROUTE_SESSION | ROUTE_JSON, route_cart },
     /* The other sessions are ended each under its own lock; this one is
      * only read (the index is written after, never while holding it). */
-    { "/sessions",        M_GET,  SD_SESSION_READ, 0,          route_sessions },
-    { "/sessions.json",   M_GET,  SD_SESSION_READ, ROUTE_JSON, route_sessions },
-    { "/sessions/logout-others", M_POST, SD_SESSION_READ, 0, route_sessions_logout_others },
-    { "/sessions/logout", M_POST, SD_SESSION_READ, 0,          route_sessions_logout },
+    { "/sessions",      M_GET, SD_SESSION_READ, ROUTE_INDEX | ROUTE_BACK, route_sessions },
+    { "/sessions.json", M_GET, SD_SESSION_READ, ROUTE_INDEX | ROUTE_401 | ROUTE_JSON,
+      route_sessions },
+    { "/sessions/logout-others", M_POST, SD_SESSION_READ, ROUTE_INDEX,
+      route_sessions_logout_others },
+    { "/sessions/logout", M_POST, SD_SESSION_READ, ROUTE_INDEX | ROUTE_FORM, route_sessions_logout },
 };
 
 /* ------------------------------------------------------------ dispatcher */
@@ -724,38 +656,36 @@ static void drop_our_cookie(request_rec *r, const char *name)
 static int update_index(route_ctx *ctx)
 {
     request_rec *r = ctx->r;
-    const char *id = sd_session_id(ctx->session);
-    apr_time_t rebuild_at = 0;
+    sd_session *s = ctx->session, *undone;
+    const char *id = sd_session_id(s), *user = ctx->logged_in_as;
+    apr_time_t rebuilt = 0;
 
     if (ctx->logged_out && ctx->logged_out_id && ctx->v->rt.authn) {
         sd_user_index_remove(r, ctx->v, ctx->logged_out, ctx->logged_out_id);
     }
-    if (ctx->logged_in_as && id) {
-        if (sd_user_index_add(r, ctx->v, ctx->logged_in_as, id,
-                              sd_session_created(ctx->session), 0) != SD_OK) {
-            sd_session *s;
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00423)
-                          "the login could not be added to the user's index of sessions;"
-                          " the new session is ended and the login refused");
-            drop_our_cookie(r, ctx->conf->cookie_name);
-            if (sd_session_open(r, ctx->v, id, SD_SESSION_UPDATE, &s) == SD_OK) {
-                sd_session_destroy(s);
-            }
-            sd_session_close(s);
-            return HTTP_SERVICE_UNAVAILABLE;
-        }
+    if (!user && ctx->v->rt.authn && sd_session_to_index(s, &rebuilt)) {
+        user = user_of(s);
     }
-    else if (id && ctx->v->rt.authn && sd_session_to_index(ctx->session, &rebuild_at)
-             && session_user(ctx)) {
-        if (sd_user_index_add(r, ctx->v, session_user(ctx), id, sd_session_created(ctx->session),
-                              rebuild_at) != SD_OK) {
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00424)
-                          "a session express-session made (or one whose user's index"
-                          " was gone) could not be added to its user's index; it cannot"
-                          " be listed or ended from another device");
-        }
+    if (!id || !user
+        || sd_user_index_add(r, ctx->v, user, id, sd_session_created(s), rebuilt) == SD_OK) {
+        return OK;
     }
-    return OK;
+    if (!ctx->logged_in_as) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00424)
+                      "a session express-session made (or one whose user's index"
+                      " was gone) could not be added to its user's index; it cannot"
+                      " be listed or ended from another device");
+        return OK;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SD_LOGNO(00423)
+                  "the login could not be added to the user's index of sessions;"
+                  " the new session is ended and the login refused");
+    drop_our_cookie(r, ctx->conf->cookie_name);
+    if (sd_session_open(r, ctx->v, id, SD_SESSION_UPDATE, &undone) == SD_OK) {
+        sd_session_destroy(undone);
+    }
+    sd_session_close(undone);
+    return HTTP_SERVICE_UNAVAILABLE;
 }
 
 /* The request's path below base ("/login"), the mount itself being "/";
@@ -812,7 +742,7 @@ static const route *find_route(route_ctx *ctx, const char *base, int *refusal)
         return NULL;
     }
     if (match->method == M_POST && ctx->conf->check_origin
-        && sd_http_cross_origin(r, ctx->conf, &why)) {
+        && sd_http_cross_origin(r, ctx->conf, 0, &why)) {
         SD_STATS_INC(ctx->v->rt.stats, origin_refused);
         ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, SD_LOGNO(00417)
                       "cross-origin %s %s refused (%s)", r->method,
@@ -823,27 +753,71 @@ static const route *find_route(route_ctx *ctx, const char *base, int *refusal)
     return match;
 }
 
+/* What the route's flags ask for before it runs, then the route: its
+ * body, the demo-mode refusal, the session, a guest's answer. */
+static int run_route(route_ctx *ctx, const route *rt, sd_http_reply *out)
+{
+    const char *login;
+    int rc;
+
+    ctx->intent = rt->intent;
+    if (rt->method == M_POST && !(rt->flags & ROUTE_FORM)) {
+        ap_discard_request_body(ctx->r);
+    }
+    if ((rt->flags & ROUTE_INDEX) && !ctx->v->rt.authn) {
+        /* The session list needs real passwords (see route_login). */
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, ctx->r, SD_LOGNO(00426)
+                      "the list of a user's sessions is off in demo mode (no"
+                      " SessionDemoAuthProvider: anyone can log in as anyone)");
+        ctx->message = "The list of your sessions needs real passwords; this server runs in"
+                       " demo mode, where anyone can log in as anyone.";
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    if ((rt->flags & ROUTE_FORM)
+        && (rc = sd_http_read_form(ctx->r, ctx->conf, &ctx->form)) != OK) {
+        return rc;
+    }
+    /* With SaveUninitialized every visitor gets a session, as with
+     * express-session's middleware in front of every route. */
+    if ((ctx->conf->save_uninitialized
+         || (rt->flags & (ROUTE_SESSION | ROUTE_USER | ROUTE_INDEX)))
+        && (rc = load_session(ctx)) != OK) {
+        return rc;
+    }
+    if (!(rt->flags & (ROUTE_USER | ROUTE_INDEX))) {
+        return rt->fn(ctx, out);
+    }
+    /* The sessions' routes need the user's name, the pages the login. */
+    ctx->user = user_of(ctx->session);
+    if ((rt->flags & ROUTE_INDEX) ? ctx->user != NULL : is_logged_in(ctx->session)) {
+        return rt->fn(ctx, out);
+    }
+    if (rt->flags & ROUTE_401) {
+        return ctx->json ? json_error(ctx, out, HTTP_UNAUTHORIZED, "not logged in")
+                         : sd_http_text(out, HTTP_UNAUTHORIZED, "Unauthorized");
+    }
+    login = app_url(ctx, "/login");
+    return sd_http_redirect(out, (rt->flags & ROUTE_BACK)
+                                     ? sd_next_path_login_url(ctx->r->pool, login,
+                                                              app_url(ctx, rt->path))
+                                     : login);
+}
+
 int sd_routes_handle(request_rec *r, const sd_vhost *v)
 {
     const sd_config *conf = v->conf;
     const char *base = sd_mount_base(r);
-    route_ctx ctx = { r, v, conf, SD_SESSION_READ, NULL, NULL, NULL, NULL, base ? base : "",
-                      base ? path_below(r->uri, base) : NULL, NULL, 0 };
+    route_ctx ctx = { .r = r, .v = v, .conf = conf, .base = base ? base : "",
+                      .path = base ? path_below(r->uri, base) : NULL };
     sd_http_reply out = { 0 };
     int rc;
     const route *match = find_route(&ctx, base, &rc);
 
-    if (!match) {
-        ap_discard_request_body(r);
-        error_reply(&ctx, &out, rc);
-        return sd_http_send(r, v->rt.csp, &out);
+    if (match) {
+        rc = run_route(&ctx, match, &out);
     }
-    ctx.intent = match->intent;
-    /* With SaveUninitialized every visitor gets a session, as with
-     * express-session's middleware in front of every route. */
-    rc = conf->save_uninitialized || (match->flags & ROUTE_SESSION) ? load_session(&ctx) : OK;
-    if (rc == OK) {
-        rc = match->fn(&ctx, &out);
+    else {
+        ap_discard_request_body(r);
     }
     if (rc == OK && ctx.session) {
         sd_result saved = sd_session_commit(ctx.session);
