@@ -17,7 +17,7 @@ use HTTP::Cookies;
 use JSON::PP;
 use SDTest qw(log_size log_since);
 
-plan tests => 24;
+plan tests => 26;
 
 my $json = JSON::PP->new;
 my $base = do {
@@ -85,6 +85,11 @@ like(log_since($from), qr/SD00507: revoke by alice refused: not from this site's
 is(post_revoke('/sessiondemo-status', 'bob', @admin,
                headers => { Origin => $base, 'Sec-Fetch-Site' => 'cross-site' })->code,
    403, 'authenticated, same Origin but Sec-Fetch-Site cross-site: 403');
+is(post_revoke('/sessiondemo-status', 'bob', @admin, headers => { Origin => 'null' })->code,
+   403, 'authenticated, Origin: null (a sandboxed or file page): 403');
+is(post_revoke('/sessiondemo-status', 'bob', @admin,
+               headers => { Origin => $base, 'Sec-Fetch-Site' => 'none' })->code,
+   403, 'authenticated, same Origin but Sec-Fetch-Site none (the app accepts it, the admin not): 403');
 is(name_of($bob), 'bob', '... bob is still logged in after all of them');
 
 $res = post_revoke('/sessiondemo-status', 'bob', @admin, headers => { Origin => $base });
