@@ -25,7 +25,7 @@ typedef struct {
 typedef void (*sd_health_return_fn)(void *baton, int server, apr_pool_t *scratch);
 typedef int (*sd_health_pending_fn)(void *baton, int server);
 
-/* Not started yet: sd_health_start. on_return may be NULL (no pending). */
+/* Not started yet: sd_health_start. */
 sd_health *sd_health_create(apr_pool_t *pchild, server_rec *s, const sd_health_server *servers,
                             int n, apr_interval_time_t interval, apr_interval_time_t timeout,
                             sd_health_return_fn on_return, sd_health_pending_fn pending,

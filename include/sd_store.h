@@ -45,9 +45,8 @@ int sd_store_newer(const sd_store_header *a, const sd_store_header *b);
 int sd_store_tiebreak(const sd_store_header *a, const char *av, apr_size_t alen,
                       const sd_store_header *b, const char *bv, apr_size_t blen);
 
-/* The store's log lines; request is NULL in the replay. */
-typedef void (*sd_store_log_fn)(void *log_baton, void *request, int is_warning,
-                                const char *message);
+/* The store's warnings; request is NULL in the replay. */
+typedef void (*sd_store_log_fn)(void *log_baton, void *request, const char *message);
 
 /* backend and ring outlive the store; hints: how many missed writes it
  * remembers. */

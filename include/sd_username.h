@@ -8,6 +8,7 @@
 #define SD_USERNAME_H
 
 #include <apr.h>
+#include <apr_pools.h>
 
 typedef enum {
     SD_USERNAME_OK = 0,
@@ -28,5 +29,9 @@ sd_username_verdict sd_username_check(const char *name, apr_size_t len, apr_size
 
 /* A short English reason for logs ("white space at either end"). */
 const char *sd_username_reason(sd_username_verdict v);
+
+/* The name an account has: with `lower` (SessionDemoUsernameCase Lower),
+ * a copy with its ASCII letters lowered; otherwise `name` itself. */
+const char *sd_username_fold(apr_pool_t *p, const char *name, int lower);
 
 #endif

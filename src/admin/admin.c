@@ -92,11 +92,7 @@ int sd_admin_handle(request_rec *r, const sd_vhost *v)
                       "revoke-user is not a username: %s", sd_username_reason(verdict));
         return refuse(r, v, HTTP_BAD_REQUEST, "revoke-user is not a username");
     }
-    if (v->conf->username_case == SD_USERNAME_LOWER) {
-        char *lowered = apr_pstrdup(r->pool, user);
-        ap_str_tolower(lowered);
-        user = lowered;
-    }
+    user = sd_username_fold(r->pool, user, v->conf->username_case == SD_USERNAME_LOWER);
     if (!v->rt.store) {
         return refuse(r, v, HTTP_SERVICE_UNAVAILABLE, "no session store here");
     }

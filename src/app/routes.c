@@ -273,13 +273,9 @@ static int route_login(route_ctx *ctx, sd_http_reply *out)
                       ap_escape_logitem(r->pool, username), sd_username_reason(verdict));
         return back_to_login(ctx, out, next, "/login?error=2");
     }
-    if (ctx->conf->username_case == SD_USERNAME_LOWER) {
-        /* A provider that ignores case lets in ALICE as alice: her index,
-         * `Require user` and a backend's header must see one name. */
-        char *lowered = apr_pstrdup(r->pool, username);
-        ap_str_tolower(lowered);
-        username = lowered;
-    }
+    /* A provider that ignores case lets in ALICE as alice: her index,
+     * `Require user` and a backend's header must see one name. */
+    username = sd_username_fold(r->pool, username, ctx->conf->username_case == SD_USERNAME_LOWER);
     if (ctx->v->rt.throttle && ctx->v->rt.store
         && (rc = throttle_check(ctx, username, &client)) != OK) {
         return rc;

@@ -3,6 +3,9 @@
 #include "sd_username.h"
 #include "sd_json.h"
 
+#include <apr_lib.h>
+#include <apr_strings.h>
+
 static int is_space(apr_uint32_t c)
 {
     return c == 0x20 || c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200b)
@@ -103,4 +106,13 @@ const char *sd_username_reason(sd_username_verdict v)
         [SD_USERNAME_INVISIBLE] = "holds an invisible or format character",
     };
     return (unsigned)v < sizeof(reasons) / sizeof(*reasons) ? reasons[v] : "refused";
+}
+
+const char *sd_username_fold(apr_pool_t *p, const char *name, int lower)
+{
+    char *s = lower ? apr_pstrdup(p, name) : NULL;
+    for (char *c = s; c && *c; ++c) {
+        *c = (char)apr_tolower(*c);   /* as ap_str_tolower */
+    }
+    return s ? s : name;
 }

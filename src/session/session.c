@@ -237,8 +237,7 @@ static void lower_adopted_name(sd_session *s, json_t *rec, const char *realm)
     }
     name = json_object_get(rec, "username");
     if (json_is_string(name)) {
-        char *lowered = apr_pstrdup(s->r->pool, json_string_value(name));
-        ap_str_tolower(lowered);
+        const char *lowered = sd_username_fold(s->r->pool, json_string_value(name), 1);
         if (strcmp(lowered, json_string_value(name)) != 0) {
             json_object_set_new(rec, "username", json_string(lowered));
         }

@@ -271,7 +271,7 @@ static void check(sd_health *h, int i)
     if (srv->guard) {
         sd_io_guard_cut(srv->guard, usable);
     }
-    if (usable && h->on_return && h->pending(h->baton, i)) {
+    if (usable && h->pending(h->baton, i)) {
         apr_thread_mutex_lock(h->wake_lock);
         srv->replay_due = 1;
         apr_thread_cond_broadcast(h->wake);
@@ -366,9 +366,7 @@ apr_status_t sd_health_start(sd_health *h, apr_pool_t *pchild)
     if (rv == APR_SUCCESS) {
         /* Before pchild's subpools go, so no thread ever sees a dead pool. */
         apr_pool_pre_cleanup_register(pchild, h, stop_prober);
-        if (h->on_return) {
-            rv = apr_thread_create(&h->replayer, NULL, replayer_main, h, pchild);
-        }
+        rv = apr_thread_create(&h->replayer, NULL, replayer_main, h, pchild);
     }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, h->s, SD_LOGNO(00206)

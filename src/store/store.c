@@ -153,7 +153,7 @@ static void remember(sd_store *st, const sd_backend_call *call, const char *key,
     if (!slot) {
         SD_STATS_INC(st->stats, hints_dropped);
         if (st->log && apr_atomic_xchg32(&st->hints_full_logged, 1) == 0) {
-            st->log(st->log_baton, call->request, 1, "the table of writes a returning replica missed is"
+            st->log(st->log_baton, call->request, "the table of writes a returning replica missed is"
                     " full; further ones are repaired only when a read sees them");
         }
     }
@@ -345,7 +345,7 @@ sd_store_result sd_store_read(sd_store *st, const sd_backend_call *call, const c
         if (cmp == 0 && !same_bytes(&c[i], &c[best])) {
             SD_STATS_INC(st->stats, divergences);
             if (st->log && apr_atomic_xchg32(&st->divergence_logged, 1) == 0) {
-                st->log(st->log_baton, call->request, 1, apr_psprintf(call->pool,
+                st->log(st->log_baton, call->request, apr_psprintf(call->pool,
                         "replicas of %s hold two different copies of one"
                         " generation (front-ends that saw different servers"
                         " as down both wrote it); the later save is kept, the"

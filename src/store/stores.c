@@ -87,15 +87,14 @@ void sd_stores_plan(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
     }
 }
 
-static void store_log(void *server, void *request, int is_warning, const char *message)
+static void store_log(void *server, void *request, const char *message)
 {
     static const char tag[] = SD_LOGNO(00213);   /* one number, either way */
-    int level = is_warning ? APLOG_WARNING : APLOG_INFO;
     if (request) {
-        ap_log_rerror(APLOG_MARK, level, 0, (request_rec *)request, "%s%s", tag, message);
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, (request_rec *)request, "%s%s", tag, message);
     }
     else {
-        ap_log_error(APLOG_MARK, level, 0, (server_rec *)server, "%s%s", tag, message);
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, (server_rec *)server, "%s%s", tag, message);
     }
 }
 

@@ -31,10 +31,9 @@ static const char *rec(apr_pool_t *p, int gen, const char *what, int ended)
 }
 
 /* The store's log lines, counted: its baton is the counter. */
-static void count_log(void *baton, void *request, int is_warning, const char *message)
+static void count_log(void *baton, void *request, const char *message)
 {
     (void)request;
-    (void)is_warning;
     (void)message;
     ++*(int *)baton;
 }

@@ -33,12 +33,19 @@ int main(void)
     apr_initialize();
     apr_pool_create(&p, NULL);
     vectors = tap_vectors_load("username");
-    TAP_PLAN((int)tap_vectors_count(vectors) + 3);
+    TAP_PLAN((int)tap_vectors_count(vectors) + 6);
     tap_vectors_run(vectors, "check", check, p);
     TAP_OK(sd_username_check(NULL, 0, 16) == SD_USERNAME_EMPTY, "NULL is empty");
     TAP_OK(sd_username_check("ab", 2, 1) == SD_USERNAME_TOO_LONG, "the length limit is in bytes");
     TAP_OK(sd_username_check("\xc3\xbc", 2, 2) == SD_USERNAME_OK,
            "a two-byte character fits a two-byte limit");
+    TAP_OK(strcmp(sd_username_fold(p, "AlIcE \xc3\x89", 1), "alice \xc3\x89") == 0,
+           "folding lowers ASCII letters only");
+    TAP_OK(strcmp(sd_username_fold(p, "ALICE", 0), "ALICE") == 0, "no fold keeps the name");
+    {
+        const char *name = "Bob";
+        TAP_OK(sd_username_fold(p, name, 0) == name, "no fold copies nothing");
+    }
     json_decref(vectors);
     apr_pool_destroy(p);
     apr_terminate();
