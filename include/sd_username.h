@@ -31,7 +31,8 @@ sd_username_verdict sd_username_check(const char *name, apr_size_t len, apr_size
 const char *sd_username_reason(sd_username_verdict v);
 
 /* The name an account has: with `lower` (SessionDemoUsernameCase Lower),
- * a copy with its ASCII letters lowered; otherwise `name` itself. */
+ * a copy lowered as ap_str_tolower does (ASCII letters, in httpd's C
+ * locale); otherwise `name` itself. */
 const char *sd_username_fold(apr_pool_t *p, const char *name, int lower);
 
 #endif

@@ -89,7 +89,7 @@ void sd_stores_plan(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 
 static void store_log(void *server, void *request, const char *message)
 {
-    static const char tag[] = SD_LOGNO(00213);   /* one number, either way */
+    static const char tag[] = SD_LOGNO(00213);   /* one number for both calls */
     if (request) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, (request_rec *)request, "%s%s", tag, message);
     }
