@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
 # With the default directives, one session's parallel requests are served,
 # not refused: one browser's HTTP/2 connection with 32 streams at once (all
-# in one child, on mod_http2's workers) and 32 HTTP/1.1 connections, every
-# visit counted. t/session/lock_waiters.t keeps the other side: 300
+# in one child, on mod_http2's workers) and 24 HTTP/1.1 connections, every
+# visit counted. 24 is event's 25 threads less one: however the MPM spreads
+# them over its children, none can hold more waiters than the limit. With
+# more, a child handed 25 while the holder runs in another refuses one. t/session/lock_waiters.t keeps the other side: 300
 # requests with one cookie still cannot keep other visitors waiting.
 use strict;
 use warnings;
@@ -43,7 +45,7 @@ sub load {
 }
 
 for my $case (['one HTTP/2 connection, 32 streams at once', 'h2c', '-c 1 -m 32'],
-              ['32 HTTP/1.1 connections', 'http/1.1', '--h1 -c 32 -m 1']) {
+              ['24 HTTP/1.1 connections', 'http/1.1', '--h1 -c 24 -m 1']) {
     my ($what, $proto, $args) = @$case;
     my $before = visits();
     my $log = log_size();
